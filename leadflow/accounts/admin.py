@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.accounts.models import Absence, Team, User, UserToken
+
+
+class AbsenceInline(admin.TabularInline):
+    model = Absence
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "team", "is_active")
+    list_filter = ("role", "team", "is_active")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Leadflow"), {"fields": ("role", "team", "time_zone", "language", "routing_weight", "work_start",
+                                     "work_end", "product_groups", "regions")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Leadflow"), {"fields": ("first_name", "last_name", "email", "role", "team")}),
+    )
+    inlines = [AbsenceInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "head", "routing_scheme", "sla_minutes", "pool_claim_minutes", "is_default")
+
+
+@admin.register(UserToken)
+class UserTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "created_at", "last_used_at")
+    readonly_fields = ("token_hash",)

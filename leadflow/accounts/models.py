@@ -1,0 +1,149 @@
+"""Users, teams, roles and API tokens: who works leads and who may see which card."""
+
+import hashlib
+import secrets
+from datetime import time
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    HEAD = "head", _("Head of sales")
+    MANAGER = "manager", _("Manager")
+    MARKETER = "marketer", _("Marketer")
+
+
+class RoutingScheme(models.TextChoices):
+    POOL = "pool", _("Shared pool: first come, first served")
+    RULES = "rules", _("Routing rules")
+    MANUAL = "manual", _("Manual assignment by the head of sales")
+
+
+def default_work_days() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
+class Team(models.Model):
+    """A sales team: its head, its routing scheme and its working calendar."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head of sales"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_teams",
+    )
+    routing_scheme = models.CharField(
+        _("routing scheme"), max_length=10, choices=RoutingScheme.choices, default=RoutingScheme.POOL
+    )
+    sla_minutes = models.PositiveIntegerField(
+        _("speed-to-lead SLA, working minutes"),
+        default=15,
+        help_text=_("The first task of a new lead is due within this many working minutes."),
+    )
+    pool_claim_minutes = models.PositiveIntegerField(
+        _("pool claim limit, working minutes"),
+        default=30,
+        help_text=_("A pooled lead nobody claims within this time is escalated to the head."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    work_start = models.TimeField(_("working day starts"), default=time(9, 0))
+    work_end = models.TimeField(_("working day ends"), default=time(18, 0))
+    work_days = models.JSONField(
+        _("working days"), default=default_work_days, help_text=_("0 = Monday ... 6 = Sunday")
+    )
+    is_default = models.BooleanField(
+        _("default team"), default=False, help_text=_("Receives leads that no form or rule sends elsewhere.")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in: admin, head of sales, manager or marketer."""
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MANAGER)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    # Routing: a manager gets leads only while active, present and inside working hours.
+    routing_weight = models.PositiveSmallIntegerField(
+        _("routing weight"), default=1, help_text=_("Share of leads in weighted round robin; 0 = none.")
+    )
+    routed_count = models.PositiveIntegerField(_("leads routed"), default=0, editable=False)
+    work_start = models.TimeField(_("own working day starts"), null=True, blank=True)
+    work_end = models.TimeField(_("own working day ends"), null=True, blank=True)
+    product_groups = models.JSONField(
+        _("product groups"), default=list, blank=True, help_text=_("Product interests this manager handles.")
+    )
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def is_head(self) -> bool:
+        return self.role == Role.HEAD
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Absence(models.Model):
+    """Vacation or sick leave: routing skips the person for these dates."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to (inclusive)"))
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
+
+
+def hash_token(raw: str) -> str:
+    """Tokens are stored as SHA-256: a leaked table does not leak working keys."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_token(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+class UserToken(models.Model):
+    """A personal API token for a user (Authorization: Bearer ...), shown once, stored hashed."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(_("name"), max_length=80, default="api")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    @classmethod
+    def issue(cls, *, user: User, name: str = "api") -> tuple["UserToken", str]:
+        raw = new_token("lfu")
+        return cls.objects.create(user=user, name=name, token_hash=hash_token(raw)), raw

@@ -1,0 +1,102 @@
+"""The REST API root: one NinjaAPI, its error format, and the routers of the apps."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from leadflow.accounts.auth import user_auth
+from leadflow.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Leadflow API",
+    version="1",
+    description=(
+        "Submit leads (public form key or partner API key), work them (claim, assign, stage, refuse, "
+        "defer, convert), tasks, clients and companies. Users authenticate with a personal token "
+        "(`Authorization: Bearer ...`) or the web session. Errors are "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=user_auth,
+    urls_namespace="api",
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str,
+                   fields: dict[str, list[str]] | None = None) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return error_response(request, error.status, error.code, error.message, error.fields)
+
+
+def _field_name(loc: list) -> str:
+    # ninja reports ("body", "payload", "until"); the user knows the field as "until".
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload", "data")]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for item in error.errors:
+        fields.setdefault(_field_name(list(item.get("loc", []))), []).append(str(item.get("msg", "invalid")))
+    return error_response(request, 422, "validation_error", "Some fields are invalid.", fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def model_validation_error(request: HttpRequest, error: DjangoValidationError) -> HttpResponse:
+    fields = {k: [str(m) for m in v] for k, v in error.message_dict.items()} if hasattr(error, "error_dict") \
+        else {"__all__": [str(m) for m in error.messages]}
+    return error_response(request, 422, "validation_error", "Some fields are invalid.", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthorized", "Authentication required: a token, key or session.")
+
+
+@api.exception_handler(AuthorizationError)
+def authorization_error(request: HttpRequest, error: AuthorizationError) -> HttpResponse:
+    return error_response(request, 403, "forbidden", str(error) or "You may not do this.")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
+    return error_response(request, error.status_code, code.get(error.status_code, "error"), str(error))
+
+
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
+    if settings.DEBUG:
+        raise error
+    log.exception("unhandled API error")
+    return error_response(request, 500, "internal_error", "Something went wrong on our side; it is logged.")
+
+
+from leadflow.clients.api import router as clients_router  # noqa: E402
+from leadflow.intake.api import router as intake_router  # noqa: E402
+from leadflow.leads.api import router as leads_router  # noqa: E402
+from leadflow.leads.api import tasks_router  # noqa: E402
+
+api.add_router("/", intake_router)
+api.add_router("/leads", leads_router)
+api.add_router("/tasks", tasks_router)
+api.add_router("/", clients_router)

@@ -1,0 +1,114 @@
+"""Clients and companies over the API (read; they are created by converting leads)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from leadflow.accounts.models import User
+from leadflow.clients.models import Client, Company
+from leadflow.clients.querysets import clients_visible_to, companies_visible_to
+from leadflow.core.errors import InvalidInput, NotFound
+from leadflow.leads.schemas import ActivityOut, RequestOut, TaskOut
+
+router = Router(tags=["clients"])
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    legal_form: str
+    inn: str
+    kpp: str
+    ogrn: str
+    legal_address: str
+    city: str
+    owner_id: int | None
+
+
+class ContactOut(Schema):
+    id: int
+    full_name: str
+    last_name: str
+    first_name: str
+    middle_name: str
+    position: str
+    phone: str
+    phone_ext: str
+    email: str
+    company_id: int | None
+
+
+class ClientOut(Schema):
+    id: int
+    name: str
+    company_id: int | None
+    contact_id: int | None
+    owner_id: int | None
+    team_id: int | None
+    lead_id: int | None
+    is_active: bool
+    created_at: datetime
+
+
+class ClientCardOut(Schema):
+    client: ClientOut
+    company: CompanyOut | None
+    contacts: list[ContactOut]
+    requests: list[RequestOut]
+    activities: list[ActivityOut]
+    tasks: list[TaskOut]
+    lead_activities: list[ActivityOut]
+
+
+def visible_client(user: User, client_id: int) -> Client:
+    client = clients_visible_to(user).select_related("company", "contact", "lead").filter(pk=client_id).first()
+    if client is None:
+        raise NotFound("client")
+    return client
+
+
+@router.get("/clients", response=list[ClientOut], summary="Clients visible to you")
+def list_clients(request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0) -> Any:
+    if not 1 <= limit <= 200 or offset < 0:
+        raise InvalidInput({"limit": ["Between 1 and 200, offset from 0."]})
+    qs = clients_visible_to(request.auth)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.order_by("-created_at", "-pk")[offset: offset + limit]
+
+
+@router.get("/clients/{client_id}", response=ClientCardOut, summary="A client card, with the lead's early history")
+def client_card(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    client = visible_client(request.auth, client_id)
+    contacts = list(client.company.contacts.all()) if client.company else ([client.contact] if client.contact else [])
+    return {
+        "client": client,
+        "company": client.company,
+        "contacts": contacts,
+        "requests": list(client.requests.all()[:100]),
+        "activities": list(client.activities.all()[:200]),
+        "tasks": list(client.tasks.all()),
+        "lead_activities": list(client.lead.activities.all()[:200]) if client.lead else [],
+    }
+
+
+@router.get("/companies", response=list[CompanyOut], summary="Companies of your clients")
+def list_companies(request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0) -> Any:
+    if not 1 <= limit <= 200 or offset < 0:
+        raise InvalidInput({"limit": ["Between 1 and 200, offset from 0."]})
+    qs = companies_visible_to(request.auth)
+    if q:
+        qs = qs.filter(name__icontains=q) | qs.filter(inn=q)
+    return qs.order_by("name", "pk")[offset: offset + limit]
+
+
+@router.get("/companies/{company_id}", response=CompanyOut, summary="A company")
+def company(request: HttpRequest, company_id: int) -> Company:
+    found = companies_visible_to(request.auth).filter(pk=company_id).first()
+    if found is None:
+        raise NotFound("company")
+    return found

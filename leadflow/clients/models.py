@@ -1,0 +1,100 @@
+"""The client directory, kept apart from leads (DOMAIN.md 13): companies, contacts, clients."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.clients.validators import validate_inn, validate_kpp, validate_ogrn
+
+
+class Company(models.Model):
+    """An organisation; INN equality decides that two records are one company."""
+
+    name = models.CharField(_("name"), max_length=255)
+    legal_form = models.CharField(_("legal form"), max_length=20, blank=True)
+    inn = models.CharField(_("INN"), max_length=12, blank=True, validators=[validate_inn])
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True, validators=[validate_ogrn])
+    okpo = models.CharField(_("OKPO"), max_length=14, blank=True)
+    legal_address = models.TextField(_("legal address"), blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    phone = models.CharField(_("main phone"), max_length=20, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="companies",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        constraints = [
+            models.UniqueConstraint(fields=["inn"], condition=~models.Q(inn=""), name="company_inn_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_form} {self.name}".strip()
+
+
+class Contact(models.Model):
+    """A person at a client (or a private client); contacts of one organisation share its company."""
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    last_name = models.CharField(_("surname"), max_length=120, blank=True)
+    first_name = models.CharField(_("first name"), max_length=120, blank=True)
+    middle_name = models.CharField(_("patronymic"), max_length=120, blank=True)
+    full_name = models.CharField(_("full name"), max_length=255)
+    position = models.CharField(_("position"), max_length=160, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_ext = models.CharField(_("extension"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Client(models.Model):
+    """A buyer: created by converting a lead, linked to it both ways."""
+
+    name = models.CharField(_("name"), max_length=255)
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), null=True, blank=True, on_delete=models.PROTECT, related_name="clients"
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("main contact"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="clients",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="clients",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="clients",
+    )
+    lead = models.OneToOneField(
+        "leads.Lead", verbose_name=_("lead it came from"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="client",
+    )
+    is_active = models.BooleanField(_("in work"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes = [models.Index(fields=["owner", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.name

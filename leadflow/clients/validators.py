@@ -1,0 +1,74 @@
+"""Validators for Russian company registration numbers (INN, KPP, OGRN) with their check digits.
+
+Each validator strips surrounding whitespace first, because numbers are pasted from documents and
+e-mails; any other character that is not allowed is an error, never silently removed.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Check-digit weights of the INN, as the Federal Tax Service publishes them.
+_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_FIRST_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_SECOND_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+# KPP: tax office (4 digits), reason (2 digits or capital Latin letters), serial (3 digits).
+_KPP = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
+_DIGITS = re.compile(r"[0-9]*")
+
+
+def validate_inn(value: str) -> None:
+    """Reject an INN whose length or check digits are wrong: typos must not reach documents."""
+    inn = str(value).strip()
+    if not _DIGITS.fullmatch(inn):
+        raise ValidationError(_("INN must contain only digits"), code="invalid_inn")
+    if len(inn) not in (10, 12):
+        raise ValidationError(_("INN must have 10 or 12 digits"), code="invalid_inn")
+    digits = [int(char) for char in inn]
+    if len(digits) == 10:
+        valid = _inn_check_digit(digits, _INN10_WEIGHTS) == digits[9]
+    else:
+        valid = (
+            _inn_check_digit(digits, _INN12_FIRST_WEIGHTS) == digits[10]
+            and _inn_check_digit(digits, _INN12_SECOND_WEIGHTS) == digits[11]
+        )
+    if not valid:
+        raise ValidationError(_("INN check digit does not match"), code="invalid_inn")
+
+
+def _inn_check_digit(digits: list[int], weights: tuple[int, ...]) -> int:
+    """Weighted sum of the leading digits, modulo 11, then modulo 10."""
+    leading = digits[: len(weights)]
+    return sum(digit * weight for digit, weight in zip(leading, weights, strict=True)) % 11 % 10
+
+
+def validate_kpp(value: str) -> None:
+    """Reject a KPP that does not have the shape the tax service issues."""
+    kpp = str(value).strip()
+    if len(kpp) != 9:
+        raise ValidationError(_("KPP must have 9 characters"), code="invalid_kpp")
+    if not _KPP.fullmatch(kpp):
+        raise ValidationError(
+            _("KPP must be 4 digits, then 2 digits or capital Latin letters, then 3 digits"),
+            code="invalid_kpp",
+        )
+
+
+def validate_ogrn(value: str) -> None:
+    """Reject an OGRN (13 digits) or OGRNIP (15 digits) whose check digit is wrong."""
+    ogrn = str(value).strip()
+    if not _DIGITS.fullmatch(ogrn):
+        raise ValidationError(_("OGRN must contain only digits"), code="invalid_ogrn")
+    if len(ogrn) == 13:
+        # OGRN of an organisation: the first 12 digits as a number, modulo 11, then modulo 10.
+        expected = int(ogrn[:12]) % 11 % 10
+    elif len(ogrn) == 15:
+        # OGRNIP of a sole trader: the first 14 digits as a number, modulo 13, then modulo 10.
+        expected = int(ogrn[:14]) % 13 % 10
+    else:
+        raise ValidationError(
+            _("OGRN must have 13 digits, or 15 for a sole trader (OGRNIP)"), code="invalid_ogrn"
+        )
+    if expected != int(ogrn[-1]):
+        raise ValidationError(_("OGRN check digit does not match"), code="invalid_ogrn")

@@ -1,0 +1,46 @@
+"""Working-hours arithmetic: SLAs are counted in a team's working minutes, not wall-clock ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """A working week: days (0 = Monday), daily hours, and the zone they are in."""
+
+    zone: str = "Europe/Moscow"
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    days: frozenset[int] = field(default_factory=lambda: frozenset({0, 1, 2, 3, 4}))
+
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    def is_working(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.tz())
+        return local.weekday() in self.days and self.start <= local.time() < self.end
+
+
+def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -> datetime:
+    """The moment `minutes` working minutes after `start` (a lead at 17:55 with 15 min is due 9:10 next day)."""
+    if not calendar.days or calendar.start >= calendar.end:
+        return start + timedelta(minutes=minutes)  # no working calendar: plain minutes
+    zone = calendar.tz()
+    local = start.astimezone(zone)
+    remaining = timedelta(minutes=minutes)
+    for _ in range(3700):  # bounded: at most ten years of days, even with one working day a week
+        day = local.date()
+        opens = datetime.combine(day, calendar.start, tzinfo=zone)
+        closes = datetime.combine(day, calendar.end, tzinfo=zone)
+        if day.weekday() in calendar.days and local < closes:
+            begin = max(local, opens)
+            available = closes - begin
+            if remaining <= available:
+                return (begin + remaining).astimezone(start.tzinfo)
+            remaining -= available
+        next_day = day + timedelta(days=1)
+        local = datetime.combine(next_day, time.min, tzinfo=zone)
+    raise ValueError("working calendar has no working time")

@@ -1,0 +1,214 @@
+"""Submitting leads over HTTP: a thin adapter from a request to the intake pipeline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+
+from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
+from leadflow.core.errors import NotFound, Unauthorized
+from leadflow.intake import pipeline
+from leadflow.intake.models import Form, Submission, SubmissionStatus
+from leadflow.leads.models import Channel, Lead
+
+router = Router(tags=["intake"])
+
+MAX_BODY = 64 * 1024
+PARTNER_DECISION = {
+    SubmissionStatus.CREATED: "accepted",
+    SubmissionStatus.ATTACHED: "duplicate",
+    SubmissionStatus.INVALID: "invalid",
+    SubmissionStatus.SPAM: "invalid",
+    SubmissionStatus.INTEREST: "invalid",
+    SubmissionStatus.FAILED: "pending",
+    SubmissionStatus.RECEIVED: "pending",
+}
+HTTP_STATUS = {
+    SubmissionStatus.CREATED: 201,
+    SubmissionStatus.ATTACHED: 200,
+    SubmissionStatus.INTEREST: 202,
+    SubmissionStatus.SPAM: 202,
+    SubmissionStatus.INVALID: 422,
+    SubmissionStatus.FAILED: 503,
+    SubmissionStatus.RECEIVED: 202,
+}
+
+
+class SubmissionOut(Schema):
+    submission_id: int
+    status: str
+    decision: str
+    lead_id: int | None = None
+    client_id: int | None = None
+    reason: str = ""
+
+
+class LeadSubmission(Schema):
+    """The fields Leadflow reads from a submission; any other keys are kept in the journal."""
+
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    middle_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    company: str | None = None
+    position: str | None = None
+    city: str | None = None
+    product_interest: str | None = None
+    deal_type: str | None = None
+    message: str | None = None
+    consent: bool | None = None
+    consent_text_version: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_content: str | None = None
+    utm_term: str | None = None
+    referrer: str | None = None
+    landing_page: str | None = None
+    region: str | None = None
+    form_key: str | None = None
+
+
+def _who(request: HttpRequest, payload: dict[str, Any]) -> pipeline.Inbound | None:
+    """The sender: partner key, form key, or a logged-in user (manual entry / API)."""
+    partner = partner_from_key(request.headers.get("X-Api-Key", ""))
+    if partner is not None:
+        return pipeline.Inbound(channel=Channel.PARTNER, payload=payload, partner=partner)
+    form_key = request.headers.get("X-Form-Key") or payload.get("form_key") or ""
+    if isinstance(form_key, str) and form_key:
+        form = Form.objects.filter(public_key=form_key, is_active=True).select_related("team", "source").first()
+        if form is not None:
+            return pipeline.Inbound(channel=Channel.FORM, payload=payload, form=form)
+        return None
+    user = BearerTokenAuth()(request) or (request.user if request.user.is_authenticated else None)
+    if user is not None and user.is_active:
+        return pipeline.Inbound(channel=Channel.MANUAL if user.role != "admin" else Channel.API, payload=payload,
+                                submitted_by=user)
+    return None
+
+
+def answer(request: HttpRequest, outcome: pipeline.Outcome, *, public: bool) -> HttpResponse:
+    from leadflow.api import api, error_response
+
+    status = outcome.status
+    body: dict[str, Any] = {
+        "submission_id": outcome.submission.pk,
+        "status": status,
+        "decision": PARTNER_DECISION.get(status, "pending"),
+        "reason": outcome.reason,
+    }
+    if public:
+        # A public form key is visible in any page's source: it learns nothing about the base.
+        body = {"submission_id": outcome.submission.pk, "status": "received" if status != "invalid" else status}
+    else:
+        body["lead_id"] = outcome.lead.pk if outcome.lead else None
+        body["client_id"] = outcome.client.pk if outcome.client else None
+    if status == SubmissionStatus.INVALID:
+        response = error_response(request, 422, "validation_error", "Some fields are invalid.", outcome.errors)
+        data = json.loads(response.content)
+        data["submission_id"] = outcome.submission.pk
+        response = api.create_response(request, data, status=422)
+    elif status == SubmissionStatus.FAILED:
+        response = error_response(request, 503, "processing_failed",
+                                  "Received and journaled, but processing failed; it will be replayed.")
+    else:
+        response = api.create_response(request, body, status=200 if public else HTTP_STATUS[status])
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@router.post(
+    "/submissions",
+    auth=None,
+    response={200: SubmissionOut, 201: SubmissionOut, 202: SubmissionOut},
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": LeadSubmission.json_schema()}}, "required": True},
+        "parameters": [
+            {"in": "header", "name": "X-Form-Key", "schema": {"type": "string"}, "required": False},
+            {"in": "header", "name": "X-Api-Key", "schema": {"type": "string"}, "required": False},
+            {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}, "required": False},
+        ],
+    },
+    summary="Submit a lead (form key, partner key or user)",
+)
+def submit(request: HttpRequest) -> HttpResponse:
+    """Journal the raw submission, then run the pipeline; answers created / attached / interest /
+    spam, or 422 with per-field errors (the submission stays journaled either way)."""
+    from leadflow.api import error_response
+
+    if len(request.body) > MAX_BODY:
+        return error_response(request, 413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return error_response(request, 400, "bad_json", "The body is not valid JSON.")
+    if not isinstance(payload, dict):
+        return error_response(request, 422, "validation_error", "Some fields are invalid.",
+                              {"__all__": ["The body must be a JSON object."]})
+    inbound = _who(request, payload)
+    if inbound is None:
+        return error_response(request, 401, "unauthorized", "A valid X-Api-Key, X-Form-Key or user token is needed.")
+    inbound.remote_addr = request.META.get("REMOTE_ADDR")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 255:
+        return error_response(request, 422, "validation_error", "Some fields are invalid.",
+                              {"Idempotency-Key": ["At most 255 characters."]})
+    inbound.idempotency_key = key
+    outcome = pipeline.receive(inbound)
+    return answer(request, outcome, public=inbound.form is not None)
+
+
+class SubmissionStatusOut(Schema):
+    submission_id: int
+    channel: str
+    status: str
+    decision: str
+    received_at: str
+    errors: dict
+    lead_id: int | None
+    client_id: int | None
+
+
+@router.get("/submissions/{submission_id}", auth=None, response=SubmissionStatusOut,
+            summary="Status of a submission (the partner that sent it, or a head / admin)")
+def submission_status(request: HttpRequest, submission_id: int) -> dict[str, Any]:
+    partner = partner_from_key(request.headers.get("X-Api-Key", ""))
+    user = None if partner else (BearerTokenAuth()(request) or request.user)
+    submission = Submission.objects.filter(pk=submission_id).select_related("lead").first()
+    if submission is None:
+        raise NotFound("submission")
+    if partner is not None:
+        allowed = submission.partner_id == partner.pk
+    elif user is not None and user.is_authenticated and user.is_active:
+        allowed = user.is_admin or submission.submitted_by_id == user.pk or (
+            submission.lead_id is not None and Lead.objects.visible_to(user).filter(pk=submission.lead_id).exists()
+        )
+    else:
+        raise Unauthorized()
+    if not allowed:
+        raise NotFound("submission")
+    return {
+        "submission_id": submission.pk, "channel": submission.channel, "status": submission.status,
+        "decision": PARTNER_DECISION.get(submission.status, "pending"),
+        "received_at": submission.received_at.isoformat(), "errors": submission.errors,
+        "lead_id": submission.lead_id, "client_id": submission.client_id,
+    }
+
+
+if settings.LEADFLOW_BENCHMARK_ENDPOINTS:
+
+    @router.post("/bench/insert", auth=None, include_in_schema=False)
+    def bench_insert(request: HttpRequest) -> HttpResponse:
+        """Benchmark baseline: parse the same JSON and insert one journal row, nothing else."""
+        from leadflow.api import api
+
+        payload = json.loads(request.body or b"{}")
+        row = Submission.objects.create(channel="bench", payload=payload)
+        return api.create_response(request, {"submission_id": row.pk}, status=201)

@@ -1,0 +1,373 @@
+"""The one road in: every channel hands an Inbound to `receive` (ARCHITECTURE.md "One road in").
+
+1 journal  2 normalise  3 validate  4 classify  5 match  6 attach or create  7 route  8 first task
+9 events (the last three inside leads.services.create_lead / attach_request, in the same transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leadflow.accounts.models import Team, User
+from leadflow.clients.models import Client, Contact
+from leadflow.core.errors import InvalidInput
+from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
+from leadflow.leads import services as leads
+from leadflow.leads.models import Lead, LeadState
+from leadflow.marketing.models import Campaign, Source
+from leadflow.matching import normalize
+from leadflow.matching import services as matching
+from leadflow.matching.models import CardType
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMITS = {
+    "name": 255, "first_name": 120, "last_name": 120, "middle_name": 120, "company": 255, "position": 160,
+    "city": 120, "product_interest": 120, "message": 10_000, "consent_text_version": 60,
+    "utm_source": 120, "utm_medium": 120, "utm_campaign": 160, "utm_content": 160, "utm_term": 160,
+    "referrer": 1000, "landing_page": 1000, "phone": 64, "email": 254, "deal_type": 20,
+}
+# Role mailboxes reach a company, not a person (DOMAIN.md 1: a switchboard does not make a lead).
+ROLE_MAILBOXES = {
+    "info", "office", "sales", "mail", "hello", "contact", "contacts", "support", "admin", "reception",
+    "secretary", "zakaz", "order", "orders", "post", "noreply", "no-reply", "marketing", "hr", "team",
+}
+NOT_A_NAME = {
+    "anonymous", "anon", "guest", "test", "user", "client", "customer", "unknown", "noname", "none", "-",
+    "аноним", "гость", "тест", "клиент", "пользователь", "неизвестно", "нет", "без имени",
+}
+URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+@dataclass
+class Inbound:
+    """What arrived on a channel, before anything is decided about it."""
+
+    channel: str
+    payload: dict[str, Any]
+    received_at: datetime = field(default_factory=timezone.now)
+    remote_addr: str | None = None
+    form: Form | None = None
+    partner: Partner | None = None
+    submitted_by: User | None = None
+    idempotency_key: str = ""
+
+
+@dataclass
+class Outcome:
+    """What became of a submission; channels answer their sender from it."""
+
+    submission: Submission
+    status: str
+    lead: Lead | None = None
+    client: Client | None = None
+    interest_id: int | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    reason: str = ""
+    replayed: bool = False
+
+    @property
+    def is_new_lead(self) -> bool:
+        return self.status == SubmissionStatus.CREATED
+
+
+def _sender(inbound: Inbound) -> str:
+    if inbound.partner:
+        return f"partner:{inbound.partner.pk}"
+    if inbound.form:
+        return f"form:{inbound.form.pk}"
+    if inbound.submitted_by:
+        return f"user:{inbound.submitted_by.pk}"
+    return inbound.channel
+
+
+def journal(inbound: Inbound) -> tuple[Submission, bool]:
+    """Store the raw payload in its own committed transaction; (submission, is_new)."""
+    sender = _sender(inbound)
+    if inbound.idempotency_key:
+        existing = Submission.objects.filter(sender=sender, idempotency_key=inbound.idempotency_key).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                channel=inbound.channel, payload=inbound.payload, received_at=inbound.received_at,
+                remote_addr=inbound.remote_addr, form=inbound.form, partner=inbound.partner,
+                submitted_by=inbound.submitted_by, sender=sender, idempotency_key=inbound.idempotency_key,
+            )
+    except IntegrityError:
+        # Two retries raced: the first one's row is the submission.
+        return Submission.objects.get(sender=sender, idempotency_key=inbound.idempotency_key), False
+    return submission, True
+
+
+def outcome_of(submission: Submission, *, replayed: bool = False) -> Outcome:
+    return Outcome(
+        submission=submission, status=submission.status, lead=submission.lead, client=submission.client,
+        interest_id=submission.interest_id, errors=submission.errors.get("fields", {}),
+        reason=submission.errors.get("reason", ""), replayed=replayed,
+    )
+
+
+def receive(inbound: Inbound) -> Outcome:
+    """Journal, then process; a failure after the journal leaves the submission replayable."""
+    submission, is_new = journal(inbound)
+    if not is_new:
+        return outcome_of(submission, replayed=True)
+    return process(submission)
+
+
+def process(submission: Submission) -> Outcome:
+    """Run steps 2-9 on a journaled submission (also used to replay a failed or invalid one)."""
+    try:
+        with transaction.atomic():
+            outcome = _process(submission)
+    except Exception:
+        log.exception("submission %s failed", submission.pk)
+        Submission.objects.filter(pk=submission.pk).update(
+            status=SubmissionStatus.FAILED, errors={"reason": "processing failed; replay it from the journal"},
+            processed_at=timezone.now(),
+        )
+        submission.refresh_from_db()
+        return outcome_of(submission)
+    return outcome
+
+
+# ------------------------------------------------------------------ steps
+
+
+@dataclass
+class Parsed:
+    person: leads.PersonFacts
+    name_given: str
+    phone_type: str
+    message: str
+    touch: leads.Touch
+    consent: leads.Consent
+    honeypot: bool
+
+
+def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
+    value = payload.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        errors.setdefault(name, []).append(_("Must be text."))
+        return ""
+    text = str(value).replace("\x00", "").strip()
+    limit = TEXT_LIMITS.get(name, 255)
+    if len(text) > limit:
+        errors.setdefault(name, []).append(_("At most %(limit)d characters.") % {"limit": limit})
+        return ""
+    return text
+
+
+def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
+    """Normalise and validate; every problem is reported against the field that has it."""
+    payload = submission.payload if isinstance(submission.payload, dict) else {}
+    errors: dict[str, list[str]] = {}
+    text = {name: _text(payload, name, errors) for name in TEXT_LIMITS}
+    utm = payload.get("utm") if isinstance(payload.get("utm"), dict) else {}
+    for part in ("source", "medium", "campaign", "content", "term"):
+        if not text[f"utm_{part}"] and utm.get(part):
+            text[f"utm_{part}"] = _text({f"utm_{part}": utm.get(part)}, f"utm_{part}", errors)
+
+    region = settings.LEADFLOW_DEFAULT_REGION
+    if isinstance(payload.get("region"), str) and len(payload["region"]) == 2:
+        region = payload["region"].upper()
+    phone = normalize.Phone(e164="")
+    if text["phone"]:
+        try:
+            phone = normalize.normalize_phone(text["phone"], region=region)
+        except normalize.NormalizationError as error:
+            errors.setdefault("phone", []).append(str(error))
+    email = ""
+    if text["email"]:
+        try:
+            email = normalize.normalize_email(text["email"])
+        except normalize.NormalizationError as error:
+            errors.setdefault("email", []).append(str(error))
+
+    if text["first_name"] or text["last_name"]:
+        name = normalize.PersonName(last=text["last_name"], first=text["first_name"], middle=text["middle_name"])
+    else:
+        name = normalize.split_person_name(text["name"])
+    name_given = text["name"] or " ".join(p for p in (text["first_name"], text["last_name"]) if p)
+    company = normalize.split_company(text["company"])
+
+    deal_type = text["deal_type"].lower()
+    if deal_type and deal_type not in ("retail", "wholesale"):
+        errors.setdefault("deal_type", []).append(_("Must be retail or wholesale."))
+        deal_type = ""
+    for url_field in ("referrer", "landing_page"):
+        if text[url_field] and not re.match(r"^https?://", text[url_field], re.IGNORECASE):
+            errors.setdefault(url_field, []).append(_("Must be an http(s) address."))
+            text[url_field] = ""
+
+    consent_raw = payload.get("consent", False)
+    if not isinstance(consent_raw, bool | int | str):
+        errors.setdefault("consent", []).append(_("Must be true or false."))
+        consent_raw = False
+    consent_given = consent_raw is True or str(consent_raw).strip().lower() in {"1", "true", "yes", "on"}
+
+    form = submission.form
+    partner = submission.partner
+    person = leads.PersonFacts(
+        last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=name.full,
+        company_name=company.name, legal_form=company.legal_form, position=text["position"],
+        phone=phone.e164, phone_ext=phone.extension, email=email, city=text["city"],
+        product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
+    )
+    source = _source_for(text["utm_source"], form=form, partner=partner)
+    campaign = Campaign.objects.filter(utm_campaign=text["utm_campaign"]).first() if text["utm_campaign"] else None
+    touch = leads.Touch(
+        channel=submission.channel, source_id=source.pk if source else None,
+        campaign_id=campaign.pk if campaign else None,
+        utm={p: text[f"utm_{p}"] for p in ("source", "medium", "campaign", "content", "term")},
+        referrer=text["referrer"], landing_page=text["landing_page"],
+    )
+    consent = leads.Consent(
+        given=consent_given,
+        text_version=text["consent_text_version"] or (form.consent_text_version if form else ""),
+        channel=f"form:{form.slug}" if form else submission.channel, at=submission.received_at,
+    )
+    honeypot = bool(payload.get("_hp") or payload.get("website_url"))
+    if not errors and not (person.phone or person.email or text["message"] or name_given or company.name):
+        errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
+    parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
+                    touch=touch, consent=consent, honeypot=honeypot)
+    return parsed, errors
+
+
+def _source_for(utm_source: str, *, form: Form | None, partner: Partner | None) -> Source | None:
+    if utm_source:
+        source = Source.objects.filter(utm_source__iexact=utm_source).first()
+        if source:
+            return source
+    if partner and partner.source_id:
+        return partner.source
+    if form and form.source_id:
+        return form.source
+    return None
+
+
+def classify(parsed: Parsed) -> tuple[str, str]:
+    """spam | interest | lead, with the reason (DOMAIN.md section 1)."""
+    person = parsed.person
+    if parsed.honeypot:
+        return "spam", "honeypot field filled"
+    if not (person.phone or person.email) and len(URL.findall(parsed.message)) >= 2:
+        return "spam", "links without any contact"
+    has_name = bool(person.first_name or person.last_name) and person.full_name.casefold() not in NOT_A_NAME
+    has_name = has_name and parsed.name_given.strip().casefold() not in NOT_A_NAME
+    personal_email = bool(person.email) and person.email.split("@", 1)[0] not in ROLE_MAILBOXES
+    # A company's main line without an extension reaches a switchboard, not the person.
+    switchboard = bool(person.phone) and not person.phone_ext and bool(person.company_name) and (
+        parsed.phone_type in ("fixed_line", "toll_free", "shared_cost", "uan")
+    )
+    personal_phone = bool(person.phone) and not switchboard
+    if not has_name:
+        return "interest", "no person's name"
+    if not (personal_phone or personal_email):
+        if switchboard:
+            return "interest", "company switchboard number without a person's direct contact"
+        if person.email:
+            return "interest", "only a role mailbox, not a person's address"
+        return "interest", "no usable contact"
+    return "lead", ""
+
+
+def _team_for(submission: Submission) -> Team | None:
+    if submission.form and submission.form.team_id:
+        return submission.form.team
+    if submission.partner and submission.partner.team_id:
+        return submission.partner.team
+    if submission.submitted_by and submission.submitted_by.team_id:
+        return submission.submitted_by.team
+    return Team.objects.filter(is_default=True).first() or Team.objects.order_by("pk").first()
+
+
+def _finish(submission: Submission, status: str, **links: Any) -> None:
+    for name, value in links.items():
+        setattr(submission, name, value)
+    submission.status = status
+    submission.processed_at = timezone.now()
+    submission.save()
+
+
+def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client | None, str]:
+    """Choose the card a repeat touch belongs to: a client first (the person already buys), then a lead."""
+    contact_ids = [c.card_id for c in candidates if c.card_type == CardType.CONTACT]
+    lead_ids = [c.card_id for c in candidates if c.card_type == CardType.LEAD]
+    reasons = {(c.card_type, c.card_id): ", ".join(c.reasons) for c in candidates}
+    if contact_ids:
+        client = (
+            Client.objects.filter(contact_id__in=contact_ids).order_by("-is_active", "-created_at").first()
+            or Client.objects.filter(company__contacts__id__in=contact_ids).order_by("-created_at").first()
+        )
+        if client is not None:
+            contact = client.contact or Contact.objects.filter(pk__in=contact_ids).first()
+            key = (CardType.CONTACT, contact.pk) if contact else None
+            return None, client, reasons.get(key, "contact matched") if key else "contact matched"
+    if lead_ids:
+        # Prefer a lead in work, then the most recent one; a converted lead's client was handled above.
+        leads_found = list(Lead.objects.filter(pk__in=lead_ids).select_related("owner", "team"))
+        order = {LeadState.OPEN: 0, LeadState.DEFERRED: 1, LeadState.REFUSED: 2, LeadState.CONVERTED: 3}
+        leads_found.sort(key=lambda lead: (order.get(lead.state, 9), -lead.pk))
+        if leads_found:
+            lead = leads_found[0]
+            return lead, None, reasons[(CardType.LEAD, lead.pk)]
+    return None, None, ""
+
+
+def _process(submission: Submission) -> Outcome:
+    parsed, errors = _parse(submission)
+    if errors:
+        _finish(submission, SubmissionStatus.INVALID, errors={"fields": errors})
+        return outcome_of(submission)
+    kind, reason = classify(parsed)
+    if kind == "spam":
+        _finish(submission, SubmissionStatus.SPAM, errors={"reason": reason})
+        return outcome_of(submission)
+    person = parsed.person
+    matching.lock_identity(person.keys())
+    team = _team_for(submission)
+    if kind == "interest":
+        interest = leads.create_interest(
+            name=parsed.name_given, person=person, touch=parsed.touch, reason=reason, team=team,
+            message=parsed.message, submission_id=submission.pk, now=submission.received_at,
+        )
+        _finish(submission, SubmissionStatus.INTEREST, interest=interest, errors={"reason": reason})
+        return outcome_of(submission)
+
+    lead, client, matched_by = pick_card(matching.find(person.keys()))
+    if lead is not None or client is not None:
+        leads.attach_request(
+            lead=lead, client=client, person=person, touch=parsed.touch, message=parsed.message,
+            submission_id=submission.pk, matched_by=matched_by,
+        )
+        _finish(submission, SubmissionStatus.ATTACHED, lead=lead, client=client)
+        return outcome_of(submission)
+
+    lead = leads.create_lead(
+        person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
+        submission_id=submission.pk, by=submission.submitted_by,
+    )
+    _finish(submission, SubmissionStatus.CREATED, lead=lead)
+    return outcome_of(submission)
+
+
+def require_valid(outcome: Outcome) -> Outcome:
+    """For synchronous channels: raise the per-field errors of an invalid submission."""
+    if outcome.status == SubmissionStatus.INVALID:
+        raise InvalidInput(outcome.errors)
+    return outcome

@@ -1,0 +1,324 @@
+"""Leads, tasks and notifications over the API; every endpoint calls the same service as the UI."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from ninja import Query, Router, Schema
+
+from leadflow.accounts.models import Role, User
+from leadflow.core.errors import Forbidden, InvalidInput, NotFound
+from leadflow.leads import schemas, services
+from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
+from leadflow.leads.querysets import local_day_bounds
+from leadflow.matching import normalize
+
+router = Router(tags=["leads"])
+tasks_router = Router(tags=["tasks"])
+
+MAX_PAGE = 200
+
+
+def visible_lead(user: User, lead_id: int) -> Lead:
+    lead = Lead.objects.visible_to(user).select_related("stage", "team", "owner").filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound("lead")
+    return lead
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        moment_text, pk_text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        moment = parse_datetime(moment_text)
+        if moment is None:
+            raise ValueError
+        return moment, int(pk_text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput({"cursor": ["Not a cursor this API gave out."]}) from error
+
+
+class LeadFilters(Schema):
+    state: str | None = None
+    stage: str | None = None
+    owner: str | None = None  # a user id, "me", or "none"
+    pool: bool | None = None
+    team_id: int | None = None
+    source_id: int | None = None
+    campaign_id: int | None = None
+    temperature: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+def search_condition(text: str) -> Q:
+    """Search by name, company, e-mail, or a phone written in any format."""
+    text = text.strip()
+    condition = Q(full_name__icontains=text) | Q(company_name__icontains=text) | Q(email__icontains=text)
+    if sum(ch.isdigit() for ch in text) >= 5:
+        try:
+            from django.conf import settings
+
+            phone = normalize.normalize_phone(text, region=settings.LEADFLOW_DEFAULT_REGION)
+            condition |= Q(phone=phone.e164)
+        except normalize.NormalizationError:
+            digits = "".join(ch for ch in text if ch.isdigit())
+            condition |= Q(phone__contains=digits)
+    return condition
+
+
+@router.get("", response=schemas.LeadPage, summary="List and search leads visible to you")
+def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, Any]:
+    user = request.auth
+    qs = Lead.objects.visible_to(user).select_related("stage")
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.stage:
+        qs = qs.filter(stage__code=filters.stage)
+    if filters.owner == "me":
+        qs = qs.filter(owner=user)
+    elif filters.owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif filters.owner:
+        if not filters.owner.isdigit():
+            raise InvalidInput({"owner": ["A user id, 'me' or 'none'."]})
+        qs = qs.filter(owner_id=int(filters.owner))
+    if filters.pool:
+        qs = qs.in_pool()
+    for name in ("team_id", "source_id", "campaign_id", "temperature"):
+        value = getattr(filters, name)
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    if filters.created_from:
+        qs = qs.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        qs = qs.filter(created_at__date__lte=filters.created_to)
+    if filters.q:
+        qs = qs.filter(search_condition(filters.q))
+    if filters.cursor:
+        moment, pk = decode_cursor(filters.cursor)
+        qs = qs.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+    if not 1 <= filters.limit <= MAX_PAGE:
+        raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
+    items = list(qs.order_by("-created_at", "-pk")[: filters.limit + 1])
+    next_cursor = None
+    if len(items) > filters.limit:
+        items = items[: filters.limit]
+        next_cursor = encode_cursor(items[-1].created_at, items[-1].pk)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/{lead_id}", response=schemas.LeadCardOut, summary="A lead card: timeline, requests, tasks, history")
+def lead_card(request: HttpRequest, lead_id: int) -> dict[str, Any]:
+    lead = visible_lead(request.auth, lead_id)
+    client = getattr(lead, "client", None) if lead.state == "converted" else None
+    now = timezone.now()
+    tasks = list(lead.tasks.all())
+    for task in tasks:
+        task.is_overdue = task.completed_at is None and task.due_at < now
+    return {
+        "lead": lead,
+        "client_id": client.pk if client else None,
+        "requests": list(lead.requests.all()[:100]),
+        "activities": list(lead.activities.all()[:200]),
+        "tasks": tasks,
+        "stage_history": list(lead.stage_changes.select_related("from_stage", "to_stage")),
+        "owner_history": list(lead.owner_changes.all()),
+        "field_changes": list(lead.field_changes.all()),
+    }
+
+
+@router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")
+def claim(request: HttpRequest, lead_id: int) -> Lead:
+    lead = visible_lead(request.auth, lead_id)
+    return visible_lead(request.auth, services.claim_lead(lead=lead, by=request.auth).pk)
+
+
+@router.post("/{lead_id}/assign", response=schemas.LeadOut, summary="Assign or reassign (head of sales, admin)")
+def assign(request: HttpRequest, lead_id: int, data: schemas.AssignIn) -> Lead:
+    lead = visible_lead(request.auth, lead_id)
+    to = User.objects.filter(pk=data.owner_id).first()
+    if to is None:
+        raise InvalidInput({"owner_id": ["No such user."]})
+    services.assign_lead(lead=lead, to=to, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@router.post("/{lead_id}/stage", response=schemas.LeadOut, summary="Move to another open stage")
+def stage(request: HttpRequest, lead_id: int, data: schemas.StageIn) -> Lead:
+    lead = visible_lead(request.auth, lead_id)
+    target = Stage.objects.filter(code=data.stage).first()
+    if target is None:
+        raise InvalidInput({"stage": [f"No stage with code {data.stage!r}."]})
+    services.change_stage(lead=lead, stage=target, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@router.post("/{lead_id}/qualify", response=schemas.LeadOut, summary="Mark sales-qualified")
+def qualify(request: HttpRequest, lead_id: int) -> Lead:
+    lead = visible_lead(request.auth, lead_id)
+    services.qualify_lead(lead=lead, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@router.post("/{lead_id}/refuse", response=schemas.LeadOut, summary="Refuse with a reason (never deleted)")
+def refuse(request: HttpRequest, lead_id: int, data: schemas.RefuseIn) -> Lead:
+    lead = visible_lead(request.auth, lead_id)
+    reason = LostReason.objects.filter(pk=data.reason_id, is_active=True).first()
+    if reason is None:
+        raise InvalidInput({"reason_id": ["No such active lost reason."]})
+    services.refuse_lead(lead=lead, reason=reason, note=data.note, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@router.post("/{lead_id}/defer", response=schemas.LeadOut, summary="Defer until a date; a task comes back then")
+def defer(request: HttpRequest, lead_id: int, data: schemas.DeferIn) -> Lead:
+    lead = visible_lead(request.auth, lead_id)
+    services.defer_lead(lead=lead, until=data.until, note=data.note, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@router.post("/{lead_id}/reopen", response=schemas.LeadOut, summary="Reopen a refused or deferred lead")
+def reopen(request: HttpRequest, lead_id: int) -> Lead:
+    lead = visible_lead(request.auth, lead_id)
+    services.reopen_lead(lead=lead, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@router.post("/{lead_id}/convert", response={201: schemas.ConvertOut}, summary="Convert into a client")
+def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> tuple[int, dict[str, Any]]:
+    lead = visible_lead(request.auth, lead_id)
+    owner = None
+    if data.owner_id is not None:
+        owner = User.objects.filter(pk=data.owner_id, is_active=True).first()
+        if owner is None:
+            raise InvalidInput({"owner_id": ["No such active user."]})
+    company = services.CompanyFacts(**data.company.dict()) if data.company else None
+    client = services.convert_lead(lead=lead, by=request.auth, company=company, owner=owner)
+    return 201, {"client_id": client.pk, "contact_id": client.contact_id, "company_id": client.company_id,
+                 "lead_id": lead.pk}
+
+
+@router.post("/{lead_id}/activities", response={201: schemas.ActivityOut}, summary="Log a call, e-mail, meeting...")
+def add_activity(request: HttpRequest, lead_id: int, data: schemas.ActivityIn) -> tuple[int, Any]:
+    lead = visible_lead(request.auth, lead_id)
+    services._require_manage(lead, request.auth)
+    activity = services.log_activity(lead=lead, kind=data.kind, by=request.auth, subject=data.subject,
+                                     body=data.body, duration_seconds=data.duration_seconds,
+                                     occurred_at=data.occurred_at)
+    return 201, activity
+
+
+@router.get("/meta/stages", response=list[schemas.StageOut], summary="Pipeline stages")
+def stages(request: HttpRequest) -> Any:
+    return Stage.objects.all()
+
+
+@router.get("/meta/lost-reasons", response=list[schemas.LostReasonOut], summary="Lost reasons")
+def lost_reasons(request: HttpRequest) -> Any:
+    return LostReason.objects.filter(is_active=True)
+
+
+@router.get("/meta/notifications", response=list[schemas.NotificationOut], summary="My notifications")
+def notifications(request: HttpRequest, unread: bool = False) -> Any:
+    qs = Notification.objects.filter(user=request.auth)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs[:100]
+
+
+# ---------------------------------------------------------------- tasks
+
+
+class TaskFilters(Schema):
+    scope: str = "mine"  # mine | overdue | today | upcoming | team
+    include_done: bool = False
+    limit: int = 100
+
+
+@tasks_router.get("", response=list[schemas.TaskOut], summary="My tasks: overdue, due today, upcoming")
+def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
+    user: User = request.auth
+    now = timezone.now()
+    if filters.scope == "team":
+        if not (user.is_admin or user.role == Role.HEAD):
+            raise Forbidden("Only the head of sales sees the team's tasks.")
+        qs = Task.objects.visible_to(user)
+    elif filters.scope in ("mine", "overdue", "today", "upcoming"):
+        qs = Task.objects.filter(assignee=user)
+    else:
+        raise InvalidInput({"scope": ["One of mine, overdue, today, upcoming, team."]})
+    if not filters.include_done:
+        qs = qs.open()
+    start, end = local_day_bounds(user.time_zone or _default_zone(), now)
+    if filters.scope == "overdue":
+        qs = qs.overdue(now)
+    elif filters.scope == "today":
+        qs = qs.due_on(start, end)
+    elif filters.scope == "upcoming":
+        qs = qs.filter(due_at__gte=end)
+    if not 1 <= filters.limit <= MAX_PAGE:
+        raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
+    tasks = list(qs.order_by("due_at", "pk")[: filters.limit])
+    for task in tasks:
+        task.is_overdue = task.completed_at is None and task.due_at < now
+    return tasks
+
+
+def _default_zone() -> str:
+    from django.conf import settings
+
+    return settings.LEADFLOW_TIME_ZONE
+
+
+@tasks_router.post("", response={201: schemas.TaskOut}, summary="Add a task to a lead or client")
+def add_task(request: HttpRequest, data: schemas.TaskIn) -> tuple[int, Task]:
+    from leadflow.clients.api import visible_client
+
+    user: User = request.auth
+    if (data.lead_id is None) == (data.client_id is None):
+        raise InvalidInput({"lead_id": ["Give exactly one of lead_id and client_id."]})
+    lead = visible_lead(user, data.lead_id) if data.lead_id else None
+    client = visible_client(user, data.client_id) if data.client_id else None
+    assignee = user
+    if data.assignee_id and data.assignee_id != user.pk:
+        if not (user.is_admin or user.role == Role.HEAD):
+            raise Forbidden("Only the head of sales may give tasks to others.")
+        assignee = User.objects.filter(pk=data.assignee_id, is_active=True).first()
+        if assignee is None:
+            raise InvalidInput({"assignee_id": ["No such active user."]})
+    if lead is not None:
+        services._require_manage(lead, user)
+    if data.kind not in dict(Task._meta.get_field("kind").choices):
+        raise InvalidInput({"kind": ["Unknown task kind."]})
+    task = services.create_task(lead=lead, client=client, assignee=assignee, title=data.title, due_at=data.due_at,
+                                kind=data.kind, by=user)
+    return 201, task
+
+
+def visible_task(user: User, task_id: int) -> Task:
+    task = Task.objects.visible_to(user).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("task")
+    return task
+
+
+@tasks_router.post("/{task_id}/complete", response=schemas.CompleteTaskOut,
+                   summary="Complete with a result and, usually, the next task")
+def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -> dict[str, Any]:
+    task = visible_task(request.auth, task_id)
+    next_task = services.complete_task(task=task, result=data.result, by=request.auth, next_title=data.next_title,
+                                       next_due_at=data.next_due_at, next_kind=data.next_kind)
+    return {"completed": Task.objects.get(pk=task.pk), "next": next_task}

@@ -1,0 +1,406 @@
+"""Interests, leads and everything that happens to them until they convert or refuse."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.leads.querysets import LeadQuerySet, TaskQuerySet
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Channel(models.TextChoices):
+    FORM = "form", _("Web form")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone call")
+    PARTNER = "partner", _("Partner")
+    IMPORT = "import", _("File import")
+    MANUAL = "manual", _("Manual entry")
+    API = "api", _("API")
+
+
+class StageKind(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won (converted)")
+    LOST = "lost", _("Lost (refused)")
+
+
+class Stage(models.Model):
+    """A step of the sales pipeline; edited in the admin."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=8, choices=StageKind.choices, default=StageKind.OPEN)
+    is_qualified = models.BooleanField(
+        _("counts as qualified"), default=False, help_text=_("Leads at this stage or later are sales-qualified.")
+    )
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class LostReason(models.Model):
+    """Why a lead refused; every refusal names one."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DEFERRED = "deferred", _("Deferred")
+    REFUSED = "refused", _("Refused")
+    CONVERTED = "converted", _("Converted")
+
+
+class Temperature(models.TextChoices):
+    COLD = "cold", _("Cold")
+    WARM = "warm", _("Warm")
+    HOT = "hot", _("Hot")
+
+
+class DealType(models.TextChoices):
+    UNKNOWN = "", _("Unknown")
+    RETAIL = "retail", _("Retail")
+    WHOLESALE = "wholesale", _("Wholesale")
+
+
+class TouchFields(models.Model):
+    """Where a touch came from: channel, source, campaign and the UTM trail."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    source = models.ForeignKey(
+        "marketing.Source", verbose_name=_("source"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "marketing.Campaign", verbose_name=_("campaign"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    utm_source = models.CharField(_("UTM source"), max_length=120, blank=True)
+    utm_medium = models.CharField(_("UTM medium"), max_length=120, blank=True)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=160, blank=True)
+    utm_content = models.CharField(_("UTM content"), max_length=160, blank=True)
+    utm_term = models.CharField(_("UTM term"), max_length=160, blank=True)
+    referrer = models.URLField(_("referrer"), max_length=1000, blank=True)
+    landing_page = models.URLField(_("landing page"), max_length=1000, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Lead(TouchFields):
+    """A concrete person with a usable contact who may buy (DOMAIN.md 1); never deleted."""
+
+    last_name = models.CharField(_("surname"), max_length=120, blank=True)
+    first_name = models.CharField(_("first name"), max_length=120, blank=True)
+    middle_name = models.CharField(_("patronymic"), max_length=120, blank=True)
+    full_name = models.CharField(_("full name"), max_length=255)
+    company_name = models.CharField(_("company"), max_length=255, blank=True)
+    legal_form = models.CharField(_("legal form"), max_length=20, blank=True)
+    position = models.CharField(_("position"), max_length=160, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164"))
+    phone_ext = models.CharField(_("extension"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    city = models.CharField(_("city / region"), max_length=120, blank=True)
+    product_interest = models.CharField(_("product interest"), max_length=120, blank=True)
+    deal_type = models.CharField(_("deal type"), max_length=10, choices=DealType.choices, blank=True, default="")
+    message = models.TextField(_("first message"), blank=True)
+
+    state = models.CharField(_("state"), max_length=10, choices=LeadState.choices, default=LeadState.OPEN)
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="leads")
+    temperature = models.CharField(
+        _("temperature"), max_length=5, choices=Temperature.choices, default=Temperature.COLD
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    owner = models.ForeignKey(
+        USER, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    first_contacted_at = models.DateTimeField(_("first contacted at"), null=True, blank=True)
+
+    consent_given = models.BooleanField(_("consent to be contacted"), default=False)
+    consent_text_version = models.CharField(_("consent text version"), max_length=60, blank=True)
+    consent_channel = models.CharField(_("consent given via"), max_length=60, blank=True)
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+
+    lost_reason = models.ForeignKey(
+        LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    lost_note = models.TextField(_("refusal note"), blank=True)
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
+    deferred_until = models.DateField(_("deferred until"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    is_possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [
+            models.Index(fields=["owner", "state", "-created_at"], name="lead_owner_state"),
+            models.Index(fields=["team", "state", "-created_at"], name="lead_team_state"),
+            # The pool is read on every manager's start page: unowned open leads, newest first.
+            models.Index(
+                fields=["team", "-created_at"], name="lead_pool",
+                condition=models.Q(owner__isnull=True, state="open"),
+            ),
+            models.Index(fields=["state", "deferred_until"], name="lead_deferred"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == LeadState.OPEN
+
+
+class Interest(TouchFields):
+    """Attention without a concrete person to talk to (DOMAIN.md 1); promoted when data arrives."""
+
+    name = models.CharField(_("name as given"), max_length=255, blank=True)
+    company_name = models.CharField(_("company"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_ext = models.CharField(_("extension"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    message = models.TextField(_("message"), blank=True)
+    reason = models.CharField(_("why not a lead"), max_length=255)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    promoted_to = models.ForeignKey(
+        Lead, verbose_name=_("promoted to lead"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="interests",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("interest")
+        verbose_name_plural = _("interests")
+
+    def __str__(self) -> str:
+        return self.name or self.company_name or self.phone or self.email or f"#{self.pk}"
+
+
+class Request(TouchFields):
+    """One incoming touch (form, e-mail, call, partner), attached to a lead, a client or an interest."""
+
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="requests")
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="requests"
+    )
+    interest = models.ForeignKey(Interest, null=True, blank=True, on_delete=models.CASCADE, related_name="requests")
+    submission_id = models.BigIntegerField(_("submission"), null=True, blank=True, db_index=True)
+    message = models.TextField(_("message"), blank=True)
+    facts = models.JSONField(_("normalised facts"), default=dict, blank=True)
+    matched_by = models.CharField(_("matched by"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at"]
+
+
+class StageChange(models.Model):
+    """Stage history with timestamps: conversion speed and funnels are computed from it."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+
+class OwnerChange(models.Model):
+    """Who owned a lead when, and why it moved."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="owner_changes")
+    from_owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=20)  # claim | assign | rule | reassign | convert
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+
+class FieldChange(models.Model):
+    """Audit of a key field on a lead or client: who, when, old value, new value."""
+
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="field_changes")
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="field_changes"
+    )
+    field = models.CharField(max_length=60)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    MEETING = "meeting", _("Meeting")
+    PROPOSAL = "proposal", _("Proposal sent")
+    NOTE = "note", _("Note")
+    SYSTEM = "system", _("System")
+
+
+class Activity(models.Model):
+    """One entry of a card's timeline: call, e-mail, meeting, proposal, note."""
+
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration, s"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-occurred_at"]), models.Index(fields=["client", "-occurred_at"])]
+
+
+class TaskKind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Answer the e-mail")
+    ASSIGN = "assign", _("Assign a responsible person")
+    CALLBACK = "callback", _("Call back")
+    MEETING = "meeting", _("Meeting")
+    PROPOSAL = "proposal", _("Send a proposal")
+    FOLLOW_UP = "follow_up", _("Follow up")
+    OTHER = "other", _("Other")
+
+
+class Task(models.Model):
+    """A to-do on a card; a finished task records its result and usually sets the next one."""
+
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    assignee = models.ForeignKey(
+        USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=TaskKind.choices, default=TaskKind.CALL)
+    title = models.CharField(_("title"), max_length=255)
+    due_at = models.DateTimeField(_("due"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True)
+    previous = models.ForeignKey(
+        "self", verbose_name=_("follows"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["assignee", "due_at"], name="task_open_by_assignee",
+                condition=models.Q(completed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.completed_at is not None
+
+
+class Notification(models.Model):
+    """An in-app message to one user (new lead, request attached, task due, SLA)."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30)
+    text = models.CharField(max_length=500)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+
+class RoutingStrategy(models.TextChoices):
+    PERSON = "person", _("To one person")
+    LEAST_LOADED = "least_loaded", _("Least loaded of the candidates")
+    ROUND_ROBIN = "round_robin", _("Weighted round robin over the candidates")
+
+
+class RoutingRule(models.Model):
+    """For teams on the rules scheme: the first active rule whose conditions fit picks the owner."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="routing_rules")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=120)
+    product_interest = models.CharField(_("product interest is"), max_length=120, blank=True)
+    deal_type = models.CharField(_("deal type is"), max_length=10, choices=DealType.choices, blank=True)
+    region = models.CharField(_("city / region is"), max_length=120, blank=True)
+    strategy = models.CharField(
+        _("strategy"), max_length=15, choices=RoutingStrategy.choices, default=RoutingStrategy.LEAST_LOADED
+    )
+    assignee = models.ForeignKey(
+        USER, verbose_name=_("person"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    candidates = models.ManyToManyField(
+        USER, verbose_name=_("candidates"), blank=True, related_name="+",
+        help_text=_("Empty means every manager of the team."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["team", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

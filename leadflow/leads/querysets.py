@@ -1,0 +1,82 @@
+"""Reads: who sees which lead and task, and the usual slices of them."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from leadflow.accounts.models import User
+
+
+def headed_team_ids(user: User) -> list[int]:
+    ids = list(user.headed_teams.values_list("pk", flat=True))
+    if user.team_id and user.role == "head" and user.team_id not in ids:
+        ids.append(user.team_id)
+    return ids
+
+
+class LeadQuerySet(models.QuerySet):
+    def open(self) -> LeadQuerySet:
+        return self.filter(state="open")
+
+    def in_pool(self) -> LeadQuerySet:
+        return self.filter(owner__isnull=True, state="open")
+
+    def owned_by(self, user: User) -> LeadQuerySet:
+        return self.filter(owner=user)
+
+    def visible_to(self, user: User) -> LeadQuerySet:
+        """A manager sees the pool of their team and their own leads; a head, the team's; admin, all."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        own = Q(owner=user)
+        if user.role == "head":
+            teams = headed_team_ids(user)
+            return self.filter(own | Q(team_id__in=teams) | Q(team__isnull=True, owner__isnull=True))
+        if user.role == "manager":
+            pool = Q(owner__isnull=True, state="open") & (Q(team_id=user.team_id) | Q(team__isnull=True))
+            return self.filter(own | pool)
+        return self.none()
+
+    def changeable_by(self, user: User) -> LeadQuerySet:
+        """What a user may act on: as visible, except that a manager may only claim pooled leads."""
+        return self.visible_to(user)
+
+
+class TaskQuerySet(models.QuerySet):
+    def open(self) -> TaskQuerySet:
+        return self.filter(completed_at__isnull=True)
+
+    def overdue(self, now: datetime | None = None) -> TaskQuerySet:
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+    def due_on(self, day_start: datetime, day_end: datetime) -> TaskQuerySet:
+        return self.open().filter(due_at__gte=day_start, due_at__lt=day_end)
+
+    def visible_to(self, user: User) -> TaskQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.role == "head":
+            teams = headed_team_ids(user)
+            return self.filter(
+                Q(assignee=user) | Q(lead__team_id__in=teams) | Q(client__team_id__in=teams)
+            )
+        return self.filter(assignee=user)
+
+
+def local_day_bounds(zone_name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Start and end of 'today' in the user's zone, as aware datetimes (stored times are UTC)."""
+    zone = ZoneInfo(zone_name)
+    local_now = (now or timezone.now()).astimezone(zone)
+    start = datetime.combine(local_now.date(), time.min, tzinfo=zone)
+    return start, start + timedelta(days=1)

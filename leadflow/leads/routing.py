@@ -1,0 +1,115 @@
+"""Choosing a responsible manager (DOMAIN.md 10): pool, rules, or manual assignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, Q
+
+from leadflow.accounts.models import Absence, Role, RoutingScheme, Team, User
+from leadflow.core.worktime import WorkCalendar
+from leadflow.leads.models import Lead, RoutingRule, RoutingStrategy
+
+
+def team_calendar(team: Team | None, *, user: User | None = None) -> WorkCalendar:
+    """The team's working week; a user's own hours, when set, replace the team's."""
+    from django.conf import settings
+
+    if team is None:
+        return WorkCalendar(zone=settings.LEADFLOW_TIME_ZONE)
+    start = user.work_start if user and user.work_start else team.work_start
+    end = user.work_end if user and user.work_end else team.work_end
+    return WorkCalendar(zone=team.time_zone, start=start, end=end, days=frozenset(team.work_days or []))
+
+
+def available(users: list[User], *, team: Team | None, now: datetime) -> list[User]:
+    """Drop people who are inactive, absent today, or outside their working hours now."""
+    if not users:
+        return []
+    today = now.astimezone(team_calendar(team).tz()).date()
+    absent = set(
+        Absence.objects.filter(user__in=users, starts_on__lte=today, ends_on__gte=today).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [
+        user
+        for user in users
+        if user.is_active and user.pk not in absent and team_calendar(team, user=user).is_working(now)
+    ]
+
+
+def _fits(rule: RoutingRule, lead: Lead) -> bool:
+    def same(expected: str, actual: str) -> bool:
+        return not expected or expected.strip().casefold() == (actual or "").strip().casefold()
+
+    return same(rule.product_interest, lead.product_interest) and same(rule.deal_type, lead.deal_type) and same(
+        rule.region, lead.city
+    )
+
+
+def _with_load(users: list[User]) -> list[User]:
+    """Annotate each user with the open leads and active clients they hold now."""
+    ids = [u.pk for u in users]
+    return list(
+        User.objects.filter(pk__in=ids)
+        .annotate(
+            open_leads=Count("leads", filter=Q(leads__state__in=["open", "deferred"]), distinct=True),
+            open_clients=Count("clients", filter=Q(clients__is_active=True), distinct=True),
+        )
+        .annotate(load=F("open_leads") + F("open_clients"))
+        .order_by("load", "routed_count", "pk")
+    )
+
+
+def least_loaded(users: list[User]) -> User | None:
+    ranked = _with_load(users)
+    return ranked[0] if ranked else None
+
+
+def weighted_round_robin(users: list[User]) -> User | None:
+    """The candidate furthest behind their share: fewest routed leads per unit of weight."""
+    weighted = [u for u in users if u.routing_weight > 0]
+    if not weighted:
+        return None
+    return min(weighted, key=lambda u: (u.routed_count / u.routing_weight, u.routed_count, u.pk))
+
+
+@dataclass
+class RoutingDecision:
+    owner: User | None
+    scheme: str
+    rule: RoutingRule | None = None
+    note: str = ""
+
+
+def team_managers(team: Team) -> list[User]:
+    return list(team.members.filter(role=Role.MANAGER, is_active=True))
+
+
+def decide_owner(lead: Lead, *, now: datetime) -> RoutingDecision:
+    """Apply the team's scheme; a rule that finds nobody available leaves the lead in the pool."""
+    team = lead.team
+    if team is None or team.routing_scheme == RoutingScheme.POOL:
+        return RoutingDecision(owner=None, scheme=RoutingScheme.POOL)
+    if team.routing_scheme == RoutingScheme.MANUAL:
+        return RoutingDecision(owner=None, scheme=RoutingScheme.MANUAL)
+    for rule in team.routing_rules.filter(is_active=True).prefetch_related("candidates"):
+        if not _fits(rule, lead):
+            continue
+        if rule.strategy == RoutingStrategy.PERSON:
+            pool = [rule.assignee] if rule.assignee else []
+        else:
+            pool = list(rule.candidates.all()) or team_managers(team)
+        people = available(pool, team=team, now=now)
+        if rule.strategy == RoutingStrategy.ROUND_ROBIN:
+            owner = weighted_round_robin(people)
+        elif rule.strategy == RoutingStrategy.LEAST_LOADED:
+            owner = least_loaded(people)
+        else:
+            owner = people[0] if people else None
+        if owner is not None:
+            return RoutingDecision(owner=owner, scheme=RoutingScheme.RULES, rule=rule)
+        # Nobody available under this rule: try the next one.
+    return RoutingDecision(owner=None, scheme=RoutingScheme.POOL, note="no rule found an available manager")

@@ -1,0 +1,220 @@
+"""API shapes of leads, tasks and timelines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+
+class LeadOut(Schema):
+    id: int
+    full_name: str
+    last_name: str
+    first_name: str
+    middle_name: str
+    company_name: str
+    legal_form: str
+    position: str
+    phone: str
+    phone_ext: str
+    email: str
+    city: str
+    product_interest: str
+    deal_type: str
+    state: str
+    stage: str = Field(..., alias="stage.code")
+    stage_name: str = Field(..., alias="stage.name")
+    temperature: str
+    owner_id: int | None
+    team_id: int | None
+    channel: str
+    source_id: int | None
+    campaign_id: int | None
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_content: str
+    utm_term: str
+    referrer: str
+    landing_page: str
+    consent_given: bool
+    consent_text_version: str
+    consent_channel: str
+    consent_at: datetime | None
+    lost_reason_id: int | None
+    lost_note: str
+    deferred_until: date | None
+    is_possible_duplicate: bool
+    created_at: datetime
+    assigned_at: datetime | None
+    first_contacted_at: datetime | None
+    converted_at: datetime | None
+
+
+class LeadPage(Schema):
+    items: list[LeadOut]
+    next_cursor: str | None
+
+
+class RequestOut(Schema):
+    id: int
+    channel: str
+    message: str
+    facts: dict
+    matched_by: str
+    submission_id: int | None
+    utm_source: str
+    utm_campaign: str
+    created_at: datetime
+
+
+class ActivityOut(Schema):
+    id: int
+    kind: str
+    subject: str
+    body: str
+    duration_seconds: int | None
+    occurred_at: datetime
+    author_id: int | None
+
+
+class TaskOut(Schema):
+    id: int
+    lead_id: int | None
+    client_id: int | None
+    assignee_id: int | None
+    kind: str
+    title: str
+    due_at: datetime
+    completed_at: datetime | None
+    result: str
+    previous_id: int | None
+    is_overdue: bool = False
+
+
+class StageChangeOut(Schema):
+    from_stage: str | None = Field(None, alias="from_stage.code")
+    to_stage: str = Field(..., alias="to_stage.code")
+    from_state: str
+    to_state: str
+    changed_at: datetime
+    changed_by_id: int | None
+
+
+class OwnerChangeOut(Schema):
+    from_owner_id: int | None
+    to_owner_id: int | None
+    reason: str
+    changed_at: datetime
+    changed_by_id: int | None
+
+
+class FieldChangeOut(Schema):
+    field: str
+    old_value: str
+    new_value: str
+    changed_at: datetime
+    changed_by_id: int | None
+
+
+class LeadCardOut(Schema):
+    lead: LeadOut
+    client_id: int | None
+    requests: list[RequestOut]
+    activities: list[ActivityOut]
+    tasks: list[TaskOut]
+    stage_history: list[StageChangeOut]
+    owner_history: list[OwnerChangeOut]
+    field_changes: list[FieldChangeOut]
+
+
+class AssignIn(Schema):
+    owner_id: int
+
+
+class StageIn(Schema):
+    stage: str = Field(..., description="Stage code, e.g. contacted")
+
+
+class RefuseIn(Schema):
+    reason_id: int
+    note: str = ""
+
+
+class DeferIn(Schema):
+    until: date
+    note: str = ""
+
+
+class CompanyIn(Schema):
+    name: str = ""
+    legal_form: str = ""
+    inn: str = ""
+    kpp: str = ""
+    ogrn: str = ""
+    legal_address: str = ""
+
+
+class ConvertIn(Schema):
+    owner_id: int | None = None
+    company: CompanyIn | None = None
+
+
+class ConvertOut(Schema):
+    client_id: int
+    contact_id: int | None
+    company_id: int | None
+    lead_id: int
+
+
+class ActivityIn(Schema):
+    kind: str = Field(..., description="call | email | meeting | proposal | note")
+    subject: str = Field("", max_length=255)
+    body: str = Field("", max_length=20000)
+    duration_seconds: int | None = Field(None, ge=0)
+    occurred_at: datetime | None = None
+
+
+class TaskIn(Schema):
+    lead_id: int | None = None
+    client_id: int | None = None
+    assignee_id: int | None = None
+    kind: str = "other"
+    title: str = Field(..., min_length=1, max_length=255)
+    due_at: datetime
+
+
+class CompleteTaskIn(Schema):
+    result: str = Field(..., max_length=5000)
+    next_title: str = Field("", max_length=255)
+    next_due_at: datetime | None = None
+    next_kind: str = "call"
+
+
+class CompleteTaskOut(Schema):
+    completed: TaskOut
+    next: TaskOut | None
+
+
+class StageOut(Schema):
+    code: str
+    name: str
+    position: int
+    kind: str
+    is_qualified: bool
+
+
+class LostReasonOut(Schema):
+    id: int
+    name: str
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    lead_id: int | None
+    client_id: int | None
+    created_at: datetime
+    read_at: datetime | None

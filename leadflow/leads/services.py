@@ -1,0 +1,689 @@
+"""Every change to a lead, a task or a timeline: one typed function each, inside a transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leadflow.accounts.models import Role, User
+from leadflow.clients.models import Client, Company, Contact
+from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.core.worktime import add_working_minutes
+from leadflow.events.services import record_event
+from leadflow.leads.models import (
+    Activity,
+    ActivityKind,
+    FieldChange,
+    Interest,
+    Lead,
+    LeadState,
+    LostReason,
+    Notification,
+    OwnerChange,
+    Request,
+    Stage,
+    StageChange,
+    StageKind,
+    Task,
+    TaskKind,
+)
+from leadflow.leads.routing import decide_owner, team_calendar
+from leadflow.matching import services as matching
+from leadflow.matching.models import CardType
+
+
+@dataclass
+class Touch:
+    """Where one touch came from."""
+
+    channel: str
+    source_id: int | None = None
+    campaign_id: int | None = None
+    utm: dict[str, str] = field(default_factory=dict)  # source, medium, campaign, content, term
+    referrer: str = ""
+    landing_page: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "source_id": self.source_id,
+            "campaign_id": self.campaign_id,
+            "utm_source": self.utm.get("source", ""),
+            "utm_medium": self.utm.get("medium", ""),
+            "utm_campaign": self.utm.get("campaign", ""),
+            "utm_content": self.utm.get("content", ""),
+            "utm_term": self.utm.get("term", ""),
+            "referrer": self.referrer,
+            "landing_page": self.landing_page,
+        }
+
+
+@dataclass
+class PersonFacts:
+    """The normalised facts of a person, as the pipeline or a manager supplies them."""
+
+    last_name: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    full_name: str = ""
+    company_name: str = ""
+    legal_form: str = ""
+    position: str = ""
+    phone: str = ""
+    phone_ext: str = ""
+    email: str = ""
+    city: str = ""
+    product_interest: str = ""
+    deal_type: str = ""
+
+    def keys(self) -> matching.Facts:
+        return matching.Facts(
+            phones=[matching.PhoneFact(self.phone, self.phone_ext)] if self.phone else [],
+            emails=[self.email] if self.email else [],
+        )
+
+
+@dataclass
+class Consent:
+    given: bool = False
+    text_version: str = ""
+    channel: str = ""
+    at: datetime | None = None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def initial_stage() -> Stage:
+    stage = Stage.objects.filter(kind=StageKind.OPEN).order_by("position", "id").first()
+    if stage is None:
+        stage = Stage.objects.create(code="new", name="New", position=0)
+    return stage
+
+
+def _stage_of_kind(kind: str) -> Stage:
+    stage = Stage.objects.filter(kind=kind).order_by("position", "id").first()
+    if stage is None:
+        raise DomainError("stage_missing", _("No stage of kind %(kind)s is configured.") % {"kind": kind})
+    return stage
+
+
+def _lock(lead: Lead) -> Lead:
+    """Re-read a lead under a row lock, so two changes to one card queue instead of interleaving."""
+    return Lead.objects.select_for_update().select_related("team", "owner", "stage").get(pk=lead.pk)
+
+
+def _audit(*, lead: Lead | None = None, client: Client | None = None, field: str, old: Any, new: Any,
+           by: User | None) -> None:
+    if (old or "") == (new or ""):
+        return
+    FieldChange.objects.create(
+        lead=lead, client=client, field=field, old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new), changed_by=by,
+    )
+
+
+def _record_stage(lead: Lead, *, old_stage: Stage | None, old_state: str, by: User | None) -> None:
+    StageChange.objects.create(
+        lead=lead, from_stage=old_stage, to_stage=lead.stage, from_state=old_state, to_state=lead.state,
+        changed_by=by,
+    )
+
+
+def notify(*, user: User, kind: str, text: str, lead: Lead | None = None, client: Client | None = None) -> None:
+    """An in-app notification; the outbox event makes the worker e-mail it too."""
+    note = Notification.objects.create(user=user, kind=kind, text=text[:500], lead=lead, client=client)
+    record_event("notification.created", notification_id=note.pk, user_id=user.pk, kind=kind)
+
+
+def _head_of(lead: Lead) -> User | None:
+    return lead.team.head if lead.team and lead.team.head_id else None
+
+
+def _due_after_sla(lead_team: Any, now: datetime) -> datetime:
+    minutes = lead_team.sla_minutes if lead_team else settings.LEADFLOW_SLA_MINUTES
+    return add_working_minutes(now, minutes, team_calendar(lead_team))
+
+
+def _require_open(lead: Lead) -> None:
+    if lead.state != LeadState.OPEN:
+        raise DomainError("lead_not_open", _("The lead is %(state)s.") % {"state": lead.get_state_display()})
+
+
+def _can_manage(lead: Lead, user: User) -> bool:
+    """Owner, head of the lead's team, or admin may work the lead."""
+    if user.is_admin:
+        return True
+    if lead.owner_id == user.pk:
+        return True
+    return user.role == Role.HEAD and (lead.team_id is None or lead.team.head_id == user.pk
+                                       or lead.team_id == user.team_id)
+
+
+def _require_manage(lead: Lead, user: User) -> None:
+    if not _can_manage(lead, user):
+        raise Forbidden(_("Only the owner, the head of the team or an admin may do this."))
+
+
+def _is_head_or_admin(user: User, lead: Lead) -> bool:
+    return user.is_admin or (user.role == Role.HEAD and _can_manage(lead, user))
+
+
+# ---------------------------------------------------------------- creation and requests
+
+
+def create_lead(
+    *,
+    person: PersonFacts,
+    touch: Touch,
+    team: Any,
+    consent: Consent | None = None,
+    message: str = "",
+    submission_id: int | None = None,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> Lead:
+    """Create a lead card with its first request, route it and give it a first task."""
+    now = now or timezone.now()
+    consent = consent or Consent()
+    with transaction.atomic():
+        lead = Lead.objects.create(
+            last_name=person.last_name, first_name=person.first_name, middle_name=person.middle_name,
+            full_name=person.full_name, company_name=person.company_name, legal_form=person.legal_form,
+            position=person.position, phone=person.phone, phone_ext=person.phone_ext, email=person.email,
+            city=person.city, product_interest=person.product_interest, deal_type=person.deal_type,
+            message=message, stage=initial_stage(), team=team,
+            consent_given=consent.given, consent_text_version=consent.text_version,
+            consent_channel=consent.channel or touch.channel, consent_at=consent.at or (now if consent.given else None),
+            created_at=now, **touch.fields(),
+        )
+        _record_stage(lead, old_stage=None, old_state="", by=by)
+        matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=person.keys())
+        Request.objects.create(lead=lead, submission_id=submission_id, message=message,
+                               facts=_facts_dict(person), created_at=now, **touch.fields())
+        record_event("lead.created", lead_id=lead.pk, channel=touch.channel, team_id=lead.team_id)
+        route_lead(lead=lead, now=now, by=by)
+    return lead
+
+
+def _facts_dict(person: PersonFacts) -> dict[str, str]:
+    return {k: v for k, v in person.__dict__.items() if v}
+
+
+def route_lead(*, lead: Lead, now: datetime | None = None, by: User | None = None) -> None:
+    """Route by the team's scheme and set the first task due within the team's speed-to-lead SLA."""
+    now = now or timezone.now()
+    decision = decide_owner(lead, now=now)
+    due = _due_after_sla(lead.team, now)
+    if decision.owner is not None:
+        _set_owner(lead, decision.owner, reason="rule", by=by, now=now)
+        User.objects.filter(pk=decision.owner.pk).update(routed_count=F("routed_count") + 1)
+        _first_task(lead, assignee=decision.owner, due=due, by=by)
+        return
+    if decision.scheme == "manual":
+        head = _head_of(lead)
+        Task.objects.create(
+            lead=lead, assignee=head, kind=TaskKind.ASSIGN, title=_("Assign a responsible person"),
+            due_at=due, created_by=by,
+        )
+        if head:
+            notify(user=head, kind="lead.awaiting_assignment",
+                   text=_("New lead waits for assignment: %(name)s") % {"name": lead.full_name}, lead=lead)
+        record_event("lead.awaiting_assignment", lead_id=lead.pk, team_id=lead.team_id)
+        return
+    # Pool: the first task waits for whoever claims the lead; it is due on the same SLA clock.
+    _first_task(lead, assignee=None, due=due, by=by)
+    record_event("lead.pooled", lead_id=lead.pk, team_id=lead.team_id)
+
+
+def _first_task(lead: Lead, *, assignee: User | None, due: datetime, by: User | None) -> Task:
+    kind = TaskKind.EMAIL if lead.channel == "email" and not lead.phone else TaskKind.CALL
+    title = _("Answer the e-mail") if kind == TaskKind.EMAIL else _("Call the lead")
+    return Task.objects.create(lead=lead, assignee=assignee, kind=kind, title=f"{title}: {lead.full_name}",
+                               due_at=due, created_by=by)
+
+
+def attach_request(
+    *,
+    lead: Lead | None = None,
+    client: Client | None = None,
+    person: PersonFacts,
+    touch: Touch,
+    message: str = "",
+    submission_id: int | None = None,
+    matched_by: str = "",
+    now: datetime | None = None,
+) -> Request:
+    """Attach a repeat touch to the card it belongs to and tell the card's owner (DOMAIN.md 8)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = Request.objects.create(
+            lead=lead, client=client, submission_id=submission_id, message=message, facts=_facts_dict(person),
+            matched_by=matched_by, created_at=now, **touch.fields(),
+        )
+        card_type, card_id = (CardType.LEAD, lead.pk) if lead else (CardType.CONTACT, client.contact_id)
+        if card_id:
+            matching.register_keys(card_type=card_type, card_id=card_id, facts=person.keys())
+        if lead is not None:
+            lead = _lock(lead)
+            if not lead.email and person.email:
+                lead.email = person.email
+                lead.save(update_fields=["email", "updated_at"])
+            if not lead.phone and person.phone:
+                lead.phone, lead.phone_ext = person.phone, person.phone_ext
+                lead.save(update_fields=["phone", "phone_ext", "updated_at"])
+        card: Lead | Client = lead or client  # type: ignore[assignment]
+        owner = card.owner if card.owner_id else (_head_of(lead) if lead else None)
+        name = lead.full_name if lead else client.name  # type: ignore[union-attr]
+        if owner is not None:
+            notify(user=owner, kind="request.attached", lead=lead, client=client,
+                   text=_("New request from %(name)s (%(channel)s)") % {"name": name, "channel": touch.channel})
+            if not Task.objects.open().filter(lead=lead, client=client).exists():
+                Task.objects.create(
+                    lead=lead, client=client, assignee=card.owner, kind=TaskKind.CALLBACK,
+                    title=_("Answer the new request: %(name)s") % {"name": name},
+                    due_at=_due_after_sla(card.team, now),
+                )
+        record_event("request.attached", request_id=request.pk, lead_id=lead.pk if lead else None,
+                     client_id=client.pk if client else None, owner_id=card.owner_id, matched_by=matched_by)
+    return request
+
+
+def create_interest(
+    *, name: str, person: PersonFacts, touch: Touch, reason: str, team: Any, message: str = "",
+    submission_id: int | None = None, now: datetime | None = None,
+) -> Interest:
+    """Keep attention that is not yet a lead, with why, so it can be promoted later."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        interest = Interest.objects.create(
+            name=name, company_name=person.company_name, phone=person.phone, phone_ext=person.phone_ext,
+            email=person.email, message=message, reason=reason, team=team, created_at=now, **touch.fields(),
+        )
+        Request.objects.create(interest=interest, submission_id=submission_id, message=message,
+                               facts=_facts_dict(person), created_at=now, **touch.fields())
+        matching.register_keys(card_type=CardType.INTEREST, card_id=interest.pk, facts=person.keys())
+        record_event("interest.created", interest_id=interest.pk, reason=reason)
+    return interest
+
+
+# ---------------------------------------------------------------- ownership
+
+
+def _set_owner(lead: Lead, owner: User | None, *, reason: str, by: User | None, now: datetime) -> None:
+    old = lead.owner
+    lead.owner = owner
+    lead.assigned_at = now if owner else None
+    lead.save(update_fields=["owner", "assigned_at", "updated_at"])
+    OwnerChange.objects.create(lead=lead, from_owner=old, to_owner=owner, reason=reason, changed_by=by,
+                               changed_at=now)
+    # Open tasks follow the card to its new owner, except the head's own assignment task.
+    Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=owner)
+    if owner is not None:
+        Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
+            completed_at=now, result=_("Assigned to %(name)s") % {"name": owner.display_name()}
+        )
+        if by is None or owner.pk != by.pk:
+            notify(user=owner, kind="lead.assigned", lead=lead,
+                   text=_("Lead assigned to you: %(name)s") % {"name": lead.full_name})
+    record_event("lead.assigned", lead_id=lead.pk, owner_id=owner.pk if owner else None,
+                 previous_owner_id=old.pk if old else None, reason=reason)
+
+
+def claim_lead(*, lead: Lead, by: User) -> Lead:
+    """Take a pooled lead; of many managers claiming at once exactly one wins."""
+    if not (by.role in (Role.MANAGER, Role.HEAD) or by.is_admin):
+        raise Forbidden(_("Only managers may claim leads."))
+    now = timezone.now()
+    with transaction.atomic():
+        # The database settles the race: the UPDATE only matches while the lead is still unowned.
+        won = Lead.objects.filter(pk=lead.pk, owner__isnull=True, state=LeadState.OPEN).update(
+            owner=by, assigned_at=now, updated_at=now
+        )
+        if not won:
+            current = Lead.objects.select_related("owner").get(pk=lead.pk)
+            if current.owner_id == by.pk:
+                return current
+            if current.owner_id:
+                raise DomainError(
+                    "already_claimed",
+                    _("%(name)s claimed this lead first.") % {"name": current.owner.display_name()},
+                )
+            _require_open(current)
+        lead = _lock(lead)
+        OwnerChange.objects.create(lead=lead, from_owner=None, to_owner=by, reason="claim", changed_by=by,
+                                   changed_at=now)
+        Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=by)
+        Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
+            completed_at=now, result=_("Claimed by %(name)s") % {"name": by.display_name()}
+        )
+        record_event("lead.assigned", lead_id=lead.pk, owner_id=by.pk, previous_owner_id=None, reason="claim")
+    return lead
+
+
+def assign_lead(*, lead: Lead, to: User, by: User) -> Lead:
+    """The head of sales (or an admin) gives a lead to a manager, or moves it to another one."""
+    with transaction.atomic():
+        lead = _lock(lead)
+        if not _is_head_or_admin(by, lead):
+            raise Forbidden(_("Only the head of sales or an admin may assign leads."))
+        if not to.is_active or to.role not in (Role.MANAGER, Role.HEAD):
+            raise InvalidInput({"owner_id": [_("Not an active manager.")]})
+        if not by.is_admin and lead.team_id and to.team_id != lead.team_id and to.pk != by.pk:
+            raise InvalidInput({"owner_id": [_("The manager is not in the lead's team.")]})
+        if lead.state in (LeadState.CONVERTED,):
+            _require_open(lead)
+        if lead.owner_id == to.pk:
+            return lead
+        _set_owner(lead, to, reason="reassign" if lead.owner_id else "assign", by=by, now=timezone.now())
+    return lead
+
+
+# ---------------------------------------------------------------- stages and outcomes
+
+
+def change_stage(*, lead: Lead, stage: Stage, by: User) -> Lead:
+    """Move an open lead along the pipeline; won and lost are reached by convert and refuse."""
+    with transaction.atomic():
+        lead = _lock(lead)
+        _require_manage(lead, by)
+        _require_open(lead)
+        if stage.kind != StageKind.OPEN:
+            raise InvalidInput({"stage": [_("Use convert or refuse to close a lead.")]})
+        if lead.stage_id == stage.pk:
+            return lead
+        old = lead.stage
+        lead.stage = stage
+        lead.save(update_fields=["stage", "updated_at"])
+        _record_stage(lead, old_stage=old, old_state=lead.state, by=by)
+        _audit(lead=lead, field="stage", old=old.code, new=stage.code, by=by)
+        record_event("lead.stage_changed", lead_id=lead.pk, from_stage=old.code, to_stage=stage.code)
+    return lead
+
+
+def qualify_lead(*, lead: Lead, by: User) -> Lead:
+    """Mark a lead sales-qualified: move it to the first qualified stage."""
+    stage = Stage.objects.filter(kind=StageKind.OPEN, is_qualified=True).order_by("position").first()
+    if stage is None:
+        raise DomainError("stage_missing", _("No qualified stage is configured."))
+    if lead.stage.is_qualified:
+        return lead
+    lead = change_stage(lead=lead, stage=stage, by=by)
+    record_event("lead.qualified", lead_id=lead.pk)
+    return lead
+
+
+def refuse_lead(*, lead: Lead, reason: LostReason, note: str = "", by: User) -> Lead:
+    """Mark a lead refused with a reason; it is never deleted (DOMAIN.md 14)."""
+    with transaction.atomic():
+        lead = _lock(lead)
+        _require_manage(lead, by)
+        if lead.state not in (LeadState.OPEN, LeadState.DEFERRED):
+            _require_open(lead)
+        old_stage, old_state = lead.stage, lead.state
+        lead.state = LeadState.REFUSED
+        lead.stage = _stage_of_kind(StageKind.LOST)
+        lead.lost_reason = reason
+        lead.lost_note = note
+        lead.refused_at = timezone.now()
+        lead.deferred_until = None
+        lead.save(update_fields=["state", "stage", "lost_reason", "lost_note", "refused_at", "deferred_until",
+                                 "updated_at"])
+        _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
+        _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
+        Task.objects.open().filter(lead=lead).update(completed_at=lead.refused_at, result=_("Lead refused"))
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
+                                subject=_("Refused: %(reason)s") % {"reason": reason.name}, body=note)
+        record_event("lead.refused", lead_id=lead.pk, reason=reason.name)
+    return lead
+
+
+def defer_lead(*, lead: Lead, until: date, note: str = "", by: User) -> Lead:
+    """Put a lead aside until a date; a task to return to it is due that morning."""
+    if until <= timezone.localdate():
+        raise InvalidInput({"until": [_("The date must be in the future.")]})
+    with transaction.atomic():
+        lead = _lock(lead)
+        _require_manage(lead, by)
+        _require_open(lead)
+        old_state = lead.state
+        lead.state = LeadState.DEFERRED
+        lead.deferred_until = until
+        lead.save(update_fields=["state", "deferred_until", "updated_at"])
+        _record_stage(lead, old_stage=lead.stage, old_state=old_state, by=by)
+        _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
+        calendar = team_calendar(lead.team, user=lead.owner)
+        due = datetime.combine(until, calendar.start, tzinfo=calendar.tz())
+        Task.objects.open().filter(lead=lead).update(completed_at=timezone.now(), result=_("Lead deferred"))
+        Task.objects.create(lead=lead, assignee=lead.owner or by, kind=TaskKind.FOLLOW_UP, due_at=due, created_by=by,
+                            title=_("Time to call again: %(name)s") % {"name": lead.full_name})
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
+                                subject=_("Deferred until %(date)s") % {"date": until.isoformat()}, body=note)
+        record_event("lead.deferred", lead_id=lead.pk, until=until.isoformat())
+    return lead
+
+
+def reopen_lead(*, lead: Lead, by: User | None) -> Lead:
+    """Bring a refused or deferred lead back into work."""
+    with transaction.atomic():
+        lead = _lock(lead)
+        if by is not None:
+            _require_manage(lead, by)
+        if lead.state not in (LeadState.REFUSED, LeadState.DEFERRED):
+            raise DomainError("lead_not_closed", _("Only refused or deferred leads can be reopened."))
+        old_stage, old_state = lead.stage, lead.state
+        lead.state = LeadState.OPEN
+        if lead.stage.kind != StageKind.OPEN:
+            lead.stage = initial_stage()
+        lead.deferred_until = None
+        lead.save(update_fields=["state", "stage", "deferred_until", "updated_at"])
+        _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
+        _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
+        record_event("lead.reopened", lead_id=lead.pk)
+    return lead
+
+
+@dataclass
+class CompanyFacts:
+    name: str = ""
+    legal_form: str = ""
+    inn: str = ""
+    kpp: str = ""
+    ogrn: str = ""
+    legal_address: str = ""
+
+
+def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, owner: User | None = None) -> Client:
+    """Create Client + Contact (+ Company) from a lead, linked both ways (DOMAIN.md 13)."""
+    with transaction.atomic():
+        lead = _lock(lead)
+        _require_manage(lead, by)
+        if lead.state == LeadState.CONVERTED:
+            raise DomainError("already_converted", _("The lead is already converted."))
+        if lead.state != LeadState.OPEN:
+            _require_open(lead)
+        owner = owner or lead.owner or by
+        if owner != lead.owner and not (by.is_admin or by.role == Role.HEAD or owner == by):
+            raise Forbidden(_("Only the head of sales may convert to another owner."))
+        company_row = _company_for(company, lead=lead, owner=owner)
+        contact = Contact.objects.create(
+            company=company_row, last_name=lead.last_name, first_name=lead.first_name,
+            middle_name=lead.middle_name, full_name=lead.full_name, position=lead.position, phone=lead.phone,
+            phone_ext=lead.phone_ext, email=lead.email, owner=owner,
+        )
+        matching.move_keys(from_type=CardType.LEAD, from_id=lead.pk, to_type=CardType.CONTACT, to_id=contact.pk)
+        client = Client.objects.create(
+            name=str(company_row) if company_row else lead.full_name, company=company_row, contact=contact,
+            owner=owner, team=lead.team, lead=lead,
+        )
+        now = timezone.now()
+        old_stage, old_state = lead.stage, lead.state
+        lead.state = LeadState.CONVERTED
+        lead.stage = _stage_of_kind(StageKind.WON)
+        lead.converted_at = now
+        lead.save(update_fields=["state", "stage", "converted_at", "updated_at"])
+        _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
+        _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
+        Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("Converted into a client"))
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, subject=_("Converted into a client"))
+        if owner != by:
+            notify(user=owner, kind="client.assigned", client=client,
+                   text=_("New client for you: %(name)s") % {"name": client.name})
+        record_event("lead.converted", lead_id=lead.pk, client_id=client.pk, owner_id=owner.pk)
+    return client
+
+
+def _company_for(facts: CompanyFacts | None, *, lead: Lead, owner: User) -> Company | None:
+    """Reuse the company with the same INN (INN equality decides), otherwise create it."""
+    if facts is None and not lead.company_name:
+        return None
+    facts = facts or CompanyFacts(name=lead.company_name, legal_form=lead.legal_form)
+    if facts.inn:
+        existing = Company.objects.filter(inn=facts.inn).first()
+        if existing:
+            return existing
+    company = Company(name=facts.name or lead.company_name, legal_form=facts.legal_form or lead.legal_form,
+                      inn=facts.inn, kpp=facts.kpp, ogrn=facts.ogrn, legal_address=facts.legal_address,
+                      city=lead.city, owner=owner)
+    if not company.name:
+        raise InvalidInput({"company.name": [_("A company needs a name.")]})
+    company.full_clean()
+    company.save()
+    if company.inn:
+        matching.register_keys(card_type=CardType.COMPANY, card_id=company.pk, facts=matching.Facts(inn=company.inn))
+    return company
+
+
+# ---------------------------------------------------------------- tasks and timeline
+
+
+def create_task(
+    *, lead: Lead | None = None, client: Client | None = None, assignee: User | None, title: str,
+    due_at: datetime, kind: str = TaskKind.OTHER, by: User, previous: Task | None = None,
+) -> Task:
+    """Add a task to a card (the head of sales can add tasks to anyone in the team)."""
+    if not title.strip():
+        raise InvalidInput({"title": [_("A task needs a title.")]})
+    task = Task.objects.create(lead=lead, client=client, assignee=assignee or by, title=title.strip(), kind=kind,
+                               due_at=due_at, created_by=by, previous=previous)
+    if task.assignee_id and task.assignee_id != by.pk:
+        notify(user=task.assignee, kind="task.assigned", lead=lead, client=client,
+               text=_("New task: %(title)s") % {"title": task.title})
+    record_event("task.created", task_id=task.pk, lead_id=lead.pk if lead else None)
+    return task
+
+
+def complete_task(
+    *, task: Task, result: str, by: User, next_title: str = "", next_due_at: datetime | None = None,
+    next_kind: str = TaskKind.CALL,
+) -> Task | None:
+    """Finish a task with its result and, usually, set the next one (a call agreed for Thursday)."""
+    if not result.strip():
+        raise InvalidInput({"result": [_("Say what came of it.")]})
+    if bool(next_title.strip()) != (next_due_at is not None):
+        raise InvalidInput({"next_due_at" if next_title.strip() else "next_title":
+                            [_("The next task needs both a title and a due time.")]})
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        if task.completed_at is not None:
+            raise DomainError("task_done", _("The task is already completed."))
+        task.completed_at = timezone.now()
+        task.result = result.strip()
+        task.save(update_fields=["completed_at", "result"])
+        record_event("task.completed", task_id=task.pk, lead_id=task.lead_id)
+        if next_due_at is None:
+            return None
+        return create_task(lead=task.lead, client=task.client, assignee=task.assignee or by, title=next_title,
+                           due_at=next_due_at, kind=next_kind, by=by, previous=task)
+
+
+CONTACT_KINDS = {ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING}
+
+
+def log_activity(
+    *, lead: Lead | None = None, client: Client | None = None, kind: str, by: User, subject: str = "",
+    body: str = "", duration_seconds: int | None = None, occurred_at: datetime | None = None,
+) -> Activity:
+    """Log a call, e-mail, meeting, proposal or note on a card's timeline."""
+    if kind not in ActivityKind.values or kind == ActivityKind.SYSTEM:
+        raise InvalidInput({"kind": [_("Unknown activity kind.")]})
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            lead=lead, client=client, kind=kind, subject=subject, body=body, duration_seconds=duration_seconds,
+            occurred_at=occurred_at or timezone.now(), author=by,
+        )
+        # Speed to lead is measured to the first real contact, not to the first note.
+        if lead is not None and kind in CONTACT_KINDS and lead.first_contacted_at is None:
+            Lead.objects.filter(pk=lead.pk, first_contacted_at__isnull=True).update(
+                first_contacted_at=activity.occurred_at
+            )
+        record_event("activity.logged", activity_id=activity.pk, lead_id=lead.pk if lead else None, kind=kind)
+    return activity
+
+
+# ---------------------------------------------------------------- periodic work (the worker's scheduler)
+
+
+def escalate_unclaimed(*, now: datetime | None = None) -> int:
+    """Pooled leads nobody claimed within the team's limit go to the head of sales (speed to lead)."""
+    now = now or timezone.now()
+    count = 0
+    candidates = Lead.objects.in_pool().filter(escalated_at__isnull=True, team__isnull=False).select_related("team")
+    for lead in candidates.iterator():
+        limit = add_working_minutes(lead.created_at, lead.team.pool_claim_minutes, team_calendar(lead.team))
+        if limit > now:
+            continue
+        with transaction.atomic():
+            if not Lead.objects.filter(pk=lead.pk, owner__isnull=True, escalated_at__isnull=True).update(
+                escalated_at=now
+            ):
+                continue  # claimed or escalated meanwhile
+            head = _head_of(lead)
+            if head is not None:
+                Task.objects.create(lead=lead, assignee=head, kind=TaskKind.ASSIGN, due_at=now,
+                                    title=_("Nobody claimed the lead: assign a responsible person"))
+                notify(user=head, kind="lead.escalated", lead=lead,
+                       text=_("Nobody claimed %(name)s in time") % {"name": lead.full_name})
+            record_event("lead.escalated", lead_id=lead.pk, team_id=lead.team_id)
+            count += 1
+    return count
+
+
+def return_deferred(*, today: date | None = None) -> int:
+    """Deferred leads whose date has come return to work (their follow-up task is already due)."""
+    today = today or timezone.localdate()
+    count = 0
+    for lead in Lead.objects.filter(state=LeadState.DEFERRED, deferred_until__lte=today).iterator():
+        reopen_lead(lead=lead, by=None)
+        if lead.owner_id:
+            notify(user=lead.owner, kind="lead.returned", lead=lead,
+                   text=_("A deferred lead is back: %(name)s") % {"name": lead.full_name})
+        count += 1
+    return count
+
+
+def remind_due_tasks(*, now: datetime | None = None) -> int:
+    """Remind each assignee once, on the day a task is due (DOMAIN.md 11)."""
+    now = now or timezone.now()
+    count = 0
+    horizon = now + timedelta(hours=1)
+    for task in Task.objects.open().filter(reminded_at__isnull=True, due_at__lte=horizon,
+                                           assignee__isnull=False).select_related("assignee", "lead"):
+        with transaction.atomic():
+            if not Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            notify(user=task.assignee, kind="task.due", lead=task.lead, client=task.client,
+                   text=_("Task due: %(title)s") % {"title": task.title})
+            count += 1
+    return count
+
+
+def day_start(moment: date, zone: Any) -> datetime:
+    return datetime.combine(moment, time.min, tzinfo=zone)
