@@ -1,0 +1,125 @@
+"""Named actors everyone learns once: head (head of sales), alice and bob (her managers),
+carol (a manager in another team), admin, and partner (an API key)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import time
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+
+from leadflow.accounts.models import Role, Team, User, UserToken
+from leadflow.intake.models import Form, Partner
+from leadflow.leads import services
+from leadflow.leads.models import Lead
+
+
+@pytest.fixture(autouse=True)
+def _require_postgres_under_ci(request: pytest.FixtureRequest) -> None:
+    """A test marked postgres fails (never skips) when CI=true and the suite is not on PostgreSQL."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    if "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
+        return
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI") == "true":
+            pytest.fail("this test needs PostgreSQL (TEST_DATABASE_URL) and CI=true: it may not skip")
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+
+
+ALWAYS_OPEN = {"work_start": time(0, 0), "work_end": time(23, 59, 59), "work_days": [0, 1, 2, 3, 4, 5, 6]}
+
+
+def _user(username: str, *, role: str, team: Team | None, **extra: Any) -> User:
+    return User.objects.create_user(
+        username=username, password="pw", email=f"{username}@example.com", role=role, team=team,
+        first_name=username.capitalize(), **extra,
+    )
+
+
+@pytest.fixture
+def sales(db: None) -> Team:
+    return Team.objects.create(name="Sales", is_default=True, **ALWAYS_OPEN)
+
+
+@pytest.fixture
+def other_team(db: None) -> Team:
+    return Team.objects.create(name="Wholesale", **ALWAYS_OPEN)
+
+
+@pytest.fixture
+def head(sales: Team) -> User:
+    user = _user("head", role=Role.HEAD, team=sales)
+    sales.head = user
+    sales.save()
+    return user
+
+
+@pytest.fixture
+def alice(sales: Team, head: User) -> User:
+    return _user("alice", role=Role.MANAGER, team=sales)
+
+
+@pytest.fixture
+def bob(sales: Team, head: User) -> User:
+    return _user("bob", role=Role.MANAGER, team=sales)
+
+
+@pytest.fixture
+def carol(other_team: Team) -> User:
+    return _user("carol", role=Role.MANAGER, team=other_team)
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return User.objects.create_superuser(username="admin", password="pw", email="admin@example.com",
+                                         role=Role.ADMIN)
+
+
+@pytest.fixture
+def partner(sales: Team) -> tuple[Partner, str]:
+    row = Partner.objects.create(name="CPA Network", team=sales)
+    return row, row.issue_key()
+
+
+@pytest.fixture
+def web_form(sales: Team) -> Form:
+    return Form.objects.create(name="Contact us", slug="contact", team=sales, consent_text_version="v1")
+
+
+@pytest.fixture
+def api_as() -> Callable[[User], HttpClient]:
+    """An HTTP client authenticated as a user by a personal token."""
+
+    def make(user: User) -> HttpClient:
+        _, raw = UserToken.issue(user=user)
+        return HttpClient(headers={"Authorization": f"Bearer {raw}"})
+
+    return make
+
+
+@pytest.fixture
+def make_lead(sales: Team) -> Callable[..., Lead]:
+    """A lead created through the service, so routing, first task and history exist."""
+    counter = {"n": 0}
+
+    def make(*, owner: User | None = None, team: Team | None = None, **overrides: Any) -> Lead:
+        counter["n"] += 1
+        n = counter["n"]
+        person = services.PersonFacts(
+            first_name=overrides.pop("first_name", f"Ivan{n}"), last_name=overrides.pop("last_name", "Petrov"),
+            phone=overrides.pop("phone", f"+7912000{n:04d}"), email=overrides.pop("email", f"lead{n}@example.ru"),
+            **overrides,
+        )
+        person.full_name = person.full_name or f"{person.last_name} {person.first_name}"
+        lead = services.create_lead(person=person, touch=services.Touch(channel="manual"), team=team or sales)
+        if owner is not None:
+            Lead.objects.filter(pk=lead.pk).update(owner=owner)
+            lead.refresh_from_db()
+        return lead
+
+    return make

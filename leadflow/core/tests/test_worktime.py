@@ -1,0 +1,38 @@
+from datetime import UTC, datetime, time
+
+from leadflow.core.worktime import WorkCalendar, add_working_minutes
+
+MOSCOW = WorkCalendar(zone="Europe/Moscow", start=time(9), end=time(18))
+
+
+def msk(*args: int) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+def test_inside_working_hours_adds_plain_minutes():
+    assert add_working_minutes(msk(2026, 11, 23, 10, 0), 15, MOSCOW) == msk(2026, 11, 23, 10, 15)
+
+
+def test_late_evening_lead_is_due_next_morning():
+    assert add_working_minutes(msk(2026, 11, 23, 17, 55), 15, MOSCOW) == msk(2026, 11, 24, 9, 10)
+
+
+def test_friday_evening_lead_is_due_monday():
+    assert add_working_minutes(msk(2026, 11, 27, 20, 0), 15, MOSCOW) == msk(2026, 11, 30, 9, 15)
+
+
+def test_before_opening_counts_from_opening():
+    assert add_working_minutes(msk(2026, 11, 23, 6, 30), 15, MOSCOW) == msk(2026, 11, 23, 9, 15)
+
+
+def test_input_in_utc_returns_same_instant_in_utc():
+    start = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
+    assert add_working_minutes(start, 30, MOSCOW) == datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+
+
+def test_is_working_respects_days_and_hours():
+    assert MOSCOW.is_working(msk(2026, 11, 23, 12, 0))
+    assert not MOSCOW.is_working(msk(2026, 11, 28, 12, 0))  # Saturday
+    assert not MOSCOW.is_working(msk(2026, 11, 23, 18, 0))
