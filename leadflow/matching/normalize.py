@@ -192,48 +192,12 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _TURKIC_PATRONYMIC_WORDS = frozenset(
     {"оглы", "оглу", "улы", "кызы", "гызы", "ogly", "oglu", "ogli", "uly", "kyzy", "kizi", "qizi"}
 )
-_PATRONYMIC_ENDINGS = (
-    "ович",
-    "евич",
-    "ич",
-    "овна",
-    "евна",
-    "ична",
-    "инична",
-    "ovich",
-    "evich",
-    "ovitch",
-    "evitch",
-    "ovna",
-    "evna",
-    "ichna",
+_PATRONYMIC_ENDINGS = tuple(
+    "ович евич ич овна евна ична инична ovich evich ovitch evitch ovna evna ichna".split()
 )
-_SURNAME_ENDINGS = (
-    "ов",
-    "ев",
-    "ин",
-    "ын",
-    "ский",
-    "цкий",
-    "ской",
-    "цкой",
-    "ова",
-    "ева",
-    "ина",
-    "ына",
-    "ская",
-    "цкая",
-    "ая",
-    "ой",
-    "ко",
-    "ук",
-    "юк",
-    "енко",
-    "ых",
-    "их",
-    "ян",
-    "дзе",
-    "швили",
+_SURNAME_ENDINGS = tuple(
+    "ов ев ин ын ский цкий ской цкой ова ева ина ына ская цкая ая ой ко ук юк енко ых их ян "
+    "дзе швили".split()
 )
 # Only endings that Western given names practically never have ("Kevin", "Lev" must not match).
 _LATIN_SURNAME_ENDINGS = ("ov", "ev", "ova", "eva", "sky", "skiy", "skii", "skaya", "enko")
