@@ -142,7 +142,13 @@ def lead_card(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 
 @router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")
 def claim(request: HttpRequest, lead_id: int) -> Lead:
-    lead = visible_lead(request.auth, lead_id)
+    user: User = request.auth
+    lead = Lead.objects.visible_to(user).filter(pk=lead_id).first()
+    if lead is None:
+        # A teammate's pooled lead claimed a second ago: say so (409) rather than pretend it never was.
+        lead = Lead.objects.filter(pk=lead_id, team_id=user.team_id, owner__isnull=False).first()
+        if lead is None or user.team_id is None:
+            raise NotFound("lead")
     return visible_lead(request.auth, services.claim_lead(lead=lead, by=request.auth).pk)
 
 

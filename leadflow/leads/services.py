@@ -117,7 +117,7 @@ def _stage_of_kind(kind: str) -> Stage:
 
 def _lock(lead: Lead) -> Lead:
     """Re-read a lead under a row lock, so two changes to one card queue instead of interleaving."""
-    return Lead.objects.select_for_update().select_related("team", "owner", "stage").get(pk=lead.pk)
+    return Lead.objects.select_for_update(of=("self",)).select_related("team", "owner", "stage").get(pk=lead.pk)
 
 
 def _audit(*, lead: Lead | None = None, client: Client | None = None, field: str, old: Any, new: Any,
@@ -341,6 +341,8 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
     """Take a pooled lead; of many managers claiming at once exactly one wins."""
     if not (by.role in (Role.MANAGER, Role.HEAD) or by.is_admin):
         raise Forbidden(_("Only managers may claim leads."))
+    if not by.is_admin and lead.team_id and lead.team_id != by.team_id:
+        raise Forbidden(_("The lead belongs to another team's pool."))
     now = timezone.now()
     with transaction.atomic():
         # The database settles the race: the UPDATE only matches while the lead is still unowned.

@@ -140,7 +140,8 @@ def normalize_email(raw: str) -> str:
     if not text:
         raise NormalizationError(_("e-mail address is empty"), code="empty")
     try:
-        address = validate_email(text, check_deliverability=False)
+        # DOMAIN.md 2: the mailbox part is Latin; an internationalised domain (почта.рф) is fine.
+        address = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise NormalizationError(str(error), code="invalid_email") from error
     # Domain rule: an address needs a real domain syntax, so a dotless host is not enough.

@@ -1,0 +1,93 @@
+"""First come, first served: claiming a pooled lead."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from leadflow.core.errors import DomainError
+from leadflow.events.models import OutboxEvent
+from leadflow.leads import services
+from leadflow.leads.models import Lead, OwnerChange, Task
+
+
+@pytest.mark.django_db
+def test_claim_makes_the_manager_owner_and_gives_them_the_first_task(alice, make_lead):
+    lead = make_lead()
+    assert lead.owner is None and Task.objects.get(lead=lead).assignee is None
+
+    services.claim_lead(lead=lead, by=alice)
+
+    lead.refresh_from_db()
+    assert lead.owner == alice and lead.assigned_at is not None
+    assert Task.objects.get(lead=lead).assignee == alice
+    change = OwnerChange.objects.get(lead=lead)
+    assert (change.from_owner, change.to_owner, change.reason) == (None, alice, "claim")
+    assert OutboxEvent.objects.filter(name="lead.assigned", payload__owner_id=alice.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_second_claim_loses_and_says_who_won(alice, bob, make_lead):
+    lead = make_lead()
+    services.claim_lead(lead=lead, by=alice)
+    with pytest.raises(DomainError) as lost:
+        services.claim_lead(lead=lead, by=bob)
+    assert lost.value.code == "already_claimed"
+    assert "Alice" in lost.value.message
+    lead.refresh_from_db()
+    assert lead.owner == alice
+    assert OwnerChange.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db
+def test_claiming_own_lead_again_is_harmless(alice, make_lead):
+    lead = make_lead()
+    services.claim_lead(lead=lead, by=alice)
+    services.claim_lead(lead=lead, by=alice)
+    assert OwnerChange.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db
+def test_claim_over_api_conflict_is_a_409_with_the_winner(api_as, alice, bob, make_lead):
+    lead = make_lead()
+    assert api_as(alice).post(f"/api/leads/{lead.pk}/claim").status_code == 200
+    response = api_as(bob).post(f"/api/leads/{lead.pk}/claim")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_claimed"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_many_managers_claiming_at_once_exactly_one_wins(sales, head, make_lead):
+    """Real concurrent connections on PostgreSQL: the conditional UPDATE settles the race."""
+    from leadflow.accounts.models import User
+
+    managers = [
+        User.objects.create_user(username=f"m{i}", password="pw", role="manager", team=sales) for i in range(8)
+    ]
+    lead = make_lead()
+    barrier = threading.Barrier(len(managers))
+    results: dict[str, str] = {}
+
+    def claim(manager: User) -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.claim_lead(lead=Lead.objects.get(pk=lead.pk), by=manager)
+            results[manager.username] = "won"
+        except DomainError as error:
+            results[manager.username] = error.code
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(m,)) for m in managers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(results.values()) == ["already_claimed"] * 7 + ["won"]
+    winner = next(name for name, result in results.items() if result == "won")
+    lead.refresh_from_db()
+    assert lead.owner.username == winner
+    assert OwnerChange.objects.filter(lead=lead).count() == 1
