@@ -117,8 +117,8 @@ def make_lead(sales: Team) -> Callable[..., Lead]:
         )
         person.full_name = person.full_name or f"{person.last_name} {person.first_name}"
         lead = services.create_lead(person=person, touch=services.Touch(channel="manual"), team=team or sales)
-        if owner is not None:
-            Lead.objects.filter(pk=lead.pk).update(owner=owner)
+        if owner is not None and lead.owner_id != owner.pk:
+            services.claim_lead(lead=lead, by=owner)
             lead.refresh_from_db()
         return lead
 

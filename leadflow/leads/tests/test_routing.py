@@ -30,10 +30,10 @@ def test_pool_scheme_leaves_the_lead_unowned_with_an_unassigned_first_task(make_
 
 
 def test_least_loaded_gets_the_lead(rules_team, alice, bob, make_lead):
-    rule(rules_team, strategy=RoutingStrategy.LEAST_LOADED)
     make_lead(owner=alice)
     make_lead(owner=alice)
     make_lead(owner=bob)
+    rule(rules_team, strategy=RoutingStrategy.LEAST_LOADED)
     lead = make_lead()
     assert lead.owner == bob  # alice holds two open leads, bob one
     assert Task.objects.get(lead=lead).assignee == bob
@@ -42,10 +42,10 @@ def test_least_loaded_gets_the_lead(rules_team, alice, bob, make_lead):
 def test_load_counts_open_clients_too(rules_team, alice, bob, make_lead):
     from leadflow.clients.models import Client
 
-    rule(rules_team, strategy=RoutingStrategy.LEAST_LOADED)
     for n in range(3):
         Client.objects.create(name=f"c{n}", owner=bob, team=rules_team)
     make_lead(owner=alice)
+    rule(rules_team, strategy=RoutingStrategy.LEAST_LOADED)
     assert make_lead().owner == alice
 
 

@@ -1,0 +1,233 @@
+"""The life of a lead: stages, refusal, deferral, reopening, tasks, activities, conversion."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leadflow.clients.models import Client, Company, Contact
+from leadflow.events.models import OutboxEvent
+from leadflow.leads import services
+from leadflow.leads.models import Activity, FieldChange, Lead, LostReason, StageChange, Task
+
+pytestmark = pytest.mark.django_db
+
+VALID_INN, VALID_KPP, VALID_OGRN = "7707083893", "773601001", "1027700132195"
+
+
+@pytest.fixture
+def lead(make_lead, alice):
+    return make_lead(owner=alice, company_name="Ромашка", legal_form="ООО")
+
+
+def test_stage_change_is_recorded_with_time_and_author(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/stage", {"stage": "contacted"},
+                                  content_type="application/json")
+    assert response.status_code == 200 and response.json()["stage"] == "contacted"
+    history = list(StageChange.objects.filter(lead=lead).values_list("from_stage__code", "to_stage__code",
+                                                                      "changed_by"))
+    assert history == [(None, "new", None), ("new", "contacted", alice.pk)]
+    assert FieldChange.objects.get(lead=lead).new_value == "contacted"
+
+
+def test_unknown_stage_names_the_field(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/stage", {"stage": "nope"}, content_type="application/json")
+    assert response.status_code == 422
+    assert list(response.json()["error"]["fields"]) == ["stage"]
+
+
+def test_closing_stages_need_convert_or_refuse(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/stage", {"stage": "won"}, content_type="application/json")
+    assert response.status_code == 422
+    assert Lead.objects.get(pk=lead.pk).stage.code == "new"
+
+
+def test_qualify_moves_to_the_first_qualified_stage(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/qualify")
+    assert response.json()["stage"] == "qualified"
+    assert OutboxEvent.objects.filter(name="lead.qualified").count() == 1
+
+
+def test_refuse_keeps_the_lead_with_reason_and_closes_tasks(api_as, alice, lead):
+    reason = LostReason.objects.get(name="Too expensive")
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/refuse", {"reason_id": reason.pk, "note": "budget cut"},
+                                  content_type="application/json")
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert (lead.state, lead.stage.code, lead.lost_reason, lead.lost_note) == ("refused", "lost", reason, "budget cut")
+    assert not Task.objects.open().filter(lead=lead).exists()
+    assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_refuse_needs_a_known_reason(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/refuse", {"reason_id": 99999},
+                                  content_type="application/json")
+    assert response.status_code == 422 and "reason_id" in response.json()["error"]["fields"]
+    assert Lead.objects.get(pk=lead.pk).state == "open"
+
+
+def test_defer_creates_a_task_on_that_date_and_the_lead_returns_then(api_as, alice, lead):
+    until = timezone.localdate() + timedelta(days=30)
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/defer", {"until": until.isoformat(), "note": "after NY"},
+                                  content_type="application/json")
+    assert response.status_code == 200 and response.json()["state"] == "deferred"
+    follow_up = Task.objects.open().get(lead=lead)
+    assert follow_up.kind == "follow_up" and follow_up.assignee == alice
+    assert follow_up.due_at.astimezone(timezone.get_current_timezone()).date() >= until - timedelta(days=1)
+
+    assert services.return_deferred(today=until - timedelta(days=1)) == 0
+    assert services.return_deferred(today=until) == 1
+    lead.refresh_from_db()
+    assert lead.state == "open" and lead.deferred_until is None
+    assert alice.notifications.filter(kind="lead.returned").count() == 1
+
+
+def test_defer_to_the_past_is_refused(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/defer", {"until": "2020-01-01"},
+                                  content_type="application/json")
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["until"]
+
+
+def test_defer_with_a_malformed_date_names_the_field(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/defer", {"until": "next friday"},
+                                  content_type="application/json")
+    assert response.status_code == 422 and "until" in response.json()["error"]["fields"]
+
+
+def test_reopen_a_refused_lead(api_as, alice, lead):
+    services.refuse_lead(lead=lead, reason=LostReason.objects.first(), by=alice)
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/reopen")
+    assert response.status_code == 200
+    assert (response.json()["state"], response.json()["stage"]) == ("open", "new")
+
+
+def test_complete_task_with_result_and_next_task(api_as, alice, lead):
+    task = Task.objects.get(lead=lead)
+    thursday = timezone.now() + timedelta(days=3)
+    response = api_as(alice).post(
+        f"/api/tasks/{task.pk}/complete",
+        {"result": "Agreed to talk on Thursday", "next_title": "Call on Thursday", "next_due_at": thursday.isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["completed"]["result"] == "Agreed to talk on Thursday"
+    assert body["next"]["title"] == "Call on Thursday" and body["next"]["previous_id"] == task.pk
+    assert Task.objects.open().get(lead=lead).due_at == thursday.replace(microsecond=thursday.microsecond)
+
+
+def test_complete_task_needs_a_result(api_as, alice, lead):
+    task = Task.objects.get(lead=lead)
+    response = api_as(alice).post(f"/api/tasks/{task.pk}/complete", {"result": " "}, content_type="application/json")
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["result"]
+    assert Task.objects.get(pk=task.pk).completed_at is None
+
+
+def test_completing_twice_is_a_conflict(api_as, alice, lead):
+    task = Task.objects.get(lead=lead)
+    client = api_as(alice)
+    assert client.post(f"/api/tasks/{task.pk}/complete", {"result": "done"},
+                       content_type="application/json").status_code == 200
+    again = client.post(f"/api/tasks/{task.pk}/complete", {"result": "done"}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "task_done"
+
+
+def test_first_call_logged_sets_speed_to_lead(api_as, alice, lead):
+    client = api_as(alice)
+    client.post(f"/api/leads/{lead.pk}/activities", {"kind": "note", "body": "looked them up"},
+                content_type="application/json")
+    assert Lead.objects.get(pk=lead.pk).first_contacted_at is None
+    response = client.post(f"/api/leads/{lead.pk}/activities",
+                           {"kind": "call", "subject": "First call", "duration_seconds": 95},
+                           content_type="application/json")
+    assert response.status_code == 201
+    activity = Activity.objects.get(pk=response.json()["id"])
+    assert Lead.objects.get(pk=lead.pk).first_contacted_at == activity.occurred_at
+
+
+def test_unknown_activity_kind_is_refused(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/activities", {"kind": "telepathy"},
+                                  content_type="application/json")
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["kind"]
+
+
+def test_convert_creates_client_contact_company_linked_both_ways(api_as, alice, lead):
+    response = api_as(alice).post(
+        f"/api/leads/{lead.pk}/convert",
+        {"company": {"name": "Ромашка", "legal_form": "ООО", "inn": VALID_INN, "kpp": VALID_KPP, "ogrn": VALID_OGRN,
+                     "legal_address": "Москва, ул. Вавилова, 19"}},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    client = Client.objects.get(pk=response.json()["client_id"])
+    lead.refresh_from_db()
+    assert client.lead == lead and lead.client == client
+    assert (lead.state, lead.stage.code) == ("converted", "won")
+    assert client.owner == alice and client.contact.full_name == lead.full_name
+    assert (client.company.inn, client.company.kpp, client.company.ogrn) == (VALID_INN, VALID_KPP, VALID_OGRN)
+    card = api_as(alice).get(f"/api/leads/{lead.pk}").json()
+    assert card["client_id"] == client.pk
+    client_card = api_as(alice).get(f"/api/clients/{client.pk}").json()
+    assert client_card["client"]["lead_id"] == lead.pk
+    assert client_card["lead_activities"][0]["subject"] == "Converted into a client"
+
+
+def test_convert_with_a_bad_inn_names_the_field_and_changes_nothing(api_as, alice, lead):
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/convert",
+                                  {"company": {"name": "Ромашка", "inn": "7707083894"}},
+                                  content_type="application/json")
+    assert response.status_code == 422
+    assert list(response.json()["error"]["fields"]) == ["inn"]
+    assert Lead.objects.get(pk=lead.pk).state == "open"
+    assert (Client.objects.count(), Company.objects.count(), Contact.objects.count()) == (0, 0, 0)
+
+
+def test_convert_reuses_the_company_with_the_same_inn(alice, make_lead):
+    first = make_lead(owner=alice)
+    second = make_lead(owner=alice)
+    facts = services.CompanyFacts(name="Ромашка", inn=VALID_INN)
+    a = services.convert_lead(lead=first, by=alice, company=facts)
+    b = services.convert_lead(lead=second, by=alice, company=services.CompanyFacts(name="Romashka LLC",
+                                                                                    inn=VALID_INN))
+    assert a.company == b.company and Company.objects.count() == 1
+    assert b.company.contacts.count() == 2
+
+
+def test_head_converts_to_another_owner_who_is_notified(head, alice, bob, lead):
+    client = services.convert_lead(lead=lead, by=head, owner=bob)
+    assert client.owner == bob
+    assert bob.notifications.filter(kind="client.assigned", client=client).count() == 1
+
+
+def test_converting_twice_is_a_conflict(api_as, alice, lead):
+    services.convert_lead(lead=lead, by=alice)
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/convert", {}, content_type="application/json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "already_converted"
+    assert Client.objects.count() == 1
+
+
+def test_head_assigns_and_reassigns_with_owner_history(api_as, head, alice, bob, make_lead):
+    lead = make_lead()
+    client = api_as(head)
+    assert client.post(f"/api/leads/{lead.pk}/assign", {"owner_id": alice.pk},
+                       content_type="application/json").json()["owner_id"] == alice.pk
+    assert client.post(f"/api/leads/{lead.pk}/assign", {"owner_id": bob.pk},
+                       content_type="application/json").json()["owner_id"] == bob.pk
+    reasons = list(lead.owner_changes.values_list("reason", "to_owner__username"))
+    assert reasons == [("assign", "alice"), ("reassign", "bob")]
+    assert Task.objects.open().get(lead=lead).assignee == bob
+
+
+def test_manager_cannot_assign(api_as, alice, bob, make_lead):
+    lead = make_lead(owner=alice)
+    response = api_as(alice).post(f"/api/leads/{lead.pk}/assign", {"owner_id": bob.pk},
+                                  content_type="application/json")
+    assert response.status_code == 403
+    assert Lead.objects.get(pk=lead.pk).owner == alice
+
+
+def test_head_cannot_assign_to_a_manager_of_another_team(api_as, head, carol, make_lead):
+    lead = make_lead()
+    response = api_as(head).post(f"/api/leads/{lead.pk}/assign", {"owner_id": carol.pk},
+                                 content_type="application/json")
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["owner_id"]
