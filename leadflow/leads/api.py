@@ -66,7 +66,7 @@ class LeadFilters(Schema):
 def search_condition(text: str) -> Q:
     """Search by name, company, e-mail, or a phone written in any format."""
     text = text.strip()
-    condition = Q(full_name__icontains=text) | Q(company_name__icontains=text) | Q(email__icontains=text)
+    condition = Q(search_text__contains=text.casefold())
     if sum(ch.isdigit() for ch in text) >= 5:
         try:
             from django.conf import settings

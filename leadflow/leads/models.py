@@ -149,6 +149,9 @@ class Lead(TouchFields):
     deferred_until = models.DateField(_("deferred until"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     is_possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
+    # Case-folded name, company, e-mail and phone: SQLite's LIKE folds ASCII only, so searching
+    # "сидорова" needs a folded copy to find "Сидорова" on every database.
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -171,6 +174,18 @@ class Lead(TouchFields):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.search_text = self.folded_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "search_text" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_text"]
+        super().save(*args, **kwargs)
+
+    def folded_search_text(self) -> str:
+        return " ".join(
+            part for part in (self.full_name, self.company_name, self.email, self.phone) if part
+        ).casefold()
 
     @property
     def is_open(self) -> bool:
