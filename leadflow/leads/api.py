@@ -21,6 +21,7 @@ from leadflow.matching import normalize
 
 router = Router(tags=["leads"])
 tasks_router = Router(tags=["tasks"])
+interests_router = Router(tags=["interests"])
 
 MAX_PAGE = 200
 
@@ -138,6 +139,45 @@ def lead_card(request: HttpRequest, lead_id: int) -> dict[str, Any]:
         "owner_history": list(lead.owner_changes.all()),
         "field_changes": list(lead.field_changes.all()),
     }
+
+
+@router.patch("/{lead_id}", response=schemas.LeadOut, summary="Edit a lead's contacts and key fields (audited)")
+def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Lead:
+    from django.conf import settings
+
+    lead = visible_lead(request.auth, lead_id)
+    given = data.dict(exclude_unset=True)
+    changes: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in given.items():
+        value = (value or "").strip()
+        if name == "phone":
+            if value:
+                try:
+                    phone = normalize.normalize_phone(value, region=settings.LEADFLOW_DEFAULT_REGION)
+                    changes["phone"], changes["phone_ext"] = phone.e164, phone.extension
+                except normalize.NormalizationError as error:
+                    errors["phone"] = [str(error)]
+            else:
+                changes["phone"], changes["phone_ext"] = "", ""
+        elif name == "email":
+            try:
+                changes["email"] = normalize.normalize_email(value) if value else ""
+            except normalize.NormalizationError as error:
+                errors["email"] = [str(error)]
+        elif name == "company":
+            company = normalize.split_company(value)
+            changes["company_name"], changes["legal_form"] = company.name, company.legal_form
+        elif name == "deal_type" and value not in ("", "retail", "wholesale"):
+            errors["deal_type"] = ["Must be retail, wholesale or empty."]
+        elif name == "temperature" and value not in ("cold", "warm", "hot"):
+            errors["temperature"] = ["Must be cold, warm or hot."]
+        else:
+            changes[name] = value
+    if errors:
+        raise InvalidInput(errors)
+    services.update_lead(lead=lead, changes=changes, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=lead.pk)
 
 
 @router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")
@@ -328,3 +368,57 @@ def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -
     next_task = services.complete_task(task=task, result=data.result, by=request.auth, next_title=data.next_title,
                                        next_due_at=data.next_due_at, next_kind=data.next_kind)
     return {"completed": Task.objects.get(pk=task.pk), "next": next_task}
+
+
+# ---------------------------------------------------------------- interests
+
+
+def interests_visible_to(user: User) -> Any:
+    from leadflow.leads.models import Interest
+
+    if user.is_admin:
+        return Interest.objects.all()
+    if user.role in (Role.HEAD, Role.MANAGER) and user.team_id:
+        return Interest.objects.filter(Q(team_id=user.team_id) | Q(team__isnull=True))
+    return Interest.objects.none()
+
+
+@interests_router.get("", response=list[schemas.InterestOut], summary="Interests of your team (not yet leads)")
+def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50) -> Any:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
+    return interests_visible_to(request.auth).filter(promoted_to__isnull=not promoted).order_by("-created_at")[:limit]
+
+
+@interests_router.post("/{interest_id}/promote", response={201: schemas.LeadOut},
+                       summary="Add the missing person's name and contact: the interest becomes a lead")
+def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> tuple[int, Lead]:
+    from django.conf import settings
+
+    interest = interests_visible_to(request.auth).filter(pk=interest_id).first()
+    if interest is None:
+        raise NotFound("interest")
+    errors: dict[str, list[str]] = {}
+    phone = normalize.Phone(e164=interest.phone, extension=interest.phone_ext)
+    if data.phone.strip():
+        try:
+            phone = normalize.normalize_phone(data.phone, region=settings.LEADFLOW_DEFAULT_REGION)
+        except normalize.NormalizationError as error:
+            errors["phone"] = [str(error)]
+    email = interest.email
+    if data.email.strip():
+        try:
+            email = normalize.normalize_email(data.email)
+        except normalize.NormalizationError as error:
+            errors["email"] = [str(error)]
+    if errors:
+        raise InvalidInput(errors)
+    name = normalize.split_person_name(data.name)
+    company = normalize.split_company(interest.company_name)
+    person = services.PersonFacts(
+        last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=name.full,
+        company_name=company.name, legal_form=company.legal_form, position=data.position, phone=phone.e164,
+        phone_ext=phone.extension, email=email,
+    )
+    lead = services.promote_interest(interest=interest, person=person, by=request.auth)
+    return 201, Lead.objects.select_related("stage").get(pk=lead.pk)

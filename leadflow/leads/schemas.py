@@ -218,3 +218,41 @@ class NotificationOut(Schema):
     client_id: int | None
     created_at: datetime
     read_at: datetime | None
+
+
+class LeadUpdateIn(Schema):
+    """Only the fields given are changed; phones and e-mails are normalised as on intake."""
+
+    last_name: str | None = Field(None, max_length=120)
+    first_name: str | None = Field(None, max_length=120)
+    middle_name: str | None = Field(None, max_length=120)
+    company: str | None = Field(None, max_length=255, description="Company with its legal form, e.g. ООО «Ромашка»")
+    position: str | None = Field(None, max_length=160)
+    phone: str | None = Field(None, max_length=64)
+    email: str | None = Field(None, max_length=254)
+    city: str | None = Field(None, max_length=120)
+    product_interest: str | None = Field(None, max_length=120)
+    deal_type: str | None = Field(None, description="retail | wholesale | empty")
+    temperature: str | None = Field(None, description="cold | warm | hot")
+
+
+class InterestOut(Schema):
+    id: int
+    name: str
+    company_name: str
+    phone: str
+    phone_ext: str
+    email: str
+    message: str
+    reason: str
+    channel: str
+    team_id: int | None
+    promoted_to_id: int | None
+    created_at: datetime
+
+
+class PromoteIn(Schema):
+    name: str = Field(..., min_length=1, max_length=255, description="The person's full name")
+    phone: str = Field("", max_length=64)
+    email: str = Field("", max_length=254)
+    position: str = Field("", max_length=160)

@@ -209,7 +209,38 @@ def create_lead(
         Request.objects.create(lead=lead, submission_id=submission_id, message=message,
                                facts=_facts_dict(person), created_at=now, **touch.fields())
         record_event("lead.created", lead_id=lead.pk, channel=touch.channel, team_id=lead.team_id)
+        _promote_matching_interests(lead, person.keys())
         route_lead(lead=lead, now=now, by=by)
+    return lead
+
+
+def _promote_matching_interests(lead: Lead, keys: matching.Facts) -> None:
+    """Earlier interests from the same phone or e-mail become part of this lead's history (DOMAIN.md 1)."""
+    interest_ids = matching.cards_with_keys(keys, card_type=CardType.INTEREST)
+    if not interest_ids:
+        return
+    promoted = Interest.objects.filter(pk__in=interest_ids, promoted_to__isnull=True)
+    for interest in promoted:
+        record_event("interest.promoted", interest_id=interest.pk, lead_id=lead.pk)
+    promoted.update(promoted_to=lead)
+    Request.objects.filter(interest_id__in=interest_ids, lead__isnull=True).update(lead=lead)
+
+
+def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Lead:
+    """A manager supplies what the interest lacked (a person's name, a direct contact): it becomes a lead."""
+    if interest.promoted_to_id:
+        raise DomainError("already_promoted", _("The interest is already a lead."))
+    if not (person.full_name and (person.phone or person.email)):
+        raise InvalidInput({"__all__": [_("A lead needs a person's name and a phone or an e-mail.")]})
+    with transaction.atomic():
+        touch = Touch(channel=interest.channel, source_id=interest.source_id, campaign_id=interest.campaign_id,
+                      utm={"source": interest.utm_source, "medium": interest.utm_medium,
+                           "campaign": interest.utm_campaign, "content": interest.utm_content,
+                           "term": interest.utm_term},
+                      referrer=interest.referrer, landing_page=interest.landing_page)
+        lead = create_lead(person=person, touch=touch, team=interest.team, message=interest.message, by=by)
+        Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
+        Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
     return lead
 
 
@@ -312,6 +343,42 @@ def create_interest(
         matching.register_keys(card_type=CardType.INTEREST, card_id=interest.pk, facts=person.keys())
         record_event("interest.created", interest_id=interest.pk, reason=reason)
     return interest
+
+
+EDITABLE_FIELDS = (
+    "last_name", "first_name", "middle_name", "company_name", "legal_form", "position", "phone", "phone_ext",
+    "email", "city", "product_interest", "deal_type", "temperature",
+)
+
+
+def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
+    """Edit a lead's key fields; each change is audited and new contacts are indexed for matching.
+
+    `changes` holds already-normalised values (the API normalises phones and e-mails first).
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput({name: [_("This field cannot be edited.")] for name in sorted(unknown)})
+    with transaction.atomic():
+        lead = _lock(lead)
+        _require_manage(lead, by)
+        changed = [name for name, value in changes.items() if getattr(lead, name) != value]
+        if not changed:
+            return lead
+        for name in changed:
+            _audit(lead=lead, field=name, old=getattr(lead, name), new=changes[name], by=by)
+            setattr(lead, name, changes[name])
+        if {"last_name", "first_name", "middle_name"} & set(changed):
+            lead.full_name = " ".join(p for p in (lead.last_name, lead.first_name, lead.middle_name) if p)
+            changed.append("full_name")
+        if not (lead.full_name and (lead.phone or lead.email)):
+            raise InvalidInput({"__all__": [_("A lead keeps a name and at least one contact.")]})
+        lead.full_clean(exclude=["stage", "team", "owner"], validate_unique=False)
+        lead.save(update_fields=[*changed, "updated_at"])
+        matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=PersonFacts(
+            phone=lead.phone, phone_ext=lead.phone_ext, email=lead.email).keys())
+        record_event("lead.updated", lead_id=lead.pk, fields=sorted(changed))
+    return lead
 
 
 # ---------------------------------------------------------------- ownership

@@ -69,6 +69,16 @@ def find(facts: Facts) -> list[Candidate]:
     return list(found.values())
 
 
+def cards_with_keys(facts: Facts, *, card_type: str) -> list[int]:
+    """Ids of cards of one type sharing any exact key (e.g. interests a new lead should absorb)."""
+    condition = _key_filter(facts)
+    if condition is None:
+        return []
+    return list(
+        IdentityKey.objects.filter(condition, card_type=card_type).values_list("card_id", flat=True).distinct()
+    )
+
+
 def register_keys(*, card_type: str, card_id: int, facts: Facts) -> None:
     """Index a card's contacts so later submissions find it with one lookup."""
     rows = [

@@ -176,3 +176,15 @@ def test_partner_reads_only_its_own_submission_status(partner, sales):
     other_key = Partner.objects.create(name="Other").issue_key()
     theirs = HttpClient().get(f"/api/submissions/{sub_id}", headers={"X-Api-Key": other_key})
     assert theirs.status_code == 404
+
+
+def test_an_interest_is_promoted_when_the_person_arrives_with_a_name(partner):
+    _, key = partner
+    submit_as_partner(key, {"message": "Сколько стоит доставка?", "phone": "+79123456789"})
+    interest = Interest.objects.get()
+    response = submit_as_partner(key, {"name": "Олег Смирнов", "phone": "8 912 345 67 89"})
+    assert response.json()["status"] == "created"
+    interest.refresh_from_db()
+    lead = Lead.objects.get()
+    assert interest.promoted_to == lead
+    assert Request.objects.filter(lead=lead).count() == 2  # the interest's request joins the lead's history

@@ -231,3 +231,68 @@ def test_head_cannot_assign_to_a_manager_of_another_team(api_as, head, carol, ma
     response = api_as(head).post(f"/api/leads/{lead.pk}/assign", {"owner_id": carol.pk},
                                  content_type="application/json")
     assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["owner_id"]
+
+
+def test_editing_key_fields_is_audited_and_the_new_phone_is_matched(api_as, alice, lead, partner):
+    response = api_as(alice).patch(f"/api/leads/{lead.pk}", {"phone": "8 (903) 111-22-33", "temperature": "hot",
+                                                              "company": "АО «Вектор»"},
+                                   content_type="application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["phone"], body["temperature"], body["company_name"], body["legal_form"]) == (
+        "+79031112233", "hot", "Вектор", "АО")
+    audit = {(c.field, c.new_value, c.changed_by_id) for c in FieldChange.objects.filter(lead=lead)}
+    assert ("phone", "+79031112233", alice.pk) in audit and ("temperature", "hot", alice.pk) in audit
+    from django.test import Client as HttpClient
+
+    _, key = partner
+    again = HttpClient().post("/api/submissions", {"name": "Someone", "phone": "+7 903 111 22 33"},
+                              content_type="application/json", headers={"X-Api-Key": key})
+    assert again.json()["lead_id"] == lead.pk and again.json()["status"] == "attached"
+
+
+def test_editing_with_bad_values_names_each_field_and_changes_nothing(api_as, alice, lead):
+    before = (lead.phone, lead.email)
+    response = api_as(alice).patch(f"/api/leads/{lead.pk}", {"phone": "123", "email": "x@", "temperature": "boiling"},
+                                   content_type="application/json")
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"phone", "email", "temperature"}
+    lead.refresh_from_db()
+    assert (lead.phone, lead.email) == before
+    assert FieldChange.objects.filter(lead=lead).count() == 0
+
+
+def test_a_lead_cannot_lose_its_last_contact(api_as, alice, make_lead):
+    lead = make_lead(owner=alice, email="")
+    response = api_as(alice).patch(f"/api/leads/{lead.pk}", {"phone": ""}, content_type="application/json")
+    assert response.status_code == 422
+    assert Lead.objects.get(pk=lead.pk).phone == lead.phone
+
+
+def test_manager_promotes_a_switchboard_interest_with_the_persons_direct_contact(api_as, alice, partner, carol):
+    from django.test import Client as HttpClient
+
+    from leadflow.leads.models import Interest
+
+    _, key = partner
+    HttpClient().post("/api/submissions", {"name": "Мария", "company": "ООО «Ромашка»", "phone": "+7 495 123-45-67"},
+                      content_type="application/json", headers={"X-Api-Key": key})
+    interest = Interest.objects.get()
+    listed = api_as(alice).get("/api/interests").json()
+    assert [i["id"] for i in listed] == [interest.pk]
+    assert api_as(carol).post(f"/api/interests/{interest.pk}/promote", {"name": "Мария Ивановна Петрова"},
+                              content_type="application/json").status_code == 404
+    missing = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "Мария Петрова", "phone": "12"},
+                                 content_type="application/json")
+    assert missing.status_code == 422 and list(missing.json()["error"]["fields"]) == ["phone"]
+    response = api_as(alice).post(f"/api/interests/{interest.pk}/promote",
+                                  {"name": "Петрова Мария Ивановна", "email": "m.petrova@romashka.ru"},
+                                  content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["last_name"], body["first_name"], body["company_name"], body["email"]) == (
+        "Петрова", "Мария", "Ромашка", "m.petrova@romashka.ru")
+    assert Interest.objects.get().promoted_to_id == body["id"]
+    again = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "X Y", "email": "x@y.ru"},
+                               content_type="application/json")
+    assert again.status_code == 409
