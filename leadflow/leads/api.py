@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
@@ -244,7 +244,7 @@ def reopen(request: HttpRequest, lead_id: int) -> Lead:
 
 
 @router.post("/{lead_id}/convert", response={201: schemas.ConvertOut}, summary="Convert into a client")
-def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> tuple[int, dict[str, Any]]:
+def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> Status:
     lead = visible_lead(request.auth, lead_id)
     owner = None
     if data.owner_id is not None:
@@ -253,18 +253,18 @@ def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> tupl
             raise InvalidInput({"owner_id": ["No such active user."]})
     company = services.CompanyFacts(**data.company.dict()) if data.company else None
     client = services.convert_lead(lead=lead, by=request.auth, company=company, owner=owner)
-    return 201, {"client_id": client.pk, "contact_id": client.contact_id, "company_id": client.company_id,
-                 "lead_id": lead.pk}
+    return Status(201, {"client_id": client.pk, "contact_id": client.contact_id,
+                        "company_id": client.company_id, "lead_id": lead.pk})
 
 
 @router.post("/{lead_id}/activities", response={201: schemas.ActivityOut}, summary="Log a call, e-mail, meeting...")
-def add_activity(request: HttpRequest, lead_id: int, data: schemas.ActivityIn) -> tuple[int, Any]:
+def add_activity(request: HttpRequest, lead_id: int, data: schemas.ActivityIn) -> Status:
     lead = visible_lead(request.auth, lead_id)
     services._require_manage(lead, request.auth)
     activity = services.log_activity(lead=lead, kind=data.kind, by=request.auth, subject=data.subject,
                                      body=data.body, duration_seconds=data.duration_seconds,
                                      occurred_at=data.occurred_at)
-    return 201, activity
+    return Status(201, activity)
 
 
 @router.get("/meta/stages", response=list[schemas.StageOut], summary="Pipeline stages")
@@ -330,7 +330,7 @@ def _default_zone() -> str:
 
 
 @tasks_router.post("", response={201: schemas.TaskOut}, summary="Add a task to a lead or client")
-def add_task(request: HttpRequest, data: schemas.TaskIn) -> tuple[int, Task]:
+def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
     from leadflow.clients.api import visible_client
 
     user: User = request.auth
@@ -351,7 +351,7 @@ def add_task(request: HttpRequest, data: schemas.TaskIn) -> tuple[int, Task]:
         raise InvalidInput({"kind": ["Unknown task kind."]})
     task = services.create_task(lead=lead, client=client, assignee=assignee, title=data.title, due_at=data.due_at,
                                 kind=data.kind, by=user)
-    return 201, task
+    return Status(201, task)
 
 
 def visible_task(user: User, task_id: int) -> Task:
@@ -392,7 +392,7 @@ def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50
 
 @interests_router.post("/{interest_id}/promote", response={201: schemas.LeadOut},
                        summary="Add the missing person's name and contact: the interest becomes a lead")
-def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> tuple[int, Lead]:
+def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> Status:
     from django.conf import settings
 
     interest = interests_visible_to(request.auth).filter(pk=interest_id).first()
@@ -421,4 +421,4 @@ def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> 
         phone_ext=phone.extension, email=email,
     )
     lead = services.promote_interest(interest=interest, person=person, by=request.auth)
-    return 201, Lead.objects.select_related("stage").get(pk=lead.pk)
+    return Status(201, Lead.objects.select_related("stage").get(pk=lead.pk))
