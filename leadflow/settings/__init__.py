@@ -145,6 +145,7 @@ LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True
 TIME_ZONE = "UTC"
 # The zone used for teams that set none, and for showing times to users without one.
 LEADFLOW_TIME_ZONE = env_str("LEADFLOW_TIME_ZONE", "Europe/Moscow")
