@@ -1,12 +1,7 @@
-"""The `leadflow` console script: project commands, and every Django command besides.
+"""The `leadflow` console script: the project's commands, and every Django command besides.
 
-leadflow run           migrate, demo data on first run, web server + worker
-leadflow worker        background jobs and the scheduler
-leadflow migrate       apply database migrations
-leadflow demo          load demo data (once)
-leadflow createadmin   create an administrator
-leadflow createtoken   print a personal API token for a user
-leadflow shell | dbshell | makemigrations | ...   Django's own commands
+The project commands are management commands in leadflow/core/management/commands/; this only
+points Django at the settings and dispatches, so `leadflow shell` or `leadflow dbshell` work too.
 """
 
 from __future__ import annotations
@@ -14,16 +9,25 @@ from __future__ import annotations
 import os
 import sys
 
-USAGE = (__doc__ or "").split("\n\n", 1)[
-    1
-].rstrip() + "\n\n    leadflow help [command]   all commands, or one's options\n"
+USAGE = """\
+Leadflow: lead management.
+
+  leadflow run                migrate, demo data on the first run, web server + worker
+  leadflow worker             background jobs and the scheduler
+  leadflow migrate            apply database migrations
+  leadflow demo               load the demo data (once)
+  leadflow createadmin        create an administrator
+  leadflow createtoken USER   print a personal API token for a user
+  leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
+  leadflow help [command]     every command, or one command's options
+"""
 
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
     argv = list(sys.argv if argv is None else argv)
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        sys.stdout.write("Leadflow: lead management.\n\n" + USAGE)
+        sys.stdout.write(USAGE)
         return
     from django.core.management import execute_from_command_line
 

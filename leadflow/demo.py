@@ -101,7 +101,7 @@ PEOPLE = [
         "ivanov",
         "web",
         "Иванов Иван Иванович",
-        "9123456789",
+        "9164507832",
         "ivan.ivanov@example.ru",
         city="Москва",
         product=COFFEE,
@@ -499,7 +499,7 @@ PEOPLE = [
         "stepanov",
         "wholesale",
         "Степанов Георгий",
-        "9150001234",
+        "9153806412",
         "stepanov.g@example.ru",
         city="Рязань",
         product=FILLING,
@@ -726,7 +726,7 @@ PEOPLE = [
         "kovalev",
         "wholesale",
         "Ковалев Денис",
-        "+375 29 123-45-67",
+        "+375 29 765-43-21",
         "d.kovalev@example.org",
         company="ООО «БелПак»",
         city="Минск",
@@ -786,7 +786,7 @@ PEOPLE = [
 
 # People who write again, the phone or e-mail written another way: the request joins their card.
 REPEATS = [
-    Person("ivanov", "email", "Иван Иванов", "8 (912) 345 67 89", "", message="Повторно: когда пришлёте расчёт?"),
+    Person("ivanov", "email", "Иван Иванов", "8 (916) 450 78 32", "", message="Повторно: когда пришлёте расчёт?"),
     Person(
         "smith",
         "partner",
