@@ -42,14 +42,11 @@ def ping() -> str:
 
 def _guarded(name: str, job: Callable[[], int], results: dict[str, int]) -> None:
     """Run one job so that its failure is logged and the others still run."""
-    close_old_connections()
     try:
         results[name] = job()
     except Exception:
         log.exception("scheduled job %s failed; it runs again on the next tick", name)
         results["errors"] = results.get("errors", 0) + 1
-    finally:
-        close_old_connections()
 
 
 def deliver_events() -> dict[str, int]:
@@ -110,12 +107,19 @@ class Scheduler(threading.Thread):
                     log.warning("parent process %s is gone; stopping the worker", self.parent_pid)
                     os.kill(os.getpid(), signal.SIGTERM)
                     return
-                if time.monotonic() >= next_periodic:
-                    results = run_periodic()
-                    next_periodic = time.monotonic() + self.interval
-                    if any(results.get(key) for key in ("escalated", "returned", "reminded")):
-                        log.info("periodic jobs: %s", results)
-                deliver_events()
+                # Like a request: drop a connection that broke or outlived CONN_MAX_AGE, before and after.
+                close_old_connections()
+                try:
+                    if time.monotonic() >= next_periodic:
+                        results = run_periodic()
+                        next_periodic = time.monotonic() + self.interval
+                        if any(results.get(key) for key in ("escalated", "returned", "reminded")):
+                            log.info("periodic jobs: %s", results)
+                    deliver_events()
+                except Exception:  # the jobs guard themselves; this keeps the loop alive regardless
+                    log.exception("scheduler tick failed")
+                finally:
+                    close_old_connections()
                 self.stop.wait(DELIVERY_INTERVAL)
         finally:
             connections.close_all()

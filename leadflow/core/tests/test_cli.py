@@ -152,9 +152,10 @@ def test_createadmin_refuses_a_taken_username(admin_user):
 
 
 @pytest.mark.django_db
-def test_createtoken_prints_a_token_that_authenticates_the_api(alice, capsys):
-    main(["leadflow", "createtoken", "alice"])
-    token = capsys.readouterr().out.strip()
+def test_createtoken_prints_a_token_that_authenticates_the_api(alice):
+    out = io.StringIO()
+    call_command("createtoken", "alice", stdout=out, stderr=io.StringIO())
+    token = out.getvalue().strip()
 
     assert token.startswith("lfu_")
     assert HttpClient().get("/api/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -173,6 +174,13 @@ def test_leadflow_without_arguments_prints_its_commands(capsys):
     out = capsys.readouterr().out
     for command in ("run", "worker", "migrate", "demo", "createadmin", "createtoken"):
         assert f"leadflow {command}" in out
+
+
+def test_leadflow_passes_other_commands_to_django(capsys):
+    # `help` only prints, so it runs in-process; commands proper close the connections when done.
+    main(["leadflow", "help", "createtoken"])
+
+    assert "usage: leadflow createtoken" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------ `leadflow run` end to end
