@@ -117,6 +117,19 @@ def test_demo_a_second_time_changes_nothing():
 
 
 @pytest.mark.django_db
+def test_demo_keeps_an_administrator_created_before_it():
+    call_command(
+        "createadmin", "--username", "admin", "--password", "Correct-Horse-42", "--no-input", stdout=io.StringIO()
+    )
+
+    run_demo()
+
+    assert User.objects.filter(username="admin").count() == 1
+    assert User.objects.get(username="admin").check_password("Correct-Horse-42")
+    assert Lead.objects.count() == len(demo.PEOPLE) + len(demo.LATE)
+
+
+@pytest.mark.django_db
 def test_createadmin_without_a_terminal_creates_a_superuser_with_the_admin_role():
     call_command(
         "createadmin",
