@@ -84,8 +84,7 @@ def search_condition(text: str) -> Q:
 def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, Any]:
     user = request.auth
     qs = Lead.objects.visible_to(user).select_related("stage")
-    if filters.state:
-        qs = qs.filter(state=filters.state)
+    qs = qs.filter(state=filters.state) if filters.state else qs.live()
     if filters.stage:
         qs = qs.filter(stage__code=filters.stage)
     if filters.owner == "me":

@@ -66,6 +66,7 @@ class LeadState(models.TextChoices):
     DEFERRED = "deferred", _("Deferred")
     REFUSED = "refused", _("Refused")
     CONVERTED = "converted", _("Converted")
+    MERGED = "merged", _("Merged into another lead")
 
 
 class Temperature(models.TextChoices):
@@ -149,6 +150,9 @@ class Lead(TouchFields):
     deferred_until = models.DateField(_("deferred until"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     is_possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Case-folded name, company, e-mail and phone: SQLite's LIKE folds ASCII only, so searching
     # "сидорова" needs a folded copy to find "Сидорова" on every database.
     search_text = models.TextField(editable=False, blank=True, default="")
@@ -419,3 +423,24 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LeadMerge(models.Model):
+    """A merge of leads into a survivor, with everything needed to undo it."""
+
+    survivor = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="merges")
+    merged = models.JSONField(_("merged lead ids"), default=list)
+    choices = models.JSONField(_("field choices"), default=dict, help_text=_("field -> lead id whose value won"))
+    snapshot = models.JSONField(default=dict, help_text="values and moved rows before the merge, for undo")
+    merged_at = models.DateTimeField(default=timezone.now)
+    merged_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("lead merge")
+        verbose_name_plural = _("lead merges")
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merged} -> {self.survivor_id}"

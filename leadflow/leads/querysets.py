@@ -46,9 +46,9 @@ class LeadQuerySet(models.QuerySet):
             return self.filter(own | pool)
         return self.none()
 
-    def changeable_by(self, user: User) -> LeadQuerySet:
-        """What a user may act on: as visible, except that a manager may only claim pooled leads."""
-        return self.visible_to(user)
+    def live(self) -> LeadQuerySet:
+        """Leads that are cards of their own (merged ones live on in their survivor)."""
+        return self.exclude(state="merged")
 
 
 class TaskQuerySet(models.QuerySet):

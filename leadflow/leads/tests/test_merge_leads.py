@@ -1,0 +1,123 @@
+"""Merging duplicate leads field by field, and undoing the merge."""
+
+import pytest
+
+from leadflow.core.errors import DomainError, Forbidden
+from leadflow.intake.models import Submission
+from leadflow.leads import services
+from leadflow.leads.merging import merge_leads, undo_merge
+from leadflow.leads.models import Activity, Lead, Request, Task
+from leadflow.matching import services as matching
+from leadflow.matching.models import IdentityKey
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(make_lead, alice, bob):
+    first = make_lead(owner=alice, last_name="Петров", first_name="Иван", email="", phone="+79120000001")
+    second = make_lead(owner=bob, last_name="Petrov", first_name="Ivan", email="ivan@petrov.ru", phone="+79120000002",
+                       city="Москва")
+    services.log_activity(lead=second, kind="call", by=bob, subject="bob's call")
+    return first, second
+
+
+def test_merge_moves_everything_and_fills_empty_fields(head, alice, bob, pair):
+    survivor, other = pair
+    merge = merge_leads(survivor=survivor, others=[other], by=head)
+
+    survivor.refresh_from_db()
+    other.refresh_from_db()
+    assert (other.state, other.merged_into) == ("merged", survivor)
+    assert survivor.email == "ivan@petrov.ru" and survivor.city == "Москва"  # survivor had none
+    assert survivor.phone == "+79120000001" and survivor.last_name == "Петров"  # survivor's own values win
+    assert Request.objects.filter(lead=survivor).count() == 2
+    assert Activity.objects.filter(lead=survivor, subject="bob's call").exists()
+    assert not Task.objects.filter(lead=other).exists()
+    assert Task.objects.open().filter(lead=survivor).values_list("assignee", flat=True).distinct().get() == alice.pk
+    # the other lead's contacts now find the survivor
+    found = matching.find(matching.Facts(emails=["ivan@petrov.ru"]))
+    assert [(c.card_type, c.card_id) for c in found] == [("lead", survivor.pk)]
+    assert merge.merged == [other.pk]
+    assert bob.notifications.filter(kind="lead.merged").count() == 1
+
+
+def test_field_choices_pick_the_winner_per_field(head, pair):
+    survivor, other = pair
+    merge_leads(survivor=survivor, others=[other], by=head, choices={"phone": other.pk, "last_name": other.pk,
+                                                                     "first_name": other.pk})
+    survivor.refresh_from_db()
+    assert survivor.phone == "+79120000002"
+    assert survivor.full_name == "Petrov Ivan"
+    assert survivor.field_changes.filter(field="phone", new_value="+79120000002").exists()
+
+
+def test_undo_splits_them_again_exactly(head, alice, bob, pair):
+    survivor, other = pair
+    before_requests = set(Request.objects.filter(lead=other).values_list("pk", flat=True))
+    before_tasks = dict(Task.objects.filter(lead=other).values_list("pk", "assignee"))
+    merge = merge_leads(survivor=survivor, others=[other], by=head, choices={"phone": other.pk})
+
+    undo_merge(merge=merge, by=head)
+
+    survivor.refresh_from_db()
+    other.refresh_from_db()
+    assert (other.state, other.merged_into) == ("open", None)
+    assert (survivor.phone, survivor.email, survivor.city) == ("+79120000001", "", "")
+    assert set(Request.objects.filter(lead=other).values_list("pk", flat=True)) == before_requests
+    assert dict(Task.objects.filter(lead=other).values_list("pk", "assignee")) == before_tasks
+    assert Activity.objects.filter(lead=other, subject="bob's call").exists()
+    assert [c.card_id for c in matching.find(matching.Facts(emails=["ivan@petrov.ru"]))] == [other.pk]
+    assert not IdentityKey.objects.filter(card_id=survivor.pk, value="ivan@petrov.ru").exists()
+    with pytest.raises(DomainError):
+        undo_merge(merge=merge, by=head)
+
+
+def test_undo_keeps_edits_made_after_the_merge(head, pair):
+    survivor, other = pair
+    merge = merge_leads(survivor=survivor, others=[other], by=head)
+    services.update_lead(lead=survivor, changes={"city": "Казань"}, by=head)
+    undo_merge(merge=merge, by=head)
+    survivor.refresh_from_db()
+    assert survivor.city == "Казань"
+
+
+def test_submissions_follow_the_merge(head, partner, pair):
+    survivor, other = pair
+    submission = Submission.objects.create(channel="partner", payload={}, lead=other)
+    merge_leads(survivor=survivor, others=[other], by=head)
+    assert Submission.objects.get(pk=submission.pk).lead == survivor
+
+
+def test_a_manager_cannot_merge_someone_elses_lead(alice, pair):
+    survivor, other = pair
+    with pytest.raises(Forbidden):
+        merge_leads(survivor=survivor, others=[other], by=alice)
+    assert Lead.objects.get(pk=other.pk).state == "open"
+
+
+def test_a_converted_lead_must_be_the_survivor(head, alice, pair):
+    survivor, other = pair
+    services.convert_lead(lead=survivor, by=alice)
+    with pytest.raises(Exception) as refused:
+        merge_leads(survivor=other, others=[survivor], by=head)
+    assert "survivor_id" in refused.value.fields
+    merge_leads(survivor=survivor, others=[other], by=head)
+    assert Lead.objects.get(pk=other.pk).merged_into_id == survivor.pk
+
+
+def test_only_the_latest_merge_can_be_undone(head, make_lead, pair):
+    survivor, other = pair
+    third = make_lead()
+    first_merge = merge_leads(survivor=survivor, others=[other], by=head)
+    merge_leads(survivor=survivor, others=[third], by=head)
+    with pytest.raises(DomainError) as refused:
+        undo_merge(merge=first_merge, by=head)
+    assert refused.value.code == "merge_not_last"
+
+
+def test_merged_leads_leave_lists_and_the_pool(api_as, head, make_lead, pair):
+    survivor, other = pair
+    merge_leads(survivor=survivor, others=[other], by=head)
+    ids = [item["id"] for item in api_as(head).get("/api/leads").json()["items"]]
+    assert other.pk not in ids and survivor.pk in ids
