@@ -93,11 +93,12 @@ def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
 
 from leadflow.clients.api import router as clients_router  # noqa: E402
 from leadflow.intake.api import router as intake_router  # noqa: E402
-from leadflow.leads.api import interests_router, tasks_router  # noqa: E402
+from leadflow.leads.api import interests_router, merges_router, tasks_router  # noqa: E402
 from leadflow.leads.api import router as leads_router  # noqa: E402
 
 api.add_router("/", intake_router)
 api.add_router("/leads", leads_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/interests", interests_router)
+api.add_router("/merges", merges_router)
 api.add_router("/", clients_router)

@@ -22,6 +22,7 @@ from leadflow.matching import normalize
 router = Router(tags=["leads"])
 tasks_router = Router(tags=["tasks"])
 interests_router = Router(tags=["interests"])
+merges_router = Router(tags=["merges"])
 
 MAX_PAGE = 200
 
@@ -177,6 +178,73 @@ def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Le
         raise InvalidInput(errors)
     services.update_lead(lead=lead, changes=changes, by=request.auth)
     return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@router.get("/{lead_id}/duplicates", response=list[schemas.DuplicateOut],
+            summary="Possible duplicates of this lead among leads and clients, with scores and reasons")
+def duplicates(request: HttpRequest, lead_id: int) -> list[dict[str, Any]]:
+    from leadflow.clients.models import Contact
+    from leadflow.clients.querysets import clients_visible_to
+    from leadflow.matching import services as matching
+
+    user: User = request.auth
+    lead = visible_lead(user, lead_id)
+    found = [c for c in matching.find(matching.facts_of_lead(lead)) if (c.card_type, c.card_id) != ("lead", lead.pk)]
+    lead_ids = [c.card_id for c in found if c.card_type == "lead"]
+    leads = {x.pk: x for x in Lead.objects.filter(pk__in=lead_ids).live().select_related("owner")}
+    visible = set(Lead.objects.visible_to(user).filter(pk__in=lead_ids).values_list("pk", flat=True))
+    contacts = {x.pk: x for x in Contact.objects.filter(pk__in=[c.card_id for c in found if c.card_type == "contact"])
+                .select_related("owner")}
+    visible_contacts = set(clients_visible_to(user).filter(contact_id__in=contacts).values_list("contact_id",
+                                                                                                flat=True))
+    result = []
+    for candidate in sorted(found, key=lambda c: -c.score):
+        card = leads.get(candidate.card_id) if candidate.card_type == "lead" else contacts.get(candidate.card_id)
+        if card is None:
+            continue
+        seen = candidate.card_id in (visible if candidate.card_type == "lead" else visible_contacts)
+        result.append({
+            "card_type": candidate.card_type, "card_id": candidate.card_id, "score": round(candidate.score, 3),
+            "reasons": candidate.reasons, "visible": seen, "name": card.full_name if seen else "",
+            "owner_name": card.owner.display_name() if card.owner_id else "",
+        })
+    return result
+
+
+@merges_router.get("/compare", response=list[schemas.LeadOut], summary="Leads side by side before a merge")
+def compare(request: HttpRequest, ids: str) -> list[Lead]:
+    try:
+        wanted = [int(part) for part in ids.split(",") if part.strip()]
+    except ValueError as error:
+        raise InvalidInput({"ids": ["Comma-separated lead ids."]}) from error
+    if not 2 <= len(wanted) <= 10:
+        raise InvalidInput({"ids": ["Between 2 and 10 leads."]})
+    found = {x.pk: x for x in Lead.objects.visible_to(request.auth).select_related("stage").filter(pk__in=wanted)}
+    if len(found) != len(set(wanted)):
+        raise NotFound("lead")
+    return [found[pk] for pk in wanted]
+
+
+@merges_router.post("", response={201: schemas.MergeOut}, summary="Merge leads into a survivor, field by field")
+def merge(request: HttpRequest, data: schemas.MergeIn) -> Status:
+    from leadflow.leads.merging import merge_leads
+
+    survivor = visible_lead(request.auth, data.survivor_id)
+    others = [visible_lead(request.auth, pk) for pk in data.other_ids]
+    return Status(201, merge_leads(survivor=survivor, others=others, by=request.auth, choices=data.choices))
+
+
+@merges_router.post("/{merge_id}/undo", response=schemas.LeadOut, summary="Undo a merge")
+def undo(request: HttpRequest, merge_id: int) -> Lead:
+    from leadflow.leads.merging import undo_merge
+    from leadflow.leads.models import LeadMerge
+
+    merge_row = LeadMerge.objects.filter(pk=merge_id).first()
+    if merge_row is None:
+        raise NotFound("merge")
+    visible_lead(request.auth, merge_row.survivor_id)
+    survivor = undo_merge(merge=merge_row, by=request.auth)
+    return Lead.objects.select_related("stage").get(pk=survivor.pk)
 
 
 @router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")

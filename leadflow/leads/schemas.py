@@ -256,3 +256,28 @@ class PromoteIn(Schema):
     phone: str = Field("", max_length=64)
     email: str = Field("", max_length=254)
     position: str = Field("", max_length=160)
+
+
+class DuplicateOut(Schema):
+    card_type: str
+    card_id: int
+    score: float
+    reasons: list[str]
+    visible: bool = Field(..., description="Whether you may open that card; otherwise only its owner is named")
+    name: str = ""
+    owner_name: str = ""
+
+
+class MergeIn(Schema):
+    survivor_id: int
+    other_ids: list[int] = Field(..., min_length=1)
+    choices: dict[str, int] = Field(default_factory=dict, description="field -> id of the lead whose value wins")
+
+
+class MergeOut(Schema):
+    id: int
+    survivor_id: int
+    merged: list[int]
+    choices: dict[str, int]
+    merged_at: datetime
+    undone_at: datetime | None

@@ -122,3 +122,13 @@ def lock_identity(facts: Facts) -> None:
         for key in keys:
             number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+
+
+def facts_of_lead(lead: object) -> Facts:
+    """A stored lead's identity facts, as a submission would state them."""
+    phone = getattr(lead, "phone", "")
+    email = getattr(lead, "email", "")
+    return Facts(
+        phones=[PhoneFact(phone, getattr(lead, "phone_ext", ""))] if phone else [],
+        emails=[email] if email else [],
+    )

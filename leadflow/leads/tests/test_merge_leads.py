@@ -121,3 +121,28 @@ def test_merged_leads_leave_lists_and_the_pool(api_as, head, make_lead, pair):
     merge_leads(survivor=survivor, others=[other], by=head)
     ids = [item["id"] for item in api_as(head).get("/api/leads").json()["items"]]
     assert other.pk not in ids and survivor.pk in ids
+
+
+def test_duplicates_compare_merge_and_undo_over_the_api(api_as, head, alice, bob, make_lead):
+    mine = make_lead(owner=alice, phone="+79125550000", email="a@x.ru")
+    twin = make_lead(owner=bob, phone="+79125550001", email="a@x.ru")
+    as_alice, as_head = api_as(alice), api_as(head)
+
+    seen_by_alice = as_alice.get(f"/api/leads/{mine.pk}/duplicates").json()
+    assert [(d["card_id"], d["visible"], d["name"], d["owner_name"]) for d in seen_by_alice] == [
+        (twin.pk, False, "", "Bob")]  # alice learns that bob works this person, not bob's card
+    assert "e-mail equal" in seen_by_alice[0]["reasons"]
+    assert as_alice.get("/api/merges/compare", {"ids": f"{mine.pk},{twin.pk}"}).status_code == 404
+
+    side = as_head.get("/api/merges/compare", {"ids": f"{mine.pk},{twin.pk}"}).json()
+    assert [row["id"] for row in side] == [mine.pk, twin.pk]
+    merged = as_head.post("/api/merges", {"survivor_id": mine.pk, "other_ids": [twin.pk],
+                                               "choices": {"phone": twin.pk}}, content_type="application/json")
+    assert merged.status_code == 201
+    assert Lead.objects.get(pk=mine.pk).phone == "+79125550001"
+    bad = as_head.post("/api/merges", {"survivor_id": mine.pk, "other_ids": [twin.pk],
+                                            "choices": {"stage": twin.pk}}, content_type="application/json")
+    assert bad.status_code in (409, 422)
+    undone = as_head.post(f"/api/merges/{merged.json()['id']}/undo")
+    assert undone.status_code == 200 and undone.json()["phone"] == "+79125550000"
+    assert Lead.objects.get(pk=twin.pk).state == "open"
