@@ -353,14 +353,14 @@ def _process(submission: Submission) -> Outcome:
     if lead is not None or client is not None:
         leads.attach_request(
             lead=lead, client=client, person=person, touch=parsed.touch, message=parsed.message,
-            submission_id=submission.pk, matched_by=matched_by,
+            submission_id=submission.pk, matched_by=matched_by, now=submission.received_at,
         )
         _finish(submission, SubmissionStatus.ATTACHED, lead=lead, client=client)
         return outcome_of(submission)
 
     lead = leads.create_lead(
         person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
-        submission_id=submission.pk, by=submission.submitted_by,
+        submission_id=submission.pk, by=submission.submitted_by, now=submission.received_at,
     )
     _finish(submission, SubmissionStatus.CREATED, lead=lead)
     return outcome_of(submission)
