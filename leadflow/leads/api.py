@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from ninja import Query, Router, Schema, Status
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
-from leadflow.leads.querysets import local_day_bounds
+from leadflow.leads.querysets import BadCursor, keyset_page, local_day_bounds
 from leadflow.matching import normalize
 
 router = Router(tags=["leads"])
@@ -34,21 +32,6 @@ def visible_lead(user: User, lead_id: int) -> Lead:
     return lead
 
 
-def encode_cursor(moment: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        moment_text, pk_text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        moment = parse_datetime(moment_text)
-        if moment is None:
-            raise ValueError
-        return moment, int(pk_text)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidInput({"cursor": ["Not a cursor this API gave out."]}) from error
-
-
 class LeadFilters(Schema):
     state: str | None = None
     stage: str | None = None
@@ -63,22 +46,6 @@ class LeadFilters(Schema):
     q: str | None = None
     cursor: str | None = None
     limit: int = 50
-
-
-def search_condition(text: str) -> Q:
-    """Search by name, company, e-mail, or a phone written in any format."""
-    text = text.strip()
-    condition = Q(search_text__contains=text.casefold())
-    if sum(ch.isdigit() for ch in text) >= 5:
-        try:
-            from django.conf import settings
-
-            phone = normalize.normalize_phone(text, region=settings.LEADFLOW_DEFAULT_REGION)
-            condition |= Q(phone=phone.e164)
-        except normalize.NormalizationError:
-            digits = "".join(ch for ch in text if ch.isdigit())
-            condition |= Q(phone__contains=digits)
-    return condition
 
 
 @router.get("", response=schemas.LeadPage, summary="List and search leads visible to you")
@@ -107,17 +74,13 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
     if filters.created_to:
         qs = qs.filter(created_at__date__lte=filters.created_to)
     if filters.q:
-        qs = qs.filter(search_condition(filters.q))
-    if filters.cursor:
-        moment, pk = decode_cursor(filters.cursor)
-        qs = qs.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+        qs = qs.search(filters.q)
     if not 1 <= filters.limit <= MAX_PAGE:
         raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
-    items = list(qs.order_by("-created_at", "-pk")[: filters.limit + 1])
-    next_cursor = None
-    if len(items) > filters.limit:
-        items = items[: filters.limit]
-        next_cursor = encode_cursor(items[-1].created_at, items[-1].pk)
+    try:
+        items, next_cursor = keyset_page(qs, filters.cursor, filters.limit)
+    except BadCursor as error:
+        raise InvalidInput({"cursor": ["Not a cursor this API gave out."]}) from error
     return {"items": items, "next_cursor": next_cursor}
 
 

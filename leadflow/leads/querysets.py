@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 if TYPE_CHECKING:
     from leadflow.accounts.models import User
@@ -46,6 +48,21 @@ class LeadQuerySet(models.QuerySet):
             return self.filter(own | pool)
         return self.none()
 
+    def search(self, text: str) -> LeadQuerySet:
+        """By name, company, e-mail, or a phone written in any format."""
+        from django.conf import settings
+
+        from leadflow.matching import normalize
+
+        text = text.strip()
+        condition = Q(search_text__contains=text.casefold())
+        if sum(ch.isdigit() for ch in text) >= 5:
+            try:
+                condition |= Q(phone=normalize.normalize_phone(text, region=settings.LEADFLOW_DEFAULT_REGION).e164)
+            except normalize.NormalizationError:
+                condition |= Q(phone__contains="".join(ch for ch in text if ch.isdigit()))
+        return self.filter(condition)
+
     def live(self) -> LeadQuerySet:
         """Leads that are cards of their own (merged ones live on in their survivor)."""
         return self.exclude(state="merged")
@@ -80,3 +97,29 @@ def local_day_bounds(zone_name: str, now: datetime | None = None) -> tuple[datet
     local_now = (now or timezone.now()).astimezone(zone)
     start = datetime.combine(local_now.date(), time.min, tzinfo=zone)
     return start, start + timedelta(days=1)
+
+
+class BadCursor(ValueError):
+    """A cursor this site did not give out."""
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode()
+
+
+def keyset_page(qs: models.QuerySet, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """Newest first by (created_at, id), continuing after `cursor`: an index range, never an OFFSET scan."""
+    if cursor:
+        try:
+            moment_text, pk_text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+            moment, pk = parse_datetime(moment_text), int(pk_text)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise BadCursor(cursor) from error
+        if moment is None:
+            raise BadCursor(cursor)
+        qs = qs.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+    items = list(qs.order_by("-created_at", "-pk")[: limit + 1])
+    if len(items) > limit:
+        items = items[:limit]
+        return items, encode_cursor(items[-1].created_at, items[-1].pk)
+    return items, None

@@ -1,0 +1,36 @@
+"""Show each user the site in their own language and time zone (stored times are UTC)."""
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+
+def zone_name_of(user) -> str:  # type: ignore[no-untyped-def]
+    if getattr(user, "time_zone", ""):
+        return user.time_zone
+    team = getattr(user, "team", None)
+    return team.time_zone if team is not None and team.time_zone else settings.LEADFLOW_TIME_ZONE
+
+
+class UserPreferencesMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            try:
+                timezone.activate(ZoneInfo(zone_name_of(user)))
+            except (ZoneInfoNotFoundError, ValueError):
+                timezone.activate(ZoneInfo(settings.LEADFLOW_TIME_ZONE))
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+        else:
+            timezone.activate(ZoneInfo(settings.LEADFLOW_TIME_ZONE))
+        response = self.get_response(request)
+        timezone.deactivate()
+        return response

@@ -1,0 +1,200 @@
+"""Forms of the sales UI: they parse and validate; the services do the work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.accounts.models import Role, User
+from leadflow.leads.models import ActivityKind, LeadState, LostReason, Stage, TaskKind, Temperature
+from leadflow.marketing.models import Campaign, Source
+from leadflow.matching import normalize
+
+
+class LeadFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=120,
+                        widget=forms.TextInput(attrs={"placeholder": _("Name, phone, e-mail, company"),
+                                                      "type": "search"}))
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("In work"))] + [c for c in LeadState.choices if c[0] != "merged"])
+    stage = forms.ModelChoiceField(label=_("Stage"), required=False, queryset=Stage.objects.all(),
+                                   to_field_name="code", empty_label=_("Any stage"))
+    temperature = forms.ChoiceField(label=_("Temperature"), required=False,
+                                    choices=[("", _("Any")), *Temperature.choices])
+    source = forms.ModelChoiceField(label=_("Source"), required=False, queryset=Source.objects.all(),
+                                    empty_label=_("Any source"))
+    campaign = forms.ModelChoiceField(label=_("Campaign"), required=False, queryset=Campaign.objects.all(),
+                                      empty_label=_("Any campaign"))
+    owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=User.objects.none(),
+                                   empty_label=_("Anyone"))
+    overdue = forms.BooleanField(label=_("With an overdue task"), required=False)
+    created_from = forms.DateField(label=_("Created from"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(label=_("Created to"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if user.is_admin or user.role == Role.HEAD:
+            self.fields["owner"].queryset = team_people(user)
+        else:
+            del self.fields["owner"]
+
+
+def team_people(user: User):  # type: ignore[no-untyped-def]
+    """The managers a head may assign to (an admin: everyone who works leads)."""
+    people = User.objects.filter(is_active=True, role__in=[Role.MANAGER, Role.HEAD])
+    if not user.is_admin:
+        people = people.filter(team_id=user.team_id)
+    return people.order_by("first_name", "username")
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = team_people(user)
+
+
+class StageForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.filter(kind="open"),
+                                   to_field_name="code")
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), choices=[c for c in ActivityKind.choices if c[0] != "system"])
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=255)
+    body = forms.CharField(label=_("Notes"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+    duration_minutes = forms.IntegerField(label=_("Duration, min"), required=False, min_value=0, max_value=24 * 60)
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=255)
+    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.CALL)
+    due_at = forms.DateTimeField(label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                            format="%Y-%m-%dT%H:%M"))
+    assignee = forms.ModelChoiceField(label=_("For"), queryset=User.objects.none(), required=False,
+                                      empty_label=_("Me"))
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if user.is_admin or user.role == Role.HEAD:
+            self.fields["assignee"].queryset = team_people(user)
+        else:
+            del self.fields["assignee"]
+        self.fields["due_at"].initial = (timezone.localtime() + timedelta(days=1)).replace(
+            hour=10, minute=0, second=0, microsecond=0)
+
+
+class CompleteTaskForm(forms.Form):
+    result = forms.CharField(label=_("Result"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    next_title = forms.CharField(label=_("Next task"), required=False, max_length=255)
+    next_due_at = forms.DateTimeField(label=_("Next task due"), required=False,
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if bool(data.get("next_title")) != bool(data.get("next_due_at")):
+            raise forms.ValidationError(_("The next task needs both a title and a due time."))
+        return data
+
+
+class RefuseForm(forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=LostReason.objects.filter(is_active=True))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeferForm(forms.Form):
+    until = forms.DateField(label=_("Come back on"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def clean_until(self):  # type: ignore[no-untyped-def]
+        until = self.cleaned_data["until"]
+        if until <= timezone.localdate():
+            raise forms.ValidationError(_("The date must be in the future."))
+        return until
+
+
+class ConvertForm(forms.Form):
+    """The client-only fields a lead never needed (DOMAIN.md 13)."""
+
+    company_name = forms.CharField(label=_("Company"), required=False, max_length=255)
+    legal_form = forms.CharField(label=_("Legal form"), required=False, max_length=20)
+    inn = forms.CharField(label=_("INN"), required=False, max_length=12)
+    kpp = forms.CharField(label=_("KPP"), required=False, max_length=9)
+    ogrn = forms.CharField(label=_("OGRN"), required=False, max_length=15)
+    legal_address = forms.CharField(label=_("Legal address"), required=False, max_length=1000,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.ModelChoiceField(label=_("Client's owner"), queryset=User.objects.none(), required=False,
+                                   empty_label=_("Same owner"))
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if user.is_admin or user.role == Role.HEAD:
+            self.fields["owner"].queryset = team_people(user)
+        else:
+            del self.fields["owner"]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        from leadflow.clients.validators import validate_inn, validate_kpp, validate_ogrn
+
+        data = super().clean()
+        for name, validator in (("inn", validate_inn), ("kpp", validate_kpp), ("ogrn", validate_ogrn)):
+            if data.get(name):
+                try:
+                    validator(data[name])
+                    data[name] = data[name].strip()
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        if (data.get("inn") or data.get("kpp") or data.get("ogrn")) and not data.get("company_name"):
+            self.add_error("company_name", _("A company needs a name."))
+        return data
+
+
+class LeadEditForm(forms.Form):
+    last_name = forms.CharField(label=_("Surname"), required=False, max_length=120)
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=120)
+    middle_name = forms.CharField(label=_("Patronymic"), required=False, max_length=120)
+    company = forms.CharField(label=_("Company"), required=False, max_length=255)
+    position = forms.CharField(label=_("Position"), required=False, max_length=160)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=64)
+    email = forms.CharField(label=_("E-mail"), required=False, max_length=254)
+    city = forms.CharField(label=_("City / region"), required=False, max_length=120)
+    product_interest = forms.CharField(label=_("Product interest"), required=False, max_length=120)
+    temperature = forms.ChoiceField(label=_("Temperature"), choices=Temperature.choices)
+
+    def clean_phone(self):  # type: ignore[no-untyped-def]
+        raw = self.cleaned_data["phone"].strip()
+        if not raw:
+            return None
+        try:
+            return normalize.normalize_phone(raw, region=settings.LEADFLOW_DEFAULT_REGION)
+        except normalize.NormalizationError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_email(self):  # type: ignore[no-untyped-def]
+        raw = self.cleaned_data["email"].strip()
+        if not raw:
+            return ""
+        try:
+            return normalize.normalize_email(raw)
+        except normalize.NormalizationError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def changes(self) -> dict[str, str]:
+        data = self.cleaned_data
+        phone = data["phone"]
+        company = normalize.split_company(data["company"])
+        return {
+            "last_name": data["last_name"].strip(), "first_name": data["first_name"].strip(),
+            "middle_name": data["middle_name"].strip(), "company_name": company.name,
+            "legal_form": company.legal_form, "position": data["position"].strip(),
+            "phone": phone.e164 if phone else "", "phone_ext": phone.extension if phone else "",
+            "email": data["email"], "city": data["city"].strip(),
+            "product_interest": data["product_interest"].strip(), "temperature": data["temperature"],
+        }
