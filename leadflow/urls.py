@@ -1,11 +1,33 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
+from leadflow.accounts import views as account_views
 from leadflow.api import api
+from leadflow.clients import views as client_views
+from leadflow.leads import views as lead_views
 
 urlpatterns = [
+    path("", lead_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("django.contrib.auth.urls")),
+    path("preferences/", account_views.preferences, name="preferences"),
+    path("language/", account_views.set_language, name="set_language"),
+    path("pool/", lead_views.pool, name="pool"),
+    path("leads/", lead_views.lead_list, name="lead_list"),
+    path("leads/<int:pk>/", lead_views.lead_card, name="lead_card"),
+    path("leads/<int:pk>/compare/", lead_views.compare, name="lead_compare"),
+    path("leads/<int:pk>/<slug:name>/", lead_views.lead_action, name="lead_action"),
+    path("board/", lead_views.board, name="board"),
+    path("tasks/", lead_views.my_tasks, name="my_tasks"),
+    path("tasks/<int:pk>/complete/", lead_views.complete_task, name="complete_task"),
+    path("team/", lead_views.team, name="team"),
+    path("team/assign/", lead_views.bulk_assign, name="bulk_assign"),
+    path("notifications/", lead_views.notifications, name="notifications"),
+    path("notifications/read/", lead_views.read_notifications, name="read_notifications"),
+    path("clients/", client_views.client_list, name="client_list"),
+    path("clients/<int:pk>/", client_views.client_card, name="client_card"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("", RedirectView.as_view(url="/api/docs", permanent=False)),
 ]

@@ -1,0 +1,487 @@
+"""The sales team's pages: pool, my leads, lead card, board, tasks, team, notifications.
+
+Every view finds cards through `visible_to` (so bob gets 404 for alice's lead), parses a form,
+calls the same service as the API, and renders the page or, for htmx requests, the partial it updates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from leadflow.accounts.models import Role, User
+from leadflow.core.errors import DomainError
+from leadflow.intake.models import Submission
+from leadflow.leads import forms, services
+from leadflow.leads.merging import merge_leads, undo_merge
+from leadflow.leads.models import Lead, LeadMerge, Notification, Stage, Task
+from leadflow.leads.querysets import BadCursor, keyset_page, local_day_bounds
+
+PAGE = 50
+
+
+def works_leads(user: User) -> bool:
+    return user.is_admin or user.role in (Role.HEAD, Role.MANAGER)
+
+
+def require_sales(request: HttpRequest) -> None:
+    if not works_leads(request.user):
+        raise Http404
+
+
+def visible_lead(request: HttpRequest, pk: int) -> Lead:
+    lead = Lead.objects.visible_to(request.user).select_related(
+        "stage", "owner", "team", "source", "campaign", "lost_reason").filter(pk=pk).first()
+    if lead is None:
+        raise Http404
+    return lead
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def with_sla(qs: Any) -> Any:
+    """Each lead's earliest open task due time: the SLA clock shown in lists."""
+    return qs.annotate(next_due=Min("tasks__due_at", filter=Q(tasks__completed_at__isnull=True)))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user
+    if user.is_admin or user.role == Role.HEAD:
+        return redirect("team")
+    if user.role == Role.MANAGER:
+        return redirect("my_tasks")
+    return render(request, "leads/welcome.html")
+
+
+@login_required
+def pool(request: HttpRequest) -> HttpResponse:
+    require_sales(request)
+    qs = with_sla(Lead.objects.visible_to(request.user).in_pool().select_related("source", "stage"))
+    try:
+        leads, next_cursor = keyset_page(qs, request.GET.get("after"), PAGE)
+    except BadCursor as error:
+        raise Http404 from error
+    context = {"leads": leads, "next_cursor": next_cursor, "now": timezone.now()}
+    template = "leads/partials/pool_rows.html" if is_htmx(request) and request.GET.get("after") else "leads/pool.html"
+    return render(request, template, context)
+
+
+@login_required
+def lead_list(request: HttpRequest) -> HttpResponse:
+    require_sales(request)
+    user: User = request.user
+    form = forms.LeadFilterForm(request.GET or None, user=user)
+    qs = Lead.objects.visible_to(user).select_related("stage", "owner", "source")
+    if not (user.is_admin or user.role == Role.HEAD):
+        qs = qs.filter(owner=user)
+    leads: list[Lead] = []
+    next_cursor = None
+    if form.is_valid() or not request.GET:
+        data = form.cleaned_data if request.GET else {}
+        qs = qs.filter(state=data["state"]) if data.get("state") else qs.live().exclude(
+            state__in=["refused", "converted"])
+        for name in ("stage", "source", "campaign", "owner"):
+            if data.get(name):
+                qs = qs.filter(**{name: data[name]})
+        if data.get("temperature"):
+            qs = qs.filter(temperature=data["temperature"])
+        if data.get("overdue"):
+            qs = qs.filter(Exists(Task.objects.overdue().filter(lead=OuterRef("pk"))))
+        if data.get("created_from"):
+            qs = qs.filter(created_at__date__gte=data["created_from"])
+        if data.get("created_to"):
+            qs = qs.filter(created_at__date__lte=data["created_to"])
+        if data.get("q"):
+            qs = qs.search(data["q"])
+        try:
+            leads, next_cursor = keyset_page(with_sla(qs), request.GET.get("after"), PAGE)
+        except BadCursor as error:
+            raise Http404 from error
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {"form": form, "leads": leads, "next_cursor": next_cursor, "query": query.urlencode(),
+               "now": timezone.now()}
+    template = "leads/partials/lead_rows.html" if is_htmx(request) and request.GET.get("after") else "leads/list.html"
+    return render(request, template, context)
+
+
+def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
+    from leadflow.matching import services as matching
+
+    user: User = request.user
+    requests = list(lead.requests.all()[:50])
+    raw = {s.pk: s.payload for s in Submission.objects.filter(pk__in=[r.submission_id for r in requests
+                                                                      if r.submission_id])}
+    for item in requests:
+        item.raw_payload = raw.get(item.submission_id)
+    found = [c for c in matching.find(matching.facts_of_lead(lead)) if (c.card_type, c.card_id) != ("lead", lead.pk)]
+    duplicate_leads = {x.pk: x for x in Lead.objects.live().select_related("owner").filter(
+        pk__in=[c.card_id for c in found if c.card_type == "lead"])}
+    visible_ids = set(Lead.objects.visible_to(user).filter(pk__in=duplicate_leads).values_list("pk", flat=True))
+    duplicates = [{"candidate": c, "lead": duplicate_leads[c.card_id], "visible": c.card_id in visible_ids}
+                  for c in found if c.card_type == "lead" and c.card_id in duplicate_leads]
+    can_manage = services._can_manage(lead, user)
+    return {
+        "lead": lead,
+        "client": getattr(lead, "client", None) if lead.state == "converted" else None,
+        "requests": requests,
+        "activities": lead.activities.select_related("author")[:100],
+        "tasks": lead.tasks.select_related("assignee").order_by("completed_at", "due_at"),
+        "stage_history": lead.stage_changes.select_related("from_stage", "to_stage", "changed_by"),
+        "owner_history": lead.owner_changes.select_related("from_owner", "to_owner", "changed_by"),
+        "field_changes": lead.field_changes.select_related("changed_by"),
+        "duplicates": duplicates,
+        "merges": LeadMerge.objects.filter(survivor=lead).order_by("-merged_at")[:5],
+        "can_manage": can_manage,
+        "can_assign": user.is_admin or (user.role == Role.HEAD and can_manage),
+        "can_claim": lead.owner_id is None and lead.state == "open",
+        "is_open": lead.state == "open",
+        "stage_form": forms.StageForm(initial={"stage": lead.stage.code}),
+        "activity_form": forms.ActivityForm(),
+        "task_form": forms.TaskForm(user=user),
+        "refuse_form": forms.RefuseForm(),
+        "defer_form": forms.DeferForm(),
+        "convert_form": forms.ConvertForm(user=user, initial={"company_name": lead.company_name,
+                                                               "legal_form": lead.legal_form}),
+        "assign_form": forms.AssignForm(user=user, initial={"owner": lead.owner_id}),
+        "edit_form": forms.LeadEditForm(initial={
+            "last_name": lead.last_name, "first_name": lead.first_name, "middle_name": lead.middle_name,
+            "company": f"{lead.legal_form} {lead.company_name}".strip(), "position": lead.position,
+            "phone": f"{lead.phone} ext. {lead.phone_ext}" if lead.phone_ext else lead.phone, "email": lead.email,
+            "city": lead.city, "product_interest": lead.product_interest, "temperature": lead.temperature}),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+def lead_card(request: HttpRequest, pk: int) -> HttpResponse:
+    require_sales(request)
+    lead = visible_lead(request, pk)
+    return render(request, "leads/card.html", card_context(request, lead))
+
+
+ACTIONS: dict[str, Any] = {}
+
+
+def action(name: str):  # type: ignore[no-untyped-def]
+    def register(function):  # type: ignore[no-untyped-def]
+        ACTIONS[name] = function
+        return function
+
+    return register
+
+
+@login_required
+@require_POST
+def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Every button and form on the card posts here; a refused action says why, nothing half-done."""
+    require_sales(request)
+    handler = ACTIONS.get(name)
+    if handler is None:
+        raise Http404
+    if name == "claim":
+        lead = Lead.objects.visible_to(request.user).filter(pk=pk).first() or Lead.objects.filter(
+            pk=pk, team_id=request.user.team_id, owner__isnull=False).first()
+        if lead is None:
+            raise Http404
+    else:
+        lead = visible_lead(request, pk)
+    try:
+        outcome = handler(request, lead)
+    except DomainError as error:
+        outcome = error.message
+        if error.fields:
+            outcome = "; ".join(f"{' '.join(v)}" for v in error.fields.values())
+        messages.error(request, outcome)
+        if name == "claim" and is_htmx(request):
+            return render(request, "leads/partials/claim_result.html", {"lead": lead, "error": outcome})
+    else:
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        if outcome:
+            messages.success(request, outcome)
+        if name == "claim" and is_htmx(request):
+            return render(request, "leads/partials/claim_result.html", {"lead": lead, "claimed": True})
+    target = request.POST.get("next") or reverse("lead_card", args=[lead.pk])
+    if not target.startswith("/") or target.startswith("//"):
+        target = reverse("lead_card", args=[lead.pk])
+    return redirect(target)
+
+
+def _invalid(form: Any) -> str:
+    problems = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        problems.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    raise DomainError("validation_error", "; ".join(str(p) for p in problems))
+
+
+@action("claim")
+def _claim(request: HttpRequest, lead: Lead) -> str:
+    services.claim_lead(lead=lead, by=request.user)
+    return _("The lead is yours.")
+
+
+@action("assign")
+def _assign(request: HttpRequest, lead: Lead) -> str:
+    form = forms.AssignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _invalid(form)
+    services.assign_lead(lead=lead, to=form.cleaned_data["owner"], by=request.user)
+    return _("Assigned to %(name)s.") % {"name": form.cleaned_data["owner"].display_name()}
+
+
+@action("stage")
+def _stage(request: HttpRequest, lead: Lead) -> str:
+    form = forms.StageForm(request.POST)
+    if not form.is_valid():
+        _invalid(form)
+    services.change_stage(lead=lead, stage=form.cleaned_data["stage"], by=request.user)
+    return _("Stage changed.")
+
+
+@action("qualify")
+def _qualify(request: HttpRequest, lead: Lead) -> str:
+    services.qualify_lead(lead=lead, by=request.user)
+    return _("Marked as qualified.")
+
+
+@action("activity")
+def _activity(request: HttpRequest, lead: Lead) -> str:
+    form = forms.ActivityForm(request.POST)
+    if not form.is_valid():
+        _invalid(form)
+    services._require_manage(lead, request.user)
+    minutes = form.cleaned_data["duration_minutes"]
+    services.log_activity(lead=lead, kind=form.cleaned_data["kind"], by=request.user,
+                          subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
+                          duration_seconds=minutes * 60 if minutes is not None else None)
+    return _("Logged.")
+
+
+@action("task")
+def _task(request: HttpRequest, lead: Lead) -> str:
+    form = forms.TaskForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _invalid(form)
+    services._require_manage(lead, request.user)
+    services.create_task(lead=lead, assignee=form.cleaned_data.get("assignee") or request.user,
+                         title=form.cleaned_data["title"], due_at=form.cleaned_data["due_at"],
+                         kind=form.cleaned_data["kind"], by=request.user)
+    return _("Task added.")
+
+
+@action("refuse")
+def _refuse(request: HttpRequest, lead: Lead) -> str:
+    form = forms.RefuseForm(request.POST)
+    if not form.is_valid():
+        _invalid(form)
+    services.refuse_lead(lead=lead, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+                         by=request.user)
+    return _("The lead is marked refused.")
+
+
+@action("defer")
+def _defer(request: HttpRequest, lead: Lead) -> str:
+    form = forms.DeferForm(request.POST)
+    if not form.is_valid():
+        _invalid(form)
+    services.defer_lead(lead=lead, until=form.cleaned_data["until"], note=form.cleaned_data["note"],
+                        by=request.user)
+    return _("Deferred.")
+
+
+@action("reopen")
+def _reopen(request: HttpRequest, lead: Lead) -> str:
+    services.reopen_lead(lead=lead, by=request.user)
+    return _("Reopened.")
+
+
+@action("edit")
+def _edit(request: HttpRequest, lead: Lead) -> str:
+    form = forms.LeadEditForm(request.POST)
+    if not form.is_valid():
+        _invalid(form)
+    services.update_lead(lead=lead, changes=form.changes(), by=request.user)
+    return _("Saved.")
+
+
+@action("convert")
+def _convert(request: HttpRequest, lead: Lead) -> HttpResponse:
+    form = forms.ConvertForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _invalid(form)
+    data = form.cleaned_data
+    company = None
+    if data["company_name"]:
+        company = services.CompanyFacts(name=data["company_name"], legal_form=data["legal_form"], inn=data["inn"],
+                                        kpp=data["kpp"], ogrn=data["ogrn"], legal_address=data["legal_address"])
+    client = services.convert_lead(lead=lead, by=request.user, company=company, owner=data.get("owner"))
+    messages.success(request, _("Converted into a client."))
+    return redirect("client_card", pk=client.pk)
+
+
+@action("merge")
+def _merge(request: HttpRequest, lead: Lead) -> str:
+    others = [visible_lead(request, int(pk)) for pk in request.POST.getlist("other") if pk.isdigit()]
+    choices = {name[len("choice_"):]: int(value) for name, value in request.POST.items()
+               if name.startswith("choice_") and value.isdigit()}
+    merge = merge_leads(survivor=lead, others=others, by=request.user, choices=choices)
+    return _("Merged %(count)d lead(s) into this one.") % {"count": len(merge.merged)}
+
+
+@action("undo_merge")
+def _undo_merge(request: HttpRequest, lead: Lead) -> str:
+    merge = LeadMerge.objects.filter(pk=request.POST.get("merge", "0"), survivor=lead).first()
+    if merge is None:
+        raise Http404
+    undo_merge(merge=merge, by=request.user)
+    return _("Merge undone.")
+
+
+@login_required
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Side by side: the lead and the duplicates picked, with a choice of value per field."""
+    require_sales(request)
+    lead = visible_lead(request, pk)
+    others = [visible_lead(request, int(x)) for x in request.GET.getlist("other") if x.isdigit() and int(x) != pk]
+    if not others:
+        raise Http404
+    from leadflow.leads.merging import MERGE_FIELDS, default_choices
+
+    choices = default_choices(lead, others)
+    rows = [{"field": name, "label": Lead._meta.get_field(name.removesuffix("_id")).verbose_name,
+             "values": [(x.pk, getattr(x, name.removesuffix("_id")) or "") for x in [lead, *others]],
+             "chosen": choices[name]} for name in MERGE_FIELDS]
+    return render(request, "leads/compare.html", {"lead": lead, "others": others, "rows": rows})
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """Leads by stage in columns, with counts and age; filter by owner (head) or own leads."""
+    require_sales(request)
+    user: User = request.user
+    qs = Lead.objects.visible_to(user).open().select_related("owner")
+    owner_id = request.GET.get("owner", "")
+    if user.is_admin or user.role == Role.HEAD:
+        if owner_id.isdigit():
+            qs = qs.filter(owner_id=int(owner_id))
+    else:
+        qs = qs.filter(owner=user)
+    stages = list(Stage.objects.filter(kind="open"))
+    counts = dict(qs.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+    oldest = dict(qs.values_list("stage").annotate(first=Min("created_at")).values_list("stage", "first"))
+    columns = []
+    for stage in stages:
+        columns.append({"stage": stage, "count": counts.get(stage.pk, 0), "oldest": oldest.get(stage.pk),
+                        "leads": list(qs.filter(stage=stage).order_by("-created_at")[:30])})
+    people = forms.team_people(user) if user.is_admin or user.role == Role.HEAD else []
+    return render(request, "leads/board.html", {"columns": columns, "stages": stages, "people": people,
+                                                "owner_id": owner_id, "now": timezone.now()})
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    require_sales(request)
+    user: User = request.user
+    now = timezone.now()
+    _, end = local_day_bounds(timezone.get_current_timezone_name(), now)
+    base = Task.objects.open().filter(assignee=user).select_related("lead", "client")
+    context = {
+        "overdue": list(base.filter(due_at__lt=now)[:100]),
+        "today": list(base.filter(due_at__gte=now, due_at__lt=end)[:100]),
+        "upcoming": list(base.filter(due_at__gte=end)[:100]),
+        "complete_form": forms.CompleteTaskForm(),
+        "now": now,
+    }
+    return render(request, "leads/tasks.html", context)
+
+
+@login_required
+@require_POST
+def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
+    require_sales(request)
+    task = Task.objects.visible_to(request.user).filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    form = forms.CompleteTaskForm(request.POST)
+    try:
+        if not form.is_valid():
+            _invalid(form)
+        services.complete_task(task=task, result=form.cleaned_data["result"], by=request.user,
+                               next_title=form.cleaned_data["next_title"],
+                               next_due_at=form.cleaned_data["next_due_at"])
+        messages.success(request, _("Task completed."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    target = request.POST.get("next") or reverse("my_tasks")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    """The head of sales: waiting for assignment, load per manager, SLA breaches, bulk assignment."""
+    user: User = request.user
+    if not (user.is_admin or user.role == Role.HEAD):
+        raise Http404
+    now = timezone.now()
+    visible = Lead.objects.visible_to(user)
+    waiting = with_sla(visible.in_pool().select_related("source"))[:100]
+    people = forms.team_people(user).annotate(
+        open_leads=Count("leads", filter=Q(leads__state__in=["open", "deferred"]), distinct=True),
+        open_clients=Count("clients", filter=Q(clients__is_active=True), distinct=True),
+        overdue_tasks=Count("tasks", filter=Q(tasks__completed_at__isnull=True, tasks__due_at__lt=now), distinct=True),
+    )
+    breaches = with_sla(visible.open().filter(first_contacted_at__isnull=True)).filter(next_due__lt=now).select_related(
+        "owner")[:100]
+    return render(request, "leads/team.html", {"waiting": waiting, "people": people, "breaches": breaches,
+                                               "assign_form": forms.AssignForm(user=user), "now": now})
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    user: User = request.user
+    if not (user.is_admin or user.role == Role.HEAD):
+        raise Http404
+    form = forms.AssignForm(request.POST, user=user)
+    ids = [int(x) for x in request.POST.getlist("lead") if x.isdigit()]
+    if not form.is_valid() or not ids:
+        messages.error(request, _("Pick leads and a manager."))
+        return redirect("team")
+    done = 0
+    for lead in Lead.objects.visible_to(user).filter(pk__in=ids):
+        try:
+            services.assign_lead(lead=lead, to=form.cleaned_data["owner"], by=user)
+            done += 1
+        except DomainError as error:
+            messages.error(request, f"{lead.full_name}: {error.message}")
+    messages.success(request, _("%(count)d lead(s) assigned.") % {"count": done})
+    return redirect("team")
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = Notification.objects.filter(user=request.user).select_related("lead", "client")[:100]
+    if is_htmx(request) and request.GET.get("bell"):
+        return render(request, "leads/partials/bell.html")
+    return render(request, "leads/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def read_notifications(request: HttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")
