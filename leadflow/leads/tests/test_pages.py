@@ -1,0 +1,191 @@
+"""The sales team's pages: who sees what, every action through the card, escaping, query counts."""
+
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.clients.models import Client
+from leadflow.leads import services
+from leadflow.leads.models import Activity, Lead, LostReason, Notification, Task
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/pool/", "/leads/", "/board/", "/tasks/", "/clients/", "/notifications/", "/preferences/", "/team/"]
+
+
+@pytest.fixture
+def as_alice(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.mark.parametrize("url", PAGES + ["/leads/1/", "/clients/1/"])
+def test_every_page_needs_a_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_bob_gets_404_for_alices_card_and_every_action_on_it(client, alice, bob, make_lead):
+    lead = make_lead(owner=alice)
+    client.force_login(bob)
+    assert client.get(f"/leads/{lead.pk}/").status_code == 404
+    assert client.get(f"/leads/{lead.pk}/compare/?other=1").status_code == 404
+    for name in ("assign", "stage", "qualify", "activity", "task", "refuse", "defer", "reopen", "edit", "convert",
+                 "merge", "undo_merge"):
+        response = client.post(f"/leads/{lead.pk}/{name}/", {"kind": "call", "reason": 1, "stage": "contacted"})
+        assert response.status_code == 404, name
+    lead.refresh_from_db()
+    assert (lead.owner, lead.state, lead.stage.code) == (alice, "open", "new")
+    assert Activity.objects.filter(lead=lead).count() == 0
+
+
+def test_bob_cannot_complete_alices_task_from_the_page(client, alice, bob, make_lead):
+    lead = make_lead(owner=alice)
+    task = Task.objects.get(lead=lead)
+    client.force_login(bob)
+    assert client.post(f"/tasks/{task.pk}/complete/", {"result": "x"}).status_code == 404
+    assert Task.objects.get(pk=task.pk).completed_at is None
+
+
+def test_posts_need_the_csrf_token(alice, make_lead):
+    lead = make_lead()
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    assert browser.post(f"/leads/{lead.pk}/claim/").status_code == 403
+    assert Lead.objects.get(pk=lead.pk).owner is None
+
+
+def test_claim_from_the_pool_row_and_the_loser_is_told_who_won(client, alice, bob, make_lead):
+    lead = make_lead()
+    client.force_login(alice)
+    response = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "the lead is yours" in response.content.decode()
+    client.force_login(bob)
+    response = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true"})
+    assert "Alice claimed this lead first" in response.content.decode()
+    assert Lead.objects.get(pk=lead.pk).owner == alice
+
+
+def test_card_actions_call_the_services(as_alice, alice, make_lead):
+    lead = make_lead(owner=alice)
+    url = f"/leads/{lead.pk}"
+    as_alice.post(f"{url}/activity/", {"kind": "call", "subject": "First call", "duration_minutes": 3})
+    as_alice.post(f"{url}/stage/", {"stage": "contacted"})
+    as_alice.post(f"{url}/task/", {"title": "Send the price list", "kind": "proposal", "due_at": "2099-01-05T10:00"})
+    lead.refresh_from_db()
+    assert lead.stage.code == "contacted" and lead.first_contacted_at is not None
+    assert Activity.objects.get(lead=lead, kind="call").duration_seconds == 180
+    assert Task.objects.filter(lead=lead, title="Send the price list", assignee=alice).count() == 1
+    page = as_alice.get(f"{url}/").content.decode()
+    assert "First call" in page and "Send the price list" in page
+
+
+def test_refuse_and_defer_and_reopen_from_the_card(as_alice, alice, make_lead):
+    lead = make_lead(owner=alice)
+    reason = LostReason.objects.get(name="No budget now")
+    as_alice.post(f"/leads/{lead.pk}/refuse/", {"reason": reason.pk, "note": "next year"})
+    lead.refresh_from_db()
+    assert (lead.state, lead.lost_reason) == ("refused", reason)
+    assert "No budget now" in as_alice.get(f"/leads/{lead.pk}/").content.decode()
+    as_alice.post(f"/leads/{lead.pk}/reopen/")
+    as_alice.post(f"/leads/{lead.pk}/defer/", {"until": "2099-03-01"})
+    lead.refresh_from_db()
+    assert (lead.state, str(lead.deferred_until)) == ("deferred", "2099-03-01")
+
+
+def test_a_bad_form_says_why_and_changes_nothing(as_alice, alice, make_lead):
+    lead = make_lead(owner=alice)
+    response = as_alice.post(f"/leads/{lead.pk}/convert/", {"company_name": "Ромашка", "inn": "7707083894"},
+                             follow=True)
+    assert "INN check digit does not match" in response.content.decode()
+    assert Client.objects.count() == 0 and Lead.objects.get(pk=lead.pk).state == "open"
+    response = as_alice.post(f"/leads/{lead.pk}/defer/", {"until": "2001-01-01"}, follow=True)
+    assert "The date must be in the future" in response.content.decode()
+
+
+def test_convert_lands_on_the_client_card_linking_back(as_alice, alice, make_lead):
+    lead = make_lead(owner=alice)
+    response = as_alice.post(f"/leads/{lead.pk}/convert/", {
+        "company_name": "Ромашка", "legal_form": "ООО", "inn": "7707083893", "kpp": "773601001",
+        "ogrn": "1027700132195", "legal_address": "Москва"}, follow=True)
+    client = Client.objects.get()
+    assert response.redirect_chain[-1][0] == f"/clients/{client.pk}/"
+    page = response.content.decode()
+    assert f"/leads/{lead.pk}/" in page and "7707083893" in page
+    assert f"/clients/{client.pk}/" in as_alice.get(f"/leads/{lead.pk}/").content.decode()
+
+
+def test_complete_task_with_next_from_my_tasks(as_alice, alice, make_lead):
+    lead = make_lead(owner=alice)
+    task = Task.objects.get(lead=lead)
+    as_alice.post(f"/tasks/{task.pk}/complete/", {"result": "Agreed", "next_title": "Call on Thursday",
+                                                  "next_due_at": "2099-01-08T11:00"})
+    task.refresh_from_db()
+    assert task.result == "Agreed"
+    follow_up = Task.objects.open().get(lead=lead)
+    assert follow_up.title == "Call on Thursday" and follow_up.previous == task
+
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"])
+def test_a_hostile_name_is_escaped_on_every_page(client, head, alice, make_lead, name):
+    pooled = make_lead(first_name=name, last_name="")
+    owned = make_lead(owner=alice, first_name=name, last_name="")
+    services.create_task(lead=owned, assignee=alice, title=f"Call {name}", due_at=owned.created_at, by=head)
+    for user, urls in ((alice, ["/pool/", "/leads/", f"/leads/{owned.pk}/", "/board/", "/tasks/", "/notifications/"]),
+                       (head, ["/team/", f"/leads/{pooled.pk}/"])):
+        client.force_login(user)
+        for url in urls:
+            page = client.get(url).content.decode()
+            assert name not in page, url
+            assert "&lt;" in page, url
+
+
+def test_list_pages_make_a_fixed_number_of_queries(as_alice, alice, make_lead, django_assert_num_queries):
+    # pool: session, user, the user's team (time zone), the page of leads, the unread count;
+    # leads: the same plus the filter form's stages, sources and campaigns.
+    expected = {"/pool/": 5, "/leads/": 8}
+    for round_size in (5, 10):
+        for _ in range(round_size):
+            make_lead()
+            make_lead(owner=alice)
+        for url, count in expected.items():
+            with django_assert_num_queries(count):
+                assert as_alice.get(url).status_code == 200
+
+
+def test_marketer_and_manager_see_only_their_pages(client, make_lead, sales, alice):
+    from leadflow.accounts.models import User
+
+    mary = User.objects.create_user(username="mary", role="marketer", team=sales)
+    client.force_login(mary)
+    assert client.get("/pool/").status_code == 404
+    assert client.get("/").status_code == 200
+    client.force_login(alice)
+    assert client.get("/team/").status_code == 404
+
+
+def test_head_assigns_in_bulk_from_the_team_page(client, head, alice, make_lead):
+    leads = [make_lead() for _ in range(3)]
+    client.force_login(head)
+    page = client.get("/team/").content.decode()
+    assert all(f"/leads/{lead.pk}/" in page for lead in leads)
+    client.post("/team/assign/", {"lead": [lead.pk for lead in leads[:2]], "owner": alice.pk})
+    assert [Lead.objects.get(pk=lead.pk).owner for lead in leads] == [alice, alice, None]
+
+
+def test_language_switch_is_saved_on_the_user(client, alice):
+    client.force_login(alice)
+    client.post("/language/", {"language": "ru", "next": "/tasks/"})
+    alice.refresh_from_db()
+    assert alice.language == "ru"
+    response = client.post("/language/", {"language": "en", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_notifications_bell_and_mark_read(client, alice, make_lead):
+    lead = make_lead()
+    services.claim_lead(lead=lead, by=alice)
+    services.notify(user=alice, kind="x", text="Hello", lead=lead)
+    client.force_login(alice)
+    assert 'data-testid="unread">1<' in client.get("/tasks/").content.decode()
+    client.post("/notifications/read/")
+    assert Notification.objects.filter(user=alice, read_at__isnull=True).count() == 0
