@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_sort_ratio
 
 from leadflow.matching.names import first_name_forms, surname_gender_pair
@@ -25,7 +25,7 @@ from leadflow.matching.record import Features, NamePart, Record, canonical_email
 UPPER_DEFAULT: float = 0.9
 LOWER_DEFAULT: float = 0.6
 
-PRIOR = -5.0  # log-odds of a candidate pair (sharing a key) before any evidence
+PRIOR = -4.5  # log-odds of a candidate pair (sharing a key) before any evidence
 
 # Contacts
 W_EMAIL_EQUAL = 8.0
@@ -43,29 +43,31 @@ W_CORP_DOMAIN = 0.5
 W_FIRST_EQUAL = 2.5
 W_FIRST_DIMINUTIVE = 2.0
 W_FIRST_SIMILAR = 1.0
+W_FIRST_CLOSE = -0.5
 W_FIRST_INITIAL = 0.5
-W_FIRST_DIFFERENT = -4.5
+W_FIRST_DIFFERENT = -3.0
 W_LAST_EQUAL = 3.5
 W_LAST_SIMILAR = 2.0
 W_LAST_CLOSE = 0.5
 W_LAST_GENDER = -2.5
-W_LAST_DIFFERENT = -4.0
+W_LAST_DIFFERENT = -3.0
 W_MIDDLE_EQUAL = 1.5
 W_MIDDLE_SIMILAR = 0.7
 W_MIDDLE_INITIAL = 0.3
 W_MIDDLE_DIFFERENT = -3.0
 W_SWAPPED = -0.3
 # Other fields
-W_BIRTH_EQUAL = 4.5
+W_BIRTH_EQUAL = 6.0
 W_BIRTH_SIMILAR = 1.0
-W_BIRTH_DIFFERENT = -4.0
-W_ADDRESS_EQUAL = 2.5
-W_ADDRESS_SIMILAR = 1.5
-W_ADDRESS_DIFFERENT = -1.5
-W_POSTCODE_EQUAL = 1.5
+W_BIRTH_DIFFERENT = -2.5
+W_ADDRESS_EQUAL = 4.0
+W_ADDRESS_SIMILAR = 3.0
+W_ADDRESS_DIFFERENT = -2.0
+W_POSTCODE_EQUAL = 3.0
+W_POSTCODE_SIMILAR = 0.5
 W_POSTCODE_DIFFERENT = -1.0
-W_CITY_EQUAL = 0.5
-W_CITY_DIFFERENT = -0.8
+W_CITY_EQUAL = 1.0
+W_CITY_DIFFERENT = -1.0
 W_COMPANY_EQUAL = 0.5
 W_COMPANY_DIFFERENT = -0.7
 
@@ -195,10 +197,26 @@ def _first_level(x: NamePart, x_forms: frozenset[str], y: NamePart, y_forms: fro
         return W_FIRST_EQUAL, "first name equal" + _translit_note(x, y)
     if x_forms & y_forms:
         return W_FIRST_DIMINUTIVE, "first name equal after diminutive"
-    sim = JaroWinkler.normalized_similarity(x.skel, y.skel)
-    if sim >= 0.9 or (min(len(x.skel), len(y.skel)) >= 5 and Levenshtein.distance(x.skel, y.skel) <= 1):
+    sim = _similarity(x, y)
+    if sim >= 0.9 or _one_typo(x, y):
         return W_FIRST_SIMILAR, f"first name similar {sim:.2f}"
+    if sim >= 0.8:
+        return W_FIRST_CLOSE, f"first name close {sim:.2f}"
     return W_FIRST_DIFFERENT, "different first names"
+
+
+def _similarity(x: NamePart, y: NamePart) -> float:
+    """Jaro-Winkler of the skeletons, or of the plain transliterations when a typo broke a rewrite."""
+    return max(
+        JaroWinkler.normalized_similarity(x.skel, y.skel), JaroWinkler.normalized_similarity(x.plain, y.plain)
+    )
+
+
+def _one_typo(x: NamePart, y: NamePart) -> bool:
+    """One edit (or a swap of neighbours) apart, in a name long enough for that to mean a typo."""
+    if min(len(x.plain), len(y.plain)) < 5:
+        return False
+    return OSA.distance(x.skel, y.skel) <= 1 or OSA.distance(x.plain, y.plain) <= 1
 
 
 def _last_level(x: NamePart, y: NamePart) -> tuple[float, str]:
@@ -210,8 +228,8 @@ def _last_level(x: NamePart, y: NamePart) -> tuple[float, str]:
         return W_LAST_EQUAL, "surname equal" + _translit_note(x, y)
     if surname_gender_pair(x.skel, y.skel):
         return W_LAST_GENDER, "surname in the other gender form"
-    sim = JaroWinkler.normalized_similarity(x.skel, y.skel)
-    if sim >= 0.92 or (min(len(x.skel), len(y.skel)) >= 5 and Levenshtein.distance(x.skel, y.skel) <= 1):
+    sim = _similarity(x, y)
+    if sim >= 0.92 or _one_typo(x, y):
         return W_LAST_SIMILAR, f"surname similar {sim:.2f}"
     if sim >= 0.85:
         return W_LAST_CLOSE, f"surname close {sim:.2f}"
@@ -227,7 +245,7 @@ def _middle_level(x: NamePart, y: NamePart) -> tuple[float, str]:
         return W_MIDDLE_DIFFERENT, "different patronymic initial"
     if x.skel == y.skel:
         return W_MIDDLE_EQUAL, "patronymic equal"
-    if JaroWinkler.normalized_similarity(x.skel, y.skel) >= 0.9:
+    if _similarity(x, y) >= 0.9:
         return W_MIDDLE_SIMILAR, "patronymic similar"
     return W_MIDDLE_DIFFERENT, "different patronymics"
 
@@ -270,7 +288,7 @@ def _names(a: Features, b: Features, reasons: list[str]) -> float:
 
 
 def _birth_similar(x: str, y: str) -> bool:
-    if Levenshtein.distance(x, y) <= 1:
+    if OSA.distance(x, y) <= 1:
         return True
     # Day and month swapped (US vs European order).
     return x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]
@@ -303,6 +321,9 @@ def _other_fields(a: Features, b: Features, reasons: list[str]) -> float:
         if a.postcode == b.postcode:
             weight += W_POSTCODE_EQUAL
             reasons.append("postcode equal")
+        elif len(a.postcode) >= 4 and OSA.distance(a.postcode, b.postcode) <= 1:
+            weight += W_POSTCODE_SIMILAR
+            reasons.append("postcode similar (one digit)")
         else:
             weight += W_POSTCODE_DIFFERENT
             reasons.append("different postcodes")

@@ -55,10 +55,14 @@ def name_keys(f: Features) -> set[str]:
     for code in first_codes:
         if f.birth_date:
             values.add(f"fb:{code}:{f.birth_date}")
-        if f.postcode and not last:
+        if f.postcode:
             values.add(f"fp:{code}:{f.postcode}")
         if f.company:
             values.add(f"fc:{code}:{f.company}")
+    if f.birth_date and f.postcode:
+        values.add(f"bp:{f.birth_date}:{f.postcode}")
+    if f.birth_date and f.city:
+        values.add(f"bc:{f.birth_date}:{f.city}")
     if last and f.company and not first_codes:
         values.add(f"lc:{last}:{f.company}")
     return values

@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import phonenumbers
+from anyascii import anyascii
 
 from leadflow.matching.names import first_name_forms, is_cyrillic, phonetic, skeleton
 from leadflow.matching.normalize import (
@@ -221,6 +222,7 @@ class NamePart:
     initial: bool = False
     raw: str = ""
     cyrillic: bool = False
+    plain: str = ""  # transliterated letters without the skeleton's rewrites, for typo similarity
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +250,7 @@ class Features:
         return bool(self.emails or self.phones)
 
 
+_NOT_LETTERS = re.compile(r"[^a-z]+")
 _INITIAL = re.compile(r"^[^\W\d_]{1,2}\.?$")
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -257,7 +260,14 @@ def _name_part(raw: str) -> NamePart:
     if not raw:
         return NamePart()
     initial = bool(_INITIAL.match(raw)) and (raw.endswith(".") or len(raw) == 1)
-    return NamePart(skel=skeleton(raw), initial=initial, raw=raw.lower().replace("ё", "е"), cyrillic=is_cyrillic(raw))
+    lowered = raw.lower().replace("ё", "е")
+    return NamePart(
+        skel=skeleton(raw),
+        initial=initial,
+        raw=lowered,
+        cyrillic=is_cyrillic(raw),
+        plain=_NOT_LETTERS.sub("", anyascii(lowered).lower() if not lowered.isascii() else lowered),
+    )
 
 
 def _middle_part(raw: str) -> NamePart:

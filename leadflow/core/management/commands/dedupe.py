@@ -1,0 +1,196 @@
+"""`leadflow dedupe`: find the records that are one person.
+
+File mode: ``leadflow dedupe INPUT.csv --output OUT.csv [--region RU] [--threshold X]`` reads a CSV
+with a header (delimiter sniffed, UTF-8 with or without BOM) and writes ``id,cluster_id`` for every
+input row in input order; rows judged to be one person share a cluster_id (the id of the cluster's
+first row). Recognised columns: id (required), name or first_name / last_name / middle_name, email,
+phone, company, city, address, postcode, birth_date, inn; any may be empty, others are ignored.
+
+Database mode (no INPUT) scans the lead and client base; see `dedupe_database`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from argparse import ArgumentParser
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.core.management.base import BaseCommand, CommandError
+
+from leadflow.matching.batch import cluster_features
+from leadflow.matching.compare import UPPER_DEFAULT
+from leadflow.matching.record import Record, compute_features
+
+RECOGNISED = (
+    "id",
+    "name",
+    "first_name",
+    "last_name",
+    "middle_name",
+    "email",
+    "phone",
+    "company",
+    "city",
+    "address",
+    "postcode",
+    "birth_date",
+    "inn",
+)
+_DELIMITERS = ",;\t|"
+
+
+def dedupe_database(options: dict[str, Any]) -> None:
+    """Database mode: scan leads and clients for duplicates (the project owner wires this in)."""
+    raise CommandError("database mode: not yet")
+
+
+class Command(BaseCommand):
+    help = (
+        "Find records that are one person. With INPUT.csv: write id,cluster_id for every row to --output; "
+        "recognised columns: id (required), name or first_name/last_name/middle_name, email, phone, company, "
+        "city, address, postcode, birth_date."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("input", nargs="?", help="CSV file to deduplicate (omit to scan the database).")
+        parser.add_argument("--output", "-o", help="Where to write id,cluster_id (default: standard output).")
+        parser.add_argument("--region", default="RU", help="Default phone region for numbers without +code.")
+        parser.add_argument(
+            "--threshold",
+            type=float,
+            default=UPPER_DEFAULT,
+            help=f"Score at or above which two rows are one person (default {UPPER_DEFAULT}).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options.get("input"):
+            dedupe_database(options)
+            return
+        threshold = options["threshold"]
+        if not 0.0 < threshold <= 1.0:
+            raise CommandError("--threshold must be in (0, 1].")
+        path = Path(options["input"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        rows = read_csv(path)
+        with _progress_bar(enabled=sys.stderr.isatty()) as progress:
+            cluster_ids = dedupe_rows(rows, region=options["region"], threshold=threshold, progress=progress)
+        output = options.get("output")
+        if output and output != "-":
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                write_clusters(handle, rows, cluster_ids)
+            groups = len(set(cluster_ids))
+            self.stderr.write(f"{len(rows)} rows, {groups} people; written to {output}")
+        else:
+            write_clusters(self.stdout, rows, cluster_ids)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV as dicts of the recognised columns (lower-cased header, values stripped)."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig", errors="replace").replace("\x00", "")
+    if not text.strip():
+        raise CommandError(f"{path} is empty: a header with an id column is required.")
+    sample = text[:65536]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], _DELIMITERS)
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as error:
+        raise CommandError(f"{path}: cannot read the header ({error}).") from error
+    columns = [_column_name(name) for name in header]
+    if "id" not in columns:
+        raise CommandError(f"{path}: the header has no 'id' column (found: {', '.join(header) or 'nothing'}).")
+    wanted = [(index, name) for index, name in enumerate(columns) if name in RECOGNISED]
+    rows: list[dict[str, str]] = []
+    for values in _safe_rows(reader):
+        if not any(value.strip() for value in values):
+            continue
+        rows.append({name: values[index].strip() if index < len(values) else "" for index, name in wanted})
+    return rows
+
+
+def _safe_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """Rows of a csv reader; a row the csv module cannot parse is skipped, not fatal."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            continue
+
+
+def _column_name(name: str) -> str:
+    return name.strip().strip('"').lower().replace(" ", "_").replace("-", "_")
+
+
+def record_from_row(row: dict[str, str], key: str, *, region: str) -> Record:
+    """A Record from one CSV row; whatever cannot be parsed is left out."""
+    fields = {name: row.get(name) or "" for name in RECOGNISED if name != "id"}
+    try:
+        return Record.from_raw(key, region=region, **fields)
+    except Exception:  # a bad row must never stop the scan
+        return Record(id=key)
+
+
+def dedupe_rows(
+    rows: Iterable[dict[str, str]],
+    *,
+    region: str = "RU",
+    threshold: float = UPPER_DEFAULT,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[str]:
+    """Cluster rows (dicts with the recognised columns); the cluster id of each row, in order.
+
+    Rows are keyed by position, so repeated or empty ids still get one answer each; a cluster's id
+    is the id of its first row.
+    """
+    rows = list(rows)
+    feats = []
+    for index, row in enumerate(rows):
+        feats.append(compute_features(record_from_row(row, str(index), region=region)))
+        if progress is not None and (index % 1000 == 999 or index == len(rows) - 1):
+            progress("reading", index + 1, len(rows))
+    compare_progress = (lambda done, total: progress("comparing", done, total)) if progress else None
+    labels = cluster_features(feats, threshold=threshold, progress=compare_progress)
+    return [rows[label].get("id", "") for label in labels]
+
+
+def write_clusters(handle: TextIO, rows: list[dict[str, str]], cluster_ids: list[str]) -> None:
+    """Write id,cluster_id for each row."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(["id", "cluster_id"])
+    for row, cluster_id in zip(rows, cluster_ids, strict=True):
+        writer.writerow([row.get("id", ""), cluster_id])
+
+
+@contextmanager
+def _progress_bar(*, enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A tqdm bar per phase on a terminal; nothing at all otherwise."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def update(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = tqdm(total=total, desc=phase, unit=" rows" if phase == "reading" else " pairs")
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars.values():
+            bar.close()
