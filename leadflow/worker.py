@@ -26,7 +26,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from leadflow.events.services import deliver_pending
-from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred
+from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
 
 log = logging.getLogger("leadflow.worker")
 
@@ -72,6 +72,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("escalated", lambda: escalate_unclaimed(now=now), results)
     _guarded("returned", lambda: return_deferred(today=timezone.localdate(now)), results)
     _guarded("reminded", lambda: remind_due_tasks(now=now), results)
+    _guarded("sla_warned", lambda: warn_sla_breaches(now=now), results)
     return results
 
 

@@ -136,6 +136,7 @@ class Lead(TouchFields):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     first_contacted_at = models.DateTimeField(_("first contacted at"), null=True, blank=True)
+    sla_warned_at = models.DateTimeField(_("SLA warning sent at"), null=True, blank=True)
 
     consent_given = models.BooleanField(_("consent to be contacted"), default=False)
     consent_text_version = models.CharField(_("consent text version"), max_length=60, blank=True)

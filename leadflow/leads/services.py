@@ -738,6 +738,31 @@ def return_deferred(*, today: date | None = None) -> int:
     return count
 
 
+SLA_WARNING = timedelta(minutes=5)
+
+
+def warn_sla_breaches(*, now: datetime | None = None) -> int:
+    """Warn once when a new lead's first contact is due within minutes: its owner, or the head for the pool."""
+    now = now or timezone.now()
+    count = 0
+    at_risk = Lead.objects.open().filter(
+        first_contacted_at__isnull=True, sla_warned_at__isnull=True, tasks__completed_at__isnull=True,
+        tasks__due_at__lte=now + SLA_WARNING,
+    ).distinct().select_related("owner", "team__head")
+    for lead in at_risk:
+        with transaction.atomic():
+            if not Lead.objects.filter(pk=lead.pk, sla_warned_at__isnull=True).update(sla_warned_at=now):
+                continue
+            person = lead.owner or _head_of(lead)
+            if person is not None:
+                notify(user=person, kind="lead.sla_at_risk", lead=lead,
+                       text=_("Speed to lead: contact %(name)s now, the SLA is about to breach") % {
+                           "name": lead.full_name})
+            record_event("lead.sla_at_risk", lead_id=lead.pk, owner_id=lead.owner_id)
+            count += 1
+    return count
+
+
 def remind_due_tasks(*, now: datetime | None = None) -> int:
     """Remind each assignee once, on the day a task is due (DOMAIN.md 11)."""
     now = now or timezone.now()

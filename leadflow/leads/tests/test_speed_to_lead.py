@@ -71,3 +71,25 @@ def test_failing_outbox_handler_keeps_the_event_for_later(alice, make_lead):
         assert OutboxEvent.objects.filter(delivered_at__isnull=True).count() == 0
     finally:
         events._handlers["test.flaky"].remove(flaky)
+
+
+def test_sla_about_to_breach_warns_the_owner_once(alice, make_lead):
+    lead = make_lead(owner=alice)
+    due = Task.objects.get(lead=lead).due_at
+    assert services.warn_sla_breaches(now=due - timedelta(minutes=10)) == 0
+    assert services.warn_sla_breaches(now=due - timedelta(minutes=4)) == 1
+    assert services.warn_sla_breaches(now=due) == 0
+    assert alice.notifications.filter(kind="lead.sla_at_risk", lead=lead).count() == 1
+
+
+def test_sla_warning_for_a_pooled_lead_goes_to_the_head(head, make_lead):
+    lead = make_lead()
+    due = Task.objects.get(lead=lead).due_at
+    assert services.warn_sla_breaches(now=due) == 1
+    assert head.notifications.filter(kind="lead.sla_at_risk").count() == 1
+
+
+def test_no_sla_warning_once_the_lead_was_called(alice, make_lead):
+    lead = make_lead(owner=alice)
+    services.log_activity(lead=lead, kind="call", by=alice)
+    assert services.warn_sla_breaches(now=Task.objects.filter(lead=lead).first().due_at) == 0
