@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_sort_ratio
 
-from leadflow.matching.names import first_name_forms, surname_gender_pair
+from leadflow.matching.names import (
+    first_name_forms,
+    is_common_first_name,
+    is_common_surname,
+    surname_gender_pair,
+)
 from leadflow.matching.record import Features, NamePart, Record, canonical_email, features, is_mobile
 
 UPPER_DEFAULT: float = 0.9
@@ -36,17 +41,20 @@ W_PHONE_LANDLINE = 5.0
 W_OFFICE_SAME_EXTENSION = 7.5
 W_OFFICE_LINE = 1.0
 W_OFFICE_OTHER_EXTENSION = -4.0
-W_PHONE_DIFFERENT = -2.5
+W_PHONE_DIFFERENT = -2.5  # two mobiles
+W_PHONE_DIFFERENT_KIND = -0.5  # an office line or landline against another number: people have both
 W_INN_PERSON = 8.0
 W_CORP_DOMAIN = 0.5
 # Names
 W_FIRST_EQUAL = 2.5
+W_COMMON_FIRST = -0.7  # adjustment when the agreeing given name is one of the most frequent
 W_FIRST_DIMINUTIVE = 2.0
 W_FIRST_SIMILAR = 1.0
 W_FIRST_CLOSE = -0.5
 W_FIRST_INITIAL = 0.5
 W_FIRST_DIFFERENT = -3.0
 W_LAST_EQUAL = 3.5
+W_COMMON_LAST = -1.5  # adjustment when the agreeing surname is one of the most frequent
 W_LAST_SIMILAR = 2.0
 W_LAST_CLOSE = 0.5
 W_LAST_GENDER = -2.5
@@ -175,7 +183,9 @@ def _phones(a: Features, b: Features, reasons: list[str]) -> float:
             best = found
     if best is None:
         reasons.append("different phones")
-        return W_PHONE_DIFFERENT
+        mobiles_only = all(is_mobile(e164) and "" in exts for phones in (a.phones, b.phones)
+                           for e164, exts in phones.items())
+        return W_PHONE_DIFFERENT if mobiles_only else W_PHONE_DIFFERENT_KIND
     reasons.append(best[1])
     return best[0]
 
@@ -194,9 +204,11 @@ def _first_level(x: NamePart, x_forms: frozenset[str], y: NamePart, y_forms: fro
             return W_FIRST_INITIAL, "first initial agrees"
         return W_FIRST_DIFFERENT * 0.7, "different first initial"
     if x.skel == y.skel:
-        return W_FIRST_EQUAL, "first name equal" + _translit_note(x, y)
+        common = W_COMMON_FIRST if is_common_first_name(x.skel) else 0.0
+        return W_FIRST_EQUAL + common, "first name equal" + _translit_note(x, y)
     if x_forms & y_forms:
-        return W_FIRST_DIMINUTIVE, "first name equal after diminutive"
+        common = W_COMMON_FIRST if any(is_common_first_name(form) for form in x_forms & y_forms) else 0.0
+        return W_FIRST_DIMINUTIVE + common, "first name equal after diminutive"
     sim = _similarity(x, y)
     if sim >= 0.9 or _one_typo(x, y):
         return W_FIRST_SIMILAR, f"first name similar {sim:.2f}"
@@ -225,11 +237,14 @@ def _last_level(x: NamePart, y: NamePart) -> tuple[float, str]:
     if x.initial or y.initial:
         return (0.3, "surname initial agrees") if x.skel[0] == y.skel[0] else (W_LAST_DIFFERENT, "different surnames")
     if x.skel == y.skel:
-        return W_LAST_EQUAL, "surname equal" + _translit_note(x, y)
+        common = W_COMMON_LAST if is_common_surname(x.skel) else 0.0
+        return W_LAST_EQUAL + common, "surname equal" + _translit_note(x, y)
     if surname_gender_pair(x.skel, y.skel):
         return W_LAST_GENDER, "surname in the other gender form"
     sim = _similarity(x, y)
     if sim >= 0.92 or _one_typo(x, y):
+        if is_common_surname(x.skel) or is_common_surname(y.skel):
+            return W_LAST_SIMILAR + W_COMMON_LAST / 2, f"surname similar {sim:.2f}"
         return W_LAST_SIMILAR, f"surname similar {sim:.2f}"
     if sim >= 0.85:
         return W_LAST_CLOSE, f"surname close {sim:.2f}"

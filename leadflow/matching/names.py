@@ -148,3 +148,32 @@ def surname_gender_pair(a: str, b: str) -> bool:
         ):
             return True
     return False
+
+
+@cache
+def _common_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Skeletons of the most frequent surnames (both gender forms) and given names."""
+    surnames: set[str] = set()
+    firsts: set[str] = set()
+    target = surnames
+    for line in (_DATA / "common_names.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line == "[surnames]":
+            target = surnames
+        elif line == "[first names]":
+            target = firsts
+        elif line:
+            for word in line.split():
+                target.add(skeleton(word))
+    feminine = {skel + "a" for skel in surnames if skel.endswith(("ov", "ev", "in"))}
+    return frozenset(surnames | feminine), frozenset(firsts)
+
+
+def is_common_surname(skel: str) -> bool:
+    """True for the most frequent surnames (Иванов, Smith ...): agreement on them proves less."""
+    return skel in _common_names()[0]
+
+
+def is_common_first_name(skel: str) -> bool:
+    """True for the most frequent given names (Александр, Елена, John ...)."""
+    return skel in _common_names()[1]
