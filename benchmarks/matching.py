@@ -19,24 +19,13 @@ The script rewrites its own section of docs/benchmarks.md (between the matching 
 
 from __future__ import annotations
 
-import argparse
 import collections
 import datetime as dt
-import importlib.metadata
-import json
 import logging
 import math
 import os
-import platform
 import random
-import resource
-import sqlite3
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -199,30 +188,115 @@ COMPANY_WORDS = (
 EN_COMPANY_WORDS = "Acme Globex Initech Umbrella Stark Wayne Hooli Vandelay Wonka Cyberdyne Tyrell Soylent".split()
 COMPANY_TAILS = ["", "", "", " Плюс", " Групп", "-М", " Трейд", " Сервис", " Строй", " Логистик", " 2000", " Про"]
 CITIES = [
-    ("Москва", 30), ("Санкт-Петербург", 15), ("Новосибирск", 5), ("Екатеринбург", 5), ("Казань", 5),
-    ("Нижний Новгород", 4), ("Челябинск", 3), ("Самара", 3), ("Омск", 3), ("Ростов-на-Дону", 3),
-    ("Уфа", 3), ("Красноярск", 3), ("Пермь", 3), ("Воронеж", 3), ("Волгоград", 3), ("London", 3),
-    ("Manchester", 1), ("New York", 2), ("Berlin", 1), ("Минск", 2), ("Алматы", 2),
+    ("Москва", 30),
+    ("Санкт-Петербург", 15),
+    ("Новосибирск", 5),
+    ("Екатеринбург", 5),
+    ("Казань", 5),
+    ("Нижний Новгород", 4),
+    ("Челябинск", 3),
+    ("Самара", 3),
+    ("Омск", 3),
+    ("Ростов-на-Дону", 3),
+    ("Уфа", 3),
+    ("Красноярск", 3),
+    ("Пермь", 3),
+    ("Воронеж", 3),
+    ("Волгоград", 3),
+    ("London", 3),
+    ("Manchester", 1),
+    ("New York", 2),
+    ("Berlin", 1),
+    ("Минск", 2),
+    ("Алматы", 2),
 ]
-FREE_DOMAINS = [("gmail.com", 25), ("yandex.ru", 25), ("mail.ru", 20), ("bk.ru", 4), ("list.ru", 4),
-                ("inbox.ru", 3), ("rambler.ru", 5), ("outlook.com", 5), ("icloud.com", 4)]
+FREE_DOMAINS = [
+    ("gmail.com", 25),
+    ("yandex.ru", 25),
+    ("mail.ru", 20),
+    ("bk.ru", 4),
+    ("list.ru", 4),
+    ("inbox.ru", 3),
+    ("rambler.ru", 5),
+    ("outlook.com", 5),
+    ("icloud.com", 4),
+]
 YANDEX_ALIASES = ["ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua"]
 
 # Transliteration schemes people use for Russian names (letter -> Latin), applied per record.
 _BASE = dict(zip("абвгдезиклмнопрстуфы", "abvgdeziklmnoprstufy", strict=True))
 SCHEMES: dict[str, dict[str, str]] = {
     # BGN/PCGN-like (the most common "Yuliya", "Aleksey")
-    "bgn": {**_BASE, "ё": "yo", "ж": "zh", "й": "y", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
-            "ъ": "", "ь": "", "э": "e", "ю": "yu", "я": "ya"},
+    "bgn": {
+        **_BASE,
+        "ё": "yo",
+        "ж": "zh",
+        "й": "y",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+    },
     # ICAO 9303 / Russian passports since 2014 ("Iuliia", "Aleksei")
-    "icao": {**_BASE, "ё": "e", "ж": "zh", "й": "i", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
-             "ъ": "ie", "ь": "", "э": "e", "ю": "iu", "я": "ia"},
+    "icao": {
+        **_BASE,
+        "ё": "e",
+        "ж": "zh",
+        "й": "i",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "ie",
+        "ь": "",
+        "э": "e",
+        "ю": "iu",
+        "я": "ia",
+    },
     # Informal ("Yulia", "Alexey", "Mihail", "Dmitry")
-    "simple": {**_BASE, "ё": "e", "ж": "zh", "й": "y", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch",
-               "ъ": "", "ь": "", "э": "e", "ю": "yu", "я": "ya"},
+    "simple": {
+        **_BASE,
+        "ё": "e",
+        "ж": "zh",
+        "й": "y",
+        "х": "h",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sch",
+        "ъ": "",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+    },
     # German-style ("Julija", "Alexej", "Iwanow", "Chruschtschow")
-    "german": {**_BASE, "в": "w", "ё": "jo", "ж": "sh", "й": "j", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch",
-               "щ": "schtsch", "ъ": "", "ь": "", "э": "e", "ю": "ju", "я": "ja", "з": "s", "с": "ss"},
+    "german": {
+        **_BASE,
+        "в": "w",
+        "ё": "jo",
+        "ж": "sh",
+        "й": "j",
+        "х": "ch",
+        "ц": "z",
+        "ч": "tsch",
+        "ш": "sch",
+        "щ": "schtsch",
+        "ъ": "",
+        "ь": "",
+        "э": "e",
+        "ю": "ju",
+        "я": "ja",
+        "з": "s",
+        "с": "ss",
+    },
 }
 
 
@@ -233,13 +307,13 @@ def translit(text: str, scheme: str) -> str:
     for index, char in enumerate(lower):
         latin = table.get(char, char)
         if scheme == "simple":
-            if lower[index: index + 2] == "ий" and index + 2 == len(lower):
+            if lower[index : index + 2] == "ий" and index + 2 == len(lower):
                 latin = "y"  # Dmitry, Yury
             elif char == "й" and index > 0 and lower[index - 1] == "и":
                 latin = ""
             elif char == "я" and index > 0 and lower[index - 1] == "и":
                 latin = "a"  # Yulia, Maria
-            elif lower[index: index + 2] == "кс":
+            elif lower[index : index + 2] == "кс":
                 latin = "x"
             elif char == "с" and index > 0 and lower[index - 1] == "к":
                 latin = ""
@@ -256,12 +330,12 @@ def _typo(word: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(word) - 1)
     kind = rng.random()
     if kind < 0.3:
-        return word[:i] + word[i + 1:]  # deletion
+        return word[:i] + word[i + 1 :]  # deletion
     if kind < 0.6:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # transposition
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # transposition
     if kind < 0.85:
         alphabet = "абвгдеилмнопрст" if "\u0400" <= word[i] <= "\u04ff" else "abcdeilmnoprst"
-        return word[:i] + rng.choice(alphabet) + word[i + 1:]  # substitution
+        return word[:i] + rng.choice(alphabet) + word[i + 1 :]  # substitution
     return word[:i] + word[i] + word[i:]  # doubled letter
 
 
@@ -295,8 +369,22 @@ def _feminine(surname: str) -> str:
 
 
 class Person:
-    __slots__ = ("birth", "city", "company", "corp_email", "emails", "ext", "first", "gender", "last", "lang",
-                 "middle", "mobiles", "nicks", "home")
+    __slots__ = (
+        "birth",
+        "city",
+        "company",
+        "corp_email",
+        "emails",
+        "ext",
+        "first",
+        "gender",
+        "home",
+        "lang",
+        "last",
+        "middle",
+        "mobiles",
+        "nicks",
+    )
 
     def __init__(self) -> None:
         self.home = ""
@@ -329,10 +417,16 @@ def company_spelling(company: Company, rng: random.Random) -> str:
         return rng.choice([f'"{name}" LLC', f"{name} LLC", f"OOO {name}", f"{name} Ltd", name])
     if rng.random() < 0.15:
         name = name.upper() if rng.random() < 0.5 else name.lower()
-    return rng.choice([
-        f"ООО «{name}»", f'ООО "{name}"', f"{name}", f"Общество с ограниченной ответственностью «{name}»",
-        f"ооо {name}", f"АО «{name}»" if rng.random() < 0.1 else f"{name}, ООО",
-    ])
+    return rng.choice(
+        [
+            f"ООО «{name}»",
+            f'ООО "{name}"',
+            f"{name}",
+            f"Общество с ограниченной ответственностью «{name}»",
+            f"ооо {name}",
+            f"АО «{name}»" if rng.random() < 0.1 else f"{name}, ООО",
+        ]
+    )
 
 
 def _new_person(
@@ -342,7 +436,13 @@ def _new_person(
     p.lang = "ru" if rng.random() < 0.82 else "en"
     if copy_of is not None:  # a namesake: same name, own contacts
         p.lang, p.gender, p.first, p.last, p.middle, p.nicks = (
-            copy_of.lang, copy_of.gender, copy_of.first, copy_of.last, copy_of.middle, copy_of.nicks)
+            copy_of.lang,
+            copy_of.gender,
+            copy_of.first,
+            copy_of.last,
+            copy_of.middle,
+            copy_of.nicks,
+        )
     elif p.lang == "ru":
         p.gender = "m" if rng.random() < 0.5 else "f"
         if rng.random() < 0.6:
@@ -370,10 +470,16 @@ def _new_person(
     latin_first = translit(p.first, rng.choice(["bgn", "simple"])).lower() if p.lang == "ru" else p.first.lower()
     latin_last = translit(p.last, rng.choice(["bgn", "simple", "icao"])).lower() if p.lang == "ru" else p.last.lower()
     year = rng.randrange(1955, 2004)
-    local = rng.choice([
-        f"{latin_first}.{latin_last}", f"{latin_first[0]}{latin_last}", f"{latin_last}.{latin_first}",
-        f"{latin_first}{year % 100}", f"{latin_last}{rng.randrange(1, 999)}", f"{latin_first}_{latin_last}{serial % 97}",
-    ])
+    local = rng.choice(
+        [
+            f"{latin_first}.{latin_last}",
+            f"{latin_first[0]}{latin_last}",
+            f"{latin_last}.{latin_first}",
+            f"{latin_first}{year % 100}",
+            f"{latin_last}{rng.randrange(1, 999)}",
+            f"{latin_first}_{latin_last}{serial % 97}",
+        ]
+    )
     p.emails = []
     if rng.random() < 0.8:
         domain = rng.choices([d for d, _ in FREE_DOMAINS], weights=[w for _, w in FREE_DOMAINS])[0]
@@ -390,8 +496,11 @@ def _new_person(
         p.company = company
         company.next_ext += rng.randrange(1, 4)
         p.ext = str(company.next_ext)
-        p.corp_email = f"{latin_first[0]}.{latin_last}@{company.domain}" if rng.random() < 0.5 else (
-            f"{latin_first}.{latin_last}@{company.domain}")
+        p.corp_email = (
+            f"{latin_first[0]}.{latin_last}@{company.domain}"
+            if rng.random() < 0.5
+            else (f"{latin_first}.{latin_last}@{company.domain}")
+        )
         if p.corp_email in taken:
             p.corp_email = p.corp_email.replace("@", f"{serial % 1000}@")
         taken.add(p.corp_email)
@@ -403,14 +512,23 @@ def _new_person(
 def phone_notation(e164: str, rng: random.Random, ext: str = "") -> str:
     if e164.startswith("+7"):
         d = e164[2:]
-        text = rng.choice([
-            f"8 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}", f"+7 {d[:3]} {d[3:]}", f"+7({d[:3]}){d[3:6]} {d[6:8]} {d[8:]}",
-            f"7{d}", f"8{d}", f"+7 {d[:3]} {d[3:6]}-{d[6:8]}-{d[8:]}", f"8-{d[:3]}-{d[3:6]}-{d[6:]}",
-        ])
+        text = rng.choice(
+            [
+                f"8 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}",
+                f"+7 {d[:3]} {d[3:]}",
+                f"+7({d[:3]}){d[3:6]} {d[6:8]} {d[8:]}",
+                f"7{d}",
+                f"8{d}",
+                f"+7 {d[:3]} {d[3:6]}-{d[6:8]}-{d[8:]}",
+                f"8-{d[:3]}-{d[3:6]}-{d[6:]}",
+            ]
+        )
     else:
         text = e164
     if ext:
-        text += rng.choice([f" доб. {ext}", f" ext. {ext}", f", доб. {ext}", f" вн. {ext}", f" (доб.{ext})", f" x{ext}"])
+        text += rng.choice(
+            [f" доб. {ext}", f" ext. {ext}", f", доб. {ext}", f" вн. {ext}", f" (доб.{ext})", f" x{ext}"]
+        )
     return text
 
 
@@ -566,9 +684,17 @@ def febrl_sets() -> dict[str, tuple[list[Row], list[str]]]:
             value = {col: ("" if pd.isna(v) else str(v).strip()) for col, v in values.items()}
             address = " ".join(x for x in (value["street_number"], value["address_1"], value["address_2"]) if x)
             # soc_sec_id and state are not recognised columns of `leadflow dedupe`: left out.
-            rows.append({"id": str(rec_id), "first_name": value["given_name"], "last_name": value["surname"],
-                         "address": address, "city": value["suburb"], "postcode": value["postcode"],
-                         "birth_date": value["date_of_birth"]})
+            rows.append(
+                {
+                    "id": str(rec_id),
+                    "first_name": value["given_name"],
+                    "last_name": value["surname"],
+                    "address": address,
+                    "city": value["suburb"],
+                    "postcode": value["postcode"],
+                    "birth_date": value["date_of_birth"],
+                }
+            )
             truth.append(str(rec_id).split("-")[1])
         out[name] = (rows, truth)
     return out
@@ -628,18 +754,20 @@ def _splink_frame(rows: list[Row]) -> Any:
             first, last = parts.first, parts.last
         phones = parse_phones(row.get("phone", ""))
         emails = parse_emails(row.get("email", ""))
-        records.append({
-            "unique_id": index,
-            "first_name": first.lower().replace("ё", "е") or None,
-            "surname": last.lower().replace("ё", "е") or None,
-            "email": emails[0] if emails else None,
-            "phone": (phones[0][0] + (f"x{phones[0][1]}" if phones[0][1] else "")) if phones else None,
-            "company": (row.get("company") or "").lower() or None,
-            "city": (row.get("city") or "").lower() or None,
-            "address": (row.get("address") or "").lower() or None,
-            "postcode": row.get("postcode") or None,
-            "dob": parse_birth_date(row.get("birth_date", "")) or None,
-        })
+        records.append(
+            {
+                "unique_id": index,
+                "first_name": first.lower().replace("ё", "е") or None,
+                "surname": last.lower().replace("ё", "е") or None,
+                "email": emails[0] if emails else None,
+                "phone": (phones[0][0] + (f"x{phones[0][1]}" if phones[0][1] else "")) if phones else None,
+                "company": (row.get("company") or "").lower() or None,
+                "city": (row.get("city") or "").lower() or None,
+                "address": (row.get("address") or "").lower() or None,
+                "postcode": row.get("postcode") or None,
+                "dob": parse_birth_date(row.get("birth_date", "")) or None,
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -653,30 +781,50 @@ def splink_predict(rows: list[Row], *, febrl: bool) -> tuple[Any, int]:
     table = db_api.register(frame)
     if febrl:
         comparisons = [
-            cl.NameComparison("first_name"), cl.NameComparison("surname"),
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
             cl.DateOfBirthComparison("dob", input_is_string=True),
-            cl.JaroWinklerAtThresholds("address", [0.9, 0.7]), cl.JaroWinklerAtThresholds("city", [0.9, 0.7]),
+            cl.JaroWinklerAtThresholds("address", [0.9, 0.7]),
+            cl.JaroWinklerAtThresholds("city", [0.9, 0.7]),
             cl.LevenshteinAtThresholds("postcode", [1]),
         ]
-        blocking = [block_on("first_name", "surname"), block_on("surname", "dob"), block_on("first_name", "dob"),
-                    block_on("postcode", "first_name"), block_on("postcode", "surname"), block_on("dob", "city"),
-                    block_on("address")]
+        blocking = [
+            block_on("first_name", "surname"),
+            block_on("surname", "dob"),
+            block_on("first_name", "dob"),
+            block_on("postcode", "first_name"),
+            block_on("postcode", "surname"),
+            block_on("dob", "city"),
+            block_on("address"),
+        ]
         deterministic = [block_on("first_name", "surname", "dob")]
         em_rules = [block_on("first_name", "surname"), block_on("dob")]
     else:
         comparisons = [
-            cl.NameComparison("first_name"), cl.NameComparison("surname"),
-            cl.EmailComparison("email"), cl.ExactMatch("phone"),
-            cl.JaroWinklerAtThresholds("company", [0.9, 0.7]), cl.ExactMatch("city"),
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
+            cl.EmailComparison("email"),
+            cl.ExactMatch("phone"),
+            cl.JaroWinklerAtThresholds("company", [0.9, 0.7]),
+            cl.ExactMatch("city"),
             cl.DateOfBirthComparison("dob", input_is_string=True),
         ]
-        blocking = [block_on("email"), block_on("phone"), block_on("first_name", "surname"),
-                    block_on("surname", "dob"), block_on("first_name", "company")]
+        blocking = [
+            block_on("email"),
+            block_on("phone"),
+            block_on("first_name", "surname"),
+            block_on("surname", "dob"),
+            block_on("first_name", "company"),
+        ]
         deterministic = [block_on("email"), block_on("phone")]
         em_rules = [block_on("first_name", "surname"), block_on("email"), block_on("phone")]
-    settings = SettingsCreator(link_type="dedupe_only", comparisons=comparisons,
-                               blocking_rules_to_generate_predictions=blocking,
-                               retain_matching_columns=False, retain_intermediate_calculation_columns=False)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
     linker = Linker(table, settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
@@ -712,5 +860,11 @@ def pairwise(predicted: list[str], truth: list[str]) -> dict[str, float]:
     tt = sum(math.comb(v, 2) for v in collections.Counter(truth).values())
     p = tp / pp if pp else 0.0
     r = tp / tt if tt else 0.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-            "tp": tp, "predicted_pairs": pp, "true_pairs": tt}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "tp": tp,
+        "predicted_pairs": pp,
+        "true_pairs": tt,
+    }

@@ -30,11 +30,12 @@ from leadflow.matching.record import Features, NamePart, Record, canonical_email
 UPPER_DEFAULT: float = 0.9
 LOWER_DEFAULT: float = 0.6
 
+NAME_ALONE_CAP = 5.5  # most a name can weigh when no other field agrees (stays below UPPER_DEFAULT)
 PRIOR = -4.5  # log-odds of a candidate pair (sharing a key) before any evidence
 
 # Contacts
 W_EMAIL_EQUAL = 8.0
-W_EMAIL_LOCAL = 2.5  # the same mailbox name at two free providers
+W_EMAIL_LOCAL = 1.0  # the same mailbox name at two free providers (namesakes often pick the same)
 W_EMAIL_DIFFERENT = -2.0
 W_PHONE_MOBILE = 7.5
 W_PHONE_LANDLINE = 5.0
@@ -96,10 +97,13 @@ def compare(a: Record, b: Record) -> Match:
 def compare_features(a: Features, b: Features) -> Match:
     """`compare` on precomputed features (the batch scan calls this directly)."""
     reasons: list[str] = []
-    total = PRIOR
-    total += _contacts(a, b, reasons)
-    total += _names(a, b, reasons)
-    total += _other_fields(a, b, reasons)
+    contacts = _contacts(a, b, reasons)
+    names = _names(a, b, reasons)
+    others = _other_fields(a, b, reasons)
+    if contacts <= 0 and others <= 0:
+        # Nothing but the name agrees: namesakes exist, so this is at most a possible duplicate.
+        names = min(names, NAME_ALONE_CAP)
+    total = PRIOR + contacts + names + others
     if "same company" in reasons and ("different first names" in reasons or "different surnames" in reasons):
         reasons[reasons.index("same company")] = "same company, different person"
     score = 1.0 / (1.0 + math.exp(-total)) if total > -40 else 0.0
@@ -183,8 +187,9 @@ def _phones(a: Features, b: Features, reasons: list[str]) -> float:
             best = found
     if best is None:
         reasons.append("different phones")
-        mobiles_only = all(is_mobile(e164) and "" in exts for phones in (a.phones, b.phones)
-                           for e164, exts in phones.items())
+        mobiles_only = all(
+            is_mobile(e164) and "" in exts for phones in (a.phones, b.phones) for e164, exts in phones.items()
+        )
         return W_PHONE_DIFFERENT if mobiles_only else W_PHONE_DIFFERENT_KIND
     reasons.append(best[1])
     return best[0]
@@ -219,9 +224,7 @@ def _first_level(x: NamePart, x_forms: frozenset[str], y: NamePart, y_forms: fro
 
 def _similarity(x: NamePart, y: NamePart) -> float:
     """Jaro-Winkler of the skeletons, or of the plain transliterations when a typo broke a rewrite."""
-    return max(
-        JaroWinkler.normalized_similarity(x.skel, y.skel), JaroWinkler.normalized_similarity(x.plain, y.plain)
-    )
+    return max(JaroWinkler.normalized_similarity(x.skel, y.skel), JaroWinkler.normalized_similarity(x.plain, y.plain))
 
 
 def _one_typo(x: NamePart, y: NamePart) -> bool:

@@ -129,8 +129,13 @@ def _safe_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
             continue
 
 
+_COLUMN_ALIASES = {"e_mail": "email", "birthdate": "birth_date", "firstname": "first_name", "lastname": "last_name"}
+
+
 def _column_name(name: str) -> str:
-    return name.strip().strip('"').lower().replace(" ", "_").replace("-", "_")
+    """Header name in canonical form: "Last Name" -> last_name, "E-mail" -> email."""
+    name = name.strip().strip('"').lower().replace(" ", "_").replace("-", "_")
+    return _COLUMN_ALIASES.get(name, name)
 
 
 def record_from_row(row: dict[str, str], key: str, *, region: str) -> Record:
