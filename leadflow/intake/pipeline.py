@@ -305,27 +305,26 @@ def _finish(submission: Submission, status: str, **links: Any) -> None:
 
 
 def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client | None, str]:
-    """Choose the card a repeat touch belongs to: a client first (the person already buys), then a lead."""
-    contact_ids = [c.card_id for c in candidates if c.card_type == CardType.CONTACT]
-    lead_ids = [c.card_id for c in candidates if c.card_type == CardType.LEAD]
-    reasons = {(c.card_type, c.card_id): ", ".join(c.reasons) for c in candidates}
+    """The card a repeat touch belongs to, among candidates sure enough to attach automatically:
+    a client first (the person already buys), then a lead in work, then the most recent lead."""
+    sure = [c for c in candidates if c.score >= matching.upper_threshold()]
+    contact_ids = [c.card_id for c in sure if c.card_type == CardType.CONTACT]
+    lead_ids = [c.card_id for c in sure if c.card_type == CardType.LEAD]
+    reasons = {(c.card_type, c.card_id): f"{c.score:.2f}: " + ", ".join(c.reasons) for c in sure}
     if contact_ids:
         client = (
             Client.objects.filter(contact_id__in=contact_ids).order_by("-is_active", "-created_at").first()
             or Client.objects.filter(company__contacts__id__in=contact_ids).order_by("-created_at").first()
         )
         if client is not None:
-            contact = client.contact or Contact.objects.filter(pk__in=contact_ids).first()
-            key = (CardType.CONTACT, contact.pk) if contact else None
-            return None, client, reasons.get(key, "contact matched") if key else "contact matched"
+            contact_id = client.contact_id if client.contact_id in contact_ids else contact_ids[0]
+            return None, client, reasons[(CardType.CONTACT, contact_id)]
     if lead_ids:
-        # Prefer a lead in work, then the most recent one; a converted lead's client was handled above.
-        leads_found = list(Lead.objects.filter(pk__in=lead_ids).select_related("owner", "team"))
         order = {LeadState.OPEN: 0, LeadState.DEFERRED: 1, LeadState.REFUSED: 2, LeadState.CONVERTED: 3}
-        leads_found.sort(key=lambda lead: (order.get(lead.state, 9), -lead.pk))
-        if leads_found:
-            lead = leads_found[0]
-            return lead, None, reasons[(CardType.LEAD, lead.pk)]
+        found = list(Lead.objects.filter(pk__in=lead_ids).exclude(state=LeadState.MERGED))
+        found.sort(key=lambda lead: (order.get(lead.state, 9), -lead.pk))
+        if found:
+            return found[0], None, reasons[(CardType.LEAD, found[0].pk)]
     return None, None, ""
 
 
@@ -349,7 +348,8 @@ def _process(submission: Submission) -> Outcome:
         _finish(submission, SubmissionStatus.INTEREST, interest=interest, errors={"reason": reason})
         return outcome_of(submission)
 
-    lead, client, matched_by = pick_card(matching.find(person.keys()))
+    candidates = matching.find(person.keys())
+    lead, client, matched_by = pick_card(candidates)
     if lead is not None or client is not None:
         leads.attach_request(
             lead=lead, client=client, person=person, touch=parsed.touch, message=parsed.message,
@@ -361,6 +361,7 @@ def _process(submission: Submission) -> Outcome:
     lead = leads.create_lead(
         person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
         submission_id=submission.pk, by=submission.submitted_by, now=submission.received_at,
+        possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT) for c in candidates),
     )
     _finish(submission, SubmissionStatus.CREATED, lead=lead)
     return outcome_of(submission)

@@ -87,6 +87,8 @@ class PersonFacts:
         return matching.Facts(
             phones=[matching.PhoneFact(self.phone, self.phone_ext)] if self.phone else [],
             emails=[self.email] if self.email else [],
+            first_name=self.first_name, last_name=self.last_name, middle_name=self.middle_name,
+            company=self.company_name, city=self.city,
         )
 
 
@@ -189,6 +191,7 @@ def create_lead(
     submission_id: int | None = None,
     by: User | None = None,
     now: datetime | None = None,
+    possible_duplicate: bool = False,
 ) -> Lead:
     """Create a lead card with its first request, route it and give it a first task."""
     now = now or timezone.now()
@@ -199,7 +202,7 @@ def create_lead(
             full_name=person.full_name, company_name=person.company_name, legal_form=person.legal_form,
             position=person.position, phone=person.phone, phone_ext=person.phone_ext, email=person.email,
             city=person.city, product_interest=person.product_interest, deal_type=person.deal_type,
-            message=message, stage=initial_stage(), team=team,
+            message=message, stage=initial_stage(), team=team, is_possible_duplicate=possible_duplicate,
             consent_given=consent.given, consent_text_version=consent.text_version,
             consent_channel=consent.channel or touch.channel, consent_at=consent.at or (now if consent.given else None),
             created_at=now, **touch.fields(),
@@ -375,8 +378,11 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
             raise InvalidInput({"__all__": [_("A lead keeps a name and at least one contact.")]})
         lead.full_clean(exclude=["stage", "team", "owner"], validate_unique=False)
         lead.save(update_fields=[*changed, "updated_at"])
-        matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=PersonFacts(
-            phone=lead.phone, phone_ext=lead.phone_ext, email=lead.email).keys())
+        facts = matching.facts_of_lead(lead)
+        if {"last_name", "first_name", "middle_name", "company_name", "city"} & set(changed):
+            matching.replace_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=facts)
+        else:
+            matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=facts)
         record_event("lead.updated", lead_id=lead.pk, fields=sorted(changed))
     return lead
 
@@ -626,7 +632,8 @@ def _company_for(facts: CompanyFacts | None, *, lead: Lead, owner: User) -> Comp
     company.full_clean()
     company.save()
     if company.inn:
-        matching.register_keys(card_type=CardType.COMPANY, card_id=company.pk, facts=matching.Facts(inn=company.inn))
+        matching.register_keys(card_type=CardType.COMPANY, card_id=company.pk,
+                               facts=matching.Facts(inn=company.inn, company=company.name))
     return company
 
 

@@ -1,19 +1,29 @@
 """Find existing cards for a person's facts, and keep the identity keys they are found by.
 
-`find` is the one replaceable lookup the intake pipeline calls (exact keys for now; the matching
-issue replaces its insides with fuzzy scoring, keeping the signature).
+`find` is the one lookup the intake pipeline (and a card's duplicate list) calls: candidate cards
+come from indexed keys (phones, e-mails, INN, name and company keys of `keys.candidate_keys`), then
+each is scored against the new facts by `compare.compare`, which also says why.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
+from leadflow.matching.compare import LOWER_DEFAULT, UPPER_DEFAULT, compare
+from leadflow.matching.keys import candidate_keys
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
+from leadflow.matching.record import Record
+
+CONTACT_KINDS = (KeyKind.PHONE, KeyKind.EMAIL, KeyKind.INN)
+# A name or company key shared by more cards than this is too common to tell anything (namesakes);
+# the most recent ones are still compared, so a lookup stays a few index range scans.
+BLOCK_CAP = 50
 
 
 @dataclass(frozen=True)
@@ -24,11 +34,23 @@ class PhoneFact:
 
 @dataclass
 class Facts:
-    """What a submission says about a person, already normalised."""
+    """What a submission or a card says about a person, already normalised."""
 
     phones: list[PhoneFact] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     inn: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    middle_name: str = ""
+    company: str = ""
+    city: str = ""
+
+    def record(self, id: str = "new") -> Record:
+        return Record(
+            id=id, first_name=self.first_name, last_name=self.last_name, middle_name=self.middle_name,
+            emails=tuple(self.emails), phones=tuple((p.e164, p.extension) for p in self.phones),
+            company=self.company, inn=self.inn, city=self.city,
+        )
 
 
 @dataclass
@@ -41,94 +63,167 @@ class Candidate:
     reasons: list[str]
 
 
-def _key_filter(facts: Facts) -> Q | None:
-    condition = Q()
-    for phone in facts.phones:
-        # Same office line with different extensions is two people: extensions must agree.
-        condition |= Q(kind=KeyKind.PHONE, value=phone.e164, extension=phone.extension)
-    for email in facts.emails:
-        condition |= Q(kind=KeyKind.EMAIL, value=email)
-    if facts.inn:
-        condition |= Q(kind=KeyKind.INN, value=facts.inn)
-    return condition or None
+def upper_threshold() -> float:
+    """At or above: the same person, attach automatically."""
+    return float(getattr(settings, "LEADFLOW_MATCH_UPPER", UPPER_DEFAULT))
 
 
-def find(facts: Facts) -> list[Candidate]:
-    """Cards (leads, contacts, companies) sharing an exact normalised phone, e-mail or INN."""
-    condition = _key_filter(facts)
-    if condition is None:
-        return []
-    found: dict[tuple[str, int], Candidate] = {}
-    for key in IdentityKey.objects.filter(condition).exclude(card_type=CardType.INTEREST).order_by("id"):
-        reason = {"phone": "phone equal", "email": "e-mail equal", "inn": "INN equal"}[key.kind]
-        candidate = found.setdefault(
-            (key.card_type, key.card_id), Candidate(key.card_type, key.card_id, 1.0, [])
+def lower_threshold() -> float:
+    """At or above (and below the upper one): a possible duplicate for a person to decide."""
+    return float(getattr(settings, "LEADFLOW_MATCH_LOWER", LOWER_DEFAULT))
+
+
+def _candidate_refs(record: Record) -> set[tuple[str, int]]:
+    keys = candidate_keys(record)
+    refs: set[tuple[str, int]] = set()
+    contact_condition = Q()
+    for kind, value in keys:
+        if kind in CONTACT_KINDS:
+            contact_condition |= Q(kind=kind, value=value)
+    if contact_condition:
+        refs.update(
+            IdentityKey.objects.filter(contact_condition).exclude(card_type=CardType.INTEREST)
+            .values_list("card_type", "card_id")[:500]
         )
-        if reason not in candidate.reasons:
-            candidate.reasons.append(reason)
-    return list(found.values())
+    for kind, value in keys:
+        if kind not in CONTACT_KINDS:
+            refs.update(
+                IdentityKey.objects.filter(kind=kind, value=value).exclude(card_type=CardType.INTEREST)
+                .order_by("-card_id").values_list("card_type", "card_id")[:BLOCK_CAP]
+            )
+    return refs
+
+
+def load_records(refs: set[tuple[str, int]]) -> dict[tuple[str, int], Record]:
+    """Records of stored leads and contacts, with every phone and e-mail their keys know."""
+    from django.apps import apps
+
+    lead_model = apps.get_model("leads", "Lead")
+    contact_model = apps.get_model("clients", "Contact")
+    lead_ids = [card_id for card_type, card_id in refs if card_type == CardType.LEAD]
+    contact_ids = [card_id for card_type, card_id in refs if card_type == CardType.CONTACT]
+    extra: dict[tuple[str, int], dict[str, set[Any]]] = {}
+    if lead_ids or contact_ids:
+        for card_type, card_id, kind, value, extension in IdentityKey.objects.filter(
+            Q(card_type=CardType.LEAD, card_id__in=lead_ids) | Q(card_type=CardType.CONTACT, card_id__in=contact_ids),
+            kind__in=[KeyKind.PHONE, KeyKind.EMAIL],
+        ).values_list("card_type", "card_id", "kind", "value", "extension"):
+            slot = extra.setdefault((card_type, card_id), {"phones": set(), "emails": set()})
+            if kind == KeyKind.PHONE:
+                slot["phones"].add((value, extension))
+            else:
+                slot["emails"].add(value)
+    records: dict[tuple[str, int], Record] = {}
+    people = [
+        (CardType.LEAD, row, row["company_name"], "")
+        for row in lead_model.objects.filter(pk__in=lead_ids).exclude(state="merged").values(
+            "pk", "first_name", "last_name", "middle_name", "company_name", "city", "phone", "phone_ext", "email")
+    ] + [
+        (CardType.CONTACT, row, row["company__name"] or "", row["company__inn"] or "")
+        for row in contact_model.objects.filter(pk__in=contact_ids).values(
+            "pk", "first_name", "last_name", "middle_name", "company__name", "company__inn", "company__city", "phone",
+            "phone_ext", "email")
+    ]
+    for card_type, row, company, inn in people:
+        key = (card_type, row["pk"])
+        slot = extra.get(key, {"phones": set(), "emails": set()})
+        phones = set(slot["phones"])
+        if row["phone"]:
+            phones.add((row["phone"], row["phone_ext"]))
+        emails = set(slot["emails"]) | ({row["email"]} if row["email"] else set())
+        records[key] = Record(
+            id=f"{card_type}:{row['pk']}", first_name=row["first_name"], last_name=row["last_name"],
+            middle_name=row["middle_name"], emails=tuple(sorted(emails)), phones=tuple(sorted(phones)),
+            company=company, inn=inn, city=row.get("city") or row.get("company__city") or "",
+        )
+    return records
+
+
+def find(facts: Facts, *, minimum: float | None = None) -> list[Candidate]:
+    """Leads and contacts that may be this person, best first, scored with reasons."""
+    record = facts.record()
+    refs = _candidate_refs(record)
+    if not refs:
+        return []
+    floor = lower_threshold() if minimum is None else minimum
+    found = []
+    for (card_type, card_id), stored in load_records(refs).items():
+        match = compare(record, stored)
+        if match.score >= floor:
+            found.append(Candidate(card_type, card_id, match.score, list(match.reasons)))
+    found.sort(key=lambda c: (-c.score, c.card_type, -c.card_id))
+    return found
+
+
+def _rows(card_type: str, card_id: int, facts: Facts) -> list[IdentityKey]:
+    rows = {
+        (kind, value, ""): IdentityKey(kind=kind, value=value, card_type=card_type, card_id=card_id)
+        for kind, value in candidate_keys(facts.record())
+        if kind != KeyKind.PHONE
+    }
+    for phone in facts.phones:
+        # The phone key carries its extension: the lookup ignores it, the comparison weighs it.
+        rows[(KeyKind.PHONE, phone.e164, phone.extension)] = IdentityKey(
+            kind=KeyKind.PHONE, value=phone.e164, extension=phone.extension, card_type=card_type, card_id=card_id)
+    return list(rows.values())
+
+
+def register_keys(*, card_type: str, card_id: int, facts: Facts) -> None:
+    """Index a card's contacts and name keys so later submissions find it with a few lookups."""
+    rows = _rows(card_type, card_id, facts)
+    if rows:
+        IdentityKey.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def replace_keys(*, card_type: str, card_id: int, facts: Facts) -> None:
+    """Re-index a card whose name changed: name keys follow the name; contacts stay findable."""
+    IdentityKey.objects.filter(card_type=card_type, card_id=card_id).exclude(kind__in=CONTACT_KINDS).delete()
+    register_keys(card_type=card_type, card_id=card_id, facts=facts)
+
+
+def move_keys(*, from_type: str, from_id: int, to_type: str, to_id: int) -> None:
+    """Re-point a card's keys to another card (conversion), keeping duplicates out."""
+    rows = [
+        IdentityKey(kind=key.kind, value=key.value, extension=key.extension, card_type=to_type, card_id=to_id)
+        for key in IdentityKey.objects.filter(card_type=from_type, card_id=from_id)
+    ]
+    IdentityKey.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def cards_with_keys(facts: Facts, *, card_type: str) -> list[int]:
-    """Ids of cards of one type sharing any exact key (e.g. interests a new lead should absorb)."""
-    condition = _key_filter(facts)
-    if condition is None:
+    """Ids of cards of one type sharing a phone, e-mail or INN (e.g. interests a new lead absorbs)."""
+    condition = Q()
+    for phone in facts.phones:
+        condition |= Q(kind=KeyKind.PHONE, value=phone.e164)
+    for email in facts.emails:
+        condition |= Q(kind=KeyKind.EMAIL, value=email)
+    if not condition:
         return []
     return list(
         IdentityKey.objects.filter(condition, card_type=card_type).values_list("card_id", flat=True).distinct()
     )
 
 
-def register_keys(*, card_type: str, card_id: int, facts: Facts) -> None:
-    """Index a card's contacts so later submissions find it with one lookup."""
-    rows = [
-        IdentityKey(kind=KeyKind.PHONE, value=p.e164, extension=p.extension, card_type=card_type, card_id=card_id)
-        for p in facts.phones
-    ] + [
-        IdentityKey(kind=KeyKind.EMAIL, value=e, card_type=card_type, card_id=card_id) for e in facts.emails
-    ]
-    if facts.inn:
-        rows.append(IdentityKey(kind=KeyKind.INN, value=facts.inn, card_type=card_type, card_id=card_id))
-    if rows:
-        IdentityKey.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def move_keys(*, from_type: str, from_id: int, to_type: str, to_id: int) -> None:
-    """Re-point a card's keys to another card (conversion, merge), keeping duplicates out."""
-    for key in IdentityKey.objects.filter(card_type=from_type, card_id=from_id):
-        register_keys(
-            card_type=to_type,
-            card_id=to_id,
-            facts=Facts(
-                phones=[PhoneFact(key.value, key.extension)] if key.kind == KeyKind.PHONE else [],
-                emails=[key.value] if key.kind == KeyKind.EMAIL else [],
-                inn=key.value if key.kind == KeyKind.INN else "",
-            ),
-        )
-
-
 def lock_identity(facts: Facts) -> None:
     """Serialise concurrent submissions of the same person, so two cannot both create a lead.
 
-    On PostgreSQL, a transaction-scoped advisory lock per key (taken in sorted order, so two
-    submissions sharing keys never deadlock); SQLite already serialises writers (IMMEDIATE).
+    On PostgreSQL, a transaction-scoped advisory lock per contact (taken in sorted order, so two
+    submissions sharing contacts never deadlock); SQLite already serialises writers (IMMEDIATE).
     """
     if connection.vendor != "postgresql":
         return
-    keys: Iterable[str] = sorted(
-        {f"phone:{p.e164}" for p in facts.phones} | {f"email:{e}" for e in facts.emails}
-    )
+    keys = sorted({f"phone:{p.e164}" for p in facts.phones} | {f"email:{e}" for e in facts.emails})
     with connection.cursor() as cursor:
         for key in keys:
             number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
 
 
-def facts_of_lead(lead: object) -> Facts:
+def facts_of_lead(lead: Any) -> Facts:
     """A stored lead's identity facts, as a submission would state them."""
-    phone = getattr(lead, "phone", "")
-    email = getattr(lead, "email", "")
     return Facts(
-        phones=[PhoneFact(phone, getattr(lead, "phone_ext", ""))] if phone else [],
-        emails=[email] if email else [],
+        phones=[PhoneFact(lead.phone, lead.phone_ext)] if lead.phone else [],
+        emails=[lead.email] if lead.email else [],
+        first_name=lead.first_name, last_name=lead.last_name, middle_name=lead.middle_name,
+        company=lead.company_name, city=lead.city,
     )

@@ -57,7 +57,8 @@ def test_same_person_with_phone_written_another_way_attaches_and_notifies_owner(
                              "decision": "duplicate", "lead_id": lead.pk, "client_id": None, "reason": ""}
     assert Lead.objects.count() == 1
     assert Request.objects.filter(lead=lead).count() == 2
-    assert Request.objects.filter(lead=lead, matched_by="phone equal").count() == 1
+    matched = Request.objects.exclude(matched_by="").get(lead=lead).matched_by
+    assert "phone equal" in matched and "name" in matched
     note = Notification.objects.get(user=alice)
     assert note.kind == "request.attached" and note.lead == lead
     deliver_pending()
@@ -157,13 +158,38 @@ def test_unknown_key_is_refused_and_not_journaled(db):
 def test_existing_client_contact_gets_the_request_not_a_new_lead(partner, alice, make_lead):
     from leadflow.leads import services
 
-    lead = make_lead(owner=alice, phone="+79161112233", email="buyer@corp.ru")
+    lead = make_lead(owner=alice, first_name="Ivan", last_name="Petrov", phone="+79161112233", email="buyer@corp.ru")
     client = services.convert_lead(lead=lead, by=alice)
     _, key = partner
-    response = submit_as_partner(key, {"name": "Someone", "email": "BUYER@corp.ru"})
+    response = submit_as_partner(key, {"name": "Иван Петров", "email": "BUYER@corp.ru"})
     assert response.json()["status"] == "attached" and response.json()["client_id"] == client.pk
     assert Lead.objects.count() == 1
     assert Request.objects.filter(client=client).count() == 1
+
+
+def test_an_unsure_match_is_a_new_lead_flagged_as_possible_duplicate(partner, alice, make_lead):
+    first = make_lead(owner=alice, first_name="Ivan", last_name="Petrov", email="buyer@corp.ru")
+    _, key = partner
+    response = submit_as_partner(key, {"name": "Someone", "email": "buyer@corp.ru"})
+    assert response.json()["status"] == "created"
+    lead = Lead.objects.get(pk=response.json()["lead_id"])
+    assert lead.is_possible_duplicate and not Lead.objects.get(pk=first.pk).is_possible_duplicate
+
+
+def test_a_relative_sharing_the_family_mailbox_is_another_person(partner, alice, make_lead):
+    make_lead(owner=alice, first_name="Ivan", last_name="Petrov", email="family@mail.ru")
+    _, key = partner
+    response = submit_as_partner(key, {"name": "Мария Петрова", "email": "family@mail.ru"})
+    assert response.json()["status"] == "created"
+    assert not Lead.objects.get(pk=response.json()["lead_id"]).is_possible_duplicate
+
+
+def test_a_namesake_with_other_contacts_is_a_new_lead(partner, make_lead):
+    make_lead(first_name="Иван", last_name="Петров", phone="+79161112233", email="ivan@one.ru")
+    _, key = partner
+    response = submit_as_partner(key, {"name": "Петров Иван", "phone": "+79035550000", "email": "petrov@two.ru"})
+    assert response.json()["status"] == "created"
+    assert Lead.objects.count() == 2
 
 
 def test_partner_reads_only_its_own_submission_status(partner, sales):

@@ -246,7 +246,7 @@ def test_editing_key_fields_is_audited_and_the_new_phone_is_matched(api_as, alic
     from django.test import Client as HttpClient
 
     _, key = partner
-    again = HttpClient().post("/api/submissions", {"name": "Someone", "phone": "+7 903 111 22 33"},
+    again = HttpClient().post("/api/submissions", {"name": lead.full_name, "phone": "+7 903 111 22 33"},
                               content_type="application/json", headers={"X-Api-Key": key})
     assert again.json()["lead_id"] == lead.pk and again.json()["status"] == "attached"
 
