@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import Team, User
-from leadflow.clients.models import Client, Contact
+from leadflow.clients.models import Client
 from leadflow.core.errors import InvalidInput
 from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
 from leadflow.leads import services as leads

@@ -18,7 +18,7 @@ def as_alice(client, alice):
     return client
 
 
-@pytest.mark.parametrize("url", PAGES + ["/leads/1/", "/clients/1/"])
+@pytest.mark.parametrize("url", [*PAGES, "/leads/1/", "/clients/1/"])
 def test_every_page_needs_a_login(client, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
