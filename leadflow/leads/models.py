@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.leads.querysets import LeadQuerySet, TaskQuerySet
@@ -26,6 +27,16 @@ class StageKind(models.TextChoices):
     LOST = "lost", _("Lost (refused)")
 
 
+# The names the default stages and lost reasons are created with (migration 0002): listed here so the
+# catalogue translates them; a name an admin types in is shown as typed.
+DEFAULT_NAMES = (
+    gettext_noop("New"), gettext_noop("Contacted"), gettext_noop("Qualified"), gettext_noop("Proposal sent"),
+    gettext_noop("Negotiation"), gettext_noop("Converted"), gettext_noop("Refused"), gettext_noop("Too expensive"),
+    gettext_noop("Chose a competitor"), gettext_noop("No budget now"), gettext_noop("No need"),
+    gettext_noop("Could not reach"), gettext_noop("Not a decision maker"),
+)
+
+
 class Stage(models.Model):
     """A step of the sales pipeline; edited in the admin."""
 
@@ -43,7 +54,7 @@ class Stage(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        return str(self.name)
+        return gettext(self.name)
 
 
 class LostReason(models.Model):
@@ -58,7 +69,7 @@ class LostReason(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)
 
 
 class LeadState(models.TextChoices):
@@ -258,6 +269,18 @@ class StageChange(models.Model):
     class Meta:
         ordering = ["changed_at", "id"]
 
+    def from_state_label(self) -> str:
+        return str(LeadState(self.from_state).label) if self.from_state in LeadState.values else ""
+
+    def to_state_label(self) -> str:
+        return str(LeadState(self.to_state).label) if self.to_state in LeadState.values else ""
+
+
+OWNER_CHANGE_REASONS = {
+    "claim": _("claimed from the pool"), "assign": _("assigned"), "reassign": _("reassigned"),
+    "rule": _("routed by a rule"), "convert": _("conversion"),
+}
+
 
 class OwnerChange(models.Model):
     """Who owned a lead when, and why it moved."""
@@ -271,6 +294,9 @@ class OwnerChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+    def reason_label(self) -> str:
+        return str(OWNER_CHANGE_REASONS.get(self.reason, self.reason))
 
 
 class FieldChange(models.Model):

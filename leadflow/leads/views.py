@@ -356,6 +356,15 @@ def _undo_merge(request: HttpRequest, lead: Lead) -> str:
     return _("Merge undone.")
 
 
+def shown_value(lead: Lead, name: str) -> str:
+    """A field's value as people read it: choice labels and owner names, not codes."""
+    if name == "owner_id":
+        return lead.owner.display_name() if lead.owner_id else ""
+    field = Lead._meta.get_field(name)
+    value = getattr(lead, name)
+    return str(dict(field.choices).get(value, value)) if field.choices and value else (value or "")
+
+
 @login_required
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Side by side: the lead and the duplicates picked, with a choice of value per field."""
@@ -368,7 +377,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
     choices = default_choices(lead, others)
     rows = [{"field": name, "label": Lead._meta.get_field(name.removesuffix("_id")).verbose_name,
-             "values": [(x.pk, getattr(x, name.removesuffix("_id")) or "") for x in [lead, *others]],
+             "values": [(x.pk, shown_value(x, name)) for x in [lead, *others]],
              "chosen": choices[name]} for name in MERGE_FIELDS]
     return render(request, "leads/compare.html", {"lead": lead, "others": others, "rows": rows})
 
