@@ -14,7 +14,10 @@ def email_notification(event: OutboxEvent) -> None:
     note = Notification.objects.select_related("user").filter(pk=event.payload.get("notification_id")).first()
     if note is None or not note.user.email or not note.user.is_active:
         return
-    link = f"{settings.LEADFLOW_BASE_URL}/api/leads/{note.lead_id}" if note.lead_id else settings.LEADFLOW_BASE_URL
+    base = settings.LEADFLOW_BASE_URL.rstrip("/")
+    link = f"{base}/leads/{note.lead_id}/" if note.lead_id else (
+        f"{base}/clients/{note.client_id}/" if note.client_id else f"{base}/")
     with translation.override(note.user.language or settings.LANGUAGE_CODE):
-        send_mail(subject=f"[Leadflow] {note.text}"[:200], message=f"{note.text}\n\n{link}\n",
+        text = note.shown_text
+        send_mail(subject=f"[Leadflow] {text}"[:200], message=f"{text}\n\n{link}\n",
                   from_email=None, recipient_list=[note.user.email])

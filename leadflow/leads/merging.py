@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from leadflow.accounts.models import User
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
@@ -27,6 +28,7 @@ from leadflow.leads.models import (
     Request,
     StageChange,
     Task,
+    system_text,
 )
 from leadflow.leads.services import EDITABLE_FIELDS, _audit, _can_manage, notify
 from leadflow.matching.models import CardType, IdentityKey
@@ -133,10 +135,9 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
         for owner in {lead.owner for lead in others if lead.owner_id and lead.owner_id not in (by.pk,
                                                                                               survivor.owner_id)}:
             notify(user=owner, kind="lead.merged", lead=survivor,
-                   text=_("Your lead was merged into %(name)s") % {"name": survivor.full_name})
-        Activity.objects.create(lead=survivor, kind=ActivityKind.SYSTEM, author=by,
-                                subject=_("Merged leads %(ids)s into this one") % {
-                                    "ids": ", ".join(f"#{i}" for i in other_ids)})
+                   template=gettext_noop("Your lead was merged into %(name)s"), name=survivor.full_name)
+        Activity.objects.create(lead=survivor, kind=ActivityKind.SYSTEM, author=by, **system_text(
+            "subject", gettext_noop("Merged leads %(ids)s into this one"), ids=", ".join(f"#{i}" for i in other_ids)))
         record_event("lead.merged", lead_id=survivor.pk, merged_ids=other_ids, merge_id=merge.pk)
     return merge
 
@@ -191,9 +192,9 @@ def undo_merge(*, merge: LeadMerge, by: User) -> Lead:
         merge.undone_at = timezone.now()
         merge.undone_by = by
         merge.save(update_fields=["undone_at", "undone_by"])
-        Activity.objects.create(lead=survivor, kind=ActivityKind.SYSTEM, author=by,
-                                subject=_("Merge undone: %(ids)s split out again") % {
-                                    "ids": ", ".join(f"#{i}" for i in merge.merged)})
+        Activity.objects.create(lead=survivor, kind=ActivityKind.SYSTEM, author=by, **system_text(
+            "subject", gettext_noop("Merge undone: %(ids)s split out again"),
+            ids=", ".join(f"#{i}" for i in merge.merged)))
         record_event("lead.merge_undone", lead_id=survivor.pk, merged_ids=merge.merged, merge_id=merge.pk)
     return survivor
 

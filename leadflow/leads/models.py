@@ -92,6 +92,30 @@ class DealType(models.TextChoices):
     WHOLESALE = "wholesale", _("Wholesale")
 
 
+class SystemText(models.Model):
+    """Texts Leadflow writes itself (task titles, notifications, timeline entries) keep their English
+    template and values, so each reader sees them in their own language, not the writer's."""
+
+    text_key = models.CharField(max_length=200, blank=True, editable=False)
+    text_params = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def in_reader_language(self, stored: str) -> str:
+        if not self.text_key:
+            return stored
+        try:
+            return gettext(self.text_key) % self.text_params
+        except (KeyError, TypeError, ValueError):
+            return stored
+
+
+def system_text(field: str, template: str, **params: object) -> dict[str, object]:
+    """Field values for a system text: rendered now, re-rendered for each reader later."""
+    return {field: gettext(template) % params, "text_key": template, "text_params": params}
+
+
 class TouchFields(models.Model):
     """Where a touch came from: channel, source, campaign and the UTM trail."""
 
@@ -325,7 +349,7 @@ class ActivityKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-class Activity(models.Model):
+class Activity(SystemText):
     """One entry of a card's timeline: call, e-mail, meeting, proposal, note."""
 
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
@@ -345,6 +369,10 @@ class Activity(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["lead", "-occurred_at"]), models.Index(fields=["client", "-occurred_at"])]
 
+    @property
+    def shown_subject(self) -> str:
+        return self.in_reader_language(self.subject)
+
 
 class TaskKind(models.TextChoices):
     CALL = "call", _("Call")
@@ -357,7 +385,7 @@ class TaskKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Task(models.Model):
+class Task(SystemText):
     """A to-do on a card; a finished task records its result and usually sets the next one."""
 
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
@@ -396,11 +424,15 @@ class Task(models.Model):
         return self.title
 
     @property
+    def shown_title(self) -> str:
+        return self.in_reader_language(self.title)
+
+    @property
     def is_done(self) -> bool:
         return self.completed_at is not None
 
 
-class Notification(models.Model):
+class Notification(SystemText):
     """An in-app message to one user (new lead, request attached, task due, SLA)."""
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
@@ -414,6 +446,10 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    @property
+    def shown_text(self) -> str:
+        return self.in_reader_language(self.text)
 
 
 class RoutingStrategy(models.TextChoices):

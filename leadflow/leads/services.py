@@ -9,8 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company, Contact
@@ -33,6 +34,7 @@ from leadflow.leads.models import (
     StageKind,
     Task,
     TaskKind,
+    system_text,
 )
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
@@ -139,9 +141,13 @@ def _record_stage(lead: Lead, *, old_stage: Stage | None, old_state: str, by: Us
     )
 
 
-def notify(*, user: User, kind: str, text: str, lead: Lead | None = None, client: Client | None = None) -> None:
-    """An in-app notification; the outbox event makes the worker e-mail it too."""
-    note = Notification.objects.create(user=user, kind=kind, text=text[:500], lead=lead, client=client)
+def notify(*, user: User, kind: str, template: str, lead: Lead | None = None, client: Client | None = None,
+           **params: Any) -> None:
+    """An in-app notification, worded in the recipient's language; the worker e-mails it too."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        fields = system_text("text", template, **params)
+    fields["text"] = str(fields["text"])[:500]
+    note = Notification.objects.create(user=user, kind=kind, lead=lead, client=client, **fields)
     record_event("notification.created", notification_id=note.pk, user_id=user.pk, kind=kind)
 
 
@@ -264,12 +270,12 @@ def route_lead(*, lead: Lead, now: datetime | None = None, by: User | None = Non
     if decision.scheme == "manual":
         head = _head_of(lead)
         Task.objects.create(
-            lead=lead, assignee=head, kind=TaskKind.ASSIGN, title=_("Assign a responsible person"),
-            due_at=due, created_by=by,
+            lead=lead, assignee=head, kind=TaskKind.ASSIGN, due_at=due, created_by=by,
+            **system_text("title", gettext_noop("Assign a responsible person: %(name)s"), name=lead.full_name),
         )
         if head:
-            notify(user=head, kind="lead.awaiting_assignment",
-                   text=_("New lead waits for assignment: %(name)s") % {"name": lead.full_name}, lead=lead)
+            notify(user=head, kind="lead.awaiting_assignment", lead=lead,
+                   template=gettext_noop("New lead waits for assignment: %(name)s"), name=lead.full_name)
         record_event("lead.awaiting_assignment", lead_id=lead.pk, team_id=lead.team_id)
         return
     # Pool: the first task waits for whoever claims the lead; it is due on the same SLA clock.
@@ -279,9 +285,10 @@ def route_lead(*, lead: Lead, now: datetime | None = None, by: User | None = Non
 
 def _first_task(lead: Lead, *, assignee: User | None, due: datetime, by: User | None) -> Task:
     kind = TaskKind.EMAIL if lead.channel == "email" and not lead.phone else TaskKind.CALL
-    title = _("Answer the e-mail") if kind == TaskKind.EMAIL else _("Call the lead")
-    return Task.objects.create(lead=lead, assignee=assignee, kind=kind, title=f"{title}: {lead.full_name}",
-                               due_at=due, created_by=by)
+    template = gettext_noop("Answer the e-mail: %(name)s") if kind == TaskKind.EMAIL else gettext_noop(
+        "Call the lead: %(name)s")
+    return Task.objects.create(lead=lead, assignee=assignee, kind=kind, due_at=due, created_by=by,
+                               **system_text("title", template, name=lead.full_name))
 
 
 def attach_request(
@@ -318,11 +325,12 @@ def attach_request(
         name = lead.full_name if lead else client.name  # type: ignore[union-attr]
         if owner is not None:
             notify(user=owner, kind="request.attached", lead=lead, client=client,
-                   text=_("New request from %(name)s (%(channel)s)") % {"name": name, "channel": touch.channel})
+                   template=gettext_noop("New request from %(name)s (%(channel)s)"), name=name,
+                   channel=touch.channel)
             if not Task.objects.open().filter(lead=lead, client=client).exists():
                 Task.objects.create(
                     lead=lead, client=client, assignee=card.owner, kind=TaskKind.CALLBACK,
-                    title=_("Answer the new request: %(name)s") % {"name": name},
+                    **system_text("title", gettext_noop("Answer the new request: %(name)s"), name=name),
                     due_at=_due_after_sla(card.team, now),
                 )
         record_event("request.attached", request_id=request.pk, lead_id=lead.pk if lead else None,
@@ -405,7 +413,7 @@ def _set_owner(lead: Lead, owner: User | None, *, reason: str, by: User | None, 
         )
         if by is None or owner.pk != by.pk:
             notify(user=owner, kind="lead.assigned", lead=lead,
-                   text=_("Lead assigned to you: %(name)s") % {"name": lead.full_name})
+                   template=gettext_noop("Lead assigned to you: %(name)s"), name=lead.full_name)
     record_event("lead.assigned", lead_id=lead.pk, owner_id=owner.pk if owner else None,
                  previous_owner_id=old.pk if old else None, reason=reason)
 
@@ -514,8 +522,8 @@ def refuse_lead(*, lead: Lead, reason: LostReason, note: str = "", by: User) -> 
         _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
         Task.objects.open().filter(lead=lead).update(completed_at=lead.refused_at, result=_("Lead refused"))
-        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
-                                subject=_("Refused: %(reason)s") % {"reason": reason.name}, body=note)
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, body=note,
+                                **system_text("subject", gettext_noop("Refused: %(reason)s"), reason=reason.name))
         record_event("lead.refused", lead_id=lead.pk, reason=reason.name)
     return lead
 
@@ -538,9 +546,10 @@ def defer_lead(*, lead: Lead, until: date, note: str = "", by: User) -> Lead:
         due = datetime.combine(until, calendar.start, tzinfo=calendar.tz())
         Task.objects.open().filter(lead=lead).update(completed_at=timezone.now(), result=_("Lead deferred"))
         Task.objects.create(lead=lead, assignee=lead.owner or by, kind=TaskKind.FOLLOW_UP, due_at=due, created_by=by,
-                            title=_("Time to call again: %(name)s") % {"name": lead.full_name})
-        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
-                                subject=_("Deferred until %(date)s") % {"date": until.isoformat()}, body=note)
+                            **system_text("title", gettext_noop("Time to call again: %(name)s"), name=lead.full_name))
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, body=note,
+                                **system_text("subject", gettext_noop("Deferred until %(date)s"),
+                                              date=until.isoformat()))
         record_event("lead.deferred", lead_id=lead.pk, until=until.isoformat())
     return lead
 
@@ -607,10 +616,11 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
         _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
         Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("Converted into a client"))
-        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, subject=_("Converted into a client"))
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
+                                **system_text("subject", gettext_noop("Converted into a client")))
         if owner != by:
             notify(user=owner, kind="client.assigned", client=client,
-                   text=_("New client for you: %(name)s") % {"name": client.name})
+                   template=gettext_noop("New client for you: %(name)s"), name=client.name)
         record_event("lead.converted", lead_id=lead.pk, client_id=client.pk, owner_id=owner.pk)
     return client
 
@@ -651,7 +661,7 @@ def create_task(
                                due_at=due_at, created_by=by, previous=previous)
     if task.assignee_id and task.assignee_id != by.pk:
         notify(user=task.assignee, kind="task.assigned", lead=lead, client=client,
-               text=_("New task: %(title)s") % {"title": task.title})
+               template=gettext_noop("New task: %(title)s"), title=task.title)
     record_event("task.created", task_id=task.pk, lead_id=lead.pk if lead else None)
     return task
 
@@ -723,10 +733,11 @@ def escalate_unclaimed(*, now: datetime | None = None) -> int:
                 continue  # claimed or escalated meanwhile
             head = _head_of(lead)
             if head is not None:
-                Task.objects.create(lead=lead, assignee=head, kind=TaskKind.ASSIGN, due_at=now,
-                                    title=_("Nobody claimed the lead: assign a responsible person"))
+                Task.objects.create(lead=lead, assignee=head, kind=TaskKind.ASSIGN, due_at=now, **system_text(
+                    "title", gettext_noop("Nobody claimed %(name)s: assign a responsible person"),
+                    name=lead.full_name))
                 notify(user=head, kind="lead.escalated", lead=lead,
-                       text=_("Nobody claimed %(name)s in time") % {"name": lead.full_name})
+                       template=gettext_noop("Nobody claimed %(name)s in time"), name=lead.full_name)
             record_event("lead.escalated", lead_id=lead.pk, team_id=lead.team_id)
             count += 1
     return count
@@ -740,7 +751,7 @@ def return_deferred(*, today: date | None = None) -> int:
         reopen_lead(lead=lead, by=None)
         if lead.owner_id:
             notify(user=lead.owner, kind="lead.returned", lead=lead,
-                   text=_("A deferred lead is back: %(name)s") % {"name": lead.full_name})
+                   template=gettext_noop("A deferred lead is back: %(name)s"), name=lead.full_name)
         count += 1
     return count
 
@@ -762,9 +773,8 @@ def warn_sla_breaches(*, now: datetime | None = None) -> int:
                 continue
             person = lead.owner or _head_of(lead)
             if person is not None:
-                notify(user=person, kind="lead.sla_at_risk", lead=lead,
-                       text=_("Speed to lead: contact %(name)s now, the SLA is about to breach") % {
-                           "name": lead.full_name})
+                notify(user=person, kind="lead.sla_at_risk", lead=lead, name=lead.full_name,
+                       template=gettext_noop("Speed to lead: contact %(name)s now, the SLA is about to breach"))
             record_event("lead.sla_at_risk", lead_id=lead.pk, owner_id=lead.owner_id)
             count += 1
     return count
@@ -781,7 +791,7 @@ def remind_due_tasks(*, now: datetime | None = None) -> int:
             if not Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
             notify(user=task.assignee, kind="task.due", lead=task.lead, client=task.client,
-                   text=_("Task due: %(title)s") % {"title": task.title})
+                   template=gettext_noop("Task due: %(title)s"), title=task.shown_title)
             count += 1
     return count
 

@@ -184,8 +184,24 @@ def test_language_switch_is_saved_on_the_user(client, alice):
 def test_notifications_bell_and_mark_read(client, alice, make_lead):
     lead = make_lead()
     services.claim_lead(lead=lead, by=alice)
-    services.notify(user=alice, kind="x", text="Hello", lead=lead)
+    services.notify(user=alice, kind="x", template="Hello", lead=lead)
     client.force_login(alice)
     assert 'data-testid="unread">1<' in client.get("/tasks/").content.decode()
     client.post("/notifications/read/")
     assert Notification.objects.filter(user=alice, read_at__isnull=True).count() == 0
+
+
+def test_system_texts_speak_the_readers_language(client, alice, bob, make_lead):
+    from django.utils import translation
+
+    lead = make_lead()
+    with translation.override("en"):
+        services.claim_lead(lead=lead, by=alice)
+        services.notify(user=alice, kind="x", template="Lead assigned to you: %(name)s", lead=lead, name="Ivan")
+    alice.language = "ru"
+    alice.save()
+    client.force_login(alice)
+    tasks_page = client.get("/tasks/").content.decode()
+    assert "Позвонить лиду" in tasks_page and "Call the lead" not in tasks_page
+    notes = client.get("/notifications/").content.decode()
+    assert "Ivan" in notes and "Lead assigned to you" not in notes
