@@ -10,16 +10,68 @@ one ambiguous record cannot glue two people together.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from leadflow.matching.compare import UPPER_DEFAULT, score_features
-from leadflow.matching.keys import keys_from_features
+from leadflow.matching.keys import PERSON_KINDS, keys_from_features
 from leadflow.matching.record import Features, Record, compute_features
 
 MAX_BLOCK = 120  # records in one block before it is split or skipped
+MAX_NAME_BLOCK = 40  # a name key shared by more records is a common name: their contacts key them instead
 CONFLICT = 0.02  # a pair scoring below this is "certainly two people"
 GUARD_PAIRS = 64  # cross pairs checked before merging two clusters
+PARALLEL_MIN = 20_000  # from this many records on, parse and compare on every core (fork)
+
+T = TypeVar("T")
+R = TypeVar("R")
+_SHARED: dict[str, Any] = {}  # what forked workers read without pickling (set just before the fork)
+
+
+def workers_for(n: int) -> int:
+    """Processes to use for n records: every core for big inputs, none extra for small ones."""
+    if n < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
+    function, items = _SHARED["function"], _SHARED["items"]
+    return function(items[bounds[0] : bounds[1]])
+
+
+def map_chunks(
+    function: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """function over consecutive slices of items, in forked processes when workers > 1; results in order."""
+    total = len(items)
+    if workers <= 1 or total == 0:
+        out = function(items)
+        if progress is not None:
+            progress(total, total)
+        return out
+    size = max(1000, -(-total // (workers * 16)))
+    bounds = [(start, min(start + size, total)) for start in range(0, total, size)]
+    _SHARED.update(function=function, items=items)
+    results: list[list[R]] = []
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = 0
+            for (start, end), chunk in zip(bounds, pool.imap(_run_chunk, bounds), strict=True):
+                results.append(chunk)
+                done += end - start
+                if progress is not None:
+                    progress(done, total)
+    finally:
+        _SHARED.clear()
+    return [item for chunk in results for item in chunk]
 
 
 def candidate_pairs(feats: list[Features], *, max_block: int = MAX_BLOCK) -> tuple[set[int], dict[str, int]]:
@@ -28,13 +80,18 @@ def candidate_pairs(feats: list[Features], *, max_block: int = MAX_BLOCK) -> tup
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, f in enumerate(feats):
         for key in keys_from_features(f):
-            blocks[key].append(index)
+            if key[0] in PERSON_KINDS:
+                blocks[key].append(index)
     stats = {"blocks": 0, "split": 0, "skipped": 0, "skipped_records": 0}
     pairs: set[int] = set()
     for key, members in blocks.items():
         if len(members) < 2:
             continue
         groups = [members]
+        if key[0] == "name" and len(members) > MAX_NAME_BLOCK:
+            stats["skipped"] += 1
+            stats["skipped_records"] += len(members)
+            continue
         if len(members) > max_block:
             if key[0] != "phone":
                 stats["skipped"] += 1
@@ -104,21 +161,16 @@ def cluster_features(
     """Cluster label (index of the cluster's first member) for each of the features."""
     n = len(feats)
     pairs, _stats = candidate_pairs(feats)
-    total = len(pairs)
-    edges: list[tuple[float, int, int]] = []
-    scores: dict[int, float] = {}
-    step = max(1, total // 200)
-    for done, pair in enumerate(pairs, 1):
-        i, j = divmod(pair, n)
-        score = score_features(feats[i], feats[j])
-        if score >= threshold:
-            edges.append((score, i, j))
-        if score < CONFLICT:
-            scores[pair] = score
-        if progress is not None and (done % step == 0 or done == total):
-            progress(done, total)
-    if progress is not None and total == 0:
+    ordered = sorted(pairs)
+    _SHARED_SCORING.update(feats=feats, n=n, threshold=threshold)
+    try:
+        scored = map_chunks(_score_pairs, ordered, workers=workers_for(n), progress=progress)
+    finally:
+        _SHARED_SCORING.clear()
+    if progress is not None and not ordered:
         progress(0, 0)
+    edges = [(score, pair // n, pair % n) for pair, score in scored if score >= threshold]
+    scores = {pair: score for pair, score in scored if score < CONFLICT}
     edges.sort(key=lambda edge: (-edge[0], edge[1], edge[2]))
     uf = _UnionFind(n)
     for _score, i, j in edges:
@@ -134,6 +186,21 @@ def cluster_features(
         root = uf.find(index)
         labels[index] = first_of_root.setdefault(root, index)
     return labels
+
+
+_SHARED_SCORING: dict[str, Any] = {}
+
+
+def _score_pairs(pairs: Sequence[int]) -> list[tuple[int, float]]:
+    """Scores of the pairs that matter later: at or above the threshold, or strong conflicts."""
+    feats, n, threshold = _SHARED_SCORING["feats"], _SHARED_SCORING["n"], _SHARED_SCORING["threshold"]
+    out = []
+    for pair in pairs:
+        i, j = divmod(pair, n)
+        score = score_features(feats[i], feats[j])
+        if score >= threshold or score < CONFLICT:
+            out.append((pair, score))
+    return out
 
 
 def _conflicts(ga: list[int], gb: list[int], feats: list[Features], known: dict[int, float], n: int) -> bool:

@@ -25,7 +25,7 @@ from leadflow.matching.names import (
     is_common_surname,
     surname_gender_pair,
 )
-from leadflow.matching.record import Features, NamePart, Record, canonical_email, features, is_mobile
+from leadflow.matching.record import Features, NamePart, Record, canonical_email, features
 
 UPPER_DEFAULT: float = 0.9
 LOWER_DEFAULT: float = 0.6
@@ -174,7 +174,7 @@ def _phones(a: Features, b: Features, reasons: list[str]) -> float:
         if "" in a_exts and "" in b_exts:
             found = (
                 (W_PHONE_MOBILE, "phone equal")
-                if is_mobile(e164)
+                if e164 in a.mobiles
                 else (W_PHONE_LANDLINE, "phone equal (landline, may be shared)")
             )
         elif a_exts & b_exts:
@@ -187,9 +187,7 @@ def _phones(a: Features, b: Features, reasons: list[str]) -> float:
             best = found
     if best is None:
         reasons.append("different phones")
-        mobiles_only = all(
-            is_mobile(e164) and "" in exts for phones in (a.phones, b.phones) for e164, exts in phones.items()
-        )
+        mobiles_only = a.only_mobiles and b.only_mobiles
         return W_PHONE_DIFFERENT if mobiles_only else W_PHONE_DIFFERENT_KIND
     reasons.append(best[1])
     return best[0]

@@ -17,6 +17,9 @@ from leadflow.matching.names import phonetic
 from leadflow.matching.record import Features, Record, features
 
 KINDS = ("phone", "email", "inn", "name", "company")
+# Kinds that find the same *person*. A "company" key finds the organisation's other contacts (to group
+# them under it); blocking a person search on it only compares colleagues, so the scans skip it.
+PERSON_KINDS = frozenset(("phone", "email", "inn", "name"))
 
 
 def candidate_keys(record: Record) -> set[tuple[str, str]]:

@@ -15,16 +15,16 @@ import csv
 import io
 import sys
 from argparse import ArgumentParser
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from leadflow.matching.batch import cluster_features
+from leadflow.matching.batch import cluster_features, map_chunks, workers_for
 from leadflow.matching.compare import UPPER_DEFAULT
-from leadflow.matching.record import Record, compute_features
+from leadflow.matching.record import Features, Record, compute_features
 
 RECOGNISED = (
     "id",
@@ -160,14 +160,22 @@ def dedupe_rows(
     is the id of its first row.
     """
     rows = list(rows)
-    feats = []
-    for index, row in enumerate(rows):
-        feats.append(compute_features(record_from_row(row, str(index), region=region)))
-        if progress is not None and (index % 1000 == 999 or index == len(rows) - 1):
-            progress("reading", index + 1, len(rows))
+    reading_progress = (lambda done, total: progress("reading", done, total)) if progress else None
+    _ROW_OPTIONS["region"] = region
+    feats = map_chunks(_row_features, rows, workers=workers_for(len(rows)), progress=reading_progress)
     compare_progress = (lambda done, total: progress("comparing", done, total)) if progress else None
     labels = cluster_features(feats, threshold=threshold, progress=compare_progress)
     return [rows[label].get("id", "") for label in labels]
+
+
+_ROW_OPTIONS: dict[str, str] = {"region": "RU"}
+
+
+def _row_features(rows: Sequence[dict[str, str]]) -> list[Features]:
+    """Parse rows and compute their features (run in worker processes for big files)."""
+    region = _ROW_OPTIONS["region"]
+    # Rows are keyed by position within the chunk; only the features are kept, so ids do not matter.
+    return [compute_features(record_from_row(row, "", region=region)) for row in rows]
 
 
 def write_clusters(handle: TextIO, rows: list[dict[str, str]], cluster_ids: list[str]) -> None:
