@@ -17,11 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from leadflow.matching.compare import UPPER_DEFAULT, score_features
-from leadflow.matching.keys import PERSON_KINDS, keys_from_features
+from leadflow.matching.keys import PERSON_KINDS, block_usable, keys_from_features
 from leadflow.matching.record import Features, Record, compute_features
 
-MAX_BLOCK = 120  # records in one block before it is split or skipped
-MAX_NAME_BLOCK = 40  # a name key shared by more records is a common name: their contacts key them instead
 CONFLICT = 0.02  # a pair scoring below this is "certainly two people"
 GUARD_PAIRS = 64  # cross pairs checked before merging two clusters
 PARALLEL_MIN = 20_000  # from this many records on, parse and compare on every core (fork)
@@ -74,7 +72,7 @@ def map_chunks(
     return [item for chunk in results for item in chunk]
 
 
-def candidate_pairs(feats: list[Features], *, max_block: int = MAX_BLOCK) -> tuple[set[int], dict[str, int]]:
+def candidate_pairs(feats: list[Features]) -> tuple[set[int], dict[str, int]]:
     """Pairs (encoded i * n + j, i < j) sharing a key, and counts of blocks kept, split and skipped."""
     n = len(feats)
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -88,11 +86,7 @@ def candidate_pairs(feats: list[Features], *, max_block: int = MAX_BLOCK) -> tup
         if len(members) < 2:
             continue
         groups = [members]
-        if key[0] == "name" and len(members) > MAX_NAME_BLOCK:
-            stats["skipped"] += 1
-            stats["skipped_records"] += len(members)
-            continue
-        if len(members) > max_block:
+        if not block_usable(key[0], len(members)):
             if key[0] != "phone":
                 stats["skipped"] += 1
                 stats["skipped_records"] += len(members)
@@ -103,7 +97,7 @@ def candidate_pairs(feats: list[Features], *, max_block: int = MAX_BLOCK) -> tup
             for index in members:
                 for extension in feats[index].phones.get(key[1], ()):
                     by_extension[extension].append(index)
-            groups = [group for group in by_extension.values() if 1 < len(group) <= max_block]
+            groups = [group for group in by_extension.values() if 1 < len(group) and block_usable("phone", len(group))]
         for group in groups:
             stats["blocks"] += 1
             for x, i in enumerate(group):

@@ -20,6 +20,16 @@ KINDS = ("phone", "email", "inn", "name", "company")
 # Kinds that find the same *person*. A "company" key finds the organisation's other contacts (to group
 # them under it); blocking a person search on it only compares colleagues, so the scans skip it.
 PERSON_KINDS = frozenset(("phone", "email", "inn", "name"))
+# The most records a key may hold and still be worth comparing against, per kind. A name key held by
+# more is a common name (Иванов Александр): a name alone cannot attach anyone, so such a block is
+# skipped and the person is found by their contacts. A lookup reads up to limit + 1 rows per key and
+# drops the key when it gets more; an office line over its limit is split by extension in the scan.
+BLOCK_LIMITS = {"phone": 120, "email": 120, "inn": 120, "name": 40, "company": 0}
+
+
+def block_usable(kind: str, size: int) -> bool:
+    """True when a key shared by `size` records is selective enough to compare them."""
+    return size <= BLOCK_LIMITS.get(kind, 0)
 
 
 def candidate_keys(record: Record) -> set[tuple[str, str]]:

@@ -180,3 +180,40 @@ def test_birth_date_formats() -> None:
     assert R("1", birth_date="02.01.1980").birth_date == "1980-01-02"
     assert R("1", birth_date="19800102").birth_date == "1980-01-02"
     assert R("1", birth_date="1980-01-02").birth_date == "1980-01-02"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "8 (912) 345-67-89",
+        "+7 912 3456789",
+        "7(912)3456789",
+        "+7 713 382-19-55",  # +7 7xx is Kazakhstan: the fast path leaves it to phonenumbers
+        "8 (495) 123-45-67",
+        "+7 900 000 00 00",
+    ],
+)
+def test_phone_fast_path_agrees_with_normalize_phone(raw: str) -> None:
+    from leadflow.matching.normalize import NormalizationError, normalize_phone
+    from leadflow.matching.record import parse_phones
+
+    try:
+        phone = normalize_phone(raw)
+        expected: tuple[tuple[str, str], ...] = ((phone.e164, phone.extension),)
+    except NormalizationError:
+        expected = ()
+    assert parse_phones(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["Ivan.Petrov@Example.COM", "a..b@x.ru", ".a@x.ru", "a@-x.ru", "user@почта.рф", "a@x", "x_y%z+t@sub.x.io"]
+)
+def test_email_fast_path_agrees_with_normalize_email(raw: str) -> None:
+    from leadflow.matching.normalize import NormalizationError, normalize_email
+    from leadflow.matching.record import parse_emails
+
+    try:
+        expected: tuple[str, ...] = (normalize_email(raw),)
+    except NormalizationError:
+        expected = ()
+    assert parse_emails(raw) == expected
