@@ -15,6 +15,13 @@ from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People by the name the rest of the UI shows, not their login."""
+
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return obj.display_name()
+
+
 class LeadFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=120,
                         widget=forms.TextInput(attrs={"placeholder": _("Name, phone, e-mail, company"),
@@ -29,8 +36,7 @@ class LeadFilterForm(forms.Form):
                                     empty_label=_("Any source"))
     campaign = forms.ModelChoiceField(label=_("Campaign"), required=False, queryset=Campaign.objects.all(),
                                       empty_label=_("Any campaign"))
-    owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=User.objects.none(),
-                                   empty_label=_("Anyone"))
+    owner = PersonChoiceField(label=_("Owner"), required=False, queryset=User.objects.none(), empty_label=_("Anyone"))
     overdue = forms.BooleanField(label=_("With an overdue task"), required=False)
     created_from = forms.DateField(label=_("Created from"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
@@ -54,7 +60,7 @@ def team_people(user: User):  # type: ignore[no-untyped-def]
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none(), empty_label=_("Choose a manager"))
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -78,8 +84,7 @@ class TaskForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.CALL)
     due_at = forms.DateTimeField(label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                             format="%Y-%m-%dT%H:%M"))
-    assignee = forms.ModelChoiceField(label=_("For"), queryset=User.objects.none(), required=False,
-                                      empty_label=_("Me"))
+    assignee = PersonChoiceField(label=_("For"), queryset=User.objects.none(), required=False, empty_label=_("Me"))
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -130,8 +135,8 @@ class ConvertForm(forms.Form):
     ogrn = forms.CharField(label=_("OGRN"), required=False, max_length=15)
     legal_address = forms.CharField(label=_("Legal address"), required=False, max_length=1000,
                                     widget=forms.Textarea(attrs={"rows": 2}))
-    owner = forms.ModelChoiceField(label=_("Client's owner"), queryset=User.objects.none(), required=False,
-                                   empty_label=_("Same owner"))
+    owner = PersonChoiceField(label=_("Client's owner"), queryset=User.objects.none(), required=False,
+                              empty_label=_("Same owner"))
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -231,6 +231,19 @@ class Lead(TouchFields):
     def is_open(self) -> bool:
         return self.state == LeadState.OPEN
 
+    @property
+    def company_display(self) -> str:
+        """'ООО «Ромашка»', 'Acme Ltd': the legal form where its language puts it."""
+        from leadflow.matching.normalize import CompanyName
+
+        return CompanyName(self.company_name, self.legal_form).display if self.company_name else ""
+
+    @property
+    def consent_channel_label(self) -> str:
+        if self.consent_channel.startswith("form:"):
+            return gettext("web form “%(form)s”") % {"form": self.consent_channel.removeprefix("form:")}
+        return str(dict(Channel.choices).get(self.consent_channel, self.consent_channel))
+
 
 class Interest(TouchFields):
     """Attention without a concrete person to talk to (DOMAIN.md 1); promoted when data arrives."""

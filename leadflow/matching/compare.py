@@ -207,10 +207,10 @@ def _first_level(x: NamePart, x_forms: frozenset[str], y: NamePart, y_forms: fro
             return W_FIRST_INITIAL, "first initial agrees"
         return W_FIRST_DIFFERENT * 0.7, "different first initial"
     if x.skel == y.skel:
-        common = W_COMMON_FIRST if is_common_first_name(x.skel) else 0.0
+        common = W_COMMON_FIRST if _is_common(x.skel) else 0.0
         return W_FIRST_EQUAL + common, "first name equal" + _translit_note(x, y)
     if x_forms & y_forms:
-        common = W_COMMON_FIRST if any(is_common_first_name(form) for form in x_forms & y_forms) else 0.0
+        common = W_COMMON_FIRST if any(_is_common(form) for form in x_forms & y_forms) else 0.0
         return W_FIRST_DIMINUTIVE + common, "first name equal after diminutive"
     sim = _similarity(x, y)
     if sim >= 0.9 or _one_typo(x, y):
@@ -218,6 +218,11 @@ def _first_level(x: NamePart, x_forms: frozenset[str], y: NamePart, y_forms: fro
     if sim >= 0.8:
         return W_FIRST_CLOSE, f"first name close {sim:.2f}"
     return W_FIRST_DIFFERENT, "different first names"
+
+
+def _is_common(skel: str) -> bool:
+    """A frequent given name or surname, in whichever field it was typed (forms mix them up)."""
+    return is_common_first_name(skel) or is_common_surname(skel)
 
 
 def _similarity(x: NamePart, y: NamePart) -> float:
@@ -238,13 +243,13 @@ def _last_level(x: NamePart, y: NamePart) -> tuple[float, str]:
     if x.initial or y.initial:
         return (0.3, "surname initial agrees") if x.skel[0] == y.skel[0] else (W_LAST_DIFFERENT, "different surnames")
     if x.skel == y.skel:
-        common = W_COMMON_LAST if is_common_surname(x.skel) else 0.0
+        common = W_COMMON_LAST if _is_common(x.skel) else 0.0
         return W_LAST_EQUAL + common, "surname equal" + _translit_note(x, y)
     if surname_gender_pair(x.skel, y.skel):
         return W_LAST_GENDER, "surname in the other gender form"
     sim = _similarity(x, y)
     if sim >= 0.92 or _one_typo(x, y):
-        if is_common_surname(x.skel) or is_common_surname(y.skel):
+        if _is_common(x.skel) or _is_common(y.skel):
             return W_LAST_SIMILAR + W_COMMON_LAST / 2, f"surname similar {sim:.2f}"
         return W_LAST_SIMILAR, f"surname similar {sim:.2f}"
     if sim >= 0.85:

@@ -468,11 +468,6 @@ LABEL_PROBLEMS = """() => {
 }"""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "leads/views.py card_context builds the card's forms without prefixes, so fields of the same name get the "
-    "same id (id_kind: task and activity forms; id_note: defer and refuse forms; id_owner: convert and assign "
-    "forms for a head) and a label names another form's control: clicking 'What' in the log-a-call form "
-    "focuses the task form's 'Kind', and screen readers announce the wrong field"))
 def test_every_label_on_the_card_names_a_control_of_its_own_form(site: Site, web_form, head):
     lead = give(seed(site, web_form, DEMO[:1])[0], head)
     boss = site.new_page()
