@@ -301,7 +301,8 @@ def _finish(submission: Submission, status: str, **links: Any) -> None:
         setattr(submission, name, value)
     submission.status = status
     submission.processed_at = timezone.now()
-    submission.save()
+    # Not the payload: it was journaled on arrival and stays exactly as received.
+    submission.save(update_fields=["status", "processed_at", *links])
 
 
 def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client | None, str]:

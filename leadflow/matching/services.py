@@ -74,23 +74,30 @@ def lower_threshold() -> float:
 
 
 def _candidate_refs(record: Record) -> set[tuple[str, int]]:
+    """Cards sharing a key with the record: one indexed query for all its keys.
+
+    Contact keys (phone, e-mail, INN) bring every card that has them; a name or company key brings
+    at most BLOCK_CAP of the newest cards, since a common name says little on its own.
+    """
     keys = candidate_keys(record)
+    if not keys:
+        return set()
+    condition = Q()
+    for kind, value in keys:
+        condition |= Q(kind=kind, value=value)
+    rows = (
+        IdentityKey.objects.filter(condition).exclude(card_type=CardType.INTEREST)
+        .order_by("-card_id").values_list("kind", "value", "card_type", "card_id")[: 500 + BLOCK_CAP * len(keys)]
+    )
     refs: set[tuple[str, int]] = set()
-    contact_condition = Q()
-    for kind, value in keys:
-        if kind in CONTACT_KINDS:
-            contact_condition |= Q(kind=kind, value=value)
-    if contact_condition:
-        refs.update(
-            IdentityKey.objects.filter(contact_condition).exclude(card_type=CardType.INTEREST)
-            .values_list("card_type", "card_id")[:500]
-        )
-    for kind, value in keys:
+    per_key: dict[tuple[str, str], int] = {}
+    for kind, value, card_type, card_id in rows:
         if kind not in CONTACT_KINDS:
-            refs.update(
-                IdentityKey.objects.filter(kind=kind, value=value).exclude(card_type=CardType.INTEREST)
-                .order_by("-card_id").values_list("card_type", "card_id")[:BLOCK_CAP]
-            )
+            seen = per_key.get((kind, value), 0)
+            if seen >= BLOCK_CAP:
+                continue
+            per_key[(kind, value)] = seen + 1
+        refs.add((card_type, card_id))
     return refs
 
 
