@@ -187,6 +187,10 @@ DEFAULT_FROM_EMAIL = env_str("LEADFLOW_FROM_EMAIL", "leadflow@localhost")
 # Domain settings
 LEADFLOW_DEFAULT_REGION = env_str("LEADFLOW_DEFAULT_REGION", "RU")
 LEADFLOW_SLA_MINUTES = env_int("LEADFLOW_SLA_MINUTES", 15)
+# Matching: at or above the upper score a repeat touch attaches to the card by itself; between the two
+# thresholds a new card is created and flagged "possible duplicate" for a person to decide.
+LEADFLOW_MATCH_UPPER = env_float("LEADFLOW_MATCH_UPPER", 0.9)
+LEADFLOW_MATCH_LOWER = env_float("LEADFLOW_MATCH_LOWER", 0.6)
 LEADFLOW_BENCHMARK_ENDPOINTS = env_bool("LEADFLOW_BENCHMARK_ENDPOINTS", False)
 LEADFLOW_SCHEDULER_INTERVAL = env_float("LEADFLOW_SCHEDULER_INTERVAL", 30.0)
 
