@@ -6,6 +6,10 @@ pairwise `compare` inside the blocks, then union-find over the pairs scoring at 
 threshold, strongest first. A guard stops chaining: two clusters are not merged when any pair of
 their members conflicts strongly (different first names, different extensions on one line ...), so
 one ambiguous record cannot glue two people together.
+
+From PARALLEL_MIN records on, parsing and scoring run in forked worker processes (one per core; the
+features are inherited, not pickled). Fork early: a process that already runs native threads (DuckDB,
+for one) may deadlock its forked children.
 """
 
 from __future__ import annotations
