@@ -49,3 +49,22 @@ def test_a_group_with_a_client_contact_is_left_for_a_person(sales, admin_user, a
     report = scan(threshold=UPPER_DEFAULT, merge_as=admin_user)
     assert len(report.groups) == 1 and "client contact" in report.groups[0].note
     assert Lead.objects.get(pk=again.pk).state == "open"
+
+
+def test_the_command_reports_then_merges(sales, admin_user):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    first = add(sales, person("Александр", "Кузнецов", phone="+79161234567"))
+    second = add(sales, person("Саша", "Кузнецов", phone="+79161234567"))
+    out = StringIO()
+    call_command("dedupe", stdout=out)
+    assert f"lead#{first.pk}, lead#{second.pk}" in out.getvalue()
+    assert "2 cards, 1 groups" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("dedupe", "--merge", stdout=StringIO())
+    out = StringIO()
+    call_command("dedupe", "--merge", "--as", admin_user.username, stdout=out)
+    assert f"merged into lead#{first.pk}" in out.getvalue()
+    assert Lead.objects.get(pk=second.pk).merged_into_id == first.pk

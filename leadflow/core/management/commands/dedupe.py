@@ -44,9 +44,27 @@ RECOGNISED = (
 _DELIMITERS = ",;\t|"
 
 
-def dedupe_database(options: dict[str, Any]) -> None:
-    """Database mode: scan leads and clients for duplicates (the project owner wires this in)."""
-    raise CommandError("database mode: not yet")
+def dedupe_database(options: dict[str, Any], out: TextIO) -> None:
+    """Database mode: report the groups of cards judged one person; with --merge, merge the sure ones."""
+    from leadflow.accounts.models import User
+    from leadflow.leads.dedupe import scan
+
+    merge_as = None
+    if options.get("merge"):
+        username = options.get("as_user") or ""
+        merge_as = User.objects.filter(username=username, is_active=True).first()
+        if merge_as is None:
+            raise CommandError("--merge needs --as USERNAME of an active head of sales or admin.")
+    with _progress_bar(enabled=sys.stderr.isatty()) as progress:
+        step = (lambda done, total: progress("comparing", done, total)) if progress else None
+        report = scan(threshold=options["threshold"], merge_as=merge_as, progress=step)
+    for group in report.groups:
+        members = ", ".join(f"{card_type}#{pk}" for card_type, pk in group.members)
+        outcome = f" -> merged into lead#{group.merged_into}" if group.merged_into else (
+            f" ({group.note})" if group.note else "")
+        out.write(f"{members}{outcome}\n")
+    out.write(f"{report.cards} cards, {len(report.groups)} groups of the same person"
+              + (f", {report.merged} leads merged" if merge_as else "") + "\n")
 
 
 class Command(BaseCommand):
@@ -66,10 +84,12 @@ class Command(BaseCommand):
             default=UPPER_DEFAULT,
             help=f"Score at or above which two rows are one person (default {UPPER_DEFAULT}).",
         )
+        parser.add_argument("--merge", action="store_true", help="Database mode: merge each sure group of leads.")
+        parser.add_argument("--as", dest="as_user", help="Database mode: the user the merges are recorded for.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options.get("input"):
-            dedupe_database(options)
+            dedupe_database(options, self.stdout)
             return
         threshold = options["threshold"]
         if not 0.0 < threshold <= 1.0:
