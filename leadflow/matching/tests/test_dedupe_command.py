@@ -108,6 +108,7 @@ def test_stdout_when_no_output_and_no_progress_off_a_terminal(tmp_path: Path, ca
     assert "comparing" not in captured.err and "reading" not in captured.err
 
 
-def test_database_mode_is_not_there_yet() -> None:
-    with pytest.raises(CommandError, match="database mode: not yet"):
-        call_command("dedupe")
+@pytest.mark.django_db
+def test_database_mode_refuses_to_merge_without_a_user() -> None:
+    with pytest.raises(CommandError, match="--as USERNAME"):
+        call_command("dedupe", "--merge")
