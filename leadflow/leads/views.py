@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import Role, Team, User
 from leadflow.core.errors import DomainError
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Lead, LeadMerge, Notification, Stage, Task
-from leadflow.leads.querysets import BadCursor, keyset_page, local_day_bounds
+from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds
 
 PAGE = 50
 
@@ -390,9 +390,12 @@ def board(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     qs = Lead.objects.visible_to(user).open().select_related("owner")
     owner_id = request.GET.get("owner", "")
+    team_id = request.GET.get("team", "")
     if user.is_admin or user.role == Role.HEAD:
         if owner_id.isdigit():
             qs = qs.filter(owner_id=int(owner_id))
+        if team_id.isdigit():
+            qs = qs.filter(team_id=int(team_id))
     else:
         qs = qs.filter(owner=user)
     stages = list(Stage.objects.filter(kind="open"))
@@ -403,8 +406,11 @@ def board(request: HttpRequest) -> HttpResponse:
         columns.append({"stage": stage, "count": counts.get(stage.pk, 0), "oldest": oldest.get(stage.pk),
                         "leads": list(qs.filter(stage=stage).order_by("-created_at")[:30])})
     people = forms.team_people(user) if user.is_admin or user.role == Role.HEAD else []
+    teams = Team.objects.filter(pk__in=headed_team_ids(user)) if user.role == Role.HEAD else (
+        Team.objects.all() if user.is_admin else Team.objects.none())
     return render(request, "leads/board.html", {"columns": columns, "stages": stages, "people": people,
-                                                "owner_id": owner_id, "now": timezone.now()})
+                                                "teams": teams, "team_id": team_id, "owner_id": owner_id,
+                                                "now": timezone.now()})
 
 
 @login_required

@@ -205,3 +205,23 @@ def test_system_texts_speak_the_readers_language(client, alice, bob, make_lead):
     assert "Позвонить лиду" in tasks_page and "Call the lead" not in tasks_page
     notes = client.get("/notifications/").content.decode()
     assert "Ivan" in notes and "Lead assigned to you" not in notes
+
+
+def test_board_filters_by_owner_and_team(client, admin_user, alice, carol, make_lead, other_team):
+    mine = make_lead(owner=alice)
+    theirs = make_lead(owner=carol, team=other_team)
+    client.force_login(admin_user)
+    everything = client.get("/board/").content.decode()
+    assert f"/leads/{mine.pk}/" in everything and f"/leads/{theirs.pk}/" in everything
+    by_team = client.get("/board/", {"team": other_team.pk}).content.decode()
+    assert f"/leads/{mine.pk}/" not in by_team and f"/leads/{theirs.pk}/" in by_team
+    by_owner = client.get("/board/", {"owner": alice.pk}).content.decode()
+    assert f"/leads/{mine.pk}/" in by_owner and f"/leads/{theirs.pk}/" not in by_owner
+
+
+def test_password_reset_sends_a_link_by_mail(client, alice):
+    from django.core import mail
+
+    response = client.post("/account/password_reset/", {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and "/account/reset/" in mail.outbox[0].body
