@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -460,13 +461,21 @@ def team(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = Lead.objects.visible_to(user)
     waiting = with_sla(visible.in_pool().select_related("source"))[:100]
+    # One subquery per figure: joining leads, clients and tasks at once would multiply the rows.
+    def per_person(qs: Any, field: str) -> Any:
+        counted = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted[:1]), 0)
+
+    from leadflow.clients.models import Client
+
     people = forms.team_people(user).annotate(
-        open_leads=Count("leads", filter=Q(leads__state__in=["open", "deferred"]), distinct=True),
-        open_clients=Count("clients", filter=Q(clients__is_active=True), distinct=True),
-        overdue_tasks=Count("tasks", filter=Q(tasks__completed_at__isnull=True, tasks__due_at__lt=now), distinct=True),
+        open_leads=per_person(Lead.objects.filter(state__in=["open", "deferred"]), "owner"),
+        open_clients=per_person(Client.objects.filter(is_active=True), "owner"),
+        overdue_tasks=per_person(Task.objects.filter(completed_at__isnull=True, due_at__lt=now), "assignee"),
     )
-    breaches = with_sla(visible.open().filter(first_contacted_at__isnull=True)).filter(next_due__lt=now).select_related(
-        "owner")[:100]
+    overdue_first_task = Task.objects.filter(lead=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
+    breaches = with_sla(visible.open().filter(first_contacted_at__isnull=True).filter(
+        Exists(overdue_first_task))).select_related("owner").order_by("-created_at")[:100]
     return render(request, "leads/team.html", {"waiting": waiting, "people": people, "breaches": breaches,
                                                "assign_form": forms.AssignForm(user=user), "now": now})
 

@@ -225,3 +225,20 @@ def test_password_reset_sends_a_link_by_mail(client, alice):
     response = client.post("/account/password_reset/", {"email": "alice@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and "/account/reset/" in mail.outbox[0].body
+
+
+def test_team_page_counts_each_managers_load(client, head, alice, bob, make_lead):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leadflow.clients.models import Client as ClientCard
+
+    for _ in range(3):
+        make_lead(owner=alice)
+    make_lead(owner=bob)
+    ClientCard.objects.create(name="Acme", owner=alice, team=alice.team)
+    Task.objects.filter(assignee=alice).update(due_at=timezone.now() - timedelta(hours=1))
+    client.force_login(head)
+    people = {p.username: (p.open_leads, p.open_clients, p.overdue_tasks) for p in client.get("/team/").context["people"]}
+    assert people["alice"] == (3, 1, 3) and people["bob"] == (1, 0, 0)

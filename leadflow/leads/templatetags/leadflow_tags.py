@@ -1,0 +1,23 @@
+"""Small template helpers of the sales UI."""
+
+from datetime import datetime
+
+from django import template
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def sla_clock(due: datetime | None, now: datetime) -> str:
+    """Time left to the first contact, or how late it is (a tag, not an include: it runs per row)."""
+    if due is None:
+        return format_html('<span class="muted">—</span>')
+    title = date_format(due, "SHORT_DATETIME_FORMAT")
+    if due < now:
+        return format_html('<span class="overdue" title="{}">{}</span>', title,
+                           _("%(late)s late") % {"late": timesince(due, now)})
+    return format_html('<span title="{}">{}</span>', title, _("in %(left)s") % {"left": timeuntil(due, now)})
