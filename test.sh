@@ -6,34 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
-
-find_python() {
-  local candidate
-  for candidate in python3.11 python3 python3.12 python3.13; do
-    if command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate"; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  echo "Leadflow needs Python 3.11 or newer (python3.11 or python3 on PATH)." >&2
-  return 1
-}
-
-if ! [ -x .venv/bin/python ] || ! python_ok .venv/bin/python; then
-  python="$(find_python)"
-  echo "Creating .venv with $($python --version 2>&1)..." >&2
-  "$python" -m venv --clear .venv || {
-    echo "Could not create .venv; on Debian/Ubuntu: apt-get install python3-venv" >&2
-    exit 1
-  }
-fi
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
-if [ "$(cat .venv/.leadflow-installed-dev 2>/dev/null)" != "$wanted" ]; then
-  echo "Installing Leadflow with the dev tools into .venv..." >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
-  echo "$wanted" > .venv/.leadflow-installed-dev
-fi
+# shellcheck source=scripts/venv.sh
+. scripts/venv.sh
+ensure_venv .leadflow-installed-dev ".[dev]"
 
 failed=()
 step() { printf '\n--- %s\n' "$*"; }

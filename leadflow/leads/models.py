@@ -210,6 +210,10 @@ class Lead(TouchFields):
                 condition=models.Q(owner__isnull=True, state="open"),
             ),
             models.Index(fields=["state", "deferred_until"], name="lead_deferred"),
+            # Newest-first lists filtered by state (team page, SLA breaches) and by stage (board columns)
+            # read these in order instead of sorting every open lead.
+            models.Index(fields=["state", "-created_at"], name="lead_state_created"),
+            models.Index(fields=["state", "stage", "-created_at"], name="lead_state_stage_created"),
         ]
 
     def __str__(self) -> str:

@@ -400,8 +400,10 @@ def board(request: HttpRequest) -> HttpResponse:
     else:
         qs = qs.filter(owner=user)
     stages = list(Stage.objects.filter(kind="open"))
-    counts = dict(qs.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-    oldest = dict(qs.values_list("stage").annotate(first=Min("created_at")).values_list("stage", "first"))
+    per_stage = {row["stage"]: row for row in qs.order_by().values("stage").annotate(n=Count("pk"),
+                                                                                      first=Min("created_at"))}
+    counts = {stage: row["n"] for stage, row in per_stage.items()}
+    oldest = {stage: row["first"] for stage, row in per_stage.items()}
     columns = []
     for stage in stages:
         columns.append({"stage": stage, "count": counts.get(stage.pk, 0), "oldest": oldest.get(stage.pk),

@@ -240,5 +240,6 @@ def test_team_page_counts_each_managers_load(client, head, alice, bob, make_lead
     ClientCard.objects.create(name="Acme", owner=alice, team=alice.team)
     Task.objects.filter(assignee=alice).update(due_at=timezone.now() - timedelta(hours=1))
     client.force_login(head)
-    people = {p.username: (p.open_leads, p.open_clients, p.overdue_tasks) for p in client.get("/team/").context["people"]}
+    team_page = client.get("/team/")
+    people = {p.username: (p.open_leads, p.open_clients, p.overdue_tasks) for p in team_page.context["people"]}
     assert people["alice"] == (3, 1, 3) and people["bob"] == (1, 0, 0)
