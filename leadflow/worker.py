@@ -73,7 +73,29 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("returned", lambda: return_deferred(today=timezone.localdate(now)), results)
     _guarded("reminded", lambda: remind_due_tasks(now=now), results)
     _guarded("sla_warned", lambda: warn_sla_breaches(now=now), results)
+    _guarded("optimized", lambda: optimize_database(now=now), results)
     return results
+
+
+_last_optimized: list[float] = []
+OPTIMIZE_EVERY = 3600.0
+
+
+def optimize_database(*, now: datetime | None = None) -> int:
+    """SQLite: refresh the planner's statistics (`PRAGMA optimize`) once an hour.
+
+    Without them SQLite guesses, and a list page may sort a whole team instead of reading the
+    newest-first index. PostgreSQL keeps its own statistics (autovacuum), so nothing to do there.
+    """
+    from django.db import connection
+
+    moment = (now or timezone.now()).timestamp()
+    if connection.vendor != "sqlite" or (_last_optimized and moment - _last_optimized[-1] < OPTIMIZE_EVERY):
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if not _last_optimized else "PRAGMA optimize")
+    _last_optimized.append(moment)
+    return 1
 
 
 def run_scheduled_once(now: datetime | None = None) -> dict[str, int]:

@@ -42,7 +42,17 @@ class LeadQuerySet(models.QuerySet):
         own = Q(owner=user)
         if user.role == "head":
             teams = headed_team_ids(user)
-            return self.filter(own | Q(team_id__in=teams) | Q(team__isnull=True, owner__isnull=True))
+            # The team's leads, plus the rare ones outside it: the head's own, and a pool without a team.
+            # Those two are checked first (two index lookups) so the usual condition stays a plain
+            # `team_id IN (...)` that the newest-first indexes can serve; an OR would make every list
+            # page sort the whole team.
+            condition = Q(team_id__in=teams)
+            base = self.model.objects
+            if base.filter(owner=user).exclude(team_id__in=teams).exists():
+                condition |= own
+            if base.filter(team__isnull=True, owner__isnull=True).exists():
+                condition |= Q(team__isnull=True, owner__isnull=True)
+            return self.filter(condition)
         if user.role == "manager":
             pool = Q(owner__isnull=True, state="open") & (Q(team_id=user.team_id) | Q(team__isnull=True))
             return self.filter(own | pool)

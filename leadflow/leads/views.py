@@ -28,6 +28,7 @@ from leadflow.leads.models import Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds
 
 PAGE = 50
+BOARD_TILES = 20  # per column; the column's count links to the full list of that stage
 
 
 def works_leads(user: User) -> bool:
@@ -407,7 +408,7 @@ def board(request: HttpRequest) -> HttpResponse:
     columns = []
     for stage in stages:
         columns.append({"stage": stage, "count": counts.get(stage.pk, 0), "oldest": oldest.get(stage.pk),
-                        "leads": list(qs.filter(stage=stage).order_by("-created_at")[:30])})
+                        "leads": list(qs.filter(stage=stage).order_by("-created_at")[:BOARD_TILES])})
     people = forms.team_people(user) if user.is_admin or user.role == Role.HEAD else []
     teams = Team.objects.filter(pk__in=headed_team_ids(user)) if user.role == Role.HEAD else (
         Team.objects.all() if user.is_admin else Team.objects.none())

@@ -179,3 +179,20 @@ def test_worker_process_delivers_events_runs_jobs_and_stops_on_sigterm(tmp_path)
             worker.kill()
             worker.wait()
     assert "shutting down gracefully" in log.read_text()
+
+
+@pytest.mark.django_db
+def test_sqlite_statistics_are_refreshed_once_an_hour(monkeypatch):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from leadflow import worker
+
+    monkeypatch.setattr(worker, "_last_optimized", [])
+    now = timezone.now()
+    expected = 1 if connection.vendor == "sqlite" else 0
+    assert worker.optimize_database(now=now) == expected
+    assert worker.optimize_database(now=now + timedelta(minutes=10)) == 0
+    assert worker.optimize_database(now=now + timedelta(hours=2)) == expected
