@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from leadflow.accounts.models import User
 from leadflow.clients.models import Client, Company
@@ -112,3 +112,48 @@ def company(request: HttpRequest, company_id: int) -> Company:
     if found is None:
         raise NotFound("company")
     return found
+
+
+class ContactMergeIn(Schema):
+    survivor_id: int
+    other_ids: list[int] = Field(..., min_length=1)
+    choices: dict[str, int] = Field(default_factory=dict, description="field -> id of the contact whose value wins")
+
+
+class ContactMergeOut(Schema):
+    id: int
+    survivor_id: int
+    merged: list[int]
+    merged_at: datetime
+    undone_at: datetime | None
+
+
+def visible_contact(user: User, contact_id: int) -> Any:
+    from leadflow.clients.models import Contact
+
+    contact = Contact.objects.filter(pk=contact_id).filter(
+        pk__in=clients_visible_to(user).values("contact_id")).first()
+    if contact is None:
+        raise NotFound("contact")
+    return contact
+
+
+@router.post("/contacts/merges", response={201: ContactMergeOut}, summary="Merge duplicate contacts of clients")
+def merge_contacts(request: HttpRequest, data: ContactMergeIn) -> Status:
+    from leadflow.clients.merging import merge_contacts as merge
+
+    survivor = visible_contact(request.auth, data.survivor_id)
+    others = [visible_contact(request.auth, pk) for pk in data.other_ids]
+    return Status(201, merge(survivor=survivor, others=others, by=request.auth, choices=data.choices))
+
+
+@router.post("/contacts/merges/{merge_id}/undo", response=ContactOut, summary="Undo a contact merge")
+def undo_contact_merge(request: HttpRequest, merge_id: int) -> Any:
+    from leadflow.clients.merging import undo_contact_merge as undo
+    from leadflow.clients.models import ContactMerge
+
+    merge = ContactMerge.objects.filter(pk=merge_id).first()
+    if merge is None:
+        raise NotFound("merge")
+    visible_contact(request.auth, merge.survivor_id)
+    return undo(merge=merge, by=request.auth)

@@ -55,6 +55,9 @@ class Contact(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="contacts",
     )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -98,3 +101,23 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ContactMerge(models.Model):
+    """A merge of contacts into a survivor, with what is needed to undo it."""
+
+    survivor = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="merges")
+    merged = models.JSONField(default=list)
+    snapshot = models.JSONField(default=dict)
+    merged_at = models.DateTimeField(auto_now_add=True)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merged} -> {self.survivor_id}"

@@ -1,0 +1,105 @@
+"""Merging duplicate contacts of the client directory, and undoing it (issue 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leadflow.accounts.models import User
+from leadflow.clients.models import Client, Contact, ContactMerge
+from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.matching.models import CardType, IdentityKey
+
+CONTACT_FIELDS = ("last_name", "first_name", "middle_name", "full_name", "position", "phone", "phone_ext", "email",
+                  "company_id", "owner_id")
+
+
+def _may_merge(user: User, contact: Contact) -> bool:
+    if user.is_admin:
+        return True
+    if contact.owner_id == user.pk:
+        return True
+    return user.role == "head" and Client.objects.filter(contact=contact, team_id=user.team_id).exists()
+
+
+def merge_contacts(*, survivor: Contact, others: list[Contact], by: User,
+                   choices: dict[str, int] | None = None) -> ContactMerge:
+    """Merge `others` into `survivor`: chosen values win; clients and keys move; nothing is deleted."""
+    others = [c for c in others if c.pk != survivor.pk]
+    if not others:
+        raise InvalidInput({"other_ids": [_("Give at least one other contact to merge.")]})
+    with transaction.atomic():
+        ids = [survivor.pk, *(o.pk for o in others)]
+        locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=ids)}
+        survivor, others = locked[survivor.pk], [locked[o.pk] for o in others]
+        for contact in [survivor, *others]:
+            if not _may_merge(by, contact):
+                raise Forbidden(_("You may merge only contacts you may work."))
+            if contact.merged_into_id:
+                raise DomainError("already_merged", _("Contact %(id)s is already merged.") % {"id": contact.pk})
+        choices = dict(choices or {})
+        unknown = set(choices) - set(CONTACT_FIELDS)
+        if unknown:
+            raise InvalidInput({f"choices.{name}": [_("Not a mergeable field.")] for name in sorted(unknown)})
+        if any(pk not in locked for pk in choices.values()):
+            raise InvalidInput({"choices": [_("Not one of the merged contacts.")]})
+        before = {name: getattr(survivor, name) for name in CONTACT_FIELDS}
+        for name in CONTACT_FIELDS:
+            source = locked[choices[name]] if name in choices else (
+                survivor if getattr(survivor, name) else next((o for o in others if getattr(o, name)), survivor))
+            setattr(survivor, name, getattr(source, name))
+        survivor.save()
+        other_ids = [o.pk for o in others]
+        clients = {str(pk): contact_id for pk, contact_id in
+                   Client.objects.filter(contact_id__in=other_ids).values_list("pk", "contact_id")}
+        Client.objects.filter(contact_id__in=other_ids).update(contact=survivor)
+        keys = {str(o.pk): [[k.kind, k.value, k.extension] for k in
+                            IdentityKey.objects.filter(card_type=CardType.CONTACT, card_id=o.pk)] for o in others}
+        existing = set(IdentityKey.objects.filter(card_type=CardType.CONTACT, card_id=survivor.pk)
+                       .values_list("kind", "value", "extension"))
+        added = sorted({tuple(k) for rows in keys.values() for k in rows} - existing)
+        IdentityKey.objects.filter(card_type=CardType.CONTACT, card_id__in=other_ids).delete()
+        IdentityKey.objects.bulk_create([IdentityKey(kind=k, value=v, extension=e, card_type=CardType.CONTACT,
+                                                     card_id=survivor.pk) for k, v, e in added], ignore_conflicts=True)
+        Contact.objects.filter(pk__in=other_ids).update(merged_into=survivor)
+        snapshot: dict[str, Any] = {"before": before, "after": {n: getattr(survivor, n) for n in CONTACT_FIELDS},
+                                    "clients": clients, "keys": keys, "added_keys": [list(k) for k in added]}
+        return ContactMerge.objects.create(survivor=survivor, merged=other_ids, snapshot=snapshot, merged_by=by)
+
+
+def undo_contact_merge(*, merge: ContactMerge, by: User) -> Contact:
+    """Split the merged contacts out again; fields edited since the merge keep the edit."""
+    from django.db.models import Q
+
+    with transaction.atomic():
+        merge = ContactMerge.objects.select_for_update().get(pk=merge.pk)
+        survivor = Contact.objects.select_for_update().get(pk=merge.survivor_id)
+        if merge.undone_at is not None:
+            raise DomainError("merge_undone", _("This merge is already undone."))
+        if not _may_merge(by, survivor):
+            raise Forbidden(_("You may undo only merges of contacts you may work."))
+        later = ContactMerge.objects.filter(survivor=survivor, undone_at__isnull=True, merged_at__gt=merge.merged_at)
+        if later.exists():
+            raise DomainError("merge_not_last", _("Undo the later merges of this contact first."))
+        snapshot = merge.snapshot
+        for name, value in snapshot["before"].items():
+            if getattr(survivor, name) == snapshot["after"][name]:
+                setattr(survivor, name, value)
+        survivor.save()
+        for client_id, contact_id in snapshot["clients"].items():
+            Client.objects.filter(pk=int(client_id)).update(contact_id=contact_id)
+        condition = Q(pk__in=[])
+        for kind, value, extension in snapshot["added_keys"]:
+            condition |= Q(kind=kind, value=value, extension=extension)
+        IdentityKey.objects.filter(condition, card_type=CardType.CONTACT, card_id=survivor.pk).delete()
+        for contact_id, rows in snapshot["keys"].items():
+            IdentityKey.objects.bulk_create([IdentityKey(kind=k, value=v, extension=e, card_type=CardType.CONTACT,
+                                                         card_id=int(contact_id)) for k, v, e in rows],
+                                            ignore_conflicts=True)
+        Contact.objects.filter(pk__in=merge.merged).update(merged_into=None)
+        merge.undone_at, merge.undone_by = timezone.now(), by
+        merge.save(update_fields=["undone_at", "undone_by"])
+    return survivor
