@@ -14,6 +14,8 @@ class KeyKind(models.TextChoices):
     PHONE = "phone", "phone"  # E.164 without the extension
     EMAIL = "email", "email"  # normalised address
     INN = "inn", "inn"
+    NAME = "name", "name"  # phonetic name keys (keys.name_keys)
+    COMPANY = "company", "company"  # company skeleton: groups colleagues, not a person key
 
 
 class IdentityKey(models.Model):

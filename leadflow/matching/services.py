@@ -16,14 +16,11 @@ from django.db import connection
 from django.db.models import Q
 
 from leadflow.matching.compare import LOWER_DEFAULT, UPPER_DEFAULT, compare
-from leadflow.matching.keys import candidate_keys
+from leadflow.matching.keys import BLOCK_LIMITS, PERSON_KINDS, block_usable, candidate_keys
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
 from leadflow.matching.record import Record
 
 CONTACT_KINDS = (KeyKind.PHONE, KeyKind.EMAIL, KeyKind.INN)
-# A name or company key shared by more cards than this is too common to tell anything (namesakes);
-# the most recent ones are still compared, so a lookup stays a few index range scans.
-BLOCK_CAP = 50
 
 
 @dataclass(frozen=True)
@@ -74,30 +71,23 @@ def lower_threshold() -> float:
 
 
 def _candidate_refs(record: Record) -> set[tuple[str, int]]:
-    """Cards sharing a key with the record: one indexed query for all its keys.
+    """Cards sharing a person key with the record, one indexed range read per key.
 
-    Contact keys (phone, e-mail, INN) bring every card that has them; a name or company key brings
-    at most BLOCK_CAP of the newest cards, since a common name says little on its own.
+    A key held by more cards than its kind's limit (a common name; a company's switchboard) is too
+    common to say anything and is dropped: the person is then found by their other keys. Company keys
+    are left out: they group colleagues, they do not find one person.
     """
-    keys = candidate_keys(record)
-    if not keys:
-        return set()
-    condition = Q()
-    for kind, value in keys:
-        condition |= Q(kind=kind, value=value)
-    rows = (
-        IdentityKey.objects.filter(condition).exclude(card_type=CardType.INTEREST)
-        .order_by("-card_id").values_list("kind", "value", "card_type", "card_id")[: 500 + BLOCK_CAP * len(keys)]
-    )
     refs: set[tuple[str, int]] = set()
-    per_key: dict[tuple[str, str], int] = {}
-    for kind, value, card_type, card_id in rows:
-        if kind not in CONTACT_KINDS:
-            seen = per_key.get((kind, value), 0)
-            if seen >= BLOCK_CAP:
-                continue
-            per_key[(kind, value)] = seen + 1
-        refs.add((card_type, card_id))
+    for kind, value in candidate_keys(record):
+        if kind not in PERSON_KINDS:
+            continue
+        limit = BLOCK_LIMITS.get(kind, 0)
+        rows = list(
+            IdentityKey.objects.filter(kind=kind, value=value).exclude(card_type=CardType.INTEREST)
+            .values_list("card_type", "card_id")[: limit + 1]
+        )
+        if block_usable(kind, len(rows)):
+            refs.update(rows)
     return refs
 
 
