@@ -137,19 +137,39 @@ def load_records(refs: set[tuple[str, int]]) -> dict[tuple[str, int], Record]:
 
 
 def find(facts: Facts, *, minimum: float | None = None) -> list[Candidate]:
-    """Leads and contacts that may be this person, best first, scored with reasons."""
+    """Leads and contacts that may be this person, and companies that may be theirs, best first."""
     record = facts.record()
     refs = _candidate_refs(record)
-    if not refs:
-        return []
     floor = lower_threshold() if minimum is None else minimum
     found = []
-    for (card_type, card_id), stored in load_records(refs).items():
+    for (card_type, card_id), stored in load_records(refs).items() if refs else ():
         match = compare(record, stored)
         if match.score >= floor:
             found.append(Candidate(card_type, card_id, match.score, list(match.reasons)))
+    found.extend(find_companies(facts))
     found.sort(key=lambda c: (-c.score, c.card_type, -c.card_id))
     return found
+
+
+def find_companies(facts: Facts) -> list[Candidate]:
+    """Companies the person may belong to: INN equality decides; the same name (legal form,
+    quotes, case and transliteration aside) is a strong hint, not proof."""
+    wanted = {(kind, value) for kind, value in candidate_keys(facts.record()) if kind in (KeyKind.INN,
+                                                                                             KeyKind.COMPANY)}
+    if not wanted:
+        return []
+    condition = Q()
+    for kind, value in wanted:
+        condition |= Q(kind=kind, value=value)
+    by_company: dict[int, set[str]] = {}
+    for kind, card_id in IdentityKey.objects.filter(condition, card_type=CardType.COMPANY).values_list(
+            "kind", "card_id")[:50]:
+        by_company.setdefault(card_id, set()).add(kind)
+    return [
+        Candidate(CardType.COMPANY, card_id, 1.0 if KeyKind.INN in kinds else 0.8,
+                  ["INN equal"] if KeyKind.INN in kinds else ["same company name"])
+        for card_id, kinds in by_company.items()
+    ]
 
 
 def _rows(card_type: str, card_id: int, facts: Facts) -> list[IdentityKey]:
