@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -794,7 +794,3 @@ def remind_due_tasks(*, now: datetime | None = None) -> int:
                    template=gettext_noop("Task due: %(title)s"), title=task.shown_title)
             count += 1
     return count
-
-
-def day_start(moment: date, zone: Any) -> datetime:
-    return datetime.combine(moment, time.min, tzinfo=zone)
