@@ -502,7 +502,7 @@ PROFILE_STEPS = [
     ("_promote_matching_interests", "leadflow/leads/services.py", "_promote_matching_interests", 3),
     ("`leads/services.py` attach_request (repeats)", "leadflow/leads/services.py", "attach_request", 2),
     ("record_event (outbox INSERTs, 2 per new lead)", "leadflow/events/services.py", "record_event", 2),
-    ("_finish (UPDATE submission, all columns)", "leadflow/intake/pipeline.py", "_finish", 2),
+    ("_finish (UPDATE submission status)", "leadflow/intake/pipeline.py", "_finish", 2),
     ("across all steps: SQL execution in the driver and database", "django/db/backends/utils.py", "_execute", 0),
     ("across all steps: ORM compiling SQL (as_sql)", "django/db/models/sql/compiler.py", "as_sql", 0),
 ]
