@@ -130,6 +130,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Keep each server thread's connection: reopening it (and its PRAGMAs) costs more than
+            # a whole one-row insert.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 
