@@ -1313,7 +1313,7 @@ def describe(result: DemoResult, *, base_url: str) -> list[str]:
         "  alice, bob    managers, team «Продажи Москва» (shared pool: claim leads)",
         "  carol, dave   managers, team «Wholesale» (routing rules)",
         "  mary   marketer",
-        f"Log in at {base_url}/admin/login/?next=/api/docs then try the API in the docs;",
+        f"Log in at {base_url}/ (the sales pages); the API and its docs are at {base_url}/api/docs;",
         "for scripts, `leadflow createtoken alice` prints a token for `Authorization: Bearer <token>`.",
     ]
     for slug, key in result.form_keys.items():
