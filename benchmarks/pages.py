@@ -176,21 +176,10 @@ def seed(total: int):
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kb / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
+    from intake import machine as described  # the intake benchmark's reading of the same machine
+
+    m = described()
+    return f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}"
 
 
 def write_doc(runs: list[dict], command: str, seconds: float) -> str:

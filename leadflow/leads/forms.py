@@ -45,10 +45,15 @@ class LeadFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        if user.is_admin or user.role == Role.HEAD:
-            self.fields["owner"].queryset = team_people(user)
-        else:
-            del self.fields["owner"]
+        offer_people_to_heads(self, "owner", user)
+
+
+def offer_people_to_heads(form: forms.Form, field: str, user: User) -> None:
+    """A field naming a person is offered only to heads and admins (the team's people); others lose it."""
+    if user.is_admin or user.role == Role.HEAD:
+        form.fields[field].queryset = team_people(user)
+    else:
+        del form.fields[field]
 
 
 def team_people(user: User):  # type: ignore[no-untyped-def]
@@ -88,10 +93,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        if user.is_admin or user.role == Role.HEAD:
-            self.fields["assignee"].queryset = team_people(user)
-        else:
-            del self.fields["assignee"]
+        offer_people_to_heads(self, "assignee", user)
         self.fields["due_at"].initial = (timezone.localtime() + timedelta(days=1)).replace(
             hour=10, minute=0, second=0, microsecond=0)
 
@@ -140,10 +142,7 @@ class ConvertForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        if user.is_admin or user.role == Role.HEAD:
-            self.fields["owner"].queryset = team_people(user)
-        else:
-            del self.fields["owner"]
+        offer_people_to_heads(self, "owner", user)
 
     def clean(self):  # type: ignore[no-untyped-def]
         from leadflow.clients.validators import validate_inn, validate_kpp, validate_ogrn
