@@ -214,6 +214,13 @@ class Lead(TouchFields):
             # read these in order instead of sorting every open lead.
             models.Index(fields=["state", "-created_at"], name="lead_state_created"),
             models.Index(fields=["state", "stage", "-created_at"], name="lead_state_stage_created"),
+            # "My leads" shows open and deferred leads together, newest first: read the owner's leads in
+            # that order and stop after a page, instead of sorting all of a busy manager's leads.
+            models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created"),
+            # The board counts and ages a team's open leads per stage from this index alone.
+            models.Index(fields=["team", "state", "stage", "created_at"], name="lead_team_stage"),
+            # Who is waiting for assignment in a team, and the head's check for leads outside any team.
+            models.Index(fields=["team", "owner"], name="lead_team_owner"),
         ]
 
     def __str__(self) -> str:

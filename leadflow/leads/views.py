@@ -463,7 +463,8 @@ def team(request: HttpRequest) -> HttpResponse:
         raise Http404
     now = timezone.now()
     visible = Lead.objects.visible_to(user)
-    waiting = with_sla(visible.in_pool().select_related("source"))[:100]
+    # The longest-waiting first: they are the ones about to be escalated.
+    waiting = with_sla(visible.in_pool().select_related("source")).order_by("created_at", "pk")[:100]
     # One subquery per figure: joining leads, clients and tasks at once would multiply the rows.
     def per_person(qs: Any, field: str) -> Any:
         counted = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
