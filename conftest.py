@@ -13,9 +13,16 @@ from django.db import connection
 from django.test import Client as HttpClient
 
 from leadflow.accounts.models import Role, Team, User, UserToken
+from leadflow.core import memo
 from leadflow.intake.models import Form, Partner
 from leadflow.leads import services
 from leadflow.leads.models import Lead
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memos() -> None:
+    """Each test starts with empty configuration memos: rolled-back rows send no signals."""
+    memo.clear_all()
 
 
 @pytest.fixture(autouse=True)

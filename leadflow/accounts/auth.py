@@ -10,6 +10,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.session import SessionAuth
 
 from leadflow.accounts.models import UserToken, hash_token
+from leadflow.core.memo import Memo
 
 
 class BearerTokenAuth(HttpBearer):
@@ -33,14 +34,18 @@ class ActiveSessionAuth(SessionAuth):
         return user if user.is_authenticated and user.is_active else None
 
 
+_partners = Memo("intake.Partner", "accounts.Team", "marketing.Source")
+
+
 def partner_from_key(raw: str) -> Any:
     from leadflow.intake.models import Partner
 
     if not raw:
         return None
-    return Partner.objects.filter(key_hash=hash_token(raw.strip()), is_active=True).select_related(
+    key_hash = hash_token(raw.strip())
+    return _partners.get(key_hash, lambda: Partner.objects.filter(key_hash=key_hash, is_active=True).select_related(
         "team", "source"
-    ).first()
+    ).first())
 
 
 class PartnerKeyAuth(APIKeyHeader):

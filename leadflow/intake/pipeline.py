@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client
 from leadflow.core.errors import InvalidInput
+from leadflow.core.memo import Memo
 from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
 from leadflow.leads import services as leads
 from leadflow.leads.models import Lead, LeadState
@@ -228,7 +229,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
     )
     source = _source_for(text["utm_source"], form=form, partner=partner)
-    campaign = Campaign.objects.filter(utm_campaign=text["utm_campaign"]).first() if text["utm_campaign"] else None
+    campaign = _campaign_for(text["utm_campaign"])
     touch = leads.Touch(
         channel=submission.channel, source_id=source.pk if source else None,
         campaign_id=campaign.pk if campaign else None,
@@ -248,9 +249,20 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     return parsed, errors
 
 
+_marketing = Memo("marketing.Source", "marketing.Campaign")
+
+
+def _campaign_for(utm_campaign: str) -> Campaign | None:
+    if not utm_campaign:
+        return None
+    return _marketing.get(("campaign", utm_campaign),
+                          lambda: Campaign.objects.filter(utm_campaign=utm_campaign).first())
+
+
 def _source_for(utm_source: str, *, form: Form | None, partner: Partner | None) -> Source | None:
     if utm_source:
-        source = Source.objects.filter(utm_source__iexact=utm_source).first()
+        key = utm_source.casefold()
+        source = _marketing.get(("source", key), lambda: Source.objects.filter(utm_source__iexact=utm_source).first())
         if source:
             return source
     if partner and partner.source_id:

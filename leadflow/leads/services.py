@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.core.memo import Memo
 from leadflow.core.worktime import add_working_minutes
 from leadflow.events.services import record_event
 from leadflow.leads.models import (
@@ -105,8 +106,11 @@ class Consent:
 # ---------------------------------------------------------------- helpers
 
 
+_stages = Memo("leads.Stage")
+
+
 def initial_stage() -> Stage:
-    stage = Stage.objects.filter(kind=StageKind.OPEN).order_by("position", "id").first()
+    stage = _stages.get("initial", lambda: Stage.objects.filter(kind=StageKind.OPEN).order_by("position", "id").first())
     if stage is None:
         stage = Stage.objects.create(code="new", name="New", position=0)
     return stage
@@ -202,7 +206,8 @@ def create_lead(
     """Create a lead card with its first request, route it and give it a first task."""
     now = now or timezone.now()
     consent = consent or Consent()
-    with transaction.atomic():
+    # No savepoint of its own: a failure rolls back the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         lead = Lead.objects.create(
             last_name=person.last_name, first_name=person.first_name, middle_name=person.middle_name,
             full_name=person.full_name, company_name=person.company_name, legal_form=person.legal_form,
@@ -304,7 +309,7 @@ def attach_request(
 ) -> Request:
     """Attach a repeat touch to the card it belongs to and tell the card's owner (DOMAIN.md 8)."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         request = Request.objects.create(
             lead=lead, client=client, submission_id=submission_id, message=message, facts=_facts_dict(person),
             matched_by=matched_by, created_at=now, **touch.fields(),

@@ -71,23 +71,33 @@ def lower_threshold() -> float:
 
 
 def _candidate_refs(record: Record) -> set[tuple[str, int]]:
-    """Cards sharing a person key with the record, one indexed range read per key.
+    """Cards sharing a person key with the record: one statement, one indexed range read per key.
 
     A key held by more cards than its kind's limit (a common name; a company's switchboard) is too
     common to say anything and is dropped: the person is then found by their other keys. Company keys
     are left out: they group colleagues, they do not find one person.
     """
+    keys = sorted((kind, value) for kind, value in candidate_keys(record) if kind in PERSON_KINDS)
+    if not keys:
+        return set()
+    table = connection.ops.quote_name(IdentityKey._meta.db_table)
+    # Each branch reads at most limit + 1 rows of its key, so a crowded key costs no more than a rare one.
+    # Only the quoted table name and branch numbers are formatted in; every value is a parameter.
+    branch = ("SELECT * FROM (SELECT {n} AS branch, card_type, card_id FROM " + table +  # noqa: S608
+              " WHERE kind = %s AND value = %s AND card_type <> %s LIMIT %s) AS k{n}")
+    params: list[Any] = []
+    for kind, value in keys:
+        params += [kind, value, CardType.INTEREST, BLOCK_LIMITS.get(kind, 0) + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branch.format(n=n) for n in range(len(keys))), params)
+        rows = cursor.fetchall()
+    per_key: dict[int, list[tuple[str, int]]] = {}
+    for n, card_type, card_id in rows:
+        per_key.setdefault(n, []).append((card_type, card_id))
     refs: set[tuple[str, int]] = set()
-    for kind, value in candidate_keys(record):
-        if kind not in PERSON_KINDS:
-            continue
-        limit = BLOCK_LIMITS.get(kind, 0)
-        rows = list(
-            IdentityKey.objects.filter(kind=kind, value=value).exclude(card_type=CardType.INTEREST)
-            .values_list("card_type", "card_id")[: limit + 1]
-        )
-        if block_usable(kind, len(rows)):
-            refs.update(rows)
+    for n, found in per_key.items():
+        if block_usable(keys[n][0], len(found)):
+            refs.update(found)
     return refs
 
 
@@ -230,10 +240,13 @@ def lock_identity(facts: Facts) -> None:
     if connection.vendor != "postgresql":
         return
     keys = sorted({f"phone:{p.e164}" for p in facts.phones} | {f"email:{e}" for e in facts.emails})
+    if not keys:
+        return
+    numbers = [int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+               for key in keys]
+    # One statement; PostgreSQL evaluates the select list left to right, so the locks keep their order.
     with connection.cursor() as cursor:
-        for key in keys:
-            number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(numbers)), numbers)
 
 
 def facts_of_lead(lead: Any) -> Facts:
