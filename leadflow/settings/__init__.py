@@ -56,6 +56,8 @@ DEBUG = env_bool("LEADFLOW_DEBUG", False)
 ALLOWED_HOSTS = env_list("LEADFLOW_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("LEADFLOW_CSRF_TRUSTED_ORIGINS", "")
 LEADFLOW_BASE_URL = env_str("LEADFLOW_BASE_URL", "http://127.0.0.1:8000")
+# The reverse proxy in front of `leadflow run`, if any (its address, or "*"): see core/commands/run.py.
+LEADFLOW_TRUSTED_PROXY = env_str("LEADFLOW_TRUSTED_PROXY")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

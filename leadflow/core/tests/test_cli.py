@@ -211,7 +211,8 @@ def http(method: str, url: str, body: dict | None = None, headers: dict | None =
 
 
 def test_leadflow_run_serves_the_api_with_a_worker_and_stops_on_sigterm(tmp_path):
-    env = isolated_env(tmp_path, LEADFLOW_PORT="0", LEADFLOW_WEB_THREADS="2")
+    # The test client stands in for a reverse proxy on 127.0.0.1 forwarding a visitor's address.
+    env = isolated_env(tmp_path, LEADFLOW_PORT="0", LEADFLOW_WEB_THREADS="2", LEADFLOW_TRUSTED_PROXY="127.0.0.1")
     process = subprocess.Popen(  # noqa: S603
         [*leadflow_command(), "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -234,9 +235,12 @@ def test_leadflow_run_serves_the_api_with_a_worker_and_stops_on_sigterm(tmp_path
             "POST",
             f"{base_url}/api/submissions",
             {"name": "Пётр Сидоров", "phone": "+7 915 000-12-34", "consent": True},
-            {"X-Form-Key": form_key},
+            {"X-Form-Key": form_key, "X-Forwarded-For": "203.0.113.7"},
         )
         assert (status, answer["status"]) == (200, "received")
+        journaled = query(tmp_path / "data" / "leadflow.sqlite3",
+                          "SELECT remote_addr FROM intake_submission ORDER BY id DESC LIMIT 1")
+        assert journaled == [("203.0.113.7",)]  # the visitor, not the proxy
 
         database = tmp_path / "data" / "leadflow.sqlite3"
         lead_created = (

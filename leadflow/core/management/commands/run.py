@@ -93,6 +93,20 @@ def _stop_serving(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def proxy_options() -> dict[str, Any]:
+    """Behind a reverse proxy (nginx, a load balancer), LEADFLOW_TRUSTED_PROXY names its address
+    ("*" for any): waitress then takes the visitor's address and scheme from its X-Forwarded-For /
+    -Proto / -Host headers, so per-IP limits and the journal see the visitor, not the proxy. Those
+    headers from anyone else are dropped."""
+    proxy = settings.LEADFLOW_TRUSTED_PROXY
+    if not proxy:
+        return {}
+    return {
+        "trusted_proxy": proxy, "trusted_proxy_count": 1, "clear_untrusted_proxy_headers": True,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+    }
+
+
 class Command(BaseCommand):
     help = (
         "Run Leadflow: migrate, load demo data on the first run, start the worker and serve HTTP "
@@ -138,7 +152,8 @@ class Command(BaseCommand):
 
         try:
             server = create_server(
-                application, host=options["host"], port=options["port"], threads=options["threads"], ident="Leadflow"
+                application, host=options["host"], port=options["port"], threads=options["threads"], ident="Leadflow",
+                **proxy_options(),
             )
         except OSError as error:
             raise CommandError(
