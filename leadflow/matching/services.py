@@ -219,16 +219,14 @@ def move_keys(*, from_type: str, from_id: int, to_type: str, to_id: int) -> None
 
 def cards_with_keys(facts: Facts, *, card_type: str) -> list[int]:
     """Ids of cards of one type sharing a phone, e-mail or INN (e.g. interests a new lead absorbs)."""
-    condition = Q()
-    for phone in facts.phones:
-        condition |= Q(kind=KeyKind.PHONE, value=phone.e164)
-    for email in facts.emails:
-        condition |= Q(kind=KeyKind.EMAIL, value=email)
-    if not condition:
+    wanted = {(KeyKind.PHONE, phone.e164) for phone in facts.phones} | {(KeyKind.EMAIL, e) for e in facts.emails}
+    if not wanted:
         return []
-    return list(
-        IdentityKey.objects.filter(condition, card_type=card_type).values_list("card_id", flat=True).distinct()
-    )
+    # Two IN lists instead of an OR per key: the same index range reads, a fraction of the ORM's work.
+    rows = IdentityKey.objects.filter(
+        card_type=card_type, kind__in=sorted({kind for kind, _ in wanted}), value__in=sorted({v for _, v in wanted})
+    ).values_list("kind", "value", "card_id")
+    return sorted({card_id for kind, value, card_id in rows if (kind, value) in wanted})
 
 
 def lock_identity(facts: Facts) -> None:
