@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from leadflow.intake import pipeline, webform_rules
-from leadflow.intake.models import FORM_FIELDS, Form, SubmissionStatus
+from leadflow.intake.models import Form, SubmissionStatus
 from leadflow.leads.models import Channel
 
 EMBED_SCRIPT = Path(__file__).parent / "static" / "intake" / "embed.js"
@@ -166,8 +166,12 @@ def _render_form(request: HttpRequest, form: Form, *, values: dict[str, Any], er
     carried = {name: values[name] for name in (*UTM, "referrer", "landing_page") if values.get(name)}
     general = [message for name, problems in errors.items() if name not in {f["name"] for f in fields}
                and name != "consent" for message in problems]
+    # After a refused post the page keeps the first render's time, so fixing one field is not "too fast".
+    token = values.get(webform_rules.FORM_TOKEN, "")
+    if webform_rules.shown_at(form, token) is None:
+        token = webform_rules.issue_token(form)
     context = {
-        "form": form, "fields": fields, "carried": carried, "token": webform_rules.issue_token(form),
+        "form": form, "fields": fields, "carried": carried, "token": token,
         "honeypot": webform_rules.HONEYPOT, "consent_errors": errors.get("consent", []),
         "consent_checked": values.get("consent") in (True, "on"), "general_errors": general, "notice": notice,
         "texts": _texts(),
@@ -274,7 +278,7 @@ def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:
     if not isinstance(payload, dict):
         return _error(422, "validation_error", _("Some fields are invalid."),
                       {"__all__": [_("The body must be a JSON object.")]})
-    allowed = {*FORM_FIELDS, *CARRIED, "consent", "first_touch"}
+    allowed = {*(entry["name"] for entry in form.shown_fields()), *CARRIED, "consent", "first_touch"}
     payload = {key: value for key, value in payload.items() if key in allowed}
     payload.setdefault(webform_rules.FORM_TOKEN, "")
     if "consent" in payload or form.consent_text:
