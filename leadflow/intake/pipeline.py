@@ -372,9 +372,9 @@ def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client
 
 def _process(submission: Submission) -> Outcome:
     parsed, errors = _parse(submission)
-    if parsed.honeypot or parsed.spam_reason:
-        # A bot's submission is spam whatever else is wrong with it: journaled as such, never a lead.
-        _finish(submission, SubmissionStatus.SPAM, errors={"reason": classify(parsed)[1]})
+    if parsed.honeypot:
+        # Only bots fill the hidden field: spam whatever else is wrong with the submission.
+        _finish(submission, SubmissionStatus.SPAM, errors={"reason": "honeypot field filled"})
         return outcome_of(submission)
     if errors:
         _finish(submission, SubmissionStatus.INVALID, errors={"fields": errors})

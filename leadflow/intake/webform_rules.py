@@ -29,8 +29,10 @@ FORM_TOKEN = "_ts"  # noqa: S105 (a field name, not a secret)
 HONEYPOT = "website_url"  # hidden from people; bots fill it (pipeline.classify)
 TOKEN_SALT = "leadflow.intake.webform"  # noqa: S105 (a namespace for signing)
 TRUTHY = {"1", "true", "yes", "on"}
-# Keys that differ between two clicks on one filled form and so do not make it a different submission.
-NOT_CONTENT = {FORM_TOKEN, "first_touch", "form_key", "referrer", "landing_page"}
+# Keys that may differ between two clicks on one filled form and so do not make it a different submission.
+# The render token does count: two clicks (or a browser's resend) on one showing of the form carry the same
+# token, while the same text sent again from a new showing is a new request.
+NOT_CONTENT = {"first_touch", "form_key", "referrer", "landing_page"}
 
 
 def issue_token(form: Form, *, now: float | None = None) -> str:

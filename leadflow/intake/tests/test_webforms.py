@@ -189,6 +189,14 @@ def test_a_form_filled_in_time_passes(form):
     assert Submission.objects.get().status == "created"
 
 
+def test_a_person_who_sends_too_fast_with_an_empty_field_sees_the_error_first(form):
+    form.min_fill_seconds = 5
+    form.save()
+    response = post_page(form, {"name": "Петров Пётр", "phone": "", "_ts": aged_token(form, seconds=1)})
+    assert response.status_code == 422 and 'id="lf-phone-error"' in response.content.decode()
+    assert Submission.objects.get().status == "invalid"
+
+
 @pytest.mark.parametrize("token", ["", "forged", "from-another-form"])
 def test_a_missing_forged_or_foreign_token_is_spam(form, sales, token):
     if token == "from-another-form":
@@ -266,19 +274,29 @@ def test_an_overlong_field_is_a_field_error(form):
 def test_a_double_submit_is_one_submission_and_one_lead(form):
     token = aged_token(form)
     first = post_json(form, {**PERSON, "_ts": token, "visitor_id": "v1"})
-    # The second click: same content (spacing and case differ), a fresh render token.
-    second = post_json(form, {**PERSON, "name": " петров  пётр ", "_ts": aged_token(form), "visitor_id": "v1"})
+    # The second click on the same showing of the form: same content (spacing and case differ).
+    second = post_json(form, {**PERSON, "name": " петров  пётр ", "_ts": token, "visitor_id": "v1"})
     assert first.status_code == second.status_code == 200
     assert Submission.objects.count() == 1 and Lead.objects.count() == 1 and Request.objects.count() == 1
-    # A different message, or the same content later, is a new submission (attached to the same card).
-    post_json(form, {**PERSON, "message": "and a question", "visitor_id": "v1"})
-    assert Submission.objects.count() == 2
-    assert Submission.objects.order_by("pk").last().status == "attached" and Lead.objects.count() == 1
+    # A different message on the same showing is a new submission (attached to the same card) ...
+    post_json(form, {**PERSON, "_ts": token, "message": "and a question", "visitor_id": "v1"})
+    # ... and so is the same content sent from a new showing of the form.
+    post_json(form, {**PERSON, "visitor_id": "v1"})
+    assert list(Submission.objects.order_by("pk").values_list("status", flat=True)) == [
+        "created", "attached", "attached"]
+    assert Lead.objects.count() == 1
+
+
+def test_a_resent_hosted_form_is_one_submission(form):
+    data = {**PERSON, "_ts": aged_token(form)}
+    assert post_page(form, data).status_code == post_page(form, data).status_code == 200
+    assert Submission.objects.count() == 1 and Lead.objects.count() == 1
 
 
 def test_the_same_content_from_another_visitor_is_not_collapsed(form):
-    post_json(form, {**PERSON, "visitor_id": "v1"})
-    post_json(form, {**PERSON, "visitor_id": "v2"})
+    token = aged_token(form)
+    post_json(form, {**PERSON, "_ts": token, "visitor_id": "v1"})
+    post_json(form, {**PERSON, "_ts": token, "visitor_id": "v2"})
     assert Submission.objects.count() == 2
 
 

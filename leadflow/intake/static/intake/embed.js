@@ -94,6 +94,12 @@
       if (button.disabled) { return; }
       general.textContent = "";
       Object.keys(errors).forEach(function (k) { errors[k].textContent = ""; });
+      var missing = false;
+      config.fields.forEach(function (field) {
+        var input = form.elements[field.name];
+        if (field.required && !input.value.trim()) { errors[field.name].textContent = config.texts.required; missing = true; }
+      });
+      if (missing) { return; }
       var body = {_ts: config.token, visitor_id: visitor.id, first_touch: visitor.first};
       Object.keys(session).forEach(function (k) { body[k] = session[k]; });
       Array.prototype.forEach.call(form.elements, function (input) {
