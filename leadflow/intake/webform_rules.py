@@ -101,37 +101,41 @@ def client_ip(request: HttpRequest) -> str:
 # ---------------------------------------------------------------- rate limits
 
 
-def _hit(key: str, *, limit: int, window: int, now: float) -> int:
-    """Count one request; seconds to wait (0 = allowed). A sliding window estimated from two fixed ones."""
-    start = int(now // window) * window
-    with transaction.atomic():
-        updated = RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start=start, hits=1)
-            except IntegrityError:
-                RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
-            # A new window began: counters two windows old can no longer count.
-            RateCounter.objects.filter(window_start__lt=start - window).delete()
-        hits = dict(
-            RateCounter.objects.filter(key=key, window_start__in=[start, start - window])
-            .values_list("window_start", "hits")
-        )
-    estimate = hits.get(start - window, 0) * (1 - (now - start) / window) + hits.get(start, 0)
-    if estimate <= limit:
-        return 0
-    return max(1, math.ceil(start + window - now))
+def _count(key: str, start: int, window: int) -> None:
+    updated = RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            RateCounter.objects.create(key=key, window_start=start, hits=1)
+    except IntegrityError:  # another request opened the window first
+        RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
+    # A new window began: counters two windows old can no longer count.
+    RateCounter.objects.filter(window_start__lt=start - window).delete()
 
 
 def rate_limited(form: Form, ip: str, *, now: float | None = None) -> int:
-    """Seconds the sender must wait before submitting again (0 = go ahead); per IP, then per form."""
+    """Count this request per IP and per form; seconds the sender must wait (0 = go ahead).
+
+    A sliding window estimated from two fixed ones: the previous window's hits weighted by how much of
+    it still overlaps, plus this window's. Both counters move in one short transaction."""
     now = time.time() if now is None else now
     window = settings.LEADFLOW_FORM_RATE_WINDOW
-    wait = _hit(f"ip:{ip}", limit=settings.LEADFLOW_FORM_RATE_PER_IP, window=window, now=now)
-    if wait:
-        return wait
-    return _hit(f"form:{form.pk}", limit=settings.LEADFLOW_FORM_RATE_PER_FORM, window=window, now=now)
+    start = int(now // window) * window
+    limits = {f"ip:{ip}": settings.LEADFLOW_FORM_RATE_PER_IP, f"form:{form.pk}": settings.LEADFLOW_FORM_RATE_PER_FORM}
+    with transaction.atomic():
+        for key in limits:
+            _count(key, start, window)
+        hits = {
+            (key, window_start): count for key, window_start, count in RateCounter.objects.filter(
+                key__in=list(limits), window_start__in=[start, start - window],
+            ).values_list("key", "window_start", "hits")
+        }
+    overlap = 1 - (now - start) / window
+    for key, limit in limits.items():
+        if hits.get((key, start - window), 0) * overlap + hits.get((key, start), 0) > limit:
+            return max(1, math.ceil(start + window - now))
+    return 0
 
 
 # ---------------------------------------------------------------- double submit
