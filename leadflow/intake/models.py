@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import hash_token, new_token
@@ -117,8 +118,10 @@ class Form(models.Model):
     title = models.CharField(_("title shown above the form"), max_length=200, blank=True)
     fields = models.JSONField(
         _("fields"), default=default_form_fields, validators=[validate_form_fields],
-        help_text=_("A list of {\"name\", \"required\", \"label\"}; names: %(names)s. The label is optional.")
-        % {"names": ", ".join(FORM_FIELDS)},
+        help_text=format_lazy(
+            _("A list of {{\"name\", \"required\", \"label\"}}; names: {names}. The label is optional."),
+            names=", ".join(FORM_FIELDS),
+        ),
     )
     submit_label = models.CharField(_("button text"), max_length=60, blank=True)
     thank_you_text = models.TextField(_("thank-you text"), blank=True)
