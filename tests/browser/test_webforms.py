@@ -95,6 +95,7 @@ def test_embedded_form_on_another_origin_makes_a_lead_with_first_and_last_touch(
     page.get_by_label("E-mail").fill("petr@example.ru")
     page.get_by_label("Message").fill("<b>Call me</b> after lunch")
     page.get_by_label("I agree to be contacted about my request.").check()
+    site.screenshot(visitor, "webform-embed")
     page.wait_for_timeout(2100)  # a person takes longer than the form's minimum fill time
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("status")).to_have_text("Thank you! A manager will call you today.")

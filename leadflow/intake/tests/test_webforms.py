@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from typing import Any
@@ -398,8 +399,11 @@ def test_the_answer_is_the_same_for_a_new_lead_and_a_known_person(form):
 def test_embed_script_is_served_small_and_builds_no_html_from_strings(form):
     response = HttpClient().get("/f/embed.js")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
-    script = b"".join(response).decode() if response.streaming else response.content.decode()
+    script = response.content.decode()
     assert len(script.encode()) < 8 * 1024
+    compressed = HttpClient().get("/f/embed.js", headers={"Accept-Encoding": "gzip, br"})
+    assert compressed["Content-Encoding"] == "gzip" and len(compressed.content) < 4 * 1024
+    assert gzip.decompress(compressed.content).decode() == script
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "document.write" not in script
     assert "textContent" in script
 

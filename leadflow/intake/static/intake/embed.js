@@ -1,8 +1,6 @@
 /* Leadflow web form: <script src="https://LEADFLOW/f/embed.js" data-leadflow-form="SLUG" async></script>
- * Draws the form where the tag stands (or in the element named by data-leadflow-target), remembers the
- * visitor (an id and the first visit's UTM / referrer / landing page, in this site's own storage and a
- * first-party cookie), and posts the form to Leadflow across origins. No framework; the DOM is built
- * with createElement and textContent only, so nothing from the form's settings is ever parsed as HTML. */
+ * Plain JavaScript. Remembers the visitor (id + first visit's UTM) in this site's storage and cookie; the
+ * DOM is built with textContent only, so nothing from the form's settings is parsed as HTML. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -12,15 +10,9 @@
   var UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"];
   var KEY = "leadflow_visitor", SESSION = "leadflow_touch", COOKIE = "leadflow_vid";
 
-  function store(kind) { try { return window[kind]; } catch (e) { return null; } }
-  function read(kind, key) {
-    var s = store(kind);
-    try { return s ? JSON.parse(s.getItem(key) || "null") : null; } catch (e) { return null; }
-  }
-  function write(kind, key, value) {
-    var s = store(kind);
-    try { if (s) { s.setItem(key, JSON.stringify(value)); } } catch (e) { /* storage full or blocked */ }
-  }
+  // Storage may be blocked or full (private modes): then the visit simply is not remembered.
+  function read(kind, key) { try { return JSON.parse(window[kind].getItem(key) || "null"); } catch (e) { return null; } }
+  function write(kind, key, value) { try { window[kind].setItem(key, JSON.stringify(value)); } catch (e) { /**/ } }
   function cookie(name) {
     var m = document.cookie.match(new RegExp("(?:^|; )" + name + "=([A-Za-z0-9_-]+)"));
     return m ? m[1] : "";
@@ -41,10 +33,10 @@
     return touch;
   }
 
-  // First touch: kept once per browser. Last touch: once per visit, or anew when a campaign link is followed.
+  // First touch: once per browser. Last touch: once per visit, or anew on a campaign link.
   var visitor = read("localStorage", KEY);
   var now = thisTouch();
-  if (!visitor || !visitor.id) {
+  if (!visitor || !/^[A-Za-z0-9_-]{8,64}$/.test(visitor.id)) {
     visitor = {id: cookie(COOKIE) || newId(), first: now};
     write("localStorage", KEY, visitor);
   }
@@ -59,7 +51,16 @@
     return node;
   }
 
+  var F = ".leadflow-form", CSS = F + "{max-width:32rem}" + F + " label{display:block;margin:.6rem 0 .2rem}" +
+    F + " input:not([type=checkbox])," + F + " textarea{display:block;box-sizing:border-box;width:100%;" +
+    "padding:.45rem;font:inherit}" + F + " .lf-error{display:block;color:#b3261e}" + F + " button{margin-top:.8rem}";
+
   function draw(config) {
+    if (!document.getElementById("leadflow-form-css")) {
+      var style = el("style", {"id": "leadflow-form-css"});
+      style.textContent = CSS;
+      document.head.appendChild(style);
+    }
     var uid = "lf-" + slug + "-";
     var form = el("form", {"class": "leadflow-form", "novalidate": "", "lang": config.language});
     var general = el("p", {"class": "lf-error", "role": "alert"});
@@ -74,6 +75,8 @@
       if (field.required) { input.setAttribute("required", ""); }
       form.appendChild(input);
       errors[field.name] = form.appendChild(el("small", {"class": "lf-error", "id": id + "-error"}));
+      input.setAttribute("aria-describedby", id + "-error");
+      input.addEventListener("input", function () { errors[field.name].textContent = ""; });
     });
     var trap = el("div", {"aria-hidden": "true", "style": "position:absolute;left:-10000px;height:1px;overflow:hidden"});
     trap.appendChild(el("label", {"for": uid + "hp"}, config.texts.honeypot));
@@ -88,6 +91,7 @@
       errors.consent = form.appendChild(el("small", {"class": "lf-error"}));
     }
     var button = form.appendChild(el("button", {"type": "submit"}, config.submit_label));
+    function ready() { button.disabled = false; button.textContent = config.submit_label; }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -131,13 +135,8 @@
         if (!Object.keys(fields).length) {
           general.textContent = result.status === 429 ? config.texts.rate_limited : (err.message || config.texts.failed);
         }
-        button.disabled = false;
-        button.textContent = config.submit_label;
-      }).catch(function () {
-        general.textContent = config.texts.failed;
-        button.disabled = false;
-        button.textContent = config.submit_label;
-      });
+        ready();
+      }).catch(function () { general.textContent = config.texts.failed; ready(); });
     });
 
     var target = document.getElementById(script.getAttribute("data-leadflow-target") || "");
