@@ -438,3 +438,16 @@ def test_admin_shows_the_embed_snippet(form, admin_user):
 def test_behind_a_proxy_the_visitor_address_comes_from_x_forwarded_for():
     request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
     assert webform_rules.client_ip(request) == "203.0.113.7"  # the address the trusted proxy saw
+
+
+def test_the_api_takes_a_first_touch_too_and_skips_the_page_rules(form):
+    # Server-side integrations post with the form's key: no render token, so no fill-time or required-field
+    # rules of the page; the pipeline's own validation still applies.
+    response = HttpClient().post("/api/submissions", content_type="application/json", data=json.dumps({
+        "name": "Петров Пётр", "email": "petr@example.ru", "utm_source": "email", "visitor_id": "srv-1",
+        "first_touch": {"utm_source": "yandex", "utm_medium": "cpc"}}), headers={"X-Form-Key": form.public_key})
+    assert response.status_code == 200
+    lead = Lead.objects.get()
+    assert (lead.utm_source, lead.utm_medium, lead.visitor_id) == ("yandex", "cpc", "srv-1")
+    assert Request.objects.get().utm_source == "email"
+    assert Submission.objects.get().status == "created"
