@@ -136,6 +136,8 @@ def test_a_site_not_on_the_list_gets_no_form(site: Site, shop, shop_form):
 
 
 def test_hosted_page_works_without_javascript(site: Site, chromium, shop_form):
+    shop_form.min_fill_seconds = 60  # however slow this machine, the first try below is quicker than that
+    shop_form.save()
     context = chromium.start().new_context(java_script_enabled=False, locale="en-US")
     try:
         page = context.new_page()
@@ -143,9 +145,11 @@ def test_hosted_page_works_without_javascript(site: Site, chromium, shop_form):
         page.get_by_label("Your name").fill("Анна Кузнецова")
         page.get_by_label("Phone").fill("+7 916 100-00-02")
         page.get_by_label("I agree to be contacted about my request.").check()
-        page.get_by_role("button", name="Send").click()  # too fast for a person: spam, but not told so
+        page.get_by_role("button", name="Send").click()  # faster than the form allows: spam, not told so
         expect(page.get_by_test_id("thanks")).to_have_text("Thank you! A manager will call you today.")
         assert Submission.objects.get().status == "spam" and Lead.objects.count() == 0
+        shop_form.min_fill_seconds = 2
+        shop_form.save()
 
         page.goto(f"{site.url}/f/shop?utm_source=vk&utm_campaign=autumn")
         page.get_by_label("Your name").fill("Анна Кузнецова")
