@@ -1115,6 +1115,10 @@ class _Builder:
                 "team": self.teams["moscow"],
                 "consent_text": consent,
                 "consent_text_version": "2025-03",
+                "language": "ru",
+                "title": "Оставьте заявку",
+                "thank_you_text": "Спасибо! Менеджер перезвонит вам в течение 15 минут.",
+                "allowed_origins": "http://127.0.0.1:8080\nhttp://localhost:8080",
             },
         )
         self.forms["wholesale-price"], _ = Form.objects.get_or_create(
@@ -1124,6 +1128,8 @@ class _Builder:
                 "team": self.teams["wholesale"],
                 "consent_text": consent,
                 "consent_text_version": "2025-03",
+                "fields": [{"name": "name", "required": True}, {"name": "company", "required": True},
+                           {"name": "phone", "required": True}, {"name": "email", "required": True}],
             },
         )
         self.partner, _ = Partner.objects.get_or_create(

@@ -30,4 +30,5 @@ urlpatterns = [
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("f/", include("leadflow.intake.urls")),
 ]

@@ -1,13 +1,37 @@
+from django.conf import settings
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.intake.models import Form, Partner, Submission
+from leadflow.intake.webforms import embed_snippet
 
 
 @admin.register(Form)
 class FormAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "public_key", "team", "source", "is_active")
-    readonly_fields = ("public_key",)
+    list_display = ("name", "slug", "language", "team", "source", "is_active")
+    readonly_fields = ("public_key", "hosted_page", "snippet")
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "is_active", "language", "team", "source", "product_interest")}),
+        (_("What the visitor sees"), {"fields": ("title", "fields", "submit_label", "consent_text",
+                                                 "consent_text_version", "thank_you_text", "redirect_url")}),
+        (_("Embedding and spam protection"), {"fields": ("allowed_origins", "min_fill_seconds", "hosted_page",
+                                                         "snippet", "public_key")}),
+    )
+
+    @admin.display(description=_("hosted page"))
+    def hosted_page(self, form: Form) -> str:
+        if not form.pk:
+            return "-"
+        url = f"{settings.LEADFLOW_BASE_URL.rstrip('/')}/f/{form.slug}"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.display(description=_("embed snippet (paste it where the form should appear)"))
+    def snippet(self, form: Form) -> str:
+        if not form.pk:
+            return _("Save the form first.")
+        return format_html('<textarea readonly rows="2" cols="90" onclick="this.select()">{}</textarea>',
+                           embed_snippet(form, settings.LEADFLOW_BASE_URL))
 
 
 @admin.register(Partner)

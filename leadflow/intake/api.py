@@ -73,6 +73,8 @@ class LeadSubmission(Schema):
     landing_page: str | None = None
     region: str | None = None
     form_key: str | None = None
+    visitor_id: str | None = None
+    first_touch: dict[str, str] | None = None  # utm_*, referrer, landing_page of the first visit: kept on a new lead
 
 
 def _who(request: HttpRequest, payload: dict[str, Any]) -> pipeline.Inbound | None:

@@ -1,9 +1,13 @@
 """The journal of every submission, and the keys channels submit with (forms, partners)."""
 
 import secrets
+from typing import Any
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import hash_token, new_token
@@ -11,6 +15,87 @@ from leadflow.accounts.models import hash_token, new_token
 
 def new_form_key() -> str:
     return f"lff_{secrets.token_urlsafe(16)}"
+
+
+# The pipeline's fields a web form may show, with their input type and default label (DOMAIN.md 1-3).
+FORM_FIELDS: dict[str, tuple[str, Any]] = {
+    "name": ("text", _("Your name")),
+    "last_name": ("text", _("Surname")),
+    "first_name": ("text", _("First name")),
+    "middle_name": ("text", _("Patronymic")),
+    "phone": ("tel", _("Phone")),
+    "email": ("email", _("E-mail")),
+    "company": ("text", _("Company")),
+    "position": ("text", _("Position")),
+    "city": ("text", _("City")),
+    "product_interest": ("text", _("Product you are interested in")),
+    "message": ("textarea", _("Message")),
+}
+
+
+def default_form_fields() -> list[dict[str, Any]]:
+    return [
+        {"name": "name", "required": True},
+        {"name": "phone", "required": True},
+        {"name": "email", "required": False},
+        {"name": "message", "required": False},
+    ]
+
+
+def validate_form_fields(value: Any) -> None:
+    """The admin types the field list as JSON: name it, point at the bad entry."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Give a list of fields, e.g. [{\"name\": \"phone\", \"required\": true}]."))
+    seen: set[str] = set()
+    for position, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise ValidationError(_("Field %(n)d: an object with a \"name\" is needed.") % {"n": position})
+        if entry["name"] not in FORM_FIELDS:
+            raise ValidationError(_("Field %(n)d: unknown field \"%(name)s\"; known: %(known)s.") % {
+                "n": position, "name": entry["name"], "known": ", ".join(FORM_FIELDS)})
+        if entry["name"] in seen:
+            raise ValidationError(_("Field \"%(name)s\" is listed twice.") % {"name": entry["name"]})
+        seen.add(entry["name"])
+        if not isinstance(entry.get("required", False), bool):
+            raise ValidationError(_("Field %(n)d: \"required\" must be true or false.") % {"n": position})
+        if not isinstance(entry.get("label", ""), str) or len(entry.get("label", "")) > 200:
+            raise ValidationError(_("Field %(n)d: \"label\" must be text of at most 200 characters.") % {
+                "n": position})
+        extra = set(entry) - {"name", "required", "label"}
+        if extra:
+            raise ValidationError(_("Field %(n)d: unknown keys %(keys)s.") % {
+                "n": position, "keys": ", ".join(sorted(extra))})
+
+
+def validate_http_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_("Must be an http:// or https:// address."))
+
+
+def parse_origin(value: str) -> str:
+    """'https://Example.com:443/' -> 'https://example.com'; raises ValidationError if it is not an origin."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or (
+        parts.query or parts.fragment or parts.username or parts.password
+    ):
+        raise ValidationError(_("“%(value)s” is not an origin like https://www.example.com") % {"value": value})
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = "" if parts.port in (None, default_port) else f":{parts.port}"
+    return f"{parts.scheme}://{host}{port}"
+
+
+def validate_origins(value: str) -> None:
+    for line in value.split():
+        parse_origin(line)
+
+
+class FormLanguage(models.TextChoices):
+    EN = "en", "English"
+    RU = "ru", "Русский"
 
 
 class Form(models.Model):
@@ -29,6 +114,29 @@ class Form(models.Model):
     consent_text = models.TextField(_("consent text"), blank=True)
     consent_text_version = models.CharField(_("consent text version"), max_length=60, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(_("language"), max_length=5, choices=FormLanguage.choices, default=FormLanguage.EN)
+    title = models.CharField(_("title shown above the form"), max_length=200, blank=True)
+    fields = models.JSONField(
+        _("fields"), default=default_form_fields, validators=[validate_form_fields],
+        help_text=format_lazy(
+            _("A list of {{\"name\", \"required\", \"label\"}}; names: {names}. The label is optional."),
+            names=", ".join(FORM_FIELDS),
+        ),
+    )
+    submit_label = models.CharField(_("button text"), max_length=60, blank=True)
+    thank_you_text = models.TextField(_("thank-you text"), blank=True)
+    redirect_url = models.CharField(
+        _("redirect after submitting"), max_length=1000, blank=True, validators=[validate_http_url],
+        help_text=_("An http(s) address; when set, the visitor goes there instead of seeing the thank-you text."),
+    )
+    allowed_origins = models.TextField(
+        _("sites that may embed the form"), blank=True, validators=[validate_origins],
+        help_text=_("One origin per line, e.g. https://www.example.com; the embedded form works only there."),
+    )
+    min_fill_seconds = models.PositiveSmallIntegerField(
+        _("minimum fill time, s"), default=3,
+        help_text=_("A form sent sooner after it was shown is taken for a bot and journaled as spam."),
+    )
 
     class Meta:
         verbose_name = _("form")
@@ -36,6 +144,39 @@ class Form(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def origins(self) -> set[str]:
+        found = set()
+        for line in self.allowed_origins.split():
+            try:
+                found.add(parse_origin(line))
+            except ValidationError:
+                continue
+        return found
+
+    def allows_origin(self, origin: str) -> bool:
+        try:
+            return parse_origin(origin) in self.origins()
+        except ValidationError:
+            return False
+
+    def shown_fields(self) -> list[dict[str, Any]]:
+        """The field list as the page shows it: type, label (the admin's or the default, in the active
+        language) and whether it is required; unknown entries are skipped."""
+        shown = []
+        entries = self.fields if isinstance(self.fields, list) else default_form_fields()
+        for entry in entries:
+            if not isinstance(entry, dict) or entry.get("name") not in FORM_FIELDS:
+                continue
+            kind, default_label = FORM_FIELDS[entry["name"]]
+            shown.append({
+                "name": entry["name"], "type": kind, "required": entry.get("required") is True,
+                "label": str(entry.get("label") or default_label),
+            })
+        return shown
+
+    def required_fields(self) -> list[str]:
+        return [entry["name"] for entry in self.shown_fields() if entry["required"]]
 
 
 class Partner(models.Model):
@@ -121,3 +262,19 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.pk} ({self.status})"
+
+
+class RateCounter(models.Model):
+    """Hits on one rate-limit key (per IP, per form) in one fixed window.
+
+    Kept in the database rather than Django's cache: the embedded server's local-memory cache is per
+    process, production runs several web processes, and the database cache's incr is a read then a
+    write; an UPDATE ... SET hits = hits + 1 is atomic on every database.
+    """
+
+    key = models.CharField(max_length=120)
+    window_start = models.BigIntegerField()  # Unix seconds, a multiple of the window length
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_window")]

@@ -21,6 +21,7 @@ from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client
 from leadflow.core.errors import InvalidInput
 from leadflow.core.memo import Memo
+from leadflow.intake import webform_rules
 from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
 from leadflow.leads import services as leads
 from leadflow.leads.models import Lead, LeadState
@@ -35,8 +36,10 @@ TEXT_LIMITS = {
     "name": 255, "first_name": 120, "last_name": 120, "middle_name": 120, "company": 255, "position": 160,
     "city": 120, "product_interest": 120, "message": 10_000, "consent_text_version": 60,
     "utm_source": 120, "utm_medium": 120, "utm_campaign": 160, "utm_content": 160, "utm_term": 160,
-    "referrer": 1000, "landing_page": 1000, "phone": 64, "email": 254, "deal_type": 20,
+    "referrer": 1000, "landing_page": 1000, "phone": 64, "email": 254, "deal_type": 20, "visitor_id": 64,
 }
+TOUCH_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "referrer", "landing_page")
+VISITOR_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 # Role mailboxes reach a company, not a person (DOMAIN.md 1: a switchboard does not make a lead).
 ROLE_MAILBOXES = {
     "info", "office", "sales", "mail", "hello", "contact", "contacts", "support", "admin", "reception",
@@ -155,6 +158,8 @@ class Parsed:
     touch: leads.Touch
     consent: leads.Consent
     honeypot: bool
+    first_touch: leads.Touch | None = None
+    spam_reason: str = ""
 
 
 def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
@@ -213,6 +218,9 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         if text[url_field] and not re.match(r"^https?://", text[url_field], re.IGNORECASE):
             errors.setdefault(url_field, []).append(_("Must be an http(s) address."))
             text[url_field] = ""
+    if text["visitor_id"] and not VISITOR_ID.match(text["visitor_id"]):
+        errors.setdefault("visitor_id", []).append(_("Only letters, digits and . _ : - are allowed."))
+        text["visitor_id"] = ""
 
     consent_raw = payload.get("consent", False)
     if not isinstance(consent_raw, bool | int | str):
@@ -234,18 +242,27 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         channel=submission.channel, source_id=source.pk if source else None,
         campaign_id=campaign.pk if campaign else None,
         utm={p: text[f"utm_{p}"] for p in ("source", "medium", "campaign", "content", "term")},
-        referrer=text["referrer"], landing_page=text["landing_page"],
+        referrer=text["referrer"], landing_page=text["landing_page"], visitor_id=text["visitor_id"],
     )
+    first_touch = _first_touch(payload.get("first_touch"), touch, form=form, partner=partner)
     consent = leads.Consent(
         given=consent_given,
         text_version=text["consent_text_version"] or (form.consent_text_version if form else ""),
         channel=f"form:{form.slug}" if form else submission.channel, at=submission.received_at,
     )
     honeypot = bool(payload.get("_hp") or payload.get("website_url"))
+    spam_reason = ""
+    if form is not None and webform_rules.FORM_TOKEN in payload:
+        # Sent by the hosted page or the embed script: the form's own rules apply (required fields,
+        # consent, minimum fill time), judged again on every replay from the journal alone.
+        for name, problems in webform_rules.required_errors(form, payload).items():
+            errors.setdefault(name, []).extend(problems)
+        spam_reason = webform_rules.timing_spam_reason(form, payload, received_at=submission.received_at)
     if not errors and not (person.phone or person.email or text["message"] or name_given or company.name):
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
-                    touch=touch, consent=consent, honeypot=honeypot)
+                    touch=touch, consent=consent, honeypot=honeypot, first_touch=first_touch,
+                    spam_reason=spam_reason)
     return parsed, errors
 
 
@@ -257,6 +274,28 @@ def _campaign_for(utm_campaign: str) -> Campaign | None:
         return None
     return _marketing.get(("campaign", utm_campaign),
                           lambda: Campaign.objects.filter(utm_campaign=utm_campaign).first())
+
+
+def _first_touch(raw: Any, touch: leads.Touch, *, form: Form | None, partner: Partner | None) -> leads.Touch | None:
+    """The visit a web form's script remembered from the visitor's first arrival, if it differs from this
+    one. It is tracking data the visitor cannot correct, so a bad value is dropped rather than refused."""
+    if not isinstance(raw, dict):
+        return None
+    ignored: dict[str, list[str]] = {}
+    found = {name: _text(raw, name, ignored) for name in TOUCH_FIELDS}
+    for url_field in ("referrer", "landing_page"):
+        if not re.match(r"^https?://", found[url_field], re.IGNORECASE):
+            found[url_field] = ""
+    if not any(found.values()):
+        return None
+    source = _source_for(found["utm_source"], form=form, partner=partner)
+    campaign = _campaign_for(found["utm_campaign"])
+    first = leads.Touch(
+        channel=touch.channel, source_id=source.pk if source else None, campaign_id=campaign.pk if campaign else None,
+        utm={p: found[f"utm_{p}"] for p in ("source", "medium", "campaign", "content", "term")},
+        referrer=found["referrer"], landing_page=found["landing_page"], visitor_id=touch.visitor_id,
+    )
+    return None if first.fields() == touch.fields() else first
 
 
 def _source_for(utm_source: str, *, form: Form | None, partner: Partner | None) -> Source | None:
@@ -277,6 +316,8 @@ def classify(parsed: Parsed) -> tuple[str, str]:
     person = parsed.person
     if parsed.honeypot:
         return "spam", "honeypot field filled"
+    if parsed.spam_reason:
+        return "spam", parsed.spam_reason
     if not (person.phone or person.email) and len(URL.findall(parsed.message)) >= 2:
         return "spam", "links without any contact"
     has_name = bool(person.first_name or person.last_name) and person.full_name.casefold() not in NOT_A_NAME
@@ -343,6 +384,10 @@ def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client
 
 def _process(submission: Submission) -> Outcome:
     parsed, errors = _parse(submission)
+    if parsed.honeypot:
+        # Only bots fill the hidden field: spam whatever else is wrong with the submission.
+        _finish(submission, SubmissionStatus.SPAM, errors={"reason": "honeypot field filled"})
+        return outcome_of(submission)
     if errors:
         _finish(submission, SubmissionStatus.INVALID, errors={"fields": errors})
         return outcome_of(submission)
@@ -375,6 +420,7 @@ def _process(submission: Submission) -> Outcome:
         person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
         submission_id=submission.pk, by=submission.submitted_by, now=submission.received_at,
         possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT) for c in candidates),
+        first_touch=parsed.first_touch,
     )
     _finish(submission, SubmissionStatus.CREATED, lead=lead)
     return outcome_of(submission)

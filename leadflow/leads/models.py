@@ -134,6 +134,9 @@ class TouchFields(models.Model):
     utm_term = models.CharField(_("UTM term"), max_length=160, blank=True)
     referrer = models.URLField(_("referrer"), max_length=1000, blank=True)
     landing_page = models.URLField(_("landing page"), max_length=1000, blank=True)
+    # The id a web form's script keeps for the visitor from the first visit (first-party storage), so
+    # site events can be joined with the person later.
+    visitor_id = models.CharField(_("visitor id"), max_length=64, blank=True)
 
     class Meta:
         abstract = True

@@ -52,6 +52,7 @@ class Touch:
     utm: dict[str, str] = field(default_factory=dict)  # source, medium, campaign, content, term
     referrer: str = ""
     landing_page: str = ""
+    visitor_id: str = ""
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class Touch:
             "utm_term": self.utm.get("term", ""),
             "referrer": self.referrer,
             "landing_page": self.landing_page,
+            "visitor_id": self.visitor_id,
         }
 
 
@@ -202,8 +204,12 @@ def create_lead(
     by: User | None = None,
     now: datetime | None = None,
     possible_duplicate: bool = False,
+    first_touch: Touch | None = None,
 ) -> Lead:
-    """Create a lead card with its first request, route it and give it a first task."""
+    """Create a lead card with its first request, route it and give it a first task.
+
+    The card keeps the person's first touch (``first_touch``: e.g. the visit a web form's script remembered),
+    the request keeps this touch, so both first and last touch are known."""
     now = now or timezone.now()
     consent = consent or Consent()
     # No savepoint of its own: a failure rolls back the caller's whole transaction anyway.
@@ -216,7 +222,7 @@ def create_lead(
             message=message, stage=initial_stage(), team=team, is_possible_duplicate=possible_duplicate,
             consent_given=consent.given, consent_text_version=consent.text_version,
             consent_channel=consent.channel or touch.channel, consent_at=consent.at or (now if consent.given else None),
-            created_at=now, **touch.fields(),
+            created_at=now, **(first_touch or touch).fields(),
         )
         _record_stage(lead, old_stage=None, old_state="", by=by)
         matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=person.keys())
@@ -251,7 +257,7 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
                       utm={"source": interest.utm_source, "medium": interest.utm_medium,
                            "campaign": interest.utm_campaign, "content": interest.utm_content,
                            "term": interest.utm_term},
-                      referrer=interest.referrer, landing_page=interest.landing_page)
+                      referrer=interest.referrer, landing_page=interest.landing_page, visitor_id=interest.visitor_id)
         lead = create_lead(person=person, touch=touch, team=interest.team, message=interest.message, by=by)
         Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)

@@ -207,3 +207,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LEADFLOW_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Web forms (intake.webforms): rate limits per visitor IP and per form within a window of seconds, the
+# largest body accepted, how long a second identical submission counts as a double click, and how many
+# trusted proxies in front of Leadflow append to X-Forwarded-For (0: use the connection's address).
+LEADFLOW_FORM_RATE_PER_IP = env_int("LEADFLOW_FORM_RATE_PER_IP", 20)
+LEADFLOW_FORM_RATE_PER_FORM = env_int("LEADFLOW_FORM_RATE_PER_FORM", 600)
+LEADFLOW_FORM_RATE_WINDOW = env_int("LEADFLOW_FORM_RATE_WINDOW", 600)
+LEADFLOW_FORM_MAX_BYTES = env_int("LEADFLOW_FORM_MAX_BYTES", 16 * 1024)
+LEADFLOW_FORM_DUPLICATE_SECONDS = env_int("LEADFLOW_FORM_DUPLICATE_SECONDS", 60)
+LEADFLOW_PROXY_HOPS = env_int("LEADFLOW_PROXY_HOPS", 0)

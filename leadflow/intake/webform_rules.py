@@ -1,0 +1,173 @@
+"""The rules a web form's submission is held to: its own required fields, the minimum fill time (a signed
+render time), rate limits per IP and per form, and collapsing a double submit into one submission.
+
+The pipeline calls `required_errors` and `timing_spam_reason` with the journaled payload alone, so a
+replay from the journal decides the same way; the views call the rest before anything is journaled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from leadflow.intake.models import Form, RateCounter, Submission
+
+# The signed time the form was shown; its presence marks a submission from the hosted page or the embed.
+FORM_TOKEN = "_ts"  # noqa: S105 (a field name, not a secret)
+HONEYPOT = "website_url"  # hidden from people; bots fill it (pipeline.classify)
+TOKEN_SALT = "leadflow.intake.webform"  # noqa: S105 (a namespace for signing)
+TRUTHY = {"1", "true", "yes", "on"}
+# Keys that may differ between two clicks on one filled form and so do not make it a different submission.
+# The render token does count: two clicks (or a browser's resend) on one showing of the form carry the same
+# token, while the same text sent again from a new showing is a new request.
+NOT_CONTENT = {"first_touch", "form_key", "referrer", "landing_page"}
+
+
+def issue_token(form: Form, *, now: float | None = None) -> str:
+    """A token saying 'form N was shown at t', signed with the secret key so the sender cannot age it."""
+    shown_at = int((time.time() if now is None else now) * 1000)
+    return signing.dumps({"f": form.pk, "t": shown_at}, salt=TOKEN_SALT, compress=False)
+
+
+def shown_at(form: Form, token: Any) -> float | None:
+    """When the form was shown (Unix seconds), or None for a missing, forged or other form's token."""
+    if not isinstance(token, str) or len(token) > 200:
+        return None
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("f") != form.pk or not isinstance(data.get("t"), int):
+        return None
+    return data["t"] / 1000
+
+
+def timing_spam_reason(form: Form, payload: dict[str, Any], *, received_at: datetime) -> str:
+    """Why the submission is taken for a bot ('' when it is not): no valid token, or sent too fast."""
+    started = shown_at(form, payload.get(FORM_TOKEN))
+    if started is None:
+        return "form token missing or forged"
+    elapsed = received_at.timestamp() - started
+    if elapsed < form.min_fill_seconds:
+        return f"sent {max(elapsed, 0):.1f} s after the form was shown (minimum {form.min_fill_seconds} s)"
+    return ""
+
+
+def _given(value: Any) -> bool:
+    if value is None or (isinstance(value, bool) and not value):
+        return False
+    return bool(str(value).strip())
+
+
+def required_errors(form: Form, payload: dict[str, Any]) -> dict[str, list[str]]:
+    """Each required field the visitor left empty, and the consent box when the form asks for consent."""
+    errors: dict[str, list[str]] = {}
+    for name in form.required_fields():
+        if not _given(payload.get(name)):
+            errors[name] = [_("This field is required.")]
+    if form.consent_text:
+        consent = payload.get("consent")
+        if not (consent is True or str(consent).strip().lower() in TRUTHY):
+            errors["consent"] = [_("Please agree to be contacted, or we cannot answer you.")]
+    return errors
+
+
+# ---------------------------------------------------------------- who is asking
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address; behind LEADFLOW_PROXY_HOPS trusted proxies it is in X-Forwarded-For."""
+    hops = settings.LEADFLOW_PROXY_HOPS
+    remote = request.META.get("REMOTE_ADDR", "")
+    if hops <= 0:
+        return remote
+    chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    # Each trusted proxy appends the address it saw; the one the outermost trusted proxy saw is the client.
+    return chain[-hops] if len(chain) >= hops else remote
+
+
+# ---------------------------------------------------------------- rate limits
+
+
+def _count(key: str, start: int, window: int) -> None:
+    updated = RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            RateCounter.objects.create(key=key, window_start=start, hits=1)
+    except IntegrityError:  # another request opened the window first
+        RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
+    # A new window began: counters two windows old can no longer count.
+    RateCounter.objects.filter(window_start__lt=start - window).delete()
+
+
+def rate_limited(form: Form, ip: str, *, now: float | None = None) -> int:
+    """Count this request per IP and per form; seconds the sender must wait (0 = go ahead).
+
+    A sliding window estimated from two fixed ones: the previous window's hits weighted by how much of
+    it still overlaps, plus this window's. Both counters move in one short transaction."""
+    now = time.time() if now is None else now
+    window = settings.LEADFLOW_FORM_RATE_WINDOW
+    start = int(now // window) * window
+    limits = {f"ip:{ip}": settings.LEADFLOW_FORM_RATE_PER_IP, f"form:{form.pk}": settings.LEADFLOW_FORM_RATE_PER_FORM}
+    with transaction.atomic():
+        for key in limits:
+            _count(key, start, window)
+        hits = {
+            (key, window_start): count for key, window_start, count in RateCounter.objects.filter(
+                key__in=list(limits), window_start__in=[start, start - window],
+            ).values_list("key", "window_start", "hits")
+        }
+    overlap = 1 - (now - start) / window
+    for key, limit in limits.items():
+        if hits.get((key, start - window), 0) * overlap + hits.get((key, start), 0) > limit:
+            return max(1, math.ceil(start + window - now))
+    return 0
+
+
+# ---------------------------------------------------------------- double submit
+
+
+def _normalised(value: Any) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"\s+", " ", value).strip().casefold()
+    if isinstance(value, dict):
+        return {key: _normalised(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [_normalised(item) for item in value]
+    return value
+
+
+def duplicate_keys(form: Form, payload: dict[str, Any], *, visitor: str, now: float | None = None) -> list[str]:
+    """Idempotency keys of this content from this visitor: this time bucket's first, then the previous one's."""
+    content = {key: _normalised(value) for key, value in payload.items() if key not in NOT_CONTENT}
+    digest = hashlib.sha256(
+        json.dumps([form.pk, visitor, content], sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()[:40]
+    window = settings.LEADFLOW_FORM_DUPLICATE_SECONDS
+    bucket = int((time.time() if now is None else now) // window)
+    return [f"webform:{digest}:{bucket}", f"webform:{digest}:{bucket - 1}"]
+
+
+def earlier_duplicate(form: Form, keys: list[str], *, now: datetime) -> Submission | None:
+    """The first submission of the same content from the same visitor within the short window, if any."""
+    from datetime import timedelta
+
+    since = now - timedelta(seconds=settings.LEADFLOW_FORM_DUPLICATE_SECONDS)
+    return (
+        Submission.objects.filter(sender=f"form:{form.pk}", idempotency_key__in=keys, received_at__gte=since)
+        .order_by("pk").first()
+    )
