@@ -88,14 +88,9 @@ def required_errors(form: Form, payload: dict[str, Any]) -> dict[str, list[str]]
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The visitor's address; behind LEADFLOW_PROXY_HOPS trusted proxies it is in X-Forwarded-For."""
-    hops = settings.LEADFLOW_PROXY_HOPS
-    remote = request.META.get("REMOTE_ADDR", "")
-    if hops <= 0:
-        return remote
-    chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    # Each trusted proxy appends the address it saw; the one the outermost trusted proxy saw is the client.
-    return chain[-hops] if len(chain) >= hops else remote
+    """The visitor's address. Behind a reverse proxy, `leadflow run` with LEADFLOW_TRUSTED_PROXY has
+    already put the address the proxy saw into REMOTE_ADDR (X-Forwarded-For from anyone else is ignored)."""
+    return request.META.get("REMOTE_ADDR", "")
 
 
 # ---------------------------------------------------------------- rate limits
