@@ -11,7 +11,7 @@ from ninja import Router, Schema
 
 from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
 from leadflow.core.errors import NotFound, Unauthorized
-from leadflow.intake import pipeline
+from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form, Submission, SubmissionStatus
 from leadflow.leads.models import Channel, Lead
 
@@ -158,6 +158,14 @@ def submit(request: HttpRequest) -> HttpResponse:
     if inbound is None:
         return error_response(request, 401, "unauthorized", "A valid X-Api-Key, X-Form-Key or user token is needed.")
     inbound.remote_addr = request.META.get("REMOTE_ADDR")
+    if inbound.form is not None:
+        # A form's key is public (it may sit in any page's source): the same per-address and per-form
+        # limits as the form's own page, so a bot cannot go around them through the API.
+        wait = webform_rules.rate_limited(inbound.form, webform_rules.client_ip(request))
+        if wait:
+            response = error_response(request, 429, "rate_limited", "Too many submissions; try again later.")
+            response["Retry-After"] = str(wait)
+            return response
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 255:
         return error_response(request, 422, "validation_error", "Some fields are invalid.",

@@ -445,3 +445,17 @@ def test_the_api_takes_a_first_touch_too_and_skips_the_page_rules(form):
     assert (lead.utm_source, lead.utm_medium, lead.visitor_id) == ("yandex", "cpc", "srv-1")
     assert Request.objects.get().utm_source == "email"
     assert Submission.objects.get().status == "created"
+
+
+@override_settings(LEADFLOW_FORM_RATE_PER_IP=2)
+def test_the_form_key_through_the_api_is_rate_limited_like_the_page(form):
+    def send(n: int):
+        return HttpClient().post("/api/submissions", data=json.dumps({"name": f"Иван Петров {n}", "phone":
+                                 f"+7912345670{n}"}), content_type="application/json",
+                                 headers={"X-Form-Key": form.public_key})
+
+    assert [send(n).status_code for n in range(2)] == [200, 200]
+    refused = send(2)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert Submission.objects.count() == 2  # the two accepted ones stay; the refused one was never taken
