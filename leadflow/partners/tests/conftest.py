@@ -29,7 +29,7 @@ def postback_server(settings) -> Iterator[PostbackServer]:  # type: ignore[no-un
     state = PostbackServer(host="127.0.0.1", port=0)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             state.paths.append(self.path)
             code, headers = state.answers.pop(0) if state.answers else (200, {})
             self.send_response(code)
