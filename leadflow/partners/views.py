@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import Role, User
 from leadflow.intake.models import Partner
-from leadflow.partners.forms import ReportForm
+from leadflow.partners.forms import ReportForm, default_range
 from leadflow.partners.report import partner_report, report_csv
 
 
@@ -25,7 +25,12 @@ def report(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     if not (user.is_admin or user.role == Role.HEAD):
         raise Http404
-    form = ReportForm(request.GET)  # every field is optional: an empty query is this quarter, per month
+    params = request.GET.copy()  # what is not asked for is the last three months, per month, shown in the form
+    start, end = default_range()
+    params.setdefault("start", start.isoformat())
+    params.setdefault("end", end.isoformat())
+    params.setdefault("period", "month")
+    form = ReportForm(params)
     if not form.is_valid():
         return render(request, "partners/report.html", {"form": form, "report": None}, status=400)
     data = form.cleaned_data

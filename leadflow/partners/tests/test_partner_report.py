@@ -132,3 +132,16 @@ def test_a_partner_lists_its_own_submissions_with_their_statuses(history, head):
         ("accepted", "accepted"), ("duplicate", None), ("invalid", None), ("invalid", None)])
     one = HttpClient().get("/api/partner/submissions", {"click_id": "c-9"}, headers={"X-Api-Key": key}).json()
     assert [(s["click_id"], s["decision"]) for s in one] == [("c-9", "accepted")]
+
+
+def test_without_a_query_the_form_shows_the_last_three_months_per_month(client, head, history):
+    from leadflow.partners.forms import default_range
+
+    client.force_login(head)
+    response = client.get("/partners/")
+    form = response.context["form"]
+    start, end = default_range()
+    assert (form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["period"]) == (
+        start, end, "month")
+    assert start.day == 1 and (end.year * 12 + end.month) - (start.year * 12 + start.month) == 2
+    assert f'value="{start.isoformat()}"' in response.content.decode()
