@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -109,6 +109,19 @@ class PartnerAdmin(IntakePartnerAdmin):
             "opts": Partner._meta,
             "change_url": reverse("admin:intake_partner_change", args=[partner.pk]),
         })
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        partner = form.instance
+        if not partner.team_id and partner.regions.exists():
+            messages.warning(request, _("%(name)s covers regions but has no team: leads from there are not "
+                                        "routed to it until a team is set.") % {"name": partner.name})
+
+    def response_add(self, request: HttpRequest, obj: Partner, post_url_continue: str | None = None) -> HttpResponse:
+        """A new partner has no key yet: the next step is issuing one."""
+        if "_addanother" in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return HttpResponseRedirect(reverse("admin:intake_partner_issue_key", args=[obj.pk]))
 
     @admin.action(description=gettext_lazy("Issue a new API key (shown once)"))
     def issue_key(self, request, queryset):  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ def test_admin_adds_a_partner_with_terms_regions_and_postbacks(client, admin_use
         postback_statuses=["accepted", "converted"]))
     assert response.status_code == 302, response.content.decode()[:3000]
     partner = Partner.objects.get(name="Lead Factory")
+    assert response["Location"] == f"/admin/intake/partner/{partner.pk}/issue-key/"  # no key yet: issue one
     assert partner.required_fields == ["email", "city"] and partner.daily_cap == 50
     assert partner.postback_statuses == ["accepted", "converted"]
     assert list(DealerRegion.objects.filter(partner=partner).values_list("name", "key")) == [("Казань", "казань")]
