@@ -12,6 +12,7 @@ from leadflow.intake.models import Partner
 
 PERIODS = [("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))]
 MAX_SPAN = timedelta(days=3 * 366)
+MAX_DAYS = timedelta(days=92)  # a table of days longer than a quarter is unreadable anyway
 
 
 def default_range(today: date | None = None) -> tuple[date, date]:
@@ -39,4 +40,7 @@ class ReportForm(forms.Form):
             self.add_error("end", _("The end is before the start."))
         elif data["end"] - data["start"] > MAX_SPAN:
             self.add_error("end", _("At most three years at a time."))
+        elif data["period"] == "day" and data["end"] - data["start"] > MAX_DAYS:
+            self.add_error("period", _("Per day, at most %(days)d days at a time; choose week or month.")
+                           % {"days": MAX_DAYS.days + 1})
         return data

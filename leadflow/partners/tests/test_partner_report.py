@@ -94,6 +94,9 @@ def test_a_bad_period_names_the_field(client, head, history):
     assert response.status_code == 400
     assert "The end is before the start." in response.content.decode()
     assert "Select a valid choice" in response.content.decode()
+    per_day = client.get("/partners/", {"start": "2026-01-01", "end": "2026-06-30", "period": "day"})
+    assert per_day.status_code == 400
+    assert "Per day, at most 93 days at a time" in per_day.content.decode()
 
 
 def test_managers_do_not_see_the_report(client, alice, history):
