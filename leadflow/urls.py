@@ -6,6 +6,7 @@ from leadflow.accounts import views as account_views
 from leadflow.api import api
 from leadflow.clients import views as client_views
 from leadflow.leads import views as lead_views
+from leadflow.partners import views as partner_views
 
 urlpatterns = [
     path("", lead_views.home, name="home"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("notifications/read/", lead_views.read_notifications, name="read_notifications"),
     path("clients/", client_views.client_list, name="client_list"),
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
+    path("partners/", partner_views.report, name="partner_report"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("f/", include("leadflow.intake.urls")),

@@ -27,6 +27,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from leadflow.events.services import deliver_pending
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
+from leadflow.partners.postbacks import send_due_postbacks
 
 log = logging.getLogger("leadflow.worker")
 
@@ -62,6 +63,7 @@ def deliver_events() -> dict[str, int]:
                 return total
 
     _guarded("delivered", deliver_all, results)
+    _guarded("postbacks", send_due_postbacks, results)  # partner postbacks those events queued, and retries
     return results
 
 

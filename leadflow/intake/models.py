@@ -179,6 +179,11 @@ class Form(models.Model):
         return [entry["name"] for entry in self.shown_fields() if entry["required"]]
 
 
+class PayoutModel(models.TextChoices):
+    PER_LEAD = "lead", _("Each accepted lead")
+    PER_CLIENT = "client", _("Each converted client")
+
+
 class Partner(models.Model):
     """A lead-generation contractor, CPA network or dealer submitting through the API."""
 
@@ -194,6 +199,38 @@ class Partner(models.Model):
     price_per_lead = models.DecimalField(_("price per accepted lead"), max_digits=12, decimal_places=2, default=0)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Terms (DOMAIN.md 22): what is paid for, and which leads are accepted at all.
+    payout_model = models.CharField(
+        _("paid for"), max_length=10, choices=PayoutModel.choices, default=PayoutModel.PER_LEAD
+    )
+    price_per_client = models.DecimalField(
+        _("price per converted client"), max_digits=12, decimal_places=2, default=0
+    )
+    required_fields = models.JSONField(
+        _("required fields"), default=list, blank=True,
+        help_text=_("A lead missing any of these is answered invalid (not paid)."),
+    )
+    allowed_regions = models.TextField(
+        _("accepted cities or regions"), blank=True,
+        help_text=_("One per line or comma-separated; empty accepts any. Compared with the lead's city."),
+    )
+    allowed_products = models.TextField(
+        _("accepted products"), blank=True,
+        help_text=_("One per line or comma-separated; empty accepts any. Compared with the product interest."),
+    )
+    daily_cap = models.PositiveIntegerField(
+        _("daily cap"), null=True, blank=True,
+        help_text=_("Most accepted leads per day; beyond it submissions are answered invalid. Empty: no cap."),
+    )
+    postback_url = models.CharField(
+        _("postback URL"), max_length=1000, blank=True,
+        help_text=_("Called on each status, e.g. https://tracker.example/pb?cid={click_id}&status={status}"
+                    "&payout={payout}. Macros: {click_id}, {status}, {payout}, {lead_id}, {submission_id}."),
+    )
+    postback_statuses = models.JSONField(
+        _("statuses to post back"), default=list, blank=True,
+        help_text=_("accepted, qualified, converted, refused"),
+    )
 
     class Meta:
         verbose_name = _("partner")
@@ -251,6 +288,12 @@ class Submission(models.Model):
     class Meta:
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
+        indexes = [
+            # The partner report counts per partner, status and time, and finds the converted leads, from this
+            # index alone; partial, so web forms and other channels do not pay for it on the intake path.
+            models.Index(fields=["partner", "status", "received_at", "lead"], name="submission_partner_report",
+                         condition=models.Q(partner__isnull=False)),
+        ]
         constraints = [
             # A retried submission with the same Idempotency-Key from the same sender is the same one.
             models.UniqueConstraint(

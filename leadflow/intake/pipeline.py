@@ -29,6 +29,8 @@ from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
+from leadflow.partners import terms as partner_terms
+from leadflow.partners.routing import dealer_team_for
 
 log = logging.getLogger(__name__)
 
@@ -339,11 +341,15 @@ def classify(parsed: Parsed) -> tuple[str, str]:
     return "lead", ""
 
 
-def _team_for(submission: Submission) -> Team | None:
-    if submission.form and submission.form.team_id:
-        return submission.form.team
+def _team_for(submission: Submission, *, city: str = "") -> Team | None:
     if submission.partner and submission.partner.team_id:
         return submission.partner.team
+    # Dealers by region: a city a dealer covers goes to the dealer's team (partners.routing).
+    dealer_team = dealer_team_for(city) if city else None
+    if dealer_team is not None:
+        return dealer_team
+    if submission.form and submission.form.team_id:
+        return submission.form.team
     if submission.submitted_by and submission.submitted_by.team_id:
         return submission.submitted_by.team
     return Team.objects.filter(is_default=True).first() or Team.objects.order_by("pk").first()
@@ -397,7 +403,7 @@ def _process(submission: Submission) -> Outcome:
         return outcome_of(submission)
     person = parsed.person
     matching.lock_identity(person.keys())
-    team = _team_for(submission)
+    team = _team_for(submission, city=person.city)
     if kind == "interest":
         interest = leads.create_interest(
             name=parsed.name_given, person=person, touch=parsed.touch, reason=reason, team=team,
@@ -416,6 +422,12 @@ def _process(submission: Submission) -> Outcome:
         _finish(submission, SubmissionStatus.ATTACHED, lead=lead, client=client)
         return outcome_of(submission)
 
+    if submission.partner_id:  # the partner's terms (required fields, regions, products, daily cap)
+        rejected = partner_terms.rejections(partner=submission.partner, parsed=parsed, payload=submission.payload,
+                                            now=submission.received_at)
+        if rejected:
+            _finish(submission, SubmissionStatus.INVALID, errors={"fields": rejected, "reason": "partner terms"})
+            return outcome_of(submission)
     lead = leads.create_lead(
         person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
         submission_id=submission.pk, by=submission.submitted_by, now=submission.received_at,

@@ -499,6 +499,9 @@ def change_stage(*, lead: Lead, stage: Stage, by: User) -> Lead:
         _record_stage(lead, old_stage=old, old_state=lead.state, by=by)
         _audit(lead=lead, field="stage", old=old.code, new=stage.code, by=by)
         record_event("lead.stage_changed", lead_id=lead.pk, from_stage=old.code, to_stage=stage.code)
+        if stage.is_qualified and not old.is_qualified:
+            # Moved on the board past the qualified line: the same fact as qualify_lead (partner postbacks).
+            record_event("lead.qualified", lead_id=lead.pk)
     return lead
 
 
@@ -509,9 +512,7 @@ def qualify_lead(*, lead: Lead, by: User) -> Lead:
         raise DomainError("stage_missing", _("No qualified stage is configured."))
     if lead.stage.is_qualified:
         return lead
-    lead = change_stage(lead=lead, stage=stage, by=by)
-    record_event("lead.qualified", lead_id=lead.pk)
-    return lead
+    return change_stage(lead=lead, stage=stage, by=by)  # records lead.qualified
 
 
 def refuse_lead(*, lead: Lead, reason: LostReason, note: str = "", by: User) -> Lead:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "leadflow.clients",
     "leadflow.leads",
     "leadflow.intake",
+    "leadflow.partners",
     "leadflow.analytics",
 ]
 
@@ -199,6 +200,12 @@ LEADFLOW_MATCH_UPPER = env_float("LEADFLOW_MATCH_UPPER", 0.9)
 LEADFLOW_MATCH_LOWER = env_float("LEADFLOW_MATCH_LOWER", 0.6)
 LEADFLOW_BENCHMARK_ENDPOINTS = env_bool("LEADFLOW_BENCHMARK_ENDPOINTS", False)
 LEADFLOW_SCHEDULER_INTERVAL = env_float("LEADFLOW_SCHEDULER_INTERVAL", 30.0)
+# Partner postbacks: first retry after this many seconds, doubled after each failure; give up after N attempts.
+LEADFLOW_POSTBACK_RETRY_SECONDS = env_float("LEADFLOW_POSTBACK_RETRY_SECONDS", 60.0)
+LEADFLOW_POSTBACK_MAX_ATTEMPTS = env_int("LEADFLOW_POSTBACK_MAX_ATTEMPTS", 8)
+LEADFLOW_POSTBACK_TIMEOUT = env_float("LEADFLOW_POSTBACK_TIMEOUT", 5.0)
+# Hosts postbacks may reach although they are private or loopback (a partner inside your network); none by default.
+LEADFLOW_POSTBACK_ALLOW_HOSTS = env_list("LEADFLOW_POSTBACK_ALLOW_HOSTS", "")
 
 LOGGING = {
     "version": 1,

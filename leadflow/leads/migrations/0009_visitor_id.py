@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0007_list_indexes'),
+        ('leads', '0008_page_indexes'),
     ]
 
     operations = [

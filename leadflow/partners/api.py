@@ -1,0 +1,104 @@
+"""What a partner may ask with its key: its report and the statuses of its own submissions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from leadflow.accounts.auth import PartnerKeyAuth
+from leadflow.core.errors import InvalidInput
+from leadflow.intake.api import PARTNER_DECISION
+from leadflow.intake.models import Partner, Submission, SubmissionStatus
+from leadflow.leads.models import LeadState
+from leadflow.partners.forms import ReportForm
+from leadflow.partners.report import partner_report
+from leadflow.partners.terms import click_id_of
+
+router = Router(tags=["partners"], auth=PartnerKeyAuth())
+
+
+class ReportRowOut(Schema):
+    period: date
+    submitted: int
+    accepted: int
+    duplicates: int
+    invalid: int
+    converted: int
+    amount_due: Decimal
+
+
+class ReportOut(Schema):
+    start: date
+    end: date
+    period: str
+    payout_model: str
+    rows: list[ReportRowOut]
+    totals: ReportRowOut
+
+
+@router.get("/report", response=ReportOut, summary="The partner's own report: submitted, accepted, duplicates, "
+                                                    "invalid, converted, amount due per period")
+def own_report(request: HttpRequest, start: date | None = None, end: date | None = None,
+               period: str = "month") -> dict[str, Any]:
+    partner: Partner = request.auth  # type: ignore[attr-defined]
+    form = ReportForm({"start": start, "end": end, "period": period})
+    if not form.is_valid():
+        raise InvalidInput({k: [str(m) for m in v] for k, v in form.errors.items()})
+    data = form.cleaned_data
+    result = partner_report(partners=Partner.objects.filter(pk=partner.pk), start=data["start"], end=data["end"],
+                            period=data["period"], zone=ZoneInfo(settings.LEADFLOW_TIME_ZONE))
+    return {"start": result.start, "end": result.end, "period": result.period, "payout_model": partner.payout_model,
+            "rows": result.rows, "totals": result.totals}
+
+
+class SubmissionFilter(Schema):
+    click_id: str | None = None
+    since: datetime | None = None
+    limit: int = 100
+
+
+class OwnSubmissionOut(Schema):
+    submission_id: int
+    click_id: str
+    received_at: datetime
+    decision: str
+    lead_status: str | None
+    errors: dict
+
+
+def lead_status(submission: Submission) -> str | None:
+    """Where an accepted lead stands, in the words of postbacks: accepted, qualified, converted, refused."""
+    lead = submission.lead
+    if submission.status != SubmissionStatus.CREATED or lead is None:
+        return None
+    if lead.state == LeadState.CONVERTED:
+        return "converted"
+    if lead.state == LeadState.REFUSED:
+        return "refused"
+    return "qualified" if lead.stage.is_qualified else "accepted"
+
+
+@router.get("/submissions", response=list[OwnSubmissionOut],
+            summary="The partner's own submissions, newest first, with their decisions and lead statuses")
+def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> list[dict[str, Any]]:
+    partner: Partner = request.auth  # type: ignore[attr-defined]
+    if not 1 <= filters.limit <= 1000:
+        raise InvalidInput({"limit": ["Between 1 and 1000."]})
+    qs = Submission.objects.filter(partner=partner).select_related("lead__stage").order_by("-received_at", "-pk")
+    if filters.since is not None:
+        qs = qs.filter(received_at__gte=filters.since)
+    if filters.click_id:
+        # The click id lives in the journaled payload, exactly as the partner sent it.
+        qs = qs.filter(payload__click_id=filters.click_id) | qs.filter(payload__sub_id=filters.click_id)
+    return [
+        {"submission_id": s.pk, "click_id": click_id_of(s.payload), "received_at": s.received_at,
+         "decision": PARTNER_DECISION.get(s.status, "pending"), "lead_status": lead_status(s),
+         "errors": s.errors.get("fields", {}) if isinstance(s.errors, dict) else {}}
+        for s in qs[: filters.limit]
+    ]

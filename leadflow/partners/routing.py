@@ -1,0 +1,18 @@
+"""Dealers by region: a lead from a city a dealer covers goes to the dealer's team."""
+
+from __future__ import annotations
+
+from leadflow.accounts.models import Team
+from leadflow.partners.models import DealerRegion, region_key
+
+
+def dealer_team_for(city: str) -> Team | None:
+    """The team of the active dealer covering this city or region, if any (one indexed lookup)."""
+    key = region_key(city or "")
+    if not key:
+        return None
+    region = (
+        DealerRegion.objects.filter(key=key, partner__is_active=True, partner__team__isnull=False)
+        .select_related("partner__team").first()
+    )
+    return region.partner.team if region else None

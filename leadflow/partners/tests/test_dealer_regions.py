@@ -1,0 +1,73 @@
+"""Dealers by region: a lead from a city a dealer covers goes to the dealer's team."""
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client as HttpClient
+
+from leadflow.accounts.models import Team
+from leadflow.intake.models import Partner
+from leadflow.leads.models import Lead
+from leadflow.partners.models import DealerRegion
+from leadflow.partners.tests.conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dealer(db) -> Partner:
+    team = Team.objects.create(name="Дилер Урал")
+    row = Partner.objects.create(name="Урал-Окна", team=team)
+    for name in ("Екатеринбург", "Челябинск"):
+        DealerRegion.objects.create(partner=row, name=name)
+    return row
+
+
+def form_lead(web_form, **fields) -> Lead:
+    response = HttpClient().post("/api/submissions", data=json.dumps({"name": "Иван Петров", **fields}),
+                                 content_type="application/json", headers={"X-Form-Key": web_form.public_key})
+    assert response.status_code == 200
+    return Lead.objects.get(phone=fields["phone"])
+
+
+def test_a_lead_from_a_dealers_city_goes_to_the_dealers_team(dealer, web_form):
+    lead = form_lead(web_form, phone="+79123456789", city="  ЧЕЛЯБИНСК ")
+    assert lead.team == dealer.team
+
+
+def test_other_cities_and_leads_without_a_city_stay_with_the_forms_team(dealer, web_form):
+    assert form_lead(web_form, phone="+79123456789", city="Тверь").team == web_form.team
+    assert form_lead(web_form, phone="+79123450000").team == web_form.team
+
+
+def test_yo_and_ye_spellings_are_one_city(db, web_form):
+    team = Team.objects.create(name="Дилер Орёл")
+    DealerRegion.objects.create(partner=Partner.objects.create(name="Орёл-Сервис", team=team), name="Орёл")
+    assert form_lead(web_form, phone="+79123456789", city="орел").team == team
+
+
+def test_an_inactive_dealer_gets_no_leads(dealer, web_form):
+    Partner.objects.filter(pk=dealer.pk).update(is_active=False)
+    assert form_lead(web_form, phone="+79123456789", city="Екатеринбург").team == web_form.team
+
+
+def test_a_partner_with_its_own_team_keeps_its_submissions(dealer, partner):
+    row, key = partner
+    submit(key, {"name": "Иван Петров", "phone": "+79123456789", "city": "Екатеринбург"})
+    assert Lead.objects.get().team == row.team
+
+
+def test_a_manager_entering_an_exhibition_contact_from_a_dealer_region_routes_it_to_the_dealer(dealer, api_as, alice):
+    response = api_as(alice).post("/api/submissions", data={"name": "Иван Петров", "phone": "+79123456789",
+                                                            "city": "Екатеринбург"}, content_type="application/json")
+    assert response.status_code == 201
+    assert Lead.objects.get().team == dealer.team
+
+
+def test_one_region_has_one_dealer(dealer):
+    other = Partner.objects.create(name="Екб-Двери", team=dealer.team)
+    region = DealerRegion(partner=other, name="екатеринбург")
+    with pytest.raises(ValidationError) as error:
+        region.full_clean()
+    assert error.value.message_dict["name"] == ["екатеринбург is already covered by Урал-Окна."]

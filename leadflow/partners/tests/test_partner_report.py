@@ -1,0 +1,150 @@
+"""The partner report: submitted, accepted, duplicates, invalid, converted and amount due, per period."""
+
+import csv
+import io
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.intake.models import Partner, PayoutModel, Submission
+from leadflow.leads import services
+from leadflow.leads.models import Lead
+from leadflow.partners.tests.conftest import submit
+
+pytestmark = pytest.mark.django_db
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def at(day: str, hour: int = 12) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=MSK)
+
+
+@pytest.fixture
+def history(partner, head):
+    """October: 3 accepted, 1 duplicate, 2 invalid; one of October's leads converts in November,
+    where 1 more is accepted. Another partner, paid per client, has one lead converted in November."""
+    row, key = partner
+    Partner.objects.filter(pk=row.pk).update(name="=HYPERLINK(\"http://evil\")", price_per_lead=Decimal("150"))
+    people = [("Иван Петров", "+79123456781"), ("Анна Смирнова", "+79123456782"), ("Олег Сидоров", "+79123456783")]
+    for name, phone in people:
+        submit(key, {"name": name, "phone": phone})
+    submit(key, {"name": "Иван Петров", "phone": "8 912 345-67-81"})  # duplicate
+    submit(key, {"name": "Пётр", "phone": "not a phone"})  # invalid
+    submit(key, {"name": "Аноним", "email": "info@example.ru"})  # interest: invalid for the partner
+    Submission.objects.update(received_at=at("2026-10-15"))
+    submit(key, {"name": "Мария Кузнецова", "phone": "+79123456784"})
+    Submission.objects.filter(payload__phone="+79123456784").update(received_at=at("2026-11-02"))
+    converted = Lead.objects.get(phone="+79123456782")
+    services.convert_lead(lead=converted, by=head)
+    Lead.objects.filter(pk=converted.pk).update(converted_at=at("2026-11-03"))
+
+    per_client = Partner.objects.create(name="Dealer", payout_model=PayoutModel.PER_CLIENT,
+                                        price_per_lead=Decimal("999"), price_per_client=Decimal("1000.50"))
+    dealer_key = per_client.issue_key()
+    submit(dealer_key, {"name": "Юлия Белова", "phone": "+79123456785"})
+    Submission.objects.filter(partner=per_client).update(received_at=at("2026-10-31", 23))  # still October in Moscow
+    lead = Lead.objects.get(phone="+79123456785")
+    services.convert_lead(lead=lead, by=head)
+    Lead.objects.filter(pk=lead.pk).update(converted_at=at("2026-11-01", 0))
+    return row, key, per_client
+
+
+def rows_of(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_head_downloads_the_monthly_report_as_csv_with_formulas_neutralised(client, head, history):
+    client.force_login(head)
+    response = client.get("/partners/", {"start": "2026-10-01", "end": "2026-11-30", "period": "month",
+                                         "format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert rows_of(response) == [
+        ["Period", "Partner", "Submitted", "Accepted", "Duplicates", "Invalid", "Converted", "Amount due"],
+        ["2026-10-01", "'=HYPERLINK(\"http://evil\")", "6", "3", "1", "2", "0", "450.00"],
+        ["2026-10-01", "Dealer", "1", "1", "0", "0", "0", "0.00"],
+        ["2026-11-01", "'=HYPERLINK(\"http://evil\")", "1", "1", "0", "0", "1", "150.00"],
+        ["2026-11-01", "Dealer", "0", "0", "0", "0", "1", "1000.50"],
+        ["", "Total", "8", "5", "1", "2", "2", "1600.50"],
+    ]
+
+
+def test_one_partner_per_day(client, head, history):
+    row, _, _ = history
+    client.force_login(head)
+    response = client.get("/partners/", {"partner": row.pk, "start": "2026-10-15", "end": "2026-11-02",
+                                         "period": "day", "format": "csv"})
+    assert [r[0] for r in rows_of(response)[1:]] == ["2026-10-15", "2026-11-02", ""]
+
+
+def test_the_page_shows_the_figures_escaped(client, head, history, django_assert_max_num_queries):
+    client.force_login(head)
+    with django_assert_max_num_queries(12):
+        response = client.get("/partners/", {"start": "2026-10-01", "end": "2026-11-30"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "=HYPERLINK(&quot;http://evil&quot;)" in page and "1,600.50" in page
+
+
+def test_a_bad_period_names_the_field(client, head, history):
+    client.force_login(head)
+    response = client.get("/partners/", {"start": "2026-11-30", "end": "2026-10-01", "period": "year"})
+    assert response.status_code == 400
+    assert "The end is before the start." in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
+    per_day = client.get("/partners/", {"start": "2026-01-01", "end": "2026-06-30", "period": "day"})
+    assert per_day.status_code == 400
+    assert "Per day, at most 93 days at a time" in per_day.content.decode()
+
+
+def test_managers_do_not_see_the_report(client, alice, history):
+    client.force_login(alice)
+    assert client.get("/partners/").status_code == 404
+
+
+def test_a_partner_reads_its_own_figures_with_its_key(history):
+    _, key, _ = history
+    response = HttpClient().get("/api/partner/report", {"start": "2026-10-01", "end": "2026-11-30"},
+                                headers={"X-Api-Key": key})
+    assert response.status_code == 200
+    body = response.json()
+    assert [(r["period"], r["submitted"], r["accepted"], r["duplicates"], r["invalid"], r["converted"],
+             Decimal(r["amount_due"])) for r in body["rows"]] == [
+        ("2026-10-01", 6, 3, 1, 2, 0, Decimal("450")), ("2026-11-01", 1, 1, 0, 0, 1, Decimal("150"))]
+    assert body["totals"]["submitted"] == 7 and body["payout_model"] == "lead"
+
+
+def test_the_partner_api_needs_a_key_and_checks_its_parameters(history):
+    assert HttpClient().get("/api/partner/report").status_code == 401
+    _, key, _ = history
+    response = HttpClient().get("/api/partner/report", {"period": "decade"}, headers={"X-Api-Key": key})
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["period"]
+
+
+def test_a_partner_lists_its_own_submissions_with_their_statuses(history, head):
+    row, key, _ = history
+    submit(key, {"name": "Ольга Орлова", "phone": "+79123456786", "click_id": "c-9"})
+    response = HttpClient().get("/api/partner/submissions", headers={"X-Api-Key": key})
+    listed = response.json()
+    assert response.status_code == 200 and len(listed) == 8
+    assert all(Submission.objects.get(pk=s["submission_id"]).partner_id == row.pk for s in listed)
+    assert sorted((s["decision"], s["lead_status"]) for s in listed) == sorted([
+        ("accepted", "accepted"), ("accepted", "accepted"), ("accepted", "converted"), ("accepted", "accepted"),
+        ("accepted", "accepted"), ("duplicate", None), ("invalid", None), ("invalid", None)])
+    one = HttpClient().get("/api/partner/submissions", {"click_id": "c-9"}, headers={"X-Api-Key": key}).json()
+    assert [(s["click_id"], s["decision"]) for s in one] == [("c-9", "accepted")]
+
+
+def test_without_a_query_the_form_shows_the_last_three_months_per_month(client, head, history):
+    from leadflow.partners.forms import default_range
+
+    client.force_login(head)
+    response = client.get("/partners/")
+    form = response.context["form"]
+    start, end = default_range()
+    assert (form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["period"]) == (
+        start, end, "month")
+    assert start.day == 1 and (end.year * 12 + end.month) - (start.year * 12 + start.month) == 2
+    assert f'value="{start.isoformat()}"' in response.content.decode()
