@@ -205,3 +205,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LEADFLOW_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Incoming e-mail (leadflow.inbox): `leadflow smtpd` and the worker's IMAP polling.
+INSTALLED_APPS += ["leadflow.inbox"]
+# Addresses `leadflow smtpd` takes mail for, comma-separated; "@example.com" takes a whole domain.
+LEADFLOW_SMTPD_ADDRESSES = env_list("LEADFLOW_SMTPD_ADDRESSES", "")
+LEADFLOW_SMTPD_HOST = env_str("LEADFLOW_SMTPD_HOST", "127.0.0.1")
+LEADFLOW_SMTPD_PORT = env_int("LEADFLOW_SMTPD_PORT", 2525)
+LEADFLOW_SMTPD_MAX_BYTES = env_int("LEADFLOW_SMTPD_MAX_BYTES", 25 * 1024 * 1024)
+# `leadflow run` also starts the SMTP server (off by default; needs LEADFLOW_SMTPD_ADDRESSES).
+LEADFLOW_SMTPD_IN_RUN = env_bool("LEADFLOW_SMTPD_IN_RUN", False)
+# Seconds between the worker's polls of the IMAP mailboxes configured in the admin.
+LEADFLOW_MAIL_POLL_INTERVAL = env_float("LEADFLOW_MAIL_POLL_INTERVAL", 60.0)
