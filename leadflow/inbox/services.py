@@ -23,6 +23,7 @@ from leadflow.leads.models import Channel
 
 log = logging.getLogger(__name__)
 
+NULL_SENDER = "<>"  # the envelope sender of MAIL FROM:<>, as stored
 MESSAGE_LIMIT = 10_000  # the pipeline's limit for a request's text (pipeline.TEXT_LIMITS["message"])
 
 
@@ -81,7 +82,7 @@ def process_email(*, email: IncomingEmail) -> IncomingEmail:
         log.exception("e-mail %s could not be parsed", email.pk)
         _set(email, status=EmailStatus.UNREADABLE, error=f"{type(error).__name__}: {error}"[:2000])
         return email
-    if email.via == "smtp" and not email.envelope_from and parsed.kind == parsing.MessageKind.PERSON:
+    if email.envelope_from == NULL_SENDER and parsed.kind == parsing.MessageKind.PERSON:
         # MAIL FROM:<> is how servers send what must never be answered: bounces and automatic notices.
         parsed.kind, parsed.kind_reason = parsing.MessageKind.AUTO_REPLY, "null envelope sender (MAIL FROM:<>)"
     try:

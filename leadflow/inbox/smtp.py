@@ -17,7 +17,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connections
 
-from leadflow.inbox.services import take_email
+from leadflow.inbox.services import NULL_SENDER, take_email
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class LeadHandler:
         loop = asyncio.get_running_loop()
         try:
             email = await loop.run_in_executor(
-                self.executor, _take, raw, envelope.mail_from or "", list(envelope.rcpt_tos), peer
+                self.executor, _take, raw, envelope.mail_from or NULL_SENDER, list(envelope.rcpt_tos), peer
             )
         except Exception:
             log.exception("could not store a message from %s", peer)
