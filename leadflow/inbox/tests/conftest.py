@@ -58,6 +58,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:{directory}/mail/%u
 first_valid_uid = {min(mail_uid, 500)}
 passdb {{
