@@ -3,10 +3,10 @@ windows-1251, KOI8-R, UTF-8, as quoted-printable or base64, HTML-only, with atta
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 
 
 def header(value: str, charset: str) -> str:

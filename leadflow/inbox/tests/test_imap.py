@@ -98,7 +98,8 @@ def test_a_reply_in_the_thread_found_by_polling_attaches_to_the_card(imap_server
     lead = Lead.objects.get()
     reply = build(body="Пересылаю коллеге, он ответит.\n\n> Интересует поставка", subject="Re: Вопрос о поставке",
                   sender=("Секретарь", "office@romashka.ru"), charset="windows-1251", message_id="<reply@mail.test>",
-                  in_reply_to="<manager-answer@example.com>", references="<cp1251@mail.test> <manager-answer@example.com>")
+                  in_reply_to="<manager-answer@example.com>",
+                  references="<cp1251@mail.test> <manager-answer@example.com>")
     append(imap_server, reply)
 
     poll_mailbox(mailbox=mailbox)

@@ -35,7 +35,8 @@ def test_html_only_body_becomes_text_without_markup_or_scripts():
     parsed = parsing.parse(build(body=html, html=True, sender=("", "anna@acme.co.uk")))
 
     assert parsed.is_html_only
-    assert parsed.text == "Добрый день!\n\nНужен счёт на 5 лицензий.\nАнна Смирнова\nAcme Trading Ltd\nтел. +44 20 7946 0958"
+    assert parsed.text == (
+        "Добрый день!\n\nНужен счёт на 5 лицензий.\nАнна Смирнова\nAcme Trading Ltd\nтел. +44 20 7946 0958")
     assert parsed.phones == ["+442079460958"]
     assert parsed.company == "Acme Trading Ltd"
 

@@ -137,3 +137,29 @@ def test_leadflow_smtpd_command_takes_mail_and_stops_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_leadflow_run_starts_the_smtp_server_when_configured(tmp_path):
+    env = isolated_env(tmp_path, LEADFLOW_PORT="0", LEADFLOW_SMTPD_PORT="0", LEADFLOW_SMTPD_IN_RUN="1",
+                       LEADFLOW_SMTPD_ADDRESSES="sales@example.com")
+    process = subprocess.Popen(  # noqa: S603
+        [*leadflow_command(), "run", "--no-worker", "--no-demo"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_until(lambda: "Press Ctrl+C to stop" in "".join(lines), what="`leadflow run` to start")
+        port = int(re.search(r"SMTP server listening on 127\.0\.0\.1:(\d+)", "".join(lines)).group(1))
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.sendmail("ivan.petrov@romashka.ru", ["sales@example.com"], build(body=BODY))
+
+        database = tmp_path / "data" / "leadflow.sqlite3"
+        assert query(database, "SELECT email FROM leads_lead") == [("ivan.petrov@romashka.ru",)]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=PROCESS_TIMEOUT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
