@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -23,6 +24,7 @@ from leadflow.leads.models import Channel
 
 log = logging.getLogger(__name__)
 
+STALE_AFTER = timedelta(minutes=10)
 NULL_SENDER = "<>"  # the envelope sender of MAIL FROM:<>, as stored
 MESSAGE_LIMIT = 10_000  # the pipeline's limit for a request's text (pipeline.TEXT_LIMITS["message"])
 
@@ -69,7 +71,10 @@ def take_email(
     email, is_new = store_email(
         raw=raw, via=via, mailbox=mailbox, envelope_from=envelope_from, envelope_to=envelope_to, peer=peer
     )
-    if is_new or email.status == EmailStatus.STORED:
+    # A message stored long ago and never processed was left by a crash: taking it again finishes it. A recent
+    # one is being processed right now by whoever stored it (an SMTP retry racing the poller).
+    stale = email.status == EmailStatus.STORED and email.received_at < timezone.now() - STALE_AFTER
+    if is_new or stale:
         process_email(email=email)
     return email
 

@@ -144,3 +144,20 @@ def test_pollmail_command_reports_each_mailbox(imap_server, sales, capsys):
     assert "Sales (sales@example.com@127.0.0.1): 2 message(s) taken" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No active mailbox named 'Other'"):
         call_command("pollmail", "--mailbox", "Other")
+
+
+def test_the_worker_polls_the_mailboxes_on_its_interval(imap_server, sales, settings):
+    from leadflow.inbox import imap
+    from leadflow.worker import run_scheduled_once
+
+    settings.LEADFLOW_MAIL_POLL_INTERVAL = 3600
+    imap._last_polled.clear()
+    make_mailbox(imap_server)
+    append(imap_server, PEOPLE["<cp1251@mail.test>"])
+
+    first = run_scheduled_once()
+    append(imap_server, PEOPLE["<koi8@mail.test>"])
+    within_interval = run_scheduled_once()
+
+    assert (first["mail_taken"], within_interval["mail_taken"]) == (1, 0)
+    assert Lead.objects.count() == 1

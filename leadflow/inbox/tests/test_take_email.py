@@ -180,3 +180,48 @@ def test_a_very_long_letter_is_cut_to_fit_the_request_text_not_refused(sales):
     email.refresh_from_db()
     assert email.submission.status == SubmissionStatus.CREATED
     assert len(email.lead.message) == 10_000 and email.lead.phone == "+79123456789"
+
+
+def test_a_message_left_unprocessed_by_a_crash_is_finished_when_taken_again(sales):
+    raw = build(body=BODY, message_id="<crash@romashka.ru>")
+    email, _ = services.store_email(raw=raw, via="imap")  # stored, then the process died
+
+    services.take_email(raw=raw, via="imap")
+    email.refresh_from_db()
+    assert email.status == EmailStatus.STORED  # maybe still being processed by the first taker
+
+    IncomingEmail.objects.filter(pk=email.pk).update(received_at=email.received_at - services.STALE_AFTER)
+    services.take_email(raw=raw, via="imap")
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SUBMITTED and Lead.objects.count() == 1
+
+
+def test_a_reply_to_a_converted_lead_goes_to_its_client(sales, head, make_lead):
+    from leadflow.leads import services as leads
+
+    first = services.take_email(raw=build(body=BODY, message_id="<c1@romashka.ru>"), via="smtp", envelope_from="a@b")
+    client = leads.convert_lead(lead=first.lead, by=head)
+
+    reply = services.take_email(
+        raw=build(body="Оплату отправили.", subject="Re: Счёт", sender=("Бухгалтерия", "buh@romashka.ru"),
+                  in_reply_to="<c1@romashka.ru>"),
+        via="smtp", envelope_from="buh@romashka.ru",
+    )
+
+    reply.refresh_from_db()
+    assert reply.submission.status == SubmissionStatus.ATTACHED
+    assert (reply.client, reply.lead) == (client, None)
+
+
+def test_a_reply_to_a_merged_lead_goes_to_the_surviving_card(sales, head, make_lead):
+    from leadflow.leads.merging import merge_leads
+
+    first = services.take_email(raw=build(body=BODY, message_id="<m1@romashka.ru>"), via="smtp", envelope_from="a@b")
+    survivor = make_lead(first_name="Иван", last_name="Петров", email="ivan@other.ru")
+    merge_leads(survivor=survivor, others=[first.lead], by=head)
+
+    reply = services.take_email(raw=build(body="Спасибо!", sender=("", "zam@romashka.ru"),
+                                          references="<m1@romashka.ru>"), via="smtp", envelope_from="zam@romashka.ru")
+
+    reply.refresh_from_db()
+    assert reply.submission.status == SubmissionStatus.ATTACHED and reply.lead == survivor
