@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePosixPath
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import models
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 
@@ -117,8 +119,11 @@ class IncomingEmail(models.Model):
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # A fresh directory per file: senders' names collide ("image001.png") and may not be trusted as paths.
-    safe = PurePosixPath(filename.replace("\\", "/")).name or "attachment"
-    return f"inbox/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{safe[-120:]}"
+    try:
+        safe = get_valid_filename(PurePosixPath(filename.replace("\\", "/")).name)[-120:]
+    except SuspiciousFileOperation:  # "..", or nothing usable left of the sender's name
+        safe = "attachment"
+    return f"inbox/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{safe}"
 
 
 class Attachment(models.Model):

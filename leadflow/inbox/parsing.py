@@ -347,7 +347,10 @@ def _address(message: Message, header: str) -> tuple[str, str]:
         name, address = pairs[0]
     if "@" not in address:
         address = ""
-    return " ".join(name.split())[:255], address.strip().lower()[:254]
+    name = " ".join(name.split())
+    if "@" in name:  # "ivan@example.org <ivan@example.org>": an address, not a name
+        name = ""
+    return name[:255], address.strip().lower()[:254]
 
 
 def parse_message_id(head: bytes) -> str:

@@ -75,7 +75,14 @@ def take_email(
     # one is being processed right now by whoever stored it (an SMTP retry racing the poller).
     stale = email.status == EmailStatus.STORED and email.received_at < timezone.now() - STALE_AFTER
     if is_new or stale:
-        process_email(email=email)
+        try:
+            process_email(email=email)
+        except Exception as error:
+            # The raw message is committed: the sender is not asked to retry, a person replays it from the admin.
+            log.exception("e-mail %s was stored but its processing failed", email.pk)
+            IncomingEmail.objects.filter(pk=email.pk).update(
+                status=EmailStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+            )
     return email
 
 

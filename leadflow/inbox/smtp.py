@@ -98,7 +98,7 @@ class SmtpServer:
 
         def factory() -> SMTP:
             return SMTP(handler, data_size_limit=self.max_bytes, hostname=hostname, ident="Leadflow ESMTP",
-                        loop=self.loop)
+                        enable_SMTPUTF8=True, loop=self.loop)
 
         self.server = self.loop.run_until_complete(self.loop.create_server(factory, host=self.host, port=self.port))
         self.port = self.server.sockets[0].getsockname()[1]

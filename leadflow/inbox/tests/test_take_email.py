@@ -225,3 +225,38 @@ def test_a_reply_to_a_merged_lead_goes_to_the_surviving_card(sales, head, make_l
 
     reply.refresh_from_db()
     assert reply.submission.status == SubmissionStatus.ATTACHED and reply.lead == survivor
+
+
+@pytest.mark.parametrize("filename", ["..", "???", "con\x00.txt", ""])
+def test_attachment_names_that_cannot_be_file_names_are_still_stored(sales, settings, filename):
+    raw = build(body=BODY, attachments=(("placeholder.bin", "application/octet-stream", b"data"),))
+    raw = raw.replace(b'filename="placeholder.bin"', f'filename="{filename}"'.encode("latin-1"))
+
+    email = services.take_email(raw=raw, via="smtp", envelope_from="a@b")
+
+    attachment = Attachment.objects.get(email=email)
+    assert (settings.MEDIA_ROOT / attachment.file.name).read_bytes() == b"data"
+    assert email.status == EmailStatus.SUBMITTED
+
+
+def test_an_address_given_as_the_display_name_is_not_taken_for_a_name(sales):
+    raw = build(body="Пришлите прайс", sender=("oleg@ya.ru", "oleg@ya.ru"))
+
+    assert parsing.parse(raw).from_name == ""
+
+
+def test_a_failure_after_storing_keeps_the_message_for_a_replay(sales, monkeypatch):
+    from leadflow.intake import pipeline
+
+    def down(inbound: pipeline.Inbound) -> pipeline.Outcome:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(pipeline, "receive", down)
+    email = services.take_email(raw=build(body=BODY), via="smtp", envelope_from="a@b")
+
+    email.refresh_from_db()
+    assert (email.status, email.error) == (EmailStatus.FAILED, "RuntimeError: database went away")
+    monkeypatch.undo()
+    services.process_email(email=email)
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SUBMITTED and email.lead is not None
