@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from leadflow.inbox import parsing
@@ -132,3 +134,31 @@ def test_unknown_charset_and_broken_bytes_still_give_text():
 
     assert parsed.text == "Привет +7 912 000-11-22"  # not UTF-8: read as windows-1251, the likely Russian one
     assert parsed.phones == ["+79120001122"]
+
+
+def test_raw_8bit_headers_in_windows_1251_or_utf8_are_read():
+    for charset in ("windows-1251", "utf-8"):
+        raw = ("From: Иван Петров <ivan@romashka.ru>\r\nSubject: Заявка на расчёт\r\nMessage-ID: <8bit@x>\r\n"
+               f"Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+               "Перезвоните мне: 8 912 345-67-89\r\n").encode(charset)
+
+        parsed = parsing.parse(raw)
+
+        assert (parsed.from_name, parsed.subject, parsed.phones) == (
+            "Иван Петров", "Заявка на расчёт", ["+79123456789"]), charset
+
+
+def test_a_comma_inside_an_encoded_name_does_not_split_the_address():
+    raw = build(body="Текст", sender=("Петров, Иван", "ivan@romashka.ru"), charset="koi8-r")
+
+    parsed = parsing.parse(raw)
+
+    assert (parsed.from_name, parsed.from_address) == ("Петров, Иван", "ivan@romashka.ru")
+
+
+def test_attachment_names_encoded_the_outlook_way_are_decoded():
+    raw = build(body="Во вложении", attachments=(("placeholder.pdf", "application/pdf", b"%PDF"),))
+    encoded = '"=?windows-1251?B?' + base64.b64encode("Счёт №5.pdf".encode("cp1251")).decode() + '?="'
+    raw = raw.replace(b'"placeholder.pdf"', encoded.encode("ascii"))
+
+    assert [a.filename for a in parsing.parse(raw).attachments] == ["Счёт №5.pdf"]
