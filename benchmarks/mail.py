@@ -34,9 +34,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 DOC = ROOT / "docs" / "benchmarks.md"
 MARK_START, MARK_END = "<!-- mail:start -->", "<!-- mail:end -->"
 
-FIRST = ["Иван", "Пётр", "Анна", "Мария", "Олег", "Elena", "John", "Sarah", "Дмитрий", "Ольга"]
-LAST = ["Петров", "Сидоров", "Смирнова", "Кузнецова", "Волков", "Ivanova", "Smith", "Brown", "Орлов", "Зайцева"]
-COMPANIES = ['ООО "Ромашка"', 'АО "Вектор"', "Acme Trading Ltd", 'ООО "Север"', "Globex LLC"]
+FIRST = ["Иван", "Пётр", "Анна", "Мария", "Олег", "Elena", "John", "Sarah", "Дмитрий", "Ольга", "Сергей", "Наталья",
+         "Алексей", "Татьяна", "Michael", "Emma", "Николай", "Екатерина", "Андрей", "Юлия"]
+LAST = ["Петров", "Сидоров", "Смирнов", "Кузнецов", "Волков", "Ivanov", "Smith", "Brown", "Орлов", "Зайцев",
+        "Соколов", "Попов", "Лебедев", "Козлов", "Новиков", "Морозов", "Miller", "Wilson", "Фёдоров", "Михайлов"]
+COMPANIES = ["ООО Ромашка", "АО Вектор", "Acme Trading", "ООО Север", "Globex"]
 CHARSETS = [("utf-8", "base64"), ("windows-1251", "base64"), ("koi8-r", "quoted-printable"),
             ("utf-8", "quoted-printable"), ("windows-1251", "8bit")]
 
@@ -46,12 +48,11 @@ def messages(count: int, seed: int = 7) -> list[bytes]:
 
     rng = random.Random(seed)
     out = []
-    people = max(1, int(count * 0.8))
     for i in range(count):
-        who = i if i < people else rng.randrange(people)  # a fifth are repeat touches of earlier people
+        who = rng.randrange(i) if i % 5 == 4 else i  # every fifth is a repeat touch of an earlier person
         first, last = FIRST[who % len(FIRST)], LAST[(who // len(FIRST)) % len(LAST)]
-        phone = f"+7 9{who % 100:02d} {who % 1000:03d}-{(who * 7) % 100:02d}-{(who * 13) % 100:02d}"
-        company = COMPANIES[who % len(COMPANIES)]
+        phone = f"+7 9{who % 100:02d} {who // 100 % 1000:03d}-{(who * 7) % 100:02d}-{(who * 13) % 100:02d}"
+        company = f"{COMPANIES[who % len(COMPANIES)]} {who // 5}"  # about five people per company
         charset, cte = CHARSETS[i % len(CHARSETS)]
         body = (f"Здравствуйте!\n\nИнтересует поставка, заявка {i}. Пришлите прайс и условия.\n\n"
                 f"С уважением,\n{first} {last}\n{company}\nтел. {phone}\n")
