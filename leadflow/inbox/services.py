@@ -114,11 +114,11 @@ def process_email(*, email: IncomingEmail) -> IncomingEmail:
     outcome = pipeline.receive(inbound)
     if outcome.replayed and outcome.status == SubmissionStatus.FAILED:
         outcome = pipeline.process(outcome.submission)  # taken again after a failure: replay it from the journal
+    failed = outcome.status == SubmissionStatus.FAILED
     _set(
         email, submission=outcome.submission, lead=outcome.lead, client=outcome.client,
-        status=EmailStatus.FAILED if outcome.status == SubmissionStatus.FAILED else EmailStatus.SUBMITTED,
-        error=outcome.reason if outcome.status == SubmissionStatus.FAILED else "",
-        processed_at=timezone.now(),
+        status=EmailStatus.FAILED if failed else EmailStatus.SUBMITTED, processed_at=timezone.now(),
+        **({"error": outcome.reason} if failed else {}),
     )
     return email
 
@@ -131,7 +131,9 @@ def _set(email: IncomingEmail, **fields: object) -> None:
 
 def _keep_parsed(email: IncomingEmail, parsed: parsing.ParsedEmail) -> None:
     with transaction.atomic():
-        email.attachments.all().delete()  # a re-run after a fix replaces what the last one kept
+        for earlier in email.attachments.all():  # a re-run after a fix replaces what the last one kept
+            earlier.file.delete(save=False)
+            earlier.delete()
         for item in parsed.attachments:
             attachment = Attachment(
                 email=email, filename=item.filename[:255], content_type=item.content_type[:255], size=len(item.content)
