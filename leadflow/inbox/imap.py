@@ -12,7 +12,7 @@ from imap_tools import AND, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMe
 from imap_tools.consts import MailMessageFlags
 
 from leadflow.inbox.models import AfterTaking, Mailbox, Security
-from leadflow.inbox.services import take_email
+from leadflow.inbox.services import finish_stale_emails, take_email
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +76,12 @@ _last_polled: list[float] = []
 
 
 def poll_mailboxes_when_due() -> int:
-    """The worker's schedule: poll every LEADFLOW_MAIL_POLL_INTERVAL seconds, not on every tick.
+    """The worker's schedule: every LEADFLOW_MAIL_POLL_INTERVAL seconds (not on every tick) poll the mailboxes
+    and finish messages a crash left unprocessed.
 
     Measured on the monotonic clock: the scheduler's `now` may be moved by tests and jobs."""
     moment = time.monotonic()
     if _last_polled and moment - _last_polled[-1] < settings.LEADFLOW_MAIL_POLL_INTERVAL:
         return 0
     _last_polled[:] = [moment]
-    return poll_mailboxes()
+    return poll_mailboxes() + finish_stale_emails()

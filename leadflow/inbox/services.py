@@ -73,17 +73,42 @@ def take_email(
     )
     # A message stored long ago and never processed was left by a crash: taking it again finishes it. A recent
     # one is being processed right now by whoever stored it (an SMTP retry racing the poller).
-    stale = email.status == EmailStatus.STORED and email.received_at < timezone.now() - STALE_AFTER
-    if is_new or stale:
-        try:
-            process_email(email=email)
-        except Exception as error:
-            # The raw message is committed: the sender is not asked to retry, a person replays it from the admin.
-            log.exception("e-mail %s was stored but its processing failed", email.pk)
-            IncomingEmail.objects.filter(pk=email.pk).update(
-                status=EmailStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
-            )
+    if is_new or _claim_stale(email):
+        _process_guarded(email)
     return email
+
+
+def _claim_stale(email: IncomingEmail) -> bool:
+    """Claim a message a crash left unprocessed; a conditional UPDATE, so two workers never both take it."""
+    if email.status != EmailStatus.STORED or email.received_at >= timezone.now() - STALE_AFTER:
+        return False
+    return IncomingEmail.objects.filter(pk=email.pk, status=EmailStatus.STORED, processed_at__isnull=True).update(
+        processed_at=timezone.now()
+    ) == 1
+
+
+def _process_guarded(email: IncomingEmail) -> None:
+    try:
+        process_email(email=email)
+    except Exception as error:
+        # The raw message is committed: the sender is not asked to retry, a person replays it from the admin.
+        log.exception("e-mail %s was stored but its processing failed", email.pk)
+        IncomingEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+
+
+def finish_stale_emails(*, limit: int = 100) -> int:
+    """The worker's sweep: process messages a crash left stored but unprocessed (the SMTP sender's retry
+    finds them already stored and is answered 250, so nothing else would)."""
+    cutoff = timezone.now() - STALE_AFTER
+    finished = 0
+    stale = IncomingEmail.objects.filter(status=EmailStatus.STORED, received_at__lt=cutoff, processed_at__isnull=True)
+    for email in stale.order_by("pk")[:limit]:
+        if _claim_stale(email):
+            _process_guarded(email)
+            finished += 1
+    return finished
 
 
 def process_email(*, email: IncomingEmail) -> IncomingEmail:

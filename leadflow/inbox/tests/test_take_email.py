@@ -196,6 +196,22 @@ def test_a_message_left_unprocessed_by_a_crash_is_finished_when_taken_again(sale
     assert email.status == EmailStatus.SUBMITTED and Lead.objects.count() == 1
 
 
+def test_the_worker_finishes_a_message_a_crash_left_stored(sales):
+    from leadflow.inbox import imap
+
+    fresh, _ = services.store_email(raw=build(body=BODY, message_id="<fresh@x>"), via="smtp", envelope_from="a@b")
+    old, _ = services.store_email(raw=build(body=BODY, message_id="<old@x>"), via="smtp", envelope_from="a@b")
+    IncomingEmail.objects.filter(pk=old.pk).update(received_at=old.received_at - services.STALE_AFTER)
+    imap._last_polled.clear()
+
+    assert imap.poll_mailboxes_when_due() == 1
+    assert services.finish_stale_emails() == 0  # taken once only
+
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == (EmailStatus.SUBMITTED, EmailStatus.STORED)
+
+
 def test_a_reply_to_a_converted_lead_goes_to_its_client(sales, head, make_lead):
     from leadflow.leads import services as leads
 
