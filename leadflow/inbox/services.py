@@ -198,7 +198,8 @@ def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, obj
         message = message[: MESSAGE_LIMIT - 1] + "…"
     payload: dict[str, object] = {
         "name": parsed.contact_name,
-        "email": parsed.contact_address,
+        # No From header at all: the envelope sender is the only address there is.
+        "email": parsed.contact_address or (email.envelope_from if "@" in email.envelope_from else ""),
         "phone": parsed.phones[0] if parsed.phones else "",
         "company": parsed.company,
         "message": message,

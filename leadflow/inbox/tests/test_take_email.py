@@ -276,3 +276,12 @@ def test_a_failure_after_storing_keeps_the_message_for_a_replay(sales, monkeypat
     services.process_email(email=email)
     email.refresh_from_db()
     assert email.status == EmailStatus.SUBMITTED and email.lead is not None
+
+
+def test_without_a_from_header_the_envelope_sender_is_the_address(sales):
+    raw = build(body=BODY).replace(b"From:", b"X-Original-From:", 1)
+
+    email = services.take_email(raw=raw, via="smtp", envelope_from="ivan.petrov@romashka.ru")
+
+    email.refresh_from_db()
+    assert email.lead.email == "ivan.petrov@romashka.ru" and email.lead.full_name == "Петров Иван"
