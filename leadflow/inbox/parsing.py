@@ -344,6 +344,21 @@ def parse(raw: bytes, *, region: str = "RU") -> ParsedEmail:
     parsed.signature_name = find_signature_name(written)
     for problem in getattr(message, "defects", []):
         parsed.problems.append(type(problem).__name__)
+    return _without_control_characters(parsed)
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_control_characters(parsed: ParsedEmail) -> ParsedEmail:
+    """No NUL or other control characters in what is stored: PostgreSQL refuses NUL in text and JSON."""
+    for name, value in vars(parsed).items():
+        if isinstance(value, str):
+            setattr(parsed, name, CONTROL.sub("", value))
+    parsed.references = [CONTROL.sub("", ref) for ref in parsed.references]
+    for attachment in parsed.attachments:
+        attachment.filename = CONTROL.sub("", attachment.filename)
+        attachment.content_type = CONTROL.sub("", attachment.content_type)
     return parsed
 
 

@@ -162,3 +162,13 @@ def test_attachment_names_encoded_the_outlook_way_are_decoded():
     raw = raw.replace(b'"placeholder.pdf"', encoded.encode("ascii"))
 
     assert [a.filename for a in parsing.parse(raw).attachments] == ["Счёт №5.pdf"]
+
+
+def test_control_characters_never_reach_the_database():
+    raw = (b"From: Ivan\x00 Petrov <ivan@example.org>\r\nSubject: Hello\x00 there\x07\r\nMessage-ID: <n@x>\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\nText\x00 with a NUL\r\nand\ttab\r\n")
+
+    parsed = parsing.parse(raw)
+
+    assert (parsed.from_name, parsed.subject) == ("Ivan Petrov", "Hello there")
+    assert parsed.text == "Text with a NUL\nand\ttab"
