@@ -14,6 +14,8 @@ Leadflow: lead management.
 
   leadflow run                migrate, demo data on the first run, web server + worker
   leadflow worker             background jobs and the scheduler
+  leadflow smtpd              receive e-mailed leads over SMTP (LEADFLOW_SMTPD_ADDRESSES)
+  leadflow pollmail           take unread mail from the IMAP mailboxes set up in the admin, once
   leadflow migrate            apply database migrations
   leadflow demo               load the demo data (once)
   leadflow createadmin        create an administrator

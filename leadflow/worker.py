@@ -26,6 +26,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from leadflow.events.services import deliver_pending
+from leadflow.inbox.imap import poll_mailboxes_when_due
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
 from leadflow.partners.postbacks import send_due_postbacks
 
@@ -76,6 +77,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("reminded", lambda: remind_due_tasks(now=now), results)
     _guarded("sla_warned", lambda: warn_sla_breaches(now=now), results)
     _guarded("optimized", lambda: optimize_database(now=now), results)
+    _guarded("mail_taken", poll_mailboxes_when_due, results)
     return results
 
 

@@ -388,6 +388,28 @@ def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client
     return None, None, ""
 
 
+# Channels whose payload Leadflow's own adapter writes (never the sender), so a card named in it is trusted.
+THREAD_CHANNELS = {"email"}
+
+
+def thread_card(submission: Submission) -> tuple[Lead | None, Client | None, str] | None:
+    """The card an earlier message of the same conversation went to (payload "thread_card": {"lead"|"client": id}):
+    a reply belongs there whoever sends it."""
+    hint = submission.payload.get("thread_card") if isinstance(submission.payload, dict) else None
+    if submission.channel not in THREAD_CHANNELS or not isinstance(hint, dict):
+        return None
+    client = Client.objects.filter(pk=hint.get("client")).first() if hint.get("client") else None
+    lead = Lead.objects.filter(pk=hint.get("lead")).first() if hint.get("lead") and not client else None
+    while lead is not None and lead.merged_into_id:
+        lead = lead.merged_into
+    if lead is not None and lead.state == LeadState.CONVERTED:
+        client = Client.objects.filter(lead=lead).first() or client
+        lead = None if client else lead
+    if lead is None and client is None:
+        return None
+    return lead, client, "reply in an e-mail thread of this card"
+
+
 def _process(submission: Submission) -> Outcome:
     parsed, errors = _parse(submission)
     if parsed.honeypot:
@@ -404,7 +426,8 @@ def _process(submission: Submission) -> Outcome:
     person = parsed.person
     matching.lock_identity(person.keys())
     team = _team_for(submission, city=person.city)
-    if kind == "interest":
+    hinted = thread_card(submission)
+    if kind == "interest" and hinted is None:
         interest = leads.create_interest(
             name=parsed.name_given, person=person, touch=parsed.touch, reason=reason, team=team,
             message=parsed.message, submission_id=submission.pk, now=submission.received_at,
@@ -412,8 +435,8 @@ def _process(submission: Submission) -> Outcome:
         _finish(submission, SubmissionStatus.INTEREST, interest=interest, errors={"reason": reason})
         return outcome_of(submission)
 
-    candidates = matching.find(person.keys())
-    lead, client, matched_by = pick_card(candidates)
+    candidates = [] if hinted else matching.find(person.keys())
+    lead, client, matched_by = hinted or pick_card(candidates)
     if lead is not None or client is not None:
         leads.attach_request(
             lead=lead, client=client, person=person, touch=parsed.touch, message=parsed.message,

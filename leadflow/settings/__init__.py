@@ -216,10 +216,21 @@ LOGGING = {
 }
 
 # Web forms (intake.webforms): rate limits per visitor IP and per form within a window of seconds, the
-# largest body accepted, how long a second identical submission counts as a double click, and how many
-# trusted proxies in front of Leadflow append to X-Forwarded-For (0: use the connection's address).
+# largest body accepted, and how long a second identical submission counts as a double click.
 LEADFLOW_FORM_RATE_PER_IP = env_int("LEADFLOW_FORM_RATE_PER_IP", 20)
 LEADFLOW_FORM_RATE_PER_FORM = env_int("LEADFLOW_FORM_RATE_PER_FORM", 600)
 LEADFLOW_FORM_RATE_WINDOW = env_int("LEADFLOW_FORM_RATE_WINDOW", 600)
 LEADFLOW_FORM_MAX_BYTES = env_int("LEADFLOW_FORM_MAX_BYTES", 16 * 1024)
 LEADFLOW_FORM_DUPLICATE_SECONDS = env_int("LEADFLOW_FORM_DUPLICATE_SECONDS", 60)
+
+# Incoming e-mail (leadflow.inbox): `leadflow smtpd` and the worker's IMAP polling.
+INSTALLED_APPS += ["leadflow.inbox"]
+# Addresses `leadflow smtpd` takes mail for, comma-separated; "@example.com" takes a whole domain.
+LEADFLOW_SMTPD_ADDRESSES = env_list("LEADFLOW_SMTPD_ADDRESSES", "")
+LEADFLOW_SMTPD_HOST = env_str("LEADFLOW_SMTPD_HOST", "127.0.0.1")
+LEADFLOW_SMTPD_PORT = env_int("LEADFLOW_SMTPD_PORT", 2525)
+LEADFLOW_SMTPD_MAX_BYTES = env_int("LEADFLOW_SMTPD_MAX_BYTES", 25 * 1024 * 1024)
+# `leadflow run` also starts the SMTP server (off by default; needs LEADFLOW_SMTPD_ADDRESSES).
+LEADFLOW_SMTPD_IN_RUN = env_bool("LEADFLOW_SMTPD_IN_RUN", False)
+# Seconds between the worker's polls of the IMAP mailboxes configured in the admin.
+LEADFLOW_MAIL_POLL_INTERVAL = env_float("LEADFLOW_MAIL_POLL_INTERVAL", 60.0)

@@ -165,6 +165,7 @@ class Command(BaseCommand):
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
         base_url = f"http://{'[' + shown_host + ']' if ':' in shown_host else shown_host}:{port}"
 
+        smtp_server = self._start_smtpd(server) if settings.LEADFLOW_SMTPD_IN_RUN else None
         supervisor = None
         if not options["no_worker"]:
             supervisor = WorkerSupervisor([sys.executable, "-m", "leadflow.cli", "worker", "--exit-with-parent"])
@@ -180,11 +181,33 @@ class Command(BaseCommand):
             self.stdout.write("Stopping...")
             self.stdout.flush()
             server.close()
+            if smtp_server is not None:
+                smtp_server.stop()
             if supervisor is not None:
                 code = supervisor.stop()
                 self.stdout.write(f"Worker stopped (exit code {code}).")
             self.stdout.write("Leadflow stopped.")
             self.stdout.flush()
+
+    def _start_smtpd(self, web_server: Any) -> Any:
+        """LEADFLOW_SMTPD_IN_RUN: `leadflow smtpd` in this process, for a one-machine installation."""
+        from leadflow.inbox.smtp import SmtpServer
+
+        host, port = settings.LEADFLOW_SMTPD_HOST, settings.LEADFLOW_SMTPD_PORT
+        smtp_server = SmtpServer(host=host, port=port, recipients=settings.LEADFLOW_SMTPD_ADDRESSES,
+                                 max_bytes=settings.LEADFLOW_SMTPD_MAX_BYTES)
+        try:
+            if not smtp_server.recipients:
+                raise CommandError("LEADFLOW_SMTPD_IN_RUN needs LEADFLOW_SMTPD_ADDRESSES (addresses to take mail for).")
+            port = smtp_server.start()
+        except OSError as error:
+            web_server.close()
+            raise CommandError(f"Cannot listen for SMTP on {host}:{port}: {error.strerror or error}.") from error
+        except CommandError:
+            web_server.close()
+            raise
+        self.stdout.write(f"SMTP server listening on {host}:{port} for {smtp_server.recipients}.")
+        return smtp_server
 
     def _database(self) -> str:
         if connection.vendor == "sqlite":

@@ -1,0 +1,214 @@
+"""Taking in e-mail: store the raw message first, then read it and hand it to the intake pipeline.
+
+The e-mail channel is asynchronous (ARCHITECTURE.md): the sender gets "250 accepted" once the raw
+bytes are committed; what became of the message is read from its Submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from leadflow.inbox import parsing
+from leadflow.inbox.models import Attachment, EmailKind, EmailStatus, IncomingEmail, Mailbox
+from leadflow.intake import pipeline
+from leadflow.intake.models import SubmissionStatus
+from leadflow.leads.models import Channel
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)
+NULL_SENDER = "<>"  # the envelope sender of MAIL FROM:<>, as stored
+MESSAGE_LIMIT = 10_000  # the pipeline's limit for a request's text (pipeline.TEXT_LIMITS["message"])
+
+
+def email_key(raw: bytes) -> str:
+    """Message-ID when the message has one, else the SHA-256 of its bytes."""
+    header_end = raw.find(b"\r\n\r\n")
+    if header_end < 0:
+        header_end = raw.find(b"\n\n")
+    head = raw if header_end < 0 else raw[:header_end]
+    try:
+        message_id = parsing.parse_message_id(head)
+    except Exception:  # headers too broken to read: the bytes still identify the message
+        message_id = ""
+    return f"id:{message_id}"[:300] if message_id else f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def store_email(
+    *, raw: bytes, via: str, mailbox: Mailbox | None = None, envelope_from: str = "",
+    envelope_to: Iterable[str] = (), peer: str = "",
+) -> tuple[IncomingEmail, bool]:
+    """Commit the raw bytes in a transaction of their own; (email, is_new). Nothing is parsed yet."""
+    key = email_key(raw)
+    existing = IncomingEmail.objects.filter(key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            email = IncomingEmail.objects.create(
+                key=key, raw=raw, size=len(raw), via=via, mailbox=mailbox, envelope_from=envelope_from[:320],
+                envelope_to=list(envelope_to), peer=peer[:100],
+            )
+    except IntegrityError:
+        # The same message arrived twice at once (an SMTP retry racing the IMAP poller): the first one stays.
+        return IncomingEmail.objects.get(key=key), False
+    return email, True
+
+
+def take_email(
+    *, raw: bytes, via: str, mailbox: Mailbox | None = None, envelope_from: str = "",
+    envelope_to: Iterable[str] = (), peer: str = "",
+) -> IncomingEmail:
+    """Store a message, then process it; a message taken before is not processed again."""
+    email, is_new = store_email(
+        raw=raw, via=via, mailbox=mailbox, envelope_from=envelope_from, envelope_to=envelope_to, peer=peer
+    )
+    # A message stored long ago and never processed was left by a crash: taking it again finishes it. A recent
+    # one is being processed right now by whoever stored it (an SMTP retry racing the poller).
+    if is_new or _claim_stale(email):
+        _process_guarded(email)
+    return email
+
+
+def _claim_stale(email: IncomingEmail) -> bool:
+    """Claim a message a crash left unprocessed; a conditional UPDATE, so two workers never both take it."""
+    if email.status != EmailStatus.STORED or email.received_at >= timezone.now() - STALE_AFTER:
+        return False
+    return IncomingEmail.objects.filter(pk=email.pk, status=EmailStatus.STORED, processed_at__isnull=True).update(
+        processed_at=timezone.now()
+    ) == 1
+
+
+def _process_guarded(email: IncomingEmail) -> None:
+    try:
+        process_email(email=email)
+    except Exception as error:
+        # The raw message is committed: the sender is not asked to retry, a person replays it from the admin.
+        log.exception("e-mail %s was stored but its processing failed", email.pk)
+        IncomingEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+
+
+def finish_stale_emails(*, limit: int = 100) -> int:
+    """The worker's sweep: process messages a crash left stored but unprocessed (the SMTP sender's retry
+    finds them already stored and is answered 250, so nothing else would)."""
+    cutoff = timezone.now() - STALE_AFTER
+    finished = 0
+    stale = IncomingEmail.objects.filter(status=EmailStatus.STORED, received_at__lt=cutoff, processed_at__isnull=True)
+    for email in stale.order_by("pk")[:limit]:
+        if _claim_stale(email):
+            _process_guarded(email)
+            finished += 1
+    return finished
+
+
+def process_email(*, email: IncomingEmail) -> IncomingEmail:
+    """Parse a stored message, keep its attachments, and hand a message written by a person to the pipeline."""
+    try:
+        parsed = parsing.parse(bytes(email.raw), region=settings.LEADFLOW_DEFAULT_REGION)
+    except Exception as error:
+        log.exception("e-mail %s could not be parsed", email.pk)
+        _set(email, status=EmailStatus.UNREADABLE, error=f"{type(error).__name__}: {error}"[:2000])
+        return email
+    if email.envelope_from == NULL_SENDER and parsed.kind == parsing.MessageKind.PERSON:
+        # MAIL FROM:<> is how servers send what must never be answered: bounces and automatic notices.
+        parsed.kind, parsed.kind_reason = parsing.MessageKind.AUTO_REPLY, "null envelope sender (MAIL FROM:<>)"
+    try:
+        _keep_parsed(email, parsed)
+    except Exception as error:
+        log.exception("e-mail %s: reading its parts failed", email.pk)
+        _set(email, status=EmailStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+        return email
+    if email.kind != EmailKind.PERSON:
+        _set(email, status=EmailStatus.IGNORED, processed_at=timezone.now())
+        return email
+
+    inbound = pipeline.Inbound(
+        channel=Channel.EMAIL, payload=_payload(email, parsed), received_at=email.received_at,
+        idempotency_key=f"email:{email.pk}",
+    )
+    outcome = pipeline.receive(inbound)
+    if outcome.replayed and outcome.status == SubmissionStatus.FAILED:
+        outcome = pipeline.process(outcome.submission)  # taken again after a failure: replay it from the journal
+    failed = outcome.status == SubmissionStatus.FAILED
+    _set(
+        email, submission=outcome.submission, lead=outcome.lead, client=outcome.client,
+        status=EmailStatus.FAILED if failed else EmailStatus.SUBMITTED, processed_at=timezone.now(),
+        **({"error": outcome.reason} if failed else {}),
+    )
+    return email
+
+
+def _set(email: IncomingEmail, **fields: object) -> None:
+    for name, value in fields.items():
+        setattr(email, name, value)
+    email.save(update_fields=list(fields))
+
+
+def _keep_parsed(email: IncomingEmail, parsed: parsing.ParsedEmail) -> None:
+    with transaction.atomic():
+        for earlier in email.attachments.all():  # a re-run after a fix replaces what the last one kept
+            earlier.file.delete(save=False)
+            earlier.delete()
+        for item in parsed.attachments:
+            attachment = Attachment(
+                email=email, filename=item.filename[:255], content_type=item.content_type[:255], size=len(item.content)
+            )
+            attachment.file.save(item.filename or "attachment", ContentFile(item.content), save=False)
+            attachment.save()
+        _set(
+            email, message_id=parsed.message_id, in_reply_to=parsed.in_reply_to, references=parsed.references,
+            from_name=parsed.from_name, from_address=parsed.from_address, subject=parsed.subject, text=parsed.text,
+            phones=parsed.phones, company=parsed.company, kind=parsed.kind, kind_reason=parsed.kind_reason[:255],
+            error="; ".join(parsed.problems)[:2000],
+        )
+
+
+def thread_card(parsed: parsing.ParsedEmail) -> dict[str, int] | None:
+    """The card an earlier message of this conversation was attached to (In-Reply-To, then References)."""
+    if not parsed.thread_ids:
+        return None
+    earlier = {
+        row.message_id: row
+        for row in IncomingEmail.objects.filter(message_id__in=parsed.thread_ids)
+        .exclude(lead__isnull=True, client__isnull=True)
+        .only("message_id", "lead_id", "client_id")
+    }
+    for message_id in parsed.thread_ids:
+        row = earlier.get(message_id)
+        if row is not None:
+            return {"client": row.client_id} if row.client_id else {"lead": row.lead_id}  # type: ignore[dict-item]
+    return None
+
+
+def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, object]:
+    """What the pipeline reads (name, e-mail, phone, company, message) plus the e-mail's own facts."""
+    text = parsing.own_text(parsed.text) if parsed.thread_ids else parsed.text
+    message = "\n\n".join(part for part in (parsed.subject, text) if part)
+    if len(message) > MESSAGE_LIMIT:
+        message = message[: MESSAGE_LIMIT - 1] + "…"
+    payload: dict[str, object] = {
+        "name": parsed.contact_name,
+        # No From header at all: the envelope sender is the only address there is.
+        "email": parsed.contact_address or (email.envelope_from if "@" in email.envelope_from else ""),
+        "phone": parsed.phones[0] if parsed.phones else "",
+        "company": parsed.company,
+        "message": message,
+        "subject": parsed.subject,
+        "message_id": parsed.message_id,
+        "incoming_email_id": email.pk,
+        "attachments": [item.filename for item in parsed.attachments],
+    }
+    card = thread_card(parsed)
+    if card is not None:
+        payload["thread_card"] = card
+    return payload
