@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from leadflow.accounts.models import Team
+from leadflow.core.memo import Memo
 from leadflow.partners.models import DealerRegion, region_key
 
 
@@ -11,6 +12,13 @@ def dealer_team_for(city: str) -> Team | None:
     key = region_key(city or "")
     if not key:
         return None
+    return _dealers.get(key, lambda: _lookup(key))
+
+
+_dealers = Memo("partners.DealerRegion", "intake.Partner", "accounts.Team")
+
+
+def _lookup(key: str) -> Team | None:
     region = (
         DealerRegion.objects.filter(key=key, partner__is_active=True, partner__team__isnull=False)
         .select_related("partner__team").first()
