@@ -102,3 +102,7 @@ api.add_router("/tasks", tasks_router)
 api.add_router("/interests", interests_router)
 api.add_router("/merges", merges_router)
 api.add_router("/", clients_router)
+
+from leadflow.telephony.api import router as telephony_router  # noqa: E402
+
+api.add_router("/", telephony_router)
