@@ -25,7 +25,7 @@ from leadflow.leads.routing import team_calendar
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
 from leadflow.telephony import providers
 from leadflow.telephony.models import Call, CallEvent, CallState, Direction, Extension, Integration, Line
-from leadflow.telephony.numbers import line_key, normalize_number
+from leadflow.telephony.numbers import HIDDEN, line_key, normalize_number
 
 log = logging.getLogger(__name__)
 
@@ -290,8 +290,9 @@ def _submission_payload(call: Call) -> dict[str, Any]:
 
 def _call_message(call: Call) -> str:
     if not call.caller:
-        return _("Call from a hidden number") if not call.caller_raw else _("Call from %(number)s") % {
-            "number": call.caller_raw}
+        if call.caller_raw.strip().casefold() in HIDDEN:
+            return _("Call from a hidden number")
+        return _("Call from %(number)s (not a phone number)") % {"number": call.caller_raw}
     if call.state == CallState.MISSED:
         return _("Missed call to %(line)s") % {"line": call.called_line or "?"}
     return _("Call to %(line)s") % {"line": call.called_line or "?"}
