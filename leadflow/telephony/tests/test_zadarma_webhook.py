@@ -69,7 +69,7 @@ def test_answered_call_from_a_known_lead_is_logged_on_the_card(zadarma, events_u
     lead = make_lead(owner=alice, phone="+79161234567")
     url = events_url(zadarma)
 
-    end, answer = incoming_call(url, caller="79161234567", answered_on="101", duration=95,
+    _end, answer = incoming_call(url, caller="79161234567", answered_on="101", duration=95,
                                 recording="1732350000.123456")
 
     assert answer.status == 200 and answer.body["status"] == "accepted"
@@ -109,7 +109,7 @@ def test_missed_call_from_a_known_lead_gives_its_owner_a_callback_within_the_sla
     lead = make_lead(owner=bob, phone="+79161234567")
     before = datetime.now(ZoneInfo("UTC"))
 
-    end, answer = incoming_call(events_url(zadarma), caller="79161234567")
+    _end, answer = incoming_call(events_url(zadarma), caller="79161234567")
 
     assert answer.status == 200
     task = Task.objects.get(lead=lead, kind="callback")
