@@ -128,6 +128,18 @@ def _open_tasks(card: str) -> Coalesce:
     return Coalesce(Subquery(tasks.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
 
 
+OWNER_FIELDS = ("owner__username", "owner__first_name", "owner__last_name")
+# Built once: only the columns the answer shows (the lookup is on every incoming call; building and
+# compiling a full select of the card, its owner and stage costs more than the indexed reads themselves).
+POP_LEADS = Lead.objects.select_related("owner", "stage").only(
+    "full_name", "company_name", "legal_form", "state", "team_id", "owner_id", "stage__name", *OWNER_FIELDS,
+).annotate(open_tasks=_open_tasks("lead"))
+POP_CLIENTS = Client.objects.select_related("owner", "company").only(
+    "name", "is_active", "team_id", "owner_id", "contact_id", "created_at", "company__name", "company__legal_form",
+    *OWNER_FIELDS,
+).annotate(open_tasks=_open_tasks("client"))
+
+
 @router.get("/calls/lookup", response=LookupOut, summary="Screen pop: the card of a phone number")
 def lookup(request: HttpRequest, number: str, region: str | None = None) -> dict[str, Any]:
     """A number in any notation in; the card out (an exact index lookup, never fuzzy matching). A card you
@@ -136,11 +148,7 @@ def lookup(request: HttpRequest, number: str, region: str | None = None) -> dict
     phone = normalize_number(number, region=region.upper() if region and len(region) == 2 else None)
     if phone is None:
         raise InvalidInput({"number": [_("Not a phone number.")]})
-    card = services.pick_card(
-        services.cards_with_phone(phone.e164),
-        leads_qs=Lead.objects.select_related("owner", "stage").annotate(open_tasks=_open_tasks("lead")),
-        clients_qs=Client.objects.select_related("owner", "company").annotate(open_tasks=_open_tasks("client")),
-    )
+    card = services.pick_card(services.cards_with_phone(phone.e164), leads_qs=POP_LEADS, clients_qs=POP_CLIENTS)
     answer: dict[str, Any] = {"number": phone.e164, "found": card.found, "matches": card.matches}
     if not card.found:
         return answer

@@ -134,6 +134,7 @@ def _apply(integration: Integration, report: providers.CallReport, event: CallEv
 def _update_call(call: Call, integration: Integration, report: providers.CallReport) -> None:
     if report.kind == providers.RECORDING:
         call.recording_id = report.recording_id or call.recording_id
+        call.recording_url = report.recording_url or call.recording_url
         return
     call.direction = report.direction
     if report.number and not call.caller_raw:

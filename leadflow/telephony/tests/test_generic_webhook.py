@@ -41,6 +41,17 @@ def test_finished_call_with_recording_url_is_logged_on_the_lead(generic_pbx, eve
     assert Call.objects.get().recording_url == "https://pbx.example.ru/rec/42.mp3"
 
 
+def test_recording_sent_after_the_call_is_added_to_its_activity(generic_pbx, events_url, make_lead, alice):
+    lead = make_lead(owner=alice, phone="+79161230000")
+    url = events_url(generic_pbx)
+    post(url, {"event": "finished", "call_id": "c-7", "caller": "+79161230000", "extension": "201", "duration": 12})
+
+    answer = post(url, {"event": "recording", "call_id": "c-7", "recording_url": "https://pbx.example.ru/rec/7.mp3"})
+
+    assert answer.status == 200
+    assert "https://pbx.example.ru/rec/7.mp3" in Activity.objects.get(lead=lead, kind="call").body
+
+
 def test_missed_event_gives_the_owner_a_callback(generic_pbx, events_url, make_lead, bob):
     lead = make_lead(owner=bob, phone="+79161230000")
 

@@ -84,6 +84,8 @@ def test_answered_call_from_a_known_lead_is_logged_on_the_card(zadarma, events_u
     assert (call.caller, call.state, call.duration_seconds, call.answered_by, call.lead) == (
         "+79161234567", "finished", 95, alice, lead)
     assert [step["state"] for step in call.timeline] == ["ringing", "answered", "finished"]
+    # call_start is Moscow wall time (the integration's zone), stored as the right instant
+    assert abs(call.started_at - datetime.now(ZoneInfo("UTC"))) < timedelta(minutes=1)
     assert Task.objects.filter(lead=lead, kind="callback").count() == 0
     submission = Submission.objects.get(channel="phone")
     assert (submission.status, submission.lead) == ("attached", lead)
