@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from leadflow.accounts.models import User
-from leadflow.clients.models import Client
 from leadflow.core.errors import InvalidInput, NotFound
-from leadflow.leads.models import Lead, Task
 from leadflow.leads.querysets import headed_team_ids
+from leadflow.matching.normalize import CompanyName
 from leadflow.telephony import providers, services
+from leadflow.telephony.lookup import card_of_phone
 from leadflow.telephony.models import Integration, Provider
 from leadflow.telephony.numbers import normalize_number
 
@@ -99,45 +97,23 @@ class LookupOut(Schema):
     card: CardOut | None = None
 
 
-def lead_visible(user: User, lead: Lead, teams: list[int] | None) -> bool:
-    """Lead.objects.visible_to for one loaded lead, without another query (tested against it)."""
-    if user.is_admin or lead.owner_id == user.pk:
+def lead_visible(user: User, *, owner_id: int | None, team_id: int | None, state: str,
+                 teams: list[int] | None) -> bool:
+    """Lead.objects.visible_to for one lead's facts, without another query (tested against it)."""
+    if user.is_admin or owner_id == user.pk:
         return True
     if user.role == "head":
-        return lead.team_id in (teams or []) or (lead.team_id is None and lead.owner_id is None)
+        return team_id in (teams or []) or (team_id is None and owner_id is None)
     if user.role == "manager":
-        return lead.owner_id is None and lead.state == "open" and lead.team_id in (user.team_id, None)
+        return owner_id is None and state == "open" and team_id in (user.team_id, None)
     return False
 
 
-def client_visible(user: User, client: Client, teams: list[int] | None) -> bool:
-    """clients_visible_to for one loaded client."""
-    if user.is_admin or client.owner_id == user.pk:
+def client_visible(user: User, *, owner_id: int | None, team_id: int | None, teams: list[int] | None) -> bool:
+    """clients_visible_to for one client's facts."""
+    if user.is_admin or owner_id == user.pk:
         return True
-    return user.role == "head" and client.team_id in (teams or [])
-
-
-def _owner(user: User | None) -> dict[str, Any] | None:
-    return {"id": user.pk, "name": user.display_name()} if user is not None else None
-
-
-def _open_tasks(card: str) -> Coalesce:
-    """Open tasks of the card as a correlated subquery: a COUNT with GROUP BY over every card column
-    costs several times more on each lookup."""
-    tasks = Task.objects.filter(**{card: OuterRef("pk")}, completed_at__isnull=True).order_by().values(card)
-    return Coalesce(Subquery(tasks.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
-
-
-OWNER_FIELDS = ("owner__username", "owner__first_name", "owner__last_name")
-# Built once: only the columns the answer shows (the lookup is on every incoming call; building and
-# compiling a full select of the card, its owner and stage costs more than the indexed reads themselves).
-POP_LEADS = Lead.objects.select_related("owner", "stage").only(
-    "full_name", "company_name", "legal_form", "state", "team_id", "owner_id", "stage__name", *OWNER_FIELDS,
-).annotate(open_tasks=_open_tasks("lead"))
-POP_CLIENTS = Client.objects.select_related("owner", "company").only(
-    "name", "is_active", "team_id", "owner_id", "contact_id", "created_at", "company__name", "company__legal_form",
-    *OWNER_FIELDS,
-).annotate(open_tasks=_open_tasks("client"))
+    return user.role == "head" and team_id in (teams or [])
 
 
 @router.get("/calls/lookup", response=LookupOut, summary="Screen pop: the card of a phone number")
@@ -148,33 +124,24 @@ def lookup(request: HttpRequest, number: str, region: str | None = None) -> dict
     phone = normalize_number(number, region=region.upper() if region and len(region) == 2 else None)
     if phone is None:
         raise InvalidInput({"number": [_("Not a phone number.")]})
-    card = services.pick_card(services.cards_with_phone(phone.e164), leads_qs=POP_LEADS, clients_qs=POP_CLIENTS)
-    answer: dict[str, Any] = {"number": phone.e164, "found": card.found, "matches": card.matches}
-    if not card.found:
-        return answer
+    card = card_of_phone(phone.e164)
+    if card is None:
+        return {"number": phone.e164, "found": False, "matches": 0}
     teams = headed_team_ids(user) if user.role == "head" else None
-    if card.lead is not None:
-        lead = card.lead
-        visible = lead_visible(user, lead, teams)
-        details = {"type": "lead", "id": lead.pk, "name": lead.full_name, "company": lead.company_display,
-                   "stage": str(lead.stage), "open_tasks": lead.open_tasks,  # type: ignore[attr-defined]
-                   "url": reverse("lead_card", args=[lead.pk])}
-        owner = lead.owner
+    owner = {"id": card.owner_id, "name": card.owner_name} if card.owner_id else None
+    if card.type == "lead":
+        visible = lead_visible(user, owner_id=card.owner_id, team_id=card.team_id, state=card.state, teams=teams)
+        company = CompanyName(card.company, card.legal_form).display if card.company else ""
+        stage, url = _(card.stage), reverse("lead_card", args=[card.id])
     else:
-        client = card.client
-        assert client is not None
-        visible = client_visible(user, client, teams)
-        details = {"type": "client", "id": client.pk, "name": client.name,
-                   "company": str(client.company) if client.company else "",
-                   "stage": _("Client") if client.is_active else _("Client, not in work"),
-                   "open_tasks": client.open_tasks,  # type: ignore[attr-defined]
-                   "url": reverse("client_card", args=[client.pk])}
-        owner = client.owner
-    shown = {"type": details["type"], "visible": visible, "owner": _owner(owner)}
+        visible = client_visible(user, owner_id=card.owner_id, team_id=card.team_id, teams=teams)
+        company = f"{card.legal_form} {card.company}".strip()
+        stage = _("Client") if card.state == "active" else _("Client, not in work")
+        url = reverse("client_card", args=[card.id])
+    shown: dict[str, Any] = {"type": card.type, "visible": visible, "owner": owner}
     if visible:
-        shown.update(details)
-    answer["card"] = shown
-    return answer
+        shown.update(id=card.id, name=card.name, company=company, stage=stage, open_tasks=card.open_tasks, url=url)
+    return {"number": phone.e164, "found": True, "matches": card.matches, "card": shown}
 
 
 if settings.LEADFLOW_BENCHMARK_ENDPOINTS:
