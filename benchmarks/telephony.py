@@ -237,7 +237,8 @@ def render(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "`GET /api/calls/bench/bare?number=...`, the same token authentication and JSON answer, no lookup.",
         f"- Load: keep-alive `http.client` connections from another process, closed loop, {args.requests:,} "
         f"requests per endpoint per round, {args.rounds} rounds alternating the order; medians over rounds.",
-        f"- Target: lookup p99 under {TARGET_P99_MS:.0f} ms over HTTP (one client: a screen pop is one request).",
+        f"- Target: the lookup under {TARGET_P99_MS:.0f} ms over HTTP, judged at p50 and at p99 with one client "
+        "(a screen pop is one request per call).",
         "",
         "| backend | clients | bare p50 / p99 ms | lookup p50 / p99 ms | lookup's own cost p50 ms | lookup req/s "
         "| errors | target | machine load avg (start, end) |",
@@ -247,7 +248,11 @@ def render(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
         for clients in args.clients:
             bare, look = run["results"]["bare"][clients], run["results"]["lookup"][clients]
             p99 = med(look, "p99")
-            verdict = ("met" if p99 < TARGET_P99_MS else "NOT met") if clients == 1 else "-"
+            verdict = "-"
+            if clients == 1:
+                p50_ok = "met" if med(look, "p50") < TARGET_P99_MS else "NOT met"
+                p99_ok = "met" if p99 < TARGET_P99_MS else "NOT met"
+                verdict = f"p50 {p50_ok}, p99 {p99_ok}"
             lines.append(
                 f"| {run['backend']} | {clients} | {med(bare, 'p50'):.2f} / {med(bare, 'p99'):.2f} | "
                 f"{med(look, 'p50'):.2f} / {p99:.2f} | {med(look, 'p50') - med(bare, 'p50'):.2f} | "

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client as HttpClient
 
 from leadflow.clients.models import Client
 from leadflow.intake.models import Submission
@@ -152,6 +153,9 @@ def test_unknown_caller_becomes_an_interest_of_the_called_lines_team_with_a_call
     assert "+79035550011" in task.title
     call = Call.objects.get()
     assert (call.interest, call.team, call.callback_task) == (interest, other_team, task)
+    browser = HttpClient()
+    browser.force_login(other_team.head)
+    assert "+79035550011" in browser.get("/tasks/").content.decode()  # on the head's task list
 
 
 def test_hidden_number_is_an_interest_without_a_callback(zadarma, events_url):
