@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from leadflow.telephony.models import Integration, Provider
 from leadflow.telephony.numbers import normalize_number
 
 router = Router(tags=["telephony"])
+log = logging.getLogger(__name__)
 
 
 def _integration(integration_id: int) -> Integration:
@@ -53,7 +55,13 @@ def call_event(request: HttpRequest, integration_id: int) -> HttpResponse:
         return error_response(request, 422, "validation_error", "Some fields are invalid.", error.fields)
     except providers.Ignored:
         return api.create_response(request, {"status": "ignored"}, status=200)
-    call, duplicate = services.record_call_event(integration=integration, report=report)
+    try:
+        call, duplicate = services.record_call_event(integration=integration, report=report)
+    except Exception:
+        # The body is journaled (CallEvent) before processing: a retry of this event processes it again.
+        log.exception("call event %s of integration %s failed", report.event_key, integration.pk)
+        return error_response(request, 503, "processing_failed",
+                              "Received and journaled, but processing failed; send it again.")
     body: dict[str, Any] = {"status": "duplicate" if duplicate else "accepted"}
     if call is not None:
         body.update(call_id=call.pk, state=call.state)

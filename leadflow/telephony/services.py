@@ -85,8 +85,8 @@ def record_call_event(*, integration: Integration, report: providers.CallReport)
     event, is_new = _journal(integration, report)
     if not is_new and event.processed_at is not None:
         return event.call, True
-    call = _apply(integration, report, event)
-    return call, not is_new
+    # New, or journaled by an earlier attempt that failed before finishing: processed now.
+    return _apply(integration, report, event), False
 
 
 def _journal(integration: Integration, report: providers.CallReport) -> tuple[CallEvent, bool]:
@@ -336,7 +336,7 @@ def _record_unknown_caller(call: Call, event: CallEvent) -> None:
         idempotency_key=f"call:{call.integration_id}:{call.provider_call_id}",
     ))
     with transaction.atomic():
-        call = Call.objects.select_for_update().select_related("team", "answered_by").get(pk=call.pk)
+        call = Call.objects.select_for_update(of=("self",)).select_related("team", "answered_by").get(pk=call.pk)
         if call.processed_at is not None:
             return
         call.submission_id = outcome.submission.pk

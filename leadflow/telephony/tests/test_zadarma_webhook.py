@@ -238,3 +238,31 @@ def test_url_check_echoes_zd_echo(zadarma, events_url):
     answer = http(events_url(zadarma) + "?zd_echo=abc123", method="GET")
 
     assert (answer.status, answer.body) == (200, "abc123")
+
+
+def test_a_failure_after_the_journal_loses_nothing_and_the_retry_finishes_it(zadarma, events_url, make_lead, bob,
+                                                                             monkeypatch):
+    from leadflow.telephony import services
+
+    lead = make_lead(owner=bob, phone="+79161234567")
+    real = services._record_known_outcome
+    failures = iter([RuntimeError("database went away")])
+
+    def flaky(*args, **kwargs):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_record_known_outcome", flaky)
+    end, failed = incoming_call(events_url(zadarma), caller="79161234567")
+
+    assert failed.status == 503
+    assert CallEvent.objects.get(kind="finished").processed_at is None  # journaled, not processed
+    assert Activity.objects.filter(lead=lead).count() == 0
+
+    retried = notify(events_url(zadarma), end)
+
+    assert retried.status == 200 and retried.body["status"] == "accepted"
+    assert Activity.objects.filter(lead=lead, kind="call").count() == 1
+    assert Task.objects.filter(lead=lead, kind="callback").count() == 1
