@@ -174,8 +174,9 @@ def _update_call(call: Call, integration: Integration, report: providers.CallRep
     # A late "ringing" after the end (providers do not promise order) goes into the timeline, not the state.
     if call.state not in (CallState.FINISHED, CallState.MISSED):
         call.state = state
-    call.timeline = [*call.timeline, {"state": state, "at": report.occurred_at.isoformat(),
-                                      "event": report.event_key[:80]}]
+    key = report.event_key[:80]
+    if not any(step.get("event") == key for step in call.timeline):  # a retry after a failure: once
+        call.timeline = [*call.timeline, {"state": state, "at": report.occurred_at.isoformat(), "event": key}]
 
 
 def _team_for(integration: Integration, line: str) -> Team | None:
