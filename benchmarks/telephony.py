@@ -263,8 +263,9 @@ def render(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         f"The machine ({info['cores']} cores) was shared with other work during the run (the load average above): "
         "the bare endpoint's own figures show how much of each millisecond is the machine rather than the lookup.",
-        "The lookup itself is two indexed reads (the phone key in `matching_identitykey`, then the card by primary "
-        "key with its owner, stage and open-task count); `test_lookup.py` pins it at 3 queries with the token check.",
+        "The lookup itself is one SQL statement over two indexes (the exact phone key in `matching_identitykey`, "
+        "then the card by primary key with its owner, stage and open-task count); `test_lookup.py` pins the whole "
+        "request at 2 queries, the token check included.",
         "",
         MARK_END,
         "",

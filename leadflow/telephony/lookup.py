@@ -1,4 +1,4 @@
-"""The screen-pop read: the card of one phone number, in two short SQL statements.
+"""The screen-pop read: the card of one phone number, in one SQL statement.
 
 A phone rings and the manager's screen asks who it is: this runs on every incoming call, so it is
 written as plain SQL over the indexes (the exact phone key in `matching_identitykey`, then the card by
@@ -40,56 +40,56 @@ class Popped:
         return full or self.owner_username
 
 
-KEYS_SQL = (
-    "SELECT card_type, card_id FROM matching_identitykey "
-    "WHERE kind = %s AND value = %s AND card_type IN (%s, %s) LIMIT 51"
+# One statement, so one round trip to the database: the keys of the number, the best client among the
+# contacts holding it, the best lead among the leads holding it; a client wins.
+POP_SQL = """
+WITH keys AS (
+    SELECT card_type, card_id FROM matching_identitykey
+    WHERE kind = %s AND value = %s AND card_type IN (%s, %s)
+    LIMIT 51
+),
+client_row AS (
+    SELECT 0 AS priority, 'client' AS type, c.id AS id, c.name AS name, co.name AS company,
+           co.legal_form AS legal_form, CASE WHEN c.is_active THEN 'active' ELSE 'inactive' END AS state,
+           '' AS stage, c.team_id AS team_id, c.owner_id AS owner_id, u.username AS username,
+           u.first_name AS first_name, u.last_name AS last_name,
+           (SELECT COUNT(*) FROM leads_task t WHERE t.client_id = c.id AND t.completed_at IS NULL) AS open_tasks
+    FROM clients_client c
+    LEFT JOIN clients_company co ON co.id = c.company_id
+    LEFT JOIN accounts_user u ON u.id = c.owner_id
+    WHERE c.contact_id IN (SELECT card_id FROM keys WHERE card_type = %s)
+    ORDER BY c.is_active DESC, c.created_at DESC, c.id DESC
+    LIMIT 1
+),
+lead_row AS (
+    SELECT 1 AS priority, 'lead' AS type, l.id AS id, l.full_name AS name, l.company_name AS company,
+           l.legal_form AS legal_form, l.state AS state, s.name AS stage, l.team_id AS team_id,
+           l.owner_id AS owner_id, u.username AS username, u.first_name AS first_name, u.last_name AS last_name,
+           (SELECT COUNT(*) FROM leads_task t WHERE t.lead_id = l.id AND t.completed_at IS NULL) AS open_tasks
+    FROM leads_lead l
+    JOIN leads_stage s ON s.id = l.stage_id
+    LEFT JOIN accounts_user u ON u.id = l.owner_id
+    WHERE l.id IN (SELECT card_id FROM keys WHERE card_type = %s) AND l.state <> 'merged'
+    ORDER BY CASE l.state WHEN 'open' THEN 0 WHEN 'deferred' THEN 1 WHEN 'refused' THEN 2
+                          WHEN 'converted' THEN 3 ELSE 9 END, l.id DESC
+    LIMIT 1
 )
-CLIENT_SQL = """
-SELECT c.id, c.name, co.name, co.legal_form, c.is_active, c.team_id, c.owner_id,
-       u.username, u.first_name, u.last_name,
-       (SELECT COUNT(*) FROM leads_task t WHERE t.client_id = c.id AND t.completed_at IS NULL)
-FROM clients_client c
-LEFT JOIN clients_company co ON co.id = c.company_id
-LEFT JOIN accounts_user u ON u.id = c.owner_id
-WHERE c.contact_id IN ({ids})
-ORDER BY c.is_active DESC, c.created_at DESC, c.id DESC
-LIMIT 1
-"""
-LEAD_SQL = """
-SELECT l.id, l.full_name, l.company_name, l.legal_form, l.state, s.name, l.team_id, l.owner_id,
-       u.username, u.first_name, u.last_name,
-       (SELECT COUNT(*) FROM leads_task t WHERE t.lead_id = l.id AND t.completed_at IS NULL)
-FROM leads_lead l
-JOIN leads_stage s ON s.id = l.stage_id
-LEFT JOIN accounts_user u ON u.id = l.owner_id
-WHERE l.id IN ({ids}) AND l.state <> 'merged'
-ORDER BY CASE l.state WHEN 'open' THEN 0 WHEN 'deferred' THEN 1 WHEN 'refused' THEN 2 WHEN 'converted' THEN 3
-         ELSE 9 END, l.id DESC
+SELECT type, id, name, company, legal_form, state, stage, team_id, owner_id, username, first_name, last_name,
+       open_tasks, (SELECT COUNT(*) FROM keys)
+FROM (SELECT * FROM client_row UNION ALL SELECT * FROM lead_row) AS found
+ORDER BY priority
 LIMIT 1
 """
 
 
 def card_of_phone(e164: str) -> Popped | None:
     with connection.cursor() as cursor:
-        cursor.execute(KEYS_SQL, [KeyKind.PHONE, e164, CardType.LEAD, CardType.CONTACT])
-        refs = cursor.fetchall()
-        if not refs:
-            return None
-        contact_ids = [int(card_id) for card_type, card_id in refs if card_type == CardType.CONTACT]
-        lead_ids = [int(card_id) for card_type, card_id in refs if card_type == CardType.LEAD]
-        if contact_ids:
-            cursor.execute(CLIENT_SQL.format(ids=", ".join(["%s"] * len(contact_ids))), contact_ids)
-            row = cursor.fetchone()
-            if row is not None:
-                (pk, name, company, legal_form, is_active, team_id, owner_id, username, first, last, tasks) = row
-                return Popped("client", pk, name, company or "", legal_form or "",
-                              "active" if is_active else "inactive", "", team_id, owner_id, username or "",
-                              first or "", last or "", tasks, len(refs))
-        if lead_ids:
-            cursor.execute(LEAD_SQL.format(ids=", ".join(["%s"] * len(lead_ids))), lead_ids)
-            row = cursor.fetchone()
-            if row is not None:
-                (pk, name, company, legal_form, state, stage, team_id, owner_id, username, first, last, tasks) = row
-                return Popped("lead", pk, name, company, legal_form, state, stage, team_id, owner_id,
-                              username or "", first or "", last or "", tasks, len(refs))
-    return None
+        cursor.execute(POP_SQL, [KeyKind.PHONE, e164, CardType.LEAD, CardType.CONTACT, CardType.CONTACT,
+                                 CardType.LEAD])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (kind, pk, name, company, legal_form, state, stage, team_id, owner_id, username, first, last, tasks,
+     matches) = row
+    return Popped(kind, pk, name, company or "", legal_form or "", state, stage or "", team_id, owner_id,
+                  username or "", first or "", last or "", int(tasks), int(matches))
