@@ -203,8 +203,12 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
             order = ["bare", "lookup"] if round_no % 2 == 0 else ["lookup", "bare"]
             for clients in args.clients:
                 for name in order:
+                    cpu_before = common.process_cpu_seconds(server.pid)
                     result = measure(port, seed["token"], paths[name], numbers(args.requests, seed["leads"], rng),
                                      clients)
+                    cpu_after = common.process_cpu_seconds(server.pid)
+                    if cpu_before is not None and cpu_after is not None:
+                        result["cpu_ms"] = (cpu_after - cpu_before) * 1000 / max(1, result["n"])
                     results[name].setdefault(clients, []).append(result)
                     log(f"{backend} round {round_no + 1} clients {clients} {name}: p50 {result['p50']:.2f} ms "
                         f"p99 {result['p99']:.2f} ms, {result['rps']:.0f} req/s, errors {result['errors']}")
@@ -218,6 +222,11 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
 
 def med(rows: list[dict[str, Any]], key: str) -> float:
     return statistics.median(row[key] for row in rows)
+
+
+def cpu(rows: list[dict[str, Any]]) -> str:
+    values = [row["cpu_ms"] for row in rows if "cpu_ms" in row]
+    return f"{statistics.median(values):.2f}" if values else "?"
 
 
 def render(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
@@ -241,8 +250,8 @@ def render(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "(a screen pop is one request per call).",
         "",
         "| backend | clients | bare p50 / p99 ms | lookup p50 / p99 ms | lookup's own cost p50 ms | lookup req/s "
-        "| errors | target | machine load avg (start, end) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| server CPU ms/req, bare / lookup | errors | target | machine load avg (start, end) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         for clients in args.clients:
@@ -256,13 +265,16 @@ def render(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
             lines.append(
                 f"| {run['backend']} | {clients} | {med(bare, 'p50'):.2f} / {med(bare, 'p99'):.2f} | "
                 f"{med(look, 'p50'):.2f} / {p99:.2f} | {med(look, 'p50') - med(bare, 'p50'):.2f} | "
-                f"{med(look, 'rps'):.0f} | {sum(r['errors'] for r in bare + look)} | {verdict} | "
+                f"{med(look, 'rps'):.0f} | {cpu(bare)} / {cpu(look)} | {sum(r['errors'] for r in bare + look)} | "
+                f"{verdict} | "
                 f"{run['load'][0]:.1f}, {run['load'][1]:.1f} |"
             )
     lines += [
         "",
         f"The machine ({info['cores']} cores) was shared with other work during the run (the load average above): "
-        "the bare endpoint's own figures show how much of each millisecond is the machine rather than the lookup.",
+        "the bare endpoint's own figures show how much of each millisecond is the machine rather than the lookup. "
+        "The server's CPU time per request (from /proc, the waitress process only) is the steadier measure of what "
+        "the lookup itself costs.",
         "The lookup itself is one SQL statement over two indexes (the exact phone key in `matching_identitykey`, "
         "then the card by primary key with its owner, stage and open-task count); `test_lookup.py` pins the whole "
         "request at 2 queries, the token check included.",
