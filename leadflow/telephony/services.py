@@ -53,18 +53,18 @@ def cards_with_phone(e164: str, *, limit: int = 50) -> list[tuple[str, int]]:
     )
 
 
-def pick_card(refs: list[tuple[str, int]], *, leads_qs: Any = None, clients_qs: Any = None) -> Card:
+def pick_card(refs: list[tuple[str, int]]) -> Card:
     """A client first (the person already buys), then a lead in work, then the most recent lead."""
     contact_ids = [card_id for card_type, card_id in refs if card_type == CardType.CONTACT]
     lead_ids = [card_id for card_type, card_id in refs if card_type == CardType.LEAD]
     if contact_ids:
-        qs = clients_qs if clients_qs is not None else Client.objects.select_related("owner", "team")
-        client = qs.filter(contact_id__in=contact_ids).order_by("-is_active", "-created_at", "-pk").first()
+        client = (Client.objects.select_related("owner", "team").filter(contact_id__in=contact_ids)
+                  .order_by("-is_active", "-created_at", "-pk").first())
         if client is not None:
             return Card(client=client, matches=len(refs))
     if lead_ids:
-        qs = leads_qs if leads_qs is not None else Lead.objects.select_related("owner", "team")
-        found = list(qs.filter(pk__in=lead_ids).exclude(state=LeadState.MERGED))
+        found = list(Lead.objects.select_related("owner", "team").filter(pk__in=lead_ids)
+                     .exclude(state=LeadState.MERGED))
         found.sort(key=lambda lead: (LEAD_ORDER.get(lead.state, 9), -lead.pk))
         if found:
             return Card(lead=found[0], matches=len(refs))
