@@ -106,3 +106,7 @@ api.add_router("/", clients_router)
 from leadflow.partners.api import router as partners_router  # noqa: E402
 
 api.add_router("/partner", partners_router)
+
+from leadflow.telephony.api import router as telephony_router  # noqa: E402
+
+api.add_router("/", telephony_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "leadflow.intake",
     "leadflow.partners",
     "leadflow.analytics",
+    "leadflow.telephony",
 ]
 
 MIDDLEWARE = [
