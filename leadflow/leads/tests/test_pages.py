@@ -243,3 +243,12 @@ def test_team_page_counts_each_managers_load(client, head, alice, bob, make_lead
     team_page = client.get("/team/")
     people = {p.username: (p.open_leads, p.open_clients, p.overdue_tasks) for p in team_page.context["people"]}
     assert people["alice"] == (3, 1, 3) and people["bob"] == (1, 0, 0)
+
+
+def test_a_link_in_an_activity_opens_and_markup_stays_text(as_alice, alice, make_lead):
+    lead = make_lead(owner=alice)
+    services.log_activity(lead=lead, kind="call", by=alice, subject="Incoming call",
+                          body="Recording: https://pbx.example.com/rec/42.mp3\n<script>alert(1)</script>")
+    page = as_alice.get(f"/leads/{lead.pk}/").content.decode()
+    assert '<a href="https://pbx.example.com/rec/42.mp3" rel="nofollow">' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
