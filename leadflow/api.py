@@ -102,3 +102,7 @@ api.add_router("/tasks", tasks_router)
 api.add_router("/interests", interests_router)
 api.add_router("/merges", merges_router)
 api.add_router("/", clients_router)
+
+from leadflow.analytics.api import router as analytics_router  # noqa: E402
+
+api.add_router("/analytics", analytics_router)

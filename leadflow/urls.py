@@ -28,6 +28,7 @@ urlpatterns = [
     path("notifications/read/", lead_views.read_notifications, name="read_notifications"),
     path("clients/", client_views.client_list, name="client_list"),
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
+    path("analytics/", include("leadflow.analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

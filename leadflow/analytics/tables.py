@@ -10,6 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import Promise
+
 # Spreadsheets run a cell starting with one of these as a formula: a lead's name typed into a public
 # form ("=HYPERLINK(...)") must stay text in an export.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -81,6 +83,8 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, Promise):
+        return str(value)
     return value
 
 

@@ -59,11 +59,11 @@ def test_domain_example_200_clicks_at_120_and_20_leads(admin_user, direct, sales
 def test_cost_per_qualified_lead_client_revenue_and_return(admin_user, direct, sales):
     CampaignSpend.objects.create(campaign=direct, day=date(2026, 1, 2), clicks=200, cost=Decimal("24000"))
     # 10 leads: 4 reached "qualified", 2 converted (qualified by converting), 4 never moved.
-    for n in range(4):
+    for _n in range(4):
         make(created=at("2026-01-02 10:00"), campaign=direct, stages=("contacted", "qualified"))
     converted = [make(created=at("2026-01-02 10:00"), campaign=direct, converted_after=timedelta(days=3))
                  for _ in range(2)]
-    for n in range(4):
+    for _n in range(4):
         make(created=at("2026-01-02 10:00"), campaign=direct, stages=("contacted",))
     for lead, amounts in zip(converted, [("40000", "5000"), ("15000",)], strict=True):
         client = Client.objects.create(name=lead.full_name, lead=lead)
