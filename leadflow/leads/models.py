@@ -214,6 +214,9 @@ class Lead(TouchFields):
             # read these in order instead of sorting every open lead.
             models.Index(fields=["state", "-created_at"], name="lead_state_created"),
             models.Index(fields=["state", "stage", "-created_at"], name="lead_state_stage_created"),
+            # Analytics: a manager's leads of a period, and the refusals of a period.
+            models.Index(fields=["owner", "created_at"], name="lead_owner_created"),
+            models.Index(fields=["state", "refused_at"], name="lead_state_refused"),
         ]
 
     def __str__(self) -> str:
@@ -309,6 +312,8 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+        # Analytics reads "which stages did this lead reach" from the index alone.
+        indexes = [models.Index(fields=["lead", "to_stage"], name="stage_change_lead_stage")]
 
     def from_state_label(self) -> str:
         return str(LeadState(self.from_state).label) if self.from_state in LeadState.values else ""
@@ -384,7 +389,11 @@ class Activity(SystemText):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["lead", "-occurred_at"]), models.Index(fields=["client", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["lead", "-occurred_at"]), models.Index(fields=["client", "-occurred_at"]),
+            # Analytics: activities a manager logged in a period.
+            models.Index(fields=["author", "occurred_at"], name="activity_author_time"),
+        ]
 
     @property
     def shown_subject(self) -> str:
@@ -434,7 +443,9 @@ class Task(SystemText):
             models.Index(
                 fields=["assignee", "due_at"], name="task_open_by_assignee",
                 condition=models.Q(completed_at__isnull=True),
-            )
+            ),
+            # Analytics: tasks a manager finished in a period.
+            models.Index(fields=["assignee", "completed_at"], name="task_done_by_assignee"),
         ]
 
     def __str__(self) -> str:
