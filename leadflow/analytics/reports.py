@@ -120,6 +120,25 @@ def bucket(report_filter: ReportFilter, field_name: str) -> Any:
     return trunc(field_name, tzinfo=report_filter.zone)
 
 
+def periods(report_filter: ReportFilter) -> list[date]:
+    """Every day, week (from Monday) or month of the period, so a time series shows its empty stretches."""
+    first = report_filter.start
+    if report_filter.interval == "week":
+        first -= timedelta(days=first.weekday())
+    elif report_filter.interval == "month":
+        first = first.replace(day=1)
+    out = []
+    while first <= report_filter.end:
+        out.append(first)
+        if report_filter.interval == "day":
+            first += timedelta(days=1)
+        elif report_filter.interval == "week":
+            first += timedelta(days=7)
+        else:
+            first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
 def as_local_date(value: Any, report_filter: ReportFilter) -> date | None:
     if value is None:
         return None
@@ -222,7 +241,8 @@ def funnel(report_filter: ReportFilter, user: User) -> Report:
     for key, label, count in steps:
         rows.append({"step": label, "key": key, "count": count,
                      "conversion": percent(count, previous) if previous is not None else None})
-        if count is not None:
+        # Interests are a side ring (attention without a person): leads convert from traffic, not from them.
+        if count is not None and key != "interests":
             previous = count
     steps_table = Table(
         "steps", _("Funnel"),
@@ -274,9 +294,13 @@ def _funnel_series(cohort: QuerySet[Lead], report_filter: ReportFilter) -> Table
                   clients=Count("pk", filter=Q(state=LeadState.CONVERTED)))
         .order_by("period")
     )
-    rows = [{"period": as_local_date(row["period"], report_filter), "leads": row["leads"],
-             "qualified": row["qualified"], "clients": row["clients"],
-             "conversion": percent(row["clients"], row["leads"])} for row in grouped]
+    found = {as_local_date(row["period"], report_filter): row for row in grouped}
+    empty = {"leads": 0, "qualified": 0, "clients": 0}
+    rows = []
+    for period in periods(report_filter):
+        row = found.get(period, empty)
+        rows.append({"period": period, "leads": row["leads"], "qualified": row["qualified"],
+                     "clients": row["clients"], "conversion": percent(row["clients"], row["leads"])})
     return Table(
         "series", _("Leads over time"),
         [Column("period", _("Period"), "date"), Column("leads", _("Leads"), "int"),
@@ -697,7 +721,7 @@ def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead]) -> Table:
     made = {as_local_date(row["period"], report_filter): row["n"] for row in cohort.order_by()
             .annotate(period=bucket(report_filter, "created_at")).values("period").annotate(n=Count("pk"))}
     rows = []
-    for period in sorted(set(spend) | set(made)):
+    for period in periods(report_filter):
         cost = Decimal(spend.get(period, {}).get("cost") or 0)
         count = made.get(period, 0)
         clicks = int(spend.get(period, {}).get("clicks") or 0)

@@ -107,7 +107,7 @@ def test_funnel_counts_each_ring_and_step_conversion(admin_user, direct, sales):
 
     steps = {row["key"]: (row["count"], row["conversion"]) for row in rows(report, "steps")}
     assert steps == {
-        "traffic": (100, None), "interests": (2, Decimal("2.0")), "leads": (10, Decimal("500.0")),
+        "traffic": (100, None), "interests": (2, Decimal("2.0")), "leads": (10, Decimal("10.0")),
         "qualified": (5, Decimal("50.0")), "clients": (2, Decimal("40.0")), "renewing": (1, Decimal("50.0")),
     }
     # Marketing view: leads by the furthest stage reached (the refused one reached "qualified").
@@ -123,13 +123,16 @@ def test_a_lead_at_23_30_local_belongs_to_that_local_day(admin_user, sales):
     report = run("funnel", admin_user, start="2026-01-10", end="2026-01-11", interval="day")
     series = [(row["period"], row["leads"]) for row in rows(report, "series")]
     assert series == [(date(2026, 1, 10), 1), (date(2026, 1, 11), 1)]
+    two_days = run("funnel", admin_user, start="2026-01-09", end="2026-01-10", interval="day")
+    assert [(r["period"], r["leads"]) for r in rows(two_days, "series")] == [(date(2026, 1, 9), 0), (date(2026, 1, 10), 1)]
 
     one_day = run("funnel", admin_user, start="2026-01-11", end="2026-01-11")
     assert rows(one_day, "steps")[2]["count"] == 1
 
     admin_user.time_zone = "UTC"
     in_utc = run("funnel", admin_user, start="2026-01-10", end="2026-01-11")
-    assert [(row["period"], row["leads"]) for row in rows(in_utc, "series")] == [(date(2026, 1, 10), 2)]
+    assert [(row["period"], row["leads"]) for row in rows(in_utc, "series")] == [
+        (date(2026, 1, 10), 2), (date(2026, 1, 11), 0)]
 
 
 def test_series_by_week_and_month(admin_user, sales):
@@ -139,8 +142,11 @@ def test_series_by_week_and_month(admin_user, sales):
     make(created=at("2026-02-01 00:10"), team=sales)
 
     weekly = run("funnel", admin_user, start="2026-01-01", end="2026-02-28", interval="week")
+    # The weeks start on Monday 29 December (the week of 1 January); empty weeks are shown as 0.
     assert [(r["period"], r["leads"]) for r in rows(weekly, "series")] == [
-        (date(2026, 1, 5), 2), (date(2026, 1, 12), 1), (date(2026, 1, 26), 1)]
+        (date(2025, 12, 29), 0), (date(2026, 1, 5), 2), (date(2026, 1, 12), 1), (date(2026, 1, 19), 0),
+        (date(2026, 1, 26), 1), (date(2026, 2, 2), 0), (date(2026, 2, 9), 0), (date(2026, 2, 16), 0),
+        (date(2026, 2, 23), 0)]
     monthly = run("funnel", admin_user, start="2026-01-01", end="2026-02-28", interval="month")
     assert [(r["period"], r["leads"]) for r in rows(monthly, "series")] == [
         (date(2026, 1, 1), 3), (date(2026, 2, 1), 1)]
