@@ -215,10 +215,9 @@ POOL_LABEL = _("(pool)")
 
 def funnel(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user)
-    counts = cohort.aggregate(
-        leads=Count("pk"), qualified=Count("pk", filter=qualified_condition()),
-        clients=Count("pk", filter=Q(state=LeadState.CONVERTED)),
-    )
+    series = _funnel_series(cohort, report_filter)
+    # The rings are the sums of the series: one pass over the cohort's stage history, not two.
+    counts = {key: sum(row[key] for row in series.rows) for key in ("leads", "qualified", "clients")}
     renewing = (
         Deal.objects.filter(client__lead__in=cohort.filter(state=LeadState.CONVERTED).values("pk"))
         .values("client_id").annotate(deals=Count("pk")).filter(deals__gte=2).count()
@@ -251,7 +250,7 @@ def funnel(report_filter: ReportFilter, user: User) -> Report:
         rows, Chart("funnel", "step", ["count"]),
         note=_("Interests are anonymous attention (not leads); traffic is the clicks imported per campaign."),
     )
-    return Report("funnel", _("Funnel"), [steps_table, _stage_funnel(cohort), _funnel_series(cohort, report_filter)])
+    return Report("funnel", _("Funnel"), [steps_table, _stage_funnel(cohort), series])
 
 
 def _without_people(report_filter: ReportFilter) -> ReportFilter:

@@ -112,6 +112,7 @@ def report_page(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "analytics/report.html", {
         "kind": kind, "kinds": reports.reports_for(user), "tables": tables, "filter": report_filter,
         "params": request.GET, "errors": errors, "query": query, **_choices(user, report_filter),
+        "can_import_spend": user.is_admin or is_marketer(user),
     }, status=status)
 
 

@@ -189,3 +189,19 @@ def test_spend_import_checks_every_row_before_saving(db):
     assert sorted(CampaignSpend.objects.values_list("day", "clicks", "cost")) == [
         (date(2026, 1, 3), 100, Decimal("12000.00")), (date(2026, 1, 4), 80, Decimal("9600.50"))]
     assert import_spend(text="name,day\n").errors == {"header": ["Missing columns: campaign, clicks, cost."]}
+
+
+def test_marketer_uploads_spend_from_the_costs_page_and_managers_cannot(marketer, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    Campaign.objects.create(name="Spring", utm_campaign="spring")
+    csv_file = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,2026-01-03,200,24000\n")
+    response = logged_in(marketer).post("/analytics/costs/spend/", {"file": csv_file}, follow=True)
+    assert "1 day(s) of spend imported." in response.content.decode()
+    assert list(CampaignSpend.objects.values_list("clicks", "cost")) == [(200, Decimal("24000.00"))]
+    bad = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,03.01.2026,200,24000\n")
+    response = logged_in(marketer).post("/analytics/costs/spend/", {"file": bad}, follow=True)
+    assert "line 2: day: expected YYYY-MM-DD" in response.content.decode()
+    other = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,2026-01-04,1,1\n")
+    assert logged_in(alice).post("/analytics/costs/spend/", {"file": other}).status_code == 404
+    assert CampaignSpend.objects.count() == 1

@@ -124,7 +124,8 @@ def test_a_lead_at_23_30_local_belongs_to_that_local_day(admin_user, sales):
     series = [(row["period"], row["leads"]) for row in rows(report, "series")]
     assert series == [(date(2026, 1, 10), 1), (date(2026, 1, 11), 1)]
     two_days = run("funnel", admin_user, start="2026-01-09", end="2026-01-10", interval="day")
-    assert [(r["period"], r["leads"]) for r in rows(two_days, "series")] == [(date(2026, 1, 9), 0), (date(2026, 1, 10), 1)]
+    assert [(r["period"], r["leads"]) for r in rows(two_days, "series")] == [
+        (date(2026, 1, 9), 0), (date(2026, 1, 10), 1)]
 
     one_day = run("funnel", admin_user, start="2026-01-11", end="2026-01-11")
     assert rows(one_day, "steps")[2]["count"] == 1
