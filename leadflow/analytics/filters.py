@@ -23,8 +23,11 @@ DIMENSIONS = ("team", "manager", "source", "medium", "campaign", "form", "partne
 
 
 def user_zone(user: User) -> ZoneInfo:
+    """The zone the pages show this user (their own, else their team's, else the site's): days are its days."""
+    from leadflow.accounts.middleware import zone_name_of
+
     try:
-        return ZoneInfo(user.time_zone or settings.LEADFLOW_TIME_ZONE)
+        return ZoneInfo(zone_name_of(user))
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(settings.LEADFLOW_TIME_ZONE)
 

@@ -62,6 +62,7 @@ from leadflow.leads.models import (
     StageChange,
     Task,
 )
+from leadflow.leads.querysets import headed_team_ids
 from leadflow.marketing.models import Campaign, CampaignSpend, ExtraCost, Source
 
 CONTACT_KINDS = ("call", "email")
@@ -227,8 +228,7 @@ def funnel(report_filter: ReportFilter, user: User) -> Report:
     if report_filter.manager is None and report_filter.form is None and report_filter.partner is None:
         interest_qs = Interest.objects.filter(created_at__gte=report_filter.since, created_at__lt=report_filter.until)
         if not (user.is_admin or is_marketer(user)):
-            interest_qs = interest_qs.filter(team_id__in=list(Team.objects.filter(
-                Q(head=user) | Q(pk=user.team_id)).values_list("pk", flat=True)))
+            interest_qs = interest_qs.filter(team_id__in=headed_team_ids(user))
         interest_qs = slice_leads(interest_qs, _without_people(report_filter))
         interests = interest_qs.count()
     steps = [
@@ -770,8 +770,11 @@ REPORTS: dict[str, ReportKind] = {
 def allowed(kind: ReportKind, user: User) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_admin or user.role == "head":
+    if user.is_admin:
         return True
+    if user.role == "head":
+        # Spend is bought for the whole company, not per team: cost per lead is the marketer's figure.
+        return kind.key != "costs"
     if is_marketer(user):
         return kind.for_marketer
     if user.role == "manager":
