@@ -545,8 +545,9 @@ def machine() -> str:
 
 def write_doc(runs: list[dict], command: str, seconds: float) -> str:
     lines = [MARK_START, "## Analytics reports over 1,000,000 leads", "",
-             f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC ({seconds / 60:.1f} min, generation included when "
-             "the cached databases were missing) with:", "", "```", command, "```", "",
+             f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+             + (f" ({seconds / 60:.1f} min, generation included when the cached databases were missing)"
+                if seconds else "") + " with:", "", "```", command, "```", "",
              f"- Machine: {machine()}. Python {platform.python_version()}. The machine was shared with other "
              "workers while this ran.",
              "- Timed: `reports.build` (what the page, the API and `leadflow report` call) as the user who asks "
@@ -586,7 +587,16 @@ def main() -> None:
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--no-doc", action="store_true")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--results", nargs="+", help="Write the doc from saved `--worker` outputs (JSON files).")
     args = parser.parse_args()
+    if args.results:
+        runs = [json.loads(Path(name).read_text().strip().splitlines()[-1]) for name in args.results]
+        shown = " ".join(["benchmarks/analytics.py", *sys.argv[1:]])
+        section = write_doc(runs, f".venv/bin/python {shown}", 0.0)
+        print(section)
+        if not args.no_doc:
+            replace_section(section)
+        return
     if args.worker:
         result = measure(args.worker, args.leads, args.activities, args.stage_changes, args.repeat, args.regenerate)
         print(json.dumps(result, default=str))
@@ -607,13 +617,17 @@ def main() -> None:
     section = write_doc(runs, f".venv/bin/python {shown}", time.perf_counter() - started)
     print(section)
     if not args.no_doc:
-        text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-        if MARK_START in text:
-            before, rest = text.split(MARK_START, 1)
-            text = before + section + rest.split(MARK_END, 1)[1]
-        else:
-            text = text.rstrip() + "\n\n" + section + "\n"
-        DOC.write_text(text)
+        replace_section(section)
+
+
+def replace_section(section: str) -> None:
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if MARK_START in text:
+        before, rest = text.split(MARK_START, 1)
+        text = before + section + rest.split(MARK_END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    DOC.write_text(text)
 
 
 if __name__ == "__main__":
