@@ -532,7 +532,8 @@ def measure(backend: str, leads: int, activities: int, stage_changes: int, repea
 
     counts = {"leads": Lead.objects.count(), "activities": Activity.objects.count(),
               "stage_changes": StageChange.objects.count()}
-    return {"backend": backend, "results": results, "counts": counts, "generated_seconds": generated_seconds}
+    return {"backend": backend, "results": results, "counts": counts, "generated_seconds": generated_seconds,
+            "command": " ".join([".venv/bin/python benchmarks/analytics.py", *sys.argv[1:]])}
 
 
 def machine() -> str:
@@ -565,6 +566,8 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
                   f"{counts['stage_changes']:,} stage-history rows — target {verdict}", "",
                   "| period | report | as | median | p90 | naive median | naive / report | same figures |",
                   "|---|---|---|---:|---:|---:|---:|---|"]
+        if run.get("command"):
+            lines[-3:-3] = [f"Measured by `{run['command']}`.", ""]
         for r in run["results"]:
             lines.append(f"| {r['window']} | {r['report']} | {r['as']} | {r['p50'] * 1000:.0f} ms | "
                          f"{r['p90'] * 1000:.0f} ms | {r['naive'] * 1000:.0f} ms | {r['naive'] / r['p50']:.1f}× | "
