@@ -567,7 +567,7 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
                   "| period | report | as | median | p90 | naive median | naive / report | same figures |",
                   "|---|---|---|---:|---:|---:|---:|---|"]
         if run.get("command"):
-            lines[-3:-3] = [f"Measured by `{run['command']}`.", ""]
+            lines[-2:-2] = [f"Measured by `{run['command']}`.", ""]
         for r in run["results"]:
             lines.append(f"| {r['window']} | {r['report']} | {r['as']} | {r['p50'] * 1000:.0f} ms | "
                          f"{r['p90'] * 1000:.0f} ms | {r['naive'] * 1000:.0f} ms | {r['naive'] / r['p50']:.1f}× | "
