@@ -65,7 +65,6 @@ from leadflow.leads.models import (
 from leadflow.leads.querysets import headed_team_ids
 from leadflow.marketing.models import Campaign, CampaignSpend, ExtraCost, Source
 
-CONTACT_KINDS = ("call", "email")
 # DOMAIN.md 20: a lead normally has 3-5 of these filled, a client 10-15 of its list.
 LEAD_CARD_FIELDS = ("full_name", "phone", "email", "company_name", "position", "city", "product_interest",
                     "deal_type")
