@@ -16,18 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     Count,
-    DurationField,
+    DateField,
     Exists,
-    ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -36,6 +38,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import CumeDist, TruncDay, TruncMonth, TruncWeek
@@ -116,27 +119,78 @@ def qualified_condition() -> Q:
 
 
 def bucket(report_filter: ReportFilter, field_name: str) -> Any:
-    trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[report_filter.interval]
-    return trunc(field_name, tzinfo=report_filter.zone)
+    return local_bucket(field_name, report_filter.interval, report_filter.start, report_filter.end,
+                        report_filter.zone)
 
 
-def periods(report_filter: ReportFilter) -> list[date]:
-    """Every day, week (from Monday) or month of the period, so a time series shows its empty stretches."""
-    first = report_filter.start
-    if report_filter.interval == "week":
+def period_starts(interval: str, start: date, end: date) -> list[date]:
+    """Every day, week (from Monday) or month from `start` to `end`."""
+    first = start
+    if interval == "week":
         first -= timedelta(days=first.weekday())
-    elif report_filter.interval == "month":
+    elif interval == "month":
         first = first.replace(day=1)
     out = []
-    while first <= report_filter.end:
+    while first <= end:
         out.append(first)
-        if report_filter.interval == "day":
+        if interval == "day":
             first += timedelta(days=1)
-        elif report_filter.interval == "week":
+        elif interval == "week":
             first += timedelta(days=7)
         else:
             first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return out
+
+
+def periods(report_filter: ReportFilter) -> list[date]:
+    """The period's days, weeks or months, so a time series shows its empty stretches."""
+    return period_starts(report_filter.interval, report_filter.start, report_filter.end)
+
+
+def local_bucket(field_name: str, interval: str, start: date, end: date, zone: Any) -> Any:
+    """The local day / week / month a stored UTC time falls in, for times between `start` and `end` (local days).
+
+    PostgreSQL truncates in the zone itself. SQLite has no time zones, and Django's fallback calls Python
+    for every row; so there the local period boundaries (DST included, computed here by zoneinfo) become a
+    balanced CASE the database walks in a few comparisons per row.
+    """
+    if connection.vendor == "postgresql":
+        trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[interval]
+        return trunc(field_name, tzinfo=zone)
+    starts = period_starts(interval, start, end)
+    bounds = [datetime.combine(day, time.min, tzinfo=zone) for day in starts]
+    after = period_starts(interval, end, end)[0]
+    following = (after + timedelta(days=1) if interval == "day" else after + timedelta(days=7)
+                 if interval == "week" else (after.replace(day=28) + timedelta(days=4)).replace(day=1))
+    limit = datetime.combine(following, time.min, tzinfo=zone)
+
+    def pick(low: int, high: int) -> Any:  # periods[low:high]
+        if high - low == 1:
+            return Value(starts[low], output_field=DateField())
+        middle = (low + high) // 2
+        return Case(When(**{f"{field_name}__lt": bounds[middle]}, then=pick(low, middle)),
+                    default=pick(middle, high), output_field=DateField())
+
+    inside = Q(**{f"{field_name}__gte": bounds[0]}) & Q(**{f"{field_name}__lt": limit})
+    return Case(When(inside, then=pick(0, len(starts))), default=Value(None, output_field=DateField()),
+                output_field=DateField())
+
+
+class Seconds(Func):
+    """`later - earlier` in seconds, computed by the database (no Python call per row on SQLite)."""
+
+    output_field = FloatField()
+
+    def __init__(self, later: str, earlier: str):
+        super().__init__(F(later), F(earlier))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection,
+                           template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday(", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))::float",
+                           arg_joiner=" - ", **extra)
 
 
 def as_local_date(value: Any, report_filter: ReportFilter) -> date | None:
@@ -159,20 +213,11 @@ def ratio(amount: Any, count: Any) -> Decimal | None:
     return (Decimal(amount) / Decimal(count)).quantize(CENT, ROUND_HALF_UP)
 
 
-def _seconds(value: Any) -> float | None:
-    """A duration from the database: an interval (PostgreSQL) or microseconds (SQLite)."""
-    if value is None:
-        return None
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value) / 1_000_000
-
-
-def percentiles(qs: QuerySet, group: Any, duration: Any, fractions: tuple[float, ...] = (0.5, 0.9)) -> dict:
-    """Nearest-rank percentiles of `duration` per `group`, by CUME_DIST in the database: group -> [seconds]."""
+def percentiles(qs: QuerySet, group: Any, seconds: Any, fractions: tuple[float, ...] = (0.5, 0.9)) -> dict:
+    """Nearest-rank percentiles of `seconds` per `group`, by CUME_DIST in the database: group -> [seconds]."""
     ranked = (
         qs.order_by()
-        .annotate(pct_group=group, pct_value=ExpressionWrapper(duration, output_field=DurationField()))
+        .annotate(pct_group=group, pct_value=seconds)
         .filter(pct_value__isnull=False)
         .annotate(pct_rank=Window(CumeDist(), partition_by=[F("pct_group")], order_by=F("pct_value").asc()))
         .values("pct_group", "pct_value", "pct_rank")
@@ -186,7 +231,17 @@ def percentiles(qs: QuerySet, group: Any, duration: Any, fractions: tuple[float,
         query = f"SELECT ranked.pct_group, {picks} FROM ({sql}) ranked GROUP BY ranked.pct_group"  # noqa: S608
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    return {row[0]: [_seconds(v) for v in row[1:]] for row in rows}
+    group_field = ranked.query.annotations["pct_group"].output_field
+    convert = group_field.get_db_converters(connection)
+    return {_converted(row[0], convert, connection): [None if v is None else round(float(v), 3) for v in row[1:]]
+            for row in rows}
+
+
+def _converted(value: Any, converters: list, db: Any) -> Any:
+    """A group key read by raw SQL, made the same value the ORM gives (a date string on SQLite is a date)."""
+    for converter in converters:
+        value = converter(value, None, db)
+    return value
 
 
 def days(seconds: float | None) -> Decimal | None:
@@ -310,7 +365,8 @@ def _funnel_series(cohort: QuerySet[Lead], report_filter: ReportFilter) -> Table
 
 # ---------------------------------------------------------------- conversion (DOMAIN.md 19)
 
-TIME_TO_CONVERT = F("converted_at") - F("created_at")
+def time_to_convert() -> Seconds:
+    return Seconds("converted_at", "created_at")
 
 
 def conversion(report_filter: ReportFilter, user: User) -> Report:
@@ -320,7 +376,8 @@ def conversion(report_filter: ReportFilter, user: User) -> Report:
         ("source", _("By source"), F("source_id"), lambda ids: _names(Source, ids)),
         ("campaign", _("By campaign"), F("campaign_id"), lambda ids: _names(Campaign, ids)),
         ("manager", _("By manager"), F("owner_id"), lambda ids: _names(User, ids, _person)),
-        ("month", _("By month"), TruncMonth("created_at", tzinfo=report_filter.zone), None),
+        ("month", _("By month"), local_bucket("created_at", "month", report_filter.start, report_filter.end,
+                                              report_filter.zone), None),
     ]
     total = _conversion_rows(cohort, Value(1), lambda ids: {1: str(_("All leads"))}, report_filter, _("All"))
     tables.append(_conversion_table("total", _("Lead-to-client conversion"), total, None))
@@ -339,7 +396,7 @@ def _conversion_rows(cohort: QuerySet[Lead], group: Any, labels: Callable[[Any],
         .annotate(leads=Count("pk"), clients=Count("pk", filter=Q(state=LeadState.CONVERTED)))
         .order_by("grp")
     )
-    speed = percentiles(cohort.filter(state=LeadState.CONVERTED), group, TIME_TO_CONVERT)
+    speed = percentiles(cohort.filter(state=LeadState.CONVERTED), group, time_to_convert())
     names = labels([row["grp"] for row in grouped]) if labels else {}
     rows = []
     for row in grouped:
@@ -377,7 +434,9 @@ def _cohorts(cohort: QuerySet[Lead], report_filter: ReportFilter) -> Table:
     zone = report_filter.zone
     grouped = (
         cohort.order_by()
-        .annotate(made=TruncMonth("created_at", tzinfo=zone), won=TruncMonth("converted_at", tzinfo=zone))
+        .annotate(made=local_bucket("created_at", "month", report_filter.start, report_filter.end, zone),
+                  won=local_bucket("converted_at", "month", report_filter.start,
+                                   max(report_filter.end, report_filter.now.astimezone(zone).date()), zone))
         .values("made", "won").annotate(n=Count("pk"))
     )
     by_month: dict[date, dict[str, Any]] = {}
@@ -414,7 +473,7 @@ def _sla_due() -> Subquery:
 def speed(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user).annotate(sla_due=_sla_due())
     within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
-    response = F("first_contacted_at") - F("created_at")
+    response = Seconds("first_contacted_at", "created_at")
     tables = []
     for key, title, group, labels, none_label in (
         ("manager", _("By manager"), "owner_id", lambda ids: _names(User, ids, _person), POOL_LABEL),
