@@ -482,6 +482,8 @@ def speed(report_filter: ReportFilter, user: User) -> Report:
         grouped = list(cohort.order_by().values(group).annotate(
             leads=Count("pk"), contacted=Count("pk", filter=Q(first_contacted_at__isnull=False)),
             within=Count("pk", filter=within),
+            # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
+            decided=Count("pk", filter=Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now)),
         ).order_by(group))
         timing = percentiles(cohort, F(group), response)
         names = labels([row[group] for row in grouped])
@@ -490,7 +492,7 @@ def speed(report_filter: ReportFilter, user: User) -> Report:
             median, p90 = timing.get(row[group], [None, None])
             rows.append({"label": names.get(row[group], none_label), "leads": row["leads"],
                          "contacted": row["contacted"], "within": row["within"],
-                         "share": percent(row["within"], row["leads"]),
+                         "share": percent(row["within"], row["decided"]),
                          "median": minutes(median), "p90": minutes(p90)})
         rows.sort(key=lambda r: str(r["label"]))
         tables.append(Table(

@@ -203,17 +203,19 @@ def test_speed_to_lead_share_within_sla_and_breaches(admin_user, alice, bob, sal
     make(created=at("2026-03-03 10:00"), owner=bob, team=sales, sla_due=at("2026-03-03 10:15"),
          first_contacted_at=at("2026-03-03 10:15"), name="B-ok")
     make(created=at("2026-03-04 10:00"), owner=bob, team=sales, sla_due=at("2026-03-04 10:15"), name="B-late")
+    # Arrived a minute before NOW: not called yet, but its deadline has not passed: not counted in the share.
+    make(created=at("2026-03-15 11:59"), owner=bob, team=sales, sla_due=at("2026-03-15 12:14"), name="B-new")
 
-    report = run("speed", admin_user, start="2026-03-01", end="2026-03-10")
+    report = run("speed", admin_user, start="2026-03-01", end="2026-03-15")
 
     by_manager = {r["label"]: (r["leads"], r["contacted"], r["within"], r["share"], r["median"], r["p90"])
                   for r in rows(report, "manager")}
     assert by_manager == {
         "Alice": (3, 3, 2, Decimal("66.7"), Decimal("10.0"), Decimal("30.0")),
-        "Bob": (2, 1, 1, Decimal("50.0"), Decimal("15.0"), Decimal("15.0")),
+        "Bob": (3, 1, 1, Decimal("50.0"), Decimal("15.0"), Decimal("15.0")),
     }
     (team,) = rows(report, "team")
-    assert (team["label"], team["leads"], team["within"], team["share"]) == ("Sales", 5, 3, Decimal("60.0"))
+    assert (team["label"], team["leads"], team["within"], team["share"]) == ("Sales", 6, 3, Decimal("60.0"))
     breaches = [(r["lead"], r["late"]) for r in rows(report, "breaches")]
     # B-late is still waiting at NOW (15 March 12:00): 11 days 1 h 45 min past 4 March 10:15.
     assert breaches == [("B-late", Decimal(str(11 * 24 * 60 + 105))), ("A30", Decimal("15.0"))]
