@@ -26,7 +26,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    Exists,
     F,
     FloatField,
     Func,
@@ -109,13 +108,6 @@ def slice_leads(qs: QuerySet[Lead], report_filter: ReportFilter, prefix: str = "
     if report_filter.partner is not None:
         qs = qs.filter(**{prefix + "pk__in": created.filter(partner_id=report_filter.partner).values("lead_id")})
     return qs
-
-
-def qualified_condition() -> Q:
-    """Reached a qualified stage by its history, or converted."""
-    qualified_stages = list(Stage.objects.filter(is_qualified=True).values_list("pk", flat=True))
-    reached = StageChange.objects.filter(lead_id=OuterRef("pk"), to_stage_id__in=qualified_stages)
-    return Q(state=LeadState.CONVERTED) | Q(Exists(reached))
 
 
 def bucket(report_filter: ReportFilter, field_name: str) -> Any:
@@ -270,7 +262,7 @@ POOL_LABEL = _("(pool)")
 
 def funnel(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user)
-    series = _funnel_series(cohort, report_filter)
+    series, stages = _funnel_tables(cohort, report_filter)
     # The rings are the sums of the series: one pass over the cohort's stage history, not two.
     counts = {key: sum(row[key] for row in series.rows) for key in ("leads", "qualified", "clients")}
     renewing = (
@@ -304,7 +296,7 @@ def funnel(report_filter: ReportFilter, user: User) -> Report:
         rows, Chart("funnel", "step", ["count"]),
         note=_("Interests are anonymous attention (not leads); traffic is the clicks imported per campaign."),
     )
-    return Report("funnel", _("Funnel"), [steps_table, _stage_funnel(cohort), series])
+    return Report("funnel", _("Funnel"), [steps_table, stages, series])
 
 
 def _without_people(report_filter: ReportFilter) -> ReportFilter:
@@ -313,54 +305,71 @@ def _without_people(report_filter: ReportFilter) -> ReportFilter:
     return replace(report_filter, manager=None, form=None, partner=None)
 
 
-def _stage_funnel(cohort: QuerySet[Lead]) -> Table:
-    """The marketing view: how many leads reached each stage (or a later one), from stage history."""
-    stages = list(Stage.objects.exclude(kind="lost").order_by("position", "pk"))
-    furthest = (
-        StageChange.objects.filter(lead_id=OuterRef("pk")).exclude(to_stage__kind="lost")
-        .values("lead_id").annotate(top=Max("to_stage__position")).values("top")
-    )
-    reached = dict(
-        cohort.order_by().annotate(top=Subquery(furthest, output_field=IntegerField()))
-        .values_list("top").annotate(n=Count("pk")).values_list("top", "n")
-    )
-    total = sum(reached.values())
-    rows, previous = [], None
-    for stage in stages:
-        count = sum(n for top, n in reached.items() if top is not None and top >= stage.position)
-        rows.append({"stage": str(stage), "count": count, "share": percent(count, total),
-                     "conversion": percent(count, previous) if previous is not None else None})
-        previous = count
-    return Table(
-        "stages", _("Leads by the stage they reached"),
-        [Column("stage", _("Stage")), Column("count", _("Leads"), "int"),
-         Column("share", _("Of all leads, %"), "percent"),
-         Column("conversion", _("From the stage before, %"), "percent")],
-        rows, Chart("funnel", "stage", ["count"]),
-    )
+QUALIFIED_FLAG = 100_000
 
 
-def _funnel_series(cohort: QuerySet[Lead], report_filter: ReportFilter) -> Table:
+def reach_code() -> Subquery:
+    """One look at a lead's stage history (an index-only scan of (lead, to_stage)), two facts in one number:
+    QUALIFIED_FLAG if it ever reached a qualified stage, plus the furthest position it reached (refusal aside)."""
+    stages = list(Stage.objects.all())
+    position = Case(*[When(to_stage_id=s.pk, then=Value(0 if s.kind == "lost" else s.position)) for s in stages],
+                    default=Value(0), output_field=IntegerField())
+    qualified = Case(*[When(to_stage_id=s.pk, then=Value(QUALIFIED_FLAG)) for s in stages if s.is_qualified],
+                     default=Value(0), output_field=IntegerField())
+    code = (
+        StageChange.objects.filter(lead_id=OuterRef("pk")).order_by().values("lead_id")
+        .annotate(code=Max(qualified) + Max(position)).values("code")
+    )
+    return Subquery(code, output_field=IntegerField())
+
+
+def is_qualified(code: int | None, state: str) -> bool:
+    return state == LeadState.CONVERTED or (code or 0) >= QUALIFIED_FLAG
+
+
+def _funnel_tables(cohort: QuerySet[Lead], report_filter: ReportFilter) -> tuple[Table, Table]:
+    """The series and the stages reached, from one grouped pass over the cohort and its stage history."""
     grouped = (
-        cohort.order_by().annotate(period=bucket(report_filter, "created_at")).values("period")
-        .annotate(leads=Count("pk"), qualified=Count("pk", filter=qualified_condition()),
-                  clients=Count("pk", filter=Q(state=LeadState.CONVERTED)))
-        .order_by("period")
+        cohort.order_by().annotate(period=bucket(report_filter, "created_at"), reach=reach_code())
+        .values("period", "reach", "state").annotate(n=Count("pk"))
     )
-    found = {as_local_date(row["period"], report_filter): row for row in grouped}
+    by_period: dict[date, dict[str, int]] = {}
+    reached: dict[int, int] = {}
+    for row in grouped:  # one row per (period, stage code, state): a few hundred, not leads
+        period = as_local_date(row["period"], report_filter)
+        figures = by_period.setdefault(period, {"leads": 0, "qualified": 0, "clients": 0})
+        figures["leads"] += row["n"]
+        figures["qualified"] += row["n"] if is_qualified(row["reach"], row["state"]) else 0
+        figures["clients"] += row["n"] if row["state"] == LeadState.CONVERTED else 0
+        top = (row["reach"] or 0) % QUALIFIED_FLAG
+        reached[top] = reached.get(top, 0) + row["n"]
     empty = {"leads": 0, "qualified": 0, "clients": 0}
     rows = []
     for period in periods(report_filter):
-        row = found.get(period, empty)
-        rows.append({"period": period, "leads": row["leads"], "qualified": row["qualified"],
-                     "clients": row["clients"], "conversion": percent(row["clients"], row["leads"])})
-    return Table(
+        figures = by_period.get(period, empty)
+        rows.append({"period": period, **figures, "conversion": percent(figures["clients"], figures["leads"])})
+    series = Table(
         "series", _("Leads over time"),
         [Column("period", _("Period"), "date"), Column("leads", _("Leads"), "int"),
          Column("qualified", _("Qualified"), "int"), Column("clients", _("New clients"), "int"),
          Column("conversion", _("Conversion, %"), "percent")],
         rows, Chart("line", "period", ["leads", "qualified", "clients"]),
     )
+    total = sum(reached.values())
+    stage_rows, previous = [], None
+    for stage in Stage.objects.exclude(kind="lost").order_by("position", "pk"):
+        count = sum(n for top, n in reached.items() if top >= stage.position and top > 0)
+        stage_rows.append({"stage": str(stage), "count": count, "share": percent(count, total),
+                           "conversion": percent(count, previous) if previous is not None else None})
+        previous = count
+    stages = Table(
+        "stages", _("Leads by the stage they reached"),
+        [Column("stage", _("Stage")), Column("count", _("Leads"), "int"),
+         Column("share", _("Of all leads, %"), "percent"),
+         Column("conversion", _("From the stage before, %"), "percent")],
+        stage_rows, Chart("funnel", "stage", ["count"]),
+    )
+    return series, stages
 
 
 # ---------------------------------------------------------------- conversion (DOMAIN.md 19)
@@ -473,24 +482,31 @@ def _sla_due() -> Subquery:
 def speed(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user).annotate(sla_due=_sla_due())
     within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
+    # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
+    decided = Q(sla_due__isnull=False) & (Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now))
     response = Seconds("first_contacted_at", "created_at")
+    # One grouped pass by (manager, team); the two tables are sums of its few rows.
+    grouped = list(cohort.order_by().values("owner_id", "team_id").annotate(
+        leads=Count("pk"), contacted=Count("pk", filter=Q(first_contacted_at__isnull=False)),
+        within=Count("pk", filter=within), decided=Count("pk", filter=decided),
+    ))
+    breach_count = sum(row["decided"] - row["within"] for row in grouped)
     tables = []
     for key, title, group, labels, none_label in (
         ("manager", _("By manager"), "owner_id", lambda ids: _names(User, ids, _person), POOL_LABEL),
         ("team", _("By team"), "team_id", lambda ids: _names(Team, ids), NONE_LABEL),
     ):
-        grouped = list(cohort.order_by().values(group).annotate(
-            leads=Count("pk"), contacted=Count("pk", filter=Q(first_contacted_at__isnull=False)),
-            within=Count("pk", filter=within),
-            # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
-            decided=Count("pk", filter=Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now)),
-        ).order_by(group))
-        timing = percentiles(cohort, F(group), response)
-        names = labels([row[group] for row in grouped])
-        rows = []
+        sums: dict[Any, dict[str, int]] = {}
         for row in grouped:
-            median, p90 = timing.get(row[group], [None, None])
-            rows.append({"label": names.get(row[group], none_label), "leads": row["leads"],
+            target = sums.setdefault(row[group], {"leads": 0, "contacted": 0, "within": 0, "decided": 0})
+            for name in target:
+                target[name] += row[name]
+        timing = percentiles(cohort, F(group), response)
+        names = labels(list(sums))
+        rows = []
+        for pk, row in sums.items():
+            median, p90 = timing.get(pk, [None, None])
+            rows.append({"label": names.get(pk, none_label), "leads": row["leads"],
                          "contacted": row["contacted"], "within": row["within"],
                          "share": percent(row["within"], row["decided"]),
                          "median": minutes(median), "p90": minutes(p90)})
@@ -518,7 +534,6 @@ def speed(report_filter: ReportFilter, user: User) -> Report:
                      "contacted": contacted.astimezone(report_filter.zone) if contacted else None,
                      "late": minutes(((contacted or report_filter.now) - lead.sla_due).total_seconds())
                      if lead.sla_due else None})
-    breach_count = cohort.filter(late).count()
     tables.append(Table(
         "breaches", _("SLA breaches"),
         [Column("lead", _("Lead")), Column("owner", _("Owner")), Column("team", _("Team")),
@@ -739,7 +754,8 @@ ECONOMICS_COLUMNS = [
 def costs(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user)
     spend = _by(spend_rows(report_filter), "campaign_id", clicks=Sum("clicks"), cost=Sum("cost"))
-    counted = _by(cohort, "campaign_id", n=Count("pk"), qualified=Count("pk", filter=qualified_condition()),
+    counted = _by(cohort.annotate(reach=reach_code()), "campaign_id", n=Count("pk"),
+                  qualified=Count("pk", filter=Q(state=LeadState.CONVERTED) | Q(reach__gte=QUALIFIED_FLAG)),
                   clients=Count("pk", filter=Q(state=LeadState.CONVERTED)))
     revenue = _by(Deal.objects.filter(client__lead__in=cohort.values("pk")), "client__lead__campaign_id",
                   amount=Sum("amount"))

@@ -217,6 +217,9 @@ class Lead(TouchFields):
             # Analytics: a manager's leads of a period, and the refusals of a period.
             models.Index(fields=["owner", "created_at"], name="lead_owner_created"),
             models.Index(fields=["state", "refused_at"], name="lead_state_refused"),
+            # Analytics reads a period's leads grouped by these from the index alone (no row lookups).
+            models.Index(fields=["created_at", "state", "team", "owner", "source", "campaign", "converted_at",
+                                 "first_contacted_at"], name="lead_analytics"),
         ]
 
     def __str__(self) -> str:
@@ -446,6 +449,8 @@ class Task(SystemText):
             ),
             # Analytics: tasks a manager finished in a period.
             models.Index(fields=["assignee", "completed_at"], name="task_done_by_assignee"),
+            # Analytics: a lead's first task (its SLA deadline) read from the index alone.
+            models.Index(fields=["lead", "id", "due_at"], name="task_first_by_lead"),
         ]
 
     def __str__(self) -> str:
