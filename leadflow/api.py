@@ -110,3 +110,7 @@ api.add_router("/partner", partners_router)
 from leadflow.telephony.api import router as telephony_router  # noqa: E402
 
 api.add_router("/", telephony_router)
+
+from leadflow.analytics.api import router as analytics_router  # noqa: E402
+
+api.add_router("/analytics", analytics_router)

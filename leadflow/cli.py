@@ -20,6 +20,8 @@ Leadflow: lead management.
   leadflow demo               load the demo data (once)
   leadflow createadmin        create an administrator
   leadflow createtoken USER   print a personal API token for a user
+  leadflow report NAME --as USER   a report (funnel, conversion, speed, managers, refusals, costs)
+  leadflow importspend FILE   import campaign spend (campaign,day,clicks,cost) from a CSV file
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """

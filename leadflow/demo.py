@@ -1102,6 +1102,19 @@ class _Builder:
                 },
             )
         self.sources = sources
+        self._campaign_spend(today)
+
+    def _campaign_spend(self, today: Any) -> None:
+        """Clicks and spend per campaign for the last 30 days, so the cost report has figures to show."""
+        from leadflow.marketing.models import CampaignSpend
+
+        for number, campaign in enumerate(Campaign.objects.order_by("pk")):
+            CampaignSpend.objects.bulk_create([
+                CampaignSpend(campaign=campaign, day=today - timedelta(days=day),
+                              clicks=40 + (number * 17 + day * 7) % 60,
+                              cost=(40 + (number * 17 + day * 7) % 60) * (60 + number * 30))
+                for day in range(30)
+            ], ignore_conflicts=True)
 
     def _channels(self) -> None:
         consent = (

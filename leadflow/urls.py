@@ -30,6 +30,7 @@ urlpatterns = [
     path("clients/", client_views.client_list, name="client_list"),
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
     path("partners/", partner_views.report, name="partner_report"),
+    path("analytics/", include("leadflow.analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("f/", include("leadflow.intake.urls")),

@@ -19,3 +19,13 @@ class ContactAdmin(admin.ModelAdmin):
 class ClientAdmin(admin.ModelAdmin):
     list_display = ("name", "company", "owner", "team", "lead", "is_active", "created_at")
     raw_id_fields = ("lead", "contact")
+
+
+from leadflow.clients.models import Deal  # noqa: E402
+
+
+@admin.register(Deal)
+class DealAdmin(admin.ModelAdmin):
+    list_display = ("client", "amount", "closed_at", "note")
+    raw_id_fields = ("client",)
+    date_hierarchy = "closed_at"

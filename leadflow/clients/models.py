@@ -103,6 +103,24 @@ class Client(models.Model):
         return self.name
 
 
+class Deal(models.Model):
+    """A purchase by a client with its amount: revenue per client and renewing clients come from these."""
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="deals")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    closed_at = models.DateTimeField(_("closed at"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-closed_at"]
+        indexes = [models.Index(fields=["client", "closed_at"], name="deal_client_closed")]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.amount}"
+
+
 class ContactMerge(models.Model):
     """A merge of contacts into a survivor, with what is needed to undo it."""
 

@@ -224,6 +224,11 @@ class Lead(TouchFields):
             models.Index(fields=["team", "state", "stage", "created_at"], name="lead_team_stage"),
             # Who is waiting for assignment in a team, and the head's check for leads outside any team.
             models.Index(fields=["team", "owner"], name="lead_team_owner"),
+            # Analytics: the refusals of a period (a manager's leads of a period read lead_owner_created).
+            models.Index(fields=["state", "refused_at"], name="lead_state_refused"),
+            # Analytics reads a period's leads grouped by these from the index alone (no row lookups).
+            models.Index(fields=["created_at", "state", "team", "owner", "source", "campaign", "converted_at",
+                                 "first_contacted_at"], name="lead_analytics"),
         ]
 
     def __str__(self) -> str:
@@ -319,6 +324,8 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+        # Analytics reads "which stages did this lead reach" from the index alone.
+        indexes = [models.Index(fields=["lead", "to_stage"], name="stage_change_lead_stage")]
 
     def from_state_label(self) -> str:
         return str(LeadState(self.from_state).label) if self.from_state in LeadState.values else ""
@@ -394,7 +401,11 @@ class Activity(SystemText):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["lead", "-occurred_at"]), models.Index(fields=["client", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["lead", "-occurred_at"]), models.Index(fields=["client", "-occurred_at"]),
+            # Analytics: activities a manager logged in a period.
+            models.Index(fields=["author", "occurred_at"], name="activity_author_time"),
+        ]
 
     @property
     def shown_subject(self) -> str:
@@ -444,7 +455,11 @@ class Task(SystemText):
             models.Index(
                 fields=["assignee", "due_at"], name="task_open_by_assignee",
                 condition=models.Q(completed_at__isnull=True),
-            )
+            ),
+            # Analytics: tasks a manager finished in a period.
+            models.Index(fields=["assignee", "completed_at"], name="task_done_by_assignee"),
+            # Analytics: a lead's first task (its SLA deadline) read from the index alone.
+            models.Index(fields=["lead", "id", "due_at"], name="task_first_by_lead"),
         ]
 
     def __str__(self) -> str:

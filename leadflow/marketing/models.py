@@ -40,3 +40,40 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignSpend(models.Model):
+    """What a campaign cost and the clicks it bought on one day (entered by hand or imported from CSV)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="spend")
+    day = models.DateField(_("day"))
+    clicks = models.PositiveIntegerField(_("clicks"), default=0)
+    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("campaign spend")
+        verbose_name_plural = _("campaign spend")
+        ordering = ["-day", "campaign"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="campaign_spend_day")]
+        # Cost reports sum a period across campaigns.
+        indexes = [models.Index(fields=["day", "campaign"], name="campaign_spend_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.day}"
+
+
+class ExtraCost(models.Model):
+    """A cost outside the ad accounts (software, salaries) added to the marketing budget for a period."""
+
+    name = models.CharField(_("name"), max_length=160)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to (inclusive)"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("extra cost")
+        verbose_name_plural = _("extra costs")
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return self.name

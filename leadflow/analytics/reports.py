@@ -1,0 +1,869 @@
+"""The reports (DOMAIN.md 18-21), read-only, each computed by the database's aggregation.
+
+Every figure is a GROUP BY or a window over indexed rows; Python only reshapes the few grouped rows
+into tables (one row per manager, source, month ...), never walks leads or activities.
+
+Conventions, stated once:
+- A lead belongs to the local day (the user's zone) it was created in; the period is a range of local days.
+- Funnel, conversion, speed and costs follow the cohort of leads *created* in the period (what became
+  of them, until now); refusals follow leads refused in the period; tasks and activities their own dates.
+- Qualified: the lead reached a qualified stage by its stage history (or converted).
+- Percentiles are nearest-rank: the median of 1, 2, 3, 4 is 2; the 90th percentile of ten values is the 9th.
+- Renewing client: a client of the cohort with two or more deals (bought again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import CumeDist, TruncDay, TruncMonth, TruncWeek
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.accounts.models import Team, User
+from leadflow.analytics.filters import (
+    ReportFilter,
+    is_marketer,
+    lead_scope,
+    people_in_scope,
+)
+from leadflow.analytics.tables import Chart, Column, Report, Table
+from leadflow.clients.models import Client, Deal
+from leadflow.intake.models import Submission, SubmissionStatus
+from leadflow.leads.models import (
+    Activity,
+    ActivityKind,
+    Interest,
+    Lead,
+    LeadState,
+    LostReason,
+    Stage,
+    StageChange,
+    Task,
+)
+from leadflow.leads.querysets import headed_team_ids
+from leadflow.marketing.models import Campaign, CampaignSpend, ExtraCost, Source
+
+# DOMAIN.md 20: a lead normally has 3-5 of these filled, a client 10-15 of its list.
+LEAD_CARD_FIELDS = ("full_name", "phone", "email", "company_name", "position", "city", "product_interest",
+                    "deal_type")
+CLIENT_CARD_FIELDS = ("name", "company__inn", "company__kpp", "company__ogrn", "company__okpo",
+                      "company__legal_address", "company__city", "company__phone", "company__website",
+                      "contact__full_name", "contact__position", "contact__phone", "contact__email")
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def leads(report_filter: ReportFilter, user: User) -> QuerySet[Lead]:
+    """The cohort: leads created in the period, in the user's scope, sliced by the filter."""
+    qs = Lead.objects.exclude(state=LeadState.MERGED).filter(
+        lead_scope(user), created_at__gte=report_filter.since, created_at__lt=report_filter.until
+    )
+    return slice_leads(qs, report_filter)
+
+
+def slice_leads(qs: QuerySet[Lead], report_filter: ReportFilter, prefix: str = "") -> QuerySet:
+    conditions: dict[str, Any] = {}
+    if report_filter.team is not None:
+        conditions["team_id"] = report_filter.team
+    if report_filter.manager is not None:
+        conditions["owner_id"] = report_filter.manager
+    if report_filter.source is not None:
+        conditions["source_id"] = report_filter.source
+    if report_filter.medium:
+        conditions["utm_medium"] = report_filter.medium
+    if report_filter.campaign is not None:
+        conditions["campaign_id"] = report_filter.campaign
+    qs = qs.filter(**{prefix + key: value for key, value in conditions.items()})
+    # A lead's form or partner is the one whose submission created it (the journal keeps it).
+    created = Submission.objects.filter(status=SubmissionStatus.CREATED, lead__isnull=False)
+    if report_filter.form is not None:
+        qs = qs.filter(**{prefix + "pk__in": created.filter(form_id=report_filter.form).values("lead_id")})
+    if report_filter.partner is not None:
+        qs = qs.filter(**{prefix + "pk__in": created.filter(partner_id=report_filter.partner).values("lead_id")})
+    return qs
+
+
+def bucket(report_filter: ReportFilter, field_name: str) -> Any:
+    return local_bucket(field_name, report_filter.interval, report_filter.start, report_filter.end,
+                        report_filter.zone)
+
+
+def period_starts(interval: str, start: date, end: date) -> list[date]:
+    """Every day, week (from Monday) or month from `start` to `end`."""
+    first = start
+    if interval == "week":
+        first -= timedelta(days=first.weekday())
+    elif interval == "month":
+        first = first.replace(day=1)
+    out = []
+    while first <= end:
+        out.append(first)
+        if interval == "day":
+            first += timedelta(days=1)
+        elif interval == "week":
+            first += timedelta(days=7)
+        else:
+            first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def periods(report_filter: ReportFilter) -> list[date]:
+    """The period's days, weeks or months, so a time series shows its empty stretches."""
+    return period_starts(report_filter.interval, report_filter.start, report_filter.end)
+
+
+def local_bucket(field_name: str, interval: str, start: date, end: date, zone: Any) -> Any:
+    """The local day / week / month a stored UTC time falls in, for times between `start` and `end` (local days).
+
+    PostgreSQL truncates in the zone itself. SQLite has no time zones, and Django's fallback calls Python
+    for every row; so there the local period boundaries (DST included, computed here by zoneinfo) become a
+    balanced CASE the database walks in a few comparisons per row.
+    """
+    if connection.vendor == "postgresql":
+        trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[interval]
+        return trunc(field_name, tzinfo=zone)
+    starts = period_starts(interval, start, end)
+    bounds = [datetime.combine(day, time.min, tzinfo=zone) for day in starts]
+    after = period_starts(interval, end, end)[0]
+    following = (after + timedelta(days=1) if interval == "day" else after + timedelta(days=7)
+                 if interval == "week" else (after.replace(day=28) + timedelta(days=4)).replace(day=1))
+    limit = datetime.combine(following, time.min, tzinfo=zone)
+
+    def pick(low: int, high: int) -> Any:  # periods[low:high]
+        if high - low == 1:
+            return Value(starts[low], output_field=DateField())
+        middle = (low + high) // 2
+        return Case(When(**{f"{field_name}__lt": bounds[middle]}, then=pick(low, middle)),
+                    default=pick(middle, high), output_field=DateField())
+
+    inside = Q(**{f"{field_name}__gte": bounds[0]}) & Q(**{f"{field_name}__lt": limit})
+    return Case(When(inside, then=pick(0, len(starts))), default=Value(None, output_field=DateField()),
+                output_field=DateField())
+
+
+class Seconds(Func):
+    """`later - earlier` in seconds, computed by the database (no Python call per row on SQLite)."""
+
+    output_field = FloatField()
+
+    def __init__(self, later: str, earlier: str):
+        super().__init__(F(later), F(earlier))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection,
+                           template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday(", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))::float",
+                           arg_joiner=" - ", **extra)
+
+
+def as_local_date(value: Any, report_filter: ReportFilter) -> date | None:
+    if value is None:
+        return None
+    if hasattr(value, "astimezone"):
+        return value.astimezone(report_filter.zone).date()
+    return value
+
+
+def percent(part: Any, whole: Any) -> Decimal | None:
+    if not whole or part is None:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def ratio(amount: Any, count: Any) -> Decimal | None:
+    if not count or amount is None:
+        return None
+    return (Decimal(amount) / Decimal(count)).quantize(CENT, ROUND_HALF_UP)
+
+
+def percentiles(qs: QuerySet, group: Any, seconds: Any, fractions: tuple[float, ...] = (0.5, 0.9)) -> dict:
+    """Nearest-rank percentiles of `seconds` per `group`, by CUME_DIST in the database: group -> [seconds]."""
+    ranked = (
+        qs.order_by()
+        .annotate(pct_group=group, pct_value=seconds)
+        .filter(pct_value__isnull=False)
+        .annotate(pct_rank=Window(CumeDist(), partition_by=[F("pct_group")], order_by=F("pct_value").asc()))
+        .values("pct_group", "pct_value", "pct_rank")
+    )
+    sql, params = ranked.query.sql_with_params()
+    # CUME_DIST is k/n; a tiny tolerance keeps k/n == fraction on the right side of the comparison.
+    picks = ", ".join(f"MIN(CASE WHEN ranked.pct_rank >= {f - 1e-9:.10f} THEN ranked.pct_value END)"
+                      for f in fractions)
+    with connection.cursor() as cursor:
+        # Only the ORM's own SQL and fixed numbers are put together here; values travel as parameters.
+        query = f"SELECT ranked.pct_group, {picks} FROM ({sql}) ranked GROUP BY ranked.pct_group"  # noqa: S608
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    group_field = ranked.query.annotations["pct_group"].output_field
+    convert = group_field.get_db_converters(connection)
+    return {_converted(row[0], convert, connection): [None if v is None else round(float(v), 3) for v in row[1:]]
+            for row in rows}
+
+
+def _converted(value: Any, converters: list, db: Any) -> Any:
+    """A group key read by raw SQL, made the same value the ORM gives (a date string on SQLite is a date)."""
+    for converter in converters:
+        value = converter(value, None, db)
+    return value
+
+
+def days(seconds: float | None) -> Decimal | None:
+    return None if seconds is None else Decimal(seconds / 86400).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def minutes(seconds: float | None) -> Decimal | None:
+    return None if seconds is None else Decimal(seconds / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _names(model: Any, ids: Any, label: Callable[[Any], str] = str) -> dict[Any, str]:
+    ids = [pk for pk in ids if pk is not None]
+    return {row.pk: label(row) for row in model.objects.filter(pk__in=ids)}
+
+
+def _person(user: User) -> str:
+    return user.display_name()
+
+
+NONE_LABEL = _("(none)")
+POOL_LABEL = _("(pool)")
+
+
+# ---------------------------------------------------------------- funnel (DOMAIN.md 18)
+
+
+def funnel(report_filter: ReportFilter, user: User) -> Report:
+    cohort = leads(report_filter, user)
+    series, stages = _funnel_tables(cohort, report_filter)
+    # The rings are the sums of the series: one pass over the cohort's stage history, not two.
+    counts = {key: sum(row[key] for row in series.rows) for key in ("leads", "qualified", "clients")}
+    renewing = (
+        Deal.objects.filter(client__lead__in=cohort.filter(state=LeadState.CONVERTED).values("pk"))
+        .values("client_id").annotate(deals=Count("pk")).filter(deals__gte=2).count()
+    )
+    traffic = None if report_filter.has_sales_slice else spend_rows(report_filter).aggregate(n=Sum("clicks"))["n"] or 0
+    interests = None
+    if report_filter.manager is None and report_filter.form is None and report_filter.partner is None:
+        interest_qs = Interest.objects.filter(created_at__gte=report_filter.since, created_at__lt=report_filter.until)
+        if not (user.is_admin or is_marketer(user)):
+            interest_qs = interest_qs.filter(team_id__in=headed_team_ids(user))
+        interest_qs = slice_leads(interest_qs, _without_people(report_filter))
+        interests = interest_qs.count()
+    steps = [
+        ("traffic", _("Traffic (clicks)"), traffic), ("interests", _("Interests"), interests),
+        ("leads", _("Leads"), counts["leads"]), ("qualified", _("Qualified"), counts["qualified"]),
+        ("clients", _("New clients"), counts["clients"]), ("renewing", _("Renewing clients"), renewing),
+    ]
+    rows, previous = [], None
+    for key, label, count in steps:
+        rows.append({"step": label, "key": key, "count": count,
+                     "conversion": percent(count, previous) if previous is not None else None})
+        # Interests are a side ring (attention without a person): leads convert from traffic, not from them.
+        if count is not None and key != "interests":
+            previous = count
+    steps_table = Table(
+        "steps", _("Funnel"),
+        [Column("step", _("Step")), Column("count", _("Count"), "int"),
+         Column("conversion", _("From the step before, %"), "percent")],
+        rows, Chart("funnel", "step", ["count"]),
+        note=_("Interests are anonymous attention (not leads); traffic is the clicks imported per campaign."),
+    )
+    return Report("funnel", _("Funnel"), [steps_table, stages, series])
+
+
+def _without_people(report_filter: ReportFilter) -> ReportFilter:
+    from dataclasses import replace
+
+    return replace(report_filter, manager=None, form=None, partner=None)
+
+
+QUALIFIED_FLAG = 100_000
+
+
+def reach_code() -> Subquery:
+    """One look at a lead's stage history (an index-only scan of (lead, to_stage)), two facts in one number:
+    QUALIFIED_FLAG if it ever reached a qualified stage, plus the furthest position it reached (refusal aside)."""
+    stages = list(Stage.objects.all())
+    position = Case(*[When(to_stage_id=s.pk, then=Value(0 if s.kind == "lost" else s.position)) for s in stages],
+                    default=Value(0), output_field=IntegerField())
+    qualified = Case(*[When(to_stage_id=s.pk, then=Value(QUALIFIED_FLAG)) for s in stages if s.is_qualified],
+                     default=Value(0), output_field=IntegerField())
+    code = (
+        StageChange.objects.filter(lead_id=OuterRef("pk")).order_by().values("lead_id")
+        .annotate(code=Max(qualified) + Max(position)).values("code")
+    )
+    return Subquery(code, output_field=IntegerField())
+
+
+def is_qualified(code: int | None, state: str) -> bool:
+    return state == LeadState.CONVERTED or (code or 0) >= QUALIFIED_FLAG
+
+
+def _funnel_tables(cohort: QuerySet[Lead], report_filter: ReportFilter) -> tuple[Table, Table]:
+    """The series and the stages reached, from one grouped pass over the cohort and its stage history."""
+    grouped = (
+        cohort.order_by().annotate(period=bucket(report_filter, "created_at"), reach=reach_code())
+        .values("period", "reach", "state").annotate(n=Count("pk"))
+    )
+    by_period: dict[date, dict[str, int]] = {}
+    reached: dict[int, int] = {}
+    for row in grouped:  # one row per (period, stage code, state): a few hundred, not leads
+        period = as_local_date(row["period"], report_filter)
+        figures = by_period.setdefault(period, {"leads": 0, "qualified": 0, "clients": 0})
+        figures["leads"] += row["n"]
+        figures["qualified"] += row["n"] if is_qualified(row["reach"], row["state"]) else 0
+        figures["clients"] += row["n"] if row["state"] == LeadState.CONVERTED else 0
+        top = (row["reach"] or 0) % QUALIFIED_FLAG
+        reached[top] = reached.get(top, 0) + row["n"]
+    empty = {"leads": 0, "qualified": 0, "clients": 0}
+    rows = []
+    for period in periods(report_filter):
+        figures = by_period.get(period, empty)
+        rows.append({"period": period, **figures, "conversion": percent(figures["clients"], figures["leads"])})
+    series = Table(
+        "series", _("Leads over time"),
+        [Column("period", _("Period"), "date"), Column("leads", _("Leads"), "int"),
+         Column("qualified", _("Qualified"), "int"), Column("clients", _("New clients"), "int"),
+         Column("conversion", _("Conversion, %"), "percent")],
+        rows, Chart("line", "period", ["leads", "qualified", "clients"]),
+    )
+    total = sum(reached.values())
+    stage_rows, previous = [], None
+    for stage in Stage.objects.exclude(kind="lost").order_by("position", "pk"):
+        count = sum(n for top, n in reached.items() if top >= stage.position and top > 0)
+        stage_rows.append({"stage": str(stage), "count": count, "share": percent(count, total),
+                           "conversion": percent(count, previous) if previous is not None else None})
+        previous = count
+    stages = Table(
+        "stages", _("Leads by the stage they reached"),
+        [Column("stage", _("Stage")), Column("count", _("Leads"), "int"),
+         Column("share", _("Of all leads, %"), "percent"),
+         Column("conversion", _("From the stage before, %"), "percent")],
+        stage_rows, Chart("funnel", "stage", ["count"]),
+    )
+    return series, stages
+
+
+# ---------------------------------------------------------------- conversion (DOMAIN.md 19)
+
+def time_to_convert() -> Seconds:
+    return Seconds("converted_at", "created_at")
+
+
+def conversion(report_filter: ReportFilter, user: User) -> Report:
+    cohort = leads(report_filter, user)
+    tables = []
+    dimensions: list[tuple[str, Any, Any, Callable[[Any], Any]]] = [
+        ("source", _("By source"), F("source_id"), lambda ids: _names(Source, ids)),
+        ("campaign", _("By campaign"), F("campaign_id"), lambda ids: _names(Campaign, ids)),
+        ("manager", _("By manager"), F("owner_id"), lambda ids: _names(User, ids, _person)),
+        ("month", _("By month"), local_bucket("created_at", "month", report_filter.start, report_filter.end,
+                                              report_filter.zone), None),
+    ]
+    total = _conversion_rows(cohort, Value(1), lambda ids: {1: str(_("All leads"))}, report_filter, _("All"))
+    tables.append(_conversion_table("total", _("Lead-to-client conversion"), total, None))
+    for key, title, group, labels in dimensions:
+        rows = _conversion_rows(cohort, group, labels, report_filter, NONE_LABEL)
+        chart = Chart("line" if key == "month" else "bar", "label", ["conversion"])
+        tables.append(_conversion_table(key, title, rows, chart))
+    tables.append(_cohorts(cohort, report_filter))
+    return Report("conversion", _("Conversion"), tables)
+
+
+def _conversion_rows(cohort: QuerySet[Lead], group: Any, labels: Callable[[Any], Any] | None,
+                     report_filter: ReportFilter, none_label: Any) -> list[dict[str, Any]]:
+    grouped = list(
+        cohort.order_by().annotate(grp=group).values("grp")
+        .annotate(leads=Count("pk"), clients=Count("pk", filter=Q(state=LeadState.CONVERTED)))
+        .order_by("grp")
+    )
+    speed = percentiles(cohort.filter(state=LeadState.CONVERTED), group, time_to_convert())
+    names = labels([row["grp"] for row in grouped]) if labels else {}
+    rows = []
+    for row in grouped:
+        key = row["grp"]
+        median, p90 = speed.get(key, [None, None])
+        label = as_local_date(key, report_filter) if labels is None else names.get(key, none_label)
+        rows.append({"label": label if key is not None else none_label, "leads": row["leads"],
+                     "clients": row["clients"], "conversion": percent(row["clients"], row["leads"]),
+                     "median_days": days(median), "p90_days": days(p90)})
+    if labels is not None:
+        rows.sort(key=lambda r: (-r["leads"], str(r["label"])))
+    return rows
+
+
+def _conversion_table(key: str, title: Any, rows: list[dict[str, Any]], chart: Chart | None) -> Table:
+    return Table(
+        key, title,
+        [Column("label", _("Group")), Column("leads", _("Leads"), "int"), Column("clients", _("Clients"), "int"),
+         Column("conversion", _("Conversion, %"), "percent"),
+         Column("median_days", _("Time to convert, median, days"), "decimal"),
+         Column("p90_days", _("Time to convert, 90th percentile, days"), "decimal")],
+        rows, chart,
+    )
+
+
+COHORT_MONTHS = 6
+
+
+def _month_index(value: date) -> int:
+    return value.year * 12 + value.month - 1
+
+
+def _cohorts(cohort: QuerySet[Lead], report_filter: ReportFilter) -> Table:
+    """Leads created in month M and converted by the end of month M+k (cumulative)."""
+    zone = report_filter.zone
+    grouped = (
+        cohort.order_by()
+        .annotate(made=local_bucket("created_at", "month", report_filter.start, report_filter.end, zone),
+                  won=local_bucket("converted_at", "month", report_filter.start,
+                                   max(report_filter.end, report_filter.now.astimezone(zone).date()), zone))
+        .values("made", "won").annotate(n=Count("pk"))
+    )
+    by_month: dict[date, dict[str, Any]] = {}
+    for row in grouped:  # one row per (month created, month converted): a handful, not leads
+        made = as_local_date(row["made"], report_filter)
+        entry = by_month.setdefault(made, {"month": made, "leads": 0, "offsets": [0] * COHORT_MONTHS})
+        entry["leads"] += row["n"]
+        if row["won"] is not None:
+            offset = _month_index(as_local_date(row["won"], report_filter)) - _month_index(made)
+            for k in range(max(offset, 0), COHORT_MONTHS):
+                entry["offsets"][k] += row["n"]
+    current = _month_index(report_filter.now.astimezone(zone).date())
+    rows = []
+    for made in sorted(by_month):
+        entry = by_month[made]
+        row = {"month": made, "leads": entry["leads"]}
+        for k in range(COHORT_MONTHS):
+            row[f"m{k}"] = percent(entry["offsets"][k], entry["leads"]) if _month_index(made) + k <= current else None
+        rows.append(row)
+    columns = [Column("month", _("Month created"), "date"), Column("leads", _("Leads"), "int")]
+    columns += [Column(f"m{k}", _("Converted by month +%(k)d, %%") % {"k": k}, "percent") for k in range(COHORT_MONTHS)]
+    return Table("cohorts", _("Cohorts"), columns, rows,
+                 note=_("Share of the leads created in a month that converted by the end of that month plus k."))
+
+
+# ---------------------------------------------------------------- speed to lead
+
+
+def _sla_due() -> Subquery:
+    """The first task's due time is the lead's SLA deadline (set in working minutes when it arrived)."""
+    return Subquery(Task.objects.filter(lead_id=OuterRef("pk")).order_by("pk").values("due_at")[:1])
+
+
+def speed(report_filter: ReportFilter, user: User) -> Report:
+    cohort = leads(report_filter, user).annotate(sla_due=_sla_due())
+    within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
+    # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
+    decided = Q(sla_due__isnull=False) & (Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now))
+    response = Seconds("first_contacted_at", "created_at")
+    # One grouped pass by (manager, team); the two tables are sums of its few rows.
+    grouped = list(cohort.order_by().values("owner_id", "team_id").annotate(
+        leads=Count("pk"), contacted=Count("pk", filter=Q(first_contacted_at__isnull=False)),
+        within=Count("pk", filter=within), decided=Count("pk", filter=decided),
+    ))
+    breach_count = sum(row["decided"] - row["within"] for row in grouped)
+    tables = []
+    for key, title, group, labels, none_label in (
+        ("manager", _("By manager"), "owner_id", lambda ids: _names(User, ids, _person), POOL_LABEL),
+        ("team", _("By team"), "team_id", lambda ids: _names(Team, ids), NONE_LABEL),
+    ):
+        sums: dict[Any, dict[str, int]] = {}
+        for row in grouped:
+            target = sums.setdefault(row[group], {"leads": 0, "contacted": 0, "within": 0, "decided": 0})
+            for name in target:
+                target[name] += row[name]
+        timing = percentiles(cohort, F(group), response)
+        names = labels(list(sums))
+        rows = []
+        for pk, row in sums.items():
+            median, p90 = timing.get(pk, [None, None])
+            rows.append({"label": names.get(pk, none_label), "leads": row["leads"],
+                         "contacted": row["contacted"], "within": row["within"],
+                         "share": percent(row["within"], row["decided"]),
+                         "median": minutes(median), "p90": minutes(p90)})
+        rows.sort(key=lambda r: str(r["label"]))
+        tables.append(Table(
+            key, title,
+            [Column("label", _("Who")), Column("leads", _("Leads"), "int"),
+             Column("contacted", _("Contacted"), "int"), Column("within", _("Within the SLA"), "int"),
+             Column("share", _("Within the SLA, %"), "percent"),
+             Column("median", _("To first contact, median, min"), "decimal"),
+             Column("p90", _("To first contact, 90th percentile, min"), "decimal")],
+            rows, Chart("bar", "label", ["share"]),
+        ))
+    late = Q(first_contacted_at__gt=F("sla_due")) | Q(first_contacted_at__isnull=True, sla_due__lt=report_filter.now)
+    breaches = (
+        cohort.filter(late).select_related("owner", "team").order_by("-created_at")[:200]
+    )
+    rows = []
+    for lead in breaches:  # at most 200 rows shown, not a walk over the cohort
+        contacted = lead.first_contacted_at
+        rows.append({"lead": lead.full_name, "lead_id": lead.pk, "owner": lead.owner.display_name() if lead.owner
+                     else str(POOL_LABEL), "team": str(lead.team) if lead.team else "",
+                     "created": lead.created_at.astimezone(report_filter.zone),
+                     "due": lead.sla_due.astimezone(report_filter.zone) if lead.sla_due else None,
+                     "contacted": contacted.astimezone(report_filter.zone) if contacted else None,
+                     "late": minutes(((contacted or report_filter.now) - lead.sla_due).total_seconds())
+                     if lead.sla_due else None})
+    tables.append(Table(
+        "breaches", _("SLA breaches"),
+        [Column("lead", _("Lead")), Column("owner", _("Owner")), Column("team", _("Team")),
+         Column("created", _("Arrived"), "datetime"), Column("due", _("Due by"), "datetime"),
+         Column("contacted", _("First contact"), "datetime"), Column("late", _("Late by, min"), "decimal")],
+        rows, note=_("%(count)d lead(s) contacted after the SLA or not yet contacted past it; the newest 200 shown.")
+        % {"count": breach_count},
+    ))
+    return Report("speed", _("Speed to lead"), tables)
+
+
+# ---------------------------------------------------------------- managers' work (DOMAIN.md 20)
+
+
+def _filled(fields: tuple[str, ...]) -> Any:
+    """How many of the card's fields are filled, counted by the database."""
+    from django.db.models import Case, When
+
+    total: Any = Value(0)
+    for name in fields:
+        total = total + Case(When(Q(**{f"{name}__isnull": False}) & ~Q(**{name: ""}), then=Value(1)),
+                             default=Value(0), output_field=IntegerField())
+    return total
+
+
+def _by(qs: QuerySet, field_name: str, **aggregates: Any) -> dict[Any, dict[str, Any]]:
+    return {row[field_name]: row for row in qs.order_by().values(field_name).annotate(**aggregates)}
+
+
+def managers(report_filter: ReportFilter, user: User) -> Report:
+    people = list(people_in_scope(user, report_filter))
+    ids = [person.pk for person in people]
+    since, until, now = report_filter.since, report_filter.until, report_filter.now
+    lead_base = slice_leads(Lead.objects.exclude(state=LeadState.MERGED).filter(owner_id__in=ids), report_filter)
+    open_leads = _by(lead_base.filter(state__in=[LeadState.OPEN, LeadState.DEFERRED]), "owner_id", n=Count("pk"))
+    cohort = _by(
+        lead_base.filter(created_at__gte=since, created_at__lt=until), "owner_id", n=Count("pk"),
+        clients=Count("pk", filter=Q(state=LeadState.CONVERTED)),
+        completeness=Avg(_filled(LEAD_CARD_FIELDS) * 100.0 / len(LEAD_CARD_FIELDS)),
+    )
+    tasks = Task.objects.filter(assignee_id__in=ids)
+    lead_tasks_done = _by(tasks.filter(lead__isnull=False, completed_at__gte=since, completed_at__lt=until),
+                          "assignee_id", n=Count("pk"))
+    lead_tasks_overdue = _by(tasks.filter(lead__isnull=False, completed_at__isnull=True, due_at__lt=now),
+                             "assignee_id", n=Count("pk"))
+    acts = Activity.objects.filter(author_id__in=ids, occurred_at__gte=since, occurred_at__lt=until).exclude(
+        kind=ActivityKind.SYSTEM)
+    lead_acts = _by(acts.filter(lead__isnull=False), "author_id", n=Count("pk"))
+    client_base = Client.objects.filter(owner_id__in=ids)
+    if report_filter.team is not None:
+        client_base = client_base.filter(team_id=report_filter.team)
+    clients_open = _by(client_base.filter(is_active=True), "owner_id", n=Count("pk"))
+    clients_new = _by(
+        client_base.filter(created_at__gte=since, created_at__lt=until), "owner_id", n=Count("pk"),
+        completeness=Avg(_filled(CLIENT_CARD_FIELDS) * 100.0 / len(CLIENT_CARD_FIELDS)),
+    )
+    client_tasks_done = _by(tasks.filter(client__isnull=False, completed_at__gte=since, completed_at__lt=until),
+                            "assignee_id", n=Count("pk"))
+    client_tasks_overdue = _by(tasks.filter(client__isnull=False, completed_at__isnull=True, due_at__lt=now),
+                               "assignee_id", n=Count("pk"))
+    client_acts = _by(acts.filter(client__isnull=False), "author_id", n=Count("pk"))
+
+    def get(table: dict, pk: int, key: str = "n") -> Any:
+        return table.get(pk, {}).get(key) or 0
+
+    def avg(table: dict, pk: int) -> Decimal | None:
+        value = table.get(pk, {}).get("completeness")
+        return None if value is None else Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    lead_rows, client_rows = [], []
+    for person in people:  # one row per manager
+        pk = person.pk
+        lead_rows.append({
+            "manager": person.display_name(), "open": get(open_leads, pk), "new": get(cohort, pk),
+            "converted": get(cohort, pk, "clients"), "conversion": percent(get(cohort, pk, "clients"),
+                                                                            get(cohort, pk)),
+            "tasks_done": get(lead_tasks_done, pk), "tasks_overdue": get(lead_tasks_overdue, pk),
+            "activities": get(lead_acts, pk), "completeness": avg(cohort, pk),
+        })
+        client_rows.append({
+            "manager": person.display_name(), "open": get(clients_open, pk), "new": get(clients_new, pk),
+            "tasks_done": get(client_tasks_done, pk), "tasks_overdue": get(client_tasks_overdue, pk),
+            "activities": get(client_acts, pk), "completeness": avg(clients_new, pk),
+        })
+    lead_table = Table(
+        "leads", _("Leads, by the lead's owner"),
+        [Column("manager", _("Manager")), Column("open", _("Open leads now"), "int"),
+         Column("new", _("Leads created in the period"), "int"), Column("converted", _("Of them converted"), "int"),
+         Column("conversion", _("Conversion, %"), "percent"), Column("tasks_done", _("Tasks done"), "int"),
+         Column("tasks_overdue", _("Tasks overdue now"), "int"), Column("activities", _("Activities logged"), "int"),
+         Column("completeness", _("Lead card completeness, %"), "percent")],
+        lead_rows, Chart("bar", "manager", ["tasks_done", "tasks_overdue", "activities"]),
+        note=_("Card completeness: the share of %(count)d expected fields filled (name, phone, e-mail, company, "
+               "position, city, product interest, deal type), over the leads created in the period.")
+        % {"count": len(LEAD_CARD_FIELDS)},
+    )
+    client_table = Table(
+        "clients", _("Clients, by the client's owner"),
+        [Column("manager", _("Manager")), Column("open", _("Clients in work"), "int"),
+         Column("new", _("New clients in the period"), "int"), Column("tasks_done", _("Tasks done"), "int"),
+         Column("tasks_overdue", _("Tasks overdue now"), "int"), Column("activities", _("Activities logged"), "int"),
+         Column("completeness", _("Client card completeness, %"), "percent")],
+        client_rows, Chart("bar", "manager", ["open", "new"]),
+        note=_("Client card completeness: the share of %(count)d expected fields filled (name, the company's INN, "
+               "KPP, OGRN, OKPO, legal address, city, phone, website, and the contact's name, position, phone, "
+               "e-mail), over the clients created in the period.") % {"count": len(CLIENT_CARD_FIELDS)},
+    )
+    return Report("managers", _("Managers' work"), [lead_table, client_table])
+
+
+# ---------------------------------------------------------------- refusals (DOMAIN.md 14)
+
+
+def refusals(report_filter: ReportFilter, user: User) -> Report:
+    refused = slice_leads(
+        Lead.objects.filter(lead_scope(user), state=LeadState.REFUSED, refused_at__gte=report_filter.since,
+                            refused_at__lt=report_filter.until),
+        report_filter,
+    )
+    reasons = _names(LostReason, LostReason.objects.values_list("pk", flat=True))
+    by_reason = list(refused.order_by().values("lost_reason_id").annotate(n=Count("pk")).order_by("-n"))
+    total = sum(row["n"] for row in by_reason)
+    reason_rows = [{"reason": reasons.get(row["lost_reason_id"], NONE_LABEL), "count": row["n"],
+                    "share": percent(row["n"], total)} for row in by_reason]
+    tables = [Table("reasons", _("Refusal reasons"),
+                    [Column("reason", _("Reason")), Column("count", _("Leads"), "int"),
+                     Column("share", _("Share, %"), "percent")],
+                    reason_rows, Chart("bar", "reason", ["count"]))]
+    for key, title, group, labels, none_label in (
+        ("by_source", _("By source"), "source_id", lambda ids: _names(Source, ids), NONE_LABEL),
+        ("by_manager", _("By manager"), "owner_id", lambda ids: _names(User, ids, _person), POOL_LABEL),
+    ):
+        grouped = list(refused.order_by().values(group, "lost_reason_id").annotate(n=Count("pk")))
+        names = labels({row[group] for row in grouped})
+        rows = [{"group": names.get(row[group], none_label), "reason": reasons.get(row["lost_reason_id"], NONE_LABEL),
+                 "count": row["n"]} for row in grouped]
+        rows.sort(key=lambda r: (str(r["group"]), -r["count"], str(r["reason"])))
+        tables.append(Table(key, title, [Column("group", _("Source") if key == "by_source" else _("Manager")),
+                                         Column("reason", _("Reason")), Column("count", _("Leads"), "int")], rows))
+    tables.append(_deferred(report_filter, user))
+    return Report("refusals", _("Refusals"), tables)
+
+
+def _deferred(report_filter: ReportFilter, user: User) -> Table:
+    """Deferred leads, by the date they come back (the period does not apply: they are waiting now)."""
+    deferred = slice_leads(Lead.objects.filter(lead_scope(user), state=LeadState.DEFERRED), report_filter)
+    columns = [Column("until", _("Comes back on"), "date"), Column("count", _("Leads"), "int")]
+    if is_marketer(user):
+        grouped = deferred.order_by().values("deferred_until").annotate(n=Count("pk")).order_by("deferred_until")
+        rows = [{"until": row["deferred_until"], "count": row["n"]} for row in grouped]
+        return Table("deferred", _("Deferred leads due to come back"), columns, rows)
+    rows = [{"until": lead.deferred_until, "lead": lead.full_name, "lead_id": lead.pk,
+             "owner": lead.owner.display_name() if lead.owner else str(POOL_LABEL)}
+            for lead in deferred.select_related("owner").order_by("deferred_until", "pk")[:200]]
+    return Table("deferred", _("Deferred leads due to come back"),
+                 [Column("until", _("Comes back on"), "date"), Column("lead", _("Lead")), Column("owner", _("Owner"))],
+                 rows, note=_("The 200 that come back first."))
+
+
+# ---------------------------------------------------------------- cost economics (DOMAIN.md 21)
+
+
+def spend_rows(report_filter: ReportFilter) -> QuerySet[CampaignSpend]:
+    qs = CampaignSpend.objects.filter(day__gte=report_filter.start, day__lte=report_filter.end)
+    if report_filter.campaign is not None:
+        qs = qs.filter(campaign_id=report_filter.campaign)
+    if report_filter.source is not None:
+        qs = qs.filter(campaign__source_id=report_filter.source)
+    if report_filter.medium:
+        qs = qs.filter(campaign__source__medium=report_filter.medium)
+    return qs
+
+
+def extra_costs(report_filter: ReportFilter) -> Decimal:
+    """Extra costs overlapping the period, in proportion to the days they share with it."""
+    total = Decimal(0)
+    for cost in ExtraCost.objects.filter(starts_on__lte=report_filter.end, ends_on__gte=report_filter.start):
+        length = (cost.ends_on - cost.starts_on).days + 1
+        shared = (min(cost.ends_on, report_filter.end) - max(cost.starts_on, report_filter.start)).days + 1
+        if length > 0 and shared > 0:
+            total += cost.amount * shared / length
+    return total.quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass
+class Economics:
+    clicks: int
+    spend: Decimal
+    leads: int
+    qualified: int
+    clients: int
+    revenue: Decimal
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "clicks": self.clicks, "spend": self.spend, "cpc": ratio(self.spend, self.clicks),
+            "leads": self.leads, "site_conversion": percent(self.leads, self.clicks),
+            "cpl": ratio(self.spend, self.leads), "qualified": self.qualified,
+            "cpql": ratio(self.spend, self.qualified), "clients": self.clients,
+            "cost_per_client": ratio(self.spend, self.clients), "revenue": self.revenue,
+            "revenue_per_client": ratio(self.revenue, self.clients),
+            "romi": percent(self.revenue - self.spend, self.spend) if self.spend else None,
+        }
+
+
+ECONOMICS_COLUMNS = [
+    Column("clicks", _("Clicks"), "int"), Column("spend", _("Budget"), "decimal"),
+    Column("cpc", _("Cost per click"), "decimal"), Column("leads", _("Leads"), "int"),
+    Column("site_conversion", _("Site conversion (leads / clicks), %"), "percent"),
+    Column("cpl", _("Cost per lead"), "decimal"), Column("qualified", _("Qualified"), "int"),
+    Column("cpql", _("Cost per qualified lead"), "decimal"), Column("clients", _("Clients"), "int"),
+    Column("cost_per_client", _("Cost per client"), "decimal"), Column("revenue", _("Revenue"), "decimal"),
+    Column("revenue_per_client", _("Revenue per client"), "decimal"),
+    Column("romi", _("Return on marketing spend, %"), "percent"),
+]
+
+
+def costs(report_filter: ReportFilter, user: User) -> Report:
+    cohort = leads(report_filter, user)
+    spend = _by(spend_rows(report_filter), "campaign_id", clicks=Sum("clicks"), cost=Sum("cost"))
+    counted = _by(cohort.annotate(reach=reach_code()), "campaign_id", n=Count("pk"),
+                  qualified=Count("pk", filter=Q(state=LeadState.CONVERTED) | Q(reach__gte=QUALIFIED_FLAG)),
+                  clients=Count("pk", filter=Q(state=LeadState.CONVERTED)))
+    revenue = _by(Deal.objects.filter(client__lead__in=cohort.values("pk")), "client__lead__campaign_id",
+                  amount=Sum("amount"))
+    campaign_ids = set(spend) | set(counted) | set(revenue)
+    names = _names(Campaign, campaign_ids)
+    rows = []
+    for pk in sorted(campaign_ids, key=lambda k: (k is None, names.get(k, ""))):  # one row per campaign
+        figures = Economics(
+            clicks=int(spend.get(pk, {}).get("clicks") or 0), spend=Decimal(spend.get(pk, {}).get("cost") or 0),
+            leads=counted.get(pk, {}).get("n", 0), qualified=counted.get(pk, {}).get("qualified", 0),
+            clients=counted.get(pk, {}).get("clients", 0),
+            revenue=Decimal(revenue.get(pk, {}).get("amount") or 0),
+        )
+        rows.append({"campaign": names.get(pk, NONE_LABEL) if pk is not None else _("(no campaign)"), **figures.row()})
+    extra = extra_costs(report_filter) if report_filter.campaign is None and report_filter.source is None \
+        and not report_filter.medium else Decimal(0)
+    totals = Economics(
+        clicks=sum(r["clicks"] for r in rows), spend=sum((r["spend"] for r in rows), Decimal(0)) + extra,
+        leads=sum(r["leads"] for r in rows), qualified=sum(r["qualified"] for r in rows),
+        clients=sum(r["clients"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
+    )
+    total_table = Table(
+        "total", _("Totals"), [Column("label", _("Budget")), Column("extra", _("Extra costs in it"), "decimal"),
+                               *ECONOMICS_COLUMNS],
+        [{"label": _("All"), "extra": extra, **totals.row()}],
+        note=_("Cost per lead = total budget / leads; the budget is the campaigns' spend plus the extra costs "
+               "(software, salaries) of the period, in proportion to the days it covers."),
+    )
+    campaign_table = Table("campaigns", _("By campaign"), [Column("campaign", _("Campaign")), *ECONOMICS_COLUMNS],
+                           rows, Chart("bar", "campaign", ["cpl", "cost_per_client"]))
+    return Report("costs", _("Cost economics"), [total_table, campaign_table, _cost_series(report_filter, cohort)])
+
+
+def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead]) -> Table:
+    trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[report_filter.interval]
+    spend = {as_local_date(row["period"], report_filter): row for row in spend_rows(report_filter).order_by()
+             .annotate(period=trunc("day")).values("period").annotate(clicks=Sum("clicks"), cost=Sum("cost"))}
+    made = {as_local_date(row["period"], report_filter): row["n"] for row in cohort.order_by()
+            .annotate(period=bucket(report_filter, "created_at")).values("period").annotate(n=Count("pk"))}
+    rows = []
+    for period in periods(report_filter):
+        cost = Decimal(spend.get(period, {}).get("cost") or 0)
+        count = made.get(period, 0)
+        clicks = int(spend.get(period, {}).get("clicks") or 0)
+        rows.append({"period": period, "clicks": clicks, "spend": cost, "leads": count, "cpl": ratio(cost, count),
+                     "site_conversion": percent(count, clicks)})
+    return Table(
+        "series", _("Over time"),
+        [Column("period", _("Period"), "date"), Column("clicks", _("Clicks"), "int"),
+         Column("spend", _("Spend"), "decimal"), Column("leads", _("Leads"), "int"),
+         Column("cpl", _("Cost per lead"), "decimal"),
+         Column("site_conversion", _("Site conversion, %"), "percent")],
+        rows, Chart("line", "period", ["spend", "leads"]),
+    )
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    key: str
+    title: Any
+    build: Callable[[ReportFilter, User], Report]
+    for_marketer: bool
+    for_manager: bool
+    description: Any
+
+
+REPORTS: dict[str, ReportKind] = {
+    kind.key: kind for kind in (
+        ReportKind("funnel", _("Funnel"), funnel, True, True,
+                   _("Traffic, interests, leads, qualified, new and renewing clients; stages reached.")),
+        ReportKind("conversion", _("Conversion"), conversion, True, True,
+                   _("Lead-to-client conversion and time to convert, per source, campaign, manager, month; cohorts.")),
+        ReportKind("speed", _("Speed to lead"), speed, False, True,
+                   _("Time to the first call or e-mail, share within the SLA, breaches.")),
+        ReportKind("managers", _("Managers' work"), managers, False, True,
+                   _("Open leads and clients, tasks done and overdue, activities, conversion, card completeness.")),
+        ReportKind("refusals", _("Refusals"), refusals, True, True,
+                   _("Refusal reasons by source and manager; deferred leads coming back.")),
+        ReportKind("costs", _("Cost economics"), costs, True, False,
+                   _("Clicks, spend, cost per click, lead, qualified lead and client; revenue and return.")),
+    )
+}
+
+
+def allowed(kind: ReportKind, user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if user.role == "head":
+        # Spend is bought for the whole company, not per team: cost per lead is the marketer's figure.
+        return kind.key != "costs"
+    if is_marketer(user):
+        return kind.for_marketer
+    if user.role == "manager":
+        return kind.for_manager
+    return False
+
+
+def reports_for(user: User) -> list[ReportKind]:
+    return [kind for kind in REPORTS.values() if allowed(kind, user)]
+
+
+def build(key: str, report_filter: ReportFilter, user: User) -> Report:
+    return REPORTS[key].build(report_filter, user)
+
+
+

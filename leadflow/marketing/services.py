@@ -1,0 +1,68 @@
+"""Writes of the marketing room: campaign spend entered by hand or imported from a CSV file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from leadflow.marketing.models import Campaign, CampaignSpend
+
+SPEND_COLUMNS = ("campaign", "day", "clicks", "cost")
+
+
+@dataclass
+class SpendImport:
+    saved: int = 0
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def import_spend(*, text: str) -> SpendImport:
+    """Read `campaign,day,clicks,cost` rows (campaign by UTM name or name); a row replaces that campaign's day.
+
+    Every row is checked first; one bad row imports nothing and each error names its line and field.
+    """
+    result = SpendImport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [name for name in SPEND_COLUMNS if name not in (reader.fieldnames or [])]
+    if missing:
+        result.errors["header"] = [_("Missing columns: %(names)s.") % {"names": ", ".join(missing)}]
+        return result
+    campaigns = {c.utm_campaign.casefold(): c for c in Campaign.objects.all()}
+    campaigns.update({c.name.casefold(): c for c in Campaign.objects.all()})
+    rows: list[CampaignSpend] = []
+    for line, row in enumerate(reader, start=2):
+        problems: list[str] = []
+        campaign = campaigns.get((row.get("campaign") or "").strip().casefold())
+        if campaign is None:
+            problems.append(_("campaign: no campaign “%(value)s”") % {"value": (row.get("campaign") or "")[:60]})
+        try:
+            day = date.fromisoformat((row.get("day") or "").strip())
+        except ValueError:
+            problems.append(_("day: expected YYYY-MM-DD"))
+        clicks_text = (row.get("clicks") or "0").strip()
+        if not clicks_text.isdigit():
+            problems.append(_("clicks: expected a whole number"))
+        try:
+            cost = Decimal((row.get("cost") or "0").strip().replace(" ", "").replace(",", "."))
+            if cost < 0 or not cost.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(_("cost: expected an amount like 1200.50"))
+        if problems:
+            result.errors[f"line {line}"] = problems
+            continue
+        rows.append(CampaignSpend(campaign=campaign, day=day, clicks=int(clicks_text), cost=cost))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for spend in rows:
+            CampaignSpend.objects.update_or_create(campaign=spend.campaign, day=spend.day,
+                                                   defaults={"clicks": spend.clicks, "cost": spend.cost})
+    result.saved = len(rows)
+    return result
