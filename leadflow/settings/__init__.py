@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "leadflow.leads",
     "leadflow.intake",
     "leadflow.analytics",
+    "leadflow.imports",
 ]
 
 MIDDLEWARE = [

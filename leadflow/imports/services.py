@@ -1,0 +1,440 @@
+"""Import a file of leads through the intake pipeline: upload, map, dry run, run, error file.
+
+Every row goes the one road in (leadflow.intake.pipeline): journaled as a Submission (channel
+"import"), validated, classified, matched against the leads and clients AND the rows imported
+before it, then attached or created and routed. Nothing in an import skips validation or matching.
+
+Speed: rows are journaled with one bulk insert per chunk and processed one chunk per transaction
+(each row in its own savepoint, so one failing row never loses the others). Per-row notifications
+are collected and each person gets one summary: a manager should not get 100,000 e-mails.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from leadflow.accounts.models import Role, User
+from leadflow.core.errors import Forbidden, InvalidInput
+from leadflow.imports import readers
+from leadflow.imports.export import neutralise
+from leadflow.imports.mapping import fields_for, guess_mapping, payload_of
+from leadflow.imports.models import ImportJob, ImportKind, ImportStatus
+from leadflow.intake import pipeline
+from leadflow.intake.models import Submission, SubmissionStatus
+from leadflow.leads import services as leads
+from leadflow.marketing.models import Campaign, Source
+from leadflow.matching import services as matching
+from leadflow.matching.compare import compare
+from leadflow.matching.keys import BLOCK_LIMITS, PERSON_KINDS, candidate_keys
+from leadflow.matching.record import Record
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "import"
+CHUNK = 200  # rows journaled by one bulk insert and processed in one transaction
+REPORT_LIMIT = 500  # rows of the dry run shown with what would become of them
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+REJECTED = (SubmissionStatus.INVALID, SubmissionStatus.SPAM, SubmissionStatus.FAILED)
+STATUSES = ("created", "attached", "interest", "invalid", "spam", "failed")
+
+Progress = Callable[[int, int], None]
+
+
+def can_import(user: User) -> bool:
+    """Heads of sales and admins import; a manager does not."""
+    return user.is_authenticated and user.is_active and (user.is_admin or user.role == Role.HEAD)
+
+
+def jobs_visible_to(user: User) -> Any:
+    """An admin sees every import; a head, their own."""
+    if not can_import(user):
+        return ImportJob.objects.none()
+    return ImportJob.objects.all() if user.is_admin else ImportJob.objects.filter(created_by=user)
+
+
+def _require_importer(user: User) -> None:
+    if not can_import(user):
+        raise Forbidden(_("Only a head of sales or an admin may import."))
+
+
+# ---------------------------------------------------------------- upload and mapping
+
+
+def create_job(*, upload: UploadedFile | Path, by: User, kind: str = ImportKind.LEADS) -> ImportJob:
+    """Store the file under the data directory, find its format, encoding, delimiter and header,
+    and guess the column mapping from the header's words."""
+    _require_importer(by)
+    if kind != ImportKind.LEADS:
+        raise InvalidInput({"kind": [_("Only leads can be imported so far.")]})
+    if isinstance(upload, Path):
+        name, size = upload.name, upload.stat().st_size
+    else:
+        name, size = upload.name or "upload", upload.size or 0
+    if size > MAX_UPLOAD_BYTES:
+        raise InvalidInput({"file": [_("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}]})
+    job = ImportJob(kind=kind, original_name=Path(name).name[:255], created_by=by)
+    if isinstance(upload, Path):
+        with open(upload, "rb") as handle:
+            job.file.save(Path(name).name, File(handle), save=False)
+    else:
+        job.file.save(Path(name).name, upload, save=False)
+    path = Path(job.file.path)
+    try:
+        info = readers.inspect(path, name)
+        header, _sample = readers.preview_rows(path, info, limit=1)
+    except readers.UnreadableFile as error:
+        job.file.delete(save=False)
+        raise InvalidInput({"file": [str(error)]}) from error
+    job.file_format, job.encoding, job.delimiter = info.file_format, info.encoding, info.delimiter
+    job.headers = header
+    job.mapping = guess_mapping(header, kind)
+    job.save()
+    return job
+
+
+def file_info(job: ImportJob) -> readers.FileInfo:
+    return readers.FileInfo(job.file_format, encoding=job.encoding, delimiter=job.delimiter)
+
+
+def preview(job: ImportJob, limit: int = 10) -> list[list[str]]:
+    """The first rows of the file, as cells, for the mapping page."""
+    _header, sample = readers.preview_rows(Path(job.file.path), file_info(job), limit=limit)
+    return sample
+
+
+def set_mapping(*, job: ImportJob, mapping: dict[str, str], source: Source | None, campaign: Campaign | None,
+                region: str = "", by: User) -> ImportJob:
+    """Keep the mapping (column index -> field) and what every row gets: source, campaign, phone region."""
+    _require_importer(by)
+    if job.is_busy:
+        raise InvalidInput({"__all__": [_("The import is running; wait until it ends.")]})
+    if job.status == ImportStatus.DONE:
+        raise InvalidInput({"__all__": [_("The file is already imported.")]})
+    allowed = fields_for(job.kind)
+    clean: dict[str, str] = {}
+    for index, name in mapping.items():
+        if not name:
+            continue
+        if not str(index).isdigit() or int(index) >= len(job.headers):
+            raise InvalidInput({"mapping": [_("Column %(index)s is not in the file.") % {"index": index}]})
+        if name not in allowed:
+            raise InvalidInput({"mapping": [_("Unknown field: %(name)s.") % {"name": name}]})
+        clean[str(int(index))] = name
+    named = set(clean.values())
+    if not ({"phone", "email"} & named):
+        raise InvalidInput({"mapping": [_("Map a column to Phone or E-mail: a lead needs a contact.")]})
+    if not ({"name", "last_name", "first_name"} & named):
+        raise InvalidInput({"mapping": [_("Map a column to a person's name (Full name, Surname or First name).")]})
+    region = (region or "").strip().upper()
+    if region and (len(region) != 2 or not region.isalpha()):
+        raise InvalidInput({"region": [_("A two-letter country code, e.g. RU.")]})
+    job.mapping, job.source, job.campaign, job.region = clean, source, campaign, region
+    job.status = ImportStatus.UPLOADED
+    job.dry_counts, job.report = {}, []
+    job.save(update_fields=["mapping", "source", "campaign", "region", "status", "dry_counts", "report"])
+    return job
+
+
+def row_payload(job: ImportJob, number: int, cells: list[str]) -> dict[str, Any]:
+    """What one row submits: its mapped cells plus the job's source, campaign and phone region."""
+    payload: dict[str, Any] = payload_of(cells, job.mapping)
+    if job.source_id:
+        payload["utm_source"] = job.source.utm_source
+    if job.campaign_id:
+        payload["utm_campaign"] = job.campaign.utm_campaign
+    if job.region:
+        payload["region"] = job.region
+    payload["import_job"] = job.pk
+    payload["import_row"] = number
+    return payload
+
+
+def data_rows(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
+    _header, data = readers.header_and_rows(Path(job.file.path), file_info(job))
+    return data
+
+
+def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def describe_errors(errors: dict[str, list[str]]) -> str:
+    """`phone: not a number; email: ...`: the field and the problem, for the report and the error file."""
+    return "; ".join(f"{name}: {' '.join(problems)}" if name != "__all__" else " ".join(problems)
+                     for name, problems in errors.items())
+
+
+# ---------------------------------------------------------------- dry run
+
+
+@dataclass
+class FileIndex:
+    """The rows of this file seen so far, keyed like the identity keys, so a repeat within the file
+    is found as the real run finds it (by then the earlier row is a card with registered keys)."""
+
+    blocks: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    entries: list[tuple[Record, str]] = field(default_factory=list)
+
+    def find(self, facts: matching.Facts) -> str:
+        record = facts.record()
+        upper = matching.upper_threshold()
+        best_score, best = 0.0, ""
+        seen: set[int] = set()
+        for key in candidate_keys(record):
+            if key[0] not in PERSON_KINDS:
+                continue
+            block = self.blocks.get(key, [])
+            if len(block) > BLOCK_LIMITS.get(key[0], 0):
+                continue
+            for position in block:
+                if position in seen:
+                    continue
+                seen.add(position)
+                stored, target = self.entries[position]
+                score = compare(record, stored).score
+                if score >= upper and score > best_score:
+                    best_score, best = score, target
+        return best
+
+    def add(self, facts: matching.Facts, target: str) -> None:
+        record = facts.record()
+        self.entries.append((record, target))
+        for key in candidate_keys(record):
+            if key[0] in PERSON_KINDS:
+                self.blocks.setdefault(key, []).append(len(self.entries) - 1)
+
+
+def dry_run(job: ImportJob, *, progress: Progress | None = None) -> dict[str, int]:
+    """What the import would do, row by row, without writing a lead, a request or a journal row."""
+    _start(job, ImportStatus.CHECKING)
+    counts: Counter[str] = Counter()
+    report: list[dict[str, Any]] = []
+    index = FileIndex()
+    rejected = ErrorFile(job)
+    done = 0
+    for chunk in _chunks(data_rows(job), CHUNK):
+        for number, cells in chunk:
+            result = pipeline.preview(pipeline.Inbound(
+                channel=CHANNEL, payload=row_payload(job, number, cells), submitted_by=job.created_by))
+            status, detail = result.status, ""
+            if status == SubmissionStatus.INVALID:
+                detail = describe_errors(result.errors)
+            elif status in (SubmissionStatus.SPAM, SubmissionStatus.INTEREST):
+                detail = result.reason
+            else:
+                facts = result.parsed.person.keys()  # type: ignore[union-attr]
+                if status == SubmissionStatus.ATTACHED:
+                    card = result.lead or result.client
+                    target = f"lead:{result.lead.pk}" if result.lead else f"client:{result.client.pk}"  # type: ignore[union-attr]
+                    detail = _("attached to %(card)s #%(id)s %(name)s (%(why)s)") % {
+                        "card": _("lead") if result.lead else _("client"), "id": card.pk,  # type: ignore[union-attr]
+                        "name": str(card.full_name if result.lead else card), "why": result.matched_by}  # type: ignore[union-attr]
+                    index.add(facts, target)
+                else:
+                    earlier = index.find(facts)
+                    if earlier:
+                        status = SubmissionStatus.ATTACHED
+                        if earlier.startswith("row:"):
+                            detail = _("the same person as row %(row)s above") % {"row": earlier[4:]}
+                            counts["attached_in_file"] += 1
+                        else:
+                            detail = _("attached to %(card)s") % {"card": earlier.replace(":", " #")}
+                        index.add(facts, earlier)
+                    else:
+                        index.add(facts, f"row:{number}")
+            counts[status] += 1
+            if status in REJECTED:
+                rejected.add(cells, detail)
+            if status != SubmissionStatus.CREATED and len(report) < REPORT_LIMIT:
+                report.append({"row": number, "status": status, "detail": detail})
+        done += len(chunk)
+        _progress(job, done, counts, dry=True)
+        if progress:
+            progress(done, job.total_rows)
+    rejected.save("dry-run")
+    job.dry_counts = _full(counts)
+    job.report = report
+    job.status = ImportStatus.CHECKED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["dry_counts", "report", "status", "finished_at", "error_file"])
+    return job.dry_counts
+
+
+# ---------------------------------------------------------------- the import
+
+
+def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str, int]:
+    """Journal and process every row; re-running a stopped job continues where it stopped
+    (each row's journal entry is keyed by job and row number)."""
+    _start(job, ImportStatus.RUNNING)
+    counts: Counter[str] = Counter()
+    rejected = ErrorFile(job)
+    sender = f"import:{job.pk}"
+    done = 0
+    with leads.collect_notifications() as collected:
+        for chunk in _chunks(data_rows(job), CHUNK):
+            cells_of = {number: cells for number, cells in chunk}
+            keys = [f"row:{number}" for number, _cells in chunk]
+            journaled = Submission.objects.filter(sender=sender, idempotency_key__in=keys)
+            existing = {s.idempotency_key: s for s in journaled}
+            now = timezone.now()
+            fresh = [
+                Submission(channel=CHANNEL, payload=row_payload(job, number, cells), received_at=now,
+                           submitted_by=job.created_by, sender=sender, idempotency_key=f"row:{number}")
+                for number, cells in chunk if f"row:{number}" not in existing
+            ]
+            # The journal first, committed on its own: after this no row of the chunk can be lost.
+            Submission.objects.bulk_create(fresh)
+            submissions = sorted([*existing.values(), *fresh], key=lambda s: s.payload.get("import_row", 0))
+            with transaction.atomic():
+                outcomes = [
+                    pipeline.process(s) if s.status == SubmissionStatus.RECEIVED else pipeline.outcome_of(s)
+                    for s in submissions
+                ]
+            for outcome in outcomes:
+                counts[outcome.status] += 1
+                if outcome.status in REJECTED:
+                    number = outcome.submission.payload.get("import_row", 0)
+                    detail = describe_errors(outcome.errors) if outcome.errors else outcome.reason
+                    rejected.add(cells_of.get(number, []), detail)
+            done += len(chunk)
+            _progress(job, done, counts, dry=False)
+            if progress:
+                progress(done, job.total_rows)
+    rejected.save("errors")
+    job.counts = _full(counts)
+    job.status = ImportStatus.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["counts", "status", "finished_at", "error_file"])
+    _send_summaries(job, collected)
+    return job.counts
+
+
+def _start(job: ImportJob, status: str) -> None:
+    job.total_rows = sum(1 for _ in data_rows(job))
+    job.status, job.processed_rows = status, 0
+    job.started_at, job.finished_at, job.failure = timezone.now(), None, ""
+    job.save(update_fields=["total_rows", "status", "processed_rows", "started_at", "finished_at", "failure"])
+
+
+def _full(counts: Counter[str]) -> dict[str, int]:
+    return {name: counts.get(name, 0) for name in (*STATUSES, "attached_in_file")} | {
+        "rejected": sum(counts.get(name, 0) for name in REJECTED)}
+
+
+def _progress(job: ImportJob, done: int, counts: Counter[str], *, dry: bool) -> None:
+    job.processed_rows = done
+    field_name = "dry_counts" if dry else "counts"
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, **{field_name: _full(counts)})
+
+
+def fail(job: ImportJob, error: BaseException) -> None:
+    """Mark a job failed with a reason a person can act on (the log has the traceback)."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, failure=str(error)[:2000] or error.__class__.__name__, finished_at=timezone.now())
+
+
+class ErrorFile:
+    """The rejected rows with their original columns plus `error` (field and problem), as CSV.
+
+    Written row by row to a temporary file (constant memory), kept with the job at the end. UTF-8
+    with a BOM and `;`, so a spreadsheet in a Russian locale opens it as columns; every cell is
+    neutralised like an export, since the cells came from outside.
+    """
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        self.rows = 0
+        self.handle = tempfile.TemporaryFile("w+", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.handle, delimiter=";")
+        self.writer.writerow([neutralise(h) for h in job.headers] + [_("error")])
+
+    def add(self, cells: list[str], detail: str) -> None:
+        width = len(self.job.headers)
+        padded = (cells + [""] * width)[: max(width, len(cells))]
+        self.writer.writerow([neutralise(c) for c in padded] + [neutralise(detail)])
+        self.rows += 1
+
+    def save(self, suffix: str) -> None:
+        """Replace the job's previous error file with this one (none when nothing was rejected)."""
+        if self.job.error_file:
+            self.job.error_file.delete(save=False)
+        try:
+            if self.rows:
+                self.handle.flush()
+                self.handle.seek(0)
+                stem = Path(self.job.original_name).stem[:80] or "import"
+                self.job.error_file.save(f"{stem}-{suffix}.csv", File(self.handle.buffer), save=False)
+        finally:
+            self.handle.close()
+
+
+def _send_summaries(job: ImportJob, collected: Counter[tuple[int, str]]) -> None:
+    """One notification per person instead of one per row, and one to the importer with the counts."""
+    per_user: Counter[int] = Counter()
+    for (user_id, _kind), number in collected.items():
+        per_user[user_id] += number
+    people = {user.pk: user for user in User.objects.filter(pk__in=[*per_user, job.created_by_id])}
+    with transaction.atomic():
+        for user_id, number in per_user.items():
+            if user_id in people and user_id != job.created_by_id:
+                leads.notify(user=people[user_id], kind="import.summary",
+                             template=gettext_noop("Import %(file)s: %(count)s new leads and requests for you"),
+                             file=job.original_name, count=number)
+        if job.created_by_id in people:
+            counts = job.counts
+            leads.notify(user=people[job.created_by_id], kind="import.done",
+                         template=gettext_noop("Import %(file)s done: %(created)s created, %(attached)s attached, "
+                                               "%(interest)s interests, %(rejected)s rejected"),
+                         file=job.original_name, created=counts["created"], attached=counts["attached"],
+                         interest=counts["interest"], rejected=counts["rejected"])
+
+
+def enqueue(job: ImportJob, *, dry: bool, by: User) -> None:
+    """Hand the dry run or the import to the worker (after the status change commits)."""
+    from leadflow.imports.tasks import run_job
+
+    _require_importer(by)
+    if job.is_busy:
+        raise InvalidInput({"__all__": [_("The import is running; wait until it ends.")]})
+    if job.status == ImportStatus.DONE:
+        raise InvalidInput({"__all__": [_("The file is already imported.")]})
+    if not dry and job.status != ImportStatus.CHECKED:
+        raise InvalidInput({"__all__": [_("Run the dry run first.")]})
+    job.status = ImportStatus.CHECKING if dry else ImportStatus.RUNNING
+    job.processed_rows = 0
+    job.save(update_fields=["status", "processed_rows"])
+    transaction.on_commit(lambda: run_job.enqueue(job.pk, dry))
+
+
+def execute(job_id: int, dry: bool) -> None:
+    """The worker's entry: run the dry run or the import, marking the job failed on an error."""
+    job = ImportJob.objects.select_related("source", "campaign", "created_by").get(pk=job_id)
+    try:
+        if dry:
+            dry_run(job)
+        else:
+            run_import(job)
+    except readers.UnreadableFile as error:
+        fail(job, error)
+    except Exception as error:
+        log.exception("import %s failed", job_id)
+        fail(job, error)
+
