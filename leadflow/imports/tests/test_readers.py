@@ -47,7 +47,7 @@ def test_cp1251_file_of_many_rows_is_detected_from_its_sample(tmp_path: Path) ->
     rows = [ROWS[0]] + [[f"Иванов Иван {n}", f"+7912{n:07d}", f"i{n}@example.ru", "ЗАО Вектор", "щука"]
                         for n in range(20_000)]
     path = write_csv(tmp_path / "big.csv", rows, encoding="cp1251", delimiter=";")
-    info, header, data = read_all(path)
+    info, _header, data = read_all(path)
     assert info.encoding == "cp1251"
     assert len(data) == 20_000
     assert data[-1][0] == "Иванов Иван 19999"
