@@ -408,19 +408,24 @@ def _send_summaries(job: ImportJob, collected: Counter[tuple[int, str]]) -> None
 
 
 def enqueue(job: ImportJob, *, dry: bool, by: User) -> None:
-    """Hand the dry run or the import to the worker (after the status change commits)."""
+    """Hand the dry run or the import to the worker (after the status change commits).
+
+    The status moves by a conditional UPDATE, so two clicks (or two people) cannot start one job twice.
+    """
     from leadflow.imports.tasks import run_job
 
     _require_importer(by)
-    if job.is_busy:
-        raise InvalidInput({"__all__": [_("The import is running; wait until it ends.")]})
-    if job.status == ImportStatus.DONE:
-        raise InvalidInput({"__all__": [_("The file is already imported.")]})
-    if not dry and job.status != ImportStatus.CHECKED:
+    allowed = [ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED] if dry else [ImportStatus.CHECKED]
+    status = ImportStatus.CHECKING if dry else ImportStatus.RUNNING
+    moved = ImportJob.objects.filter(pk=job.pk, status__in=allowed).update(status=status, processed_rows=0)
+    if not moved:
+        job.refresh_from_db()
+        if job.is_busy:
+            raise InvalidInput({"__all__": [_("The import is running; wait until it ends.")]})
+        if job.status == ImportStatus.DONE:
+            raise InvalidInput({"__all__": [_("The file is already imported.")]})
         raise InvalidInput({"__all__": [_("Run the dry run first.")]})
-    job.status = ImportStatus.CHECKING if dry else ImportStatus.RUNNING
-    job.processed_rows = 0
-    job.save(update_fields=["status", "processed_rows"])
+    job.status, job.processed_rows = status, 0
     transaction.on_commit(lambda: run_job.enqueue(job.pk, dry))
 
 

@@ -20,6 +20,7 @@ from leadflow.core.errors import DomainError
 from leadflow.imports import export, services
 from leadflow.imports.forms import MappingForm, UploadForm
 from leadflow.imports.models import ImportJob, ImportStatus
+from leadflow.intake.models import SubmissionStatus
 from leadflow.leads.views import filtered_leads, require_sales
 
 
@@ -78,7 +79,9 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     headers, sample = job.headers, []
     if job.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED):
         sample = services.preview(job)
-    context = {"job": job, "form": form, "headers": headers, "sample": sample}
+    outcomes = dict(SubmissionStatus.choices)
+    report = [{**item, "outcome": outcomes.get(item["status"], item["status"])} for item in job.report]
+    context = {"job": job, "form": form, "headers": headers, "sample": sample, "report": report}
     return render(request, "imports/job.html", context, status=400 if form.errors else 200)
 
 

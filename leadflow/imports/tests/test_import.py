@@ -173,3 +173,18 @@ def test_import_command_with_dry_run_then_for_real(tmp_path: Path, head: User, e
                      stderr=io.StringIO())
     with pytest.raises(CommandError, match="head of sales or admin"):
         call_command("import", str(path), "--as", "nobody", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_job_cannot_be_started_twice(tmp_path: Path, head: User, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    job = mapped(job_for(tmp_path, head), head)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        with pytest.raises(InvalidInput, match="Some fields"):
+            services.enqueue(job, dry=False, by=head)  # no dry run yet
+        services.enqueue(job, dry=True, by=head)
+        stale = ImportJob.objects.get(pk=job.pk)
+        stale.status = ImportStatus.UPLOADED  # a second click, from a page loaded before the first
+        with pytest.raises(InvalidInput) as error:
+            services.enqueue(stale, dry=True, by=head)
+    assert error.value.fields["__all__"] == ["The import is running; wait until it ends."]
+    assert len(queued) == 1
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.CHECKING
