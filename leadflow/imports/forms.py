@@ -6,11 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.imports.mapping import fields_for
-from leadflow.imports.models import ImportJob
+from leadflow.imports.models import ImportJob, ImportKind
 from leadflow.marketing.models import Campaign, Source
 
 
 class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices, initial=ImportKind.LEADS,
+                             required=False)
     file = forms.FileField(label=_("CSV or XLSX file"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}))
 

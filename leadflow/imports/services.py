@@ -79,8 +79,8 @@ def create_job(*, upload: UploadedFile | Path, by: User, kind: str = ImportKind.
     """Store the file under the data directory, find its format, encoding, delimiter and header,
     and guess the column mapping from the header's words."""
     _require_importer(by)
-    if kind != ImportKind.LEADS:
-        raise InvalidInput({"kind": [_("Only leads can be imported so far.")]})
+    if kind not in ImportKind.values:
+        raise InvalidInput({"kind": [_("Import leads or clients.")]})
     if isinstance(upload, Path):
         name, size = upload.name, upload.stat().st_size
     else:
@@ -136,10 +136,15 @@ def set_mapping(*, job: ImportJob, mapping: dict[str, str], source: Source | Non
             raise InvalidInput({"mapping": [_("Unknown field: %(name)s.") % {"name": name}]})
         clean[str(int(index))] = name
     named = set(clean.values())
-    if not ({"phone", "email"} & named):
-        raise InvalidInput({"mapping": [_("Map a column to Phone or E-mail: a lead needs a contact.")]})
-    if not ({"name", "last_name", "first_name"} & named):
-        raise InvalidInput({"mapping": [_("Map a column to a person's name (Full name, Surname or First name).")]})
+    if job.kind == ImportKind.CLIENTS:
+        if not ({"name", "last_name", "first_name", "company", "inn"} & named):
+            raise InvalidInput({"mapping": [_("Map a column to a company, an INN or a person's name.")]})
+    else:
+        if not ({"phone", "email"} & named):
+            raise InvalidInput({"mapping": [_("Map a column to Phone or E-mail: a lead needs a contact.")]})
+        if not ({"name", "last_name", "first_name"} & named):
+            raise InvalidInput({"mapping": [
+                _("Map a column to a person's name (Full name, Surname or First name).")]})
     region = (region or "").strip().upper()
     if region and (len(region) != 2 or not region.isalpha()):
         raise InvalidInput({"region": [_("A two-letter country code, e.g. RU.")]})
@@ -221,6 +226,66 @@ class FileIndex:
                 self.blocks.setdefault(key, []).append(len(self.entries) - 1)
 
 
+SAME_AS = "\x00same:"  # marks a dry-run detail of a row that repeats an earlier row of the file
+
+
+def _same_as(earlier: str) -> str:
+    if earlier.startswith("row:"):
+        return SAME_AS + _("the same person as row %(row)s above") % {"row": earlier[4:]}
+    return _("attached to %(card)s") % {"card": earlier.replace(":", " #")}
+
+
+def _dry_lead_row(inbound: pipeline.Inbound, number: int, index: FileIndex) -> tuple[str, str]:
+    result = pipeline.preview(inbound)
+    if result.status == SubmissionStatus.INVALID:
+        return result.status, describe_errors(result.errors)
+    if result.status in (SubmissionStatus.SPAM, SubmissionStatus.INTEREST):
+        return result.status, result.reason
+    facts = result.parsed.person.keys()  # type: ignore[union-attr]
+    if result.status == SubmissionStatus.ATTACHED:
+        card = result.lead or result.client
+        index.add(facts, f"lead:{card.pk}" if result.lead else f"client:{card.pk}")  # type: ignore[union-attr]
+        return result.status, _("attached to %(card)s #%(id)s %(name)s (%(why)s)") % {
+            "card": _("lead") if result.lead else _("client"), "id": card.pk,  # type: ignore[union-attr]
+            "name": str(card.full_name if result.lead else card), "why": result.matched_by}  # type: ignore[union-attr]
+    earlier = index.find(facts)
+    index.add(facts, earlier or f"row:{number}")
+    if earlier:
+        return SubmissionStatus.ATTACHED, _same_as(earlier)
+    return SubmissionStatus.CREATED, ""
+
+
+def _dry_client_row(inbound: pipeline.Inbound, number: int, index: FileIndex,
+                    inns: dict[str, str]) -> tuple[str, str]:
+    from leadflow.imports import clients
+
+    row = clients.plan(inbound)
+    if row.status not in (SubmissionStatus.CREATED, SubmissionStatus.ATTACHED):
+        return row.status, row.detail
+    facts = row.parsed.person.keys()  # type: ignore[union-attr]
+    inn = row.company.get("inn", "")
+    if row.status == SubmissionStatus.ATTACHED:
+        card = row.client or row.company_client
+        target = f"client:{card.pk}" if card else f"lead:{row.lead.pk}"  # type: ignore[union-attr]
+        if row.has_person:
+            index.add(facts, target)
+        return row.status, row.detail
+    same_person = index.find(facts) if row.has_person else ""
+    same_company = "" if same_person else inns.get(inn, "")
+    target = same_person or same_company or f"row:{number}"
+    if row.has_person:
+        index.add(facts, target)
+    if inn:
+        inns.setdefault(inn, target)
+    if same_company.startswith("row:"):
+        return SubmissionStatus.ATTACHED, SAME_AS + _(
+            "the same company (INN %(inn)s) as row %(row)s above: added to its contacts") % {
+            "inn": inn, "row": same_company[4:]}
+    if same_person or same_company:
+        return SubmissionStatus.ATTACHED, _same_as(same_person or same_company)
+    return SubmissionStatus.CREATED, ""
+
+
 def dry_run(job: ImportJob, *, progress: Progress | None = None) -> dict[str, int]:
     """What the import would do, row by row, without writing a lead, a request or a journal row."""
     _start(job, ImportStatus.CHECKING)
@@ -229,36 +294,18 @@ def dry_run(job: ImportJob, *, progress: Progress | None = None) -> dict[str, in
     index = FileIndex()
     rejected = ErrorFile(job)
     done = 0
+    inns: dict[str, str] = {}
     for chunk in _chunks(data_rows(job), CHUNK):
         for number, cells in chunk:
-            result = pipeline.preview(pipeline.Inbound(
-                channel=CHANNEL, payload=row_payload(job, number, cells), submitted_by=job.created_by))
-            status, detail = result.status, ""
-            if status == SubmissionStatus.INVALID:
-                detail = describe_errors(result.errors)
-            elif status in (SubmissionStatus.SPAM, SubmissionStatus.INTEREST):
-                detail = result.reason
+            inbound = pipeline.Inbound(channel=CHANNEL, payload=row_payload(job, number, cells),
+                                       submitted_by=job.created_by)
+            if job.kind == ImportKind.CLIENTS:
+                status, detail = _dry_client_row(inbound, number, index, inns)
             else:
-                facts = result.parsed.person.keys()  # type: ignore[union-attr]
-                if status == SubmissionStatus.ATTACHED:
-                    card = result.lead or result.client
-                    target = f"lead:{result.lead.pk}" if result.lead else f"client:{result.client.pk}"  # type: ignore[union-attr]
-                    detail = _("attached to %(card)s #%(id)s %(name)s (%(why)s)") % {
-                        "card": _("lead") if result.lead else _("client"), "id": card.pk,  # type: ignore[union-attr]
-                        "name": str(card.full_name if result.lead else card), "why": result.matched_by}  # type: ignore[union-attr]
-                    index.add(facts, target)
-                else:
-                    earlier = index.find(facts)
-                    if earlier:
-                        status = SubmissionStatus.ATTACHED
-                        if earlier.startswith("row:"):
-                            detail = _("the same person as row %(row)s above") % {"row": earlier[4:]}
-                            counts["attached_in_file"] += 1
-                        else:
-                            detail = _("attached to %(card)s") % {"card": earlier.replace(":", " #")}
-                        index.add(facts, earlier)
-                    else:
-                        index.add(facts, f"row:{number}")
+                status, detail = _dry_lead_row(inbound, number, index)
+            if detail.startswith(SAME_AS):
+                counts["attached_in_file"] += 1
+                detail = detail[len(SAME_AS):]
             counts[status] += 1
             if status in REJECTED:
                 rejected.add(cells, detail)
@@ -304,16 +351,11 @@ def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str,
             Submission.objects.bulk_create(fresh)
             submissions = sorted([*existing.values(), *fresh], key=lambda s: s.payload.get("import_row", 0))
             with transaction.atomic():
-                outcomes = [
-                    pipeline.process(s) if s.status == SubmissionStatus.RECEIVED else pipeline.outcome_of(s)
-                    for s in submissions
-                ]
-            for outcome in outcomes:
-                counts[outcome.status] += 1
-                if outcome.status in REJECTED:
-                    number = outcome.submission.payload.get("import_row", 0)
-                    detail = describe_errors(outcome.errors) if outcome.errors else outcome.reason
-                    rejected.add(cells_of.get(number, []), detail)
+                outcomes = [_process_row(job, s) for s in submissions]
+            for submission, (status, detail) in zip(submissions, outcomes, strict=True):
+                counts[status] += 1
+                if status in REJECTED:
+                    rejected.add(cells_of.get(submission.payload.get("import_row", 0), []), detail)
             done += len(chunk)
             _progress(job, done, counts, dry=False)
             if progress:
@@ -325,6 +367,19 @@ def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str,
     job.save(update_fields=["counts", "status", "finished_at", "error_file"])
     _send_summaries(job, collected)
     return job.counts
+
+
+def _process_row(job: ImportJob, submission: Submission) -> tuple[str, str]:
+    """One journaled row through the pipeline (or the client rules); a row done before is read back."""
+    if submission.status != SubmissionStatus.RECEIVED:
+        outcome = pipeline.outcome_of(submission)
+    elif job.kind == ImportKind.CLIENTS:
+        from leadflow.imports import clients
+
+        return clients.apply(submission)
+    else:
+        outcome = pipeline.process(submission)
+    return outcome.status, describe_errors(outcome.errors) if outcome.errors else outcome.reason
 
 
 def _start(job: ImportJob, status: str) -> None:

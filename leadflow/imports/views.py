@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from leadflow.core.errors import DomainError
 from leadflow.imports import export, services
 from leadflow.imports.forms import MappingForm, UploadForm
-from leadflow.imports.models import ImportJob, ImportStatus
+from leadflow.imports.models import ImportJob, ImportKind, ImportStatus
 from leadflow.intake.models import SubmissionStatus
 from leadflow.leads.views import filtered_leads, require_sales
 
@@ -48,7 +48,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.create_job(upload=form.cleaned_data["file"], by=request.user)
+            job = services.create_job(upload=form.cleaned_data["file"], by=request.user,
+                                      kind=form.cleaned_data["kind"] or ImportKind.LEADS)
         except DomainError as error:
             form.add_error("file", _errors_text(error))
         else:

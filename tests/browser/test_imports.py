@@ -89,7 +89,7 @@ def test_import_a_file_with_a_dry_run_and_a_progress_bar(site: Site, head, queue
 
     page.goto(f"{site.url}/leads/")
     page.get_by_role("link", name="Import leads").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Import leads")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import leads or clients")
     page.get_by_label("CSV or XLSX file").set_input_files(str(path))
     page.get_by_role("button", name="Upload").click()
     expect(page).to_have_url(re.compile(r"/imports/\d+/$"))

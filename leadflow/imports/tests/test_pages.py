@@ -197,3 +197,13 @@ def test_export_is_for_people_who_work_leads(db: None, tricky_leads: dict[str, L
     assert logged_in(marketer).get(reverse("lead_export_csv")).status_code == 404
     assert HttpClient().get(reverse("lead_export_xlsx")).status_code == 302
 
+
+
+def test_a_client_file_is_uploaded_as_clients(head: User) -> None:
+    client = logged_in(head)
+    text = "Компания;ИНН;ФИО;Телефон\r\nООО Ромашка;7728168971;Сидоров Олег;+7 916 300-00-01\r\n"
+    client.post(reverse("import_list"), {"kind": "clients", "file": SimpleUploadedFile("c.csv", text.encode())})
+    job = ImportJob.objects.get()
+    assert (job.kind, job.mapping) == ("clients", {"0": "company", "1": "inn", "2": "name", "3": "phone"})
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert '<option value="inn" selected>INN</option>' in page
