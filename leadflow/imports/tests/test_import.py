@@ -188,3 +188,26 @@ def test_a_job_cannot_be_started_twice(tmp_path: Path, head: User, django_captur
     assert error.value.fields["__all__"] == ["The import is running; wait until it ends."]
     assert len(queued) == 1
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.CHECKING
+
+
+def test_xlsx_import_dry_run_equals_the_import(tmp_path: Path, head: User, existing: Lead) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Фамилия", "Имя", "Мобильный", "Email"])
+    sheet.append(["Сергеев", "Пётр", 79123456789, "petr@example.ru"])  # a phone typed as a number
+    sheet.append(["Кузнецова", "Анна", "8 916 100-00-02", None])  # alice's lead
+    sheet.append(["Сергеев", "Пётр", "+7 912 345-67-89", None])  # row 2 again
+    sheet.append(["Орлов", "", "", "orlov@"])  # invalid e-mail
+    path = tmp_path / "leads.xlsx"
+    workbook.save(path)
+    job = services.create_job(upload=path, by=head)
+    assert (job.file_format, job.mapping) == ("xlsx", {"0": "last_name", "1": "first_name", "2": "phone",
+                                                       "3": "email"})
+    job = mapped(job, head)
+    dry = services.dry_run(job)
+    real = services.run_import(job)
+    assert (dry["created"], dry["attached"], dry["invalid"]) == (real["created"], real["attached"],
+                                                                 real["invalid"]) == (1, 2, 1)
+    assert Lead.objects.get(email="petr@example.ru").phone == "+79123456789"
