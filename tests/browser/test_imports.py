@@ -130,6 +130,7 @@ def test_import_a_file_with_a_dry_run_and_a_progress_bar(site: Site, head, queue
     expect(counts.locator('[data-count="created"]')).to_have_text("112")
     expect(counts.locator('[data-count="attached"]')).to_have_text("4")
     expect(counts.locator('[data-count="invalid"]')).to_have_text("4")
+    site.screenshot(me, "import-done")
 
     with page.expect_download() as download:
         page.get_by_test_id("error-file").click()
