@@ -37,6 +37,7 @@ from leadflow.imports.models import ImportJob, ImportKind, ImportStatus
 from leadflow.intake import pipeline
 from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.leads import services as leads
+from leadflow.leads.models import Lead
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import services as matching
 from leadflow.matching.compare import compare
@@ -352,6 +353,7 @@ def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str,
             submissions = sorted([*existing.values(), *fresh], key=lambda s: s.payload.get("import_row", 0))
             with transaction.atomic():
                 outcomes = [_process_row(job, s) for s in submissions]
+                _quiet_speed_to_lead(submissions, outcomes)
             for submission, (status, detail) in zip(submissions, outcomes, strict=True):
                 counts[status] += 1
                 if status in REJECTED:
@@ -367,6 +369,23 @@ def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str,
     job.save(update_fields=["counts", "status", "finished_at", "error_file"])
     _send_summaries(job, collected)
     return job.counts
+
+
+def _quiet_speed_to_lead(submissions: list[Submission], outcomes: list[tuple[str, str]]) -> None:
+    """Imported leads keep their first task, but raise no speed-to-lead warnings or escalations.
+
+    The SLA clock is for a live request (someone waiting for a call); a file of 100,000 contacts
+    would otherwise make the scheduler warn and escalate each of them to the head, one e-mail each.
+    """
+    created = [s.pk for s, (status, _detail) in zip(submissions, outcomes, strict=True)
+               if status == SubmissionStatus.CREATED]
+    if not created:
+        return
+    now = timezone.now()
+    leads_created = Lead.objects.filter(pk__in=Submission.objects.filter(pk__in=created, lead__isnull=False)
+                                        .values("lead_id"))
+    leads_created.filter(sla_warned_at__isnull=True).update(sla_warned_at=now)
+    leads_created.filter(escalated_at__isnull=True, owner__isnull=True).update(escalated_at=now)
 
 
 def _process_row(job: ImportJob, submission: Submission) -> tuple[str, str]:

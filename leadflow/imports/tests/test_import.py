@@ -211,3 +211,23 @@ def test_xlsx_import_dry_run_equals_the_import(tmp_path: Path, head: User, exist
     assert (dry["created"], dry["attached"], dry["invalid"]) == (real["created"], real["attached"],
                                                                  real["invalid"]) == (1, 2, 1)
     assert Lead.objects.get(email="petr@example.ru").phone == "+79123456789"
+
+
+def test_imported_leads_raise_no_speed_to_lead_alarms(tmp_path: Path, head: User,
+                                                      make_lead: Callable[..., Lead]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leadflow.leads.services import escalate_unclaimed, warn_sla_breaches
+
+    live = make_lead(first_name="Живой", last_name="Запрос", phone="+79169990000")
+    job = mapped(job_for(tmp_path, head), head)
+    services.run_import(job)
+    imported = Lead.objects.exclude(pk=live.pk)
+    assert imported.count() == 3 and all(lead.tasks.count() == 1 for lead in imported)  # first call kept
+    Notification.objects.all().delete()
+    later = timezone.now() + timedelta(days=2)
+    assert warn_sla_breaches(now=later) == 1
+    assert escalate_unclaimed(now=later) == 1
+    assert set(Notification.objects.values_list("lead_id", flat=True)) == {live.pk}
