@@ -18,6 +18,7 @@ Leadflow: lead management.
   leadflow demo               load the demo data (once)
   leadflow createadmin        create an administrator
   leadflow createtoken USER   print a personal API token for a user
+  leadflow import FILE --as USER [--dry-run]   import leads or clients from CSV / XLSX
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """

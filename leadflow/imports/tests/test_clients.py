@@ -85,3 +85,15 @@ def test_client_mapping_needs_a_company_or_a_name(tmp_path: Path, head: User) ->
     with pytest.raises(InvalidInput, match="Some fields"):
         services.set_mapping(job=job, mapping={"4": "phone"}, source=None, campaign=None, by=head)
     services.set_mapping(job=job, mapping={"1": "inn"}, source=None, campaign=None, by=head)
+
+
+def test_import_command_takes_clients(tmp_path: Path, head: User, lead: Lead) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "clients.csv", [HEADER, *ROWS])
+    out = io.StringIO()
+    call_command("import", str(path), "--as", "head", "--kind", "clients", stdout=out, stderr=io.StringIO())
+    assert "7 rows: 2 new clients were created, 3 were attached to existing cards" in out.getvalue()
+    assert Client.objects.count() == 2

@@ -42,15 +42,17 @@ def parse_mapping(text: str, headers: list[str]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Import leads from a CSV or XLSX file through the intake pipeline (validation and matching included)."
+    help = "Import leads (or clients) from a CSV or XLSX file through the intake pipeline (validation and matching)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", help="CSV (any delimiter; UTF-8 or windows-1251) or XLSX file with a header row")
         parser.add_argument("--as", dest="as_user", required=True,
                             help="username of the head of sales or admin who imports (routing uses their team)")
+        parser.add_argument("--kind", choices=["leads", "clients"], default="leads",
+                            help="what the file holds: leads (default) or existing clients")
         parser.add_argument("--mapping", default="",
                             help="COLUMN=FIELD pairs, comma-separated; COLUMN is a header or a 1-based number. "
-                                 "Fields: " + ", ".join(fields_for("leads")) + ". Default: guessed from the header.")
+                                 "Fields: " + ", ".join(fields_for("clients")) + ". Default: guessed from the header.")
         parser.add_argument("--source", default="", help="source for every row (its UTM source or its name)")
         parser.add_argument("--campaign", default="", help="campaign for every row (its UTM campaign or its name)")
         parser.add_argument("--region", default="", help="phone region for numbers without a country code, e.g. RU")
@@ -75,7 +77,7 @@ class Command(BaseCommand):
             if campaign is None:
                 raise CommandError(f"--campaign: no campaign '{options['campaign']}' (create it in the admin)")
         try:
-            job = services.create_job(upload=path, by=user)
+            job = services.create_job(upload=path, by=user, kind=options["kind"])
             mapping = parse_mapping(options["mapping"], job.headers) if options["mapping"] else job.mapping
             services.set_mapping(job=job, mapping=mapping, source=source, campaign=campaign,
                                  region=options["region"], by=user)
@@ -88,11 +90,9 @@ class Command(BaseCommand):
         job.refresh_from_db()
         verb = "would be" if options["dry_run"] else "were"
         self.stdout.write(
-            f"{job.total_rows} rows: {counts['created']} new leads {verb} created, {counts['attached']} {verb} "
-            f"attached to existing cards ({counts['attached_in_file']} repeating a row above)"
-            if options["dry_run"] else
-            f"{job.total_rows} rows: {counts['created']} new leads {verb} created, {counts['attached']} {verb} "
-            f"attached to existing cards")
+            f"{job.total_rows} rows: {counts['created']} new {options['kind']} {verb} created, {counts['attached']} "
+            f"{verb} attached to existing cards"
+            + (f" ({counts['attached_in_file']} repeating a row above)" if options["dry_run"] else ""))
         self.stdout.write(f"{counts['interest']} interests (not leads), {counts['invalid']} invalid, "
                           f"{counts['spam']} spam, {counts['failed']} failed")
         if job.error_file:
