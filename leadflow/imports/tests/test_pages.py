@@ -207,3 +207,22 @@ def test_a_client_file_is_uploaded_as_clients(head: User) -> None:
     assert (job.kind, job.mapping) == ("clients", {"0": "company", "1": "inn", "2": "name", "3": "phone"})
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert '<option value="inn" selected>INN</option>' in page
+
+
+def test_export_reads_a_constant_number_of_queries(head: User, alice: User, make_lead: Callable[..., Lead]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(head)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("lead_export_csv"))
+            b"".join(response.streaming_content)
+        return len(captured.captured_queries)
+
+    make_lead(owner=alice)
+    few = queries()
+    for _ in range(15):
+        make_lead(owner=alice)
+    assert queries() == few
