@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+STALLED_AFTER = timedelta(minutes=10)
 
 
 class ImportKind(models.TextChoices):
@@ -54,6 +59,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Moved on every chunk: a busy job whose heartbeat stopped lost its worker and may be started again.
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -72,3 +79,9 @@ class ImportJob(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.status in (ImportStatus.CHECKING, ImportStatus.RUNNING)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Busy, but no progress for STALLED_AFTER: its worker stopped (killed, machine restarted)."""
+        moment = self.heartbeat_at or self.started_at
+        return self.is_busy and moment is not None and timezone.now() - moment > STALLED_AFTER

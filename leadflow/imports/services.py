@@ -24,6 +24,7 @@ from typing import Any
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -33,7 +34,7 @@ from leadflow.core.errors import Forbidden, InvalidInput
 from leadflow.imports import readers
 from leadflow.imports.export import neutralise
 from leadflow.imports.mapping import fields_for, guess_mapping, payload_of
-from leadflow.imports.models import ImportJob, ImportKind, ImportStatus
+from leadflow.imports.models import STALLED_AFTER, ImportJob, ImportKind, ImportStatus
 from leadflow.intake import pipeline
 from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.leads import services as leads
@@ -405,7 +406,9 @@ def _start(job: ImportJob, status: str) -> None:
     job.total_rows = sum(1 for _ in data_rows(job))
     job.status, job.processed_rows = status, 0
     job.started_at, job.finished_at, job.failure = timezone.now(), None, ""
-    job.save(update_fields=["total_rows", "status", "processed_rows", "started_at", "finished_at", "failure"])
+    job.heartbeat_at = job.started_at
+    job.save(update_fields=["total_rows", "status", "processed_rows", "started_at", "finished_at", "failure",
+                            "heartbeat_at"])
 
 
 def _full(counts: Counter[str]) -> dict[str, int]:
@@ -416,7 +419,8 @@ def _full(counts: Counter[str]) -> dict[str, int]:
 def _progress(job: ImportJob, done: int, counts: Counter[str], *, dry: bool) -> None:
     job.processed_rows = done
     field_name = "dry_counts" if dry else "counts"
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, **{field_name: _full(counts)})
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, heartbeat_at=timezone.now(),
+                                               **{field_name: _full(counts)})
 
 
 def fail(job: ImportJob, error: BaseException) -> None:
@@ -491,7 +495,12 @@ def enqueue(job: ImportJob, *, dry: bool, by: User) -> None:
     _require_importer(by)
     allowed = [ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED] if dry else [ImportStatus.CHECKED]
     status = ImportStatus.CHECKING if dry else ImportStatus.RUNNING
-    moved = ImportJob.objects.filter(pk=job.pk, status__in=allowed).update(status=status, processed_rows=0)
+    startable = Q(status__in=allowed)
+    if not dry:
+        # A stalled import (its worker died) continues where it stopped: rows journaled before are read back.
+        startable |= Q(status=ImportStatus.RUNNING, heartbeat_at__lt=timezone.now() - STALLED_AFTER)
+    moved = ImportJob.objects.filter(startable, pk=job.pk).update(status=status, processed_rows=0,
+                                                                  heartbeat_at=timezone.now())
     if not moved:
         job.refresh_from_db()
         if job.is_busy:

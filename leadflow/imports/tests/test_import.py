@@ -231,3 +231,39 @@ def test_imported_leads_raise_no_speed_to_lead_alarms(tmp_path: Path, head: User
     assert warn_sla_breaches(now=later) == 1
     assert escalate_unclaimed(now=later) == 1
     assert set(Notification.objects.values_list("lead_id", flat=True)) == {live.pk}
+
+
+def test_an_import_whose_worker_died_continues_where_it_stopped(tmp_path: Path, head: User,
+                                                                django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = mapped(job_for(tmp_path, head), head)
+    services.dry_run(job)
+    # The worker journaled and processed the first two rows, then was killed.
+    services.CHUNK, chunk = 2, services.CHUNK
+    try:
+        stop = RuntimeError("worker killed")
+
+        def killed(done: int, total: int) -> None:
+            raise stop
+
+        with pytest.raises(RuntimeError):
+            services.run_import(job, progress=killed)
+    finally:
+        services.CHUNK = chunk
+    assert Submission.objects.filter(channel="import").count() == 2
+    job.refresh_from_db()
+    assert job.status == ImportStatus.RUNNING and not job.is_stalled
+    with pytest.raises(InvalidInput):
+        services.enqueue(job, dry=False, by=head)  # still within its heartbeat: not started twice
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=11))
+    job.refresh_from_db()
+    assert job.is_stalled
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enqueue(job, dry=False, by=head)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.counts["created"] == 3
+    assert Submission.objects.filter(channel="import").count() == len(ROWS)
+    assert Lead.objects.count() == 3
