@@ -123,7 +123,7 @@ def set_mapping(*, job: ImportJob, mapping: dict[str, str], source: Source | Non
                 region: str = "", by: User) -> ImportJob:
     """Keep the mapping (column index -> field) and what every row gets: source, campaign, phone region."""
     _require_importer(by)
-    if job.is_busy:
+    if job.status == ImportStatus.RUNNING or (job.is_busy and not job.is_stalled):
         raise InvalidInput({"__all__": [_("The import is running; wait until it ends.")]})
     if job.status == ImportStatus.DONE:
         raise InvalidInput({"__all__": [_("The file is already imported.")]})
@@ -495,10 +495,10 @@ def enqueue(job: ImportJob, *, dry: bool, by: User) -> None:
     _require_importer(by)
     allowed = [ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED] if dry else [ImportStatus.CHECKED]
     status = ImportStatus.CHECKING if dry else ImportStatus.RUNNING
-    startable = Q(status__in=allowed)
-    if not dry:
-        # A stalled import (its worker died) continues where it stopped: rows journaled before are read back.
-        startable |= Q(status=ImportStatus.RUNNING, heartbeat_at__lt=timezone.now() - STALLED_AFTER)
+    # A stalled job (its worker died) may start again: an import continues where it stopped (the rows
+    # journaled before are read back), a dry run starts over.
+    startable = Q(status__in=allowed) | Q(status=ImportStatus.CHECKING if dry else ImportStatus.RUNNING,
+                                          heartbeat_at__lt=timezone.now() - STALLED_AFTER)
     moved = ImportJob.objects.filter(startable, pk=job.pk).update(status=status, processed_rows=0,
                                                                   heartbeat_at=timezone.now())
     if not moved:

@@ -64,7 +64,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = visible_job(request, pk)
     form = MappingForm(request.POST or None, job=job)
     if request.method == "POST":
-        if job.is_busy or job.status == ImportStatus.DONE:
+        if job.status in (ImportStatus.RUNNING, ImportStatus.DONE) or (job.is_busy and not job.is_stalled):
             messages.error(request, _("The import is running or done; the mapping cannot change."))
             return redirect("import_job", pk=job.pk)
         if form.is_valid():
@@ -78,7 +78,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("import_job", pk=job.pk)
     headers, sample = job.headers, []
-    if job.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED):
+    if job.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED) or (
+            job.status == ImportStatus.CHECKING and job.is_stalled):
         sample = services.preview(job)
     outcomes = dict(SubmissionStatus.choices)
     report = [{**item, "outcome": outcomes.get(item["status"], item["status"])} for item in job.report]
