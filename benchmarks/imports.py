@@ -309,14 +309,15 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
     return result
 
 
-def render(results: dict[str, dict[str, Any]], args: argparse.Namespace, started: dt.datetime, minutes: float) -> str:
+def render(results: dict[str, dict[str, Any]], args: argparse.Namespace, started: dt.datetime, minutes: float,
+           revision: str) -> str:
     info = shared.machine()
     command = "  ".join(["python benchmarks/imports.py", *sys.argv[1:]]).strip()
     lines = [
         MARK_START,
         "## Imports: a 100,000-row CSV through the intake pipeline",
         "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC ({minutes:.1f} min) on code `{shared.git_revision()}`, with:",
+        f"Run {started:%Y-%m-%d %H:%M} UTC ({minutes:.1f} min) on code `{revision}`, with:",
         "",
         "```",
         command,
@@ -430,6 +431,7 @@ def main() -> None:
         child_main(json.loads(args.child))
         return
     started = dt.datetime.now(dt.UTC)
+    revision = shared.git_revision()  # the code the run starts from, not whatever is checked out at its end
     clock = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="leadflow-imports-bench-"))
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
@@ -438,7 +440,7 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    section = render(results, args, started, (time.perf_counter() - clock) / 60)
+    section = render(results, args, started, (time.perf_counter() - clock) / 60, revision)
     if args.no_doc:
         print(section)
     else:
