@@ -22,6 +22,7 @@ Leadflow: lead management.
   leadflow createtoken USER   print a personal API token for a user
   leadflow report NAME --as USER   a report (funnel, conversion, speed, managers, refusals, costs)
   leadflow importspend FILE   import campaign spend (campaign,day,clicks,cost) from a CSV file
+  leadflow import FILE --as USER [--dry-run]   import leads or clients from CSV / XLSX
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """

@@ -5,6 +5,7 @@ from django.urls import include, path
 from leadflow.accounts import views as account_views
 from leadflow.api import api
 from leadflow.clients import views as client_views
+from leadflow.imports import views as import_views
 from leadflow.leads import views as lead_views
 from leadflow.partners import views as partner_views
 
@@ -31,6 +32,13 @@ urlpatterns = [
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
     path("partners/", partner_views.report, name="partner_report"),
     path("analytics/", include("leadflow.analytics.urls")),
+    path("leads/export.csv", import_views.lead_export, {"file_format": "csv"}, name="lead_export_csv"),
+    path("leads/export.xlsx", import_views.lead_export, {"file_format": "xlsx"}, name="lead_export_xlsx"),
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/<int:pk>/", import_views.import_job, name="import_job"),
+    path("imports/<int:pk>/run/", import_views.import_run, name="import_run"),
+    path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/errors.csv", import_views.import_error_file, name="import_error_file"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("f/", include("leadflow.intake.urls")),

@@ -461,6 +461,39 @@ def _process(submission: Submission) -> Outcome:
     return outcome_of(submission)
 
 
+@dataclass
+class Preview:
+    """What `receive` would do with an inbound, decided without writing anything (dry runs)."""
+
+    status: str
+    parsed: Parsed | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    reason: str = ""
+    lead: Lead | None = None
+    client: Client | None = None
+    matched_by: str = ""
+
+
+def preview(inbound: Inbound) -> Preview:
+    """Steps 2-5 (normalise, validate, classify, match) on an unsaved submission: reads only."""
+    submission = Submission(
+        channel=inbound.channel, payload=inbound.payload, received_at=inbound.received_at, form=inbound.form,
+        partner=inbound.partner, submitted_by=inbound.submitted_by, sender=_sender(inbound),
+    )
+    parsed, errors = _parse(submission)
+    if errors:
+        return Preview(SubmissionStatus.INVALID, errors=errors)
+    kind, reason = classify(parsed)
+    if kind == "spam":
+        return Preview(SubmissionStatus.SPAM, parsed=parsed, reason=reason)
+    if kind == "interest":
+        return Preview(SubmissionStatus.INTEREST, parsed=parsed, reason=reason)
+    lead, client, matched_by = pick_card(matching.find(parsed.person.keys()))
+    if lead is not None or client is not None:
+        return Preview(SubmissionStatus.ATTACHED, parsed=parsed, lead=lead, client=client, matched_by=matched_by)
+    return Preview(SubmissionStatus.CREATED, parsed=parsed)
+
+
 def require_valid(outcome: Outcome) -> Outcome:
     """For synchronous channels: raise the per-field errors of an invalid submission."""
     if outcome.status == SubmissionStatus.INVALID:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -147,9 +151,29 @@ def _record_stage(lead: Lead, *, old_stage: Stage | None, old_state: str, by: Us
     )
 
 
+# While set (a bulk import), notifications are counted per (user, kind) instead of written one by one,
+# so the caller can send each person one summary instead of thousands of e-mails.
+_collected_notifications: ContextVar[Counter[tuple[int, str]] | None] = ContextVar("collected", default=None)
+
+
+@contextmanager
+def collect_notifications() -> Iterator[Counter[tuple[int, str]]]:
+    """Within the block, `notify` counts instead of writing; yields the counter of (user id, kind)."""
+    counter: Counter[tuple[int, str]] = Counter()
+    token = _collected_notifications.set(counter)
+    try:
+        yield counter
+    finally:
+        _collected_notifications.reset(token)
+
+
 def notify(*, user: User, kind: str, template: str, lead: Lead | None = None, client: Client | None = None,
            **params: Any) -> None:
     """An in-app notification, worded in the recipient's language; the worker e-mails it too."""
+    collected = _collected_notifications.get()
+    if collected is not None:
+        collected[(user.pk, kind)] += 1
+        return
     with translation.override(user.language or settings.LANGUAGE_CODE):
         fields = system_text("text", template, **params)
     fields["text"] = str(fields["text"])[:500]

@@ -85,33 +85,42 @@ def pool(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
-def lead_list(request: HttpRequest) -> HttpResponse:
-    require_sales(request)
+def filtered_leads(request: HttpRequest) -> tuple[forms.LeadFilterForm, Any]:
+    """The list page's filter form and the leads it selects (None when the filters are invalid);
+    the export reads the same, so a file holds exactly what the page shows."""
     user: User = request.user
     form = forms.LeadFilterForm(request.GET or None, user=user)
     qs = Lead.objects.visible_to(user).select_related("stage", "owner", "source")
     if not (user.is_admin or user.role == Role.HEAD):
         qs = qs.filter(owner=user)
+    if not (form.is_valid() or not request.GET):
+        return form, None
+    data = form.cleaned_data if request.GET else {}
+    qs = qs.filter(state=data["state"]) if data.get("state") else qs.live().exclude(
+        state__in=["refused", "converted"])
+    for name in ("stage", "source", "campaign", "owner"):
+        if data.get(name):
+            qs = qs.filter(**{name: data[name]})
+    if data.get("temperature"):
+        qs = qs.filter(temperature=data["temperature"])
+    if data.get("overdue"):
+        qs = qs.filter(Exists(Task.objects.overdue().filter(lead=OuterRef("pk"))))
+    if data.get("created_from"):
+        qs = qs.filter(created_at__date__gte=data["created_from"])
+    if data.get("created_to"):
+        qs = qs.filter(created_at__date__lte=data["created_to"])
+    if data.get("q"):
+        qs = qs.search(data["q"])
+    return form, qs
+
+
+@login_required
+def lead_list(request: HttpRequest) -> HttpResponse:
+    require_sales(request)
+    form, qs = filtered_leads(request)
     leads: list[Lead] = []
     next_cursor = None
-    if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
-        qs = qs.filter(state=data["state"]) if data.get("state") else qs.live().exclude(
-            state__in=["refused", "converted"])
-        for name in ("stage", "source", "campaign", "owner"):
-            if data.get(name):
-                qs = qs.filter(**{name: data[name]})
-        if data.get("temperature"):
-            qs = qs.filter(temperature=data["temperature"])
-        if data.get("overdue"):
-            qs = qs.filter(Exists(Task.objects.overdue().filter(lead=OuterRef("pk"))))
-        if data.get("created_from"):
-            qs = qs.filter(created_at__date__gte=data["created_from"])
-        if data.get("created_to"):
-            qs = qs.filter(created_at__date__lte=data["created_to"])
-        if data.get("q"):
-            qs = qs.search(data["q"])
+    if qs is not None:
         try:
             leads, next_cursor = keyset_page(with_sla(qs), request.GET.get("after"), PAGE)
         except BadCursor as error:

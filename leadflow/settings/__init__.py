@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "leadflow.partners",
     "leadflow.analytics",
     "leadflow.telephony",
+    "leadflow.imports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,59 @@
+"""Writes to the client directory that do not start from a lead (conversion is leads.services.convert_lead)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from leadflow.accounts.models import Team, User
+from leadflow.clients.models import Client, Company, Contact
+from leadflow.core.errors import InvalidInput
+from leadflow.events.services import record_event
+from leadflow.matching import services as matching
+from leadflow.matching.models import CardType
+
+
+def company_for(*, name: str, legal_form: str = "", inn: str = "", kpp: str = "", ogrn: str = "",
+                legal_address: str = "", city: str = "", owner: User | None = None) -> Company | None:
+    """The company with this INN (INN equality decides), else a new one; None without a name or INN."""
+    if inn:
+        existing = Company.objects.filter(inn=inn).first()
+        if existing:
+            return existing
+    if not name:
+        if inn:
+            raise InvalidInput({"company": [_("A company needs a name.")]})
+        return None
+    company = Company(name=name, legal_form=legal_form, inn=inn, kpp=kpp, ogrn=ogrn, legal_address=legal_address,
+                      city=city, owner=owner)
+    company.full_clean()
+    company.save()
+    matching.register_keys(card_type=CardType.COMPANY, card_id=company.pk,
+                           facts=matching.Facts(inn=company.inn, company=company.name))
+    return company
+
+
+def add_contact(*, company: Company | None, facts: matching.Facts, full_name: str, position: str = "",
+                owner: User | None = None) -> Contact:
+    """A person at a company (or a private client), indexed so later submissions find them."""
+    phone = facts.phones[0] if facts.phones else matching.PhoneFact("")
+    contact = Contact.objects.create(
+        company=company, last_name=facts.last_name, first_name=facts.first_name, middle_name=facts.middle_name,
+        full_name=full_name, position=position, phone=phone.e164, phone_ext=phone.extension,
+        email=facts.emails[0] if facts.emails else "", owner=owner,
+    )
+    matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=facts)
+    return contact
+
+
+def create_client(*, company: Company | None, contact: Contact | None, owner: User | None, team: Team | None,
+                  by: User | None) -> Client:
+    """A client that did not come through a lead (e.g. an import of existing buyers)."""
+    if company is None and contact is None:
+        raise InvalidInput({"__all__": [_("A client needs a company or a contact person.")]})
+    with transaction.atomic():
+        client = Client.objects.create(name=str(company) if company else contact.full_name,  # type: ignore[union-attr]
+                                       company=company, contact=contact, owner=owner, team=team)
+        record_event("client.created", client_id=client.pk, owner_id=owner.pk if owner else None,
+                     by_id=by.pk if by else None)
+    return client

@@ -1,0 +1,160 @@
+"""Reading CSV and XLSX files row by row: encoding, delimiter, header, cell values as text.
+
+CSV: UTF-8 (with or without BOM) is tried first, then the encoding is detected (windows-1251 is
+common in Russian exports) with charset-normalizer; the delimiter is sniffed among ; , tab |.
+XLSX: openpyxl in read-only mode, the first sheet, so a large workbook is streamed, not loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+from django.utils.translation import gettext as _
+
+SAMPLE_BYTES = 256 * 1024
+DELIMITERS = ";,\t|"
+BOM = b"\xef\xbb\xbf"
+
+
+class UnreadableFile(ValueError):
+    """The file is not a CSV or XLSX this reader can read; the message says why."""
+
+
+@dataclass
+class FileInfo:
+    file_format: str  # csv | xlsx
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def detect_format(name: str, head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        raise UnreadableFile(_("The file is not a valid XLSX workbook."))
+    if name.lower().endswith(".xls"):
+        raise UnreadableFile(_("Old .xls workbooks are not supported: save the file as XLSX or CSV."))
+    if b"\x00" in head[:4096]:
+        raise UnreadableFile(_("The file is neither CSV nor XLSX."))
+    return "csv"
+
+
+def detect_encoding(sample: bytes) -> str:
+    """utf-8-sig with a BOM; utf-8 when the sample decodes; otherwise what charset-normalizer finds."""
+    if sample.startswith(BOM):
+        return "utf-8-sig"
+    # The sample may end in the middle of a multi-byte character: cut at the last line break.
+    cut = sample if len(sample) < SAMPLE_BYTES else sample[: sample.rfind(b"\n") + 1 or len(sample)]
+    try:
+        cut.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(cut, cp_isolation=["cp1251", "koi8_r", "cp866", "utf_16", "latin_1", "mac_cyrillic"]).best()
+    if best is None:
+        return "cp1251"
+    return best.encoding
+
+
+def detect_delimiter(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        # The sniffer gives up on irregular files: the most frequent candidate in the header wins.
+        counts = {d: lines[0].count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def inspect(path: Path, name: str) -> FileInfo:
+    """The format, encoding and delimiter of an uploaded file."""
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise UnreadableFile(_("The file is empty."))
+    file_format = detect_format(name, sample)
+    if file_format == "xlsx":
+        return FileInfo("xlsx")
+    encoding = detect_encoding(sample)
+    text = sample.decode(encoding, errors="ignore")
+    return FileInfo("csv", encoding=encoding, delimiter=detect_delimiter(text))
+
+
+def cell_text(value: object) -> str:
+    """An XLSX cell as the text a person sees: 79123456789.0 is 79123456789, a date is ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        if value.hour or value.minute:
+            return value.isoformat(sep=" ", timespec="minutes")
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _csv_rows(path: Path, info: FileInfo) -> Iterator[list[str]]:
+    with open(path, encoding=info.encoding or "utf-8", errors="replace", newline="") as handle:
+        for row in csv.reader(handle, delimiter=info.delimiter or ",", strict=False):
+            yield [cell.strip() for cell in row]
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken zip or XML
+        raise UnreadableFile(_("The file is not a valid XLSX workbook.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [cell_text(value) for value in row]
+    finally:
+        workbook.close()
+
+
+def rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[str]]]:
+    """(line number in the file, cells) of every row, the header included; blank rows skipped."""
+    source = _xlsx_rows(path) if info.file_format == "xlsx" else _csv_rows(path, info)
+    for number, cells in enumerate(source, start=1):
+        if any(cells):
+            yield number, cells
+
+
+def header_and_rows(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The first non-blank row as the header, and an iterator over the data rows after it."""
+    iterator = rows(path, info)
+    for _number, cells in iterator:
+        while cells and not cells[-1]:
+            cells.pop()
+        return cells, iterator
+    raise UnreadableFile(_("The file has no header row."))
+
+
+def count_data_rows(path: Path, info: FileInfo) -> int:
+    _header, data = header_and_rows(path, info)
+    return sum(1 for _ in data)
+
+
+def preview_rows(path: Path, info: FileInfo, limit: int = 10) -> tuple[list[str], list[list[str]]]:
+    header, data = header_and_rows(path, info)
+    sample = []
+    for _number, cells in data:
+        sample.append(cells)
+        if len(sample) >= limit:
+            break
+    return header, sample
+
