@@ -241,7 +241,8 @@ SAME_AS = "\x00same:"  # marks a dry-run detail of a row that repeats an earlier
 def _same_as(earlier: str) -> str:
     if earlier.startswith("row:"):
         return SAME_AS + _("the same person as row %(row)s above") % {"row": earlier[4:]}
-    return _("attached to %(card)s") % {"card": earlier.replace(":", " #")}
+    kind, _sep, pk = earlier.partition(":")
+    return _("attached to %(card)s #%(id)s") % {"card": _("lead") if kind == "lead" else _("client"), "id": pk}
 
 
 def _dry_lead_row(inbound: pipeline.Inbound, number: int, index: FileIndex) -> tuple[str, str]:
