@@ -226,9 +226,10 @@ class Lead(TouchFields):
             models.Index(fields=["team", "owner"], name="lead_team_owner"),
             # Analytics: the refusals of a period (a manager's leads of a period read lead_owner_created).
             models.Index(fields=["state", "refused_at"], name="lead_state_refused"),
-            # Analytics reads a period's leads grouped by these from the index alone (no row lookups).
+            # Analytics reads a period's leads grouped by these from the index alone (no row lookups; the id
+            # is in it for PostgreSQL, whose indexes do not carry the primary key as SQLite's carry the rowid).
             models.Index(fields=["created_at", "state", "team", "owner", "source", "campaign", "converted_at",
-                                 "first_contacted_at"], name="lead_analytics"),
+                                 "first_contacted_at", "id"], name="lead_analytics_cover"),
         ]
 
     def __str__(self) -> str:
@@ -403,8 +404,8 @@ class Activity(SystemText):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["lead", "-occurred_at"]), models.Index(fields=["client", "-occurred_at"]),
-            # Analytics: activities a manager logged in a period.
-            models.Index(fields=["author", "occurred_at"], name="activity_author_time"),
+            # Analytics: activities a manager logged in a period, counted from the index alone.
+            models.Index(fields=["author", "occurred_at", "kind", "lead", "client"], name="activity_author_cover"),
         ]
 
     @property
@@ -456,8 +457,8 @@ class Task(SystemText):
                 fields=["assignee", "due_at"], name="task_open_by_assignee",
                 condition=models.Q(completed_at__isnull=True),
             ),
-            # Analytics: tasks a manager finished in a period.
-            models.Index(fields=["assignee", "completed_at"], name="task_done_by_assignee"),
+            # Analytics: tasks a manager finished in a period or left overdue, counted from the index alone.
+            models.Index(fields=["assignee", "completed_at", "due_at", "lead", "client"], name="task_assignee_cover"),
             # Analytics: a lead's first task (its SLA deadline) read from the index alone.
             models.Index(fields=["lead", "id", "due_at"], name="task_first_by_lead"),
         ]
