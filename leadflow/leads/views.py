@@ -465,6 +465,9 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
 
 
+TEAM_ROWS = 50  # leads shown per list on the team page; the rest are a click away (pool, my leads)
+
+
 @login_required
 def team(request: HttpRequest) -> HttpResponse:
     """The head of sales: waiting for assignment, load per manager, SLA breaches, bulk assignment."""
@@ -474,7 +477,7 @@ def team(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = Lead.objects.visible_to(user)
     # The longest-waiting first: they are the ones about to be escalated.
-    waiting = with_sla(visible.in_pool().select_related("source")).order_by("created_at", "pk")[:100]
+    waiting = list(with_sla(visible.in_pool().select_related("source")).order_by("created_at", "pk")[:TEAM_ROWS + 1])
     # One subquery per figure: joining leads, clients and tasks at once would multiply the rows.
     def per_person(qs: Any, field: str) -> Any:
         # COUNT(*): read from an index on (person, state) alone, without visiting the rows.
@@ -489,10 +492,13 @@ def team(request: HttpRequest) -> HttpResponse:
         overdue_tasks=per_person(Task.objects.filter(completed_at__isnull=True, due_at__lt=now), "assignee"),
     )
     overdue_first_task = Task.objects.filter(lead=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
-    breaches = with_sla(visible.open().filter(first_contacted_at__isnull=True).filter(
-        Exists(overdue_first_task))).select_related("owner").order_by("-created_at")[:100]
-    return render(request, "leads/team.html", {"waiting": waiting, "people": people, "breaches": breaches,
-                                               "assign_form": forms.AssignForm(user=user), "now": now})
+    breaches = list(with_sla(visible.open().filter(first_contacted_at__isnull=True).filter(
+        Exists(overdue_first_task))).select_related("owner").order_by("-created_at")[:TEAM_ROWS + 1])
+    # One row more than shown says whether there are more, without counting them all.
+    return render(request, "leads/team.html", {
+        "waiting": waiting[:TEAM_ROWS], "more_waiting": len(waiting) > TEAM_ROWS, "people": people,
+        "breaches": breaches[:TEAM_ROWS], "more_breaches": len(breaches) > TEAM_ROWS,
+        "assign_form": forms.AssignForm(user=user), "now": now})
 
 
 @login_required

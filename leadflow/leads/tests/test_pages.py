@@ -252,3 +252,14 @@ def test_a_link_in_an_activity_opens_and_markup_stays_text(as_alice, alice, make
     page = as_alice.get(f"/leads/{lead.pk}/").content.decode()
     assert '<a href="https://pbx.example.com/rec/42.mp3" rel="nofollow">' in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+
+
+def test_team_page_shows_the_fifty_longest_waiting_and_says_there_are_more(client, head, make_lead):
+    from leadflow.leads.views import TEAM_ROWS
+
+    leads = [make_lead() for _ in range(TEAM_ROWS + 1)]
+    client.force_login(head)
+    page = client.get("/team/").content.decode()
+    assert f"({TEAM_ROWS}+)" in page and 'href="/pool/"' in page
+    assert f'value="{leads[0].pk}"' in page  # the oldest waits longest: shown
+    assert f'value="{leads[-1].pk}"' not in page  # the newest is the one left for the pool page
