@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -420,7 +422,11 @@ def board(request: HttpRequest) -> HttpResponse:
     oldest = {stage: row["first"] for stage, row in per_stage.items()}
     columns = []
     for stage in stages:
+        # Every tile of a column offers the same "move to" choices: build them once per column, not per tile.
+        options = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (other.code, mark_safe(" selected") if other.pk == stage.pk else "", str(other)) for other in stages))
         columns.append({"stage": stage, "count": counts.get(stage.pk, 0), "oldest": oldest.get(stage.pk),
+                        "options": options,
                         "leads": list(qs.filter(stage=stage).order_by("-created_at")[:BOARD_TILES])})
     people = forms.team_people(user) if user.is_admin or user.role == Role.HEAD else []
     teams = Team.objects.filter(pk__in=headed_team_ids(user)) if user.role == Role.HEAD else (
