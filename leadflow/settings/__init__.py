@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "leadflow.analytics",
     "leadflow.telephony",
     "leadflow.imports",
+    "leadflow.warming",
+    "leadflow.privacy",
 ]
 
 MIDDLEWARE = [

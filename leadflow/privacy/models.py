@@ -1,0 +1,46 @@
+"""Consent as its own record (152-FZ): what was agreed to, in which words, when, from where."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Purpose(models.TextChoices):
+    PROCESSING = "processing", _("Processing of personal data")
+    MARKETING = "marketing", _("Marketing e-mail")
+    PARTNERS = "partners", _("Transfer to partners")
+
+
+class Consent(models.Model):
+    """One consent given or withdrawn; the latest record per person and purpose is what holds."""
+
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    given = models.BooleanField(_("given"), default=True, help_text=_("Off: this record withdraws the consent."))
+    text_version = models.CharField(_("text version"), max_length=60, blank=True)
+    text = models.TextField(_("text shown"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=60, blank=True)
+    lead = models.ForeignKey(
+        "leads.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE, related_name="consents"
+    )
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="consents",
+    )
+    # Normalised e-mail (lower case) so an address's consent holds whichever card it is on.
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [models.Index(fields=["lead", "purpose", "at"], name="consent_lead_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {'+' if self.given else '−'} {self.at:%Y-%m-%d}"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WarmingConfig(AppConfig):
+    name = "leadflow.warming"
+    label = "warming"
+    verbose_name = _("Warming")
