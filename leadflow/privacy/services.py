@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -37,3 +38,28 @@ def has_consent(*, purpose: str, lead: Any = None, client: Any = None, email: st
         return False
     latest = Consent.objects.filter(who, purpose=purpose).order_by("-at", "-pk").values_list("given", flat=True).first()
     return bool(latest)
+
+
+# Every room that keeps personal data registers how to export and erase it for one person, so a
+# data-subject request reaches all of them. `person` is whatever `find_person` returns (its e-mails,
+# phones, lead ids and client ids); an exporter returns JSON-ready data, an eraser the rows it changed.
+Exporter = Callable[[Any], Any]
+Eraser = Callable[[Any], int]
+exporters: dict[str, Exporter] = {}
+erasers: dict[str, Eraser] = {}
+
+
+def exporter(name: str) -> Callable[[Exporter], Exporter]:
+    def register(function: Exporter) -> Exporter:
+        exporters[name] = function
+        return function
+
+    return register
+
+
+def eraser(name: str) -> Callable[[Eraser], Eraser]:
+    def register(function: Eraser) -> Eraser:
+        erasers[name] = function
+        return function
+
+    return register
