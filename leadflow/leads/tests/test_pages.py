@@ -263,3 +263,20 @@ def test_team_page_shows_the_fifty_longest_waiting_and_says_there_are_more(clien
     assert f"({TEAM_ROWS}+)" in page and 'href="/pool/"' in page
     assert f'value="{leads[0].pk}"' in page  # the oldest waits longest: shown
     assert f'value="{leads[-1].pk}"' not in page  # the newest is the one left for the pool page
+
+
+def test_board_tiles_show_the_age_in_the_readers_language(client, alice, make_lead):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lead = make_lead(owner=alice)
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=3, hours=5))
+    client.force_login(alice)
+    tile = client.get("/board/").content.decode().split(f'id="tile-{lead.pk}"')[1].split("</div>")[0]
+    assert ">3 d ·" in tile and f'action="/leads/{lead.pk}/stage/"' in tile
+    assert 'name="csrfmiddlewaretoken" value="' in tile
+    alice.language = "ru"
+    alice.save(update_fields=["language"])
+    tile = client.get("/board/").content.decode().split(f'id="tile-{lead.pk}"')[1].split("</div>")[0]
+    assert ">3 д ·" in tile
