@@ -7,7 +7,8 @@ Conventions, stated once:
 - A lead belongs to the local day (the user's zone) it was created in; the period is a range of local days.
 - Funnel, conversion, speed and costs follow the cohort of leads *created* in the period (what became
   of them, until now); refusals follow leads refused in the period; tasks and activities their own dates.
-- Qualified: the lead reached a qualified stage by its stage history (or converted).
+- Qualified: the lead reached a qualified stage by its stage history (or converted); the history is summed up
+  per lead as `Lead.stage_reach`, kept by every stage change (see leads.models.REACH_QUALIFIED).
 - Percentiles are nearest-rank: the median of 1, 2, 3, 4 is 2; the 90th percentile of ten values is the 9th.
 - Renewing client: a client of the cohort with two or more deals (bought again).
 """
@@ -30,7 +31,6 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -54,6 +54,7 @@ from leadflow.analytics.tables import Chart, Column, Report, Table
 from leadflow.clients.models import Client, Deal
 from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.leads.models import (
+    REACH_QUALIFIED,
     Activity,
     ActivityKind,
     Interest,
@@ -61,7 +62,6 @@ from leadflow.leads.models import (
     LeadState,
     LostReason,
     Stage,
-    StageChange,
     Task,
 )
 from leadflow.leads.querysets import headed_team_ids
@@ -311,32 +311,14 @@ def _without_people(report_filter: ReportFilter) -> ReportFilter:
     return replace(report_filter, manager=None, form=None, partner=None)
 
 
-QUALIFIED_FLAG = 100_000
-
-
-def reach_code() -> Subquery:
-    """One look at a lead's stage history (an index-only scan of (lead, to_stage)), two facts in one number:
-    QUALIFIED_FLAG if it ever reached a qualified stage, plus the furthest position it reached (refusal aside)."""
-    stages = list(Stage.objects.all())
-    position = Case(*[When(to_stage_id=s.pk, then=Value(0 if s.kind == "lost" else s.position)) for s in stages],
-                    default=Value(0), output_field=IntegerField())
-    qualified = Case(*[When(to_stage_id=s.pk, then=Value(QUALIFIED_FLAG)) for s in stages if s.is_qualified],
-                     default=Value(0), output_field=IntegerField())
-    code = (
-        StageChange.objects.filter(lead_id=OuterRef("pk")).order_by().values("lead_id")
-        .annotate(code=Max(qualified) + Max(position)).values("code")
-    )
-    return Subquery(code, output_field=IntegerField())
-
-
 def is_qualified(code: int | None, state: str) -> bool:
-    return state == LeadState.CONVERTED or (code or 0) >= QUALIFIED_FLAG
+    return state == LeadState.CONVERTED or (code or 0) >= REACH_QUALIFIED
 
 
 def _funnel_tables(cohort: QuerySet[Lead], report_filter: ReportFilter) -> tuple[Table, Table]:
     """The series and the stages reached, from one grouped pass over the cohort and its stage history."""
     grouped = (
-        cohort.order_by().annotate(period=bucket(report_filter, "created_at"), reach=reach_code())
+        cohort.order_by().annotate(period=bucket(report_filter, "created_at"), reach=F("stage_reach"))
         .values("period", "reach", "state").annotate(n=Count("*"))
     )
     by_period: dict[date, dict[str, int]] = {}
@@ -347,7 +329,7 @@ def _funnel_tables(cohort: QuerySet[Lead], report_filter: ReportFilter) -> tuple
         figures["leads"] += row["n"]
         figures["qualified"] += row["n"] if is_qualified(row["reach"], row["state"]) else 0
         figures["clients"] += row["n"] if row["state"] == LeadState.CONVERTED else 0
-        top = (row["reach"] or 0) % QUALIFIED_FLAG
+        top = (row["reach"] or 0) % REACH_QUALIFIED
         reached[top] = reached.get(top, 0) + row["n"]
     empty = {"leads": 0, "qualified": 0, "clients": 0}
     rows = []
@@ -797,8 +779,8 @@ ECONOMICS_COLUMNS = [
 def costs(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user)
     spend = _by(spend_rows(report_filter), "campaign_id", clicks=Sum("clicks"), cost=Sum("cost"))
-    counted = _by(cohort.annotate(reach=reach_code()), "campaign_id", n=Count("*"),
-                  qualified=count_if(Q(state=LeadState.CONVERTED) | Q(reach__gte=QUALIFIED_FLAG)),
+    counted = _by(cohort, "campaign_id", n=Count("*"),
+                  qualified=count_if(Q(state=LeadState.CONVERTED) | Q(stage_reach__gte=REACH_QUALIFIED)),
                   clients=count_if(Q(state=LeadState.CONVERTED)))
     revenue = _by(Deal.objects.filter(client__lead__in=cohort.values("pk")), "client__lead__campaign_id",
                   amount=Sum("amount"))

@@ -30,7 +30,7 @@ from leadflow.leads.models import (
     Task,
     system_text,
 )
-from leadflow.leads.services import EDITABLE_FIELDS, _audit, _can_manage, notify
+from leadflow.leads.services import EDITABLE_FIELDS, _audit, _can_manage, notify, refresh_stage_reach
 from leadflow.matching.models import CardType, IdentityKey
 
 MERGE_FIELDS = (*EDITABLE_FIELDS, "message", "owner_id")
@@ -138,6 +138,7 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
                    template=gettext_noop("Your lead was merged into %(name)s"), name=survivor.full_name)
         Activity.objects.create(lead=survivor, kind=ActivityKind.SYSTEM, author=by, **system_text(
             "subject", gettext_noop("Merged leads %(ids)s into this one"), ids=", ".join(f"#{i}" for i in other_ids)))
+        refresh_stage_reach([survivor.pk])  # the others' stage history is the survivor's now
         record_event("lead.merged", lead_id=survivor.pk, merged_ids=other_ids, merge_id=merge.pk)
     return merge
 
@@ -195,6 +196,7 @@ def undo_merge(*, merge: LeadMerge, by: User) -> Lead:
         Activity.objects.create(lead=survivor, kind=ActivityKind.SYSTEM, author=by, **system_text(
             "subject", gettext_noop("Merge undone: %(ids)s split out again"),
             ids=", ".join(f"#{i}" for i in merge.merged)))
+        refresh_stage_reach([survivor.pk, *(int(pk) for pk in snapshot["others"])])
         record_event("lead.merge_undone", lead_id=survivor.pk, merged_ids=merge.merged, merge_id=merge.pk)
     return survivor
 

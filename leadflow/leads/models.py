@@ -57,6 +57,21 @@ class Stage(models.Model):
         return gettext(self.name)
 
 
+# A lead's "stage reach" packs two facts from its stage history into one number the funnel can group by:
+# REACH_QUALIFIED if it ever stood at a qualified stage, plus the furthest position it reached (a lost stage
+# counts as position 0, so a refusal does not read as progress). Positions are small integers (< 32768).
+REACH_QUALIFIED = 100_000
+
+
+def reach_of(stage: Stage) -> int:
+    return (REACH_QUALIFIED if stage.is_qualified else 0) + (0 if stage.kind == StageKind.LOST else stage.position)
+
+
+def combine_reach(first: int, second: int) -> int:
+    return max(first // REACH_QUALIFIED, second // REACH_QUALIFIED) * REACH_QUALIFIED + max(
+        first % REACH_QUALIFIED, second % REACH_QUALIFIED)
+
+
 class LostReason(models.Model):
     """Why a lead refused; every refusal names one."""
 
@@ -189,6 +204,8 @@ class Lead(TouchFields):
     deferred_until = models.DateField(_("deferred until"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     is_possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
+    # Kept by every stage change (see REACH_QUALIFIED), recomputed from the history when stages are reconfigured.
+    stage_reach = models.PositiveIntegerField(_("stage reach"), default=0, editable=False)
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -229,7 +246,7 @@ class Lead(TouchFields):
             # Analytics reads a period's leads grouped by these from the index alone (no row lookups; the id
             # is in it for PostgreSQL, whose indexes do not carry the primary key as SQLite's carry the rowid).
             models.Index(fields=["created_at", "state", "team", "owner", "source", "campaign", "converted_at",
-                                 "first_contacted_at", "id"], name="lead_analytics_cover"),
+                                 "first_contacted_at", "stage_reach", "id"], name="lead_analytics_reach"),
         ]
 
     def __str__(self) -> str:

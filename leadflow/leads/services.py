@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -12,7 +12,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Max, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -24,6 +25,7 @@ from leadflow.core.memo import Memo
 from leadflow.core.worktime import add_working_minutes
 from leadflow.events.services import record_event
 from leadflow.leads.models import (
+    REACH_QUALIFIED,
     Activity,
     ActivityKind,
     FieldChange,
@@ -39,6 +41,8 @@ from leadflow.leads.models import (
     StageKind,
     Task,
     TaskKind,
+    combine_reach,
+    reach_of,
     system_text,
 )
 from leadflow.leads.routing import decide_owner, team_calendar
@@ -149,6 +153,25 @@ def _record_stage(lead: Lead, *, old_stage: Stage | None, old_state: str, by: Us
         lead=lead, from_stage=old_stage, to_stage=lead.stage, from_state=old_state, to_state=lead.state,
         changed_by=by,
     )
+    reach = combine_reach(lead.stage_reach, reach_of(lead.stage))
+    if reach != lead.stage_reach:  # a new card got it at insert; a step back or sideways changes nothing
+        lead.stage_reach = reach
+        Lead.objects.filter(pk=lead.pk).update(stage_reach=reach)
+
+
+def refresh_stage_reach(lead_ids: Iterable[int] | None = None) -> int:
+    """Recompute the stage reach from the history: after a merge moved history, or stages were reconfigured."""
+    stages = list(Stage.objects.all())
+    if not stages:
+        return 0
+    qualified = Case(*[When(to_stage_id=s.pk, then=Value(REACH_QUALIFIED)) for s in stages if s.is_qualified],
+                     default=Value(0), output_field=IntegerField())
+    position = Case(*[When(to_stage_id=s.pk, then=Value(reach_of(s) % REACH_QUALIFIED)) for s in stages],
+                    default=Value(0), output_field=IntegerField())
+    code = (StageChange.objects.filter(lead_id=OuterRef("pk")).order_by().values("lead_id")
+            .annotate(code=Max(qualified) + Max(position)).values("code"))
+    leads = Lead.objects.all() if lead_ids is None else Lead.objects.filter(pk__in=list(lead_ids))
+    return leads.update(stage_reach=Coalesce(Subquery(code, output_field=IntegerField()), Value(0)))
 
 
 # While set (a bulk import), notifications are counted per (user, kind) instead of written one by one,
@@ -243,7 +266,8 @@ def create_lead(
             full_name=person.full_name, company_name=person.company_name, legal_form=person.legal_form,
             position=person.position, phone=person.phone, phone_ext=person.phone_ext, email=person.email,
             city=person.city, product_interest=person.product_interest, deal_type=person.deal_type,
-            message=message, stage=initial_stage(), team=team, is_possible_duplicate=possible_duplicate,
+            message=message, stage=(stage := initial_stage()), stage_reach=reach_of(stage), team=team,
+            is_possible_duplicate=possible_duplicate,
             consent_given=consent.given, consent_text_version=consent.text_version,
             consent_channel=consent.channel or touch.channel, consent_at=consent.at or (now if consent.given else None),
             created_at=now, **(first_touch or touch).fields(),

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from leadflow.leads.models import Lead, Stage, StageChange, Task
+from leadflow.leads.services import refresh_stage_reach
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -41,4 +42,6 @@ def make(*, created: datetime, name: str = "", stages: tuple[str, ...] = (), sta
                                    changed_at=fields["converted_at"])
     if sla_due is not None:
         Task.objects.create(lead=lead, assignee=lead.owner, title="Call the lead", due_at=sla_due)
+    refresh_stage_reach([lead.pk])  # rows written directly: sum the history up as the services would
+    lead.refresh_from_db()
     return lead

@@ -296,3 +296,44 @@ def test_manager_promotes_a_switchboard_interest_with_the_persons_direct_contact
     again = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "X Y", "email": "x@y.ru"},
                                content_type="application/json")
     assert again.status_code == 409
+
+
+def test_stage_reach_follows_every_stage_change_and_a_reconfiguration(alice, lead):
+    """The funnel counts leads by the furthest stage and by "ever qualified": the card keeps both, in step
+    with the history, through steps forward and back, a refusal, and a change of the stages themselves."""
+    from leadflow.events.services import deliver_pending
+    from leadflow.leads.models import REACH_QUALIFIED, Stage
+
+    def reach() -> int:
+        lead.refresh_from_db()
+        return lead.stage_reach
+
+    assert reach() == 10  # New, position 10, not qualified
+    services.change_stage(lead=lead, stage=Stage.objects.get(code="proposal"), by=alice)
+    assert reach() == REACH_QUALIFIED + 40
+    services.change_stage(lead=lead, stage=Stage.objects.get(code="contacted"), by=alice)
+    assert reach() == REACH_QUALIFIED + 40  # stepping back does not undo what was reached
+    services.refuse_lead(lead=lead, reason=LostReason.objects.first(), by=alice)
+    assert reach() == REACH_QUALIFIED + 40  # the lost stage is not progress
+    proposal = Stage.objects.get(code="proposal")
+    proposal.is_qualified, proposal.position = False, 45
+    proposal.save()
+    Stage.objects.filter(code="qualified").update(is_qualified=False)  # not through save(): no event of its own
+    deliver_pending()
+    assert reach() == 45
+    assert services.refresh_stage_reach([lead.pk]) == 1 and reach() == 45
+
+
+def test_a_merge_gives_the_survivor_the_reach_of_the_history_it_took_over(alice, head, make_lead):
+    from leadflow.leads.merging import merge_leads, undo_merge
+    from leadflow.leads.models import REACH_QUALIFIED, Stage
+
+    survivor, other = make_lead(owner=alice), make_lead(owner=alice)
+    services.change_stage(lead=other, stage=Stage.objects.get(code="negotiation"), by=alice)
+    merge = merge_leads(survivor=survivor, others=[other], by=head)
+    survivor.refresh_from_db()
+    assert survivor.stage_reach == REACH_QUALIFIED + 50
+    undo_merge(merge=merge, by=head)
+    survivor.refresh_from_db()
+    other.refresh_from_db()
+    assert (survivor.stage_reach, other.stage_reach) == (10, REACH_QUALIFIED + 50)
