@@ -31,10 +31,8 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -501,13 +499,9 @@ def _cohorts(grouped: dict[str, list[dict[str, Any]]], report_filter: ReportFilt
 # ---------------------------------------------------------------- speed to lead
 
 
-def _sla_due() -> Subquery:
-    """The first task's due time is the lead's SLA deadline (set in working minutes when it arrived)."""
-    return Subquery(Task.objects.filter(lead_id=OuterRef("pk")).order_by("pk").values("due_at")[:1])
-
-
 def speed(report_filter: ReportFilter, user: User) -> Report:
-    cohort = leads(report_filter, user).annotate(sla_due=_sla_due())
+    # The deadline is the one set when the lead was first routed (its first task's due time, kept on the card).
+    cohort = leads(report_filter, user).annotate(sla_due=F("sla_due_at"))
     within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
     # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
     decided = Q(sla_due__isnull=False) & (Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now))

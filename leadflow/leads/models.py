@@ -189,6 +189,9 @@ class Lead(TouchFields):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     first_contacted_at = models.DateTimeField(_("first contacted at"), null=True, blank=True)
+    # The speed-to-lead deadline set when the lead was first routed (its first task's due time), kept on the
+    # card so the speed report reads it from an index instead of looking up each lead's first task.
+    sla_due_at = models.DateTimeField(_("first contact due by"), null=True, blank=True, editable=False)
     sla_warned_at = models.DateTimeField(_("SLA warning sent at"), null=True, blank=True)
 
     consent_given = models.BooleanField(_("consent to be contacted"), default=False)
@@ -246,7 +249,7 @@ class Lead(TouchFields):
             # Analytics reads a period's leads grouped by these from the index alone (no row lookups; the id
             # is in it for PostgreSQL, whose indexes do not carry the primary key as SQLite's carry the rowid).
             models.Index(fields=["created_at", "state", "team", "owner", "source", "campaign", "converted_at",
-                                 "first_contacted_at", "stage_reach", "id"], name="lead_analytics_reach"),
+                                 "first_contacted_at", "stage_reach", "sla_due_at", "id"], name="lead_analytics_cards"),
         ]
 
     def __str__(self) -> str:

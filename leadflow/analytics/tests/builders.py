@@ -42,6 +42,7 @@ def make(*, created: datetime, name: str = "", stages: tuple[str, ...] = (), sta
                                    changed_at=fields["converted_at"])
     if sla_due is not None:
         Task.objects.create(lead=lead, assignee=lead.owner, title="Call the lead", due_at=sla_due)
+        Lead.objects.filter(pk=lead.pk).update(sla_due_at=sla_due)
     refresh_stage_reach([lead.pk])  # rows written directly: sum the history up as the services would
     lead.refresh_from_db()
     return lead

@@ -337,3 +337,18 @@ def test_a_merge_gives_the_survivor_the_reach_of_the_history_it_took_over(alice,
     survivor.refresh_from_db()
     other.refresh_from_db()
     assert (survivor.stage_reach, other.stage_reach) == (10, REACH_QUALIFIED + 50)
+
+
+def test_the_card_keeps_the_deadline_of_its_first_task(alice, make_lead):
+    from leadflow.leads.models import Task
+
+    lead = make_lead()
+    first = Task.objects.filter(lead=lead).order_by("pk").first()
+    assert lead.sla_due_at is not None and lead.sla_due_at == first.due_at
+    lead.refresh_from_db()
+    assert lead.sla_due_at == first.due_at
+    services.claim_lead(lead=lead, by=alice)
+    services.complete_task(task=first, result="called", by=alice, next_title="Call again",
+                           next_due_at=timezone.now() + timedelta(days=2))
+    lead.refresh_from_db()
+    assert lead.sla_due_at == first.due_at  # later tasks do not move the speed-to-lead deadline
