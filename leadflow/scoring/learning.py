@@ -138,9 +138,14 @@ def fit(rows: Sequence[Row], labels: Sequence[int], specs: Sequence[Spec]) -> Fi
         raise ValueError(f"need at least {FOLDS} leads of each outcome, got {positives} of {len(y)} converted")
     columns, owners = _columns(rows, specs)
     raw = _encode(rows, specs, columns)
+    # A column with one value in all of training says nothing, and its (rounding-error) spread would blow a
+    # different value up to a huge number when scoring: drop it.
+    varies = raw.std(axis=0) > 1e-9
+    columns = [column for column, keep in zip(columns, varies, strict=True) if keep]
+    owners = [owner for owner, keep in zip(owners, varies, strict=True) if keep]
+    raw = raw[:, varies]
     mean = raw.mean(axis=0)
     scale = raw.std(axis=0)
-    scale[scale == 0] = 1.0
     x = (raw - mean) / scale
     folds = list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(x, y))
 

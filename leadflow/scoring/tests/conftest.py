@@ -92,6 +92,6 @@ def make_history(sales: Team, admin_user: User, sources: dict[str, Source], lost
 
 @pytest.fixture
 def small_minimum(settings: pytest.FixtureRequest) -> None:
-    """Tests train on a small base: 80 closed leads, 10 of each outcome."""
-    settings.LEADFLOW_SCORING_MIN_CLOSED = 80  # type: ignore[attr-defined]
-    settings.LEADFLOW_SCORING_MIN_PER_OUTCOME = 10  # type: ignore[attr-defined]
+    """Tests train on a small base: 40 closed leads, 8 of each outcome."""
+    settings.LEADFLOW_SCORING_MIN_CLOSED = 40  # type: ignore[attr-defined]
+    settings.LEADFLOW_SCORING_MIN_PER_OUTCOME = 8  # type: ignore[attr-defined]
