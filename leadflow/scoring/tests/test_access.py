@@ -57,3 +57,23 @@ def test_only_the_admin_may_retrain(head, alice, client):
     assert login(alice).post("/scoring/retrain/").status_code == 404
     assert client.post("/scoring/retrain/").status_code == 302
     assert not ScoringModel.objects.filter(status=ModelStatus.QUEUED).exists()
+
+
+def test_api_gives_the_score_of_visible_leads_only(make_history, make_lead, alice, bob, head, admin_user, api_as):
+    assert api_as(head).get("/api/scoring/model").json()["status"] == "none"
+    make_history(50, seed=33)
+    run = services.train_model()
+    lead = make_lead(owner=alice)
+    services.score_lead(lead_id=lead.pk)
+
+    body = api_as(alice).get(f"/api/leads/{lead.pk}/score").json()
+    assert body["status"] == "scored" and body["model_id"] == run.pk and 0 < body["probability"] < 1
+    assert all(reason["text"].startswith(("+ ", "− ")) for reason in body["reasons"])
+    assert api_as(bob).get(f"/api/leads/{lead.pk}/score").status_code == 404
+
+    assert api_as(alice).get("/api/scoring/model").status_code == 403
+    figures = api_as(head).get("/api/scoring/model").json()
+    assert figures["id"] == run.pk and figures["metrics"]["auc"] == pytest.approx(run.metrics["auc"])
+    assert api_as(head).post("/api/scoring/retrain").status_code == 403
+    assert api_as(admin_user).post("/api/scoring/retrain").status_code == 202
+    assert ScoringModel.objects.filter(status=ModelStatus.QUEUED).count() == 1
