@@ -23,7 +23,7 @@ import numpy as np
 CATEGORY, FLAG, COUNT, NUMBER = "category", "flag", "count", "number"
 COUNT_CAP = 50.0  # counts above this add nothing (log1p of a cap): one odd card must not dominate
 MIN_VALUE_COUNT = 5  # a category value seen fewer times in training is treated as "another value"
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
 SEED = 20260601
 
