@@ -33,16 +33,20 @@ def current_model() -> ScoringModel | None:
     return ScoringModel.objects.finished().order_by("-trained_at", "-id").first()
 
 
-_fitted_cache: dict[int, learning.FittedModel] = {}
+_fitted_cache: dict[tuple[int, str], learning.FittedModel] = {}
 
 
 def fitted(model: ScoringModel) -> learning.FittedModel:
-    """The model's numbers, read from its JSON once per process (a scored lead costs no re-parsing)."""
-    found = _fitted_cache.get(model.pk)
+    """The model's numbers, read from its JSON once per process (a scored lead costs no re-parsing).
+
+    Keyed by id *and* training time: a database may hand out an id again after a row is gone (SQLite does
+    after a rollback), and a stale model must never score."""
+    key = (model.pk, model.trained_at.isoformat() if model.trained_at else "")
+    found = _fitted_cache.get(key)
     if found is None:
         found = learning.FittedModel.from_json(model.parameters)
         _fitted_cache.clear()  # only the model in use is worth keeping
-        _fitted_cache[model.pk] = found
+        _fitted_cache[key] = found
     return found
 
 
