@@ -87,18 +87,25 @@ def train_model(*, run: ScoringModel | None = None, now: datetime | None = None)
     return run
 
 
+def _record_if_not_enough(run: ScoringModel, *, n_closed: int, n_positive: int) -> bool:
+    """Set the counts on the run; below the minimum, finish it as "not enough closed leads" and say True."""
+    run.n_closed, run.n_positive = n_closed, n_positive
+    run.n_needed = settings.LEADFLOW_SCORING_MIN_CLOSED
+    run.n_needed_per_class = max(settings.LEADFLOW_SCORING_MIN_PER_OUTCOME, learning.FOLDS)
+    if run.n_closed >= run.n_needed and min(run.n_positive, run.n_negative) >= run.n_needed_per_class:
+        return False
+    run.status = ModelStatus.NOT_ENOUGH_DATA
+    run.trained_at = timezone.now()
+    run.save()
+    return True
+
+
 def _train(run: ScoringModel, now: datetime) -> None:
     limit = settings.LEADFLOW_SCORING_MAX_CLOSED
     # The newest closed leads: the business changes, and a recent sample describes today's leads best.
     closed = list(features.closed_leads()[:limit])
     labels = [features.label(lead) for lead in closed]
-    run.n_closed, run.n_positive = len(closed), sum(labels)
-    run.n_needed = settings.LEADFLOW_SCORING_MIN_CLOSED
-    run.n_needed_per_class = max(settings.LEADFLOW_SCORING_MIN_PER_OUTCOME, learning.FOLDS)
-    if run.n_closed < run.n_needed or min(run.n_positive, run.n_negative) < run.n_needed_per_class:
-        run.status = ModelStatus.NOT_ENOUGH_DATA
-        run.trained_at = timezone.now()
-        run.save()
+    if _record_if_not_enough(run, n_closed=len(closed), n_positive=sum(labels)):
         return
     rows: list[features.Row] = []
     for start in range(0, len(closed), BATCH):
@@ -194,7 +201,12 @@ def retrain_when_due(*, now: datetime | None = None) -> int:
         last = ScoringModel.objects.filter(trained_at__isnull=False).order_by("-trained_at").values_list(
             "trained_at", flat=True).first()
         if last is None or last <= now - timedelta(hours=hours):
-            ScoringModel.objects.create(status=ModelStatus.QUEUED, requested_at=now)
+            # Two counts decide whether there is anything to learn from; only then is a training job queued.
+            closed = Lead.objects.filter(state__in=[LeadState.CONVERTED, LeadState.REFUSED])
+            run = ScoringModel(status=ModelStatus.QUEUED, requested_at=now)
+            if not _record_if_not_enough(run, n_closed=closed.count(),
+                                         n_positive=closed.filter(state=LeadState.CONVERTED).count()):
+                run.save()
     started = 0
     for pk in ScoringModel.objects.filter(status=ModelStatus.QUEUED).order_by("pk").values_list("pk", flat=True):
         if ScoringModel.objects.filter(pk=pk, status=ModelStatus.QUEUED).update(

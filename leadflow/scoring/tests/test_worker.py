@@ -90,3 +90,13 @@ def test_without_a_model_a_new_lead_waits_quietly(make_lead):
     lead = make_lead()
     assert deliver_events().get("errors") is None
     assert not Prediction.objects.filter(lead=lead).exists()
+
+
+def test_on_a_base_without_enough_closed_leads_the_tick_records_so_without_a_job(make_history, settings):
+    settings.LEADFLOW_SCORING_RETRAIN_HOURS = 24
+    make_history(10, seed=15)
+    assert run_scheduled_once()["scoring"] == 0  # nothing to train: no job queued
+    run = ScoringModel.objects.get()
+    assert (run.status, run.n_closed, run.n_needed) == (ModelStatus.NOT_ENOUGH_DATA, 10, 40)
+    assert run_scheduled_once()["scoring"] == 0
+    assert ScoringModel.objects.count() == 1
