@@ -114,3 +114,7 @@ api.add_router("/", telephony_router)
 from leadflow.analytics.api import router as analytics_router  # noqa: E402
 
 api.add_router("/analytics", analytics_router)
+
+from leadflow.scoring.api import router as scoring_router  # noqa: E402
+
+api.add_router("/", scoring_router)

@@ -23,6 +23,7 @@ Leadflow: lead management.
   leadflow report NAME --as USER   a report (funnel, conversion, speed, managers, refusals, costs)
   leadflow importspend FILE   import campaign spend (campaign,day,clicks,cost) from a CSV file
   leadflow import FILE --as USER [--dry-run]   import leads or clients from CSV / XLSX
+  leadflow score [--train]    rescore the open leads, or retrain the predictive score first
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """
@@ -30,6 +31,7 @@ Leadflow: lead management.
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy loads: the score trains on one core
     argv = list(sys.argv if argv is None else argv)
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         sys.stdout.write(USAGE)

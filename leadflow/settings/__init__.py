@@ -238,3 +238,14 @@ LEADFLOW_SMTPD_MAX_BYTES = env_int("LEADFLOW_SMTPD_MAX_BYTES", 25 * 1024 * 1024)
 LEADFLOW_SMTPD_IN_RUN = env_bool("LEADFLOW_SMTPD_IN_RUN", False)
 # Seconds between the worker's polls of the IMAP mailboxes configured in the admin.
 LEADFLOW_MAIL_POLL_INTERVAL = env_float("LEADFLOW_MAIL_POLL_INTERVAL", 60.0)
+
+# Predictive score (leadflow.scoring): a calibrated conversion probability for every open lead.
+INSTALLED_APPS += ["leadflow.scoring"]
+# Below this many closed (converted + refused) leads, or this many of either outcome, the score says so.
+LEADFLOW_SCORING_MIN_CLOSED = env_int("LEADFLOW_SCORING_MIN_CLOSED", 200)
+LEADFLOW_SCORING_MIN_PER_OUTCOME = env_int("LEADFLOW_SCORING_MIN_PER_OUTCOME", 20)
+# Hours between the worker's retraining runs (0: only on demand); days of a lead's life the score looks at.
+LEADFLOW_SCORING_RETRAIN_HOURS = env_float("LEADFLOW_SCORING_RETRAIN_HOURS", 24.0)
+LEADFLOW_SCORING_WINDOW_DAYS = env_int("LEADFLOW_SCORING_WINDOW_DAYS", 14)
+# Train on at most this many of the newest closed leads.
+LEADFLOW_SCORING_MAX_CLOSED = env_int("LEADFLOW_SCORING_MAX_CLOSED", 50000)
