@@ -238,3 +238,7 @@ LEADFLOW_SMTPD_MAX_BYTES = env_int("LEADFLOW_SMTPD_MAX_BYTES", 25 * 1024 * 1024)
 LEADFLOW_SMTPD_IN_RUN = env_bool("LEADFLOW_SMTPD_IN_RUN", False)
 # Seconds between the worker's polls of the IMAP mailboxes configured in the admin.
 LEADFLOW_MAIL_POLL_INTERVAL = env_float("LEADFLOW_MAIL_POLL_INTERVAL", 60.0)
+
+# Consent and personal data (leadflow.privacy): the key of the hashes that keep an erased person's e-mails
+# and phones from being re-imported. Empty: the secret key (changing it then unblocks every erased person).
+LEADFLOW_ERASURE_KEY = env_str("LEADFLOW_ERASURE_KEY")
