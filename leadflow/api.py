@@ -114,3 +114,7 @@ api.add_router("/", telephony_router)
 from leadflow.analytics.api import router as analytics_router  # noqa: E402
 
 api.add_router("/analytics", analytics_router)
+
+from leadflow.privacy.api import router as privacy_router  # noqa: E402
+
+api.add_router("/privacy", privacy_router)

@@ -23,6 +23,7 @@ Leadflow: lead management.
   leadflow report NAME --as USER   a report (funnel, conversion, speed, managers, refusals, costs)
   leadflow importspend FILE   import campaign spend (campaign,day,clicks,cost) from a CSV file
   leadflow import FILE --as USER [--dry-run]   import leads or clients from CSV / XLSX
+  leadflow privacy export|erase --email X   export or erase a person's data (erase: --as ADMIN)
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """

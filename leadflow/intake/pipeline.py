@@ -280,7 +280,8 @@ def _consents_given(payload: dict[str, Any], errors: dict[str, list[str]]) -> di
         if not isinstance(raw, bool | int | str):
             errors.setdefault("consent", []).append(_("Must be true or false."))
         else:
-            given[Purpose.PROCESSING] = raw is True or (not isinstance(raw, bool) and str(raw).strip().lower() in TRUTHY)
+            text_given = not isinstance(raw, bool) and str(raw).strip().lower() in TRUTHY
+            given[Purpose.PROCESSING] = raw is True or text_given
     consents = payload.get("consents")
     if consents is None:
         return given

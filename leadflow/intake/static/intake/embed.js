@@ -83,13 +83,22 @@
     trap.appendChild(el("input", {"id": uid + "hp", "name": config.honeypot, "type": "text", "tabindex": "-1",
                                   "autocomplete": "off"}));
     form.appendChild(trap);
-    if (config.consent_text) {
-      var consent = el("label", {});
-      consent.appendChild(el("input", {"type": "checkbox", "name": "consent"}));
-      consent.appendChild(document.createTextNode(" " + config.consent_text));
-      form.appendChild(consent);
-      errors.consent = form.appendChild(el("small", {"class": "lf-error"}));
-    }
+    // One unticked box per consent purpose, each with its own text (processing is the required one).
+    var boxes = config.consents || (config.consent_text ? [{name: "consent", purpose: "processing",
+      text: config.consent_text, required: true}] : []);
+    boxes.forEach(function (box) {
+      var label = el("label", {"data-purpose": box.purpose});
+      label.appendChild(el("input", {"type": "checkbox", "name": box.name}));
+      label.appendChild(document.createTextNode(" " + box.text + (box.required ? " *" : "")));
+      if (box.document_url && /^https?:\/\//i.test(box.document_url)) {
+        label.appendChild(document.createTextNode(" "));
+        label.appendChild(el("a", {"href": box.document_url, "target": "_blank", "rel": "noopener"},
+                             config.texts.document || box.document_url));
+      }
+      form.appendChild(label);
+      errors[box.name] = form.appendChild(el("small", {"class": "lf-error"}));
+      errors["consents." + box.purpose] = errors[box.name];
+    });
     var button = form.appendChild(el("button", {"type": "submit"}, config.submit_label));
     function ready() { button.disabled = false; button.textContent = config.submit_label; }
 
