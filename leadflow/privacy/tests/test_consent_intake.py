@@ -96,8 +96,9 @@ def test_the_embed_endpoint_takes_the_boxes_and_its_config_lists_them(form):
     assert response.status_code == 200
     assert sorted(Consent.objects.values_list("purpose", "text_version")) == [
         ("partners", "pt-1"), ("processing", "pd-2025-09")]
-    refused = HttpClient().post("/f/contact/submit", data=json.dumps({**body, "consent": False, "phone": "+79120000000"}),
-                                content_type="application/json", headers={"Origin": SITE})
+    again = {**body, "consent": False, "phone": "+79120000000"}
+    refused = HttpClient().post("/f/contact/submit", data=json.dumps(again), content_type="application/json",
+                                headers={"Origin": SITE})
     assert refused.status_code == 422
     assert list(refused.json()["error"]["fields"]) == ["consent"]
 
@@ -108,7 +109,7 @@ def api_submit(partner_key: str, body: dict[str, Any]):
 
 
 def test_the_api_takes_consent_per_purpose_with_versions(partner):
-    row, key = partner
+    _row, key = partner
     response = api_submit(key, {**PERSON, "consents": {"processing": True, "marketing": True, "partners": False},
                                 "consent_text_version": "cpa-1", "consent_text_versions": {"marketing": "cpa-m2"}})
     assert response.status_code == 201, response.content
