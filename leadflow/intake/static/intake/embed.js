@@ -1,6 +1,5 @@
 /* Leadflow web form: <script src="https://LEADFLOW/f/embed.js" data-leadflow-form="SLUG" async></script>
- * Plain JavaScript. Remembers the visitor (id + first visit's UTM) in this site's storage and cookie; the
- * DOM is built with textContent only, so nothing from the form's settings is parsed as HTML. */
+ * Plain JS; keeps the visitor id and first UTM in storage + cookie; DOM via textContent only. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -83,21 +82,12 @@
     trap.appendChild(el("input", {"id": uid + "hp", "name": config.honeypot, "type": "text", "tabindex": "-1",
                                   "autocomplete": "off"}));
     form.appendChild(trap);
-    // One unticked box per consent purpose, each with its own text (processing is the required one).
-    var boxes = config.consents || (config.consent_text ? [{name: "consent", purpose: "processing",
-      text: config.consent_text, required: true}] : []);
-    boxes.forEach(function (box) {
-      var label = el("label", {"data-purpose": box.purpose});
-      label.appendChild(el("input", {"type": "checkbox", "name": box.name}));
-      label.appendChild(document.createTextNode(" " + box.text + (box.required ? " *" : "")));
-      if (box.document_url && /^https?:\/\//i.test(box.document_url)) {
-        label.appendChild(document.createTextNode(" "));
-        label.appendChild(el("a", {"href": box.document_url, "target": "_blank", "rel": "noopener"},
-                             config.texts.document || box.document_url));
-      }
-      form.appendChild(label);
-      errors[box.name] = form.appendChild(el("small", {"class": "lf-error"}));
-      errors["consents." + box.purpose] = errors[box.name];
+    (config.consents || []).forEach(function (c) {
+      var l = form.appendChild(el("label", {}));
+      l.appendChild(el("input", {"type": "checkbox", "name": c.name}));
+      l.appendChild(document.createTextNode(" " + c.text + (c.required ? " * " : " ")));
+      if (/^https?:/i.test(c.document_url)) { l.appendChild(el("a", {"href": c.document_url}, config.texts.document)); }
+      errors[c.name] = form.appendChild(el("small", {"class": "lf-error"}));
     });
     var button = form.appendChild(el("button", {"type": "submit"}, config.submit_label));
     function ready() { button.disabled = false; button.textContent = config.submit_label; }
