@@ -301,16 +301,19 @@ def export_inbox(person: Person) -> list[dict[str, Any]]:
 
 @eraser("inbox")
 def erase_inbox(person: Person) -> int:
-    from leadflow.inbox.models import Attachment
+    return blank_emails(list(_emails_qs(person).values_list("pk", flat=True)))
 
-    emails = _emails_qs(person)
-    ids = list(emails.values_list("pk", flat=True))
+
+def blank_emails(ids: list[int]) -> int:
+    """Remove the raw message, its attachments and everything read from it; the row (when, status) stays."""
+    from leadflow.inbox.models import Attachment, IncomingEmail
+
     attachments = list(Attachment.objects.filter(email_id__in=ids))
     names = [(a.file.storage, a.file.name) for a in attachments if a.file]
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
     # Files are not transactional: they go once the erasure is committed.
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
-    changed = emails.model.objects.filter(pk__in=ids).update(
+    changed = IncomingEmail.objects.filter(pk__in=ids).update(
         raw=b"", envelope_from="", envelope_to=[], peer="", from_name="", from_address="", subject="", text="",
         phones=[], company="", in_reply_to="", references=[], error="",
     )

@@ -276,3 +276,16 @@ def test_the_api_erases_for_an_admin(person_everywhere, admin_user, api_as):
     bad = api_as(admin_user).post("/api/privacy/erase", data={"email": "not an address", "confirm": True},
                                   content_type="application/json")
     assert bad.status_code == 422 and list(bad.json()["error"]["fields"]) == ["email"]
+
+
+def test_an_email_from_an_erased_person_is_not_a_lead_and_not_kept(erased):
+    from leadflow.inbox.services import take_email
+
+    raw = (f"From: Zina Belousova <{EMAIL}>\r\nTo: sales@example.com\r\nSubject: Again\r\n"
+           f"Message-ID: <again@example.ru>\r\n\r\nPlease call me: {PHONE}\r\n").encode()
+    email = take_email(raw=raw, via="smtp", envelope_from=EMAIL, envelope_to=["sales@example.com"])
+    email.refresh_from_db()
+    assert email.submission.status == "invalid" and email.submission.errors["reason"] == "erased"
+    assert bytes(email.raw) == b"" and email.from_address == "" and email.text == ""
+    assert Lead.objects.filter(erased_at__isnull=True).count() == 1  # only the other person
+    assert EMAIL not in _all_rows_text()
