@@ -370,8 +370,11 @@ def _comes_back_by_themselves(submission: Submission, parsed: Parsed) -> bool:
     return submission.form_id is not None and parsed.consent.given
 
 
-def _refuse_erased(submission: Submission) -> Outcome:
-    """Journaled and refused; the journal keeps the row (counts, the partner's bill), not the person."""
+def _refuse_erased(submission: Submission, errors: dict[str, list[str]]) -> Outcome:
+    """Journaled and refused; the journal keeps the row (counts, the partner's bill), not the person.
+
+    A public form never says that someone was erased (anyone may type anyone's address into it): it asks for
+    the consent to processing, with which the person comes back by themselves."""
     from leadflow.privacy.rooms import KEPT_PAYLOAD_KEYS
 
     payload = submission.payload if isinstance(submission.payload, dict) else {}
@@ -379,7 +382,11 @@ def _refuse_erased(submission: Submission) -> Outcome:
     submission.remote_addr = None
     message = _("This person's data was erased at their request: Leadflow does not take them from this channel. "
                 "They may come back by themselves through a web form.")
-    _finish(submission, SubmissionStatus.INVALID, errors={"reason": ERASED_REASON, "fields": {"__all__": [message]}},
+    fields = {"__all__": [message]}
+    if submission.form_id:
+        fields = errors or {"consent": [_("Please agree to the processing of your personal data, or we cannot "
+                                          "answer you.")]}
+    _finish(submission, SubmissionStatus.INVALID, errors={"reason": ERASED_REASON, "fields": fields},
             payload=submission.payload, remote_addr=None)
     return outcome_of(submission)
 
@@ -540,7 +547,7 @@ def _process(submission: Submission) -> Outcome:
     erased = _erased_person(submission, parsed)
     if erased:
         if errors or not _comes_back_by_themselves(submission, parsed):
-            return _refuse_erased(submission)
+            return _refuse_erased(submission, errors)
         privacy.lift_tombstones(tombstones=erased, submission_id=submission.pk)
     if errors:
         _finish(submission, SubmissionStatus.INVALID, errors={"fields": errors})

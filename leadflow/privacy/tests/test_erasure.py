@@ -289,3 +289,15 @@ def test_an_email_from_an_erased_person_is_not_a_lead_and_not_kept(erased):
     assert bytes(email.raw) == b"" and email.from_address == "" and email.text == ""
     assert Lead.objects.filter(erased_at__isnull=True).count() == 1  # only the other person
     assert EMAIL not in _all_rows_text()
+
+
+def test_a_public_form_never_tells_that_someone_was_erased(erased, sales):
+    form = Form.objects.create(name="Site", slug="site", team=sales, consent_text="I agree.", consent_text_version="v9")
+    body = {"_ts": webform_rules.issue_token(form, now=time.time() - 30), "name": "Зинаида", "email": EMAIL}
+    response = HttpClient().post("/f/site", data=body)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "erased" not in page and 'id="lf-consent-error"' in page
+    submission = Submission.objects.filter(channel="form").get()
+    assert submission.errors["reason"] == "erased" and EMAIL not in json.dumps(submission.payload)
+    assert Tombstone.objects.filter(lifted_at__isnull=True).count() == 2
