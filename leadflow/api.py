@@ -118,3 +118,6 @@ api.add_router("/analytics", analytics_router)
 from leadflow.scoring.api import router as scoring_router  # noqa: E402
 
 api.add_router("/", scoring_router)
+from leadflow.privacy.api import router as privacy_router  # noqa: E402
+
+api.add_router("/privacy", privacy_router)

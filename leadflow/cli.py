@@ -24,6 +24,7 @@ Leadflow: lead management.
   leadflow importspend FILE   import campaign spend (campaign,day,clicks,cost) from a CSV file
   leadflow import FILE --as USER [--dry-run]   import leads or clients from CSV / XLSX
   leadflow score [--train]    rescore the open leads, or retrain the predictive score first
+  leadflow privacy export|erase --email X   export or erase a person's data (erase: --as ADMIN)
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """

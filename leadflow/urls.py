@@ -43,4 +43,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("f/", include("leadflow.intake.urls")),
     path("scoring/", include("leadflow.scoring.urls")),
+    path("privacy/", include("leadflow.privacy.urls")),
 ]

@@ -93,6 +93,8 @@ class Client(models.Model):
     )
     is_active = models.BooleanField(_("in work"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the person's data was erased on request: the row stays (anonymised) so counts hold.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("client")

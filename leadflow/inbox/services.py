@@ -145,6 +145,13 @@ def process_email(*, email: IncomingEmail) -> IncomingEmail:
         status=EmailStatus.FAILED if failed else EmailStatus.SUBMITTED, processed_at=timezone.now(),
         **({"error": outcome.reason} if failed else {}),
     )
+    if outcome.reason == pipeline.ERASED_REASON:
+        # The sender's data was erased at their request and they may not be re-added this way: the
+        # message is not kept either, only that one came (privacy.rooms).
+        from leadflow.privacy.rooms import blank_emails
+
+        blank_emails([email.pk])
+        email.refresh_from_db()
     return email
 
 

@@ -13,8 +13,11 @@ class FormAdmin(admin.ModelAdmin):
     readonly_fields = ("public_key", "hosted_page", "snippet")
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active", "language", "team", "source", "product_interest")}),
-        (_("What the visitor sees"), {"fields": ("title", "fields", "submit_label", "consent_text",
-                                                 "consent_text_version", "thank_you_text", "redirect_url")}),
+        (_("What the visitor sees"), {"fields": ("title", "fields", "submit_label", "thank_you_text",
+                                                 "redirect_url")}),
+        (_("Consents (each its own box, unticked)"), {"fields": (
+            "consent_text", "consent_text_version", "consent_document_url", "marketing_consent_text",
+            "marketing_consent_text_version", "partners_consent_text", "partners_consent_text_version")}),
         (_("Embedding and spam protection"), {"fields": ("allowed_origins", "min_fill_seconds", "hosted_page",
                                                          "snippet", "public_key")}),
     )

@@ -111,8 +111,28 @@ class Form(models.Model):
         "marketing.Source", verbose_name=_("source"), null=True, blank=True, on_delete=models.SET_NULL
     )
     product_interest = models.CharField(_("product interest"), max_length=120, blank=True)
-    consent_text = models.TextField(_("consent text"), blank=True)
+    consent_text = models.TextField(
+        _("consent text (processing of personal data)"), blank=True,
+        help_text=_("When set, the form shows a required box with this text: the consent to process personal data."),
+    )
     consent_text_version = models.CharField(_("consent text version"), max_length=60, blank=True)
+    consent_document_url = models.CharField(
+        _("personal data policy (link)"), max_length=1000, blank=True, validators=[validate_http_url],
+        help_text=_("An http(s) address of the full document; the form links to it next to the consent box."),
+    )
+    # 152-FZ: each purpose is its own consent with its own text, shown as its own unticked box.
+    marketing_consent_text = models.TextField(
+        _("marketing e-mail consent text"), blank=True,
+        help_text=_("When set, the form shows an optional box for advertising and newsletter e-mail."),
+    )
+    marketing_consent_text_version = models.CharField(_("marketing consent text version"), max_length=60,
+                                                      blank=True)
+    partners_consent_text = models.TextField(
+        _("transfer to partners consent text"), blank=True,
+        help_text=_("When set, the form shows an optional box for passing the contacts to partners and dealers."),
+    )
+    partners_consent_text_version = models.CharField(_("partners consent text version"), max_length=60,
+                                                     blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     language = models.CharField(_("language"), max_length=5, choices=FormLanguage.choices, default=FormLanguage.EN)
     title = models.CharField(_("title shown above the form"), max_length=200, blank=True)

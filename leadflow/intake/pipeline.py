@@ -31,6 +31,8 @@ from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
 from leadflow.partners import terms as partner_terms
 from leadflow.partners.routing import dealer_team_for
+from leadflow.privacy import services as privacy
+from leadflow.privacy.models import Purpose
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +162,7 @@ class Parsed:
     touch: leads.Touch
     consent: leads.Consent
     honeypot: bool
+    statements: list[privacy.Statement] = field(default_factory=list)
     first_touch: leads.Touch | None = None
     spam_reason: str = ""
 
@@ -224,13 +227,10 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         errors.setdefault("visitor_id", []).append(_("Only letters, digits and . _ : - are allowed."))
         text["visitor_id"] = ""
 
-    consent_raw = payload.get("consent", False)
-    if not isinstance(consent_raw, bool | int | str):
-        errors.setdefault("consent", []).append(_("Must be true or false."))
-        consent_raw = False
-    consent_given = consent_raw is True or str(consent_raw).strip().lower() in {"1", "true", "yes", "on"}
-
     form = submission.form
+    given = _consents_given(payload, errors)
+    consent_given = given.get(Purpose.PROCESSING, False)
+    statements = _statements(given, payload, form=form, fallback_version=text["consent_text_version"])
     partner = submission.partner
     person = leads.PersonFacts(
         last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=name.full,
@@ -264,8 +264,131 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
                     touch=touch, consent=consent, honeypot=honeypot, first_touch=first_touch,
-                    spam_reason=spam_reason)
+                    spam_reason=spam_reason, statements=statements)
     return parsed, errors
+
+
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+def _consents_given(payload: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, bool]:
+    """purpose -> given, from `consents` ({"processing": true, "marketing": false, ...}) and the older
+    `consent` (= processing); each problem named by its field, e.g. `consents.marketing`."""
+    given: dict[str, bool] = {}
+    if "consent" in payload and payload["consent"] is not None:
+        raw = payload["consent"]
+        if not isinstance(raw, bool | int | str):
+            errors.setdefault("consent", []).append(_("Must be true or false."))
+        else:
+            text_given = not isinstance(raw, bool) and str(raw).strip().lower() in TRUTHY
+            given[Purpose.PROCESSING] = raw is True or text_given
+    consents = payload.get("consents")
+    if consents is None:
+        return given
+    if not isinstance(consents, dict):
+        errors.setdefault("consents", []).append(
+            _('Must be an object of purposes, e.g. {"processing": true, "marketing": false}.'))
+        return given
+    for purpose, value in consents.items():
+        name = f"consents.{purpose}"
+        if purpose not in Purpose.values:
+            errors.setdefault(name, []).append(
+                _("Unknown purpose; use %(purposes)s.") % {"purposes": ", ".join(Purpose.values)})
+        elif not isinstance(value, bool):
+            errors.setdefault(name, []).append(_("Must be true or false."))
+        elif purpose == Purpose.PROCESSING and purpose in given and given[purpose] != value:
+            errors.setdefault(name, []).append(_("Disagrees with “consent”; send one of them."))
+        else:
+            given[purpose] = value
+    return given
+
+
+FORM_CONSENT_FIELDS = {
+    Purpose.PROCESSING: ("consent_text", "consent_text_version"),
+    Purpose.MARKETING: ("marketing_consent_text", "marketing_consent_text_version"),
+    Purpose.PARTNERS: ("partners_consent_text", "partners_consent_text_version"),
+}
+
+
+def _statements(given: dict[str, bool], payload: dict[str, Any], *, form: Form | None,
+                fallback_version: str) -> list[privacy.Statement]:
+    """Each purpose consented to, with the version the sender names (per purpose, or one for all) and, for a
+    form, the form's own words when that version is the one the form shows."""
+    versions = payload.get("consent_text_versions")
+    versions = versions if isinstance(versions, dict) else {}
+    found = []
+    for purpose in Purpose.values:
+        if not given.get(purpose):
+            continue
+        version = versions.get(purpose) if isinstance(versions.get(purpose), str) else ""
+        version = (version or fallback_version).strip()[:60]
+        text = ""
+        if form is not None:
+            text_field, version_field = FORM_CONSENT_FIELDS[purpose]
+            form_version = getattr(form, version_field)
+            version = version or form_version
+            if version == form_version:
+                text = getattr(form, text_field)
+        found.append(privacy.Statement(purpose=purpose, text_version=version, text=text))
+    return found
+
+
+def consent_channel(submission: Submission) -> str:
+    """Where a consent came from: form:<slug>, partner:<name>, or the channel (api, manual, import, e-mail)."""
+    if submission.form_id:
+        return f"form:{submission.form.slug}"
+    if submission.partner_id:
+        return f"partner:{submission.partner.name}"[:60]
+    return submission.channel
+
+
+def _record_consents(submission: Submission, parsed: Parsed, *, lead: Lead | None = None,
+                     client: Client | None = None, sync_summary: bool = True) -> None:
+    """The submission's consents, in the same transaction as its lead or request."""
+    if not parsed.statements:
+        return
+    privacy.record_statements(
+        statements=parsed.statements, lead=lead, client=client, email=parsed.person.email,
+        phone=parsed.person.phone, ip=submission.remote_addr, channel=consent_channel(submission),
+        at=submission.received_at, by=submission.submitted_by, sync_summary=sync_summary,
+    )
+
+
+ERASED_REASON = "erased"
+
+
+def _erased_person(submission: Submission, parsed: Parsed) -> list[Any]:
+    """Tombstones this submission's contacts hit (the person's data was erased on their request)."""
+    person = parsed.person
+    return privacy.tombstones_for(emails=[person.email] if person.email else [],
+                                  phones=[(person.phone, person.phone_ext)] if person.phone else [])
+
+
+def _comes_back_by_themselves(submission: Submission, parsed: Parsed) -> bool:
+    """Only the person themselves, through a web form with a fresh consent to processing, lifts an erasure;
+    an import, a partner, a manager or an e-mail cannot bring them back."""
+    return submission.form_id is not None and parsed.consent.given
+
+
+def _refuse_erased(submission: Submission, errors: dict[str, list[str]]) -> Outcome:
+    """Journaled and refused; the journal keeps the row (counts, the partner's bill), not the person.
+
+    A public form never says that someone was erased (anyone may type anyone's address into it): it asks for
+    the consent to processing, with which the person comes back by themselves."""
+    from leadflow.privacy.rooms import KEPT_PAYLOAD_KEYS
+
+    payload = submission.payload if isinstance(submission.payload, dict) else {}
+    submission.payload = {**{k: payload[k] for k in KEPT_PAYLOAD_KEYS if k in payload}, "erased": True}
+    submission.remote_addr = None
+    message = _("This person's data was erased at their request: Leadflow does not take them from this channel. "
+                "They may come back by themselves through a web form.")
+    fields = {"__all__": [message]}
+    if submission.form_id:
+        fields = errors or {"consent": [_("Please agree to the processing of your personal data, or we cannot "
+                                          "answer you.")]}
+    _finish(submission, SubmissionStatus.INVALID, errors={"reason": ERASED_REASON, "fields": fields},
+            payload=submission.payload, remote_addr=None)
+    return outcome_of(submission)
 
 
 _marketing = Memo("marketing.Source", "marketing.Campaign")
@@ -341,11 +464,16 @@ def classify(parsed: Parsed) -> tuple[str, str]:
     return "lead", ""
 
 
-def _team_for(submission: Submission, *, city: str = "") -> Team | None:
+def _gives(parsed: Parsed, purpose: str) -> bool:
+    return any(statement.purpose == purpose for statement in parsed.statements)
+
+
+def _team_for(submission: Submission, *, city: str = "", partners_consent: bool = False) -> Team | None:
     if submission.partner and submission.partner.team_id:
         return submission.partner.team
-    # Dealers by region: a city a dealer covers goes to the dealer's team (partners.routing).
-    dealer_team = dealer_team_for(city) if city else None
+    # Dealers by region: a city a dealer covers goes to the dealer's team (partners.routing). A dealer is
+    # another company: the person's contacts go there only with their consent to transfer to partners.
+    dealer_team = dealer_team_for(city) if city and partners_consent else None
     if dealer_team is not None:
         return dealer_team
     if submission.form and submission.form.team_id:
@@ -416,6 +544,11 @@ def _process(submission: Submission) -> Outcome:
         # Only bots fill the hidden field: spam whatever else is wrong with the submission.
         _finish(submission, SubmissionStatus.SPAM, errors={"reason": "honeypot field filled"})
         return outcome_of(submission)
+    erased = _erased_person(submission, parsed)
+    if erased:
+        if errors or not _comes_back_by_themselves(submission, parsed):
+            return _refuse_erased(submission, errors)
+        privacy.lift_tombstones(tombstones=erased, submission_id=submission.pk)
     if errors:
         _finish(submission, SubmissionStatus.INVALID, errors={"fields": errors})
         return outcome_of(submission)
@@ -425,13 +558,14 @@ def _process(submission: Submission) -> Outcome:
         return outcome_of(submission)
     person = parsed.person
     matching.lock_identity(person.keys())
-    team = _team_for(submission, city=person.city)
+    team = _team_for(submission, city=person.city, partners_consent=_gives(parsed, Purpose.PARTNERS))
     hinted = thread_card(submission)
     if kind == "interest" and hinted is None:
         interest = leads.create_interest(
             name=parsed.name_given, person=person, touch=parsed.touch, reason=reason, team=team,
             message=parsed.message, submission_id=submission.pk, now=submission.received_at,
         )
+        _record_consents(submission, parsed)
         _finish(submission, SubmissionStatus.INTEREST, interest=interest, errors={"reason": reason})
         return outcome_of(submission)
 
@@ -442,6 +576,7 @@ def _process(submission: Submission) -> Outcome:
             lead=lead, client=client, person=person, touch=parsed.touch, message=parsed.message,
             submission_id=submission.pk, matched_by=matched_by, now=submission.received_at,
         )
+        _record_consents(submission, parsed, lead=lead, client=client)
         _finish(submission, SubmissionStatus.ATTACHED, lead=lead, client=client)
         return outcome_of(submission)
 
@@ -457,6 +592,8 @@ def _process(submission: Submission) -> Outcome:
         possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT) for c in candidates),
         first_touch=parsed.first_touch,
     )
+    # create_lead wrote the processing-consent summary from parsed.consent already.
+    _record_consents(submission, parsed, lead=lead, sync_summary=False)
     _finish(submission, SubmissionStatus.CREATED, lead=lead)
     return outcome_of(submission)
 
@@ -481,6 +618,10 @@ def preview(inbound: Inbound) -> Preview:
         partner=inbound.partner, submitted_by=inbound.submitted_by, sender=_sender(inbound),
     )
     parsed, errors = _parse(submission)
+    if _erased_person(submission, parsed) and (errors or not _comes_back_by_themselves(submission, parsed)):
+        message = _("This person's data was erased at their request: Leadflow does not take them from this "
+                    "channel. They may come back by themselves through a web form.")
+        return Preview(SubmissionStatus.INVALID, errors={"__all__": [message]}, reason=ERASED_REASON)
     if errors:
         return Preview(SubmissionStatus.INVALID, errors=errors)
     kind, reason = classify(parsed)

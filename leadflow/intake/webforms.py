@@ -54,9 +54,48 @@ def _texts() -> dict[str, str]:
         "failed": _("The form could not be sent. Please try again in a minute."),
         "rate_limited": _("Too many submissions from your address. Please try again later."),
         "consent": _("I agree to be contacted"),
+        "document": _("Personal data policy"),
         "honeypot": _("Leave this field empty"),
         "required": _("This field is required."),
     }
+
+
+# ---------------------------------------------------------------- consent boxes
+
+# Each purpose is its own unticked box with its own text (152-FZ): name in the form -> purpose.
+CONSENT_BOXES = (
+    ("consent", "processing", "consent_text", "consent_text_version"),
+    ("consent_marketing", "marketing", "marketing_consent_text", "marketing_consent_text_version"),
+    ("consent_partners", "partners", "partners_consent_text", "partners_consent_text_version"),
+)
+
+
+def consent_boxes(form: Form) -> list[dict[str, Any]]:
+    """The consent boxes this form shows: only the processing one is required."""
+    return [
+        {"name": name, "purpose": purpose, "text": getattr(form, text_field),
+         "version": getattr(form, version_field), "required": purpose == "processing",
+         "document_url": form.consent_document_url if purpose == "processing" else ""}
+        for name, purpose, text_field, version_field in CONSENT_BOXES if getattr(form, text_field)
+    ]
+
+
+def _ticked(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in webform_rules.TRUTHY)
+
+
+def _with_consents(form: Form, payload: dict[str, Any], ticked: dict[str, Any]) -> dict[str, Any]:
+    """The boxes as the pipeline reads them: `consents` per purpose shown and the version of each text;
+    `consent` (processing) as before."""
+    boxes = consent_boxes(form)
+    if not boxes:
+        return payload
+    payload["consents"] = {box["purpose"]: _ticked(ticked.get(box["name"])) for box in boxes}
+    payload["consent_text_versions"] = {box["purpose"]: box["version"] for box in boxes}
+    if form.consent_text:
+        payload["consent"] = payload["consents"]["processing"]
+        payload["consent_text_version"] = form.consent_text_version
+    return payload
 
 
 # ---------------------------------------------------------------- taking a submission
@@ -111,9 +150,7 @@ def _payload_from_post(request: HttpRequest, form: Form) -> dict[str, Any]:
         if value is not None:
             payload[name] = value
     payload.setdefault(webform_rules.FORM_TOKEN, "")
-    if form.consent_text:
-        payload["consent"] = request.POST.get("consent") == "on"
-        payload["consent_text_version"] = form.consent_text_version
+    _with_consents(form, payload, {box["name"]: request.POST.get(box["name"]) for box in consent_boxes(form)})
     first = request.get_signed_cookie(FIRST_TOUCH_COOKIE, default=None, salt=FIRST_TOUCH_COOKIE)
     if first:
         try:
@@ -166,7 +203,7 @@ def _render_form(request: HttpRequest, form: Form, *, values: dict[str, Any], er
               for entry in form.shown_fields()]
     carried = {name: values[name] for name in (*UTM, "referrer", "landing_page") if values.get(name)}
     general = [message for name, problems in errors.items() if name not in {f["name"] for f in fields}
-               and name != "consent" for message in problems]
+               and name != "consent" and not name.startswith("consent") for message in problems]
     # After a refused post the page keeps the first render's time, so fixing one field is not "too fast".
     token = values.get(webform_rules.FORM_TOKEN, "")
     if webform_rules.shown_at(form, token) is None:
@@ -175,6 +212,9 @@ def _render_form(request: HttpRequest, form: Form, *, values: dict[str, Any], er
         "form": form, "fields": fields, "carried": carried, "token": token,
         "honeypot": webform_rules.HONEYPOT, "consent_errors": errors.get("consent", []),
         "consent_checked": values.get("consent") in (True, "on"), "general_errors": general, "notice": notice,
+        "consent_boxes": [{**box, "checked": values.get(box["name"]) in (True, "on"),
+                           "errors": errors.get(box["name"], []) + errors.get(f"consents.{box['purpose']}", [])}
+                          for box in consent_boxes(form)],
         "texts": _texts(),
     }
     return render(request, "intake/form_page.html", context, status=status)
@@ -238,6 +278,7 @@ def form_config(request: HttpRequest, slug: str) -> HttpResponse:
             "language": form.language, "title": form.title,
             "fields": [{k: entry[k] for k in ("name", "type", "required", "label")} for entry in form.shown_fields()],
             "consent_text": form.consent_text, "consent_text_version": form.consent_text_version,
+            "consents": consent_boxes(form),
             "submit_label": form.submit_label or texts["submit"],
             "thank_you_text": form.thank_you_text or texts["thanks"], "redirect_url": form.redirect_url,
             "token": webform_rules.issue_token(form), "honeypot": webform_rules.HONEYPOT, "texts": texts,
@@ -279,10 +320,16 @@ def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:
     if not isinstance(payload, dict):
         return _error(422, "validation_error", _("Some fields are invalid."),
                       {"__all__": [_("The body must be a JSON object.")]})
-    allowed = {*(entry["name"] for entry in form.shown_fields()), *CARRIED, "consent", "first_touch"}
+    boxes = {name for name, *_rest in CONSENT_BOXES}
+    allowed = {*(entry["name"] for entry in form.shown_fields()), *CARRIED, "first_touch"}
+    ticked = {key: value for key, value in payload.items() if key in boxes}
+    had_consent = "consent" in payload
     payload = {key: value for key, value in payload.items() if key in allowed}
     payload.setdefault(webform_rules.FORM_TOKEN, "")
-    if "consent" in payload or form.consent_text:
+    if consent_boxes(form):
+        _with_consents(form, payload, ticked)
+    elif had_consent:
+        payload["consent"] = ticked["consent"]
         payload["consent_text_version"] = form.consent_text_version
     try:
         outcome = take(request, form, payload)

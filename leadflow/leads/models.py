@@ -198,6 +198,8 @@ class Lead(TouchFields):
     consent_text_version = models.CharField(_("consent text version"), max_length=60, blank=True)
     consent_channel = models.CharField(_("consent given via"), max_length=60, blank=True)
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    # Set when the person's data was erased on request: the row stays (anonymised) so counts hold.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     lost_reason = models.ForeignKey(
         LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT

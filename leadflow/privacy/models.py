@@ -44,3 +44,53 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}: {'+' if self.given else '−'} {self.at:%Y-%m-%d}"
+
+
+class ErasureLog(models.Model):
+    """One erasure on request: who, when, which cards, how many rows per room; no personal data."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("erased by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_ids = models.JSONField(_("leads"), default=list, blank=True)
+    client_ids = models.JSONField(_("clients"), default=list, blank=True)
+    counts = models.JSONField(_("rows changed per room"), default=dict, blank=True)
+    tombstones = models.PositiveIntegerField(_("tombstones"), default=0)
+    # A reference to the person's request (a ticket or letter number), never their name or address.
+    reference = models.CharField(_("request reference"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TombstoneKind(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    PHONE = "phone", _("phone")
+
+
+class Tombstone(models.Model):
+    """A keyed hash of an erased person's normalised e-mail or phone: the person cannot be re-imported,
+    and nobody can read the address back from it."""
+
+    kind = models.CharField(_("kind"), max_length=5, choices=TombstoneKind.choices)
+    digest = models.CharField(_("keyed hash"), max_length=64, db_index=True)
+    erasure = models.ForeignKey(ErasureLog, verbose_name=_("erasure"), on_delete=models.CASCADE,
+                                related_name="tombstone_rows")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The person came back by themselves with a fresh consent: the tombstone no longer blocks them.
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by_submission = models.BigIntegerField(_("lifted by submission"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tombstone")
+        verbose_name_plural = _("tombstones")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.digest[:12]}…"

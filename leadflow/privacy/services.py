@@ -1,15 +1,44 @@
-"""Record consents and answer "may we?" for a person and a purpose."""
+"""Record consents and answer "may we?" for a person and a purpose; find, export and erase a person.
+
+Consent (152-FZ as amended in 2025): each purpose is its own record with the exact text and version the
+person saw, when, from which address and through which channel; a withdrawal is another record; the
+latest record per purpose holds. `Lead.consent_*` is a summary of the processing consent, kept in step.
+
+Data-subject requests: `find_person` gathers every card of one person; every room that keeps personal
+data registers an exporter and an eraser (`@exporter(name)`, `@eraser(name)`; the built-in rooms are in
+`leadflow.privacy.rooms`, other apps put theirs in a `privacy.py` module, found at start-up);
+`erase_person` runs them all in one transaction, logs the erasure (no personal data) and leaves keyed
+hashes of the e-mails and phones (tombstones) so the person is not recreated by an import or a partner.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from leadflow.privacy.models import Consent
+from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.events.services import record_event
+from leadflow.privacy.models import Consent, ErasureLog, Purpose, Tombstone, TombstoneKind
+
+if TYPE_CHECKING:
+    from leadflow.accounts.models import User
+    from leadflow.clients.models import Client
+    from leadflow.leads.models import Lead
+
+PURPOSES = tuple(Purpose.values)
+
+
+# ---------------------------------------------------------------- consent records
 
 
 def record_consent(
@@ -17,10 +46,15 @@ def record_consent(
     text_version: str = "", text: str = "", ip: str | None = None, channel: str = "", by: Any = None,
     at: datetime | None = None,
 ) -> Consent:
-    return Consent.objects.create(
+    """One consent given or withdrawn; the lead's summary of the processing consent follows it."""
+    consent = Consent.objects.create(
         purpose=purpose, given=given, lead=lead, client=client, email=(email or "").strip().lower(), phone=phone,
-        text_version=text_version, text=text, ip=ip or None, channel=channel, recorded_by=by, at=at or timezone.now(),
+        text_version=text_version[:60], text=text, ip=ip or None, channel=channel[:60], recorded_by=by,
+        at=at or timezone.now(),
     )
+    if lead is not None and purpose == Purpose.PROCESSING:
+        sync_lead_summary(lead)
+    return consent
 
 
 def has_consent(*, purpose: str, lead: Any = None, client: Any = None, email: str = "") -> bool:
@@ -40,8 +74,278 @@ def has_consent(*, purpose: str, lead: Any = None, client: Any = None, email: st
     return bool(latest)
 
 
+def sync_lead_summary(lead: Lead) -> None:
+    """Lead.consent_* say what the latest processing-consent record of the card says."""
+    from leadflow.leads.models import Lead
+
+    latest = Consent.objects.filter(lead=lead, purpose=Purpose.PROCESSING).order_by("-at", "-pk").first()
+    if latest is None:
+        return
+    fields = {"consent_given": latest.given}
+    if latest.given:
+        fields.update(consent_at=latest.at, consent_text_version=latest.text_version, consent_channel=latest.channel)
+    Lead.objects.filter(pk=lead.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(lead, name, value)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One purpose a submission gave consent to, with the words the person saw."""
+
+    purpose: str
+    text_version: str = ""
+    text: str = ""
+
+
+def record_statements(
+    *, statements: Iterable[Statement], lead: Any = None, client: Any = None, email: str = "", phone: str = "",
+    ip: str | None = None, channel: str = "", at: datetime | None = None, by: Any = None, sync_summary: bool = True,
+) -> list[Consent]:
+    """The consents of one submission, written in the caller's transaction (the pipeline's), one statement."""
+    at = at or timezone.now()
+    rows = Consent.objects.bulk_create([
+        Consent(purpose=s.purpose, given=True, lead=lead, client=client, email=(email or "").strip().lower(),
+                phone=phone, text_version=s.text_version[:60], text=s.text, ip=ip or None, channel=channel[:60],
+                recorded_by=by, at=at)
+        for s in statements
+    ])
+    if sync_summary and lead is not None and any(row.purpose == Purpose.PROCESSING for row in rows):
+        sync_lead_summary(lead)
+    return rows
+
+
+def channel_label(channel: str) -> str:
+    """'web form “contact”', 'partner “CPA”', 'card (withdrawn by alice)': where a consent came from."""
+    from leadflow.leads.models import Channel
+
+    kind, _sep, rest = channel.partition(":")
+    if kind == "form" and rest:
+        return _("web form “%(form)s”") % {"form": rest}
+    if kind == "partner" and rest:
+        return _("partner “%(partner)s”") % {"partner": rest}
+    if kind == "card":
+        return _("on the card")
+    if kind == "unsubscribe":
+        return _("unsubscribe link")
+    if kind == "migration":
+        return _("from the lead's earlier consent summary")
+    return str(dict(Channel.choices).get(channel, channel))
+
+
+def can_manage_consents(user: User, *, lead: Lead | None = None, client: Client | None = None) -> bool:
+    """The card's owner, the head of its team, or an admin may record a withdrawal on it."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_admin:
+        return True
+    card = lead or client
+    if card is None:
+        return False
+    if card.owner_id == user.pk:
+        return True
+    if user.role != "head":
+        return False
+    from leadflow.leads.querysets import headed_team_ids
+
+    return card.team_id is not None and card.team_id in headed_team_ids(user)
+
+
+def withdraw_consent(*, purpose: str, by: User, lead: Lead | None = None, client: Client | None = None,
+                     channel: str = "card", text_version: str = "") -> Consent:
+    """Record that the person withdrew a consent (told the manager, wrote a letter): a record of its own."""
+    if purpose not in PURPOSES:
+        raise InvalidInput({"purpose": [_("Unknown purpose; use one of: %(list)s.") % {"list": ", ".join(PURPOSES)}]})
+    if lead is None and client is None:
+        raise InvalidInput({"__all__": [_("Name the lead or the client.")]})
+    if not can_manage_consents(by, lead=lead, client=client):
+        raise Forbidden(_("Only the owner, the head of the team or an admin may do this."))
+    email, phone = _card_contacts(lead=lead, client=client)
+    with transaction.atomic():
+        consent = record_consent(purpose=purpose, given=False, lead=lead, client=client, email=email, phone=phone,
+                                 channel=channel, by=by, text_version=text_version)
+        record_event("consent.withdrawn", consent_id=consent.pk, purpose=purpose,
+                     lead_id=lead.pk if lead else None, client_id=client.pk if client else None)
+    return consent
+
+
+def _card_contacts(*, lead: Any, client: Any) -> tuple[str, str]:
+    if lead is not None:
+        return lead.email, lead.phone
+    contact = getattr(client, "contact", None)
+    return (contact.email, contact.phone) if contact is not None else ("", "")
+
+
+def consent_history(*, lead: Lead | None = None, client: Client | None = None) -> list[Consent]:
+    """Every consent record of the card (and, for a client, of the lead it came from), newest first."""
+    who = Q()
+    if lead is not None:
+        who |= Q(lead=lead)
+    if client is not None:
+        who |= Q(client=client)
+        if client.lead_id:
+            who |= Q(lead_id=client.lead_id)
+    if not who:
+        return []
+    return list(Consent.objects.filter(who).select_related("recorded_by").order_by("-at", "-pk"))
+
+
+def current_consents(history: list[Consent]) -> dict[str, bool]:
+    """purpose -> given, from the latest record per purpose of a history (newest first)."""
+    current: dict[str, bool] = {}
+    for consent in history:
+        current.setdefault(consent.purpose, consent.given)
+    return current
+
+
+# ---------------------------------------------------------------- the person
+
+
+@dataclass
+class Person:
+    """Everything that identifies one person across the rooms: contacts and the cards that hold them."""
+
+    emails: set[str] = field(default_factory=set)
+    phones: set[tuple[str, str]] = field(default_factory=set)  # (E.164, extension)
+    lead_ids: set[int] = field(default_factory=set)
+    client_ids: set[int] = field(default_factory=set)
+    contact_ids: set[int] = field(default_factory=set)
+    company_ids: set[int] = field(default_factory=set)  # sole proprietors' companies only (their data is personal)
+    interest_ids: set[int] = field(default_factory=set)
+    visitor_ids: set[str] = field(default_factory=set)
+
+    @property
+    def e164s(self) -> set[str]:
+        return {e164 for e164, _ext in self.phones}
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.emails or self.phones or self.lead_ids or self.client_ids or self.interest_ids)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "emails": sorted(self.emails), "phones": [e + (f" ext. {x}" if x else "") for e, x in sorted(self.phones)],
+            "lead_ids": sorted(self.lead_ids), "client_ids": sorted(self.client_ids),
+            "contact_ids": sorted(self.contact_ids), "company_ids": sorted(self.company_ids),
+            "interest_ids": sorted(self.interest_ids),
+        }
+
+
+def _phone_q(phones: set[tuple[str, str]], field_name: str = "phone", ext_name: str = "phone_ext") -> Q:
+    condition = Q(pk__in=[])
+    for e164, ext in phones:
+        condition |= Q(**{field_name: e164, ext_name: ext})
+    return condition
+
+
+def is_sole_proprietor(company: Any) -> bool:
+    """An individual entrepreneur (ИП): the company's name, INN, OGRNIP and address are one person's data."""
+    return company is not None and (company.legal_form.strip().upper() == "ИП" or len(company.inn or "") == 12)
+
+
+def normalised_contacts(*, email: str = "", phone: str = "") -> tuple[set[str], set[tuple[str, str]]]:
+    """The e-mail and phone as Leadflow stores them (leadflow.matching); InvalidInput naming the field."""
+    from leadflow.matching import normalize
+
+    emails: set[str] = set()
+    phones: set[tuple[str, str]] = set()
+    errors: dict[str, list[str]] = {}
+    if email:
+        try:
+            emails.add(normalize.normalize_email(email))
+        except normalize.NormalizationError as error:
+            errors["email"] = [str(error)]
+    if phone:
+        try:
+            parsed = normalize.normalize_phone(phone, region=settings.LEADFLOW_DEFAULT_REGION)
+            phones.add((parsed.e164, parsed.extension))
+        except normalize.NormalizationError as error:
+            errors["phone"] = [str(error)]
+    if errors:
+        raise InvalidInput(errors)
+    return emails, phones
+
+
+def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
+                phone: str = "") -> Person:
+    """Every card of the person named by a lead, a client, a contact, an e-mail or a phone.
+
+    Cards are joined by the exact normalised e-mail or phone (with its extension: two extensions of one
+    office line are two people), repeatedly, so a lead with the phone and a client with the e-mail both
+    come; the confirmation page lists what was found before anything is erased."""
+    from leadflow.clients.models import Client, Contact
+    from leadflow.leads.models import Interest, Lead
+
+    emails, phones = normalised_contacts(email=email, phone=phone)
+    person = Person(emails=emails, phones=phones)
+    if lead is not None:
+        person.lead_ids.add(lead.pk)
+    if client is not None:
+        person.client_ids.add(client.pk)
+    if contact is not None:
+        person.contact_ids.add(contact.pk)
+    for _round in range(6):
+        before = (len(person.emails), len(person.phones), len(person.lead_ids), len(person.client_ids),
+                  len(person.contact_ids), len(person.interest_ids))
+        by_contacts = Q(email__in=person.emails) | _phone_q(person.phones)
+        leads = Lead.objects.filter(
+            by_contacts | Q(pk__in=person.lead_ids) | Q(merged_into_id__in=person.lead_ids)
+        ).values_list("pk", "email", "phone", "phone_ext", "visitor_id", "merged_into_id")
+        for pk, lead_email, lead_phone, ext, visitor, merged_into in leads:
+            person.lead_ids.add(pk)
+            if merged_into:
+                person.lead_ids.add(merged_into)
+            if lead_email:
+                person.emails.add(lead_email.lower())
+            if lead_phone:
+                person.phones.add((lead_phone, ext))
+            if visitor:
+                person.visitor_ids.add(visitor)
+        clients = Client.objects.filter(
+            Q(pk__in=person.client_ids) | Q(contact_id__in=person.contact_ids) | Q(lead_id__in=person.lead_ids)
+            | Q(contact__in=Contact.objects.filter(by_contacts))
+        ).values_list("pk", "contact_id", "lead_id")
+        for pk, contact_id, lead_id in clients:
+            person.client_ids.add(pk)
+            if contact_id:
+                person.contact_ids.add(contact_id)
+            if lead_id:
+                person.lead_ids.add(lead_id)
+        contacts = Contact.objects.filter(
+            by_contacts | Q(pk__in=person.contact_ids) | Q(merged_into_id__in=person.contact_ids)
+        ).values_list("pk", "email", "phone", "phone_ext")
+        for pk, contact_email, contact_phone, ext in contacts:
+            person.contact_ids.add(pk)
+            if contact_email:
+                person.emails.add(contact_email.lower())
+            if contact_phone:
+                person.phones.add((contact_phone, ext))
+        interests = Interest.objects.filter(
+            Q(email__in=person.emails) | _phone_q(person.phones) | Q(promoted_to_id__in=person.lead_ids)
+        ).values_list("pk", "email", "phone", "phone_ext")
+        for pk, interest_email, interest_phone, ext in interests:
+            person.interest_ids.add(pk)
+            if interest_email:
+                person.emails.add(interest_email.lower())
+            if interest_phone:
+                person.phones.add((interest_phone, ext))
+        after = (len(person.emails), len(person.phones), len(person.lead_ids), len(person.client_ids),
+                 len(person.contact_ids), len(person.interest_ids))
+        if after == before:
+            break
+    from leadflow.clients.models import Company
+
+    for company in Company.objects.filter(Q(contacts__pk__in=person.contact_ids)
+                                          | Q(clients__pk__in=person.client_ids)).distinct():
+        if is_sole_proprietor(company):
+            person.company_ids.add(company.pk)
+    return person
+
+
+# ---------------------------------------------------------------- registries
+
 # Every room that keeps personal data registers how to export and erase it for one person, so a
-# data-subject request reaches all of them. `person` is whatever `find_person` returns (its e-mails,
+# data-subject request reaches all of them. `person` is what `find_person` returns (its e-mails,
 # phones, lead ids and client ids); an exporter returns JSON-ready data, an eraser the rows it changed.
 Exporter = Callable[[Any], Any]
 Eraser = Callable[[Any], int]
@@ -63,3 +367,113 @@ def eraser(name: str) -> Callable[[Eraser], Eraser]:
         return function
 
     return register
+
+
+# ---------------------------------------------------------------- who may
+
+
+def can_export(user: User, person: Person) -> bool:
+    """An admin; a head of sales when every card of the person is one of their team's (they answer the
+    person's request for their team; a person known to other teams too is the admin's)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_admin:
+        return True
+    if user.role != "head" or not (person.lead_ids or person.client_ids):
+        return False
+    from leadflow.clients.querysets import clients_visible_to
+    from leadflow.leads.models import Lead
+
+    visible_leads = Lead.objects.visible_to(user).filter(pk__in=person.lead_ids).count()
+    visible_clients = clients_visible_to(user).filter(pk__in=person.client_ids).count()
+    return visible_leads == len(person.lead_ids) and visible_clients == len(person.client_ids)
+
+
+def can_erase(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_admin)
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_person(*, person: Person, by: User | None = None) -> dict[str, Any]:
+    """Everything Leadflow keeps about the person, room by room, as one JSON-ready document."""
+    document = {
+        "generated_at": timezone.now().isoformat(),
+        "generated_by": by.username if by is not None else "",
+        "person": person.describe(),
+        "rooms": {name: function(person) for name, function in sorted(exporters.items())},
+    }
+    record_event("privacy.exported", lead_ids=sorted(person.lead_ids), client_ids=sorted(person.client_ids),
+                 by=by.pk if by is not None else None)
+    return document
+
+
+# ---------------------------------------------------------------- erasure and tombstones
+
+
+def _key() -> bytes:
+    return (settings.LEADFLOW_ERASURE_KEY or settings.SECRET_KEY).encode()
+
+
+def digest(kind: str, value: str) -> str:
+    """HMAC-SHA256 of a normalised contact: equal contacts give equal digests; nothing reads it back."""
+    return hmac.new(_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def contact_digests(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, str]] = ()) -> set[tuple[str, str]]:
+    """(kind, digest) of each e-mail (its matching form too: case, +tag, Gmail dots) and phone (+ extension)."""
+    from leadflow.matching.record import canonical_email
+
+    found: set[tuple[str, str]] = set()
+    for email in emails:
+        if email:
+            found.add((TombstoneKind.EMAIL, digest("email", canonical_email(email))))
+    for e164, ext in phones:
+        if e164:
+            found.add((TombstoneKind.PHONE, digest("phone", f"{e164};{ext}")))
+    return found
+
+
+def tombstones_for(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, str]] = ()) -> list[Tombstone]:
+    """The active tombstones an incoming person's contacts hit (an index lookup on the digest)."""
+    wanted = contact_digests(emails=emails, phones=phones)
+    if not wanted:
+        return []
+    rows = Tombstone.objects.filter(digest__in=[d for _kind, d in wanted], lifted_at__isnull=True)
+    return [row for row in rows if (row.kind, row.digest) in wanted]
+
+
+def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -> None:
+    """The person came back by themselves with a fresh processing consent: they are a new person now."""
+    now = timezone.now()
+    Tombstone.objects.filter(pk__in=[t.pk for t in tombstones]).update(
+        lifted_at=now, lifted_by_submission=submission_id)
+    record_event("privacy.tombstone_lifted", tombstone_ids=[t.pk for t in tombstones], submission_id=submission_id)
+
+
+class NothingFound(DomainError):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("not_found", _("No card, e-mail or phone of this person was found."))
+
+
+def erase_person(*, person: Person, by: User | None, reference: str = "") -> ErasureLog:
+    """Run every registered eraser in one transaction, leave tombstones, log who erased which cards."""
+    if by is not None and not can_erase(by):
+        raise Forbidden(_("Only an administrator may erase personal data."))
+    if person.is_empty:
+        raise NothingFound()
+    with transaction.atomic():
+        counts = {name: int(function(person) or 0) for name, function in sorted(erasers.items())}
+        log = ErasureLog.objects.create(
+            by=by, lead_ids=sorted(person.lead_ids), client_ids=sorted(person.client_ids), counts=counts,
+            reference=reference[:120],
+        )
+        digests = contact_digests(emails=person.emails, phones=person.phones)
+        Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])
+        ErasureLog.objects.filter(pk=log.pk).update(tombstones=len(digests))
+        log.tombstones = len(digests)
+        record_event("privacy.erased", erasure_id=log.pk, lead_ids=log.lead_ids, client_ids=log.client_ids)
+    return log

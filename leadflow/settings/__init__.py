@@ -249,3 +249,7 @@ LEADFLOW_SCORING_RETRAIN_HOURS = env_float("LEADFLOW_SCORING_RETRAIN_HOURS", 24.
 LEADFLOW_SCORING_WINDOW_DAYS = env_int("LEADFLOW_SCORING_WINDOW_DAYS", 14)
 # Train on at most this many of the newest closed leads.
 LEADFLOW_SCORING_MAX_CLOSED = env_int("LEADFLOW_SCORING_MAX_CLOSED", 50000)
+
+# Consent and personal data (leadflow.privacy): the key of the hashes that keep an erased person's e-mails
+# and phones from being re-imported. Empty: the secret key (changing it then unblocks every erased person).
+LEADFLOW_ERASURE_KEY = env_str("LEADFLOW_ERASURE_KEY")

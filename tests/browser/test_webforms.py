@@ -124,6 +124,36 @@ def test_embedded_form_on_another_origin_makes_a_lead_with_first_and_last_touch(
     expect(office.page.locator("main")).to_contain_text("<b>Call me</b> after lunch")  # shown as text
 
 
+def test_embedded_form_shows_each_consent_as_its_own_unticked_box(site: Site, shop, shop_form):
+    from leadflow.privacy.models import Consent
+
+    shop_form.marketing_consent_text = "Send me offers by e-mail."
+    shop_form.marketing_consent_text_version = "mk-4"
+    shop_form.consent_document_url = "https://shop.example.com/privacy"
+    shop_form.save()
+    page = site.new_page().page
+    page.goto(f"{shop.url}/contact.html")
+    processing = page.get_by_label("I agree to be contacted about my request.")
+    marketing = page.get_by_label("Send me offers by e-mail.")
+    expect(processing).not_to_be_checked()
+    expect(marketing).not_to_be_checked()
+    expect(page.get_by_role("link", name="Personal data policy")).to_have_attribute(
+        "href", "https://shop.example.com/privacy")
+    page.get_by_label("Your name").fill("Сергеев Пётр Ильич")
+    page.get_by_label("Phone").fill("8 (916) 100-00-02")
+    marketing.check()
+    page.wait_for_timeout(2100)
+    page.get_by_role("button", name="Send").click()  # marketing alone is not the consent to processing
+    expect(page.locator("#form-here form")).to_contain_text("Please agree to be contacted")
+    assert not Lead.objects.exists() and Submission.objects.get().status == "invalid"
+    processing.check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status")).to_have_text("Thank you! A manager will call you today.")
+    lead = Lead.objects.get()
+    assert sorted(Consent.objects.filter(lead=lead).values_list("purpose", "text_version")) == [
+        ("marketing", "mk-4"), ("processing", "2026-01")]
+
+
 def test_a_site_not_on_the_list_gets_no_form(site: Site, shop, shop_form):
     # The same customer server under another name is another origin, and the form does not list it.
     visitor = site.new_page()

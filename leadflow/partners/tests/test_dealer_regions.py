@@ -1,4 +1,5 @@
-"""Dealers by region: a lead from a city a dealer covers goes to the dealer's team."""
+"""Dealers by region: a lead from a city a dealer covers goes to the dealer's team, when the person agreed
+to the transfer of their data to partners (a dealer is another company)."""
 
 import json
 
@@ -24,8 +25,12 @@ def dealer(db) -> Partner:
     return row
 
 
-def form_lead(web_form, **fields) -> Lead:
-    response = HttpClient().post("/api/submissions", data=json.dumps({"name": "Иван Петров", **fields}),
+TO_PARTNERS = {"processing": True, "partners": True}
+
+
+def form_lead(web_form, consents=TO_PARTNERS, **fields) -> Lead:
+    body = {"name": "Иван Петров", "consents": consents, **fields}
+    response = HttpClient().post("/api/submissions", data=json.dumps(body),
                                  content_type="application/json", headers={"X-Form-Key": web_form.public_key})
     assert response.status_code == 200
     return Lead.objects.get(phone=fields["phone"])
@@ -34,6 +39,13 @@ def form_lead(web_form, **fields) -> Lead:
 def test_a_lead_from_a_dealers_city_goes_to_the_dealers_team(dealer, web_form):
     lead = form_lead(web_form, phone="+79123456789", city="  ЧЕЛЯБИНСК ")
     assert lead.team == dealer.team
+
+
+def test_without_consent_to_transfer_to_partners_the_lead_stays_with_the_forms_team(dealer, web_form):
+    lead = form_lead(web_form, consents={"processing": True, "partners": False}, phone="+79123456789",
+                     city="Челябинск")
+    assert lead.team == web_form.team
+    assert form_lead(web_form, consents={}, phone="+79123450000", city="Челябинск").team == web_form.team
 
 
 def test_other_cities_and_leads_without_a_city_stay_with_the_forms_team(dealer, web_form):
@@ -60,7 +72,8 @@ def test_a_partner_with_its_own_team_keeps_its_submissions(dealer, partner):
 
 def test_a_manager_entering_an_exhibition_contact_from_a_dealer_region_routes_it_to_the_dealer(dealer, api_as, alice):
     response = api_as(alice).post("/api/submissions", data={"name": "Иван Петров", "phone": "+79123456789",
-                                                            "city": "Екатеринбург"}, content_type="application/json")
+                                                            "city": "Екатеринбург", "consents": TO_PARTNERS},
+                                 content_type="application/json")
     assert response.status_code == 201
     assert Lead.objects.get().team == dealer.team
 

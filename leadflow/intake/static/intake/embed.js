@@ -1,6 +1,5 @@
 /* Leadflow web form: <script src="https://LEADFLOW/f/embed.js" data-leadflow-form="SLUG" async></script>
- * Plain JavaScript. Remembers the visitor (id + first visit's UTM) in this site's storage and cookie; the
- * DOM is built with textContent only, so nothing from the form's settings is parsed as HTML. */
+ * Plain JS; keeps the visitor id and first UTM in storage + cookie; DOM via textContent only. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -83,13 +82,13 @@
     trap.appendChild(el("input", {"id": uid + "hp", "name": config.honeypot, "type": "text", "tabindex": "-1",
                                   "autocomplete": "off"}));
     form.appendChild(trap);
-    if (config.consent_text) {
-      var consent = el("label", {});
-      consent.appendChild(el("input", {"type": "checkbox", "name": "consent"}));
-      consent.appendChild(document.createTextNode(" " + config.consent_text));
-      form.appendChild(consent);
-      errors.consent = form.appendChild(el("small", {"class": "lf-error"}));
-    }
+    (config.consents || []).forEach(function (c) {
+      var l = form.appendChild(el("label", {}));
+      l.appendChild(el("input", {"type": "checkbox", "name": c.name}));
+      l.appendChild(document.createTextNode(" " + c.text + (c.required ? " * " : " ")));
+      if (/^https?:/i.test(c.document_url)) { l.appendChild(el("a", {"href": c.document_url}, config.texts.document)); }
+      errors[c.name] = form.appendChild(el("small", {"class": "lf-error"}));
+    });
     var button = form.appendChild(el("button", {"type": "submit"}, config.submit_label));
     function ready() { button.disabled = false; button.textContent = config.submit_label; }
 

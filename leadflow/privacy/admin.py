@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.privacy.models import Consent, ErasureLog, Tombstone
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Records of what happened: nobody edits or deletes them from the admin."""
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnly):
+    list_display = ("at", "purpose", "given", "text_version", "channel", "lead", "client", "ip", "recorded_by")
+    list_filter = ("purpose", "given")
+    search_fields = ("email", "phone", "text_version", "channel")
+    raw_id_fields = ("lead", "client")
+
+
+@admin.register(ErasureLog)
+class ErasureLogAdmin(ReadOnly):
+    list_display = ("at", "by", "lead_ids", "client_ids", "tombstones", "reference")
+    readonly_fields = ("at", "by", "lead_ids", "client_ids", "counts", "tombstones", "reference")
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        extra_context = {**(extra_context or {}), "title": _("Erasures (use “Erase a person” to erase)")}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("erase a person"))
+    def erase_link(self, obj=None) -> str:  # type: ignore[no-untyped-def]
+        return format_html('<a href="{}">{}</a>', reverse("privacy_erase"), _("Erase a person…"))
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(ReadOnly):
+    list_display = ("kind", "digest", "erasure", "created_at", "lifted_at", "lifted_by_submission")
+    list_filter = ("kind",)

@@ -1,0 +1,132 @@
+"""Data-subject requests and consents over the API: export, erase, consent history, withdraw."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+
+from leadflow.core.errors import Forbidden, InvalidInput, NotFound
+from leadflow.privacy import services
+from leadflow.privacy.models import Purpose
+from leadflow.privacy.views import person_from
+
+router = Router(tags=["privacy"])
+
+
+class PersonIn(Schema):
+    lead: int | None = None
+    client: int | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class EraseIn(PersonIn):
+    confirm: bool = False
+    reference: str = ""
+
+
+class ErasureOut(Schema):
+    id: int
+    at: datetime
+    by: str
+    lead_ids: list[int]
+    client_ids: list[int]
+    counts: dict[str, int]
+    tombstones: int
+
+
+class ConsentOut(Schema):
+    id: int
+    purpose: str
+    given: bool
+    text_version: str
+    at: datetime
+    ip: str | None
+    channel: str
+    recorded_by: str | None
+
+
+class WithdrawIn(Schema):
+    purpose: str
+    lead: int | None = None
+    client: int | None = None
+
+
+def _person(request: HttpRequest, params: dict[str, Any]) -> services.Person:
+    if not any(params.get(k) for k in ("lead", "client", "email", "phone")):
+        raise InvalidInput({"__all__": ["Name the person: lead, client, email or phone."]})
+    from django.http import Http404
+
+    try:
+        person, _lead, _client = person_from(request.auth, params)
+    except Http404:
+        raise NotFound("card") from None
+    if person.is_empty:
+        raise NotFound("person")
+    return person
+
+
+@router.get("/export", summary="Everything about a person as JSON (admin; head for their team's people)")
+def export(request: HttpRequest, lead: int | None = None, client: int | None = None, email: str = "",
+           phone: str = "") -> HttpResponse:
+    from leadflow.privacy.views import export_response
+
+    user = request.auth
+    if not (user.is_admin or user.role == "head"):
+        raise NotFound("person")
+    person = _person(request, {"lead": lead, "client": client, "email": email, "phone": phone})
+    if not services.can_export(user, person):
+        raise Forbidden("This person has cards outside your team: ask an administrator.")
+    return export_response(services.export_person(person=person, by=user), name="person")
+
+
+@router.post("/erase", response=ErasureOut, summary="Erase a person's personal data (admin; confirm: true)")
+def erase(request: HttpRequest, payload: EraseIn) -> dict[str, Any]:
+    if not services.can_erase(request.auth):
+        raise Forbidden("Only an administrator may erase personal data.")
+    if not payload.confirm:
+        raise InvalidInput({"confirm": ["Must be true: erasure cannot be undone."]})
+    person = _person(request, payload.dict())
+    log = services.erase_person(person=person, by=request.auth, reference=payload.reference)
+    return {"id": log.pk, "at": log.at, "by": request.auth.username, "lead_ids": log.lead_ids,
+            "client_ids": log.client_ids, "counts": log.counts, "tombstones": log.tombstones}
+
+
+def _card(request: HttpRequest, lead: int | None, client: int | None) -> tuple[Any, Any]:
+    from leadflow.clients.querysets import clients_visible_to
+    from leadflow.leads.models import Lead
+
+    if lead:
+        found = Lead.objects.visible_to(request.auth).filter(pk=lead).first()
+        if found is None:
+            raise NotFound("lead")
+        return found, None
+    if client:
+        found = clients_visible_to(request.auth).filter(pk=client).first()
+        if found is None:
+            raise NotFound("client")
+        return None, found
+    raise InvalidInput({"__all__": ["Name the lead or the client."]})
+
+
+@router.get("/consents", response=list[ConsentOut], summary="Consent history of a card you can see")
+def consents(request: HttpRequest, lead: int | None = None, client: int | None = None) -> list[dict[str, Any]]:
+    found_lead, found_client = _card(request, lead, client)
+    return [
+        {"id": c.pk, "purpose": c.purpose, "given": c.given, "text_version": c.text_version, "at": c.at,
+         "ip": c.ip, "channel": c.channel, "recorded_by": c.recorded_by.username if c.recorded_by else None}
+        for c in services.consent_history(lead=found_lead, client=found_client)
+    ]
+
+
+@router.post("/consents/withdraw", response={201: ConsentOut}, summary="Record a withdrawal (owner, head, admin)")
+def withdraw(request: HttpRequest, payload: WithdrawIn) -> tuple[int, dict[str, Any]]:
+    if payload.purpose not in Purpose.values:
+        raise InvalidInput({"purpose": [f"Unknown purpose; use {', '.join(Purpose.values)}."]})
+    found_lead, found_client = _card(request, payload.lead, payload.client)
+    c = services.withdraw_consent(purpose=payload.purpose, lead=found_lead, client=found_client, by=request.auth)
+    return 201, {"id": c.pk, "purpose": c.purpose, "given": c.given, "text_version": c.text_version, "at": c.at,
+                 "ip": c.ip, "channel": c.channel, "recorded_by": request.auth.username}

@@ -1,0 +1,565 @@
+"""The built-in rooms' exporters and erasers (leadflow.privacy.services registries).
+
+Erasing keeps every row that a count, a report or a partner's bill relies on (leads, clients, requests,
+submissions, calls, activities, deals: their state, stage, dates, source, campaign, amounts) and removes
+what identifies or describes the person: names, phones, e-mails, addresses, free text, raw messages,
+UTM content and term, referrer and landing page (their query strings carry e-mails), visitor ids, IPs.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from leadflow.privacy.services import Person, eraser, exporter
+
+ERASED = "[erased]"
+# What a journaled payload keeps after erasure: counts per channel, campaign and partner (billing, click id).
+KEPT_PAYLOAD_KEYS = (
+    "utm_source", "utm_medium", "utm_campaign", "product_interest", "deal_type", "region", "consent", "consents",
+    "consent_text_version", "consent_text_versions", "click_id", "sub_id", "import_job", "import_row",
+)
+TOUCH_ERASED = {"utm_content": "", "utm_term": "", "referrer": "", "landing_page": "", "visitor_id": ""}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def _rows(qs: QuerySet, *fields: str) -> list[dict[str, Any]]:
+    return [_json(row) for row in qs.values(*fields)]
+
+
+def _erased_params(params: Any) -> dict[str, Any]:
+    """System-text parameters with every text value (a name, a file name) replaced."""
+    if not isinstance(params, dict):
+        return {}
+    return {key: ERASED if isinstance(value, str) else value for key, value in params.items()}
+
+
+def _rerender(qs: QuerySet, text_field: str) -> int:
+    """Rewrite system texts (task titles, notifications) with the erased parameters, row by row."""
+    from django.utils.translation import gettext
+
+    changed = 0
+    for row in qs.only("pk", text_field, "text_key", "text_params"):
+        params = _erased_params(row.text_params)
+        try:
+            text = gettext(row.text_key) % params if row.text_key else ERASED
+        except (KeyError, TypeError, ValueError):
+            text = ERASED
+        type(row).objects.filter(pk=row.pk).update(**{text_field: text[:255], "text_params": params})
+        changed += 1
+    return changed
+
+
+def _card_q(person: Person, *, lead: str = "lead_id", client: str = "client_id") -> Q:
+    return Q(**{f"{lead}__in": person.lead_ids}) | Q(**{f"{client}__in": person.client_ids})
+
+
+def submission_ids(person: Person) -> set[int]:
+    """Journal rows of the person: linked to their cards, or carrying their e-mail or phone (invalid ones)."""
+    cached = getattr(person, "_submission_ids", None)
+    if cached is not None:
+        return cached
+    from leadflow.intake.models import Submission
+
+    condition = _card_q(person) | Q(interest_id__in=person.interest_ids)
+    ids = set(Submission.objects.filter(condition).values_list("pk", flat=True))
+    needles = [*person.emails, *(e164 for e164 in person.e164s), *(e164[2:] for e164 in person.e164s
+                                                                     if e164.startswith("+7"))]
+    if needles:
+        text = Submission.objects.annotate(raw=Cast("payload", TextField()))
+        found = Q(pk__in=[])
+        for needle in needles:
+            found |= Q(raw__icontains=needle)
+        ids |= set(text.filter(found).values_list("pk", flat=True))
+    person._submission_ids = ids  # type: ignore[attr-defined]
+    return ids
+
+
+# ---------------------------------------------------------------- leads and interests
+
+
+LEAD_PERSONAL = ("last_name", "first_name", "middle_name", "full_name", "company_name", "legal_form", "position",
+                 "phone", "phone_ext", "email", "city", "message", "lost_note", "utm_content", "utm_term",
+                 "referrer", "landing_page", "visitor_id")
+
+
+@exporter("leads")
+def export_leads(person: Person) -> dict[str, Any]:
+    from leadflow.leads.models import Interest, Lead
+
+    leads = Lead.objects.filter(pk__in=person.lead_ids).order_by("pk")
+    return {
+        "leads": _rows(leads, "id", *LEAD_PERSONAL, "product_interest", "deal_type", "state", "stage__name",
+                       "channel", "source__name", "campaign__name", "utm_source", "utm_medium", "utm_campaign",
+                       "consent_given", "consent_text_version", "consent_channel", "consent_at", "created_at",
+                       "converted_at", "refused_at", "lost_reason__name", "owner__username", "team__name"),
+        "interests": _rows(Interest.objects.filter(pk__in=person.interest_ids).order_by("pk"), "id", "name",
+                           "company_name", "phone", "phone_ext", "email", "message", "reason", "channel",
+                           "created_at"),
+    }
+
+
+@eraser("leads")
+def erase_leads(person: Person) -> int:
+    from leadflow.leads.models import Interest, Lead
+
+    # Kept: state, stage, team, owner, channel, source, campaign, UTM source/medium/campaign, product
+    # interest, deal type, dates and the consent summary: the funnel and the reports stay right.
+    changed = Lead.objects.filter(pk__in=person.lead_ids).update(
+        last_name="", first_name="", middle_name="", full_name=ERASED, company_name="", legal_form="", position="",
+        phone="", phone_ext="", email="", city="", message="", lost_note="", search_text="",
+        erased_at=timezone.now(), **TOUCH_ERASED,
+    )
+    changed += Interest.objects.filter(pk__in=person.interest_ids).update(
+        name=ERASED, company_name="", phone="", phone_ext="", email="", message="", **TOUCH_ERASED,
+    )
+    return changed
+
+
+# ---------------------------------------------------------------- clients, contacts, companies
+
+
+@exporter("clients")
+def export_clients(person: Person) -> dict[str, Any]:
+    from leadflow.clients.models import Client, Company, Contact, Deal
+
+    return {
+        "clients": _rows(Client.objects.filter(pk__in=person.client_ids).order_by("pk"), "id", "name",
+                         "company_id", "contact_id", "lead_id", "owner__username", "is_active", "created_at"),
+        "contacts": _rows(Contact.objects.filter(pk__in=person.contact_ids).order_by("pk"), "id", "last_name",
+                          "first_name", "middle_name", "full_name", "position", "phone", "phone_ext", "email",
+                          "company_id"),
+        "sole_proprietor_companies": _rows(
+            Company.objects.filter(pk__in=person.company_ids).order_by("pk"), "id", "name", "legal_form", "inn",
+            "kpp", "ogrn", "okpo", "legal_address", "city", "phone", "website"),
+        "deals": _rows(Deal.objects.filter(client_id__in=person.client_ids).order_by("pk"), "id", "client_id",
+                       "amount", "closed_at", "note"),
+    }
+
+
+@eraser("clients")
+def erase_clients(person: Person) -> int:
+    from leadflow.clients.models import Client, Company, Contact, ContactMerge, Deal
+
+    now = timezone.now()
+    changed = Contact.objects.filter(pk__in=person.contact_ids).update(
+        last_name="", first_name="", middle_name="", full_name=ERASED, position="", phone="", phone_ext="", email="")
+    changed += Company.objects.filter(pk__in=person.company_ids).update(
+        name=ERASED, inn="", kpp="", ogrn="", okpo="", legal_address="", city="", phone="", website="")
+    # A legal entity's name is not personal data and names the client in reports; a person's name is.
+    for client in Client.objects.filter(pk__in=person.client_ids).select_related("company"):
+        keeps_company = client.company is not None and client.company_id not in person.company_ids
+        Client.objects.filter(pk=client.pk).update(
+            name=client.company.name if keeps_company else ERASED, erased_at=now)  # type: ignore[union-attr]
+        changed += 1
+    changed += Deal.objects.filter(client_id__in=person.client_ids).exclude(note="").update(note="")
+    # A merge's undo snapshot holds the old values: the merge can no longer be undone.
+    changed += ContactMerge.objects.filter(survivor_id__in=person.contact_ids).update(snapshot={})
+    return changed
+
+
+# ---------------------------------------------------------------- requests and the journal
+
+
+@exporter("requests")
+def export_requests(person: Person) -> list[dict[str, Any]]:
+    from leadflow.leads.models import Request
+
+    qs = Request.objects.filter(_card_q(person) | Q(interest_id__in=person.interest_ids)).order_by("pk")
+    return _rows(qs, "id", "lead_id", "client_id", "interest_id", "channel", "message", "facts", "matched_by",
+                 "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "referrer", "landing_page",
+                 "visitor_id", "created_at")
+
+
+@eraser("requests")
+def erase_requests(person: Person) -> int:
+    from leadflow.leads.models import Request
+
+    qs = Request.objects.filter(_card_q(person) | Q(interest_id__in=person.interest_ids))
+    return qs.update(message="", facts={}, matched_by="", **TOUCH_ERASED)
+
+
+@exporter("submissions")
+def export_submissions(person: Person) -> list[dict[str, Any]]:
+    from leadflow.intake.models import Submission
+
+    qs = Submission.objects.filter(pk__in=submission_ids(person)).order_by("pk")
+    return _rows(qs, "id", "channel", "payload", "received_at", "remote_addr", "status", "errors", "form__name",
+                 "partner__name", "lead_id", "client_id", "interest_id")
+
+
+@eraser("submissions")
+def erase_submissions(person: Person) -> int:
+    """The row stays (counts, the partner's bill, idempotency); its personal content goes."""
+    from leadflow.intake.models import Submission
+
+    changed = 0
+    for row in Submission.objects.filter(pk__in=submission_ids(person)).only("pk", "payload", "errors"):
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        kept = {key: payload[key] for key in KEPT_PAYLOAD_KEYS if key in payload}
+        errors = row.errors if isinstance(row.errors, dict) else {}
+        kept_errors = {"reason": errors["reason"]} if isinstance(errors.get("reason"), str) else {}
+        if isinstance(errors.get("fields"), dict):  # which fields were wrong stays; what was in them goes
+            kept_errors["fields"] = {name: [ERASED] for name in errors["fields"]}
+        Submission.objects.filter(pk=row.pk).update(payload={**kept, "erased": True}, errors=kept_errors,
+                                                    remote_addr=None)
+        changed += 1
+    return changed
+
+
+# ---------------------------------------------------------------- activities, tasks, notifications
+
+
+@exporter("activities")
+def export_activities(person: Person) -> dict[str, Any]:
+    from leadflow.leads.models import Activity, Task
+
+    return {
+        "activities": _rows(Activity.objects.filter(_card_q(person)).order_by("pk"), "id", "lead_id", "client_id",
+                            "kind", "subject", "body", "occurred_at", "author__username"),
+        "tasks": _rows(Task.objects.filter(_card_q(person)).order_by("pk"), "id", "lead_id", "client_id", "kind",
+                       "title", "due_at", "completed_at", "result", "assignee__username"),
+    }
+
+
+@eraser("activities")
+def erase_activities(person: Person) -> int:
+    from leadflow.leads.models import Activity, Task
+
+    changed = Activity.objects.filter(_card_q(person)).update(subject="", body="", text_key="", text_params={})
+    changed += _rerender(Task.objects.filter(_card_q(person)), "title")
+    Task.objects.filter(_card_q(person)).exclude(result="").update(result="")
+    return changed
+
+
+@exporter("notifications")
+def export_notifications(person: Person) -> list[dict[str, Any]]:
+    from leadflow.leads.models import Notification
+
+    return _rows(Notification.objects.filter(_card_q(person)).order_by("pk"), "id", "user__username", "kind",
+                 "text", "created_at")
+
+
+@eraser("notifications")
+def erase_notifications(person: Person) -> int:
+    from leadflow.leads.models import Notification
+
+    return _rerender(Notification.objects.filter(_card_q(person)), "text")
+
+
+# ---------------------------------------------------------------- e-mail inbox
+
+
+def _emails_qs(person: Person) -> QuerySet:
+    from leadflow.inbox.models import IncomingEmail
+
+    condition = _card_q(person) | Q(submission_id__in=submission_ids(person))
+    if person.emails:
+        condition |= Q(from_address__in=person.emails)
+    return IncomingEmail.objects.filter(condition)
+
+
+@exporter("inbox")
+def export_inbox(person: Person) -> list[dict[str, Any]]:
+    from leadflow.inbox.models import Attachment
+
+    emails = _rows(_emails_qs(person).order_by("pk"), "id", "received_at", "via", "envelope_from", "envelope_to",
+                   "from_name", "from_address", "subject", "text", "phones", "company", "message_id", "raw")
+    attachments: dict[int, list[dict[str, Any]]] = {}
+    for row in Attachment.objects.filter(email_id__in=[e["id"] for e in emails]).values(
+            "email_id", "filename", "content_type", "size"):
+        attachments.setdefault(row.pop("email_id"), []).append(row)
+    for email in emails:
+        email["raw_base64"] = email.pop("raw")  # the .eml as received
+        email["attachments"] = attachments.get(email["id"], [])
+    return emails
+
+
+@eraser("inbox")
+def erase_inbox(person: Person) -> int:
+    return blank_emails(list(_emails_qs(person).values_list("pk", flat=True)))
+
+
+def blank_emails(ids: list[int]) -> int:
+    """Remove the raw message, its attachments and everything read from it; the row (when, status) stays."""
+    from leadflow.inbox.models import Attachment, IncomingEmail
+
+    attachments = list(Attachment.objects.filter(email_id__in=ids))
+    names = [(a.file.storage, a.file.name) for a in attachments if a.file]
+    Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    # Files are not transactional: they go once the erasure is committed.
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    changed = IncomingEmail.objects.filter(pk__in=ids).update(
+        raw=b"", envelope_from="", envelope_to=[], peer="", from_name="", from_address="", subject="", text="",
+        phones=[], company="", in_reply_to="", references=[], error="",
+    )
+    return changed + len(attachments)
+
+
+# ---------------------------------------------------------------- telephony
+
+
+def _calls_qs(person: Person) -> QuerySet:
+    from leadflow.telephony.models import Call
+
+    return Call.objects.filter(_card_q(person) | Q(interest_id__in=person.interest_ids) | Q(caller__in=person.e164s))
+
+
+@exporter("telephony")
+def export_telephony(person: Person) -> list[dict[str, Any]]:
+    return _rows(_calls_qs(person).order_by("pk"), "id", "direction", "caller", "caller_raw", "called_line",
+                 "state", "started_at", "duration_seconds", "recording_url", "answered_by__username")
+
+
+@eraser("telephony")
+def erase_telephony(person: Person) -> int:
+    from leadflow.telephony.models import Call, CallEvent
+
+    ids = list(_calls_qs(person).values_list("pk", flat=True))
+    changed = Call.objects.filter(pk__in=ids).update(caller="", caller_raw="", recording_url="", recording_id="")
+    changed += CallEvent.objects.filter(call_id__in=ids).update(payload={"erased": True}, error="")
+    return changed
+
+
+# ---------------------------------------------------------------- partners
+
+
+@exporter("postbacks")
+def export_postbacks(person: Person) -> list[dict[str, Any]]:
+    from leadflow.partners.models import Postback
+
+    # What Leadflow told partners about the person: a status, a payout and the partner's own click id.
+    qs = Postback.objects.filter(Q(submission_id__in=submission_ids(person)) | Q(lead_id__in=person.lead_ids))
+    return _rows(qs.order_by("pk"), "id", "partner__name", "status", "payout", "url", "state", "created_at", "sent_at")
+
+
+@eraser("postbacks")
+def erase_postbacks(person: Person) -> int:
+    from leadflow.partners.models import Postback
+
+    qs = Postback.objects.filter(Q(submission_id__in=submission_ids(person)) | Q(lead_id__in=person.lead_ids))
+    return qs.exclude(last_error="").update(last_error="")
+
+
+# ---------------------------------------------------------------- imports
+
+
+def _import_jobs(person: Person) -> QuerySet:
+    from leadflow.imports.models import ImportJob
+    from leadflow.intake.models import Submission
+
+    job_ids = set()
+    for payload in Submission.objects.filter(pk__in=submission_ids(person), channel="import").values_list(
+            "payload", flat=True):
+        if isinstance(payload, dict) and isinstance(payload.get("import_job"), int):
+            job_ids.add(payload["import_job"])
+    return ImportJob.objects.filter(pk__in=job_ids)
+
+
+def _mentions(person: Person, cells: list[str]) -> bool:
+    """True when a row of a file names one of the person's e-mails or phones (in any notation)."""
+    text = " ".join(cells).casefold()
+    digits = "".join(ch for ch in text if ch.isdigit() or ch == " ")
+    compact = "".join(ch for ch in text if ch.isdigit())
+    if any(email in text for email in person.emails):
+        return True
+    for e164 in person.e164s:
+        national = e164[2:] if e164.startswith("+7") else e164.lstrip("+")
+        if national and (national in compact or national in digits.replace(" ", "")):
+            return True
+    return False
+
+
+def _filtered_csv(person: Person, raw: bytes, *, encoding: str, delimiter: str) -> tuple[bytes, int]:
+    text = raw.decode(encoding or "utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ";")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter or ";")
+    dropped = 0
+    for number, row in enumerate(reader):
+        if number and _mentions(person, row):
+            dropped += 1
+            continue
+        writer.writerow(row)
+    bom = "\ufeff" if (encoding or "").lower() == "utf-8-sig" and not out.getvalue().startswith("\ufeff") else ""
+    return (bom + out.getvalue()).encode(encoding or "utf-8", errors="replace"), dropped
+
+
+def _filtered_xlsx(person: Person, path: str) -> tuple[bytes, int]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    dropped = 0
+    for sheet in book.worksheets:
+        for index in range(sheet.max_row, 1, -1):
+            cells = ["" if c.value is None else str(c.value) for c in sheet[index]]
+            if _mentions(person, cells):
+                sheet.delete_rows(index)
+                dropped += 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), dropped
+
+
+@exporter("imports")
+def export_imports(person: Person) -> list[dict[str, Any]]:
+    found = []
+    for job in _import_jobs(person):
+        rows = [entry for entry in job.report if isinstance(entry, dict)]
+        found.append({"job_id": job.pk, "file": job.original_name, "created_at": _json(job.created_at),
+                      "report": rows})
+    return found
+
+
+@eraser("imports")
+def erase_imports(person: Person) -> int:
+    """The person's rows leave the uploaded file and the error file; the row report loses their details."""
+    from leadflow.imports.models import ImportJob
+
+    changed = 0
+    rows_of = {}
+    from leadflow.intake.models import Submission
+
+    for payload in Submission.objects.filter(pk__in=submission_ids(person), channel="import").values_list(
+            "payload", flat=True):
+        if isinstance(payload, dict) and isinstance(payload.get("import_job"), int):
+            rows_of.setdefault(payload["import_job"], set()).add(payload.get("import_row"))
+    old_files: list[tuple[Any, str]] = []
+    for job in _import_jobs(person):
+        report = [
+            {**entry, "detail": ERASED} if isinstance(entry, dict) and entry.get("row") in rows_of.get(job.pk, ())
+            else entry for entry in job.report
+        ]
+        fields = {"report": report}
+        for name in ("file", "error_file"):
+            stored = getattr(job, name)
+            if not stored or not stored.storage.exists(stored.name):
+                continue
+            if name == "file" and job.file_format == "xlsx":
+                content, dropped = _filtered_xlsx(person, stored.path)
+            else:
+                with stored.open("rb") as handle:
+                    raw = handle.read()
+                encoding = "utf-8-sig" if name == "error_file" else (job.encoding or "utf-8")
+                delimiter = ";" if name == "error_file" else (job.delimiter or ",")
+                content, dropped = _filtered_csv(person, raw, encoding=encoding, delimiter=delimiter)
+            if not dropped:
+                continue
+            old_files.append((stored.storage, stored.name))
+            new_name = stored.storage.save(stored.name, ContentFile(content, name=Path(stored.name).name))
+            fields[name] = new_name
+            changed += dropped
+        ImportJob.objects.filter(pk=job.pk).update(**fields)
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in old_files])
+    return changed
+
+
+# ---------------------------------------------------------------- history, merges, matching keys
+
+
+@exporter("history")
+def export_history(person: Person) -> list[dict[str, Any]]:
+    from leadflow.leads.models import FieldChange
+
+    return _rows(FieldChange.objects.filter(_card_q(person)).order_by("pk"), "id", "lead_id", "client_id", "field",
+                 "old_value", "new_value", "changed_at", "changed_by__username")
+
+
+@eraser("history")
+def erase_history(person: Person) -> int:
+    from leadflow.leads.models import FieldChange, LeadMerge
+
+    # Who changed which field when stays; the old and new values go.
+    changed = FieldChange.objects.filter(_card_q(person)).update(old_value="", new_value="")
+    changed += LeadMerge.objects.filter(survivor_id__in=person.lead_ids).update(snapshot={})
+    return changed
+
+
+@exporter("matching")
+def export_matching(person: Person) -> list[dict[str, Any]]:
+    return _rows(_keys_qs(person).order_by("pk"), "kind", "value", "extension", "card_type", "card_id")
+
+
+def _keys_qs(person: Person) -> QuerySet:
+    from leadflow.matching.models import CardType, IdentityKey
+
+    return IdentityKey.objects.filter(
+        Q(card_type=CardType.LEAD, card_id__in=person.lead_ids)
+        | Q(card_type=CardType.CONTACT, card_id__in=person.contact_ids)
+        | Q(card_type=CardType.INTEREST, card_id__in=person.interest_ids)
+        | Q(card_type=CardType.COMPANY, card_id__in=person.company_ids)
+    )
+
+
+@eraser("matching")
+def erase_matching(person: Person) -> int:
+    deleted, _per_model = _keys_qs(person).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------- behaviour and consents
+
+
+def _behaviour_qs(person: Person) -> QuerySet:
+    from leadflow.warming.models import BehaviourEvent
+
+    return BehaviourEvent.objects.filter(_card_q(person) | Q(visitor_id__in=person.visitor_ids))
+
+
+@exporter("behaviour")
+def export_behaviour(person: Person) -> list[dict[str, Any]]:
+    return _rows(_behaviour_qs(person).order_by("pk"), "id", "kind", "lead_id", "client_id", "visitor_id",
+                 "occurred_at", "url", "duration_seconds", "properties")
+
+
+@eraser("behaviour")
+def erase_behaviour(person: Person) -> int:
+    # The event (kind, time, card) stays for the points already counted; the page and details go.
+    return _behaviour_qs(person).update(url="", properties={}, visitor_id="")
+
+
+def _consents_qs(person: Person) -> QuerySet:
+    from leadflow.privacy.models import Consent
+
+    condition = _card_q(person)
+    if person.emails:
+        condition |= Q(email__in=person.emails)
+    if person.phones:
+        condition |= Q(phone__in=person.e164s)
+    return Consent.objects.filter(condition)
+
+
+@exporter("consents")
+def export_consents(person: Person) -> list[dict[str, Any]]:
+    return _rows(_consents_qs(person).order_by("at", "pk"), "id", "purpose", "given", "text_version", "text", "at",
+                 "ip", "channel", "lead_id", "client_id", "email", "phone", "recorded_by__username")
+
+
+@eraser("consents")
+def erase_consents(person: Person) -> int:
+    # What was agreed to and withdrawn, when and how stays as the record of it; who and from where goes.
+    return _consents_qs(person).update(email="", phone="", ip=None)

@@ -1,0 +1,125 @@
+"""Pages: withdraw a consent on a card, download a person's data, erase a person (admin, with confirmation)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from leadflow.clients.models import Client
+from leadflow.clients.querysets import clients_visible_to
+from leadflow.core.errors import DomainError
+from leadflow.leads.models import Lead
+from leadflow.privacy import services
+
+
+def person_from(user: Any, params: Any) -> tuple[services.Person, Lead | None, Client | None]:
+    """The person a request names (lead, client, email or phone); a card must be visible to the asker (else 404)."""
+    lead = client = None
+    if params.get("lead"):
+        lead = Lead.objects.visible_to(user).filter(pk=_int(params.get("lead"))).first()
+        if lead is None:
+            raise Http404
+    if params.get("client"):
+        client = clients_visible_to(user).filter(pk=_int(params.get("client"))).first()
+        if client is None:
+            raise Http404
+    email, phone = str(params.get("email") or ""), str(params.get("phone") or "")
+    person = services.find_person(lead=lead, client=client, email=email, phone=phone)
+    return person, lead, client
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def export_response(document: dict[str, Any], *, name: str) -> HttpResponse:
+    """JSON as an attachment: the browser saves it, never renders what a public form put in it."""
+    body = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Everything about the person as JSON: an admin, or the head of the team that holds all their cards."""
+    if not (request.user.is_admin or request.user.role == "head"):
+        raise Http404
+    try:
+        person, lead, client = person_from(request.user, request.GET)
+    except DomainError as error:
+        return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+    if person.is_empty:
+        raise Http404
+    if not services.can_export(request.user, person):
+        raise PermissionDenied(_("This person has cards outside your team: ask an administrator."))
+    document = services.export_person(person=person, by=request.user)
+    name = f"person-lead-{lead.pk}" if lead else (f"person-client-{client.pk}" if client else "person")
+    return export_response(document, name=name)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest) -> HttpResponse:
+    """A withdrawal recorded on the card by its owner, the head of its team or an admin."""
+    lead = client = None
+    if request.POST.get("lead"):
+        lead = Lead.objects.visible_to(request.user).filter(pk=_int(request.POST["lead"])).first()
+    elif request.POST.get("client"):
+        client = clients_visible_to(request.user).filter(pk=_int(request.POST["client"])).first()
+    if lead is None and client is None:
+        raise Http404
+    try:
+        services.withdraw_consent(purpose=request.POST.get("purpose", ""), lead=lead, client=client, by=request.user)
+    except DomainError as error:
+        if error.status == 403:
+            raise PermissionDenied(error.message) from error
+        messages.error(request, "; ".join(" ".join(v) for v in error.fields.values()) or error.message)
+    else:
+        messages.success(request, _("The withdrawal is recorded."))
+    return redirect(reverse("lead_card", args=[lead.pk]) if lead else reverse("client_card", args=[client.pk]))
+
+
+@login_required
+def erase(request: HttpRequest) -> HttpResponse:
+    """GET: who would be erased (every card found) and a confirmation. POST with the confirmation: erase."""
+    if not services.can_erase(request.user):
+        raise PermissionDenied(_("Only an administrator may erase personal data."))
+    params = request.POST if request.method == "POST" else request.GET
+    context: dict[str, Any] = {"params": {k: params.get(k, "") for k in ("lead", "client", "email", "phone")}}
+    named = any(context["params"].values())
+    if named:
+        try:
+            person, _lead, _client = person_from(request.user, params)
+        except DomainError as error:
+            context["errors"] = error.fields or {"__all__": [error.message]}
+            return render(request, "privacy/erase.html", context, status=422)
+        context["person"] = person
+        context["leads"] = Lead.objects.filter(pk__in=person.lead_ids).select_related("owner", "stage")
+        context["clients"] = Client.objects.filter(pk__in=person.client_ids).select_related("owner")
+    if request.method == "POST" and named:
+        if params.get("confirm") != "erase":
+            context["errors"] = {"confirm": [_("Type “erase” to confirm.")]}
+            return render(request, "privacy/erase.html", context, status=422)
+        try:
+            log = services.erase_person(person=context["person"], by=request.user,
+                                        reference=params.get("reference", ""))
+        except DomainError as error:
+            context["errors"] = {"__all__": [error.message]}
+            return render(request, "privacy/erase.html", context, status=error.status)
+        return render(request, "privacy/erased.html", {"log": log})
+    return render(request, "privacy/erase.html", context)
