@@ -238,3 +238,8 @@ LEADFLOW_SMTPD_MAX_BYTES = env_int("LEADFLOW_SMTPD_MAX_BYTES", 25 * 1024 * 1024)
 LEADFLOW_SMTPD_IN_RUN = env_bool("LEADFLOW_SMTPD_IN_RUN", False)
 # Seconds between the worker's polls of the IMAP mailboxes configured in the admin.
 LEADFLOW_MAIL_POLL_INTERVAL = env_float("LEADFLOW_MAIL_POLL_INTERVAL", 60.0)
+
+# Segments and e-mail sequences (leadflow.nurture).
+INSTALLED_APPS += ["leadflow.nurture"]
+# Marketing e-mails sent per recipient domain per minute; the rest wait for the next tick (never dropped).
+LEADFLOW_MAIL_PER_DOMAIN_PER_MINUTE = env_int("LEADFLOW_MAIL_PER_DOMAIN_PER_MINUTE", 30)
