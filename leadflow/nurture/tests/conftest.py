@@ -116,3 +116,23 @@ def ready_made(db: None) -> Callable[[str], Sequence]:
         return sequence
 
     return switch_on
+
+
+@pytest.fixture
+def mary(db: None) -> Any:
+    """A marketer."""
+    from leadflow.accounts.models import Role, User
+
+    return User.objects.create_user(username="mary", password="pw", email="mary@example.com", role=Role.MARKETER)
+
+
+@pytest.fixture
+def as_user() -> Callable[[Any], Any]:
+    from django.test import Client as HttpClient
+
+    def make(user: Any) -> HttpClient:
+        client = HttpClient()
+        client.force_login(user)
+        return client
+
+    return make
