@@ -10,7 +10,6 @@ from django.test import Client as HttpClient
 from leadflow.inbox.services import take_email
 from leadflow.nurture import mail, services
 from leadflow.nurture.models import (
-    Enrollment,
     EnrollmentState,
     MailMessage,
     MailTemplate,

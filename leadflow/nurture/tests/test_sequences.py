@@ -88,7 +88,8 @@ def test_a_reply_by_email_stops_the_sequence(smtp_server, news, make_lead, conse
     record_behaviour("add_to_cart", lead=lead)
     tick()
 
-    take_email(raw=reply_from("Anna Smirnova", "anna@client.example"), via="smtp")  # the one road in: attached to her card
+    # The one road in: the reply is attached to her card.
+    take_email(raw=reply_from("Anna Smirnova", "anna@client.example"), via="smtp")
     tick(later(minutes=61))
 
     assert lead.requests.filter(channel="email").count() == 1
@@ -245,7 +246,7 @@ def test_holiday_greetings_while_deferred_then_stop_when_back(smtp_server, ready
     message = smtp_server.to("later@client.example")[0]
     assert holiday.name in message["Subject"]
     enrollment.refresh_from_db()
-    following, second_moment = services.next_holiday(moment + timedelta(minutes=1))
+    _following, second_moment = services.next_holiday(moment + timedelta(minutes=1))
     assert enrollment.state == EnrollmentState.ACTIVE and enrollment.next_run_at == second_moment
 
     leads.reopen_lead(lead=lead, by=alice)
@@ -305,3 +306,12 @@ def test_upsell_to_a_new_client(smtp_server, ready_made, make_lead, consenting, 
     enrollment.refresh_from_db()
     assert enrollment.state == EnrollmentState.FINISHED
     assert MailMessage.objects.get().status == MessageStatus.SENT
+
+
+def test_a_repeat_web_form_request_is_not_a_reply(news, make_lead):
+    lead = make_lead()
+    services.enroll(sequence=news, lead=lead)
+    leads.attach_request(lead=lead, person=leads.PersonFacts(full_name=lead.full_name, email=lead.email),
+                         touch=leads.Touch(channel="form"))
+    tick()
+    assert Enrollment.objects.get().state == EnrollmentState.ACTIVE
