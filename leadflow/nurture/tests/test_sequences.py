@@ -315,3 +315,31 @@ def test_a_repeat_web_form_request_is_not_a_reply(news, make_lead):
                          touch=leads.Touch(channel="form"))
     tick()
     assert Enrollment.objects.get().state == EnrollmentState.ACTIVE
+
+
+def test_entering_a_segment_enrolls_and_the_letter_comes_in_the_persons_language(smtp_server, make_lead,
+                                                                                 consenting):
+    from leadflow.leads.models import Lead
+    from leadflow.nurture.models import Segment
+    from leadflow.worker import run_periodic
+
+    hot = Segment.objects.create(name="Hot", conditions={"temperature": ["hot"]})
+    MailTemplate.objects.create(name="Hot", language="en", subject="Ready, {{ first_name }}?", html_body="<p>x</p>")
+    MailTemplate.objects.create(name="Hot", language="ru", subject="Готовы, {{ first_name }}?", html_body="<p>x</p>")
+    sequence = Sequence.objects.create(name="Hot", trigger="segment", segment=hot, is_active=True)
+    Step.objects.create(sequence=sequence, position=1, kind="send", template_name="Hot")
+    russian = consenting(make_lead(first_name="Мария", last_name="Иванова", email="maria@client.example"))
+    english = consenting(make_lead(first_name="John", last_name="Smith", email="john@client.example"))
+    cold = consenting(make_lead(email="cold@client.example"))
+
+    run_periodic()
+    assert Enrollment.objects.count() == 0  # nobody is hot yet
+    Lead.objects.filter(pk__in=[russian.pk, english.pk]).update(temperature="hot")
+    run_periodic()
+    tick()
+    run_periodic()  # still in the segment: re-entry "once" keeps them from a second run
+
+    assert sorted(e.lead_id for e in Enrollment.objects.all()) == sorted([russian.pk, english.pk])
+    assert smtp_server.to("maria@client.example")[0]["Subject"] == "Готовы, Мария?"
+    assert smtp_server.to("john@client.example")[0]["Subject"] == "Ready, John?"
+    assert smtp_server.to(cold.email) == []
