@@ -114,3 +114,7 @@ api.add_router("/", telephony_router)
 from leadflow.analytics.api import router as analytics_router  # noqa: E402
 
 api.add_router("/analytics", analytics_router)
+
+from leadflow.nurture.api import router as nurture_router  # noqa: E402
+
+api.add_router("/", nurture_router)
