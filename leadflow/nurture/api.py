@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from leadflow.core.errors import NotFound
 from leadflow.nurture import services
@@ -46,11 +46,11 @@ def list_segments(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/segments", response={201: SegmentOut}, summary="Create a segment (conditions checked per field)")
-def create_segment(request: HttpRequest, payload: SegmentIn) -> tuple[int, dict[str, Any]]:
+def create_segment(request: HttpRequest, payload: SegmentIn) -> Status:
     _marketing(request)
     segment = services.save_segment(name=payload.name, audience=payload.audience, conditions=payload.conditions,
                                     description=payload.description, by=request.auth)
-    return 201, _out(segment)
+    return Status(201, _out(segment))
 
 
 @router.get("/segments/{segment_id}", response=SegmentOut, summary="A segment and its live count")
