@@ -77,7 +77,9 @@ def segment_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         form = SegmentForm(request.POST)
         if request.POST.get("count_only") or _is_htmx(request):
-            return render(request, "nurture/partials/segment_count.html", _count_context(form))
+            data = request.POST.copy()
+            data["name"] = data.get("name") or "-"  # a count needs conditions, not a name yet
+            return render(request, "nurture/partials/segment_count.html", _count_context(SegmentForm(data)))
         if form.is_valid():
             try:
                 segment = services.save_segment(
