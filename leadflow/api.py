@@ -121,3 +121,6 @@ api.add_router("/", scoring_router)
 from leadflow.privacy.api import router as privacy_router  # noqa: E402
 
 api.add_router("/privacy", privacy_router)
+from leadflow.nurture.api import router as nurture_router  # noqa: E402
+
+api.add_router("/", nurture_router)

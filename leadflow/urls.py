@@ -44,4 +44,5 @@ urlpatterns = [
     path("f/", include("leadflow.intake.urls")),
     path("scoring/", include("leadflow.scoring.urls")),
     path("privacy/", include("leadflow.privacy.urls")),
+    path("", include("leadflow.nurture.urls")),
 ]

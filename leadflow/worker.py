@@ -28,6 +28,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from leadflow.events.services import deliver_pending
 from leadflow.inbox.imap import poll_mailboxes_when_due
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
+from leadflow.nurture import mail as nurture_mail
+from leadflow.nurture import services as nurture
 from leadflow.partners.postbacks import send_due_postbacks
 from leadflow.scoring.services import retrain_when_due
 
@@ -66,6 +68,8 @@ def deliver_events() -> dict[str, int]:
 
     _guarded("delivered", deliver_all, results)
     _guarded("postbacks", send_due_postbacks, results)  # partner postbacks those events queued, and retries
+    _guarded("sequence_steps", nurture.run_due, results)  # due sequence steps, then the mail they queued
+    _guarded("marketing_mail", nurture_mail.send_queued, results)
     return results
 
 
@@ -80,6 +84,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("optimized", lambda: optimize_database(now=now), results)
     _guarded("mail_taken", poll_mailboxes_when_due, results)
     _guarded("scoring", lambda: retrain_when_due(now=now), results)
+    _guarded("enrolled", lambda: nurture.enroll_entering(now=now), results)
     return results
 
 

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from leadflow.events.services import record_event
 from leadflow.inbox import parsing
 from leadflow.inbox.models import Attachment, EmailKind, EmailStatus, IncomingEmail, Mailbox
 from leadflow.intake import pipeline
@@ -130,6 +131,8 @@ def process_email(*, email: IncomingEmail) -> IncomingEmail:
         return email
     if email.kind != EmailKind.PERSON:
         _set(email, status=EmailStatus.IGNORED, processed_at=timezone.now())
+        if email.kind == EmailKind.BOUNCE:  # the room that sent the failed message suppresses the address
+            record_event("email.bounced", incoming_email_id=email.pk)
         return email
 
     inbound = pipeline.Inbound(

@@ -253,3 +253,8 @@ LEADFLOW_SCORING_MAX_CLOSED = env_int("LEADFLOW_SCORING_MAX_CLOSED", 50000)
 # Consent and personal data (leadflow.privacy): the key of the hashes that keep an erased person's e-mails
 # and phones from being re-imported. Empty: the secret key (changing it then unblocks every erased person).
 LEADFLOW_ERASURE_KEY = env_str("LEADFLOW_ERASURE_KEY")
+
+# Segments and e-mail sequences (leadflow.nurture).
+INSTALLED_APPS += ["leadflow.nurture"]
+# Marketing e-mails sent per recipient domain per minute; the rest wait for the next tick (never dropped).
+LEADFLOW_MAIL_PER_DOMAIN_PER_MINUTE = env_int("LEADFLOW_MAIL_PER_DOMAIN_PER_MINUTE", 30)
