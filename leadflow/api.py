@@ -114,3 +114,7 @@ api.add_router("/", telephony_router)
 from leadflow.analytics.api import router as analytics_router  # noqa: E402
 
 api.add_router("/analytics", analytics_router)
+
+from leadflow.warming.api import router as warming_router  # noqa: E402
+
+api.add_router("/", warming_router)

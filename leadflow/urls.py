@@ -42,4 +42,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("f/", include("leadflow.intake.urls")),
+    path("", include("leadflow.warming.urls")),
 ]

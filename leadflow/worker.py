@@ -29,6 +29,7 @@ from leadflow.events.services import deliver_pending
 from leadflow.inbox.imap import poll_mailboxes_when_due
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
 from leadflow.partners.postbacks import send_due_postbacks
+from leadflow.warming.services import cool_down
 
 log = logging.getLogger("leadflow.worker")
 
@@ -78,6 +79,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("sla_warned", lambda: warn_sla_breaches(now=now), results)
     _guarded("optimized", lambda: optimize_database(now=now), results)
     _guarded("mail_taken", poll_mailboxes_when_due, results)
+    _guarded("cooled", lambda: cool_down(now=now), results)  # points fade: hot -> warm -> cold
     return results
 
 

@@ -238,3 +238,9 @@ LEADFLOW_SMTPD_MAX_BYTES = env_int("LEADFLOW_SMTPD_MAX_BYTES", 25 * 1024 * 1024)
 LEADFLOW_SMTPD_IN_RUN = env_bool("LEADFLOW_SMTPD_IN_RUN", False)
 # Seconds between the worker's polls of the IMAP mailboxes configured in the admin.
 LEADFLOW_MAIL_POLL_INTERVAL = env_float("LEADFLOW_MAIL_POLL_INTERVAL", 60.0)
+
+# Warming: the tracking snippet's endpoint (/t/<key>/events), limited like the web forms (same window).
+LEADFLOW_TRACK_RATE_PER_IP = env_int("LEADFLOW_TRACK_RATE_PER_IP", 300)
+LEADFLOW_TRACK_RATE_PER_SITE = env_int("LEADFLOW_TRACK_RATE_PER_SITE", 60_000)
+LEADFLOW_TRACK_MAX_BYTES = env_int("LEADFLOW_TRACK_MAX_BYTES", 16 * 1024)
+LEADFLOW_TRACK_MAX_EVENTS = env_int("LEADFLOW_TRACK_MAX_EVENTS", 20)
