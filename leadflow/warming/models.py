@@ -277,7 +277,7 @@ class ScoreEntry(models.Model):
 
     @property
     def explanation(self) -> str:
-        from django.utils import formats
+        from django.utils import dateformat, formats
         from django.utils.translation import gettext
 
         params = dict(self.text_params)
@@ -285,7 +285,9 @@ class ScoreEntry(models.Model):
         if "kind" in params:
             label = dict(EventKind.choices).get(params["kind"], params["kind"])
             params["event"] = str(label).lower()
-        params["date"] = formats.date_format(timezone.localtime(self.occurred_at), "MONTH_DAY_FORMAT")
+        # The locale's day-and-month, with the month as a date needs it ("12 марта", not "12 Март").
+        month_day = str(formats.get_format("MONTH_DAY_FORMAT")).replace("F", "E")
+        params["date"] = dateformat.format(timezone.localtime(self.occurred_at), month_day)
         try:
             return gettext(self.text_key) % params
         except (KeyError, TypeError, ValueError):

@@ -73,8 +73,9 @@ def fade(points: float, *, since: datetime, now: datetime, half_life_days: float
 
 def points_now(score: LeadScore, *, now: datetime, settings: PointsPolicy | None = None) -> float:
     settings = settings or policy()
-    return score.fit_points + fade(score.behaviour_points, since=score.as_of, now=now,
-                                   half_life_days=settings.half_life_days)
+    # Exact both ways: before `as_of` too (the stored sum is a value at one moment of the same curve).
+    age_days = (now - score.as_of).total_seconds() / 86400.0
+    return score.fit_points + score.behaviour_points * 0.5 ** (age_days / settings.half_life_days)
 
 
 def temperature_for(points: float, settings: PointsPolicy | None = None) -> str:
