@@ -131,8 +131,10 @@ def _record(request: HttpRequest, payload: EventIn) -> dict[str, Any]:
         raise Forbidden(_("Only an admin, a head of sales or a marketer may record events."))
     errors: dict[str, list[str]] = {}
     checked = intake.check_event(payload.dict(), prefix="", public=False, now=timezone.now(), errors=errors)
+    if checked is None:  # the event itself first; then whom it is about
+        raise InvalidInput(errors)
     lead, client, visitor_id = _person(payload, user=user, errors=errors)
-    if errors or checked is None:
+    if errors:
         raise InvalidInput(errors)
     event = services.record_behaviour(
         checked.kind, lead=lead, client=client, visitor_id=visitor_id, occurred_at=checked.occurred_at,

@@ -37,7 +37,7 @@ def marketing(request: HttpRequest) -> HttpResponse:
     candidates.update({s.pk: s for s in scores.order_by("-as_of")[:CANDIDATES]})
     ranked = sorted(((services.points_now(s, now=now, settings=settings), s.pk) for s in candidates.values()),
                     reverse=True)[:SHOWN]
-    leads = Lead.objects.in_bulk([pk for _, pk in ranked])
+    leads = Lead.objects.select_related("team").in_bulk([pk for _, pk in ranked])
     hottest = [{"lead": leads[pk], "points": points} for points, pk in ranked if pk in leads]
     handed = (LeadScore.objects.filter(marketing_qualified_at__isnull=False, lead__in=scope.values("pk"))
               .select_related("lead__owner", "lead__team").order_by("-marketing_qualified_at")[:SHOWN])
