@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from leadflow.accounts.auth import PartnerKeyAuth, user_auth
 from leadflow.accounts.models import Role
@@ -118,9 +118,9 @@ def _person(payload: EventIn, *, user: Any, errors: dict[str, list[str]]) -> tup
 
 @router.post("/events", response={201: EventOut}, auth=[PartnerKeyAuth(), *user_auth],
              summary="Record what a person did (purchase, trial, webinar, ...)")
-def record_event(request: HttpRequest, payload: EventIn) -> tuple[int, dict[str, Any]]:
+def record_event(request: HttpRequest, payload: EventIn) -> Status:
     """`X-Api-Key` (a partner) or a user's token (admin, head of sales, marketer). Points follow at once."""
-    return 201, _record(request, payload)
+    return Status(201, _record(request, payload))
 
 
 def _record(request: HttpRequest, payload: EventIn) -> dict[str, Any]:

@@ -69,7 +69,8 @@ def test_turning_hot_routes_by_the_teams_rules_with_a_first_task_within_the_sla(
     assert (task.kind, task.assignee) == (TaskKind.CALL, bob)
     assert before + timedelta(minutes=14) <= task.due_at <= timezone.now() + timedelta(minutes=15)
     changes = [e.payload for e in OutboxEvent.objects.filter(name="lead.temperature_changed").order_by("id")]
-    assert [(c["old"], c["new"], c["reason"]) for c in changes] == [("cold", "warm", "points"), ("warm", "hot", "points")]
+    assert [(c["old"], c["new"], c["reason"]) for c in changes] == [
+        ("cold", "warm", "points"), ("warm", "hot", "points")]
     qualified = OutboxEvent.objects.get(name="lead.marketing_qualified")
     assert qualified.payload["owner_id"] == bob.pk
     assert Activity.objects.filter(lead=lead, text_key="Hot: handed from marketing to sales").count() == 1

@@ -1,7 +1,6 @@
 """Points: rules and their conditions, caps per period, fading by half-life, fit rules, explanations."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone, translation
@@ -13,7 +12,7 @@ from leadflow.warming.services import record_behaviour
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 3, 12, 9, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 
 
 def points_at(lead, moment):

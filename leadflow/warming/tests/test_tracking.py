@@ -91,7 +91,8 @@ def test_malformed_bodies_are_clear_errors(site, raw, status, code):
 
 @override_settings(LEADFLOW_TRACK_MAX_BYTES=200)
 def test_too_large_is_refused(site):
-    response = post(site, {"visitor_id": "abcdef1234", "events": [{"kind": "page_view", "url": f"{SHOP}/" + "a" * 300}]})
+    long_page = f"{SHOP}/" + "a" * 300
+    response = post(site, {"visitor_id": "abcdef1234", "events": [{"kind": "page_view", "url": long_page}]})
     assert response.status_code == 413
     assert BehaviourEvent.objects.count() == 0
 
