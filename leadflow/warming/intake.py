@@ -129,6 +129,7 @@ def _count(key: str, start: int, window: int) -> None:
             RateCounter.objects.create(key=key, window_start=start, hits=1)
     except IntegrityError:
         RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
+        return
     RateCounter.objects.filter(window_start__lt=start - window).delete()  # a new window: old ones cannot count
 
 

@@ -81,13 +81,6 @@ def _take(request: HttpRequest, site: TrackingSite) -> HttpResponse:
         declared = 0
     if declared > limit or len(request.body) > limit:
         return _error(413, "too_large", _("Too much at once: at most %(limit)d bytes.") % {"limit": limit})
-    ip = webform_rules.client_ip(request)
-    wait = intake.rate_limited({f"track-ip:{ip}": settings.LEADFLOW_TRACK_RATE_PER_IP,
-                                f"track-site:{site.pk}": settings.LEADFLOW_TRACK_RATE_PER_SITE})
-    if wait:
-        response = _error(429, "rate_limited", _("Too many events from your address. Please try again later."))
-        response["Retry-After"] = str(wait)
-        return response
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -113,7 +106,15 @@ def _take(request: HttpRequest, site: TrackingSite) -> HttpResponse:
     if errors:
         return _error(422, "validation_error", _("Some fields are invalid."), errors)
     sign_ups = []
+    # One transaction for the counters and the events: on SQLite one write lock and one commit per request.
     with transaction.atomic():
+        ip = webform_rules.client_ip(request)
+        wait = intake.rate_limited({f"track-ip:{ip}": settings.LEADFLOW_TRACK_RATE_PER_IP,
+                                    f"track-site:{site.pk}": settings.LEADFLOW_TRACK_RATE_PER_SITE})
+        if wait:
+            response = _error(429, "rate_limited", _("Too many events from your address. Please try again later."))
+            response["Retry-After"] = str(wait)
+            return response
         for item in checked:
             assert item is not None
             # Contacts typed into a sign-up go to the journal and the lead, not into the event's properties.
@@ -161,3 +162,14 @@ def script(request: HttpRequest) -> HttpResponse:
 def snippet(site: TrackingSite, base_url: str) -> str:
     """The tag a site owner pastes into every page."""
     return f'<script src="{base_url.rstrip("/")}/t.js" data-leadflow-site="{site.public_key}" async></script>'
+
+
+def bench_insert(request: HttpRequest) -> HttpResponse:
+    """Benchmark baseline (LEADFLOW_BENCHMARK_ENDPOINTS only): parse the same body, insert one event row."""
+    body = json.loads(request.body or b"{}")
+    item = body["events"][0]
+    from leadflow.warming.models import BehaviourEvent
+
+    row = BehaviourEvent.objects.create(kind=item["kind"], visitor_id=body["visitor_id"], url=item.get("url", ""),
+                                        duration_seconds=item.get("duration_seconds"))
+    return JsonResponse({"id": row.pk}, status=202)

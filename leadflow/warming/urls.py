@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from leadflow.warming import tracking, views
 
@@ -7,3 +9,6 @@ urlpatterns = [
     path("t/<str:key>/events", tracking.events, name="tracking_events"),
     path("marketing/", views.marketing, name="marketing"),
 ]
+
+if settings.LEADFLOW_BENCHMARK_ENDPOINTS:
+    urlpatterns.append(path("t/bench/insert", csrf_exempt(tracking.bench_insert)))
