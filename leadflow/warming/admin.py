@@ -50,6 +50,16 @@ class PointsPolicyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: Any) -> bool:
         return not PointsPolicy.objects.exists()
 
+    def save_model(self, request: Any, obj: PointsPolicy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            # The stored sums faded at the old half-life and "cools at" moments used the old thresholds.
+            from django.db import transaction
+
+            from leadflow.warming.tasks import rescore_all_leads
+
+            transaction.on_commit(lambda: rescore_all_leads.enqueue())
+
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 

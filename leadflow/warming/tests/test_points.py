@@ -158,3 +158,27 @@ def test_points_rules_from_the_admin_are_validated(policy):
     with pytest.raises(ValidationError) as raised:
         rule.full_clean()
     assert set(raised.value.message_dict) == {"property_value"}
+
+
+def test_changing_the_half_life_in_the_admin_rebuilds_the_points(client, admin_user, policy, make_rule, make_lead,
+                                                                 django_capture_on_commit_callbacks):
+    lead = make_lead()
+    make_rule(EventKind.WEBINAR_ATTENDED, 40)
+    now = timezone.now()
+    record_behaviour(EventKind.WEBINAR_ATTENDED, lead=lead, occurred_at=now - timedelta(days=10))
+    assert points_at(lead, now) == pytest.approx(20, abs=0.01)  # half-life 10 days
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/warming/pointspolicy/{policy.pk}/change/",
+                               {"half_life_days": "5", "warm_at": "15", "hot_at": "35"})
+    assert response.status_code == 302
+    assert points_at(lead, now) == pytest.approx(10, abs=0.01)  # 40 × 0.5^(10/5)
+
+
+def test_thresholds_must_be_in_order(policy):
+    from django.core.exceptions import ValidationError
+
+    policy.hot_at = 10
+    with pytest.raises(ValidationError) as raised:
+        policy.full_clean()
+    assert set(raised.value.message_dict) == {"hot_at"}
