@@ -165,3 +165,17 @@ def test_deferred_until_date_still_returns_a_deferred_lead(make_lead, alice):
     lead = make_lead(owner=alice)
     leads.defer_lead(lead=lead, until=timezone.localdate() + timedelta(days=2), by=alice)
     assert leads.return_deferred(today=date.today() + timedelta(days=3)) == 1
+
+
+def test_speed_to_lead_counts_no_breach_while_marketing_nurtures(make_nurtured, make_lead, head):
+    from leadflow.analytics import reports
+    from leadflow.analytics.filters import parse_filter
+
+    nurtured = make_nurtured(first_name="Nurtured")
+    pooled = make_lead(first_name="Pooled")  # nobody calls it: a breach a day later
+    today = timezone.localdate()
+    report = reports.build("speed", parse_filter({"start": str(today - timedelta(days=1)), "end": str(today)}, head,
+                                                 now=timezone.now() + timedelta(days=1)), head)
+    breaches = next(table for table in report.tables if table.key == "breaches")
+    assert [row["lead"] for row in breaches.rows] == [pooled.full_name]
+    assert nurtured.full_name not in str(report.tables)
