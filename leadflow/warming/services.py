@@ -405,9 +405,11 @@ def cool_down(*, now: datetime | None = None, batch: int = 500) -> int:
         if not due:
             return changed
         last = due[-1]
-        for lead_id in due:
-            with transaction.atomic():
-                score = LeadScore.objects.select_for_update().filter(lead_id=lead_id, cools_at__lte=now).first()
+        # One transaction per batch, not per lead: on SQLite every commit is a sync to disk.
+        with transaction.atomic():
+            for lead_id in due:
+                score = LeadScore.objects.select_for_update(skip_locked=True).filter(
+                    lead_id=lead_id, cools_at__lte=now).first()
                 if score is None:
                     continue  # another worker took it
                 lead = Lead.objects.only("pk", "temperature").get(pk=lead_id)
