@@ -118,9 +118,15 @@ api.add_router("/analytics", analytics_router)
 from leadflow.scoring.api import router as scoring_router  # noqa: E402
 
 api.add_router("/", scoring_router)
+
 from leadflow.privacy.api import router as privacy_router  # noqa: E402
 
 api.add_router("/privacy", privacy_router)
+
 from leadflow.nurture.api import router as nurture_router  # noqa: E402
 
 api.add_router("/", nurture_router)
+
+from leadflow.warming.api import router as warming_router  # noqa: E402
+
+api.add_router("/", warming_router)

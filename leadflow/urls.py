@@ -45,4 +45,5 @@ urlpatterns = [
     path("scoring/", include("leadflow.scoring.urls")),
     path("privacy/", include("leadflow.privacy.urls")),
     path("", include("leadflow.nurture.urls")),
+    path("", include("leadflow.warming.urls")),
 ]

@@ -32,6 +32,7 @@ from leadflow.nurture import mail as nurture_mail
 from leadflow.nurture import services as nurture
 from leadflow.partners.postbacks import send_due_postbacks
 from leadflow.scoring.services import retrain_when_due
+from leadflow.warming.services import cool_down
 
 log = logging.getLogger("leadflow.worker")
 
@@ -85,6 +86,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("mail_taken", poll_mailboxes_when_due, results)
     _guarded("scoring", lambda: retrain_when_due(now=now), results)
     _guarded("enrolled", lambda: nurture.enroll_entering(now=now), results)
+    _guarded("cooled", lambda: cool_down(now=now), results)  # points fade: hot -> warm -> cold
     return results
 
 

@@ -60,6 +60,7 @@ class LeadSubmission(Schema):
     position: str | None = None
     city: str | None = None
     product_interest: str | None = None
+    company_size: int | str | None = None
     deal_type: str | None = None
     message: str | None = None
     consent: bool | None = None

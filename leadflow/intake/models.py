@@ -29,6 +29,7 @@ FORM_FIELDS: dict[str, tuple[str, Any]] = {
     "position": ("text", _("Position")),
     "city": ("text", _("City")),
     "product_interest": ("text", _("Product you are interested in")),
+    "company_size": ("number", _("Company size, employees")),
     "message": ("textarea", _("Message")),
 }
 
@@ -152,6 +153,12 @@ class Form(models.Model):
     allowed_origins = models.TextField(
         _("sites that may embed the form"), blank=True, validators=[validate_origins],
         help_text=_("One origin per line, e.g. https://www.example.com; the embedded form works only there."),
+    )
+    hand_to_sales = models.CharField(
+        _("hand leads to sales"), max_length=10, default="at_once",
+        choices=[("at_once", _("at once")), ("when_hot", _("when hot (marketing nurtures them first)"))],
+        help_text=_("When hot: a new lead stays with marketing (not in the pool, no task) until its points make "
+                    "it hot; then it is routed and gets its first task."),
     )
     min_fill_seconds = models.PositiveSmallIntegerField(
         _("minimum fill time, s"), default=3,

@@ -237,6 +237,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         company_name=company.name, legal_form=company.legal_form, position=text["position"],
         phone=phone.e164, phone_ext=phone.extension, email=email, city=text["city"],
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
+        company_size=_company_size(payload.get("company_size"), errors),
     )
     source = _source_for(text["utm_source"], form=form, partner=partner)
     campaign = _campaign_for(text["utm_campaign"])
@@ -389,6 +390,20 @@ def _refuse_erased(submission: Submission, errors: dict[str, list[str]]) -> Outc
     _finish(submission, SubmissionStatus.INVALID, errors={"reason": ERASED_REASON, "fields": fields},
             payload=submission.payload, remote_addr=None)
     return outcome_of(submission)
+
+
+def _company_size(raw: Any, errors: dict[str, list[str]]) -> int | None:
+    """Employees, as a whole number (warming's fit rules read it); "50" and 50 both do."""
+    if raw is None or raw == "":
+        return None
+    try:
+        size = int(str(raw).strip().replace(" ", ""))
+    except ValueError:
+        size = -1
+    if not 0 <= size <= 10_000_000:
+        errors.setdefault("company_size", []).append(_("Give the number of employees, e.g. 50."))
+        return None
+    return size
 
 
 _marketing = Memo("marketing.Source", "marketing.Campaign")
@@ -591,6 +606,7 @@ def _process(submission: Submission) -> Outcome:
         submission_id=submission.pk, by=submission.submitted_by, now=submission.received_at,
         possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT) for c in candidates),
         first_touch=parsed.first_touch,
+        nurture=bool(submission.form and submission.form.hand_to_sales == "when_hot"),
     )
     # create_lead wrote the processing-consent summary from parsed.consent already.
     _record_consents(submission, parsed, lead=lead, sync_summary=False)

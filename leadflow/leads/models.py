@@ -88,6 +88,8 @@ class LostReason(models.Model):
 
 
 class LeadState(models.TextChoices):
+    # With marketing: nurtured until hot (warming), then handed to sales. Not in the pool, not routed, no SLA.
+    NURTURING = "nurturing", _("With marketing")
     OPEN = "open", _("Open")
     DEFERRED = "deferred", _("Deferred")
     REFUSED = "refused", _("Refused")
@@ -167,6 +169,7 @@ class Lead(TouchFields):
     company_name = models.CharField(_("company"), max_length=255, blank=True)
     legal_form = models.CharField(_("legal form"), max_length=20, blank=True)
     position = models.CharField(_("position"), max_length=160, blank=True)
+    company_size = models.PositiveIntegerField(_("company size, employees"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164"))
     phone_ext = models.CharField(_("extension"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -95,6 +95,7 @@ class PersonFacts:
     city: str = ""
     product_interest: str = ""
     deal_type: str = ""
+    company_size: int | None = None
 
     def keys(self) -> matching.Facts:
         return matching.Facts(
@@ -252,8 +253,12 @@ def create_lead(
     now: datetime | None = None,
     possible_duplicate: bool = False,
     first_touch: Touch | None = None,
+    nurture: bool = False,
 ) -> Lead:
     """Create a lead card with its first request, route it and give it a first task.
+
+    With `nurture` the lead stays with marketing (state "nurturing": not routed, no task, no SLA) until its
+    points make it hot (leadflow.warming hands it to sales then).
 
     The card keeps the person's first touch (``first_touch``: e.g. the visit a web form's script remembered),
     the request keeps this touch, so both first and last touch are known."""
@@ -264,14 +269,16 @@ def create_lead(
         lead = Lead.objects.create(
             last_name=person.last_name, first_name=person.first_name, middle_name=person.middle_name,
             full_name=person.full_name, company_name=person.company_name, legal_form=person.legal_form,
-            position=person.position, phone=person.phone, phone_ext=person.phone_ext, email=person.email,
+            position=person.position, company_size=person.company_size, phone=person.phone,
+            phone_ext=person.phone_ext, email=person.email,
             city=person.city, product_interest=person.product_interest, deal_type=person.deal_type,
             message=message, stage=(stage := initial_stage()), stage_reach=reach_of(stage), team=team,
-            sla_due_at=_due_after_sla(team, now),
+            sla_due_at=None if nurture else _due_after_sla(team, now),  # with marketing: set at the hand-off
             is_possible_duplicate=possible_duplicate,
             consent_given=consent.given, consent_text_version=consent.text_version,
             consent_channel=consent.channel or touch.channel, consent_at=consent.at or (now if consent.given else None),
-            created_at=now, **(first_touch or touch).fields(),
+            created_at=now, state=LeadState.NURTURING if nurture else LeadState.OPEN,
+            **(first_touch or touch).fields(),
         )
         _record_stage(lead, old_stage=None, old_state="", by=by)
         matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=person.keys())
@@ -279,7 +286,10 @@ def create_lead(
                                facts=_facts_dict(person), created_at=now, **touch.fields())
         record_event("lead.created", lead_id=lead.pk, channel=touch.channel, team_id=lead.team_id)
         _promote_matching_interests(lead, person.keys())
-        route_lead(lead=lead, now=now, by=by)
+        if nurture:
+            record_event("lead.nurturing", lead_id=lead.pk, team_id=lead.team_id)
+        else:
+            route_lead(lead=lead, now=now, by=by)
     return lead
 
 
@@ -421,7 +431,7 @@ def create_interest(
 
 EDITABLE_FIELDS = (
     "last_name", "first_name", "middle_name", "company_name", "legal_form", "position", "phone", "phone_ext",
-    "email", "city", "product_interest", "deal_type", "temperature",
+    "email", "city", "product_interest", "deal_type", "temperature", "company_size",
 )
 
 
@@ -433,6 +443,16 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput({name: [_("This field cannot be edited.")] for name in sorted(unknown)})
+    if "temperature" in changes:
+        # Through warming's service: a manager making a lead hot hands it to sales like points do.
+        from leadflow.warming.services import set_temperature
+
+        changes = dict(changes)
+        temperature = changes.pop("temperature")
+        with transaction.atomic():
+            _require_manage(_lock(lead), by)
+            set_temperature(lead, temperature, by=by, reason="manual")
+            return update_lead(lead=lead, changes=changes, by=by) if changes else _lock(lead)
     with transaction.atomic():
         lead = _lock(lead)
         _require_manage(lead, by)

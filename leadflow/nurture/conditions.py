@@ -357,7 +357,8 @@ def _optional_fields() -> None:
     if apps.is_installed("leadflow.scoring") and "score" not in FIELDS:
         register(NumberAtLeast("score", gettext_lazy("Predictive score at least (0-1)"),
                                {LEADS: "prediction__probability", CLIENTS: "lead__prediction__probability"}))
-    # Behaviour points (warming): register(NumberAtLeast("points", ..., {LEADS: "<points lookup>"})) at merge.
+    # Behaviour points fade continuously (warming keeps them as of their last change, not as a column of "now"):
+    # segments select on the temperature their thresholds set instead.
 
 
 def fields_for(audience: str) -> list[Field]:

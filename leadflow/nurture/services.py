@@ -483,17 +483,14 @@ def task_step(step: Step, enrollment: Enrollment, *, now: datetime) -> Any:
 
 
 def change_temperature(*, lead: Any, value: str, reason: str) -> None:
-    """The 'change temperature' step. At merge this calls warming.services.set_temperature(lead, value, by=None,
-    reason=reason) instead, so the warming room's rules (and its history) see the change."""
-    from leadflow.events.services import record_event
-    from leadflow.leads.models import FieldChange, Lead, Temperature
+    """The 'change temperature' step, through the warming room: its history sees the change and reaching
+    "hot" hands a lead that marketing nurtures (or a deferred one) to sales, as any other route to hot does."""
+    from leadflow.leads.models import Temperature
+    from leadflow.warming.services import set_temperature
 
     if value not in Temperature.values or lead.temperature == value:
         return
-    FieldChange.objects.create(lead=lead, field="temperature", old_value=lead.temperature, new_value=value)
-    Lead.objects.filter(pk=lead.pk).update(temperature=value, updated_at=timezone.now())
-    lead.temperature = value
-    record_event("lead.updated", lead_id=lead.pk, fields=["temperature"], reason=reason)
+    set_temperature(lead, value, by=None, reason=reason)
 
 
 def next_holiday(now: datetime) -> tuple[Holiday | None, datetime]:

@@ -258,3 +258,8 @@ LEADFLOW_ERASURE_KEY = env_str("LEADFLOW_ERASURE_KEY")
 INSTALLED_APPS += ["leadflow.nurture"]
 # Marketing e-mails sent per recipient domain per minute; the rest wait for the next tick (never dropped).
 LEADFLOW_MAIL_PER_DOMAIN_PER_MINUTE = env_int("LEADFLOW_MAIL_PER_DOMAIN_PER_MINUTE", 30)
+# Warming: the tracking snippet's endpoint (/t/<key>/events), limited like the web forms (same window).
+LEADFLOW_TRACK_RATE_PER_IP = env_int("LEADFLOW_TRACK_RATE_PER_IP", 300)
+LEADFLOW_TRACK_RATE_PER_SITE = env_int("LEADFLOW_TRACK_RATE_PER_SITE", 60_000)
+LEADFLOW_TRACK_MAX_BYTES = env_int("LEADFLOW_TRACK_MAX_BYTES", 16 * 1024)
+LEADFLOW_TRACK_MAX_EVENTS = env_int("LEADFLOW_TRACK_MAX_EVENTS", 20)

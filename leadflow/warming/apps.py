@@ -6,3 +6,6 @@ class WarmingConfig(AppConfig):
     name = "leadflow.warming"
     label = "warming"
     verbose_name = _("Warming")
+
+    def ready(self) -> None:
+        from leadflow.warming import handlers  # noqa: F401  (registers outbox handlers)
