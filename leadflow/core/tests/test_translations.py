@@ -204,6 +204,7 @@ def english_labels_on(html: str, entries: list[Entry]) -> set[str]:
 
     data = {str(name) for name in Stage.objects.values_list("name", flat=True)}
     data |= set(LostReason.objects.values_list("name", flat=True))
+    data.add("English")  # the language switch names each language in itself, as language pickers do
     english = {e.msgid for e in entries
                if e.msgid and e.msgid_plural is None and e.msgstr[0] != e.msgid and e.msgid not in data}
     parser = _Text()
