@@ -345,17 +345,22 @@ def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:
                          "redirect_url": form.redirect_url})
 
 
-@lru_cache(maxsize=2)
-def _script(*, gzipped: bool) -> bytes:
-    raw = EMBED_SCRIPT.read_bytes()
+@lru_cache(maxsize=8)
+def _script(path: Path, *, gzipped: bool) -> bytes:
+    raw = path.read_bytes()
     return gzip.compress(raw, mtime=0) if gzipped else raw
 
 
 @require_GET
 def embed_script(request: HttpRequest) -> HttpResponse:
     """The embed script at a stable address (/f/embed.js), whatever STATIC_URL is; about 3 KB gzipped."""
+    return serve_script(request, EMBED_SCRIPT)
+
+
+def serve_script(request: HttpRequest, path: Path) -> HttpResponse:
+    """A script other sites load from us (the form embed, the tracker): gzipped when asked, cached an hour."""
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = HttpResponse(_script(gzipped=gzipped), content_type="text/javascript; charset=utf-8")
+    response = HttpResponse(_script(path, gzipped=gzipped), content_type="text/javascript; charset=utf-8")
     if gzipped:
         response["Content-Encoding"] = "gzip"
     response["Vary"] = "Accept-Encoding"

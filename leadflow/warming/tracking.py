@@ -8,9 +8,7 @@ and tells the page nothing about the base (no lead ids, no "known visitor").
 
 from __future__ import annotations
 
-import gzip
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from leadflow.intake import webform_rules
+from leadflow.intake.webforms import serve_script
 from leadflow.leads.models import Channel
 from leadflow.warming import intake, services
 from leadflow.warming.models import EventKind, TrackingSite
@@ -140,23 +139,10 @@ def _sign_up(request: HttpRequest, site: TrackingSite, *, visitor_id: str, url: 
     pipeline.receive(inbound)
 
 
-@lru_cache(maxsize=2)
-def _script(*, gzipped: bool) -> bytes:
-    raw = SCRIPT.read_bytes()
-    return gzip.compress(raw, mtime=0) if gzipped else raw
-
-
 @require_GET
 def script(request: HttpRequest) -> HttpResponse:
     """The snippet at a stable address (/t.js)."""
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = HttpResponse(_script(gzipped=gzipped), content_type="text/javascript; charset=utf-8")
-    if gzipped:
-        response["Content-Encoding"] = "gzip"
-    response["Vary"] = "Accept-Encoding"
-    response["Cache-Control"] = "public, max-age=3600"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return serve_script(request, SCRIPT)
 
 
 def snippet(site: TrackingSite, base_url: str) -> str:
