@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from leadflow.core import rows
 from leadflow.events.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def record_event(name: str, **payload: Any) -> OutboxEvent:
     """Write an event; call inside the transaction of the change, so both commit or neither."""
     # No job per event: the worker polls the outbox every second, which costs one indexed read
     # instead of a queue row per event on the hot intake path.
-    return OutboxEvent.objects.create(name=name, payload=payload)
+    return rows.create(OutboxEvent, name=name, payload=payload)
 
 
 def deliver_pending(*, limit: int = 200) -> int:

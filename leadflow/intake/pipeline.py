@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client
+from leadflow.core import rows
 from leadflow.core.errors import InvalidInput
 from leadflow.core.memo import Memo
 from leadflow.intake import webform_rules
@@ -107,8 +108,8 @@ def journal(inbound: Inbound) -> tuple[Submission, bool]:
             return existing, False
     try:
         with transaction.atomic():
-            submission = Submission.objects.create(
-                channel=inbound.channel, payload=inbound.payload, received_at=inbound.received_at,
+            submission = rows.create(
+                Submission, channel=inbound.channel, payload=inbound.payload, received_at=inbound.received_at,
                 remote_addr=inbound.remote_addr, form=inbound.form, partner=inbound.partner,
                 submitted_by=inbound.submitted_by, sender=sender, idempotency_key=inbound.idempotency_key,
             )
@@ -504,7 +505,7 @@ def _finish(submission: Submission, status: str, **links: Any) -> None:
     submission.status = status
     submission.processed_at = timezone.now()
     # Not the payload: it was journaled on arrival and stays exactly as received.
-    submission.save(update_fields=["status", "processed_at", *links])
+    rows.update(submission, "status", "processed_at", *links)
 
 
 def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client | None, str]:

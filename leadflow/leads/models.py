@@ -261,11 +261,15 @@ class Lead(TouchFields):
         return self.full_name
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.search_text = self.folded_search_text()
+        self.before_insert()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "search_text" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "search_text"]
         super().save(*args, **kwargs)
+
+    def before_insert(self) -> None:
+        """What save() adds to a new row (leadflow.core.rows calls it when it inserts one)."""
+        self.search_text = self.folded_search_text()
 
     def folded_search_text(self) -> str:
         return " ".join(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company, Contact
+from leadflow.core import rows
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import add_working_minutes
@@ -150,8 +151,8 @@ def _audit(*, lead: Lead | None = None, client: Client | None = None, field: str
 
 
 def _record_stage(lead: Lead, *, old_stage: Stage | None, old_state: str, by: User | None) -> None:
-    StageChange.objects.create(
-        lead=lead, from_stage=old_stage, to_stage=lead.stage, from_state=old_state, to_state=lead.state,
+    rows.create(
+        StageChange, lead=lead, from_stage=old_stage, to_stage=lead.stage, from_state=old_state, to_state=lead.state,
         changed_by=by,
     )
     reach = combine_reach(lead.stage_reach, reach_of(lead.stage))
@@ -266,8 +267,8 @@ def create_lead(
     consent = consent or Consent()
     # No savepoint of its own: a failure rolls back the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
-        lead = Lead.objects.create(
-            last_name=person.last_name, first_name=person.first_name, middle_name=person.middle_name,
+        lead = rows.create(
+            Lead, last_name=person.last_name, first_name=person.first_name, middle_name=person.middle_name,
             full_name=person.full_name, company_name=person.company_name, legal_form=person.legal_form,
             position=person.position, company_size=person.company_size, phone=person.phone,
             phone_ext=person.phone_ext, email=person.email,
@@ -282,8 +283,8 @@ def create_lead(
         )
         _record_stage(lead, old_stage=None, old_state="", by=by)
         matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=person.keys())
-        Request.objects.create(lead=lead, submission_id=submission_id, message=message,
-                               facts=_facts_dict(person), created_at=now, **touch.fields())
+        rows.create(Request, lead=lead, submission_id=submission_id, message=message,
+                    facts=_facts_dict(person), created_at=now, **touch.fields())
         record_event("lead.created", lead_id=lead.pk, channel=touch.channel, team_id=lead.team_id)
         _promote_matching_interests(lead, person.keys())
         if nurture:
@@ -360,8 +361,8 @@ def _first_task(lead: Lead, *, assignee: User | None, due: datetime, by: User | 
     kind = TaskKind.EMAIL if lead.channel == "email" and not lead.phone else TaskKind.CALL
     template = gettext_noop("Answer the e-mail: %(name)s") if kind == TaskKind.EMAIL else gettext_noop(
         "Call the lead: %(name)s")
-    return Task.objects.create(lead=lead, assignee=assignee, kind=kind, due_at=due, created_by=by,
-                               **system_text("title", template, name=lead.full_name))
+    return rows.create(Task, lead=lead, assignee=assignee, kind=kind, due_at=due, created_by=by,
+                       **system_text("title", template, name=lead.full_name))
 
 
 def attach_request(
@@ -378,8 +379,8 @@ def attach_request(
     """Attach a repeat touch to the card it belongs to and tell the card's owner (DOMAIN.md 8)."""
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
-        request = Request.objects.create(
-            lead=lead, client=client, submission_id=submission_id, message=message, facts=_facts_dict(person),
+        request = rows.create(
+            Request, lead=lead, client=client, submission_id=submission_id, message=message, facts=_facts_dict(person),
             matched_by=matched_by, created_at=now, **touch.fields(),
         )
         card_type, card_id = (CardType.LEAD, lead.pk) if lead else (CardType.CONTACT, client.contact_id)

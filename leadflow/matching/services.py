@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
+from leadflow.core.rows import insert_many
 from leadflow.matching.compare import LOWER_DEFAULT, UPPER_DEFAULT, compare
 from leadflow.matching.keys import BLOCK_LIMITS, PERSON_KINDS, block_usable, candidate_keys
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
@@ -101,47 +102,71 @@ def _candidate_refs(record: Record) -> set[tuple[str, int]]:
     return refs
 
 
+def _in(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
 def load_records(refs: set[tuple[str, int]]) -> dict[tuple[str, int], Record]:
-    """Records of stored leads and contacts, with every phone and e-mail their keys know."""
+    """Records of stored leads and contacts, with every phone and e-mail their keys know.
+
+    Plain SQL (three indexed reads by id): this runs on every submission, and the ORM spent several
+    times the database's own time building these statements (docs/benchmarks.md, intake)."""
     from django.apps import apps
 
-    lead_model = apps.get_model("leads", "Lead")
+    lead_ids = sorted(card_id for card_type, card_id in refs if card_type == CardType.LEAD)
+    contact_ids = sorted(card_id for card_type, card_id in refs if card_type == CardType.CONTACT)
+    if not (lead_ids or contact_ids):
+        return {}
+    quote = connection.ops.quote_name
+    keys, leads = quote(IdentityKey._meta.db_table), quote(apps.get_model("leads", "Lead")._meta.db_table)
     contact_model = apps.get_model("clients", "Contact")
-    lead_ids = [card_id for card_type, card_id in refs if card_type == CardType.LEAD]
-    contact_ids = [card_id for card_type, card_id in refs if card_type == CardType.CONTACT]
+    contacts = quote(contact_model._meta.db_table)
+    companies = quote(contact_model._meta.get_field("company").related_model._meta.db_table)
     extra: dict[tuple[str, int], dict[str, set[Any]]] = {}
-    if lead_ids or contact_ids:
-        for card_type, card_id, kind, value, extension in IdentityKey.objects.filter(
-            Q(card_type=CardType.LEAD, card_id__in=lead_ids) | Q(card_type=CardType.CONTACT, card_id__in=contact_ids),
-            kind__in=[KeyKind.PHONE, KeyKind.EMAIL],
-        ).values_list("card_type", "card_id", "kind", "value", "extension"):
-            slot = extra.setdefault((card_type, card_id), {"phones": set(), "emails": set()})
-            if kind == KeyKind.PHONE:
-                slot["phones"].add((value, extension))
-            else:
-                slot["emails"].add(value)
+    people: list[tuple[str, tuple[Any, ...]]] = []
+    # Only quoted table names and placeholders are formatted into these statements; values are parameters.
+    with connection.cursor() as cursor:
+        for card_type, ids in ((CardType.LEAD, lead_ids), (CardType.CONTACT, contact_ids)):
+            if not ids:
+                continue
+            cursor.execute(
+                f"SELECT card_id, kind, value, extension FROM {keys} "  # noqa: S608
+                f"WHERE card_type = %s AND card_id IN ({_in(ids)}) AND kind IN (%s, %s)",
+                [card_type, *ids, KeyKind.PHONE, KeyKind.EMAIL],
+            )
+            for card_id, kind, value, extension in cursor.fetchall():
+                slot = extra.setdefault((card_type, card_id), {"phones": set(), "emails": set()})
+                if kind == KeyKind.PHONE:
+                    slot["phones"].add((value, extension))
+                else:
+                    slot["emails"].add(value)
+        if lead_ids:
+            cursor.execute(
+                "SELECT id, first_name, last_name, middle_name, company_name, '', city, phone, phone_ext, email "  # noqa: S608
+                f"FROM {leads} WHERE id IN ({_in(lead_ids)}) AND state <> %s",
+                [*lead_ids, "merged"],
+            )
+            people += [(CardType.LEAD, row) for row in cursor.fetchall()]
+        if contact_ids:
+            cursor.execute(
+                "SELECT c.id, c.first_name, c.last_name, c.middle_name, COALESCE(co.name, ''), "  # noqa: S608
+                "COALESCE(co.inn, ''), COALESCE(co.city, ''), c.phone, c.phone_ext, c.email "
+                f"FROM {contacts} c LEFT JOIN {companies} co ON co.id = c.company_id "
+                f"WHERE c.id IN ({_in(contact_ids)})",
+                contact_ids,
+            )
+            people += [(CardType.CONTACT, row) for row in cursor.fetchall()]
     records: dict[tuple[str, int], Record] = {}
-    people = [
-        (CardType.LEAD, row, row["company_name"], "")
-        for row in lead_model.objects.filter(pk__in=lead_ids).exclude(state="merged").values(
-            "pk", "first_name", "last_name", "middle_name", "company_name", "city", "phone", "phone_ext", "email")
-    ] + [
-        (CardType.CONTACT, row, row["company__name"] or "", row["company__inn"] or "")
-        for row in contact_model.objects.filter(pk__in=contact_ids).values(
-            "pk", "first_name", "last_name", "middle_name", "company__name", "company__inn", "company__city", "phone",
-            "phone_ext", "email")
-    ]
-    for card_type, row, company, inn in people:
-        key = (card_type, row["pk"])
+    for card_type, (pk, first_name, last_name, middle_name, company, inn, city, phone, phone_ext, email) in people:
+        key = (card_type, pk)
         slot = extra.get(key, {"phones": set(), "emails": set()})
         phones = set(slot["phones"])
-        if row["phone"]:
-            phones.add((row["phone"], row["phone_ext"]))
-        emails = set(slot["emails"]) | ({row["email"]} if row["email"] else set())
+        if phone:
+            phones.add((phone, phone_ext))
+        emails = set(slot["emails"]) | ({email} if email else set())
         records[key] = Record(
-            id=f"{card_type}:{row['pk']}", first_name=row["first_name"], last_name=row["last_name"],
-            middle_name=row["middle_name"], emails=tuple(sorted(emails)), phones=tuple(sorted(phones)),
-            company=company, inn=inn, city=row.get("city") or row.get("company__city") or "",
+            id=f"{card_type}:{pk}", first_name=first_name, last_name=last_name, middle_name=middle_name,
+            emails=tuple(sorted(emails)), phones=tuple(sorted(phones)), company=company, inn=inn, city=city or "",
         )
     return records
 
@@ -197,9 +222,7 @@ def _rows(card_type: str, card_id: int, facts: Facts) -> list[IdentityKey]:
 
 def register_keys(*, card_type: str, card_id: int, facts: Facts) -> None:
     """Index a card's contacts and name keys so later submissions find it with a few lookups."""
-    rows = _rows(card_type, card_id, facts)
-    if rows:
-        IdentityKey.objects.bulk_create(rows, ignore_conflicts=True)
+    insert_many(_rows(card_type, card_id, facts), ignore_conflicts=True)
 
 
 def replace_keys(*, card_type: str, card_id: int, facts: Facts) -> None:
@@ -222,10 +245,15 @@ def cards_with_keys(facts: Facts, *, card_type: str) -> list[int]:
     wanted = {(KeyKind.PHONE, phone.e164) for phone in facts.phones} | {(KeyKind.EMAIL, e) for e in facts.emails}
     if not wanted:
         return []
-    # Two IN lists instead of an OR per key: the same index range reads, a fraction of the ORM's work.
-    rows = IdentityKey.objects.filter(
-        card_type=card_type, kind__in=sorted({kind for kind, _ in wanted}), value__in=sorted({v for _, v in wanted})
-    ).values_list("kind", "value", "card_id")
+    # Two IN lists instead of an OR per key: the same index range reads; plain SQL, as in load_records.
+    kinds, values = sorted({kind for kind, _ in wanted}), sorted({v for _, v in wanted})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, value, card_id FROM {connection.ops.quote_name(IdentityKey._meta.db_table)} "  # noqa: S608
+            f"WHERE card_type = %s AND kind IN ({_in(kinds)}) AND value IN ({_in(values)})",
+            [card_type, *kinds, *values],
+        )
+        rows = cursor.fetchall()
     return sorted({card_id for kind, value, card_id in rows if (kind, value) in wanted})
 
 

@@ -21,12 +21,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.core.rows import insert
 from leadflow.events.services import record_event
 from leadflow.privacy.models import Consent, ErasureLog, Purpose, Tombstone, TombstoneKind
 
@@ -104,12 +105,12 @@ def record_statements(
 ) -> list[Consent]:
     """The consents of one submission, written in the caller's transaction (the pipeline's), one statement."""
     at = at or timezone.now()
-    rows = Consent.objects.bulk_create([
-        Consent(purpose=s.purpose, given=True, lead=lead, client=client, email=(email or "").strip().lower(),
-                phone=phone, text_version=s.text_version[:60], text=s.text, ip=ip or None, channel=channel[:60],
-                recorded_by=by, at=at)
+    rows = [
+        insert(Consent(purpose=s.purpose, given=True, lead=lead, client=client, email=(email or "").strip().lower(),
+                       phone=phone, text_version=s.text_version[:60], text=s.text, ip=ip or None,
+                       channel=channel[:60], recorded_by=by, at=at))
         for s in statements
-    ])
+    ]
     if sync_summary and lead is not None and any(row.purpose == Purpose.PROCESSING for row in rows):
         sync_lead_summary(lead)
     return rows
@@ -440,8 +441,16 @@ def tombstones_for(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, st
     wanted = contact_digests(emails=emails, phones=phones)
     if not wanted:
         return []
-    rows = Tombstone.objects.filter(digest__in=[d for _kind, d in wanted], lifted_at__isnull=True)
-    return [row for row in rows if (row.kind, row.digest) in wanted]
+    digests = sorted({d for _kind, d in wanted})
+    # Every submission asks this and almost none hits: a plain indexed read first, the rows only on a hit.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, kind, digest FROM {connection.ops.quote_name(Tombstone._meta.db_table)} "  # noqa: S608
+            f"WHERE digest IN ({', '.join(['%s'] * len(digests))}) AND lifted_at IS NULL",
+            digests,
+        )
+        hits = [pk for pk, kind, found in cursor.fetchall() if (kind, found) in wanted]
+    return list(Tombstone.objects.filter(pk__in=hits).order_by("pk")) if hits else []
 
 
 def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -> None:
