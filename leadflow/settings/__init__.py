@@ -125,7 +125,9 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend; the server's threads queue for the write lock in the process
+            # (leadflow/core/sqlite/base.py) instead of polling SQLite's lock.
+            "ENGINE": "leadflow.core.sqlite",
             "NAME": DATA_DIR / "leadflow.sqlite3",
             "OPTIONS": {
                 # WAL lets the worker and the web threads read while one writes;
