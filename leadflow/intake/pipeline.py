@@ -508,9 +508,12 @@ def _finish(submission: Submission, status: str, **links: Any) -> None:
     rows.update(submission, "status", "processed_at", *links)
 
 
-def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client | None, str]:
+def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tuple[Lead | None, Client | None, str]:
     """The card a repeat touch belongs to, among candidates sure enough to attach automatically:
-    a client first (the person already buys), then a lead in work, then the most recent lead."""
+    a client first (the person already buys), then a lead in work, then the most recent lead.
+
+    With `lock` (inside the transaction that attaches to it) a lead comes read under its row lock, with the
+    team, owner and stage attach_request uses: one read instead of two."""
     sure = [c for c in candidates if c.score >= matching.upper_threshold()]
     contact_ids = [c.card_id for c in sure if c.card_type == CardType.CONTACT]
     lead_ids = [c.card_id for c in sure if c.card_type == CardType.LEAD]
@@ -525,10 +528,12 @@ def pick_card(candidates: list[matching.Candidate]) -> tuple[Lead | None, Client
             return None, client, reasons[(CardType.CONTACT, contact_id)]
     if lead_ids:
         order = {LeadState.OPEN: 0, LeadState.DEFERRED: 1, LeadState.REFUSED: 2, LeadState.CONVERTED: 3}
-        found = list(Lead.objects.filter(pk__in=lead_ids).exclude(state=LeadState.MERGED))
-        found.sort(key=lambda lead: (order.get(lead.state, 9), -lead.pk))
+        found = list(Lead.objects.filter(pk__in=lead_ids).exclude(state=LeadState.MERGED).values_list("pk", "state"))
+        found.sort(key=lambda row: (order.get(row[1], 9), -row[0]))
         if found:
-            return found[0], None, reasons[(CardType.LEAD, found[0].pk)]
+            pk = found[0][0]
+            lead = leads.locked_lead(pk) if lock else Lead.objects.select_related("team", "owner", "stage").get(pk=pk)
+            return lead, None, reasons[(CardType.LEAD, pk)]
     return None, None, ""
 
 
@@ -586,11 +591,11 @@ def _process(submission: Submission) -> Outcome:
         return outcome_of(submission)
 
     candidates = [] if hinted else matching.find(person.keys())
-    lead, client, matched_by = hinted or pick_card(candidates)
+    lead, client, matched_by = hinted or pick_card(candidates, lock=True)
     if lead is not None or client is not None:
         leads.attach_request(
             lead=lead, client=client, person=person, touch=parsed.touch, message=parsed.message,
-            submission_id=submission.pk, matched_by=matched_by, now=submission.received_at,
+            submission_id=submission.pk, matched_by=matched_by, now=submission.received_at, locked=not hinted,
         )
         _record_consents(submission, parsed, lead=lead, client=client)
         _finish(submission, SubmissionStatus.ATTACHED, lead=lead, client=client)

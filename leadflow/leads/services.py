@@ -135,9 +135,14 @@ def _stage_of_kind(kind: str) -> Stage:
     return stage
 
 
+def locked_lead(pk: int) -> Lead:
+    """Read a lead under a row lock, so two changes to one card queue instead of interleaving (call it inside
+    the transaction of the change)."""
+    return Lead.objects.select_for_update(of=("self",)).select_related("team", "owner", "stage").get(pk=pk)
+
+
 def _lock(lead: Lead) -> Lead:
-    """Re-read a lead under a row lock, so two changes to one card queue instead of interleaving."""
-    return Lead.objects.select_for_update(of=("self",)).select_related("team", "owner", "stage").get(pk=lead.pk)
+    return locked_lead(lead.pk)
 
 
 def _audit(*, lead: Lead | None = None, client: Client | None = None, field: str, old: Any, new: Any,
@@ -202,7 +207,7 @@ def notify(*, user: User, kind: str, template: str, lead: Lead | None = None, cl
     with translation.override(user.language or settings.LANGUAGE_CODE):
         fields = system_text("text", template, **params)
     fields["text"] = str(fields["text"])[:500]
-    note = Notification.objects.create(user=user, kind=kind, lead=lead, client=client, **fields)
+    note = rows.create(Notification, user=user, kind=kind, lead=lead, client=client, **fields)
     record_event("notification.created", notification_id=note.pk, user_id=user.pk, kind=kind)
 
 
@@ -375,8 +380,11 @@ def attach_request(
     submission_id: int | None = None,
     matched_by: str = "",
     now: datetime | None = None,
+    locked: bool = False,
 ) -> Request:
-    """Attach a repeat touch to the card it belongs to and tell the card's owner (DOMAIN.md 8)."""
+    """Attach a repeat touch to the card it belongs to and tell the card's owner (DOMAIN.md 8).
+
+    `locked`: the lead was read by `locked_lead` in this transaction already (the pipeline's pick_card)."""
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
         request = rows.create(
@@ -387,7 +395,7 @@ def attach_request(
         if card_id:
             matching.register_keys(card_type=card_type, card_id=card_id, facts=person.keys())
         if lead is not None:
-            lead = _lock(lead)
+            lead = lead if locked else _lock(lead)
             if not lead.email and person.email:
                 lead.email = person.email
                 lead.save(update_fields=["email", "updated_at"])

@@ -19,7 +19,7 @@ if _test_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "leadflow.core.sqlite",
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "test.sqlite3"),
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }

@@ -20,7 +20,7 @@ from leadflow.leads import services
 from leadflow.leads.models import LeadState, Notification, Task, TaskKind
 from leadflow.worker import run_scheduled_once
 
-PROCESS_TIMEOUT = 60  # seconds; generous for a loaded CI machine, never reached when it works
+PROCESS_TIMEOUT = 180  # seconds: `leadflow run` migrates and builds the demo first; only reached when it fails
 
 
 @pytest.mark.django_db
