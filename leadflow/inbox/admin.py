@@ -22,7 +22,7 @@ class MailboxForm(forms.ModelForm):
     class Meta:
         model = Mailbox
         fields = ("name", "host", "port", "security", "username", "password", "folder", "after_taking", "move_to",
-                  "is_active")
+                  "team", "is_active")
 
     def clean_password(self) -> str:
         password = self.cleaned_data.get("password", "")
@@ -40,8 +40,8 @@ class MailboxForm(forms.ModelForm):
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
-    list_display = ("name", "host", "port", "username", "folder", "after_taking", "is_active", "last_polled_at",
-                    "last_error")
+    list_display = ("name", "host", "port", "username", "folder", "after_taking", "team", "is_active",
+                    "last_polled_at", "last_error")
     readonly_fields = ("last_polled_at", "last_error")
 
 

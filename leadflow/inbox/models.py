@@ -40,6 +40,11 @@ class Mailbox(models.Model):
     move_to = models.CharField(
         _("move to folder"), max_length=255, blank=True, help_text=_("Used when messages are moved after taking.")
     )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Leads from this mailbox go to this team (empty: the default team). Mail delivered to "
+                    "Leadflow's own SMTP server goes to the team of the mailbox whose user name is the recipient."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

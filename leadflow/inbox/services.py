@@ -221,4 +221,20 @@ def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, obj
     card = thread_card(parsed)
     if card is not None:
         payload["thread_card"] = card
+    team_id = _team_of(email)
+    if team_id is not None:
+        payload["team_id"] = team_id  # written by this adapter, never by the sender (pipeline.THREAD_CHANNELS)
     return payload
+
+
+def _team_of(email: IncomingEmail) -> int | None:
+    """The team of the mailbox the message came from: polled over IMAP, or addressed to over SMTP."""
+    if email.mailbox_id:
+        return email.mailbox.team_id
+    recipients = [str(r).strip().lower() for r in email.envelope_to or [] if "@" in str(r)]
+    if not recipients:
+        return None
+    for mailbox in Mailbox.objects.filter(team__isnull=False, username__contains="@").order_by("pk"):
+        if mailbox.username.strip().lower() in recipients:
+            return mailbox.team_id
+    return None

@@ -494,6 +494,10 @@ def _team_for(submission: Submission, *, city: str = "", partners_consent: bool 
         return dealer_team
     if submission.form and submission.form.team_id:
         return submission.form.team
+    payload = submission.payload if isinstance(submission.payload, dict) else {}
+    mailbox_team = payload.get("team_id") if submission.channel in THREAD_CHANNELS else None
+    if isinstance(mailbox_team, int) and (team := Team.objects.filter(pk=mailbox_team).first()) is not None:
+        return team  # the mailbox the e-mail came to (inbox.services writes it; a sender cannot)
     if submission.submitted_by and submission.submitted_by.team_id:
         return submission.submitted_by.team
     return Team.objects.filter(is_default=True).first() or Team.objects.order_by("pk").first()

@@ -161,3 +161,14 @@ def test_the_worker_polls_the_mailboxes_on_its_interval(imap_server, sales, sett
 
     assert (first["mail_taken"], within_interval["mail_taken"]) == (1, 0)
     assert Lead.objects.count() == 1
+
+
+def test_leads_from_a_mailbox_go_to_its_team(imap_server, sales, other_team):
+    append(imap_server, PEOPLE["<cp1251@mail.test>"])
+    mailbox = make_mailbox(imap_server, team=other_team)
+
+    assert poll_mailbox(mailbox=mailbox) == 1
+
+    lead = Lead.objects.get(email="ivan.petrov@romashka.ru")
+    assert lead.team == other_team  # not the default team (sales)
+    assert lead.tasks.get().due_at is not None

@@ -163,3 +163,21 @@ def test_leadflow_run_starts_the_smtp_server_when_configured(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_mail_to_a_mailbox_address_goes_to_that_mailbox_team(smtpd, sales, other_team):
+    from leadflow.inbox.models import Mailbox
+
+    # Not polled (inactive): it only names the team of sales@example.com.
+    Mailbox.objects.create(name="Sales Moscow", host="imap.example.com", username="Sales@Example.com",
+                           password="x", team=other_team, is_active=False)
+    raw = build(body=BODY, message_id="<smtp-team@romashka.ru>")
+    other = build(body=BODY.replace("Иван Петров", "Пётр Сидоров").replace("912) 345-67-89", "916) 111-22-33"),
+                  sender=("Пётр Сидоров", "p.sidorov@vector.ru"), message_id="<smtp-team-2@vector.ru>")
+
+    with client(smtpd) as smtp:
+        assert smtp.sendmail("ivan.petrov@romashka.ru", ["sales@example.com"], raw) == {}
+        assert smtp.sendmail("p.sidorov@vector.ru", ["orders@leads.example.com"], other) == {}
+
+    teams = {email.lead.email: email.lead.team for email in IncomingEmail.objects.select_related("lead__team")}
+    assert teams == {"ivan.petrov@romashka.ru": other_team, "p.sidorov@vector.ru": sales}

@@ -214,3 +214,15 @@ def test_an_interest_is_promoted_when_the_person_arrives_with_a_name(partner):
     lead = Lead.objects.get()
     assert interest.promoted_to == lead
     assert Request.objects.filter(lead=lead).count() == 2  # the interest's request joins the lead's history
+
+
+def test_a_sender_cannot_choose_its_team_in_the_payload(sales, other_team):
+    """Only Leadflow's own e-mail adapter names a team (the mailbox's); a partner's "team_id" is just data."""
+    from leadflow.intake.models import Partner
+
+    key = Partner.objects.create(name="Teamless CPA").issue_key()
+    response = HttpClient().post("/api/submissions", data={"name": "Пётр Сидоров", "phone": "+79161112233",
+                                                           "consent": True, "team_id": other_team.pk},
+                                 content_type="application/json", headers={"X-Api-Key": key})
+    assert response.status_code == 201, response.content
+    assert Lead.objects.get(pk=response.json()["lead_id"]).team == sales  # the default team
