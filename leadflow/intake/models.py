@@ -311,6 +311,13 @@ class Submission(models.Model):
         "leads.Interest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    # What a partner earns, at the prices of its terms when it was earned (a later change of the terms
+    # does not rewrite what is owed): per accepted lead, set on acceptance; per converted client, set
+    # when the lead converts. Empty: not earned yet (or not a partner's submission).
+    payout_lead = models.DecimalField(_("payout for the lead"), max_digits=12, decimal_places=2, null=True,
+                                      blank=True)
+    payout_client = models.DecimalField(_("payout for the client"), max_digits=12, decimal_places=2, null=True,
+                                        blank=True)
 
     class Meta:
         verbose_name = _("submission")

@@ -620,7 +620,8 @@ def _process(submission: Submission) -> Outcome:
     )
     # create_lead wrote the processing-consent summary from parsed.consent already.
     _record_consents(submission, parsed, lead=lead, sync_summary=False)
-    _finish(submission, SubmissionStatus.CREATED, lead=lead)
+    earned = {"payout_lead": partner_terms.payout_for(submission.partner, "accepted")} if submission.partner_id else {}
+    _finish(submission, SubmissionStatus.CREATED, lead=lead, **earned)
     return outcome_of(submission)
 
 

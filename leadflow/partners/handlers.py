@@ -5,6 +5,7 @@ from leadflow.events.services import handles
 from leadflow.leads.models import Channel
 from leadflow.partners.models import PostbackStatus
 from leadflow.partners.postbacks import accepted_submission, schedule_postback
+from leadflow.partners.terms import price_conversion
 
 STATUS_OF_EVENT = {
     "lead.created": PostbackStatus.ACCEPTED,
@@ -22,4 +23,6 @@ def queue_partner_postback(event: OutboxEvent) -> None:
     lead_id = event.payload.get("lead_id")
     submission = accepted_submission(lead_id) if lead_id else None
     if submission is not None:
+        if event.name == "lead.converted":
+            price_conversion(submission)  # whether or not the partner wants postbacks: the report reads it
         schedule_postback(submission=submission, status=STATUS_OF_EVENT[event.name])

@@ -36,7 +36,7 @@ def schedule_postback(*, submission: Submission, status: str, now: datetime | No
     partner: Partner | None = submission.partner
     if partner is None or not partner.postback_url or status not in (partner.postback_statuses or []):
         return None
-    payout = terms.payout_for(partner, status)
+    payout = terms.earned_payout(submission, status)
     url = terms.render_postback(partner.postback_url, {
         "click_id": terms.click_id_of(submission.payload), "status": status, "payout": f"{payout:.2f}",
         "lead_id": submission.lead_id or "", "submission_id": submission.pk,

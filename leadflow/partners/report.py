@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
 
@@ -94,7 +94,9 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
     """Per partner and period (day, week or month in `zone`), counted by the database.
 
     Submissions count in the period they arrived; conversions in the period the lead converted
-    (the moment a per-client partner earns its payout). Amounts use the partner's current prices.
+    (the moment a per-client partner earns its payout). Amounts are what each lead or client earned at the
+    prices in force when it was earned (kept on the submission); the current prices only for a conversion
+    the worker has not priced yet (the second after it).
     """
     labels = period_starts(start, end, period)
     since = datetime.combine(start, time.min, tzinfo=zone)
@@ -109,6 +111,8 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
             accepted=Count("id", filter=Q(status=SubmissionStatus.CREATED)),
             duplicates=Count("id", filter=Q(status=SubmissionStatus.ATTACHED)),
             invalid=Count("id", filter=Q(status__in=INVALID)),
+            earned=Sum("payout_lead", filter=Q(status=SubmissionStatus.CREATED)),
+            unpriced=Count("id", filter=Q(status=SubmissionStatus.CREATED, payout_lead__isnull=True)),
         )
         .order_by()
     )
@@ -117,7 +121,8 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
                                   lead__converted_at__gte=since, lead__converted_at__lt=until)
         .annotate(period=PeriodIndex("lead__converted_at", bounds))
         .values("partner_id", "period")
-        .annotate(converted=Count("id"))
+        .annotate(converted=Count("id"), earned=Sum("payout_client"),
+                  unpriced=Count("id", filter=Q(payout_client__isnull=True)))
         .order_by()
     )
     terms = {p.pk: p for p in partners.only("pk", "name", "payout_model", "price_per_lead", "price_per_client")}
@@ -129,19 +134,23 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
             rows[key] = Row(partner_id=partner_id, partner=terms[partner_id].name, period=labels[index])
         return rows[key]
 
+    def current(partner_id: int, model: str, price: str) -> Decimal:
+        partner = terms[partner_id]
+        return getattr(partner, price) if partner.payout_model == model else Decimal("0.00")
+
     for item in counts:
         target = row(item["partner_id"], item["period"])
         for name in ("submitted", "accepted", "duplicates", "invalid"):
             setattr(target, name, item[name])
+        target.amount_due += (item["earned"] or Decimal("0.00")) + item["unpriced"] * current(
+            item["partner_id"], PayoutModel.PER_LEAD, "price_per_lead")
     for item in conversions:
-        row(item["partner_id"], item["period"]).converted = item["converted"]
+        target = row(item["partner_id"], item["period"])
+        target.converted = item["converted"]
+        target.amount_due += (item["earned"] or Decimal("0.00")) + item["unpriced"] * current(
+            item["partner_id"], PayoutModel.PER_CLIENT, "price_per_client")
     totals = Row(partner_id=0, partner="", period=start)
     for target in rows.values():
-        partner = terms[target.partner_id]
-        if partner.payout_model == PayoutModel.PER_CLIENT:
-            target.amount_due = partner.price_per_client * target.converted
-        else:
-            target.amount_due = partner.price_per_lead * target.accepted
         for name in ("submitted", "accepted", "duplicates", "invalid", "converted", "amount_due"):
             setattr(totals, name, getattr(totals, name) + getattr(target, name))
     ordered = sorted(rows.values(), key=lambda r: (r.period, r.partner.casefold(), r.partner_id))

@@ -115,12 +115,27 @@ def cap_reached(partner: Partner, *, now: datetime) -> bool:
 
 
 def payout_for(partner: Partner, status: str) -> Decimal:
-    """What this status of an accepted lead earns the partner under its terms."""
+    """What this status of an accepted lead earns the partner under its terms as they are now."""
     if status == "accepted" and partner.payout_model == PayoutModel.PER_LEAD:
         return partner.price_per_lead
     if status == "converted" and partner.payout_model == PayoutModel.PER_CLIENT:
         return partner.price_per_client
     return Decimal("0.00")
+
+
+def earned_payout(submission: Submission, status: str) -> Decimal:
+    """What this status earned, at the prices in force when it was earned (kept on the submission); the
+    current terms for a status not priced yet."""
+    kept = {"accepted": submission.payout_lead, "converted": submission.payout_client}.get(status)
+    return kept if kept is not None else payout_for(submission.partner, status)
+
+
+def price_conversion(submission: Submission) -> None:
+    """Keep what the conversion of this partner's lead earns at the partner's prices now (once)."""
+    if submission.payout_client is None:
+        submission.payout_client = payout_for(submission.partner, "converted")
+        Submission.objects.filter(pk=submission.pk, payout_client__isnull=True).update(
+            payout_client=submission.payout_client)
 
 
 def unknown_macros(template: str) -> list[str]:

@@ -148,3 +148,38 @@ def test_without_a_query_the_form_shows_the_last_three_months_per_month(client, 
         start, end, "month")
     assert start.day == 1 and (end.year * 12 + end.month) - (start.year * 12 + start.month) == 2
     assert f'value="{start.isoformat()}"' in response.content.decode()
+
+
+def test_a_change_of_prices_does_not_rewrite_what_was_earned(partner, head):
+    """Leads accepted at 150 stay at 150 when the price becomes 200; a conversion earns the per-client price in
+    force when the lead converted, and the postback said the same amount."""
+    from leadflow.events.services import deliver_pending
+    from leadflow.partners.models import Postback
+
+    row, key = partner
+    Partner.objects.filter(pk=row.pk).update(price_per_lead=Decimal("150"))
+    submit(key, {"name": "Иван Петров", "phone": "+79123456781"})
+    row.refresh_from_db()
+    row.price_per_lead = Decimal("200")
+    row.save()  # through the admin's path: the key's memo forgets the old terms
+    submit(key, {"name": "Анна Смирнова", "phone": "+79123456782"})
+    Submission.objects.update(received_at=at("2026-10-15"))
+
+    dealer = Partner.objects.create(name="Dealer", payout_model=PayoutModel.PER_CLIENT,
+                                    price_per_client=Decimal("1000"), postback_url="http://127.0.0.1:9/pb?p={payout}",
+                                    postback_statuses=["converted"])
+    submit(dealer.issue_key(), {"name": "Юлия Белова", "phone": "+79123456785"})
+    Submission.objects.filter(partner=dealer).update(received_at=at("2026-10-20"))
+    lead = Lead.objects.get(phone="+79123456785")
+    services.convert_lead(lead=lead, by=head)
+    Lead.objects.filter(pk=lead.pk).update(converted_at=at("2026-10-21"))
+    deliver_pending()  # the worker prices the conversion (and queues the postback) at today's 1000
+    Partner.objects.filter(pk=dealer.pk).update(price_per_client=Decimal("5000"), price_per_lead=Decimal("1"))
+
+    from leadflow.partners.report import partner_report
+
+    report = partner_report(partners=Partner.objects.all(), start=datetime(2026, 10, 1).date(),
+                            end=datetime(2026, 10, 31).date(), period="month", zone=MSK)
+    assert {(r.partner, r.accepted, r.converted, r.amount_due) for r in report.rows} == {
+        ("CPA Network", 2, 0, Decimal("350.00")), ("Dealer", 1, 1, Decimal("1000.00"))}
+    assert Postback.objects.get(partner=dealer).payout == Decimal("1000.00")
