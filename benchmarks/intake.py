@@ -1024,8 +1024,7 @@ def render(
             f"inserts/s, p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms ({created:,} created, {attached:,} "
             f"attached in the measured windows). Counted in the app server's own CPU time, a full-path request "
             f"costs {f['cpu_ms']:.1f} ms against {b['cpu_ms']:.2f} ms for the bare insert ({level['cpu_ratio']:.2f}), "
-            "so the shortfall is the work per request, not noise."
-            + floor_note(result["seed"]["diagnostics"])
+            "so the shortfall is the work per request, not noise." + floor_note(result["seed"]["diagnostics"])
         )
     lines += ["", "Per round, req/s · p50 ms · p99 ms · app CPU ms/req:", ""]
     for backend, result in results.items():
