@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -183,20 +183,26 @@ def _keep_parsed(email: IncomingEmail, parsed: parsing.ParsedEmail) -> None:
         )
 
 
+# Rooms that send mail say which card each of their Message-IDs went to, so an answer to it finds that card
+# even from another address: message ids -> {message id: {"lead"|"client": id}} (nurture registers one).
+SentLookup = Callable[[list[str]], dict[str, dict[str, int]]]
+sent_message_lookups: list[SentLookup] = []
+
+
 def thread_card(parsed: parsing.ParsedEmail) -> dict[str, int] | None:
-    """The card an earlier message of this conversation was attached to (In-Reply-To, then References)."""
+    """The card of the nearest earlier message of this conversation (In-Reply-To, then References): one that
+    came in and was attached to a card, or one Leadflow sent to a card."""
     if not parsed.thread_ids:
         return None
-    earlier = {
-        row.message_id: row
-        for row in IncomingEmail.objects.filter(message_id__in=parsed.thread_ids)
-        .exclude(lead__isnull=True, client__isnull=True)
-        .only("message_id", "lead_id", "client_id")
-    }
+    earlier: dict[str, dict[str, int]] = {}
+    for lookup in sent_message_lookups:
+        earlier.update(lookup(parsed.thread_ids))
+    for row in (IncomingEmail.objects.filter(message_id__in=parsed.thread_ids)
+                .exclude(lead__isnull=True, client__isnull=True).only("message_id", "lead_id", "client_id")):
+        earlier[row.message_id] = {"client": row.client_id} if row.client_id else {"lead": row.lead_id}
     for message_id in parsed.thread_ids:
-        row = earlier.get(message_id)
-        if row is not None:
-            return {"client": row.client_id} if row.client_id else {"lead": row.lead_id}  # type: ignore[dict-item]
+        if message_id in earlier:
+            return earlier[message_id]
     return None
 
 

@@ -8,4 +8,7 @@ class NurtureConfig(AppConfig):
     verbose_name = _("Segments and e-mail sequences")
 
     def ready(self) -> None:
-        from leadflow.nurture import handlers, privacy  # noqa: F401  (outbox handlers, exporter and eraser)
+        from leadflow.inbox.services import sent_message_lookups
+        from leadflow.nurture import handlers, mail, privacy  # noqa: F401  (outbox handlers, exporter and eraser)
+
+        sent_message_lookups.append(mail.cards_of_sent)  # a reply to our mail finds the card it went to

@@ -292,3 +292,15 @@ def handle_bounce(raw: bytes) -> MailMessage | None:
     suppress(email=message.to_email, reason=SuppressionReason.BOUNCED, message=message)
     _stop_for_address(message.to_email, reason="bounced")
     return message
+
+
+def cards_of_sent(message_ids: list[str]) -> dict[str, dict[str, int]]:
+    """The card each of these Message-IDs of ours was sent to (the inbox finds the card of a reply by it)."""
+    found: dict[str, dict[str, int]] = {}
+    for message_id, lead_id, client_id in MailMessage.objects.filter(message_id__in=message_ids).values_list(
+            "message_id", "lead_id", "client_id"):
+        if client_id:
+            found[message_id] = {"client": client_id}
+        elif lead_id:
+            found[message_id] = {"lead": lead_id}
+    return found

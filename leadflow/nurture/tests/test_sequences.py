@@ -343,3 +343,26 @@ def test_entering_a_segment_enrolls_and_the_letter_comes_in_the_persons_language
     assert smtp_server.to("maria@client.example")[0]["Subject"] == "Готовы, Мария?"
     assert smtp_server.to("john@client.example")[0]["Subject"] == "Ready, John?"
     assert smtp_server.to(cold.email) == []
+
+
+def test_a_reply_from_another_address_finds_the_card_by_our_message_id(smtp_server, news, make_lead, consenting):
+    """Anna got the sequence at her personal address and answers from work: In-Reply-To names our message,
+    so the answer joins her card (no second lead) and stops the sequence."""
+    lead = consenting(make_lead(first_name="Anna", last_name="Smirnova", email="anna@client.example"))
+    record_behaviour("add_to_cart", lead=lead)
+    tick()
+    sent = MailMessage.objects.get(lead=lead)
+    raw = (f"From: Anna Smirnova <a.smirnova@work.example>\r\nTo: sales@shop.example\r\nSubject: Re: First\r\n"
+           f"Message-ID: <reply-from-work@work.example>\r\nIn-Reply-To: {sent.message_id}\r\n"
+           f"References: {sent.message_id}\r\n\r\nPlease call me at work.\r\n").encode()
+
+    take_email(raw=raw, via="smtp")
+    tick(later(minutes=61))
+
+    assert lead.requests.filter(channel="email").count() == 1
+    from leadflow.leads.models import Lead
+
+    assert Lead.objects.count() == 1
+    enrollment = Enrollment.objects.get()
+    assert (enrollment.state, enrollment.stop_reason) == (EnrollmentState.STOPPED, "reply")
+    assert subjects(smtp_server) == ["First"]
