@@ -32,6 +32,7 @@ urlpatterns = [
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
     path("partners/", partner_views.report, name="partner_report"),
     path("analytics/", include("leadflow.analytics.urls")),
+    path("calls/", include("leadflow.telephony.urls")),
     path("leads/export.csv", import_views.lead_export, {"file_format": "csv"}, name="lead_export_csv"),
     path("leads/export.xlsx", import_views.lead_export, {"file_format": "xlsx"}, name="lead_export_xlsx"),
     path("imports/", import_views.import_list, name="import_list"),

@@ -144,7 +144,11 @@ class Call(models.Model):
             # Providers retry and may report one call in several events: one row per call.
             models.UniqueConstraint(fields=["integration", "provider_call_id"], name="telephony_call_unique"),
         ]
-        indexes = [models.Index(fields=["caller", "-started_at"])]
+        indexes = [
+            models.Index(fields=["caller", "-started_at"]),
+            # The calls page: the newest calls of a period, a team's or by state.
+            models.Index(fields=["-started_at", "-id"], name="call_started"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.caller or self.caller_raw or '?'} ({self.state})"
