@@ -15,8 +15,9 @@ So the features are only:
 Every closed lead is therefore described as it looked at min(created + window, closing time), and an
 open lead as it looks at min(created + window, now): the same point of its life for both. Stage, owner,
 team, lost reason and the closing times are never features (tests/test_leakage.py changes them and
-checks the score does not move). The temperature is taken as the card has it; nothing in Leadflow
-changes a closed lead's temperature, so it is the value it had when it closed.
+checks the score does not move). The temperature is the one the lead had at that same point: its
+changes are in the card's field history, so a purchase or a campaign after the cutoff (which often follow
+a conversion and warm the card) does not reach the model.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from leadflow.leads.models import Activity, ActivityKind, Lead, LeadState, Request
+from leadflow.leads.models import Activity, ActivityKind, FieldChange, Lead, LeadState, Request
 from leadflow.matching.record import is_free_mail_domain
 
 CATEGORY, FLAG, COUNT = "category", "flag", "count"
@@ -159,10 +160,18 @@ def rows_for(leads: Sequence[Lead], *, now: datetime | None = None) -> list[Row]
     for lead_id, created_at in Request.objects.filter(lead_id__in=ids).values_list("lead_id", "created_at"):
         if created_at < limits[lead_id]:
             counts[lead_id]["requests"] += 1
-    return [_row(lead, limits[lead.pk], counts[lead.pk]) for lead in leads]
+    temperatures = {lead.pk: lead.temperature for lead in leads}
+    # Walk each lead's temperature changes from the newest back: the value before the first change at or after
+    # the cutoff is the value at the cutoff.
+    changes = FieldChange.objects.filter(lead_id__in=ids, field="temperature").order_by("-changed_at", "-id")
+    for lead_id, old_value, changed_at in changes.values_list("lead_id", "old_value", "changed_at").iterator(
+            chunk_size=5000):
+        if changed_at >= limits[lead_id]:
+            temperatures[lead_id] = old_value
+    return [_row(lead, limits[lead.pk], counts[lead.pk], temperatures[lead.pk]) for lead in leads]
 
 
-def _row(lead: Lead, until: datetime, counts: dict[str, int]) -> Row:
+def _row(lead: Lead, until: datetime, counts: dict[str, int], temperature: str) -> Row:
     return {
         "channel": lead.channel or NONE,
         "source": (lead.source.name if lead.source_id and lead.source else lead.utm_source.strip().lower()) or NONE,
@@ -174,7 +183,7 @@ def _row(lead: Lead, until: datetime, counts: dict[str, int]) -> Row:
         "email_kind": _email_kind(lead.email),
         "arrival": _arrival(lead),
         "response": _response_band(lead, until),
-        "temperature": lead.temperature or NONE,
+        "temperature": temperature or NONE,
         "has_company": float(bool(lead.company_name)),
         "has_position": float(bool(lead.position)),
         "has_city": float(bool(lead.city)),

@@ -49,3 +49,24 @@ def test_the_score_ignores_when_a_lead_closed(make_history, small_minimum):
     assert second.parameters["coef"] == pytest.approx(first.parameters["coef"])
     assert second.metrics["auc"] == pytest.approx(first.metrics["auc"])
     assert not {"stage", "state", "owner", "team", "converted_at", "refused_at", "lost_reason"} & set(second.features)
+
+
+def test_a_temperature_reached_after_the_cutoff_does_not_reach_a_closed_lead(make_history, admin_user):
+    """Converted clients buy and open mail: their cards warm up after closing. The model sees the temperature
+    the lead had at its cutoff, as an open lead's is seen at the same point of its life."""
+    from leadflow.warming.services import set_temperature
+
+    lead = next(p.lead for p in make_history(12, seed=23) if p.converts)
+    before = features.rows_for([lead])[0]
+    assert before["temperature"] != "hot"
+    set_temperature(lead, "hot", by=admin_user, reason="purchase after conversion")
+    lead = Lead.objects.select_related("source", "campaign", "team").get(pk=lead.pk)
+    assert lead.temperature == "hot"
+
+    assert features.rows_for([lead])[0] == before
+
+    # A change before the cutoff is the lead's early life and counts.
+    from leadflow.leads.models import FieldChange
+
+    FieldChange.objects.filter(lead=lead, field="temperature").update(changed_at=lead.created_at + timedelta(hours=1))
+    assert features.rows_for([lead])[0]["temperature"] == "hot"
