@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
@@ -28,6 +30,7 @@ from leadflow.leads.models import (
     Request,
     StageChange,
     Task,
+    Temperature,
     system_text,
 )
 from leadflow.leads.services import EDITABLE_FIELDS, _audit, _can_manage, notify, refresh_stage_reach
@@ -35,6 +38,7 @@ from leadflow.matching.models import CardType, IdentityKey
 
 MERGE_FIELDS = (*EDITABLE_FIELDS, "message", "owner_id")
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
+TEMPERATURE_RANK = {Temperature.COLD: 0, Temperature.WARM: 1, Temperature.HOT: 2}
 
 
 def _moved_models() -> dict[str, Any]:
@@ -47,12 +51,90 @@ def _moved_models() -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- other rooms' part of a merge
+
+# Rooms above leads (warming, nurture, privacy, scoring, ...) keep rows of their own keyed by lead. Each registers
+# an "on merge" step in its `lead_merge.py` (found by LeadsConfig.ready, like the privacy room's `privacy.py`),
+# so this module never imports them. A step runs inside the merge's transaction, after the leads room's rows and
+# keys moved; it returns JSON-ready data that its undo step gets back when the merge is undone.
+
+
+@dataclass
+class MergeContext:
+    """What a room's merge step is told: the locked survivor (fields chosen and saved), the merged leads as they
+    were before the merge, who merges, and the chosen values of the fields the step sets itself."""
+
+    survivor: Lead
+    others: list[Lead]
+    by: User
+    chosen: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def other_ids(self) -> list[int]:
+        return [lead.pk for lead in self.others]
+
+
+@dataclass
+class UndoContext:
+    """What a room's undo step is told: the survivor, the leads split out again, and its own merge data."""
+
+    survivor: Lead
+    others: list[Lead]
+    by: User
+    data: Any
+
+
+@dataclass(frozen=True)
+class MergeStep:
+    merge: Callable[[MergeContext], Any]
+    undo: Callable[[UndoContext], None] | None
+    fields: tuple[str, ...]
+
+
+merge_steps: dict[str, MergeStep] = {}
+
+
+def on_merge(name: str, *, undo: Callable[[UndoContext], None] | None = None,
+             fields: tuple[str, ...] = ()) -> Callable[[Callable[[MergeContext], Any]], Callable[[MergeContext], Any]]:
+    """Register a room's merge step (and its undo). `fields`: lead fields the step sets itself from the chosen
+    value (e.g. temperature through the warming room's rules), so the merge does not assign them directly."""
+
+    def register(function: Callable[[MergeContext], Any]) -> Callable[[MergeContext], Any]:
+        merge_steps[name] = MergeStep(merge=function, undo=undo, fields=fields)
+        return function
+
+    return register
+
+
+def _step_fields() -> set[str]:
+    return {name for step in merge_steps.values() for name in step.fields}
+
+
+def move_rows(model: Any, field_name: str, *, other_ids: list[int], survivor_id: int) -> dict[str, list[int]]:
+    """Point the merged leads' rows at the survivor; returns {old lead id: [row ids]} for the undo."""
+    rows = model.objects.filter(**{f"{field_name}_id__in": other_ids})
+    moved = {str(k): v for k, v in _ids_by_lead(rows, field_name).items()}
+    rows.update(**{f"{field_name}_id": survivor_id})
+    return moved
+
+
+def move_rows_back(model: Any, field_name: str, moved: dict[str, list[int]]) -> None:
+    for lead_id, row_ids in moved.items():
+        model.objects.filter(pk__in=row_ids).update(**{f"{field_name}_id": int(lead_id)})
+
+
+# ---------------------------------------------------------------- merging
+
+
 def default_choices(survivor: Lead, others: list[Lead]) -> dict[str, int]:
-    """For each field, the survivor's value when it has one, else the first other lead's non-empty value."""
+    """For each field, the survivor's value when it has one, else the first other lead's non-empty value;
+    the temperature is the hottest one (a hot duplicate is a hot person)."""
     choices = {}
     for name in MERGE_FIELDS:
         source = survivor
-        if not getattr(survivor, name):
+        if name == "temperature":
+            source = max([survivor, *others], key=lambda lead: TEMPERATURE_RANK.get(lead.temperature, 0))
+        elif not getattr(survivor, name):
             source = next((lead for lead in others if getattr(lead, name)), survivor)
         choices[name] = source.pk
     return choices
@@ -89,8 +171,12 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
             "moved": {},
             "keys": {},
         }
-        # Field values
+        # Field values (a field a room's merge step sets itself is handed to that step)
+        step_fields = _step_fields()
+        chosen = {name: getattr(locked[choices[name]], name) for name in MERGE_FIELDS if name in step_fields}
         for name in MERGE_FIELDS:
+            if name in step_fields:
+                continue
             value = getattr(locked[choices[name]], name)
             if getattr(survivor, name) != value:
                 _audit(lead=survivor, field=name, old=getattr(survivor, name), new=value, by=by)
@@ -101,7 +187,6 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
         survivor.created_at = min(lead.created_at for lead in [survivor, *others])
         survivor.is_possible_duplicate = False
         survivor.save()
-        snapshot["after"] = _values(survivor)
 
         other_ids = [lead.pk for lead in others]
         # Open tasks of the merged leads follow the card to its owner; their assignees are kept for undo.
@@ -130,6 +215,11 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
         snapshot["added_keys"] = [list(t) for t in sorted(added)]
         Lead.objects.filter(pk__in=other_ids).update(state=LeadState.MERGED, merged_into=survivor,
                                                       is_possible_duplicate=False, updated_at=timezone.now())
+        # The other rooms' rows (points, sequences, tags, consents, predictions...), in this same transaction.
+        context = MergeContext(survivor=survivor, others=others, by=by, chosen=chosen)
+        snapshot["steps"] = {name: merge_steps[name].merge(context) for name in sorted(merge_steps)}
+        survivor.refresh_from_db()
+        snapshot["after"] = _values(survivor)
         merge = LeadMerge.objects.create(survivor=survivor, merged=other_ids, choices=choices, snapshot=snapshot,
                                          merged_by=by)
         for owner in {lead.owner for lead in others if lead.owner_id and lead.owner_id not in (by.pk,
@@ -190,6 +280,11 @@ def undo_merge(*, merge: LeadMerge, by: User) -> Lead:
         for lead_id, before in snapshot["others"].items():
             Lead.objects.filter(pk=int(lead_id)).update(state=before["state"], merged_into=None,
                                                          updated_at=timezone.now())
+        split_out = list(Lead.objects.filter(pk__in=[int(pk) for pk in snapshot["others"]]).order_by("pk"))
+        for name, data in sorted(snapshot.get("steps", {}).items()):
+            step = merge_steps.get(name)
+            if step is not None and step.undo is not None:
+                step.undo(UndoContext(survivor=survivor, others=split_out, by=by, data=data))
         merge.undone_at = timezone.now()
         merge.undone_by = by
         merge.save(update_fields=["undone_at", "undone_by"])

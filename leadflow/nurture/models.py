@@ -288,6 +288,7 @@ STOP_REASONS = {
     "reply": _("replied"), "purchase": _("purchased"), "unsubscribed": _("unsubscribed"), "bounced": _("mail bounced"),
     "manual": _("stopped by hand"), "converted": _("converted"), "refused": _("refused"),
     "not_deferred": _("no longer deferred"), "no_email": _("no e-mail address"),
+    "merged": _("the lead was merged: the person goes through it once"),
 }
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from leadflow.privacy.services import Person, eraser, exporter
 
@@ -87,16 +90,89 @@ def submission_ids(person: Person) -> set[int]:
 
     condition = _card_q(person) | Q(interest_id__in=person.interest_ids)
     ids = set(Submission.objects.filter(condition).values_list("pk", flat=True))
-    needles = [*person.emails, *(e164 for e164 in person.e164s), *(e164[2:] for e164 in person.e164s
-                                                                     if e164.startswith("+7"))]
-    if needles:
-        text = Submission.objects.annotate(raw=Cast("payload", TextField()))
+    text = Submission.objects.annotate(raw=Cast("payload", TextField()))
+    if person.emails:
         found = Q(pk__in=[])
-        for needle in needles:
-            found |= Q(raw__icontains=needle)
+        for email in person.emails:
+            found |= Q(raw__icontains=email)
         ids |= set(text.filter(found).values_list("pk", flat=True))
+    ids |= _submissions_with_phones(text, person.phones)
     person._submission_ids = ids  # type: ignore[attr-defined]
     return ids
+
+
+# Between two digits of a typed phone: up to three separators (spaces, "-", "(", ")", ".", "/", a no-break
+# space). In the payload as the database stores it as text a non-ASCII separator may be a JSON escape (\u00a0).
+_SQL_SEPARATOR = r'(?:[^0-9"\\]|\\u[0-9a-fA-F]{4}){0,3}'
+_TEXT_SEPARATOR = r"[^\d\w]{0,3}"
+
+
+def _phone_patterns(e164: str) -> tuple[str, re.Pattern[str]] | None:
+    """For one stored phone: a loose SQL regex (its national digits with any separators, to narrow the journal
+    in the database) and a strict one for the text of a payload value (no digit may touch the number)."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    if len(national) < 6:
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(
+        phonenumbers.region_code_for_number(number) or "", None)
+    trunk = re.escape(metadata.national_prefix) if metadata is not None and metadata.national_prefix else ""
+    country = str(number.country_code)
+    prefixes = [rf"(?:\+|00)\s*{country}", country, *([trunk] if trunk else [])]
+    sql = _SQL_SEPARATOR.join(national)
+    prefix = rf"(?:(?:{'|'.join(prefixes)}){_TEXT_SEPARATOR})?"
+    text = re.compile(rf"(?<![\d+]){prefix}{_TEXT_SEPARATOR.join(national)}(?!\d)")
+    return sql, text
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _names_phone(value: str, e164: str, extension: str, pattern: re.Pattern[str]) -> bool:
+    """A payload value is this phone when the project's normaliser reads it as the same number (an extension,
+    where both sides have one, must agree: two extensions of one office line are two people), or, for free
+    text that is not one phone, when the number is written in it with any separators."""
+    from django.conf import settings
+
+    from leadflow.matching.normalize import NormalizationError, normalize_phone
+
+    try:
+        parsed = normalize_phone(value, region=settings.LEADFLOW_DEFAULT_REGION)
+    except NormalizationError:
+        return bool(pattern.search(value))
+    return parsed.e164 == e164 and (not parsed.extension or not extension or parsed.extension == extension)
+
+
+def _submissions_with_phones(text: QuerySet, phones: set[tuple[str, str]]) -> set[int]:
+    """Journal rows whose payload names one of the phones, however it was typed ("8 (912) 345-67-89").
+
+    The database narrows first: a regular expression over the payload's text (the national digits with any
+    separators between them) is one pass inside the database, so a journal of a million rows is never read
+    into memory; only the few candidates come back, in chunks, and the normaliser confirms each value."""
+    found: set[int] = set()
+    for e164, extension in sorted(phones):
+        patterns = _phone_patterns(e164)
+        if patterns is None:
+            continue
+        sql, pattern = patterns
+        candidates = text.filter(raw__regex=sql).values_list("pk", "payload")
+        for pk, payload in candidates.iterator(chunk_size=500):
+            if pk not in found and any(_names_phone(value, e164, extension, pattern) for value in _strings(payload)):
+                found.add(pk)
+    return found
 
 
 # ---------------------------------------------------------------- leads and interests
@@ -253,7 +329,41 @@ def erase_activities(person: Person) -> int:
     changed = Activity.objects.filter(_card_q(person)).update(subject="", body="", text_key="", text_params={})
     changed += _rerender(Task.objects.filter(_card_q(person)), "title")
     Task.objects.filter(_card_q(person)).exclude(result="").update(result="")
+    changed += close_erased_tasks(person)
     return changed
+
+
+ERASED_TASK_RESULT = gettext_noop("Closed: the person's data was erased at their request; do not contact them.")
+
+
+def close_erased_tasks(person: Person) -> int:
+    """Nobody is asked to call an erased person: their open tasks are completed, the result saying why, in
+    the assignee's language (a task's result is plain text written once, like any manager's result)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from leadflow.events.services import record_event
+    from leadflow.leads.models import Task
+
+    now = timezone.now()
+    closed = 0
+    open_tasks = Task.objects.open().filter(_card_q(person)).select_related("assignee")
+    for language, tasks in _by_language(open_tasks).items():
+        with translation.override(language or settings.LANGUAGE_CODE):
+            result = translation.gettext(ERASED_TASK_RESULT)
+        # Conditional on still being open: a manager completing one at this moment keeps their result.
+        closed += Task.objects.filter(pk__in=[task.pk for task in tasks], completed_at__isnull=True).update(
+            completed_at=now, result=result)
+        for task in tasks:
+            record_event("task.completed", task_id=task.pk, lead_id=task.lead_id, reason="erased")
+    return closed
+
+
+def _by_language(tasks: QuerySet) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for task in tasks:
+        grouped.setdefault(task.assignee.language if task.assignee_id else "", []).append(task)
+    return grouped
 
 
 @exporter("notifications")
