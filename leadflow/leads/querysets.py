@@ -204,13 +204,15 @@ def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) 
             tier = tier.filter(newer)
         need = limit + 1 - len(found)
         if key:
-            # The `need` best values first (the key's own index, read in order and stopped early), then the
-            # full order only over the rows at or above the last of them: a join sorted on its other table's
-            # columns would otherwise make the database sort every visible lead.
-            values = list(tier.order_by(models.F(key).desc()).values_list(key, flat=True)[:need])
-            if not values:
+            # The `need` best values first (stopped early), then the newest rows tied with the last of them
+            # (an equality on the key's index), then the full order over just those rows by primary key: a join
+            # sorted on its other table's columns would otherwise make the database sort every visible lead.
+            best = list(tier.order_by(models.F(key).desc()).values_list(key, "pk")[:need])
+            if not best:
                 continue
-            tier = tier.filter(**{f"{key}__gte": values[-1]})
+            lowest = best[-1][0]
+            ties = list(tier.filter(**{key: lowest}).order_by("-created_at", "-pk").values_list("pk", flat=True)[:need])
+            tier = tier.filter(pk__in=[pk for value, pk in best if value > lowest] + ties)
         ordering = ([models.F(key).desc()] if key else []) + ["-created_at", "-pk"]
         found += [(index, item) for item in tier.order_by(*ordering)[:need]]
         if len(found) > limit:
