@@ -91,6 +91,10 @@ def worker(backend: str, leads: int, repeat: int) -> dict:
         ("my leads, filtered by stage", as_manager, "/leads/?stage=contacted"),
         ("my leads, next page", as_manager, None),
         ("team's leads (head)", as_head, "/leads/"),
+        ("my leads, score best first", as_manager, "/leads/?sort=score"),
+        ("my leads, hottest first", as_manager, "/leads/?sort=hottest"),
+        ("team's leads, score best first (head)", as_head, "/leads/?sort=score"),
+        ("team's leads, hottest first (head)", as_head, "/leads/?sort=hottest"),
         ("board (head)", as_head, "/board/"),
         ("team page (head)", as_head, "/team/"),
         ("my tasks (manager)", as_manager, "/tasks/"),
@@ -148,6 +152,7 @@ def seed(total: int):
     from leadflow.accounts.models import Team, User
     from leadflow.leads.models import Lead, Stage, Task
     from leadflow.marketing.models import Source
+    from leadflow.scoring.models import Prediction, ScoringModel
 
     rnd = random.Random(7)
     team = Team.objects.create(name="Sales", is_default=True)
@@ -161,6 +166,7 @@ def seed(total: int):
     first = ["Иван", "Пётр", "Анна", "Мария", "Олег", "John", "Sarah", "Елена", "Дмитрий", "Ольга"]
     last = ["Иванов", "Петров", "Смирнов", "Кузнецов", "Попов", "Smith", "Brown", "Соколов", "Волков", "Лебедев"]
     now = timezone.now()
+    model = ScoringModel.objects.create(status="trained", trained_at=now)
     batch = 5000
     for start in range(0, total, batch):
         rows = []
@@ -179,6 +185,13 @@ def seed(total: int):
         Task.objects.bulk_create([
             Task(lead=lead, assignee=lead.owner, kind="call", title=f"Call the lead: {lead.full_name}",
                  due_at=lead.created_at + dt.timedelta(minutes=15)) for lead in created])
+        # Two leads in three scored by the model in use (the rest wait for the next run); 5% hot, 20% warm.
+        Prediction.objects.bulk_create([
+            Prediction(lead=lead, model=model, probability=round(rnd.random(), 3)) for lead in created
+            if rnd.random() < 0.67])
+        for temperature, share in (("hot", 0.05), ("warm", 0.2)):
+            Lead.objects.filter(pk__in=[lead.pk for lead in created if rnd.random() < share]).update(
+                temperature=temperature)
     return managers[0], head
 
 

@@ -147,6 +147,7 @@ def seed_decay(leads_count: int, events_per_lead: int, now: dt.datetime) -> dict
                 score = LeadScore(lead=lead, behaviour_points=total, as_of=now)
                 band = services.temperature_for(total, settings)
                 score.cools_at = services.cooling_moment(score, temperature=band, settings=settings)
+                services._anchor(score, settings)  # as the points writers keep it (segments on points)
                 scores.append(score)
                 temperatures.append((lead.pk, band))
                 counts[band] += 1

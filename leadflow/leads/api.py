@@ -14,7 +14,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
-from leadflow.leads.querysets import BadCursor, keyset_page, local_day_bounds
+from leadflow.leads.querysets import BadCursor, local_day_bounds, sorted_page, sorts_available
 from leadflow.matching import normalize
 
 router = Router(tags=["leads"])
@@ -44,6 +44,7 @@ class LeadFilters(Schema):
     created_from: date | None = None
     created_to: date | None = None
     q: str | None = None
+    sort: str | None = None  # "newest" (default), "score" (best first) or "hottest"; ties by newest
     cursor: str | None = None
     limit: int = 50
 
@@ -77,8 +78,10 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
         qs = qs.search(filters.q)
     if not 1 <= filters.limit <= MAX_PAGE:
         raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
+    if filters.sort and filters.sort not in sorts_available():
+        raise InvalidInput({"sort": [f"One of: {', '.join(sorts_available())}."]})
     try:
-        items, next_cursor = keyset_page(qs, filters.cursor, filters.limit)
+        items, next_cursor = sorted_page(qs, filters.sort or "", filters.cursor, filters.limit)
     except BadCursor as error:
         raise InvalidInput({"cursor": ["Not a cursor this API gave out."]}) from error
     return {"items": items, "next_cursor": next_cursor}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, User
 from leadflow.leads.models import ActivityKind, LeadState, LostReason, Stage, TaskKind, Temperature
+from leadflow.leads.querysets import sorts_available
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
 
@@ -42,10 +43,15 @@ class LeadFilterForm(forms.Form):
                                    widget=forms.DateInput(attrs={"type": "date"}))
     created_to = forms.DateField(label=_("Created to"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=[
+        ("", _("Newest first")), ("score", _("Score, best first")), ("hottest", _("Hottest first"))])
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         offer_people_to_heads(self, "owner", user)
+        available = sorts_available()
+        sort_field: forms.ChoiceField = self.fields["sort"]  # type: ignore[assignment]
+        sort_field.choices = [(key, label) for key, label in sort_field.choices if not key or key in available]
 
 
 def offer_people_to_heads(form: forms.Form, field: str, user: User) -> None:

@@ -245,6 +245,10 @@ class Lead(TouchFields):
             # "My leads" shows open and deferred leads together, newest first: read the owner's leads in
             # that order and stop after a page, instead of sorting all of a busy manager's leads.
             models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created"),
+            # "Hottest first" reads a list tier by tier (hot, warm, cold), each newest first: a range of these
+            # per tier, also when a tier is rare, instead of walking every lead of the owner or team.
+            models.Index(fields=["owner", "temperature", "-created_at"], name="lead_owner_temperature"),
+            models.Index(fields=["team", "temperature", "-created_at"], name="lead_team_temperature"),
             # The board counts and ages a team's open leads per stage from this index alone.
             models.Index(fields=["team", "state", "stage", "created_at"], name="lead_team_stage"),
             # Who is waiting for assignment in a team, and the head's check for leads outside any team.

@@ -133,3 +133,95 @@ def keyset_page(qs: models.QuerySet, cursor: str | None, limit: int) -> tuple[li
         items = items[:limit]
         return items, encode_cursor(items[-1].created_at, items[-1].pk)
     return items, None
+
+
+# ---------------------------------------------------------------- other orders than newest first
+
+NEWEST, BEST_SCORE, HOTTEST = "newest", "score", "hottest"
+SORTS = (NEWEST, BEST_SCORE, HOTTEST)
+
+
+def sorts_available() -> tuple[str, ...]:
+    """The predictive score is a room of its own: without it there is nothing to sort by."""
+    from django.apps import apps
+
+    return SORTS if apps.is_installed("leadflow.scoring") else (NEWEST, HOTTEST)
+
+
+def _tiers(sort: str) -> list[tuple[Q, str | None]]:
+    """A sort as tiers read one after the other, each newest first after its own key (if any).
+
+    Reading tier by tier keeps every query an index range that stops after a page (hot, then warm, then
+    cold leads; scored leads by probability, then the unscored ones), where one ORDER BY over a computed
+    rank or a LEFT JOIN would sort every visible lead on each request."""
+    if sort == HOTTEST:
+        return [(Q(temperature="hot"), None), (Q(temperature="warm"), None), (Q(temperature="cold"), None)]
+    if sort == BEST_SCORE:
+        from django.db.models import Exists, OuterRef
+
+        from leadflow.scoring.models import Prediction, ScoringModel
+
+        # The score the card shows: an open lead's only when the model in use made it; a closed lead keeps
+        # its last one (scoring.services.visible_prediction). Any other lead counts as not scored.
+        current = ScoringModel.objects.finished().order_by("-trained_at", "-id").values_list("pk", flat=True).first()
+        open_scored = Q(state="open", prediction__model_id=current) if current else Q(pk__in=[])
+        shown = Q(prediction__isnull=False) & (~Q(state="open") | open_scored)
+        by_current = Exists(Prediction.objects.filter(lead=OuterRef("pk"), model_id=current))
+        unshown = (Q(state="open") & ~by_current) | (~Q(state="open") & ~Exists(
+            Prediction.objects.filter(lead=OuterRef("pk"))))
+        return [(shown, "prediction__probability"), (unshown, None)]
+    raise ValueError(sort)
+
+
+def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """A page of `qs` in the order `sort` names (ties by newest), continuing after `cursor` (keyset)."""
+    if sort in ("", NEWEST):
+        return keyset_page(qs, cursor, limit)
+    if sort not in sorts_available():
+        raise ValueError(sort)
+    tiers = _tiers(sort)
+    start, value, moment, pk = 0, None, None, None
+    if cursor:
+        try:
+            tier_text, value_text, moment_text, pk_text = (
+                base64.urlsafe_b64decode(cursor.encode()).decode().split("|"))
+            start, pk, moment = int(tier_text), int(pk_text), parse_datetime(moment_text)
+            value = float(value_text) if value_text else None
+        except (ValueError, UnicodeDecodeError) as error:
+            raise BadCursor(cursor) from error
+        if moment is None or not 0 <= start < len(tiers) or (value is None) != (tiers[start][1] is None):
+            raise BadCursor(cursor)
+    found: list[tuple[int, models.Model]] = []
+    for index in range(start, len(tiers)):
+        condition, key = tiers[index]
+        tier = qs.filter(condition)
+        if key:
+            tier = tier.annotate(sort_value=models.F(key))
+        if index == start and cursor:
+            newer = Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk)
+            if key:
+                newer = Q(**{f"{key}__lt": value}) | (Q(**{key: value}) & newer)
+            tier = tier.filter(newer)
+        need = limit + 1 - len(found)
+        if key:
+            # The `need` best values first (stopped early), then the newest rows tied with the last of them
+            # (an equality on the key's index), then the full order over just those rows by primary key: a join
+            # sorted on its other table's columns would otherwise make the database sort every visible lead.
+            best = list(tier.order_by(models.F(key).desc()).values_list(key, "pk")[:need])
+            if not best:
+                continue
+            lowest = best[-1][0]
+            ties = list(tier.filter(**{key: lowest}).order_by("-created_at", "-pk").values_list("pk", flat=True)[:need])
+            tier = tier.filter(pk__in=[pk for value, pk in best if value > lowest] + ties)
+        ordering = ([models.F(key).desc()] if key else []) + ["-created_at", "-pk"]
+        found += [(index, item) for item in tier.order_by(*ordering)[:need]]
+        if len(found) > limit:
+            break
+    if len(found) <= limit:
+        return [item for _index, item in found], None
+    found = found[:limit]
+    index, last = found[-1]
+    value_text = repr(last.sort_value) if tiers[index][1] else ""
+    next_cursor = base64.urlsafe_b64encode(
+        f"{index}|{value_text}|{last.created_at.isoformat()}|{last.pk}".encode()).decode()
+    return [item for _index, item in found], next_cursor

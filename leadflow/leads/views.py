@@ -27,7 +27,7 @@ from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Lead, LeadMerge, Notification, Stage, Task
-from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds
+from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
 
 PAGE = 50
 BOARD_TILES = 20  # per column; the column's count links to the full list of that stage
@@ -124,7 +124,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     next_cursor = None
     if qs is not None:
         try:
-            leads, next_cursor = keyset_page(with_sla(qs), request.GET.get("after"), PAGE)
+            sort = form.cleaned_data.get("sort", "") if request.GET else ""
+            leads, next_cursor = sorted_page(with_sla(qs), sort, request.GET.get("after"), PAGE)
         except BadCursor as error:
             raise Http404 from error
     query = request.GET.copy()

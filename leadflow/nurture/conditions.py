@@ -8,9 +8,10 @@ add facts about people register a field here in one line, e.g. (scoring, points)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -44,7 +45,7 @@ class Field:
     def clean(self, value: Any) -> Any:
         raise NotImplementedError
 
-    def q(self, value: Any, audience: str) -> Q:
+    def q(self, value: Any, audience: str, now: datetime | None = None) -> Q:
         raise NotImplementedError
 
     def is_empty(self, value: Any) -> bool:
@@ -67,7 +68,7 @@ class OneOf(Field):
                 raise Problem(_("Unknown value: %(values)s.") % {"values": ", ".join(unknown)})
         return values
 
-    def q(self, value: list[str], audience: str) -> Q:
+    def q(self, value: list[str], audience: str, now: datetime | None = None) -> Q:
         lookup = self.lookups[audience]
         wanted = [v for v in value if v != "none"]
         condition = Q(**{f"{lookup}__in": wanted}) if wanted else Q(pk__in=[])
@@ -86,7 +87,7 @@ class TextIs(Field):
             raise Problem(_("Give a text or a list of texts."))
         return [v.strip() for v in values if v.strip()]
 
-    def q(self, value: list[str], audience: str) -> Q:
+    def q(self, value: list[str], audience: str, now: datetime | None = None) -> Q:
         lookup = self.lookups[audience]
         condition = Q(pk__in=[])
         for text in value:
@@ -104,7 +105,7 @@ class NumberAtLeast(Field):
         except ValueError:
             raise Problem(_("Give a number.")) from None
 
-    def q(self, value: float, audience: str) -> Q:
+    def q(self, value: float, audience: str, now: datetime | None = None) -> Q:
         return Q(**{f"{self.lookups[audience]}__gte": value})
 
 
@@ -125,7 +126,7 @@ class CreatedRange(Field):
             cleaned["last_days"] = _positive(value["last_days"], "last_days")
         return cleaned
 
-    def q(self, value: dict[str, Any], audience: str) -> Q:
+    def q(self, value: dict[str, Any], audience: str, now: datetime | None = None) -> Q:
         lookup = self.lookups[audience]
         condition = Q()
         zone = timezone.get_current_timezone()
@@ -136,7 +137,7 @@ class CreatedRange(Field):
             day = parse_date(value["to"]) + timedelta(days=1)
             condition &= Q(**{f"{lookup}__lt": timezone.datetime.combine(day, timezone.datetime.min.time(), zone)})
         if value.get("last_days"):
-            condition &= Q(**{f"{lookup}__gte": timezone.now() - timedelta(days=value["last_days"])})
+            condition &= Q(**{f"{lookup}__gte": (now or timezone.now()) - timedelta(days=value["last_days"])})
         return condition
 
 
@@ -176,7 +177,7 @@ class Tags(Field):
                 cleaned[mode] = names
         return cleaned
 
-    def q(self, value: dict[str, list[str]], audience: str) -> Q:
+    def q(self, value: dict[str, list[str]], audience: str, now: datetime | None = None) -> Q:
         from leadflow.nurture.models import Tag
 
         through = Tag.leads.through if audience == LEADS else Tag.clients.through
@@ -220,7 +221,7 @@ class Events(Field):
             cleaned.append({"kind": row["kind"], "min_count": min_count, "days": days, "none": bool(row.get("none"))})
         return cleaned
 
-    def q(self, value: list[dict[str, Any]], audience: str) -> Q:
+    def q(self, value: list[dict[str, Any]], audience: str, now: datetime | None = None) -> Q:
         from django.db.models import Count
 
         from leadflow.warming.models import BehaviourEvent
@@ -228,7 +229,7 @@ class Events(Field):
         column = "lead" if audience == LEADS else "client"
         condition = Q()
         for row in value:
-            since = timezone.now() - timedelta(days=row["days"])
+            since = (now or timezone.now()) - timedelta(days=row["days"])
             events = BehaviourEvent.objects.filter(**{column: OuterRef("pk")}, kind=row["kind"], occurred_at__gte=since)
             if row["none"]:
                 condition &= ~Q(Exists(events))
@@ -252,8 +253,8 @@ class Browsing(Field):
             return {}
         return {"minutes": _positive(value["minutes"], "minutes"), "days": _positive(value.get("days") or 7, "days")}
 
-    def q(self, value: dict[str, int], audience: str) -> Q:
-        return Q(Exists(browsing_subquery(audience, minutes=value["minutes"], days=value["days"])))
+    def q(self, value: dict[str, int], audience: str, now: datetime | None = None) -> Q:
+        return Q(Exists(browsing_subquery(audience, minutes=value["minutes"], days=value["days"], now=now)))
 
 
 def browsing_subquery(audience: str, *, minutes: int, days: int, now: Any = None) -> QuerySet:
@@ -279,7 +280,7 @@ class MarketingConsent(Field):
     def is_empty(self, value: Any) -> bool:
         return value is None or value == ""
 
-    def q(self, value: bool, audience: str) -> Q:
+    def q(self, value: bool, audience: str, now: datetime | None = None) -> Q:
         from django.db.models import BooleanField, Subquery, Value
         from django.db.models.functions import Coalesce
         from django.db.models.lookups import Exact
@@ -294,6 +295,40 @@ class MarketingConsent(Field):
         ).order_by("-at", "-pk").values("given")[:1]
         given = Coalesce(Subquery(latest, output_field=BooleanField()), Value(False))
         return Q(Exact(given, value))
+
+
+@dataclass
+class PointsAtLeast(NumberAtLeast):
+    """Warming points now (fit points plus behaviour points faded to this moment) at least x, exactly.
+
+    Points = f + b × 2^(−(now − as_of) / half-life) with f the fit points and b the fading points as of their
+    last change. With LeadScore.fading_anchor = log2|b| + as_of / half-life, and for one value of f:
+    f ≥ x holds for b ≥ 0; for f < x and b > 0 it is anchor ≥ log2(x − f) + now / half-life; for f > x and
+    b < 0 (points taken away, fading back up) anchor ≤ log2(f − x) + now / half-life; never otherwise.
+    Fit values are few (sums of the fit rules), so this is one index range on (fit_points, fading_anchor)
+    per fit value, read from the points as stored, with no point recomputed row by row."""
+
+    def q(self, value: float, audience: str, now: datetime | None = None) -> Q:
+        from leadflow.warming import services as warming
+        from leadflow.warming.models import LeadScore
+
+        half_life_days = warming.policy().half_life_days
+        moment = warming.half_lives_since_epoch(now or timezone.now(), half_life_days)
+        least = float(value)
+        rows = Q(fit_points__gte=least, behaviour_points__gte=0)
+        for fit in LeadScore.objects.order_by().values_list("fit_points", flat=True).distinct():
+            if fit < least:
+                rows |= Q(fit_points=fit, behaviour_points__gt=0,
+                          fading_anchor__gte=math.log2(least - fit) + moment)
+            elif fit > least:
+                rows |= Q(fit_points=fit, behaviour_points__lt=0,
+                          fading_anchor__lte=math.log2(fit - least) + moment)
+        column = "pk" if audience == LEADS else "lead_id"
+        condition = Q(**{f"{column}__in": LeadScore.objects.filter(rows).values("lead_id")})
+        if least <= 0:  # no points row at all is zero points
+            scored = LeadScore.objects.filter(lead_id=OuterRef(column))
+            condition |= ~Q(Exists(scored)) if audience == LEADS else (Q(lead__isnull=False) & ~Q(Exists(scored)))
+        return condition
 
 
 def _choices_of(model_path: str, label_field: str = "name", key: str = "pk") -> Callable[[], list[tuple[str, str]]]:
@@ -357,8 +392,10 @@ def _optional_fields() -> None:
     if apps.is_installed("leadflow.scoring") and "score" not in FIELDS:
         register(NumberAtLeast("score", gettext_lazy("Predictive score at least (0-1)"),
                                {LEADS: "prediction__probability", CLIENTS: "lead__prediction__probability"}))
-    # Behaviour points fade continuously (warming keeps them as of their last change, not as a column of "now"):
-    # segments select on the temperature their thresholds set instead.
+    if apps.is_installed("leadflow.warming") and "points" not in FIELDS:
+        # A client's points are those of the lead it came from (warming keeps points per lead only).
+        register(PointsAtLeast("points", gettext_lazy("Points now at least (with fading)"),
+                               {LEADS: "score", CLIENTS: "lead__score"}))
 
 
 def fields_for(audience: str) -> list[Field]:
@@ -401,10 +438,10 @@ def base_queryset(audience: str) -> QuerySet:
     return Lead.objects.live() if audience == LEADS else Client.objects.all()
 
 
-def members(audience: str, conditions: dict[str, Any]) -> QuerySet:
-    """The people matching cleaned conditions (EXISTS subqueries; no joins that multiply rows)."""
+def members(audience: str, conditions: dict[str, Any], *, now: datetime | None = None) -> QuerySet:
+    """The people matching cleaned conditions at `now` (EXISTS subqueries; no joins that multiply rows)."""
     _optional_fields()
     qs = base_queryset(audience)
     for key, value in conditions.items():
-        qs = qs.filter(FIELDS[key].q(value, audience))
+        qs = qs.filter(FIELDS[key].q(value, audience, now=now))
     return qs

@@ -16,6 +16,7 @@ urlpatterns = [
     path("marketing/sequences/<int:pk>/toggle/", views.sequence_toggle, name="nurture_sequence_toggle"),
     path("marketing/enrollments/<int:pk>/stop/", views.enrollment_stop, name="nurture_enrollment_stop"),
     path("marketing/cards/lead/<int:pk>/", views.lead_panel, name="nurture_lead_panel"),
+    path("marketing/cards/client/<int:pk>/", views.client_panel, name="nurture_client_panel"),
     # Public: reached from a message, authorised by the signed token in the URL.
     path("m/u/<str:token>/", views.unsubscribe, name="nurture_unsubscribe"),
     path("m/c/<str:token>/<int:index>/", views.click, name="nurture_click"),

@@ -260,6 +260,50 @@ def _panel_context(lead: Lead) -> dict[str, Any]:
     }
 
 
+@login_required
+def client_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client card's marketing panel: tags (editable), sequences with a stop button, marketing e-mails and
+    what the person did (the client's events and those of the visitor known from its lead). Consents are on
+    the card already (privacy's consent history); points and temperature are kept for leads only."""
+    from leadflow.clients.models import Client
+    from leadflow.clients.querysets import clients_visible_to
+
+    if not (services.can_manage_marketing(request.user) or request.user.role in ("head", "manager")):
+        raise Http404
+    qs = Client.objects.all() if services.can_manage_marketing(request.user) else clients_visible_to(request.user)
+    client = qs.filter(pk=pk).first()
+    if client is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                tag = Tag.objects.filter(pk=request.POST["remove"]).first()
+                if tag is not None:
+                    services.remove_tag(tag=tag, client=client, by=request.user)
+            else:
+                services.add_tag(name=request.POST.get("tag", ""), client=client, by=request.user)
+        except DomainError as problem:
+            error = "; ".join(" ".join(v) for v in problem.fields.values())
+        if not error and not _is_htmx(request):
+            return redirect("client_card", pk=client.pk)
+    return render(request, "nurture/partials/client_panel.html", {**_client_panel_context(client), "error": error})
+
+
+def _client_panel_context(client: Any) -> dict[str, Any]:
+    from leadflow.warming.models import BehaviourEvent
+
+    events = BehaviourEvent.objects.filter(Q(client=client) | Q(lead_id=client.lead_id) if client.lead_id
+                                           else Q(client=client))
+    return {
+        "client": client,
+        "tags": list(client.tags.all()),
+        "enrollments": list(client.enrollments.select_related("sequence")[:20]),
+        "mail": list(client.mail_messages.order_by("-created_at")[:20]),
+        "events": list(events.order_by("-occurred_at", "-id")[:20]),
+    }
+
+
 # ---------------------------------------------------------------- public pages (no login; signed tokens)
 
 

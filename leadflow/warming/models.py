@@ -308,7 +308,14 @@ class LeadScore(models.Model):
     as_of = models.DateTimeField(default=timezone.now)
     cools_at = models.DateTimeField(null=True, blank=True, db_index=True)
     marketing_qualified_at = models.DateTimeField(null=True, blank=True)
+    # log2(|behaviour_points|) + as_of / half-life, time counted in half-lives since 1970 (None: no fading
+    # points). The fading part is |b| × 2^(anchor − now / half-life), so "points now ≥ x" is, for the leads
+    # of one fit value f < x with b > 0, the plain comparison anchor ≥ log2(x − f) + now / half-life: an index
+    # range that stays exact while the points fade (segments, nurture.conditions.PointsAtLeast). Written with
+    # the points by warming.services (`_anchor`); a change of the half-life rebuilds it with the points.
+    fading_anchor = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("lead points")
         verbose_name_plural = _("lead points")
+        indexes = [models.Index(fields=["fit_points", "fading_anchor"], name="lead_score_fading_anchor")]

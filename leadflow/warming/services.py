@@ -78,6 +78,22 @@ def points_now(score: LeadScore, *, now: datetime, settings: PointsPolicy | None
     return score.fit_points + score.behaviour_points * 0.5 ** (age_days / settings.half_life_days)
 
 
+def fading_anchor(behaviour_points: float, *, as_of: datetime, half_life_days: float) -> float | None:
+    """log2(|points|) + as_of in half-lives since 1970: see LeadScore.fading_anchor (None for no points)."""
+    if behaviour_points == 0:
+        return None
+    return math.log2(abs(behaviour_points)) + as_of.timestamp() / 86400.0 / half_life_days
+
+
+def half_lives_since_epoch(moment: datetime, half_life_days: float) -> float:
+    return moment.timestamp() / 86400.0 / half_life_days
+
+
+def _anchor(score: LeadScore, settings: PointsPolicy) -> None:
+    score.fading_anchor = fading_anchor(score.behaviour_points, as_of=score.as_of,
+                                        half_life_days=settings.half_life_days)
+
+
 def temperature_for(points: float, settings: PointsPolicy | None = None) -> str:
     settings = settings or policy()
     if points >= settings.hot_at:
@@ -233,6 +249,7 @@ def _settle(lead: Lead, score: LeadScore, *, before: float, now: datetime, setti
             reason: str) -> None:
     """Save the points; a crossed threshold changes the temperature; note when it cools down next."""
     after = points_now(score, now=now, settings=settings)
+    _anchor(score, settings)
     score.save()
     old_band, new_band = temperature_for(before, settings), temperature_for(after, settings)
     temperature = lead.temperature
@@ -421,7 +438,8 @@ def cool_down(*, now: datetime | None = None, batch: int = 500) -> int:
                 _carry(score, now=now, settings=settings)
                 score.cools_at = cooling_moment(score, temperature=temperature, settings=settings) \
                     if temperature == band else None
-                score.save(update_fields=["behaviour_points", "as_of", "cools_at"])
+                _anchor(score, settings)
+                score.save(update_fields=["behaviour_points", "as_of", "cools_at", "fading_anchor"])
 
 
 def rescore(*, lead: Lead, now: datetime | None = None) -> LeadScore:
@@ -442,5 +460,6 @@ def rescore(*, lead: Lead, now: datetime | None = None) -> LeadScore:
         band = temperature_for(points_now(score, now=now, settings=settings), settings)
         score.cools_at = cooling_moment(score, temperature=lead.temperature, settings=settings) \
             if lead.temperature == band else None
+        _anchor(score, settings)
         score.save()
     return score

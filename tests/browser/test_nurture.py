@@ -58,3 +58,30 @@ def test_the_owner_tags_a_lead_and_stops_its_sequence_on_the_card(site: Site, ma
     assert enrollment.state == EnrollmentState.STOPPED and list(lead.tags.values_list("name", flat=True)) == [
         "trade show"]
     assert me.errors == []
+
+
+def test_the_owner_tags_a_client_and_stops_its_sequence_on_the_client_card(site: Site, make_lead, alice):
+    from leadflow.leads import services as leads
+    from leadflow.warming.services import record_behaviour
+
+    client = leads.convert_lead(lead=make_lead(owner=alice), by=alice)
+    record_behaviour("purchase", client=client, properties={"product": "<img src=x onerror=alert(1)>"})
+    enrollment = services.enroll(sequence=Sequence.objects.create(name="After the purchase", trigger="manual",
+                                                                  audience="clients"), client=client)
+    me = site.new_page()
+    site.login(me, "alice")
+    page = me.page
+    page.goto(f"{site.url}/clients/{client.pk}/")
+    panel = page.get_by_test_id("marketing-panel")
+    expect(panel.get_by_test_id("enrollments")).to_contain_text("After the purchase")
+    expect(panel.get_by_test_id("behaviour-events")).to_contain_text("<img src=x onerror=alert(1)>")
+    panel.get_by_placeholder("Add a tag").fill("wholesale")
+    panel.get_by_role("button", name="Add").click()
+    expect(page.get_by_test_id("tags")).to_contain_text("wholesale")
+    page.get_by_test_id("stop-enrollment").click()
+    expect(page.get_by_text("Sequence stopped for this person.")).to_be_visible()
+    assert page.url == f"{site.url}/clients/{client.pk}/"
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.STOPPED
+    assert list(client.tags.values_list("name", flat=True)) == ["wholesale"]
+    assert me.errors == []
