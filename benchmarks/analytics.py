@@ -271,7 +271,7 @@ def generate(leads: int, activities: int, stage_changes: int) -> None:
     lead_columns = ["id", "channel", "source_id", "campaign_id", "utm_medium", "full_name", "first_name", "last_name",
                     "phone", "email", "company_name", "city", "state", "stage_id", "team_id", "owner_id",
                     "first_contacted_at", "lost_reason_id", "refused_at", "deferred_until", "converted_at",
-                    "created_at", "updated_at", "search_text", "sla_due_at"]
+                    "created_at", "updated_at", "search_text", "sla_due_at", "sales_since"]
     facts = []  # per lead: (created, state, owner, team_index, converted_at)
     def lead_rows():
         for n in range(1, leads + 1):
@@ -303,7 +303,8 @@ def generate(leads: int, activities: int, stage_changes: int) -> None:
                    rnd.choice(reasons) if refused else None, stamp(refused, postgres) if refused else None,
                    (NOW + dt.timedelta(days=rnd.randrange(1, 120))).date() if state == "deferred" else None,
                    stamp(converted, postgres) if converted else None, stamp(created, postgres),
-                   stamp(created, postgres), name.casefold(), stamp(created + dt.timedelta(seconds=900), postgres))
+                   stamp(created, postgres), name.casefold(), stamp(created + dt.timedelta(seconds=900), postgres),
+                   stamp(created, postgres))
     Writer(Lead, lead_columns).write(lead_rows())
     print(f"  leads: {time.perf_counter() - started:.0f} s (cpu {time.process_time():.0f} s)", file=sys.stderr, flush=True)
 

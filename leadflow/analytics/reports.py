@@ -501,11 +501,12 @@ def _cohorts(grouped: dict[str, list[dict[str, Any]]], report_filter: ReportFilt
 
 def speed(report_filter: ReportFilter, user: User) -> Report:
     # The deadline is the one set when the lead was first routed (its first task's due time, kept on the card).
-    cohort = leads(report_filter, user).annotate(sla_due=F("sla_due_at"))
+    # Leads still with marketing are not with sales yet: not in the report until handed over.
+    cohort = leads(report_filter, user).filter(sales_since__isnull=False).annotate(sla_due=F("sla_due_at"))
     within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
     # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
     decided = Q(sla_due__isnull=False) & (Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now))
-    response = Seconds("first_contacted_at", "created_at")
+    response = Seconds("first_contacted_at", "sales_since")  # from the hand-off for a lead warmed by marketing
     # One grouped pass by (manager, team); the two tables are sums of its few rows.
     grouped = list(cohort.order_by().values("owner_id", "team_id").annotate(
         leads=Count("*"), contacted=count_if(Q(first_contacted_at__isnull=False)),

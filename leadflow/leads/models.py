@@ -195,6 +195,9 @@ class Lead(TouchFields):
     # The speed-to-lead deadline set when the lead was first routed (its first task's due time), kept on the
     # card so the speed report reads it from an index instead of looking up each lead's first task.
     sla_due_at = models.DateTimeField(_("first contact due by"), null=True, blank=True, editable=False)
+    # When sales got the lead (set with sla_due_at): its creation, or for a lead that stayed with marketing first,
+    # the hand-off. Speed to lead counts from here, so weeks of warming are not a slow call.
+    sales_since = models.DateTimeField(_("with sales since"), null=True, blank=True, editable=False)
     sla_warned_at = models.DateTimeField(_("SLA warning sent at"), null=True, blank=True)
 
     consent_given = models.BooleanField(_("consent to be contacted"), default=False)
@@ -258,7 +261,8 @@ class Lead(TouchFields):
             # Analytics reads a period's leads grouped by these from the index alone (no row lookups; the id
             # is in it for PostgreSQL, whose indexes do not carry the primary key as SQLite's carry the rowid).
             models.Index(fields=["created_at", "state", "team", "owner", "source", "campaign", "converted_at",
-                                 "first_contacted_at", "stage_reach", "sla_due_at", "id"], name="lead_analytics_cards"),
+                                 "first_contacted_at", "stage_reach", "sla_due_at", "sales_since", "id"],
+                         name="lead_analytics_cards"),
         ]
 
     def __str__(self) -> str:

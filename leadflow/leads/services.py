@@ -280,6 +280,7 @@ def create_lead(
             city=person.city, product_interest=person.product_interest, deal_type=person.deal_type,
             message=message, stage=(stage := initial_stage()), stage_reach=reach_of(stage), team=team,
             sla_due_at=None if nurture else _due_after_sla(team, now),  # with marketing: set at the hand-off
+            sales_since=None if nurture else now,
             is_possible_duplicate=possible_duplicate,
             consent_given=consent.given, consent_text_version=consent.text_version,
             consent_channel=consent.channel or touch.channel, consent_at=consent.at or (now if consent.given else None),
@@ -339,8 +340,8 @@ def route_lead(*, lead: Lead, now: datetime | None = None, by: User | None = Non
     decision = decide_owner(lead, now=now)
     due = _due_after_sla(lead.team, now)
     if lead.sla_due_at is None:  # a new card got it at insert (same clock); a lead routed later gets it now
-        lead.sla_due_at = due
-        Lead.objects.filter(pk=lead.pk).update(sla_due_at=due)
+        lead.sla_due_at, lead.sales_since = due, now
+        Lead.objects.filter(pk=lead.pk).update(sla_due_at=due, sales_since=now)
     if decision.owner is not None:
         _set_owner(lead, decision.owner, reason="rule", by=by, now=now)
         User.objects.filter(pk=decision.owner.pk).update(routed_count=F("routed_count") + 1)

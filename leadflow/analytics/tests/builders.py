@@ -22,8 +22,12 @@ def stage(code: str) -> Stage:
 
 
 def make(*, created: datetime, name: str = "", stages: tuple[str, ...] = (), state: str = "open",
-         converted_after: timedelta | None = None, sla_due: datetime | None = None, **fields: Any) -> Lead:
-    """A lead row with its stage history; `stages` are the stages it moved through after New."""
+         converted_after: timedelta | None = None, sla_due: datetime | None = None,
+         sales_since: datetime | None = None, **fields: Any) -> Lead:
+    """A lead row with its stage history; `stages` are the stages it moved through after New.
+
+    With `sla_due` the lead was routed to sales (at `sales_since`, its creation unless it was handed over from
+    marketing later) with a first task due then."""
     last = stage(stages[-1]) if stages else stage("new")
     if converted_after is not None:
         state, last = "converted", stage("won")
@@ -42,7 +46,7 @@ def make(*, created: datetime, name: str = "", stages: tuple[str, ...] = (), sta
                                    changed_at=fields["converted_at"])
     if sla_due is not None:
         Task.objects.create(lead=lead, assignee=lead.owner, title="Call the lead", due_at=sla_due)
-        Lead.objects.filter(pk=lead.pk).update(sla_due_at=sla_due)
+        Lead.objects.filter(pk=lead.pk).update(sla_due_at=sla_due, sales_since=sales_since or created)
     refresh_stage_reach([lead.pk])  # rows written directly: sum the history up as the services would
     lead.refresh_from_db()
     return lead

@@ -179,3 +179,31 @@ def test_speed_to_lead_counts_no_breach_while_marketing_nurtures(make_nurtured, 
     breaches = next(table for table in report.tables if table.key == "breaches")
     assert [row["lead"] for row in breaches.rows] == [pooled.full_name]
     assert nurtured.full_name not in str(report.tables)
+
+
+def test_speed_to_lead_counts_a_warmed_lead_from_its_hand_off(rules_team, make_nurtured, make_lead, alice, admin_user):
+    from leadflow.analytics import reports
+    from leadflow.analytics.filters import parse_filter
+    from leadflow.warming.services import hand_to_sales
+
+    created = timezone.now() - timedelta(days=6)
+    warmed = make_nurtured()
+    waiting = make_nurtured()  # still with marketing: not in the speed report at all
+    Lead.objects.filter(pk__in=[warmed.pk, waiting.pk]).update(created_at=created)
+    assert Lead.objects.get(pk=warmed.pk).sales_since is None
+    handed_at = timezone.now() - timedelta(days=2)
+    hand_to_sales(lead=Lead.objects.get(pk=warmed.pk), by=None, reason="test", now=handed_at)
+    warmed.refresh_from_db()
+    assert (warmed.owner, warmed.sales_since) == (alice, handed_at)
+    leads.log_activity(lead=warmed, kind="call", by=alice, occurred_at=handed_at + timedelta(minutes=6))
+    direct = make_lead()  # straight to sales: from its creation
+    assert direct.sales_since == direct.created_at
+
+    report = reports.build("speed", parse_filter({"period": "30d"}, admin_user), admin_user)
+
+    (row,) = [r for r in report.table("manager").rows if r["label"] == "Alice"]
+    # Six minutes after the hand-off, not six days after the lead was created (the direct lead, routed to Alice
+    # too, is not called yet); the lead still with marketing is not counted.
+    assert (row["leads"], row["contacted"], row["within"], row["median"]) == (2, 1, 1, 6)
+    team_leads = sum(r["leads"] for r in report.table("team").rows)
+    assert team_leads == 2  # the warmed lead and the direct one
