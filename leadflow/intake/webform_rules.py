@@ -17,8 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -96,41 +95,56 @@ def client_ip(request: HttpRequest) -> str:
 # ---------------------------------------------------------------- rate limits
 
 
-def _count(key: str, start: int, window: int) -> None:
-    updated = RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
-    if updated:
-        return
-    try:
-        with transaction.atomic():
-            RateCounter.objects.create(key=key, window_start=start, hits=1)
-    except IntegrityError:  # another request opened the window first
-        RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
-    # A new window began: counters two windows old can no longer count.
-    RateCounter.objects.filter(window_start__lt=start - window).delete()
+def _count(keys: list[str], start: int, window: int) -> None:
+    """One more hit on each key in the window starting at `start`, in the caller's transaction.
+
+    Plain SQL: this runs for every form submission and every tracked page view. One UPDATE counts the keys
+    whose window is open; when a key's window is not (its first hit in the window), that UPDATE is undone
+    and each key is counted by an upsert, which also counts a request opening the window at the same moment."""
+    quote = connection.ops.quote_name
+    table, key_column, marks = quote(RateCounter._meta.db_table), quote("key"), ", ".join(["%s"] * len(keys))
+    where = f"window_start = %s AND {key_column} IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET hits = hits + 1 WHERE {where}", [start, *keys])  # noqa: S608
+        if cursor.rowcount == len(keys):
+            return
+        cursor.execute(f"UPDATE {table} SET hits = hits - 1 WHERE {where}", [start, *keys])  # noqa: S608
+        for key in keys:
+            cursor.execute(
+                f"INSERT INTO {table} ({key_column}, window_start, hits) VALUES (%s, %s, 1) "  # noqa: S608
+                f"ON CONFLICT ({key_column}, window_start) DO UPDATE SET hits = {table}.hits + 1", [key, start])
+        # A new window began: counters two windows old can no longer count.
+        cursor.execute(f"DELETE FROM {table} WHERE window_start < %s", [start - window])  # noqa: S608
 
 
-def rate_limited(form: Form, ip: str, *, now: float | None = None) -> int:
-    """Count this request per IP and per form; seconds the sender must wait (0 = go ahead).
+def count_hits(limits: dict[str, int], *, now: float | None = None) -> int:
+    """Count this request against each key's limit per window; seconds the sender must wait (0 = go ahead).
 
     A sliding window estimated from two fixed ones: the previous window's hits weighted by how much of
-    it still overlaps, plus this window's. Both counters move in one short transaction."""
+    it still overlaps, plus this window's. The counters move in the caller's transaction (or their own)."""
     now = time.time() if now is None else now
     window = settings.LEADFLOW_FORM_RATE_WINDOW
     start = int(now // window) * window
-    limits = {f"ip:{ip}": settings.LEADFLOW_FORM_RATE_PER_IP, f"form:{form.pk}": settings.LEADFLOW_FORM_RATE_PER_FORM}
-    with transaction.atomic():
-        for key in limits:
-            _count(key, start, window)
-        hits = {
-            (key, window_start): count for key, window_start, count in RateCounter.objects.filter(
-                key__in=list(limits), window_start__in=[start, start - window],
-            ).values_list("key", "window_start", "hits")
-        }
+    keys = list(limits)
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(keys))
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        _count(keys, start, window)
+        cursor.execute(
+            f"SELECT {quote('key')}, window_start, hits FROM {quote(RateCounter._meta.db_table)} "  # noqa: S608
+            f"WHERE window_start IN (%s, %s) AND {quote('key')} IN ({marks})", [start, start - window, *keys])
+        hits = {(key, window_start): count for key, window_start, count in cursor.fetchall()}
     overlap = 1 - (now - start) / window
     for key, limit in limits.items():
         if hits.get((key, start - window), 0) * overlap + hits.get((key, start), 0) > limit:
             return max(1, math.ceil(start + window - now))
     return 0
+
+
+def rate_limited(form: Form, ip: str, *, now: float | None = None) -> int:
+    """Count this request per IP and per form; seconds the sender must wait (0 = go ahead)."""
+    return count_hits({f"ip:{ip}": settings.LEADFLOW_FORM_RATE_PER_IP,
+                       f"form:{form.pk}": settings.LEADFLOW_FORM_RATE_PER_FORM}, now=now)
 
 
 # ---------------------------------------------------------------- double submit

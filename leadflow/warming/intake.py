@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -119,35 +115,8 @@ def check_event(data: Any, *, prefix: str, public: bool, now: datetime,
 # ---------------------------------------------------------------- rate limits (the web forms' counters)
 
 
-def _count(key: str, start: int, window: int) -> None:
-    from leadflow.intake.models import RateCounter
-
-    if RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1):
-        return
-    try:
-        with transaction.atomic():
-            RateCounter.objects.create(key=key, window_start=start, hits=1)
-    except IntegrityError:
-        RateCounter.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
-        return
-    RateCounter.objects.filter(window_start__lt=start - window).delete()  # a new window: old ones cannot count
-
-
 def rate_limited(limits: dict[str, int], *, now: float | None = None) -> int:
-    """Count one request against each key's limit per window (sliding, as for web forms); seconds to wait."""
-    from leadflow.intake.models import RateCounter
+    """Count one request against each key's limit per window (the web forms' counters); seconds to wait."""
+    from leadflow.intake.webform_rules import count_hits
 
-    now = time.time() if now is None else now
-    window = settings.LEADFLOW_FORM_RATE_WINDOW
-    start = int(now // window) * window
-    with transaction.atomic():
-        for key in limits:
-            _count(key, start, window)
-        hits = {(key, window_start): count for key, window_start, count in RateCounter.objects.filter(
-            key__in=list(limits), window_start__in=[start, start - window]).values_list("key", "window_start",
-                                                                                          "hits")}
-    overlap = 1 - (now - start) / window
-    for key, limit in limits.items():
-        if hits.get((key, start - window), 0) * overlap + hits.get((key, start), 0) > limit:
-            return max(1, math.ceil(start + window - now))
-    return 0
+    return count_hits(limits, now=now)

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from leadflow.core import rows
 from leadflow.core.memo import Memo
 from leadflow.events.services import record_event
 from leadflow.leads.models import Activity, ActivityKind, FieldChange, Lead, LeadState, Temperature, system_text
@@ -143,16 +144,21 @@ def _carry(score: LeadScore, *, now: datetime, settings: PointsPolicy) -> None:
 def lead_of_visitor(visitor_id: str) -> Lead | None:
     if not visitor_id:
         return None
-    row = Visitor.objects.filter(visitor_id=visitor_id).select_related("lead").first()
+    # Most tracked visitors are anonymous: one indexed read of the id (plain SQL, on every page view), and the
+    # lead is loaded only for a visitor known to be one.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT lead_id FROM {connection.ops.quote_name(Visitor._meta.db_table)} "  # noqa: S608
+                       "WHERE visitor_id = %s", [visitor_id])
+        row = cursor.fetchone()
     if row is None:
         return None
-    lead = row.lead
+    lead = Lead.objects.get(pk=row[0])
     if lead.state == LeadState.MERGED and lead.merged_into_id:
         return Lead.objects.get(pk=lead.merged_into_id)
     return lead
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint of its own: an error rolls the caller's transaction back anyway
 def record_behaviour(
     kind: str, *, lead: Any = None, client: Any = None, visitor_id: str = "", occurred_at: datetime | None = None,
     url: str = "", duration_seconds: int | None = None, properties: dict[str, Any] | None = None,
@@ -162,9 +168,10 @@ def record_behaviour(
     An event of a visitor already known to be a lead joins that lead at once; the lead's points follow."""
     if lead is None and client is None and visitor_id:
         lead = lead_of_visitor(visitor_id)
-    event = BehaviourEvent.objects.create(
-        kind=kind, lead=lead, client=client, visitor_id=visitor_id, occurred_at=occurred_at or timezone.now(),
-        url=url, duration_seconds=duration_seconds, properties=properties or {},
+    event = rows.create(
+        BehaviourEvent, kind=kind, lead=lead, client=client, visitor_id=visitor_id,
+        occurred_at=occurred_at or timezone.now(), url=url, duration_seconds=duration_seconds,
+        properties=properties or {},
     )
     record_event(
         "behaviour.recorded", event_id=event.pk, kind=kind, lead_id=getattr(lead, "pk", None),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from leadflow.core.memo import Memo
 from leadflow.intake import webform_rules
 from leadflow.intake.webforms import serve_script
 from leadflow.leads.models import Channel
@@ -32,8 +33,13 @@ SIGN_UP_KINDS = {EventKind.SUBSCRIPTION, EventKind.REGISTRATION, EventKind.WEBIN
 PERSONAL = ("name", "email", "phone", "company", "consent")
 
 
+# Read on every tracked page view; forgotten when a site, form or team is saved (core.memo).
+_sites = Memo("warming.TrackingSite", "intake.Form", "accounts.Team")
+
+
 def _site(key: str) -> TrackingSite:
-    site = TrackingSite.objects.filter(public_key=key, is_active=True).select_related("form", "form__team").first()
+    site = _sites.get(key, lambda: TrackingSite.objects.filter(public_key=key, is_active=True)
+                      .select_related("form", "form__team").first())
     if site is None:
         raise Http404
     return site

@@ -258,6 +258,16 @@ def test_the_window_slides(form):
     assert not RateCounter.objects.filter(window_start__lt=1_000_080).exists()
 
 
+@override_settings(LEADFLOW_FORM_RATE_WINDOW=60)
+def test_each_hit_counts_once_when_one_key_opens_its_window_and_another_has_it_open(form):
+    now = 1_000_020.0
+    webform_rules.count_hits({"ip:1.2.3.4": 10}, now=now)  # this address's window is open
+    webform_rules.count_hits({"ip:1.2.3.4": 10, "ip:5.6.7.8": 10}, now=now + 1)  # the other opens its own
+    webform_rules.count_hits({"ip:1.2.3.4": 10, "ip:5.6.7.8": 10}, now=now + 2)
+    hits = dict(RateCounter.objects.values_list("key", "hits"))
+    assert hits == {"ip:1.2.3.4": 3, "ip:5.6.7.8": 2}
+
+
 @override_settings(LEADFLOW_FORM_MAX_BYTES=2000)
 def test_an_oversized_form_gets_413_and_is_not_journaled(form):
     response = post_page(form, {**PERSON, "message": "x" * 3000})
