@@ -99,17 +99,26 @@ def _count(keys: list[str], start: int, window: int) -> None:
     """One more hit on each key in the window starting at `start`, in the caller's transaction.
 
     Plain SQL: this runs for every form submission and every tracked page view. One UPDATE counts the keys
-    whose window is open; when a key's window is not (its first hit in the window), that UPDATE is undone
-    and each key is counted by an upsert, which also counts a request opening the window at the same moment."""
+    whose window is open and says which they were; a key whose window is not open yet (its first hit in the
+    window) is counted by an upsert, which also counts a request opening the same window at the same moment."""
     quote = connection.ops.quote_name
     table, key_column, marks = quote(RateCounter._meta.db_table), quote("key"), ", ".join(["%s"] * len(keys))
     where = f"window_start = %s AND {key_column} IN ({marks})"
+    returning = connection.features.can_return_columns_from_insert  # RETURNING: PostgreSQL, SQLite 3.35+
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET hits = hits + 1 WHERE {where}", [start, *keys])  # noqa: S608
-        if cursor.rowcount == len(keys):
+        cursor.execute(f"UPDATE {table} SET hits = hits + 1 WHERE {where}"  # noqa: S608
+                       + (f" RETURNING {key_column}" if returning else ""), [start, *keys])
+        if returning:
+            counted = {row[0] for row in cursor.fetchall()}
+        elif cursor.rowcount == len(keys):
             return
-        cursor.execute(f"UPDATE {table} SET hits = hits - 1 WHERE {where}", [start, *keys])  # noqa: S608
-        for key in keys:
+        else:  # older SQLite: the UPDATE took the database's write lock, so the rows there are the ones it counted
+            cursor.execute(f"SELECT {key_column} FROM {table} WHERE {where}", [start, *keys])  # noqa: S608
+            counted = {row[0] for row in cursor.fetchall()}
+        missing = [key for key in keys if key not in counted]
+        if not missing:
+            return
+        for key in missing:
             cursor.execute(
                 f"INSERT INTO {table} ({key_column}, window_start, hits) VALUES (%s, %s, 1) "  # noqa: S608
                 f"ON CONFLICT ({key_column}, window_start) DO UPDATE SET hits = {table}.hits + 1", [key, start])

@@ -18,7 +18,7 @@ def test_existing_leads_are_with_sales_since_creation_or_their_hand_off() -> Non
     executor.migrate([BEFORE])
     apps = executor.loader.project_state([BEFORE]).apps
     lead_model, change, stage_model = (apps.get_model("leads", name) for name in ("Lead", "StageChange", "Stage"))
-    new = stage_model.objects.get(code="new")
+    new, _ = stage_model.objects.get_or_create(code="new", defaults={"name": "New", "position": 10})
     created = timezone.now() - timedelta(days=10)
     handed, second_hand_off = created + timedelta(days=3), created + timedelta(days=8)
 
