@@ -112,6 +112,11 @@ class Unreadable:
 
 
 class _SecretAttribute(DeferredAttribute):
+    # A data descriptor (it has __set__), so reading the attribute always passes through __get__, even when the
+    # value is already in the instance's __dict__.
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
     def __get__(self, instance: Any, cls: Any = None) -> Any:
         value = super().__get__(instance, cls)
         if isinstance(value, Unreadable):

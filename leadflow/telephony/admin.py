@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -46,11 +44,6 @@ class IntegrationAdmin(admin.ModelAdmin):
     def secret_state(self, obj: Integration) -> str:
         return _("cannot be decrypted: enter it again") if is_unreadable(obj, "secret") else _("stored")
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
-        response = super().add_view(request, form_url, extra_context)
-        response["Cache-Control"] = "no-store"  # the form carries a freshly generated secret
-        return response
-
     def response_add(self, request: HttpRequest, obj: Integration, post_url_continue: str | None = None
                      ) -> HttpResponse:
         """The secret is stored encrypted and never shown again: this page is the last time it is visible."""
@@ -61,7 +54,7 @@ class IntegrationAdmin(admin.ModelAdmin):
             "change_url": reverse("admin:telephony_integration_change", args=[obj.pk]),
             "add_url": reverse("admin:telephony_integration_add"),
         })
-        response["Cache-Control"] = "no-store"
+        response["Cache-Control"] = "no-store"  # admin pages are never cached anyway; this one must not be
         return response
 
 
