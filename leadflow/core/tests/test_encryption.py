@@ -82,3 +82,11 @@ def test_new_key_command_prints_a_key_that_works():
     with override_settings(LEADFLOW_ENCRYPTION_KEYS=[key]):
         assert encryption.decrypt(encryption.encrypt("x")) == "x"
     assert Fernet(key).decrypt(Fernet(key).encrypt(b"y")) == b"y"
+
+
+def test_after_a_secret_key_change_its_fallback_still_opens_the_old_values():
+    with override_settings(SECRET_KEY="the key before"):
+        token = encryption.encrypt("kept")
+
+    with override_settings(SECRET_KEY="the key after", SECRET_KEY_FALLBACKS=["the key before"]):
+        assert encryption.decrypt(token) == "kept"

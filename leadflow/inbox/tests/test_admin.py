@@ -113,3 +113,11 @@ def test_managers_cannot_download_messages(alice, sales):
     response = client.get(f"/admin/inbox/incomingemail/{email.pk}/eml/")
 
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_longest_password_in_any_script_fits_its_column():
+    longest = "𝄞" * Mailbox._meta.get_field("password").max_length  # 4 bytes a character: the longest token
+
+    mailbox = Mailbox.objects.create(name="Long", host="imap.example.com", username="u", password=longest)
+
+    assert Mailbox.objects.get(pk=mailbox.pk).password == longest
