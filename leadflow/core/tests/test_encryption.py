@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from leadflow.core import encryption
@@ -90,3 +90,14 @@ def test_after_a_secret_key_change_its_fallback_still_opens_the_old_values():
 
     with override_settings(SECRET_KEY="the key after", SECRET_KEY_FALLBACKS=["the key before"]):
         assert encryption.decrypt(token) == "kept"
+
+
+def test_a_new_key_can_be_made_while_the_configured_one_is_wrong():
+    out = io.StringIO()
+
+    with override_settings(LEADFLOW_ENCRYPTION_KEYS=["not-a-key"]):
+        call_command("encryption", "--new-key", stdout=out)
+        with pytest.raises(CommandError, match="key 1 of 1 is not a Fernet key"):
+            call_command("encryption")
+
+    assert len(out.getvalue().strip()) == 44

@@ -4,6 +4,7 @@ key (`--rotate`), or print a new key (`--new-key`)."""
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from leadflow.core import encryption
@@ -15,6 +16,8 @@ class Command(BaseCommand):
         "LEADFLOW_ENCRYPTION_KEYS (the first encrypts, all decrypt; none set: a key derived from the secret key). "
         "Without options: check that every stored secret can be decrypted."
     )
+    # `--new-key` must work while LEADFLOW_ENCRYPTION_KEYS is wrong: that is when a key is needed.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         action = parser.add_mutually_exclusive_group()
@@ -26,7 +29,11 @@ class Command(BaseCommand):
         if options["new_key"]:
             self.stdout.write(encryption.new_key())
             return
-        report = encryption.rotate_secrets(dry_run=not options["rotate"])
+        try:
+            encryption.keys()  # a wrong key is reported before any row is read
+            report = encryption.rotate_secrets(dry_run=not options["rotate"])
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
         for problem in report.unreadable:
             self.stderr.write(problem)
         if options["rotate"]:
