@@ -25,6 +25,7 @@ Leadflow: lead management.
   leadflow import FILE --as USER [--dry-run]   import leads or clients from CSV / XLSX
   leadflow score [--train]    rescore the open leads, or retrain the predictive score first
   leadflow privacy export|erase --email X   export or erase a person's data (erase: --as ADMIN)
+  leadflow encryption [--rotate|--new-key]   check, re-encrypt (first key) or make a key for stored secrets
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """

@@ -2,33 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.core.encryption import SecretFieldsForm, is_unreadable
 from leadflow.inbox.models import Attachment, EmailStatus, IncomingEmail, Mailbox
 
 
-class MailboxForm(forms.ModelForm):
-    # Never sent back to the browser; left empty on a change, the stored password stays.
-    password = forms.CharField(
-        label=_("password"), required=False, widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current password."),
-    )
-
+class MailboxForm(SecretFieldsForm):
+    # The password is write-only (SecretFieldsForm): never sent back; left empty on a change, it stays.
     class Meta:
         model = Mailbox
         fields = ("name", "host", "port", "security", "username", "password", "folder", "after_taking", "move_to",
                   "team", "is_active")
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data.get("password", "")
-        if not password and not (self.instance and self.instance.pk):
-            raise forms.ValidationError(_("A new mailbox needs its password."))
-        return password or (self.instance.password if self.instance and self.instance.pk else "")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -41,8 +30,12 @@ class MailboxForm(forms.ModelForm):
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
     list_display = ("name", "host", "port", "username", "folder", "after_taking", "team", "is_active",
-                    "last_polled_at", "last_error")
+                    "last_polled_at", "last_error", "password_state")
     readonly_fields = ("last_polled_at", "last_error")
+
+    @admin.display(description=_("password"))
+    def password_state(self, mailbox: Mailbox) -> str:
+        return _("cannot be decrypted: enter it again") if is_unreadable(mailbox, "password") else _("stored")
 
 
 class AttachmentInline(admin.TabularInline):

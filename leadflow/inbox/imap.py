@@ -11,6 +11,7 @@ from django.utils import timezone
 from imap_tools import AND, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
 from imap_tools.consts import MailMessageFlags
 
+from leadflow.core.encryption import SecretUnreadable
 from leadflow.inbox.models import AfterTaking, Mailbox, Security
 from leadflow.inbox.services import finish_stale_emails, take_email
 
@@ -51,6 +52,11 @@ def poll_mailbox(*, mailbox: Mailbox, limit: int = BATCH) -> int:
                 else:
                     box.flag(message.uid, MailMessageFlags.SEEN, True)
                 taken += 1
+    except SecretUnreadable as error:
+        # Not a fault of the server or of this code: the message says what the administrator must do.
+        log.error("polling mailbox %s skipped: %s", mailbox, error)
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(), last_error=str(error)[:2000])
+        raise
     except Exception as error:
         log.exception("polling mailbox %s failed", mailbox)
         Mailbox.objects.filter(pk=mailbox.pk).update(

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.core.encryption import EncryptedCharField
+
 
 class Security(models.TextChoices):
     SSL = "ssl", _("SSL/TLS (port 993)")
@@ -31,8 +33,8 @@ class Mailbox(models.Model):
     port = models.PositiveIntegerField(_("port"), default=993)
     security = models.CharField(_("security"), max_length=10, choices=Security.choices, default=Security.SSL)
     username = models.CharField(_("user name"), max_length=255)
-    # Kept readable because IMAP needs the password itself; the admin never lists or shows it.
-    password = models.CharField(_("password"), max_length=255)
+    # IMAP needs the password itself, so it is encrypted (not hashed); the admin never lists or shows it.
+    password = EncryptedCharField(_("password"), max_length=255)
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     after_taking = models.CharField(
         _("after taking a message"), max_length=10, choices=AfterTaking.choices, default=AfterTaking.SEEN

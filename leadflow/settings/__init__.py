@@ -265,3 +265,8 @@ LEADFLOW_TRACK_RATE_PER_IP = env_int("LEADFLOW_TRACK_RATE_PER_IP", 300)
 LEADFLOW_TRACK_RATE_PER_SITE = env_int("LEADFLOW_TRACK_RATE_PER_SITE", 60_000)
 LEADFLOW_TRACK_MAX_BYTES = env_int("LEADFLOW_TRACK_MAX_BYTES", 16 * 1024)
 LEADFLOW_TRACK_MAX_EVENTS = env_int("LEADFLOW_TRACK_MAX_EVENTS", 20)
+
+# Secrets Leadflow reads back (IMAP passwords, telephony keys) are stored encrypted (leadflow.core.encryption).
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotate: put a new key first, run
+# `leadflow encryption --rotate`, then drop the old one). Empty: a key derived from the secret key.
+LEADFLOW_ENCRYPTION_KEYS = env_list("LEADFLOW_ENCRYPTION_KEYS", "")

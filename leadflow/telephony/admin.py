@@ -1,7 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.core.encryption import SecretFieldsForm, is_unreadable
 from leadflow.telephony.models import Call, CallEvent, Extension, Integration, Line
 
 
@@ -16,9 +21,17 @@ class ExtensionInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class IntegrationForm(SecretFieldsForm):
+    # The secret is write-only: the add form shows the generated one (not stored yet), the change form never does.
+    class Meta:
+        model = Integration
+        fields = "__all__"
+
+
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
-    list_display = ("name", "provider", "team", "is_active", "webhook_url")
+    form = IntegrationForm
+    list_display = ("name", "provider", "team", "is_active", "webhook_url", "secret_state")
     inlines = [LineInline, ExtensionInline]
 
     @admin.display(description=_("webhook URL"))
@@ -26,6 +39,23 @@ class IntegrationAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "-"
         return format_html("<code>/api/telephony/{}/events</code>", obj.pk)
+
+    @admin.display(description=_("secret"))
+    def secret_state(self, obj: Integration) -> str:
+        return _("cannot be decrypted: enter it again") if is_unreadable(obj, "secret") else _("stored")
+
+    def response_add(self, request: HttpRequest, obj: Integration, post_url_continue: str | None = None
+                     ) -> HttpResponse:
+        """The secret is stored encrypted and never shown again: this page is the last time it is visible."""
+        path = f"/api/telephony/{obj.pk}/events"
+        response = TemplateResponse(request, "telephony/admin/secret_shown_once.html", {
+            **self.admin_site.each_context(request), "title": _("Integration added"), "opts": Integration._meta,
+            "integration": obj, "secret": obj.secret, "webhook_url": settings.LEADFLOW_BASE_URL.rstrip("/") + path,
+            "change_url": reverse("admin:telephony_integration_change", args=[obj.pk]),
+            "add_url": reverse("admin:telephony_integration_add"),
+        })
+        response["Cache-Control"] = "no-store"  # admin pages are never cached anyway; this one must not be
+        return response
 
 
 @admin.register(Call)

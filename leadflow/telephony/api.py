@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from leadflow.accounts.models import User
+from leadflow.core.encryption import SecretUnreadable
 from leadflow.core.errors import InvalidInput, NotFound
 from leadflow.leads.querysets import headed_team_ids
 from leadflow.matching.normalize import CompanyName
@@ -51,6 +52,12 @@ def call_event(request: HttpRequest, integration_id: int) -> HttpResponse:
                                  headers=request.headers)
     except providers.BadSignature:
         return error_response(request, 401, "bad_signature", "The signature or token does not match this integration.")
+    except SecretUnreadable as error:
+        # Nothing can be authenticated, so nothing is journaled; the administrator's fix is in the log.
+        log.error("call event refused: %s", error)
+        return error_response(request, 403, "secret_unreadable",
+                              "This integration's secret cannot be read on the server, so no event is accepted; "
+                              "the administrator must restore the encryption key or enter the secret again.")
     except providers.Malformed as error:
         return error_response(request, 422, "validation_error", "Some fields are invalid.", error.fields)
     except providers.Ignored:

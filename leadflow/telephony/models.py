@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.core.encryption import EncryptedCharField
+
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
@@ -22,7 +24,8 @@ class Integration(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices, default=Provider.GENERIC)
-    secret = models.CharField(
+    # Encrypted, not hashed: checking an HMAC signature needs the key itself.
+    secret = EncryptedCharField(
         _("secret"), max_length=128, default=new_secret,
         help_text=_("Generic: the bearer token / HMAC-SHA256 key. Zadarma: the API secret key its signatures use."),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
 from imap_tools import MailBoxUnencrypted
 
 from leadflow.inbox.imap import poll_mailbox, poll_mailboxes
@@ -133,6 +135,38 @@ def test_a_wrong_password_is_kept_on_the_mailbox_and_other_mailboxes_still_run(i
     broken = Mailbox.objects.get(name="Broken")
     assert "Authentication failed" in broken.last_error and broken.last_polled_at is not None
     assert Lead.objects.count() == 1
+
+
+def test_a_password_no_key_opens_is_skipped_with_a_clear_error_and_other_mailboxes_still_run(imap_server, sales,
+                                                                                             caplog, capsys):
+    append(imap_server, PEOPLE["<cp1251@mail.test>"])
+    with override_settings(SECRET_KEY="the secret key of a data directory that was lost"):
+        make_mailbox(imap_server, name="Restored from a backup")
+    make_mailbox(imap_server, name="Sales")
+
+    assert poll_mailboxes() == 1
+
+    skipped = Mailbox.objects.get(name="Restored from a backup")
+    assert skipped.last_error.startswith("The password of mailbox “Restored from a backup")
+    assert "LEADFLOW_ENCRYPTION_KEYS" in skipped.last_error and "enter the password again in the admin" in (
+        skipped.last_error)
+    assert skipped.last_polled_at is not None and Lead.objects.count() == 1
+    assert any(r.levelname == "ERROR" and "skipped" in r.getMessage() and r.exc_info is None for r in caplog.records)
+    with pytest.raises(CommandError, match="1 mailbox"):
+        call_command("pollmail")
+    assert "cannot be decrypted with the configured keys" in capsys.readouterr().err
+
+
+def test_the_stored_password_is_a_token_and_the_poller_logs_in_with_it(imap_server, sales):
+    append(imap_server, PEOPLE["<koi8@mail.test>"])
+    mailbox = make_mailbox(imap_server)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT password FROM inbox_mailbox WHERE id = %s", [mailbox.pk])
+        stored = cursor.fetchone()[0]
+
+    taken = poll_mailbox(mailbox=Mailbox.objects.get(pk=mailbox.pk))
+
+    assert imap_server.password not in stored and stored.startswith("gAAAAA") and taken == 1
 
 
 def test_pollmail_command_reports_each_mailbox(imap_server, sales, capsys):
