@@ -372,8 +372,9 @@ def _undo_merge(request: HttpRequest, lead: Lead) -> str:
     merge = LeadMerge.objects.filter(pk=request.POST.get("merge", "0"), survivor=lead).first()
     if merge is None:
         raise Http404
-    undo_merge(merge=merge, by=request.user)
-    return _("Merge undone.")
+    notes: list[str] = []
+    undo_merge(merge=merge, by=request.user, notes=notes)
+    return " ".join([_("Merge undone."), *notes])
 
 
 def shown_value(lead: Lead, name: str) -> str:
