@@ -234,17 +234,25 @@ def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) 
     for index in range(start, len(tiers)):
         condition, key = tiers[index]
         tier = qs.filter(condition)
+        computed = key is not None and not isinstance(key, str)
         if key is not None:
             # A computed key (points now) is filtered and ordered by its annotation, a column by its path.
-            tier = tier.annotate(sort_value=key if not isinstance(key, str) else models.F(key))
-            key = key if isinstance(key, str) else "sort_value"
+            tier = tier.annotate(sort_value=key if computed else models.F(key))
+            key = "sort_value" if computed else key
         if index == start and cursor:
             newer = Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk)
             if key:
                 newer = Q(**{f"{key}__lt": value}) | (Q(**{key: value}) & newer)
             tier = tier.filter(newer)
         need = limit + 1 - len(found)
-        if key:
+        if computed:
+            # No index holds a key computed for the moment: one pass over the tier keeps the `need` first ids
+            # (a top-N sort of narrow rows), then the page's rows are read by primary key.
+            ids = list(tier.order_by(models.F(key).desc(), "-created_at", "-pk").values_list("pk", flat=True)[:need])
+            if not ids:
+                continue
+            tier = tier.filter(pk__in=ids)
+        elif key:
             # The `need` best values first (stopped early), then the newest rows tied with the last of them
             # (an equality on the key's index), then the full order over just those rows by primary key: a join
             # sorted on its other table's columns would otherwise make the database sort every visible lead.
