@@ -95,6 +95,8 @@ def worker(backend: str, leads: int, repeat: int) -> dict:
         ("my leads, hottest first", as_manager, "/leads/?sort=hottest"),
         ("team's leads, score best first (head)", as_head, "/leads/?sort=score"),
         ("team's leads, hottest first (head)", as_head, "/leads/?sort=hottest"),
+        ("team's cold leads, newest first (head)", as_head, "/leads/?temperature=cold"),
+        ("team's cold leads, most points first (head)", as_head, "/leads/?sort=hottest&temperature=cold"),
         ("board (head)", as_head, "/board/"),
         ("team page (head)", as_head, "/team/"),
         ("my tasks (manager)", as_manager, "/tasks/"),
@@ -153,6 +155,8 @@ def seed(total: int):
     from leadflow.leads.models import Lead, Stage, Task
     from leadflow.marketing.models import Source
     from leadflow.scoring.models import Prediction, ScoringModel
+    from leadflow.warming.models import LeadScore
+    from leadflow.warming.services import fading_anchor
 
     rnd = random.Random(7)
     team = Team.objects.create(name="Sales", is_default=True)
@@ -192,6 +196,17 @@ def seed(total: int):
         for temperature, share in (("hot", 0.05), ("warm", 0.2)):
             Lead.objects.filter(pk__in=[lead.pk for lead in created if rnd.random() < share]).update(
                 temperature=temperature)
+        # Points rows as the warming room writes them (behaviour points as of some day, the fading anchor):
+        # four leads in ten, some with fit points, a few with points taken away.
+        scores = []
+        for lead in created:
+            if rnd.random() < 0.4:
+                as_of = now - dt.timedelta(days=rnd.uniform(0, 90))
+                behaviour = rnd.choice([1, 1, 1, -1]) * rnd.uniform(1, 120)
+                scores.append(LeadScore(lead=lead, fit_points=rnd.choice([0, 0, 10, 25]), behaviour_points=behaviour,
+                                        as_of=as_of, fading_anchor=fading_anchor(behaviour, as_of=as_of,
+                                                                                 half_life_days=30.0)))
+        LeadScore.objects.bulk_create(scores)
     return managers[0], head
 
 

@@ -78,8 +78,25 @@ def export_queryset(qs: Any) -> Any:
     return qs.select_related("stage", "owner", "team", "source", "campaign").order_by("-created_at", "-pk")
 
 
-def _rows(qs: Any, columns: list[Column]) -> Iterator[list[Any]]:
-    for lead in export_queryset(qs).iterator(chunk_size=BATCH):
+def ordered_leads(qs: Any, sort: str = "") -> Iterator[Any]:
+    """Every lead of `qs` in the list's order: newest first in one streamed read; another order (score, hottest)
+    page by page through the list's own keyset paging, so the file's rows are exactly the pages' rows in turn."""
+    from leadflow.leads.querysets import NEWEST, sorted_page
+
+    if sort in ("", NEWEST):
+        yield from export_queryset(qs).iterator(chunk_size=BATCH)
+        return
+    qs = qs.select_related("stage", "owner", "team", "source", "campaign")
+    cursor = None
+    while True:
+        page, cursor = sorted_page(qs, sort, cursor, BATCH)
+        yield from page
+        if cursor is None:
+            return
+
+
+def _rows(qs: Any, columns: list[Column], sort: str = "") -> Iterator[list[Any]]:
+    for lead in ordered_leads(qs, sort):
         yield [read(lead) for _label, read in columns]
 
 
@@ -93,7 +110,7 @@ class _Line:
         self.text += text
 
 
-def csv_lines(qs: Any, columns: list[Column]) -> Iterator[bytes]:
+def csv_lines(qs: Any, columns: list[Column], *, sort: str = "") -> Iterator[bytes]:
     """UTF-8 with a BOM (so Excel reads Cyrillic), `;`-separated, one encoded line at a time."""
     line = _Line()
     writer = csv.writer(line, delimiter=";")
@@ -104,11 +121,11 @@ def csv_lines(qs: Any, columns: list[Column]) -> Iterator[bytes]:
         return line.text.encode("utf-8")
 
     yield "\ufeff".encode() + emit(label for label, _read in columns)
-    for cells in _rows(qs, columns):
+    for cells in _rows(qs, columns, sort):
         yield emit(cells)
 
 
-def write_xlsx(qs: Any, columns: list[Column]) -> Any:
+def write_xlsx(qs: Any, columns: list[Column], *, sort: str = "") -> Any:
     """A write-only workbook (constant memory) in a temporary file, rewound for streaming."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -133,7 +150,7 @@ def write_xlsx(qs: Any, columns: list[Column]) -> Any:
         return written
 
     sheet.append([cell(label, header=True) for label, _read in columns])
-    for cells in _rows(qs, columns):
+    for cells in _rows(qs, columns, sort):
         sheet.append([cell(value) for value in cells])
     handle = tempfile.TemporaryFile()
     workbook.save(handle)

@@ -21,7 +21,7 @@ from leadflow.imports import export, services
 from leadflow.imports.forms import MappingForm, UploadForm
 from leadflow.imports.models import ImportJob, ImportKind, ImportStatus
 from leadflow.intake.models import SubmissionStatus
-from leadflow.leads.views import filtered_leads, require_sales
+from leadflow.leads.views import chosen_sort, filtered_leads, require_sales
 
 
 def require_importer(request: HttpRequest) -> None:
@@ -121,16 +121,18 @@ def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """The lead list with the page's filters, as CSV (streamed) or XLSX (written in constant memory)."""
     require_sales(request)
-    _form, qs = filtered_leads(request)
+    form, qs = filtered_leads(request)
     if qs is None:
         messages.error(request, _("Fix the filters first."))
         return redirect(f"{reverse('lead_list')}?{request.GET.urlencode()}")
     # Labels and times are fixed now: the streamed body is produced after the middleware has finished.
     columns = export.lead_columns(timezone.get_current_timezone())
+    sort = chosen_sort(request, form)  # the rows in the order the list shows them
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
     if file_format == "xlsx":
-        return FileResponse(export.write_xlsx(qs, columns), as_attachment=True, filename=f"leads-{stamp}.xlsx",
+        return FileResponse(export.write_xlsx(qs, columns, sort=sort), as_attachment=True,
+                            filename=f"leads-{stamp}.xlsx",
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = StreamingHttpResponse(export.csv_lines(qs, columns), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(export.csv_lines(qs, columns, sort=sort), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
     return response

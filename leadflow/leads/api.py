@@ -44,7 +44,8 @@ class LeadFilters(Schema):
     created_from: date | None = None
     created_to: date | None = None
     q: str | None = None
-    sort: str | None = None  # "newest" (default), "score" (best first) or "hottest"; ties by newest
+    # "newest" (default), "score" (best first) or "hottest" (hot, warm, cold; each by points now); ties by newest
+    sort: str | None = None
     cursor: str | None = None
     limit: int = 50
 

@@ -76,12 +76,14 @@ class MergeContext:
 
 @dataclass
 class UndoContext:
-    """What a room's undo step is told: the survivor, the leads split out again, and its own merge data."""
+    """What a room's undo step is told: the survivor, the leads split out again, and its own merge data. A step
+    that has something to tell the person undoing (what it could not put back, and why) adds it to `notes`."""
 
     survivor: Lead
     others: list[Lead]
     by: User
     data: Any
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -246,8 +248,11 @@ def _ids_by_lead(rows: Any, field: str) -> dict[int, list[int]]:
     return grouped
 
 
-def undo_merge(*, merge: LeadMerge, by: User) -> Lead:
-    """Split the merged leads out again: their rows, links and keys go back; edits made since are kept."""
+def undo_merge(*, merge: LeadMerge, by: User, notes: list[str] | None = None) -> Lead:
+    """Split the merged leads out again: their rows, links and keys go back; edits made since are kept.
+
+    `notes` (when given) collects what the rooms' undo steps tell the person undoing, in their language: e.g. that
+    a lead the merge handed to sales stays there because someone already worked it."""
     with transaction.atomic():
         merge = LeadMerge.objects.select_for_update().get(pk=merge.pk)
         survivor = Lead.objects.select_for_update(of=("self",)).get(pk=merge.survivor_id)
@@ -281,10 +286,13 @@ def undo_merge(*, merge: LeadMerge, by: User) -> Lead:
             Lead.objects.filter(pk=int(lead_id)).update(state=before["state"], merged_into=None,
                                                          updated_at=timezone.now())
         split_out = list(Lead.objects.filter(pk__in=[int(pk) for pk in snapshot["others"]]).order_by("pk"))
+        told: list[str] = []
         for name, data in sorted(snapshot.get("steps", {}).items()):
             step = merge_steps.get(name)
             if step is not None and step.undo is not None:
-                step.undo(UndoContext(survivor=survivor, others=split_out, by=by, data=data))
+                context = UndoContext(survivor=survivor, others=split_out, by=by, data=data)
+                step.undo(context)
+                told += context.notes
         merge.undone_at = timezone.now()
         merge.undone_by = by
         merge.save(update_fields=["undone_at", "undone_by"])
@@ -293,6 +301,8 @@ def undo_merge(*, merge: LeadMerge, by: User) -> Lead:
             ids=", ".join(f"#{i}" for i in merge.merged)))
         refresh_stage_reach([survivor.pk, *(int(pk) for pk in snapshot["others"])])
         record_event("lead.merge_undone", lead_id=survivor.pk, merged_ids=merge.merged, merge_id=merge.pk)
+    if notes is not None:
+        notes += told
     return survivor
 
 

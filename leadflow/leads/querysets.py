@@ -148,14 +148,43 @@ def sorts_available() -> tuple[str, ...]:
     return SORTS if apps.is_installed("leadflow.scoring") else (NEWEST, HOTTEST)
 
 
-def _tiers(sort: str) -> list[tuple[Q, str | None]]:
-    """A sort as tiers read one after the other, each newest first after its own key (if any).
+def points_now_expression(moment: datetime) -> models.Expression | None:
+    """Each lead's warming points at `moment` (fit points plus the fading behaviour points), computed in the query.
+
+    From the stored anchor (warming.LeadScore.fading_anchor = log2|b| + as_of / half-life): the fading part is
+    ±2^(anchor − moment / half-life), + for points earned, − for points taken away (a larger anchor is then
+    fewer points). One half-life for every lead, so this is exact for every lead at one moment. A lead with no
+    points row has zero points. None when the warming room is not installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("leadflow.warming"):
+        return None
+    from django.db.models import Case, F, FloatField, Value, When
+    from django.db.models.functions import Cast, Coalesce, Power
+
+    from leadflow.warming import services as warming
+
+    now_in_half_lives = warming.half_lives_since_epoch(moment, warming.policy().half_life_days)
+    floating = FloatField()
+    fading = Power(Value(2.0), F("score__fading_anchor") - Value(now_in_half_lives), output_field=floating)
+    behaviour = Case(
+        When(score__fading_anchor__isnull=True, then=Value(0.0)),
+        When(score__behaviour_points__gt=0, then=fading),
+        default=Value(-1.0) * fading, output_field=floating)
+    return Coalesce(Cast(F("score__fit_points"), floating), Value(0.0)) + behaviour
+
+
+def _tiers(sort: str, moment: datetime) -> list[tuple[Q, str | models.Expression | None]]:
+    """A sort as tiers read one after the other, each by its own key (if any, best first), then newest first.
 
     Reading tier by tier keeps every query an index range that stops after a page (hot, then warm, then
     cold leads; scored leads by probability, then the unscored ones), where one ORDER BY over a computed
-    rank or a LEFT JOIN would sort every visible lead on each request."""
+    rank or a LEFT JOIN would sort every visible lead on each request. Within a temperature the lead with
+    more points now comes first: points fade, so `moment` (kept in the cursor) fixes when they are read and
+    every page of one listing reads them at the same moment."""
     if sort == HOTTEST:
-        return [(Q(temperature="hot"), None), (Q(temperature="warm"), None), (Q(temperature="cold"), None)]
+        points = points_now_expression(moment)
+        return [(Q(temperature="hot"), points), (Q(temperature="warm"), points), (Q(temperature="cold"), points)]
     if sort == BEST_SCORE:
         from django.db.models import Exists, OuterRef
 
@@ -173,37 +202,57 @@ def _tiers(sort: str) -> list[tuple[Q, str | None]]:
     raise ValueError(sort)
 
 
+def _encode(*parts: object) -> str:
+    return base64.urlsafe_b64encode("|".join(str(part) for part in parts).encode()).decode()
+
+
 def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) -> tuple[list, str | None]:
-    """A page of `qs` in the order `sort` names (ties by newest), continuing after `cursor` (keyset)."""
+    """A page of `qs` in the order `sort` names (ties by newest), continuing after `cursor` (keyset).
+
+    The cursor carries the tier, the last row's key value, created_at and id, and the moment the keys are
+    read at (points fade: every page of one listing compares them at the moment of its first page)."""
     if sort in ("", NEWEST):
         return keyset_page(qs, cursor, limit)
     if sort not in sorts_available():
         raise ValueError(sort)
-    tiers = _tiers(sort)
-    start, value, moment, pk = 0, None, None, None
+    start, value, moment, pk, read_at = 0, None, None, None, timezone.now()
     if cursor:
         try:
-            tier_text, value_text, moment_text, pk_text = (
+            tier_text, value_text, moment_text, pk_text, read_at_text = (
                 base64.urlsafe_b64decode(cursor.encode()).decode().split("|"))
-            start, pk, moment = int(tier_text), int(pk_text), parse_datetime(moment_text)
+            start, pk, moment, read_at = int(tier_text), int(pk_text), parse_datetime(moment_text), \
+                parse_datetime(read_at_text)
             value = float(value_text) if value_text else None
         except (ValueError, UnicodeDecodeError) as error:
             raise BadCursor(cursor) from error
-        if moment is None or not 0 <= start < len(tiers) or (value is None) != (tiers[start][1] is None):
+        if moment is None or read_at is None:
             raise BadCursor(cursor)
+    tiers = _tiers(sort, read_at)
+    if cursor and (not 0 <= start < len(tiers) or (value is None) != (tiers[start][1] is None)):
+        raise BadCursor(cursor)
     found: list[tuple[int, models.Model]] = []
     for index in range(start, len(tiers)):
         condition, key = tiers[index]
         tier = qs.filter(condition)
-        if key:
-            tier = tier.annotate(sort_value=models.F(key))
+        computed = key is not None and not isinstance(key, str)
+        if key is not None:
+            # A computed key (points now) is filtered and ordered by its annotation, a column by its path.
+            tier = tier.annotate(sort_value=key if computed else models.F(key))
+            key = "sort_value" if computed else key
         if index == start and cursor:
             newer = Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk)
             if key:
                 newer = Q(**{f"{key}__lt": value}) | (Q(**{key: value}) & newer)
             tier = tier.filter(newer)
         need = limit + 1 - len(found)
-        if key:
+        if computed:
+            # No index holds a key computed for the moment: one pass over the tier keeps the `need` first ids
+            # (a top-N sort of narrow rows), then the page's rows are read by primary key.
+            ids = list(tier.order_by(models.F(key).desc(), "-created_at", "-pk").values_list("pk", flat=True)[:need])
+            if not ids:
+                continue
+            tier = tier.filter(pk__in=ids)
+        elif key:
             # The `need` best values first (stopped early), then the newest rows tied with the last of them
             # (an equality on the key's index), then the full order over just those rows by primary key: a join
             # sorted on its other table's columns would otherwise make the database sort every visible lead.
@@ -221,7 +270,6 @@ def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) 
         return [item for _index, item in found], None
     found = found[:limit]
     index, last = found[-1]
-    value_text = repr(last.sort_value) if tiers[index][1] else ""
-    next_cursor = base64.urlsafe_b64encode(
-        f"{index}|{value_text}|{last.created_at.isoformat()}|{last.pk}".encode()).decode()
-    return [item for _index, item in found], next_cursor
+    value_text = repr(last.sort_value) if tiers[index][1] is not None else ""
+    return [item for _index, item in found], _encode(index, value_text, last.created_at.isoformat(), last.pk,
+                                                     read_at.isoformat())

@@ -116,6 +116,11 @@ def filtered_leads(request: HttpRequest) -> tuple[forms.LeadFilterForm, Any]:
     return form, qs
 
 
+def chosen_sort(request: HttpRequest, form: forms.LeadFilterForm) -> str:
+    """The order the list is shown in (newest first unless the valid form names another); the export follows it."""
+    return form.cleaned_data.get("sort", "") if request.GET and form.is_valid() else ""
+
+
 @login_required
 def lead_list(request: HttpRequest) -> HttpResponse:
     require_sales(request)
@@ -124,7 +129,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     next_cursor = None
     if qs is not None:
         try:
-            sort = form.cleaned_data.get("sort", "") if request.GET else ""
+            sort = chosen_sort(request, form)
             leads, next_cursor = sorted_page(with_sla(qs), sort, request.GET.get("after"), PAGE)
         except BadCursor as error:
             raise Http404 from error
@@ -367,8 +372,9 @@ def _undo_merge(request: HttpRequest, lead: Lead) -> str:
     merge = LeadMerge.objects.filter(pk=request.POST.get("merge", "0"), survivor=lead).first()
     if merge is None:
         raise Http404
-    undo_merge(merge=merge, by=request.user)
-    return _("Merge undone.")
+    notes: list[str] = []
+    undo_merge(merge=merge, by=request.user, notes=notes)
+    return " ".join([_("Merge undone."), *notes])
 
 
 def shown_value(lead: Lead, name: str) -> str:

@@ -5,18 +5,94 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from leadflow.accounts.models import User
+from leadflow.events.services import record_event
 from leadflow.leads.merging import MergeContext, UndoContext, move_rows, move_rows_back, on_merge
-from leadflow.leads.models import Lead, Temperature
+from leadflow.leads.models import (
+    Activity,
+    ActivityKind,
+    Lead,
+    LeadState,
+    OwnerChange,
+    StageChange,
+    Task,
+    Temperature,
+    system_text,
+)
 from leadflow.warming import services
 from leadflow.warming.models import BehaviourEvent, EntryKind, LeadScore, ScoreEntry, Visitor
 
 # A fit rule is about who the person is: two cards of one person earn it once.
 MERGED_FIT_TEXT = gettext_noop("%(points)s counted once after merging lead #%(lead)s: %(rule)s")
 MOVED = ((BehaviourEvent, "lead"), (ScoreEntry, "lead"), (Visitor, "lead"))
+BACK_TO_MARKETING = gettext_noop("Back with marketing: the merge that handed this lead to sales was undone")
+KEPT_WITH_SALES = gettext_noop("Merge undone, the lead stays with sales: it was worked since the merge handed it over")
+BACK_NOTICE = gettext_noop("A lead went back to marketing (its merge was undone): %(name)s")
+# Rows of a lead that show someone worked it after the hand-off (ids only grow: newer rows have larger ids).
+WORK_ROWS = {"activity": Activity, "owner_change": OwnerChange, "stage_change": StageChange, "task": Task}
+
+
+def _last_ids() -> dict[str, int]:
+    return {name: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            for name, model in WORK_ROWS.items()}
+
+
+def _worked_since_hand_off(lead: Lead, handoff: dict[str, Any]) -> bool:
+    """Someone worked the lead after the merge handed it to sales: logged an activity, completed (or added) a task,
+    took or changed its owner, moved its stage or closed it."""
+    after = handoff["last_ids"]
+    return (lead.state != LeadState.OPEN
+            or Activity.objects.filter(lead=lead, pk__gt=after["activity"]).exclude(kind=ActivityKind.SYSTEM).exists()
+            or Task.objects.filter(lead=lead, pk__in=handoff["tasks"], completed_at__isnull=False).exists()
+            or Task.objects.filter(lead=lead, pk__gt=after["task"], created_by__isnull=False).exists()
+            or OwnerChange.objects.filter(lead=lead, pk__gt=after["owner_change"]).exists()
+            or StageChange.objects.filter(lead=lead, pk__gt=after["stage_change"]).exists())
+
+
+def _undo_hand_off(context: UndoContext, handoff: dict[str, Any]) -> None:
+    """The merge handed a nurtured survivor to sales. Untouched since: back to marketing (nurturing, no owner, the
+    hand-off's tasks closed, no speed-to-lead deadline), in the card's history. Worked since: it stays with sales."""
+    from leadflow.leads import services as leads
+
+    by, now = context.by, timezone.now()
+    lead = leads._lock(context.survivor)
+    # The owner sales gave it, as the history last says (the undo's field restore does not write the history).
+    last = OwnerChange.objects.filter(lead=lead).order_by("-changed_at", "-pk").first()
+    sales_owner_id = last.to_owner_id if last else None
+    if _worked_since_hand_off(lead, handoff):
+        if lead.state == LeadState.OPEN and lead.owner_id is None and sales_owner_id is not None:
+            # The merge's undo puts back the fields of before the merge, the owner too; a lead kept in sales
+            # keeps the manager who works it.
+            Lead.objects.filter(pk=lead.pk).update(owner_id=sales_owner_id)
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, occurred_at=now,
+                                **system_text("subject", KEPT_WITH_SALES))
+        context.notes.append(_("The lead stays with sales: someone worked it after the merge handed it over."))
+        return
+    Task.objects.open().filter(pk__in=handoff["tasks"]).update(
+        completed_at=now, result=_("Cancelled: the merge that handed the lead to sales was undone."))
+    if sales_owner_id is not None:
+        OwnerChange.objects.create(lead=lead, from_owner_id=sales_owner_id, to_owner=None, reason="marketing",
+                                   changed_by=by, changed_at=now)
+    if handoff.get("routed_to"):  # the routing counted it for that manager: it no longer does
+        User.objects.filter(pk=handoff["routed_to"], routed_count__gt=0).update(routed_count=F("routed_count") - 1)
+    lead.state, lead.owner, lead.assigned_at = LeadState.NURTURING, None, None
+    lead.sla_due_at, lead.sales_since = _parse(handoff.get("sla_due_at")), _parse(handoff.get("sales_since"))
+    lead.save(update_fields=["state", "owner", "assigned_at", "sla_due_at", "sales_since", "updated_at"])
+    leads._record_stage(lead, old_stage=lead.stage, old_state=LeadState.OPEN, by=by)
+    LeadScore.objects.filter(lead=lead).update(marketing_qualified_at=_parse(handoff.get("qualified_before")))
+    Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, occurred_at=now,
+                            **system_text("subject", BACK_TO_MARKETING))
+    former = User.objects.filter(pk=sales_owner_id).first() if sales_owner_id else None
+    if former is not None and former != by:
+        leads.notify(user=former, kind="lead.back_to_marketing", lead=lead, template=BACK_NOTICE, name=lead.full_name)
+    record_event("lead.back_to_marketing", lead_id=lead.pk, owner_id=sales_owner_id, reason="merge_undone")
+    context.notes.append(_("The lead is back with marketing: the merge had handed it to sales and nobody worked it "
+                           "since."))
 
 
 def undo_warming(context: UndoContext) -> None:
@@ -32,6 +108,8 @@ def undo_warming(context: UndoContext) -> None:
                 "marketing_qualified_at": _parse(kept.get("marketing_qualified_at"))})
             services.rescore(lead=lead)
             services.evaluate_fit(lead=lead)
+    if data.get("handoff"):  # before the qualified moment below: that one, when the merge changed it, wins
+        _undo_hand_off(context, data["handoff"])
     if data.get("survivor_marketing_qualified_at", "unchanged") != "unchanged":
         LeadScore.objects.filter(lead=context.survivor).update(
             marketing_qualified_at=_parse(data["survivor_marketing_qualified_at"]))
@@ -84,13 +162,26 @@ def merge_warming(context: MergeContext) -> dict[str, Any]:
     band = services.temperature_for(services.points_now(score, now=now, settings=settings), settings)
     chosen = context.chosen.get("temperature", lead.temperature)
     target = max((chosen, band), key=lambda value: services.RANK.get(value, 0))
+    handoff: dict[str, Any] | None = None
     if target != lead.temperature and target in Temperature.values:
+        before = {"state": lead.state, "last_ids": _last_ids(), "sla_due_at": _iso(lead.sla_due_at),
+                  "sales_since": _iso(lead.sales_since), "owner_id": lead.owner_id,
+                  "qualified_before": _iso(LeadScore.objects.filter(lead=survivor).values_list(
+                      "marketing_qualified_at", flat=True).first())}
         lead = services.set_temperature(lead, target, by=None, reason="merge")
+        if before["state"] == LeadState.NURTURING and lead.state == LeadState.OPEN:
+            # The merge handed the survivor to sales: what the hand-off made, so that undoing the merge can take it
+            # back while nobody has worked the lead since.
+            handoff = {"tasks": list(Task.objects.filter(lead=lead, pk__gt=before["last_ids"]["task"])
+                                     .values_list("pk", flat=True)),
+                       "routed_to": lead.owner_id if lead.owner_id != before["owner_id"] else None,
+                       "last_ids": _last_ids(), "sla_due_at": before["sla_due_at"],
+                       "sales_since": before["sales_since"], "qualified_before": before["qualified_before"]}
     LeadScore.objects.filter(lead=survivor).update(
         cools_at=services.cooling_moment(score, temperature=lead.temperature, settings=settings)
         if lead.temperature == band else None)
     return {"moved": moved, "fit_cancelled": [entry.pk for entry in cancelled], "scores": scores,
-            "survivor_marketing_qualified_at": survivor_qualified}
+            "survivor_marketing_qualified_at": survivor_qualified, "handoff": handoff}
 
 
 def _iso(value: Any) -> str | None:

@@ -226,3 +226,65 @@ def test_export_reads_a_constant_number_of_queries(head: User, alice: User, make
     for _ in range(15):
         make_lead(owner=alice)
     assert queries() == few
+
+
+# ---------------------------------------------------------------- export follows the list's order
+
+
+def _hot_leads_with_points(make_lead: Callable[..., Lead], owner: User) -> list[Lead]:
+    """Five leads of `owner`, in the order "hottest first" lists them (made in another order)."""
+    from leadflow.warming.models import LeadScore
+
+    made = [make_lead(owner=owner, last_name=f"Points{n}", phone=f"+7916555000{n}") for n in range(5)]
+    plan = {0: ("warm", 90), 1: ("hot", 10), 2: ("hot", 70), 3: ("cold", 0), 4: ("hot", 40)}
+    for n, (temperature, fit) in plan.items():
+        Lead.objects.filter(pk=made[n].pk).update(temperature=temperature)
+        if fit:
+            LeadScore.objects.create(lead=made[n], fit_points=fit)
+    return [made[2], made[4], made[1], made[0], made[3]]
+
+
+def test_csv_export_follows_the_chosen_order(alice: User, bob: User, make_lead: Callable[..., Lead]) -> None:
+    expected = _hot_leads_with_points(make_lead, alice)
+    make_lead(owner=bob, phone="+79165550099")  # not alice's: never in her file
+    ids = lambda rows: [int(row[0]) for row in rows[1:]]  # noqa: E731
+    assert ids(export_csv(alice, "?sort=hottest")) == [lead.pk for lead in expected]
+    # Without an order, newest first, as the list shows it.
+    assert ids(export_csv(alice)) == sorted((lead.pk for lead in expected), reverse=True)
+    # The filters still hold in that order.
+    assert ids(export_csv(alice, "?sort=hottest&temperature=hot")) == [lead.pk for lead in expected[:3]]
+
+
+def test_xlsx_export_follows_the_chosen_order(alice: User, make_lead: Callable[..., Lead], tmp_path: Path) -> None:
+    expected = _hot_leads_with_points(make_lead, alice)
+    response = logged_in(alice).get(reverse("lead_export_xlsx") + "?sort=hottest")
+    path = tmp_path / "leads.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    sheet = load_workbook(path).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == [lead.pk for lead in expected]
+
+
+def test_export_by_score_pages_through_the_same_order_as_the_list(alice: User, make_lead: Callable[..., Lead],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils import timezone
+
+    from leadflow.imports import export
+    from leadflow.scoring.models import ModelStatus, Prediction, ScoringModel
+
+    monkeypatch.setattr(export, "BATCH", 2)  # several batches with a few leads: the cursor crosses every border
+    model = ScoringModel.objects.create(status=ModelStatus.TRAINED, trained_at=timezone.now())
+    leads = [make_lead(owner=alice, phone=f"+7916444000{n}") for n in range(5)]
+    for lead, probability in zip(leads, [0.3, None, 0.9, 0.3, 0.5], strict=True):
+        if probability is not None:
+            Prediction.objects.create(lead=lead, model=model, probability=probability)
+    expected = [leads[2].pk, leads[4].pk, leads[3].pk, leads[0].pk, leads[1].pk]
+    page = logged_in(alice).get(reverse("lead_list") + "?sort=score").content.decode()
+    shown = sorted(expected, key=lambda pk: page.index(f'href="/leads/{pk}/"'))
+    assert shown == expected
+    assert [int(row[0]) for row in export_csv(alice, "?sort=score")[1:]] == expected
+
+
+def test_an_unknown_order_is_refused_like_the_list_refuses_it(alice: User, make_lead: Callable[..., Lead]) -> None:
+    make_lead(owner=alice)
+    response = logged_in(alice).get(reverse("lead_export_csv") + "?sort=loudest")
+    assert response.status_code == 302 and "sort=loudest" in response["Location"]

@@ -158,11 +158,15 @@ def test_list_page_hottest_first_pages_with_the_order(client, alice, make_lead, 
 
 
 def test_sorted_list_page_makes_a_fixed_number_of_queries(client, alice, make_lead, django_assert_num_queries):
+    from leadflow.warming.services import policy
+
     model = trained_model()
+    policy()  # the points settings row, read once and kept like on a running site
     client.force_login(alice)
-    # The page of test_pages (8 queries) minus its newest-first read, plus one query per tier (three) and,
-    # for the score, the model in use and the best values and their ties read first.
-    expected = {"score": 12, "hottest": 10}
+    # The page of test_pages (8 queries) minus its newest-first read, plus one query per tier (three) and, for
+    # the score, the model in use and the best values and their ties read first; for the points within a
+    # temperature, the page's ids read first.
+    expected = {"score": 12, "hottest": 11}
     for round_size in (5, 10):
         for _ in range(round_size):
             lead = make_lead(owner=alice)
@@ -171,3 +175,84 @@ def test_sorted_list_page_makes_a_fixed_number_of_queries(client, alice, make_le
         for sort, count in expected.items():
             with django_assert_num_queries(count):
                 assert client.get("/leads/", {"sort": sort}).status_code == 200
+
+
+# ---------------------------------------------------------------- hottest first: points now within a temperature
+
+
+def points(lead: Lead, *, fit: int = 0, behaviour: float = 0.0, days_ago: float = 0.0) -> None:
+    """The lead's points row as the warming room writes it: `behaviour` points as of `days_ago`, fading since."""
+    from datetime import timedelta
+
+    from leadflow.warming import services as warming
+    from leadflow.warming.models import LeadScore
+
+    as_of = timezone.now() - timedelta(days=days_ago)
+    LeadScore.objects.update_or_create(lead=lead, defaults={
+        "fit_points": fit, "behaviour_points": behaviour, "as_of": as_of,
+        "fading_anchor": warming.fading_anchor(behaviour, as_of=as_of,
+                                               half_life_days=warming.policy().half_life_days)})
+
+
+def test_hottest_first_orders_a_temperature_by_points_now_then_newest(api_as, alice, make_lead):
+    named = {}
+    for name in ("faded", "fresh", "fit_only", "taken_away", "no_row", "tie_old", "tie_new", "negative", "warm"):
+        named[name] = make_lead(owner=alice)
+        hotness(named[name], "warm" if name == "warm" else "hot")
+    # Default half-life: 30 days.
+    points(named["faded"], behaviour=80.0, days_ago=60)  # 20 now, though the most points ever stored
+    points(named["fresh"], behaviour=35.0)  # 35
+    points(named["fit_only"], fit=30)  # 30, fit points do not fade
+    points(named["taken_away"], fit=50, behaviour=-20.0, days_ago=30)  # 50 - 10 = 40, fades back up
+    points(named["tie_old"], fit=10)  # 10
+    points(named["tie_new"], fit=10)  # 10: tied with tie_old, newer first
+    points(named["negative"], behaviour=-4.0)  # -4: below a lead with no points at all
+    points(named["warm"], fit=500)  # a warm lead comes after every hot one, whatever its points
+    expected = [named[n].pk for n in ("taken_away", "fresh", "fit_only", "faded", "tie_new", "tie_old", "no_row",
+                                      "negative", "warm")]
+    client = api_as(alice)
+    assert [i["id"] for i in client.get("/api/leads", {"sort": "hottest"}).json()["items"]] == expected
+    for limit in (1, 2, 3, 4, 5, 7):  # the cursor crosses ties, tiers and the lead without points
+        assert all_pages(client, {"sort": "hottest"}, limit) == expected, limit
+
+
+def test_hottest_first_reads_points_faded_to_now_not_as_stored(api_as, alice, make_lead):
+    # The anchor orders leads of one fit value; across fit values and signs only the points now do.
+    earned_long_ago, fit_person, lost_points = (make_lead(owner=alice) for _ in range(3))
+    for lead in (earned_long_ago, fit_person, lost_points):
+        hotness(lead, "hot")
+    points(earned_long_ago, behaviour=200.0, days_ago=90)  # 25 now
+    points(fit_person, fit=24)  # 24
+    points(lost_points, fit=60, behaviour=-100.0, days_ago=30)  # 60 - 50 = 10
+    ids = [i["id"] for i in api_as(alice).get("/api/leads", {"sort": "hottest"}).json()["items"]]
+    assert ids == [earned_long_ago.pk, fit_person.pk, lost_points.pk]
+    points(earned_long_ago, behaviour=200.0, days_ago=120)  # 12.5 now: below the fit person, above the loser
+    ids = [i["id"] for i in api_as(alice).get("/api/leads", {"sort": "hottest"}).json()["items"]]
+    assert ids == [fit_person.pk, earned_long_ago.pk, lost_points.pk]
+
+
+def test_hottest_pages_read_points_at_the_first_pages_moment(api_as, alice, make_lead):
+    import base64
+
+    leads = [make_lead(owner=alice) for _ in range(3)]
+    for n, lead in enumerate(leads):
+        hotness(lead, "hot")
+        points(lead, behaviour=10.0 * (n + 1))
+    client = api_as(alice)
+    first = client.get("/api/leads", {"sort": "hottest", "limit": 1}).json()
+    assert [i["id"] for i in first["items"]] == [leads[2].pk]
+    read_at = base64.urlsafe_b64decode(first["next_cursor"]).decode().split("|")[-1]
+    second = client.get("/api/leads", {"sort": "hottest", "limit": 1, "cursor": first["next_cursor"]}).json()
+    assert [i["id"] for i in second["items"]] == [leads[1].pk]
+    assert base64.urlsafe_b64decode(second["next_cursor"]).decode().split("|")[-1] == read_at
+
+
+def test_list_page_hottest_first_shows_more_points_first(client, alice, make_lead):
+    few, many = make_lead(owner=alice, last_name="Fewpoints"), make_lead(owner=alice, last_name="Manypoints")
+    for lead in (few, many):
+        hotness(lead, "hot")
+    points(few, behaviour=55.0)
+    points(many, behaviour=90.0)
+    client.force_login(alice)
+    page = client.get("/leads/", {"sort": "hottest"}).content.decode()
+    assert page.index("Manypoints") < page.index("Fewpoints")
