@@ -28,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models.functions import Cast
 from django.db.models.query_utils import DeferredAttribute
+from django.utils import translation
 from django.utils.datastructures import DictWrapper
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -89,11 +90,12 @@ class SecretUnreadable(Exception):
 
     def __init__(self, *, instance: models.Model, field: models.Field) -> None:
         self.instance, self.field = instance, field
-        what = f"{instance._meta.verbose_name} “{instance}” (#{instance.pk})"
+        with translation.override("en"):  # for the log and the terminal, in one language whatever is active
+            name, what = str(field.verbose_name), f"{instance._meta.verbose_name} “{instance}” (#{instance.pk})"
         super().__init__(
-            f"The {field.verbose_name} of {what} cannot be decrypted with the configured keys: the encryption key "
+            f"The {name} of {what} cannot be decrypted with the configured keys: the encryption key "
             f"changed since it was saved. Put the old key back in {SETTING} (after the current one) and run "
-            f"`leadflow encryption --rotate`, or enter the {field.verbose_name} again in the admin."
+            f"`leadflow encryption --rotate`, or enter the {name} again in the admin."
         )
 
 

@@ -102,6 +102,7 @@ def test_events_before_the_form_join_the_lead_the_form_makes(site: Site, shop, h
     page = visitor.page
     page.goto(f"{shop_site.url}/")
     expect(page.get_by_role("heading", name="Tractors")).to_be_visible()
+    page.wait_for_function("typeof window.leadflow !== 'undefined'")  # the snippet loads async, after the page
     page.evaluate("leadflow.track('add_to_cart', {sku: 'T-100', note: '<b>big</b>'})")
     wait_for(lambda: BehaviourEvent.objects.filter(kind="add_to_cart").exists())
     page.wait_for_timeout(1200)  # time on the catalogue page
