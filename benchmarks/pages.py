@@ -96,7 +96,7 @@ def worker(backend: str, leads: int, repeat: int) -> dict:
         ("team's leads, score best first (head)", as_head, "/leads/?sort=score"),
         ("team's leads, hottest first (head)", as_head, "/leads/?sort=hottest"),
         ("team's cold leads, newest first (head)", as_head, "/leads/?temperature=cold"),
-        ("team's cold leads, most points first (head)", as_head, "/leads/?sort=hottest&temperature=cold"),
+        ("team's cold leads, hottest first (head)", as_head, "/leads/?sort=hottest&temperature=cold"),
         ("board (head)", as_head, "/board/"),
         ("team page (head)", as_head, "/team/"),
         ("my tasks (manager)", as_manager, "/tasks/"),

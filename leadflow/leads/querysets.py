@@ -179,12 +179,14 @@ def _tiers(sort: str, moment: datetime) -> list[tuple[Q, str | models.Expression
 
     Reading tier by tier keeps every query an index range that stops after a page (hot, then warm, then
     cold leads; scored leads by probability, then the unscored ones), where one ORDER BY over a computed
-    rank or a LEFT JOIN would sort every visible lead on each request. Within a temperature the lead with
-    more points now comes first: points fade, so `moment` (kept in the cursor) fixes when they are read and
-    every page of one listing reads them at the same moment."""
+    rank or a LEFT JOIN would sort every visible lead on each request. Among hot and among warm leads the lead
+    with more points now comes first: points fade, so `moment` (kept in the cursor) fixes when they are read
+    and every page of one listing reads them at the same moment. Cold leads, the long tail (most of a base,
+    all below the warm line), come newest first: computing the points of every one of them for each page cost
+    150-200 ms at 100,000 leads (docs/benchmarks.md, pages), over the list pages' bar."""
     if sort == HOTTEST:
         points = points_now_expression(moment)
-        return [(Q(temperature="hot"), points), (Q(temperature="warm"), points), (Q(temperature="cold"), points)]
+        return [(Q(temperature="hot"), points), (Q(temperature="warm"), points), (Q(temperature="cold"), None)]
     if sort == BEST_SCORE:
         from django.db.models import Exists, OuterRef
 

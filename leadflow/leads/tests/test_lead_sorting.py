@@ -216,6 +216,16 @@ def test_hottest_first_orders_a_temperature_by_points_now_then_newest(api_as, al
         assert all_pages(client, {"sort": "hottest"}, limit) == expected, limit
 
 
+def test_hottest_first_lists_cold_leads_newest_first_after_the_warm_ones(api_as, alice, make_lead):
+    cold_with_points, cold_newer, warm = (make_lead(owner=alice) for _ in range(3))
+    hotness(warm, "warm")
+    points(cold_with_points, behaviour=15.0)  # below the warm line: the cold tail is read newest first
+    expected = [warm.pk, cold_newer.pk, cold_with_points.pk]
+    client = api_as(alice)
+    for limit in (1, 2, 10):
+        assert all_pages(client, {"sort": "hottest"}, limit) == expected, limit
+
+
 def test_hottest_first_reads_points_faded_to_now_not_as_stored(api_as, alice, make_lead):
     # The anchor orders leads of one fit value; across fit values and signs only the points now do.
     earned_long_ago, fit_person, lost_points = (make_lead(owner=alice) for _ in range(3))
