@@ -98,32 +98,25 @@ def client_ip(request: HttpRequest) -> str:
 def _count(keys: list[str], start: int, window: int) -> None:
     """One more hit on each key in the window starting at `start`, in the caller's transaction.
 
-    Plain SQL: this runs for every form submission and every tracked page view. One UPDATE counts the keys
-    whose window is open and says which they were; a key whose window is not open yet (its first hit in the
-    window) is counted by an upsert, which also counts a request opening the same window at the same moment."""
+    Plain SQL: this runs for every form submission and every tracked page view. Key by key in one order (so
+    two requests never lock the same counters in opposite orders): an UPDATE counts a key whose window is open;
+    a key whose window is not open yet (its first hit in the window) is counted by an upsert, which also
+    counts a request opening the same window at the same moment."""
     quote = connection.ops.quote_name
-    table, key_column, marks = quote(RateCounter._meta.db_table), quote("key"), ", ".join(["%s"] * len(keys))
-    where = f"window_start = %s AND {key_column} IN ({marks})"
-    returning = connection.features.can_return_columns_from_insert  # RETURNING: PostgreSQL, SQLite 3.35+
+    table, key_column = quote(RateCounter._meta.db_table), quote("key")
+    opened = False
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET hits = hits + 1 WHERE {where}"  # noqa: S608
-                       + (f" RETURNING {key_column}" if returning else ""), [start, *keys])
-        if returning:
-            counted = {row[0] for row in cursor.fetchall()}
-        elif cursor.rowcount == len(keys):
-            return
-        else:  # older SQLite: the UPDATE took the database's write lock, so the rows there are the ones it counted
-            cursor.execute(f"SELECT {key_column} FROM {table} WHERE {where}", [start, *keys])  # noqa: S608
-            counted = {row[0] for row in cursor.fetchall()}
-        missing = [key for key in keys if key not in counted]
-        if not missing:
-            return
-        for key in missing:
+        for key in sorted(keys):
+            cursor.execute(f"UPDATE {table} SET hits = hits + 1 "  # noqa: S608
+                           f"WHERE window_start = %s AND {key_column} = %s", [start, key])
+            if cursor.rowcount:
+                continue
             cursor.execute(
                 f"INSERT INTO {table} ({key_column}, window_start, hits) VALUES (%s, %s, 1) "  # noqa: S608
                 f"ON CONFLICT ({key_column}, window_start) DO UPDATE SET hits = {table}.hits + 1", [key, start])
-        # A new window began: counters two windows old can no longer count.
-        cursor.execute(f"DELETE FROM {table} WHERE window_start < %s", [start - window])  # noqa: S608
+            opened = True
+        if opened:  # a new window began: counters two windows old can no longer count
+            cursor.execute(f"DELETE FROM {table} WHERE window_start < %s", [start - window])  # noqa: S608
 
 
 def count_hits(limits: dict[str, int], *, now: float | None = None) -> int:
