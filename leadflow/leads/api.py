@@ -201,7 +201,9 @@ def merge(request: HttpRequest, data: schemas.MergeIn) -> Status:
     return Status(201, merge_leads(survivor=survivor, others=others, by=request.auth, choices=data.choices))
 
 
-@merges_router.post("/{merge_id}/undo", response=schemas.LeadOut, summary="Undo a merge")
+@merges_router.post("/{merge_id}/undo", response=schemas.MergeUndoOut, summary="Undo a merge",
+                    description="Returns the survivor as it is after the undo, and `notes`: what the undo could not "
+                                "put back, or put back in another way, and why (in the caller's language).")
 def undo(request: HttpRequest, merge_id: int) -> Lead:
     from leadflow.leads.merging import undo_merge
     from leadflow.leads.models import LeadMerge
@@ -210,8 +212,11 @@ def undo(request: HttpRequest, merge_id: int) -> Lead:
     if merge_row is None:
         raise NotFound("merge")
     visible_lead(request.auth, merge_row.survivor_id)
-    survivor = undo_merge(merge=merge_row, by=request.auth)
-    return Lead.objects.select_related("stage").get(pk=survivor.pk)
+    notes: list[str] = []
+    survivor = undo_merge(merge=merge_row, by=request.auth, notes=notes)
+    lead = Lead.objects.select_related("stage").get(pk=survivor.pk)
+    lead.undo_notes = notes
+    return lead
 
 
 @router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")

@@ -375,7 +375,7 @@ class StageChange(models.Model):
 OWNER_CHANGE_REASONS = {
     "claim": _("claimed from the pool"), "assign": _("assigned"), "reassign": _("reassigned"),
     "rule": _("routed by a rule"), "convert": _("conversion"),
-    "marketing": _("back to marketing"),
+    "marketing": _("back to marketing"), "deferred": _("deferred again"),
 }
 
 

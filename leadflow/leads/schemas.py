@@ -52,6 +52,10 @@ class LeadOut(Schema):
     converted_at: datetime | None
 
 
+class MergeUndoOut(LeadOut):
+    notes: list[str] = Field([], alias="undo_notes", description="What the undo could not put back as it was, and why")
+
+
 class LeadPage(Schema):
     items: list[LeadOut]
     next_cursor: str | None

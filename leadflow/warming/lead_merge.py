@@ -3,10 +3,11 @@ rebuilt from the moved history with the fading arithmetic, and its temperature f
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -33,6 +34,9 @@ MOVED = ((BehaviourEvent, "lead"), (ScoreEntry, "lead"), (Visitor, "lead"))
 BACK_TO_MARKETING = gettext_noop("Back with marketing: the merge that handed this lead to sales was undone")
 KEPT_WITH_SALES = gettext_noop("Merge undone, the lead stays with sales: it was worked since the merge handed it over")
 BACK_NOTICE = gettext_noop("A lead went back to marketing (its merge was undone): %(name)s")
+DEFERRED_AGAIN = gettext_noop("Deferred again until %(date)s: the merge that brought it back was undone")
+KEPT_IN_WORK = gettext_noop("Merge undone, the lead stays in work: it was worked since the merge brought it back")
+DEFERRED_AGAIN_NOTICE = gettext_noop("A lead is deferred again (its merge was undone): %(name)s")
 # Rows of a lead that show someone worked it after the hand-off (ids only grow: newer rows have larger ids).
 WORK_ROWS = {"activity": Activity, "owner_change": OwnerChange, "stage_change": StageChange, "task": Task}
 
@@ -61,6 +65,9 @@ def _undo_hand_off(context: UndoContext, handoff: dict[str, Any]) -> None:
 
     by, now = context.by, timezone.now()
     lead = leads._lock(context.survivor)
+    if handoff.get("from_state") == LeadState.DEFERRED:
+        _undo_return(context, lead, handoff)
+        return
     # The owner sales gave it, as the history last says (the undo's field restore does not write the history).
     last = OwnerChange.objects.filter(lead=lead).order_by("-changed_at", "-pk").first()
     sales_owner_id = last.to_owner_id if last else None
@@ -93,6 +100,43 @@ def _undo_hand_off(context: UndoContext, handoff: dict[str, Any]) -> None:
     record_event("lead.back_to_marketing", lead_id=lead.pk, owner_id=sales_owner_id, reason="merge_undone")
     context.notes.append(_("The lead is back with marketing: the merge had handed it to sales and nobody worked it "
                            "since."))
+
+
+def _undo_return(context: UndoContext, lead: Lead, handoff: dict[str, Any]) -> None:
+    """The merge made a deferred survivor hot, which brought it back into work. Untouched since: deferred again
+    until its date, with its "call again" task; worked since: it stays in work."""
+    from leadflow.leads import services as leads
+
+    by, now = context.by, timezone.now()
+    until = date.fromisoformat(handoff["deferred_until"]) if handoff.get("deferred_until") else None
+    if until is None or until <= timezone.localdate() or _worked_since_hand_off(lead, handoff):
+        Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, occurred_at=now,
+                                **system_text("subject", KEPT_IN_WORK))
+        context.notes.append(_("The lead stays in work: someone worked it after the merge brought it back, or its "
+                               "deferral has ended."))
+        return
+    Task.objects.open().filter(pk__in=handoff["tasks"]).update(
+        completed_at=now, result=_("Cancelled: the merge that brought the lead back was undone."))
+    Task.objects.filter(pk__in=handoff.get("closed_tasks", [])).update(completed_at=None, result="")
+    if handoff.get("routed_to"):  # nobody owned it: the routing gave it to someone, who no longer has it
+        OwnerChange.objects.create(lead=lead, from_owner_id=handoff["routed_to"], to_owner=None, reason="deferred",
+                                   changed_by=by, changed_at=now)
+        User.objects.filter(pk=handoff["routed_to"], routed_count__gt=0).update(routed_count=F("routed_count") - 1)
+        lead.owner, lead.assigned_at = None, None
+    lead.state, lead.deferred_until = LeadState.DEFERRED, until
+    lead.sla_due_at, lead.sales_since = _parse(handoff.get("sla_due_at")), _parse(handoff.get("sales_since"))
+    lead.save(update_fields=["state", "deferred_until", "owner", "assigned_at", "sla_due_at", "sales_since",
+                             "updated_at"])
+    leads._record_stage(lead, old_stage=lead.stage, old_state=LeadState.OPEN, by=by)
+    LeadScore.objects.filter(lead=lead).update(marketing_qualified_at=_parse(handoff.get("qualified_before")))
+    Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, occurred_at=now,
+                            **system_text("subject", DEFERRED_AGAIN, date=until.isoformat()))
+    if lead.owner_id and lead.owner_id != by.pk:
+        leads.notify(user=lead.owner, kind="lead.deferred_again", lead=lead, template=DEFERRED_AGAIN_NOTICE,
+                     name=lead.full_name)
+    record_event("lead.deferred", lead_id=lead.pk, until=until.isoformat(), reason="merge_undone")
+    context.notes.append(_("The lead is deferred again until %(date)s: the merge had brought it back and nobody "
+                           "worked it since.") % {"date": formats.date_format(until, "SHORT_DATE_FORMAT")})
 
 
 def undo_warming(context: UndoContext) -> None:
@@ -166,14 +210,19 @@ def merge_warming(context: MergeContext) -> dict[str, Any]:
     if target != lead.temperature and target in Temperature.values:
         before = {"state": lead.state, "last_ids": _last_ids(), "sla_due_at": _iso(lead.sla_due_at),
                   "sales_since": _iso(lead.sales_since), "owner_id": lead.owner_id,
+                  "deferred_until": lead.deferred_until.isoformat() if lead.deferred_until else None,
+                  "open_tasks": list(Task.objects.open().filter(lead=lead).values_list("pk", flat=True)),
                   "qualified_before": _iso(LeadScore.objects.filter(lead=survivor).values_list(
                       "marketing_qualified_at", flat=True).first())}
         lead = services.set_temperature(lead, target, by=None, reason="merge")
-        if before["state"] == LeadState.NURTURING and lead.state == LeadState.OPEN:
-            # The merge handed the survivor to sales: what the hand-off made, so that undoing the merge can take it
-            # back while nobody has worked the lead since.
-            handoff = {"tasks": list(Task.objects.filter(lead=lead, pk__gt=before["last_ids"]["task"])
+        if before["state"] in (LeadState.NURTURING, LeadState.DEFERRED) and lead.state == LeadState.OPEN:
+            # The merge handed the survivor to sales (or brought a deferred one back): what the hand-off made and
+            # closed, so that undoing the merge can take it back while nobody has worked the lead since.
+            handoff = {"from_state": before["state"], "deferred_until": before["deferred_until"],
+                       "tasks": list(Task.objects.filter(lead=lead, pk__gt=before["last_ids"]["task"])
                                      .values_list("pk", flat=True)),
+                       "closed_tasks": list(Task.objects.filter(pk__in=before["open_tasks"], completed_at__isnull=False)
+                                            .values_list("pk", flat=True)),
                        "routed_to": lead.owner_id if lead.owner_id != before["owner_id"] else None,
                        "last_ids": _last_ids(), "sla_due_at": before["sla_due_at"],
                        "sales_since": before["sales_since"], "qualified_before": before["qualified_before"]}

@@ -152,3 +152,77 @@ def test_a_merge_without_a_hand_off_undoes_as_before(make_lead, alice, bob, head
     assert undo_on_the_card(client, head, survivor, merge) == ["Merge undone."]
     survivor.refresh_from_db()
     assert (survivor.state, survivor.owner) == (LeadState.OPEN, alice)
+
+
+@pytest.fixture
+def returned_by_merge(make_lead, alice, bob, head, policy, make_rule):
+    """alice deferred her lead for a month; bob's hot duplicate is merged into it, which brings it back to work."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_rule("add_to_cart", 40)
+    survivor = make_lead(owner=alice, phone="+79120000501")
+    until = timezone.localdate() + timedelta(days=30)
+    leads.defer_lead(lead=survivor, until=until, by=alice)
+    call_again = Task.objects.open().get(lead=survivor)
+    other = make_lead(owner=bob, phone="+79120000502")
+    record_behaviour("add_to_cart", lead=other)
+    merge = merge_leads(survivor=survivor, others=[other], by=head)
+    survivor.refresh_from_db()
+    call_again.refresh_from_db()
+    assert (survivor.state, survivor.owner, survivor.deferred_until) == (LeadState.OPEN, alice, None)
+    assert call_again.completed_at is not None  # the return to work closed it and gave alice a task now
+    back_tasks = list(Task.objects.open().filter(lead=survivor, assignee=alice).exclude(pk=call_again.pk))
+    assert back_tasks
+    return survivor, merge, until, call_again, back_tasks
+
+
+def test_a_deferred_lead_the_merge_brought_back_is_deferred_again(api_as, alice, head, returned_by_merge):
+    from leadflow.warming.lead_merge import DEFERRED_AGAIN
+
+    survivor, merge, until, call_again, back_tasks = returned_by_merge
+
+    undone = api_as(head).post(f"/api/merges/{merge.pk}/undo")
+
+    assert undone.status_code == 200
+    assert undone.json()["state"] == "deferred" and undone.json()["deferred_until"] == until.isoformat()
+    assert undone.json()["notes"] == [f"The lead is deferred again until {until:%m/%d/%Y}: the merge had brought it "
+                                      "back and nobody worked it since."]
+    survivor.refresh_from_db()
+    assert (survivor.state, survivor.owner, survivor.deferred_until) == (LeadState.DEFERRED, alice, until)
+    due = call_again.due_at
+    call_again.refresh_from_db()
+    assert (call_again.completed_at, call_again.result, call_again.due_at) == (None, "", due)  # as before the merge
+    for task in back_tasks:
+        task.refresh_from_db()
+        assert task.result == "Cancelled: the merge that brought the lead back was undone."
+    assert list(Task.objects.open().filter(lead=survivor)) == [call_again]
+    stage = StageChange.objects.filter(lead=survivor).last()
+    assert (stage.from_state, stage.to_state, stage.changed_by) == (LeadState.OPEN, LeadState.DEFERRED, head)
+    assert Activity.objects.filter(lead=survivor, text_key=DEFERRED_AGAIN).count() == 1
+    assert alice.notifications.filter(kind="lead.deferred_again", lead=survivor).count() == 1
+    assert LeadScore.objects.get(lead=survivor).marketing_qualified_at is None
+    assert not Lead.objects.in_pool().filter(pk=survivor.pk).exists()
+
+
+def test_a_returned_lead_worked_since_stays_in_work(api_as, alice, head, returned_by_merge):
+    survivor, merge, _until, call_again, back_tasks = returned_by_merge
+    leads.complete_task(task=back_tasks[0], result="Called: wants a quote", by=alice)
+
+    undone = api_as(head).post(f"/api/merges/{merge.pk}/undo")
+
+    assert undone.status_code == 200 and undone.json()["state"] == "open"
+    assert undone.json()["notes"] == ["The lead stays in work: someone worked it after the merge brought it back, or "
+                                      "its deferral has ended."]
+    survivor.refresh_from_db()
+    assert (survivor.state, survivor.owner, survivor.deferred_until) == (LeadState.OPEN, alice, None)
+    call_again.refresh_from_db()
+    assert call_again.completed_at is not None
+
+
+def test_the_api_undo_of_a_plain_merge_has_no_notes(api_as, make_lead, alice, bob, head):
+    survivor, other = make_lead(owner=alice, phone="+79120000601"), make_lead(owner=bob, phone="+79120000602")
+    merge = merge_leads(survivor=survivor, others=[other], by=head)
+    undone = api_as(head).post(f"/api/merges/{merge.pk}/undo")
+    assert undone.status_code == 200 and undone.json()["notes"] == []
