@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.privacy import services
@@ -123,10 +123,10 @@ def consents(request: HttpRequest, lead: int | None = None, client: int | None =
 
 
 @router.post("/consents/withdraw", response={201: ConsentOut}, summary="Record a withdrawal (owner, head, admin)")
-def withdraw(request: HttpRequest, payload: WithdrawIn) -> tuple[int, dict[str, Any]]:
+def withdraw(request: HttpRequest, payload: WithdrawIn) -> Status:
     if payload.purpose not in Purpose.values:
         raise InvalidInput({"purpose": [f"Unknown purpose; use {', '.join(Purpose.values)}."]})
     found_lead, found_client = _card(request, payload.lead, payload.client)
     c = services.withdraw_consent(purpose=payload.purpose, lead=found_lead, client=found_client, by=request.auth)
-    return 201, {"id": c.pk, "purpose": c.purpose, "given": c.given, "text_version": c.text_version, "at": c.at,
-                 "ip": c.ip, "channel": c.channel, "recorded_by": request.auth.username}
+    return Status(201, {"id": c.pk, "purpose": c.purpose, "given": c.given, "text_version": c.text_version, "at": c.at,
+                 "ip": c.ip, "channel": c.channel, "recorded_by": request.auth.username})

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden
@@ -82,6 +82,6 @@ def scoring_model(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post("/scoring/retrain", response={202: ModelOut}, summary="Queue a retraining for the worker (admin)")
-def retrain(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def retrain(request: HttpRequest) -> Status:
     run = services.request_retrain(by=request.auth)
-    return 202, {"id": run.pk, "status": run.status, "pending": True}
+    return Status(202, {"id": run.pk, "status": run.status, "pending": True})
