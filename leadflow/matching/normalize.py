@@ -156,7 +156,7 @@ def normalize_phones(raw: str, *, region: str = "RU") -> list[Phone]:
         return [normalize_phone(raw, region=region)]
     except NormalizationError as error:
         several = _several_phones(raw, region)
-        if len(several) >= 2:
+        if several:
             return several
         raise error
 
@@ -379,7 +379,7 @@ def split_person_name(raw: str) -> PersonName:
 
 def contacts_in_name(raw: str) -> list[str]:
     """Phones and e-mails typed into a name field ("Иван +7 912 345-67-89"), as typed, for the caller to read."""
-    return [match.group(0).strip() for match in _CONTACT_IN_NAME.finditer(raw)]
+    return [match.group(0).strip(" .,;:") for match in _CONTACT_IN_NAME.finditer(raw)]
 
 
 def _word_key(word: str) -> str:
