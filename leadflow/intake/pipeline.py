@@ -212,7 +212,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     email = emails[0] if emails else ""
 
     if text["first_name"] or text["last_name"]:
-        name = normalize.PersonName(last=text["last_name"], first=text["first_name"], middle=text["middle_name"])
+        name = normalize.person_name_from_parts(first=text["first_name"], last=text["last_name"],
+                                                middle=text["middle_name"])
     else:
         name = normalize.split_person_name(text["name"])
     name_given = text["name"] or " ".join(p for p in (text["first_name"], text["last_name"]) if p)

@@ -382,6 +382,39 @@ def contacts_in_name(raw: str) -> list[str]:
     return [match.group(0).strip(" .,;:") for match in _CONTACT_IN_NAME.finditer(raw)]
 
 
+def person_name_from_parts(*, first: str = "", last: str = "", middle: str = "") -> PersonName:
+    """A name given in separate fields, cleaned like a typed one.
+
+    The whole name typed into one of the fields ("Иванов Иван Иванович" as the first name, a common slip on
+    forms) is split; otherwise each field keeps its role and gets capitals and punctuation fixed."""
+    first, last, middle = (" ".join(part.split()) for part in (first, last, middle))
+    if not last and not middle and len(first.split()) > 1:
+        return split_person_name(first)
+    if not first and not middle and len(last.split()) > 1:
+        return split_person_name(last)
+    return PersonName(last=_clean_name_part(last), first=_clean_name_part(first), middle=_clean_name_part(middle))
+
+
+def _clean_name_part(text: str) -> str:
+    """One field of a name: quotes and stray punctuation dropped, capitals fixed, initials as "И." and suffixes kept."""
+    words = []
+    for word in _NAME_QUOTES.sub(" ", text).split():
+        word = word.strip(_WORD_EDGE_PUNCTUATION)
+        if not _LETTERS.search(word):
+            continue
+        if _word_key(word) in _NAME_SUFFIXES and words:
+            words.append(_NAME_SUFFIXES[_word_key(word)])
+        elif _INITIAL.fullmatch(word):
+            words.append(word[0].upper() + ".")
+        elif "." in word.rstrip(".") and all(_INITIAL.fullmatch(p + ".") for p in word.rstrip(".").split(".")):
+            words.extend(p.upper() + "." for p in word.rstrip(".").split("."))  # "И.И."
+        elif len(text.split()) > 1 and word.lower() in _LATIN_PARTICLES | _TURKIC_PATRONYMIC_WORDS:
+            words.append(word.lower())  # "van Beethoven", "Али оглы"
+        else:
+            words.append(_fix_case(word.rstrip(".")))
+    return " ".join(words)
+
+
 def _word_key(word: str) -> str:
     """A word of a name without the punctuation around it, lower-case, ё as е."""
     return word.strip(_WORD_EDGE_PUNCTUATION + ".").lower().replace("ё", "е")

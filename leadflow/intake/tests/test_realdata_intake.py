@@ -125,3 +125,17 @@ def test_two_people_behind_one_switchboard_get_two_cards(partner, make_lead):
     outcome = receive(partner, name="Сидоров Ростислав", email="r.sidorov@romashka.ru", phone="+7 495 123-45-67",
                       company="Ромашка")
     assert outcome.status == "created" and outcome.lead != colleague
+
+
+@pytest.mark.parametrize(
+    ("payload", "name"),
+    [
+        ({"first_name": "ИВАН", "last_name": "иванов"}, ("Иванов", "Иван", "", "Иванов Иван")),
+        ({"first_name": "Иванов Иван Иванович"}, ("Иванов", "Иван", "Иванович", "Иванов Иван Иванович")),
+        ({"name": "Dr. John Smith Jr."}, ("Smith Jr.", "John", "", "John Smith Jr.")),
+        ({"name": "Петров Иван Сергеевич (директор)"}, ("Петров", "Иван", "Сергеевич", "Петров Иван Сергеевич")),
+    ],
+)
+def test_the_card_gets_the_name_in_its_parts(partner, payload, name):
+    lead = receive(partner, phone="+7 912 345 67 89", **payload).lead
+    assert (lead.last_name, lead.first_name, lead.middle_name, lead.full_name) == name

@@ -21,6 +21,7 @@ from leadflow.matching.normalize import (
     normalize_emails,
     normalize_phone,
     normalize_phones,
+    person_name_from_parts,
     phone_text,
     split_company,
     split_person_name,
@@ -247,6 +248,29 @@ def test_role_mailboxes(email: str, role: bool) -> None:
 )
 def test_person_name_as_people_type_it(raw: str, expected: PersonName) -> None:
     assert split_person_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (dict(first="ИВАН", last="иванов"), PersonName("Иванов", "Иван", "")),
+        (dict(first=" Иван ", last="Иванов,", middle="Иванович."), PersonName("Иванов", "Иван", "Иванович")),
+        # the whole name typed into one field of a form that asks for parts
+        (dict(first="Иванов Иван Иванович"), PersonName("Иванов", "Иван", "Иванович")),
+        (dict(last="Иван Иванов"), PersonName("Иванов", "Иван", "")),
+        (dict(first="Иван"), PersonName("", "Иван", "")),
+        # what the parts say is kept: initials, compound names, particles, Turkic patronymics, suffixes
+        (dict(first="Иван", last="Иванов", middle="И.И."), PersonName("Иванов", "Иван", "И. И.")),
+        (dict(first="mary-jane", last="o'neil"), PersonName("O'Neil", "Mary-Jane", "")),
+        (dict(first="Ronald", last="McDonald"), PersonName("McDonald", "Ronald", "")),
+        (dict(first="Ludwig", last="van Beethoven"), PersonName("van Beethoven", "Ludwig", "")),
+        (dict(first="Рашид", last="Мамедов", middle="Али оглы"), PersonName("Мамедов", "Рашид", "Али оглы")),
+        (dict(first="John", last="Smith Jr."), PersonName("Smith Jr.", "John", "")),
+        (dict(first="Анна", last="«Иванова»"), PersonName("Иванова", "Анна", "")),
+    ],
+)
+def test_person_name_given_in_parts(parts: dict, expected: PersonName) -> None:
+    assert person_name_from_parts(**parts) == expected
 
 
 @pytest.mark.parametrize(
