@@ -48,6 +48,8 @@ VISITOR_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 NOT_A_NAME = {
     "anonymous", "anon", "guest", "test", "user", "client", "customer", "unknown", "noname", "none", "-",
     "аноним", "гость", "тест", "клиент", "пользователь", "неизвестно", "нет", "без имени",
+    # a form's own label or placeholder sent back as the value, and "anonymously" as an answer
+    "анонимно", "anonymously", "name", "your name", "full name", "имя", "ваше имя", "фио", "ваше фио",
 }
 URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
@@ -217,8 +219,9 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     else:
         name = normalize.split_person_name(text["name"])
     name_given = text["name"] or " ".join(p for p in (text["first_name"], text["last_name"]) if p)
-    if name.is_empty and not text["company"] and normalize.looks_like_company(text["name"]):
-        text["company"] = text["name"][: TEXT_LIMITS["company"]]  # "ООО «Ромашка»" typed as the name
+    named_company = name.is_empty and normalize.looks_like_company(text["name"])
+    if not text["company"] and (named_company or normalize.sole_trader_name(text["name"])):
+        text["company"] = text["name"][: TEXT_LIMITS["company"]]  # "ООО «Ромашка»", "ИП Иванов И.И." as the name
     company = normalize.split_company(text["company"])
 
     deal_type = text["deal_type"].lower()

@@ -364,7 +364,7 @@ def split_person_name(raw: str) -> PersonName:
     not part of it; a company typed into the name field ("ООО «Ромашка»") gives no name at all."""
     if looks_like_company(raw):
         return PersonName()
-    text = _PARENTHESES.sub(" ", _CONTACT_IN_NAME.sub(" ", raw))
+    text = _PARENTHESES.sub(" ", _CONTACT_IN_NAME.sub(" ", sole_trader_name(raw) or raw))
     words = [word for word in text.split() if _word_key(word) not in _NOT_NAME_WORDS]
     while words and _word_key(words[0]) in _HONORIFICS:
         words = words[1:]
@@ -413,6 +413,17 @@ def _clean_name_part(text: str) -> str:
         else:
             words.append(_fix_case(word.rstrip(".")))
     return " ".join(words)
+
+
+def sole_trader_name(raw: str) -> str:
+    """The person's name in a sole trader's ("ИП Иванов И.И." -> "Иванов И.И."), or "" for anything else.
+
+    "ИП" counts in capitals or spelled out, since "Ип" may be a foreign person's name."""
+    company = split_company(raw)
+    if company.legal_form != "ИП" or not company.name:
+        return ""
+    spelled = re.search(r"(?<![^\W\d_])(?:ИП|индивидуальный\s+предприниматель)(?![^\W\d_])", raw, re.IGNORECASE)
+    return company.name if spelled and (spelled.group(0) == "ИП" or len(spelled.group(0)) > 2) else ""
 
 
 def _word_key(word: str) -> str:

@@ -41,6 +41,8 @@ def receive(partner, **payload) -> pipeline.Outcome:
         ({"name": 'ООО "Ромашка"', "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
         ({"name": "Отдел продаж", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
         ({"name": "Генеральный директор", "email": "gd@romashka.ru"}, "interest", "no person's name"),
+        ({"name": "Анонимно", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
+        ({"name": "Ваше имя", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
     ],
 )
 def test_classification_of_messy_submissions(partner, payload, status, reason):
@@ -139,3 +141,9 @@ def test_two_people_behind_one_switchboard_get_two_cards(partner, make_lead):
 def test_the_card_gets_the_name_in_its_parts(partner, payload, name):
     lead = receive(partner, phone="+7 912 345 67 89", **payload).lead
     assert (lead.last_name, lead.first_name, lead.middle_name, lead.full_name) == name
+
+
+def test_a_sole_trader_typed_as_the_name_is_the_person_and_the_company(partner):
+    lead = receive(partner, name="ИП Иванов Иван", phone="+7 912 345 67 89").lead
+    assert (lead.last_name, lead.first_name, lead.company_name, lead.legal_form) == ("Иванов", "Иван", "Иванов Иван",
+                                                                                    "ИП")

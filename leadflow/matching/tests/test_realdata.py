@@ -244,6 +244,10 @@ def test_role_mailboxes(email: str, role: bool) -> None:
         ("Иван +7 912 345-67-89", PersonName("", "Иван", "")),
         ("Иванов Иван 89123456789", PersonName("Иванов", "Иван", "")),
         ("Ivan Ivanov ivan@mail.ru", PersonName("Ivanov", "Ivan", "")),
+        # a sole trader is a person: the name is the one after "ИП"
+        ("ИП Иванов Иван", PersonName("Иванов", "Иван", "")),
+        ("Индивидуальный предприниматель Петров П.П.", PersonName("Петров", "П.", "П.")),
+        ("Ип Ман", PersonName("Ман", "Ип", "")),  # not in capitals: a person's name
     ],
 )
 def test_person_name_as_people_type_it(raw: str, expected: PersonName) -> None:
