@@ -249,7 +249,23 @@ def normalize_email(raw: str) -> str:
             _("the part after the @-sign must be a domain name like example.com"),
             code="invalid_email",
         )
+    if _mixes_scripts(address.domain):
+        raise NormalizationError(
+            _("the domain mixes Latin and Cyrillic letters: check the keyboard layout"), code="invalid_email"
+        )
     return address.normalized.lower()
+
+
+_LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+def _mixes_scripts(domain: str) -> bool:
+    """A label of Latin and Cyrillic letters together ("mаil.ru" with a Cyrillic а), or a Latin name under a
+    Cyrillic top-level domain ("mail.ру"): registries issue neither, so it is a keyboard-layout slip."""
+    labels = domain.lower().split(".")
+    if any(_LATIN_LETTER.search(label) and _CYRILLIC.search(label) for label in labels):
+        return True
+    return bool(_CYRILLIC.search(labels[-1])) and any(_LATIN_LETTER.search(label) for label in labels[:-1])
 
 
 # Role mailboxes reach a company or a department, not a person (DOMAIN.md 1: a switchboard does not make a

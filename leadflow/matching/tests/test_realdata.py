@@ -27,7 +27,7 @@ from leadflow.matching.normalize import (
     split_person_name,
     split_phone_text,
 )
-from leadflow.matching.record import Record, parse_emails, parse_phones
+from leadflow.matching.record import Record, is_mobile, parse_emails, parse_phones
 
 MOBILE = Phone("+79123456789", "", "mobile")
 OFFICE = Phone("+74951234567", "", "fixed_line")
@@ -189,6 +189,9 @@ def test_several_emails_in_one_field_are_all_kept(raw: str, expected: list[str])
         ("ivan@mail .ru", "The part after the @-sign contains invalid characters: SPACE."),
         ("ivan@mail.ru, petr", "The part after the @-sign contains invalid characters"),  # not read in part
         ("Иван <>", "e-mail address is empty"),
+        # a Cyrillic letter typed in a Latin domain (keyboard layout): another, unregistrable domain
+        ("ivan@m\u0430il.ru", "the domain mixes Latin and Cyrillic letters: check the keyboard layout"),
+        ("ivan@mail.\u0440\u0443", "the domain mixes Latin and Cyrillic letters: check the keyboard layout"),
     ],
 )
 def test_unreadable_emails_are_a_field_error(raw: str, message: str) -> None:
@@ -407,3 +410,23 @@ def test_a_shared_role_mailbox_says_so_in_the_reasons() -> None:
     match = compare(Record.from_raw("a", name="Иванов Иван", email="info@romashka.ru"),
                     Record.from_raw("b", name="Сидоров Иван", email="INFO@romashka.ru"))
     assert match.reasons[0] == "same role mailbox (info@, sales@: a company's, may be shared)"
+
+
+@pytest.mark.parametrize(
+    ("e164", "mobile"),
+    [
+        ("+79123456789", True),
+        ("+77012345678", True),  # Kazakhstan shares +7: its mobiles are 7xx
+        ("+77272500000", False),  # Almaty landline
+        ("+74951234567", False),
+        ("+375291234567", True),
+    ],
+)
+def test_is_mobile_across_the_shared_plus_seven(e164: str, mobile: bool) -> None:
+    assert is_mobile(e164) is mobile
+
+
+def test_a_kazakh_mobile_weighs_as_a_personal_number() -> None:
+    match = compare(Record.from_raw("a", name="Ахметов Нурлан", phone="+7 701 234 56 78"),
+                    Record.from_raw("b", name="Нурлан Ахметов", phone="8 701 234 5678"))
+    assert match.reasons[0] == "phone equal"
