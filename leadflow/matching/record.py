@@ -333,9 +333,9 @@ def _is_mobile(e164: str) -> bool:
 
 def is_mobile(e164: str) -> bool:
     """True for a mobile (personal) number; landlines may be shared by an office or a family."""
-    if e164.startswith("+79"):
-        return True  # Russia: every 9xx code is mobile, no lookup needed
-    return _is_mobile(e164)  # other +7 numbers too: Kazakhstan's mobiles are +7 7xx
+    if e164.startswith("+7") and not e164.startswith("+77"):
+        return e164.startswith("+79")  # Russia: every 9xx code is mobile, no lookup needed
+    return _is_mobile(e164)  # Kazakhstan shares +7: its mobiles are among its 7xx codes
 
 
 @lru_cache(maxsize=65_536)
