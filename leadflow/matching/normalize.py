@@ -435,6 +435,8 @@ def sole_trader_name(raw: str) -> str:
     """The person's name in a sole trader's ("ИП Иванов И.И." -> "Иванов И.И."), or "" for anything else.
 
     "ИП" counts in capitals or spelled out, since "Ип" may be a foreign person's name."""
+    if not _ANY_FORM.search(raw):
+        return ""
     company = split_company(raw)
     if company.legal_form != "ИП" or not company.name:
         return ""
@@ -452,6 +454,8 @@ def looks_like_company(raw: str) -> bool:
 
     A sole trader (ИП) is a person: "ИП Иванов И.И." is not counted. Two-letter forms (АО, AG) count only
     in capitals or with quotes, since "Ао" or "Ag" may be part of a foreign person's name."""
+    if not _ANY_FORM.search(raw):
+        return False  # the common case, decided without trying every spelling at both ends
     company = split_company(raw)
     if not company.legal_form or company.legal_form == "ИП" or not company.name:
         return False
@@ -686,6 +690,13 @@ _FORM_AT_END = [
     (re.compile(rf"(?:^|(?<={_FORM_BOUNDARY})){_form_pattern(spelling)}$", re.IGNORECASE), form)
     for spelling, form in _FORM_SPELLINGS
 ]
+
+# Any spelling anywhere as a word: a quick test before split_company tries each one at both ends.
+_ANY_FORM = re.compile(
+    rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{'|'.join(_form_pattern(spelling) for spelling, _ in _FORM_SPELLINGS)})"
+    rf"(?={_FORM_BOUNDARY}|$)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
