@@ -147,3 +147,12 @@ def test_a_sole_trader_typed_as_the_name_is_the_person_and_the_company(partner):
     lead = receive(partner, name="ИП Иванов Иван", phone="+7 912 345 67 89").lead
     assert (lead.last_name, lead.first_name, lead.company_name, lead.legal_form) == ("Иванов", "Иван", "Иванов Иван",
                                                                                     "ИП")
+
+
+def test_the_card_shows_the_other_contacts_a_person_gave(partner, alice, client):
+    lead = receive(partner, name="Иванов Иван", phone="+7 912 345-67-89, 8 495 123 45 67 доб. 12",
+                   email="ivan@mail.ru; i.ivanov@romashka.ru").lead
+    client.force_login(alice)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Also gave: +74951234567 ext. 12, " in page
+    assert '<a href="mailto:i.ivanov@romashka.ru">i.ivanov@romashka.ru</a>' in page
