@@ -31,6 +31,7 @@ def receive(partner, **payload) -> pipeline.Outcome:
         ({"name": "Иванов Иван", "phone": "+7 495 123-45-67, +7 912 345-67-89", "company": "Ромашка"}, "created", ""),
         # a phone typed into the name field, with the phone field left empty
         ({"name": "Иван +7 912 345-67-89"}, "created", ""),
+        ({"name": "Ivan Ivanov <Ivan@Mail.ru>"}, "created", ""),
         # DOMAIN.md 1: a company's line or mailbox, or nobody's name, is an interest
         ({"name": "Иванов Иван", "phone": "+7 495 123-45-67", "company": "ООО «Ромашка»"}, "interest",
          "company switchboard number without a person's direct contact"),
