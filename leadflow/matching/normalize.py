@@ -403,12 +403,18 @@ def person_name_from_parts(*, first: str = "", last: str = "", middle: str = "")
 
     The whole name typed into one of the fields ("Иванов Иван Иванович" as the first name, a common slip on
     forms) is split; otherwise each field keeps its role and gets capitals and punctuation fixed."""
+    if _NOT_NAME_TEXT.search(first + last + middle):
+        return PersonName(last=last.strip(), first=first.strip(), middle=middle.strip())  # not a name: as typed
     first, last, middle = (" ".join(part.split()) for part in (first, last, middle))
     if not last and not middle and len(first.split()) > 1:
         return split_person_name(first)
     if not first and not middle and len(last.split()) > 1:
         return split_person_name(last)
     return PersonName(last=_clean_name_part(last), first=_clean_name_part(first), middle=_clean_name_part(middle))
+
+
+# Characters no name has (markup, digits, @): such text is kept as typed rather than rewritten.
+_NOT_NAME_TEXT = re.compile(r"[^\w\s.,'’`\-«»\"„“”]|[\d_]")
 
 
 def _clean_name_part(text: str) -> str:

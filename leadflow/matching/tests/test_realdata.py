@@ -274,6 +274,9 @@ def test_person_name_as_people_type_it(raw: str, expected: PersonName) -> None:
         (dict(first="Рашид", last="Мамедов", middle="Али оглы"), PersonName("Мамедов", "Рашид", "Али оглы")),
         (dict(first="John", last="Smith Jr."), PersonName("Smith Jr.", "John", "")),
         (dict(first="Анна", last="«Иванова»"), PersonName("Иванова", "Анна", "")),
+        # text that is no name at all is kept as typed, not rewritten into something that looks like one
+        (dict(first="<b>Иван</b> Иванов"), PersonName("", "<b>Иван</b> Иванов", "")),
+        (dict(first="Иван", last="Иванов 2"), PersonName("Иванов 2", "Иван", "")),
     ],
 )
 def test_person_name_given_in_parts(parts: dict, expected: PersonName) -> None:
