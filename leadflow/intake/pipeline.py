@@ -194,8 +194,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     region = settings.LEADFLOW_DEFAULT_REGION
     if isinstance(payload.get("region"), str) and len(payload["region"]) == 2:
         region = payload["region"].upper()
-    if not (text["first_name"] or text["last_name"]):
-        _take_from_name(text, region)
+    _take_from_name(text, region)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).
     phones: list[normalize.Phone] = []
@@ -284,7 +283,9 @@ def _take_from_name(text: dict[str, str], region: str) -> None:
     """A phone or e-mail typed into the name field ("Иван +7 912 345-67-89") fills its own field when that is empty.
 
     Only a contact that reads cleanly is moved; the name field keeps its text either way (and the journal the raw)."""
-    for found in normalize.contacts_in_name(text["name"]):
+    typed = text["name"] if not (text["first_name"] or text["last_name"]) else " ".join(
+        (text["first_name"], text["last_name"], text["middle_name"]))
+    for found in normalize.contacts_in_name(typed):
         field_name, read = ("email", normalize.normalize_email) if "@" in found else ("phone", None)
         if text[field_name]:
             continue

@@ -403,6 +403,7 @@ def person_name_from_parts(*, first: str = "", last: str = "", middle: str = "")
 
     The whole name typed into one of the fields ("Иванов Иван Иванович" as the first name, a common slip on
     forms) is split; otherwise each field keeps its role and gets capitals and punctuation fixed."""
+    first, last, middle = (_CONTACT_IN_NAME.sub(" ", part) for part in (first, last, middle))
     if _NOT_NAME_TEXT.search(first + last + middle):
         return PersonName(last=last.strip(), first=first.strip(), middle=middle.strip())  # not a name: as typed
     first, last, middle = (" ".join(part.split()) for part in (first, last, middle))

@@ -135,6 +135,7 @@ def test_two_people_behind_one_switchboard_get_two_cards(partner, make_lead):
     [
         ({"first_name": "ИВАН", "last_name": "иванов"}, ("Иванов", "Иван", "", "Иванов Иван")),
         ({"first_name": "Иванов Иван Иванович"}, ("Иванов", "Иван", "Иванович", "Иванов Иван Иванович")),
+        ({"first_name": "Иван", "last_name": "Иванов ivan@mail.ru"}, ("Иванов", "Иван", "", "Иванов Иван")),
         ({"name": "Dr. John Smith Jr."}, ("Smith Jr.", "John", "", "John Smith Jr.")),
         ({"name": "Петров Иван Сергеевич (директор)"}, ("Петров", "Иван", "Сергеевич", "Петров Иван Сергеевич")),
     ],
@@ -157,3 +158,8 @@ def test_the_card_shows_the_other_contacts_a_person_gave(partner, alice, client)
     page = client.get(f"/leads/{lead.pk}/").content.decode()
     assert "Also gave: +74951234567 ext. 12, " in page
     assert '<a href="mailto:i.ivanov@romashka.ru">i.ivanov@romashka.ru</a>' in page
+
+
+def test_a_contact_typed_into_a_name_part_fills_the_empty_field(partner):
+    lead = receive(partner, first_name="Иван 8 912 345-67-89", last_name="Иванов").lead
+    assert (lead.first_name, lead.last_name, lead.phone) == ("Иван", "Иванов", "+79123456789")
