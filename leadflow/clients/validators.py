@@ -72,3 +72,30 @@ def validate_ogrn(value: str) -> None:
         )
     if expected != int(ogrn[-1]):
         raise ValidationError(_("OGRN check digit does not match"), code="invalid_ogrn")
+
+
+# Russian legal forms of an organisation (10-digit INN, 13-digit OGRN, has a KPP) and of a sole trader (ИП:
+# a person's 12-digit INN, 15-digit OGRNIP, no KPP), as leadflow.matching.normalize.split_company names them.
+ORGANISATION_FORMS = frozenset(("ООО", "ПАО", "НАО", "ЗАО", "ОАО", "АО", "АНО", "НКО", "ФГУП", "ГУП", "МУП"))
+SOLE_TRADER_FORM = "ИП"
+
+
+def legal_form_errors(legal_form: str, *, inn: str = "", kpp: str = "", ogrn: str = "") -> dict[str, list[str]]:
+    """Numbers that contradict the legal form, per field: an ООО with a person's 12-digit INN, an ИП with a KPP.
+
+    Each number must already be valid on its own (validate_inn ...); a foreign or unknown form is not judged."""
+    errors: dict[str, list[str]] = {}
+    inn, kpp, ogrn = inn.strip(), kpp.strip(), ogrn.strip()
+    if legal_form == SOLE_TRADER_FORM:
+        if inn and len(inn) != 12:
+            errors["inn"] = [str(_("A sole trader (ИП) has a 12-digit INN; 10 digits are an organisation's"))]
+        if ogrn and len(ogrn) != 15:
+            errors["ogrn"] = [str(_("A sole trader (ИП) has a 15-digit OGRNIP; 13 digits are an organisation's"))]
+        if kpp:
+            errors["kpp"] = [str(_("A sole trader (ИП) has no KPP"))]
+    elif legal_form in ORGANISATION_FORMS:
+        if inn and len(inn) != 10:
+            errors["inn"] = [str(_("An organisation has a 10-digit INN; 12 digits are a person's or a sole trader's"))]
+        if ogrn and len(ogrn) != 13:
+            errors["ogrn"] = [str(_("An organisation has a 13-digit OGRN; 15 digits are a sole trader's OGRNIP"))]
+    return errors

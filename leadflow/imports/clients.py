@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.clients import services as clients
 from leadflow.clients.models import Client, Company
-from leadflow.clients.validators import validate_inn, validate_kpp, validate_ogrn
+from leadflow.clients.validators import legal_form_errors, validate_inn, validate_kpp, validate_ogrn
 from leadflow.intake import pipeline
 from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.leads import services as leads
@@ -68,6 +68,9 @@ def plan(inbound: pipeline.Inbound) -> ClientPlan:
     """Validate and match one client row without writing anything."""
     preview = pipeline.preview(inbound)
     company, company_errors = _company_facts(inbound.payload)
+    if preview.parsed is not None:
+        numbers = {name: company[name] for name in ("inn", "kpp", "ogrn") if name not in company_errors}
+        company_errors.update(legal_form_errors(preview.parsed.person.legal_form, **numbers))
     errors = {**preview.errors, **company_errors}
     if errors:
         from leadflow.imports.services import describe_errors

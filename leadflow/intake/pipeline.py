@@ -45,14 +45,11 @@ TEXT_LIMITS = {
 }
 TOUCH_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "referrer", "landing_page")
 VISITOR_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
-# Role mailboxes reach a company, not a person (DOMAIN.md 1: a switchboard does not make a lead).
-ROLE_MAILBOXES = {
-    "info", "office", "sales", "mail", "hello", "contact", "contacts", "support", "admin", "reception",
-    "secretary", "zakaz", "order", "orders", "post", "noreply", "no-reply", "marketing", "hr", "team",
-}
 NOT_A_NAME = {
     "anonymous", "anon", "guest", "test", "user", "client", "customer", "unknown", "noname", "none", "-",
     "аноним", "гость", "тест", "клиент", "пользователь", "неизвестно", "нет", "без имени",
+    # a form's own label or placeholder sent back as the value, and "anonymously" as an answer
+    "анонимно", "anonymously", "name", "your name", "full name", "имя", "ваше имя", "фио", "ваше фио",
 }
 URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
@@ -166,6 +163,7 @@ class Parsed:
     statements: list[privacy.Statement] = field(default_factory=list)
     first_touch: leads.Touch | None = None
     spam_reason: str = ""
+    other_phone_types: list[str] = field(default_factory=list)
 
 
 def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
@@ -196,24 +194,33 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     region = settings.LEADFLOW_DEFAULT_REGION
     if isinstance(payload.get("region"), str) and len(payload["region"]) == 2:
         region = payload["region"].upper()
-    phone = normalize.Phone(e164="")
+    _take_from_name(text, region)
+    # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
+    # further contacts (identity keys, so the person is found by any of them; the request's facts).
+    phones: list[normalize.Phone] = []
     if text["phone"]:
         try:
-            phone = normalize.normalize_phone(text["phone"], region=region)
+            phones = normalize.normalize_phones(text["phone"], region=region)
         except normalize.NormalizationError as error:
             errors.setdefault("phone", []).append(str(error))
-    email = ""
+    phone = phones[0] if phones else normalize.Phone(e164="")
+    emails: list[str] = []
     if text["email"]:
         try:
-            email = normalize.normalize_email(text["email"])
+            emails = normalize.normalize_emails(text["email"])
         except normalize.NormalizationError as error:
             errors.setdefault("email", []).append(str(error))
+    email = emails[0] if emails else ""
 
     if text["first_name"] or text["last_name"]:
-        name = normalize.PersonName(last=text["last_name"], first=text["first_name"], middle=text["middle_name"])
+        name = normalize.person_name_from_parts(first=text["first_name"], last=text["last_name"],
+                                                middle=text["middle_name"])
     else:
         name = normalize.split_person_name(text["name"])
     name_given = text["name"] or " ".join(p for p in (text["first_name"], text["last_name"]) if p)
+    named_company = name.is_empty and normalize.looks_like_company(text["name"])
+    if not text["company"] and (named_company or normalize.sole_trader_name(text["name"])):
+        text["company"] = text["name"][: TEXT_LIMITS["company"]]  # "ООО «Ромашка»", "ИП Иванов И.И." as the name
     company = normalize.split_company(text["company"])
 
     deal_type = text["deal_type"].lower()
@@ -237,6 +244,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=name.full,
         company_name=company.name, legal_form=company.legal_form, position=text["position"],
         phone=phone.e164, phone_ext=phone.extension, email=email, city=text["city"],
+        other_phones=[normalize.phone_text(p) for p in phones[1:]], other_emails=emails[1:],
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
         company_size=_company_size(payload.get("company_size"), errors),
     )
@@ -266,8 +274,29 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
                     touch=touch, consent=consent, honeypot=honeypot, first_touch=first_touch,
-                    spam_reason=spam_reason, statements=statements)
+                    spam_reason=spam_reason, statements=statements,
+                    other_phone_types=[p.number_type for p in phones[1:]])
     return parsed, errors
+
+
+def _take_from_name(text: dict[str, str], region: str) -> None:
+    """A phone or e-mail typed into the name field ("Иван +7 912 345-67-89") fills its own field when that is empty.
+
+    Only a contact that reads cleanly is moved; the name field keeps its text either way (and the journal the raw)."""
+    typed = text["name"] if not (text["first_name"] or text["last_name"]) else " ".join(
+        (text["first_name"], text["last_name"], text["middle_name"]))
+    for found in normalize.contacts_in_name(typed):
+        field_name, read = ("email", normalize.normalize_email) if "@" in found else ("phone", None)
+        if text[field_name]:
+            continue
+        try:
+            if read is not None:
+                read(found)
+            else:
+                normalize.normalize_phones(found, region=region)
+        except normalize.NormalizationError:
+            continue
+        text[field_name] = found
 
 
 TRUTHY = {"1", "true", "yes", "on"}
@@ -452,6 +481,9 @@ def _source_for(utm_source: str, *, form: Form | None, partner: Partner | None) 
     return None
 
 
+COMPANY_LINE_TYPES = ("toll_free", "shared_cost", "uan", "premium_rate")
+
+
 def classify(parsed: Parsed) -> tuple[str, str]:
     """spam | interest | lead, with the reason (DOMAIN.md section 1)."""
     person = parsed.person
@@ -463,12 +495,18 @@ def classify(parsed: Parsed) -> tuple[str, str]:
         return "spam", "links without any contact"
     has_name = bool(person.first_name or person.last_name) and person.full_name.casefold() not in NOT_A_NAME
     has_name = has_name and parsed.name_given.strip().casefold() not in NOT_A_NAME
-    personal_email = bool(person.email) and person.email.split("@", 1)[0] not in ROLE_MAILBOXES
-    # A company's main line without an extension reaches a switchboard, not the person.
-    switchboard = bool(person.phone) and not person.phone_ext and bool(person.company_name) and (
-        parsed.phone_type in ("fixed_line", "toll_free", "shared_cost", "uan")
-    )
-    personal_phone = bool(person.phone) and not switchboard
+    personal_email = bool(person.email) and not normalize.is_role_mailbox(person.email)
+    # A company's main line without an extension reaches a switchboard, not the person; a toll-free, shared-cost
+    # or single (UAN) number is a company's line whoever gives it. Any one direct number makes the person reachable.
+    phones = [(person.phone, person.phone_ext, parsed.phone_type)] if person.phone else []
+    phones += [(*normalize.split_phone_text(text), kind) for text, kind in zip(person.other_phones,
+                                                                               parsed.other_phone_types, strict=False)]
+    company_lines = [
+        not ext and (kind in COMPANY_LINE_TYPES or (kind == "fixed_line" and bool(person.company_name)))
+        for _, ext, kind in phones
+    ]
+    switchboard = bool(phones) and all(company_lines)
+    personal_phone = bool(phones) and not switchboard
     if not has_name:
         return "interest", "no person's name"
     if not (personal_phone or personal_email):

@@ -161,6 +161,13 @@ class ConvertForm(forms.Form):
                     data[name] = data[name].strip()
                 except forms.ValidationError as error:
                     self.add_error(name, error)
+        from leadflow.clients.validators import legal_form_errors
+        from leadflow.matching.normalize import split_company
+
+        legal_form = split_company(data.get("legal_form") or "").legal_form
+        numbers = {name: data.get(name) or "" for name in ("inn", "kpp", "ogrn") if name not in self.errors}
+        for name, problems in legal_form_errors(legal_form, **numbers).items():
+            self.add_error(name, problems)
         if (data.get("inn") or data.get("kpp") or data.get("ogrn")) and not data.get("company_name"):
             self.add_error("company_name", _("A company needs a name."))
         return data

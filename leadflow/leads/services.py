@@ -49,6 +49,7 @@ from leadflow.leads.models import (
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
+from leadflow.matching.normalize import split_phone_text
 
 
 @dataclass
@@ -97,11 +98,16 @@ class PersonFacts:
     product_interest: str = ""
     deal_type: str = ""
     company_size: int | None = None
+    # Further numbers and addresses given in the same field ("+7 912 ..., +7 495 ... доб. 12"); a phone as
+    # E.164 with " ext. N" when it has an extension. The card keeps the first; these make it findable.
+    other_phones: list[str] = field(default_factory=list)
+    other_emails: list[str] = field(default_factory=list)
 
     def keys(self) -> matching.Facts:
+        others = [matching.PhoneFact(*split_phone_text(text)) for text in self.other_phones]
         return matching.Facts(
-            phones=[matching.PhoneFact(self.phone, self.phone_ext)] if self.phone else [],
-            emails=[self.email] if self.email else [],
+            phones=([matching.PhoneFact(self.phone, self.phone_ext)] if self.phone else []) + others,
+            emails=([self.email] if self.email else []) + self.other_emails,
             first_name=self.first_name, last_name=self.last_name, middle_name=self.middle_name,
             company=self.company_name, city=self.city,
         )

@@ -35,6 +35,7 @@ PRIOR = -4.5  # log-odds of a candidate pair (sharing a key) before any evidence
 
 # Contacts
 W_EMAIL_EQUAL = 8.0
+W_EMAIL_ROLE = 4.0  # the same info@ / sales@ mailbox: a company's, shared by its people (like an office line)
 W_EMAIL_LOCAL = 1.0  # the same mailbox name at two free providers (namesakes often pick the same)
 W_EMAIL_DIFFERENT = -2.0
 W_PHONE_MOBILE = 7.5
@@ -124,7 +125,10 @@ def _contacts(a: Features, b: Features, reasons: list[str]) -> float:
     weight = 0.0
     if a.emails and b.emails:
         shared = a.emails & b.emails
-        if shared:
+        if shared and shared <= a.role_emails:
+            weight += W_EMAIL_ROLE
+            reasons.append("same role mailbox (info@, sales@: a company's, may be shared)")
+        elif shared:
             weight += W_EMAIL_EQUAL
             reasons.append(_email_reason(a, b))
         elif a.free_locals & b.free_locals and any(len(local) >= 5 for local in a.free_locals & b.free_locals):

@@ -1,6 +1,8 @@
 """Canonical forms of contact data (phones, e-mails, person and company names) for matching."""
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +37,17 @@ class Phone:
     e164: str
     extension: str = ""
     number_type: str = ""
+
+
+def phone_text(phone: Phone) -> str:
+    """One stored text for a phone and its extension, "+74951234567 ext. 12"; `split_phone_text` reads it back."""
+    return f"{phone.e164} ext. {phone.extension}" if phone.extension else phone.e164
+
+
+def split_phone_text(text: str) -> tuple[str, str]:
+    """(E.164, extension) of a `phone_text`."""
+    e164, _, extension = text.partition(" ext. ")
+    return e164, extension
 
 
 # Russian spellings of "extension" that phonenumbers does not know: "доб. 12", "вн. 12", ...
@@ -76,11 +89,24 @@ _IMPOSSIBLE_REASONS = {
 
 def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     """Parse a phone written any way people write it, so one number always has one key."""
-    text = raw.strip()
+    text = " ".join(raw.split())  # tabs, newlines and no-break spaces pasted from tables and documents
     if not text:
         raise NormalizationError(_("phone number is empty"), code="empty")
     text = _RUSSIAN_EXTENSION.sub(" ext. ", text)
     text = _LEADING_00.sub(r"\1+", text)
+    try:
+        return _checked_phone(text, region)
+    except NormalizationError as error:
+        for retry in _phone_retries(text, region):
+            try:
+                return _checked_phone(retry, region)
+            except NormalizationError:
+                continue
+        raise error
+
+
+def _checked_phone(text: str, region: str) -> Phone:
+    """Parse one candidate spelling and insist that it is a possible, valid number."""
     number = _parse_phone(text, region)
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
@@ -95,6 +121,67 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
         extension=number.extension or "",
         number_type=_number_type_name(number),
     )
+
+
+# "+8 912 345-67-89": the trunk prefix 8 typed after a plus, as if it were a country code.
+_PLUS_TRUNK_EIGHT = re.compile(r"^([^\d+]*)\+\s*(?=8)")
+
+
+def _phone_retries(text: str, region: str) -> Iterator[str]:
+    """Other readings of a number that failed as typed, tried only then (so a real number always wins).
+
+    - Latin words blanked out ("whatsapp", "mobile"): phonenumbers reads letters as a keypad's digits.
+    - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
+      starts with +8 followed by a national number of those countries, so the plus is a slip."""
+    without_words = _WORD.sub(_keep_extension_word, text)
+    if without_words != text:
+        yield without_words
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is not None and metadata.national_prefix == "8":
+        for candidate in dict.fromkeys((text, without_words)):
+            if _PLUS_TRUNK_EIGHT.match(candidate):
+                yield _PLUS_TRUNK_EIGHT.sub(r"\1", candidate, count=1)
+
+
+_SEVERAL_PHONES = re.compile(r"\s*(?:[;,/|\n]|\s(?:или|либо|or)\s)\s*", re.IGNORECASE)
+
+
+def normalize_phones(raw: str, *, region: str = "RU") -> list[Phone]:
+    """Every number of a field that holds one or several ("+7 912 ..., 8 495 ... доб. 12").
+
+    One number is read by `normalize_phone`. Only when that fails is the field read as several
+    numbers, and only if every digit in it belongs to one of them: a field is either read whole or
+    refused with the error of the whole, never read in part with the rest silently dropped."""
+    try:
+        return [normalize_phone(raw, region=region)]
+    except NormalizationError as error:
+        several = _several_phones(raw, region)
+        if several:
+            return several
+        raise error
+
+
+def _several_phones(raw: str, region: str) -> list[Phone]:
+    """Several numbers split at separators, or else found by phonenumbers' matcher; [] if any digit is left over."""
+    pieces = [piece for piece in _SEVERAL_PHONES.split(raw) if piece.strip()]
+    found: list[Phone] = []
+    if len(pieces) >= 2:
+        try:
+            found = [normalize_phone(piece, region=region) for piece in pieces]
+        except NormalizationError:
+            found = []
+    if not found:
+        text = _RUSSIAN_EXTENSION.sub(" ext. ", re.sub(r"[^\S\n]+", " ", raw))
+        covered = [False] * len(text)
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            covered[match.start : match.end] = [True] * (match.end - match.start)
+            try:
+                found.append(normalize_phone(match.raw_string, region=region))
+            except NormalizationError:
+                return []
+        if any(char.isdigit() and not covered[index] for index, char in enumerate(text)):
+            return []
+    return list(dict.fromkeys(found))
 
 
 def _parse_phone(text: str, region: str) -> phonenumbers.PhoneNumber:
@@ -132,11 +219,22 @@ def _number_type_name(number: phonenumbers.PhoneNumber) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# "Иван Петров <ivan@mail.ru>": a display name before the address in angle brackets (copied from a mail client).
+_DISPLAY_NAME = re.compile(r"^[^<>]*<([^<>]*)>$")
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+# A remark after the address, "ivan@mail.ru (Иван)", and the punctuation of the sentence it was typed in.
+_EMAIL_REMARK = re.compile(r"\s+\([^()]*\)$")
+_EMAIL_EDGE_PUNCTUATION = " .,;:!?\"'«»"
+
+
 def normalize_email(raw: str) -> str:
     """Validate an address and lower-case it: we treat e-mail addresses case-insensitively."""
-    text = raw.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
+    # NFKC: full-width letters typed with an East Asian keyboard layout are the ASCII ones.
+    text = unicodedata.normalize("NFKC", raw).strip().rstrip(_EMAIL_EDGE_PUNCTUATION)
+    text = _EMAIL_REMARK.sub("", text)
+    if display := _DISPLAY_NAME.match(text):
+        text = display.group(1).strip()
+    text = _MAILTO.sub("", text).split("?", 1)[0].strip(_EMAIL_EDGE_PUNCTUATION)
     if not text:
         raise NormalizationError(_("e-mail address is empty"), code="empty")
     try:
@@ -144,13 +242,64 @@ def normalize_email(raw: str) -> str:
         address = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise NormalizationError(str(error), code="invalid_email") from error
-    # Domain rule: an address needs a real domain syntax, so a dotless host is not enough.
-    if "." not in address.domain:
+    # Domain rule: an address needs a real domain syntax, so a dotless host is not enough, and every
+    # top-level domain has at least two letters ("mail.r" is a slip of the finger).
+    if "." not in address.domain or len(address.ascii_domain.rsplit(".", 1)[-1]) < 2:
         raise NormalizationError(
             _("the part after the @-sign must be a domain name like example.com"),
             code="invalid_email",
         )
+    if _mixes_scripts(address.domain):
+        raise NormalizationError(
+            _("the domain mixes Latin and Cyrillic letters: check the keyboard layout"), code="invalid_email"
+        )
     return address.normalized.lower()
+
+
+_LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+def _mixes_scripts(domain: str) -> bool:
+    """A label of Latin and Cyrillic letters together ("mаil.ru" with a Cyrillic а), or a Latin name under a
+    Cyrillic top-level domain ("mail.ру"): registries issue neither, so it is a keyboard-layout slip."""
+    labels = domain.lower().split(".")
+    if any(_LATIN_LETTER.search(label) and _CYRILLIC.search(label) for label in labels):
+        return True
+    return bool(_CYRILLIC.search(labels[-1])) and any(_LATIN_LETTER.search(label) for label in labels[:-1])
+
+
+# Role mailboxes reach a company or a department, not a person (DOMAIN.md 1: a switchboard does not make a
+# lead), and several people write from one: matching weighs a shared one like a shared office line.
+ROLE_MAILBOXES = frozenset({
+    "info", "office", "sales", "mail", "hello", "contact", "contacts", "support", "admin", "reception",
+    "secretary", "zakaz", "order", "orders", "post", "noreply", "no-reply", "marketing", "hr", "team",
+})
+
+
+def is_role_mailbox(email: str) -> bool:
+    """True for info@, sales@ and the like (a normalised address; a +tag does not change the mailbox)."""
+    local = email.rpartition("@")[0].split("+", 1)[0]
+    return local in ROLE_MAILBOXES
+
+
+_SEVERAL_EMAILS = re.compile(r"[,;\s]+")
+
+
+def normalize_emails(raw: str) -> list[str]:
+    """Every address of a field that holds one or several ("ivan@mail.ru, ivan@romashka.ru").
+
+    Read as several only when the whole is not one address and every piece is a valid address, so
+    nothing typed is silently dropped: otherwise the error of the whole is raised."""
+    try:
+        return [normalize_email(raw)]
+    except NormalizationError as error:
+        pieces = [piece for piece in _SEVERAL_EMAILS.split(unicodedata.normalize("NFKC", raw)) if piece]
+        if len(pieces) >= 2 and all("@" in piece for piece in pieces):
+            try:
+                return list(dict.fromkeys(normalize_email(piece) for piece in pieces))
+            except NormalizationError:
+                pass
+        raise error
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,9 +356,124 @@ _LATIN_PARTICLES = frozenset(
 )
 
 
+# Words around a name that are not part of it: forms of address, and job titles or departments typed into
+# the name field ("Менеджер Анна", "Петров Иван, директор", "Отдел продаж" - the last one is nobody).
+_HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr prof sir madam mme herr frau г-н г-жа гн гжа господин госпожа тов товарищ".split()
+)
+_NOT_NAME_WORDS = frozenset(
+    "директор гендиректор генеральный коммерческий исполнительный финансовый технический главный менеджер "
+    "бухгалтер бухгалтерия секретарь приемная администратор руководитель начальник специалист отдел отдела "
+    "продаж закупок снабжения маркетинга офис компания организация фирма "
+    "manager director ceo cfo cto coo sales department office accountant secretary reception purchasing".split()
+)
+# Generational and academic suffixes belong after the surname: "John Smith Jr." is not Mr. Jr.
+_NAME_SUFFIXES = {"jr": "Jr.", "sr": "Sr.", "ii": "II", "iii": "III", "iv": "IV", "phd": "PhD", "esq": "Esq."}
+_PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_CONTACT_IN_NAME = re.compile(r"\S+@\S+|\+?\d[\d\s().-]{4,}\d")
+
+
 def split_person_name(raw: str) -> PersonName:
-    """Split a free-text name into parts, whatever order and case it was typed in."""
-    text = " ".join(raw.split())
+    """Split a free-text name into parts, whatever order and case it was typed in.
+
+    A remark in brackets, a form of address, a job title, a phone or an e-mail typed along with the name is
+    not part of it; a company typed into the name field ("ООО «Ромашка»") gives no name at all."""
+    if looks_like_company(raw):
+        return PersonName()
+    text = _PARENTHESES.sub(" ", _CONTACT_IN_NAME.sub(" ", sole_trader_name(raw) or raw))
+    words = [word for word in text.split() if _word_key(word) not in _NOT_NAME_WORDS]
+    while words and _word_key(words[0]) in _HONORIFICS:
+        words = words[1:]
+    suffixes = []
+    while words and _word_key(words[-1]) in _NAME_SUFFIXES:
+        suffixes.insert(0, _NAME_SUFFIXES[_word_key(words.pop())])
+    name = _split_name_text(" ".join(words))
+    if suffixes and name.last:
+        return PersonName(last=" ".join([name.last, *suffixes]), first=name.first, middle=name.middle)
+    return name
+
+
+def contacts_in_name(raw: str) -> list[str]:
+    """Phones and e-mails typed into a name field ("Иван +7 912 345-67-89"), as typed, for the caller to read."""
+    return [match.group(0).strip(" .,;:") for match in _CONTACT_IN_NAME.finditer(raw)]
+
+
+def person_name_from_parts(*, first: str = "", last: str = "", middle: str = "") -> PersonName:
+    """A name given in separate fields, cleaned like a typed one.
+
+    The whole name typed into one of the fields ("Иванов Иван Иванович" as the first name, a common slip on
+    forms) is split; otherwise each field keeps its role and gets capitals and punctuation fixed."""
+    first, last, middle = (_CONTACT_IN_NAME.sub(" ", part) for part in (first, last, middle))
+    if _NOT_NAME_TEXT.search(first + last + middle):
+        return PersonName(last=last.strip(), first=first.strip(), middle=middle.strip())  # not a name: as typed
+    first, last, middle = (" ".join(part.split()) for part in (first, last, middle))
+    if not last and not middle and len(first.split()) > 1:
+        return split_person_name(first)
+    if not first and not middle and len(last.split()) > 1:
+        return split_person_name(last)
+    return PersonName(last=_clean_name_part(last), first=_clean_name_part(first), middle=_clean_name_part(middle))
+
+
+# Characters no name has (markup, digits, @): such text is kept as typed rather than rewritten.
+_NOT_NAME_TEXT = re.compile(r"[^\w\s.,'’`\-«»\"„“”]|[\d_]")
+
+
+def _clean_name_part(text: str) -> str:
+    """One field of a name: quotes and stray punctuation dropped, capitals fixed, initials as "И." and suffixes kept."""
+    words = []
+    for word in _NAME_QUOTES.sub(" ", text).split():
+        word = word.strip(_WORD_EDGE_PUNCTUATION)
+        if not _LETTERS.search(word):
+            continue
+        if _word_key(word) in _NAME_SUFFIXES and words:
+            words.append(_NAME_SUFFIXES[_word_key(word)])
+        elif _INITIAL.fullmatch(word):
+            words.append(word[0].upper() + ".")
+        elif "." in word.rstrip(".") and all(_INITIAL.fullmatch(p + ".") for p in word.rstrip(".").split(".")):
+            words.extend(p.upper() + "." for p in word.rstrip(".").split("."))  # "И.И."
+        elif len(text.split()) > 1 and word.lower() in _LATIN_PARTICLES | _TURKIC_PATRONYMIC_WORDS:
+            words.append(word.lower())  # "van Beethoven", "Али оглы"
+        else:
+            words.append(_fix_case(word.rstrip(".")))
+    return " ".join(words)
+
+
+def sole_trader_name(raw: str) -> str:
+    """The person's name in a sole trader's ("ИП Иванов И.И." -> "Иванов И.И."), or "" for anything else.
+
+    "ИП" counts in capitals or spelled out, since "Ип" may be a foreign person's name."""
+    if not _ANY_FORM.search(raw):
+        return ""
+    company = split_company(raw)
+    if company.legal_form != "ИП" or not company.name:
+        return ""
+    spelled = re.search(r"(?<![^\W\d_])(?:ИП|индивидуальный\s+предприниматель)(?![^\W\d_])", raw, re.IGNORECASE)
+    return company.name if spelled and (spelled.group(0) == "ИП" or len(spelled.group(0)) > 2) else ""
+
+
+def _word_key(word: str) -> str:
+    """A word of a name without the punctuation around it, lower-case, ё as е."""
+    return word.strip(_WORD_EDGE_PUNCTUATION + ".").lower().replace("ё", "е")
+
+
+def looks_like_company(raw: str) -> bool:
+    """True for a company's name (with its legal form) typed where a person's name belongs.
+
+    A sole trader (ИП) is a person: "ИП Иванов И.И." is not counted. Two-letter forms (АО, AG) count only
+    in capitals or with quotes, since "Ао" or "Ag" may be part of a foreign person's name."""
+    if not _ANY_FORM.search(raw):
+        return False  # the common case, decided without trying every spelling at both ends
+    company = split_company(raw)
+    if not company.legal_form or company.legal_form == "ИП" or not company.name:
+        return False
+    if len(company.legal_form) > 2 or any(char in _QUOTES for char in raw):
+        return True
+    return re.search(rf"(?<![^\W\d_]){re.escape(company.legal_form.upper())}(?![^\W\d_])", raw) is not None
+
+
+def _split_name_text(text: str) -> PersonName:
+    """`split_person_name` of a text that holds only the name."""
+    text = " ".join(text.split())
     parts = [part for part in text.split(",") if _name_tokens(part)]
     if len(parts) >= 2:
         # "Smith, John" / "Иванов, Иван Иванович": the part before the comma is the surname.
@@ -405,9 +669,13 @@ _LEGAL_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("GmbH", ("gesellschaft mit beschränkter haftung", "gmbh")),
     ("AG", ("aktiengesellschaft", "ag")),
 )
-_QUOTE_PAIRS = {"«": "»", "„": "“”", "“": "”", "‘": "’", '"': '"', "'": "'"}
-_QUOTES = "«»„“”‘’\"'"
-_FORM_BOUNDARY = r"[\s,«»„“”‘’\"'()]"
+# Opening quote -> the closing ones met after it: Russian «», German „“ and ‚‘, English “” and ‘’, the same
+# right quote on both sides (”Ромашка”, as word processors leave it), »reversed« guillemets, ‹single› ones, `` ''.
+_QUOTE_PAIRS = {
+    "«": "»", "»": "«", "„": "“”", "‚": "‘’", "“": "”", "”": "”", "‘": "’", "‹": "›", "`": "`'", '"': '"', "'": "'",
+}
+_QUOTES = "«»„“”‚‘’‹›`\"'"
+_FORM_BOUNDARY = r"[\s,«»„“”‚‘’‹›`\"'()]"
 _NAME_EDGE_JUNK = " ,;:-–—"
 
 
@@ -430,6 +698,13 @@ _FORM_AT_END = [
     for spelling, form in _FORM_SPELLINGS
 ]
 
+# Any spelling anywhere as a word: a quick test before split_company tries each one at both ends.
+_ANY_FORM = re.compile(
+    rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{'|'.join(_form_pattern(spelling) for spelling, _ in _FORM_SPELLINGS)})"
+    rf"(?={_FORM_BOUNDARY}|$)",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class CompanyName:
@@ -445,9 +720,10 @@ class CompanyName:
             return self.name or self.legal_form
         if not _CYRILLIC.search(self.legal_form):
             return f"{self.name} {self.legal_form}"
-        if self.legal_form == "ИП":
-            # A sole trader's name is a person's name: it is never put in quotes.
-            return f"ИП {self.name}"
+        if self.legal_form == "ИП" or self.name[:1] in _QUOTES:
+            # A sole trader's name is a person's name: it is never put in quotes. A name that starts with its
+            # own quoted part ("«Ромашка» (Москва)") is shown as it is, not quoted twice.
+            return f"{self.legal_form} {self.name}"
         return f"{self.legal_form} «{self.name}»"
 
 
@@ -463,7 +739,11 @@ def split_company(raw: str) -> CompanyName:
                 break
         if legal_form:
             break
-    return CompanyName(name=_strip_quotes(text), legal_form=legal_form)
+    name = _strip_quotes(text)
+    if legal_form == "ИП":
+        # A sole trader's name is a person's name: typed all lower or upper case, it gets a person's capitals.
+        name = " ".join(_fix_case(word) for word in name.split())
+    return CompanyName(name=name, legal_form=legal_form)
 
 
 def _strip_quotes(text: str) -> str:

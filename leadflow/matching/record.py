@@ -18,8 +18,10 @@ from anyascii import anyascii
 from leadflow.matching.names import first_name_forms, is_cyrillic, phonetic, skeleton
 from leadflow.matching.normalize import (
     NormalizationError,
+    is_role_mailbox,
     normalize_email,
     normalize_phone,
+    normalize_phones,
     split_company,
     split_person_name,
 )
@@ -113,9 +115,17 @@ def parse_phones(raw: str, *, region: str = "RU") -> tuple[tuple[str, str], ...]
     found: list[tuple[str, str]] = []
     for piece in pieces:
         phone = _parse_phone(piece, region)
-        if phone is not None and phone not in found:
-            found.append(phone)
+        several = [phone] if phone is not None else _parse_several(piece, region)
+        found.extend(phone for phone in several if phone not in found)
     return tuple(found)
+
+
+def _parse_several(text: str, region: str) -> list[tuple[str, str]]:
+    """Numbers of a piece the separators did not split ("8912... 8913...", one per line); [] if unreadable."""
+    try:
+        return [(phone.e164, phone.extension) for phone in normalize_phones(text, region=region or "RU")]
+    except (NormalizationError, ValueError):
+        return []
 
 
 # A Russian mobile written plainly ("8 (912) 345-67-89", "+7 912 3456789"): the shape alone gives the
@@ -264,6 +274,7 @@ class Features:
     middle: NamePart
     first_forms: frozenset[str]  # full given names the first name may stand for (diminutives)
     emails: frozenset[str]  # canonical mailboxes
+    role_emails: frozenset[str]  # the canonical mailboxes that are a company's role address (info@, sales@)
     raw_emails: frozenset[str]
     free_locals: frozenset[str]  # local parts of addresses at free providers
     corp_domains: frozenset[str]  # domains of addresses not at free providers
@@ -322,9 +333,9 @@ def _is_mobile(e164: str) -> bool:
 
 def is_mobile(e164: str) -> bool:
     """True for a mobile (personal) number; landlines may be shared by an office or a family."""
-    if e164.startswith("+7"):
+    if e164.startswith("+7") and not e164.startswith("+77"):
         return e164.startswith("+79")  # Russia: every 9xx code is mobile, no lookup needed
-    return _is_mobile(e164)
+    return _is_mobile(e164)  # Kazakhstan shares +7: its mobiles are among its 7xx codes
 
 
 @lru_cache(maxsize=65_536)
@@ -363,6 +374,7 @@ def compute_features(record: Record) -> Features:
         middle=_middle_part(record.middle_name),
         first_forms=first_name_forms(first.skel) if not first.initial else frozenset(),
         emails=frozenset(canonical_email(e) for e in emails),
+        role_emails=frozenset(canonical_email(e) for e in emails if is_role_mailbox(e)),
         raw_emails=frozenset(emails),
         free_locals=frozenset(free_locals),
         corp_domains=frozenset(corp_domains),

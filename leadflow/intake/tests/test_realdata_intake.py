@@ -1,0 +1,165 @@
+"""Messy real-world submissions through the whole road in: journal, normalise, classify, match.
+
+What a sales manager sees for each: a lead, an interest (DOMAIN.md 1) or a field error, the card's
+contacts, and which earlier card a repeat touch lands on. The journal keeps every payload as sent.
+"""
+
+import pytest
+
+from leadflow.intake import pipeline
+from leadflow.intake.models import Submission
+from leadflow.leads.models import Interest, Lead, Request
+
+pytestmark = pytest.mark.django_db
+
+
+def receive(partner, **payload) -> pipeline.Outcome:
+    row, _ = partner
+    return pipeline.receive(pipeline.Inbound(channel="partner", partner=row, payload=payload))
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "reason"),
+    [
+        # a person with a direct contact
+        ({"name": "Иванов Иван", "phone": "+7 912 345 67 89 whatsapp"}, "created", ""),
+        ({"name": "Иванов Иван", "phone": "+8 912 345 67 89"}, "created", ""),
+        ({"name": "Ivan Petrov", "email": "Ivan Petrov <Ivan@Mail.ru>"}, "created", ""),
+        ({"name": "Иванов Иван", "email": "mailto:ivan@mail.ru."}, "created", ""),
+        ({"name": "Иванов Иван", "phone": "+7 495 123-45-67 доб. 12", "company": "ООО «Ромашка»"}, "created", ""),
+        # the switchboard plus the person's own mobile in the same field: the mobile reaches the person
+        ({"name": "Иванов Иван", "phone": "+7 495 123-45-67, +7 912 345-67-89", "company": "Ромашка"}, "created", ""),
+        # a phone typed into the name field, with the phone field left empty
+        ({"name": "Иван +7 912 345-67-89"}, "created", ""),
+        ({"name": "Ivan Ivanov <Ivan@Mail.ru>"}, "created", ""),
+        # DOMAIN.md 1: a company's line or mailbox, or nobody's name, is an interest
+        ({"name": "Иванов Иван", "phone": "+7 495 123-45-67", "company": "ООО «Ромашка»"}, "interest",
+         "company switchboard number without a person's direct contact"),
+        ({"name": "Иванов Иван", "phone": "8 800 555-35-35"}, "interest",
+         "company switchboard number without a person's direct contact"),
+        ({"name": "Иванов Иван", "email": "Info@Romashka.ru"}, "interest",
+         "only a role mailbox, not a person's address"),
+        ({"name": 'ООО "Ромашка"', "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
+        ({"name": "Отдел продаж", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
+        ({"name": "Генеральный директор", "email": "gd@romashka.ru"}, "interest", "no person's name"),
+        ({"name": "Анонимно", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
+        ({"name": "Ваше имя", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
+    ],
+)
+def test_classification_of_messy_submissions(partner, payload, status, reason):
+    outcome = receive(partner, **payload)
+    assert (outcome.status, outcome.reason) == (status, reason)
+    assert Submission.objects.get().payload == payload  # the journal keeps the raw as sent
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"name": "Иванов Иван", "phone": "+7 912 345 67 89 12 34"}, "phone", "not a valid phone number"),
+        ({"name": "Иванов Иван", "phone": "+7 912 345 67 89, 12 34 56 78"}, "phone", "not a phone number"),
+        ({"name": "Иванов Иван", "phone": "12-34"}, "phone", "phone number is too short"),
+        ({"name": "Иванов Иван", "email": "почта@пример.рф"}, "email",
+         "Internationalized characters before the @-sign are not supported: 'а', 'о', 'п', 'т', 'ч'."),
+        ({"name": "Иванов Иван", "email": "ivan@mail.ru, petr"}, "email",
+         "The part after the @-sign contains invalid characters: ',', SPACE."),
+    ],
+)
+def test_unreadable_contacts_are_a_field_error_and_stay_in_the_journal(partner, payload, field, message):
+    outcome = receive(partner, **payload)
+    assert outcome.status == "invalid"
+    assert outcome.errors == {field: [message]}
+    assert Submission.objects.get().payload == payload and not Lead.objects.exists()
+
+
+def test_a_company_typed_as_the_name_becomes_the_company_of_an_interest(partner):
+    outcome = receive(partner, name="ООО «Ромашка»", phone="+7 912 345 67 89")
+    interest = Interest.objects.get(pk=outcome.interest_id)
+    assert (interest.name, interest.company_name, interest.phone) == ("ООО «Ромашка»", "Ромашка", "+79123456789")
+
+
+def test_a_phone_in_the_name_field_fills_the_empty_phone_field(partner):
+    outcome = receive(partner, name="Иван Иванов, 8 (912) 345-67-89", email="")
+    lead = outcome.lead
+    assert (lead.first_name, lead.last_name, lead.phone) == ("Иван", "Иванов", "+79123456789")
+
+
+def test_two_phones_in_one_field_keep_both_and_the_second_finds_the_card(partner):
+    first = receive(partner, name="Иванов Иван", phone="+7 912 345-67-89; 8 495 123 45 67 доб. 12")
+    lead = first.lead
+    assert first.status == "created" and (lead.phone, lead.phone_ext) == ("+79123456789", "")
+    facts = Request.objects.get(lead=lead).facts
+    assert facts["other_phones"] == ["+74951234567 ext. 12"]
+
+    again = receive(partner, name="Иван Иванов", phone="+7 (495) 123-45-67 доб. 12")
+    assert (again.status, again.lead) == ("attached", lead)
+
+
+def test_two_emails_in_one_field_keep_both_and_the_second_finds_the_card(partner):
+    first = receive(partner, name="Иванов Иван", email="ivan@mail.ru, I.Ivanov@Romashka.ru")
+    lead = first.lead
+    assert lead.email == "ivan@mail.ru"
+    assert Request.objects.get(lead=lead).facts["other_emails"] == ["i.ivanov@romashka.ru"]
+
+    again = receive(partner, name="Иван Иванов", email="Иван Иванов <i.ivanov@romashka.ru>")
+    assert (again.status, again.lead) == ("attached", lead)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["8 (912) 345-67-89", "+7 912 345 67 89", "7 912 3456789", "89123456789", "9123456789", "+7\t912\t345-67-89",
+     "+8 912 345 67 89", "+7 912 345 67 89 (WhatsApp)"],
+)
+def test_the_same_person_with_the_phone_typed_another_way_is_attached(partner, phone):
+    lead = receive(partner, name="Смирнова Юлия", phone="+79123456789").lead
+    again = receive(partner, name="Юлия Смирнова", phone=phone)
+    assert (again.status, again.lead) == ("attached", lead)
+
+
+def test_two_colleagues_writing_from_one_info_mailbox_get_two_cards(partner, make_lead):
+    colleague = make_lead(first_name="Ростислав", last_name="Иванов", email="info@romashka.ru",
+                          phone="+74951234567", phone_ext="12", company_name="Ромашка")
+    outcome = receive(partner, name="Сидоров Ростислав", email="INFO@romashka.ru", phone="+7 916 000 11 22")
+    assert outcome.status == "created" and outcome.lead != colleague
+
+
+def test_two_people_behind_one_switchboard_get_two_cards(partner, make_lead):
+    colleague = make_lead(first_name="Ростислав", last_name="Иванов", email="r.ivanov@romashka.ru",
+                          phone="+74951234567", company_name="Ромашка")
+    outcome = receive(partner, name="Сидоров Ростислав", email="r.sidorov@romashka.ru", phone="+7 495 123-45-67",
+                      company="Ромашка")
+    assert outcome.status == "created" and outcome.lead != colleague
+
+
+@pytest.mark.parametrize(
+    ("payload", "name"),
+    [
+        ({"first_name": "ИВАН", "last_name": "иванов"}, ("Иванов", "Иван", "", "Иванов Иван")),
+        ({"first_name": "Иванов Иван Иванович"}, ("Иванов", "Иван", "Иванович", "Иванов Иван Иванович")),
+        ({"first_name": "Иван", "last_name": "Иванов ivan@mail.ru"}, ("Иванов", "Иван", "", "Иванов Иван")),
+        ({"name": "Dr. John Smith Jr."}, ("Smith Jr.", "John", "", "John Smith Jr.")),
+        ({"name": "Петров Иван Сергеевич (директор)"}, ("Петров", "Иван", "Сергеевич", "Петров Иван Сергеевич")),
+    ],
+)
+def test_the_card_gets_the_name_in_its_parts(partner, payload, name):
+    lead = receive(partner, phone="+7 912 345 67 89", **payload).lead
+    assert (lead.last_name, lead.first_name, lead.middle_name, lead.full_name) == name
+
+
+def test_a_sole_trader_typed_as_the_name_is_the_person_and_the_company(partner):
+    lead = receive(partner, name="ИП Иванов Иван", phone="+7 912 345 67 89").lead
+    assert (lead.last_name, lead.first_name, lead.company_name, lead.legal_form) == ("Иванов", "Иван", "Иванов Иван",
+                                                                                    "ИП")
+
+
+def test_the_card_shows_the_other_contacts_a_person_gave(partner, alice, client):
+    lead = receive(partner, name="Иванов Иван", phone="+7 912 345-67-89, 8 495 123 45 67 доб. 12",
+                   email="ivan@mail.ru; i.ivanov@romashka.ru").lead
+    client.force_login(alice)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Also gave: +74951234567 ext. 12, " in page
+    assert '<a href="mailto:i.ivanov@romashka.ru">i.ivanov@romashka.ru</a>' in page
+
+
+def test_a_contact_typed_into_a_name_part_fills_the_empty_field(partner):
+    lead = receive(partner, first_name="Иван 8 912 345-67-89", last_name="Иванов").lead
+    assert (lead.first_name, lead.last_name, lead.phone) == ("Иван", "Иванов", "+79123456789")

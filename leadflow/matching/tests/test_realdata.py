@@ -1,0 +1,435 @@
+"""Messy input as real Russian and English users type it: what normalisation makes of it.
+
+Each row is one thing people type and what a sales manager needs Leadflow to make of it. The rows
+complement test_normalize.py (which pins the common notations) with the spellings found when the
+intake was reviewed on real-world input: several contacts in one field, words around a number,
+mail-client display names, titles and job titles around a name, the many quote styles of company names.
+"""
+
+import pytest
+
+from leadflow.matching.compare import compare
+from leadflow.matching.normalize import (
+    CompanyName,
+    NormalizationError,
+    PersonName,
+    Phone,
+    contacts_in_name,
+    is_role_mailbox,
+    looks_like_company,
+    normalize_email,
+    normalize_emails,
+    normalize_phone,
+    normalize_phones,
+    person_name_from_parts,
+    phone_text,
+    split_company,
+    split_person_name,
+    split_phone_text,
+)
+from leadflow.matching.record import Record, is_mobile, parse_emails, parse_phones
+
+MOBILE = Phone("+79123456789", "", "mobile")
+OFFICE = Phone("+74951234567", "", "fixed_line")
+
+# --- phones -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        # Russian notations of one mobile
+        ("8 (912) 345-67-89", "RU", MOBILE),
+        ("+7 912 345 67 89", "RU", MOBILE),
+        ("7 912 3456789", "RU", MOBILE),
+        ("89123456789", "RU", MOBILE),
+        ("9123456789", "RU", MOBILE),
+        # pasted from a spreadsheet or a document: tabs, no-break spaces, full-width digits, dashes
+        ("+7\t912\t345 67 89", "RU", MOBILE),
+        ("+7\u00a0912\u00a0345\u00a067\u00a089", "RU", MOBILE),
+        ("+７ ９１２ ３４５ ６７ ８９", "RU", MOBILE),
+        ("+7 912 345–67–89", "RU", MOBILE),
+        # a word after the number: phonenumbers would read Latin letters as keypad digits
+        ("+7 912 345 67 89 whatsapp", "RU", MOBILE),
+        ("+7 912 345 67 89 (WhatsApp, Telegram)", "RU", MOBILE),
+        ("+7 912 345 67 89 mobile", "RU", MOBILE),
+        # the trunk prefix 8 typed with a plus
+        ("+8 912 345 67 89", "RU", MOBILE),
+        ("+89123456789", "RU", MOBILE),
+        # extensions in every spelling
+        ("+7 (495) 123-45-67 доб. 123", "RU", Phone("+74951234567", "123", "fixed_line")),
+        ("+7 495 123-45-67 ext. 45", "RU", Phone("+74951234567", "45", "fixed_line")),
+        ("+7 495 123-45-67 #45", "RU", Phone("+74951234567", "45", "fixed_line")),
+        ("+7 495 123-45-67 x45", "RU", Phone("+74951234567", "45", "fixed_line")),
+        ("+7 495 123-45-67 доб.45", "RU", Phone("+74951234567", "45", "fixed_line")),
+        ("+7 495 123-45-67 (доб. 45)", "RU", Phone("+74951234567", "45", "fixed_line")),
+        # neighbours sharing +7 and the 8 trunk prefix, and other CIS countries
+        ("+7 701 234 56 78", "RU", Phone("+77012345678", "", "mobile")),  # Kazakhstan
+        ("8 701 234 56 78", "KZ", Phone("+77012345678", "", "mobile")),
+        ("+375 29 123-45-67", "RU", Phone("+375291234567", "", "mobile")),  # Belarus
+        ("8 029 123 45 67", "BY", Phone("+375291234567", "", "mobile")),
+        ("+380 50 123 4567", "RU", Phone("+380501234567", "", "mobile")),  # Ukraine
+        # foreign numbers with a foreign default region, and 00 as the international prefix
+        ("020 7946 0958", "GB", Phone("+442079460958", "", "fixed_line")),
+        ("(650) 253-0000", "US", Phone("+16502530000", "", "fixed_line_or_mobile")),
+        ("0151 23456789", "DE", Phone("+4915123456789", "", "mobile")),
+        ("0049 30 123456", "RU", Phone("+4930123456", "", "fixed_line")),
+        ("+7 912 345 67 89", "DE", MOBILE),
+        # a real +8x country code is never rewritten
+        ("+81 3 1234 5678", "RU", Phone("+81312345678", "", "fixed_line")),
+    ],
+)
+def test_phone_as_people_type_it(raw: str, region: str, expected: Phone) -> None:
+    assert normalize_phone(raw, region=region) == expected
+    assert normalize_phones(raw, region=region) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+7 912 345-67-89, +7 495 123-45-67", [MOBILE, OFFICE]),
+        ("+7 912 345-67-89; 8 495 123 45 67 доб. 12", [MOBILE, Phone("+74951234567", "12", "fixed_line")]),
+        ("+7 912 345-67-89 / 8 (495) 123-45-67", [MOBILE, OFFICE]),
+        ("+7 912 345-67-89 или +7 495 123-45-67", [MOBILE, OFFICE]),
+        ("+7 912 345 67 89\n+7 495 123 45 67", [MOBILE, OFFICE]),
+        ("89123456789 84951234567", [MOBILE, OFFICE]),
+        ("8 912 345 67 89, 8 (912) 345-67-89", [MOBILE]),  # the same number twice is one
+    ],
+)
+def test_several_phones_in_one_field_are_all_kept(raw: str, expected: list[Phone]) -> None:
+    assert normalize_phones(raw) == expected
+    # a single-number reader refuses the field instead of silently taking a part of it
+    with pytest.raises(NormalizationError):
+        normalize_phone(raw)
+    # the batch reader (imports, de-duplication) finds the same numbers
+    assert list(parse_phones(raw)) == [(phone.e164, phone.extension) for phone in expected]
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "message"),
+    [
+        ("+7 912 345 67 89 12 34", "invalid_phone", "not a valid phone number"),  # stray digits: not read in part
+        ("+7 912 345 67 89, 12 34 56 78", "invalid_phone", "not a phone number"),
+        ("8 912 345 67 8a", "invalid_phone", "not a valid phone number"),
+        ("телефон", "invalid_phone", "not a phone number"),
+        ("912", "too_short", "phone number is too short"),
+        ("１２３", "too_short", "phone number is too short"),
+        ("+7 912 345 67 89 0", "invalid_phone", "phone number has a wrong number of digits"),
+        ("+999 123 456", "invalid_phone", "unknown country calling code"),
+        ("8 029 123 45 67", "invalid_phone", "not a valid phone number"),  # Belarusian national form, Russian default
+    ],
+)
+def test_unreadable_phones_are_a_field_error_not_a_guess(raw: str, code: str, message: str) -> None:
+    with pytest.raises(NormalizationError) as error:
+        normalize_phones(raw)
+    assert (error.value.code, str(error.value)) == (code, message)
+
+
+def test_phone_text_round_trip() -> None:
+    office = Phone("+74951234567", "12", "fixed_line")
+    assert phone_text(office) == "+74951234567 ext. 12"
+    assert split_phone_text(phone_text(office)) == ("+74951234567", "12")
+    assert split_phone_text(phone_text(MOBILE)) == ("+79123456789", "")
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("IVAN@MAIL.RU", "ivan@mail.ru"),
+        ("  ivan@mail.ru\u00a0", "ivan@mail.ru"),
+        ("Иван <ivan@mail.ru>", "ivan@mail.ru"),
+        ("Ivan Petrov <Ivan.Petrov@Mail.ru>", "ivan.petrov@mail.ru"),
+        ('"Петров, Иван" <ivan@mail.ru>', "ivan@mail.ru"),
+        ("ivan@mail.ru.", "ivan@mail.ru"),
+        ("ivan@mail.ru;", "ivan@mail.ru"),
+        ("«ivan@mail.ru»", "ivan@mail.ru"),
+        ("mailto:ivan@mail.ru", "ivan@mail.ru"),
+        ("MAILTO:ivan@mail.ru?subject=Заявка", "ivan@mail.ru"),
+        ("ivan@mail.ru (Иван, бухгалтерия)", "ivan@mail.ru"),
+        ("ｉｖａｎ@ｍａｉｌ.ｒｕ", "ivan@mail.ru"),
+        ("ivan@пример.рф", "ivan@пример.рф"),
+        ("ivan@ПРИМЕР.РФ", "ivan@пример.рф"),
+        # kept as typed: aliases and tags are matching's business (canonical_email), never the stored address
+        ("Ivan.Petrov+crm@gmail.com", "ivan.petrov+crm@gmail.com"),
+        ("ivan@ya.ru", "ivan@ya.ru"),
+        # a typo in a real-looking domain is not ours to guess (see the report for the founders)
+        ("ivan@gmail.con", "ivan@gmail.con"),
+    ],
+)
+def test_email_as_people_type_it(raw: str, expected: str) -> None:
+    assert normalize_email(raw) == expected
+    assert normalize_emails(raw) == [expected]
+    assert parse_emails(raw) == (expected,)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ivan@mail.ru, ivan@romashka.ru", ["ivan@mail.ru", "ivan@romashka.ru"]),
+        ("ivan@mail.ru;ivan@romashka.ru", ["ivan@mail.ru", "ivan@romashka.ru"]),
+        ("ivan@mail.ru ivan@romashka.ru", ["ivan@mail.ru", "ivan@romashka.ru"]),
+        ("Ivan@Mail.ru, ivan@mail.ru", ["ivan@mail.ru"]),
+    ],
+)
+def test_several_emails_in_one_field_are_all_kept(raw: str, expected: list[str]) -> None:
+    assert normalize_emails(raw) == expected
+    with pytest.raises(NormalizationError):
+        normalize_email(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        # DOMAIN.md 2: the mailbox part is Latin
+        ("почта@пример.рф", "Internationalized characters before the @-sign are not supported"),
+        ("ivan@mail.r", "the part after the @-sign must be a domain name like example.com"),  # no 1-letter TLD
+        ("ivan@mail .ru", "The part after the @-sign contains invalid characters: SPACE."),
+        ("ivan@mail.ru, petr", "The part after the @-sign contains invalid characters"),  # not read in part
+        ("Иван <>", "e-mail address is empty"),
+        # a Cyrillic letter typed in a Latin domain (keyboard layout): another, unregistrable domain
+        ("ivan@m\u0430il.ru", "the domain mixes Latin and Cyrillic letters: check the keyboard layout"),
+        ("ivan@mail.\u0440\u0443", "the domain mixes Latin and Cyrillic letters: check the keyboard layout"),
+    ],
+)
+def test_unreadable_emails_are_a_field_error(raw: str, message: str) -> None:
+    with pytest.raises(NormalizationError) as error:
+        normalize_emails(raw)
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("email", "role"),
+    [
+        ("info@romashka.ru", True),
+        ("sales@romashka.ru", True),
+        ("zakaz+site@romashka.ru", True),
+        ("ivan@romashka.ru", False),
+        ("information.ivan@romashka.ru", False),
+    ],
+)
+def test_role_mailboxes(email: str, role: bool) -> None:
+    assert is_role_mailbox(email) is role
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Иванов Иван Иванович", PersonName("Иванов", "Иван", "Иванович")),
+        ("Иван Иванович Иванов", PersonName("Иванов", "Иван", "Иванович")),
+        ("ИВАНОВ ИВАН", PersonName("Иванов", "Иван", "")),
+        ("Иванов-Петров Иван", PersonName("Иванов-Петров", "Иван", "")),
+        ("Мамедов Рашид Али оглы", PersonName("Мамедов", "Рашид", "Али оглы")),
+        ("Анна-Мария", PersonName("", "Анна-Мария", "")),
+        ("  Иванов ,  Иван  Иванович ,", PersonName("Иванов", "Иван", "Иванович")),
+        # a form of address is not a given name
+        ("Dr. John Smith", PersonName("Smith", "John", "")),
+        ("Mr John Smith", PersonName("Smith", "John", "")),
+        ("Mrs. Jane Doe", PersonName("Doe", "Jane", "")),
+        ("г-жа Иванова Мария", PersonName("Иванова", "Мария", "")),
+        ("Господин Иван Петров", PersonName("Петров", "Иван", "")),
+        # a generational suffix stays after the surname, it is not the surname
+        ("John Smith Jr.", PersonName("Smith Jr.", "John", "")),
+        ("John Smith, Jr.", PersonName("Smith Jr.", "John", "")),
+        ("John Smith III", PersonName("Smith III", "John", "")),
+        # a remark in brackets, a job title or a department is not part of the name
+        ("Иванов Иван (менеджер)", PersonName("Иванов", "Иван", "")),
+        ("Анна (бухгалтерия)", PersonName("", "Анна", "")),
+        ("Петров Иван Сергеевич, директор", PersonName("Петров", "Иван", "Сергеевич")),
+        ("Менеджер Анна", PersonName("", "Анна", "")),
+        ("Sales manager John Smith", PersonName("Smith", "John", "")),
+        # contacts typed into the name field are not part of the name
+        ("Иван +7 912 345-67-89", PersonName("", "Иван", "")),
+        ("Иванов Иван 89123456789", PersonName("Иванов", "Иван", "")),
+        ("Ivan Ivanov ivan@mail.ru", PersonName("Ivanov", "Ivan", "")),
+        # a sole trader is a person: the name is the one after "ИП"
+        ("ИП Иванов Иван", PersonName("Иванов", "Иван", "")),
+        ("Индивидуальный предприниматель Петров П.П.", PersonName("Петров", "П.", "П.")),
+        ("Ип Ман", PersonName("Ман", "Ип", "")),  # not in capitals: a person's name
+    ],
+)
+def test_person_name_as_people_type_it(raw: str, expected: PersonName) -> None:
+    assert split_person_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (dict(first="ИВАН", last="иванов"), PersonName("Иванов", "Иван", "")),
+        (dict(first=" Иван ", last="Иванов,", middle="Иванович."), PersonName("Иванов", "Иван", "Иванович")),
+        # the whole name typed into one field of a form that asks for parts
+        (dict(first="Иванов Иван Иванович"), PersonName("Иванов", "Иван", "Иванович")),
+        (dict(last="Иван Иванов"), PersonName("Иванов", "Иван", "")),
+        (dict(first="Иван"), PersonName("", "Иван", "")),
+        # what the parts say is kept: initials, compound names, particles, Turkic patronymics, suffixes
+        (dict(first="Иван", last="Иванов", middle="И.И."), PersonName("Иванов", "Иван", "И. И.")),
+        (dict(first="mary-jane", last="o'neil"), PersonName("O'Neil", "Mary-Jane", "")),
+        (dict(first="Ronald", last="McDonald"), PersonName("McDonald", "Ronald", "")),
+        (dict(first="Ludwig", last="van Beethoven"), PersonName("van Beethoven", "Ludwig", "")),
+        (dict(first="Рашид", last="Мамедов", middle="Али оглы"), PersonName("Мамедов", "Рашид", "Али оглы")),
+        (dict(first="John", last="Smith Jr."), PersonName("Smith Jr.", "John", "")),
+        (dict(first="Анна", last="«Иванова»"), PersonName("Иванова", "Анна", "")),
+        # text that is no name at all is kept as typed, not rewritten into something that looks like one
+        (dict(first="<b>Иван</b> Иванов"), PersonName("", "<b>Иван</b> Иванов", "")),
+        (dict(first="Иван", last="Иванов 2"), PersonName("Иванов 2", "Иван", "")),
+    ],
+)
+def test_person_name_given_in_parts(parts: dict, expected: PersonName) -> None:
+    assert person_name_from_parts(**parts) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'ООО "Ромашка"',
+        "ООО Ромашка",
+        "ооо ромашка",
+        "Ромашка, ООО",
+        "АО «Тинькофф Банк»",
+        "Romashka LLC",
+        "Romashka Ltd.",
+        "Генеральный директор",
+        "Отдел продаж",
+        "Sales department",
+    ],
+)
+def test_a_company_or_a_job_title_in_the_name_field_is_nobody(raw: str) -> None:
+    assert split_person_name(raw).is_empty
+
+
+@pytest.mark.parametrize(
+    ("raw", "company"),
+    [
+        ('ООО "Ромашка"', True),
+        ("Общество с ограниченной ответственностью «Ромашка»", True),
+        ("Romashka GmbH", True),
+        ("АО Ромашка", True),
+        ("ИП Иванов Иван Иванович", False),  # a sole trader is a person
+        ("Ли Ао", False),  # a two-letter form only counts in capitals or quotes
+        ("Иванов Иван", False),
+        ("ООО", False),  # a form alone names nobody
+    ],
+)
+def test_looks_like_company(raw: str, company: bool) -> None:
+    assert looks_like_company(raw) is company
+
+
+@pytest.mark.parametrize(
+    ("raw", "found"),
+    [
+        ("Иван +7 912 345-67-89", ["+7 912 345-67-89"]),
+        ("Иван, 8(912)3456789, ivan@mail.ru", ["8(912)3456789", "ivan@mail.ru"]),
+        ("Иван Иванов", []),
+        ("Иванов И.И.", []),
+    ],
+)
+def test_contacts_in_name(raw: str, found: list[str]) -> None:
+    assert contacts_in_name(raw) == found
+
+
+# --- companies --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "display"),
+    [
+        ('ООО "Ромашка"', CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("ООО „Ромашка“", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("ООО “Ромашка”", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("ООО ”Ромашка”", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),  # Word's right quote on both sides
+        ("ООО ‚Ромашка‘", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("ООО ‹Ромашка›", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("ООО »Ромашка«", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("ООО 'Ромашка'", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("Ромашка, ООО", CompanyName("Ромашка", "ООО"), "ООО «Ромашка»"),
+        ("ЗАО Ромашка", CompanyName("Ромашка", "ЗАО"), "ЗАО «Ромашка»"),
+        ("ПАО «Ромашка»", CompanyName("Ромашка", "ПАО"), "ПАО «Ромашка»"),
+        ("НКО Ромашка", CompanyName("Ромашка", "НКО"), "НКО «Ромашка»"),
+        # a sole trader's name is a person's: capitals fixed, never quoted
+        ("ип иванов и.и.", CompanyName("Иванов И.И.", "ИП"), "ИП Иванов И.И."),
+        ("ИП ИВАНОВ ИВАН ИВАНОВИЧ", CompanyName("Иванов Иван Иванович", "ИП"), "ИП Иванов Иван Иванович"),
+        # a name with its own quoted part and a remark after it is not quoted a second time
+        ("ООО «Ромашка» (Москва)", CompanyName("«Ромашка» (Москва)", "ООО"), "ООО «Ромашка» (Москва)"),
+        ("Romashka Inc.", CompanyName("Romashka", "Inc"), "Romashka Inc"),
+        ("romashka gmbh", CompanyName("romashka", "GmbH"), "romashka GmbH"),
+    ],
+)
+def test_company_as_people_type_it(raw: str, expected: CompanyName, display: str) -> None:
+    company = split_company(raw)
+    assert company == expected
+    assert company.display == display
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+UPPER = 0.9
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (dict(name="Иванов Иван", phone="8 (912) 345-67-89"), dict(name="Иван Иванов", phone="+7 912 345 67 89")),
+        (dict(name="Иванов Иван", phone="+7\t912\t345 67 89"), dict(name="Иванов Иван", phone="+8 912 345 67 89")),
+        (dict(name="Иванов Иван", email="IVAN@MAIL.RU"), dict(name="Иван Иванов", email="Иван <ivan@mail.ru>")),
+        (dict(name="Иванов Иван", email="ivan@ya.ru"), dict(name="Иван Иванов", email="mailto:ivan@yandex.ru")),
+        # the second number of a field finds the card of a person who gave only that one before
+        (
+            dict(name="Иванов Иван", phone="+7 495 123-45-67, 8 912 345 67 89"),
+            dict(name="Иванов И.", phone="89123456789"),
+        ),
+        # the same person on the company's role mailbox, full name agreeing
+        (dict(name="Иванов Иван", email="sales@romashka.ru"), dict(name="Иван Иванов", email="Sales@Romashka.ru")),
+    ],
+)
+def test_the_same_person_typed_another_way_is_found(a: dict, b: dict) -> None:
+    assert compare(Record.from_raw("a", **a), Record.from_raw("b", **b)).score >= UPPER
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # two people behind a company's switchboard
+        (dict(name="Иванов Иван", phone="+7 495 123-45-67", company="Ромашка"),
+         dict(name="Петров Иван", phone="+7 495 123-45-67", company="Ромашка")),
+        # two extensions of one office line
+        (dict(name="Иванов Иван", phone="+7 495 123-45-67 доб. 12"),
+         dict(name="Иванов Иван", phone="+7 495 123-45-67 доб. 15")),
+        # two people writing from one shared info@ / sales@ mailbox
+        (dict(name="Иванов Иван", email="info@romashka.ru"), dict(name="Сидоров Иван", email="info@romashka.ru")),
+        (dict(name="Иван", email="sales@romashka.ru"), dict(name="Анна", email="sales@romashka.ru")),
+        (dict(name="Иван", email="info@romashka.ru"), dict(name="Иван", email="info@romashka.ru")),
+    ],
+)
+def test_two_different_people_are_not_merged(a: dict, b: dict) -> None:
+    assert compare(Record.from_raw("a", **a), Record.from_raw("b", **b)).score < UPPER
+
+
+def test_a_shared_role_mailbox_says_so_in_the_reasons() -> None:
+    match = compare(Record.from_raw("a", name="Иванов Иван", email="info@romashka.ru"),
+                    Record.from_raw("b", name="Сидоров Иван", email="INFO@romashka.ru"))
+    assert match.reasons[0] == "same role mailbox (info@, sales@: a company's, may be shared)"
+
+
+@pytest.mark.parametrize(
+    ("e164", "mobile"),
+    [
+        ("+79123456789", True),
+        ("+77012345678", True),  # Kazakhstan shares +7: its mobiles are 7xx
+        ("+77272500000", False),  # Almaty landline
+        ("+74951234567", False),
+        ("+375291234567", True),
+    ],
+)
+def test_is_mobile_across_the_shared_plus_seven(e164: str, mobile: bool) -> None:
+    assert is_mobile(e164) is mobile
+
+
+def test_a_kazakh_mobile_weighs_as_a_personal_number() -> None:
+    match = compare(Record.from_raw("a", name="Ахметов Нурлан", phone="+7 701 234 56 78"),
+                    Record.from_raw("b", name="Нурлан Ахметов", phone="8 701 234 5678"))
+    assert match.reasons[0] == "phone equal"
