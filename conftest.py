@@ -26,6 +26,16 @@ def _fresh_memos() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _site_language() -> None:
+    """Each test starts in the site's language: a page a test requested in Russian leaves Russian active in the
+    thread (the locale middleware activates it and nothing resets it), which the next test would inherit."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _require_postgres_under_ci(request: pytest.FixtureRequest) -> None:
     """A test marked postgres fails (never skips) when CI=true and the suite is not on PostgreSQL."""
     if request.node.get_closest_marker("postgres") is None:
