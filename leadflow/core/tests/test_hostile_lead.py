@@ -1,0 +1,115 @@
+"""A lead sent in by an attacker through the public road is shown as text on every page that shows it.
+
+The lead arrives through the public API with markup in every text field (the same `receive` every channel
+uses); then the card's history gets an edit, an activity, a site event with a hostile URL and properties, and
+a look-alike duplicate. Every page that shows the lead, in the app and in the admin, is fetched as the admin:
+the markup never comes back as markup, and no `javascript:` address becomes a link.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.leads import services
+from leadflow.leads.models import Lead
+
+pytestmark = pytest.mark.django_db
+
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT = '"><script>alert(2)</script>'
+TEMPLATE = "{{ lead.owner.password }}{% debug %}"
+JS_URL = "javascript:alert(3)//"
+RAW_MARKERS = ("<img src=x", "<script>alert(2)", "onerror=alert(1)>")
+# How an escaped IMG looks: Django escapes < > " ' &; it may be cut short (truncatechars) but starts like this.
+ESCAPED = "&lt;img src=x onerror=alert(1)"
+
+
+def submit(form_key: str, body: dict) -> dict:
+    response = HttpClient().post("/api/submissions", data=json.dumps(body), content_type="application/json",
+                                 headers={"X-Form-Key": form_key})
+    assert response.status_code in (200, 201), response.content
+    return response.json()
+
+
+@pytest.fixture
+def hostile(web_form, alice, admin_user) -> Lead:
+    from leadflow.warming.services import record_behaviour
+
+    body = {
+        "first_name": IMG, "last_name": SCRIPT, "middle_name": TEMPLATE, "company": f"ООО {IMG}",
+        "position": SCRIPT, "city": IMG, "product_interest": IMG, "message": f"{IMG} {SCRIPT} {TEMPLATE} {JS_URL}",
+        "phone": "+79161234567", "email": "hostile@example.ru",
+        "utm_source": IMG, "utm_medium": SCRIPT, "utm_campaign": IMG, "utm_content": TEMPLATE, "utm_term": JS_URL,
+        "referrer": f"https://evil.example/{SCRIPT}", "landing_page": f"https://evil.example/?q={IMG}",
+        "consent": True,
+    }
+    submit(web_form.public_key, body)
+    lead = Lead.objects.get(email="hostile@example.ru")
+    # The same person again, a little different: a request on the card, a possible duplicate to compare.
+    submit(web_form.public_key, {**body, "message": f"again {IMG}"})
+    twin_facts = services.PersonFacts(first_name=IMG, last_name=SCRIPT, phone="+79161234568",
+                                      email="hostile@example.ru.evil", full_name=f"{SCRIPT} {IMG}")
+    twin = services.create_lead(person=twin_facts, touch=services.Touch(channel="manual"), team=lead.team)
+    services.claim_lead(lead=lead, by=alice)
+    services.claim_lead(lead=twin, by=alice)
+    services.update_lead(lead=twin, by=alice, changes={"city": f"{SCRIPT} city", "position": IMG})  # audited
+    services.log_activity(lead=lead, kind="note", by=alice, body=f"{IMG} {JS_URL} https://ok.example/{SCRIPT}")
+    record_behaviour("page_view", lead=lead, url=f"{JS_URL}{IMG}", properties={IMG: SCRIPT, "u": JS_URL})
+    lead.refresh_from_db()
+    lead.twin = twin
+    return lead
+
+
+def pages(lead: Lead) -> list[str]:
+    twin = lead.twin
+    hostile_submission = lead.requests.order_by("pk").first().submission_id
+    return [
+        "/leads/", f"/leads/?q={lead.email}", "/pool/", "/board/", "/team/", "/tasks/", "/notifications/",
+        f"/leads/{lead.pk}/", f"/leads/{twin.pk}/", f"/leads/{twin.pk}/compare/?other={lead.pk}",
+        f"/leads/{lead.pk}/compare/?other={twin.pk}",
+        f"/marketing/cards/lead/{lead.pk}/", "/marketing/", "/analytics/", "/analytics/funnel/",
+        "/analytics/conversion/", "/analytics/speed/", "/analytics/managers/", "/analytics/refusals/",
+        "/analytics/costs/", "/partners/", "/calls/", f"/privacy/erase/?lead={lead.pk}",
+        "/admin/leads/lead/", f"/admin/leads/lead/{lead.pk}/change/", "/admin/leads/request/",
+        "/admin/leads/activity/", "/admin/intake/submission/",
+        "/admin/events/outboxevent/", "/admin/warming/behaviourevent/",
+        f"/admin/intake/submission/{hostile_submission}/change/",
+    ]
+
+
+def problems_in(html: str) -> list[str]:
+    found = [marker for marker in RAW_MARKERS if marker in html]
+    found += [href for href in re.findall(r'(?:href|src|action|formaction)\s*=\s*["\']?\s*javascript:', html, re.I)]
+    if "{% debug %}" not in html and "<pre>" in html and "password" in html:
+        found.append("template syntax ran")
+    return found
+
+
+def test_every_page_shows_the_hostile_lead_as_text(hostile, admin_user):
+    client = HttpClient()
+    client.force_login(admin_user)
+    unsafe, shown = {}, 0
+    for url in pages(hostile):
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, (url, response.status_code)
+        html = response.content.decode()
+        if found := problems_in(html):
+            unsafe[url] = found
+        shown += ESCAPED in html
+    assert unsafe == {}, f"markup from a public form came back as markup: {unsafe}"
+    assert shown >= 10  # the pages did show the hostile lead (escaped), so the check above saw it
+
+
+def test_exports_of_the_hostile_lead_are_not_formulas_nor_markup(hostile, admin_user, head):
+    client = HttpClient()
+    client.force_login(admin_user)
+    csv_text = b"".join(client.get("/leads/export.csv").streaming_content).decode("utf-8-sig")
+    assert IMG in csv_text  # the text itself, exactly as sent (a CSV is not HTML)
+    privacy = client.get(f"/privacy/export/?lead={hostile.pk}")
+    assert privacy.status_code == 200
+    assert privacy["Content-Disposition"].startswith("attachment")
+    assert privacy["Content-Type"].startswith("application/json")
