@@ -113,3 +113,41 @@ def test_exports_of_the_hostile_lead_are_not_formulas_nor_markup(hostile, admin_
     assert privacy.status_code == 200
     assert privacy["Content-Disposition"].startswith("attachment")
     assert privacy["Content-Type"].startswith("application/json")
+
+
+def test_line_breaks_in_a_public_name_neither_forge_mail_headers_nor_stop_the_owners_mail(web_form, alice):
+    """A name with CR/LF ("Ann\\r\\nBcc: ...") made the owner's notification e-mail fail (Django refuses a
+    header with a line break), retried for ever: the attacker could silence the notices of their requests."""
+    from django.core import mail
+
+    from leadflow.events.models import OutboxEvent
+    from leadflow.events.services import deliver_pending
+
+    body = {"first_name": "Ann\r\nBcc: spy@evil.example", "last_name": "Lee\tTab", "company": "Acme\nLtd",
+            "city": "Kazan\r\n", "phone": "+79161230000", "consent": True, "message": "line one\nline two"}
+    submit(web_form.public_key, body)
+    lead = Lead.objects.get(phone="+79161230000")
+    assert (lead.first_name, lead.last_name, lead.city) == ("Ann Bcc: spy@evil.example", "Lee Tab", "Kazan")
+    services.claim_lead(lead=lead, by=alice)
+    submit(web_form.public_key, {**body, "message": "again"})  # alice is told of the new request
+    deliver_pending()
+    assert not OutboxEvent.objects.filter(name="notification.created", delivered_at__isnull=True).exists()
+    [sent] = mail.outbox
+    assert sent.to == ["alice@example.com"] and sent.bcc == []
+    assert "\n" not in sent.subject and "\r" not in sent.subject
+    assert "spy@evil.example" not in sent.message().get("Bcc", "")
+    assert lead.requests.order_by("pk").first().message == "line one\nline two"  # a message keeps its lines
+
+
+def test_a_notification_mail_subject_is_one_line_whatever_the_name(alice, make_lead):
+    """Names from other roads (an import, an edit on the card) may still hold a line break: the mail goes out."""
+    from django.core import mail
+
+    from leadflow.events.services import deliver_pending
+
+    lead = make_lead(first_name="Ann\nBcc: spy@evil.example")
+    services.notify(user=alice, kind="lead.assigned", template="New request from %(name)s", lead=lead,
+                    name=lead.first_name)
+    deliver_pending()
+    [sent] = mail.outbox
+    assert sent.subject == "[Leadflow] New request from Ann Bcc: spy@evil.example" and sent.bcc == []
