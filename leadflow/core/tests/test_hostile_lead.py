@@ -151,3 +151,20 @@ def test_a_notification_mail_subject_is_one_line_whatever_the_name(alice, make_l
     deliver_pending()
     [sent] = mail.outbox
     assert sent.subject == "[Leadflow] New request from Ann Bcc: spy@evil.example" and sent.bcc == []
+
+
+def test_a_landing_page_from_a_public_form_does_not_lock_the_card(web_form, alice, client):
+    """The pipeline takes any http(s) landing page; the card's edit validated every field again, so an address
+    the model's URL check dislikes (a space, an intranet host) made every later edit of the card fail (500)."""
+    for n, page in enumerate(["https://evil.example/?q=<img src=x onerror=alert(1)>", "http://intranet/landing"]):
+        submit(web_form.public_key, {"first_name": "Ann", "phone": f"+7916123450{n}", "landing_page": page,
+                                     "consent": True})
+        lead = Lead.objects.get(phone=f"+7916123450{n}")
+        services.claim_lead(lead=lead, by=alice)
+        client.force_login(alice)
+        response = client.post(f"/leads/{lead.pk}/edit/", {"first_name": "Ann", "last_name": "Lee",
+                                                            "phone": lead.phone, "city": "Kazan",
+                                                            "temperature": lead.temperature})
+        assert response.status_code == 302
+        lead.refresh_from_db()
+        assert (lead.last_name, lead.city, lead.landing_page) == ("Lee", "Kazan", page)
