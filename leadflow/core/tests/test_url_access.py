@@ -107,22 +107,22 @@ def test_public_list_names_only_existing_routes() -> None:
 # ---------------------------------------------------------------- another manager's objects
 
 
-@pytest.fixture
-def others_objects(alice, carol, head, make_lead, other_team) -> dict[str, Any]:
-    """One object of each kind a URL takes an id of, owned by alice (bob's colleague) or carol's team."""
+def make_objects(make_lead, *, owner, team, job_by, stranger) -> dict[str, Any]:
+    """One object of each kind a URL takes an id of: leads, task, client of `owner`, an import of `job_by`, the
+    marketing rows, and a lead of `stranger` (another team)."""
     from leadflow.imports.models import ImportJob
     from leadflow.leads import services
     from leadflow.leads.models import Task
     from leadflow.nurture.models import Enrollment, MailTemplate, Segment, Sequence
 
-    lead = make_lead(owner=alice)
-    merged = make_lead(owner=alice, first_name="Other")
-    theirs = make_lead(team=other_team, owner=carol)
+    lead = make_lead(owner=owner, team=team)
+    merged = make_lead(owner=owner, team=team, first_name="Other")
+    theirs = make_lead(team=stranger.team, owner=stranger)
     task = Task.objects.filter(lead=lead, completed_at__isnull=True).first() or services.create_task(
-        lead=lead, title="Call", due_at=timezone.now() + timedelta(hours=1), assignee=alice, by=alice)
-    converted = make_lead(owner=alice, first_name="Client")
-    client = services.convert_lead(lead=converted, by=alice)
-    job = ImportJob.objects.create(original_name="leads.csv", created_by=head, file="imports/x.csv",
+        lead=lead, title="Call", due_at=timezone.now() + timedelta(hours=1), assignee=owner, by=owner)
+    converted = make_lead(owner=owner, team=team, first_name="Client")
+    client = services.convert_lead(lead=converted, by=owner)
+    job = ImportJob.objects.create(original_name="leads.csv", created_by=job_by, file="imports/x.csv",
                                    error_file="imports/x-errors.csv")
     segment = Segment.objects.create(name="All", audience="leads", conditions={})
     template = MailTemplate.objects.create(name="Hello", subject="Hi", html_body="<p>Hi {{ name }}</p>")
@@ -130,6 +130,25 @@ def others_objects(alice, carol, head, make_lead, other_team) -> dict[str, Any]:
     enrollment = Enrollment.objects.create(sequence=sequence, lead=lead)
     return {"lead": lead, "merged": merged, "theirs": theirs, "task": task, "client": client, "job": job,
             "segment": segment, "template": template, "sequence": sequence, "enrollment": enrollment}
+
+
+@pytest.fixture
+def others_objects(alice, carol, head, make_lead, sales) -> dict[str, Any]:
+    """Alice's objects (bob's colleague), a lead of carol's team, an import of the head."""
+    return make_objects(make_lead, owner=alice, team=sales, job_by=head, stranger=carol)
+
+
+@pytest.fixture
+def other_team_objects(carol, head, make_lead, other_team, django_user_model) -> dict[str, Any]:
+    """Everything in carol's team (another head's import too): the sales head must reach none of it."""
+    from leadflow.accounts.models import Role
+
+    dan = django_user_model.objects.create_user(username="dan", password="pw", role=Role.MANAGER, team=other_team)
+    other_head = django_user_model.objects.create_user(username="olga", password="pw", role=Role.HEAD,
+                                                       team=other_team)
+    other_team.head = other_head
+    other_team.save()
+    return make_objects(make_lead, owner=carol, team=other_team, job_by=other_head, stranger=dan)
 
 
 def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
@@ -175,25 +194,38 @@ def state(objects: dict[str, Any]) -> tuple:
     )
 
 
-def test_a_manager_reaches_no_object_of_another_manager(others_objects, bob) -> None:
-    urls = object_urls(others_objects)
-    id_routes = {route for route in routes() if "<int:" in route and not NOT_WALKED.match(route)
-                 and not route.startswith("admin/") and route not in PUBLIC}
-    assert id_routes - set(urls) == set(), "a page taking an object id is missing from this walk"
-
-    client = HttpClient()
-    client.force_login(bob)
-    before = state(others_objects)
+def walk_objects(client: HttpClient, objects: dict[str, Any]) -> list[tuple[str, str, int]]:
     reached = []
-    for addresses in urls.values():
+    for addresses in object_urls(objects).values():
         for url in addresses:
             for method in ("get", "post"):
-                data = {"tag": "bob-was-here", "result": "done", "next": "/", "other": others_objects["merged"].pk}
+                data = {"tag": "was-here", "result": "done", "next": "/", "other": objects["merged"].pk}
                 response = getattr(client, method)(url, data=data if method == "post" else None)
                 if response.status_code not in (403, 404, 405):
                     reached.append((method.upper(), url, response.status_code))
-    assert reached == [], f"bob reached another manager's objects: {reached}"
+    return reached
+
+
+def test_a_manager_reaches_no_object_of_another_manager(others_objects, bob) -> None:
+    id_routes = {route for route in routes() if "<int:" in route and not NOT_WALKED.match(route)
+                 and not route.startswith("admin/") and route not in PUBLIC}
+    assert id_routes - set(object_urls(others_objects)) == set(), "a page taking an object id is missing here"
+    client = HttpClient()
+    client.force_login(bob)
+    before = state(others_objects)
+    assert walk_objects(client, others_objects) == [], "bob reached another manager's objects"
     assert state(others_objects) == before
+
+
+def test_a_head_reaches_no_object_of_another_team(other_team_objects, head) -> None:
+    client = HttpClient()
+    client.force_login(head)
+    before = state(other_team_objects)
+    reached = walk_objects(client, other_team_objects)
+    # The marketing rows (segments, templates, sequences) are the marketers', shared by every team: a head is
+    # refused them anyway (404), so they stay in the walk.
+    assert reached == [], "the head reached another team's objects"
+    assert state(other_team_objects) == before
 
 
 # What a manager and a marketer may open (routes without an object id). A new page is refused to them
