@@ -168,3 +168,34 @@ def test_a_landing_page_from_a_public_form_does_not_lock_the_card(web_form, alic
         assert response.status_code == 302
         lead.refresh_from_db()
         assert (lead.last_name, lead.city, lead.landing_page) == ("Lee", "Kazan", page)
+
+
+def test_an_import_file_with_markup_is_shown_as_text(head, tmp_path, client):
+    """Headers and cells of an uploaded file on the mapping page and in the run's report, and its error file."""
+    import csv
+
+    from leadflow.imports import services as imports
+
+    path = tmp_path / "leads.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Name", "Phone", IMG])
+        writer.writerow([IMG, "+79161231111", SCRIPT])
+        writer.writerow([f"=HYPERLINK(\"https://evil.example\",\"{SCRIPT}\")", "not a phone", IMG])
+    job = imports.create_job(upload=path, by=head)
+    client.force_login(head)
+    pages = [client.get(f"/imports/{job.pk}/").content.decode()]
+    imports.set_mapping(job=job, mapping={"0": "name", "1": "phone"}, source=None, campaign=None, region="RU",
+                        by=head)
+    imports.dry_run(job)
+    job.refresh_from_db()
+    pages.append(client.get(f"/imports/{job.pk}/").content.decode())
+    imports.run_import(job)
+    job.refresh_from_db()
+    pages += [client.get(f"/imports/{job.pk}/").content.decode(), client.get("/imports/").content.decode()]
+    for html in pages:
+        assert problems_in(html) == []
+    assert ESCAPED in pages[0]
+    assert job.error_file, job.report  # the third row has no valid phone
+    errors = b"".join(client.get(f"/imports/{job.pk}/errors.csv").streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in errors and "\n=HYPERLINK" not in errors and ";=HYPERLINK" not in errors
