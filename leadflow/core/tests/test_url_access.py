@@ -160,8 +160,9 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
         "leads/<int:pk>/": [f"/leads/{lead.pk}/", f"/leads/{theirs.pk}/"],
         "leads/<int:pk>/compare/": [f"/leads/{lead.pk}/compare/?other={objects['merged'].pk}",
                                     f"/leads/{theirs.pk}/compare/"],
+        # Claiming a colleague's lead is refused with who has it (the pool's race); another team's: not found.
         "leads/<int:pk>/<slug:name>/": [f"/leads/{target.pk}/{name}/" for name in ACTIONS if name != "claim"
-                                        for target in (lead, theirs)],
+                                        for target in (lead, theirs)] + [f"/leads/{theirs.pk}/claim/"],
         "tasks/<int:pk>/complete/": [f"/tasks/{objects['task'].pk}/complete/"],
         "clients/<int:pk>/": [f"/clients/{objects['client'].pk}/"],
         "imports/<int:pk>/": [f"/imports/{objects['job'].pk}/"],
