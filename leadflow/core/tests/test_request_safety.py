@@ -132,3 +132,29 @@ def test_the_language_switch_cookie_follows_the_https_setting(client, alice, set
     assert client.post("/language/", {"language": "ru", "next": "/"}).cookies["django_language"]["secure"] is True
     assert client.post("/preferences/", {"language": "en", "time_zone": "", "first_name": "A", "last_name": "",
                                          "email": "alice@example.com"}).cookies["django_language"]["secure"] is True
+
+
+REFLECTED = '"><img src=x onerror=alert(1)>'
+QUERY_NAMES = ("q", "after", "owner", "team", "interval", "start", "end", "period", "group", "state", "page", "next",
+               "lead", "client", "email", "phone", "format", "table", "sort", "other", "source", "campaign", "form",
+               "partner", "manager", "waiting", "bell", "status", "kind", "utm_source", "utm_campaign")
+
+
+def test_no_page_reflects_markup_from_its_address(admin_user, web_form, make_lead):
+    """Every page (as the admin, who sees the most), with markup in every query parameter a page reads."""
+    from urllib.parse import urlencode
+
+    lead = make_lead()
+    client = HttpClient()
+    client.force_login(admin_user)
+    query = urlencode(dict.fromkeys(QUERY_NAMES, REFLECTED))
+    reflected = []
+    for route in routes():
+        if NOT_WALKED.match(route):
+            continue
+        url = concrete(route, {"pk": str(lead.pk), "slug": web_form.slug, "key": "funnel", "fmt": "csv"})
+        response = client.get(f"{url}?{query}")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if b"<img src=x" in body and "html" in response.get("Content-Type", ""):
+            reflected.append(url)
+    assert reflected == [], f"markup from the address came back as markup: {reflected}"
