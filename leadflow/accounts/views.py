@@ -39,7 +39,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         response = redirect("preferences")
         from django.conf import settings
 
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language or "", samesite="Lax")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language or "", samesite="Lax",
+                            secure=settings.LANGUAGE_COOKIE_SECURE)
         return response
     return render(request, "accounts/preferences.html", {"form": form})
 
@@ -57,5 +58,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and language in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
             User.objects.filter(pk=request.user.pk).update(language=language)
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
+                            secure=settings.LANGUAGE_COOKIE_SECURE)
     return response

@@ -43,6 +43,8 @@ TEXT_LIMITS = {
     "utm_source": 120, "utm_medium": 120, "utm_campaign": 160, "utm_content": 160, "utm_term": 160,
     "referrer": 1000, "landing_page": 1000, "phone": 64, "email": 254, "deal_type": 20, "visitor_id": 64,
 }
+MULTILINE = {"message"}  # the only text field whose line breaks are kept
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 TOUCH_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "referrer", "landing_page")
 VISITOR_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 NOT_A_NAME = {
@@ -174,6 +176,10 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> s
         errors.setdefault(name, []).append(_("Must be text."))
         return ""
     text = str(value).replace("\x00", "").strip()
+    if name not in MULTILINE:
+        # A name, company or tag is one line: a line break (or any control character) in it is a space, so it
+        # cannot reach an e-mail header, a CSV row or a log line as a second line.
+        text = " ".join(CONTROL.sub(" ", text).split())
     limit = TEXT_LIMITS.get(name, 255)
     if len(text) > limit:
         errors.setdefault(name, []).append(_("At most %(limit)d characters.") % {"limit": limit})

@@ -22,7 +22,9 @@ def email_notification(event: OutboxEvent) -> None:
         f"{base}/clients/{note.client_id}/" if note.client_id else f"{base}/")
     with translation.override(note.user.language or settings.LANGUAGE_CODE):
         text = note.shown_text
-        send_mail(subject=f"[Leadflow] {text}"[:200], message=f"{text}\n\n{link}\n",
+        # The subject is one line whatever a lead's name holds (a header with a line break is refused).
+        subject = " ".join(f"[Leadflow] {text}".split())[:200]
+        send_mail(subject=subject, message=f"{text}\n\n{link}\n",
                   from_email=None, recipient_list=[note.user.email])
 
 

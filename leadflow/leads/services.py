@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -483,7 +484,13 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
             changed.append("full_name")
         if not (lead.full_name and (lead.phone or lead.email)):
             raise InvalidInput({"__all__": [_("A lead keeps a name and at least one contact.")]})
-        lead.full_clean(exclude=["stage", "team", "owner"], validate_unique=False)
+        # Only what this edit changes is checked: a value that came in through the pipeline (a landing page the
+        # URL check dislikes) must not lock the card against every later edit.
+        untouched = [f.name for f in Lead._meta.concrete_fields if f.name not in changed]
+        try:
+            lead.full_clean(exclude=untouched, validate_unique=False)
+        except ValidationError as error:
+            raise InvalidInput({name: list(problems) for name, problems in error.message_dict.items()}) from None
         lead.save(update_fields=[*changed, "updated_at"])
         facts = matching.facts_of_lead(lead)
         if {"last_name", "first_name", "middle_name", "company_name", "city"} & set(changed):

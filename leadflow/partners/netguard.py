@@ -46,6 +46,11 @@ def unsafe_reason(address: str) -> str:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and ip.sixtofour is not None:
+        # 6to4 (2002::/16) reaches the IPv4 address inside it through a relay: that address is the target.
+        inner = unsafe_reason(str(ip.sixtofour))
+        if inner:
+            return inner
     if ip.is_loopback:
         return _("a loopback address")
     if ip.is_link_local:

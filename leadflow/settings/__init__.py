@@ -270,3 +270,13 @@ LEADFLOW_TRACK_MAX_EVENTS = env_int("LEADFLOW_TRACK_MAX_EVENTS", 20)
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotate: put a new key first, run
 # `leadflow encryption --rotate`, then drop the old one). Empty: a key derived from the secret key.
 LEADFLOW_ENCRYPTION_KEYS = env_list("LEADFLOW_ENCRYPTION_KEYS", "")
+
+# Cookies (session, CSRF, language) travel only over HTTPS when the site is served over HTTPS
+# (LEADFLOW_BASE_URL https://...); LEADFLOW_SECURE_COOKIES=true/false overrides. JavaScript never reads the
+# session cookie; other sites' pages may not frame ours, nor learn our addresses from the Referer.
+LEADFLOW_SECURE_COOKIES = env_bool("LEADFLOW_SECURE_COOKIES", LEADFLOW_BASE_URL.lower().startswith("https://"))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = LEADFLOW_SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"

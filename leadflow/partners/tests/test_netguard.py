@@ -63,3 +63,18 @@ def test_a_host_that_does_not_resolve_may_be_retried_later():
     with pytest.raises(netguard.UnsafeURL, match="does not resolve") as refused:
         netguard.check_url("http://no-such-host.invalid/pb")
     assert refused.value.retry
+
+
+@pytest.mark.parametrize("url", [
+    "http://[64:ff9b::7f00:1]/pb",  # NAT64 (RFC 6052): the gateway connects to 127.0.0.1
+    "http://[64:ff9b::a00:5]/pb",  # NAT64 to 10.0.0.5
+    "http://[64:ff9b:1::a9fe:a9fe]/pb",  # local-use NAT64 prefix (RFC 8215) to 169.254.169.254
+    "http://[2002:a00:5::1]/pb",  # 6to4 of 10.0.0.5
+    "http://[::127.0.0.1]/pb",  # IPv4-compatible (deprecated) loopback
+    "http://[2001::7f00:1]/pb",  # Teredo
+])
+def test_ipv6_addresses_that_carry_a_private_ipv4_address_are_refused(url, settings):
+    settings.LEADFLOW_POSTBACK_ALLOW_HOSTS = []
+    with pytest.raises(netguard.UnsafeURL, match="only public addresses"):
+        netguard.check_url(url)
+
