@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -733,7 +734,11 @@ def _company_for(facts: CompanyFacts | None, *, lead: Lead, owner: User) -> Comp
                       city=lead.city, owner=owner)
     if not company.name:
         raise InvalidInput({"company.name": [_("A company needs a name.")]})
-    company.full_clean()
+    try:
+        company.full_clean()
+    except ValidationError as error:  # named as the caller gave them: the company's fields
+        raise InvalidInput({f"company.{name}": [str(m) for m in messages]
+                            for name, messages in error.message_dict.items()}) from error
     company.save()
     if company.inn:
         matching.register_keys(card_type=CardType.COMPANY, card_id=company.pk,
