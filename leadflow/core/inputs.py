@@ -111,6 +111,16 @@ def problems_in(value: Any, loc: tuple[Any, ...], found: list[dict[str, Any]]) -
         found.append({"loc": loc, "msg": problem, "type": "unstorable_value"})
 
 
+def unstorable_fields(data: Any) -> dict[str, list[str]]:
+    """For channels that read JSON by hand: each unstorable value by its dotted place ("events.0.url")."""
+    found: list[dict[str, Any]] = []
+    problems_in(data, (), found)
+    fields: dict[str, list[str]] = {}
+    for item in found:
+        fields.setdefault(".".join(str(p) for p in item["loc"]) or "__all__", []).append(item["msg"])
+    return fields
+
+
 class CheckedParser(Parser):
     """The default JSON parser, plus the checks above; a refusal names the field (422)."""
 

@@ -46,7 +46,7 @@ def import_spend(*, text: str) -> SpendImport:
         except ValueError:
             problems.append(_("day: expected YYYY-MM-DD"))
         clicks_text = (row.get("clicks") or "0").strip()
-        if not clicks_text.isdigit():
+        if not (clicks_text.isascii() and clicks_text.isdigit()) or len(clicks_text) > 9:
             problems.append(_("clicks: expected a whole number"))
         try:
             cost = Decimal((row.get("cost") or "0").strip().replace(" ", "").replace(",", "."))
