@@ -321,3 +321,11 @@ def test_call_webhook_names_the_field_and_never_fails(sales: Any) -> None:
         assert response.status_code in (400, 422), (raw, response.status_code)
     form = client.post(url, "event=incoming&call_id=c2&caller=%00", content_type="application/x-www-form-urlencoded")
     assert form.status_code < 500
+
+
+def test_a_search_with_nul_says_so_and_still_lists(admin_user: User) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get("/clients/", {"q": NUL})
+    assert response.status_code == 200
+    assert "Search: Must not contain NUL characters" in response.content.decode()
