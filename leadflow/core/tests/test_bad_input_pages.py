@@ -329,3 +329,21 @@ def test_a_search_with_nul_says_so_and_still_lists(admin_user: User) -> None:
     response = client.get("/clients/", {"q": NUL})
     assert response.status_code == 200
     assert "Search: Must not contain NUL characters" in response.content.decode()
+
+
+def test_spend_upload_names_each_bad_cell_and_imports_nothing(admin_user: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from leadflow.marketing.models import Campaign, CampaignSpend
+
+    Campaign.objects.create(name="Spring", utm_campaign="spring")
+    rows = ["spring,2026-01-03,²,10", f"spring,2026-01-03,{2**70},10", "spring,2026-01-03,1,1e20",
+            "spring,2026-02-30,1,1", "spr\x00ing,2026-01-03,1,1", "spring,2026-01-03,1,\x00"]
+    client = Client()
+    client.force_login(admin_user)
+    for number, row in enumerate(rows):
+        upload = SimpleUploadedFile("spend.csv", f"campaign,day,clicks,cost\n{row}\n".encode())
+        response = client.post("/analytics/costs/spend/", {"file": upload}, follow=True)
+        assert response.status_code == 200, row
+        assert "line 2:" in response.content.decode(), (number, row)
+        assert CampaignSpend.objects.count() == 0, row
