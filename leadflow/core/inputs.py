@@ -1,10 +1,13 @@
-"""What every API request's input must be before any endpoint sees it, checked in one place.
+"""Input no database can keep, refused (or, for the journals, dropped) in one place.
 
-The API's parser reads JSON bodies and query strings for every operation. Here it also refuses what no
-field of Leadflow can store, naming the field: NUL characters (PostgreSQL text cannot hold them), lone
-surrogates (no UTF-8 encodes them, so neither database can), integers past 64 bits (no id or number column
-holds them) and numbers that are not finite. A body must be a JSON object: every Leadflow endpoint takes
-named fields. The submissions endpoint reads its own body and keeps its own rules (it journals first).
+The API's parser (CheckedParser) reads JSON bodies and query strings for every ninja operation. Here it also
+refuses what no field of Leadflow can store, naming the field: NUL characters (PostgreSQL text and jsonb
+cannot hold them), lone surrogates (no UTF-8 encodes them, so neither database can), integers past 64 bits
+(no id or number column holds them) and numbers that are not finite. A body must be a JSON object: every
+Leadflow endpoint takes named fields. The channels that read their bodies by hand use the same checks
+(unstorable_fields: the tracker, the call webhook); the intake journals keep a submission with those
+characters dropped (storable), as the pipeline always dropped NUL, so nothing submitted is lost. Pages and
+hand-parsed parameters read ids with parse_id.
 """
 
 from __future__ import annotations
