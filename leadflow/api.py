@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from leadflow.accounts.auth import user_auth
 from leadflow.core.errors import DomainError
+from leadflow.core.inputs import CheckedParser
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ api = NinjaAPI(
     ),
     auth=user_auth,
     urls_namespace="api",
+    parser=CheckedParser(),
 )
 
 
@@ -41,10 +43,19 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     return error_response(request, error.status, error.code, error.message, error.fields)
 
 
+SOURCES = ("body", "query", "path", "header", "cookie", "form", "file")
+WRAPPERS = ("payload", "data", "filters")  # the names endpoints give their body or filter schema
+
+
 def _field_name(loc: list) -> str:
-    # ninja reports ("body", "payload", "until"); the user knows the field as "until".
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload", "data")]
-    return ".".join(parts) or "__all__"
+    # ninja reports ("body", "payload", "until"); the user knows the field as "until". Only the leading
+    # source and wrapper go: a field may itself be called "body" or "data".
+    parts = list(loc)
+    if parts and parts[0] in SOURCES:
+        parts = parts[1:]
+        if parts and parts[0] in WRAPPERS:
+            parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "__all__"
 
 
 @api.exception_handler(ValidationError)
@@ -79,6 +90,11 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    # ninja answers any failure of the body parser with a bare 400; the parser's own refusals name fields.
+    if isinstance(error.__cause__, ValidationError):
+        return validation_error(request, error.__cause__)
+    if error.status_code == 400 and isinstance(error.__cause__, ValueError):
+        return error_response(request, 400, "bad_json", "The body is not valid JSON (UTF-8).")
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
     return error_response(request, error.status_code, code.get(error.status_code, "error"), str(error))
 

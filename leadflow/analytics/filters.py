@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import Role, Team, User
 from leadflow.core.errors import Forbidden, InvalidInput
+from leadflow.core.inputs import MAX_INT, text_problem
 from leadflow.leads.querysets import headed_team_ids
 
 INTERVALS = ("day", "week", "month")
@@ -81,8 +82,11 @@ def _int(params: Mapping[str, str], name: str, errors: dict[str, list[str]]) -> 
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²" is a digit to str.isdigit, not to int()
         errors[name] = [_("Expected a number (an id), got “%(value)s”.") % {"value": raw[:40]}]
+        return None
+    if int(raw) > MAX_INT:
+        errors[name] = [_("The number is too large.")]
         return None
     return int(raw)
 
@@ -101,6 +105,12 @@ def _date(params: Mapping[str, str], name: str, errors: dict[str, list[str]]) ->
 def parse_filter(params: Mapping[str, str], user: User, *, now: datetime | None = None) -> ReportFilter:
     """Read a report's filter from query parameters; a bad value names its field (InvalidInput)."""
     errors: dict[str, list[str]] = {}
+    for name, value in params.items():
+        problem = text_problem(name) or text_problem(value or "")
+        if problem:
+            errors[name] = [problem]
+    if errors:
+        raise InvalidInput(errors)
     zone = user_zone(user)
     now = now or timezone.now()
     today = now.astimezone(zone).date()

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from leadflow.accounts.models import User
 from leadflow.clients.models import Client, Company
 from leadflow.clients.querysets import clients_visible_to, companies_visible_to
 from leadflow.core.errors import InvalidInput, NotFound
+from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads.schemas import ActivityOut, RequestOut, TaskOut
 
 router = Router(tags=["clients"])
@@ -71,10 +73,21 @@ def visible_client(user: User, client_id: int) -> Client:
     return client
 
 
+def check_page(q: str, limit: int, offset: int) -> None:
+    errors: dict[str, list[str]] = {}
+    if not 1 <= limit <= 200:
+        errors["limit"] = [_("Between 1 and 200.")]
+    if not 0 <= offset <= MAX_INT:
+        errors["offset"] = [_("From 0 up.") if offset < 0 else _("The number is too large.")]
+    if len(q) > MAX_SEARCH:
+        errors["q"] = [_("At most %(limit)d characters.") % {"limit": MAX_SEARCH}]
+    if errors:
+        raise InvalidInput(errors)
+
+
 @router.get("/clients", response=list[ClientOut], summary="Clients visible to you")
 def list_clients(request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0) -> Any:
-    if not 1 <= limit <= 200 or offset < 0:
-        raise InvalidInput({"limit": ["Between 1 and 200, offset from 0."]})
+    check_page(q, limit, offset)
     qs = clients_visible_to(request.auth)
     if q:
         qs = qs.filter(name__icontains=q)
@@ -98,8 +111,7 @@ def client_card(request: HttpRequest, client_id: int) -> dict[str, Any]:
 
 @router.get("/companies", response=list[CompanyOut], summary="Companies of your clients")
 def list_companies(request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0) -> Any:
-    if not 1 <= limit <= 200 or offset < 0:
-        raise InvalidInput({"limit": ["Between 1 and 200, offset from 0."]})
+    check_page(q, limit, offset)
     qs = companies_visible_to(request.auth)
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(inn=q)

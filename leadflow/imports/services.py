@@ -139,11 +139,12 @@ def set_mapping(*, job: ImportJob, mapping: dict[str, str], source: Source | Non
     for index, name in mapping.items():
         if not name:
             continue
-        if not str(index).isdigit() or int(index) >= len(job.headers):
+        text = str(index)
+        if not (text.isascii() and text.isdigit()) or int(text) >= len(job.headers):  # "²".isdigit() is True
             raise InvalidInput({"mapping": [_("Column %(index)s is not in the file.") % {"index": index}]})
         if name not in allowed:
             raise InvalidInput({"mapping": [_("Unknown field: %(name)s.") % {"name": name}]})
-        clean[str(int(index))] = name
+        clean[str(int(text))] = name
     named = set(clean.values())
     if job.kind == ImportKind.CLIENTS:
         if not ({"name", "last_name", "first_name", "company", "inn"} & named):

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 
 from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
 from leadflow.core.errors import NotFound, Unauthorized
+from leadflow.core.inputs import text_problem
 from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form, Submission, SubmissionStatus
 from leadflow.leads.models import Channel, Lead
@@ -168,9 +169,9 @@ def submit(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(wait)
             return response
     key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > 255:
+    if len(key) > 255 or text_problem(key):
         return error_response(request, 422, "validation_error", "Some fields are invalid.",
-                              {"Idempotency-Key": ["At most 255 characters."]})
+                              {"Idempotency-Key": [text_problem(key) or "At most 255 characters."]})
     inbound.idempotency_key = key
     outcome = pipeline.receive(inbound)
     return answer(request, outcome, public=inbound.form is not None)

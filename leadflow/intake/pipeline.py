@@ -21,6 +21,7 @@ from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client
 from leadflow.core import rows
 from leadflow.core.errors import InvalidInput
+from leadflow.core.inputs import storable
 from leadflow.core.memo import Memo
 from leadflow.intake import webform_rules
 from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
@@ -108,7 +109,7 @@ def journal(inbound: Inbound) -> tuple[Submission, bool]:
     try:
         with transaction.atomic():
             submission = rows.create(
-                Submission, channel=inbound.channel, payload=inbound.payload, received_at=inbound.received_at,
+                Submission, channel=inbound.channel, payload=storable(inbound.payload), received_at=inbound.received_at,
                 remote_addr=inbound.remote_addr, form=inbound.form, partner=inbound.partner,
                 submitted_by=inbound.submitted_by, sender=sender, idempotency_key=inbound.idempotency_key,
             )
@@ -175,7 +176,8 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> s
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         errors.setdefault(name, []).append(_("Must be text."))
         return ""
-    text = str(value).replace("\x00", "").strip()
+    # NUL and lone surrogates cannot be stored (PostgreSQL text, UTF-8): dropped, as a form would drop them
+    text = str(value).replace("\x00", "").encode("utf-8", "ignore").decode("utf-8").strip()
     if name not in MULTILINE:
         # A name, company or tag is one line: a line break (or any control character) in it is a space, so it
         # cannot reach an e-mail header, a CSV row or a log line as a second line.

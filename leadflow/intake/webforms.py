@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from leadflow.core.inputs import storable
 from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form, SubmissionStatus
 from leadflow.leads.models import Channel
@@ -130,6 +131,7 @@ def take(request: HttpRequest, form: Form, payload: dict[str, Any]) -> pipeline.
     if wait:
         raise Refused(429, "rate_limited", _texts()["rate_limited"], retry_after=wait)
     now = timezone.now()
+    payload = storable(payload)  # as the journal keeps it: no NUL, no lone surrogate (they break the digest too)
     visitor = str(payload.get("visitor_id") or ip)
     keys = webform_rules.duplicate_keys(form, payload, visitor=visitor, now=now.timestamp())
     earlier = webform_rules.earlier_duplicate(form, keys, now=now)

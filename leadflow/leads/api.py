@@ -8,10 +8,11 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
+from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, local_day_bounds, sorted_page, sorts_available
@@ -37,13 +38,13 @@ class LeadFilters(Schema):
     stage: str | None = None
     owner: str | None = None  # a user id, "me", or "none"
     pool: bool | None = None
-    team_id: int | None = None
-    source_id: int | None = None
-    campaign_id: int | None = None
+    team_id: int | None = Field(None, ge=1, le=MAX_INT)
+    source_id: int | None = Field(None, ge=1, le=MAX_INT)
+    campaign_id: int | None = Field(None, ge=1, le=MAX_INT)
     temperature: str | None = None
     created_from: date | None = None
     created_to: date | None = None
-    q: str | None = None
+    q: str | None = Field(None, max_length=MAX_SEARCH)
     # "newest" (default), "score" (best first) or "hottest" (hot, warm, cold; each by points now); ties by newest
     sort: str | None = None
     cursor: str | None = None
@@ -62,7 +63,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
     elif filters.owner == "none":
         qs = qs.filter(owner__isnull=True)
     elif filters.owner:
-        if not filters.owner.isdigit():
+        if not (filters.owner.isascii() and filters.owner.isdigit()) or int(filters.owner) > MAX_INT:
             raise InvalidInput({"owner": ["A user id, 'me' or 'none'."]})
         qs = qs.filter(owner_id=int(filters.owner))
     if filters.pool:
@@ -404,6 +405,8 @@ def visible_task(user: User, task_id: int) -> Task:
                    summary="Complete with a result and, usually, the next task")
 def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -> dict[str, Any]:
     task = visible_task(request.auth, task_id)
+    if data.next_kind not in dict(Task._meta.get_field("kind").choices):
+        raise InvalidInput({"next_kind": ["Unknown task kind."]})
     next_task = services.complete_task(task=task, result=data.result, by=request.auth, next_title=data.next_title,
                                        next_due_at=data.next_due_at, next_kind=data.next_kind)
     return {"completed": Task.objects.get(pk=task.pk), "next": next_task}

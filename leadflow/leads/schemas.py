@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
+from leadflow.core.inputs import MAX_INT32, NestedObject
+
 
 class LeadOut(Schema):
     id: int
@@ -151,7 +153,7 @@ class DeferIn(Schema):
     note: str = ""
 
 
-class CompanyIn(Schema):
+class CompanyIn(NestedObject):
     name: str = ""
     legal_form: str = ""
     inn: str = ""
@@ -176,7 +178,7 @@ class ActivityIn(Schema):
     kind: str = Field(..., description="call | email | meeting | proposal | note")
     subject: str = Field("", max_length=255)
     body: str = Field("", max_length=20000)
-    duration_seconds: int | None = Field(None, ge=0)
+    duration_seconds: int | None = Field(None, ge=0, le=MAX_INT32)
     occurred_at: datetime | None = None
 
 

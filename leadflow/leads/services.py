@@ -746,7 +746,11 @@ def _company_for(facts: CompanyFacts | None, *, lead: Lead, owner: User) -> Comp
                       city=lead.city, owner=owner)
     if not company.name:
         raise InvalidInput({"company.name": [_("A company needs a name.")]})
-    company.full_clean()
+    try:
+        company.full_clean()
+    except ValidationError as error:  # named as the caller gave them: the company's fields
+        raise InvalidInput({f"company.{name}": [str(m) for m in messages]
+                            for name, messages in error.message_dict.items()}) from error
     company.save()
     if company.inn:
         matching.register_keys(card_type=CardType.COMPANY, card_id=company.pk,

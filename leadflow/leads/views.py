@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from leadflow.accounts.models import Role, Team, User
 from leadflow.core.errors import DomainError
+from leadflow.core.inputs import parse_id
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.merging import merge_leads, undo_merge
@@ -360,9 +361,9 @@ def _convert(request: HttpRequest, lead: Lead) -> HttpResponse:
 
 @action("merge")
 def _merge(request: HttpRequest, lead: Lead) -> str:
-    others = [visible_lead(request, int(pk)) for pk in request.POST.getlist("other") if pk.isdigit()]
-    choices = {name[len("choice_"):]: int(value) for name, value in request.POST.items()
-               if name.startswith("choice_") and value.isdigit()}
+    others = [visible_lead(request, pk) for pk in map(parse_id, request.POST.getlist("other")) if pk]
+    choices = {name[len("choice_"):]: parse_id(value) for name, value in request.POST.items()
+               if name.startswith("choice_") and parse_id(value)}
     merge = merge_leads(survivor=lead, others=others, by=request.user, choices=choices)
     return _("Merged %(count)d lead(s) into this one.") % {"count": len(merge.merged)}
 
@@ -391,7 +392,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Side by side: the lead and the duplicates picked, with a choice of value per field."""
     require_sales(request)
     lead = visible_lead(request, pk)
-    others = [visible_lead(request, int(x)) for x in request.GET.getlist("other") if x.isdigit() and int(x) != pk]
+    others = [visible_lead(request, x) for x in map(parse_id, request.GET.getlist("other")) if x and x != pk]
     if not others:
         raise Http404
     from leadflow.leads.merging import MERGE_FIELDS, default_choices
@@ -436,10 +437,10 @@ def board(request: HttpRequest) -> HttpResponse:
     owner_id = request.GET.get("owner", "")
     team_id = request.GET.get("team", "")
     if user.is_admin or user.role == Role.HEAD:
-        if owner_id.isdigit():
-            qs = qs.filter(owner_id=int(owner_id))
-        if team_id.isdigit():
-            qs = qs.filter(team_id=int(team_id))
+        if parse_id(owner_id):
+            qs = qs.filter(owner_id=parse_id(owner_id))
+        if parse_id(team_id):
+            qs = qs.filter(team_id=parse_id(team_id))
     else:
         qs = qs.filter(owner=user)
     stages = list(Stage.objects.filter(kind="open"))
@@ -549,7 +550,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     if not (user.is_admin or user.role == Role.HEAD):
         raise Http404
     form = forms.AssignForm(request.POST, user=user)
-    ids = [int(x) for x in request.POST.getlist("lead") if x.isdigit()]
+    ids = [x for x in map(parse_id, request.POST.getlist("lead")) if x]
     if not form.is_valid() or not ids:
         messages.error(request, _("Pick leads and a manager."))
         return redirect("team")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from leadflow.marketing.models import Campaign, CampaignSpend
 
 SPEND_COLUMNS = ("campaign", "day", "clicks", "cost")
+MAX_COST = Decimal("1e12")
 
 
 @dataclass
@@ -46,11 +47,11 @@ def import_spend(*, text: str) -> SpendImport:
         except ValueError:
             problems.append(_("day: expected YYYY-MM-DD"))
         clicks_text = (row.get("clicks") or "0").strip()
-        if not clicks_text.isdigit():
+        if not (clicks_text.isascii() and clicks_text.isdigit()) or len(clicks_text) > 9:
             problems.append(_("clicks: expected a whole number"))
         try:
             cost = Decimal((row.get("cost") or "0").strip().replace(" ", "").replace(",", "."))
-            if cost < 0 or not cost.is_finite():
+            if cost < 0 or not cost.is_finite() or cost >= MAX_COST:  # the column holds 14 digits, 2 after the point
                 raise InvalidOperation
         except InvalidOperation:
             problems.append(_("cost: expected an amount like 1200.50"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from leadflow.core.errors import NotFound
 from leadflow.nurture import services
@@ -15,7 +15,7 @@ router = Router(tags=["segments and sequences"])
 
 
 class SegmentIn(Schema):
-    name: str
+    name: str = Field(..., max_length=120)
     audience: str = "leads"
     conditions: dict[str, Any] = {}
     description: str = ""

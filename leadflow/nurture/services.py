@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.core.inputs import text_problem
 from leadflow.nurture import conditions as segment_fields
 from leadflow.nurture import mail
 from leadflow.nurture.models import (
@@ -104,6 +105,8 @@ def add_tag(*, name: str, lead: Any = None, client: Any = None, by: Any = None) 
     name = " ".join(name.split())[:60]
     if not name:
         raise InvalidInput({"tag": [_("A tag needs a name.")]})
+    if text_problem(name):
+        raise InvalidInput({"tag": [text_problem(name)]})
     tag, _created = Tag.objects.get_or_create(name=name)
     if lead is not None:
         tag.leads.add(lead)

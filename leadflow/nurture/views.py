@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from leadflow.core.errors import DomainError
+from leadflow.core.inputs import parse_id
 from leadflow.leads.models import Lead
 from leadflow.nurture import mail, services
 from leadflow.nurture.forms import SegmentForm, SequenceForm, StepFormSet, TemplateForm
@@ -126,8 +127,8 @@ def _preview_lead(request: HttpRequest) -> Lead | None:
     raw = request.GET.get("lead", "")
     qs = Lead.objects.visible_to(request.user) if not request.user.is_admin and request.user.role != "marketer" \
         else Lead.objects.live()
-    if raw.isdigit():
-        return qs.filter(pk=int(raw)).first()
+    if parse_id(raw):
+        return qs.filter(pk=parse_id(raw)).first()
     return qs.exclude(email="").order_by("-pk").first()
 
 
@@ -235,7 +236,7 @@ def lead_panel(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("remove"):
-                tag = Tag.objects.filter(pk=request.POST["remove"]).first()
+                tag = Tag.objects.filter(pk=parse_id(request.POST["remove"]) or 0).first()
                 if tag is not None:
                     services.remove_tag(tag=tag, lead=lead, by=request.user)
             else:
@@ -278,7 +279,7 @@ def client_panel(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("remove"):
-                tag = Tag.objects.filter(pk=request.POST["remove"]).first()
+                tag = Tag.objects.filter(pk=parse_id(request.POST["remove"]) or 0).first()
                 if tag is not None:
                     services.remove_tag(tag=tag, client=client, by=request.user)
             else:

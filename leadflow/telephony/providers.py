@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from leadflow.core.inputs import unstorable_fields
 from leadflow.telephony.models import Direction, Integration, Provider
 
 MAX_BODY = 64 * 1024
@@ -169,6 +170,7 @@ def parse_generic(integration: Integration, *, body: bytes, headers: Any) -> Cal
         raise _error("__all__", _("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise _error("__all__", _("The body must be a JSON object."))
+    _storable(data)
     event = _text(data, "event", required=True, limit=20)
     if event not in GENERIC_EVENTS:
         raise _error("event", _("Must be one of: %(choices)s.") % {"choices": ", ".join(GENERIC_EVENTS)})
@@ -237,6 +239,13 @@ def _zadarma_fields(body: bytes, content_type: str) -> dict[str, Any]:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
+def _storable(fields: dict[str, Any]) -> None:
+    """The body is journaled whole: a value no database can keep (NUL, a lone surrogate, 2**70) is refused."""
+    problems = unstorable_fields(fields)
+    if problems:
+        raise Malformed(problems)
+
+
 def _zadarma_time(integration: Integration, fields: dict[str, Any]) -> datetime:
     text = _text(fields, "call_start", required=True, limit=32)
     try:
@@ -249,6 +258,7 @@ def _zadarma_time(integration: Integration, fields: dict[str, Any]) -> datetime:
 def parse_zadarma(integration: Integration, *, body: bytes, content_type: str, headers: Any) -> CallReport:
     """Zadarma PBX notifications (form-encoded POST with a Signature header)."""
     fields = _zadarma_fields(body, content_type)
+    _storable(fields)
     event = _text(fields, "event", required=True, limit=40)
     if event not in ZADARMA_EVENTS:
         raise Ignored(event)

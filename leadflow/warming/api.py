@@ -152,12 +152,14 @@ def _record(request: HttpRequest, payload: EventIn) -> dict[str, Any]:
 
 @router.get("/leads/{lead_id}/points", response=PointsOut, summary="A lead's points now and their history")
 def lead_points(request: HttpRequest, lead_id: int, limit: int = 50) -> dict[str, Any]:
+    if not 1 <= limit <= 200:
+        raise InvalidInput({"limit": [_("Between 1 and 200.")]})
     lead = _visible(request.user).filter(pk=lead_id).first()
     if lead is None:
         raise NotFound("lead")
     score = getattr(lead, "score", None)
     points = services.points_now(score, now=timezone.now()) if score else 0.0
-    entries = ScoreEntry.objects.filter(lead=lead).order_by("-occurred_at", "-id")[: max(1, min(limit, 200))]
+    entries = ScoreEntry.objects.filter(lead=lead).order_by("-occurred_at", "-id")[:limit]
     return {"lead_id": lead.pk, "points": round(points, 2), "temperature": lead.temperature, "state": lead.state,
             "entries": [{"points": e.points, "explanation": e.explanation, "occurred_at": e.occurred_at}
                         for e in entries]}

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from leadflow.core.inputs import unstorable_fields
 from leadflow.core.memo import Memo
 from leadflow.intake import webform_rules
 from leadflow.intake.webforms import serve_script
@@ -93,7 +94,9 @@ def _take(request: HttpRequest, site: TrackingSite) -> HttpResponse:
     if not isinstance(body, dict):
         return _error(422, "validation_error", _("Some fields are invalid."),
                       {"__all__": [_("The body must be a JSON object.")]})
-    errors: dict[str, list[str]] = {}
+    errors = unstorable_fields(body)  # NUL, lone surrogates, 2**70: nothing can keep them
+    if errors:
+        return _error(422, "validation_error", _("Some fields are invalid."), errors)
     visitor_id = intake.check_visitor_id(body.get("visitor_id"), errors)
     if not visitor_id and "visitor_id" not in errors:
         errors["visitor_id"] = [_("This field is required.")]

@@ -177,7 +177,7 @@ def test_convert_with_a_bad_inn_names_the_field_and_changes_nothing(api_as, alic
                                   {"company": {"name": "Ромашка", "inn": "7707083894"}},
                                   content_type="application/json")
     assert response.status_code == 422
-    assert list(response.json()["error"]["fields"]) == ["inn"]
+    assert list(response.json()["error"]["fields"]) == ["company.inn"]  # as the caller nests it
     assert Lead.objects.get(pk=lead.pk).state == "open"
     assert (Client.objects.count(), Company.objects.count(), Contact.objects.count()) == (0, 0, 0)
 
