@@ -8,8 +8,6 @@ JavaScript dialog or uncaught error; each page is also searched for an element t
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -43,15 +41,6 @@ def hostile(site: Site, web_form, alice) -> tuple[Lead, Lead]:
     return lead, twin
 
 
-def login(site: Site, watched: Watched, username: str) -> None:
-    page = watched.page
-    page.goto(f"{site.url}/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/(tasks|team)/$"))
-
-
 def no_markup_ran(watched: Watched) -> None:
     page = watched.page
     page.wait_for_load_state("load")
@@ -64,7 +53,7 @@ def no_markup_ran(watched: Watched) -> None:
 def test_a_hostile_lead_runs_nothing_on_any_page(site: Site, web_form, alice, head, admin_user):
     lead, twin = hostile(site, web_form, alice)
     me = site.new_page()
-    login(site, me, "admin")
+    site.login(me, "admin")
     pages = ["/leads/", "/board/", "/team/", "/notifications/", f"/leads/{lead.pk}/",
              f"/leads/{lead.pk}/compare/?other={twin.pk}", "/marketing/", "/calls/", "/clients/",
              "/analytics/", "/analytics/funnel/?group=source", "/analytics/conversion/", "/analytics/managers/",
@@ -80,7 +69,7 @@ def test_a_hostile_lead_runs_nothing_on_any_page(site: Site, web_form, alice, he
     no_markup_ran(me)
 
     manager = site.new_page()
-    login(site, manager, "alice")
+    site.login(manager, "alice")
     for path in ("/tasks/", "/leads/", "/board/", f"/leads/{lead.pk}/", f"/leads/{twin.pk}/"):
         manager.page.goto(f"{site.url}{path}")
         no_markup_ran(manager)
