@@ -19,9 +19,9 @@ import pytest
 from django.apps import apps
 from django.db import connection, models, transaction
 from django.test import Client
-from django.urls import Resolver404, resolve
 
 from leadflow.accounts.models import User
+from leadflow.core.tests.crawl import Crawl, route
 from leadflow.demo import build_demo
 from leadflow.intake.models import Form, Submission
 
@@ -74,13 +74,6 @@ class Page(HTMLParser):
             self._form = None
         elif tag == "select":
             self._select = None
-
-
-def route(path: str) -> str:
-    try:
-        return resolve(urlparse(path).path).route
-    except Resolver404:
-        return path
 
 
 def nul_stored() -> list[str]:
@@ -163,19 +156,8 @@ def shorten(data: dict[str, Any] | None) -> str:
 
 def crawl_and_fuzz(client: Client, who: str) -> Sweep:
     sweep = Sweep(client, who)
-    seen: set[str] = set()
-    kinds: dict[str, int] = {}
-    queue = ["/"]
-    while queue:
-        url = queue.pop(0)
-        if url in seen or kinds.get(route(url), 0) >= PER_KIND:
-            continue
-        seen.add(url)
-        kinds[route(url)] = kinds.get(route(url), 0) + 1
-        response = client.get(url)
-        if response.status_code in (301, 302):
-            queue.append(response["Location"])
-            continue
+    crawl = Crawl(client, per_kind=PER_KIND)
+    for url, response, first_of_kind in crawl.pages():
         if response.status_code >= 500:
             sweep.failures.append(f"{who} GET {url}: {response.status_code}")
         if "text/html" not in response.get("Content-Type", "") or response.status_code >= 400:
@@ -191,12 +173,12 @@ def crawl_and_fuzz(client: Client, who: str) -> Sweep:
             if target.path == path:
                 query_names |= {k for k, _ in parse_qsl(target.query)}
             if not NOT_PAGES.search(target.path) and "/export" not in target.path:
-                queue.append(target.path + (f"?{target.query}" if target.query else ""))
-        if kinds[route(url)] == 1:  # one page of a kind is enough to fuzz its parameters
+                crawl.follow([target.path + (f"?{target.query}" if target.query else "")])
+        if first_of_kind:  # one page of a kind is enough to fuzz its parameters
             sweep.fuzz_query(path, query_names)
         for form in page.forms:
             sweep.fuzz_form(url, form)
-    assert len(seen) > 15, seen
+    assert len(crawl.seen) > 15, crawl.seen
     return sweep
 
 

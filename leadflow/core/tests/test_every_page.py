@@ -10,9 +10,9 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 from django.test import Client
-from django.urls import Resolver404, resolve
 
 from leadflow.accounts.models import User
+from leadflow.core.tests.crawl import Crawl
 from leadflow.demo import build_demo
 
 pytestmark = pytest.mark.django_db
@@ -23,27 +23,9 @@ NOT_PAGES = re.compile(r"^/(logout|i18n|static|media)/|\.(js|css|png|svg|ico|csv
 PER_KIND = 3  # pages of one kind (one URL pattern) visited: three lead cards say what a hundred would
 
 
-def kind(path: str) -> str:
-    try:
-        return resolve(urlparse(path).path).route
-    except Resolver404:
-        return path
-
-
 def crawl(client: Client) -> tuple[set[str], list[tuple[str, int]]]:
-    seen: set[str] = set()
-    kinds: dict[str, int] = {}
-    queue, broken = ["/"], []
-    while queue:
-        url = queue.pop(0)
-        if url in seen or kinds.get(kind(url), 0) >= PER_KIND:
-            continue
-        seen.add(url)
-        kinds[kind(url)] = kinds.get(kind(url), 0) + 1
-        response = client.get(url)
-        if response.status_code in (301, 302):
-            queue.append(response["Location"])
-            continue
+    walk, broken = Crawl(client, per_kind=PER_KIND), []
+    for url, response, _first in walk.pages():
         if response.status_code >= 400:
             broken.append((url, response.status_code))
             continue
@@ -56,9 +38,8 @@ def crawl(client: Client) -> tuple[set[str], list[tuple[str, int]]]:
             path = target.path + (f"?{target.query}" if target.query else "")
             if NOT_PAGES.search(target.path) or (target.path.startswith("/admin/") and target.path.count("/") > 4):
                 continue
-            if path not in seen:
-                queue.append(path)
-    return seen, broken
+            walk.follow([path])
+    return walk.seen, broken
 
 
 @pytest.mark.parametrize(("language", "usernames"), [
