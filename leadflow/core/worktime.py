@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+DAY_END = time(23, 59)
 
 
 @dataclass(frozen=True)
@@ -19,9 +21,21 @@ class WorkCalendar:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)
 
+    @property
+    def till_midnight(self) -> bool:
+        """A day that ends at 23:59 (or 23:59:59) ends at midnight: no team stops for its last minute, and a
+        round-the-clock team (00:00-23:59, every day) must not push a late lead's deadline past its SLA."""
+        return self.end >= DAY_END
+
+    def closes(self, day: date) -> datetime:
+        if self.till_midnight:
+            return datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.tz())
+        return datetime.combine(day, self.end, tzinfo=self.tz())
+
     def is_working(self, moment: datetime) -> bool:
         local = moment.astimezone(self.tz())
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        return local.weekday() in self.days and self.start <= local.time() and (
+            self.till_midnight or local.time() < self.end)
 
 
 def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -> datetime:
@@ -34,7 +48,7 @@ def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -
     for _ in range(3700):  # bounded: at most ten years of days, even with one working day a week
         day = local.date()
         opens = datetime.combine(day, calendar.start, tzinfo=zone)
-        closes = datetime.combine(day, calendar.end, tzinfo=zone)
+        closes = calendar.closes(day)
         if day.weekday() in calendar.days and local < closes:
             begin = max(local, opens)
             available = closes - begin

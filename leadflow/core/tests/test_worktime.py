@@ -36,3 +36,14 @@ def test_is_working_respects_days_and_hours():
     assert MOSCOW.is_working(msk(2026, 11, 23, 12, 0))
     assert not MOSCOW.is_working(msk(2026, 11, 28, 12, 0))  # Saturday
     assert not MOSCOW.is_working(msk(2026, 11, 23, 18, 0))
+
+
+def test_a_day_ending_at_2359_runs_to_midnight():
+    """A round-the-clock team (00:00-23:59 or 23:59:59, every day): a lead at 23:50 is due 15 minutes later, not
+    a minute (or a second) more because the calendar stops for the day's last minute."""
+    for end in (time(23, 59), time(23, 59, 59)):
+        always = WorkCalendar(zone="Europe/Moscow", start=time(0), end=end, days=frozenset(range(7)))
+        assert add_working_minutes(msk(2026, 11, 23, 23, 50), 15, always) == msk(2026, 11, 24, 0, 5)
+        assert always.is_working(msk(2026, 11, 23, 23, 59, 30))
+    late = WorkCalendar(zone="Europe/Moscow", start=time(9), end=time(23, 59), days=frozenset({0, 1, 2, 3, 4}))
+    assert add_working_minutes(msk(2026, 11, 23, 23, 50), 15, late) == msk(2026, 11, 24, 9, 5)
