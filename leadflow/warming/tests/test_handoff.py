@@ -173,7 +173,11 @@ def test_speed_to_lead_counts_no_breach_while_marketing_nurtures(make_nurtured, 
 
     nurtured = make_nurtured(first_name="Nurtured")
     pooled = make_lead(first_name="Pooled")  # nobody calls it: a breach a day later
-    today = timezone.localdate()
+    from zoneinfo import ZoneInfo
+
+    from leadflow.accounts.middleware import zone_name_of
+
+    today = timezone.localdate(timezone=ZoneInfo(zone_name_of(head)))  # the report reads dates in head's zone
     report = reports.build("speed", parse_filter({"start": str(today - timedelta(days=1)), "end": str(today)}, head,
                                                  now=timezone.now() + timedelta(days=1)), head)
     breaches = next(table for table in report.tables if table.key == "breaches")
