@@ -2,7 +2,9 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "leadflow.imports",
     "leadflow.warming",
     "leadflow.privacy",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "leadflow.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leadflow.urls"
@@ -157,6 +162,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Password guessing (django-axes): after LEADFLOW_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one
+# address, that pair may not log in for LEADFLOW_LOGIN_LOCKOUT_MINUTES (a further try restarts the wait), even with
+# the right password. User name *and* address: a whole office behind one address is not locked out by one person's
+# typos, and a guesser cannot lock a manager out from elsewhere. The attempts are kept in the database: the admin's
+# "Access attempts" lists them (delete one to unlock), `leadflow axes_reset` clears them all.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LEADFLOW_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LEADFLOW_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every command; lockouts are still logged as warnings
+AXES_LOCKOUT_CALLABLE = "leadflow.accounts.lockout.lockout_response"
+# REMOTE_ADDR, never a client's own X-Forwarded-For: behind a proxy `leadflow run` already put the address the
+# trusted proxy saw there (LEADFLOW_TRUSTED_PROXY).
+AXES_CLIENT_IP_CALLABLE = "leadflow.accounts.lockout.client_address"
+AXES_ALLOWED_CORS_ORIGINS = "{0.scheme}://{0.netloc}".format(urlsplit(LEADFLOW_BASE_URL))
 
 LANGUAGE_CODE = env_str("LEADFLOW_LANGUAGE", "en")
 LANGUAGES = [("en", "English"), ("ru", "Русский")]

@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import Client as HttpClient
+from django.test import RequestFactory
 from django.utils import timezone
 
 from leadflow import demo
@@ -59,7 +60,7 @@ def test_demo_builds_two_teams_their_people_and_leads_through_the_pipeline():
         "dave",
         "mary",
     }
-    assert authenticate(username="alice", password="leadflow") is not None
+    assert authenticate(RequestFactory().post("/login/"), username="alice", password="leadflow") is not None
     assert User.objects.get(username="admin").is_superuser
     schemes = dict(Team.objects.values_list("name", "routing_scheme"))
     assert schemes == {"Продажи Москва": RoutingScheme.POOL, "Wholesale": RoutingScheme.RULES}
