@@ -13,6 +13,7 @@ urlpatterns = [
     path("", lead_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("account/", include("django.contrib.auth.urls")),
     path("preferences/", account_views.preferences, name="preferences"),
     path("language/", account_views.set_language, name="set_language"),

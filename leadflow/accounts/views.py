@@ -1,17 +1,23 @@
 """Log in, and each user's own settings: language and time zone."""
 
+import hashlib
+import math
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from leadflow.accounts.models import User
+from leadflow.intake.webform_rules import client_ip, count_hits
 
 ZONES = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
@@ -61,3 +67,24 @@ def set_language(request: HttpRequest) -> HttpResponse:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
                             secure=settings.LANGUAGE_COOKIE_SECURE)
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with its mails counted: a few per address typed and some more per sender's address in
+    each window (the public forms' counters), so the form cannot be used to flood someone's mailbox. Over the
+    limit the sender is told to wait; the answer is the same whether the address has an account or not."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        typed = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()[:40]
+        wait = count_hits({f"reset-mail:{typed}": settings.LEADFLOW_PASSWORD_RESET_PER_EMAIL,
+                           f"reset-ip:{client_ip(self.request)}": settings.LEADFLOW_PASSWORD_RESET_PER_IP})
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            form.add_error("email", ngettext("Too many reset requests. Try again in %(minutes)d minute.",
+                                             "Too many reset requests. Try again in %(minutes)d minutes.",
+                                             minutes) % {"minutes": minutes})
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return super().form_valid(form)

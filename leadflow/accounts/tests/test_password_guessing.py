@@ -1,4 +1,5 @@
-"""Password guessing: a user name is paused from one address after repeated wrong passwords (django-axes)."""
+"""Password guessing and reset floods: a user name is paused from one address after repeated wrong passwords
+(django-axes); reset mails are counted per mailbox and per sender."""
 
 from datetime import timedelta
 
@@ -98,3 +99,31 @@ def test_the_page_is_in_russian_for_a_russian_browser(alice):
                                                        REMOTE_ADDR=OFFICE)
     assert response.status_code == 429
     assert "Слишком много попыток" in response.content.decode()
+
+
+def test_the_reset_form_cannot_flood_a_mailbox(alice):
+    from django.core import mail
+
+    sent = []
+    for n in range(settings.LEADFLOW_PASSWORD_RESET_PER_EMAIL + 2):
+        # Each from another address: the count follows the mailbox typed, in any letter case.
+        typed = "Alice@Example.com" if n % 2 else "alice@example.com"
+        response = Client().post("/account/password_reset/", {"email": typed}, REMOTE_ADDR=f"198.51.100.{n}")
+        sent.append(response.status_code)
+    assert sent[: settings.LEADFLOW_PASSWORD_RESET_PER_EMAIL] == [302] * settings.LEADFLOW_PASSWORD_RESET_PER_EMAIL
+    assert set(sent[settings.LEADFLOW_PASSWORD_RESET_PER_EMAIL:]) == {429}
+    assert len(mail.outbox) == settings.LEADFLOW_PASSWORD_RESET_PER_EMAIL
+    assert "Too many reset requests. Try again in" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+
+
+def test_the_reset_answer_over_the_limit_is_the_same_for_an_unknown_address(alice):
+    statuses = []
+    for n in range(settings.LEADFLOW_PASSWORD_RESET_PER_IP + 1):
+        statuses.append(Client().post("/account/password_reset/", {"email": f"nobody{n}@example.com"},
+                                      REMOTE_ADDR=HOME).status_code)
+    assert statuses[:-1] == [302] * settings.LEADFLOW_PASSWORD_RESET_PER_IP, "unknown addresses look sent"
+    assert statuses[-1] == 429, "one sender's address is limited too"
+    # A colleague elsewhere can still reset.
+    assert Client().post("/account/password_reset/", {"email": "alice@example.com"},
+                         REMOTE_ADDR=OFFICE).status_code == 302
