@@ -6,16 +6,19 @@ calls the same service as the API, and renders the page or, for htmx requests, t
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, Min, OuterRef, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -79,13 +82,37 @@ def home(request: HttpRequest) -> HttpResponse:
 def pool(request: HttpRequest) -> HttpResponse:
     require_sales(request)
     qs = with_sla(Lead.objects.visible_to(request.user).in_pool().select_related("source", "stage"))
+    now = timezone.now()
+    if "since" in request.GET:
+        return _pool_news(qs, request, now)
     try:
         leads, next_cursor = keyset_page(qs, request.GET.get("after"), PAGE)
     except BadCursor as error:
         raise Http404 from error
-    context = {"leads": leads, "next_cursor": next_cursor, "now": timezone.now()}
+    context = {"leads": leads, "next_cursor": next_cursor, "now": now,
+               "refresh_seconds": settings.LEADFLOW_POOL_REFRESH_SECONDS}
     template = "leads/partials/pool_rows.html" if is_htmx(request) and request.GET.get("after") else "leads/pool.html"
     return render(request, template, context)
+
+
+# A lead is committed a moment after its clock starts: each poll looks this far back, the page skips rows it has.
+POOL_POLL_OVERLAP = timedelta(seconds=30)
+
+
+def _pool_news(qs: Any, request: HttpRequest, now: datetime) -> HttpResponse:
+    """The pool page's poll: rows of the leads that came into the pool since the page's last look (newest first;
+    the page adds those it does not show yet), the moment of this look and the pool's size (for the menu badge
+    and the tab title)."""
+    since = parse_datetime(request.GET["since"]) if len(request.GET["since"]) <= 40 else None
+    if since is None or timezone.is_naive(since):
+        return HttpResponse(_("since: give the moment of the last look (ISO 8601 with a zone)."), status=400)
+    after = since - POOL_POLL_OVERLAP
+    fresh = list(qs.filter(Q(created_at__gt=after) | Q(sales_since__gt=after)).order_by("-created_at", "-pk")[:PAGE])
+    response = render(request, "leads/partials/pool_rows.html", {"leads": fresh, "next_cursor": None, "now": now})
+    response["X-Pool-Seen"] = now.isoformat()
+    response["X-Pool-Count"] = str(qs.count())
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def filtered_leads(request: HttpRequest) -> tuple[forms.LeadFilterForm, Any]:

@@ -222,6 +222,8 @@ DEFAULT_FROM_EMAIL = env_str("LEADFLOW_FROM_EMAIL", "leadflow@localhost")
 # Domain settings
 LEADFLOW_DEFAULT_REGION = env_str("LEADFLOW_DEFAULT_REGION", "RU")
 LEADFLOW_SLA_MINUTES = env_int("LEADFLOW_SLA_MINUTES", 15)
+# How often an open pool page looks for new leads (seconds).
+LEADFLOW_POOL_REFRESH_SECONDS = env_int("LEADFLOW_POOL_REFRESH_SECONDS", 15)
 # Matching: at or above the upper score a repeat touch attaches to the card by itself; between the two
 # thresholds a new card is created and flagged "possible duplicate" for a person to decide.
 LEADFLOW_MATCH_UPPER = env_float("LEADFLOW_MATCH_UPPER", 0.9)

@@ -150,6 +150,46 @@ def test_a_lead_claimed_a_second_ago_says_who_has_it(site: Site, web_form, alice
     assert list(OwnerChange.objects.filter(lead=lead).values_list("to_owner__username", flat=True)) == ["alice"]
 
 
+def test_a_new_lead_appears_in_an_open_pool_without_a_reload(site: Site, web_form, alice, settings):
+    settings.LEADFLOW_POOL_REFRESH_SECONDS = 1
+    first = seed(site, web_form, DEMO[:1])[0]
+    me = site.new_page()
+    site.login(me, "alice")
+    page = me.page
+    page.goto(f"{site.url}/pool/")
+    expect(page.locator("#pool-rows tr")).to_have_count(1)
+    expect(page.get_by_test_id("pool-count")).to_have_text("1")
+
+    # Two leads come in while Alice looks at the pool; a colleague claims the first one meanwhile.
+    second, third = seed(site, web_form, DEMO[1:3])
+    expect(page.locator("#pool-rows tr").first).to_have_id(f"pool-{third.pk}")
+    expect(page.locator("#pool-rows tr").nth(1)).to_have_id(f"pool-{second.pk}")
+    expect(page.locator("#pool-rows tr")).to_have_count(3)  # each once, however many looks overlap
+    expect(page.get_by_test_id("pool-count")).to_have_text("3")
+    expect(page).to_have_title(re.compile(r"^\(3\) Pool"))
+    give(first, User.objects.get(username="alice"))
+    expect(page.get_by_test_id("pool-count")).to_have_text("2")
+
+    # The new row works like the others: Alice claims it in place.
+    row = page.locator(f"#pool-{third.pk}")
+    row.get_by_role("button", name="Claim").click()
+    expect(row).to_contain_text("the lead is yours")
+    third.refresh_from_db()
+    assert third.owner == alice
+    assert me.dialogs == []
+
+
+def test_a_new_lead_fills_an_empty_pool(site: Site, web_form, alice, settings):
+    settings.LEADFLOW_POOL_REFRESH_SECONDS = 1
+    me = site.new_page()
+    site.login(me, "alice")
+    me.page.goto(f"{site.url}/pool/")
+    expect(me.page.locator("#pool-rows")).to_contain_text("The pool is empty.")
+    lead = seed(site, web_form, DEMO[3:4])[0]
+    expect(me.page.locator(f"#pool-{lead.pk}")).to_contain_text("John Smith")
+    expect(me.page.locator("#pool-rows")).not_to_contain_text("The pool is empty.")
+
+
 def test_log_a_call_on_the_lead_card(site: Site, web_form, alice):
     leads = seed(site, web_form)
     lead = give(leads[0], alice)

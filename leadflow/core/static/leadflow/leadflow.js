@@ -18,3 +18,41 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// The pool page: new leads appear at the top by themselves (the page asks the server every few seconds for the
+// leads that came in since its last look and adds those it does not show yet); the menu badge and the tab's
+// title show how many wait. Without this script the page is as fresh as its last load.
+document.addEventListener("DOMContentLoaded", () => {
+  const rows = document.getElementById("pool-rows");
+  if (!rows || !rows.dataset.poll) return;
+  const title = document.title.replace(/^\(\d+\) /, "");
+  let seen = rows.dataset.seen;
+  const look = async () => {
+    let response;
+    try {
+      response = await fetch(`${rows.dataset.poll}?since=${encodeURIComponent(seen)}`,
+                             {headers: {"HX-Request": "true"}, credentials: "same-origin"});
+    } catch (error) {
+      return;  // offline for a moment: the next look catches up
+    }
+    if (!response.ok || !response.headers.get("X-Pool-Seen")) return;
+    seen = response.headers.get("X-Pool-Seen");
+    const count = Number(response.headers.get("X-Pool-Count") || 0);
+    const parsed = document.createElement("template");
+    parsed.innerHTML = await response.text();
+    const fresh = [...parsed.content.querySelectorAll("tr[id^='pool-']")]
+      .filter((row) => !document.getElementById(row.id));
+    for (const row of fresh.reverse()) {  // the answer is newest first: add the oldest first, each on top
+      row.classList.add("fresh");
+      rows.prepend(row);
+      if (window.htmx) window.htmx.process(row);
+    }
+    if (fresh.length) document.getElementById("pool-empty")?.remove();
+    document.title = count ? `(${count}) ${title}` : title;
+    const badge = document.querySelector("#pool-count");
+    if (badge) {
+      badge.innerHTML = count ? `<span class="badge" data-testid="pool-count">${count}</span>` : "";
+    }
+  };
+  setInterval(look, Math.max(1, Number(rows.dataset.every) || 15) * 1000);
+});
