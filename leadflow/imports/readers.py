@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,8 +69,9 @@ def detect_delimiter(text: str) -> str:
     try:
         return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
     except csv.Error:
-        # The sniffer gives up on irregular files: the most frequent candidate in the header wins.
-        counts = {d: lines[0].count(d) for d in DELIMITERS}
+        # The sniffer gives up on irregular files: the candidate most frequent in one of the first lines wins
+        # (the header is usually the first, but a title line may come before it).
+        counts = {d: max(line.count(d) for line in lines[:HEADER_SEARCH_ROWS]) for d in DELIMITERS}
         best = max(counts, key=lambda d: counts[d])
         return best if counts[best] else ","
 
@@ -134,14 +136,39 @@ def rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[str]]]:
             yield number, cells
 
 
+# Exports often open with a title, a date or a report name above the table ("Выгрузка заявок за ноябрь").
+HEADER_SEARCH_ROWS = 10
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _names_known_columns(cells: list[str]) -> bool:
+    from leadflow.imports.mapping import guess_mapping
+
+    return bool(guess_mapping(cells, "leads") or guess_mapping(cells, "clients"))
+
+
 def header_and_rows(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The first non-blank row as the header, and an iterator over the data rows after it."""
+    """The header row and an iterator over the data rows after it.
+
+    The header is the first of the first few non-blank rows that names a known column (Phone, ФИО, E-mail...),
+    so title lines above the table are skipped; a file where none does keeps its first non-blank row as the
+    header (its columns are then mapped by hand)."""
+    leading: list[tuple[int, list[str]]] = []
     iterator = rows(path, info)
-    for _number, cells in iterator:
-        while cells and not cells[-1]:
-            cells.pop()
-        return cells, iterator
-    raise UnreadableFile(_("The file has no header row."))
+    for number, cells in iterator:
+        leading.append((number, cells))
+        if _names_known_columns(cells) or len(leading) >= HEADER_SEARCH_ROWS:
+            break
+    if not leading:
+        raise UnreadableFile(_("The file has no header row."))
+    at = next((i for i, (_number, cells) in enumerate(leading) if _names_known_columns(cells)), 0)
+    header = _trimmed(list(leading[at][1]))
+    return header, itertools.chain(leading[at + 1:], iterator)
 
 
 def count_data_rows(path: Path, info: FileInfo) -> int:

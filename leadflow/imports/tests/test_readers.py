@@ -43,6 +43,36 @@ def test_csv_encoding_and_delimiter_are_found(tmp_path: Path, encoding: str, del
     assert rows == ROWS[1:]
 
 
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1251"])
+def test_title_lines_above_the_table_are_skipped(tmp_path: Path, delimiter: str, encoding: str) -> None:
+    titled = [["Выгрузка заявок с сайта за ноябрь 2026"], ["Сформировано: 30.11.2026 18:00"], [""], *ROWS]
+    info, header, rows = read_all(write_csv(tmp_path / "export.csv", titled, encoding=encoding, delimiter=delimiter))
+    assert info.delimiter == delimiter
+    assert header == ROWS[0]
+    assert rows == ROWS[1:]
+
+
+def test_title_rows_above_an_xlsx_table_are_skipped_and_line_numbers_kept(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    for row in [["Отчёт: лиды"], [], ["Менеджер: Петров"], *ROWS]:
+        sheet.append(row)
+    book.save(tmp_path / "report.xlsx")
+    path = tmp_path / "report.xlsx"
+    header, data = readers.header_and_rows(path, readers.inspect(path, path.name))
+    assert header == ROWS[0]
+    assert [(number, cells[0]) for number, cells in data] == [(5, ROWS[1][0]), (6, ROWS[2][0])]
+
+
+def test_a_header_of_unknown_words_stays_the_first_row(tmp_path: Path) -> None:
+    # Nothing to recognise: the first row is the header and the person maps its columns by hand.
+    unknown = [["Колонка 1", "Колонка 2"], ["Сергеев", "+7 912 345-67-89"]]
+    _info, header, rows = read_all(write_csv(tmp_path / "odd.csv", unknown, encoding="utf-8", delimiter=";"))
+    assert header == unknown[0]
+    assert rows == unknown[1:]
+
+
 def test_cp1251_file_of_many_rows_is_detected_from_its_sample(tmp_path: Path) -> None:
     rows = [ROWS[0]] + [[f"Иванов Иван {n}", f"+7912{n:07d}", f"i{n}@example.ru", "ЗАО Вектор", "щука"]
                         for n in range(20_000)]
