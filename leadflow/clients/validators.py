@@ -1,7 +1,9 @@
 """Validators for Russian company registration numbers (INN, KPP, OGRN) with their check digits.
 
-Each validator strips surrounding whitespace first, because numbers are pasted from documents and
-e-mails; any other character that is not allowed is an error, never silently removed.
+Numbers are pasted from documents and e-mails and typed in groups ("7707 083893", "770-708-38-93"):
+`clean_number` drops spaces, dashes and dots between the characters, and every entry point (conversion, the
+API, imports, the admin) stores the cleaned number. Each validator takes the number as typed and checks what is
+left after those separators; any other character (a letter in an INN) is an error, never silently removed.
 """
 
 import re
@@ -16,11 +18,20 @@ _INN12_SECOND_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 # KPP: tax office (4 digits), reason (2 digits or capital Latin letters), serial (3 digits).
 _KPP = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
 _DIGITS = re.compile(r"[0-9]*")
+# Separators people put between groups of digits: spaces (any, incl. no-break), hyphens and dashes, dots.
+_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212]+")
+
+
+def clean_number(value: str) -> str:
+    """A registration number without the separators people group its digits with: "770-708 38.93" -> "7707083893".
+
+    Only separators go: letters, slashes and anything else stay, for the validator to refuse."""
+    return _SEPARATORS.sub("", str(value or ""))
 
 
 def validate_inn(value: str) -> None:
     """Reject an INN whose length or check digits are wrong: typos must not reach documents."""
-    inn = str(value).strip()
+    inn = clean_number(value)
     if not _DIGITS.fullmatch(inn):
         raise ValidationError(_("INN must contain only digits"), code="invalid_inn")
     if len(inn) not in (10, 12):
@@ -45,7 +56,7 @@ def _inn_check_digit(digits: list[int], weights: tuple[int, ...]) -> int:
 
 def validate_kpp(value: str) -> None:
     """Reject a KPP that does not have the shape the tax service issues."""
-    kpp = str(value).strip()
+    kpp = clean_number(value)
     if len(kpp) != 9:
         raise ValidationError(_("KPP must have 9 characters"), code="invalid_kpp")
     if not _KPP.fullmatch(kpp):
@@ -57,7 +68,7 @@ def validate_kpp(value: str) -> None:
 
 def validate_ogrn(value: str) -> None:
     """Reject an OGRN (13 digits) or OGRNIP (15 digits) whose check digit is wrong."""
-    ogrn = str(value).strip()
+    ogrn = clean_number(value)
     if not _DIGITS.fullmatch(ogrn):
         raise ValidationError(_("OGRN must contain only digits"), code="invalid_ogrn")
     if len(ogrn) == 13:
@@ -85,7 +96,7 @@ def legal_form_errors(legal_form: str, *, inn: str = "", kpp: str = "", ogrn: st
 
     Each number must already be valid on its own (validate_inn ...); a foreign or unknown form is not judged."""
     errors: dict[str, list[str]] = {}
-    inn, kpp, ogrn = inn.strip(), kpp.strip(), ogrn.strip()
+    inn, kpp, ogrn = clean_number(inn), clean_number(kpp), clean_number(ogrn)
     if legal_form == SOLE_TRADER_FORM:
         if inn and len(inn) != 12:
             errors["inn"] = [str(_("A sole trader (ИП) has a 12-digit INN; 10 digits are an organisation's"))]

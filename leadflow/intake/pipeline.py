@@ -202,6 +202,11 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     region = settings.LEADFLOW_DEFAULT_REGION
     if isinstance(payload.get("region"), str) and len(payload["region"]) == 2:
         region = payload["region"].upper()
+    for contact_field in ("phone", "email"):
+        # "-", "нет", "n/a" typed into a contact field the person would rather leave empty is an empty field (the
+        # journal keeps what was typed); the submission stands on its other contacts, or follows the usual rules.
+        if normalize.is_placeholder(text[contact_field]):
+            text[contact_field] = ""
     _take_from_name(text, region)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).

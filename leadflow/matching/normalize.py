@@ -26,6 +26,38 @@ class NormalizationError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
+# Placeholders: what people type into a contact field they do not want to fill
+# ---------------------------------------------------------------------------------------------
+
+# "нет", "n/a", "не указан": a field filled only because the form would not let it stay empty. Compared after
+# lower-casing, ё as е, and dropping the punctuation around and between words.
+_PLACEHOLDER_WORDS = frozenset({
+    "нет", "нету", "не", "no", "none", "nope", "na", "n a", "nil", "null", "nothing", "not given", "not available",
+    "not applicable", "not specified", "unknown", "отсутствует", "отсутствуют", "не указан", "не указано",
+    "не указана", "не указаны", "не имею", "не знаю", "не помню", "не скажу", "не хочу", "без телефона",
+    "без почты", "нет телефона", "нет почты", "нет e mail", "нет email", "нет емейла", "нет мейла", "no phone",
+    "no email", "no e mail", "неизвестно", "пусто", "empty",
+})
+_PLACEHOLDER_PUNCTUATION = re.compile(r"[^\w]+|_+")
+
+
+def is_placeholder(raw: str) -> bool:
+    """True for text that stands for "nothing" in a contact field: "-", "—", "нет", "n/a", "не указан", "0", "000".
+
+    Only dashes, dots and the like, only zeros, or one of the usual words: real garbage ("abc", "12") is not a
+    placeholder and stays an error of the field."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text:
+        return False
+    if not any(char.isalnum() for char in text):
+        return True  # "-", "—", "...", "---", "?", "/"
+    key = " ".join(_PLACEHOLDER_PUNCTUATION.sub(" ", text.lower().replace("ё", "е")).split())
+    if not key.replace(" ", "").strip("0"):
+        return True  # "0", "000", "0 000 000": no number is all zeros
+    return key in _PLACEHOLDER_WORDS
+
+
+# ---------------------------------------------------------------------------------------------
 # Phones
 # ---------------------------------------------------------------------------------------------
 
