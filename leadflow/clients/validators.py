@@ -11,6 +11,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.matching import normalize
+
 # Check-digit weights of the INN, as the Federal Tax Service publishes them.
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_FIRST_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -85,26 +87,28 @@ def validate_ogrn(value: str) -> None:
         raise ValidationError(_("OGRN check digit does not match"), code="invalid_ogrn")
 
 
-# Russian legal forms of an organisation (10-digit INN, 13-digit OGRN, has a KPP) and of a sole trader (ИП:
-# a person's 12-digit INN, 15-digit OGRNIP, no KPP), as leadflow.matching.normalize.split_company names them.
-ORGANISATION_FORMS = frozenset(("ООО", "ПАО", "НАО", "ЗАО", "ОАО", "АО", "АНО", "НКО", "ФГУП", "ГУП", "МУП"))
-SOLE_TRADER_FORM = "ИП"
+# Russian legal forms of an organisation (10-digit INN, 13-digit OGRN, has a KPP: ООО, АО, a state institution
+# such as ГБУ or ФГБОУ ВО, ТСЖ ...) and of a sole trader (ИП: a person's 12-digit INN, 15-digit OGRNIP, no KPP),
+# as leadflow.matching.normalize.split_company names them (normalize.legal_form_kind tells which is which).
+SOLE_TRADER_FORM = normalize.SOLE_TRADER
 
 
 def legal_form_errors(legal_form: str, *, inn: str = "", kpp: str = "", ogrn: str = "") -> dict[str, list[str]]:
     """Numbers that contradict the legal form, per field: an ООО with a person's 12-digit INN, an ИП with a KPP.
 
-    Each number must already be valid on its own (validate_inn ...); a foreign or unknown form is not judged."""
+    Each number must already be valid on its own (validate_inn ...); a foreign or unknown form is not judged, nor a
+    farm (КФХ), which is registered either way."""
     errors: dict[str, list[str]] = {}
     inn, kpp, ogrn = clean_number(inn), clean_number(kpp), clean_number(ogrn)
-    if legal_form == SOLE_TRADER_FORM:
+    kind = normalize.legal_form_kind(legal_form)
+    if kind == "sole_trader":
         if inn and len(inn) != 12:
             errors["inn"] = [str(_("A sole trader (ИП) has a 12-digit INN; 10 digits are an organisation's"))]
         if ogrn and len(ogrn) != 15:
             errors["ogrn"] = [str(_("A sole trader (ИП) has a 15-digit OGRNIP; 13 digits are an organisation's"))]
         if kpp:
             errors["kpp"] = [str(_("A sole trader (ИП) has no KPP"))]
-    elif legal_form in ORGANISATION_FORMS:
+    elif kind == "organisation":
         if inn and len(inn) != 10:
             errors["inn"] = [str(_("An organisation has a 10-digit INN; 12 digits are a person's or a sole trader's"))]
         if ogrn and len(ogrn) != 13:

@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import phonenumbers
@@ -677,30 +678,118 @@ def _latin_with_particles(words: list[str], initials: list[str]) -> PersonName:
 # Company names
 # ---------------------------------------------------------------------------------------------
 
-# Canonical short form, then every spelling of it met in the wild (case does not matter).
+# Canonical short form, then every spelling of it met in the wild (case does not matter, except for spellings
+# written "=AS": short Latin or Cyrillic words that are common words or initials in another case, "as", "Тов.").
+# Russian forms are a table of their own (the tax rules below depend on them); cleanco (the usual library for
+# Western forms) was tried and not taken: it returns the name without the form but never the form itself, strips
+# words that are no legal form ("Acme UK" -> "Acme", "Coca-Cola Company"), leaves "Co." of "Co., Ltd" behind and
+# knows no Ukrainian or Belarusian Cyrillic forms.
 _LEGAL_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # Russia: organisations (10-digit INN, 13-digit OGRN)
     ("ООО", ("общество с ограниченной ответственностью", "ооо", "ooo")),
     ("ПАО", ("публичное акционерное общество", "пао")),
     ("НАО", ("непубличное акционерное общество", "нао")),
     ("ЗАО", ("закрытое акционерное общество", "зао")),
     ("ОАО", ("открытое акционерное общество", "оао")),
     ("АО", ("акционерное общество", "ао")),
-    ("ИП", ("индивидуальный предприниматель", "ип")),
     ("АНО", ("автономная некоммерческая организация", "ано")),
     ("НКО", ("некоммерческая организация", "нко")),
     ("ФГУП", ("федеральное государственное унитарное предприятие", "фгуп")),
     ("ГУП", ("государственное унитарное предприятие", "гуп")),
     ("МУП", ("муниципальное унитарное предприятие", "муп")),
+    ("ТСЖ", ("товарищество собственников жилья", "тсж")),
+    ("ТСН", ("товарищество собственников недвижимости", "тсн")),
+    ("СНТ", ("садоводческое некоммерческое товарищество", "снт")),
+    # State and municipal institutions are written as abbreviations (_INSTITUTION below); these are spelled out.
+    ("ФГБУ", ("федеральное государственное бюджетное учреждение",)),
+    ("ФГБОУ ВО", ("федеральное государственное бюджетное образовательное учреждение высшего образования",)),
+    ("ФГАОУ ВО", ("федеральное государственное автономное образовательное учреждение высшего образования",)),
+    ("ГБУ", ("государственное бюджетное учреждение",)),
+    ("ГАУ", ("государственное автономное учреждение",)),
+    ("ГКУ", ("государственное казенное учреждение", "государственное казённое учреждение")),
+    ("МБУ", ("муниципальное бюджетное учреждение",)),
+    ("МАУ", ("муниципальное автономное учреждение",)),
+    ("МКУ", ("муниципальное казенное учреждение", "муниципальное казённое учреждение")),
+    ("МБОУ", ("муниципальное бюджетное общеобразовательное учреждение",
+              "муниципальное бюджетное образовательное учреждение")),
+    ("МБДОУ", ("муниципальное бюджетное дошкольное образовательное учреждение",)),
+    # Russia: a sole trader (a person's 12-digit INN, 15-digit OGRNIP), and a farm that may be either
+    ("ИП", ("индивидуальный предприниматель", "ип")),
+    ("КФХ", ("крестьянское (фермерское) хозяйство", "крестьянское фермерское хозяйство", "кфх")),
+    # Kazakhstan, Ukraine, Belarus
     ("ТОО", ("товарищество с ограниченной ответственностью", "тоо")),
+    ("ТОВ", ("товариство з обмеженою відповідальністю", "=ТОВ")),
+    ("ПП", ("приватне підприємство", "=ПП")),
+    ("ПрАТ", ("приватне акціонерне товариство", "прат")),
+    ("ФОП", ("фізична особа-підприємець", "фізична особа підприємець", "=ФОП")),
+    ("ЧУП", ("частное унитарное предприятие", "чуп")),
+    ("ЧТУП", ("частное торговое унитарное предприятие", "чтуп")),
+    ("ОДО", ("общество с дополнительной ответственностью", "одо")),
+    ("УП", ("унитарное предприятие", "=УП")),
+    # English-speaking countries
     ("LLC", ("limited liability company", "l.l.c.", "llc")),
     ("LLP", ("limited liability partnership", "l.l.p.", "llp")),
-    ("PLC", ("public limited company", "plc")),
+    ("PLC", ("public limited company", "p.l.c.", "plc")),
+    ("Co., Ltd", ("co., ltd", "co.,ltd", "co. ltd", "co ltd", "co., limited", "co.,limited")),
+    ("Pty Ltd", ("pty ltd", "pty. ltd", "(pty) ltd", "pty limited", "proprietary limited")),
+    ("Pte Ltd", ("pte ltd", "pte. ltd", "private limited company")),
+    ("Pvt Ltd", ("pvt ltd", "pvt. ltd", "private limited")),
     ("Ltd", ("limited", "ltd")),
     ("Inc", ("incorporated", "inc")),
     ("Corp", ("corporation", "corp")),
+    # Continental Europe
+    ("GmbH & Co. KG", ("gmbh & co. kg", "gmbh & co kg", "gmbh & co.kg", "gmbh und co. kg", "gmbh und co kg",
+                       "gmbh u. co. kg", "gmbh + co. kg")),
     ("GmbH", ("gesellschaft mit beschränkter haftung", "gmbh")),
     ("AG", ("aktiengesellschaft", "ag")),
+    ("KG", ("kommanditgesellschaft", "=KG")),
+    ("S.A.", ("s.a.", "=SA", "sociedad anónima", "société anonyme")),
+    ("S.A.S.", ("s.a.s.", "=SAS", "société par actions simplifiée")),
+    ("SARL", ("s.a.r.l.", "sarl", "société à responsabilité limitée")),
+    ("S.p.A.", ("s.p.a.", "=SpA", "=SPA", "società per azioni")),
+    ("S.r.l.", ("s.r.l.", "srl", "società a responsabilità limitata")),
+    ("S.L.", ("s.l.", "=SL", "sociedad limitada")),
+    ("B.V.", ("b.v.", "=BV", "besloten vennootschap")),
+    ("N.V.", ("n.v.", "=NV", "naamloze vennootschap")),
+    ("OÜ", ("oü", "=OU", "osaühing")),
+    ("AB", ("=AB", "aktiebolag")),
+    ("AS", ("=AS", "aksjeselskap", "aktsiaselts")),
+    ("A/S", ("a/s", "aktieselskab")),
+    ("ApS", ("=ApS", "=APS", "anpartsselskab")),
+    ("Oy", ("=Oy", "=OY", "osakeyhtiö")),
+    ("Oyj", ("oyj", "julkinen osakeyhtiö")),
+    ("Sp. z o.o.", ("sp. z o.o.", "sp. z o. o.", "sp.z o.o.", "sp. z.o.o.", "spółka z ograniczoną odpowiedzialnością")),
+    ("s.r.o.", ("s.r.o.", "spol. s r.o.", "společnost s ručením omezeným")),
+    ("d.o.o.", ("d.o.o.",)),
+    ("Kft.", ("kft.",)),
 )
+# Russian state and municipal institutions: owner (ФГ federal, Г state, М municipal, Ф federal), funding (Б budget,
+# А autonomous, К treasury), kind (ОУ education, ДОУ preschool, ПОУ vocational, НУ science, УЗ health, УК culture,
+# УДО/ОУ ДО further education, УСО social care, У any), and the level of education after it (ФГБОУ ВО). Written in
+# capitals only: the family is too large to list, and in lower case some of it is ordinary words.
+_INSTITUTION = r"(?-i:(?:(?:ФГ|Г|М)[БАК]?|Ф[БАК])(?:Д?ОУ|ПОУ|НУ|УЗ|УК|УДО|УСО|У)(?:\s+(?:ВО|ВПО|ДПО|СПО|ДО))?)"
+_INSTITUTION_FORM = re.compile(_INSTITUTION)
+
+# Which Russian forms are organisations and which a sole trader: the INN, KPP and OGRN must agree with it.
+_RUSSIAN_ORGANISATIONS = frozenset(
+    ("ООО", "ПАО", "НАО", "ЗАО", "ОАО", "АО", "АНО", "НКО", "ФГУП", "ГУП", "МУП", "ТСЖ", "ТСН", "СНТ")
+)
+SOLE_TRADER = "ИП"
+_EITHER = frozenset(("КФХ",))  # a farm is registered as an organisation or as its head, a sole trader
+
+
+def legal_form_kind(legal_form: str) -> str:
+    """"organisation", "sole_trader" or "either" for a Russian legal form as `split_company` names it; "" for a
+    foreign or unknown one (not judged by Russian tax rules)."""
+    if legal_form == SOLE_TRADER:
+        return "sole_trader"
+    if legal_form in _EITHER:
+        return "either"
+    if legal_form in _RUSSIAN_ORGANISATIONS or _INSTITUTION_FORM.fullmatch(legal_form):
+        return "organisation"
+    return ""
+
+
 # Opening quote -> the closing ones met after it: Russian «», German „“ and ‚‘, English “” and ‘’, the same
 # right quote on both sides (”Ромашка”, as word processors leave it), »reversed« guillemets, ‹single› ones, `` ''.
 _QUOTE_PAIRS = {
@@ -712,30 +801,40 @@ _NAME_EDGE_JUNK = " ,;:-–—"
 
 
 def _form_pattern(spelling: str) -> str:
-    """Regex for one spelling: any whitespace between words, an optional trailing dot."""
-    words = (re.escape(word) for word in spelling.rstrip(".").split())
-    return r"\s+".join(words) + r"\.?"
+    """Regex for one spelling: any whitespace between words (or none after a dot or comma, "Co.,Ltd"), an optional
+    trailing dot; a spelling written "=AS" matches in that case only."""
+    exact = spelling.startswith("=")
+    words = spelling.lstrip("=").rstrip(".").split()
+    pattern = re.escape(words[0])
+    for previous, word in pairwise(words):
+        pattern += (r"\s*" if previous[-1] in ".," else r"\s+") + re.escape(word)
+    pattern += r"\.?"
+    return f"(?-i:{pattern})" if exact else pattern
+
+
+def _form_key(text: str) -> str:
+    """A spelling as matched, for looking up its canonical form: lower case, no spaces, no trailing dot."""
+    return "".join(text.lower().split()).rstrip(".")
 
 
 _FORM_SPELLINGS = sorted(
     ((spelling, form) for form, spellings in _LEGAL_FORMS for spelling in spellings),
     key=lambda item: -len(item[0]),
 )
-_FORM_AT_START = [
-    (re.compile(rf"^{_form_pattern(spelling)}(?={_FORM_BOUNDARY}|$)", re.IGNORECASE), form)
-    for spelling, form in _FORM_SPELLINGS
-]
-_FORM_AT_END = [
-    (re.compile(rf"(?:^|(?<={_FORM_BOUNDARY})){_form_pattern(spelling)}$", re.IGNORECASE), form)
-    for spelling, form in _FORM_SPELLINGS
-]
+_CANONICAL_FORM = {_form_key(spelling.lstrip("=")): form for spelling, form in _FORM_SPELLINGS}
+# Longest spellings first: at the start the first alternative that fits wins; at the end the leftmost match, i.e.
+# the longest one ("Pty Ltd" rather than "Ltd"). One pattern per end instead of a loop over the spellings.
+_FORM_ALTERNATIVES = "|".join([*(_form_pattern(spelling) for spelling, _ in _FORM_SPELLINGS), _INSTITUTION])
+_FORM_AT_START = re.compile(rf"^(?:{_FORM_ALTERNATIVES})(?={_FORM_BOUNDARY}|$)", re.IGNORECASE)
+_FORM_AT_END = re.compile(rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{_FORM_ALTERNATIVES})$", re.IGNORECASE)
 
-# Any spelling anywhere as a word: a quick test before split_company tries each one at both ends.
-_ANY_FORM = re.compile(
-    rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{'|'.join(_form_pattern(spelling) for spelling, _ in _FORM_SPELLINGS)})"
-    rf"(?={_FORM_BOUNDARY}|$)",
-    re.IGNORECASE,
-)
+# Any spelling anywhere as a word: a quick test before split_company looks at both ends.
+_ANY_FORM = re.compile(rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{_FORM_ALTERNATIVES})(?={_FORM_BOUNDARY}|$)", re.IGNORECASE)
+
+
+def _canonical_form(matched: str) -> str:
+    """The canonical short form of a matched spelling; an institution's abbreviation as written, spaces tidied."""
+    return _CANONICAL_FORM.get(_form_key(matched)) or " ".join(matched.split()).rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -763,13 +862,10 @@ def split_company(raw: str) -> CompanyName:
     """Separate the legal form from the name; the name keeps its case, since brands care."""
     text = _strip_quotes(" ".join(raw.split()))
     legal_form = ""
-    for patterns in (_FORM_AT_START, _FORM_AT_END):
-        for pattern, form in patterns:
-            stripped, found = pattern.subn("", text)
-            if found:
-                text, legal_form = stripped, form
-                break
-        if legal_form:
+    for pattern in (_FORM_AT_START, _FORM_AT_END):
+        found = pattern.search(text)
+        if found:
+            text, legal_form = text[: found.start()] + text[found.end() :], _canonical_form(found.group(0))
             break
     name = _strip_quotes(text)
     if legal_form == "ИП":

@@ -251,6 +251,8 @@ def test_role_mailboxes(email: str, role: bool) -> None:
         ("ИП Иванов Иван", PersonName("Иванов", "Иван", "")),
         ("Индивидуальный предприниматель Петров П.П.", PersonName("Петров", "П.", "П.")),
         ("Ип Ман", PersonName("Ман", "Ип", "")),  # not in capitals: a person's name
+        # "тов." (comrade) is a form of address, not the Ukrainian legal form ТОВ
+        ("тов. Иванов Иван", PersonName("Иванов", "Иван", "")),
     ],
 )
 def test_person_name_as_people_type_it(raw: str, expected: PersonName) -> None:
@@ -357,6 +359,58 @@ def test_contacts_in_name(raw: str, found: list[str]) -> None:
         ("ООО «Ромашка» (Москва)", CompanyName("«Ромашка» (Москва)", "ООО"), "ООО «Ромашка» (Москва)"),
         ("Romashka Inc.", CompanyName("Romashka", "Inc"), "Romashka Inc"),
         ("romashka gmbh", CompanyName("romashka", "GmbH"), "romashka GmbH"),
+        # Russian state and municipal institutions, partnerships, farms
+        ("ГБУ «Жилищник района Арбат»", CompanyName("Жилищник района Арбат", "ГБУ"), "ГБУ «Жилищник района Арбат»"),
+        ("ФГБУ «НМИЦ онкологии»", CompanyName("НМИЦ онкологии", "ФГБУ"), "ФГБУ «НМИЦ онкологии»"),
+        ("МБУ Ромашка", CompanyName("Ромашка", "МБУ"), "МБУ «Ромашка»"),
+        ("МАУ «Ромашка»", CompanyName("Ромашка", "МАУ"), "МАУ «Ромашка»"),
+        ("ГАУ Ромашка", CompanyName("Ромашка", "ГАУ"), "ГАУ «Ромашка»"),
+        ("ФГБОУ ВО «МГУ»", CompanyName("МГУ", "ФГБОУ ВО"), "ФГБОУ ВО «МГУ»"),
+        ("ФГБОУ  ВО МГТУ им. Баумана", CompanyName("МГТУ им. Баумана", "ФГБОУ ВО"), "ФГБОУ ВО «МГТУ им. Баумана»"),
+        ("МБОУ «СОШ № 5»", CompanyName("СОШ № 5", "МБОУ"), "МБОУ «СОШ № 5»"),
+        ("МБДОУ Детский сад № 7", CompanyName("Детский сад № 7", "МБДОУ"), "МБДОУ «Детский сад № 7»"),
+        ("ГБУЗ «ГКБ № 1»", CompanyName("ГКБ № 1", "ГБУЗ"), "ГБУЗ «ГКБ № 1»"),
+        ("государственное бюджетное учреждение «Ромашка»", CompanyName("Ромашка", "ГБУ"), "ГБУ «Ромашка»"),
+        ("ГУП «Мосгортранс»", CompanyName("Мосгортранс", "ГУП"), "ГУП «Мосгортранс»"),
+        ("МУП Водоканал", CompanyName("Водоканал", "МУП"), "МУП «Водоканал»"),
+        ("ФГУП «Почта России»", CompanyName("Почта России", "ФГУП"), "ФГУП «Почта России»"),
+        ("АНО «Ромашка»", CompanyName("Ромашка", "АНО"), "АНО «Ромашка»"),
+        ("ТСЖ «Ромашка»", CompanyName("Ромашка", "ТСЖ"), "ТСЖ «Ромашка»"),
+        ("СНТ Ромашка", CompanyName("Ромашка", "СНТ"), "СНТ «Ромашка»"),
+        ("НАО Ромашка", CompanyName("Ромашка", "НАО"), "НАО «Ромашка»"),
+        ("ОАО «Ромашка»", CompanyName("Ромашка", "ОАО"), "ОАО «Ромашка»"),
+        ("КФХ «Ромашка»", CompanyName("Ромашка", "КФХ"), "КФХ «Ромашка»"),
+        # Ukraine and Belarus
+        ("ТОВ «Ромашка»", CompanyName("Ромашка", "ТОВ"), "ТОВ «Ромашка»"),
+        ("ПП Ромашка", CompanyName("Ромашка", "ПП"), "ПП «Ромашка»"),
+        ("ЧУП «Ромашка»", CompanyName("Ромашка", "ЧУП"), "ЧУП «Ромашка»"),
+        ("ОДО «Ромашка»", CompanyName("Ромашка", "ОДО"), "ОДО «Ромашка»"),
+        ("УП «Минскводоканал»", CompanyName("Минскводоканал", "УП"), "УП «Минскводоканал»"),
+        # other countries' forms after the name
+        ("Romashka S.A.", CompanyName("Romashka", "S.A."), "Romashka S.A."),
+        ("Romashka SA", CompanyName("Romashka", "S.A."), "Romashka S.A."),
+        ("Romashka B.V.", CompanyName("Romashka", "B.V."), "Romashka B.V."),
+        ("Romashka N.V.", CompanyName("Romashka", "N.V."), "Romashka N.V."),
+        ("Romashka OÜ", CompanyName("Romashka", "OÜ"), "Romashka OÜ"),
+        ("Romashka AB", CompanyName("Romashka", "AB"), "Romashka AB"),
+        ("Romashka AS", CompanyName("Romashka", "AS"), "Romashka AS"),
+        ("Romashka Oy", CompanyName("Romashka", "Oy"), "Romashka Oy"),
+        ("Romashka S.r.l.", CompanyName("Romashka", "S.r.l."), "Romashka S.r.l."),
+        ("Romashka S.L.", CompanyName("Romashka", "S.L."), "Romashka S.L."),
+        ("Romashka Pty Ltd", CompanyName("Romashka", "Pty Ltd"), "Romashka Pty Ltd"),
+        ("Romashka Pty. Ltd.", CompanyName("Romashka", "Pty Ltd"), "Romashka Pty Ltd"),
+        ("Shenzhen Romashka Co., Ltd.", CompanyName("Shenzhen Romashka", "Co., Ltd"), "Shenzhen Romashka Co., Ltd"),
+        ("Shenzhen Romashka Co.,Ltd", CompanyName("Shenzhen Romashka", "Co., Ltd"), "Shenzhen Romashka Co., Ltd"),
+        ("Romashka LLP", CompanyName("Romashka", "LLP"), "Romashka LLP"),
+        ("Romashka PLC", CompanyName("Romashka", "PLC"), "Romashka PLC"),
+        ("Romashka GmbH & Co. KG", CompanyName("Romashka", "GmbH & Co. KG"), "Romashka GmbH & Co. KG"),
+        ("Romashka GmbH & Co KG", CompanyName("Romashka", "GmbH & Co. KG"), "Romashka GmbH & Co. KG"),
+        # words that are no legal form stay in the name; short forms count only in their own case
+        ("Acme UK", CompanyName("Acme UK", ""), "Acme UK"),
+        ("Coca-Cola Company", CompanyName("Coca-Cola Company", ""), "Coca-Cola Company"),
+        ("Such as", CompanyName("Such as", ""), "Such as"),
+        ("ГУМ", CompanyName("ГУМ", ""), "ГУМ"),
+        ("Му-Му", CompanyName("Му-Му", ""), "Му-Му"),
     ],
 )
 def test_company_as_people_type_it(raw: str, expected: CompanyName, display: str) -> None:
@@ -433,3 +487,21 @@ def test_a_kazakh_mobile_weighs_as_a_personal_number() -> None:
     match = compare(Record.from_raw("a", name="Ахметов Нурлан", phone="+7 701 234 56 78"),
                     Record.from_raw("b", name="Нурлан Ахметов", phone="8 701 234 5678"))
     assert match.reasons[0] == "phone equal"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ГБУ «Жилищник района Арбат»", "Жилищник района Арбат"),
+        ("государственное бюджетное учреждение «Жилищник района Арбат»", "ГБУ Жилищник района Арбат"),
+        ("ФГБОУ ВО «МГУ»", "МГУ"),
+        ("ТОВ «Ромашка»", "Ромашка"),
+        ("Romashka Co., Ltd.", "Romashka"),
+        ("Romashka GmbH & Co. KG", "ROMASHKA"),
+        ("Romashka Pty Ltd", "Romashka"),
+    ],
+)
+def test_a_company_with_its_legal_form_has_the_key_of_its_name(a: str, b: str) -> None:
+    from leadflow.matching.record import company_skeleton
+
+    assert company_skeleton(a) == company_skeleton(b) != ""
