@@ -71,6 +71,44 @@ def test_unreadable_contacts_are_a_field_error_and_stay_in_the_journal(partner, 
     assert Submission.objects.get().payload == payload and not Lead.objects.exists()
 
 
+PLACEHOLDERS = ["-", "—", "нет", "Нет.", "no", "N/A", "none", "отсутствует", "не указан", "0", "000", "---"]
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS)
+def test_a_placeholder_phone_with_a_real_email_is_a_lead(partner, placeholder):
+    payload = {"name": "Иванов Иван", "phone": placeholder, "email": "ivan@mail.ru"}
+    outcome = receive(partner, **payload)
+    assert (outcome.status, outcome.errors) == ("created", {})
+    assert (outcome.lead.phone, outcome.lead.email) == ("", "ivan@mail.ru")
+    assert Submission.objects.get().payload == payload  # the journal keeps what was typed
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS)
+def test_a_placeholder_email_with_a_real_phone_is_a_lead(partner, placeholder):
+    outcome = receive(partner, name="Иванов Иван", phone="+7 912 345 67 89", email=placeholder)
+    assert (outcome.status, outcome.lead.phone, outcome.lead.email) == ("created", "+79123456789", "")
+
+
+def test_a_placeholder_and_no_other_contact_follows_the_usual_rules(partner):
+    outcome = receive(partner, name="Иванов Иван", phone="нет")
+    assert (outcome.status, outcome.reason) == ("interest", "no usable contact")
+    assert Interest.objects.get(pk=outcome.interest_id).phone == ""
+    # nothing at all but placeholders: the submission is empty
+    assert receive(partner, phone="-", email="n/a").errors == {
+        "__all__": ["The submission is empty: give at least a name and a phone or an e-mail."]}
+
+
+@pytest.mark.parametrize(("phone", "message"), [("abc", "not a phone number"), ("12", "phone number is too short")])
+def test_garbage_in_the_phone_is_still_an_error_with_a_real_email(partner, phone, message):
+    outcome = receive(partner, name="Иванов Иван", phone=phone, email="ivan@mail.ru")
+    assert (outcome.status, outcome.errors) == ("invalid", {"phone": [message]})
+
+
+def test_a_placeholder_phone_does_not_hide_a_phone_typed_into_the_name(partner):
+    lead = receive(partner, name="Иван Иванов 8 912 345-67-89", phone="-").lead
+    assert lead.phone == "+79123456789"
+
+
 def test_a_company_typed_as_the_name_becomes_the_company_of_an_interest(partner):
     outcome = receive(partner, name="ООО «Ромашка»", phone="+7 912 345 67 89")
     interest = Interest.objects.get(pk=outcome.interest_id)

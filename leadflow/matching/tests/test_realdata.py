@@ -15,6 +15,7 @@ from leadflow.matching.normalize import (
     PersonName,
     Phone,
     contacts_in_name,
+    is_placeholder,
     is_role_mailbox,
     looks_like_company,
     normalize_email,
@@ -123,6 +124,22 @@ def test_unreadable_phones_are_a_field_error_not_a_guess(raw: str, code: str, me
     with pytest.raises(NormalizationError) as error:
         normalize_phones(raw)
     assert (error.value.code, str(error.value)) == (code, message)
+
+
+@pytest.mark.parametrize(
+    ("raw", "placeholder"),
+    [
+        ("-", True), ("—", True), ("–", True), ("...", True), ("---", True), (" - ", True), ("?", True),
+        ("нет", True), ("Нет.", True), ("НЕТ", True), ("нету", True), ("no", True), ("No", True), ("n/a", True),
+        ("N/A", True), ("none", True), ("отсутствует", True), ("не указан", True), ("Не указано", True),
+        ("0", True), ("000", True), ("+0", True), ("0 000 000", True),
+        # real input, readable or not, is not a placeholder: the reader decides
+        ("", False), ("abc", False), ("12", False), ("100", False), ("+7 912 345 67 89", False),
+        ("ivan@mail.ru", False), ("нет, пишите на почту", False), ("Анна", False),
+    ],
+)
+def test_placeholders_for_an_empty_contact(raw: str, placeholder: bool) -> None:
+    assert is_placeholder(raw) is placeholder
 
 
 def test_phone_text_round_trip() -> None:
