@@ -94,21 +94,31 @@ _LEADING_00 = re.compile(r"^([^\d+]*)00(?=[\s().-]*[1-9])")
 _WORD = re.compile(r"[^\W\d_]+\.?")
 _EXTENSION_WORDS = frozenset({"ext", "ext.", "x", "extension"})
 
+# An extension's digits typed in groups, "доб. 12 34", "ext 12-34": one extension (1234), not stray digits.
+_SPLIT_EXTENSION = re.compile(
+    r"((?:(?<![^\W\d_])(?:ext\.?|x)|#)\s*)(\d+(?:[ -]\d+)+)(\s*\)?\.?)$", re.IGNORECASE
+)
+# Any mark of an extension, followed by digits or not: what follows it must read as the extension.
+_EXTENSION_MARK = re.compile(
+    r"(?<![^\W\d_])(?:добавочн(?:ый|ого)?|доб|доп|внутренн(?:ий|его)?|вн|ext|extension)\.?(?:\s*номер)?\s*[:№#]?"
+    r"|#|(?<![^\W\d_])x(?=\s*\d)",
+    re.IGNORECASE,
+)
+_TOO_FEW = (_("phone number has too few digits"), "too_short")
+_TOO_MANY = (_("phone number has too many digits"), "too_long")
+_UNCLEAR_EXTENSION = (_("phone extension is unclear: write its digits after “доб.” or “ext.”"), "invalid_extension")
 _PARSE_ERRORS = {
     phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
         _("unknown country calling code"),
         "invalid_phone",
     ),
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: (
-        _("phone number is too short"),
-        "too_short",
-    ),
-    phonenumbers.NumberParseException.TOO_SHORT_NSN: (_("phone number is too short"), "too_short"),
-    phonenumbers.NumberParseException.TOO_LONG: (_("phone number is too long"), "too_long"),
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: _TOO_FEW,
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: _TOO_FEW,
+    phonenumbers.NumberParseException.TOO_LONG: _TOO_MANY,
 }
 _IMPOSSIBLE_REASONS = {
-    phonenumbers.ValidationResult.TOO_SHORT: (_("phone number is too short"), "too_short"),
-    phonenumbers.ValidationResult.TOO_LONG: (_("phone number is too long"), "too_long"),
+    phonenumbers.ValidationResult.TOO_SHORT: _TOO_FEW,
+    phonenumbers.ValidationResult.TOO_LONG: _TOO_MANY,
     phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: (
         _("unknown country calling code"),
         "invalid_phone",
@@ -127,15 +137,45 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
         raise NormalizationError(_("phone number is empty"), code="empty")
     text = _RUSSIAN_EXTENSION.sub(" ext. ", text)
     text = _LEADING_00.sub(r"\1+", text)
+    text = _SPLIT_EXTENSION.sub(_joined_extension, text)
     try:
-        return _checked_phone(text, region)
+        phone = _checked_phone(text, region)
     except NormalizationError as error:
         for retry in _phone_retries(text, region):
             try:
-                return _checked_phone(retry, region)
+                phone = _checked_phone(retry, region)
+                break
             except NormalizationError:
                 continue
-        raise error
+        else:
+            raise _unclear_extension(text, region) or error from None
+    if not phone.extension and _unread_extension(text):
+        # "доб. двенадцать": the number reads, its extension does not; it is not dropped in silence.
+        raise _unclear_extension(text, region) or NormalizationError(_UNCLEAR_EXTENSION[0], code=_UNCLEAR_EXTENSION[1])
+    return phone
+
+
+def _joined_extension(match: re.Match[str]) -> str:
+    """The extension's groups of digits as one number."""
+    return match.group(1) + re.sub(r"\D", "", match.group(2)) + match.group(3)
+
+
+def _unread_extension(text: str) -> bool:
+    """An extension mark followed by something that is not digits ("доб. двенадцать", "ext. 12/13")."""
+    mark = _EXTENSION_MARK.search(text)
+    return mark is not None and bool(text[mark.end() :].strip(" ).")) and not text[mark.end() :].strip(" ).").isdigit()
+
+
+def _unclear_extension(text: str, region: str) -> NormalizationError | None:
+    """When the number before the extension mark reads by itself, the extension is what is wrong."""
+    mark = _EXTENSION_MARK.search(text)
+    if mark is None or not text[: mark.start()].strip(" (,;"):
+        return None
+    try:
+        _checked_phone(text[: mark.start()].strip(" (,;"), region)
+    except NormalizationError:
+        return None
+    return NormalizationError(_UNCLEAR_EXTENSION[0], code=_UNCLEAR_EXTENSION[1])
 
 
 def _checked_phone(text: str, region: str) -> Phone:
@@ -143,9 +183,7 @@ def _checked_phone(text: str, region: str) -> Phone:
     number = _parse_phone(text, region)
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
-        message, code = _IMPOSSIBLE_REASONS.get(
-            reason, (_("phone number has a wrong number of digits"), "invalid_phone")
-        )
+        message, code = _impossible_reason(number, reason, text, region)
         raise NormalizationError(message, code=code)
     if not phonenumbers.is_valid_number(number):
         raise NormalizationError(_("not a valid phone number"), code="invalid_phone")
@@ -158,6 +196,39 @@ def _checked_phone(text: str, region: str) -> Phone:
 
 # "+8 912 345-67-89": the trunk prefix 8 typed after a plus, as if it were a country code.
 _PLUS_TRUNK_EIGHT = re.compile(r"^([^\d+]*)\+\s*(?=8)")
+
+
+def _impossible_reason(
+    number: phonenumbers.PhoneNumber, reason: int, text: str, region: str
+) -> tuple[str | Promise, str]:
+    """What is wrong with a number that cannot exist, in the words a person checks it by: too few or too many digits.
+
+    phonenumbers calls "8 (912) 345" a possible local number; but whoever types the trunk prefix, a country code or an
+    area code in brackets meant a full number, and it lacks digits. A wrong length between the possible ones is
+    told apart by the country's shortest and longest numbers."""
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        trunk = metadata.national_prefix if metadata is not None else None
+        digits = re.sub(r"\D", "", text)
+        if text.lstrip().startswith("+") or "(" in text or (trunk and digits.startswith(trunk)):
+            return _TOO_FEW
+    if reason == phonenumbers.ValidationResult.INVALID_LENGTH:
+        country = phonenumbers.region_code_for_country_code(number.country_code)
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
+        # The lengths of people's numbers (fixed lines and mobiles), not of rare service numbers (Russia's 14 digits).
+        lengths = tuple(
+            length
+            for desc in ((metadata.fixed_line, metadata.mobile) if metadata is not None else ())
+            if desc is not None
+            for length in desc.possible_length
+            if length > 0
+        )
+        length = len(phonenumbers.national_significant_number(number))
+        if lengths and length < min(lengths):
+            return _TOO_FEW
+        if lengths and length > max(lengths):
+            return _TOO_MANY
+    return _IMPOSSIBLE_REASONS.get(reason, (_("phone number has a wrong number of digits"), "invalid_phone"))
 
 
 def _phone_retries(text: str, region: str) -> Iterator[str]:
@@ -214,6 +285,9 @@ def _several_phones(raw: str, region: str) -> list[Phone]:
                 return []
         if any(char.isdigit() and not covered[index] for index, char in enumerate(text)):
             return []
+        left_over = "".join(char if not covered[index] else "\n" for index, char in enumerate(text))
+        if any(_unread_extension(part) for part in left_over.split("\n")):
+            return []  # "доб. двенадцать": an extension that does not read is not dropped
     return list(dict.fromkeys(found))
 
 

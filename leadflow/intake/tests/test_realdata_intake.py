@@ -57,7 +57,12 @@ def test_classification_of_messy_submissions(partner, payload, status, reason):
     [
         ({"name": "Иванов Иван", "phone": "+7 912 345 67 89 12 34"}, "phone", "not a valid phone number"),
         ({"name": "Иванов Иван", "phone": "+7 912 345 67 89, 12 34 56 78"}, "phone", "not a phone number"),
-        ({"name": "Иванов Иван", "phone": "12-34"}, "phone", "phone number is too short"),
+        ({"name": "Иванов Иван", "phone": "12-34"}, "phone", "phone number has too few digits"),
+        ({"name": "Иванов Иван", "phone": "8 (912) 345", "email": "ivan@mail.ru"}, "phone",
+         "phone number has too few digits"),
+        ({"name": "Иванов Иван", "phone": "8 912 345 67 89 1"}, "phone", "phone number has too many digits"),
+        ({"name": "Иванов Иван", "phone": "+7 495 123-45-67 доб. 12/13"}, "phone",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
         ({"name": "Иванов Иван", "email": "почта@пример.рф"}, "email",
          "Internationalized characters before the @-sign are not supported: 'а', 'о', 'п', 'т', 'ч'."),
         ({"name": "Иванов Иван", "email": "ivan@mail.ru, petr"}, "email",
@@ -98,7 +103,7 @@ def test_a_placeholder_and_no_other_contact_follows_the_usual_rules(partner):
         "__all__": ["The submission is empty: give at least a name and a phone or an e-mail."]}
 
 
-@pytest.mark.parametrize(("phone", "message"), [("abc", "not a phone number"), ("12", "phone number is too short")])
+@pytest.mark.parametrize(("phone", "message"), [("abc", "not a phone number"), ("12", "phone number has too few digits")])
 def test_garbage_in_the_phone_is_still_an_error_with_a_real_email(partner, phone, message):
     outcome = receive(partner, name="Иванов Иван", phone=phone, email="ivan@mail.ru")
     assert (outcome.status, outcome.errors) == ("invalid", {"phone": [message]})
@@ -119,6 +124,11 @@ def test_a_phone_in_the_name_field_fills_the_empty_phone_field(partner):
     outcome = receive(partner, name="Иван Иванов, 8 (912) 345-67-89", email="")
     lead = outcome.lead
     assert (lead.first_name, lead.last_name, lead.phone) == ("Иван", "Иванов", "+79123456789")
+
+
+def test_an_extension_typed_in_groups_is_one_extension(partner):
+    lead = receive(partner, name="Иванов Иван", phone="8 (495) 123-45-67 доб 12 34", company="Ромашка").lead
+    assert (lead.phone, lead.phone_ext) == ("+74951234567", "1234")
 
 
 def test_two_phones_in_one_field_keep_both_and_the_second_finds_the_card(partner):

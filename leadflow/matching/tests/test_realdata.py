@@ -64,6 +64,16 @@ OFFICE = Phone("+74951234567", "", "fixed_line")
         ("+7 495 123-45-67 x45", "RU", Phone("+74951234567", "45", "fixed_line")),
         ("+7 495 123-45-67 доб.45", "RU", Phone("+74951234567", "45", "fixed_line")),
         ("+7 495 123-45-67 (доб. 45)", "RU", Phone("+74951234567", "45", "fixed_line")),
+        # an extension's digits typed in groups are one extension
+        ("+7 495 123-45-67 доб. 1234", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 доб 12 34", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("8 (495) 123-45-67 (доб. 12 34)", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 ext 12-34", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 x 12 34", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 ext. 12", "RU", Phone("+74951234567", "12", "fixed_line")),
+        ("+7 495 123-45-67 #12", "RU", Phone("+74951234567", "12", "fixed_line")),
+        ("+7 495 123-45-67 x12", "RU", Phone("+74951234567", "12", "fixed_line")),
+        ("+7 495 123-45-67 вн. 12", "RU", Phone("+74951234567", "12", "fixed_line")),
         # neighbours sharing +7 and the 8 trunk prefix, and other CIS countries
         ("+7 701 234 56 78", "RU", Phone("+77012345678", "", "mobile")),  # Kazakhstan
         ("8 701 234 56 78", "KZ", Phone("+77012345678", "", "mobile")),
@@ -113,9 +123,24 @@ def test_several_phones_in_one_field_are_all_kept(raw: str, expected: list[Phone
         ("+7 912 345 67 89, 12 34 56 78", "invalid_phone", "not a phone number"),
         ("8 912 345 67 8a", "invalid_phone", "not a valid phone number"),
         ("телефон", "invalid_phone", "not a phone number"),
-        ("912", "too_short", "phone number is too short"),
-        ("１２３", "too_short", "phone number is too short"),
-        ("+7 912 345 67 89 0", "invalid_phone", "phone number has a wrong number of digits"),
+        ("912", "too_short", "phone number has too few digits"),
+        ("１２３", "too_short", "phone number has too few digits"),
+        # the trunk prefix, a country code or an area code in brackets: a full number was meant, digits are missing
+        ("8 (912) 345", "too_short", "phone number has too few digits"),
+        ("+7 (912) 345", "too_short", "phone number has too few digits"),
+        ("8 912 345", "too_short", "phone number has too few digits"),
+        ("8 (912) 345-67", "too_short", "phone number has too few digits"),
+        ("123-45-67", "invalid_phone", "phone number has no area code"),  # a city number typed without its code
+        ("+7 912 345 67 89 0", "too_long", "phone number has too many digits"),
+        ("8 912 345 67 89 1", "too_long", "phone number has too many digits"),
+        ("8912345678901234", "too_long", "phone number has too many digits"),
+        # the number reads, its extension does not: never dropped in silence
+        ("+7 495 123-45-67 доб. двенадцать", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 доб. 12/13", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 ext. twelve", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
         ("+999 123 456", "invalid_phone", "unknown country calling code"),
         ("8 029 123 45 67", "invalid_phone", "not a valid phone number"),  # Belarusian national form, Russian default
     ],
