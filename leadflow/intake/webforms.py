@@ -58,6 +58,9 @@ def _texts() -> dict[str, str]:
         "document": _("Personal data policy"),
         "honeypot": _("Leave this field empty"),
         "required": _("This field is required."),
+        # %(suggestion)s: the address with the mail domain it most likely meant, e.g. ivan@gmail.com
+        "check_email": _("Please check your e-mail address: did you mean %(suggestion)s? We have your request as you "
+                         "sent it, and we will confirm the address when we contact you."),
     }
 
 
@@ -200,9 +203,12 @@ def hosted_form(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _render_form(request: HttpRequest, form: Form, *, values: dict[str, Any], errors: dict[str, list[str]],
-                 status: int = 200, notice: str = "") -> HttpResponse:
-    fields = [{**entry, "value": values.get(entry["name"], ""), "errors": errors.get(entry["name"], [])}
-              for entry in form.shown_fields()]
+                 status: int = 200, notice: str = "", warnings: list[dict[str, str]] | None = None) -> HttpResponse:
+    hints: dict[str, list[str]] = {}
+    for warning in pipeline.shown_warnings(warnings or []):
+        hints.setdefault(warning["field"], []).append(warning["message"])
+    fields = [{**entry, "value": values.get(entry["name"], ""), "errors": errors.get(entry["name"], []),
+               "hints": hints.get(entry["name"], [])} for entry in form.shown_fields()]
     carried = {name: values[name] for name in (*UTM, "referrer", "landing_page") if values.get(name)}
     general = [message for name, problems in errors.items() if name not in {f["name"] for f in fields}
                and name != "consent" and not name.startswith("consent") for message in problems]
@@ -236,10 +242,17 @@ def _hosted_post(request: HttpRequest, form: Form) -> HttpResponse:
             response["Retry-After"] = str(refused.retry_after)
         return response
     if outcome.status == SubmissionStatus.INVALID:
-        return _render_form(request, form, values=request.POST.dict(), errors=outcome.errors, status=422)
+        # A slip in the e-mail is shown next to it while the visitor corrects the other fields anyway.
+        return _render_form(request, form, values=request.POST.dict(), errors=outcome.errors, status=422,
+                            warnings=outcome.warnings)
     if form.redirect_url:
         return HttpResponseRedirect(form.redirect_url)
-    return render(request, "intake/form_thanks.html", {"form": form, "texts": _texts()})
+    # Taken as typed (nothing is lost); the visitor is asked to look at the address, the manager sees the same
+    # suggestion on the card and accepts it with one click.
+    texts = _texts()
+    notices = [texts["check_email"] % {"suggestion": warning["suggestion"]} for warning in outcome.warnings
+               if warning.get("code") == "email_typo"]
+    return render(request, "intake/form_thanks.html", {"form": form, "texts": texts, "notices": notices})
 
 
 # ---------------------------------------------------------------- the embed script's endpoints
@@ -340,11 +353,15 @@ def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:
         if refused.retry_after:
             response["Retry-After"] = str(refused.retry_after)
         return response
+    warnings = pipeline.shown_warnings(outcome.warnings)  # from the typed text alone, whatever the outcome
     if outcome.status == SubmissionStatus.INVALID:
-        return _error(422, "validation_error", _("Some fields are invalid."), outcome.errors)
+        response = _error(422, "validation_error", _("Some fields are invalid."), outcome.errors)
+        if warnings:
+            response = JsonResponse({**json.loads(response.content), "warnings": warnings}, status=422)
+        return response
     # Spam, interest, lead or a duplicate all look the same from outside: the form learns nothing of the base.
     return JsonResponse({"status": "received", "thank_you_text": form.thank_you_text or _texts()["thanks"],
-                         "redirect_url": form.redirect_url})
+                         "redirect_url": form.redirect_url, "warnings": warnings})
 
 
 @lru_cache(maxsize=8)

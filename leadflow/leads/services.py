@@ -104,6 +104,9 @@ class PersonFacts:
     # E.164 with " ext. N" when it has an extension. The card keeps the first; these make it findable.
     other_phones: list[str] = field(default_factory=list)
     other_emails: list[str] = field(default_factory=list)
+    # The consumer mail domain the e-mail most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"): kept as typed,
+    # suggested on the card and to the sender, never changed without a person accepting it.
+    email_suggestion: str = ""
 
     def keys(self) -> matching.Facts:
         others = [matching.PhoneFact(*split_phone_text(text)) for text in self.other_phones]

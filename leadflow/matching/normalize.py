@@ -12,6 +12,7 @@ import phonenumbers
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from email_validator import EmailNotValidError, validate_email
+from rapidfuzz.distance import OSA
 
 
 class NormalizationError(ValueError):
@@ -387,6 +388,49 @@ def is_role_mailbox(email: str) -> bool:
     """True for info@, sales@ and the like (a normalised address; a +tag does not change the mailbox)."""
     local = email.rpartition("@")[0].split("+", 1)[0]
     return local in ROLE_MAILBOXES
+
+
+# Typos in the domain of a consumer mailbox ("gmial.com", "mail.ry") are suggested, never corrected: an address may
+# be real as typed. Decided offline (no DNS lookup on the intake path): a small list of the mail services people
+# use, and an edit distance of one, of a kind people make and company domains rarely are.
+CONSUMER_EMAIL_DOMAINS = (
+    "gmail.com", "mail.ru", "yandex.ru", "ya.ru", "bk.ru", "inbox.ru", "list.ru", "rambler.ru", "outlook.com",
+    "hotmail.com", "icloud.com", "yahoo.com",
+)
+
+
+def email_suggestion(email: str) -> str:
+    """The address with the consumer mail domain it most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"), or "".
+
+    A top-level domain one edit off its service's ("gmail.con", "yandex.ri", "gmail.comm"), or the service's name one
+    edit off ("gmial.com", "maill.ru", "yaandex.ru") under the same top-level domain. Short names (bk, ya, mail, list)
+    only for a swapped or doubled letter, since one changed letter there is another real domain (mai.ru, bc.ru)."""
+    local, _, domain = email.rpartition("@")
+    if not local or domain in CONSUMER_EMAIL_DOMAINS:
+        return ""
+    name, _, tld = domain.rpartition(".")
+    consumer_names = {known.rpartition(".")[0] for known in CONSUMER_EMAIL_DOMAINS}
+    for known in CONSUMER_EMAIL_DOMAINS:
+        known_name, _, known_tld = known.rpartition(".")
+        if name == known_name:
+            if OSA.distance(tld, known_tld) == 1:
+                return f"{local}@{known}"
+        elif name not in consumer_names and OSA.distance(tld, known_tld) <= 1 and _is_name_typo(name, known_name):
+            return f"{local}@{known}"
+    return ""
+
+
+def _is_name_typo(typed: str, known: str) -> bool:
+    """One slip of the finger between a typed domain name and a service's: any for long names, only a swapped or a
+    doubled letter for names of up to four letters."""
+    if OSA.distance(typed, known) != 1:
+        return False
+    if len(known) >= 5:
+        return True
+    swapped = len(typed) == len(known) and sorted(typed) == sorted(known)
+    doubled = len(typed) == len(known) + 1 and any(typed[:i] + typed[i + 1 :] == known and typed[i] == typed[i - 1]
+                                                   for i in range(1, len(typed)))
+    return swapped or doubled
 
 
 _SEVERAL_EMAILS = re.compile(r"[,;\s]+")

@@ -4,10 +4,14 @@ What a sales manager sees for each: a lead, an interest (DOMAIN.md 1) or a field
 contacts, and which earlier card a repeat touch lands on. The journal keeps every payload as sent.
 """
 
-import pytest
+import json
+import time
 
-from leadflow.intake import pipeline
-from leadflow.intake.models import Submission
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.intake import pipeline, webform_rules
+from leadflow.intake.models import Form, Submission
 from leadflow.leads.models import Interest, Lead, Request
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +107,8 @@ def test_a_placeholder_and_no_other_contact_follows_the_usual_rules(partner):
         "__all__": ["The submission is empty: give at least a name and a phone or an e-mail."]}
 
 
-@pytest.mark.parametrize(("phone", "message"), [("abc", "not a phone number"), ("12", "phone number has too few digits")])
+@pytest.mark.parametrize(("phone", "message"), [("abc", "not a phone number"),
+                                               ("12", "phone number has too few digits")])
 def test_garbage_in_the_phone_is_still_an_error_with_a_real_email(partner, phone, message):
     outcome = receive(partner, name="Иванов Иван", phone=phone, email="ivan@mail.ru")
     assert (outcome.status, outcome.errors) == ("invalid", {"phone": [message]})
@@ -211,3 +216,103 @@ def test_the_card_shows_the_other_contacts_a_person_gave(partner, alice, client)
 def test_a_contact_typed_into_a_name_part_fills_the_empty_field(partner):
     lead = receive(partner, first_name="Иван 8 912 345-67-89", last_name="Иванов").lead
     assert (lead.first_name, lead.last_name, lead.phone) == ("Иван", "Иванов", "+79123456789")
+
+
+# --- a slip in the e-mail's domain: taken as typed, suggested to the sender and on the card ----------------------
+
+TYPO = {"name": "Иванов Иван", "email": "Ivan@Gmail.con", "phone": "+7 912 345 67 89"}
+
+
+def test_an_email_domain_typo_is_taken_as_typed_with_a_suggestion(partner):
+    outcome = receive(partner, **TYPO)
+    assert outcome.status == "created" and outcome.lead.email == "ivan@gmail.con"
+    assert outcome.warnings == [{"field": "email", "code": "email_typo", "suggestion": "ivan@gmail.com"}]
+    assert Request.objects.get(lead=outcome.lead).facts["email_suggestion"] == "ivan@gmail.com"
+    assert Submission.objects.get().payload == TYPO
+
+
+def test_a_correct_address_has_no_warning(partner):
+    outcome = receive(partner, name="Иванов Иван", email="ivan@gmail.com")
+    assert outcome.warnings == [] and "email_suggestion" not in Request.objects.get().facts
+
+
+def test_the_api_answers_the_suggestion_and_a_retry_answers_it_again(partner):
+    _row, key = partner
+    for _attempt in range(2):
+        response = HttpClient().post("/api/submissions", TYPO, content_type="application/json",
+                                     headers={"X-Api-Key": key, "Idempotency-Key": "order-1"})
+        assert response.status_code in (200, 201)
+        assert response.json()["warnings"] == [{"field": "email", "code": "email_typo",
+                                                "suggestion": "ivan@gmail.com",
+                                                "message": "Did you mean ivan@gmail.com?"}]
+    assert Lead.objects.get().email == "ivan@gmail.con"
+
+
+def test_an_invalid_submission_still_gets_the_suggestion(partner):
+    _row, key = partner
+    response = HttpClient().post("/api/submissions", {**TYPO, "phone": "abc"}, content_type="application/json",
+                                 headers={"X-Api-Key": key})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"phone": ["not a phone number"]}
+    assert response.json()["warnings"][0]["suggestion"] == "ivan@gmail.com"
+
+
+@pytest.fixture
+def typo_form(sales):
+    return Form.objects.create(name="Contact us", slug="contact", team=sales, allowed_origins="https://shop.example\n",
+                               fields=[{"name": "name", "required": True}, {"name": "phone", "required": False},
+                                       {"name": "email", "required": False}])
+
+
+def _token(form):
+    return webform_rules.issue_token(form, now=time.time() - 30)
+
+
+def test_the_hosted_form_thanks_and_asks_to_check_the_address(typo_form):
+    response = HttpClient().post("/f/contact", {"_ts": _token(typo_form), "name": "Иванов Иван",
+                                                "email": "o'brien&co@gmial.com"})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="email-typo"' in page
+    assert "did you mean o&#x27;brien&amp;co@gmail.com?" in page  # escaped: what a visitor typed is never markup
+    assert Lead.objects.get().email == "o'brien&co@gmial.com"
+
+
+def test_the_hosted_form_shows_the_suggestion_next_to_the_field_when_it_must_be_fixed(typo_form):
+    response = HttpClient().post("/f/contact", {"_ts": _token(typo_form), "name": "Иванов Иван",
+                                                "phone": "12", "email": "ivan@mail.ry"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert '<small class="lf-hint" data-testid="hint-email">Did you mean ivan@mail.ru?</small>' in page
+
+
+def test_the_embedded_form_answers_the_suggestion(typo_form):
+    body = {"_ts": _token(typo_form), "name": "Иванов Иван", "email": "ivan@yandex.ri"}
+    response = HttpClient().post("/f/contact/submit", json.dumps(body), content_type="application/json",
+                                 headers={"Origin": "https://shop.example"})
+    assert response.status_code == 200
+    assert [w["suggestion"] for w in response.json()["warnings"]] == ["ivan@yandex.ru"]
+    config = HttpClient().get("/f/contact/config", headers={"Origin": "https://shop.example"}).json()
+    assert "%(suggestion)s" in config["texts"]["check_email"]  # the script fills it in
+
+
+def test_the_card_offers_the_suggestion_and_one_click_takes_it(partner, client, alice, bob):
+    lead = receive(partner, **{**TYPO, "email": "o'brien&co@gmail.con"}).lead
+    lead.owner = alice
+    lead.save(update_fields=["owner"])
+    client.force_login(alice)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Did you mean o&#x27;brien&amp;co@gmail.com?" in page and 'data-testid="accept-email"' in page
+
+    client.force_login(bob)  # another manager may not change alice's lead
+    client.post(f"/leads/{lead.pk}/accept_email/")
+    assert Lead.objects.get(pk=lead.pk).email == "o'brien&co@gmail.con"
+
+    client.force_login(alice)
+    client.post(f"/leads/{lead.pk}/accept_email/")
+    lead.refresh_from_db()
+    assert lead.email == "o'brien&co@gmail.com"
+    change = lead.field_changes.get(field="email")
+    assert (change.old_value, change.new_value, change.changed_by) == ("o'brien&co@gmail.con", lead.email, alice)
+    assert "Did you mean" not in client.get(f"/leads/{lead.pk}/").content.decode()  # done: no more offer
+    # the next message from the typo address still finds the card
+    assert receive(partner, name="Иван Иванов", email="o'brien&co@gmail.con").lead == lead

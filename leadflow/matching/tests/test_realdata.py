@@ -15,6 +15,7 @@ from leadflow.matching.normalize import (
     PersonName,
     Phone,
     contacts_in_name,
+    email_suggestion,
     is_placeholder,
     is_role_mailbox,
     looks_like_company,
@@ -240,6 +241,49 @@ def test_unreadable_emails_are_a_field_error(raw: str, message: str) -> None:
     with pytest.raises(NormalizationError) as error:
         normalize_emails(raw)
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("email", "suggestion"),
+    [
+        # a slip in a consumer mail domain: suggested, never corrected in silence
+        ("ivan@gmail.con", "ivan@gmail.com"),
+        ("ivan@gmail.comm", "ivan@gmail.com"),
+        ("ivan@gmail.co", "ivan@gmail.com"),
+        ("ivan@gmial.com", "ivan@gmail.com"),
+        ("ivan@gmal.com", "ivan@gmail.com"),
+        ("ivan@mail.ry", "ivan@mail.ru"),
+        ("ivan@maill.ru", "ivan@mail.ru"),
+        ("ivan@mial.ru", "ivan@mail.ru"),
+        ("ivan@yandex.ri", "ivan@yandex.ru"),
+        ("ivan@yaandex.ru", "ivan@yandex.ru"),
+        ("ivan@ya.ry", "ivan@ya.ru"),
+        ("ivan@bk.ry", "ivan@bk.ru"),
+        ("ivan@inbx.ru", "ivan@inbox.ru"),
+        ("ivan@lisst.ru", "ivan@list.ru"),
+        ("ivan@ramber.ru", "ivan@rambler.ru"),
+        ("ivan@hotmial.com", "ivan@hotmail.com"),
+        ("ivan@outlok.com", "ivan@outlook.com"),
+        ("ivan@iclod.com", "ivan@icloud.com"),
+        ("ivan@yahooo.com", "ivan@yahoo.com"),
+        # the services themselves, their other real domains, and company domains
+        ("ivan@gmail.com", ""),
+        ("ivan@yandex.com", ""),
+        ("ivan@yandex.by", ""),
+        ("ivan@mail.com", ""),
+        ("ivan@yahoo.co.uk", ""),
+        ("ivan@gmail.ru", ""),  # another service's name under .ru is not "mail.ru" with a slip
+        ("ivan@romashka.ru", ""),
+        # one changed letter in a short name is another real domain: mai.ru (an institute), bc.ru, last.ru
+        ("ivan@mai.ru", ""),
+        ("ivan@bc.ru", ""),
+        ("ivan@last.ru", ""),
+        ("ivan@mall.ru", ""),
+    ],
+)
+def test_email_domain_typos_are_suggested(email: str, suggestion: str) -> None:
+    assert email_suggestion(normalize_email(email)) == suggestion
+    assert normalize_email(email) == email  # the address itself is taken as typed
 
 
 @pytest.mark.parametrize(
