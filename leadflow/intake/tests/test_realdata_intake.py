@@ -316,3 +316,26 @@ def test_the_card_offers_the_suggestion_and_one_click_takes_it(partner, client, 
     assert "Did you mean" not in client.get(f"/leads/{lead.pk}/").content.decode()  # done: no more offer
     # the next message from the typo address still finds the card
     assert receive(partner, name="Иван Иванов", email="o'brien&co@gmail.con").lead == lead
+
+
+def test_reading_placeholders_and_suggesting_costs_no_sql_statement(partner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    receive(partner, name="Сидоров Пётр", email="petr@example.ru")  # warms the per-process caches
+    with CaptureQueriesContext(connection) as clean:
+        assert receive(partner, name="Иванов Иван", phone="", email="ivan@gmail.com").status == "created"
+    with CaptureQueriesContext(connection) as messy:
+        assert receive(partner, name="Петров Олег", phone="нет", email="oleg@gmial.com").status == "created"
+    assert len(messy) == len(clean)
+
+
+def test_a_placeholder_does_not_fill_a_field_the_form_requires(sales):
+    form = Form.objects.create(name="Call me", slug="call", team=sales,
+                               fields=[{"name": "name", "required": True}, {"name": "phone", "required": True},
+                                       {"name": "email", "required": False}])
+    response = HttpClient().post("/f/call", {"_ts": _token(form), "name": "Иванов Иван", "phone": "-",
+                                             "email": "ivan@mail.ru"})
+    assert response.status_code == 422
+    assert Submission.objects.get().errors == {"fields": {"phone": ["This field is required."]}}
+    assert not Lead.objects.exists()
