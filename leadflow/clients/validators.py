@@ -20,15 +20,16 @@ _INN12_SECOND_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 # KPP: tax office (4 digits), reason (2 digits or capital Latin letters), serial (3 digits).
 _KPP = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
 _DIGITS = re.compile(r"[0-9]*")
-# Separators people put between groups of digits: spaces (any, incl. no-break), hyphens and dashes, dots.
-_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212]+")
+# Separators people put between groups of digits: spaces (any, incl. no-break), hyphens and dashes, dots. Only
+# between two characters: a leading minus or a trailing dot is no grouping, and stays for the validator to refuse.
+_SEPARATORS = re.compile(r"(?<=\w)[\s.\-\u2010-\u2015\u2212]+(?=\w)")
 
 
 def clean_number(value: str) -> str:
     """A registration number without the separators people group its digits with: "770-708 38.93" -> "7707083893".
 
     Only separators go: letters, slashes and anything else stay, for the validator to refuse."""
-    return _SEPARATORS.sub("", str(value or ""))
+    return _SEPARATORS.sub("", str(value or "").strip())
 
 
 def validate_inn(value: str) -> None:

@@ -58,10 +58,14 @@ def _texts() -> dict[str, str]:
         "document": _("Personal data policy"),
         "honeypot": _("Leave this field empty"),
         "required": _("This field is required."),
-        # %(suggestion)s: the address with the mail domain it most likely meant, e.g. ivan@gmail.com
-        "check_email": _("Please check your e-mail address: did you mean %(suggestion)s? We have your request as you "
-                         "sent it, and we will confirm the address when we contact you."),
     }
+
+
+def _notices(warnings: list[dict[str, str]]) -> list[str]:
+    """What the thank-you says of a slip the submission was taken with: the visitor is asked to look at it."""
+    return [_("Please check your e-mail address: did you mean %(suggestion)s? We have your request as you sent it, "
+              "and we will confirm the address when we contact you.") % {"suggestion": warning["suggestion"]}
+            for warning in warnings if warning.get("code") == "email_typo"]
 
 
 # ---------------------------------------------------------------- consent boxes
@@ -249,10 +253,8 @@ def _hosted_post(request: HttpRequest, form: Form) -> HttpResponse:
         return HttpResponseRedirect(form.redirect_url)
     # Taken as typed (nothing is lost); the visitor is asked to look at the address, the manager sees the same
     # suggestion on the card and accepts it with one click.
-    texts = _texts()
-    notices = [texts["check_email"] % {"suggestion": warning["suggestion"]} for warning in outcome.warnings
-               if warning.get("code") == "email_typo"]
-    return render(request, "intake/form_thanks.html", {"form": form, "texts": texts, "notices": notices})
+    return render(request, "intake/form_thanks.html", {"form": form, "texts": _texts(),
+                                                        "notices": _notices(outcome.warnings)})
 
 
 # ---------------------------------------------------------------- the embed script's endpoints
@@ -353,15 +355,24 @@ def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:
         if refused.retry_after:
             response["Retry-After"] = str(refused.retry_after)
         return response
-    warnings = pipeline.shown_warnings(outcome.warnings)  # from the typed text alone, whatever the outcome
+    # Computed from the typed text alone, whatever the outcome. The script shows each field's messages and the
+    # thank-you text as they come, so the suggestion is put there too (and kept apart in "warnings" for others).
+    warnings = pipeline.shown_warnings(outcome.warnings)
     if outcome.status == SubmissionStatus.INVALID:
-        response = _error(422, "validation_error", _("Some fields are invalid."), outcome.errors)
+        fields = {name: list(problems) for name, problems in outcome.errors.items()}
+        for warning in warnings:
+            fields.setdefault(warning["field"], []).append(warning["message"])
+        response = _error(422, "validation_error", _("Some fields are invalid."), fields)
         if warnings:
             response = JsonResponse({**json.loads(response.content), "warnings": warnings}, status=422)
         return response
     # Spam, interest, lead or a duplicate all look the same from outside: the form learns nothing of the base.
-    return JsonResponse({"status": "received", "thank_you_text": form.thank_you_text or _texts()["thanks"],
-                         "redirect_url": form.redirect_url, "warnings": warnings})
+    body: dict[str, Any] = {"status": "received", "redirect_url": form.redirect_url,
+                            "thank_you_text": " ".join([form.thank_you_text or _texts()["thanks"],
+                                                        *_notices(outcome.warnings)])}
+    if warnings:
+        body["warnings"] = warnings
+    return JsonResponse(body)
 
 
 @lru_cache(maxsize=8)

@@ -94,6 +94,7 @@ def test_numbers_typed_with_separators_are_read(validator, typed, stored):
     [
         (validate_inn, "77О7 083893", "INN must contain only digits"),  # a Cyrillic О
         (validate_inn, "7707/083893", "INN must contain only digits"),
+        (validate_inn, "-7707083893", "INN must contain only digits"),  # a minus is no grouping
         (validate_inn, "7707 08389", "INN must have 10 or 12 digits"),
         (validate_inn, "7707 083894", "INN check digit does not match"),
         (validate_kpp, "7736 01 0011", "KPP must have 9 characters"),

@@ -291,8 +291,19 @@ def test_the_embedded_form_answers_the_suggestion(typo_form):
                                  headers={"Origin": "https://shop.example"})
     assert response.status_code == 200
     assert [w["suggestion"] for w in response.json()["warnings"]] == ["ivan@yandex.ru"]
-    config = HttpClient().get("/f/contact/config", headers={"Origin": "https://shop.example"}).json()
-    assert "%(suggestion)s" in config["texts"]["check_email"]  # the script fills it in
+    assert response.json()["thank_you_text"] == (  # what the script shows
+        "Thank you! We will contact you soon. Please check your e-mail address: did you mean ivan@yandex.ru? We have "
+        "your request as you sent it, and we will confirm the address when we contact you.")
+    assert Lead.objects.get().email == "ivan@yandex.ri"
+
+
+def test_the_embedded_form_shows_the_suggestion_with_the_field_to_fix(typo_form):
+    body = {"_ts": _token(typo_form), "name": "Иванов Иван", "phone": "12", "email": "ivan@yandex.ri"}
+    response = HttpClient().post("/f/contact/submit", json.dumps(body), content_type="application/json",
+                                 headers={"Origin": "https://shop.example"})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"phone": ["phone number has too few digits"],
+                                                  "email": ["Did you mean ivan@yandex.ru?"]}
 
 
 def test_the_card_offers_the_suggestion_and_one_click_takes_it(partner, client, alice, bob):

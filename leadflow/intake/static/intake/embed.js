@@ -122,19 +122,11 @@
         if (result.status === 200) {
           var target = result.data.redirect_url;
           if (target && /^https?:\/\//i.test(target)) { window.location.assign(target); return; }
-          var thanks = el("div", {"class": "leadflow-thanks", "role": "status"});
-          thanks.appendChild(el("p", {}, result.data.thank_you_text));
-          (result.data.warnings || []).forEach(function (w) {  // taken as typed; the visitor is asked to look
-            if (w.code === "email_typo" && config.texts.check_email) {
-              thanks.appendChild(el("p", {"class": "lf-check"},
-                                    config.texts.check_email.replace("%(suggestion)s", w.suggestion)));
-            }
-          });
+          var thanks = el("p", {"class": "leadflow-thanks", "role": "status"}, result.data.thank_you_text);
           form.parentNode.replaceChild(thanks, form);
           return;
         }
         var err = result.data.error || {}, fields = err.fields || {};
-        (result.data.warnings || []).forEach(function (w) { fields[w.field] = (fields[w.field] || []).concat([w.message]); });
         Object.keys(fields).forEach(function (name) {
           var box = errors[name] || general;
           box.textContent = (box.textContent ? box.textContent + " " : "") + fields[name].join(" ");
