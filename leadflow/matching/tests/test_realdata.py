@@ -142,6 +142,10 @@ def test_several_phones_in_one_field_are_all_kept(raw: str, expected: list[Phone
          "phone extension is unclear: write its digits after “доб.” or “ext.”"),
         ("+7 495 123-45-67 ext. twelve", "invalid_extension",
          "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 доб. 12, 13", "invalid_extension",  # two extensions: which one?
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 доб. 12 или 13", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
         ("+999 123 456", "invalid_phone", "unknown country calling code"),
         ("8 029 123 45 67", "invalid_phone", "not a valid phone number"),  # Belarusian national form, Russian default
     ],
