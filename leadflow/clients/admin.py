@@ -1,10 +1,26 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from leadflow.clients.models import Client, Company, Contact
 
 
+class CompanyAdminForm(forms.ModelForm):
+    """Room for the spaces and dashes people group the digits with; the model stores the number without them."""
+
+    inn = forms.CharField(label=_("INN"), required=False, max_length=40)
+    kpp = forms.CharField(label=_("KPP"), required=False, max_length=40)
+    ogrn = forms.CharField(label=_("OGRN"), required=False, max_length=40)
+
+    class Meta:
+        model = Company
+        fields = ("name", "legal_form", "inn", "kpp", "ogrn", "okpo", "legal_address", "city", "phone", "website",
+                  "owner")
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
+    form = CompanyAdminForm
     list_display = ("name", "legal_form", "inn", "kpp", "ogrn", "city", "owner")
     search_fields = ("name", "inn")
 

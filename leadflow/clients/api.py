@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from leadflow.accounts.models import User
 from leadflow.clients.models import Client, Company
 from leadflow.clients.querysets import clients_visible_to, companies_visible_to
+from leadflow.clients.validators import clean_number
 from leadflow.core.errors import InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads.schemas import ActivityOut, RequestOut, TaskOut
@@ -114,7 +115,7 @@ def list_companies(request: HttpRequest, q: str = "", limit: int = 50, offset: i
     check_page(q, limit, offset)
     qs = companies_visible_to(request.auth)
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(inn=q)
+        qs = qs.filter(name__icontains=q) | qs.filter(inn=clean_number(q))  # "7707 083893" finds 7707083893
     return qs.order_by("name", "pk")[offset: offset + limit]
 
 

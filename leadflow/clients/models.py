@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.clients.validators import validate_inn, validate_kpp, validate_ogrn
+from leadflow.clients.validators import clean_number, validate_inn, validate_kpp, validate_ogrn
 
 
 class Company(models.Model):
@@ -35,6 +35,12 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_form} {self.name}".strip()
+
+    def clean_fields(self, exclude: list[str] | None = None) -> None:
+        """Numbers typed in groups ("7707 083893", "770-708-38-93") are stored without the separators."""
+        for name in ("inn", "kpp", "ogrn"):
+            setattr(self, name, clean_number(getattr(self, name)))
+        super().clean_fields(exclude=exclude)
 
 
 class Contact(models.Model):

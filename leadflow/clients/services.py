@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client, Company, Contact
+from leadflow.clients.validators import clean_number
 from leadflow.core.errors import InvalidInput
 from leadflow.events.services import record_event
 from leadflow.matching import services as matching
@@ -16,6 +17,7 @@ from leadflow.matching.models import CardType
 def company_for(*, name: str, legal_form: str = "", inn: str = "", kpp: str = "", ogrn: str = "",
                 legal_address: str = "", city: str = "", owner: User | None = None) -> Company | None:
     """The company with this INN (INN equality decides), else a new one; None without a name or INN."""
+    inn, kpp, ogrn = clean_number(inn), clean_number(kpp), clean_number(ogrn)
     if inn:
         existing = Company.objects.filter(inn=inn).first()
         if existing:

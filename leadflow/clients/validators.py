@@ -1,13 +1,17 @@
 """Validators for Russian company registration numbers (INN, KPP, OGRN) with their check digits.
 
-Each validator strips surrounding whitespace first, because numbers are pasted from documents and
-e-mails; any other character that is not allowed is an error, never silently removed.
+Numbers are pasted from documents and e-mails and typed in groups ("7707 083893", "770-708-38-93"):
+`clean_number` drops spaces, dashes and dots between the characters, and every entry point (conversion, the
+API, imports, the admin) stores the cleaned number. Each validator takes the number as typed and checks what is
+left after those separators; any other character (a letter in an INN) is an error, never silently removed.
 """
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from leadflow.matching import normalize
 
 # Check-digit weights of the INN, as the Federal Tax Service publishes them.
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -16,11 +20,21 @@ _INN12_SECOND_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 # KPP: tax office (4 digits), reason (2 digits or capital Latin letters), serial (3 digits).
 _KPP = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
 _DIGITS = re.compile(r"[0-9]*")
+# Separators people put between groups of digits: spaces (any, incl. no-break), hyphens and dashes, dots. Only
+# between two characters: a leading minus or a trailing dot is no grouping, and stays for the validator to refuse.
+_SEPARATORS = re.compile(r"(?<=\w)[\s.\-\u2010-\u2015\u2212]+(?=\w)")
+
+
+def clean_number(value: str) -> str:
+    """A registration number without the separators people group its digits with: "770-708 38.93" -> "7707083893".
+
+    Only separators go: letters, slashes and anything else stay, for the validator to refuse."""
+    return _SEPARATORS.sub("", str(value or "").strip())
 
 
 def validate_inn(value: str) -> None:
     """Reject an INN whose length or check digits are wrong: typos must not reach documents."""
-    inn = str(value).strip()
+    inn = clean_number(value)
     if not _DIGITS.fullmatch(inn):
         raise ValidationError(_("INN must contain only digits"), code="invalid_inn")
     if len(inn) not in (10, 12):
@@ -45,7 +59,7 @@ def _inn_check_digit(digits: list[int], weights: tuple[int, ...]) -> int:
 
 def validate_kpp(value: str) -> None:
     """Reject a KPP that does not have the shape the tax service issues."""
-    kpp = str(value).strip()
+    kpp = clean_number(value)
     if len(kpp) != 9:
         raise ValidationError(_("KPP must have 9 characters"), code="invalid_kpp")
     if not _KPP.fullmatch(kpp):
@@ -57,7 +71,7 @@ def validate_kpp(value: str) -> None:
 
 def validate_ogrn(value: str) -> None:
     """Reject an OGRN (13 digits) or OGRNIP (15 digits) whose check digit is wrong."""
-    ogrn = str(value).strip()
+    ogrn = clean_number(value)
     if not _DIGITS.fullmatch(ogrn):
         raise ValidationError(_("OGRN must contain only digits"), code="invalid_ogrn")
     if len(ogrn) == 13:
@@ -74,26 +88,28 @@ def validate_ogrn(value: str) -> None:
         raise ValidationError(_("OGRN check digit does not match"), code="invalid_ogrn")
 
 
-# Russian legal forms of an organisation (10-digit INN, 13-digit OGRN, has a KPP) and of a sole trader (ИП:
-# a person's 12-digit INN, 15-digit OGRNIP, no KPP), as leadflow.matching.normalize.split_company names them.
-ORGANISATION_FORMS = frozenset(("ООО", "ПАО", "НАО", "ЗАО", "ОАО", "АО", "АНО", "НКО", "ФГУП", "ГУП", "МУП"))
-SOLE_TRADER_FORM = "ИП"
+# Russian legal forms of an organisation (10-digit INN, 13-digit OGRN, has a KPP: ООО, АО, a state institution
+# such as ГБУ or ФГБОУ ВО, ТСЖ ...) and of a sole trader (ИП: a person's 12-digit INN, 15-digit OGRNIP, no KPP),
+# as leadflow.matching.normalize.split_company names them (normalize.legal_form_kind tells which is which).
+SOLE_TRADER_FORM = normalize.SOLE_TRADER
 
 
 def legal_form_errors(legal_form: str, *, inn: str = "", kpp: str = "", ogrn: str = "") -> dict[str, list[str]]:
     """Numbers that contradict the legal form, per field: an ООО with a person's 12-digit INN, an ИП with a KPP.
 
-    Each number must already be valid on its own (validate_inn ...); a foreign or unknown form is not judged."""
+    Each number must already be valid on its own (validate_inn ...); a foreign or unknown form is not judged, nor a
+    farm (КФХ), which is registered either way."""
     errors: dict[str, list[str]] = {}
-    inn, kpp, ogrn = inn.strip(), kpp.strip(), ogrn.strip()
-    if legal_form == SOLE_TRADER_FORM:
+    inn, kpp, ogrn = clean_number(inn), clean_number(kpp), clean_number(ogrn)
+    kind = normalize.legal_form_kind(legal_form)
+    if kind == "sole_trader":
         if inn and len(inn) != 12:
             errors["inn"] = [str(_("A sole trader (ИП) has a 12-digit INN; 10 digits are an organisation's"))]
         if ogrn and len(ogrn) != 15:
             errors["ogrn"] = [str(_("A sole trader (ИП) has a 15-digit OGRNIP; 13 digits are an organisation's"))]
         if kpp:
             errors["kpp"] = [str(_("A sole trader (ИП) has no KPP"))]
-    elif legal_form in ORGANISATION_FORMS:
+    elif kind == "organisation":
         if inn and len(inn) != 10:
             errors["inn"] = [str(_("An organisation has a 10-digit INN; 12 digits are a person's or a sole trader's"))]
         if ogrn and len(ogrn) != 13:

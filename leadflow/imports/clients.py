@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 
 from leadflow.clients import services as clients
 from leadflow.clients.models import Client, Company
-from leadflow.clients.validators import legal_form_errors, validate_inn, validate_kpp, validate_ogrn
+from leadflow.clients.validators import (
+    clean_number,
+    legal_form_errors,
+    validate_inn,
+    validate_kpp,
+    validate_ogrn,
+)
 from leadflow.intake import pipeline
 from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.leads import services as leads
@@ -53,10 +59,11 @@ class ClientPlan:
 def _company_facts(payload: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
     facts, errors = {}, {}
     for name in ("inn", "kpp", "ogrn", "legal_address"):
-        value = str(payload.get(name) or "").strip()[: 1000 if name == "legal_address" else 20]
+        value = str(payload.get(name) or "").strip()[: 1000 if name == "legal_address" else 40]
         if value and name in COMPANY_VALIDATORS:
             try:
                 COMPANY_VALIDATORS[name](value)
+                value = clean_number(value)  # "7707 083893": kept without the separators
             except ValidationError as error:
                 errors[name] = [str(message) for message in error.messages]
                 value = ""

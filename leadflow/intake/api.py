@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
 from leadflow.core.errors import NotFound, Unauthorized
@@ -46,6 +46,10 @@ class SubmissionOut(Schema):
     lead_id: int | None = None
     client_id: int | None = None
     reason: str = ""
+    warnings: list[dict[str, str]] = Field(
+        [], description='Present when something was taken as typed but looks like a slip, e.g. [{"field": "email", '
+                        '"code": "email_typo", "suggestion": "ivan@gmail.com", "message": "Did you mean '
+                        'ivan@gmail.com?"}]; the submission is taken as typed all the same.')
 
 
 class LeadSubmission(Schema):
@@ -113,10 +117,17 @@ def answer(request: HttpRequest, outcome: pipeline.Outcome, *, public: bool) -> 
     else:
         body["lead_id"] = outcome.lead.pk if outcome.lead else None
         body["client_id"] = outcome.client.pk if outcome.client else None
+    # Computed from what the sender typed alone (no fact of the base), so a public form gets them too; the key is
+    # there only when there is something to say.
+    warnings = pipeline.shown_warnings(outcome.warnings)
+    if warnings:
+        body["warnings"] = warnings
     if status == SubmissionStatus.INVALID:
         response = error_response(request, 422, "validation_error", "Some fields are invalid.", outcome.errors)
         data = json.loads(response.content)
         data["submission_id"] = outcome.submission.pk
+        if warnings:
+            data["warnings"] = warnings
         response = api.create_response(request, data, status=422)
     elif status == SubmissionStatus.FAILED:
         response = error_response(request, 503, "processing_failed",

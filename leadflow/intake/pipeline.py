@@ -83,6 +83,8 @@ class Outcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
     reason: str = ""
     replayed: bool = False
+    # What was taken as typed but looks like a slip: [{"field": "email", "code": "email_typo", "suggestion": ...}]
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def is_new_lead(self) -> bool:
@@ -124,6 +126,7 @@ def outcome_of(submission: Submission, *, replayed: bool = False) -> Outcome:
         submission=submission, status=submission.status, lead=submission.lead, client=submission.client,
         interest_id=submission.interest_id, errors=submission.errors.get("fields", {}),
         reason=submission.errors.get("reason", ""), replayed=replayed,
+        warnings=submission.errors.get("warnings", []),
     )
 
 
@@ -168,6 +171,13 @@ class Parsed:
     spam_reason: str = ""
     other_phone_types: list[str] = field(default_factory=list)
 
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        """Slips the sender may want to correct; the submission is taken as typed all the same."""
+        if not self.person.email_suggestion:
+            return []
+        return [{"field": "email", "code": "email_typo", "suggestion": self.person.email_suggestion}]
+
 
 def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
     value = payload.get(name)
@@ -202,6 +212,11 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     region = settings.LEADFLOW_DEFAULT_REGION
     if isinstance(payload.get("region"), str) and len(payload["region"]) == 2:
         region = payload["region"].upper()
+    for contact_field in ("phone", "email"):
+        # "-", "нет", "n/a" typed into a contact field the person would rather leave empty is an empty field (the
+        # journal keeps what was typed); the submission stands on its other contacts, or follows the usual rules.
+        if normalize.is_placeholder(text[contact_field]):
+            text[contact_field] = ""
     _take_from_name(text, region)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).
@@ -253,6 +268,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         company_name=company.name, legal_form=company.legal_form, position=text["position"],
         phone=phone.e164, phone_ext=phone.extension, email=email, city=text["city"],
         other_phones=[normalize.phone_text(p) for p in phones[1:]], other_emails=emails[1:],
+        email_suggestion=normalize.email_suggestion(email) if email else "",
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
         company_size=_company_size(payload.get("company_size"), errors),
     )
@@ -549,7 +565,11 @@ def _team_for(submission: Submission, *, city: str = "", partners_consent: bool 
     return Team.objects.filter(is_default=True).first() or Team.objects.order_by("pk").first()
 
 
-def _finish(submission: Submission, status: str, **links: Any) -> None:
+def _finish(submission: Submission, status: str, *, warnings: list[dict[str, str]] | None = None,
+            **links: Any) -> None:
+    if warnings:
+        # Kept with the outcome (the same UPDATE): an idempotent replay and the status endpoint answer them too.
+        links["errors"] = {**links.get("errors", {}), "warnings": warnings}
     for name, value in links.items():
         setattr(submission, name, value)
     submission.status = status
@@ -611,9 +631,12 @@ def thread_card(submission: Submission) -> tuple[Lead | None, Client | None, str
 
 def _process(submission: Submission) -> Outcome:
     parsed, errors = _parse(submission)
+    warnings = parsed.warnings
     if parsed.honeypot:
         # Only bots fill the hidden field: spam whatever else is wrong with the submission.
-        _finish(submission, SubmissionStatus.SPAM, errors={"reason": "honeypot field filled"})
+        # (the same warnings as any submission: from outside, spam looks like everything else)
+        _finish(submission, SubmissionStatus.SPAM, errors={"reason": "honeypot field filled"},
+                warnings=warnings)
         return outcome_of(submission)
     erased = _erased_person(submission, parsed)
     if erased:
@@ -621,11 +644,11 @@ def _process(submission: Submission) -> Outcome:
             return _refuse_erased(submission, errors)
         privacy.lift_tombstones(tombstones=erased, submission_id=submission.pk)
     if errors:
-        _finish(submission, SubmissionStatus.INVALID, errors={"fields": errors})
+        _finish(submission, SubmissionStatus.INVALID, errors={"fields": errors}, warnings=warnings)
         return outcome_of(submission)
     kind, reason = classify(parsed)
     if kind == "spam":
-        _finish(submission, SubmissionStatus.SPAM, errors={"reason": reason})
+        _finish(submission, SubmissionStatus.SPAM, errors={"reason": reason}, warnings=warnings)
         return outcome_of(submission)
     person = parsed.person
     matching.lock_identity(person.keys())
@@ -637,7 +660,7 @@ def _process(submission: Submission) -> Outcome:
             message=parsed.message, submission_id=submission.pk, now=submission.received_at,
         )
         _record_consents(submission, parsed)
-        _finish(submission, SubmissionStatus.INTEREST, interest=interest, errors={"reason": reason})
+        _finish(submission, SubmissionStatus.INTEREST, interest=interest, errors={"reason": reason}, warnings=warnings)
         return outcome_of(submission)
 
     candidates = [] if hinted else matching.find(person.keys())
@@ -648,14 +671,15 @@ def _process(submission: Submission) -> Outcome:
             submission_id=submission.pk, matched_by=matched_by, now=submission.received_at, locked=not hinted,
         )
         _record_consents(submission, parsed, lead=lead, client=client)
-        _finish(submission, SubmissionStatus.ATTACHED, lead=lead, client=client)
+        _finish(submission, SubmissionStatus.ATTACHED, lead=lead, client=client, warnings=warnings)
         return outcome_of(submission)
 
     if submission.partner_id:  # the partner's terms (required fields, regions, products, daily cap)
         rejected = partner_terms.rejections(partner=submission.partner, parsed=parsed, payload=submission.payload,
                                             now=submission.received_at)
         if rejected:
-            _finish(submission, SubmissionStatus.INVALID, errors={"fields": rejected, "reason": "partner terms"})
+            _finish(submission, SubmissionStatus.INVALID, errors={"fields": rejected, "reason": "partner terms"},
+                    warnings=warnings)
             return outcome_of(submission)
     lead = leads.create_lead(
         person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
@@ -667,7 +691,7 @@ def _process(submission: Submission) -> Outcome:
     # create_lead wrote the processing-consent summary from parsed.consent already.
     _record_consents(submission, parsed, lead=lead, sync_summary=False)
     earned = {"payout_lead": partner_terms.payout_for(submission.partner, "accepted")} if submission.partner_id else {}
-    _finish(submission, SubmissionStatus.CREATED, lead=lead, **earned)
+    _finish(submission, SubmissionStatus.CREATED, lead=lead, warnings=warnings, **earned)
     return outcome_of(submission)
 
 
@@ -706,6 +730,16 @@ def preview(inbound: Inbound) -> Preview:
     if lead is not None or client is not None:
         return Preview(SubmissionStatus.ATTACHED, parsed=parsed, lead=lead, client=client, matched_by=matched_by)
     return Preview(SubmissionStatus.CREATED, parsed=parsed)
+
+
+def shown_warnings(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Warnings as a sender reads them: each with its message, in the active language."""
+    shown = []
+    for warning in warnings:
+        message = _("Did you mean %(suggestion)s?") % {
+            "suggestion": warning.get("suggestion", "")}
+        shown.append({**warning, "message": message})
+    return shown
 
 
 def require_valid(outcome: Outcome) -> Outcome:

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from leadflow.intake.models import Form, RateCounter, Submission
+from leadflow.matching import normalize
 
 # The signed time the form was shown; its presence marks a submission from the hosted page or the embed.
 FORM_TOKEN = "_ts"  # noqa: S105 (a field name, not a secret)
@@ -74,7 +75,9 @@ def required_errors(form: Form, payload: dict[str, Any]) -> dict[str, list[str]]
     """Each required field the visitor left empty, and the consent box when the form asks for consent."""
     errors: dict[str, list[str]] = {}
     for name in form.required_fields():
-        if not _given(payload.get(name)):
+        value = payload.get(name)
+        # A contact the form requires is not given by "-" or "нет" typed into it (the pipeline reads those as empty).
+        if not _given(value) or (name in ("phone", "email") and normalize.is_placeholder(str(value))):
             errors[name] = [_("This field is required.")]
     if form.consent_text:
         consent = payload.get("consent")

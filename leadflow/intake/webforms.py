@@ -61,6 +61,13 @@ def _texts() -> dict[str, str]:
     }
 
 
+def _notices(warnings: list[dict[str, str]]) -> list[str]:
+    """What the thank-you says of a slip the submission was taken with: the visitor is asked to look at it."""
+    return [_("Please check your e-mail address: did you mean %(suggestion)s? We have your request as you sent it, "
+              "and we will confirm the address when we contact you.") % {"suggestion": warning["suggestion"]}
+            for warning in warnings if warning.get("code") == "email_typo"]
+
+
 # ---------------------------------------------------------------- consent boxes
 
 # Each purpose is its own unticked box with its own text (152-FZ): name in the form -> purpose.
@@ -200,9 +207,12 @@ def hosted_form(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _render_form(request: HttpRequest, form: Form, *, values: dict[str, Any], errors: dict[str, list[str]],
-                 status: int = 200, notice: str = "") -> HttpResponse:
-    fields = [{**entry, "value": values.get(entry["name"], ""), "errors": errors.get(entry["name"], [])}
-              for entry in form.shown_fields()]
+                 status: int = 200, notice: str = "", warnings: list[dict[str, str]] | None = None) -> HttpResponse:
+    hints: dict[str, list[str]] = {}
+    for warning in pipeline.shown_warnings(warnings or []):
+        hints.setdefault(warning["field"], []).append(warning["message"])
+    fields = [{**entry, "value": values.get(entry["name"], ""), "errors": errors.get(entry["name"], []),
+               "hints": hints.get(entry["name"], [])} for entry in form.shown_fields()]
     carried = {name: values[name] for name in (*UTM, "referrer", "landing_page") if values.get(name)}
     general = [message for name, problems in errors.items() if name not in {f["name"] for f in fields}
                and name != "consent" and not name.startswith("consent") for message in problems]
@@ -236,10 +246,15 @@ def _hosted_post(request: HttpRequest, form: Form) -> HttpResponse:
             response["Retry-After"] = str(refused.retry_after)
         return response
     if outcome.status == SubmissionStatus.INVALID:
-        return _render_form(request, form, values=request.POST.dict(), errors=outcome.errors, status=422)
+        # A slip in the e-mail is shown next to it while the visitor corrects the other fields anyway.
+        return _render_form(request, form, values=request.POST.dict(), errors=outcome.errors, status=422,
+                            warnings=outcome.warnings)
     if form.redirect_url:
         return HttpResponseRedirect(form.redirect_url)
-    return render(request, "intake/form_thanks.html", {"form": form, "texts": _texts()})
+    # Taken as typed (nothing is lost); the visitor is asked to look at the address, the manager sees the same
+    # suggestion on the card and accepts it with one click.
+    return render(request, "intake/form_thanks.html", {"form": form, "texts": _texts(),
+                                                        "notices": _notices(outcome.warnings)})
 
 
 # ---------------------------------------------------------------- the embed script's endpoints
@@ -340,11 +355,24 @@ def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:
         if refused.retry_after:
             response["Retry-After"] = str(refused.retry_after)
         return response
+    # Computed from the typed text alone, whatever the outcome. The script shows each field's messages and the
+    # thank-you text as they come, so the suggestion is put there too (and kept apart in "warnings" for others).
+    warnings = pipeline.shown_warnings(outcome.warnings)
     if outcome.status == SubmissionStatus.INVALID:
-        return _error(422, "validation_error", _("Some fields are invalid."), outcome.errors)
+        fields = {name: list(problems) for name, problems in outcome.errors.items()}
+        for warning in warnings:
+            fields.setdefault(warning["field"], []).append(warning["message"])
+        response = _error(422, "validation_error", _("Some fields are invalid."), fields)
+        if warnings:
+            response = JsonResponse({**json.loads(response.content), "warnings": warnings}, status=422)
+        return response
     # Spam, interest, lead or a duplicate all look the same from outside: the form learns nothing of the base.
-    return JsonResponse({"status": "received", "thank_you_text": form.thank_you_text or _texts()["thanks"],
-                         "redirect_url": form.redirect_url})
+    body: dict[str, Any] = {"status": "received", "redirect_url": form.redirect_url,
+                            "thank_you_text": " ".join([form.thank_you_text or _texts()["thanks"],
+                                                        *_notices(outcome.warnings)])}
+    if warnings:
+        body["warnings"] = warnings
+    return JsonResponse(body)
 
 
 @lru_cache(maxsize=8)

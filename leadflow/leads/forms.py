@@ -138,9 +138,10 @@ class ConvertForm(forms.Form):
 
     company_name = forms.CharField(label=_("Company"), required=False, max_length=255)
     legal_form = forms.CharField(label=_("Legal form"), required=False, max_length=20)
-    inn = forms.CharField(label=_("INN"), required=False, max_length=12)
-    kpp = forms.CharField(label=_("KPP"), required=False, max_length=9)
-    ogrn = forms.CharField(label=_("OGRN"), required=False, max_length=15)
+    # Room for the spaces and dashes people group the digits with; the number is stored without them.
+    inn = forms.CharField(label=_("INN"), required=False, max_length=40)
+    kpp = forms.CharField(label=_("KPP"), required=False, max_length=40)
+    ogrn = forms.CharField(label=_("OGRN"), required=False, max_length=40)
     legal_address = forms.CharField(label=_("Legal address"), required=False, max_length=1000,
                                     widget=forms.Textarea(attrs={"rows": 2}))
     owner = PersonChoiceField(label=_("Client's owner"), queryset=User.objects.none(), required=False,
@@ -151,14 +152,14 @@ class ConvertForm(forms.Form):
         offer_people_to_heads(self, "owner", user)
 
     def clean(self):  # type: ignore[no-untyped-def]
-        from leadflow.clients.validators import validate_inn, validate_kpp, validate_ogrn
+        from leadflow.clients.validators import clean_number, validate_inn, validate_kpp, validate_ogrn
 
         data = super().clean()
         for name, validator in (("inn", validate_inn), ("kpp", validate_kpp), ("ogrn", validate_ogrn)):
             if data.get(name):
                 try:
                     validator(data[name])
-                    data[name] = data[name].strip()
+                    data[name] = clean_number(data[name])
                 except forms.ValidationError as error:
                     self.add_error(name, error)
         from leadflow.clients.validators import legal_form_errors

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company, Contact
+from leadflow.clients.validators import clean_number
 from leadflow.core import rows
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
@@ -103,6 +104,9 @@ class PersonFacts:
     # E.164 with " ext. N" when it has an extension. The card keeps the first; these make it findable.
     other_phones: list[str] = field(default_factory=list)
     other_emails: list[str] = field(default_factory=list)
+    # The consumer mail domain the e-mail most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"): kept as typed,
+    # suggested on the card and to the sender, never changed without a person accepting it.
+    email_suggestion: str = ""
 
     def keys(self) -> matching.Facts:
         others = [matching.PhoneFact(*split_phone_text(text)) for text in self.other_phones]
@@ -737,6 +741,8 @@ def _company_for(facts: CompanyFacts | None, *, lead: Lead, owner: User) -> Comp
     if facts is None and not lead.company_name:
         return None
     facts = facts or CompanyFacts(name=lead.company_name, legal_form=lead.legal_form)
+    # "7707 083893": the separators people group the digits with are not part of the number.
+    facts = replace(facts, inn=clean_number(facts.inn), kpp=clean_number(facts.kpp), ogrn=clean_number(facts.ogrn))
     if facts.inn:
         existing = Company.objects.filter(inn=facts.inn).first()
         if existing:

@@ -169,6 +169,16 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def email_suggestion_for(lead: Lead, requests: list[Any]) -> str:
+    """The address the lead's e-mail most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"), as the newest request
+    that brought this very address suggests it; "" once the e-mail was changed (accepted or edited by hand)."""
+    for item in requests:  # newest first
+        facts = item.facts if isinstance(item.facts, dict) else {}
+        if facts.get("email_suggestion") and lead.email and facts.get("email") == lead.email:
+            return str(facts["email_suggestion"])
+    return ""
+
+
 def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     from leadflow.matching import services as matching
 
@@ -189,6 +199,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "lead": lead,
         "client": getattr(lead, "client", None) if lead.state == "converted" else None,
         "requests": requests,
+        "email_suggestion": email_suggestion_for(lead, requests),
         "activities": lead.activities.select_related("author")[:100],
         "tasks": lead.tasks.select_related("assignee").order_by("completed_at", "due_at"),
         "stage_history": lead.stage_changes.select_related("from_stage", "to_stage", "changed_by"),
@@ -369,6 +380,18 @@ def _edit(request: HttpRequest, lead: Lead) -> str:
         _invalid(form)
     services.update_lead(lead=lead, changes=form.changes(), by=request.user)
     return _("Saved.")
+
+
+@action("accept_email")
+def _accept_email(request: HttpRequest, lead: Lead) -> str:
+    """One click on the card's "did you mean" takes the suggested address, through the audited edit of the lead.
+
+    The address comes from the lead's own requests, never from the post: the button can only take the suggestion."""
+    suggestion = email_suggestion_for(lead, list(lead.requests.all()[:50]))
+    if not suggestion:
+        raise DomainError("no_suggestion", _("There is no suggested e-mail address to accept."))
+    services.update_lead(lead=lead, changes={"email": suggestion}, by=request.user)
+    return _("E-mail changed to %(email)s.") % {"email": suggestion}
 
 
 @action("convert")

@@ -5,12 +5,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import phonenumbers
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from email_validator import EmailNotValidError, validate_email
+from rapidfuzz.distance import OSA
 
 
 class NormalizationError(ValueError):
@@ -23,6 +25,38 @@ class NormalizationError(ValueError):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Placeholders: what people type into a contact field they do not want to fill
+# ---------------------------------------------------------------------------------------------
+
+# "нет", "n/a", "не указан": a field filled only because the form would not let it stay empty. Compared after
+# lower-casing, ё as е, and dropping the punctuation around and between words.
+_PLACEHOLDER_WORDS = frozenset({
+    "нет", "нету", "не", "no", "none", "nope", "na", "n a", "nil", "null", "nothing", "not given", "not available",
+    "not applicable", "not specified", "unknown", "отсутствует", "отсутствуют", "не указан", "не указано",
+    "не указана", "не указаны", "не имею", "не знаю", "не помню", "не скажу", "не хочу", "без телефона",
+    "без почты", "нет телефона", "нет почты", "нет e mail", "нет email", "нет емейла", "нет мейла", "no phone",
+    "no email", "no e mail", "неизвестно", "пусто", "empty",
+})
+_PLACEHOLDER_PUNCTUATION = re.compile(r"[^\w]+|_+")
+
+
+def is_placeholder(raw: str) -> bool:
+    """True for text that stands for "nothing" in a contact field: "-", "—", "нет", "n/a", "не указан", "0", "000".
+
+    Only dashes, dots and the like, only zeros, or one of the usual words: real garbage ("abc", "12") is not a
+    placeholder and stays an error of the field."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text:
+        return False
+    if not any(char.isalnum() for char in text):
+        return True  # "-", "—", "...", "---", "?", "/"
+    key = " ".join(_PLACEHOLDER_PUNCTUATION.sub(" ", text.lower().replace("ё", "е")).split())
+    if not key.replace(" ", "").strip("0"):
+        return True  # "0", "000", "0 000 000": no number is all zeros
+    return key in _PLACEHOLDER_WORDS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,21 +95,31 @@ _LEADING_00 = re.compile(r"^([^\d+]*)00(?=[\s().-]*[1-9])")
 _WORD = re.compile(r"[^\W\d_]+\.?")
 _EXTENSION_WORDS = frozenset({"ext", "ext.", "x", "extension"})
 
+# An extension's digits typed in groups, "доб. 12 34", "ext 12-34": one extension (1234), not stray digits.
+_SPLIT_EXTENSION = re.compile(
+    r"((?:(?<![^\W\d_])(?:ext\.?|x)|#)\s*)(\d+(?:[ -]\d+)+)(\s*\)?\.?)$", re.IGNORECASE
+)
+# Any mark of an extension, followed by digits or not: what follows it must read as the extension.
+_EXTENSION_MARK = re.compile(
+    r"(?<![^\W\d_])(?:добавочн(?:ый|ого)?|доб|доп|внутренн(?:ий|его)?|вн|ext|extension)\.?(?:\s*номер)?\s*[:№#]?"
+    r"|#|(?<![^\W\d_])x(?=\s*\d)",
+    re.IGNORECASE,
+)
+_TOO_FEW = (_("phone number has too few digits"), "too_short")
+_TOO_MANY = (_("phone number has too many digits"), "too_long")
+_UNCLEAR_EXTENSION = (_("phone extension is unclear: write its digits after “доб.” or “ext.”"), "invalid_extension")
 _PARSE_ERRORS = {
     phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
         _("unknown country calling code"),
         "invalid_phone",
     ),
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: (
-        _("phone number is too short"),
-        "too_short",
-    ),
-    phonenumbers.NumberParseException.TOO_SHORT_NSN: (_("phone number is too short"), "too_short"),
-    phonenumbers.NumberParseException.TOO_LONG: (_("phone number is too long"), "too_long"),
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: _TOO_FEW,
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: _TOO_FEW,
+    phonenumbers.NumberParseException.TOO_LONG: _TOO_MANY,
 }
 _IMPOSSIBLE_REASONS = {
-    phonenumbers.ValidationResult.TOO_SHORT: (_("phone number is too short"), "too_short"),
-    phonenumbers.ValidationResult.TOO_LONG: (_("phone number is too long"), "too_long"),
+    phonenumbers.ValidationResult.TOO_SHORT: _TOO_FEW,
+    phonenumbers.ValidationResult.TOO_LONG: _TOO_MANY,
     phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: (
         _("unknown country calling code"),
         "invalid_phone",
@@ -94,15 +138,45 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
         raise NormalizationError(_("phone number is empty"), code="empty")
     text = _RUSSIAN_EXTENSION.sub(" ext. ", text)
     text = _LEADING_00.sub(r"\1+", text)
+    text = _SPLIT_EXTENSION.sub(_joined_extension, text)
     try:
-        return _checked_phone(text, region)
+        phone = _checked_phone(text, region)
     except NormalizationError as error:
         for retry in _phone_retries(text, region):
             try:
-                return _checked_phone(retry, region)
+                phone = _checked_phone(retry, region)
+                break
             except NormalizationError:
                 continue
-        raise error
+        else:
+            raise _unclear_extension(text, region) or error from None
+    if not phone.extension and _unread_extension(text):
+        # "доб. двенадцать": the number reads, its extension does not; it is not dropped in silence.
+        raise _unclear_extension(text, region) or NormalizationError(_UNCLEAR_EXTENSION[0], code=_UNCLEAR_EXTENSION[1])
+    return phone
+
+
+def _joined_extension(match: re.Match[str]) -> str:
+    """The extension's groups of digits as one number."""
+    return match.group(1) + re.sub(r"\D", "", match.group(2)) + match.group(3)
+
+
+def _unread_extension(text: str) -> bool:
+    """An extension mark followed by something that is not digits ("доб. двенадцать", "ext. 12/13")."""
+    mark = _EXTENSION_MARK.search(text)
+    return mark is not None and bool(text[mark.end() :].strip(" ).")) and not text[mark.end() :].strip(" ).").isdigit()
+
+
+def _unclear_extension(text: str, region: str) -> NormalizationError | None:
+    """When the number before the extension mark reads by itself, the extension is what is wrong."""
+    mark = _EXTENSION_MARK.search(text)
+    if mark is None or not text[: mark.start()].strip(" (,;"):
+        return None
+    try:
+        _checked_phone(text[: mark.start()].strip(" (,;"), region)
+    except NormalizationError:
+        return None
+    return NormalizationError(_UNCLEAR_EXTENSION[0], code=_UNCLEAR_EXTENSION[1])
 
 
 def _checked_phone(text: str, region: str) -> Phone:
@@ -110,9 +184,7 @@ def _checked_phone(text: str, region: str) -> Phone:
     number = _parse_phone(text, region)
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
-        message, code = _IMPOSSIBLE_REASONS.get(
-            reason, (_("phone number has a wrong number of digits"), "invalid_phone")
-        )
+        message, code = _impossible_reason(number, reason, text, region)
         raise NormalizationError(message, code=code)
     if not phonenumbers.is_valid_number(number):
         raise NormalizationError(_("not a valid phone number"), code="invalid_phone")
@@ -125,6 +197,39 @@ def _checked_phone(text: str, region: str) -> Phone:
 
 # "+8 912 345-67-89": the trunk prefix 8 typed after a plus, as if it were a country code.
 _PLUS_TRUNK_EIGHT = re.compile(r"^([^\d+]*)\+\s*(?=8)")
+
+
+def _impossible_reason(
+    number: phonenumbers.PhoneNumber, reason: int, text: str, region: str
+) -> tuple[str | Promise, str]:
+    """What is wrong with a number that cannot exist, in the words a person checks it by: too few or too many digits.
+
+    phonenumbers calls "8 (912) 345" a possible local number; but whoever types the trunk prefix, a country code or an
+    area code in brackets meant a full number, and it lacks digits. A wrong length between the possible ones is
+    told apart by the country's shortest and longest numbers."""
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        trunk = metadata.national_prefix if metadata is not None else None
+        digits = re.sub(r"\D", "", text)
+        if text.lstrip().startswith("+") or "(" in text or (trunk and digits.startswith(trunk)):
+            return _TOO_FEW
+    if reason == phonenumbers.ValidationResult.INVALID_LENGTH:
+        country = phonenumbers.region_code_for_country_code(number.country_code)
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
+        # The lengths of people's numbers (fixed lines and mobiles), not of rare service numbers (Russia's 14 digits).
+        lengths = tuple(
+            length
+            for desc in ((metadata.fixed_line, metadata.mobile) if metadata is not None else ())
+            if desc is not None
+            for length in desc.possible_length
+            if length > 0
+        )
+        length = len(phonenumbers.national_significant_number(number))
+        if lengths and length < min(lengths):
+            return _TOO_FEW
+        if lengths and length > max(lengths):
+            return _TOO_MANY
+    return _IMPOSSIBLE_REASONS.get(reason, (_("phone number has a wrong number of digits"), "invalid_phone"))
 
 
 def _phone_retries(text: str, region: str) -> Iterator[str]:
@@ -181,6 +286,9 @@ def _several_phones(raw: str, region: str) -> list[Phone]:
                 return []
         if any(char.isdigit() and not covered[index] for index, char in enumerate(text)):
             return []
+        left_over = "".join(char if not covered[index] else "\n" for index, char in enumerate(text))
+        if any(_unread_extension(part) for part in left_over.split("\n")):
+            return []  # "доб. двенадцать": an extension that does not read is not dropped
     return list(dict.fromkeys(found))
 
 
@@ -280,6 +388,49 @@ def is_role_mailbox(email: str) -> bool:
     """True for info@, sales@ and the like (a normalised address; a +tag does not change the mailbox)."""
     local = email.rpartition("@")[0].split("+", 1)[0]
     return local in ROLE_MAILBOXES
+
+
+# Typos in the domain of a consumer mailbox ("gmial.com", "mail.ry") are suggested, never corrected: an address may
+# be real as typed. Decided offline (no DNS lookup on the intake path): a small list of the mail services people
+# use, and an edit distance of one, of a kind people make and company domains rarely are.
+CONSUMER_EMAIL_DOMAINS = (
+    "gmail.com", "mail.ru", "yandex.ru", "ya.ru", "bk.ru", "inbox.ru", "list.ru", "rambler.ru", "outlook.com",
+    "hotmail.com", "icloud.com", "yahoo.com",
+)
+
+
+def email_suggestion(email: str) -> str:
+    """The address with the consumer mail domain it most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"), or "".
+
+    A top-level domain one edit off its service's ("gmail.con", "yandex.ri", "gmail.comm"), or the service's name one
+    edit off ("gmial.com", "maill.ru", "yaandex.ru") under the same top-level domain. Short names (bk, ya, mail, list)
+    only for a swapped or doubled letter, since one changed letter there is another real domain (mai.ru, bc.ru)."""
+    local, _, domain = email.rpartition("@")
+    if not local or domain in CONSUMER_EMAIL_DOMAINS:
+        return ""
+    name, _, tld = domain.rpartition(".")
+    consumer_names = {known.rpartition(".")[0] for known in CONSUMER_EMAIL_DOMAINS}
+    for known in CONSUMER_EMAIL_DOMAINS:
+        known_name, _, known_tld = known.rpartition(".")
+        if name == known_name:
+            if OSA.distance(tld, known_tld) == 1:
+                return f"{local}@{known}"
+        elif name not in consumer_names and OSA.distance(tld, known_tld) <= 1 and _is_name_typo(name, known_name):
+            return f"{local}@{known}"
+    return ""
+
+
+def _is_name_typo(typed: str, known: str) -> bool:
+    """One slip of the finger between a typed domain name and a service's: any for long names, only a swapped or a
+    doubled letter for names of up to four letters."""
+    if OSA.distance(typed, known) != 1:
+        return False
+    if len(known) >= 5:
+        return True
+    swapped = len(typed) == len(known) and sorted(typed) == sorted(known)
+    doubled = len(typed) == len(known) + 1 and any(typed[:i] + typed[i + 1 :] == known and typed[i] == typed[i - 1]
+                                                   for i in range(1, len(typed)))
+    return swapped or doubled
 
 
 _SEVERAL_EMAILS = re.compile(r"[,;\s]+")
@@ -645,30 +796,118 @@ def _latin_with_particles(words: list[str], initials: list[str]) -> PersonName:
 # Company names
 # ---------------------------------------------------------------------------------------------
 
-# Canonical short form, then every spelling of it met in the wild (case does not matter).
+# Canonical short form, then every spelling of it met in the wild (case does not matter, except for spellings
+# written "=AS": short Latin or Cyrillic words that are common words or initials in another case, "as", "Тов.").
+# Russian forms are a table of their own (the tax rules below depend on them); cleanco (the usual library for
+# Western forms) was tried and not taken: it returns the name without the form but never the form itself, strips
+# words that are no legal form ("Acme UK" -> "Acme", "Coca-Cola Company"), leaves "Co." of "Co., Ltd" behind and
+# knows no Ukrainian or Belarusian Cyrillic forms.
 _LEGAL_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # Russia: organisations (10-digit INN, 13-digit OGRN)
     ("ООО", ("общество с ограниченной ответственностью", "ооо", "ooo")),
     ("ПАО", ("публичное акционерное общество", "пао")),
     ("НАО", ("непубличное акционерное общество", "нао")),
     ("ЗАО", ("закрытое акционерное общество", "зао")),
     ("ОАО", ("открытое акционерное общество", "оао")),
     ("АО", ("акционерное общество", "ао")),
-    ("ИП", ("индивидуальный предприниматель", "ип")),
     ("АНО", ("автономная некоммерческая организация", "ано")),
     ("НКО", ("некоммерческая организация", "нко")),
     ("ФГУП", ("федеральное государственное унитарное предприятие", "фгуп")),
     ("ГУП", ("государственное унитарное предприятие", "гуп")),
     ("МУП", ("муниципальное унитарное предприятие", "муп")),
+    ("ТСЖ", ("товарищество собственников жилья", "тсж")),
+    ("ТСН", ("товарищество собственников недвижимости", "тсн")),
+    ("СНТ", ("садоводческое некоммерческое товарищество", "снт")),
+    # State and municipal institutions are written as abbreviations (_INSTITUTION below); these are spelled out.
+    ("ФГБУ", ("федеральное государственное бюджетное учреждение",)),
+    ("ФГБОУ ВО", ("федеральное государственное бюджетное образовательное учреждение высшего образования",)),
+    ("ФГАОУ ВО", ("федеральное государственное автономное образовательное учреждение высшего образования",)),
+    ("ГБУ", ("государственное бюджетное учреждение",)),
+    ("ГАУ", ("государственное автономное учреждение",)),
+    ("ГКУ", ("государственное казенное учреждение", "государственное казённое учреждение")),
+    ("МБУ", ("муниципальное бюджетное учреждение",)),
+    ("МАУ", ("муниципальное автономное учреждение",)),
+    ("МКУ", ("муниципальное казенное учреждение", "муниципальное казённое учреждение")),
+    ("МБОУ", ("муниципальное бюджетное общеобразовательное учреждение",
+              "муниципальное бюджетное образовательное учреждение")),
+    ("МБДОУ", ("муниципальное бюджетное дошкольное образовательное учреждение",)),
+    # Russia: a sole trader (a person's 12-digit INN, 15-digit OGRNIP), and a farm that may be either
+    ("ИП", ("индивидуальный предприниматель", "ип")),
+    ("КФХ", ("крестьянское (фермерское) хозяйство", "крестьянское фермерское хозяйство", "кфх")),
+    # Kazakhstan, Ukraine, Belarus
     ("ТОО", ("товарищество с ограниченной ответственностью", "тоо")),
+    ("ТОВ", ("товариство з обмеженою відповідальністю", "=ТОВ")),
+    ("ПП", ("приватне підприємство", "=ПП")),
+    ("ПрАТ", ("приватне акціонерне товариство", "прат")),
+    ("ФОП", ("фізична особа-підприємець", "фізична особа підприємець", "=ФОП")),
+    ("ЧУП", ("частное унитарное предприятие", "чуп")),
+    ("ЧТУП", ("частное торговое унитарное предприятие", "чтуп")),
+    ("ОДО", ("общество с дополнительной ответственностью", "одо")),
+    ("УП", ("унитарное предприятие", "=УП")),
+    # English-speaking countries
     ("LLC", ("limited liability company", "l.l.c.", "llc")),
     ("LLP", ("limited liability partnership", "l.l.p.", "llp")),
-    ("PLC", ("public limited company", "plc")),
+    ("PLC", ("public limited company", "p.l.c.", "plc")),
+    ("Co., Ltd", ("co., ltd", "co.,ltd", "co. ltd", "co ltd", "co., limited", "co.,limited")),
+    ("Pty Ltd", ("pty ltd", "pty. ltd", "(pty) ltd", "pty limited", "proprietary limited")),
+    ("Pte Ltd", ("pte ltd", "pte. ltd", "private limited company")),
+    ("Pvt Ltd", ("pvt ltd", "pvt. ltd", "private limited")),
     ("Ltd", ("limited", "ltd")),
     ("Inc", ("incorporated", "inc")),
     ("Corp", ("corporation", "corp")),
+    # Continental Europe
+    ("GmbH & Co. KG", ("gmbh & co. kg", "gmbh & co kg", "gmbh & co.kg", "gmbh und co. kg", "gmbh und co kg",
+                       "gmbh u. co. kg", "gmbh + co. kg")),
     ("GmbH", ("gesellschaft mit beschränkter haftung", "gmbh")),
     ("AG", ("aktiengesellschaft", "ag")),
+    ("KG", ("kommanditgesellschaft", "=KG")),
+    ("S.A.", ("s.a.", "=SA", "sociedad anónima", "société anonyme")),
+    ("S.A.S.", ("s.a.s.", "=SAS", "société par actions simplifiée")),
+    ("SARL", ("s.a.r.l.", "sarl", "société à responsabilité limitée")),
+    ("S.p.A.", ("s.p.a.", "=SpA", "=SPA", "società per azioni")),
+    ("S.r.l.", ("s.r.l.", "srl", "società a responsabilità limitata")),
+    ("S.L.", ("s.l.", "=SL", "sociedad limitada")),
+    ("B.V.", ("b.v.", "=BV", "besloten vennootschap")),
+    ("N.V.", ("n.v.", "=NV", "naamloze vennootschap")),
+    ("OÜ", ("oü", "=OU", "osaühing")),
+    ("AB", ("=AB", "aktiebolag")),
+    ("AS", ("=AS", "aksjeselskap", "aktsiaselts")),
+    ("A/S", ("a/s", "aktieselskab")),
+    ("ApS", ("=ApS", "=APS", "anpartsselskab")),
+    ("Oy", ("=Oy", "=OY", "osakeyhtiö")),
+    ("Oyj", ("oyj", "julkinen osakeyhtiö")),
+    ("Sp. z o.o.", ("sp. z o.o.", "sp. z o. o.", "sp.z o.o.", "sp. z.o.o.", "spółka z ograniczoną odpowiedzialnością")),
+    ("s.r.o.", ("s.r.o.", "spol. s r.o.", "společnost s ručením omezeným")),
+    ("d.o.o.", ("d.o.o.",)),
+    ("Kft.", ("kft.",)),
 )
+# Russian state and municipal institutions: owner (ФГ federal, Г state, М municipal, Ф federal), funding (Б budget,
+# А autonomous, К treasury), kind (ОУ education, ДОУ preschool, ПОУ vocational, НУ science, УЗ health, УК culture,
+# УДО/ОУ ДО further education, УСО social care, У any), and the level of education after it (ФГБОУ ВО). Written in
+# capitals only: the family is too large to list, and in lower case some of it is ordinary words.
+_INSTITUTION = r"(?-i:(?:(?:ФГ|Г|М)[БАК]?|Ф[БАК])(?:Д?ОУ|ПОУ|НУ|УЗ|УК|УДО|УСО|У)(?:\s+(?:ВО|ВПО|ДПО|СПО|ДО))?)"
+_INSTITUTION_FORM = re.compile(_INSTITUTION)
+
+# Which Russian forms are organisations and which a sole trader: the INN, KPP and OGRN must agree with it.
+_RUSSIAN_ORGANISATIONS = frozenset(
+    ("ООО", "ПАО", "НАО", "ЗАО", "ОАО", "АО", "АНО", "НКО", "ФГУП", "ГУП", "МУП", "ТСЖ", "ТСН", "СНТ")
+)
+SOLE_TRADER = "ИП"
+_EITHER = frozenset(("КФХ",))  # a farm is registered as an organisation or as its head, a sole trader
+
+
+def legal_form_kind(legal_form: str) -> str:
+    """"organisation", "sole_trader" or "either" for a Russian legal form as `split_company` names it; "" for a
+    foreign or unknown one (not judged by Russian tax rules)."""
+    if legal_form == SOLE_TRADER:
+        return "sole_trader"
+    if legal_form in _EITHER:
+        return "either"
+    if legal_form in _RUSSIAN_ORGANISATIONS or _INSTITUTION_FORM.fullmatch(legal_form):
+        return "organisation"
+    return ""
+
+
 # Opening quote -> the closing ones met after it: Russian «», German „“ and ‚‘, English “” and ‘’, the same
 # right quote on both sides (”Ромашка”, as word processors leave it), »reversed« guillemets, ‹single› ones, `` ''.
 _QUOTE_PAIRS = {
@@ -680,30 +919,40 @@ _NAME_EDGE_JUNK = " ,;:-–—"
 
 
 def _form_pattern(spelling: str) -> str:
-    """Regex for one spelling: any whitespace between words, an optional trailing dot."""
-    words = (re.escape(word) for word in spelling.rstrip(".").split())
-    return r"\s+".join(words) + r"\.?"
+    """Regex for one spelling: any whitespace between words (or none after a dot or comma, "Co.,Ltd"), an optional
+    trailing dot; a spelling written "=AS" matches in that case only."""
+    exact = spelling.startswith("=")
+    words = spelling.lstrip("=").rstrip(".").split()
+    pattern = re.escape(words[0])
+    for previous, word in pairwise(words):
+        pattern += (r"\s*" if previous[-1] in ".," else r"\s+") + re.escape(word)
+    pattern += r"\.?"
+    return f"(?-i:{pattern})" if exact else pattern
+
+
+def _form_key(text: str) -> str:
+    """A spelling as matched, for looking up its canonical form: lower case, no spaces, no trailing dot."""
+    return "".join(text.lower().split()).rstrip(".")
 
 
 _FORM_SPELLINGS = sorted(
     ((spelling, form) for form, spellings in _LEGAL_FORMS for spelling in spellings),
     key=lambda item: -len(item[0]),
 )
-_FORM_AT_START = [
-    (re.compile(rf"^{_form_pattern(spelling)}(?={_FORM_BOUNDARY}|$)", re.IGNORECASE), form)
-    for spelling, form in _FORM_SPELLINGS
-]
-_FORM_AT_END = [
-    (re.compile(rf"(?:^|(?<={_FORM_BOUNDARY})){_form_pattern(spelling)}$", re.IGNORECASE), form)
-    for spelling, form in _FORM_SPELLINGS
-]
+_CANONICAL_FORM = {_form_key(spelling.lstrip("=")): form for spelling, form in _FORM_SPELLINGS}
+# Longest spellings first: at the start the first alternative that fits wins; at the end the leftmost match, i.e.
+# the longest one ("Pty Ltd" rather than "Ltd"). One pattern per end instead of a loop over the spellings.
+_FORM_ALTERNATIVES = "|".join([*(_form_pattern(spelling) for spelling, _ in _FORM_SPELLINGS), _INSTITUTION])
+_FORM_AT_START = re.compile(rf"^(?:{_FORM_ALTERNATIVES})(?={_FORM_BOUNDARY}|$)", re.IGNORECASE)
+_FORM_AT_END = re.compile(rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{_FORM_ALTERNATIVES})$", re.IGNORECASE)
 
-# Any spelling anywhere as a word: a quick test before split_company tries each one at both ends.
-_ANY_FORM = re.compile(
-    rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{'|'.join(_form_pattern(spelling) for spelling, _ in _FORM_SPELLINGS)})"
-    rf"(?={_FORM_BOUNDARY}|$)",
-    re.IGNORECASE,
-)
+# Any spelling anywhere as a word: a quick test before split_company looks at both ends.
+_ANY_FORM = re.compile(rf"(?:^|(?<={_FORM_BOUNDARY}))(?:{_FORM_ALTERNATIVES})(?={_FORM_BOUNDARY}|$)", re.IGNORECASE)
+
+
+def _canonical_form(matched: str) -> str:
+    """The canonical short form of a matched spelling; an institution's abbreviation as written, spaces tidied."""
+    return _CANONICAL_FORM.get(_form_key(matched)) or " ".join(matched.split()).rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -731,13 +980,10 @@ def split_company(raw: str) -> CompanyName:
     """Separate the legal form from the name; the name keeps its case, since brands care."""
     text = _strip_quotes(" ".join(raw.split()))
     legal_form = ""
-    for patterns in (_FORM_AT_START, _FORM_AT_END):
-        for pattern, form in patterns:
-            stripped, found = pattern.subn("", text)
-            if found:
-                text, legal_form = stripped, form
-                break
-        if legal_form:
+    for pattern in (_FORM_AT_START, _FORM_AT_END):
+        found = pattern.search(text)
+        if found:
+            text, legal_form = text[: found.start()] + text[found.end() :], _canonical_form(found.group(0))
             break
     name = _strip_quotes(text)
     if legal_form == "ИП":

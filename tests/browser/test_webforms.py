@@ -199,3 +199,32 @@ def test_hosted_page_works_without_javascript(site: Site, chromium, shop_form):
     assert (lead.utm_source, lead.utm_campaign, lead.channel) == ("vk", "autumn", "form")
     assert lead.visitor_id and lead.consent_text_version == "2026-01"
     assert list(Submission.objects.order_by("pk").values_list("status", flat=True)) == ["spam", "invalid", "created"]
+
+
+def test_a_typo_in_the_email_domain_is_suggested_to_the_visitor_and_taken_on_the_card(site: Site, shop, shop_form,
+                                                                                      head):
+    visitor = site.new_page()
+    page = visitor.page
+    page.goto(f"{shop.url}/contact.html")
+    page.get_by_label("Your name").fill("Сергеев Пётр Ильич")
+    page.get_by_label("Phone").fill("8 (916) 100-00-03")
+    page.get_by_label("E-mail").fill("petr@gmial.com")
+    page.get_by_label("I agree to be contacted about my request.").check()
+    page.wait_for_timeout(2100)
+    page.get_by_role("button", name="Send").click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Thank you! A manager will call you today.")
+    expect(status).to_contain_text("Please check your e-mail address: did you mean petr@gmail.com?")
+    lead = Lead.objects.get()
+    assert lead.email == "petr@gmial.com"  # taken as typed: the address may be real
+
+    office = site.new_page()
+    site.login(office, "head")
+    office.page.goto(f"{site.url}/leads/{lead.pk}/")
+    expect(office.page.get_by_test_id("email-typo")).to_have_text("Did you mean petr@gmail.com?")
+    site.screenshot(office, "lead-email-typo")
+    office.page.get_by_test_id("accept-email").click()
+    expect(office.page.locator("main")).to_contain_text("E-mail changed to petr@gmail.com.")
+    expect(office.page.get_by_test_id("email-typo")).to_have_count(0)
+    lead.refresh_from_db()
+    assert lead.email == "petr@gmail.com"

@@ -97,3 +97,16 @@ def test_import_command_takes_clients(tmp_path: Path, head: User, lead: Lead) ->
     call_command("import", str(path), "--as", "head", "--kind", "clients", stdout=out, stderr=io.StringIO())
     assert "7 rows: 2 new clients were created, 3 were attached to existing cards" in out.getvalue()
     assert Client.objects.count() == 2
+
+
+def test_client_import_reads_numbers_typed_in_groups(tmp_path: Path, head: User) -> None:
+    rows = [HEADER, ["ПАО Банк", "7707 083893", "773601001", "", "", "", ""],
+            ["ООО Вектор", "77О7 083893", "", "", "", "", ""]]  # a Cyrillic О: refused, not read in part
+    job = services.create_job(upload=write_csv(tmp_path / "clients.csv", rows), by=head, kind=ImportKind.CLIENTS)
+    services.set_mapping(job=job, mapping=job.mapping, source=None, campaign=None, by=head)
+    services.dry_run(job)
+    report = {item["row"]: item["detail"] for item in ImportJob.objects.get(pk=job.pk).report}
+    assert report == {3: "inn: INN must contain only digits"}
+    result = services.run_import(job)
+    assert (result["created"], result["invalid"]) == (1, 1)
+    assert Company.objects.get().inn == VALID_INN

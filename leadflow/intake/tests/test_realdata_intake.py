@@ -4,10 +4,14 @@ What a sales manager sees for each: a lead, an interest (DOMAIN.md 1) or a field
 contacts, and which earlier card a repeat touch lands on. The journal keeps every payload as sent.
 """
 
-import pytest
+import json
+import time
 
-from leadflow.intake import pipeline
-from leadflow.intake.models import Submission
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.intake import pipeline, webform_rules
+from leadflow.intake.models import Form, Submission
 from leadflow.leads.models import Interest, Lead, Request
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +61,12 @@ def test_classification_of_messy_submissions(partner, payload, status, reason):
     [
         ({"name": "Иванов Иван", "phone": "+7 912 345 67 89 12 34"}, "phone", "not a valid phone number"),
         ({"name": "Иванов Иван", "phone": "+7 912 345 67 89, 12 34 56 78"}, "phone", "not a phone number"),
-        ({"name": "Иванов Иван", "phone": "12-34"}, "phone", "phone number is too short"),
+        ({"name": "Иванов Иван", "phone": "12-34"}, "phone", "phone number has too few digits"),
+        ({"name": "Иванов Иван", "phone": "8 (912) 345", "email": "ivan@mail.ru"}, "phone",
+         "phone number has too few digits"),
+        ({"name": "Иванов Иван", "phone": "8 912 345 67 89 1"}, "phone", "phone number has too many digits"),
+        ({"name": "Иванов Иван", "phone": "+7 495 123-45-67 доб. 12/13"}, "phone",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
         ({"name": "Иванов Иван", "email": "почта@пример.рф"}, "email",
          "Internationalized characters before the @-sign are not supported: 'а', 'о', 'п', 'т', 'ч'."),
         ({"name": "Иванов Иван", "email": "ivan@mail.ru, petr"}, "email",
@@ -71,6 +80,45 @@ def test_unreadable_contacts_are_a_field_error_and_stay_in_the_journal(partner, 
     assert Submission.objects.get().payload == payload and not Lead.objects.exists()
 
 
+PLACEHOLDERS = ["-", "—", "нет", "Нет.", "no", "N/A", "none", "отсутствует", "не указан", "0", "000", "---"]
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS)
+def test_a_placeholder_phone_with_a_real_email_is_a_lead(partner, placeholder):
+    payload = {"name": "Иванов Иван", "phone": placeholder, "email": "ivan@mail.ru"}
+    outcome = receive(partner, **payload)
+    assert (outcome.status, outcome.errors) == ("created", {})
+    assert (outcome.lead.phone, outcome.lead.email) == ("", "ivan@mail.ru")
+    assert Submission.objects.get().payload == payload  # the journal keeps what was typed
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS)
+def test_a_placeholder_email_with_a_real_phone_is_a_lead(partner, placeholder):
+    outcome = receive(partner, name="Иванов Иван", phone="+7 912 345 67 89", email=placeholder)
+    assert (outcome.status, outcome.lead.phone, outcome.lead.email) == ("created", "+79123456789", "")
+
+
+def test_a_placeholder_and_no_other_contact_follows_the_usual_rules(partner):
+    outcome = receive(partner, name="Иванов Иван", phone="нет")
+    assert (outcome.status, outcome.reason) == ("interest", "no usable contact")
+    assert Interest.objects.get(pk=outcome.interest_id).phone == ""
+    # nothing at all but placeholders: the submission is empty
+    assert receive(partner, phone="-", email="n/a").errors == {
+        "__all__": ["The submission is empty: give at least a name and a phone or an e-mail."]}
+
+
+@pytest.mark.parametrize(("phone", "message"), [("abc", "not a phone number"),
+                                               ("12", "phone number has too few digits")])
+def test_garbage_in_the_phone_is_still_an_error_with_a_real_email(partner, phone, message):
+    outcome = receive(partner, name="Иванов Иван", phone=phone, email="ivan@mail.ru")
+    assert (outcome.status, outcome.errors) == ("invalid", {"phone": [message]})
+
+
+def test_a_placeholder_phone_does_not_hide_a_phone_typed_into_the_name(partner):
+    lead = receive(partner, name="Иван Иванов 8 912 345-67-89", phone="-").lead
+    assert lead.phone == "+79123456789"
+
+
 def test_a_company_typed_as_the_name_becomes_the_company_of_an_interest(partner):
     outcome = receive(partner, name="ООО «Ромашка»", phone="+7 912 345 67 89")
     interest = Interest.objects.get(pk=outcome.interest_id)
@@ -81,6 +129,11 @@ def test_a_phone_in_the_name_field_fills_the_empty_phone_field(partner):
     outcome = receive(partner, name="Иван Иванов, 8 (912) 345-67-89", email="")
     lead = outcome.lead
     assert (lead.first_name, lead.last_name, lead.phone) == ("Иван", "Иванов", "+79123456789")
+
+
+def test_an_extension_typed_in_groups_is_one_extension(partner):
+    lead = receive(partner, name="Иванов Иван", phone="8 (495) 123-45-67 доб 12 34", company="Ромашка").lead
+    assert (lead.phone, lead.phone_ext) == ("+74951234567", "1234")
 
 
 def test_two_phones_in_one_field_keep_both_and_the_second_finds_the_card(partner):
@@ -163,3 +216,137 @@ def test_the_card_shows_the_other_contacts_a_person_gave(partner, alice, client)
 def test_a_contact_typed_into_a_name_part_fills_the_empty_field(partner):
     lead = receive(partner, first_name="Иван 8 912 345-67-89", last_name="Иванов").lead
     assert (lead.first_name, lead.last_name, lead.phone) == ("Иван", "Иванов", "+79123456789")
+
+
+# --- a slip in the e-mail's domain: taken as typed, suggested to the sender and on the card ----------------------
+
+TYPO = {"name": "Иванов Иван", "email": "Ivan@Gmail.con", "phone": "+7 912 345 67 89"}
+
+
+def test_an_email_domain_typo_is_taken_as_typed_with_a_suggestion(partner):
+    outcome = receive(partner, **TYPO)
+    assert outcome.status == "created" and outcome.lead.email == "ivan@gmail.con"
+    assert outcome.warnings == [{"field": "email", "code": "email_typo", "suggestion": "ivan@gmail.com"}]
+    assert Request.objects.get(lead=outcome.lead).facts["email_suggestion"] == "ivan@gmail.com"
+    assert Submission.objects.get().payload == TYPO
+
+
+def test_a_correct_address_has_no_warning(partner):
+    outcome = receive(partner, name="Иванов Иван", email="ivan@gmail.com")
+    assert outcome.warnings == [] and "email_suggestion" not in Request.objects.get().facts
+
+
+def test_the_api_answers_the_suggestion_and_a_retry_answers_it_again(partner):
+    _row, key = partner
+    for _attempt in range(2):
+        response = HttpClient().post("/api/submissions", TYPO, content_type="application/json",
+                                     headers={"X-Api-Key": key, "Idempotency-Key": "order-1"})
+        assert response.status_code in (200, 201)
+        assert response.json()["warnings"] == [{"field": "email", "code": "email_typo",
+                                                "suggestion": "ivan@gmail.com",
+                                                "message": "Did you mean ivan@gmail.com?"}]
+    assert Lead.objects.get().email == "ivan@gmail.con"
+
+
+def test_an_invalid_submission_still_gets_the_suggestion(partner):
+    _row, key = partner
+    response = HttpClient().post("/api/submissions", {**TYPO, "phone": "abc"}, content_type="application/json",
+                                 headers={"X-Api-Key": key})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"phone": ["not a phone number"]}
+    assert response.json()["warnings"][0]["suggestion"] == "ivan@gmail.com"
+
+
+@pytest.fixture
+def typo_form(sales):
+    return Form.objects.create(name="Contact us", slug="contact", team=sales, allowed_origins="https://shop.example\n",
+                               fields=[{"name": "name", "required": True}, {"name": "phone", "required": False},
+                                       {"name": "email", "required": False}])
+
+
+def _token(form):
+    return webform_rules.issue_token(form, now=time.time() - 30)
+
+
+def test_the_hosted_form_thanks_and_asks_to_check_the_address(typo_form):
+    response = HttpClient().post("/f/contact", {"_ts": _token(typo_form), "name": "Иванов Иван",
+                                                "email": "o'brien&co@gmial.com"})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="email-typo"' in page
+    assert "did you mean o&#x27;brien&amp;co@gmail.com?" in page  # escaped: what a visitor typed is never markup
+    assert Lead.objects.get().email == "o'brien&co@gmial.com"
+
+
+def test_the_hosted_form_shows_the_suggestion_next_to_the_field_when_it_must_be_fixed(typo_form):
+    response = HttpClient().post("/f/contact", {"_ts": _token(typo_form), "name": "Иванов Иван",
+                                                "phone": "12", "email": "ivan@mail.ry"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert '<small class="lf-hint" data-testid="hint-email">Did you mean ivan@mail.ru?</small>' in page
+
+
+def test_the_embedded_form_answers_the_suggestion(typo_form):
+    body = {"_ts": _token(typo_form), "name": "Иванов Иван", "email": "ivan@yandex.ri"}
+    response = HttpClient().post("/f/contact/submit", json.dumps(body), content_type="application/json",
+                                 headers={"Origin": "https://shop.example"})
+    assert response.status_code == 200
+    assert [w["suggestion"] for w in response.json()["warnings"]] == ["ivan@yandex.ru"]
+    assert response.json()["thank_you_text"] == (  # what the script shows
+        "Thank you! We will contact you soon. Please check your e-mail address: did you mean ivan@yandex.ru? We have "
+        "your request as you sent it, and we will confirm the address when we contact you.")
+    assert Lead.objects.get().email == "ivan@yandex.ri"
+
+
+def test_the_embedded_form_shows_the_suggestion_with_the_field_to_fix(typo_form):
+    body = {"_ts": _token(typo_form), "name": "Иванов Иван", "phone": "12", "email": "ivan@yandex.ri"}
+    response = HttpClient().post("/f/contact/submit", json.dumps(body), content_type="application/json",
+                                 headers={"Origin": "https://shop.example"})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"phone": ["phone number has too few digits"],
+                                                  "email": ["Did you mean ivan@yandex.ru?"]}
+
+
+def test_the_card_offers_the_suggestion_and_one_click_takes_it(partner, client, alice, bob):
+    lead = receive(partner, **{**TYPO, "email": "o'brien&co@gmail.con"}).lead
+    lead.owner = alice
+    lead.save(update_fields=["owner"])
+    client.force_login(alice)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Did you mean o&#x27;brien&amp;co@gmail.com?" in page and 'data-testid="accept-email"' in page
+
+    client.force_login(bob)  # another manager may not change alice's lead
+    client.post(f"/leads/{lead.pk}/accept_email/")
+    assert Lead.objects.get(pk=lead.pk).email == "o'brien&co@gmail.con"
+
+    client.force_login(alice)
+    client.post(f"/leads/{lead.pk}/accept_email/")
+    lead.refresh_from_db()
+    assert lead.email == "o'brien&co@gmail.com"
+    change = lead.field_changes.get(field="email")
+    assert (change.old_value, change.new_value, change.changed_by) == ("o'brien&co@gmail.con", lead.email, alice)
+    assert "Did you mean" not in client.get(f"/leads/{lead.pk}/").content.decode()  # done: no more offer
+    # the next message from the typo address still finds the card
+    assert receive(partner, name="Иван Иванов", email="o'brien&co@gmail.con").lead == lead
+
+
+def test_reading_placeholders_and_suggesting_costs_no_sql_statement(partner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    receive(partner, name="Сидоров Пётр", email="petr@example.ru")  # warms the per-process caches
+    with CaptureQueriesContext(connection) as clean:
+        assert receive(partner, name="Иванов Иван", phone="", email="ivan@gmail.com").status == "created"
+    with CaptureQueriesContext(connection) as messy:
+        assert receive(partner, name="Петров Олег", phone="нет", email="oleg@gmial.com").status == "created"
+    assert len(messy) == len(clean)
+
+
+def test_a_placeholder_does_not_fill_a_field_the_form_requires(sales):
+    form = Form.objects.create(name="Call me", slug="call", team=sales,
+                               fields=[{"name": "name", "required": True}, {"name": "phone", "required": True},
+                                       {"name": "email", "required": False}])
+    response = HttpClient().post("/f/call", {"_ts": _token(form), "name": "Иванов Иван", "phone": "-",
+                                             "email": "ivan@mail.ru"})
+    assert response.status_code == 422
+    assert Submission.objects.get().errors == {"fields": {"phone": ["This field is required."]}}
+    assert not Lead.objects.exists()

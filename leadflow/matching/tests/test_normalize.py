@@ -64,9 +64,9 @@ def test_normalize_phone_uses_region_for_national_numbers() -> None:
     [
         ("", "empty", "phone number is empty"),
         ("   ", "empty", "phone number is empty"),
-        ("12", "too_short", "phone number is too short"),
-        ("12345", "too_short", "phone number is too short"),
-        ("+7 912 345 67 89 0", "invalid_phone", "phone number has a wrong number of digits"),
+        ("12", "too_short", "phone number has too few digits"),
+        ("12345", "too_short", "phone number has too few digits"),
+        ("+7 912 345 67 89 0", "too_long", "phone number has too many digits"),
         ("+7 000 000 00 00", "invalid_phone", "not a valid phone number"),
         ("abc", "invalid_phone", "not a phone number"),
         ("+999 123", "invalid_phone", "unknown country calling code"),

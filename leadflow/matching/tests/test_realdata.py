@@ -15,6 +15,8 @@ from leadflow.matching.normalize import (
     PersonName,
     Phone,
     contacts_in_name,
+    email_suggestion,
+    is_placeholder,
     is_role_mailbox,
     looks_like_company,
     normalize_email,
@@ -63,6 +65,16 @@ OFFICE = Phone("+74951234567", "", "fixed_line")
         ("+7 495 123-45-67 x45", "RU", Phone("+74951234567", "45", "fixed_line")),
         ("+7 495 123-45-67 доб.45", "RU", Phone("+74951234567", "45", "fixed_line")),
         ("+7 495 123-45-67 (доб. 45)", "RU", Phone("+74951234567", "45", "fixed_line")),
+        # an extension's digits typed in groups are one extension
+        ("+7 495 123-45-67 доб. 1234", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 доб 12 34", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("8 (495) 123-45-67 (доб. 12 34)", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 ext 12-34", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 x 12 34", "RU", Phone("+74951234567", "1234", "fixed_line")),
+        ("+7 495 123-45-67 ext. 12", "RU", Phone("+74951234567", "12", "fixed_line")),
+        ("+7 495 123-45-67 #12", "RU", Phone("+74951234567", "12", "fixed_line")),
+        ("+7 495 123-45-67 x12", "RU", Phone("+74951234567", "12", "fixed_line")),
+        ("+7 495 123-45-67 вн. 12", "RU", Phone("+74951234567", "12", "fixed_line")),
         # neighbours sharing +7 and the 8 trunk prefix, and other CIS countries
         ("+7 701 234 56 78", "RU", Phone("+77012345678", "", "mobile")),  # Kazakhstan
         ("8 701 234 56 78", "KZ", Phone("+77012345678", "", "mobile")),
@@ -112,9 +124,28 @@ def test_several_phones_in_one_field_are_all_kept(raw: str, expected: list[Phone
         ("+7 912 345 67 89, 12 34 56 78", "invalid_phone", "not a phone number"),
         ("8 912 345 67 8a", "invalid_phone", "not a valid phone number"),
         ("телефон", "invalid_phone", "not a phone number"),
-        ("912", "too_short", "phone number is too short"),
-        ("１２３", "too_short", "phone number is too short"),
-        ("+7 912 345 67 89 0", "invalid_phone", "phone number has a wrong number of digits"),
+        ("912", "too_short", "phone number has too few digits"),
+        ("１２３", "too_short", "phone number has too few digits"),
+        # the trunk prefix, a country code or an area code in brackets: a full number was meant, digits are missing
+        ("8 (912) 345", "too_short", "phone number has too few digits"),
+        ("+7 (912) 345", "too_short", "phone number has too few digits"),
+        ("8 912 345", "too_short", "phone number has too few digits"),
+        ("8 (912) 345-67", "too_short", "phone number has too few digits"),
+        ("123-45-67", "invalid_phone", "phone number has no area code"),  # a city number typed without its code
+        ("+7 912 345 67 89 0", "too_long", "phone number has too many digits"),
+        ("8 912 345 67 89 1", "too_long", "phone number has too many digits"),
+        ("8912345678901234", "too_long", "phone number has too many digits"),
+        # the number reads, its extension does not: never dropped in silence
+        ("+7 495 123-45-67 доб. двенадцать", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 доб. 12/13", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 ext. twelve", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 доб. 12, 13", "invalid_extension",  # two extensions: which one?
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
+        ("+7 495 123-45-67 доб. 12 или 13", "invalid_extension",
+         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
         ("+999 123 456", "invalid_phone", "unknown country calling code"),
         ("8 029 123 45 67", "invalid_phone", "not a valid phone number"),  # Belarusian national form, Russian default
     ],
@@ -123,6 +154,22 @@ def test_unreadable_phones_are_a_field_error_not_a_guess(raw: str, code: str, me
     with pytest.raises(NormalizationError) as error:
         normalize_phones(raw)
     assert (error.value.code, str(error.value)) == (code, message)
+
+
+@pytest.mark.parametrize(
+    ("raw", "placeholder"),
+    [
+        ("-", True), ("—", True), ("–", True), ("...", True), ("---", True), (" - ", True), ("?", True),
+        ("нет", True), ("Нет.", True), ("НЕТ", True), ("нету", True), ("no", True), ("No", True), ("n/a", True),
+        ("N/A", True), ("none", True), ("отсутствует", True), ("не указан", True), ("Не указано", True),
+        ("0", True), ("000", True), ("+0", True), ("0 000 000", True),
+        # real input, readable or not, is not a placeholder: the reader decides
+        ("", False), ("abc", False), ("12", False), ("100", False), ("+7 912 345 67 89", False),
+        ("ivan@mail.ru", False), ("нет, пишите на почту", False), ("Анна", False),
+    ],
+)
+def test_placeholders_for_an_empty_contact(raw: str, placeholder: bool) -> None:
+    assert is_placeholder(raw) is placeholder
 
 
 def test_phone_text_round_trip() -> None:
@@ -201,6 +248,49 @@ def test_unreadable_emails_are_a_field_error(raw: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("email", "suggestion"),
+    [
+        # a slip in a consumer mail domain: suggested, never corrected in silence
+        ("ivan@gmail.con", "ivan@gmail.com"),
+        ("ivan@gmail.comm", "ivan@gmail.com"),
+        ("ivan@gmail.co", "ivan@gmail.com"),
+        ("ivan@gmial.com", "ivan@gmail.com"),
+        ("ivan@gmal.com", "ivan@gmail.com"),
+        ("ivan@mail.ry", "ivan@mail.ru"),
+        ("ivan@maill.ru", "ivan@mail.ru"),
+        ("ivan@mial.ru", "ivan@mail.ru"),
+        ("ivan@yandex.ri", "ivan@yandex.ru"),
+        ("ivan@yaandex.ru", "ivan@yandex.ru"),
+        ("ivan@ya.ry", "ivan@ya.ru"),
+        ("ivan@bk.ry", "ivan@bk.ru"),
+        ("ivan@inbx.ru", "ivan@inbox.ru"),
+        ("ivan@lisst.ru", "ivan@list.ru"),
+        ("ivan@ramber.ru", "ivan@rambler.ru"),
+        ("ivan@hotmial.com", "ivan@hotmail.com"),
+        ("ivan@outlok.com", "ivan@outlook.com"),
+        ("ivan@iclod.com", "ivan@icloud.com"),
+        ("ivan@yahooo.com", "ivan@yahoo.com"),
+        # the services themselves, their other real domains, and company domains
+        ("ivan@gmail.com", ""),
+        ("ivan@yandex.com", ""),
+        ("ivan@yandex.by", ""),
+        ("ivan@mail.com", ""),
+        ("ivan@yahoo.co.uk", ""),
+        ("ivan@gmail.ru", ""),  # another service's name under .ru is not "mail.ru" with a slip
+        ("ivan@romashka.ru", ""),
+        # one changed letter in a short name is another real domain: mai.ru (an institute), bc.ru, last.ru
+        ("ivan@mai.ru", ""),
+        ("ivan@bc.ru", ""),
+        ("ivan@last.ru", ""),
+        ("ivan@mall.ru", ""),
+    ],
+)
+def test_email_domain_typos_are_suggested(email: str, suggestion: str) -> None:
+    assert email_suggestion(normalize_email(email)) == suggestion
+    assert normalize_email(email) == email  # the address itself is taken as typed
+
+
+@pytest.mark.parametrize(
     ("email", "role"),
     [
         ("info@romashka.ru", True),
@@ -251,6 +341,8 @@ def test_role_mailboxes(email: str, role: bool) -> None:
         ("ИП Иванов Иван", PersonName("Иванов", "Иван", "")),
         ("Индивидуальный предприниматель Петров П.П.", PersonName("Петров", "П.", "П.")),
         ("Ип Ман", PersonName("Ман", "Ип", "")),  # not in capitals: a person's name
+        # "тов." (comrade) is a form of address, not the Ukrainian legal form ТОВ
+        ("тов. Иванов Иван", PersonName("Иванов", "Иван", "")),
     ],
 )
 def test_person_name_as_people_type_it(raw: str, expected: PersonName) -> None:
@@ -357,6 +449,58 @@ def test_contacts_in_name(raw: str, found: list[str]) -> None:
         ("ООО «Ромашка» (Москва)", CompanyName("«Ромашка» (Москва)", "ООО"), "ООО «Ромашка» (Москва)"),
         ("Romashka Inc.", CompanyName("Romashka", "Inc"), "Romashka Inc"),
         ("romashka gmbh", CompanyName("romashka", "GmbH"), "romashka GmbH"),
+        # Russian state and municipal institutions, partnerships, farms
+        ("ГБУ «Жилищник района Арбат»", CompanyName("Жилищник района Арбат", "ГБУ"), "ГБУ «Жилищник района Арбат»"),
+        ("ФГБУ «НМИЦ онкологии»", CompanyName("НМИЦ онкологии", "ФГБУ"), "ФГБУ «НМИЦ онкологии»"),
+        ("МБУ Ромашка", CompanyName("Ромашка", "МБУ"), "МБУ «Ромашка»"),
+        ("МАУ «Ромашка»", CompanyName("Ромашка", "МАУ"), "МАУ «Ромашка»"),
+        ("ГАУ Ромашка", CompanyName("Ромашка", "ГАУ"), "ГАУ «Ромашка»"),
+        ("ФГБОУ ВО «МГУ»", CompanyName("МГУ", "ФГБОУ ВО"), "ФГБОУ ВО «МГУ»"),
+        ("ФГБОУ  ВО МГТУ им. Баумана", CompanyName("МГТУ им. Баумана", "ФГБОУ ВО"), "ФГБОУ ВО «МГТУ им. Баумана»"),
+        ("МБОУ «СОШ № 5»", CompanyName("СОШ № 5", "МБОУ"), "МБОУ «СОШ № 5»"),
+        ("МБДОУ Детский сад № 7", CompanyName("Детский сад № 7", "МБДОУ"), "МБДОУ «Детский сад № 7»"),
+        ("ГБУЗ «ГКБ № 1»", CompanyName("ГКБ № 1", "ГБУЗ"), "ГБУЗ «ГКБ № 1»"),
+        ("государственное бюджетное учреждение «Ромашка»", CompanyName("Ромашка", "ГБУ"), "ГБУ «Ромашка»"),
+        ("ГУП «Мосгортранс»", CompanyName("Мосгортранс", "ГУП"), "ГУП «Мосгортранс»"),
+        ("МУП Водоканал", CompanyName("Водоканал", "МУП"), "МУП «Водоканал»"),
+        ("ФГУП «Почта России»", CompanyName("Почта России", "ФГУП"), "ФГУП «Почта России»"),
+        ("АНО «Ромашка»", CompanyName("Ромашка", "АНО"), "АНО «Ромашка»"),
+        ("ТСЖ «Ромашка»", CompanyName("Ромашка", "ТСЖ"), "ТСЖ «Ромашка»"),
+        ("СНТ Ромашка", CompanyName("Ромашка", "СНТ"), "СНТ «Ромашка»"),
+        ("НАО Ромашка", CompanyName("Ромашка", "НАО"), "НАО «Ромашка»"),
+        ("ОАО «Ромашка»", CompanyName("Ромашка", "ОАО"), "ОАО «Ромашка»"),
+        ("КФХ «Ромашка»", CompanyName("Ромашка", "КФХ"), "КФХ «Ромашка»"),
+        # Ukraine and Belarus
+        ("ТОВ «Ромашка»", CompanyName("Ромашка", "ТОВ"), "ТОВ «Ромашка»"),
+        ("ПП Ромашка", CompanyName("Ромашка", "ПП"), "ПП «Ромашка»"),
+        ("ЧУП «Ромашка»", CompanyName("Ромашка", "ЧУП"), "ЧУП «Ромашка»"),
+        ("ОДО «Ромашка»", CompanyName("Ромашка", "ОДО"), "ОДО «Ромашка»"),
+        ("УП «Минскводоканал»", CompanyName("Минскводоканал", "УП"), "УП «Минскводоканал»"),
+        # other countries' forms after the name
+        ("Romashka S.A.", CompanyName("Romashka", "S.A."), "Romashka S.A."),
+        ("Romashka SA", CompanyName("Romashka", "S.A."), "Romashka S.A."),
+        ("Romashka B.V.", CompanyName("Romashka", "B.V."), "Romashka B.V."),
+        ("Romashka N.V.", CompanyName("Romashka", "N.V."), "Romashka N.V."),
+        ("Romashka OÜ", CompanyName("Romashka", "OÜ"), "Romashka OÜ"),
+        ("Romashka AB", CompanyName("Romashka", "AB"), "Romashka AB"),
+        ("Romashka AS", CompanyName("Romashka", "AS"), "Romashka AS"),
+        ("Romashka Oy", CompanyName("Romashka", "Oy"), "Romashka Oy"),
+        ("Romashka S.r.l.", CompanyName("Romashka", "S.r.l."), "Romashka S.r.l."),
+        ("Romashka S.L.", CompanyName("Romashka", "S.L."), "Romashka S.L."),
+        ("Romashka Pty Ltd", CompanyName("Romashka", "Pty Ltd"), "Romashka Pty Ltd"),
+        ("Romashka Pty. Ltd.", CompanyName("Romashka", "Pty Ltd"), "Romashka Pty Ltd"),
+        ("Shenzhen Romashka Co., Ltd.", CompanyName("Shenzhen Romashka", "Co., Ltd"), "Shenzhen Romashka Co., Ltd"),
+        ("Shenzhen Romashka Co.,Ltd", CompanyName("Shenzhen Romashka", "Co., Ltd"), "Shenzhen Romashka Co., Ltd"),
+        ("Romashka LLP", CompanyName("Romashka", "LLP"), "Romashka LLP"),
+        ("Romashka PLC", CompanyName("Romashka", "PLC"), "Romashka PLC"),
+        ("Romashka GmbH & Co. KG", CompanyName("Romashka", "GmbH & Co. KG"), "Romashka GmbH & Co. KG"),
+        ("Romashka GmbH & Co KG", CompanyName("Romashka", "GmbH & Co. KG"), "Romashka GmbH & Co. KG"),
+        # words that are no legal form stay in the name; short forms count only in their own case
+        ("Acme UK", CompanyName("Acme UK", ""), "Acme UK"),
+        ("Coca-Cola Company", CompanyName("Coca-Cola Company", ""), "Coca-Cola Company"),
+        ("Such as", CompanyName("Such as", ""), "Such as"),
+        ("ГУМ", CompanyName("ГУМ", ""), "ГУМ"),
+        ("Му-Му", CompanyName("Му-Му", ""), "Му-Му"),
     ],
 )
 def test_company_as_people_type_it(raw: str, expected: CompanyName, display: str) -> None:
@@ -433,3 +577,21 @@ def test_a_kazakh_mobile_weighs_as_a_personal_number() -> None:
     match = compare(Record.from_raw("a", name="Ахметов Нурлан", phone="+7 701 234 56 78"),
                     Record.from_raw("b", name="Нурлан Ахметов", phone="8 701 234 5678"))
     assert match.reasons[0] == "phone equal"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ГБУ «Жилищник района Арбат»", "Жилищник района Арбат"),
+        ("государственное бюджетное учреждение «Жилищник района Арбат»", "ГБУ Жилищник района Арбат"),
+        ("ФГБОУ ВО «МГУ»", "МГУ"),
+        ("ТОВ «Ромашка»", "Ромашка"),
+        ("Romashka Co., Ltd.", "Romashka"),
+        ("Romashka GmbH & Co. KG", "ROMASHKA"),
+        ("Romashka Pty Ltd", "Romashka"),
+    ],
+)
+def test_a_company_with_its_legal_form_has_the_key_of_its_name(a: str, b: str) -> None:
+    from leadflow.matching.record import company_skeleton
+
+    assert company_skeleton(a) == company_skeleton(b) != ""
