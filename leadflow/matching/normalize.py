@@ -131,11 +131,25 @@ _IMPOSSIBLE_REASONS = {
 }
 
 
+# A phone column a spreadsheet took for numbers: "79123456789.0" is the number (a float's ".0" added on export);
+# "7.91234E+10" has lost its last digits and cannot be read back.
+_SPREADSHEET_FLOAT = re.compile(r"^(\+?\d{6,15})[.,]0+$")
+_SPREADSHEET_EXPONENT = re.compile(r"^\+?\d(?:[.,]\d+)?[eE]\+?\d{1,2}$")
+_SHORTENED_BY_SPREADSHEET = (
+    _("a spreadsheet shortened this number (like 7.91234E+10) and its last digits are lost: "
+      "format the column as text and export it again"),
+    "invalid_phone",
+)
+
+
 def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     """Parse a phone written any way people write it, so one number always has one key."""
     text = " ".join(raw.split())  # tabs, newlines and no-break spaces pasted from tables and documents
     if not text:
         raise NormalizationError(_("phone number is empty"), code="empty")
+    if _SPREADSHEET_EXPONENT.match(text):
+        raise NormalizationError(_SHORTENED_BY_SPREADSHEET[0], code=_SHORTENED_BY_SPREADSHEET[1])
+    text = _SPREADSHEET_FLOAT.sub(r"\1", text)
     text = _RUSSIAN_EXTENSION.sub(" ext. ", text)
     text = _LEADING_00.sub(r"\1+", text)
     text = _SPLIT_EXTENSION.sub(_joined_extension, text)

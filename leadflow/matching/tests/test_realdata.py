@@ -51,6 +51,10 @@ OFFICE = Phone("+74951234567", "", "fixed_line")
         ("+7\u00a0912\u00a0345\u00a067\u00a089", "RU", MOBILE),
         ("+７ ９１２ ３４５ ６７ ８９", "RU", MOBILE),
         ("+7 912 345–67–89", "RU", MOBILE),
+        # a phone column a spreadsheet took for numbers, exported as floats
+        ("79123456789.0", "RU", MOBILE),
+        ("89123456789.0", "RU", MOBILE),
+        ("79123456789,0", "RU", MOBILE),
         # a word after the number: phonenumbers would read Latin letters as keypad digits
         ("+7 912 345 67 89 whatsapp", "RU", MOBILE),
         ("+7 912 345 67 89 (WhatsApp, Telegram)", "RU", MOBILE),
@@ -117,6 +121,10 @@ def test_several_phones_in_one_field_are_all_kept(raw: str, expected: list[Phone
     assert list(parse_phones(raw)) == [(phone.e164, phone.extension) for phone in expected]
 
 
+SHORTENED = ("a spreadsheet shortened this number (like 7.91234E+10) and its last digits are lost: "
+             "format the column as text and export it again")
+
+
 @pytest.mark.parametrize(
     ("raw", "code", "message"),
     [
@@ -124,6 +132,11 @@ def test_several_phones_in_one_field_are_all_kept(raw: str, expected: list[Phone
         ("+7 912 345 67 89, 12 34 56 78", "invalid_phone", "not a phone number"),
         ("8 912 345 67 8a", "invalid_phone", "not a valid phone number"),
         ("телефон", "invalid_phone", "not a phone number"),
+        # a spreadsheet's exponent notation has lost the last digits: refused, never read as another number
+        ("7.91234E+10", "invalid_phone", SHORTENED),
+        ("7,91235E+10", "invalid_phone", SHORTENED),
+        ("8.9123E+10", "invalid_phone", SHORTENED),
+        ("79123456789.5", "too_long", "phone number has too many digits"),  # not a float of a whole number
         ("912", "too_short", "phone number has too few digits"),
         ("１２３", "too_short", "phone number has too few digits"),
         # the trunk prefix, a country code or an area code in brackets: a full number was meant, digits are missing
