@@ -650,7 +650,10 @@ def _split_name_text(text: str) -> PersonName:
     if not tokens:
         return PersonName()
     if len(tokens) == 1:
-        # People sign with their first name far more often than with their surname alone.
+        # People sign with their first name far more often than with their surname alone; but a lone Russian word
+        # with a surname's ending that is no known first name ("Петров", "Смирнова", "Шевченко") is the surname.
+        if _CYRILLIC.search(tokens[0]) and _looks_like_surname(tokens[0]):
+            return PersonName(last=tokens[0])
         return PersonName(first=tokens[0])
     patronymic = _patronymic_index(tokens)
     if patronymic is not None:

@@ -241,7 +241,7 @@ def test_split_latin_name(raw: str, expected: PersonName) -> None:
     ("raw", "expected"),
     [
         ("Саша", PersonName("", "Саша", "")),
-        ("Иванов", PersonName("", "Иванов", "")),
+        ("Иванов", PersonName("Иванов", "", "")),  # a lone Russian surname is the surname
         ("Zorro", PersonName("", "Zorro", "")),
         ("  «Иван»!  ", PersonName("", "Иван", "")),
         ('"Иван   Иванов".', PersonName("Иванов", "Иван", "")),

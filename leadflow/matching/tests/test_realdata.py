@@ -329,6 +329,14 @@ def test_role_mailboxes(email: str, role: bool) -> None:
         ("Иванов-Петров Иван", PersonName("Иванов-Петров", "Иван", "")),
         ("Мамедов Рашид Али оглы", PersonName("Мамедов", "Рашид", "Али оглы")),
         ("Анна-Мария", PersonName("", "Анна-Мария", "")),
+        # one word: a given name, unless it is a Russian surname ("Петров") and no known given name
+        ("Иван", PersonName("", "Иван", "")),
+        ("Петров", PersonName("Петров", "", "")),
+        ("СМИРНОВА", PersonName("Смирнова", "", "")),
+        ("Шевченко", PersonName("Шевченко", "", "")),
+        ("Достоевский", PersonName("Достоевский", "", "")),
+        ("Людмила", PersonName("", "Людмила", "")),  # ends like nothing of a surname: a given name
+        ("Smith", PersonName("", "Smith", "")),  # Latin: cannot tell, the given name as before
         ("  Иванов ,  Иван  Иванович ,", PersonName("Иванов", "Иван", "Иванович")),
         # a form of address is not a given name
         ("Dr. John Smith", PersonName("Smith", "John", "")),
