@@ -54,6 +54,13 @@ NOT_A_NAME = {
     # a form's own label or placeholder sent back as the value, and "anonymously" as an answer
     "анонимно", "anonymously", "name", "your name", "full name", "имя", "ваше имя", "фио", "ваше фио",
 }
+# A name made only of these words is someone trying the form ("Test Test", "тест тестович", "asdf qwerty"):
+# an interest, kept in the journal and the interests, never a lead in the pool or in the figures.
+TEST_NAME_WORDS = {
+    "test", "testing", "tester", "testov", "testovich", "asdf", "qwerty", "qwe", "asd", "zxc", "aaa", "xxx",
+    "тест", "тестов", "тестова", "тестович", "тестовна", "тестовый", "тестовая", "тестовое", "проверка", "заявка",
+    "йцукен", "ффф",
+}
 URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
@@ -519,6 +526,9 @@ def classify(parsed: Parsed) -> tuple[str, str]:
         return "spam", "links without any contact"
     has_name = bool(person.first_name or person.last_name) and person.full_name.casefold() not in NOT_A_NAME
     has_name = has_name and parsed.name_given.strip().casefold() not in NOT_A_NAME
+    words = re.findall(r"\w+", person.full_name.casefold())
+    if words and all(word in TEST_NAME_WORDS for word in words):
+        return "interest", "a test of the form, not a person's name"
     personal_email = bool(person.email) and not normalize.is_role_mailbox(person.email)
     # A company's main line without an extension reaches a switchboard, not the person; a toll-free, shared-cost
     # or single (UAN) number is a company's line whoever gives it. Any one direct number makes the person reachable.

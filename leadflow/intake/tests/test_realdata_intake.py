@@ -48,6 +48,14 @@ def receive(partner, **payload) -> pipeline.Outcome:
         ({"name": "Генеральный директор", "email": "gd@romashka.ru"}, "interest", "no person's name"),
         ({"name": "Анонимно", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
         ({"name": "Ваше имя", "phone": "+7 912 345 67 89"}, "interest", "no person's name"),
+        # someone trying the form: kept as an interest, never a lead in the pool or in the cost per lead
+        ({"name": "Test Test", "email": "test@test.com"}, "interest", "a test of the form, not a person's name"),
+        ({"name": "тест тестович", "phone": "+7 912 345 67 89"}, "interest",
+         "a test of the form, not a person's name"),
+        ({"name": "asdf qwerty", "email": "ivan@mail.ru"}, "interest", "a test of the form, not a person's name"),
+        ({"name": "Тестовая заявка", "phone": "+7 912 345 67 89"}, "interest",
+         "a test of the form, not a person's name"),
+        ({"name": "Иван Тестов", "phone": "+7 912 345 67 89"}, "created", ""),  # a real surname with a real name
     ],
 )
 def test_classification_of_messy_submissions(partner, payload, status, reason):
