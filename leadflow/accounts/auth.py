@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.session import SessionAuth
 
+from leadflow.accounts.middleware import activate_zone_of
 from leadflow.accounts.models import UserToken, hash_token
 from leadflow.core.memo import Memo
 
@@ -23,6 +24,7 @@ class BearerTokenAuth(HttpBearer):
         if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 300:
             UserToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
+        activate_zone_of(row.user)  # the middleware ran before the token was read: it activated the site's zone
         return row.user
 
 

@@ -1,0 +1,51 @@
+"""Faults that only show at particular moments of the clock, each pinned to its moment with time-machine.
+
+The whole suite can also be run at any moment: LEADFLOW_TEST_CLOCK=... (scripts/clock-sweep.sh)."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from leadflow.leads import services
+from leadflow.leads.models import Lead
+from leadflow.worker import run_periodic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_token_user_defers_to_their_own_tomorrow_after_moscow_midnight(time_machine, api_as, alice, make_lead):
+    """22:30 on Monday in London is 01:30 on Tuesday in Moscow (the site's zone): by token, as on the page, "the
+    future" is the user's tomorrow, not the site's."""
+    time_machine.move_to(datetime(2026, 11, 23, 22, 30, tzinfo=UTC))
+    alice.time_zone = "Europe/London"
+    alice.save()
+    lead = make_lead(owner=alice)
+    client = api_as(alice)
+
+    today = client.post(f"/api/leads/{lead.pk}/defer", {"until": "2026-11-23"}, content_type="application/json")
+    assert today.status_code == 422 and list(today.json()["error"]["fields"]) == ["until"]
+    tomorrow = client.post(f"/api/leads/{lead.pk}/defer", {"until": "2026-11-24"}, content_type="application/json")
+    assert tomorrow.status_code == 200, tomorrow.content
+    assert tomorrow.json()["state"] == "deferred"
+
+
+@pytest.mark.parametrize(("zone", "eve", "midnight"), [
+    ("Europe/Moscow", datetime(2026, 11, 23, 20, 59, tzinfo=UTC), datetime(2026, 11, 23, 21, 0, 30, tzinfo=UTC)),
+    ("America/New_York", datetime(2026, 11, 24, 4, 59, tzinfo=UTC), datetime(2026, 11, 24, 5, 0, 30, tzinfo=UTC)),
+])
+def test_the_worker_returns_a_deferred_lead_when_its_date_comes_in_the_team_zone(
+        time_machine, sales, alice, make_lead, zone, eve, midnight):
+    """A lead deferred until Tuesday is back at the team's midnight: not at UTC's (03:00 in Moscow, while its
+    "call again" task is already due; Monday 19:00 in New York, a day early)."""
+    sales.time_zone = zone
+    sales.save()
+    time_machine.move_to(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    lead = make_lead(owner=alice)
+    services.defer_lead(lead=lead, until=date(2026, 11, 24), by=alice)
+
+    time_machine.move_to(eve)  # 23:59 on Monday in the team's zone
+    assert run_periodic()["returned"] == 0
+    assert Lead.objects.get(pk=lead.pk).state == "deferred"
+    time_machine.move_to(midnight)  # 00:00:30 on Tuesday there
+    assert run_periodic()["returned"] == 1
+    assert Lead.objects.get(pk=lead.pk).state == "open"
