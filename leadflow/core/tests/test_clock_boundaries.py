@@ -3,11 +3,14 @@
 The whole suite can also be run at any moment: LEADFLOW_TEST_CLOCK=... (scripts/clock-sweep.sh)."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from leadflow.leads import services
 from leadflow.leads.models import Lead
+from leadflow.nurture.conditions import members, validate_conditions
 from leadflow.worker import run_periodic
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +52,19 @@ def test_the_worker_returns_a_deferred_lead_when_its_date_comes_in_the_team_zone
     time_machine.move_to(midnight)  # 00:00:30 on Tuesday there
     assert run_periodic()["returned"] == 1
     assert Lead.objects.get(pk=lead.pk).state == "open"
+
+
+def test_a_segment_created_from_a_date_starts_at_the_sites_midnight_for_the_worker_and_every_page(
+        time_machine, make_lead):
+    """A lead that came at 00:30 on 1 November in Moscow (still 31 October in UTC) is in the segment "created
+    from 1 November" both in the preview a Moscow or London user sees and when the worker enrolls it."""
+    time_machine.move_to(datetime(2026, 10, 31, 21, 30, tzinfo=UTC))
+    november = make_lead()
+    time_machine.move_to(datetime(2026, 10, 31, 20, 30, tzinfo=UTC))  # 23:30 on 31 October in Moscow
+    make_lead()
+    conditions = validate_conditions("leads", {"created": {"from": "2026-11-01"}})
+
+    assert list(members("leads", conditions)) == [november]  # the worker: no zone active
+    for zone in ("Europe/Moscow", "Europe/London"):
+        with timezone.override(ZoneInfo(zone)):
+            assert list(members("leads", conditions)) == [november], zone
