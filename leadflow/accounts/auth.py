@@ -18,7 +18,7 @@ class BearerTokenAuth(HttpBearer):
     """Authorization: Bearer lfu_... (a personal token from `leadflow createtoken`)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = UserToken.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+        row = UserToken.objects.select_related("user__team").filter(token_hash=hash_token(token)).first()
         if row is None or not row.user.is_active:
             return None
         if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 300:
