@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from leadflow.leads import services
-from leadflow.leads.models import Lead
+from leadflow.leads.models import Lead, Task
 from leadflow.nurture.conditions import members, validate_conditions
 from leadflow.worker import run_periodic
 
@@ -68,3 +68,21 @@ def test_a_segment_created_from_a_date_starts_at_the_sites_midnight_for_the_work
     for zone in ("Europe/Moscow", "Europe/London"):
         with timezone.override(ZoneInfo(zone)):
             assert list(members("leads", conditions)) == [november], zone
+
+
+def test_tasks_due_today_by_token_are_the_users_day_in_their_teams_zone(time_machine, api_as, sales, alice, make_lead):
+    """Alice has no zone of her own and works in a London team: at 22:30 on Monday in London (01:30 on Tuesday in
+    Moscow, the site's zone) a task due at 00:30 London time is tomorrow's, as on her tasks page."""
+    sales.time_zone = "Europe/London"
+    sales.save()
+    time_machine.move_to(datetime(2026, 11, 23, 22, 30, tzinfo=UTC))
+    lead = make_lead(owner=alice)
+    Task.objects.filter(lead=lead).delete()
+    tonight = services.create_task(lead=lead, assignee=alice, title="Call", by=alice,
+                                   due_at=datetime(2026, 11, 23, 23, 30, tzinfo=UTC))
+    tuesday = services.create_task(lead=lead, assignee=alice, title="Call again", by=alice,
+                                   due_at=datetime(2026, 11, 24, 0, 30, tzinfo=UTC))
+    client = api_as(alice)
+
+    assert [t["id"] for t in client.get("/api/tasks", {"scope": "today"}).json()] == [tonight.pk]
+    assert [t["id"] for t in client.get("/api/tasks", {"scope": "upcoming"}).json()] == [tuesday.pk]
