@@ -86,3 +86,20 @@ def test_tasks_due_today_by_token_are_the_users_day_in_their_teams_zone(time_mac
 
     assert [t["id"] for t in client.get("/api/tasks", {"scope": "today"}).json()] == [tonight.pk]
     assert [t["id"] for t in client.get("/api/tasks", {"scope": "upcoming"}).json()] == [tuesday.pk]
+
+
+def test_a_reports_default_period_is_the_users_last_30_days_after_their_midnight(time_machine, api_as, admin_user,
+                                                                                 sales):
+    """00:30 on 1 September in Moscow is still 31 August in UTC: the report's default 30 days end on the user's
+    1 September (with the lead that came ten minutes ago) and begin on 3 August at the user's midnight."""
+    from leadflow.analytics.tests.builders import make
+
+    time_machine.move_to(datetime(2026, 8, 31, 21, 30, tzinfo=UTC))
+    make(created=datetime(2026, 8, 31, 21, 20, tzinfo=UTC), team=sales, name="September")  # 00:20 1 Sep, Moscow
+    make(created=datetime(2026, 8, 2, 21, 10, tzinfo=UTC), team=sales, name="First day")  # 00:10 3 Aug
+    make(created=datetime(2026, 8, 2, 20, 50, tzinfo=UTC), team=sales, name="Too old")  # 23:50 2 Aug
+
+    body = api_as(admin_user).get("/api/analytics/funnel").json()
+    assert (body["filter"]["start"], body["filter"]["end"]) == ("2026-08-03", "2026-09-01")
+    leads = next(row["count"] for row in body["tables"][0]["rows"] if row["step"] == "Leads")
+    assert leads == 2
