@@ -11,6 +11,8 @@ from django.utils import timezone
 from leadflow.leads import services
 from leadflow.leads.models import Lead, Task
 from leadflow.nurture.conditions import members, validate_conditions
+from leadflow.nurture.models import Holiday
+from leadflow.nurture.services import next_holiday
 from leadflow.worker import run_periodic
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +105,16 @@ def test_a_reports_default_period_is_the_users_last_30_days_after_their_midnight
     assert (body["filter"]["start"], body["filter"]["end"]) == ("2026-08-03", "2026-09-01")
     leads = next(row["count"] for row in body["tables"][0]["rows"] if row["step"] == "Leads")
     assert leads == 2
+
+
+def test_holiday_greetings_at_the_turn_of_the_year_and_on_29_february():
+    """Greetings go out at 10:00 in the site's zone: at 01:30 on 1 January in Moscow (31 December in UTC) the next
+    is this morning's New Year, and 29 February is greeted in a leap year only."""
+    Holiday.objects.all().delete()
+    new_year = Holiday.objects.create(name="New Year", month=1, day=1)
+    leap = Holiday.objects.create(name="Leap day", month=2, day=29)
+    msk = ZoneInfo("Europe/Moscow")
+
+    assert next_holiday(datetime(2026, 12, 31, 22, 30, tzinfo=UTC)) == (new_year, datetime(2027, 1, 1, 10, tzinfo=msk))
+    assert next_holiday(datetime(2028, 2, 28, 21, 0, tzinfo=UTC)) == (leap, datetime(2028, 2, 29, 10, tzinfo=msk))
+    assert next_holiday(datetime(2028, 2, 29, 7, 1, tzinfo=UTC)) == (new_year, datetime(2029, 1, 1, 10, tzinfo=msk))
