@@ -118,3 +118,23 @@ def test_holiday_greetings_at_the_turn_of_the_year_and_on_29_february():
     assert next_holiday(datetime(2026, 12, 31, 22, 30, tzinfo=UTC)) == (new_year, datetime(2027, 1, 1, 10, tzinfo=msk))
     assert next_holiday(datetime(2028, 2, 28, 21, 0, tzinfo=UTC)) == (leap, datetime(2028, 2, 29, 10, tzinfo=msk))
     assert next_holiday(datetime(2028, 2, 29, 7, 1, tzinfo=UTC)) == (new_year, datetime(2029, 1, 1, 10, tzinfo=msk))
+
+
+def test_a_lead_just_after_the_working_week_ends_waits_in_the_pool_until_monday_morning(time_machine, sales, alice,
+                                                                                         make_lead):
+    """A team working 9:00-18:00 on weekdays: at 18:00:30 on Friday nobody is at work, so the lead goes to the
+    pool, and its first call is due 15 working minutes into Monday, not 15 minutes after the office closed."""
+    from datetime import time
+
+    from leadflow.accounts.models import RoutingScheme
+    from leadflow.leads.models import RoutingRule, RoutingStrategy
+
+    sales.work_start, sales.work_end, sales.work_days, sales.sla_minutes = time(9), time(18), [0, 1, 2, 3, 4], 15
+    sales.routing_scheme = RoutingScheme.RULES
+    sales.save()
+    RoutingRule.objects.create(team=sales, name="everyone", strategy=RoutingStrategy.ROUND_ROBIN)
+    time_machine.move_to(datetime(2026, 11, 27, 15, 0, 30, tzinfo=UTC))  # Friday 18:00:30 in Moscow
+
+    lead = make_lead()
+    assert lead.owner is None
+    assert Task.objects.get(lead=lead).due_at == datetime(2026, 11, 30, 9, 15, tzinfo=ZoneInfo("Europe/Moscow"))
