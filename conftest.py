@@ -140,3 +140,56 @@ def make_lead(sales: Team) -> Callable[..., Lead]:
         return lead
 
     return make
+
+
+# --- Clock sweep: LEADFLOW_TEST_CLOCK=2026-12-31T20:58:00Z runs the suite as if it were that moment (see
+# scripts/clock-sweep.sh). time-machine moves Python's clock (time.time, datetime.now, date.today, ...) in this
+# process and its threads (the live server of the browser tests included); every test starts at the moment and
+# the clock ticks from there, so a test sees the same side of a boundary on every run. It cannot move the
+# clocks outside Python: SQL's own now() (PostgreSQL's NOW(), SQLite's 'now'), subprocesses the tests start
+# (leadflow run/worker/smtpd, dovecot) and chromium's JavaScript Date in the browser tests.
+def _test_clock() -> Any:
+    from datetime import datetime
+
+    raw = os.environ.get("LEADFLOW_TEST_CLOCK", "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(f"LEADFLOW_TEST_CLOCK: {raw!r} is not an ISO 8601 moment "
+                                "(e.g. 2026-12-31T20:58:00Z)") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"LEADFLOW_TEST_CLOCK: {raw!r} has no UTC offset (add Z or +03:00)")
+    return moment
+
+
+_CLOCK = pytest.StashKey[tuple[Any, Any, Any]]()  # (moment, time_machine.travel, its Traveller)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    moment = _test_clock()
+    if moment is not None:
+        import time_machine
+
+        travel = time_machine.travel(moment, tick=True)
+        config.stash[_CLOCK] = (moment, travel, travel.start())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CLOCK in config.stash:
+        config.stash[_CLOCK][1].stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if _CLOCK not in config.stash:
+        return None
+    return f"LEADFLOW_TEST_CLOCK: every test starts at {config.stash[_CLOCK][0].isoformat()}"
+
+
+@pytest.fixture(autouse=True)
+def _test_clock_restart(request: pytest.FixtureRequest) -> None:
+    """Under LEADFLOW_TEST_CLOCK each test starts at the chosen moment, not minutes after it."""
+    if _CLOCK in request.config.stash:
+        moment, _, traveller = request.config.stash[_CLOCK]
+        traveller.move_to(moment)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.session import SessionAuth
 
+from leadflow.accounts.middleware import activate_zone_of
 from leadflow.accounts.models import UserToken, hash_token
 from leadflow.core.memo import Memo
 
@@ -17,12 +18,13 @@ class BearerTokenAuth(HttpBearer):
     """Authorization: Bearer lfu_... (a personal token from `leadflow createtoken`)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = UserToken.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+        row = UserToken.objects.select_related("user__team").filter(token_hash=hash_token(token)).first()
         if row is None or not row.user.is_active:
             return None
         if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 300:
             UserToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
+        activate_zone_of(row.user)  # the middleware ran before the token was read: it activated the site's zone
         return row.user
 
 

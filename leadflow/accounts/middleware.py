@@ -15,6 +15,14 @@ def zone_name_of(user) -> str:  # type: ignore[no-untyped-def]
     return team.time_zone if team is not None and team.time_zone else settings.LEADFLOW_TIME_ZONE
 
 
+def activate_zone_of(user) -> None:  # type: ignore[no-untyped-def]
+    """Make the user's zone the current one: "today" (date checks, defaults) is the user's day, not UTC's."""
+    try:
+        timezone.activate(ZoneInfo(zone_name_of(user)))
+    except (ZoneInfoNotFoundError, ValueError):
+        timezone.activate(ZoneInfo(settings.LEADFLOW_TIME_ZONE))
+
+
 class UserPreferencesMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -22,10 +30,7 @@ class UserPreferencesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(ZoneInfo(zone_name_of(user)))
-            except (ZoneInfoNotFoundError, ValueError):
-                timezone.activate(ZoneInfo(settings.LEADFLOW_TIME_ZONE))
+            activate_zone_of(user)
             if user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAY_END = time(23, 59)
@@ -50,8 +50,10 @@ def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -
         opens = datetime.combine(day, calendar.start, tzinfo=zone)
         closes = calendar.closes(day)
         if day.weekday() in calendar.days and local < closes:
-            begin = max(local, opens)
-            available = closes - begin
+            # Real minutes, counted in UTC: arithmetic on two times of one zone is wall-clock arithmetic, which
+            # gives a DST change day's night an hour too many or too few (a round-the-clock London team).
+            begin = max(local, opens).astimezone(UTC)
+            available = closes.astimezone(UTC) - begin
             if remaining <= available:
                 return (begin + remaining).astimezone(start.tzinfo)
             remaining -= available

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from leadflow.accounts.middleware import zone_name_of
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
@@ -348,7 +349,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
         raise InvalidInput({"scope": ["One of mine, overdue, today, upcoming, team."]})
     if not filters.include_done:
         qs = qs.open()
-    start, end = local_day_bounds(user.time_zone or _default_zone(), now)
+    start, end = local_day_bounds(zone_name_of(user), now)  # the user's day, as on the tasks page
     if filters.scope == "overdue":
         qs = qs.overdue(now)
     elif filters.scope == "today":
@@ -361,12 +362,6 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
     for task in tasks:
         task.is_overdue = task.completed_at is None and task.due_at < now
     return tasks
-
-
-def _default_zone() -> str:
-    from django.conf import settings
-
-    return settings.LEADFLOW_TIME_ZONE
 
 
 @tasks_router.post("", response={201: schemas.TaskOut}, summary="Add a task to a lead or client")

@@ -860,11 +860,18 @@ def escalate_unclaimed(*, now: datetime | None = None) -> int:
     return count
 
 
-def return_deferred(*, today: date | None = None) -> int:
-    """Deferred leads whose date has come return to work (their follow-up task is already due)."""
-    today = today or timezone.localdate()
+def return_deferred(*, today: date | None = None, now: datetime | None = None) -> int:
+    """Deferred leads whose date has come return to work (their follow-up task is already due).
+
+    The date has come when it is that date in the lead's team's zone (where its "call again" task is due), or
+    on `today` when given: not on UTC's date, three hours late in Moscow and five early in New York."""
+    now = now or timezone.now()
+    latest = today or (now + timedelta(hours=14)).date()  # no zone is further ahead of UTC than +14:00
     count = 0
-    for lead in Lead.objects.filter(state=LeadState.DEFERRED, deferred_until__lte=today).iterator():
+    for lead in Lead.objects.filter(state=LeadState.DEFERRED, deferred_until__lte=latest).select_related(
+            "team").iterator():
+        if today is None and lead.deferred_until > now.astimezone(team_calendar(lead.team).tz()).date():
+            continue
         reopen_lead(lead=lead, by=None)
         if lead.owner_id:
             notify(user=lead.owner, kind="lead.returned", lead=lead,

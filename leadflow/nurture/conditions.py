@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -129,7 +131,8 @@ class CreatedRange(Field):
     def q(self, value: dict[str, Any], audience: str, now: datetime | None = None) -> Q:
         lookup = self.lookups[audience]
         condition = Q()
-        zone = timezone.get_current_timezone()
+        # The site's days: the worker (UTC) and every viewer's page must agree on who is in the segment.
+        zone = ZoneInfo(settings.LEADFLOW_TIME_ZONE)
         if value.get("from"):
             day = parse_date(value["from"])
             condition &= Q(**{f"{lookup}__gte": timezone.datetime.combine(day, timezone.datetime.min.time(), zone)})

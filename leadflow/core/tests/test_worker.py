@@ -8,8 +8,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -63,10 +65,15 @@ def test_tick_delivers_every_pending_outbox_event_and_its_email(make_lead, head)
     assert [m.to for m in mail.outbox if m.subject == escalation] == [["head@example.com"]]
 
 
+def team_today(lead: Any) -> date:
+    """Today where the lead's team works: a deferral date comes at the team's midnight, not UTC's."""
+    return timezone.localdate(timezone=ZoneInfo(lead.team.time_zone))
+
+
 @pytest.mark.django_db
 def test_tick_returns_a_deferred_lead_whose_date_has_come(make_lead, alice):
     lead = make_lead(owner=alice)
-    services.defer_lead(lead=lead, until=timezone.localdate() + timedelta(days=1), by=alice)
+    services.defer_lead(lead=lead, until=team_today(lead) + timedelta(days=1), by=alice)
 
     early = run_scheduled_once(now=timezone.now())
     result = run_scheduled_once(now=timezone.now() + timedelta(days=2))
@@ -84,7 +91,7 @@ def test_a_failing_job_is_logged_and_the_others_still_run(monkeypatch, make_lead
 
     monkeypatch.setattr("leadflow.worker.escalate_unclaimed", broken)
     lead = make_lead(owner=alice)
-    services.defer_lead(lead=lead, until=timezone.localdate() + timedelta(days=1), by=alice)
+    services.defer_lead(lead=lead, until=team_today(lead) + timedelta(days=1), by=alice)
 
     result = run_scheduled_once(now=timezone.now() + timedelta(days=2))
 

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from leadflow.core.worktime import WorkCalendar, add_working_minutes
 
@@ -47,3 +47,15 @@ def test_a_day_ending_at_2359_runs_to_midnight():
         assert always.is_working(msk(2026, 11, 23, 23, 59, 30))
     late = WorkCalendar(zone="Europe/Moscow", start=time(9), end=time(23, 59), days=frozenset({0, 1, 2, 3, 4}))
     assert add_working_minutes(msk(2026, 11, 23, 23, 50), 15, late) == msk(2026, 11, 24, 9, 5)
+
+
+def test_sla_across_a_dst_change_counts_real_minutes():
+    """A round-the-clock team in a zone with DST: the night the clocks go back has 25 hours and the night they go
+    forward 23, and an SLA counts the minutes the customer waits, not the wall clock's."""
+    for zone, back, forward in (("Europe/London", datetime(2027, 10, 31, 0, 50, tzinfo=UTC),
+                                 datetime(2027, 3, 28, 0, 30, tzinfo=UTC)),
+                                ("America/New_York", datetime(2027, 11, 7, 5, 50, tzinfo=UTC),
+                                 datetime(2027, 3, 14, 6, 30, tzinfo=UTC))):
+        always = WorkCalendar(zone=zone, start=time(0), end=time(23, 59), days=frozenset(range(7)))
+        assert add_working_minutes(back, 15, always) - back == timedelta(minutes=15), zone  # 01:50 summer time
+        assert add_working_minutes(forward, 120, always) - forward == timedelta(minutes=120), zone  # over the gap

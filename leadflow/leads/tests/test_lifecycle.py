@@ -1,6 +1,7 @@
 """The life of a lead: stages, refusal, deferral, reopening, tasks, activities, conversion."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -73,7 +74,8 @@ def test_defer_creates_a_task_on_that_date_and_the_lead_returns_then(api_as, ali
     assert response.status_code == 200 and response.json()["state"] == "deferred"
     follow_up = Task.objects.open().get(lead=lead)
     assert follow_up.kind == "follow_up" and follow_up.assignee == alice
-    assert follow_up.due_at.astimezone(timezone.get_current_timezone()).date() >= until - timedelta(days=1)
+    # that morning where the team works (the fixtures' team opens at 00:00): UTC's date is the day before
+    assert follow_up.due_at == datetime.combine(until, time(0, 0), tzinfo=ZoneInfo(lead.team.time_zone))
 
     assert services.return_deferred(today=until - timedelta(days=1)) == 0
     assert services.return_deferred(today=until) == 1

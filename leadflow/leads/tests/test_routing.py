@@ -1,6 +1,7 @@
 """Routing (DOMAIN.md 10): pool, rules, manual; skipping people who are not there."""
 
 from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -78,12 +79,15 @@ def test_absent_inactive_and_off_hours_managers_are_skipped(rules_team, alice, b
 
     User.objects.create_user(username="carl", role="manager", team=rules_team, is_active=False)
     rule(rules_team, strategy=RoutingStrategy.ROUND_ROBIN)
-    today = timezone.localdate()
+    local_now = timezone.localtime(timezone=ZoneInfo(rules_team.time_zone))  # the team's day, not UTC's
+    today = local_now.date()
     Absence.objects.create(user=alice, starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1))
     assert {make_lead().owner.username for _ in range(3)} == {"bob"}
 
-    # bob's own working day is over (a one-minute day that has passed), alice is away: nobody, so the pool
-    bob.work_start, bob.work_end = time(0, 0), time(0, 1)
+    # bob's own working day is not now (one minute, half a day away: 00:00-00:01 was now just after midnight),
+    # alice is away: nobody, so the pool
+    start = (local_now + timedelta(hours=12)).replace(second=0, microsecond=0)
+    bob.work_start, bob.work_end = start.time(), (start + timedelta(minutes=1)).time()
     bob.save()
     lead = make_lead()
     assert lead.owner is None and Lead.objects.get(pk=lead.pk).owner is None
