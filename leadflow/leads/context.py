@@ -4,7 +4,17 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from leadflow.accounts.models import User
 from leadflow.leads.models import Lead, Notification
+
+# Past this many the badge says "99+": counting stops there, so a base with a deep pool pays no more per page.
+POOL_BADGE_CAP = 100
+
+
+def pool_size(user: User) -> str:
+    """How many leads wait in the pool the user sees, as the badge says it: "0".."99", or "99+" past the cap."""
+    count = Lead.objects.pool_of(user).values("pk")[:POOL_BADGE_CAP].count()
+    return f"{POOL_BADGE_CAP - 1}+" if count >= POOL_BADGE_CAP else str(count)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -17,5 +27,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "is_head": user.is_admin or user.role == "head",
         "works_leads": works_leads,
         # The menu's badge on "Pool": leads waiting for someone to claim them, refreshed with the bell.
-        "pool_count": Lead.objects.visible_to(user).in_pool().count() if works_leads else 0,
+        "pool_count": pool_size(user) if works_leads else "0",
     }

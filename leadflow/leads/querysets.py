@@ -30,6 +30,19 @@ class LeadQuerySet(models.QuerySet):
     def in_pool(self) -> LeadQuerySet:
         return self.filter(owner__isnull=True, state="open")
 
+    def pool_of(self, user: User) -> LeadQuerySet:
+        """The part of the pool `user` sees (`visible_to(user).in_pool()`), in one plain condition for counting:
+        a manager's team's unclaimed leads, a head's teams', those of no team; an admin's, all."""
+        qs = self.in_pool()
+        if not user.is_authenticated or not user.is_active:
+            return qs.none()
+        if user.is_admin:
+            return qs
+        if user.role not in ("head", "manager"):
+            return qs.none()
+        teams = headed_team_ids(user) if user.role == "head" else [user.team_id] if user.team_id else []
+        return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True))
+
     def owned_by(self, user: User) -> LeadQuerySet:
         return self.filter(owner=user)
 

@@ -29,6 +29,7 @@ from leadflow.core.errors import DomainError
 from leadflow.core.inputs import parse_id
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
+from leadflow.leads.context import pool_size
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
@@ -110,7 +111,7 @@ def _pool_news(qs: Any, request: HttpRequest, now: datetime) -> HttpResponse:
     fresh = list(qs.filter(Q(created_at__gt=after) | Q(sales_since__gt=after)).order_by("-created_at", "-pk")[:PAGE])
     response = render(request, "leads/partials/pool_rows.html", {"leads": fresh, "next_cursor": None, "now": now})
     response["X-Pool-Seen"] = now.isoformat()
-    response["X-Pool-Count"] = str(qs.count())
+    response["X-Pool-Count"] = pool_size(request.user)
     response["Cache-Control"] = "no-store"
     return response
 

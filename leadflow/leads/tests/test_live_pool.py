@@ -78,3 +78,29 @@ def test_a_marketer_has_no_pool(client, sales):
     client.force_login(User.objects.create_user(username="mary", role="marketer", team=sales))
     assert client.get("/pool/", {"since": timezone.now().isoformat()}).status_code == 404
     assert "pool-count" not in client.get("/").content.decode()
+
+
+def test_the_badge_counts_what_the_pool_page_shows_for_every_role(head, alice, bob, admin_user, other_team,
+                                                                  make_lead):
+    from leadflow.leads.models import Lead
+
+    for options in ({}, {"team": other_team}, {"owner": bob}):
+        make_lead(**options)
+    no_team = make_lead()
+    Lead.objects.filter(pk=no_team.pk).update(team=None)
+    for user in (head, alice, bob, admin_user):
+        assert list(Lead.objects.pool_of(user).order_by("pk")) == list(
+            Lead.objects.visible_to(user).in_pool().order_by("pk")), user.username
+
+
+def test_a_deep_pool_is_counted_up_to_99_plus(client, alice, make_lead, monkeypatch):
+    from leadflow.leads import context
+
+    monkeypatch.setattr(context, "POOL_BADGE_CAP", 3)
+    for _ in range(4):
+        make_lead()
+    client.force_login(alice)
+    assert context.pool_size(alice) == "2+"
+    page = client.get("/tasks/").content.decode()
+    assert 'data-testid="pool-count" title="Leads waiting in the pool">2+</span>' in page
+    assert client.get("/pool/", {"since": "2026-01-01T00:00:00+00:00"}, HTTP_HX_REQUEST="true")["X-Pool-Count"] == "2+"

@@ -37,7 +37,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     if (!response.ok || !response.headers.get("X-Pool-Seen")) return;
     seen = response.headers.get("X-Pool-Seen");
-    const count = Number(response.headers.get("X-Pool-Count") || 0);
+    const count = response.headers.get("X-Pool-Count") || "0";  // "0".."99" or "99+"
     const parsed = document.createElement("template");
     parsed.innerHTML = await response.text();
     const fresh = [...parsed.content.querySelectorAll("tr[id^='pool-']")]
@@ -48,10 +48,17 @@ document.addEventListener("DOMContentLoaded", () => {
       if (window.htmx) window.htmx.process(row);
     }
     if (fresh.length) document.getElementById("pool-empty")?.remove();
-    document.title = count ? `(${count}) ${title}` : title;
+    document.title = count !== "0" ? `(${count}) ${title}` : title;
     const badge = document.querySelector("#pool-count");
     if (badge) {
-      badge.innerHTML = count ? `<span class="badge" data-testid="pool-count">${count}</span>` : "";
+      badge.textContent = "";
+      if (count !== "0") {
+        const number = document.createElement("span");
+        number.className = "badge";
+        number.dataset.testid = "pool-count";
+        number.textContent = count;
+        badge.append(number);
+      }
     }
   };
   setInterval(look, Math.max(1, Number(rows.dataset.every) || 15) * 1000);
