@@ -42,8 +42,11 @@ class _Chromium:
 
     def start(self) -> Any:
         if self.browser is None:
-            from playwright.sync_api import sync_playwright
+            from playwright.sync_api import expect, sync_playwright
 
+            # Assertions wait as long as the pages' own default (10 s) rather than Playwright's 5 s: on a busy
+            # two-core CI machine an htmx round trip has taken longer, and a slow pass is not a failure.
+            expect.set_options(timeout=10_000)
             self._saved_flag = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
             self._playwright = sync_playwright().start()

@@ -109,6 +109,7 @@ def test_events_before_the_form_join_the_lead_the_form_makes(site: Site, shop, h
     page.get_by_role("link", name="Contact us").click()  # leaving the page sends its view with the time spent
     wait_for(lambda: BehaviourEvent.objects.filter(kind="page_view").exists())
 
+    page.wait_for_function("typeof window.leadflow !== 'undefined'")  # the contact page loads the snippet anew
     visitor_id = page.evaluate("leadflow.visitorId()")
     assert visitor_id == page.evaluate("JSON.parse(localStorage.getItem('leadflow_visitor')).id")
     view = BehaviourEvent.objects.get(kind="page_view")
