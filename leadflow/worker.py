@@ -25,6 +25,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from leadflow.accounts.lockout import prune_login_log
 from leadflow.events.services import deliver_pending
 from leadflow.inbox.imap import poll_mailboxes_when_due
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
@@ -87,6 +88,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("scoring", lambda: retrain_when_due(now=now), results)
     _guarded("enrolled", lambda: nurture.enroll_entering(now=now), results)
     _guarded("cooled", lambda: cool_down(now=now), results)  # points fade: hot -> warm -> cold
+    _guarded("login_log_pruned", lambda: prune_login_log(now=now), results)
     return results
 
 

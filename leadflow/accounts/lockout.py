@@ -1,5 +1,7 @@
 """Login lockout after repeated wrong passwords (django-axes, configured in settings)."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,3 +20,21 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+_last_pruned: list[float] = []
+PRUNE_EVERY = 3600.0
+
+
+def prune_login_log(*, now: datetime) -> int:
+    """Forget successful-login records older than LEADFLOW_LOGIN_LOG_DAYS (the worker, at most once an hour):
+    django-axes writes one per login and never removes them."""
+    from axes.models import AccessLog
+
+    moment = now.timestamp()
+    if _last_pruned and moment - _last_pruned[-1] < PRUNE_EVERY:
+        return 0
+    _last_pruned.append(moment)
+    deleted, _by_model = AccessLog.objects.filter(
+        attempt_time__lt=now - timedelta(days=settings.LEADFLOW_LOGIN_LOG_DAYS)).delete()
+    return deleted

@@ -173,6 +173,8 @@ AXES_FAILURE_LIMIT = env_int("LEADFLOW_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LEADFLOW_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Successful logins are kept this many days in the admin's "Access logs" (the worker forgets older ones).
+LEADFLOW_LOGIN_LOG_DAYS = env_int("LEADFLOW_LOGIN_LOG_DAYS", 180)
 AXES_VERBOSE = False  # no banner on every command; lockouts are still logged as warnings
 AXES_LOCKOUT_CALLABLE = "leadflow.accounts.lockout.lockout_response"
 # REMOTE_ADDR, never a client's own X-Forwarded-For: behind a proxy `leadflow run` already put the address the

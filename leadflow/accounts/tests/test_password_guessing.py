@@ -127,3 +127,21 @@ def test_the_reset_answer_over_the_limit_is_the_same_for_an_unknown_address(alic
     # A colleague elsewhere can still reset.
     assert Client().post("/account/password_reset/", {"email": "alice@example.com"},
                          REMOTE_ADDR=OFFICE).status_code == 302
+
+
+def test_the_worker_forgets_old_login_records_and_keeps_recent_ones(alice, monkeypatch):
+    from axes.models import AccessLog
+    from django.utils import timezone
+
+    from leadflow.accounts import lockout
+    from leadflow.worker import run_periodic
+
+    monkeypatch.setattr(lockout, "_last_pruned", [])
+    assert _login("alice", "pw").status_code == 302
+    recent = AccessLog.objects.get(username="alice")
+    old = AccessLog.objects.create(username="alice", ip_address=OFFICE, user_agent="", path_info="/login/")
+    AccessLog.objects.filter(pk=old.pk).update(
+        attempt_time=timezone.now() - timedelta(days=settings.LEADFLOW_LOGIN_LOG_DAYS + 1))
+    assert run_periodic()["login_log_pruned"] == 1
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert run_periodic()["login_log_pruned"] == 0, "once an hour, not every tick"
