@@ -782,9 +782,19 @@ def _split_without_patronymic(tokens: list[str]) -> PersonName:
     )
 
 
+# Given names in the list that are far more often surnames, chiefly of Russia's Korean families ("Ким Ольга"):
+# next to another known given name, they are the surname.
+_SURNAMES_BEFORE_NAMES = frozenset({"ким", "ли", "пак", "цой", "тен", "хан", "нам", "шин", "мин", "лим"})
+
+
 def _cyrillic_first_and_last(words: list[str]) -> tuple[int, int]:
     """Pick the given name by the list of first names, the surname by its ending."""
     known = [index for index, word in enumerate(words) if _is_known_first_name(word)]
+    if len(known) >= 2:
+        plain = [index for index in known if _name_key(words[index]) not in _SURNAMES_BEFORE_NAMES]
+        if plain and len(plain) < len(known):
+            surname = next(index for index in known if index not in plain)
+            return plain[0], surname
     surnames = [index for index, word in enumerate(words) if _looks_like_surname(word)]
     if known:
         first = known[0]

@@ -337,6 +337,12 @@ def test_role_mailboxes(email: str, role: bool) -> None:
         ("Достоевский", PersonName("Достоевский", "", "")),
         ("Людмила", PersonName("", "Людмила", "")),  # ends like nothing of a surname: a given name
         ("Smith", PersonName("", "Smith", "")),  # Latin: cannot tell, the given name as before
+        # Ким is in the list of given names, but next to another given name it is the surname
+        ("Ким Ольга", PersonName("Ким", "Ольга", "")),
+        ("Ольга Ким", PersonName("Ким", "Ольга", "")),
+        ("Ким Сергей Александрович", PersonName("Ким", "Сергей", "Александрович")),
+        ("Ли Мария", PersonName("Ли", "Мария", "")),
+        ("Ким", PersonName("", "Ким", "")),  # alone: a given name, as before
         ("  Иванов ,  Иван  Иванович ,", PersonName("Иванов", "Иван", "Иванович")),
         # a form of address is not a given name
         ("Dr. John Smith", PersonName("Smith", "John", "")),
