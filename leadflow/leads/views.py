@@ -104,7 +104,10 @@ def _pool_news(qs: Any, request: HttpRequest, now: datetime) -> HttpResponse:
     """The pool page's poll: rows of the leads that came into the pool since the page's last look (newest first;
     the page adds those it does not show yet), the moment of this look and the pool's size (for the menu badge
     and the tab title)."""
-    since = parse_datetime(request.GET["since"]) if len(request.GET["since"]) <= 40 else None
+    try:
+        since = parse_datetime(request.GET["since"]) if len(request.GET["since"]) <= 40 else None
+    except ValueError:  # well formed but no moment: "2026-02-30T10:00:00+00:00"
+        since = None
     if since is None or timezone.is_naive(since):
         return HttpResponse(_("since: give the moment of the last look (ISO 8601 with a zone)."), status=400)
     after = since - POOL_POLL_OVERLAP

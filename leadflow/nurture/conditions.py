@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -121,7 +121,7 @@ class CreatedRange(Field):
         cleaned: dict[str, Any] = {}
         for end in ("from", "to"):
             if value.get(end):
-                if not isinstance(value[end], str) or parse_date(value[end]) is None:
+                if not isinstance(value[end], str) or _date_or_none(value[end]) is None:
                     raise Problem(_("%(end)s is not a date (YYYY-MM-DD).") % {"end": end})
                 cleaned[end] = value[end]
         if value.get("last_days") not in (None, ""):
@@ -448,3 +448,11 @@ def members(audience: str, conditions: dict[str, Any], *, now: datetime | None =
     for key, value in conditions.items():
         qs = qs.filter(FIELDS[key].q(value, audience, now=now))
     return qs
+
+
+def _date_or_none(text: str) -> date | None:
+    """The date, or None for text that is no date, including well-formed ones like 2026-02-30."""
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None

@@ -53,7 +53,8 @@ def test_the_poll_shows_only_the_pool_the_reader_may_see(client, alice, bob, oth
     assert answer["X-Pool-Count"] == "0"
 
 
-@pytest.mark.parametrize("since", ["yesterday", "2026-11-23T10:00:00", "9" * 200, ""])
+@pytest.mark.parametrize("since", ["yesterday", "2026-11-23T10:00:00", "9" * 200, "", "2026-02-30T10:00:00+00:00",
+                                   "2026-11-23T25:00:00+00:00", "2026-11-23T10:00:00+99:00", "2026-11-23T10:00\x00"])
 def test_a_bad_moment_is_a_clear_400(client, alice, since):
     client.force_login(alice)
     answer = client.get("/pool/", {"since": since})
