@@ -26,6 +26,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from leadflow.accounts.lockout import prune_login_log
+from leadflow.core.every import Every
 from leadflow.events.services import deliver_pending
 from leadflow.inbox.imap import poll_mailboxes_when_due
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
@@ -92,8 +93,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     return results
 
 
-_last_optimized: list[float] = []
-OPTIMIZE_EVERY = 3600.0
+OPTIMIZE = Every(3600.0)
 
 
 def optimize_database(*, now: datetime | None = None) -> int:
@@ -104,12 +104,13 @@ def optimize_database(*, now: datetime | None = None) -> int:
     """
     from django.db import connection
 
-    moment = (now or timezone.now()).timestamp()
-    if connection.vendor != "sqlite" or (_last_optimized and moment - _last_optimized[-1] < OPTIMIZE_EVERY):
+    if connection.vendor != "sqlite":
+        return 0
+    first = not OPTIMIZE.ran
+    if not OPTIMIZE.due((now or timezone.now()).timestamp()):
         return 0
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE" if not _last_optimized else "PRAGMA optimize")
-    _last_optimized.append(moment)
+        cursor.execute("ANALYZE" if first else "PRAGMA optimize")
     return 1
 
 

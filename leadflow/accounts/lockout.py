@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from leadflow.core.every import Every
+
 
 def client_address(request: HttpRequest) -> str | None:
     """The address a login attempt is counted against: REMOTE_ADDR only. A client's own X-Forwarded-For is never
@@ -22,8 +24,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
     return render(request, "registration/locked_out.html", context, status=429)
 
 
-_last_pruned: list[float] = []
-PRUNE_EVERY = 3600.0
+PRUNE = Every(3600.0)
 
 
 def prune_login_log(*, now: datetime) -> int:
@@ -31,10 +32,8 @@ def prune_login_log(*, now: datetime) -> int:
     django-axes writes one per login and never removes them."""
     from axes.models import AccessLog
 
-    moment = now.timestamp()
-    if _last_pruned and moment - _last_pruned[-1] < PRUNE_EVERY:
+    if not PRUNE.due(now.timestamp()):
         return 0
-    _last_pruned.append(moment)
     deleted, _by_model = AccessLog.objects.filter(
         attempt_time__lt=now - timedelta(days=settings.LEADFLOW_LOGIN_LOG_DAYS)).delete()
     return deleted

@@ -12,6 +12,7 @@ from imap_tools import AND, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMe
 from imap_tools.consts import MailMessageFlags
 
 from leadflow.core.encryption import SecretUnreadable
+from leadflow.core.every import Every
 from leadflow.inbox.models import AfterTaking, Mailbox, Security
 from leadflow.inbox.services import finish_stale_emails, take_email
 
@@ -78,7 +79,7 @@ def poll_mailboxes() -> int:
     return total
 
 
-_last_polled: list[float] = []
+POLL = Every(lambda: settings.LEADFLOW_MAIL_POLL_INTERVAL)
 
 
 def poll_mailboxes_when_due() -> int:
@@ -86,8 +87,6 @@ def poll_mailboxes_when_due() -> int:
     and finish messages a crash left unprocessed.
 
     Measured on the monotonic clock: the scheduler's `now` may be moved by tests and jobs."""
-    moment = time.monotonic()
-    if _last_polled and moment - _last_polled[-1] < settings.LEADFLOW_MAIL_POLL_INTERVAL:
+    if not POLL.due(time.monotonic()):
         return 0
-    _last_polled[:] = [moment]
     return poll_mailboxes() + finish_stale_emails()

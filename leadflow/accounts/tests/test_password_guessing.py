@@ -136,7 +136,7 @@ def test_the_worker_forgets_old_login_records_and_keeps_recent_ones(alice, monke
     from leadflow.accounts import lockout
     from leadflow.worker import run_periodic
 
-    monkeypatch.setattr(lockout, "_last_pruned", [])
+    monkeypatch.setattr(lockout.PRUNE, "last", None)
     assert _login("alice", "pw").status_code == 302
     recent = AccessLog.objects.get(username="alice")
     old = AccessLog.objects.create(username="alice", ip_address=OFFICE, user_agent="", path_info="/login/")

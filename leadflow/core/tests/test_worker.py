@@ -197,7 +197,7 @@ def test_sqlite_statistics_are_refreshed_once_an_hour(monkeypatch):
 
     from leadflow import worker
 
-    monkeypatch.setattr(worker, "_last_optimized", [])
+    monkeypatch.setattr(worker.OPTIMIZE, "last", None)
     now = timezone.now()
     expected = 1 if connection.vendor == "sqlite" else 0
     assert worker.optimize_database(now=now) == expected

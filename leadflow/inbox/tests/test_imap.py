@@ -185,7 +185,7 @@ def test_the_worker_polls_the_mailboxes_on_its_interval(imap_server, sales, sett
     from leadflow.worker import run_scheduled_once
 
     settings.LEADFLOW_MAIL_POLL_INTERVAL = 3600
-    imap._last_polled.clear()
+    imap.POLL.reset()
     make_mailbox(imap_server)
     append(imap_server, PEOPLE["<cp1251@mail.test>"])
 

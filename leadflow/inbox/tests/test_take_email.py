@@ -202,7 +202,7 @@ def test_the_worker_finishes_a_message_a_crash_left_stored(sales):
     fresh, _ = services.store_email(raw=build(body=BODY, message_id="<fresh@x>"), via="smtp", envelope_from="a@b")
     old, _ = services.store_email(raw=build(body=BODY, message_id="<old@x>"), via="smtp", envelope_from="a@b")
     IncomingEmail.objects.filter(pk=old.pk).update(received_at=old.received_at - services.STALE_AFTER)
-    imap._last_polled.clear()
+    imap.POLL.reset()
 
     assert imap.poll_mailboxes_when_due() == 1
     assert services.finish_stale_emails() == 0  # taken once only
