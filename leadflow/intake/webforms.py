@@ -270,8 +270,9 @@ def _cors(request: HttpRequest, form: Form, response: HttpResponse) -> HttpRespo
     return response
 
 
-def _error(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
+def _error(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None,
+           **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}, **extra}, status=status)
 
 
 def _origin_refused(request: HttpRequest, form: Form) -> bool:
@@ -362,10 +363,8 @@ def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:
         fields = {name: list(problems) for name, problems in outcome.errors.items()}
         for warning in warnings:
             fields.setdefault(warning["field"], []).append(warning["message"])
-        response = _error(422, "validation_error", _("Some fields are invalid."), fields)
-        if warnings:
-            response = JsonResponse({**json.loads(response.content), "warnings": warnings}, status=422)
-        return response
+        return _error(422, "validation_error", _("Some fields are invalid."), fields,
+                      **({"warnings": warnings} if warnings else {}))
     # Spam, interest, lead or a duplicate all look the same from outside: the form learns nothing of the base.
     body: dict[str, Any] = {"status": "received", "redirect_url": form.redirect_url,
                             "thank_you_text": " ".join([form.thank_you_text or _texts()["thanks"],
