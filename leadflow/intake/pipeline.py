@@ -317,12 +317,12 @@ def _take_from_name(text: dict[str, str], region: str) -> None:
     typed = text["name"] if not (text["first_name"] or text["last_name"]) else " ".join(
         (text["first_name"], text["last_name"], text["middle_name"]))
     for found in normalize.contacts_in_name(typed):
-        field_name, read = ("email", normalize.normalize_email) if "@" in found else ("phone", None)
+        field_name = "email" if "@" in found else "phone"
         if text[field_name]:
             continue
         try:
-            if read is not None:
-                read(found)
+            if field_name == "email":
+                normalize.normalize_email(found)
             else:
                 normalize.normalize_phones(found, region=region)
         except normalize.NormalizationError:
