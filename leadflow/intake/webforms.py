@@ -229,7 +229,13 @@ def _render_form(request: HttpRequest, form: Form, *, values: dict[str, Any], er
                           for box in consent_boxes(form)],
         "texts": _texts(),
     }
-    return render(request, "intake/form_page.html", context, status=status)
+    response = render(request, "intake/form_page.html", context, status=status)
+    if form.redirect_url:
+        # The page's Content-Security-Policy lets forms post only to this site, and the browser applies that to
+        # the redirect after posting too: the redirect's site is added for this page.
+        target = urlsplit(form.redirect_url)
+        response._csp_update = {"form-action": [f"{target.scheme}://{target.netloc}"]}  # read by django-csp
+    return response
 
 
 def _hosted_post(request: HttpRequest, form: Form) -> HttpResponse:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -309,3 +310,25 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Once a browser has seen the site over HTTPS it refuses plain HTTP to it for this many seconds (HSTS; sent only
+# on HTTPS requests, so behind a proxy set LEADFLOW_TRUSTED_PROXY for the scheme to be known). Default: a year
+# when LEADFLOW_BASE_URL is https://, otherwise off. Subdomains are not included: they may be other servers.
+SECURE_HSTS_SECONDS = env_int("LEADFLOW_HSTS_SECONDS", 365 * 24 * 3600 if LEADFLOW_SECURE_COOKIES else 0)
+# Content-Security-Policy (django-csp): a page runs only scripts served from this site (no inline script, no
+# handler attributes, no eval), so markup that slipped into a page from a public form could not run. Styles may
+# be inline; images may come from https (e-mail templates' pictures in the preview). A hosted web form adds the
+# origin of its redirect to form-action (leadflow.intake.webforms).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}

@@ -92,11 +92,17 @@ def chromium() -> Iterator[_Chromium]:
 
 @dataclass
 class Watched:
-    """A page with what it raised: JavaScript dialogs (alert/confirm) and uncaught errors."""
+    """A page with what it raised: JavaScript dialogs (alert/confirm), uncaught errors, and what the
+    Content-Security-Policy refused (chromium reports each refusal on the console)."""
 
     page: Any
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.refused.append(f"{self.page.url}: {message.text}")
 
 
 @dataclass
@@ -140,6 +146,7 @@ def site(chromium: _Chromium, live_server: Any, transactional_db: None) -> Itera
         watched = Watched(context.new_page())
         watched.page.on("dialog", lambda dialog: (watched.dialogs.append(dialog.message), dialog.dismiss()))
         watched.page.on("pageerror", lambda error: watched.errors.append(str(error)))
+        watched.page.on("console", watched.console)
         pages.append(watched)
         return watched
 
@@ -149,4 +156,6 @@ def site(chromium: _Chromium, live_server: Any, transactional_db: None) -> Itera
     for watched in pages:
         assert watched.dialogs == [], f"a JavaScript dialog opened: {watched.dialogs}"
         assert watched.errors == [], f"uncaught JavaScript errors: {watched.errors}"
+        # Every page any browser test opens works under the policy: nothing of ours is refused.
+        assert watched.refused == [], f"the Content-Security-Policy refused: {watched.refused}"
 

@@ -73,3 +73,24 @@ def test_a_hostile_lead_runs_nothing_on_any_page(site: Site, web_form, alice, he
     for path in ("/tasks/", "/leads/", "/board/", f"/leads/{lead.pk}/", f"/leads/{twin.pk}/"):
         manager.page.goto(f"{site.url}{path}")
         no_markup_ran(manager)
+
+
+def test_markup_that_slipped_into_a_page_would_still_not_run(site: Site, web_form, alice):
+    """Defence in depth: if a template ever printed a visitor's markup unescaped, the Content-Security-Policy
+    still refuses its inline handlers and scripts, while the page's own scripts keep working."""
+    lead = submit(site, web_form, {"first_name": "Ольга", "phone": "+79161239990"})
+    me = site.new_page()
+    site.login(me, "alice")
+    me.page.goto(f"{site.url}/leads/{lead.pk}/")
+    me.page.evaluate("""() => {
+        document.body.insertAdjacentHTML("beforeend", '<img src="x" onerror="window.ranHandler = true">');
+        const script = document.createElement("script");
+        script.textContent = "window.ranScript = true";
+        document.body.append(script);
+    }""")
+    me.page.wait_for_function("() => document.querySelector('img[src=\"x\"]').complete")
+    expect(me.page.locator("body")).to_be_visible()
+    assert me.page.evaluate("() => [window.ranHandler, window.ranScript]") == [None, None]
+    assert any("inline" in refusal for refusal in me.refused), me.refused
+    assert me.page.evaluate("() => typeof window.htmx") == "object"  # our own scripts run
+    me.refused.clear()  # the refusals this test provoked on purpose

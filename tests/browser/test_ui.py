@@ -472,6 +472,12 @@ def test_head_assigns_from_the_team_page_and_moves_a_lead_on_the_board(site: Sit
     waiting.refresh_from_db()
     assert waiting.stage.code == "contacted"
 
+    # Choosing an owner shows that owner's board at once (the form's button is only there without script).
+    page.locator("form.filters").get_by_label("Owner").select_option(str(bob.pk))
+    expect(page).to_have_url(re.compile(rf".*/board/\?owner={bob.pk}"))
+    expect(page.locator(f"#tile-{leads[4].pk}")).to_be_visible()
+    expect(page.locator(f"#tile-{waiting.pk}")).to_have_count(0)
+
 
 def test_bob_gets_404_for_alices_lead(site: Site, web_form, alice, bob):
     lead = give(seed(site, web_form, DEMO[:1])[0], alice)

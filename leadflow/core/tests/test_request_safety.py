@@ -105,7 +105,8 @@ def production_settings(**env: str) -> dict:
     code = ("import json, django; from django.conf import settings; django.setup(); print(json.dumps({k: "
             "getattr(settings, k) for k in ('SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY',"
             " 'SESSION_COOKIE_SAMESITE', 'CSRF_COOKIE_SAMESITE', 'SECURE_CONTENT_TYPE_NOSNIFF', "
-            "'SECURE_REFERRER_POLICY', 'X_FRAME_OPTIONS', 'LANGUAGE_COOKIE_SECURE', 'SECURE_PROXY_SSL_HEADER')}))")
+            "'SECURE_REFERRER_POLICY', 'X_FRAME_OPTIONS', 'LANGUAGE_COOKIE_SECURE', 'SECURE_PROXY_SSL_HEADER', "
+            "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS')}))")
     base = {k: v for k, v in os.environ.items() if not k.startswith(("LEADFLOW_", "DJANGO_"))}
     result = subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={
@@ -122,8 +123,47 @@ def test_cookies_are_https_only_when_the_site_is_served_over_https(tmp_path):
     assert served["SESSION_COOKIE_SAMESITE"] == "Lax" and served["CSRF_COOKIE_SAMESITE"] == "Lax"
     assert served["SECURE_CONTENT_TYPE_NOSNIFF"] is True and served["X_FRAME_OPTIONS"] == "DENY"
     assert served["SECURE_REFERRER_POLICY"] == "same-origin"
+    # Browsers remember for a year to use HTTPS only; other subdomains may be other servers, so not them.
+    assert served["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600 and served["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
     local = production_settings(LEADFLOW_BASE_URL="http://127.0.0.1:8000", LEADFLOW_DATA_DIR=str(tmp_path))
     assert local["SESSION_COOKIE_SECURE"] is False  # plain http on one's own machine still signs in
+    assert local["SECURE_HSTS_SECONDS"] == 0  # and is not told to refuse plain http later
+    chosen = production_settings(LEADFLOW_BASE_URL="https://crm.example.com", LEADFLOW_HSTS_SECONDS="300",
+                                 LEADFLOW_DATA_DIR=str(tmp_path))
+    assert chosen["SECURE_HSTS_SECONDS"] == 300
+
+
+def test_https_answers_tell_the_browser_to_keep_to_https(client, alice, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    client.force_login(alice)
+    assert client.get("/tasks/", secure=True)["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/tasks/")  # plain http: the header means nothing
+
+
+def policy(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+def test_pages_run_only_scripts_from_this_site(client, alice, admin_user, make_lead):
+    lead = make_lead(owner=alice)
+    client.force_login(alice)
+    for url in (f"/leads/{lead.pk}/", "/leads/", "/tasks/", "/login/", "/api/docs"):
+        rules = policy(client.get(url))
+        assert rules["script-src"] == ["'self'"], url  # no 'unsafe-inline', no 'unsafe-eval'
+        assert rules["object-src"] == ["'none'"] and rules["base-uri"] == ["'none'"], url
+        assert rules["frame-ancestors"] == ["'none'"] and rules["form-action"] == ["'self'"], url
+    client.force_login(admin_user)
+    assert policy(client.get("/admin/leads/lead/"))["script-src"] == ["'self'"]
+
+
+def test_a_hosted_form_may_send_the_visitor_on_to_its_thank_you_site(client, web_form):
+    from leadflow.intake.models import Form
+
+    form = Form.objects.create(name="Landing", slug="landing", redirect_url="https://shop.example.com/thanks?x=1")
+    plain = Form.objects.create(name="Plain", slug="plain")
+    assert policy(client.get(f"/f/{form.slug}/"))["form-action"] == ["'self'", "https://shop.example.com"]
+    assert policy(client.get(f"/f/{plain.slug}/"))["form-action"] == ["'self'"]
 
 
 def test_the_language_switch_cookie_follows_the_https_setting(client, alice, settings):

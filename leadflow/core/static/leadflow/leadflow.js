@@ -19,6 +19,12 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// A select marked data-autosubmit shows its choice at once (the form's own button is there without script).
+// A listener, not an onchange attribute: the Content-Security-Policy runs no inline handlers.
+document.addEventListener("change", (event) => {
+  if (event.target.matches?.("select[data-autosubmit]")) event.target.form.requestSubmit();
+});
+
 // The pool page: new leads appear at the top by themselves (the page asks the server every few seconds for the
 // leads that came in since its last look and adds those it does not show yet); the menu badge and the tab's
 // title show how many wait. Without this script the page is as fresh as its last load.
