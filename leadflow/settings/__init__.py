@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "leadflow.warming",
     "leadflow.privacy",
     "axes",
+    "ninja",  # the API docs page serves its bundled Swagger UI, not one from a CDN (closed networks, CSP)
 ]
 
 MIDDLEWARE = [

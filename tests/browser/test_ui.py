@@ -521,3 +521,15 @@ def test_every_label_on_the_card_names_a_control_of_its_own_form(site: Site, web
     boss.page.goto(f"{site.url}/leads/{lead.pk}/")
     expect(boss.page.get_by_test_id("lead-name")).to_have_text("Сергеев Пётр Ильич")
     assert boss.page.evaluate(LABEL_PROBLEMS) == []
+
+
+def test_the_interactive_api_docs_work_on_a_closed_network(site: Site):
+    """/api/docs draws the operations with the Swagger UI Leadflow serves itself: a server without internet
+    (and the page's Content-Security-Policy) would leave a blank page if it were fetched from a CDN."""
+    reader = site.new_page()
+    outside: list[str] = []
+    reader.page.on("request", lambda request: outside.append(request.url)
+                   if not request.url.startswith(site.url) else None)
+    reader.page.goto(f"{site.url}/api/docs")
+    expect(reader.page.locator(".opblock-summary-path", has_text="/api/submissions").first).to_be_visible()
+    assert outside == []
