@@ -26,6 +26,8 @@ Leadflow: lead management.
   leadflow score [--train]    rescore the open leads, or retrain the predictive score first
   leadflow privacy export|erase --email X   export or erase a person's data (erase: --as ADMIN)
   leadflow encryption [--rotate|--new-key]   check, re-encrypt (first key) or make a key for stored secrets
+  leadflow backup [--to DIR] [--list]   back up the database, kept files and key while Leadflow runs
+  leadflow restore FILE       put a backup back (Leadflow stopped; what is there is saved first)
   leadflow <django command>   shell, dbshell, changepassword, makemigrations, ...
   leadflow help [command]     every command, or one command's options
 """

@@ -26,6 +26,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from leadflow.accounts.lockout import prune_login_log
+from leadflow.core.backup import backup_when_due
 from leadflow.core.every import Every
 from leadflow.events.services import deliver_pending
 from leadflow.inbox.imap import poll_mailboxes_when_due
@@ -90,6 +91,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     _guarded("enrolled", lambda: nurture.enroll_entering(now=now), results)
     _guarded("cooled", lambda: cool_down(now=now), results)  # points fade: hot -> warm -> cold
     _guarded("login_log_pruned", lambda: prune_login_log(now=now), results)
+    _guarded("backed_up", lambda: backup_when_due(now=now), results)
     return results
 
 

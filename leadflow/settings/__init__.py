@@ -46,7 +46,7 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
@@ -129,7 +129,7 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             # Django's SQLite backend; the server's threads queue for the write lock in the process
@@ -301,6 +301,13 @@ LEADFLOW_TRACK_MAX_EVENTS = env_int("LEADFLOW_TRACK_MAX_EVENTS", 20)
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotate: put a new key first, run
 # `leadflow encryption --rotate`, then drop the old one). Empty: a key derived from the secret key.
 LEADFLOW_ENCRYPTION_KEYS = env_list("LEADFLOW_ENCRYPTION_KEYS", "")
+
+# Backups (`leadflow backup`, `leadflow restore FILE`; leadflow.core.backup). The worker makes one a day at
+# LEADFLOW_BACKUP_AT (the site's time; empty: never) and keeps the LEADFLOW_BACKUP_KEEP newest. On by default for
+# the embedded SQLite database; with PostgreSQL (pg_dump) only when a time is set.
+LEADFLOW_BACKUP_DIR = Path(env_str("LEADFLOW_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+LEADFLOW_BACKUP_AT = env_str("LEADFLOW_BACKUP_AT", "" if DATABASE_URL else "03:00")
+LEADFLOW_BACKUP_KEEP = env_int("LEADFLOW_BACKUP_KEEP", 7)
 
 # Cookies (session, CSRF, language) travel only over HTTPS when the site is served over HTTPS
 # (LEADFLOW_BASE_URL https://...); LEADFLOW_SECURE_COOKIES=true/false overrides. JavaScript never reads the

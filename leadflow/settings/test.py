@@ -11,6 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LEADFLOW_TIME_ZONE = "Europe/Moscow"
+LEADFLOW_BACKUP_AT = ""  # no daily backups from the tests' worker ticks (tests that want them set a time)
 
 # TEST_DATABASE_URL runs the whole suite on PostgreSQL; otherwise SQLite in memory.
 _test_url = os.environ.get("TEST_DATABASE_URL", "")

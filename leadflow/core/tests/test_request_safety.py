@@ -133,6 +133,14 @@ def test_cookies_are_https_only_when_the_site_is_served_over_https(tmp_path):
     assert chosen["SECURE_HSTS_SECONDS"] == 300
 
 
+def test_a_new_data_directory_is_its_owners_only(tmp_path):
+    """The database, the secret key, imported files and backups live there: other accounts on the server may
+    not read them."""
+    data = tmp_path / "new-installation"
+    production_settings(LEADFLOW_DATA_DIR=str(data))
+    assert data.stat().st_mode & 0o777 == 0o700
+
+
 def test_https_answers_tell_the_browser_to_keep_to_https(client, alice, settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     client.force_login(alice)
