@@ -34,6 +34,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 SETTING = "LEADFLOW_ENCRYPTION_KEYS"
+FERNET_PREFIX = "gAAAAA"  # every Fernet token: version byte 0x80 and a 64-bit time stamp, in url-safe base64
 
 
 def derived_key(secret_key: str) -> bytes:
@@ -165,7 +166,18 @@ class EncryptedCharField(models.CharField):
             return Unreadable(value)
 
     def to_python(self, value: Any) -> Any:
-        return value if isinstance(value, Unreadable) else super().to_python(value)
+        if isinstance(value, Unreadable):
+            return value
+        value = super().to_python(value)
+        if isinstance(value, str) and value.startswith(FERNET_PREFIX):
+            # A token, as `dumpdata` writes it (value_to_string): loaddata gets the secret back, or keeps the
+            # token as unreadable when these keys do not open it. (A plain secret never looks like a token: it
+            # would have to be one our keys open.)
+            try:
+                return decrypt(value)
+            except InvalidToken:
+                return Unreadable(value)
+        return value
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         if isinstance(value, Unreadable):
@@ -183,10 +195,12 @@ class EncryptedCharField(models.CharField):
         return super().value_from_object(obj)
 
     def value_to_string(self, obj: models.Model) -> str:
+        # What serializers (`dumpdata`) write: the token, never the secret, so a fixture or a copy of the data
+        # does not give IMAP passwords away; loading it on an installation with the same keys reads them.
         value = self.value_from_object(obj)
         if isinstance(value, Unreadable):
-            raise SecretUnreadable(instance=obj, field=self)
-        return "" if value is None else str(value)
+            return value.token
+        return encrypt(str(value)) if value else ""
 
     def save_form_data(self, instance: models.Model, data: Any) -> None:
         # Write-only in forms: an empty input keeps the stored value (or the generated default of a new row).

@@ -101,3 +101,31 @@ def test_a_new_key_can_be_made_while_the_configured_one_is_wrong():
             call_command("encryption")
 
     assert len(out.getvalue().strip()) == 44
+
+
+@pytest.mark.django_db
+def test_dumpdata_writes_the_token_not_the_secret_and_loaddata_reads_it_back(tmp_path):
+    import json
+
+    from leadflow.telephony.models import Integration
+
+    Integration.objects.create(name="PBX", secret="pbx-signing-key-Ж")
+    out = io.StringIO()
+    call_command("dumpdata", "telephony.integration", stdout=out)
+    dumped = out.getvalue()
+    assert "pbx-signing-key" not in dumped  # a fixture or a copy of the data gives no secret away
+    token = json.loads(dumped)[0]["fields"]["secret"]
+    assert encryption.decrypt(token) == "pbx-signing-key-Ж"
+
+    Integration.objects.all().delete()
+    fixture = tmp_path / "pbx.json"
+    fixture.write_text(dumped)
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert Integration.objects.get().secret == "pbx-signing-key-Ж"  # not encrypted twice
+
+    Integration.objects.all().delete()
+    with override_settings(LEADFLOW_ENCRYPTION_KEYS=[NEW], SECRET_KEY="another installation " * 3):
+        # Keys that do not open it: the load stops, naming the secret and what to do, and loads nothing.
+        with pytest.raises(encryption.SecretUnreadable, match="The secret of telephony integration “PBX”"):
+            call_command("loaddata", str(fixture), verbosity=0)
+    assert not Integration.objects.exists()
