@@ -179,6 +179,65 @@ def test_a_new_lead_appears_in_an_open_pool_without_a_reload(site: Site, web_for
     assert me.dialogs == []
 
 
+SHOWN_ALERTS = """
+    window.shownAlerts = [];
+    const RealNotification = window.Notification;
+    window.Notification = class extends RealNotification {
+        constructor(title, options) {
+            super(title, options);
+            this.addEventListener("show", () => window.shownAlerts.push(options.body));
+        }
+    };
+"""
+
+
+def test_desktop_alerts_announce_new_pool_leads_once_across_tabs(site: Site, web_form, alice, settings):
+    settings.LEADFLOW_POOL_REFRESH_SECONDS = 1
+    me = site.new_page()
+    context = me.page.context
+    context.grant_permissions(["notifications"], origin=site.url)
+    context.add_init_script(SHOWN_ALERTS)  # records each alert chromium really shows
+    site.login(me, "alice")
+    page = me.page
+    page.goto(f"{site.url}/pool/")
+    seed(site, web_form, DEMO[:1])
+    expect(page.get_by_test_id("pool-count")).to_have_text("1")
+    assert page.evaluate("window.shownAlerts") == []  # off until the manager turns them on
+
+    def switch(to: str) -> None:
+        menu = page.locator("details.dropdown")
+        if menu.get_attribute("open") is None:
+            menu.locator("summary").click()
+        page.get_by_test_id("alerts-toggle").click()
+        expect(page.get_by_test_id("alerts-toggle")).to_have_text(f"Desktop alerts: {to}")
+
+    expect(page.get_by_test_id("alerts-toggle")).to_have_text("Desktop alerts: off")
+    switch("on")
+    other = context.new_page()  # a second tab of the same manager
+    other.goto(f"{site.url}/pool/")
+
+    def shown_in_both_tabs() -> list[str]:
+        return page.evaluate("window.shownAlerts") + other.evaluate("window.shownAlerts")
+
+    seed(site, web_form, DEMO[1:2])
+    for tab in (page, other):
+        expect(tab.get_by_test_id("pool-count")).to_have_text("2")
+    for _ in range(50):
+        if shown_in_both_tabs():
+            break
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(2500)  # both tabs have looked at least twice more
+    assert shown_in_both_tabs() == ["New leads in the pool: 2 waiting"]  # once, by whichever tab looked first
+
+    switch("off")
+    seed(site, web_form, DEMO[2:3])
+    for tab in (page, other):
+        expect(tab.get_by_test_id("pool-count")).to_have_text("3")
+    page.wait_for_timeout(2500)
+    assert shown_in_both_tabs() == ["New leads in the pool: 2 waiting"]
+    other.close()
+
+
 def test_a_new_lead_fills_an_empty_pool(site: Site, web_form, alice, settings):
     settings.LEADFLOW_POOL_REFRESH_SECONDS = 1
     me = site.new_page()

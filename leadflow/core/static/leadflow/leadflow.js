@@ -66,6 +66,56 @@ document.addEventListener("DOMContentLoaded", () => {
         badge.append(number);
       }
     }
+    document.dispatchEvent(new Event("leadflow:pool-seen"));  // the desktop alerts read the new count
   };
   setInterval(look, Math.max(1, Number(rows.dataset.every) || 15) * 1000);
+});
+
+// Desktop alerts: a manager on the phone, with Leadflow in a background tab, learns that a lead came into the pool
+// or that something needs them (the bell), without watching the page. Turned on per browser from the user menu
+// (the browser asks for permission); each rise of the pool's or the bell's count is announced once, by one tab
+// (the counts last announced are shared by the user's tabs through localStorage).
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector("[data-alerts-toggle]");
+  if (!toggle || !("Notification" in window)) return;
+  const user = toggle.dataset.user;
+  const onKey = `leadflow.alerts.${user}`;
+  const seenKey = `leadflow.alerts.seen.${user}`;
+  const enabled = () => localStorage.getItem(onKey) === "on" && Notification.permission === "granted";
+  const label = () => {
+    toggle.textContent = Notification.permission === "denied" ? toggle.dataset.labelBlocked
+      : enabled() ? toggle.dataset.labelOn : toggle.dataset.labelOff;
+  };
+  toggle.hidden = false;
+  label();
+  toggle.addEventListener("click", async () => {
+    if (enabled()) {
+      localStorage.setItem(onKey, "off");
+    } else if ((await Notification.requestPermission()) === "granted") {
+      localStorage.setItem(onKey, "on");
+    }
+    label();
+  });
+
+  const counts = () => ({
+    pool: parseInt(document.querySelector("#pool-count .badge")?.textContent || "0", 10) || 0,
+    unread: parseInt(document.querySelector(".bell .badge")?.textContent || "0", 10) || 0,
+  });
+  const announce = (text, count, url) => {
+    const alert = new Notification("Leadflow", {body: text.replace("{count}", count), tag: url});
+    alert.addEventListener("click", () => { window.focus(); window.location.href = url; });
+  };
+  const check = () => {
+    const now = counts();
+    let seen = null;
+    try { seen = JSON.parse(localStorage.getItem(seenKey)); } catch (error) { seen = null; }
+    localStorage.setItem(seenKey, JSON.stringify(now));
+    if (!seen || !enabled()) return;  // the first look only remembers
+    if (now.pool > seen.pool) announce(toggle.dataset.textPool, now.pool, toggle.dataset.poolUrl);
+    if (now.unread > seen.unread) announce(toggle.dataset.textUnread, now.unread, toggle.dataset.notificationsUrl);
+  };
+  check();
+  // The bell (every 30 s, with the pool's badge) and the pool page's own look (every 15 s) bring new counts.
+  document.body.addEventListener("htmx:afterSettle", check);
+  document.addEventListener("leadflow:pool-seen", check);
 });
