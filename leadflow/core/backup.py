@@ -278,6 +278,9 @@ def restore_backup(path: Path) -> Restored:
         if (work / "media").is_dir():
             shutil.copytree(work / "media", settings.MEDIA_ROOT, dirs_exist_ok=True)
         notes += _restore_key(work / "secret_key")
+    if manifest.get("leadflow") not in (None, "unknown", _version()):
+        notes.append(f"The backup was made by Leadflow {manifest['leadflow']}, this is {_version()}: the database is "
+                     "migrated forward; a backup from a newer version needs that version to run it.")
     if manifest.get("encryption_keys"):
         notes.append("Stored secrets were encrypted with LEADFLOW_ENCRYPTION_KEYS, which a backup never holds: set "
                      "the same keys here.")
