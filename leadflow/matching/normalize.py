@@ -646,6 +646,9 @@ def _split_name_text(text: str) -> PersonName:
         return PersonName(
             last=" ".join(_name_tokens(parts[0])), first=given[0], middle=" ".join(given[1:])
         )
+    surname_first = _capitalised_surname_first(text)
+    if surname_first is not None:
+        return surname_first
     tokens = _name_tokens(text)
     if not tokens:
         return PersonName()
@@ -663,6 +666,32 @@ def _split_name_text(text: str) -> PersonName:
             last=" ".join(rest), first=tokens[patronymic - 1], middle=tokens[patronymic]
         )
     return _split_without_patronymic(tokens)
+
+
+def _is_capitalised_word(word: str) -> bool:
+    """A Latin word of two or more letters written all in capitals: "SMITH", "O'BRIEN", "SMITH-JONES"."""
+    letters = "".join(_LETTERS.findall(word))
+    return len(letters) >= 2 and letters.isascii() and letters.isupper()
+
+
+def _capitalised_surname_first(text: str) -> PersonName | None:
+    """"SMITH John", "VAN DER BERG Jan Peter": the international convention of a surname in capitals, written first.
+
+    Only for Latin names where capitals mark some words and not others (a name typed all in capitals says nothing),
+    and only when the capitals come first: "John SMITH" is already Western order. Cyrillic names are read by their
+    own rules (patronymics, endings, the list of given names), which the case of a word never overrides."""
+    if _CYRILLIC.search(text):
+        return None
+    words = [word for word in (w.strip(_WORD_EDGE_PUNCTUATION) for w in text.split()) if _LETTERS.search(word)]
+    capitalised = [_is_capitalised_word(word) for word in words]
+    count = next((index for index, is_caps in enumerate(capitalised) if not is_caps), len(words))
+    rest = words[count:]
+    if not count or not rest or any(capitalised[count:]):
+        return None
+    if not any(char.islower() for char in rest[0]) or _INITIAL.fullmatch(rest[0]):
+        return None  # "SMITH J.": initials after a surname are read as before
+    surname, given = _name_tokens(" ".join(words[:count])), _name_tokens(" ".join(rest))
+    return PersonName(last=" ".join(surname), first=given[0], middle=" ".join(given[1:]))
 
 
 def _name_tokens(text: str) -> list[str]:

@@ -1,0 +1,120 @@
+"""Messy real contact data, third round: surnames written first, and sub-addressed e-mails.
+
+Each row is what a person typed and what a sales manager expects Leadflow to read; the expected values are
+written by hand from that expectation.
+"""
+
+import pytest
+
+from leadflow.matching.normalize import PersonName, normalize_email, person_name_from_parts, split_person_name
+from leadflow.matching.record import canonical_email
+
+# --- a surname written first ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # the international convention: the surname in capitals, written first (passports, visas, conferences)
+        ("SMITH John", PersonName("Smith", "John", "")),
+        ("IVANOV Ivan", PersonName("Ivanov", "Ivan", "")),
+        ("SMITH John Paul", PersonName("Smith", "John", "Paul")),
+        ("IVANOV Ivan Ivanovich", PersonName("Ivanov", "Ivan", "Ivanovich")),
+        ("O'BRIEN Sean", PersonName("O'Brien", "Sean", "")),
+        ("SMITH-JONES Anna", PersonName("Smith-Jones", "Anna", "")),
+        ("WANG Xiaoming", PersonName("Wang", "Xiaoming", "")),
+        ("VAN DER BERG Jan", PersonName("Van der Berg", "Jan", "")),  # Dutch: "Van" capital without a given name
+        ("Mr SMITH John", PersonName("Smith", "John", "")),
+        # the comma: the part before it is the surname, in any script
+        ("Smith, John", PersonName("Smith", "John", "")),
+        ("Smith,John", PersonName("Smith", "John", "")),
+        ("Иванов, Иван", PersonName("Иванов", "Иван", "")),
+        ("Иванов, Иван Иванович", PersonName("Иванов", "Иван", "Иванович")),
+        # capitals at the end are the ordinary Western order with the surname marked
+        ("John SMITH", PersonName("Smith", "John", "")),
+        ("Anna SMITH-JONES", PersonName("Smith-Jones", "Anna", "")),
+        # all in capitals: the capitals mark nothing, the name is read as before
+        ("JOHN SMITH", PersonName("Smith", "John", "")),
+        ("SMITH J.", PersonName("Smith", "J.", "")),
+        # Decision: "Smith John" with neither signal is ambiguous (a Western name typed in reverse, or a surname
+        # first with no mark). It stays read in Western order, as before; matching keys names order-free, so
+        # "Smith John" still meets "John Smith" (keys.name_keys).
+        ("Smith John", PersonName("John", "Smith", "")),
+        # Russian ФИО rules stand, whatever the case: patronymic, endings, the list of given names
+        ("ИВАНОВ Иван", PersonName("Иванов", "Иван", "")),
+        ("Иван ИВАНОВ", PersonName("Иванов", "Иван", "")),
+        ("ИВАНОВ ИВАН ИВАНОВИЧ", PersonName("Иванов", "Иван", "Иванович")),
+        ("Иван Иванович ИВАНОВ", PersonName("Иванов", "Иван", "Иванович")),
+        ("КИМ Ольга", PersonName("Ким", "Ольга", "")),
+        ("ОЛЬГА Ким", PersonName("Ким", "Ольга", "")),
+    ],
+)
+def test_a_surname_written_first(raw: str, expected: PersonName) -> None:
+    assert split_person_name(raw) == expected
+
+
+def test_a_surname_first_typed_into_one_field_of_a_form_with_parts() -> None:
+    assert person_name_from_parts(first="SMITH John") == PersonName("Smith", "John", "")
+    assert person_name_from_parts(last="Smith, John") == PersonName("Smith", "John", "")
+    assert person_name_from_parts(first="John", last="SMITH") == PersonName("Smith", "John", "")
+
+
+# --- sub-addressing: one mailbox, one identity key ----------------------------------------------
+
+# What each provider delivers to one mailbox (checked against the providers' help pages, November 2026):
+# - Gmail / Googlemail: "+tag" and dots are ignored; googlemail.com is gmail.com.
+# - Yandex (yandex.ru, ya.ru, yandex.com, .by, .kz, .ua, narod.ru): one login on every domain; "+tag" is
+#   delivered to the login; in a login "." and "-" are the same character.
+# - Outlook.com / Hotmail / Live: "+tag" is delivered; dots are part of the name; the three domains are
+#   different mailboxes.
+# - iCloud, Fastmail, Proton: "+tag" is delivered; dots are part of the name (Proton is reported to ignore
+#   them, but does not document it, so it is not folded).
+# - mail.ru, bk.ru, list.ru, inbox.ru: a login holds only letters, digits, ".", "-" and "_", never "+", so an
+#   address with "+tag" is that login's mailbox (delivered there) or nobody's: stripping it cannot join two people.
+# - a company's own domain: "+tag" is the usual sub-address of Postfix, Exchange and Google Workspace; stripped for
+#   the key (the same mailbox), the stored and shown address keeps it.
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Ivan.Petrov+crm@gmail.com", "ivanpetrov@gmail.com"),
+        ("ivan.petrov@googlemail.com", "ivanpetrov@gmail.com"),
+        ("i.v.a.n.petrov@gmail.com", "ivanpetrov@gmail.com"),
+        ("ivan.petrov+shop@yandex.ru", "ivan-petrov@yandex.ru"),
+        ("ivan-petrov@ya.ru", "ivan-petrov@yandex.ru"),
+        ("Ivan.Petrov@yandex.com", "ivan-petrov@yandex.ru"),
+        ("john.smith+news@outlook.com", "john.smith@outlook.com"),
+        ("john.smith+news@hotmail.com", "john.smith@hotmail.com"),
+        ("john.smith+x@live.com", "john.smith@live.com"),
+        ("jane.doe+shop@icloud.com", "jane.doe@icloud.com"),
+        ("jane.doe+shop@fastmail.com", "jane.doe@fastmail.com"),
+        ("jane.doe+shop@proton.me", "jane.doe@proton.me"),
+        ("jane.doe+shop@protonmail.com", "jane.doe@protonmail.com"),
+        ("ivan+promo@mail.ru", "ivan@mail.ru"),
+        ("ivan.petrov+promo@bk.ru", "ivan.petrov@bk.ru"),
+        ("ivan+x@list.ru", "ivan@list.ru"),
+        ("ivan+x@inbox.ru", "ivan@inbox.ru"),
+        ("i.petrov+crm@romashka.ru", "i.petrov@romashka.ru"),
+        ("+crm@romashka.ru", "+crm@romashka.ru"),  # nothing before the tag: the whole is the name
+    ],
+)
+def test_one_mailbox_has_one_identity_key(typed: str, key: str) -> None:
+    assert canonical_email(normalize_email(typed)) == key
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ivan@mail.ru", "ivan@bk.ru"),  # the mail.ru family: separate mailboxes
+        ("john@outlook.com", "john@hotmail.com"),
+        ("ivan.petrov@mail.ru", "ivanpetrov@mail.ru"),  # dots count outside Gmail and Yandex
+        ("john.smith@outlook.com", "johnsmith@outlook.com"),
+        ("ivan.petrov@romashka.ru", "ivanpetrov@romashka.ru"),
+    ],
+)
+def test_different_mailboxes_keep_different_keys(a: str, b: str) -> None:
+    assert canonical_email(a) != canonical_email(b)
+
+
+@pytest.mark.parametrize("typed", ["Ivan.Petrov+crm@gmail.com", "ivan-petrov+shop@ya.ru", "i.petrov+crm@romashka.ru"])
+def test_the_stored_address_keeps_the_tag(typed: str) -> None:
+    assert normalize_email(typed) == typed.lower()
