@@ -180,10 +180,10 @@ class Parsed:
 
     @property
     def warnings(self) -> list[dict[str, str]]:
-        """Slips the sender may want to correct; the submission is taken as typed all the same."""
-        if not self.person.email_suggestion:
-            return []
-        return [{"field": "email", "code": "email_typo", "suggestion": self.person.email_suggestion}]
+        """Slips the sender may want to correct, one per address of the field; the submission is taken as typed."""
+        suggestions = [self.person.email_suggestion, *map(normalize.email_suggestion, self.person.other_emails)]
+        return [{"field": "email", "code": "email_typo", "suggestion": suggestion}
+                for suggestion in suggestions if suggestion]
 
 
 def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
@@ -716,6 +716,8 @@ class Preview:
     lead: Lead | None = None
     client: Client | None = None
     matched_by: str = ""
+    # The slips a real run would answer (pipeline.Parsed.warnings): an import's dry run shows them per row.
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def preview(inbound: Inbound) -> Preview:
@@ -730,16 +732,17 @@ def preview(inbound: Inbound) -> Preview:
                     "channel. They may come back by themselves through a web form.")
         return Preview(SubmissionStatus.INVALID, errors={"__all__": [message]}, reason=ERASED_REASON)
     if errors:
-        return Preview(SubmissionStatus.INVALID, errors=errors)
+        return Preview(SubmissionStatus.INVALID, errors=errors, warnings=parsed.warnings)
     kind, reason = classify(parsed)
     if kind == "spam":
-        return Preview(SubmissionStatus.SPAM, parsed=parsed, reason=reason)
+        return Preview(SubmissionStatus.SPAM, parsed=parsed, reason=reason, warnings=parsed.warnings)
     if kind == "interest":
-        return Preview(SubmissionStatus.INTEREST, parsed=parsed, reason=reason)
+        return Preview(SubmissionStatus.INTEREST, parsed=parsed, reason=reason, warnings=parsed.warnings)
     lead, client, matched_by = pick_card(matching.find(parsed.person.keys()))
     if lead is not None or client is not None:
-        return Preview(SubmissionStatus.ATTACHED, parsed=parsed, lead=lead, client=client, matched_by=matched_by)
-    return Preview(SubmissionStatus.CREATED, parsed=parsed)
+        return Preview(SubmissionStatus.ATTACHED, parsed=parsed, lead=lead, client=client, matched_by=matched_by,
+                       warnings=parsed.warnings)
+    return Preview(SubmissionStatus.CREATED, parsed=parsed, warnings=parsed.warnings)
 
 
 def shown_warnings(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
