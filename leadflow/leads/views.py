@@ -389,7 +389,8 @@ def _edit(request: HttpRequest, lead: Lead) -> str:
 def _accept_email(request: HttpRequest, lead: Lead) -> str:
     """One click on the card's "did you mean" takes the suggested address, through the audited edit of the lead.
 
-    The address is worked out from the card's own, never taken from the post: the button can only take the suggestion."""
+    The address is worked out from the card's own, never taken from the post: the button can only take the
+    suggestion."""
     suggestion = email_suggestion_for(lead)
     if not suggestion:
         raise DomainError("no_suggestion", _("There is no suggested e-mail address to accept."))
