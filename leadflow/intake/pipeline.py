@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -216,9 +217,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         if not text[f"utm_{part}"] and utm.get(part):
             text[f"utm_{part}"] = _text({f"utm_{part}": utm.get(part)}, f"utm_{part}", errors)
 
-    region = settings.LEADFLOW_DEFAULT_REGION
-    if isinstance(payload.get("region"), str) and len(payload["region"]) == 2:
-        region = payload["region"].upper()
+    region = _phone_region(payload.get("region"), text, errors)
     for contact_field in ("phone", "email"):
         # "-", "нет", "n/a" typed into a contact field the person would rather leave empty is an empty field (the
         # journal keeps what was typed); the submission stands on its other contacts, or follows the usual rules.
@@ -310,6 +309,22 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     return parsed, errors
 
 
+_COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
+
+
+def _phone_region(raw: Any, text: dict[str, str], errors: dict[str, list[str]]) -> str:
+    """The country whose way of writing numbers the phone is read in: "region" when it is a country code (RU, kz).
+
+    Partners also send the person's region there ("Москва", "мск", 77 - Moscow's region number): that is where the
+    person is, not how their phone is written, so it fills an empty city instead of making every phone unreadable."""
+    if isinstance(raw, str) and _COUNTRY_CODE.match(raw.strip()):
+        code = raw.strip().upper()
+        return code if code in phonenumbers.SUPPORTED_REGIONS else settings.LEADFLOW_DEFAULT_REGION
+    if raw not in (None, "") and not isinstance(raw, bool) and isinstance(raw, str | int) and not text["city"]:
+        text["city"] = _text({"city": raw}, "city", errors)
+    return settings.LEADFLOW_DEFAULT_REGION
+
+
 def _take_from_name(text: dict[str, str], region: str) -> None:
     """A phone or e-mail typed into the name field ("Иван +7 912 345-67-89") fills its own field when that is empty.
 
@@ -330,7 +345,10 @@ def _take_from_name(text: dict[str, str], region: str) -> None:
         text[field_name] = found
 
 
-TRUTHY = {"1", "true", "yes", "on"}
+# What a partner's system or a spreadsheet column writes for a consent given: true/yes/1/on, and "да", "+", a tick,
+# "1.0" (a number column saved as floats). Anything else (нет, 0, false, empty) is no consent.
+TRUTHY = {"1", "1.0", "true", "yes", "on", "y", "да", "д", "+", "✓", "✔", "☑", "согласен", "согласна", "согласны",
+          "agree", "agreed"}
 
 
 def _consents_given(payload: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, bool]:
@@ -453,14 +471,28 @@ def _refuse_erased(submission: Submission, errors: dict[str, list[str]]) -> Outc
     return outcome_of(submission)
 
 
+# "50-100", "50 – 100 чел.", "100+", "от 100", "more than 100": a partner's or a form's size bracket; its lower bound
+# is what is known of the company (warming's fit rules compare with "at least").
+_SIZE_BRACKET = re.compile(
+    r"^(?:от|более|свыше|больше|over|more\s+than|from|>|≥)?\s*(\d[\d\s.,]*?)\s*"
+    r"(?:\+|(?:-|–|—|до|to)\s*\d[\d\s.,]*)?\s*(?:чел\.?|человек|сотрудников|employees|people)?$",
+    re.IGNORECASE,
+)
+
+
 def _company_size(raw: Any, errors: dict[str, list[str]]) -> int | None:
-    """Employees, as a whole number (warming's fit rules read it); "50" and 50 both do."""
+    """Employees, as a whole number (warming's fit rules read it); "50", 50, 50.0, "1 000", "50-100" and "100+" do."""
     if raw is None or raw == "":
         return None
-    try:
-        size = int(str(raw).strip().replace(" ", ""))
-    except ValueError:
-        size = -1
+    size = -1
+    if isinstance(raw, float) and raw.is_integer():
+        size = int(raw)
+    elif isinstance(raw, int | str) and not isinstance(raw, bool):
+        bracket = _SIZE_BRACKET.match(" ".join(str(raw).split()))
+        digits = re.sub(r"[\s.,]", "", bracket.group(1)) if bracket else ""
+        # "1 000", "1,000", "1.000": thousands grouped; "12.5" is not a number of people
+        grouped = bracket and re.fullmatch(r"\d{1,3}(?:[\s.,]\d{3})*|\d+", bracket.group(1).strip())
+        size = int(digits) if digits and grouped else -1
     if not 0 <= size <= 10_000_000:
         errors.setdefault("company_size", []).append(_("Give the number of employees, e.g. 50."))
         return None

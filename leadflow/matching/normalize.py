@@ -170,6 +170,15 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     return phone
 
 
+_EXTENSION_IN_BRACKETS = re.compile(r"\(\s*ext\.\s*(\d+)\s*\)")
+
+
+def mark_extensions(text: str) -> str:
+    """Extensions in a free text written the way phonenumbers' matcher reads them: "доб. 12", "вн. 12" and
+    "(доб. 12)" become " ext. 12", so a number found in an e-mail's signature keeps its extension."""
+    return _EXTENSION_IN_BRACKETS.sub(r" ext. \1", _RUSSIAN_EXTENSION.sub(" ext. ", text))
+
+
 def _joined_extension(match: re.Match[str]) -> str:
     """The extension's groups of digits as one number."""
     return match.group(1) + re.sub(r"\D", "", match.group(2)) + match.group(3)

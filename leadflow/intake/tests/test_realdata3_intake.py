@@ -96,3 +96,66 @@ def test_the_same_person_written_surname_first_is_attached(partner):
     again = receive(partner, name="SMITH John", phone="+44 20 7946 0958 ext. 12")
     assert (again.status, again.lead) == ("attached", lead)
     assert Lead.objects.count() == 1
+
+
+# --- partner API payloads ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "phone", "city"),
+    [
+        # numbers sent as JSON numbers, nulls and empty strings for what is not known
+        ({"name": "Иван Петров", "phone": 79123456789}, "+79123456789", ""),
+        ({"name": "Иван Петров", "phone": 79123456789.0}, "+79123456789", ""),
+        ({"name": "Иван Петров", "phone": "+79123456789", "email": None, "city": None}, "+79123456789", ""),
+        ({"name": "Иван Петров", "phone": "+79123456789", "email": "", "company": ""}, "+79123456789", ""),
+        ({"name": None, "first_name": "Иван", "last_name": "Петров", "middle_name": None, "phone": "89123456789"},
+         "+79123456789", ""),
+        # "region" as a country code says how the phone is written
+        ({"name": "Иван Петров", "phone": "8 912 345 67 89", "region": "ru"}, "+79123456789", ""),
+        ({"name": "Ivan Petrov", "phone": "8 701 234 56 78", "region": "KZ"}, "+77012345678", ""),
+        # "region" as the person's region is where they are: it fills the empty city, the phone reads as usual
+        ({"name": "Иван Петров", "phone": "8 912 345 67 89", "region": "77"}, "+79123456789", "77"),
+        ({"name": "Иван Петров", "phone": "8 912 345 67 89", "region": 77}, "+79123456789", "77"),
+        ({"name": "Иван Петров", "phone": "8 912 345 67 89", "region": "Москва"}, "+79123456789", "Москва"),
+        ({"name": "Иван Петров", "phone": "8 912 345 67 89", "region": "мск"}, "+79123456789", "мск"),
+        ({"name": "Иван Петров", "phone": "8 912 345 67 89", "region": "г. Москва", "city": "Зеленоград"},
+         "+79123456789", "Зеленоград"),
+    ],
+)
+def test_a_partner_payload_reads_as_a_manager_expects(partner, payload, phone, city):
+    outcome = receive(partner, **payload)
+    assert outcome.status == "created", outcome.errors
+    assert (outcome.lead.phone, outcome.lead.city) == (phone, city)
+
+
+@pytest.mark.parametrize(
+    ("consent", "given"),
+    [
+        (True, True), ("true", True), ("yes", True), ("1", True), (1, True), ("on", True),
+        ("да", True), ("Да", True), ("ДА", True), ("+", True), ("✓", True), ("согласен", True), ("1.0", True),
+        (False, False), ("false", False), ("нет", False), ("0", False), ("-", False), ("", False), (None, False),
+    ],
+)
+def test_consent_as_partners_and_spreadsheets_write_it(partner, consent, given):
+    lead = receive(partner, name="Иван Петров", phone="+79123456789", consent=consent).lead
+    assert lead.consent_given is given
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (50, 50), ("50", 50), (50.0, 50), ("1 000", 1000), ("1,000", 1000), ("50 человек", 50),
+        # a size bracket: the company has at least its lower bound
+        ("50-100", 50), ("50 – 100 чел.", 50), ("1-10", 1), ("100+", 100), ("от 100", 100), ("more than 100", 100),
+    ],
+)
+def test_the_company_size_as_partners_send_it(partner, size, expected):
+    lead = receive(partner, name="Иван Петров", phone="+79123456789", company_size=size).lead
+    assert lead.company_size == expected
+
+
+@pytest.mark.parametrize("size", ["12.5", 12.5, "много", "до 50", "-5", True])
+def test_a_company_size_that_is_no_number_of_people_is_a_field_error(partner, size):
+    outcome = receive(partner, name="Иван Петров", phone="+79123456789", company_size=size)
+    assert (outcome.status, outcome.errors) == ("invalid", {"company_size": ["Give the number of employees, e.g. 50."]})
