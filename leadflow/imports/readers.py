@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,13 @@ class FileInfo:
     delimiter: str = ""
 
 
+# Excel's "Unicode text" (Текст Юникод) export: UTF-16 with its byte-order mark, tab-separated.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def detect_format(name: str, head: bytes) -> str:
+    if head.startswith(UTF16_BOMS):
+        return "csv"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if name.lower().endswith((".xlsx", ".xlsm")):
@@ -49,6 +56,8 @@ def detect_encoding(sample: bytes) -> str:
     """utf-8-sig with a BOM; utf-8 when the sample decodes; otherwise what charset-normalizer finds."""
     if sample.startswith(BOM):
         return "utf-8-sig"
+    if sample.startswith(UTF16_BOMS):
+        return "utf-16"
     # The sample may end in the middle of a multi-byte character: cut at the last line break.
     cut = sample if len(sample) < SAMPLE_BYTES else sample[: sample.rfind(b"\n") + 1 or len(sample)]
     try:
@@ -56,10 +65,57 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    russian = _russian_single_byte(cut)
+    if russian:
+        return russian
     best = from_bytes(cut, cp_isolation=["cp1251", "koi8_r", "cp866", "utf_16", "latin_1", "mac_cyrillic"]).best()
     if best is None:
         return "cp1251"
     return best.encoding
+
+
+# The single-byte Russian encodings, most common first: a tie goes to the earlier one.
+_CYRILLIC_ENCODINGS = ("cp1251", "koi8_r", "cp866", "mac_cyrillic")
+_TEXT_PUNCTUATION = frozenset("«»—–“”„…№°’‘•\u00a0")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+# The letters of Russian, Ukrainian and Belarusian: the other Cyrillic letters (ѓ, ќ, ћ, ѕ) are what a wrong
+# single-byte table makes of Windows-1251 or KOI8 bytes.
+_EAST_SLAVIC = frozenset("ёЁіІїЇєЄґҐўЎ")
+
+
+def _is_cyrillic(char: str) -> bool:
+    return "\u0410" <= char <= "\u044f" or char in _EAST_SLAVIC
+
+
+def _russian_score(text: str) -> int:
+    """How much a decoding reads as Russian text: one point per Cyrillic word cased as people case words (иванов,
+    Иванов, ИВАНОВ), minus one per word cased no way anyone writes (иВАНОВ: KOI8 read as Windows-1251) or mixing
+    scripts (Mьller: Latin-1 read as Cyrillic), and per character that is neither ASCII, Cyrillic nor the usual
+    typography (‘»ќ: Windows-1251 capitals read as Mac Cyrillic)."""
+    score = -sum(1 for char in text if ord(char) >= 128 and not _is_cyrillic(char) and char not in _TEXT_PUNCTUATION)
+    for word in _WORD.findall(text):
+        if not any(_is_cyrillic(char) for char in word):
+            continue
+        consistent = word.islower() or word.isupper() or word.istitle()
+        score += 1 if consistent and all(_is_cyrillic(char) for char in word) else -1
+    return score
+
+
+def _russian_single_byte(sample: bytes) -> str:
+    """The Russian single-byte encoding the sample reads best in, or "" when it is no Russian text.
+
+    charset-normalizer guesses from letter statistics, which a short file (a header and a few names) does not have:
+    it read such Windows-1251 files as Mac Cyrillic, and the header ("ФИО", "Телефон") came out as "‘»ќ", "“елефон"."""
+    scores = []
+    for encoding in _CYRILLIC_ENCODINGS:
+        try:
+            scores.append((_russian_score(sample.decode(encoding)), encoding))
+        except UnicodeDecodeError:
+            continue
+    best = max(scores, key=lambda item: item[0], default=(0, ""))  # the first of equal scores: the most common
+    return best[1] if best[0] > 0 else ""
 
 
 def detect_delimiter(text: str) -> str:
