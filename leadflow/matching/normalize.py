@@ -4,7 +4,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -1086,3 +1086,65 @@ def _is_wrapped_in_quotes(text: str) -> bool:
             if depth == 0:
                 return index == len(text) - 1
     return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Places (a person's city or region, as routing rules, dealers' regions and partners' terms compare them)
+# ---------------------------------------------------------------------------------------------
+
+# Words that say what kind of place follows or precedes the name: "г. Москва", "Москва г", "город Казань", "City
+# of London". Dropped only when a name is left.
+_PLACE_KIND_WORDS = frozenset(
+    "г гор город пгт пос поселок посёлок с село д дер деревня ст станица city of town".split()
+)
+# Names people use for the same place that no transliteration joins: exonyms, abbreviations, and the numbers of
+# Russia's regions (the tax office's and the car plates') that partners send as the region. Each entry: the place,
+# then its other names separated by "|"; compared after lower-casing, ё as е, punctuation as spaces.
+_PLACE_NAMES = (
+    ("москва", "moscow|moskva|мск|msk|77|97|99|177|197|199|777|797|799"),
+    ("санкт-петербург", "спб|питер|петербург|санкт петербург|saint petersburg|st petersburg|sankt peterburg|"
+                        "spb|78|98|178|198"),
+    ("московская область", "мо|моск обл|московская обл|подмосковье|moscow oblast|moscow region|"
+                           "50|90|150|190|750"),
+    ("ленинградская область", "ло|лен обл|ленобласть|ленинградская обл|leningrad oblast|leningrad region|47|147"),
+    ("екатеринбург", "екб|ekaterinburg|yekaterinburg|ekb"),
+    ("нижний новгород", "нн|н новгород|nizhny novgorod|nizhniy novgorod"),
+    ("новосибирск", "нск|новосиб|novosibirsk"),
+    ("ростов-на-дону", "ростов|rostov on don|rostov-on-don"),
+)
+_PLACE_PUNCTUATION = re.compile(r"[^\w]+|_+")
+
+
+def _place_words(text: str) -> str:
+    """Lower case, ё as е, punctuation as spaces: the form place names are compared in."""
+    return " ".join(_PLACE_PUNCTUATION.sub(" ", text.casefold().replace("ё", "е")).split())
+
+
+@cache
+def _place_aliases() -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for place, others in _PLACE_NAMES:
+        canonical = _place_words(place)
+        for alias in (place, *others.split("|")):
+            aliases[_place_words(alias)] = canonical
+    return aliases
+
+
+@lru_cache(maxsize=20_000)
+def place_key(text: str) -> str:
+    """How a city or region is compared: "г. Москва", "Москва", "МОСКВА", "Moscow", "мск" and 77 are one place.
+
+    Known other names come from a short table (the capitals, their regions and the usual abbreviations); other
+    places compare by their Latin skeleton, so "Казань" and "Kazan" agree too."""
+    from leadflow.matching.names import skeleton
+
+    words = _place_words(str(text)).split()
+    while len(words) > 1 and words[0] in _PLACE_KIND_WORDS:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _PLACE_KIND_WORDS:
+        words = words[:-1]
+    name = " ".join(words)
+    if not name:
+        return ""
+    canonical = _place_aliases().get(name, name)
+    return " ".join(skeleton(word) or word for word in canonical.split())

@@ -6,7 +6,13 @@ written by hand from that expectation.
 
 import pytest
 
-from leadflow.matching.normalize import PersonName, normalize_email, person_name_from_parts, split_person_name
+from leadflow.matching.normalize import (
+    PersonName,
+    normalize_email,
+    person_name_from_parts,
+    place_key,
+    split_person_name,
+)
 from leadflow.matching.record import canonical_email
 
 # --- a surname written first ------------------------------------------------------------------
@@ -118,3 +124,37 @@ def test_different_mailboxes_keep_different_keys(a: str, b: str) -> None:
 @pytest.mark.parametrize("typed", ["Ivan.Petrov+crm@gmail.com", "ivan-petrov+shop@ya.ru", "i.petrov+crm@romashka.ru"])
 def test_the_stored_address_keeps_the_tag(typed: str) -> None:
     assert normalize_email(typed) == typed.lower()
+
+
+# --- places: a city or region as people and partners write it ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Москва", "г. Москва"), ("Москва", "г Москва"), ("Москва", "Москва г."), ("Москва", "город Москва"),
+        ("Москва", "МОСКВА"), ("Москва", "Moscow"), ("Москва", "мск"), ("Москва", "77"),
+        ("Санкт-Петербург", "СПб"), ("Санкт-Петербург", "Питер"), ("Санкт-Петербург", "St. Petersburg"),
+        ("Санкт-Петербург", "санкт петербург"), ("Санкт-Петербург", "78"),
+        ("Московская область", "МО"), ("Московская область", "Подмосковье"), ("Московская область", "50"),
+        ("Екатеринбург", "Yekaterinburg"), ("Екатеринбург", "ЕКБ"), ("Нижний Новгород", "Н. Новгород"),
+        # any other place: by its transliteration
+        ("Казань", "Kazan"), ("Казань", "г. Казань"), ("Челябинск", "  ЧЕЛЯБИНСК "), ("Зеленоград", "Zelenograd"),
+    ],
+)
+def test_one_place_written_two_ways_is_one_place(a, b):
+    assert place_key(a) == place_key(b) != ""
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Москва", "Московская область"),  # the city and the region around it are routed apart
+        ("Санкт-Петербург", "Ленинградская область"),
+        ("Нижний Новгород", "Великий Новгород"),
+        ("Москва", "Омск"),
+        ("77", "78"),
+    ],
+)
+def test_different_places_stay_apart(a, b):
+    assert place_key(a) != place_key(b)
