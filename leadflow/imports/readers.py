@@ -74,15 +74,16 @@ def detect_encoding(sample: bytes) -> str:
     return best.encoding
 
 
+# The letters of Russian, Ukrainian and Belarusian: the other Cyrillic letters (ѓ, ќ, ћ, ѕ) are what a wrong
+# single-byte table makes of Windows-1251 or KOI8 bytes.
+_EAST_SLAVIC = frozenset("ёЁіІїЇєЄґҐўЎ")
 # The single-byte Russian encodings, most common first: a tie goes to the earlier one.
 _CYRILLIC_ENCODINGS = ("cp1251", "koi8_r", "cp866", "mac_cyrillic")
 _TEXT_PUNCTUATION = frozenset("«»—–“”„…№°’‘•\u00a0")
 _WORD = re.compile(r"[^\W\d_]+")
-
-
-# The letters of Russian, Ukrainian and Belarusian: the other Cyrillic letters (ѓ, ќ, ћ, ѕ) are what a wrong
-# single-byte table makes of Windows-1251 or KOI8 bytes.
-_EAST_SLAVIC = frozenset("ёЁіІїЇєЄґҐўЎ")
+# Neither ASCII, nor an East Slavic letter, nor the usual typography.
+_ODD = re.compile(r"[^\x00-\x7f\u0410-\u044f" + "".join(sorted(_EAST_SLAVIC | _TEXT_PUNCTUATION)) + "]")
+RUSSIAN_CHECK_BYTES = 32 * 1024  # a file's first lines say its encoding; the whole sample would cost 0.3 s
 
 
 def _is_cyrillic(char: str) -> bool:
@@ -94,7 +95,7 @@ def _russian_score(text: str) -> int:
     Иванов, ИВАНОВ), minus one per word cased no way anyone writes (иВАНОВ: KOI8 read as Windows-1251) or mixing
     scripts (Mьller: Latin-1 read as Cyrillic), and per character that is neither ASCII, Cyrillic nor the usual
     typography (‘»ќ: Windows-1251 capitals read as Mac Cyrillic)."""
-    score = -sum(1 for char in text if ord(char) >= 128 and not _is_cyrillic(char) and char not in _TEXT_PUNCTUATION)
+    score = -len(_ODD.findall(text))
     for word in _WORD.findall(text):
         if not any(_is_cyrillic(char) for char in word):
             continue
@@ -109,9 +110,10 @@ def _russian_single_byte(sample: bytes) -> str:
     charset-normalizer guesses from letter statistics, which a short file (a header and a few names) does not have:
     it read such Windows-1251 files as Mac Cyrillic, and the header ("ФИО", "Телефон") came out as "‘»ќ", "“елефон"."""
     scores = []
+    head = sample if len(sample) <= RUSSIAN_CHECK_BYTES else sample[: sample.rfind(b"\n", 0, RUSSIAN_CHECK_BYTES) + 1]
     for encoding in _CYRILLIC_ENCODINGS:
         try:
-            scores.append((_russian_score(sample.decode(encoding)), encoding))
+            scores.append((_russian_score((head or sample[:RUSSIAN_CHECK_BYTES]).decode(encoding)), encoding))
         except UnicodeDecodeError:
             continue
     best = max(scores, key=lambda item: item[0], default=(0, ""))  # the first of equal scores: the most common
