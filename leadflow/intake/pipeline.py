@@ -199,7 +199,7 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> s
     if name not in MULTILINE:
         # A name, company or tag is one line: a line break (or any control character) in it is a space, so it
         # cannot reach an e-mail header, a CSV row or a log line as a second line.
-        text = " ".join(CONTROL.sub(" ", text).split())
+        text = " ".join(CONTROL.sub(" ", normalize.invisible_removed(text)).split())  # and zero-width ones
     limit = TEXT_LIMITS.get(name, 255)
     if len(text) > limit:
         errors.setdefault(name, []).append(_("At most %(limit)d characters.") % {"limit": limit})

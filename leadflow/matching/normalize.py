@@ -144,7 +144,7 @@ _SHORTENED_BY_SPREADSHEET = (
 
 def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     """Parse a phone written any way people write it, so one number always has one key."""
-    text = " ".join(raw.split())  # tabs, newlines and no-break spaces pasted from tables and documents
+    text = " ".join(invisible_removed(raw).split())  # tabs, newlines, no-break and zero-width spaces pasted along
     if not text:
         raise NormalizationError(_("phone number is empty"), code="empty")
     if _SPREADSHEET_EXPONENT.match(text):
@@ -255,15 +255,33 @@ def _impossible_reason(
     return _IMPOSSIBLE_REASONS.get(reason, (_("phone number has a wrong number of digits"), "invalid_phone"))
 
 
+# When to call, typed after the number: "(звонить после 18:00)", "с 10 до 18", "after 6pm". A time with a colon or an
+# hour unit, an hour after "после"/"after", or a span "с 10 до 18"; the hour's digits belong to no phone. A lone
+# "до 12" is not taken: it may be a slip for "доб. 12", an extension that must not be dropped.
+_HOUR = r"(?:[01]?\d|2[0-3])"
+_TIME_REMARK = re.compile(
+    rf"(?<!\d){_HOUR}:[0-5]\d(?!\d)(?:\s*(?:am|pm))?"
+    rf"|(?<![^\W\d_])(?:после|after)\s+{_HOUR}(?![\d:])"
+    rf"|(?<![^\W\d_])(?:с|от|from)\s+{_HOUR}\s*(?:-|–|до|to|till|until)\s*{_HOUR}(?![\d:])"
+    rf"|(?<!\d){_HOUR}\s*(?:ч|час(?:а|ов)?|h|am|pm)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
 def _phone_retries(text: str, region: str) -> Iterator[str]:
     """Other readings of a number that failed as typed, tried only then (so a real number always wins).
 
     - Latin words blanked out ("whatsapp", "mobile"): phonenumbers reads letters as a keypad's digits.
+    - When to call blanked out ("после 18:00", "с 10 до 18"), with the words around it.
     - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
       starts with +8 followed by a national number of those countries, so the plus is a slip."""
     without_words = _WORD.sub(_keep_extension_word, text)
     if without_words != text:
         yield without_words
+    without_times = _TIME_REMARK.sub(" ", text)
+    if without_times != text:
+        yield without_times
+        yield _WORD.sub(_keep_extension_word, without_times)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is not None and metadata.national_prefix == "8":
         for candidate in dict.fromkeys((text, without_words)):
@@ -356,16 +374,30 @@ _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 # A remark after the address, "ivan@mail.ru (Иван)", and the punctuation of the sentence it was typed in.
 _EMAIL_REMARK = re.compile(r"\s+\([^()]*\)$")
 _EMAIL_EDGE_PUNCTUATION = " .,;:!?\"'«»"
+_SPACE_AROUND_AT = re.compile(r"(?<=\S)\s*@\s*(?=\S)")
+_COMMA_FOR_DOT = re.compile(r"^([^@]+@[^,\s@]+),([a-z]{2,24})$", re.IGNORECASE)
+# Characters that take no space: zero-width spaces and joiners, the soft hyphen, direction marks and the BOM, pasted
+# with text from web pages and word processors (Unicode's "format" category).
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def invisible_removed(text: str) -> str:
+    """The text without the invisible characters pasted along with it ("ivan@mail.ru\u200b" is ivan@mail.ru)."""
+    return _INVISIBLE.sub("", text) if not text.isascii() else text
 
 
 def normalize_email(raw: str) -> str:
     """Validate an address and lower-case it: we treat e-mail addresses case-insensitively."""
     # NFKC: full-width letters typed with an East Asian keyboard layout are the ASCII ones.
-    text = unicodedata.normalize("NFKC", raw).strip().rstrip(_EMAIL_EDGE_PUNCTUATION)
+    text = invisible_removed(unicodedata.normalize("NFKC", raw)).strip().rstrip(_EMAIL_EDGE_PUNCTUATION)
     text = _EMAIL_REMARK.sub("", text)
     if display := _DISPLAY_NAME.match(text):
         text = display.group(1).strip()
-    text = _MAILTO.sub("", text).split("?", 1)[0].strip(_EMAIL_EDGE_PUNCTUATION)
+    text = _MAILTO.sub("", text).split("?", 1)[0].strip(_EMAIL_EDGE_PUNCTUATION + "<>")
+    if text.count("@") == 1:
+        # "ivan @ mail.ru" (a phone keyboard's space), "ivan@mail,ru" (a comma for the dot: no domain has one)
+        text = _SPACE_AROUND_AT.sub("@", text)
+        text = _COMMA_FOR_DOT.sub(r"\1.\2", text)
     if not text:
         raise NormalizationError(_("e-mail address is empty"), code="empty")
     try:

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from leadflow.intake import pipeline
+from leadflow.intake.models import Submission
 from leadflow.leads import services
 from leadflow.leads.models import Interest, Lead
 
@@ -159,3 +160,19 @@ def test_the_company_size_as_partners_send_it(partner, size, expected):
 def test_a_company_size_that_is_no_number_of_people_is_a_field_error(partner, size):
     outcome = receive(partner, name="Иван Петров", phone="+79123456789", company_size=size)
     assert (outcome.status, outcome.errors) == ("invalid", {"company_size": ["Give the number of employees, e.g. 50."]})
+
+
+# --- web forms: text pasted from pages and word processors -------------------------------------------
+
+
+def test_invisible_characters_pasted_into_a_form_do_not_reach_the_card(partner):
+    lead = receive(partner, name="Иванов\u200b Иван\u00ad", phone="+7\u200b912 345 67 89",
+                   email="\ufeffivan@mail.ru\u200b", company="ООО «Ромашка»\u200e").lead
+    assert (lead.full_name, lead.phone, lead.email, lead.company_name) == (
+        "Иванов Иван", "+79123456789", "ivan@mail.ru", "Ромашка")
+
+
+def test_when_to_call_typed_after_the_number_is_read_and_kept(partner):
+    outcome = receive(partner, name="Иванов Иван", phone="8-912-345-67-89 (звонить после 18:00)")
+    assert outcome.status == "created" and outcome.lead.phone == "+79123456789"
+    assert Submission.objects.get().payload["phone"] == "8-912-345-67-89 (звонить после 18:00)"

@@ -7,9 +7,13 @@ written by hand from that expectation.
 import pytest
 
 from leadflow.matching.normalize import (
+    NormalizationError,
     PersonName,
     normalize_email,
+    normalize_emails,
+    normalize_phones,
     person_name_from_parts,
+    phone_text,
     place_key,
     split_person_name,
 )
@@ -158,3 +162,69 @@ def test_one_place_written_two_ways_is_one_place(a, b):
 )
 def test_different_places_stay_apart(a, b):
     assert place_key(a) != place_key(b)
+
+
+# --- phones and e-mails as people type them into forms ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # when to call, typed after the number: the number is read, the remark stays in the journal and the message
+        ("8-912-345-67-89 (звонить после 18:00)", ["+79123456789"]),
+        ("8 912 345 67 89 после 18", ["+79123456789"]),
+        ("8 912 345 67 89 после 18 ч", ["+79123456789"]),
+        ("+7-912-345-67-89, звонить с 10 до 18", ["+79123456789"]),
+        ("+7 912 345 67 89 с 9:00 до 18:00", ["+79123456789"]),
+        ("+7 912 345-67-89 до 20:00", ["+79123456789"]),
+        ("+7 912 345 67 89 18:00-20:00", ["+79123456789"]),
+        ("+7 912 345 67 89 after 6pm", ["+79123456789"]),
+        ("+44 7911 123456 (from 9 to 17)", ["+447911123456"]),
+        ("+7 495 123 45 67 доб 12 после 18", ["+74951234567 ext. 12"]),
+        # a signature's line: both numbers, the office one with its extension
+        ("моб. +7 (912) 345-67-89, раб. 8 (495) 123-45-67 доб. 123", ["+79123456789", "+74951234567 ext. 123"]),
+        # pasted from a web page: a zero-width space or a soft hyphen inside
+        ("+7\u200b912\u200b345-67-89", ["+79123456789"]),
+        ("8 912\u00ad345 67 89", ["+79123456789"]),
+    ],
+)
+def test_a_phone_with_a_remark_is_read(raw, expected):
+    assert [phone_text(phone) for phone in normalize_phones(raw)] == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "8 (495) 123-45-67 до 12",  # "до 12" may be a slip for "доб. 12": the extension is not dropped in silence
+        "8 912 345 67 89 в 10",  # "в 10": an hour or two more digits, nobody can tell
+    ],
+)
+def test_a_remark_that_may_be_part_of_the_number_stays_an_error(raw):
+    with pytest.raises(NormalizationError):
+        normalize_phones(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ivan @ mail.ru", "ivan@mail.ru"),  # a phone keyboard's spaces around the @
+        ("ivan@ mail.ru", "ivan@mail.ru"),
+        ("ivan@mail,ru", "ivan@mail.ru"),  # a comma for the dot: no domain has a comma
+        ("ivan@yandex.ru>", "ivan@yandex.ru"),  # a bracket left over from a copied "Name <address>"
+        ("<ivan@yandex.ru", "ivan@yandex.ru"),
+        ("ivan@mail.ru\u200b", "ivan@mail.ru"),  # invisible characters pasted along
+        ("\ufeffivan@mail.ru", "ivan@mail.ru"),
+        ("ivan@mail.ru\u00ad", "ivan@mail.ru"),
+    ],
+)
+def test_an_email_as_people_paste_it(raw, expected):
+    assert normalize_emails(raw) == [expected]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["ivan@gmail", "ivan@@mail.ru", "ivan..petrov@mail.ru", "ivan @ mail.ru @ yandex.ru", "ivan@mail,r"],
+)
+def test_an_address_that_does_not_read_stays_an_error(raw):
+    with pytest.raises(NormalizationError):
+        normalize_emails(raw)
