@@ -83,10 +83,10 @@ def fields_for(kind: str) -> dict[str, object]:
     return CLIENT_FIELDS if kind == "clients" else LEAD_FIELDS
 
 
-# Fields a person may have several of: every column that names one is mapped ("Телефон", "Телефон 2", "Рабочий
-# телефон"), and their cells are read as one field listing several (pipeline: the first is the card's, the others
-# its further contacts).
-SEVERAL = frozenset(("phone", "email"))
+# Fields a row may have several columns of: every column that names one is mapped ("Телефон", "Телефон 2", "Рабочий
+# телефон"; "Комментарий", "Примечание"), and their cells are joined: phones and e-mails as one field listing several
+# (pipeline: the first is the card's, the others its further contacts), comments line by line.
+SEVERAL = {"phone": "; ", "email": "; ", "message": "\n"}
 
 
 def guess_mapping(headers: list[str], kind: str = "leads") -> dict[str, str]:
@@ -108,12 +108,12 @@ def guess_mapping(headers: list[str], kind: str = "leads") -> dict[str, str]:
 
 def payload_of(cells: list[str], mapping: dict[str, str]) -> dict[str, str]:
     """The intake payload of one row: mapped cells, several columns of one field joined by a space (phones and
-    e-mails by "; ", so each column stays a number or an address of its own)."""
+    e-mails by "; ", so each column stays a number or an address of its own; comments line by line)."""
     payload: dict[str, str] = {}
     for index_text, name in mapping.items():
         index = int(index_text)
         value = cells[index].strip() if index < len(cells) else ""
         if value:
-            joint = "; " if name in SEVERAL else " "
+            joint = SEVERAL.get(name, " ")
             payload[name] = f"{payload[name]}{joint}{value}" if name in payload else value
     return payload

@@ -244,6 +244,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     if text["first_name"] or text["last_name"]:
         name = normalize.person_name_from_parts(first=text["first_name"], last=text["last_name"],
                                                 middle=text["middle_name"])
+        if text["name"] and not (name.first and name.last and name.middle):
+            name = _completed(name, normalize.split_person_name(text["name"]))
     else:
         name = normalize.split_person_name(text["name"])
     name_given = text["name"] or " ".join(p for p in (text["first_name"], text["last_name"]) if p)
@@ -307,6 +309,20 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
                     spam_reason=spam_reason, statements=statements,
                     other_phone_types=[p.number_type for p in phones[1:]])
     return parsed, errors
+
+
+def _completed(parts: normalize.PersonName, named: normalize.PersonName) -> normalize.PersonName:
+    """The name given in parts, its missing parts taken from the name field: many forms and CRMs send the given name
+    as "name" next to a separate "last_name" ({"name": "Иван", "last_name": "Петров"} is Петров Иван)."""
+    given = {part.casefold() for part in (parts.last, parts.first, parts.middle) if part}
+
+    def fill(own: str, other: str) -> str:
+        return own or (other if other.casefold() not in given else "")
+
+    last, first = fill(parts.last, named.last), fill(parts.first, named.first)
+    # a patronymic only from the same person's full name ("Иванов Иван Иванович" next to Иван and Иванов)
+    same_person = (last.casefold(), first.casefold()) == (named.last.casefold(), named.first.casefold())
+    return normalize.PersonName(last=last, first=first, middle=parts.middle or (named.middle if same_person else ""))
 
 
 _COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")

@@ -113,6 +113,9 @@ def test_a_western_file_is_not_read_as_cyrillic(tmp_path):
          {"name": "Иванов Иван", "phone": "89123456789; 84951234567"}),
         (["Name", "Email", "Work email"], ["John Smith", "john@gmail.com", "j.smith@acme.com"],
          {"name": "John Smith", "email": "john@gmail.com; j.smith@acme.com"}),
+        # two comment columns: neither note is lost
+        (["ФИО", "Телефон", "Комментарий", "Примечание"], ["Иванов Иван", "89123456789", "с выставки", "VIP"],
+         {"name": "Иванов Иван", "phone": "89123456789", "message": "с выставки\nVIP"}),
         # empty columns after the last one named (a spreadsheet's leftovers) change nothing
         (["ФИО", "Телефон", "", ""], ["Иванов Иван", "89123456789", "", "", ""],
          {"name": "Иванов Иван", "phone": "89123456789"}),

@@ -176,3 +176,25 @@ def test_when_to_call_typed_after_the_number_is_read_and_kept(partner):
     outcome = receive(partner, name="Иванов Иван", phone="8-912-345-67-89 (звонить после 18:00)")
     assert outcome.status == "created" and outcome.lead.phone == "+79123456789"
     assert Submission.objects.get().payload["phone"] == "8-912-345-67-89 (звонить после 18:00)"
+
+
+@pytest.mark.parametrize(
+    ("payload", "name"),
+    [
+        # "name" as the given name next to a separate surname, as many forms and CRMs send it
+        ({"name": "Иван", "last_name": "Петров"}, ("Петров", "Иван", "", "Петров Иван")),
+        ({"name": "John", "last_name": "Smith"}, ("Smith", "John", "", "John Smith")),
+        ({"name": "Петров", "first_name": "Иван"}, ("Петров", "Иван", "", "Петров Иван")),
+        # the whole name repeated next to its parts: nothing doubled
+        ({"name": "Иван Петров", "last_name": "Петров"}, ("Петров", "Иван", "", "Петров Иван")),
+        ({"name": "Petrov", "last_name": "Petrov"}, ("Petrov", "", "", "Petrov")),
+        ({"name": "Иванов Иван Иванович", "first_name": "Иван", "last_name": "Иванов"},
+         ("Иванов", "Иван", "Иванович", "Иванов Иван Иванович")),
+        # another person's name in the name field (a contact person typed over) lends no patronymic
+        ({"name": "Сидоров Пётр Петрович", "first_name": "Иван", "last_name": "Иванов"},
+         ("Иванов", "Иван", "", "Иванов Иван")),
+    ],
+)
+def test_a_name_field_next_to_name_parts_completes_them(partner, payload, name):
+    lead = receive(partner, phone="+79123456789", **payload).lead
+    assert (lead.last_name, lead.first_name, lead.middle_name, lead.full_name) == name
