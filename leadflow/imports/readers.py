@@ -165,10 +165,21 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+# ="89123456789": the formula some CRMs and spreadsheets export so a number keeps its leading digits; the cell is
+# the text inside.
+_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
+
+
+def _csv_cell(cell: str) -> str:
+    text = cell.strip()
+    forced = _EXCEL_TEXT.match(text)
+    return forced.group(1).replace('""', '"').strip() if forced else text
+
+
 def _csv_rows(path: Path, info: FileInfo) -> Iterator[list[str]]:
     with open(path, encoding=info.encoding or "utf-8", errors="replace", newline="") as handle:
         for row in csv.reader(handle, delimiter=info.delimiter or ",", strict=False):
-            yield [cell.strip() for cell in row]
+            yield [_csv_cell(cell) for cell in row]
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:

@@ -94,6 +94,14 @@ def test_a_russian_file_is_read_in_its_encoding(tmp_path, data, encoding):
                                                   ["ПЕТРОВА АННА", "+7 916 100-00-03", ""]]
 
 
+def test_cells_a_crm_exported_as_text_formulas_are_their_text(tmp_path):
+    path = tmp_path / "crm.csv"
+    path.write_bytes('ФИО;Телефон;E-mail\r\n="Иванов Иван";="89123456789";="ivan@mail.ru"\r\n'.encode("cp1251"))
+    info = readers.inspect(path, path.name)
+    _header, rows = readers.header_and_rows(path, info)
+    assert [cells for _number, cells in rows] == [["Иванов Иван", "89123456789", "ivan@mail.ru"]]
+
+
 def test_a_western_file_is_not_read_as_cyrillic(tmp_path):
     path = tmp_path / "leads.csv"
     path.write_bytes("Name;Phone\r\nJürgen Müller;+49 30 1234567\r\nFrançois Dupré;+33 1 23 45 67 89\r\n"
