@@ -43,6 +43,9 @@ from leadflow.matching.record import canonical_email
         # capitals at the end are the ordinary Western order with the surname marked
         ("John SMITH", PersonName("Smith", "John", "")),
         ("Anna SMITH-JONES", PersonName("Smith-Jones", "Anna", "")),
+        # Decision: capitals mark the surname whichever word they are on, so a given name typed in capitals before a
+        # surname in plain case is read by the convention too (rare in practice; the card's Edit puts it right).
+        ("JOHN Smith", PersonName("John", "Smith", "")),
         # all in capitals: the capitals mark nothing, the name is read as before
         ("JOHN SMITH", PersonName("Smith", "John", "")),
         ("SMITH J.", PersonName("Smith", "J.", "")),
