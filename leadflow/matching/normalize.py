@@ -463,6 +463,9 @@ def email_suggestion(email: str) -> str:
     local, _, domain = email.rpartition("@")
     if not local or domain in CONSUMER_EMAIL_DOMAINS:
         return ""
+    for known in CONSUMER_EMAIL_DOMAINS:
+        if domain.startswith(known + "."):
+            return f"{local}@{known}"  # "gmail.com.ru", "mail.ru.ru": the country typed again after the service
     name, _, tld = domain.rpartition(".")
     consumer_names = {known.rpartition(".")[0] for known in CONSUMER_EMAIL_DOMAINS}
     for known in CONSUMER_EMAIL_DOMAINS:

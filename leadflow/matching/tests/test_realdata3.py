@@ -9,6 +9,7 @@ import pytest
 from leadflow.matching.normalize import (
     NormalizationError,
     PersonName,
+    email_suggestion,
     normalize_email,
     normalize_emails,
     normalize_phones,
@@ -231,3 +232,18 @@ def test_an_email_as_people_paste_it(raw, expected):
 def test_an_address_that_does_not_read_stays_an_error(raw):
     with pytest.raises(NormalizationError):
         normalize_emails(raw)
+
+
+@pytest.mark.parametrize(
+    ("email", "suggestion"),
+    [
+        ("ivan@gmail.com.ru", "ivan@gmail.com"),  # the country typed again after the service's domain
+        ("ivan@mail.ru.ru", "ivan@mail.ru"),
+        ("ivan@yandex.ru.com", "ivan@yandex.ru"),
+        ("ivan@mail.ru", ""),
+        ("ivan@mail.romashka.ru", ""),  # a company's mail server
+        ("ivan@gmail.company.com", ""),
+    ],
+)
+def test_a_consumer_domain_typed_twice_over_is_suggested(email, suggestion):
+    assert email_suggestion(normalize_email(email)) == suggestion
