@@ -276,7 +276,9 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         company_name=company.name, legal_form=company.legal_form, position=text["position"],
         phone=phone.e164, phone_ext=phone.extension, email=email, city=text["city"],
         other_phones=[normalize.phone_text(p) for p in phones[1:]], other_emails=emails[1:],
-        email_suggestion=normalize.email_suggestion(email) if email else "",
+        # for an address that does not read at all ("ivan@gmail"), the one it obviously meant, next to the error
+        email_suggestion=normalize.email_suggestion(email) if email else normalize.unreadable_email_suggestion(
+            text["email"]) if "email" in errors else "",
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
         company_size=_company_size(payload.get("company_size"), errors),
     )

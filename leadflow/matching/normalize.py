@@ -478,6 +478,24 @@ def email_suggestion(email: str) -> str:
     return ""
 
 
+def unreadable_email_suggestion(raw: str) -> str:
+    """The address an unreadable one obviously meant, for the message next to its error, or "".
+
+    Only a consumer mail service with its dot left out or its ending forgotten: "ivan@gmail", "ivan@gmailcom",
+    "ivan@mailru", "ivan@yandex"; the suggestion is itself a valid address."""
+    text = invisible_removed(unicodedata.normalize("NFKC", raw)).strip().strip(_EMAIL_EDGE_PUNCTUATION).lower()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." in domain:
+        return ""
+    for known in CONSUMER_EMAIL_DOMAINS:
+        if domain in (known.replace(".", ""), known.rpartition(".")[0]):
+            try:
+                return normalize_email(f"{local}@{known}")
+            except NormalizationError:
+                return ""
+    return ""
+
+
 def _is_name_typo(typed: str, known: str) -> bool:
     """One slip of the finger between a typed domain name and a service's: any for long names, only a swapped or a
     doubled letter for names of up to four letters."""

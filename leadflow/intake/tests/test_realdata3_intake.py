@@ -198,3 +198,14 @@ def test_when_to_call_typed_after_the_number_is_read_and_kept(partner):
 def test_a_name_field_next_to_name_parts_completes_them(partner, payload, name):
     lead = receive(partner, phone="+79123456789", **payload).lead
     assert (lead.last_name, lead.first_name, lead.middle_name, lead.full_name) == name
+
+
+def test_an_unreadable_address_is_an_error_with_the_obvious_suggestion(partner):
+    _row, key = partner
+    response = HttpClient().post("/api/submissions", {"name": "Иван Петров", "email": "ivan@gmail"},
+                                 content_type="application/json", headers={"X-Api-Key": key})
+    assert response.status_code == 422
+    body = response.json()
+    assert list(body["error"]["fields"]) == ["email"]
+    assert body["warnings"] == [{"field": "email", "code": "email_typo", "suggestion": "ivan@gmail.com",
+                                 "message": "Did you mean ivan@gmail.com?"}]

@@ -17,6 +17,7 @@ from leadflow.matching.normalize import (
     phone_text,
     place_key,
     split_person_name,
+    unreadable_email_suggestion,
 )
 from leadflow.matching.record import canonical_email
 
@@ -247,3 +248,21 @@ def test_an_address_that_does_not_read_stays_an_error(raw):
 )
 def test_a_consumer_domain_typed_twice_over_is_suggested(email, suggestion):
     assert email_suggestion(normalize_email(email)) == suggestion
+
+
+@pytest.mark.parametrize(
+    ("raw", "suggestion"),
+    [
+        ("ivan@gmail", "ivan@gmail.com"),
+        ("ivan@gmailcom", "ivan@gmail.com"),
+        ("Ivan@MailRu", "ivan@mail.ru"),
+        ("ivan@yandex", "ivan@yandex.ru"),
+        ("ivan@romashka", ""),  # a company's name: nothing obvious
+        ("ivan.@gmail", ""),  # the mailbox does not read either
+        ("ivan", ""),
+    ],
+)
+def test_an_unreadable_address_gets_the_obvious_one_next_to_its_error(raw, suggestion):
+    with pytest.raises(NormalizationError):
+        normalize_email(raw)
+    assert unreadable_email_suggestion(raw) == suggestion
