@@ -592,7 +592,10 @@ _NOT_NAME_WORDS = frozenset(
     "директор гендиректор генеральный коммерческий исполнительный финансовый технический главный менеджер "
     "бухгалтер бухгалтерия секретарь приемная администратор руководитель начальник специалист отдел отдела "
     "продаж закупок снабжения маркетинга офис компания организация фирма "
-    "manager director ceo cfo cto coo sales department office accountant secretary reception purchasing".split()
+    "ген зам заместитель нач гл помощник ассистент инженер юрист логист закупщик снабженец владелец собственник "
+    "учредитель сотрудник представитель директора руководителя начальника менеджера бухгалтера "
+    "manager director ceo cfo cto coo sales department office accountant secretary reception purchasing "
+    "assistant engineer owner founder representative procurement".split()
 )
 # Generational and academic suffixes belong after the surname: "John Smith Jr." is not Mr. Jr.
 _NAME_SUFFIXES = {"jr": "Jr.", "sr": "Sr.", "ii": "II", "iii": "III", "iv": "IV", "phd": "PhD", "esq": "Esq."}
@@ -865,6 +868,8 @@ def _split_without_patronymic(tokens: list[str]) -> PersonName:
     elif len(words) == 2 and _looks_like_surname(words[0]) and not _looks_like_surname(words[1]):
         # A transliterated Russian name written surname first: "Ivanov Ivan".
         first_index, last_index = 1, 0
+    elif len(words) == 2 and _is_latin_surname_before_name(words[0], words[1]):
+        first_index, last_index = 1, 0  # "Kim Olga", "Tsoi Viktor": as "Ким Ольга" above
     else:
         return _latin_with_particles(words, initials)
     middle = [word for index, word in enumerate(words) if index not in (first_index, last_index)]
@@ -876,6 +881,31 @@ def _split_without_patronymic(tokens: list[str]) -> PersonName:
 # Given names in the list that are far more often surnames, chiefly of Russia's Korean families ("Ким Ольга"):
 # next to another known given name, they are the surname.
 _SURNAMES_BEFORE_NAMES = frozenset({"ким", "ли", "пак", "цой", "тен", "хан", "нам", "шин", "мин", "лим"})
+
+
+# _SURNAMES_BEFORE_NAMES as they are transliterated.
+_LATIN_SURNAMES_BEFORE_NAMES = frozenset({"kim", "li", "lee", "pak", "park", "tsoi", "tsoy", "choi", "ten", "khan",
+                                          "nam", "shin", "min", "lim"})
+
+
+def _is_latin_surname_before_name(first: str, second: str) -> bool:
+    """"Kim Olga": a surname of Russia's Korean families before a Russian given name (not "Kim Smith", "Kim Lee")."""
+    return (_name_key(first) in _LATIN_SURNAMES_BEFORE_NAMES and _name_key(second) not in _LATIN_SURNAMES_BEFORE_NAMES
+            and _is_known_first_name_latin(second))
+
+
+@cache
+def _russian_first_name_skeletons() -> frozenset[str]:
+    from leadflow.matching.names import skeleton
+
+    return frozenset(skeleton(name) for name in _known_first_names())
+
+
+def _is_known_first_name_latin(word: str) -> bool:
+    """A Russian given name written in Latin letters ("Olga", "Viktor", "Sergey")."""
+    from leadflow.matching.names import skeleton
+
+    return skeleton(word) in _russian_first_name_skeletons()
 
 
 def _cyrillic_first_and_last(words: list[str]) -> tuple[int, int]:

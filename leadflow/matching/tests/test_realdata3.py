@@ -266,3 +266,23 @@ def test_an_unreadable_address_gets_the_obvious_one_next_to_its_error(raw, sugge
     with pytest.raises(NormalizationError):
         normalize_email(raw)
     assert unreadable_email_suggestion(raw) == suggestion
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # a job title after the comma is no given name, abbreviated or not
+        ("Иванов Иван Иванович, ген. директор", PersonName("Иванов", "Иван", "Иванович")),
+        ("Петрова Анна, зам. директора", PersonName("Петрова", "Анна", "")),
+        ("Сидоров Олег, нач. отдела продаж", PersonName("Сидоров", "Олег", "")),
+        ("John Smith, owner", PersonName("Smith", "John", "")),
+        # Russia's Korean families in Latin letters, as in Cyrillic ("Ким Ольга")
+        ("Kim Olga", PersonName("Kim", "Olga", "")),
+        ("Tsoi Viktor", PersonName("Tsoi", "Viktor", "")),
+        ("Olga Kim", PersonName("Kim", "Olga", "")),
+        ("Kim Basinger", PersonName("Basinger", "Kim", "")),  # an English given name before a surname: as before
+        ("Kim Smith", PersonName("Smith", "Kim", "")),
+    ],
+)
+def test_names_with_titles_and_korean_surnames(raw, expected):
+    assert split_person_name(raw) == expected
