@@ -1180,16 +1180,17 @@ def _is_wrapped_in_quotes(text: str) -> bool:
 _PLACE_KIND_WORDS = frozenset(
     "г гор город пгт пос поселок посёлок с село д дер деревня ст станица city of town".split()
 )
-# Names people use for the same place that no transliteration joins: exonyms, abbreviations, and the numbers of
-# Russia's regions (the tax office's and the car plates') that partners send as the region. Each entry: the place,
-# then its other names separated by "|"; compared after lower-casing, ё as е, punctuation as spaces.
+# Names people use for the same place that no transliteration joins: exonyms, abbreviations, the numbers of Russia's
+# regions (the tax office's and the car plates') and their ISO 3166-2 codes, which partners send as the region. Each
+# entry: the place, then its other names separated by "|"; compared after lower-casing, ё as е, punctuation as spaces.
 _PLACE_NAMES = (
-    ("москва", "moscow|moskva|мск|msk|77|97|99|177|197|199|777|797|799"),
+    ("москва", "moscow|moskva|мск|msk|ru-mow|77|97|99|177|197|199|777|797|799"),
     ("санкт-петербург", "спб|питер|петербург|санкт петербург|saint petersburg|st petersburg|sankt peterburg|"
-                        "spb|78|98|178|198"),
-    ("московская область", "мо|моск обл|московская обл|подмосковье|moscow oblast|moscow region|"
+                        "spb|ru-spe|78|98|178|198"),
+    ("московская область", "мо|моск обл|московская обл|подмосковье|moscow oblast|moscow region|ru-mos|"
                            "50|90|150|190|750"),
-    ("ленинградская область", "ло|лен обл|ленобласть|ленинградская обл|leningrad oblast|leningrad region|47|147"),
+    ("ленинградская область", "ло|лен обл|ленобласть|ленинградская обл|leningrad oblast|leningrad region|"
+                              "ru-len|47|147"),
     ("екатеринбург", "екб|ekaterinburg|yekaterinburg|ekb"),
     ("нижний новгород", "нн|н новгород|nizhny novgorod|nizhniy novgorod"),
     ("новосибирск", "нск|новосиб|novosibirsk"),
