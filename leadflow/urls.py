@@ -31,6 +31,8 @@ urlpatterns = [
     path("notifications/read/", lead_views.read_notifications, name="read_notifications"),
     path("clients/", client_views.client_list, name="client_list"),
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
+    path("clients/<int:pk>/contacts/<int:contact_pk>/accept-email/", client_views.accept_contact_email,
+         name="client_contact_accept_email"),
     path("partners/", partner_views.report, name="partner_report"),
     path("analytics/", include("leadflow.analytics.urls")),
     path("calls/", include("leadflow.telephony.urls")),

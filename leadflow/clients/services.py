@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.clients.validators import clean_number
-from leadflow.core.errors import InvalidInput
+from leadflow.core.errors import Forbidden, InvalidInput
 from leadflow.events.services import record_event
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
@@ -59,3 +59,26 @@ def create_client(*, company: Company | None, contact: Contact | None, owner: Us
         record_event("client.created", client_id=client.pk, owner_id=owner.pk if owner else None,
                      by_id=by.pk if by else None)
     return client
+
+
+def change_contact_email(*, client: Client, contact: Contact, email: str, by: User) -> Contact:
+    """A client contact's e-mail changed by someone who works the client; audited on the client like a lead's edit.
+
+    The old address stays an identity key, so a message from it still finds the client."""
+    from leadflow.clients.querysets import clients_visible_to  # leads' querysets import this module
+    from leadflow.leads.models import FieldChange
+
+    with transaction.atomic():
+        if not clients_visible_to(by).filter(pk=client.pk).exists():
+            raise Forbidden(_("Only the client's owner, the head of its team or an admin may do this."))
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.email == email:
+            return contact
+        FieldChange.objects.create(client=client, field="email", old_value=contact.email, new_value=email,
+                                   changed_by=by)
+        contact.email = email
+        contact.save(update_fields=["email"])
+        matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=matching.Facts(emails=[email]))
+        record_event("client.contact_updated", client_id=client.pk, contact_id=contact.pk, fields=["email"],
+                     by_id=by.pk)
+    return contact

@@ -49,6 +49,7 @@ class ClientPlan:
     lead: Lead | None = None
     client: Client | None = None
     company_client: Client | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)  # slips taken as typed (an e-mail domain typo)
 
     @property
     def has_person(self) -> bool:
@@ -82,14 +83,17 @@ def plan(inbound: pipeline.Inbound) -> ClientPlan:
     if errors:
         from leadflow.imports.services import describe_errors
 
-        return ClientPlan(SubmissionStatus.INVALID, detail=describe_errors(errors), errors=errors)
+        return ClientPlan(SubmissionStatus.INVALID, detail=describe_errors(errors), errors=errors,
+                          warnings=preview.warnings)
     if preview.status == SubmissionStatus.SPAM:
-        return ClientPlan(SubmissionStatus.SPAM, detail=preview.reason, parsed=preview.parsed)
-    result = ClientPlan(SubmissionStatus.CREATED, parsed=preview.parsed, company=company)
+        return ClientPlan(SubmissionStatus.SPAM, detail=preview.reason, parsed=preview.parsed,
+                          warnings=preview.warnings)
+    result = ClientPlan(SubmissionStatus.CREATED, parsed=preview.parsed, company=company, warnings=preview.warnings)
     person = preview.parsed.person  # type: ignore[union-attr]
     if not (result.has_person or person.company_name or company["inn"]):
         errors = {"__all__": [_("A client needs a company name, an INN or a person's name.")]}
-        return ClientPlan(SubmissionStatus.INVALID, detail=errors["__all__"][0], errors=errors)
+        return ClientPlan(SubmissionStatus.INVALID, detail=errors["__all__"][0], errors=errors,
+                          warnings=preview.warnings)
     lead, client, matched_by = preview.lead, preview.client, preview.matched_by
     if preview.status != SubmissionStatus.ATTACHED and result.has_person:
         # An "interest" by the lead rules (e.g. a role mailbox) is still a client's contact: match it too.

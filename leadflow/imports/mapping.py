@@ -44,9 +44,14 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "first_name": ("имя", "first name", "firstname", "given name"),
     "middle_name": ("отчество", "middle name", "patronymic"),
     "phone": ("телефон", "тел", "номер телефона", "мобильный", "мобильный телефон", "моб телефон", "сотовый",
-              "контактный телефон", "phone", "phone number", "telephone", "tel", "mobile", "mobile phone", "cell"),
+              "контактный телефон", "phone", "phone number", "telephone", "tel", "mobile", "mobile phone", "cell",
+              "доп телефон", "дополнительный телефон", "второй телефон", "другой телефон", "рабочий телефон",
+              "домашний телефон", "other phone", "alt phone", "alternative phone", "work phone", "home phone",
+              "second phone", "additional phone"),
     "email": ("e-mail", "email", "эл почта", "электронная почта", "почта", "емейл", "имейл", "mail",
-              "email address", "e-mail address", "адрес электронной почты"),
+              "email address", "e-mail address", "адрес электронной почты", "доп email", "доп e-mail",
+              "другой email", "другая почта", "рабочая почта", "личная почта", "other email", "work email",
+              "personal email", "secondary email", "second email"),
     "company": ("компания", "организация", "название компании", "наименование", "фирма", "контрагент",
                 "company", "company name", "organization", "organisation", "account", "firm"),
     "position": ("должность", "position", "job title", "title", "role"),
@@ -78,8 +83,15 @@ def fields_for(kind: str) -> dict[str, object]:
     return CLIENT_FIELDS if kind == "clients" else LEAD_FIELDS
 
 
+# Fields a row may have several columns of: every column that names one is mapped ("Телефон", "Телефон 2", "Рабочий
+# телефон"; "Комментарий", "Примечание"), and their cells are joined: phones and e-mails as one field listing several
+# (pipeline: the first is the card's, the others its further contacts), comments line by line.
+SEVERAL = {"phone": "; ", "email": "; ", "message": "\n"}
+
+
 def guess_mapping(headers: list[str], kind: str = "leads") -> dict[str, str]:
-    """{column index (as text): field} for the headers whose words are known; each field used once."""
+    """{column index (as text): field} for the headers whose words are known; each field used once, except phones
+    and e-mails, of which a person may give several."""
     allowed = fields_for(kind)
     mapping: dict[str, str] = {}
     for index, header in enumerate(headers):
@@ -89,17 +101,19 @@ def guess_mapping(headers: list[str], kind: str = "leads") -> dict[str, str]:
             word = compact(header)
             name = next((field for key, field in sorted(_BY_WORD.items(), key=lambda item: -len(item[0]))
                          if len(key) >= 3 and word.startswith(key)), None)
-        if name and name in allowed and name not in mapping.values():
+        if name and name in allowed and (name in SEVERAL or name not in mapping.values()):
             mapping[str(index)] = name
     return mapping
 
 
 def payload_of(cells: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    """The intake payload of one row: mapped cells, several columns of one field joined by a space."""
+    """The intake payload of one row: mapped cells, several columns of one field joined by a space (phones and
+    e-mails by "; ", so each column stays a number or an address of its own; comments line by line)."""
     payload: dict[str, str] = {}
     for index_text, name in mapping.items():
         index = int(index_text)
         value = cells[index].strip() if index < len(cells) else ""
         if value:
-            payload[name] = f"{payload[name]} {value}" if name in payload else value
+            joint = SEVERAL.get(name, " ")
+            payload[name] = f"{payload[name]}{joint}{value}" if name in payload else value
     return payload

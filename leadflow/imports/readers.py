@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,13 @@ class FileInfo:
     delimiter: str = ""
 
 
+# Excel's "Unicode text" (Текст Юникод) export: UTF-16 with its byte-order mark, tab-separated.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def detect_format(name: str, head: bytes) -> str:
+    if head.startswith(UTF16_BOMS):
+        return "csv"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if name.lower().endswith((".xlsx", ".xlsm")):
@@ -49,6 +56,8 @@ def detect_encoding(sample: bytes) -> str:
     """utf-8-sig with a BOM; utf-8 when the sample decodes; otherwise what charset-normalizer finds."""
     if sample.startswith(BOM):
         return "utf-8-sig"
+    if sample.startswith(UTF16_BOMS):
+        return "utf-16"
     # The sample may end in the middle of a multi-byte character: cut at the last line break.
     cut = sample if len(sample) < SAMPLE_BYTES else sample[: sample.rfind(b"\n") + 1 or len(sample)]
     try:
@@ -56,10 +65,59 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    russian = _russian_single_byte(cut)
+    if russian:
+        return russian
     best = from_bytes(cut, cp_isolation=["cp1251", "koi8_r", "cp866", "utf_16", "latin_1", "mac_cyrillic"]).best()
     if best is None:
         return "cp1251"
     return best.encoding
+
+
+# The letters of Russian, Ukrainian and Belarusian: the other Cyrillic letters (ѓ, ќ, ћ, ѕ) are what a wrong
+# single-byte table makes of Windows-1251 or KOI8 bytes.
+_EAST_SLAVIC = frozenset("ёЁіІїЇєЄґҐўЎ")
+# The single-byte Russian encodings, most common first: a tie goes to the earlier one.
+_CYRILLIC_ENCODINGS = ("cp1251", "koi8_r", "cp866", "mac_cyrillic")
+_TEXT_PUNCTUATION = frozenset("«»—–“”„…№°’‘•\u00a0")
+_WORD = re.compile(r"[^\W\d_]+")
+# Neither ASCII, nor an East Slavic letter, nor the usual typography.
+_ODD = re.compile(r"[^\x00-\x7f\u0410-\u044f" + "".join(sorted(_EAST_SLAVIC | _TEXT_PUNCTUATION)) + "]")
+RUSSIAN_CHECK_BYTES = 32 * 1024  # a file's first lines say its encoding; the whole sample would cost 0.3 s
+
+
+def _is_cyrillic(char: str) -> bool:
+    return "\u0410" <= char <= "\u044f" or char in _EAST_SLAVIC
+
+
+def _russian_score(text: str) -> int:
+    """How much a decoding reads as Russian text: one point per Cyrillic word cased as people case words (иванов,
+    Иванов, ИВАНОВ), minus one per word cased no way anyone writes (иВАНОВ: KOI8 read as Windows-1251) or mixing
+    scripts (Mьller: Latin-1 read as Cyrillic), and per character that is neither ASCII, Cyrillic nor the usual
+    typography (‘»ќ: Windows-1251 capitals read as Mac Cyrillic)."""
+    score = -len(_ODD.findall(text))
+    for word in _WORD.findall(text):
+        if not any(_is_cyrillic(char) for char in word):
+            continue
+        consistent = word.islower() or word.isupper() or word.istitle()
+        score += 1 if consistent and all(_is_cyrillic(char) for char in word) else -1
+    return score
+
+
+def _russian_single_byte(sample: bytes) -> str:
+    """The Russian single-byte encoding the sample reads best in, or "" when it is no Russian text.
+
+    charset-normalizer guesses from letter statistics, which a short file (a header and a few names) does not have:
+    it read such Windows-1251 files as Mac Cyrillic, and the header ("ФИО", "Телефон") came out as "‘»ќ", "“елефон"."""
+    scores = []
+    head = sample if len(sample) <= RUSSIAN_CHECK_BYTES else sample[: sample.rfind(b"\n", 0, RUSSIAN_CHECK_BYTES) + 1]
+    for encoding in _CYRILLIC_ENCODINGS:
+        try:
+            scores.append((_russian_score((head or sample[:RUSSIAN_CHECK_BYTES]).decode(encoding)), encoding))
+        except UnicodeDecodeError:
+            continue
+    best = max(scores, key=lambda item: item[0], default=(0, ""))  # the first of equal scores: the most common
+    return best[1] if best[0] > 0 else ""
 
 
 def detect_delimiter(text: str) -> str:
@@ -107,10 +165,21 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+# ="89123456789": the formula some CRMs and spreadsheets export so a number keeps its leading digits; the cell is
+# the text inside.
+_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
+
+
+def _csv_cell(cell: str) -> str:
+    text = cell.strip()
+    forced = _EXCEL_TEXT.match(text)
+    return forced.group(1).replace('""', '"').strip() if forced else text
+
+
 def _csv_rows(path: Path, info: FileInfo) -> Iterator[list[str]]:
     with open(path, encoding=info.encoding or "utf-8", errors="replace", newline="") as handle:
         for row in csv.reader(handle, delimiter=info.delimiter or ",", strict=False):
-            yield [cell.strip() for cell in row]
+            yield [_csv_cell(cell) for cell in row]
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:

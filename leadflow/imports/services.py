@@ -246,33 +246,38 @@ def _same_as(earlier: str) -> str:
     return _("attached to %(card)s #%(id)s") % {"card": _("lead") if kind == "lead" else _("client"), "id": pk}
 
 
-def _dry_lead_row(inbound: pipeline.Inbound, number: int, index: FileIndex) -> tuple[str, str]:
+# (status, detail, warnings) of one row in the dry run; the warnings are slips the row is imported with all the same.
+DryRow = tuple[str, str, list[dict[str, str]]]
+
+
+def _dry_lead_row(inbound: pipeline.Inbound, number: int, index: FileIndex) -> DryRow:
     result = pipeline.preview(inbound)
     if result.status == SubmissionStatus.INVALID:
-        return result.status, describe_errors(result.errors)
+        return result.status, describe_errors(result.errors), result.warnings
     if result.status in (SubmissionStatus.SPAM, SubmissionStatus.INTEREST):
-        return result.status, result.reason
+        return result.status, result.reason, result.warnings
     facts = result.parsed.person.keys()  # type: ignore[union-attr]
     if result.status == SubmissionStatus.ATTACHED:
         card = result.lead or result.client
         index.add(facts, f"lead:{card.pk}" if result.lead else f"client:{card.pk}")  # type: ignore[union-attr]
         return result.status, _("attached to %(card)s #%(id)s %(name)s (%(why)s)") % {
             "card": _("lead") if result.lead else _("client"), "id": card.pk,  # type: ignore[union-attr]
-            "name": str(card.full_name if result.lead else card), "why": result.matched_by}  # type: ignore[union-attr]
+            "name": str(card.full_name if result.lead else card), "why": result.matched_by,  # type: ignore[union-attr]
+        }, result.warnings
     earlier = index.find(facts)
     index.add(facts, earlier or f"row:{number}")
     if earlier:
-        return SubmissionStatus.ATTACHED, _same_as(earlier)
-    return SubmissionStatus.CREATED, ""
+        return SubmissionStatus.ATTACHED, _same_as(earlier), result.warnings
+    return SubmissionStatus.CREATED, "", result.warnings
 
 
 def _dry_client_row(inbound: pipeline.Inbound, number: int, index: FileIndex,
-                    inns: dict[str, str]) -> tuple[str, str]:
+                    inns: dict[str, str]) -> DryRow:
     from leadflow.imports import clients
 
     row = clients.plan(inbound)
     if row.status not in (SubmissionStatus.CREATED, SubmissionStatus.ATTACHED):
-        return row.status, row.detail
+        return row.status, row.detail, row.warnings
     facts = row.parsed.person.keys()  # type: ignore[union-attr]
     inn = row.company.get("inn", "")
     if row.status == SubmissionStatus.ATTACHED:
@@ -280,7 +285,7 @@ def _dry_client_row(inbound: pipeline.Inbound, number: int, index: FileIndex,
         target = f"client:{card.pk}" if card else f"lead:{row.lead.pk}"  # type: ignore[union-attr]
         if row.has_person:
             index.add(facts, target)
-        return row.status, row.detail
+        return row.status, row.detail, row.warnings
     same_person = index.find(facts) if row.has_person else ""
     same_company = "" if same_person else inns.get(inn, "")
     target = same_person or same_company or f"row:{number}"
@@ -291,10 +296,10 @@ def _dry_client_row(inbound: pipeline.Inbound, number: int, index: FileIndex,
     if same_company.startswith("row:"):
         return SubmissionStatus.ATTACHED, SAME_AS + _(
             "the same company (INN %(inn)s) as row %(row)s above: added to its contacts") % {
-            "inn": inn, "row": same_company[4:]}
+            "inn": inn, "row": same_company[4:]}, row.warnings
     if same_person or same_company:
-        return SubmissionStatus.ATTACHED, _same_as(same_person or same_company)
-    return SubmissionStatus.CREATED, ""
+        return SubmissionStatus.ATTACHED, _same_as(same_person or same_company), row.warnings
+    return SubmissionStatus.CREATED, "", row.warnings
 
 
 def dry_run(job: ImportJob, *, progress: Progress | None = None) -> dict[str, int]:
@@ -311,17 +316,19 @@ def dry_run(job: ImportJob, *, progress: Progress | None = None) -> dict[str, in
             inbound = pipeline.Inbound(channel=CHANNEL, payload=row_payload(job, number, cells),
                                        submitted_by=job.created_by)
             if job.kind == ImportKind.CLIENTS:
-                status, detail = _dry_client_row(inbound, number, index, inns)
+                status, detail, warnings = _dry_client_row(inbound, number, index, inns)
             else:
-                status, detail = _dry_lead_row(inbound, number, index)
+                status, detail, warnings = _dry_lead_row(inbound, number, index)
             if detail.startswith(SAME_AS):
                 counts["attached_in_file"] += 1
                 detail = detail[len(SAME_AS):]
             counts[status] += 1
             if status in REJECTED:
                 rejected.add(cells, detail)
-            if status != SubmissionStatus.CREATED and len(report) < REPORT_LIMIT:
-                report.append({"row": number, "status": status, "detail": detail})
+            # A slip the row is imported with all the same (an e-mail domain typo): the head sees it before the run.
+            warning = " ".join(item["message"] for item in pipeline.shown_warnings(warnings))
+            if (status != SubmissionStatus.CREATED or warning) and len(report) < REPORT_LIMIT:
+                report.append({"row": number, "status": status, "detail": detail, "warning": warning})
         done += len(chunk)
         _progress(job, done, counts, dry=True)
         if progress:

@@ -83,7 +83,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         sample = services.preview(job)
     outcomes = dict(SubmissionStatus.choices)
     report = [{**item, "outcome": outcomes.get(item["status"], item["status"])} for item in job.report]
-    context = {"job": job, "form": form, "headers": headers, "sample": sample, "report": report}
+    context = {"job": job, "form": form, "headers": headers, "sample": sample, "report": report,
+               "warned": sum(1 for item in report if item.get("warning"))}
     return render(request, "imports/job.html", context, status=400 if form.errors else 200)
 
 

@@ -261,6 +261,7 @@ def own_text(text: str) -> str:
 def find_phones(text: str, *, region: str) -> list[str]:
     """Every valid phone in the text, E.164 with the extension; mobiles first (they reach the person)."""
     found: list[tuple[int, str]] = []
+    text = normalize.mark_extensions(text)  # "(доб. 123)", "вн. 45": the office line without them is a switchboard
     for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
         number = match.number
         formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

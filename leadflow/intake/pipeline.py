@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -180,10 +181,10 @@ class Parsed:
 
     @property
     def warnings(self) -> list[dict[str, str]]:
-        """Slips the sender may want to correct; the submission is taken as typed all the same."""
-        if not self.person.email_suggestion:
-            return []
-        return [{"field": "email", "code": "email_typo", "suggestion": self.person.email_suggestion}]
+        """Slips the sender may want to correct, one per address of the field; the submission is taken as typed."""
+        suggestions = [self.person.email_suggestion, *map(normalize.email_suggestion, self.person.other_emails)]
+        return [{"field": "email", "code": "email_typo", "suggestion": suggestion}
+                for suggestion in suggestions if suggestion]
 
 
 def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
@@ -198,7 +199,7 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> s
     if name not in MULTILINE:
         # A name, company or tag is one line: a line break (or any control character) in it is a space, so it
         # cannot reach an e-mail header, a CSV row or a log line as a second line.
-        text = " ".join(CONTROL.sub(" ", text).split())
+        text = " ".join(CONTROL.sub(" ", normalize.invisible_removed(text)).split())  # and zero-width ones
     limit = TEXT_LIMITS.get(name, 255)
     if len(text) > limit:
         errors.setdefault(name, []).append(_("At most %(limit)d characters.") % {"limit": limit})
@@ -216,9 +217,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         if not text[f"utm_{part}"] and utm.get(part):
             text[f"utm_{part}"] = _text({f"utm_{part}": utm.get(part)}, f"utm_{part}", errors)
 
-    region = settings.LEADFLOW_DEFAULT_REGION
-    if isinstance(payload.get("region"), str) and len(payload["region"]) == 2:
-        region = payload["region"].upper()
+    region = _phone_region(payload.get("region"), text, errors)
     for contact_field in ("phone", "email"):
         # "-", "нет", "n/a" typed into a contact field the person would rather leave empty is an empty field (the
         # journal keeps what was typed); the submission stands on its other contacts, or follows the usual rules.
@@ -245,6 +244,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     if text["first_name"] or text["last_name"]:
         name = normalize.person_name_from_parts(first=text["first_name"], last=text["last_name"],
                                                 middle=text["middle_name"])
+        if text["name"] and not (name.first and name.last and name.middle):
+            name = _completed(name, normalize.split_person_name(text["name"]))
     else:
         name = normalize.split_person_name(text["name"])
     name_given = text["name"] or " ".join(p for p in (text["first_name"], text["last_name"]) if p)
@@ -275,7 +276,9 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         company_name=company.name, legal_form=company.legal_form, position=text["position"],
         phone=phone.e164, phone_ext=phone.extension, email=email, city=text["city"],
         other_phones=[normalize.phone_text(p) for p in phones[1:]], other_emails=emails[1:],
-        email_suggestion=normalize.email_suggestion(email) if email else "",
+        # for an address that does not read at all ("ivan@gmail"), the one it obviously meant, next to the error
+        email_suggestion=normalize.email_suggestion(email) if email else normalize.unreadable_email_suggestion(
+            text["email"]) if "email" in errors else "",
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
         company_size=_company_size(payload.get("company_size"), errors),
     )
@@ -310,6 +313,36 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     return parsed, errors
 
 
+def _completed(parts: normalize.PersonName, named: normalize.PersonName) -> normalize.PersonName:
+    """The name given in parts, its missing parts taken from the name field: many forms and CRMs send the given name
+    as "name" next to a separate "last_name" ({"name": "Иван", "last_name": "Петров"} is Петров Иван)."""
+    given = {part.casefold() for part in (parts.last, parts.first, parts.middle) if part}
+
+    def fill(own: str, other: str) -> str:
+        return own or (other if other.casefold() not in given else "")
+
+    last, first = fill(parts.last, named.last), fill(parts.first, named.first)
+    # a patronymic only from the same person's full name ("Иванов Иван Иванович" next to Иван and Иванов)
+    same_person = (last.casefold(), first.casefold()) == (named.last.casefold(), named.first.casefold())
+    return normalize.PersonName(last=last, first=first, middle=parts.middle or (named.middle if same_person else ""))
+
+
+_COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
+
+
+def _phone_region(raw: Any, text: dict[str, str], errors: dict[str, list[str]]) -> str:
+    """The country whose way of writing numbers the phone is read in: "region" when it is a country code (RU, kz).
+
+    Partners also send the person's region there ("Москва", "мск", 77 - Moscow's region number): that is where the
+    person is, not how their phone is written, so it fills an empty city instead of making every phone unreadable."""
+    if isinstance(raw, str) and _COUNTRY_CODE.match(raw.strip()):
+        code = raw.strip().upper()
+        return code if code in phonenumbers.SUPPORTED_REGIONS else settings.LEADFLOW_DEFAULT_REGION
+    if raw not in (None, "") and not isinstance(raw, bool) and isinstance(raw, str | int) and not text["city"]:
+        text["city"] = _text({"city": raw}, "city", errors)
+    return settings.LEADFLOW_DEFAULT_REGION
+
+
 def _take_from_name(text: dict[str, str], region: str) -> None:
     """A phone or e-mail typed into the name field ("Иван +7 912 345-67-89") fills its own field when that is empty.
 
@@ -330,7 +363,10 @@ def _take_from_name(text: dict[str, str], region: str) -> None:
         text[field_name] = found
 
 
-TRUTHY = {"1", "true", "yes", "on"}
+# What a partner's system or a spreadsheet column writes for a consent given: true/yes/1/on, and "да", "+", a tick,
+# "1.0" (a number column saved as floats). Anything else (нет, 0, false, empty) is no consent.
+TRUTHY = {"1", "1.0", "true", "yes", "on", "y", "да", "д", "+", "✓", "✔", "☑", "согласен", "согласна", "согласны",
+          "agree", "agreed"}
 
 
 def _consents_given(payload: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, bool]:
@@ -453,14 +489,28 @@ def _refuse_erased(submission: Submission, errors: dict[str, list[str]]) -> Outc
     return outcome_of(submission)
 
 
+# "50-100", "50 – 100 чел.", "100+", "от 100", "more than 100": a partner's or a form's size bracket; its lower bound
+# is what is known of the company (warming's fit rules compare with "at least").
+_SIZE_BRACKET = re.compile(
+    r"^(?:от|более|свыше|больше|over|more\s+than|from|>|≥)?\s*(\d[\d\s.,]*?)\s*"
+    r"(?:\+|(?:-|–|—|до|to)\s*\d[\d\s.,]*)?\s*(?:чел\.?|человек|сотрудников|employees|people)?$",
+    re.IGNORECASE,
+)
+
+
 def _company_size(raw: Any, errors: dict[str, list[str]]) -> int | None:
-    """Employees, as a whole number (warming's fit rules read it); "50" and 50 both do."""
+    """Employees, as a whole number (warming's fit rules read it); "50", 50, 50.0, "1 000", "50-100" and "100+" do."""
     if raw is None or raw == "":
         return None
-    try:
-        size = int(str(raw).strip().replace(" ", ""))
-    except ValueError:
-        size = -1
+    size = -1
+    if isinstance(raw, float) and raw.is_integer():
+        size = int(raw)
+    elif isinstance(raw, int | str) and not isinstance(raw, bool):
+        bracket = _SIZE_BRACKET.match(" ".join(str(raw).split()))
+        digits = re.sub(r"[\s.,]", "", bracket.group(1)) if bracket else ""
+        # "1 000", "1,000", "1.000": thousands grouped; "12.5" is not a number of people
+        grouped = bracket and re.fullmatch(r"\d{1,3}(?:[\s.,]\d{3})*|\d+", bracket.group(1).strip())
+        size = int(digits) if digits and grouped else -1
     if not 0 <= size <= 10_000_000:
         errors.setdefault("company_size", []).append(_("Give the number of employees, e.g. 50."))
         return None
@@ -716,6 +766,8 @@ class Preview:
     lead: Lead | None = None
     client: Client | None = None
     matched_by: str = ""
+    # The slips a real run would answer (pipeline.Parsed.warnings): an import's dry run shows them per row.
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def preview(inbound: Inbound) -> Preview:
@@ -730,16 +782,17 @@ def preview(inbound: Inbound) -> Preview:
                     "channel. They may come back by themselves through a web form.")
         return Preview(SubmissionStatus.INVALID, errors={"__all__": [message]}, reason=ERASED_REASON)
     if errors:
-        return Preview(SubmissionStatus.INVALID, errors=errors)
+        return Preview(SubmissionStatus.INVALID, errors=errors, warnings=parsed.warnings)
     kind, reason = classify(parsed)
     if kind == "spam":
-        return Preview(SubmissionStatus.SPAM, parsed=parsed, reason=reason)
+        return Preview(SubmissionStatus.SPAM, parsed=parsed, reason=reason, warnings=parsed.warnings)
     if kind == "interest":
-        return Preview(SubmissionStatus.INTEREST, parsed=parsed, reason=reason)
+        return Preview(SubmissionStatus.INTEREST, parsed=parsed, reason=reason, warnings=parsed.warnings)
     lead, client, matched_by = pick_card(matching.find(parsed.person.keys()))
     if lead is not None or client is not None:
-        return Preview(SubmissionStatus.ATTACHED, parsed=parsed, lead=lead, client=client, matched_by=matched_by)
-    return Preview(SubmissionStatus.CREATED, parsed=parsed)
+        return Preview(SubmissionStatus.ATTACHED, parsed=parsed, lead=lead, client=client, matched_by=matched_by,
+                       warnings=parsed.warnings)
+    return Preview(SubmissionStatus.CREATED, parsed=parsed, warnings=parsed.warnings)
 
 
 def shown_warnings(warnings: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q
 from leadflow.accounts.models import Absence, Role, RoutingScheme, Team, User
 from leadflow.core.worktime import WorkCalendar
 from leadflow.leads.models import Lead, RoutingRule, RoutingStrategy
+from leadflow.matching.normalize import place_key
 
 
 def team_calendar(team: Team | None, *, user: User | None = None) -> WorkCalendar:
@@ -44,9 +45,9 @@ def _fits(rule: RoutingRule, lead: Lead) -> bool:
     def same(expected: str, actual: str) -> bool:
         return not expected or expected.strip().casefold() == (actual or "").strip().casefold()
 
-    return same(rule.product_interest, lead.product_interest) and same(rule.deal_type, lead.deal_type) and same(
-        rule.region, lead.city
-    )
+    # "г. Москва", "Moscow", "мск" on the lead meet a rule for "Москва" (matching.normalize.place_key)
+    region_fits = not rule.region or place_key(rule.region) == place_key(lead.city or "")
+    return same(rule.product_interest, lead.product_interest) and same(rule.deal_type, lead.deal_type) and region_fits
 
 
 def _with_load(users: list[User]) -> list[User]:

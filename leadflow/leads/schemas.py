@@ -255,6 +255,15 @@ class InterestOut(Schema):
     team_id: int | None
     promoted_to_id: int | None
     created_at: datetime
+    email_suggestion: str = Field("", description='The address the e-mail most likely meant ("ivan@gmail.con" -> '
+                                  '"ivan@gmail.com"), to give when promoting; "" when it reads right')
+
+    @staticmethod
+    def resolve_email_suggestion(obj: object) -> str:
+        from leadflow.matching.normalize import email_suggestion
+
+        email = getattr(obj, "email", "")
+        return email_suggestion(email) if email else ""
 
 
 class PromoteIn(Schema):

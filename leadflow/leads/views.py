@@ -173,14 +173,13 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def email_suggestion_for(lead: Lead, requests: list[Any]) -> str:
-    """The address the lead's e-mail most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"), as the newest request
-    that brought this very address suggests it; "" once the e-mail was changed (accepted or edited by hand)."""
-    for item in requests:  # newest first
-        facts = item.facts if isinstance(item.facts, dict) else {}
-        if facts.get("email_suggestion") and lead.email and facts.get("email") == lead.email:
-            return str(facts["email_suggestion"])
-    return ""
+def email_suggestion_for(lead: Lead) -> str:
+    """The address the lead's e-mail most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"); "" once the e-mail
+    reads right (accepted or edited by hand). Worked out from the card's address itself, so a lead typed in by a
+    manager, imported or edited has it as well as one from a web form."""
+    from leadflow.matching.normalize import email_suggestion
+
+    return email_suggestion(lead.email) if lead.email else ""
 
 
 def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
@@ -203,7 +202,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "lead": lead,
         "client": getattr(lead, "client", None) if lead.state == "converted" else None,
         "requests": requests,
-        "email_suggestion": email_suggestion_for(lead, requests),
+        "email_suggestion": email_suggestion_for(lead),
         "activities": lead.activities.select_related("author")[:100],
         "tasks": lead.tasks.select_related("assignee").order_by("completed_at", "due_at"),
         "stage_history": lead.stage_changes.select_related("from_stage", "to_stage", "changed_by"),
@@ -390,8 +389,9 @@ def _edit(request: HttpRequest, lead: Lead) -> str:
 def _accept_email(request: HttpRequest, lead: Lead) -> str:
     """One click on the card's "did you mean" takes the suggested address, through the audited edit of the lead.
 
-    The address comes from the lead's own requests, never from the post: the button can only take the suggestion."""
-    suggestion = email_suggestion_for(lead, list(lead.requests.all()[:50]))
+    The address is worked out from the card's own, never taken from the post: the button can only take the
+    suggestion."""
+    suggestion = email_suggestion_for(lead)
     if not suggestion:
         raise DomainError("no_suggestion", _("There is no suggested e-mail address to accept."))
     services.update_lead(lead=lead, changes={"email": suggestion}, by=request.user)

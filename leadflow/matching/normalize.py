@@ -4,7 +4,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -144,7 +144,7 @@ _SHORTENED_BY_SPREADSHEET = (
 
 def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     """Parse a phone written any way people write it, so one number always has one key."""
-    text = " ".join(raw.split())  # tabs, newlines and no-break spaces pasted from tables and documents
+    text = " ".join(invisible_removed(raw).split())  # tabs, newlines, no-break and zero-width spaces pasted along
     if not text:
         raise NormalizationError(_("phone number is empty"), code="empty")
     if _SPREADSHEET_EXPONENT.match(text):
@@ -168,6 +168,15 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
         # "доб. двенадцать": the number reads, its extension does not; it is not dropped in silence.
         raise _unclear_extension(text, region) or NormalizationError(_UNCLEAR_EXTENSION[0], code=_UNCLEAR_EXTENSION[1])
     return phone
+
+
+_EXTENSION_IN_BRACKETS = re.compile(r"\(\s*ext\.\s*(\d+)\s*\)")
+
+
+def mark_extensions(text: str) -> str:
+    """Extensions in a free text written the way phonenumbers' matcher reads them: "доб. 12", "вн. 12" and
+    "(доб. 12)" become " ext. 12", so a number found in an e-mail's signature keeps its extension."""
+    return _EXTENSION_IN_BRACKETS.sub(r" ext. \1", _RUSSIAN_EXTENSION.sub(" ext. ", text))
 
 
 def _joined_extension(match: re.Match[str]) -> str:
@@ -246,15 +255,33 @@ def _impossible_reason(
     return _IMPOSSIBLE_REASONS.get(reason, (_("phone number has a wrong number of digits"), "invalid_phone"))
 
 
+# When to call, typed after the number: "(звонить после 18:00)", "с 10 до 18", "after 6pm". A time with a colon or an
+# hour unit, an hour after "после"/"after", or a span "с 10 до 18"; the hour's digits belong to no phone. A lone
+# "до 12" is not taken: it may be a slip for "доб. 12", an extension that must not be dropped.
+_HOUR = r"(?:[01]?\d|2[0-3])"
+_TIME_REMARK = re.compile(
+    rf"(?<!\d){_HOUR}:[0-5]\d(?!\d)(?:\s*(?:am|pm))?"
+    rf"|(?<![^\W\d_])(?:после|after)\s+{_HOUR}(?![\d:])"
+    rf"|(?<![^\W\d_])(?:с|от|from)\s+{_HOUR}\s*(?:-|–|до|to|till|until)\s*{_HOUR}(?![\d:])"
+    rf"|(?<!\d){_HOUR}\s*(?:ч|час(?:а|ов)?|h|am|pm)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
 def _phone_retries(text: str, region: str) -> Iterator[str]:
     """Other readings of a number that failed as typed, tried only then (so a real number always wins).
 
     - Latin words blanked out ("whatsapp", "mobile"): phonenumbers reads letters as a keypad's digits.
+    - When to call blanked out ("после 18:00", "с 10 до 18"), with the words around it.
     - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
       starts with +8 followed by a national number of those countries, so the plus is a slip."""
     without_words = _WORD.sub(_keep_extension_word, text)
     if without_words != text:
         yield without_words
+    without_times = _TIME_REMARK.sub(" ", text)
+    if without_times != text:
+        yield without_times
+        yield _WORD.sub(_keep_extension_word, without_times)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is not None and metadata.national_prefix == "8":
         for candidate in dict.fromkeys((text, without_words)):
@@ -347,16 +374,30 @@ _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 # A remark after the address, "ivan@mail.ru (Иван)", and the punctuation of the sentence it was typed in.
 _EMAIL_REMARK = re.compile(r"\s+\([^()]*\)$")
 _EMAIL_EDGE_PUNCTUATION = " .,;:!?\"'«»"
+_SPACE_AROUND_AT = re.compile(r"(?<=\S)\s*@\s*(?=\S)")
+_COMMA_FOR_DOT = re.compile(r"^([^@]+@[^,\s@]+),([a-z]{2,24})$", re.IGNORECASE)
+# Characters that take no space: zero-width spaces and joiners, the soft hyphen, direction marks and the BOM, pasted
+# with text from web pages and word processors (Unicode's "format" category).
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def invisible_removed(text: str) -> str:
+    """The text without the invisible characters pasted along with it ("ivan@mail.ru\u200b" is ivan@mail.ru)."""
+    return _INVISIBLE.sub("", text) if not text.isascii() else text
 
 
 def normalize_email(raw: str) -> str:
     """Validate an address and lower-case it: we treat e-mail addresses case-insensitively."""
     # NFKC: full-width letters typed with an East Asian keyboard layout are the ASCII ones.
-    text = unicodedata.normalize("NFKC", raw).strip().rstrip(_EMAIL_EDGE_PUNCTUATION)
+    text = invisible_removed(unicodedata.normalize("NFKC", raw)).strip().rstrip(_EMAIL_EDGE_PUNCTUATION)
     text = _EMAIL_REMARK.sub("", text)
     if display := _DISPLAY_NAME.match(text):
         text = display.group(1).strip()
-    text = _MAILTO.sub("", text).split("?", 1)[0].strip(_EMAIL_EDGE_PUNCTUATION)
+    text = _MAILTO.sub("", text).split("?", 1)[0].strip(_EMAIL_EDGE_PUNCTUATION + "<>")
+    if text.count("@") == 1:
+        # "ivan @ mail.ru" (a phone keyboard's space), "ivan@mail,ru" (a comma for the dot: no domain has one)
+        text = _SPACE_AROUND_AT.sub("@", text)
+        text = _COMMA_FOR_DOT.sub(r"\1.\2", text)
     if not text:
         raise NormalizationError(_("e-mail address is empty"), code="empty")
     try:
@@ -422,6 +463,9 @@ def email_suggestion(email: str) -> str:
     local, _, domain = email.rpartition("@")
     if not local or domain in CONSUMER_EMAIL_DOMAINS:
         return ""
+    for known in CONSUMER_EMAIL_DOMAINS:
+        if domain.startswith(known + "."):
+            return f"{local}@{known}"  # "gmail.com.ru", "mail.ru.ru": the country typed again after the service
     name, _, tld = domain.rpartition(".")
     consumer_names = {known.rpartition(".")[0] for known in CONSUMER_EMAIL_DOMAINS}
     for known in CONSUMER_EMAIL_DOMAINS:
@@ -431,6 +475,24 @@ def email_suggestion(email: str) -> str:
                 return f"{local}@{known}"
         elif name not in consumer_names and OSA.distance(tld, known_tld) <= 1 and _is_name_typo(name, known_name):
             return f"{local}@{known}"
+    return ""
+
+
+def unreadable_email_suggestion(raw: str) -> str:
+    """The address an unreadable one obviously meant, for the message next to its error, or "".
+
+    Only a consumer mail service with its dot left out or its ending forgotten: "ivan@gmail", "ivan@gmailcom",
+    "ivan@mailru", "ivan@yandex"; the suggestion is itself a valid address."""
+    text = invisible_removed(unicodedata.normalize("NFKC", raw)).strip().strip(_EMAIL_EDGE_PUNCTUATION).lower()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." in domain:
+        return ""
+    for known in CONSUMER_EMAIL_DOMAINS:
+        if domain in (known.replace(".", ""), known.rpartition(".")[0]):
+            try:
+                return normalize_email(f"{local}@{known}")
+            except NormalizationError:
+                return ""
     return ""
 
 
@@ -530,7 +592,10 @@ _NOT_NAME_WORDS = frozenset(
     "директор гендиректор генеральный коммерческий исполнительный финансовый технический главный менеджер "
     "бухгалтер бухгалтерия секретарь приемная администратор руководитель начальник специалист отдел отдела "
     "продаж закупок снабжения маркетинга офис компания организация фирма "
-    "manager director ceo cfo cto coo sales department office accountant secretary reception purchasing".split()
+    "ген зам заместитель нач гл помощник ассистент инженер юрист логист закупщик снабженец владелец собственник "
+    "учредитель сотрудник представитель директора руководителя начальника менеджера бухгалтера "
+    "manager director ceo cfo cto coo sales department office accountant secretary reception purchasing "
+    "assistant engineer owner founder representative procurement".split()
 )
 # Generational and academic suffixes belong after the surname: "John Smith Jr." is not Mr. Jr.
 _NAME_SUFFIXES = {"jr": "Jr.", "sr": "Sr.", "ii": "II", "iii": "III", "iv": "IV", "phd": "PhD", "esq": "Esq."}
@@ -646,6 +711,9 @@ def _split_name_text(text: str) -> PersonName:
         return PersonName(
             last=" ".join(_name_tokens(parts[0])), first=given[0], middle=" ".join(given[1:])
         )
+    surname_first = _capitalised_surname_first(text)
+    if surname_first is not None:
+        return surname_first
     tokens = _name_tokens(text)
     if not tokens:
         return PersonName()
@@ -663,6 +731,32 @@ def _split_name_text(text: str) -> PersonName:
             last=" ".join(rest), first=tokens[patronymic - 1], middle=tokens[patronymic]
         )
     return _split_without_patronymic(tokens)
+
+
+def _is_capitalised_word(word: str) -> bool:
+    """A Latin word of two or more letters written all in capitals: "SMITH", "O'BRIEN", "SMITH-JONES"."""
+    letters = "".join(_LETTERS.findall(word))
+    return len(letters) >= 2 and letters.isascii() and letters.isupper()
+
+
+def _capitalised_surname_first(text: str) -> PersonName | None:
+    """"SMITH John", "VAN DER BERG Jan Peter": the international convention of a surname in capitals, written first.
+
+    Only for Latin names where capitals mark some words and not others (a name typed all in capitals says nothing),
+    and only when the capitals come first: "John SMITH" is already Western order. Cyrillic names are read by their
+    own rules (patronymics, endings, the list of given names), which the case of a word never overrides."""
+    if _CYRILLIC.search(text):
+        return None
+    words = [word for word in (w.strip(_WORD_EDGE_PUNCTUATION) for w in text.split()) if _LETTERS.search(word)]
+    capitalised = [_is_capitalised_word(word) for word in words]
+    count = next((index for index, is_caps in enumerate(capitalised) if not is_caps), len(words))
+    rest = words[count:]
+    if not count or not rest or any(capitalised[count:]):
+        return None
+    if not any(char.islower() for char in rest[0]) or _INITIAL.fullmatch(rest[0]):
+        return None  # "SMITH J.": initials after a surname are read as before
+    surname, given = _name_tokens(" ".join(words[:count])), _name_tokens(" ".join(rest))
+    return PersonName(last=" ".join(surname), first=given[0], middle=" ".join(given[1:]))
 
 
 def _name_tokens(text: str) -> list[str]:
@@ -774,6 +868,8 @@ def _split_without_patronymic(tokens: list[str]) -> PersonName:
     elif len(words) == 2 and _looks_like_surname(words[0]) and not _looks_like_surname(words[1]):
         # A transliterated Russian name written surname first: "Ivanov Ivan".
         first_index, last_index = 1, 0
+    elif len(words) == 2 and _is_latin_surname_before_name(words[0], words[1]):
+        first_index, last_index = 1, 0  # "Kim Olga", "Tsoi Viktor": as "Ким Ольга" above
     else:
         return _latin_with_particles(words, initials)
     middle = [word for index, word in enumerate(words) if index not in (first_index, last_index)]
@@ -785,6 +881,31 @@ def _split_without_patronymic(tokens: list[str]) -> PersonName:
 # Given names in the list that are far more often surnames, chiefly of Russia's Korean families ("Ким Ольга"):
 # next to another known given name, they are the surname.
 _SURNAMES_BEFORE_NAMES = frozenset({"ким", "ли", "пак", "цой", "тен", "хан", "нам", "шин", "мин", "лим"})
+
+
+# _SURNAMES_BEFORE_NAMES as they are transliterated.
+_LATIN_SURNAMES_BEFORE_NAMES = frozenset({"kim", "li", "lee", "pak", "park", "tsoi", "tsoy", "choi", "ten", "khan",
+                                          "nam", "shin", "min", "lim"})
+
+
+def _is_latin_surname_before_name(first: str, second: str) -> bool:
+    """"Kim Olga": a surname of Russia's Korean families before a Russian given name (not "Kim Smith", "Kim Lee")."""
+    return (_name_key(first) in _LATIN_SURNAMES_BEFORE_NAMES and _name_key(second) not in _LATIN_SURNAMES_BEFORE_NAMES
+            and _is_known_first_name_latin(second))
+
+
+@cache
+def _russian_first_name_skeletons() -> frozenset[str]:
+    from leadflow.matching.names import skeleton
+
+    return frozenset(skeleton(name) for name in _known_first_names())
+
+
+def _is_known_first_name_latin(word: str) -> bool:
+    """A Russian given name written in Latin letters ("Olga", "Viktor", "Sergey")."""
+    from leadflow.matching.names import skeleton
+
+    return skeleton(word) in _russian_first_name_skeletons()
 
 
 def _cyrillic_first_and_last(words: list[str]) -> tuple[int, int]:
@@ -1048,3 +1169,66 @@ def _is_wrapped_in_quotes(text: str) -> bool:
             if depth == 0:
                 return index == len(text) - 1
     return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Places (a person's city or region, as routing rules, dealers' regions and partners' terms compare them)
+# ---------------------------------------------------------------------------------------------
+
+# Words that say what kind of place follows or precedes the name: "г. Москва", "Москва г", "город Казань", "City
+# of London". Dropped only when a name is left.
+_PLACE_KIND_WORDS = frozenset(
+    "г гор город пгт пос поселок посёлок с село д дер деревня ст станица city of town".split()
+)
+# Names people use for the same place that no transliteration joins: exonyms, abbreviations, the numbers of Russia's
+# regions (the tax office's and the car plates') and their ISO 3166-2 codes, which partners send as the region. Each
+# entry: the place, then its other names separated by "|"; compared after lower-casing, ё as е, punctuation as spaces.
+_PLACE_NAMES = (
+    ("москва", "moscow|moskva|мск|msk|ru-mow|77|97|99|177|197|199|777|797|799"),
+    ("санкт-петербург", "спб|питер|петербург|санкт петербург|saint petersburg|st petersburg|sankt peterburg|"
+                        "spb|ru-spe|78|98|178|198"),
+    ("московская область", "мо|моск обл|московская обл|подмосковье|moscow oblast|moscow region|ru-mos|"
+                           "50|90|150|190|750"),
+    ("ленинградская область", "ло|лен обл|ленобласть|ленинградская обл|leningrad oblast|leningrad region|"
+                              "ru-len|47|147"),
+    ("екатеринбург", "екб|ekaterinburg|yekaterinburg|ekb"),
+    ("нижний новгород", "нн|н новгород|nizhny novgorod|nizhniy novgorod"),
+    ("новосибирск", "нск|новосиб|novosibirsk"),
+    ("ростов-на-дону", "ростов|rostov on don|rostov-on-don"),
+)
+_PLACE_PUNCTUATION = re.compile(r"[^\w]+|_+")
+
+
+def _place_words(text: str) -> str:
+    """Lower case, ё as е, punctuation as spaces: the form place names are compared in."""
+    return " ".join(_PLACE_PUNCTUATION.sub(" ", text.casefold().replace("ё", "е")).split())
+
+
+@cache
+def _place_aliases() -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for place, others in _PLACE_NAMES:
+        canonical = _place_words(place)
+        for alias in (place, *others.split("|")):
+            aliases[_place_words(alias)] = canonical
+    return aliases
+
+
+@lru_cache(maxsize=20_000)
+def place_key(text: str) -> str:
+    """How a city or region is compared: "г. Москва", "Москва", "МОСКВА", "Moscow", "мск" and 77 are one place.
+
+    Known other names come from a short table (the capitals, their regions and the usual abbreviations); other
+    places compare by their Latin skeleton, so "Казань" and "Kazan" agree too."""
+    from leadflow.matching.names import skeleton
+
+    words = _place_words(str(text)).split()
+    while len(words) > 1 and words[0] in _PLACE_KIND_WORDS:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _PLACE_KIND_WORDS:
+        words = words[:-1]
+    name = " ".join(words)
+    if not name:
+        return ""
+    canonical = _place_aliases().get(name, name)
+    return " ".join(skeleton(word) or word for word in canonical.split())

@@ -6,8 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 def region_key(name: str) -> str:
-    """How a city or region is compared: case, ё/е and spacing do not matter."""
+    """How a name from a partner's list is compared: case, ё/е and spacing do not matter."""
     return " ".join(name.casefold().replace("ё", "е").split())
+
+
+def place_key(name: str) -> str:
+    """How a city or region is compared: "г. Москва", "Moscow", "мск" and 77 are one place (matching.normalize)."""
+    from leadflow.matching.normalize import place_key as key
+
+    return key(name)
 
 
 class DealerRegion(models.Model):
@@ -29,14 +36,14 @@ class DealerRegion(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.key = region_key(self.name)
+        self.key = place_key(self.name)
         super().save(*args, **kwargs)
 
     def validate_unique(self, exclude=None):  # type: ignore[no-untyped-def]
         from django.core.exceptions import ValidationError
 
         super().validate_unique(exclude)
-        taken = DealerRegion.objects.filter(key=region_key(self.name)).exclude(pk=self.pk).select_related("partner")
+        taken = DealerRegion.objects.filter(key=place_key(self.name)).exclude(pk=self.pk).select_related("partner")
         other = taken.first()
         if other is not None:
             raise ValidationError({"name": _("%(region)s is already covered by %(dealer)s.")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from leadflow.accounts.models import Team
 from leadflow.core.memo import Memo
-from leadflow.partners.models import DealerRegion, region_key
+from leadflow.partners.models import DealerRegion, place_key
 
 
 def dealer_team_for(city: str) -> Team | None:
     """The team of the active dealer covering this city or region, if any (one indexed lookup)."""
-    key = region_key(city or "")
+    key = place_key(city or "")
     if not key:
         return None
     return _dealers.get(key, lambda: _lookup(key))

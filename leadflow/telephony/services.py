@@ -25,7 +25,7 @@ from leadflow.leads.routing import team_calendar
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
 from leadflow.telephony import providers
 from leadflow.telephony.models import Call, CallEvent, CallState, Direction, Extension, Integration, Line
-from leadflow.telephony.numbers import HIDDEN, line_key, normalize_number
+from leadflow.telephony.numbers import is_hidden, line_key, normalize_number
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +292,7 @@ def _submission_payload(call: Call) -> dict[str, Any]:
 
 def _call_message(call: Call) -> str:
     if not call.caller:
-        if call.caller_raw.strip().casefold() in HIDDEN:
+        if is_hidden(call.caller_raw):
             return _("Call from a hidden number")
         return _("Call from %(number)s (not a phone number)") % {"number": call.caller_raw}
     if call.state == CallState.MISSED:

@@ -165,6 +165,8 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
                                         for target in (lead, theirs)] + [f"/leads/{theirs.pk}/claim/"],
         "tasks/<int:pk>/complete/": [f"/tasks/{objects['task'].pk}/complete/"],
         "clients/<int:pk>/": [f"/clients/{objects['client'].pk}/"],
+        "clients/<int:pk>/contacts/<int:contact_pk>/accept-email/": [
+            f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/accept-email/"],
         "imports/<int:pk>/": [f"/imports/{objects['job'].pk}/"],
         "imports/<int:pk>/run/": [f"/imports/{objects['job'].pk}/run/"],
         "imports/<int:pk>/progress/": [f"/imports/{objects['job'].pk}/progress/"],

@@ -121,8 +121,10 @@ def test_mapping_is_guessed_from_russian_and_english_headers() -> None:
         "0": "last_name", "1": "first_name", "2": "middle_name", "3": "phone", "4": "email", "5": "company"}
     assert guess_mapping(["First Name", "Last name", "Phone number", "Email Address", "Company name", "Notes"]) == {
         "0": "first_name", "1": "last_name", "2": "phone", "3": "email", "4": "company", "5": "message"}
-    # Each field once: the second phone column is left for a person to decide.
-    assert guess_mapping(["Name", "Phone", "Mobile"]) == {"0": "name", "1": "phone"}
+    # Each field once, except phones and e-mails: a second phone column is the person's other number (kept as a
+    # further contact of the card, never dropped because nobody mapped it by hand).
+    assert guess_mapping(["Name", "Phone", "Mobile"]) == {"0": "name", "1": "phone", "2": "phone"}
+    assert guess_mapping(["Имя", "Фамилия", "Имя"]) == {"0": "first_name", "1": "last_name"}
     # A column whose header starts with a known word.
     assert guess_mapping(["Телефон (рабочий)", "ФИО клиента"]) == {"0": "phone", "1": "name"}
 

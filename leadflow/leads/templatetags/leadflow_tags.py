@@ -21,3 +21,14 @@ def sla_clock(due: datetime | None, now: datetime) -> str:
         return format_html('<span class="overdue" title="{}">{}</span>', title,
                            _("%(late)s late") % {"late": timesince(due, now)})
     return format_html('<span title="{}">{}</span>', title, _("in %(left)s") % {"left": timeuntil(due, now)})
+
+
+@register.filter
+def email_suggestion(email: str) -> str:
+    """The consumer mail domain an address most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"), or "".
+
+    Worked out where the address is shown (cheap, no SQL), so every address a person gave gets it: a lead's, a
+    client contact's, the further ones of a field, whatever channel or import brought them."""
+    from leadflow.matching.normalize import email_suggestion as suggestion
+
+    return suggestion(email) if email and "@" in email else ""

@@ -129,3 +129,11 @@ def test_first_task_due_within_sla_in_working_minutes(sales, make_lead):
                                 touch=services.Touch(channel="manual"), team=sales, now=friday_evening)
     due = Task.objects.get(lead=lead).due_at.astimezone(ZoneInfo("Europe/Moscow"))
     assert (due.date(), due.time()) == (date(2026, 11, 30), time(9, 15))
+
+
+@pytest.mark.parametrize("city", ["г. Москва", "Moscow", "мск", "МОСКВА", "77"])
+def test_a_rule_for_a_city_takes_the_city_however_it_is_written(rules_team, alice, bob, make_lead, city):
+    rule(rules_team, name="Moscow", position=1, region="Москва", strategy=RoutingStrategy.PERSON, assignee=bob)
+    rule(rules_team, name="rest", position=2, strategy=RoutingStrategy.PERSON, assignee=alice)
+    assert make_lead(city=city).owner == bob
+    assert make_lead(city="Московская область").owner == alice  # the region around the city is another place

@@ -84,3 +84,26 @@ def test_one_region_has_one_dealer(dealer):
     with pytest.raises(ValidationError) as error:
         region.full_clean()
     assert error.value.message_dict["name"] == ["екатеринбург is already covered by Урал-Окна."]
+
+
+@pytest.mark.parametrize("city", ["г. Екатеринбург", "ЕКБ", "Yekaterinburg", "Челябинск г."])
+def test_a_dealers_city_written_another_way_goes_to_the_dealer(dealer, web_form, city):
+    assert form_lead(web_form, phone="+79123456789", city=city).team == dealer.team
+
+
+def test_one_place_cannot_be_given_to_two_dealers_under_two_spellings(dealer):
+    other = Partner.objects.create(name="Другой дилер", team=Team.objects.create(name="Другие"))
+    with pytest.raises(ValidationError):
+        DealerRegion(partner=other, name="г. Екатеринбург").full_clean()
+
+
+def test_the_migration_keys_existing_regions_as_places(dealer):
+    import importlib
+
+    from django.apps import apps
+
+    for name in ("Екатеринбург", "Челябинск"):  # as the old key wrote them
+        DealerRegion.objects.filter(name=name).update(key=name.casefold())
+    importlib.import_module("leadflow.partners.migrations.0002_dealer_region_place_keys").rekey(apps, None)
+    assert dict(DealerRegion.objects.values_list("name", "key")) == {"Екатеринбург": "ekaterinburg",
+                                                                     "Челябинск": "chelyabinsk"}

@@ -104,3 +104,14 @@ def test_a_partners_terms_do_not_apply_to_web_forms(partner, web_form):
     response = HttpClient().post("/api/submissions", data={"name": "Иван Петров", "phone": "+79123456789"},
                                  content_type="application/json", headers={"X-Form-Key": web_form.public_key})
     assert response.status_code == 200 and Lead.objects.count() == 1
+
+
+def test_an_accepted_region_written_another_way_is_accepted(partner):
+    row, key = partner
+    terms(row, allowed_regions="Москва, Санкт-Петербург")
+    for number, city in enumerate(("г. Москва", "Moscow", "СПб", "Питер")):
+        response = submit(key, {"name": "Иван Петров", "phone": f"+7912345000{number}", "city": city})
+        assert response.status_code == 201, response.content
+    assert list(Lead.objects.order_by("pk").values_list("city", flat=True)) == ["г. Москва", "Moscow", "СПб", "Питер"]
+    assert submit(key, {"name": "Олег Сидоров", "phone": "+79123459999", "city": "Московская область"}).status_code \
+        == 422
