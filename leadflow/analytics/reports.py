@@ -383,7 +383,9 @@ def conversion(report_filter: ReportFilter, user: User) -> Report:
     tables = [_conversion_table("total", _("Lead-to-client conversion"), total, None)]
     for key, title, column, group, labels in dimensions:
         speed = percentiles(converted, group, time_to_convert())
-        rows = _conversion_rows(grouped, column, speed, labels, report_filter, NONE_LABEL)
+        # Leads nobody claimed yet are the pool's, as in the speed, refusals and deferred tables.
+        rows = _conversion_rows(grouped, column, speed, labels, report_filter,
+                                POOL_LABEL if key == "manager" else NONE_LABEL)
         chart = Chart("line" if key == "month" else "bar", "label", ["conversion"])
         tables.append(_conversion_table(key, title, rows, chart))
     tables.append(_cohorts(grouped, report_filter))
@@ -586,7 +588,7 @@ def _by(qs: QuerySet, field_name: str, **aggregates: Any) -> dict[Any, dict[str,
 
 
 def managers(report_filter: ReportFilter, user: User) -> Report:
-    people = list(people_in_scope(user, report_filter))
+    people = list(people_in_scope(user, report_filter, include_inactive=True))
     ids = [person.pk for person in people]
     since, until, now = report_filter.since, report_filter.until, report_filter.now
     lead_base = slice_leads(Lead.objects.exclude(state=LeadState.MERGED).filter(owner_id__in=ids), report_filter)
@@ -623,9 +625,15 @@ def managers(report_filter: ReportFilter, user: User) -> Report:
         value = table.get(pk, {}).get("completeness")
         return None if value is None else Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
+    def has_figures(pk: int) -> bool:
+        return any(pk in table for table in (open_leads, cohort, tasks_done, tasks_overdue, acts, clients_open,
+                                             clients_new))
+
     lead_rows, client_rows = [], []
     for person in people:  # one row per manager
         pk = person.pk
+        if not person.is_active and not has_figures(pk):
+            continue  # someone who left shows in the periods they worked, and while cards still wait on them
         lead_rows.append({
             "manager": person.display_name(), "open": get(open_leads, pk), "new": get(cohort, pk),
             "converted": get(cohort, pk, "clients"), "conversion": percent(get(cohort, pk, "clients"),

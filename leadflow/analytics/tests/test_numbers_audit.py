@@ -1,0 +1,270 @@
+"""An audit of the figures: a small world built through the intake pipeline and the lifecycle services, every
+expected figure counted by hand in the test, and compared wherever it is shown (report, API, CSV, XLSX, page).
+
+The world (Moscow team "Sales", campaign "Spring" bought from 25 January to 5 February, 1,000 and 10 clicks a day):
+
+    Jan 10 10:00  Ivan (form, spring)        claimed by alice, called 10:05, converted on 3 February
+    Jan 12 11:00  "Test Test" (form)         an interest (someone trying the form), not a lead
+    Jan 13 11:00  a bot (honeypot filled)    spam, not a lead
+    Jan 14 11:00  bad e-mail only            invalid, not a lead
+    Jan 15 12:00  Olga (form, spring)        claimed by bob, refused 16th, reopened 20th, reassigned to alice
+                                             by the head on the 21st, converted by alice on the 25th
+    Jan 18 09:00  Pavel (form, spring)       a card of its own ...
+    Jan 19 09:00  Pasha (form, spring)       ... and another one, merged into Pavel's by the head on the 22nd
+    Jan 20 15:00  Ivan again, phone typed another way: attached to his card, not a lead
+    Jan 31 23:30  Marina (form, spring)      23:30 in Moscow on the last day of January (20:30 UTC)
+    Feb  1 00:30  Nina (form, spring)        00:30 in Moscow on 1 February (21:30 UTC on 31 January)
+    Feb 10 12:00  Ivan, now a client, again: attached to the client, not a lead
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client as HttpClient
+from openpyxl import load_workbook
+
+from leadflow.accounts.models import Role, User
+from leadflow.analytics import reports
+from leadflow.analytics.filters import parse_filter
+from leadflow.intake import pipeline
+from leadflow.intake.models import SubmissionStatus
+from leadflow.leads import services
+from leadflow.leads.merging import merge_leads
+from leadflow.leads.models import ActivityKind, Lead, LeadState, LostReason
+from leadflow.marketing.models import Campaign, CampaignSpend, Source
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=MOSCOW)
+
+
+def msk(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=MOSCOW)
+
+
+def logged_in(user: User) -> HttpClient:
+    client = HttpClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def marketer(db: None) -> User:
+    return User.objects.create_user(username="mary", password="pw", role=Role.MARKETER, first_name="Mary")
+
+
+@pytest.fixture
+def world(time_machine, web_form, sales, head, alice, bob):
+    source = Source.objects.create(name="Yandex", utm_source="yandex", medium="cpc")
+    spring = Campaign.objects.create(name="Spring", utm_campaign="spring", source=source)
+    for day in range(25, 32):
+        CampaignSpend.objects.create(campaign=spring, day=date(2026, 1, day), clicks=10, cost=Decimal("1000"))
+    for day in range(1, 6):
+        CampaignSpend.objects.create(campaign=spring, day=date(2026, 2, day), clicks=10, cost=Decimal("1000"))
+    refused = LostReason.objects.order_by("pk").first()
+
+    def submit(moment: str, **payload: str) -> pipeline.Outcome:
+        time_machine.move_to(msk(moment), tick=False)
+        payload.setdefault("utm_source", "yandex")
+        payload.setdefault("utm_campaign", "spring")
+        return pipeline.receive(pipeline.Inbound(channel="form", form=web_form, payload=payload,
+                                                 received_at=msk(moment)))
+
+    def at(moment: str) -> None:
+        time_machine.move_to(msk(moment), tick=False)
+
+    ivan = submit("2026-01-10 10:00", name="Иван Петров", phone="+79161110001", email="ivan@example.ru").lead
+    at("2026-01-10 10:01")
+    services.claim_lead(lead=ivan, by=alice)
+    at("2026-01-10 10:05")
+    services.log_activity(lead=ivan, kind=ActivityKind.CALL, by=alice, subject="call")
+    test_entry = submit("2026-01-12 11:00", name="Test Test", phone="+79161110002")
+    spam = submit("2026-01-13 11:00", name="Bot Botov", phone="+79161110003", _hp="x")
+    invalid = submit("2026-01-14 11:00", name="Анна Смирнова", email="not an e-mail")
+
+    olga = submit("2026-01-15 12:00", name="Ольга Сидорова", phone="+79161110004").lead
+    at("2026-01-15 12:30")
+    services.claim_lead(lead=olga, by=bob)
+    at("2026-01-16 10:00")
+    services.refuse_lead(lead=olga, reason=refused, by=bob)
+    at("2026-01-20 10:00")
+    services.reopen_lead(lead=olga, by=bob)
+    at("2026-01-21 10:00")
+    services.assign_lead(lead=Lead.objects.get(pk=olga.pk), to=alice, by=head)
+    at("2026-01-25 10:00")
+    services.convert_lead(lead=Lead.objects.get(pk=olga.pk), by=alice)
+
+    pavel = submit("2026-01-18 09:00", name="Павел Орлов", phone="+79161110005").lead
+    pasha = submit("2026-01-19 09:00", name="Паша Орлов", phone="+79161110006").lead
+    at("2026-01-22 10:00")
+    merge_leads(survivor=pavel, others=[pasha], by=head)
+
+    again = submit("2026-01-20 15:00", name="Иван Петров", phone="8 (916) 111-00-01")
+    marina = submit("2026-01-31 23:30", name="Марина Кузнецова", phone="+79161110007").lead
+    nina = submit("2026-02-01 00:30", name="Нина Волкова", phone="+79161110008").lead
+    at("2026-02-03 10:00")
+    services.convert_lead(lead=Lead.objects.get(pk=ivan.pk), by=alice)
+    back = submit("2026-02-10 12:00", name="Иван Петров", phone="+7 916 111 00 01")
+    at("2026-03-01 12:00")
+    return {
+        "spring": spring, "ivan": ivan, "olga": olga, "pavel": pavel, "pasha": pasha, "marina": marina, "nina": nina,
+        "test": test_entry, "spam": spam, "invalid": invalid, "again": again, "back": back,
+    }
+
+
+def run(key: str, user: User, **params: str):
+    return reports.build(key, parse_filter(params, user, now=NOW), user)
+
+
+def test_the_world_is_what_the_scenario_says(world):
+    assert world["test"].status == SubmissionStatus.INTEREST
+    assert world["spam"].status == SubmissionStatus.SPAM
+    assert world["invalid"].status == SubmissionStatus.INVALID
+    assert world["again"].status == SubmissionStatus.ATTACHED and world["again"].lead == world["ivan"]
+    assert world["back"].status == SubmissionStatus.ATTACHED and world["back"].client is not None
+    assert Lead.objects.get(pk=world["pasha"].pk).state == LeadState.MERGED
+    assert Lead.objects.get(pk=world["olga"].pk).state == LeadState.CONVERTED
+    assert Lead.objects.get(pk=world["olga"].pk).owner.username == "alice"
+    assert Lead.objects.filter(campaign=world["spring"]).count() == 6  # Pasha's merged card among them
+
+
+def january_costs(report) -> dict:
+    (row,) = report.table("campaigns").rows
+    return row
+
+
+def test_cost_per_lead_counts_only_new_leads(world, admin_user):
+    # January's leads: Ivan, Olga, Pavel (Pasha merged into him), Marina = 4.
+    # Not leads: the test entry (interest), the bot (spam), the bad e-mail (invalid), Ivan's repeat request.
+    # Spend in January: 25..31 January = 7 days x 1,000 = 7,000 and 70 clicks.
+    # Cost per lead 7,000 / 4 = 1,750.00; cost per click 7,000 / 70 = 100.00; site conversion 4 / 70 = 5.7 %.
+    # Clients of the cohort: Ivan (converted in February) and Olga = 2, so 3,500.00 per client.
+    row = january_costs(run("costs", admin_user, start="2026-01-01", end="2026-01-31"))
+    assert (row["clicks"], row["spend"], row["leads"], row["clients"]) == (70, Decimal("7000"), 4, 2)
+    assert (row["cpl"], row["cpc"], row["site_conversion"]) == (Decimal("1750.00"), Decimal("100.00"),
+                                                                Decimal("5.7"))
+    assert row["cost_per_client"] == Decimal("3500.00")
+
+
+def test_february_has_one_lead_and_no_client(world, admin_user):
+    # February: only Nina (00:30 Moscow on 1 Feb). Ivan's return as a client is not a new lead.
+    # Spend 1..5 February = 5,000; cost per lead 5,000 / 1; no client: cost per client "—" (None), not 0.
+    row = january_costs(run("costs", admin_user, start="2026-02-01", end="2026-02-28"))
+    assert (row["spend"], row["leads"], row["clients"]) == (Decimal("5000"), 1, 0)
+    assert row["cpl"] == Decimal("5000.00")
+    assert row["cost_per_client"] is None
+
+
+def test_a_period_cutting_the_spend_range_takes_its_days_only(world, admin_user):
+    # 20 January .. 2 February: spend of 25 Jan .. 2 Feb = 9 days = 9,000; leads created in it: Marina, Nina = 2.
+    row = january_costs(run("costs", admin_user, start="2026-01-20", end="2026-02-02"))
+    assert (row["spend"], row["leads"], row["cpl"]) == (Decimal("9000"), 2, Decimal("4500.00"))
+
+
+def test_a_conversion_counts_for_the_cohort_the_lead_was_created_in(world, admin_user):
+    # Ivan was created in January and converted in February: January's conversion (cohort), not February's.
+    # January: 2 of 4 converted = 50.0 %; February: 0 of 1 = 0.0 %.
+    (january,) = run("conversion", admin_user, start="2026-01-01", end="2026-01-31").table("total").rows
+    (february,) = run("conversion", admin_user, start="2026-02-01", end="2026-02-28").table("total").rows
+    assert (january["leads"], january["clients"], january["conversion"]) == (4, 2, Decimal("50.0"))
+    assert (february["leads"], february["clients"], february["conversion"]) == (1, 0, Decimal("0.0"))
+    # Cohorts over both months: January's converted 1 of 4 by its own month's end (Olga), 2 of 4 by February's.
+    cohorts = run("conversion", admin_user, start="2026-01-01", end="2026-02-28").table("cohorts").rows
+    assert [(r["month"], r["leads"], r["m0"], r["m1"]) for r in cohorts] == [
+        (date(2026, 1, 1), 4, Decimal("25.0"), Decimal("50.0")), (date(2026, 2, 1), 1, Decimal("0.0"),
+                                                                    Decimal("0.0"))]
+
+
+def test_the_last_evening_of_a_month_stays_in_that_month(world, admin_user):
+    # Marina (23:30 Moscow, 31 Jan) is January's; Nina (00:30 Moscow, 1 Feb) February's, per month.
+    series = run("funnel", admin_user, start="2026-01-01", end="2026-02-28", interval="month").table("series")
+    assert [(r["period"], r["leads"], r["clients"]) for r in series.rows] == [
+        (date(2026, 1, 1), 4, 2), (date(2026, 2, 1), 1, 0)]
+
+
+def test_a_london_reader_sees_the_same_last_evening_in_january(world, admin_user):
+    # Decision: days are the reader's days (docs/analytics.md). Marina's 23:30 Moscow is 20:30 in London: still
+    # 31 January for both. Nina's 00:30 Moscow on 1 Feb is 21:30 in London on 31 January: January for a London
+    # reader (5 leads), February for a Moscow one.
+    admin_user.time_zone = "Europe/London"
+    admin_user.save()
+    series = run("funnel", admin_user, start="2026-01-01", end="2026-02-28", interval="month").table("series")
+    assert [(r["period"], r["leads"]) for r in series.rows] == [(date(2026, 1, 1), 5), (date(2026, 2, 1), 0)]
+
+
+def test_refused_then_reopened_and_converted_is_not_a_refusal(world, admin_user):
+    # Olga was refused on the 16th and reopened: she is not among January's refusals any more.
+    report = run("refusals", admin_user, start="2026-01-01", end="2026-01-31")
+    assert report.table("reasons").rows == []
+
+
+def test_a_reassigned_lead_counts_for_its_owner_now(world, admin_user, head):
+    # Decision: conversion per manager is per the lead's current owner (docs/analytics.md). Olga was bob's
+    # (claimed, refused, reopened) and converted by alice after the head reassigned her.
+    # alice: Ivan, Olga = 2 leads, 2 clients; the pool: Pavel, Marina = 2 leads, 0 clients; bob: none.
+    rows = run("conversion", head, start="2026-01-01", end="2026-01-31").table("manager").rows
+    assert {str(r["label"]): (r["leads"], r["clients"]) for r in rows} == {"Alice": (2, 2), "(pool)": (2, 0)}
+
+
+def test_every_place_shows_the_same_cost_per_lead(world, admin_user, marketer, api_as):
+    params = "start=2026-01-01&end=2026-01-31"
+    api = api_as(marketer).get(f"/api/analytics/costs?{params}").json()
+    (row,) = next(t for t in api["tables"] if t["key"] == "campaigns")["rows"]
+    assert (row["leads"], row["spend"], row["cpl"], row["cost_per_client"]) == (4, 7000.0, 1750.0, 3500.0)
+
+    exported = api_as(marketer).get(f"/api/analytics/costs/export?format=csv&table=campaigns&{params}")
+    (header, line) = list(csv.reader(io.StringIO(exported.content.decode())))
+    line = dict(zip(header, line, strict=True))
+    assert (line["Leads"], Decimal(line["Budget"]), Decimal(line["Cost per lead"])) == ("4", Decimal("7000"),
+                                                                                       Decimal("1750.00"))
+    page_csv = logged_in(marketer).get(f"/analytics/costs/export.csv?table=campaigns&{params}").content.decode()
+    assert page_csv == exported.content.decode()
+
+    book = load_workbook(io.BytesIO(api_as(marketer).get(f"/api/analytics/costs/export?format=xlsx&{params}").content))
+    sheet = book["By campaign"]
+    values = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
+    assert (values["Leads"], Decimal(str(values["Cost per lead"]))) == (4, Decimal("1750"))
+
+    html = logged_in(marketer).get(f"/analytics/costs/?{params}").content.decode()
+    assert "1,750.00" in html and "3,500.00" in html
+
+
+def test_february_cost_per_client_is_a_dash_everywhere(world, marketer, api_as):
+    params = "start=2026-02-01&end=2026-02-28"
+    api = api_as(marketer).get(f"/api/analytics/costs?{params}").json()
+    (row,) = next(t for t in api["tables"] if t["key"] == "campaigns")["rows"]
+    assert (row["cpl"], row["cost_per_client"]) == (5000.0, None)
+    exported = api_as(marketer).get(f"/api/analytics/costs/export?format=csv&table=campaigns&{params}")
+    (header, line) = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert dict(zip(header, line, strict=True))["Cost per client"] == ""
+    html = logged_in(marketer).get(f"/analytics/costs/?{params}").content.decode()
+    assert "5,000.00" in html and "—" in html
+
+
+def test_a_manager_who_left_stays_in_the_reports_of_the_months_they_worked(world, admin_user, head, alice, bob):
+    # Bob took one lead on 20 January and called it, then left. January's managers' report keeps his row
+    # (1 lead created, 1 activity); while the lead still waits on him he shows in every period (open leads now: 1).
+    lead = Lead.objects.create(full_name="Bob's lead", team=bob.team, owner=bob, created_at=msk("2026-01-20 10:00"),
+                               stage=services.initial_stage())
+    services.log_activity(lead=lead, kind=ActivityKind.CALL, by=bob, occurred_at=msk("2026-01-20 10:10"))
+    bob.is_active = False
+    bob.save()
+
+    def bob_in(user: User, start: str, end: str) -> tuple | None:
+        rows = run("managers", user, start=start, end=end).table("leads").rows
+        row = next((r for r in rows if r["manager"] == "Bob"), None)
+        return row and (row["open"], row["new"], row["activities"])
+
+    for user in (admin_user, head):
+        assert bob_in(user, "2026-01-01", "2026-01-31") == (1, 1, 1), user
+        assert bob_in(user, "2026-02-01", "2026-02-28") == (1, 0, 0), user
+    services.assign_lead(lead=lead, to=alice, by=head)
+    # The lead is alice's now (leads count for their owner now); bob's call stays his.
+    assert bob_in(head, "2026-01-01", "2026-01-31") == (0, 0, 1)
+    assert bob_in(head, "2026-02-01", "2026-02-28") is None
