@@ -748,8 +748,8 @@ def extra_costs(report_filter: ReportFilter) -> Decimal:
 
 @dataclass
 class Economics:
-    clicks: int
-    spend: Decimal
+    clicks: int | None  # None: the slice (team, manager, form, partner) cannot be given a share of the spend
+    spend: Decimal | None
     leads: int
     qualified: int
     clients: int
@@ -763,7 +763,7 @@ class Economics:
             "cpql": ratio(self.spend, self.qualified), "clients": self.clients,
             "cost_per_client": ratio(self.spend, self.clients), "revenue": self.revenue,
             "revenue_per_client": ratio(self.revenue, self.clients),
-            "romi": percent(self.revenue - self.spend, self.spend) if self.spend else None,
+            "romi": percent(self.revenue - self.spend, self.spend) if self.spend else None,  # None and 0 alike
         }
 
 
@@ -781,7 +781,11 @@ ECONOMICS_COLUMNS = [
 
 def costs(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user)
-    spend = _by(spend_rows(report_filter), "campaign_id", clicks=Sum("clicks"), cost=Sum("cost"))
+    # Spend is bought per campaign for the whole company: a team's, a manager's, a form's or a partner's share of it
+    # is unknown, so such a slice shows its leads and clients without a budget (not the whole budget over its leads).
+    attributed = not report_filter.has_sales_slice
+    spend = _by(spend_rows(report_filter), "campaign_id", clicks=Sum("clicks"), cost=Sum("cost")) if attributed \
+        else {}
     counted = _by(cohort, "campaign_id", n=Count("*"),
                   qualified=count_if(Q(state=LeadState.CONVERTED) | Q(stage_reach__gte=REACH_QUALIFIED)),
                   clients=count_if(Q(state=LeadState.CONVERTED)))
@@ -792,16 +796,18 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
     rows = []
     for pk in sorted(campaign_ids, key=lambda k: (k is None, names.get(k, ""))):  # one row per campaign
         figures = Economics(
-            clicks=int(spend.get(pk, {}).get("clicks") or 0), spend=Decimal(spend.get(pk, {}).get("cost") or 0),
+            clicks=int(spend.get(pk, {}).get("clicks") or 0) if attributed else None,
+            spend=Decimal(spend.get(pk, {}).get("cost") or 0) if attributed else None,
             leads=counted.get(pk, {}).get("n", 0), qualified=counted.get(pk, {}).get("qualified", 0),
             clients=counted.get(pk, {}).get("clients", 0),
             revenue=Decimal(revenue.get(pk, {}).get("amount") or 0),
         )
         rows.append({"campaign": names.get(pk, NONE_LABEL) if pk is not None else _("(no campaign)"), **figures.row()})
-    extra = extra_costs(report_filter) if report_filter.campaign is None and report_filter.source is None \
-        and not report_filter.medium else Decimal(0)
+    extra = None if not attributed else extra_costs(report_filter) if report_filter.campaign is None \
+        and report_filter.source is None and not report_filter.medium else Decimal(0)
     totals = Economics(
-        clicks=sum(r["clicks"] for r in rows), spend=sum((r["spend"] for r in rows), Decimal(0)) + extra,
+        clicks=sum(r["clicks"] for r in rows) if attributed else None,
+        spend=sum((r["spend"] for r in rows), extra) if extra is not None else None,
         leads=sum(r["leads"] for r in rows), qualified=sum(r["qualified"] for r in rows),
         clients=sum(r["clients"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
     )
@@ -810,24 +816,28 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
                                *ECONOMICS_COLUMNS],
         [{"label": _("All"), "extra": extra, **totals.row()}],
         note=_("Cost per lead = total budget / leads; the budget is the campaigns' spend plus the extra costs "
-               "(software, salaries) of the period, in proportion to the days it covers."),
+               "(software, salaries) of the period, in proportion to the days it covers.") if attributed else
+        _("Spend is bought per campaign for the whole company: sliced by team, manager, form or partner, the leads "
+          "and clients are shown without a budget or costs per lead."),
     )
     campaign_table = Table("campaigns", _("By campaign"), [Column("campaign", _("Campaign")), *ECONOMICS_COLUMNS],
                            rows, Chart("bar", "campaign", ["cpl", "cost_per_client"]))
-    return Report("costs", _("Cost economics"), [total_table, campaign_table, _cost_series(report_filter, cohort)])
+    return Report("costs", _("Cost economics"), [total_table, campaign_table,
+                                                 _cost_series(report_filter, cohort, attributed)])
 
 
-def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead]) -> Table:
+def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead], attributed: bool) -> Table:
     trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[report_filter.interval]
     spend = {as_local_date(row["period"], report_filter): row for row in spend_rows(report_filter).order_by()
-             .annotate(period=trunc("day")).values("period").annotate(clicks=Sum("clicks"), cost=Sum("cost"))}
+             .annotate(period=trunc("day")).values("period").annotate(clicks=Sum("clicks"), cost=Sum("cost"))
+             } if attributed else {}
     made = {as_local_date(row["period"], report_filter): row["n"] for row in cohort.order_by()
             .annotate(period=bucket(report_filter, "created_at")).values("period").annotate(n=Count("*"))}
     rows = []
     for period in periods(report_filter):
-        cost = Decimal(spend.get(period, {}).get("cost") or 0)
+        cost = Decimal(spend.get(period, {}).get("cost") or 0) if attributed else None
         count = made.get(period, 0)
-        clicks = int(spend.get(period, {}).get("clicks") or 0)
+        clicks = int(spend.get(period, {}).get("clicks") or 0) if attributed else None
         rows.append({"period": period, "clicks": clicks, "spend": cost, "leads": count, "cpl": ratio(cost, count),
                      "site_conversion": percent(count, clicks)})
     return Table(

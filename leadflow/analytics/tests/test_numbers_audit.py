@@ -268,3 +268,23 @@ def test_a_manager_who_left_stays_in_the_reports_of_the_months_they_worked(world
     # The lead is alice's now (leads count for their owner now); bob's call stays his.
     assert bob_in(head, "2026-01-01", "2026-01-31") == (0, 0, 1)
     assert bob_in(head, "2026-02-01", "2026-02-28") is None
+
+
+def test_costs_sliced_by_team_do_not_divide_the_whole_budget_by_one_teams_leads(world, admin_user, carol):
+    # Spend is bought per campaign, not per team (the funnel hides traffic under such a slice too). Carol's team
+    # got one spring lead in January; dividing January's 7,000 by it would say 7,000 per lead. The slice shows
+    # the team's leads and clients, and no budget, clicks or cost per lead ("—"), rather than a wrong figure.
+    time_machine_lead = Lead.objects.create(full_name="Carol's lead", team=carol.team, owner=carol,
+                                            campaign=world["spring"], created_at=msk("2026-01-12 10:00"),
+                                            stage=services.initial_stage())
+    assert time_machine_lead.pk
+    for slice_by in ({"team": str(carol.team_id)}, {"manager": str(carol.pk)}):
+        report = run("costs", admin_user, start="2026-01-01", end="2026-01-31", **slice_by)
+        (row,) = report.table("campaigns").rows
+        assert (row["leads"], row["clicks"], row["spend"], row["cpl"], row["cpc"]) == (1, None, None, None, None)
+        (total,) = report.table("total").rows
+        assert (total["leads"], total["spend"], total["cpl"], total["extra"]) == (1, None, None, None)
+        assert {r["spend"] for r in report.table("series").rows} == {None}
+    # Unsliced, carol's lead is one of January's five: 7,000 / 5 = 1,400.00.
+    (row,) = run("costs", admin_user, start="2026-01-01", end="2026-01-31").table("campaigns").rows
+    assert (row["leads"], row["cpl"]) == (5, Decimal("1400.00"))
