@@ -197,6 +197,24 @@ def percent(part: Any, whole: Any) -> Decimal | None:
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def shares(counts: list[int]) -> list[Decimal | None]:
+    """Each count's share of their sum in tenths of a percent, adding up to exactly 100.0 (largest remainders:
+    three equal parts are 33.4, 33.3, 33.3, not 33.3 three times, which a reader adds up to 99.9)."""
+    total = sum(counts)
+    if not total:
+        return [None] * len(counts)
+    tenths = [n * 1000 // total for n in counts]
+    remainders = sorted(range(len(counts)), key=lambda i: (-(counts[i] * 1000 % total), i))
+    for i in remainders[: 1000 - sum(tenths)]:
+        tenths[i] += 1
+    return [Decimal(t) / 10 for t in tenths]
+
+
+def money(amount: Any) -> Decimal | None:
+    """An amount as shown and exported: two decimals (a sum read back from SQLite has as many as it likes)."""
+    return None if amount is None else Decimal(amount).quantize(CENT, ROUND_HALF_UP)
+
+
 def ratio(amount: Any, count: Any) -> Decimal | None:
     if not count or amount is None:
         return None
@@ -683,9 +701,8 @@ def refusals(report_filter: ReportFilter, user: User) -> Report:
     )
     reasons = _names(LostReason, LostReason.objects.values_list("pk", flat=True))
     by_reason = list(refused.order_by().values("lost_reason_id").annotate(n=Count("*")).order_by("-n"))
-    total = sum(row["n"] for row in by_reason)
-    reason_rows = [{"reason": reasons.get(row["lost_reason_id"], NONE_LABEL), "count": row["n"],
-                    "share": percent(row["n"], total)} for row in by_reason]
+    reason_rows = [{"reason": reasons.get(row["lost_reason_id"], NONE_LABEL), "count": row["n"], "share": share}
+                   for row, share in zip(by_reason, shares([row["n"] for row in by_reason]), strict=True)]
     tables = [Table("reasons", _("Refusal reasons"),
                     [Column("reason", _("Reason")), Column("count", _("Leads"), "int"),
                      Column("share", _("Share, %"), "percent")],
@@ -757,11 +774,11 @@ class Economics:
 
     def row(self) -> dict[str, Any]:
         return {
-            "clicks": self.clicks, "spend": self.spend, "cpc": ratio(self.spend, self.clicks),
+            "clicks": self.clicks, "spend": money(self.spend), "cpc": ratio(self.spend, self.clicks),
             "leads": self.leads, "site_conversion": percent(self.leads, self.clicks),
             "cpl": ratio(self.spend, self.leads), "qualified": self.qualified,
             "cpql": ratio(self.spend, self.qualified), "clients": self.clients,
-            "cost_per_client": ratio(self.spend, self.clients), "revenue": self.revenue,
+            "cost_per_client": ratio(self.spend, self.clients), "revenue": money(self.revenue),
             "revenue_per_client": ratio(self.revenue, self.clients),
             "romi": percent(self.revenue - self.spend, self.spend) if self.spend else None,  # None and 0 alike
         }
@@ -838,8 +855,8 @@ def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead], attributed
         cost = Decimal(spend.get(period, {}).get("cost") or 0) if attributed else None
         count = made.get(period, 0)
         clicks = int(spend.get(period, {}).get("clicks") or 0) if attributed else None
-        rows.append({"period": period, "clicks": clicks, "spend": cost, "leads": count, "cpl": ratio(cost, count),
-                     "site_conversion": percent(count, clicks)})
+        rows.append({"period": period, "clicks": clicks, "spend": money(cost), "leads": count,
+                     "cpl": ratio(cost, count), "site_conversion": percent(count, clicks)})
     return Table(
         "series", _("Over time"),
         [Column("period", _("Period"), "date"), Column("clicks", _("Clicks"), "int"),

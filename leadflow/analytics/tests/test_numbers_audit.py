@@ -288,3 +288,47 @@ def test_costs_sliced_by_team_do_not_divide_the_whole_budget_by_one_teams_leads(
     # Unsliced, carol's lead is one of January's five: 7,000 / 5 = 1,400.00.
     (row,) = run("costs", admin_user, start="2026-01-01", end="2026-01-31").table("campaigns").rows
     assert (row["leads"], row["cpl"]) == (5, Decimal("1400.00"))
+
+
+def test_money_is_shown_with_two_decimals_on_every_database(admin_user, api_as, sales):
+    # Three days at 0.10 and one at 1,000.05: 1,000.35 spent (a float sum would say 1000.3499999...).
+    # Leads: 3, so 333.45 per lead (1,000.35 / 3 = 333.45); the CSV says 1000.35, not 1000.3500000001 or 1000.35000.
+    spring = Campaign.objects.create(name="Spring", utm_campaign="spring")
+    for day, cost in ((1, "0.10"), (2, "0.10"), (3, "0.10"), (4, "1000.05")):
+        CampaignSpend.objects.create(campaign=spring, day=date(2026, 1, day), clicks=1, cost=Decimal(cost))
+    for n in range(3):
+        Lead.objects.create(full_name=f"L{n}", campaign=spring, team=sales, created_at=msk("2026-01-02 10:00"),
+                            stage=services.initial_stage())
+    report = run("costs", admin_user, start="2026-01-01", end="2026-01-31")
+    (row,) = report.table("campaigns").rows
+    assert (str(row["spend"]), str(row["cpl"]), str(row["revenue"])) == ("1000.35", "333.45", "0.00")
+    (total,) = report.table("total").rows
+    assert (str(total["spend"]), str(total["extra"])) == ("1000.35", "0.00")
+    exported = api_as(admin_user).get("/api/analytics/costs/export?format=csv&table=campaigns"
+                                      "&start=2026-01-01&end=2026-01-31")
+    (header, line) = list(csv.reader(io.StringIO(exported.content.decode())))
+    line = dict(zip(header, line, strict=True))
+    assert (line["Budget"], line["Cost per lead"], line["Revenue"]) == ("1000.35", "333.45", "0.00")
+
+
+def test_refusal_shares_add_up_to_one_hundred(admin_user, head, alice, sales):
+    # Three reasons, one lead each: 33.3 + 33.3 + 33.3 would be 99.9; the largest remainders take the last tenth.
+    reasons = list(LostReason.objects.order_by("pk")[:3])
+    for n, reason in enumerate(reasons):
+        lead = Lead.objects.create(full_name=f"R{n}", team=sales, owner=alice, created_at=msk("2026-01-02 10:00"),
+                                   stage=services.initial_stage())
+        services.refuse_lead(lead=lead, reason=reason, by=alice)
+    today = date.today().isoformat()
+    rows = reports.build("refusals", parse_filter({"start": today, "end": today}, head), head).table("reasons").rows
+    shares = [r["share"] for r in rows]
+    assert sum(shares) == Decimal("100.0")
+    assert sorted(shares) == [Decimal("33.3"), Decimal("33.3"), Decimal("33.4")]
+
+
+@pytest.mark.parametrize("counts", [[1, 1, 1], [2, 1], [1] * 7, [997, 2, 1], [5, 0, 3], [1], [1, 2, 3, 4, 5, 6]])
+def test_shares_round_to_tenths_that_add_up_to_one_hundred(counts):
+    got = reports.shares(counts)
+    assert sum(got) == Decimal("100.0")
+    for share, n in zip(got, counts, strict=True):  # each within a tenth of its exact share
+        assert abs(share - Decimal(n * 100) / sum(counts)) < Decimal("0.1")
+    assert reports.shares([0, 0]) == [None, None]
