@@ -332,3 +332,71 @@ def test_shares_round_to_tenths_that_add_up_to_one_hundred(counts):
     for share, n in zip(got, counts, strict=True):  # each within a tenth of its exact share
         assert abs(share - Decimal(n * 100) / sum(counts)) < Decimal("0.1")
     assert reports.shares([0, 0]) == [None, None]
+
+
+def test_days_across_a_dst_change_are_the_readers_local_days(admin_user, sales):
+    # Berlin moves to summer time at 02:00 on 29 March 2026 (a day of 23 hours). In Berlin's days:
+    #   28 Mar 23:30 CET  (22:30 UTC 28th)   -> 28th
+    #   29 Mar 00:30 CET  (23:30 UTC 28th)   -> 29th
+    #   29 Mar 23:30 CEST (21:30 UTC 29th)   -> 29th
+    #   30 Mar 00:30 CEST (22:30 UTC 29th)   -> 30th
+    berlin = ZoneInfo("Europe/Berlin")
+    for text in ("2026-03-28 23:30", "2026-03-29 00:30", "2026-03-29 23:30", "2026-03-30 00:30"):
+        Lead.objects.create(full_name=text, team=sales, stage=services.initial_stage(),
+                            created_at=datetime.fromisoformat(text).replace(tzinfo=berlin))
+    admin_user.time_zone = "Europe/Berlin"
+    admin_user.save()
+    series = run("funnel", admin_user, start="2026-03-28", end="2026-03-30").table("series").rows
+    assert [(r["period"], r["leads"]) for r in series] == [
+        (date(2026, 3, 28), 1), (date(2026, 3, 29), 2), (date(2026, 3, 30), 1)]
+    # The week from Monday 23 March holds the first three; the week from Monday 30 March the last.
+    weeks = run("funnel", admin_user, start="2026-03-23", end="2026-04-05", interval="week").table("series").rows
+    assert [(r["period"], r["leads"]) for r in weeks] == [(date(2026, 3, 23), 3), (date(2026, 3, 30), 1)]
+    # A Moscow reader (UTC+3, no DST): 22:30 and 23:30 UTC on the 28th are 01:30 and 02:30 on the 29th; 21:30 and
+    # 22:30 UTC on the 29th are 00:30 and 01:30 on the 30th.
+    admin_user.time_zone = "Europe/Moscow"
+    admin_user.save()
+    series = run("funnel", admin_user, start="2026-03-28", end="2026-03-30").table("series").rows
+    assert [(r["period"], r["leads"]) for r in series] == [
+        (date(2026, 3, 28), 0), (date(2026, 3, 29), 2), (date(2026, 3, 30), 2)]
+
+
+def test_a_heads_figures_are_their_teams_and_every_breakdown_adds_up_to_the_total(
+        world, head, alice, carol, admin_user, api_as):
+    # Carol's team gets two January leads, one converted: the head of Sales never counts them; the admin does.
+    for n in range(2):
+        lead = Lead.objects.create(full_name=f"C{n}", team=carol.team, owner=carol, campaign=world["spring"],
+                                   created_at=msk(f"2026-01-2{n} 10:00"), stage=services.initial_stage())
+    services.convert_lead(lead=lead, by=carol)
+    period = {"start": "2026-01-01", "end": "2026-01-31"}
+    for user, leads_n, clients_n in ((head, 4, 2), (admin_user, 6, 3)):
+        report = run("conversion", user, **period)
+        (total,) = report.table("total").rows
+        assert (total["leads"], total["clients"]) == (leads_n, clients_n), user
+        for key in ("source", "campaign", "manager", "month"):
+            rows = report.table(key).rows
+            assert (sum(r["leads"] for r in rows), sum(r["clients"] for r in rows)) == (leads_n, clients_n), key
+        funnel = run("funnel", user, **period)
+        assert sum(r["leads"] for r in funnel.table("series").rows) == leads_n
+        steps = {r["key"]: r["count"] for r in funnel.table("steps").rows}
+        assert (steps["leads"], steps["clients"]) == (leads_n, clients_n)
+        # Interests: the test entry came through Sales' form; the head sees it as the admin does.
+        assert steps["interests"] == 1
+    # The API gives the head the same, and refuses carol's team.
+    body = api_as(head).get("/api/analytics/conversion?start=2026-01-01&end=2026-01-31").json()
+    (total,) = next(t for t in body["tables"] if t["key"] == "total")["rows"]
+    assert (total["leads"], total["clients"]) == (4, 2)
+    assert api_as(head).get(f"/api/analytics/conversion?team={carol.team_id}").status_code == 403
+
+
+def test_a_managers_own_view_counts_their_leads_only(world, alice, api_as):
+    # Alice owns Ivan and Olga (both converted): 2 leads, 2 clients, 100.0 %, whatever she asks for.
+    for params in ("", f"&manager={alice.pk}"):
+        body = api_as(alice).get(f"/api/analytics/conversion?start=2026-01-01&end=2026-01-31{params}").json()
+        (total,) = next(t for t in body["tables"] if t["key"] == "total")["rows"]
+        assert (total["leads"], total["clients"], total["conversion"]) == (2, 2, 100.0)
+    # Speed: Ivan was called 5 minutes after he arrived (within the 15-minute SLA); Olga was claimed by bob and
+    # never called: past her deadline, a breach on alice's row now that she owns the card.
+    body = api_as(alice).get("/api/analytics/speed?start=2026-01-01&end=2026-01-31").json()
+    (row,) = next(t for t in body["tables"] if t["key"] == "manager")["rows"]
+    assert (row["leads"], row["contacted"], row["within"], row["share"], row["median"]) == (2, 1, 1, 50.0, 5.0)
