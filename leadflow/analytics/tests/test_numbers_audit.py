@@ -400,3 +400,59 @@ def test_a_managers_own_view_counts_their_leads_only(world, alice, api_as):
     body = api_as(alice).get("/api/analytics/speed?start=2026-01-01&end=2026-01-31").json()
     (row,) = next(t for t in body["tables"] if t["key"] == "manager")["rows"]
     assert (row["leads"], row["contacted"], row["within"], row["share"], row["median"]) == (2, 1, 1, 50.0, 5.0)
+
+
+def test_thousands_of_leads_give_the_figures_arithmetic_gives(time_machine, admin_user, alice, bob, sales, api_as):
+    # 3,000 leads, 100 a day at 12:00 Moscow on 1..30 January; lead i:
+    #   owner alice (i % 3 == 0), bob (i % 3 == 1), the pool (i % 3 == 2)   -> 1,000 each
+    #   converted 2 days later when i % 10 == 0                              -> 300; 100 per owner (i % 30 = 0, 10, 20)
+    #   first call 10 min after arrival when i % 4 == 0 (SLA 15 min: within)  -> 750
+    #              20 min after when i % 4 == 1 (late)                         -> 750; the other 1,500 never called
+    # Spend 1,000 a day on 1..30 January = 30,000: 10.00 per lead, 100.00 per client.
+    from datetime import timedelta
+
+    time_machine.move_to(msk("2026-01-31 12:00"), tick=False)
+    spring = Campaign.objects.create(name="Spring", utm_campaign="spring")
+    CampaignSpend.objects.bulk_create([CampaignSpend(campaign=spring, day=date(2026, 1, d), clicks=50,
+                                                     cost=Decimal("1000")) for d in range(1, 31)])
+    new, won = services.initial_stage(), services._stage_of_kind("won")
+    owners = (alice, bob, None)
+    rows = []
+    for i in range(3000):
+        created = msk(f"2026-01-{1 + i // 100:02d} 12:00")
+        converted = i % 10 == 0
+        contacted = {0: timedelta(minutes=10), 1: timedelta(minutes=20)}.get(i % 4)
+        rows.append(Lead(full_name=f"Lead {i}", team=sales, owner=owners[i % 3], campaign=spring, created_at=created,
+                         stage=won if converted else new, state=LeadState.CONVERTED if converted else LeadState.OPEN,
+                         converted_at=created + timedelta(days=2) if converted else None,
+                         sales_since=created, sla_due_at=created + timedelta(minutes=15),
+                         first_contacted_at=created + contacted if contacted else None))
+    Lead.objects.bulk_create(rows, batch_size=500)
+    period = {"start": "2026-01-01", "end": "2026-01-31"}
+
+    (cost,) = run("costs", admin_user, **period).table("campaigns").rows
+    assert (cost["leads"], cost["clients"], cost["spend"], cost["cpl"], cost["cost_per_client"]) == (
+        3000, 300, Decimal("30000.00"), Decimal("10.00"), Decimal("100.00"))
+    conversion = run("conversion", admin_user, **period)
+    (total,) = conversion.table("total").rows
+    assert (total["leads"], total["clients"], total["conversion"], total["median_days"]) == (
+        3000, 300, Decimal("10.0"), Decimal("2.0"))
+    assert {str(r["label"]): (r["leads"], r["clients"]) for r in conversion.table("manager").rows} == {
+        "Alice": (1000, 100), "Bob": (1000, 100), "(pool)": (1000, 100)}
+    speed = run("speed", admin_user, **period)
+    (team,) = speed.table("team").rows
+    assert (team["leads"], team["contacted"], team["within"], team["share"]) == (3000, 1500, 750, Decimal("25.0"))
+    assert len(speed.table("breaches").rows) == 200
+    assert str(speed.table("breaches").note).startswith("2250 lead(s)")
+    managers = {r["manager"]: r for r in run("managers", admin_user, **period).table("leads").rows}
+    assert (managers["Alice"]["new"], managers["Alice"]["converted"], managers["Alice"]["open"]) == (1000, 100, 900)
+
+    # The API and the CSV say the same for the whole cohort (nothing is paged away).
+    body = api_as(admin_user).get("/api/analytics/conversion?start=2026-01-01&end=2026-01-31").json()
+    assert next(t for t in body["tables"] if t["key"] == "total")["rows"][0]["leads"] == 3000
+    exported = api_as(admin_user).get("/api/analytics/speed/export?format=csv&table=breaches&start=2026-01-01"
+                                      "&end=2026-01-31").content.decode()
+    assert len(list(csv.reader(io.StringIO(exported)))) == 201  # the header and the 200 newest breaches
+    # The dashboard's default period is the last 30 days (2..31 January): 2,900 leads, 290 clients.
+    html = logged_in(admin_user).get("/analytics/").content.decode()
+    assert ">2,900<" in html.replace(" ", "").replace("\n", "") and "29,000.00" in html
