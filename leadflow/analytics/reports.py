@@ -812,9 +812,12 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
     names = _names(Campaign, campaign_ids)
     rows = []
     for pk in sorted(campaign_ids, key=lambda k: (k is None, names.get(k, ""))):  # one row per campaign
+        # No spend entered for the campaign in the period (or no campaign): its budget is unknown, "—", not a
+        # free lead; a spend of 0 entered is a known zero (a free newsletter costs 0.00 per lead).
+        bought = spend.get(pk)
         figures = Economics(
-            clicks=int(spend.get(pk, {}).get("clicks") or 0) if attributed else None,
-            spend=Decimal(spend.get(pk, {}).get("cost") or 0) if attributed else None,
+            clicks=int(bought["clicks"] or 0) if bought else None,
+            spend=Decimal(bought["cost"] or 0) if bought else None,
             leads=counted.get(pk, {}).get("n", 0), qualified=counted.get(pk, {}).get("qualified", 0),
             clients=counted.get(pk, {}).get("clients", 0),
             revenue=Decimal(revenue.get(pk, {}).get("amount") or 0),
@@ -822,9 +825,10 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
         rows.append({"campaign": names.get(pk, NONE_LABEL) if pk is not None else _("(no campaign)"), **figures.row()})
     extra = None if not attributed else extra_costs(report_filter) if report_filter.campaign is None \
         and report_filter.source is None and not report_filter.medium else Decimal(0)
+    known = [r for r in rows if r["spend"] is not None]
     totals = Economics(
-        clicks=sum(r["clicks"] for r in rows) if attributed else None,
-        spend=sum((r["spend"] for r in rows), extra) if extra is not None else None,
+        clicks=sum(r["clicks"] for r in known) if known else None,
+        spend=sum((r["spend"] for r in known), extra) if known or extra else None,
         leads=sum(r["leads"] for r in rows), qualified=sum(r["qualified"] for r in rows),
         clients=sum(r["clients"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
     )

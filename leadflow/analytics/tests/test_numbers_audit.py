@@ -456,3 +456,34 @@ def test_thousands_of_leads_give_the_figures_arithmetic_gives(time_machine, admi
     # The dashboard's default period is the last 30 days (2..31 January): 2,900 leads, 290 clients.
     html = logged_in(admin_user).get("/analytics/").content.decode()
     assert ">2,900<" in html.replace(" ", "").replace("\n", "") and "29,000.00" in html
+
+
+def test_cost_per_lead_of_a_campaign_without_leads_without_cost_and_without_spend_entered(
+        admin_user, marketer, sales):
+    # January: "Autumn" spent 500 and brought no lead: cost per lead "—" (not 0, no crash), return -100.0 %.
+    # "Newsletter" costs nothing (a spend row of 0 for 40 clicks) and brought 2 leads: 0.00 per lead, no return %.
+    # "Spring" brought 1 lead and nobody entered its spend: its budget is unknown, "—", not a free lead.
+    # Leads without a campaign (1): no spend of their own, "—".
+    # Total: 500 spent over all 4 leads = 125.00 per lead (DOMAIN.md 21: total budget / leads).
+    autumn = Campaign.objects.create(name="Autumn", utm_campaign="autumn")
+    newsletter = Campaign.objects.create(name="Newsletter", utm_campaign="newsletter")
+    spring = Campaign.objects.create(name="Spring", utm_campaign="spring")
+    CampaignSpend.objects.create(campaign=autumn, day=date(2026, 1, 5), clicks=50, cost=Decimal("500"))
+    CampaignSpend.objects.create(campaign=newsletter, day=date(2026, 1, 5), clicks=40, cost=Decimal("0"))
+    for campaign in (newsletter, newsletter, spring, None):
+        Lead.objects.create(full_name="L", campaign=campaign, team=sales, created_at=msk("2026-01-06 10:00"),
+                            stage=services.initial_stage())
+    report = run("costs", marketer, start="2026-01-01", end="2026-01-31")
+    rows = {str(r["campaign"]): r for r in report.table("campaigns").rows}
+    pick = ("clicks", "spend", "leads", "cpl", "cost_per_client", "romi")
+    assert {name: tuple(row[k] for k in pick) for name, row in rows.items()} == {
+        "Autumn": (50, Decimal("500.00"), 0, None, None, Decimal("-100.0")),
+        "Newsletter": (40, Decimal("0.00"), 2, Decimal("0.00"), None, None),
+        "Spring": (None, None, 1, None, None, None),
+        "(no campaign)": (None, None, 1, None, None, None),
+    }
+    (total,) = report.table("total").rows
+    assert (total["clicks"], total["spend"], total["leads"], total["cpl"]) == (90, Decimal("500.00"), 4,
+                                                                                Decimal("125.00"))
+    html = logged_in(marketer).get("/analytics/costs/?start=2026-01-01&end=2026-01-31").content.decode()
+    assert "125.00" in html and "Autumn" in html
