@@ -393,6 +393,9 @@ def conversion(report_filter: ReportFilter, user: User) -> Report:
         ("source", _("By source"), "source_id", F("source_id"), lambda ids: _names(Source, ids)),
         ("campaign", _("By campaign"), "campaign_id", F("campaign_id"), lambda ids: _names(Campaign, ids)),
         ("manager", _("By manager"), "owner_id", F("owner_id"), lambda ids: _names(User, ids, _person)),
+        # DOMAIN.md 19: per offer too, the product the person asked about.
+        ("offer", _("By offer (product interest)"), "product_interest", F("product_interest"),
+         lambda values: {value: value for value in values if value}),
         ("month", _("By month"), "made", month, None),
     ]
     converted = cohort.filter(state=LeadState.CONVERTED)
@@ -411,7 +414,8 @@ def conversion(report_filter: ReportFilter, user: User) -> Report:
 
 
 CONVERSION_SETS = {"total": (), "source_id": ("source_id",), "campaign_id": ("campaign_id",),
-                   "owner_id": ("owner_id",), "made": ("made", "won")}
+                   "owner_id": ("owner_id",), "product_interest": ("product_interest",), "made": ("made", "won")}
+CONVERSION_COLUMNS = ("source_id", "campaign_id", "owner_id", "product_interest", "made", "won")
 
 
 def _conversion_counts(cohort: QuerySet[Lead]) -> dict[str, list[dict[str, Any]]]:
@@ -419,14 +423,14 @@ def _conversion_counts(cohort: QuerySet[Lead]) -> dict[str, list[dict[str, Any]]
     month created, month converted, converted or not) are read once into a materialized common table, then
     grouped five ways in one statement (a few hundred rows back, not leads). What GROUPING SETS does on
     PostgreSQL, written so SQLite runs it too."""
-    columns = ("source_id", "campaign_id", "owner_id", "made", "won", "state")
+    columns = (*CONVERSION_COLUMNS, "state")
     inner = cohort.order_by().values(*columns)
     sql, params = inner.query.sql_with_params()
     selects = []
     for name, keys in CONVERSION_SETS.items():
         # An unused column is a NULL of the column's own type (PostgreSQL types a UNION's columns from the first).
         picked = ", ".join(f"c.{col}" if col in keys else f"MIN(CASE WHEN 1 = 0 THEN c.{col} END)"
-                          for col in columns[:5])
+                          for col in CONVERSION_COLUMNS)
         group = ", ".join([*(f"c.{key}" for key in keys), "c.converted"])
         # Only the ORM's own SQL and fixed names are put together here; values travel as parameters.
         selects.append(f"SELECT '{name}', {picked}, c.converted, COUNT(*) FROM c GROUP BY {group}")  # noqa: S608
@@ -440,7 +444,7 @@ def _conversion_counts(cohort: QuerySet[Lead]) -> dict[str, list[dict[str, Any]]
                for name, expr in expressions.items()}
     grouped: dict[str, list[dict[str, Any]]] = {name: [] for name in CONVERSION_SETS}
     for name, *values, converted, n in rows:
-        row = dict(zip(columns[:5], values, strict=True))
+        row = dict(zip(CONVERSION_COLUMNS, values, strict=True))
         for key in ("made", "won"):
             if row[key] is not None:
                 row[key] = _converted(row[key], convert[key], connection, expressions[key])
@@ -889,7 +893,8 @@ REPORTS: dict[str, ReportKind] = {
         ReportKind("funnel", _("Funnel"), funnel, True, True,
                    _("Traffic, interests, leads, qualified, new and renewing clients; stages reached.")),
         ReportKind("conversion", _("Conversion"), conversion, True, True,
-                   _("Lead-to-client conversion and time to convert, per source, campaign, manager, month; cohorts.")),
+                   _("Lead-to-client conversion and time to convert, per source, campaign, manager, offer, month; "
+                     "cohorts.")),
         ReportKind("speed", _("Speed to lead"), speed, False, True,
                    _("Time to the first call or e-mail, share within the SLA, breaches.")),
         ReportKind("managers", _("Managers' work"), managers, False, True,

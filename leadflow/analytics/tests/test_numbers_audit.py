@@ -318,7 +318,7 @@ def test_refusal_shares_add_up_to_one_hundred(admin_user, head, alice, sales):
         lead = Lead.objects.create(full_name=f"R{n}", team=sales, owner=alice, created_at=msk("2026-01-02 10:00"),
                                    stage=services.initial_stage())
         services.refuse_lead(lead=lead, reason=reason, by=alice)
-    today = date.today().isoformat()
+    today = datetime.now(MOSCOW).date().isoformat()
     rows = reports.build("refusals", parse_filter({"start": today, "end": today}, head), head).table("reasons").rows
     shares = [r["share"] for r in rows]
     assert sum(shares) == Decimal("100.0")
@@ -487,3 +487,16 @@ def test_cost_per_lead_of_a_campaign_without_leads_without_cost_and_without_spen
                                                                                 Decimal("125.00"))
     html = logged_in(marketer).get("/analytics/costs/?start=2026-01-01&end=2026-01-31").content.decode()
     assert "125.00" in html and "Autumn" in html
+
+
+def test_conversion_per_offer(admin_user, alice, sales, make_lead):
+    # DOMAIN.md 19: per offer. Boilers: 3 leads, 2 converted (66.7 %); pumps: 1 lead, 0; none given: 1 lead, 1 (100 %).
+    for product, convert in (("boilers", True), ("boilers", True), ("boilers", False), ("pumps", False),
+                             ("", True)):
+        lead = make_lead(owner=alice, product_interest=product)
+        if convert:
+            services.convert_lead(lead=lead, by=alice)
+    today = datetime.now(MOSCOW).date().isoformat()
+    rows = run("conversion", admin_user, start=today, end=today).table("offer").rows
+    assert [(str(r["label"]), r["leads"], r["clients"], r["conversion"]) for r in rows] == [
+        ("boilers", 3, 2, Decimal("66.7")), ("(none)", 1, 1, Decimal("100.0")), ("pumps", 1, 0, Decimal("0.0"))]
