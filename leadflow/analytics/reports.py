@@ -55,6 +55,7 @@ from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
     ActivityKind,
+    Channel,
     Interest,
     Lead,
     LeadState,
@@ -526,7 +527,10 @@ def _cohorts(grouped: dict[str, list[dict[str, Any]]], report_filter: ReportFilt
 def speed(report_filter: ReportFilter, user: User) -> Report:
     # The deadline is the one set when the lead was first routed (its first task's due time, kept on the card).
     # Leads still with marketing are not with sales yet: not in the report until handed over.
-    cohort = leads(report_filter, user).filter(sales_since__isnull=False).annotate(sla_due=F("sla_due_at"))
+    # Imported files (an exhibition's contacts, an old base) keep a first task but are no live request waiting for a
+    # call: like the SLA warnings (imports.services), speed to lead leaves them out.
+    cohort = (leads(report_filter, user).filter(sales_since__isnull=False).exclude(channel=Channel.IMPORT)
+              .annotate(sla_due=F("sla_due_at")))
     within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
     # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
     decided = Q(sla_due__isnull=False) & (Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now))

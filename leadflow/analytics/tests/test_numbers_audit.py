@@ -500,3 +500,30 @@ def test_conversion_per_offer(admin_user, alice, sales, make_lead):
     rows = run("conversion", admin_user, start=today, end=today).table("offer").rows
     assert [(str(r["label"]), r["leads"], r["clients"], r["conversion"]) for r in rows] == [
         ("boilers", 3, 2, Decimal("66.7")), ("(none)", 1, 1, Decimal("100.0")), ("pumps", 1, 0, Decimal("0.0"))]
+
+
+def test_imported_contacts_are_not_speed_to_lead_breaches(time_machine, head, alice, web_form, tmp_path):
+    # The SLA clock is for a live request (README: imported leads raise no speed-to-lead alarms). A form lead
+    # called after 5 minutes, then a file of 3 exhibition contacts nobody calls within the SLA:
+    # speed to lead is 1 lead, 1 within, 100.0 %, no breach; the 3 are still leads everywhere else (4 leads).
+    from django.core.management import call_command
+
+    time_machine.move_to(msk("2026-01-12 10:00"), tick=False)
+    lead = pipeline.receive(pipeline.Inbound(channel="form", form=web_form, payload={
+        "name": "Иван Петров", "phone": "+79161110001"}, received_at=msk("2026-01-12 10:00"))).lead
+    services.claim_lead(lead=lead, by=alice)
+    time_machine.move_to(msk("2026-01-12 10:05"), tick=False)
+    services.log_activity(lead=lead, kind=ActivityKind.CALL, by=alice)
+    file = tmp_path / "exhibition.csv"
+    file.write_text("ФИО;Телефон\nОльга Сидорова;+79161110004\nПавел Орлов;+79161110005\nНина Волкова;+79161110008\n",
+                    encoding="utf-8")
+    call_command("import", str(file), "--as", "head")
+    time_machine.move_to(msk("2026-01-20 10:00"), tick=False)
+    assert Lead.objects.filter(channel="import").count() == 3
+    period = {"start": "2026-01-01", "end": "2026-01-31"}
+    speed = run("speed", head, **period)
+    (team,) = speed.table("team").rows
+    assert (team["leads"], team["within"], team["share"]) == (1, 1, Decimal("100.0"))
+    assert speed.table("breaches").rows == []
+    steps = {r["key"]: r["count"] for r in run("funnel", head, **period).table("steps").rows}
+    assert steps["leads"] == 4
