@@ -527,3 +527,13 @@ def test_imported_contacts_are_not_speed_to_lead_breaches(time_machine, head, al
     assert speed.table("breaches").rows == []
     steps = {r["key"]: r["count"] for r in run("funnel", head, **period).table("steps").rows}
     assert steps["leads"] == 4
+
+
+def test_a_manager_who_left_can_still_be_chosen_in_the_filter(head, alice, bob):
+    bob.is_active = False
+    bob.save()
+    html = logged_in(head).get(f"/analytics/managers/?start=2026-01-01&end=2026-01-31&manager={bob.pk}")
+    assert html.status_code == 200
+    page = html.content.decode()
+    assert f'<option value="{bob.pk}" selected>Bob (inactive)</option>' in page
+    assert f'<option value="{alice.pk}" >Alice</option>' in page
