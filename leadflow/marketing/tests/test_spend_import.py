@@ -28,3 +28,22 @@ def test_a_day_adding_up_past_what_the_column_holds_is_refused(db):
     assert result.saved == 0
     assert list(result.errors) == ["line 3"]
     assert CampaignSpend.objects.count() == 0
+
+
+def test_the_admin_refuses_an_extra_cost_ending_before_it_starts(admin_client):
+    # The report spreads an extra cost over its days: one ending before it starts would silently count nothing.
+    from leadflow.marketing.models import ExtraCost
+
+    response = admin_client.post("/admin/marketing/extracost/add/", {
+        "name": "CRM licence", "starts_on": "2026-01-31", "ends_on": "2026-01-01", "amount": "3100"})
+    assert response.status_code == 200
+    assert "The last day is before the first." in response.content.decode()
+    response = admin_client.post("/admin/marketing/extracost/add/", {
+        "name": "CRM licence", "starts_on": "2026-01-01", "ends_on": "2026-01-31", "amount": "-5"})
+    assert "An amount cannot be negative." in response.content.decode()
+    assert ExtraCost.objects.count() == 0
+    response = admin_client.post("/admin/marketing/campaignspend/add/", {
+        "campaign": Campaign.objects.create(name="Spring", utm_campaign="spring").pk, "day": "2026-01-03",
+        "clicks": "10", "cost": "-100"})
+    assert "A cost cannot be negative." in response.content.decode()
+    assert CampaignSpend.objects.count() == 0
