@@ -60,3 +60,26 @@ def test_of_two_partners_sending_one_person_the_first_earns_the_client(head, sal
     rows = {row.partner: (row.accepted, row.converted, row.amount_due)
             for row in report_for(Partner.objects.all()).rows}
     assert rows == {"A": (1, 1, Decimal("700.00")), "B": (1, 0, Decimal("0.00"))}
+
+
+def test_a_head_in_london_sees_the_months_the_partner_sees(client, head, partner, time_machine):
+    # Accepted at 00:30 Moscow on 1 November (21:30 in London on 31 October), price 150 per lead: November's, on
+    # the head's page (whatever the head's own zone) as in the partner's own report.
+    from datetime import datetime
+
+    from leadflow.partners.tests.test_partner_report import rows_of
+
+    row, key = partner
+    Partner.objects.filter(pk=row.pk).update(price_per_lead=Decimal("150"))
+    time_machine.move_to(datetime(2026, 11, 1, 0, 30, tzinfo=MOSCOW), tick=False)
+    assert submit(key, {"name": "Иван Петров", "phone": "+79161110001"}).status_code == 201
+    time_machine.move_to(datetime(2026, 11, 20, 12, 0, tzinfo=MOSCOW), tick=False)
+    head.time_zone = "Europe/London"
+    head.save()
+    client.force_login(head)
+    page = client.get("/partners/", {"start": "2026-10-01", "end": "2026-11-30", "period": "month", "format": "csv"})
+    assert [r[0] for r in rows_of(page)[1:-1]] == ["2026-11-01"]
+    own = client.get("/api/partner/report", {"start": "2026-10-01", "end": "2026-11-30"}, headers={"X-Api-Key": key})
+    assert [(r["period"], Decimal(r["amount_due"])) for r in own.json()["rows"]] == [("2026-11-01", Decimal("150"))]
+    html = client.get("/partners/", {"start": "2026-10-01", "end": "2026-11-30"}).content.decode()
+    assert "Europe/Moscow" in html and "price in force when each lead was accepted" in html
