@@ -537,3 +537,36 @@ def test_a_manager_who_left_can_still_be_chosen_in_the_filter(head, alice, bob):
     page = html.content.decode()
     assert f'<option value="{bob.pk}" selected>Bob (inactive)</option>' in page
     assert f'<option value="{alice.pk}" >Alice</option>' in page
+
+
+def test_a_merge_keeps_the_first_touchs_time_and_campaign_together(time_machine, web_form, head, admin_user):
+    # Pasha came on 19 January through "spring"; the same man came again on 2 February through "autumn" as a card of
+    # its own, kept as the survivor. Merged: one lead, created 19 January from "spring" (its first touch), so January
+    # has 1 spring lead and February none. Undone: both back as they were (1 spring in January, 1 autumn in February).
+    from leadflow.leads.merging import undo_merge
+
+    Campaign.objects.create(name="Spring", utm_campaign="spring")
+    Campaign.objects.create(name="Autumn", utm_campaign="autumn")
+
+    def submit(moment: str, campaign: str, phone: str) -> Lead:
+        time_machine.move_to(msk(moment), tick=False)
+        return pipeline.receive(pipeline.Inbound(channel="form", form=web_form, received_at=msk(moment), payload={
+            "name": "Павел Орлов", "phone": phone, "utm_campaign": campaign})).lead
+
+    january = submit("2026-01-19 09:00", "spring", "+79161110005")
+    february = submit("2026-02-02 09:00", "autumn", "+79161110006")
+    time_machine.move_to(msk("2026-02-03 10:00"), tick=False)
+    merge = merge_leads(survivor=february, others=[january], by=head)
+
+    def leads_by_campaign(start: str, end: str) -> dict[str, int]:
+        rows = run("costs", admin_user, start=start, end=end).table("campaigns").rows
+        return {str(r["campaign"]): r["leads"] for r in rows}
+
+    survivor = Lead.objects.get(pk=february.pk)
+    assert (survivor.created_at, survivor.campaign.name, survivor.utm_campaign) == (
+        msk("2026-01-19 09:00"), "Spring", "spring")
+    assert leads_by_campaign("2026-01-01", "2026-01-31") == {"Spring": 1}
+    assert leads_by_campaign("2026-02-01", "2026-02-28") == {}
+    undo_merge(merge=merge, by=head)
+    assert leads_by_campaign("2026-01-01", "2026-01-31") == {"Spring": 1}
+    assert leads_by_campaign("2026-02-01", "2026-02-28") == {"Autumn": 1}
