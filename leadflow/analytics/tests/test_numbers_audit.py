@@ -570,3 +570,29 @@ def test_a_merge_keeps_the_first_touchs_time_and_campaign_together(time_machine,
     undo_merge(merge=merge, by=head)
     assert leads_by_campaign("2026-01-01", "2026-01-31") == {"Spring": 1}
     assert leads_by_campaign("2026-02-01", "2026-02-28") == {"Autumn": 1}
+
+
+def test_a_lead_warmed_by_marketing_is_timed_from_its_hand_off_in_the_month_it_was_created(
+        time_machine, web_form, head, alice):
+    # Decision (docs/analytics.md): speed follows the cohort of leads created in the period, timed from the moment
+    # sales got the lead. Created 25 January with marketing, handed to sales on 2 February 10:00, claimed and called
+    # at 10:10: January's speed report has it (1 lead, 10.0 min, within the 15-minute SLA); February's has none.
+    # While still with marketing it is in no speed report.
+    from leadflow.warming.services import hand_to_sales
+
+    web_form.hand_to_sales = "when_hot"
+    web_form.save()
+    time_machine.move_to(msk("2026-01-25 12:00"), tick=False)
+    lead = pipeline.receive(pipeline.Inbound(channel="form", form=web_form, received_at=msk("2026-01-25 12:00"),
+                                             payload={"name": "Ольга Сидорова", "phone": "+79161110004"})).lead
+    assert lead.state == LeadState.NURTURING
+    january = {"start": "2026-01-01", "end": "2026-01-31"}
+    assert run("speed", head, **january).table("team").rows == []
+    time_machine.move_to(msk("2026-02-02 10:00"), tick=False)
+    hand_to_sales(lead=lead, by=None, reason="hot")
+    services.claim_lead(lead=Lead.objects.get(pk=lead.pk), by=alice)
+    time_machine.move_to(msk("2026-02-02 10:10"), tick=False)
+    services.log_activity(lead=lead, kind=ActivityKind.CALL, by=alice)
+    (team,) = run("speed", head, **january).table("team").rows
+    assert (team["leads"], team["within"], team["median"]) == (1, 1, Decimal("10.0"))
+    assert run("speed", head, start="2026-02-01", end="2026-02-28").table("team").rows == []
