@@ -95,11 +95,14 @@ def slice_leads(qs: QuerySet[Lead], report_filter: ReportFilter, prefix: str = "
         conditions["owner_id"] = report_filter.manager
     if report_filter.source is not None:
         conditions["source_id"] = report_filter.source
-    if report_filter.medium:
-        conditions["utm_medium"] = report_filter.medium
     if report_filter.campaign is not None:
         conditions["campaign_id"] = report_filter.campaign
     qs = qs.filter(**{prefix + key: value for key, value in conditions.items()})
+    if report_filter.medium:
+        # A lead whose touch gave no UTM medium has its source's default one, as the source's spend has
+        # (spend_rows): "cpc" counts the Yandex leads of a form that passed utm_source only.
+        qs = qs.filter(Q(**{prefix + "utm_medium": report_filter.medium})
+                       | Q(**{prefix + "utm_medium": "", prefix + "source__medium": report_filter.medium}))
     # A lead's form or partner is the one whose submission created it (the journal keeps it).
     created = Submission.objects.filter(status=SubmissionStatus.CREATED, lead__isnull=False)
     if report_filter.form is not None:

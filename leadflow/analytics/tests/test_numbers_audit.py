@@ -596,3 +596,26 @@ def test_a_lead_warmed_by_marketing_is_timed_from_its_hand_off_in_the_month_it_w
     (team,) = run("speed", head, **january).table("team").rows
     assert (team["leads"], team["within"], team["median"]) == (1, 1, Decimal("10.0"))
     assert run("speed", head, start="2026-02-01", end="2026-02-28").table("team").rows == []
+
+
+def test_filters_combine(world, head, alice, admin_user, web_form, partner):
+    # January, as the head: all filters at once narrow to alice's spring leads from the web form, Yandex, cpc:
+    # Ivan and Olga, both converted. Each further slice that matches nothing gives 0 leads, not an error.
+    # The form sent no utm_medium: a lead's medium is then its source's (Yandex: cpc), as the spend's is.
+    spring = world["spring"]
+    base = {"start": "2026-01-01", "end": "2026-01-31", "team": str(alice.team_id), "manager": str(alice.pk),
+            "source": str(spring.source_id), "campaign": str(spring.pk), "form": str(web_form.pk), "medium": "cpc"}
+
+    def total(user: User, **params: str) -> tuple:
+        (row,) = run("conversion", user, **params).table("total").rows or [{"leads": 0, "clients": 0}]
+        return row["leads"], row["clients"]
+
+    assert total(head, **base) == (2, 2)
+    assert total(head, **{**base, "manager": ""}) == (4, 2)
+    assert total(head, **{**base, "medium": "email"}) == (0, 0)
+    assert total(head, **{**base, "partner": str(partner[0].pk)}) == (0, 0)
+    assert total(head, **{**base, "end": "2026-01-14"}) == (1, 1)  # Ivan only
+    # Costs with campaign, source and medium: the spend is the campaign's, January's 7,000 over its 4 leads.
+    (row,) = run("costs", admin_user, start="2026-01-01", end="2026-01-31", campaign=str(spring.pk),
+                 source=str(spring.source_id), medium="cpc").table("campaigns").rows
+    assert (row["spend"], row["leads"], row["cpl"]) == (Decimal("7000.00"), 4, Decimal("1750.00"))
