@@ -631,7 +631,7 @@ def managers(report_filter: ReportFilter, user: User) -> Report:
     # the lead's and the client's share counted side by side.
     tasks = Task.objects.filter(assignee_id__in=ids)
     for_lead, for_client = Q(lead__isnull=False), Q(client__isnull=False)
-    tasks_done = _by(tasks.filter(completed_at__gte=since, completed_at__lt=until), "assignee_id",
+    tasks_done = _by(tasks.filter(completed_at__gte=since, completed_at__lt=until, is_cancelled=False), "assignee_id",
                      lead=count_if(for_lead), client=count_if(for_client))
     tasks_overdue = _by(tasks.filter(completed_at__isnull=True, due_at__lt=now), "assignee_id",
                         lead=count_if(for_lead), client=count_if(for_client))

@@ -619,3 +619,22 @@ def test_filters_combine(world, head, alice, admin_user, web_form, partner):
     (row,) = run("costs", admin_user, start="2026-01-01", end="2026-01-31", campaign=str(spring.pk),
                  source=str(spring.source_id), medium="cpc").table("campaigns").rows
     assert (row["spend"], row["leads"], row["cpl"]) == (Decimal("7000.00"), 4, Decimal("1750.00"))
+
+
+def test_tasks_closed_by_refusing_converting_or_deferring_are_not_tasks_done(admin_user, alice, make_lead):
+    # Alice has four leads, each with its first task "Call the lead". She calls one and completes its task (done: 1);
+    # she refuses one, converts one and defers one without doing their tasks: those close, but are no work done.
+    from datetime import timedelta
+
+    from leadflow.leads.models import Task
+
+    leads = [make_lead(owner=alice) for _ in range(4)]
+    services.complete_task(task=Task.objects.get(lead=leads[0]), result="Called, agreed a meeting", by=alice)
+    services.refuse_lead(lead=leads[1], reason=LostReason.objects.order_by("pk").first(), by=alice)
+    services.convert_lead(lead=leads[2], by=alice)
+    services.defer_lead(lead=leads[3], until=datetime.now(MOSCOW).date() + timedelta(days=30), by=alice)
+    assert Task.objects.filter(assignee=alice, completed_at__isnull=False).count() == 4
+    today = datetime.now(MOSCOW).date().isoformat()
+    (row,) = [r for r in run("managers", admin_user, start=today, end=today).table("leads").rows
+              if r["manager"] == "Alice"]
+    assert row["tasks_done"] == 1
