@@ -411,7 +411,8 @@ def conversion(report_filter: ReportFilter, user: User) -> Report:
         # Leads nobody claimed yet are the pool's, as in the speed, refusals and deferred tables.
         rows = _conversion_rows(grouped, column, speed, labels, report_filter,
                                 POOL_LABEL if key == "manager" else NONE_LABEL)
-        chart = Chart("line" if key == "month" else "bar", "label", ["conversion"])
+        # The offer is text typed into public forms: shown in the table (escaped), not handed to the chart's script.
+        chart = None if key == "offer" else Chart("line" if key == "month" else "bar", "label", ["conversion"])
         tables.append(_conversion_table(key, title, rows, chart))
     tables.append(_cohorts(grouped, report_filter))
     return Report("conversion", _("Conversion"), tables)
