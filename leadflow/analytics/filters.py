@@ -173,9 +173,12 @@ def client_scope(user: User) -> Q:
     return Q(owner=user)
 
 
-def people_in_scope(user: User, report_filter: ReportFilter) -> QuerySet[User]:
-    """The managers (and heads) a managers' work report lists."""
-    people = User.objects.filter(is_active=True, role__in=[Role.MANAGER, Role.HEAD])
+def people_in_scope(user: User, report_filter: ReportFilter, *, include_inactive: bool = False) -> QuerySet[User]:
+    """The managers (and heads) a managers' work report lists; `include_inactive` adds those who left (their past
+    work stays in the reports of the periods they worked)."""
+    people = User.objects.filter(role__in=[Role.MANAGER, Role.HEAD])
+    if not include_inactive:
+        people = people.filter(is_active=True)
     if user.role == Role.MANAGER and not user.is_admin:
         people = User.objects.filter(pk=user.pk)
     elif user.role == Role.HEAD and not user.is_admin:

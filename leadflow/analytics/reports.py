@@ -55,6 +55,7 @@ from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
     ActivityKind,
+    Channel,
     Interest,
     Lead,
     LeadState,
@@ -94,11 +95,14 @@ def slice_leads(qs: QuerySet[Lead], report_filter: ReportFilter, prefix: str = "
         conditions["owner_id"] = report_filter.manager
     if report_filter.source is not None:
         conditions["source_id"] = report_filter.source
-    if report_filter.medium:
-        conditions["utm_medium"] = report_filter.medium
     if report_filter.campaign is not None:
         conditions["campaign_id"] = report_filter.campaign
     qs = qs.filter(**{prefix + key: value for key, value in conditions.items()})
+    if report_filter.medium:
+        # A lead whose touch gave no UTM medium has its source's default one, as the source's spend has
+        # (spend_rows): "cpc" counts the Yandex leads of a form that passed utm_source only.
+        qs = qs.filter(Q(**{prefix + "utm_medium": report_filter.medium})
+                       | Q(**{prefix + "utm_medium": "", prefix + "source__medium": report_filter.medium}))
     # A lead's form or partner is the one whose submission created it (the journal keeps it).
     created = Submission.objects.filter(status=SubmissionStatus.CREATED, lead__isnull=False)
     if report_filter.form is not None:
@@ -195,6 +199,24 @@ def percent(part: Any, whole: Any) -> Decimal | None:
     if not whole or part is None:
         return None
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def shares(counts: list[int]) -> list[Decimal | None]:
+    """Each count's share of their sum in tenths of a percent, adding up to exactly 100.0 (largest remainders:
+    three equal parts are 33.4, 33.3, 33.3, not 33.3 three times, which a reader adds up to 99.9)."""
+    total = sum(counts)
+    if not total:
+        return [None] * len(counts)
+    tenths = [n * 1000 // total for n in counts]
+    remainders = sorted(range(len(counts)), key=lambda i: (-(counts[i] * 1000 % total), i))
+    for i in remainders[: 1000 - sum(tenths)]:
+        tenths[i] += 1
+    return [Decimal(t) / 10 for t in tenths]
+
+
+def money(amount: Any) -> Decimal | None:
+    """An amount as shown and exported: two decimals (a sum read back from SQLite has as many as it likes)."""
+    return None if amount is None else Decimal(amount).quantize(CENT, ROUND_HALF_UP)
 
 
 def ratio(amount: Any, count: Any) -> Decimal | None:
@@ -375,6 +397,9 @@ def conversion(report_filter: ReportFilter, user: User) -> Report:
         ("source", _("By source"), "source_id", F("source_id"), lambda ids: _names(Source, ids)),
         ("campaign", _("By campaign"), "campaign_id", F("campaign_id"), lambda ids: _names(Campaign, ids)),
         ("manager", _("By manager"), "owner_id", F("owner_id"), lambda ids: _names(User, ids, _person)),
+        # DOMAIN.md 19: per offer too, the product the person asked about.
+        ("offer", _("By offer (product interest)"), "product_interest", F("product_interest"),
+         lambda values: {value: value for value in values if value}),
         ("month", _("By month"), "made", month, None),
     ]
     converted = cohort.filter(state=LeadState.CONVERTED)
@@ -383,15 +408,19 @@ def conversion(report_filter: ReportFilter, user: User) -> Report:
     tables = [_conversion_table("total", _("Lead-to-client conversion"), total, None)]
     for key, title, column, group, labels in dimensions:
         speed = percentiles(converted, group, time_to_convert())
-        rows = _conversion_rows(grouped, column, speed, labels, report_filter, NONE_LABEL)
-        chart = Chart("line" if key == "month" else "bar", "label", ["conversion"])
+        # Leads nobody claimed yet are the pool's, as in the speed, refusals and deferred tables.
+        rows = _conversion_rows(grouped, column, speed, labels, report_filter,
+                                POOL_LABEL if key == "manager" else NONE_LABEL)
+        # The offer is text typed into public forms: shown in the table (escaped), not handed to the chart's script.
+        chart = None if key == "offer" else Chart("line" if key == "month" else "bar", "label", ["conversion"])
         tables.append(_conversion_table(key, title, rows, chart))
     tables.append(_cohorts(grouped, report_filter))
     return Report("conversion", _("Conversion"), tables)
 
 
 CONVERSION_SETS = {"total": (), "source_id": ("source_id",), "campaign_id": ("campaign_id",),
-                   "owner_id": ("owner_id",), "made": ("made", "won")}
+                   "owner_id": ("owner_id",), "product_interest": ("product_interest",), "made": ("made", "won")}
+CONVERSION_COLUMNS = ("source_id", "campaign_id", "owner_id", "product_interest", "made", "won")
 
 
 def _conversion_counts(cohort: QuerySet[Lead]) -> dict[str, list[dict[str, Any]]]:
@@ -399,14 +428,14 @@ def _conversion_counts(cohort: QuerySet[Lead]) -> dict[str, list[dict[str, Any]]
     month created, month converted, converted or not) are read once into a materialized common table, then
     grouped five ways in one statement (a few hundred rows back, not leads). What GROUPING SETS does on
     PostgreSQL, written so SQLite runs it too."""
-    columns = ("source_id", "campaign_id", "owner_id", "made", "won", "state")
+    columns = (*CONVERSION_COLUMNS, "state")
     inner = cohort.order_by().values(*columns)
     sql, params = inner.query.sql_with_params()
     selects = []
     for name, keys in CONVERSION_SETS.items():
         # An unused column is a NULL of the column's own type (PostgreSQL types a UNION's columns from the first).
         picked = ", ".join(f"c.{col}" if col in keys else f"MIN(CASE WHEN 1 = 0 THEN c.{col} END)"
-                          for col in columns[:5])
+                          for col in CONVERSION_COLUMNS)
         group = ", ".join([*(f"c.{key}" for key in keys), "c.converted"])
         # Only the ORM's own SQL and fixed names are put together here; values travel as parameters.
         selects.append(f"SELECT '{name}', {picked}, c.converted, COUNT(*) FROM c GROUP BY {group}")  # noqa: S608
@@ -420,7 +449,7 @@ def _conversion_counts(cohort: QuerySet[Lead]) -> dict[str, list[dict[str, Any]]
                for name, expr in expressions.items()}
     grouped: dict[str, list[dict[str, Any]]] = {name: [] for name in CONVERSION_SETS}
     for name, *values, converted, n in rows:
-        row = dict(zip(columns[:5], values, strict=True))
+        row = dict(zip(CONVERSION_COLUMNS, values, strict=True))
         for key in ("made", "won"):
             if row[key] is not None:
                 row[key] = _converted(row[key], convert[key], connection, expressions[key])
@@ -502,7 +531,10 @@ def _cohorts(grouped: dict[str, list[dict[str, Any]]], report_filter: ReportFilt
 def speed(report_filter: ReportFilter, user: User) -> Report:
     # The deadline is the one set when the lead was first routed (its first task's due time, kept on the card).
     # Leads still with marketing are not with sales yet: not in the report until handed over.
-    cohort = leads(report_filter, user).filter(sales_since__isnull=False).annotate(sla_due=F("sla_due_at"))
+    # Imported files (an exhibition's contacts, an old base) keep a first task but are no live request waiting for a
+    # call: like the SLA warnings (imports.services), speed to lead leaves them out.
+    cohort = (leads(report_filter, user).filter(sales_since__isnull=False).exclude(channel=Channel.IMPORT)
+              .annotate(sla_due=F("sla_due_at")))
     within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
     # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
     decided = Q(sla_due__isnull=False) & (Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now))
@@ -586,7 +618,7 @@ def _by(qs: QuerySet, field_name: str, **aggregates: Any) -> dict[Any, dict[str,
 
 
 def managers(report_filter: ReportFilter, user: User) -> Report:
-    people = list(people_in_scope(user, report_filter))
+    people = list(people_in_scope(user, report_filter, include_inactive=True))
     ids = [person.pk for person in people]
     since, until, now = report_filter.since, report_filter.until, report_filter.now
     lead_base = slice_leads(Lead.objects.exclude(state=LeadState.MERGED).filter(owner_id__in=ids), report_filter)
@@ -600,7 +632,7 @@ def managers(report_filter: ReportFilter, user: User) -> Report:
     # the lead's and the client's share counted side by side.
     tasks = Task.objects.filter(assignee_id__in=ids)
     for_lead, for_client = Q(lead__isnull=False), Q(client__isnull=False)
-    tasks_done = _by(tasks.filter(completed_at__gte=since, completed_at__lt=until), "assignee_id",
+    tasks_done = _by(tasks.filter(completed_at__gte=since, completed_at__lt=until, is_cancelled=False), "assignee_id",
                      lead=count_if(for_lead), client=count_if(for_client))
     tasks_overdue = _by(tasks.filter(completed_at__isnull=True, due_at__lt=now), "assignee_id",
                         lead=count_if(for_lead), client=count_if(for_client))
@@ -623,9 +655,15 @@ def managers(report_filter: ReportFilter, user: User) -> Report:
         value = table.get(pk, {}).get("completeness")
         return None if value is None else Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
+    def has_figures(pk: int) -> bool:
+        return any(pk in table for table in (open_leads, cohort, tasks_done, tasks_overdue, acts, clients_open,
+                                             clients_new))
+
     lead_rows, client_rows = [], []
     for person in people:  # one row per manager
         pk = person.pk
+        if not person.is_active and not has_figures(pk):
+            continue  # someone who left shows in the periods they worked, and while cards still wait on them
         lead_rows.append({
             "manager": person.display_name(), "open": get(open_leads, pk), "new": get(cohort, pk),
             "converted": get(cohort, pk, "clients"), "conversion": percent(get(cohort, pk, "clients"),
@@ -675,9 +713,8 @@ def refusals(report_filter: ReportFilter, user: User) -> Report:
     )
     reasons = _names(LostReason, LostReason.objects.values_list("pk", flat=True))
     by_reason = list(refused.order_by().values("lost_reason_id").annotate(n=Count("*")).order_by("-n"))
-    total = sum(row["n"] for row in by_reason)
-    reason_rows = [{"reason": reasons.get(row["lost_reason_id"], NONE_LABEL), "count": row["n"],
-                    "share": percent(row["n"], total)} for row in by_reason]
+    reason_rows = [{"reason": reasons.get(row["lost_reason_id"], NONE_LABEL), "count": row["n"], "share": share}
+                   for row, share in zip(by_reason, shares([row["n"] for row in by_reason]), strict=True)]
     tables = [Table("reasons", _("Refusal reasons"),
                     [Column("reason", _("Reason")), Column("count", _("Leads"), "int"),
                      Column("share", _("Share, %"), "percent")],
@@ -740,8 +777,8 @@ def extra_costs(report_filter: ReportFilter) -> Decimal:
 
 @dataclass
 class Economics:
-    clicks: int
-    spend: Decimal
+    clicks: int | None  # None: the slice (team, manager, form, partner) cannot be given a share of the spend
+    spend: Decimal | None
     leads: int
     qualified: int
     clients: int
@@ -749,13 +786,13 @@ class Economics:
 
     def row(self) -> dict[str, Any]:
         return {
-            "clicks": self.clicks, "spend": self.spend, "cpc": ratio(self.spend, self.clicks),
+            "clicks": self.clicks, "spend": money(self.spend), "cpc": ratio(self.spend, self.clicks),
             "leads": self.leads, "site_conversion": percent(self.leads, self.clicks),
             "cpl": ratio(self.spend, self.leads), "qualified": self.qualified,
             "cpql": ratio(self.spend, self.qualified), "clients": self.clients,
-            "cost_per_client": ratio(self.spend, self.clients), "revenue": self.revenue,
+            "cost_per_client": ratio(self.spend, self.clients), "revenue": money(self.revenue),
             "revenue_per_client": ratio(self.revenue, self.clients),
-            "romi": percent(self.revenue - self.spend, self.spend) if self.spend else None,
+            "romi": percent(self.revenue - self.spend, self.spend) if self.spend else None,  # None and 0 alike
         }
 
 
@@ -773,7 +810,11 @@ ECONOMICS_COLUMNS = [
 
 def costs(report_filter: ReportFilter, user: User) -> Report:
     cohort = leads(report_filter, user)
-    spend = _by(spend_rows(report_filter), "campaign_id", clicks=Sum("clicks"), cost=Sum("cost"))
+    # Spend is bought per campaign for the whole company: a team's, a manager's, a form's or a partner's share of it
+    # is unknown, so such a slice shows its leads and clients without a budget (not the whole budget over its leads).
+    attributed = not report_filter.has_sales_slice
+    spend = _by(spend_rows(report_filter), "campaign_id", clicks=Sum("clicks"), cost=Sum("cost")) if attributed \
+        else {}
     counted = _by(cohort, "campaign_id", n=Count("*"),
                   qualified=count_if(Q(state=LeadState.CONVERTED) | Q(stage_reach__gte=REACH_QUALIFIED)),
                   clients=count_if(Q(state=LeadState.CONVERTED)))
@@ -783,17 +824,23 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
     names = _names(Campaign, campaign_ids)
     rows = []
     for pk in sorted(campaign_ids, key=lambda k: (k is None, names.get(k, ""))):  # one row per campaign
+        # No spend entered for the campaign in the period (or no campaign): its budget is unknown, "—", not a
+        # free lead; a spend of 0 entered is a known zero (a free newsletter costs 0.00 per lead).
+        bought = spend.get(pk)
         figures = Economics(
-            clicks=int(spend.get(pk, {}).get("clicks") or 0), spend=Decimal(spend.get(pk, {}).get("cost") or 0),
+            clicks=int(bought["clicks"] or 0) if bought else None,
+            spend=Decimal(bought["cost"] or 0) if bought else None,
             leads=counted.get(pk, {}).get("n", 0), qualified=counted.get(pk, {}).get("qualified", 0),
             clients=counted.get(pk, {}).get("clients", 0),
             revenue=Decimal(revenue.get(pk, {}).get("amount") or 0),
         )
         rows.append({"campaign": names.get(pk, NONE_LABEL) if pk is not None else _("(no campaign)"), **figures.row()})
-    extra = extra_costs(report_filter) if report_filter.campaign is None and report_filter.source is None \
-        and not report_filter.medium else Decimal(0)
+    extra = None if not attributed else extra_costs(report_filter) if report_filter.campaign is None \
+        and report_filter.source is None and not report_filter.medium else Decimal(0)
+    known = [r for r in rows if r["spend"] is not None]
     totals = Economics(
-        clicks=sum(r["clicks"] for r in rows), spend=sum((r["spend"] for r in rows), Decimal(0)) + extra,
+        clicks=sum(r["clicks"] for r in known) if known else None,
+        spend=sum((r["spend"] for r in known), extra) if known or extra else None,
         leads=sum(r["leads"] for r in rows), qualified=sum(r["qualified"] for r in rows),
         clients=sum(r["clients"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
     )
@@ -802,26 +849,30 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
                                *ECONOMICS_COLUMNS],
         [{"label": _("All"), "extra": extra, **totals.row()}],
         note=_("Cost per lead = total budget / leads; the budget is the campaigns' spend plus the extra costs "
-               "(software, salaries) of the period, in proportion to the days it covers."),
+               "(software, salaries) of the period, in proportion to the days it covers.") if attributed else
+        _("Spend is bought per campaign for the whole company: sliced by team, manager, form or partner, the leads "
+          "and clients are shown without a budget or costs per lead."),
     )
     campaign_table = Table("campaigns", _("By campaign"), [Column("campaign", _("Campaign")), *ECONOMICS_COLUMNS],
                            rows, Chart("bar", "campaign", ["cpl", "cost_per_client"]))
-    return Report("costs", _("Cost economics"), [total_table, campaign_table, _cost_series(report_filter, cohort)])
+    return Report("costs", _("Cost economics"), [total_table, campaign_table,
+                                                 _cost_series(report_filter, cohort, attributed)])
 
 
-def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead]) -> Table:
+def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead], attributed: bool) -> Table:
     trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[report_filter.interval]
     spend = {as_local_date(row["period"], report_filter): row for row in spend_rows(report_filter).order_by()
-             .annotate(period=trunc("day")).values("period").annotate(clicks=Sum("clicks"), cost=Sum("cost"))}
+             .annotate(period=trunc("day")).values("period").annotate(clicks=Sum("clicks"), cost=Sum("cost"))
+             } if attributed else {}
     made = {as_local_date(row["period"], report_filter): row["n"] for row in cohort.order_by()
             .annotate(period=bucket(report_filter, "created_at")).values("period").annotate(n=Count("*"))}
     rows = []
     for period in periods(report_filter):
-        cost = Decimal(spend.get(period, {}).get("cost") or 0)
+        cost = Decimal(spend.get(period, {}).get("cost") or 0) if attributed else None
         count = made.get(period, 0)
-        clicks = int(spend.get(period, {}).get("clicks") or 0)
-        rows.append({"period": period, "clicks": clicks, "spend": cost, "leads": count, "cpl": ratio(cost, count),
-                     "site_conversion": percent(count, clicks)})
+        clicks = int(spend.get(period, {}).get("clicks") or 0) if attributed else None
+        rows.append({"period": period, "clicks": clicks, "spend": money(cost), "leads": count,
+                     "cpl": ratio(cost, count), "site_conversion": percent(count, clicks)})
     return Table(
         "series", _("Over time"),
         [Column("period", _("Period"), "date"), Column("clicks", _("Clicks"), "int"),
@@ -850,7 +901,8 @@ REPORTS: dict[str, ReportKind] = {
         ReportKind("funnel", _("Funnel"), funnel, True, True,
                    _("Traffic, interests, leads, qualified, new and renewing clients; stages reached.")),
         ReportKind("conversion", _("Conversion"), conversion, True, True,
-                   _("Lead-to-client conversion and time to convert, per source, campaign, manager, month; cohorts.")),
+                   _("Lead-to-client conversion and time to convert, per source, campaign, manager, offer, month; "
+                     "cohorts.")),
         ReportKind("speed", _("Speed to lead"), speed, False, True,
                    _("Time to the first call or e-mail, share within the SLA, breaches.")),
         ReportKind("managers", _("Managers' work"), managers, False, True,

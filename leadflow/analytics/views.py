@@ -66,7 +66,8 @@ def _choices(user: User, report_filter: Any) -> dict[str, Any]:
     choices: dict[str, Any] = {"intervals": INTERVALS}
     choices["teams"] = teams_in_scope(user)
     everyone = replace(report_filter, team=None, manager=None)
-    choices["people"] = [] if is_marketer(user) else people_in_scope(user, everyone)
+    # Those who left stay choosable: their past periods are still reported.
+    choices["people"] = [] if is_marketer(user) else people_in_scope(user, everyone, include_inactive=True)
     choices["sources"] = Source.objects.order_by("name")
     choices["campaigns"] = Campaign.objects.order_by("name")
     choices["forms"] = Form.objects.order_by("name")

@@ -38,6 +38,8 @@ from leadflow.matching.models import CardType, IdentityKey
 
 MERGE_FIELDS = (*EDITABLE_FIELDS, "message", "owner_id")
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
+FIRST_TOUCH_FIELDS = ("channel", "source_id", "campaign_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
+                      "utm_term", "referrer", "landing_page")
 TEMPERATURE_RANK = {Temperature.COLD: 0, Temperature.WARM: 1, Temperature.HOT: 2}
 
 
@@ -185,8 +187,12 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
                 setattr(survivor, name, value)
         if any(choices[name] != survivor.pk for name in NAME_FIELDS):
             survivor.full_name = " ".join(getattr(survivor, n) for n in NAME_FIELDS if getattr(survivor, n))
-        # The first touch is the earliest one: conversion speed and source reports count from it.
-        survivor.created_at = min(lead.created_at for lead in [survivor, *others])
+        # The first touch is the earliest one: conversion speed and source reports count from it. Its time and its
+        # attribution go together (a January lead from one campaign is not a January lead of the other's).
+        earliest = min([survivor, *others], key=lambda lead: (lead.created_at, lead.pk))
+        survivor.created_at = earliest.created_at
+        for name in FIRST_TOUCH_FIELDS:
+            setattr(survivor, name, getattr(earliest, name))
         survivor.is_possible_duplicate = False
         survivor.save()
 
@@ -236,7 +242,7 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
 
 
 def _values(lead: Lead) -> dict[str, Any]:
-    values = {name: getattr(lead, name) for name in (*MERGE_FIELDS, "full_name")}
+    values = {name: getattr(lead, name) for name in (*MERGE_FIELDS, "full_name", *FIRST_TOUCH_FIELDS)}
     values["created_at"] = lead.created_at.isoformat()
     return values
 

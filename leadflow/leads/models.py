@@ -260,9 +260,11 @@ class Lead(TouchFields):
             models.Index(fields=["state", "refused_at"], name="lead_state_refused"),
             # Analytics reads a period's leads grouped by these from the index alone (no row lookups; the id
             # is in it for PostgreSQL, whose indexes do not carry the primary key as SQLite's carry the rowid).
+            # The channel leaves imported files out of speed to lead; the product interest is conversion per offer.
             models.Index(fields=["created_at", "state", "team", "owner", "source", "campaign", "converted_at",
-                                 "first_contacted_at", "stage_reach", "sla_due_at", "sales_since", "id"],
-                         name="lead_analytics_cards"),
+                                 "first_contacted_at", "stage_reach", "sla_due_at", "sales_since", "channel",
+                                 "product_interest", "id"],
+                         name="lead_analytics_offer"),
         ]
 
     def __str__(self) -> str:
@@ -477,6 +479,9 @@ class Task(SystemText):
     due_at = models.DateTimeField(_("due"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
+    # Closed by Leadflow because its card moved on (refused, converted, deferred, erased...), not done by anyone:
+    # the managers' report counts only the tasks people did.
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
     previous = models.ForeignKey(
         "self", verbose_name=_("follows"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -496,7 +501,8 @@ class Task(SystemText):
                 condition=models.Q(completed_at__isnull=True),
             ),
             # Analytics: tasks a manager finished in a period or left overdue, counted from the index alone.
-            models.Index(fields=["assignee", "completed_at", "due_at", "lead", "client"], name="task_assignee_cover"),
+            models.Index(fields=["assignee", "completed_at", "due_at", "lead", "client", "is_cancelled"],
+                         name="task_assignee_done_cover"),
             # Analytics: a lead's first task (its SLA deadline) read from the index alone.
             models.Index(fields=["lead", "id", "due_at"], name="task_first_by_lead"),
         ]

@@ -632,7 +632,8 @@ def refuse_lead(*, lead: Lead, reason: LostReason, note: str = "", by: User) -> 
                                  "updated_at"])
         _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
-        Task.objects.open().filter(lead=lead).update(completed_at=lead.refused_at, result=_("Lead refused"))
+        Task.objects.open().filter(lead=lead).update(completed_at=lead.refused_at, result=_("Lead refused"),
+                                                     is_cancelled=True)
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, body=note,
                                 **system_text("subject", gettext_noop("Refused: %(reason)s"), reason=reason.name))
         record_event("lead.refused", lead_id=lead.pk, reason=reason.name)
@@ -655,7 +656,8 @@ def defer_lead(*, lead: Lead, until: date, note: str = "", by: User) -> Lead:
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
         calendar = team_calendar(lead.team, user=lead.owner)
         due = datetime.combine(until, calendar.start, tzinfo=calendar.tz())
-        Task.objects.open().filter(lead=lead).update(completed_at=timezone.now(), result=_("Lead deferred"))
+        Task.objects.open().filter(lead=lead).update(completed_at=timezone.now(), result=_("Lead deferred"),
+                                                     is_cancelled=True)
         Task.objects.create(lead=lead, assignee=lead.owner or by, kind=TaskKind.FOLLOW_UP, due_at=due, created_by=by,
                             **system_text("title", gettext_noop("Time to call again: %(name)s"), name=lead.full_name))
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, body=note,
@@ -726,7 +728,8 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
         lead.save(update_fields=["state", "stage", "converted_at", "updated_at"])
         _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
-        Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("Converted into a client"))
+        Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("Converted into a client"),
+                                                     is_cancelled=True)
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
                                 **system_text("subject", gettext_noop("Converted into a client")))
         if owner != by:

@@ -1,5 +1,6 @@
 """Sources and campaigns: where leads come from, so every channel can be measured."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,10 @@ class CampaignSpend(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} {self.day}"
 
+    def clean(self) -> None:
+        if self.cost is not None and self.cost < 0:
+            raise ValidationError({"cost": _("A cost cannot be negative.")})
+
 
 class ExtraCost(models.Model):
     """A cost outside the ad accounts (software, salaries) added to the marketing budget for a period."""
@@ -77,3 +82,10 @@ class ExtraCost(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Reports spread the amount over these days: a range ending before it starts would drop it unseen.
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The last day is before the first.")})
+        if self.amount is not None and self.amount < 0:
+            raise ValidationError({"amount": _("An amount cannot be negative.")})

@@ -15,6 +15,7 @@ from leadflow.marketing.models import Campaign, CampaignSpend
 
 SPEND_COLUMNS = ("campaign", "day", "clicks", "cost")
 MAX_COST = Decimal("1e12")
+MAX_CLICKS = 2**31 - 1  # the largest value every database's positive integer column holds
 
 
 @dataclass
@@ -24,9 +25,11 @@ class SpendImport:
 
 
 def import_spend(*, text: str) -> SpendImport:
-    """Read `campaign,day,clicks,cost` rows (campaign by UTM name or name); a row replaces that campaign's day.
+    """Read `campaign,day,clicks,cost` rows (campaign by UTM name or name); the file replaces each campaign's day.
 
-    Every row is checked first; one bad row imports nothing and each error names its line and field.
+    Rows of one campaign and day add up (an ad platform exports one per ad group or keyword), so a file imported
+    twice gives the same spend, never twice as much. Every row is checked first; one bad row imports nothing and
+    each error names its line and field.
     """
     result = SpendImport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -36,7 +39,7 @@ def import_spend(*, text: str) -> SpendImport:
         return result
     campaigns = {c.utm_campaign.casefold(): c for c in Campaign.objects.all()}
     campaigns.update({c.name.casefold(): c for c in Campaign.objects.all()})
-    rows: list[CampaignSpend] = []
+    days: dict[tuple[int, date], CampaignSpend] = {}
     for line, row in enumerate(reader, start=2):
         problems: list[str] = []
         campaign = campaigns.get((row.get("campaign") or "").strip().casefold())
@@ -58,12 +61,18 @@ def import_spend(*, text: str) -> SpendImport:
         if problems:
             result.errors[f"line {line}"] = problems
             continue
-        rows.append(CampaignSpend(campaign=campaign, day=day, clicks=int(clicks_text), cost=cost))
+        spend = days.setdefault((campaign.pk, day), CampaignSpend(campaign=campaign, day=day, clicks=0, cost=0))
+        spend.clicks += int(clicks_text)
+        spend.cost += cost
+        if spend.cost >= MAX_COST:
+            result.errors[f"line {line}"] = [_("cost: the day's rows add up to more than the column holds")]
+        if spend.clicks > MAX_CLICKS:
+            result.errors[f"line {line}"] = [_("clicks: the day's rows add up to more than the column holds")]
     if result.errors:
         return result
     with transaction.atomic():
-        for spend in rows:
+        for spend in days.values():
             CampaignSpend.objects.update_or_create(campaign=spend.campaign, day=spend.day,
                                                    defaults={"clicks": spend.clicks, "cost": spend.cost})
-    result.saved = len(rows)
+    result.saved = len(days)
     return result

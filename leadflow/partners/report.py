@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
 
@@ -116,9 +116,14 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
         )
         .order_by()
     )
+    # One client earns once: when cards of one person were merged, the survivor holds several accepted partner
+    # submissions; the conversion is the first one's (the one its postback and its price go to).
+    earlier = Submission.objects.filter(lead_id=OuterRef("lead_id"), status=SubmissionStatus.CREATED,
+                                        partner__isnull=False, pk__lt=OuterRef("pk"))
     conversions = (
         Submission.objects.filter(partner__in=partners, status=SubmissionStatus.CREATED,
                                   lead__converted_at__gte=since, lead__converted_at__lt=until)
+        .exclude(Exists(earlier))
         .annotate(period=PeriodIndex("lead__converted_at", bounds))
         .values("partner_id", "period")
         .annotate(converted=Count("id"), earned=Sum("payout_client"),

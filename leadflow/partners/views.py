@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import Role, User
@@ -35,7 +37,9 @@ def report(request: HttpRequest) -> HttpResponse:
         return render(request, "partners/report.html", {"form": form, "report": None}, status=400)
     data = form.cleaned_data
     partners = Partner.objects.filter(pk=data["partner"].pk) if data.get("partner") else Partner.objects.all()
-    zone = timezone.get_current_timezone()  # the user's, set by UserPreferencesMiddleware
+    # What is owed for a month is one figure, whoever looks: the partner's own report (api.py) counts days in the
+    # site's zone, so this page does too (a head in London must not see another November than the partner).
+    zone = ZoneInfo(settings.LEADFLOW_TIME_ZONE)
     result = partner_report(partners=partners, start=data["start"], end=data["end"], period=data["period"],
                             zone=zone)
     if request.GET.get("format") == "csv":
@@ -43,4 +47,4 @@ def report(request: HttpRequest) -> HttpResponse:
         name = f"partners-{result.start.isoformat()}-{result.end.isoformat()}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return render(request, "partners/report.html", {"form": form, "report": result})
+    return render(request, "partners/report.html", {"form": form, "report": result, "zone": zone.key})

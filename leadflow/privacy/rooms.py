@@ -353,7 +353,7 @@ def close_erased_tasks(person: Person) -> int:
             result = translation.gettext(ERASED_TASK_RESULT)
         # Conditional on still being open: a manager completing one at this moment keeps their result.
         closed += Task.objects.filter(pk__in=[task.pk for task in tasks], completed_at__isnull=True).update(
-            completed_at=now, result=result)
+            completed_at=now, result=result, is_cancelled=True)
         for task in tasks:
             record_event("task.completed", task_id=task.pk, lead_id=task.lead_id, reason="erased")
     return closed

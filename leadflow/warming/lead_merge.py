@@ -81,7 +81,7 @@ def _undo_hand_off(context: UndoContext, handoff: dict[str, Any]) -> None:
         context.notes.append(_("The lead stays with sales: someone worked it after the merge handed it over."))
         return
     Task.objects.open().filter(pk__in=handoff["tasks"]).update(
-        completed_at=now, result=_("Cancelled: the merge that handed the lead to sales was undone."))
+        completed_at=now, result=_("Cancelled: the merge that handed the lead to sales was undone."), is_cancelled=True)
     if sales_owner_id is not None:
         OwnerChange.objects.create(lead=lead, from_owner_id=sales_owner_id, to_owner=None, reason="marketing",
                                    changed_by=by, changed_at=now)
@@ -116,8 +116,8 @@ def _undo_return(context: UndoContext, lead: Lead, handoff: dict[str, Any]) -> N
                                "deferral has ended."))
         return
     Task.objects.open().filter(pk__in=handoff["tasks"]).update(
-        completed_at=now, result=_("Cancelled: the merge that brought the lead back was undone."))
-    Task.objects.filter(pk__in=handoff.get("closed_tasks", [])).update(completed_at=None, result="")
+        completed_at=now, result=_("Cancelled: the merge that brought the lead back was undone."), is_cancelled=True)
+    Task.objects.filter(pk__in=handoff.get("closed_tasks", [])).update(completed_at=None, result="", is_cancelled=False)
     if handoff.get("routed_to"):  # nobody owned it: the routing gave it to someone, who no longer has it
         OwnerChange.objects.create(lead=lead, from_owner_id=handoff["routed_to"], to_owner=None, reason="deferred",
                                    changed_by=by, changed_at=now)

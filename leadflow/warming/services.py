@@ -394,7 +394,8 @@ def hand_to_sales(*, lead: Lead, by: Any, reason: str, now: datetime | None = No
         elif lead.state == LeadState.DEFERRED:
             lead = leads.reopen_lead(lead=lead, by=None)
             if lead.owner_id:
-                leads.Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("The lead is hot again"))
+                leads.Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("The lead is hot again"),
+                                                                   is_cancelled=True)
                 leads._first_task(lead, assignee=lead.owner, due=leads._due_after_sla(lead.team, now), by=by)
                 leads.notify(user=lead.owner, kind="lead.marketing_qualified", lead=lead,
                              template=gettext_noop("A deferred lead is hot again: %(name)s"), name=lead.full_name)

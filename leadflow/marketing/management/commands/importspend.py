@@ -12,7 +12,8 @@ from leadflow.marketing.services import import_spend
 
 
 class Command(BaseCommand):
-    help = "Import campaign spend from a CSV file with the columns campaign,day,clicks,cost (a row replaces a day)."
+    help = ("Import campaign spend from a CSV file with the columns campaign,day,clicks,cost (rows of one campaign "
+            "and day add up; the file replaces those days).")
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("path")
