@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, User
 from leadflow.leads.models import ActivityKind, LeadState, LostReason, Stage, TaskKind, Temperature
-from leadflow.leads.querysets import sorts_available
+from leadflow.leads.querysets import headed_team_ids, sorts_available
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
 
@@ -63,10 +63,10 @@ def offer_people_to_heads(form: forms.Form, field: str, user: User) -> None:
 
 
 def team_people(user: User):  # type: ignore[no-untyped-def]
-    """The managers a head may assign to (an admin: everyone who works leads)."""
+    """The managers a head may assign to: the people of every team they head (an admin: everyone who works leads)."""
     people = User.objects.filter(is_active=True, role__in=[Role.MANAGER, Role.HEAD])
     if not user.is_admin:
-        people = people.filter(team_id=user.team_id)
+        people = people.filter(team_id__in=headed_team_ids(user) if user.role == Role.HEAD else [user.team_id])
     return people.order_by("first_name", "username")
 
 

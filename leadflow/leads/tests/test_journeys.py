@@ -1,0 +1,62 @@
+"""Faults found by walking the sales team's journeys in a browser, each pinned by the test that showed it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client as WebClient
+
+from leadflow.leads import services
+from leadflow.leads.models import Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def _owner_choices(html: str) -> set[str]:
+    """The people offered by the page's first owner <select> (the card's assign form, the team page's bulk form)."""
+    start = html.index('name="owner"')
+    select = html[start:html.index("</select>", start)]
+    return set(re.findall(r'<option value="(\d+)"', select))
+
+
+def _web(user) -> WebClient:  # type: ignore[no-untyped-def]
+    web = WebClient()
+    web.force_login(user)
+    return web
+
+
+@pytest.fixture
+def head_of_both(head, other_team):  # type: ignore[no-untyped-def]
+    """The demo's head of sales: heads the Moscow team (their own) and Wholesale."""
+    other_team.head = head
+    other_team.save()
+    return head
+
+
+def test_a_head_of_two_teams_assigns_a_lead_of_the_second_team_to_its_manager(head_of_both, carol, alice,
+                                                                              other_team, make_lead):
+    lead = make_lead(team=other_team)
+    web = _web(head_of_both)
+    card = web.get(f"/leads/{lead.pk}/").content.decode()
+    assert str(carol.pk) in _owner_choices(card)
+    web.post(f"/leads/{lead.pk}/assign/", {"owner": carol.pk})
+    assert Lead.objects.get(pk=lead.pk).owner == carol
+
+
+def test_the_team_page_shows_the_load_and_filters_of_every_team_the_head_heads(head_of_both, carol, alice,
+                                                                               other_team, make_lead):
+    make_lead(team=other_team, owner=carol)
+    web = _web(head_of_both)
+    team = web.get("/team/").content.decode()
+    assert "Carol" in team and "Alice" in team
+    leads = web.get("/leads/", {"owner": carol.pk}).content.decode()
+    assert "Select a valid choice" not in leads
+    assert leads.count('href="/leads/') >= 1
+
+
+def test_a_head_still_cannot_pick_people_of_a_team_they_do_not_head(head, carol, alice, make_lead):
+    lead = make_lead()
+    card = _web(head).get(f"/leads/{lead.pk}/").content.decode()
+    assert str(alice.pk) in _owner_choices(card)
+    assert str(carol.pk) not in _owner_choices(card)
