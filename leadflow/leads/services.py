@@ -681,6 +681,12 @@ def reopen_lead(*, lead: Lead, by: User | None) -> Lead:
         lead.save(update_fields=["state", "stage", "deferred_until", "updated_at"])
         _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
+        if not Task.objects.open().filter(lead=lead).exists():
+            # Refusing closed every task: without a new one the lead would be open in nobody's task list.
+            Task.objects.create(
+                lead=lead, assignee=lead.owner, kind=TaskKind.FOLLOW_UP, created_by=by,
+                due_at=_due_after_sla(lead.team, timezone.now()),
+                **system_text("title", gettext_noop("Time to call again: %(name)s"), name=lead.full_name))
         record_event("lead.reopened", lead_id=lead.pk)
     return lead
 

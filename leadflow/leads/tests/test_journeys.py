@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client as WebClient
+from django.utils import timezone
 
 from leadflow.leads import services
-from leadflow.leads.models import Lead
+from leadflow.leads.models import Lead, LeadState, LostReason, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +62,24 @@ def test_a_head_still_cannot_pick_people_of_a_team_they_do_not_head(head, carol,
     card = _web(head).get(f"/leads/{lead.pk}/").content.decode()
     assert str(alice.pk) in _owner_choices(card)
     assert str(carol.pk) not in _owner_choices(card)
+
+
+def test_a_refused_lead_reopened_from_the_card_has_a_task_again(alice, make_lead):
+    """Refusing closes every task; reopening left the lead open in nobody's task list (My tasks showed nothing)."""
+    lead = make_lead(owner=alice)
+    reason = LostReason.objects.filter(is_active=True).first()
+    services.refuse_lead(lead=lead, reason=reason, by=alice)
+    assert not Task.objects.open().filter(lead=lead).exists()
+    web = _web(alice)
+    web.post(f"/leads/{lead.pk}/reopen/")
+    assert Lead.objects.get(pk=lead.pk).state == LeadState.OPEN
+    task = Task.objects.open().get(lead=lead)
+    assert task.assignee == alice and task.due_at > timezone.now()
+    assert lead.full_name in web.get("/tasks/").content.decode()
+
+
+def test_a_deferred_lead_reopened_keeps_its_one_call_again_task(alice, make_lead):
+    lead = make_lead(owner=alice)
+    services.defer_lead(lead=lead, until=timezone.localdate() + timedelta(days=10), by=alice)
+    services.reopen_lead(lead=lead, by=alice)
+    assert Task.objects.open().filter(lead=lead).count() == 1
