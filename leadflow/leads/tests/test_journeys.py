@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client as WebClient
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from leadflow.leads import services
-from leadflow.leads.models import Lead, LeadState, LostReason, Task
+from leadflow.leads.models import Lead, LeadState, LostReason, Notification, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,34 @@ def test_a_deferred_lead_reopened_keeps_its_one_call_again_task(alice, make_lead
     services.defer_lead(lead=lead, until=timezone.localdate() + timedelta(days=10), by=alice)
     services.reopen_lead(lead=lead, by=alice)
     assert Task.objects.open().filter(lead=lead).count() == 1
+
+
+def test_a_task_due_reminder_names_the_task_in_the_managers_language(alice, make_lead):
+    """The worker (English) wrote "Подошёл срок задачи: Call the lead: ..." for a Russian-speaking manager."""
+    alice.language = "ru"
+    alice.save()
+    lead = make_lead(owner=alice)
+    Task.objects.filter(lead=lead).update(due_at=timezone.now() + timedelta(minutes=10))
+    with translation.override("en"):
+        assert services.remind_due_tasks() == 1
+    note = Notification.objects.get(user=alice, kind="task.due")
+    with translation.override("ru"):
+        shown = note.shown_text
+    assert "Позвонить лиду" in shown and "Call the lead" not in shown
+    with translation.override("ru"):
+        page = _web(alice).get("/notifications/").content.decode()
+    assert "Call the lead" not in page
+
+
+def test_a_new_request_notification_names_the_channel_not_its_code(alice, make_lead):
+    """"Новое обращение от ООО Вектор (form)": the channel's code was shown instead of its name."""
+    alice.language = "ru"
+    alice.save()
+    lead = make_lead(owner=alice)
+    person = services.PersonFacts(first_name=lead.first_name, last_name=lead.last_name, phone=lead.phone)
+    with translation.override("en"):
+        services.attach_request(lead=lead, person=person, touch=services.Touch(channel="form"))
+    note = Notification.objects.get(user=alice, kind="request.attached")
+    with translation.override("ru"):
+        assert "(Веб-форма)" in note.shown_text
+    assert "(form)" not in note.text
