@@ -237,7 +237,23 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
 def lead_card(request: HttpRequest, pk: int) -> HttpResponse:
     require_sales(request)
     lead = visible_lead(request, pk)
-    return render(request, "leads/card.html", card_context(request, lead))
+    context = card_context(request, lead)
+    draft = request.session.pop(_draft_key(lead.pk), None)
+    if draft and f"{draft['action']}_form" in context:
+        # The form a refused action came from, as it was typed, open: one wrong INN must not cost the rest.
+        context[f"{draft['action']}_form"].initial.update(draft["data"])
+        context["open_action"] = draft["action"]
+    elif draft and draft["action"] == "complete":
+        context["complete_draft"] = draft["data"]
+    return render(request, "leads/card.html", context)
+
+
+# The card's forms whose input is kept when the action is refused (a validation error, a check digit).
+KEPT_FORMS = {"convert", "refuse", "defer", "task", "activity", "edit"}
+
+
+def _draft_key(pk: int) -> str:
+    return f"lead-draft-{pk}"
 
 
 ACTIONS: dict[str, Any] = {}
@@ -273,6 +289,9 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         if error.fields:
             outcome = "; ".join(f"{' '.join(v)}" for v in error.fields.values())
         messages.error(request, outcome)
+        if name in KEPT_FORMS:
+            request.session[_draft_key(lead.pk)] = {"action": name, "data": {
+                key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "next")}}
         if name == "claim" and is_htmx(request):
             return render(request, "leads/partials/claim_result.html", {"lead": lead, "error": outcome})
     else:
@@ -557,6 +576,9 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Task completed."))
     except DomainError as error:
         messages.error(request, error.message)
+        if task.lead_id:
+            request.session[_draft_key(task.lead_id)] = {"action": "complete", "data": {
+                "task": task.pk, **{key: request.POST.get(key, "") for key in ("result", "next_title", "next_due_at")}}}
     target = request.POST.get("next") or reverse("my_tasks")
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
 

@@ -114,3 +114,50 @@ def test_a_new_request_notification_names_the_channel_not_its_code(alice, make_l
     with translation.override("ru"):
         assert "(Веб-форма)" in note.shown_text
     assert "(form)" not in note.text
+
+
+def test_the_cards_history_names_fields_and_values_in_the_readers_language(alice, make_lead):
+    """The history read "state: open → deferred" on a Russian card: the field's code and the stored values."""
+    lead = make_lead(owner=alice)
+    services.defer_lead(lead=lead, until=timezone.localdate() + timedelta(days=10), by=alice)
+    services.update_lead(lead=lead, by=alice, changes={"city": "Химки"})
+    alice.language = "ru"
+    alice.save()
+    web = _web(alice)
+    history = web.get(f"/leads/{lead.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    history = history[history.index("История"):]
+    assert "статус: Открыт → Отложен" in history
+    assert "state:" not in history and "open → deferred" not in history
+    assert "город / регион: — → Химки" in history
+
+
+def test_a_conversion_refused_for_a_wrong_inn_keeps_what_was_typed(alice, make_lead):
+    """One wrong check digit cost the manager the company, KPP, OGRN and address typed into the form."""
+    lead = make_lead(owner=alice)
+    web = _web(alice)
+    typed = {"company_name": "Павлова и партнёры", "legal_form": "ООО", "inn": "7707083894", "kpp": "773601001",
+             "ogrn": "1027700132195", "legal_address": "Москва, ул. Льва Толстого, 16"}
+    web.post(f"/leads/{lead.pk}/convert/", typed)
+    assert Lead.objects.get(pk=lead.pk).state == LeadState.OPEN
+    card = web.get(f"/leads/{lead.pk}/").content.decode()
+    assert re.search(r'<details class="action" open><summary>[^<]*</summary>\s*<form[^>]*/convert/', card)
+    start = card.index(f'action="/leads/{lead.pk}/convert/"')
+    form = card[start:card.index("</form>", start)]
+    for value in ("Павлова и партнёры", "7707083894", "773601001", "1027700132195", "Москва, ул. Льва Толстого, 16"):
+        assert value in form
+    # Shown once: the next visit is the plain card.
+    again = web.get(f"/leads/{lead.pk}/").content.decode()
+    assert "7707083894" not in again
+
+
+def test_a_task_completion_refused_keeps_the_result_typed(alice, make_lead):
+    lead = make_lead(owner=alice)
+    task = Task.objects.open().get(lead=lead)
+    web = _web(alice)
+    web.post(f"/tasks/{task.pk}/complete/", {"result": "Talked for 20 minutes: wants a quote for 3 machines",
+                                             "next_title": "Send the quote", "next_due_at": "",
+                                             "next": f"/leads/{lead.pk}/"})
+    assert Task.objects.get(pk=task.pk).completed_at is None
+    card = web.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Talked for 20 minutes: wants a quote for 3 machines</textarea>" in card
+    assert 'value="Send the quote"' in card
