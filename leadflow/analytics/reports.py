@@ -798,7 +798,7 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
         clients=sum(r["clients"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
     )
     total_table = Table(
-        "total", _("Totals"), [Column("label", _("Budget")), Column("extra", _("Extra costs in it"), "decimal"),
+        "total", _("Totals"), [Column("label", _("Campaign")), Column("extra", _("Extra costs in it"), "decimal"),
                                *ECONOMICS_COLUMNS],
         [{"label": _("All"), "extra": extra, **totals.row()}],
         note=_("Cost per lead = total budget / leads; the budget is the campaigns' spend plus the extra costs "

@@ -86,6 +86,9 @@ def test_cost_per_qualified_lead_client_revenue_and_return(admin_user, direct, s
     assert total["extra"] == Decimal("1000.00")
     assert total["spend"] == Decimal("25000.00")
     assert total["cpl"] == Decimal("2500.00")
+    # The row is "All" campaigns; its heading said "Budget", so the table read "Budget ... Clicks, Budget".
+    headings = [str(column.label) for column in report.table("total").columns]
+    assert len(headings) == len(set(headings)), headings
 
 
 def test_funnel_counts_each_ring_and_step_conversion(admin_user, direct, sales):
