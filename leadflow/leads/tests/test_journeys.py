@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -161,3 +163,25 @@ def test_a_task_completion_refused_keeps_the_result_typed(alice, make_lead):
     card = web.get(f"/leads/{lead.pk}/").content.decode()
     assert "Talked for 20 minutes: wants a quote for 3 machines</textarea>" in card
     assert 'value="Send the quote"' in card
+
+
+def test_the_lead_export_names_the_stage_in_the_readers_language(alice, make_lead):
+    """A Russian export said "Новый" nowhere: its Stage column held the stage's stored English name, "New"."""
+    lead = make_lead(owner=alice)
+    alice.language = "ru"
+    alice.save()
+    response = _web(alice).get("/leads/export.csv", HTTP_ACCEPT_LANGUAGE="ru")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    row = dict(zip(rows[0], next(r for r in rows[1:] if r[0] == str(lead.pk)), strict=True))
+    assert row["Этап"] == "Новый"
+    assert row["Статус"] == "Открыт"
+
+
+def test_a_segments_stage_choices_are_worded_in_the_readers_language(db):
+    """The segment editor in Russian offered "Proposal sent" (the stage's stored name) among Russian words."""
+    from leadflow.accounts.models import Role, User
+
+    mary = User.objects.create_user(username="mary", password="pw", role=Role.MARKETER, language="ru")
+    page = _web(mary).get("/marketing/segments/new/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Отправлено КП" in page
+    assert ">Proposal sent<" not in page
