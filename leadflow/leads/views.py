@@ -643,10 +643,19 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(user=request.user).select_related("lead", "client")[:100]
     if is_htmx(request) and request.GET.get("bell"):
         return render(request, "leads/partials/bell.html")
-    return render(request, "leads/notifications.html", {"items": items})
+    # Newest first, a page at a time: the older ones are a click away, not cut off at the first hundred.
+    items = Notification.objects.filter(user=request.user).select_related("lead", "client").order_by("-pk")
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        items = items.filter(pk__lt=int(before))
+    page = list(items[:NOTIFICATIONS_PAGE + 1])
+    older = page[NOTIFICATIONS_PAGE - 1].pk if len(page) > NOTIFICATIONS_PAGE else None
+    return render(request, "leads/notifications.html", {"items": page[:NOTIFICATIONS_PAGE], "older": older})
+
+
+NOTIFICATIONS_PAGE = 100
 
 
 @login_required

@@ -185,3 +185,19 @@ def test_a_segments_stage_choices_are_worded_in_the_readers_language(db):
     page = _web(mary).get("/marketing/segments/new/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Отправлено КП" in page
     assert ">Proposal sent<" not in page
+
+
+def test_every_notification_can_be_reached_not_only_the_newest_hundred(head):
+    """The head of the demo had 347 unread notifications; the page showed 100 and no way to the rest."""
+    for n in range(130):
+        Notification.objects.create(user=head, kind="test", text=f"Notice number {n:03d}.")
+    web = _web(head)
+    first = web.get("/notifications/").content.decode()
+    assert "Notice number 129." in first and "Notice number 029." not in first
+    older = re.search(r'href="\?before=(\d+)"', first)
+    assert older, "no link to the older notifications"
+    second = web.get(f"/notifications/?before={older.group(1)}").content.decode()
+    seen = {n for n in range(130) if f"Notice number {n:03d}." in first + second}
+    assert seen == set(range(130))
+    assert "Notice number 030." not in second and "Notice number 129." not in second
+    assert 'href="?before=' not in second
