@@ -201,3 +201,16 @@ def test_every_notification_can_be_reached_not_only_the_newest_hundred(head):
     assert seen == set(range(130))
     assert "Notice number 030." not in second and "Notice number 129." not in second
     assert 'href="?before=' not in second
+
+
+def test_a_position_saved_without_a_company_is_shown_on_the_card(alice, make_lead):
+    """The card showed the position only after a company: typed alone, it was saved and never seen again."""
+    lead = make_lead(owner=alice, company_name="")
+    web = _web(alice)
+    web.post(f"/leads/{lead.pk}/edit/", {"last_name": lead.last_name, "first_name": lead.first_name,
+                                         "phone": lead.phone, "email": lead.email, "position": "Директор по закупкам",
+                                         "temperature": "cold"})
+    assert Lead.objects.get(pk=lead.pk).position == "Директор по закупкам"
+    card = web.get(f"/leads/{lead.pk}/").content.decode()
+    contacts = card[card.index('data-testid="tel"'):card.index("</dl>")]
+    assert "Директор по закупкам" in contacts
