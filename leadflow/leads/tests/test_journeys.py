@@ -214,3 +214,24 @@ def test_a_position_saved_without_a_company_is_shown_on_the_card(alice, make_lea
     card = web.get(f"/leads/{lead.pk}/").content.decode()
     contacts = card[card.index('data-testid="tel"'):card.index("</dl>")]
     assert "Директор по закупкам" in contacts
+
+
+def test_a_card_that_is_not_open_to_the_reader_is_a_page_with_the_menu(alice, bob, make_lead):
+    """A notification about a lead since given to a colleague led to a bare "Not Found" page, in English, with no
+    way back but the browser's."""
+    lead = make_lead(owner=bob)
+    response = _web(alice).get(f"/leads/{lead.pk}/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert 'href="/tasks/"' in page and 'href="/"' in page
+    assert lead.full_name not in page
+
+
+def test_the_menu_offers_the_administration_only_to_whom_it_has_something(admin_user, db):
+    """The demo's marketer is staff without permissions: the menu's Administration led to "You don't have
+    permission to view or edit anything"."""
+    from leadflow.accounts.models import Role, User
+
+    mary = User.objects.create_user(username="mary", password="pw", role=Role.MARKETER, is_staff=True)
+    assert 'href="/admin/"' not in _web(mary).get("/marketing/").content.decode()
+    assert 'href="/admin/"' in _web(admin_user).get("/team/").content.decode()
