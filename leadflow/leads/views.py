@@ -243,13 +243,15 @@ def lead_card(request: HttpRequest, pk: int) -> HttpResponse:
         # The form a refused action came from, as it was typed, open: one wrong INN must not cost the rest.
         context[f"{draft['action']}_form"].initial.update(draft["data"])
         context["open_action"] = draft["action"]
-    elif draft and draft["action"] == "complete":
-        context["complete_draft"] = draft["data"]
+    context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
     return render(request, "leads/card.html", context)
 
 
 # The card's forms whose input is kept when the action is refused (a validation error, a check digit).
 KEPT_FORMS = {"convert", "refuse", "defer", "task", "activity", "edit"}
+
+
+TASK_DRAFT = "task-draft"
 
 
 def _draft_key(pk: int) -> str:
@@ -556,6 +558,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "complete_form": forms.CompleteTaskForm(),
         "now": now,
     }
+    context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
     return render(request, "leads/tasks.html", context)
 
 
@@ -576,9 +579,9 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Task completed."))
     except DomainError as error:
         messages.error(request, error.message)
-        if task.lead_id:
-            request.session[_draft_key(task.lead_id)] = {"action": "complete", "data": {
-                "task": task.pk, **{key: request.POST.get(key, "") for key in ("result", "next_title", "next_due_at")}}}
+        # What was typed comes back in the form it came from (the card's or My tasks'), open.
+        request.session[TASK_DRAFT] = {
+            "task": task.pk, **{key: request.POST.get(key, "") for key in ("result", "next_title", "next_due_at")}}
     target = request.POST.get("next") or reverse("my_tasks")
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
 

@@ -235,3 +235,16 @@ def test_the_menu_offers_the_administration_only_to_whom_it_has_something(admin_
     mary = User.objects.create_user(username="mary", password="pw", role=Role.MARKETER, is_staff=True)
     assert 'href="/admin/"' not in _web(mary).get("/marketing/").content.decode()
     assert 'href="/admin/"' in _web(admin_user).get("/team/").content.decode()
+
+
+def test_a_task_completion_refused_on_my_tasks_keeps_the_result_typed(alice, make_lead):
+    lead = make_lead(owner=alice)
+    task = Task.objects.open().get(lead=lead)
+    web = _web(alice)
+    response = web.post(f"/tasks/{task.pk}/complete/", {"result": "Left a voice message", "next_title": "",
+                                                        "next_due_at": "2026-12-01T10:00"})
+    assert response["Location"] == "/tasks/"
+    page = web.get("/tasks/").content.decode()
+    assert '<details class="action" open>' in page
+    assert "Left a voice message</textarea>" in page and 'value="2026-12-01T10:00"' in page
+    assert "Left a voice message" not in web.get("/tasks/").content.decode()  # once
