@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, User
-from leadflow.leads.models import ActivityKind, LeadState, LostReason, Stage, TaskKind, Temperature
+from leadflow.leads.models import ActivityKind, Lead, LeadState, LostReason, Stage, TaskKind, Temperature
 from leadflow.leads.querysets import headed_team_ids, sorts_available
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
@@ -73,9 +74,13 @@ def team_people(user: User):  # type: ignore[no-untyped-def]
 class AssignForm(forms.Form):
     owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none(), empty_label=_("Choose a manager"))
 
-    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user: User, lead: Lead | None = None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = team_people(user)
+        people = team_people(user)
+        if lead is not None and lead.team_id and not user.is_admin:
+            # The people the assignment will accept: the lead's team, or the head themselves.
+            people = people.filter(Q(team_id=lead.team_id) | Q(pk=user.pk))
+        self.fields["owner"].queryset = people
 
 
 class StageForm(forms.Form):

@@ -223,7 +223,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "defer_form": forms.DeferForm(auto_id="defer_%s"),
         "convert_form": forms.ConvertForm(user=user, initial={"company_name": lead.company_name,
                                                                "legal_form": lead.legal_form}, auto_id="convert_%s"),
-        "assign_form": forms.AssignForm(user=user, initial={"owner": lead.owner_id}, auto_id="assign_%s"),
+        "assign_form": forms.AssignForm(user=user, lead=lead, initial={"owner": lead.owner_id}, auto_id="assign_%s"),
         "edit_form": forms.LeadEditForm(auto_id="edit_%s", initial={
             "last_name": lead.last_name, "first_name": lead.first_name, "middle_name": lead.middle_name,
             "company": f"{lead.legal_form} {lead.company_name}".strip(), "position": lead.position,

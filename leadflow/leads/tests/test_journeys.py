@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _owner_choices(html: str) -> set[str]:
-    """The people offered by the page's first owner <select> (the card's assign form, the team page's bulk form)."""
-    start = html.index('name="owner"')
+    """The people offered by the owner <select> of the page's assign form (the card's, or the team page's bulk one)."""
+    start = html.index('name="owner"', html.index("assign/"))
     select = html[start:html.index("</select>", start)]
     return set(re.findall(r'<option value="(\d+)"', select))
 
@@ -44,6 +44,8 @@ def test_a_head_of_two_teams_assigns_a_lead_of_the_second_team_to_its_manager(he
     web = _web(head_of_both)
     card = web.get(f"/leads/{lead.pk}/").content.decode()
     assert str(carol.pk) in _owner_choices(card)
+    assert str(alice.pk) not in _owner_choices(card)  # the assignment would refuse her: not the lead's team
+    assert str(head_of_both.pk) in _owner_choices(card)
     web.post(f"/leads/{lead.pk}/assign/", {"owner": carol.pk})
     assert Lead.objects.get(pk=lead.pk).owner == carol
 
