@@ -639,7 +639,9 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
             services.assign_lead(lead=lead, to=form.cleaned_data["owner"], by=user)
             done += 1
         except DomainError as error:
-            messages.error(request, f"{lead.full_name}: {error.message}")
+            # The field's problem ("not in the lead's team"), not InvalidInput's untranslated "Some fields are invalid."
+            reason = "; ".join(" ".join(str(p) for p in v) for v in error.fields.values()) if error.fields else None
+            messages.error(request, f"{lead.full_name}: {reason or error.message}")
     messages.success(request, _("%(count)d lead(s) assigned.") % {"count": done})
     return redirect("team")
 

@@ -250,3 +250,14 @@ def test_a_task_completion_refused_on_my_tasks_keeps_the_result_typed(alice, mak
     assert '<details class="action" open>' in page
     assert "Left a voice message</textarea>" in page and 'value="2026-12-01T10:00"' in page
     assert "Left a voice message" not in web.get("/tasks/").content.decode()  # once
+
+
+def test_bulk_assignment_says_why_a_lead_was_not_given(head_of_both, carol, other_team, make_lead):
+    """A Moscow lead given to a Wholesale manager in one bulk assignment: the message said only "Some fields are
+    invalid." (untranslated), not what was wrong."""
+    moscow, wholesale = make_lead(), make_lead(team=other_team)
+    web = _web(head_of_both)
+    response = web.post("/team/assign/", {"lead": [moscow.pk, wholesale.pk], "owner": carol.pk}, follow=True)
+    page = response.content.decode()
+    assert Lead.objects.get(pk=wholesale.pk).owner == carol and Lead.objects.get(pk=moscow.pk).owner is None
+    assert "not in the lead" in page and "Some fields are invalid" not in page
