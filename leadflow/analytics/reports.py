@@ -243,9 +243,12 @@ def percentiles(qs: QuerySet, group: Any, seconds: Any, fractions: tuple[float, 
         query = f"SELECT ranked.pct_group, {picks} FROM ({sql}) ranked GROUP BY ranked.pct_group"  # noqa: S608
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    group_field = ranked.query.annotations["pct_group"].output_field
-    convert = group_field.get_db_converters(connection)
-    return {_converted(row[0], convert, connection): [None if v is None else round(float(v), 3) for v in row[1:]]
+    # The backend's converters too, as _conversion_counts does: SQLite gives a month as the string "2026-11-01",
+    # which never met the date the counts are keyed by, so "By month" had no time to convert.
+    expression = ranked.query.annotations["pct_group"]
+    convert = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+    return {_converted(row[0], convert, connection, expression): [None if v is None else round(float(v), 3)
+                                                                  for v in row[1:]]
             for row in rows}
 
 
@@ -845,7 +848,7 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
         clients=sum(r["clients"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
     )
     total_table = Table(
-        "total", _("Totals"), [Column("label", _("Budget")), Column("extra", _("Extra costs in it"), "decimal"),
+        "total", _("Totals"), [Column("label", _("Campaign")), Column("extra", _("Extra costs in it"), "decimal"),
                                *ECONOMICS_COLUMNS],
         [{"label": _("All"), "extra": extra, **totals.row()}],
         note=_("Cost per lead = total budget / leads; the budget is the campaigns' spend plus the extra costs "

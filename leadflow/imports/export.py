@@ -56,7 +56,7 @@ def lead_columns(zone: tzinfo) -> list[Column]:
         (_("Product interest"), lambda lead: lead.product_interest),
         (_("Deal type"), lambda lead: lead.get_deal_type_display() if lead.deal_type else ""),
         (_("State"), lambda lead: lead.get_state_display()),
-        (_("Stage"), lambda lead: lead.stage.name if lead.stage_id else ""),
+        (_("Stage"), lambda lead: str(lead.stage) if lead.stage_id else ""),  # in the reader's language
         (_("Temperature"), lambda lead: lead.get_temperature_display() if lead.temperature else ""),
         (_("Owner"), lambda lead: lead.owner.display_name() if lead.owner_id else ""),
         (_("Team"), lambda lead: lead.team.name if lead.team_id else ""),

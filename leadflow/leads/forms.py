@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, User
-from leadflow.leads.models import ActivityKind, LeadState, LostReason, Stage, TaskKind, Temperature
-from leadflow.leads.querysets import sorts_available
+from leadflow.leads.models import ActivityKind, Lead, LeadState, LostReason, Stage, TaskKind, Temperature
+from leadflow.leads.querysets import headed_team_ids, sorts_available
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
 
@@ -63,19 +64,23 @@ def offer_people_to_heads(form: forms.Form, field: str, user: User) -> None:
 
 
 def team_people(user: User):  # type: ignore[no-untyped-def]
-    """The managers a head may assign to (an admin: everyone who works leads)."""
+    """The managers a head may assign to: the people of every team they head (an admin: everyone who works leads)."""
     people = User.objects.filter(is_active=True, role__in=[Role.MANAGER, Role.HEAD])
     if not user.is_admin:
-        people = people.filter(team_id=user.team_id)
+        people = people.filter(team_id__in=headed_team_ids(user) if user.role == Role.HEAD else [user.team_id])
     return people.order_by("first_name", "username")
 
 
 class AssignForm(forms.Form):
     owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none(), empty_label=_("Choose a manager"))
 
-    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user: User, lead: Lead | None = None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = team_people(user)
+        people = team_people(user)
+        if lead is not None and lead.team_id and not user.is_admin:
+            # The people the assignment will accept: the lead's team, or the head themselves.
+            people = people.filter(Q(team_id=lead.team_id) | Q(pk=user.pk))
+        self.fields["owner"].queryset = people
 
 
 class StageForm(forms.Form):

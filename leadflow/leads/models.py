@@ -1,6 +1,8 @@
 """Interests, leads and everything that happens to them until they convert or refuse."""
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -413,6 +415,38 @@ class FieldChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+    def _model_field(self) -> models.Field | None:
+        model = Lead if self.lead_id or not self.client_id else apps.get_model("clients", "Client")
+        try:
+            return model._meta.get_field(self.field)
+        except FieldDoesNotExist:
+            return None
+
+    @property
+    def field_label(self) -> str:
+        """The field as the card names it ("статус"), not its code ("state")."""
+        field = self._model_field()
+        return str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else self.field
+
+    def _value_label(self, value: str) -> str:
+        if not value:
+            return value
+        if self.field == "stage":
+            stage = Stage.objects.filter(code=value).first()
+            return str(stage) if stage else value
+        field = self._model_field()
+        if field is None or not getattr(field, "choices", None):
+            return value
+        return str(dict(field.flatchoices).get(value, value))
+
+    @property
+    def old_label(self) -> str:
+        return self._value_label(self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return self._value_label(self.new_value)
 
 
 class ActivityKind(models.TextChoices):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -31,6 +32,7 @@ from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
     ActivityKind,
+    Channel,
     FieldChange,
     Interest,
     Lead,
@@ -216,10 +218,18 @@ def notify(*, user: User, kind: str, template: str, lead: Lead | None = None, cl
         collected[(user.pk, kind)] += 1
         return
     with translation.override(user.language or settings.LANGUAGE_CODE):
+        # A lazy value (a channel's label, a task's title) is worded here, in the recipient's language.
+        params = {key: str(value) if isinstance(value, Promise) else value for key, value in params.items()}
         fields = system_text("text", template, **params)
     fields["text"] = str(fields["text"])[:500]
     note = rows.create(Notification, user=user, kind=kind, lead=lead, client=client, **fields)
     record_event("notification.created", notification_id=note.pk, user_id=user.pk, kind=kind)
+
+
+def _title_for_reader(task: Task) -> Any:
+    """A task's title worded when the notification is written, in its recipient's language (a system task's
+    "Call the lead: ..." was embedded in the worker's language: "Подошёл срок задачи: Call the lead: ...")."""
+    return lazy(lambda: task.shown_title, str)()
 
 
 def _head_of(lead: Lead) -> User | None:
@@ -420,7 +430,7 @@ def attach_request(
         if owner is not None:
             notify(user=owner, kind="request.attached", lead=lead, client=client,
                    template=gettext_noop("New request from %(name)s (%(channel)s)"), name=name,
-                   channel=touch.channel)
+                   channel=Channel(touch.channel).label if touch.channel in Channel.values else touch.channel)
             if not Task.objects.open().filter(lead=lead, client=client).exists():
                 Task.objects.create(
                     lead=lead, client=client, assignee=card.owner, kind=TaskKind.CALLBACK,
@@ -683,6 +693,12 @@ def reopen_lead(*, lead: Lead, by: User | None) -> Lead:
         lead.save(update_fields=["state", "stage", "deferred_until", "updated_at"])
         _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
+        if not Task.objects.open().filter(lead=lead).exists():
+            # Refusing closed every task: without a new one the lead would be open in nobody's task list.
+            Task.objects.create(
+                lead=lead, assignee=lead.owner, kind=TaskKind.FOLLOW_UP, created_by=by,
+                due_at=_due_after_sla(lead.team, timezone.now()),
+                **system_text("title", gettext_noop("Time to call again: %(name)s"), name=lead.full_name))
         record_event("lead.reopened", lead_id=lead.pk)
     return lead
 
@@ -781,7 +797,7 @@ def create_task(
                                due_at=due_at, created_by=by, previous=previous)
     if task.assignee_id and task.assignee_id != by.pk:
         notify(user=task.assignee, kind="task.assigned", lead=lead, client=client,
-               template=gettext_noop("New task: %(title)s"), title=task.title)
+               template=gettext_noop("New task: %(title)s"), title=_title_for_reader(task))
     record_event("task.created", task_id=task.pk, lead_id=lead.pk if lead else None)
     return task
 
@@ -918,6 +934,6 @@ def remind_due_tasks(*, now: datetime | None = None) -> int:
             if not Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
             notify(user=task.assignee, kind="task.due", lead=task.lead, client=task.client,
-                   template=gettext_noop("Task due: %(title)s"), title=task.shown_title)
+                   template=gettext_noop("Task due: %(title)s"), title=_title_for_reader(task))
             count += 1
     return count

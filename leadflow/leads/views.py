@@ -222,7 +222,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "defer_form": forms.DeferForm(auto_id="defer_%s"),
         "convert_form": forms.ConvertForm(user=user, initial={"company_name": lead.company_name,
                                                                "legal_form": lead.legal_form}, auto_id="convert_%s"),
-        "assign_form": forms.AssignForm(user=user, initial={"owner": lead.owner_id}, auto_id="assign_%s"),
+        "assign_form": forms.AssignForm(user=user, lead=lead, initial={"owner": lead.owner_id}, auto_id="assign_%s"),
         "edit_form": forms.LeadEditForm(auto_id="edit_%s", initial={
             "last_name": lead.last_name, "first_name": lead.first_name, "middle_name": lead.middle_name,
             "company": f"{lead.legal_form} {lead.company_name}".strip(), "position": lead.position,
@@ -236,7 +236,25 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
 def lead_card(request: HttpRequest, pk: int) -> HttpResponse:
     require_sales(request)
     lead = visible_lead(request, pk)
-    return render(request, "leads/card.html", card_context(request, lead))
+    context = card_context(request, lead)
+    draft = request.session.pop(_draft_key(lead.pk), None)
+    if draft and f"{draft['action']}_form" in context:
+        # The form a refused action came from, as it was typed, open: one wrong INN must not cost the rest.
+        context[f"{draft['action']}_form"].initial.update(draft["data"])
+        context["open_action"] = draft["action"]
+    context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
+    return render(request, "leads/card.html", context)
+
+
+# The card's forms whose input is kept when the action is refused (a validation error, a check digit).
+KEPT_FORMS = {"convert", "refuse", "defer", "task", "activity", "edit"}
+
+
+TASK_DRAFT = "task-draft"
+
+
+def _draft_key(pk: int) -> str:
+    return f"lead-draft-{pk}"
 
 
 ACTIONS: dict[str, Any] = {}
@@ -272,6 +290,9 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         if error.fields:
             outcome = "; ".join(f"{' '.join(v)}" for v in error.fields.values())
         messages.error(request, outcome)
+        if name in KEPT_FORMS:
+            request.session[_draft_key(lead.pk)] = {"action": name, "data": {
+                key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "next")}}
         if name == "claim" and is_htmx(request):
             return render(request, "leads/partials/claim_result.html", {"lead": lead, "error": outcome})
     else:
@@ -537,6 +558,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "complete_form": forms.CompleteTaskForm(),
         "now": now,
     }
+    context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
     return render(request, "leads/tasks.html", context)
 
 
@@ -557,6 +579,9 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Task completed."))
     except DomainError as error:
         messages.error(request, error.message)
+        # What was typed comes back in the form it came from (the card's or My tasks'), open.
+        request.session[TASK_DRAFT] = {
+            "task": task.pk, **{key: request.POST.get(key, "") for key in ("result", "next_title", "next_due_at")}}
     target = request.POST.get("next") or reverse("my_tasks")
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
 
@@ -614,17 +639,28 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
             services.assign_lead(lead=lead, to=form.cleaned_data["owner"], by=user)
             done += 1
         except DomainError as error:
-            messages.error(request, f"{lead.full_name}: {error.message}")
+            # The field's problem ("not in the lead's team"), not InvalidInput's untranslated "Some fields are invalid."
+            reason = "; ".join(" ".join(str(p) for p in v) for v in error.fields.values()) if error.fields else None
+            messages.error(request, f"{lead.full_name}: {reason or error.message}")
     messages.success(request, _("%(count)d lead(s) assigned.") % {"count": done})
     return redirect("team")
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(user=request.user).select_related("lead", "client")[:100]
     if is_htmx(request) and request.GET.get("bell"):
         return render(request, "leads/partials/bell.html")
-    return render(request, "leads/notifications.html", {"items": items})
+    # Newest first, a page at a time: the older ones are a click away, not cut off at the first hundred.
+    items = Notification.objects.filter(user=request.user).select_related("lead", "client").order_by("-pk")
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        items = items.filter(pk__lt=int(before))
+    page = list(items[:NOTIFICATIONS_PAGE + 1])
+    older = page[NOTIFICATIONS_PAGE - 1].pk if len(page) > NOTIFICATIONS_PAGE else None
+    return render(request, "leads/notifications.html", {"items": page[:NOTIFICATIONS_PAGE], "older": older})
+
+
+NOTIFICATIONS_PAGE = 100
 
 
 @login_required

@@ -334,10 +334,12 @@ class PointsAtLeast(NumberAtLeast):
         return condition
 
 
-def _choices_of(model_path: str, label_field: str = "name", key: str = "pk") -> Callable[[], list[tuple[str, str]]]:
+def _choices_of(model_path: str, label_field: str = "name", key: str = "pk",
+                translated: bool = False) -> Callable[[], list[tuple[str, str]]]:
+    """`translated`: the stored label is an English name the catalogue words (the default stages: "Proposal sent")."""
     def read() -> list[tuple[str, str]]:
         model = apps.get_model(model_path)
-        return [(str(k), str(v)) for k, v in model.objects.values_list(key, label_field)]
+        return [(str(k), _(v) if translated and v else str(v)) for k, v in model.objects.values_list(key, label_field)]
 
     return read
 
@@ -367,7 +369,8 @@ def register(entry: Field) -> Field:
 
 
 register(OneOf("state", gettext_lazy("State"), {LEADS: "state"}, _text_choices("leadflow.leads.models.LeadState")))
-register(OneOf("stage", gettext_lazy("Stage"), {LEADS: "stage__code"}, _choices_of("leads.Stage", "name", "code")))
+register(OneOf("stage", gettext_lazy("Stage"), {LEADS: "stage__code"}, _choices_of("leads.Stage", "name", "code",
+                                                                                    translated=True)))
 register(OneOf("temperature", gettext_lazy("Temperature"), {LEADS: "temperature", CLIENTS: "lead__temperature"},
                _text_choices("leadflow.leads.models.Temperature")))
 register(OneOf("source", gettext_lazy("Source"), {LEADS: "source_id", CLIENTS: "lead__source_id"},
