@@ -182,6 +182,31 @@ def email_suggestion_for(lead: Lead) -> str:
     return email_suggestion(lead.email) if lead.email else ""
 
 
+def client_duplicates(found: list[Any], user: User) -> list[dict[str, Any]]:
+    """Clients among the possible duplicates (by a contact's phone, e-mail or name, or a company's INN or name):
+    the manager must know the person may already be a colleague's client before calling. The client's card is
+    linked when the user may open it; otherwise only whose client it is."""
+    from leadflow.clients.models import Client
+    from leadflow.clients.querysets import clients_visible_to
+
+    by_kind = {"contact": "contact_id", "company": "company_id"}
+    wanted = [c for c in found if c.card_type in by_kind]
+    if not wanted:
+        return []
+    clients: dict[tuple[str, int], Client] = {}
+    for kind, column in by_kind.items():
+        ids = [c.card_id for c in wanted if c.card_type == kind]
+        for client in Client.objects.select_related("owner").filter(**{f"{column}__in": ids}).order_by("pk"):
+            clients.setdefault((kind, getattr(client, column)), client)
+    visible = set(clients_visible_to(user).filter(pk__in=[c.pk for c in clients.values()]).values_list("pk", flat=True))
+    shown: list[dict[str, Any]] = []
+    for candidate in wanted:
+        client = clients.get((candidate.card_type, candidate.card_id))
+        if client is not None and all(item["client"].pk != client.pk for item in shown):
+            shown.append({"candidate": candidate, "client": client, "visible": client.pk in visible})
+    return shown
+
+
 def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     from leadflow.matching import services as matching
 
@@ -197,6 +222,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     visible_ids = set(Lead.objects.visible_to(user).filter(pk__in=duplicate_leads).values_list("pk", flat=True))
     duplicates = [{"candidate": c, "lead": duplicate_leads[c.card_id], "visible": c.card_id in visible_ids}
                   for c in found if c.card_type == "lead" and c.card_id in duplicate_leads]
+    duplicates += client_duplicates(found, user)
     can_manage = services._can_manage(lead, user)
     return {
         "lead": lead,

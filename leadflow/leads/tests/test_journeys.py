@@ -261,3 +261,19 @@ def test_bulk_assignment_says_why_a_lead_was_not_given(head_of_both, carol, othe
     page = response.content.decode()
     assert Lead.objects.get(pk=wholesale.pk).owner == carol and Lead.objects.get(pk=moscow.pk).owner is None
     assert "not in the lead" in page and "Some fields are invalid" not in page
+
+
+def test_a_lead_who_is_already_a_colleagues_client_says_so_on_the_card(alice, bob, head, make_lead):
+    """Possible duplicates listed only leads: a lead sharing a client's phone showed "None found.", and its
+    manager called someone who was already Alice's client."""
+    bought = make_lead(owner=alice, first_name="Ольга", last_name="Ким", phone="+79161230001", email="olga@kim.ru")
+    client = services.convert_lead(lead=bought, by=alice)
+    again = make_lead(owner=bob, first_name="Ольга", last_name="Ким", phone="+79161230001", email="o.kim@work.ru")
+
+    page = _web(bob).get(f"/leads/{again.pk}/").content.decode()
+    duplicates = page[page.index("Possible duplicates"):]
+    assert "A client of Alice" in duplicates and "None found." not in duplicates
+    assert f"/clients/{client.pk}/" not in page  # Bob may not open Alice's client: he learns only whose it is
+
+    seen_by_head = _web(head).get(f"/leads/{again.pk}/").content.decode()
+    assert f'href="/clients/{client.pk}/"' in seen_by_head
