@@ -4,6 +4,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -99,6 +100,12 @@ class FormLanguage(models.TextChoices):
     RU = "ru", "Русский"
 
 
+def site_form_language() -> str:
+    """A new form speaks the site's language (LEADFLOW_LANGUAGE) when it is one forms have, else English."""
+    code = (settings.LANGUAGE_CODE or "").split("-")[0]
+    return code if code in FormLanguage.values else FormLanguage.EN
+
+
 class Form(models.Model):
     """A web form; its public key may be embedded in pages, so it only allows submitting."""
 
@@ -135,7 +142,7 @@ class Form(models.Model):
     partners_consent_text_version = models.CharField(_("partners consent text version"), max_length=60,
                                                      blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    language = models.CharField(_("language"), max_length=5, choices=FormLanguage.choices, default=FormLanguage.EN)
+    language = models.CharField(_("language"), max_length=5, choices=FormLanguage.choices, default=site_form_language)
     title = models.CharField(_("title shown above the form"), max_length=200, blank=True)
     fields = models.JSONField(
         _("fields"), default=default_form_fields, validators=[validate_form_fields],

@@ -469,3 +469,14 @@ def test_the_form_key_through_the_api_is_rate_limited_like_the_page(form):
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert refused.json()["error"]["code"] == "rate_limited"
     assert Submission.objects.count() == 2  # the two accepted ones stay; the refused one was never taken
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("site", "spoken"), [("ru", "ru"), ("en", "en"), ("ru-ru", "ru"), ("de", "en")])
+def test_a_new_form_speaks_the_sites_language(settings, client, site, spoken):
+    """A Russian installation's new form said "Your name", "Send" and "Thank you!" until someone changed it."""
+    settings.LANGUAGE_CODE = site
+    form = Form.objects.create(name="Заявка", slug=f"zayavka-{site}")
+    assert form.language == spoken
+    if spoken == "ru":
+        assert "Отправить" in client.get(f"/f/{form.slug}/").content.decode()
