@@ -56,6 +56,25 @@ def test_domain_example_200_clicks_at_120_and_20_leads(admin_user, direct, sales
     assert row["cpl"] == Decimal("1200.00")
 
 
+def test_site_conversion_counts_only_leads_that_came_through_the_clicks(admin_user, direct, sales):
+    # 100 clicks bought on 5 January brought 4 leads; 3 more came without a campaign (a newsletter, a call).
+    # Site conversion = leads from those clicks / clicks = 4 / 100 = 4.0 % (it said 7 / 100 = 7.0 %, and a day
+    # with few clicks showed over 100 %); cost per lead stays the total budget over all leads: 5,000 / 7.
+    CampaignSpend.objects.create(campaign=direct, day=date(2026, 1, 5), clicks=100, cost=Decimal("5000"))
+    for _ in range(4):
+        make(created=at("2026-01-05 10:00"), campaign=direct, team=sales)
+    for _ in range(3):
+        make(created=at("2026-01-05 11:00"), team=sales)
+
+    report = run("costs", admin_user, start="2026-01-01", end="2026-01-10", interval="day")
+
+    (total,) = rows(report, "total")
+    assert (total["clicks"], total["leads"], total["site_conversion"]) == (100, 7, Decimal("4.0"))
+    assert total["cpl"] == Decimal("714.29")
+    day = next(row for row in rows(report, "series") if row["period"] == date(2026, 1, 5))
+    assert (day["clicks"], day["leads"], day["site_conversion"]) == (100, 7, Decimal("4.0"))
+
+
 def test_cost_per_qualified_lead_client_revenue_and_return(admin_user, direct, sales):
     CampaignSpend.objects.create(campaign=direct, day=date(2026, 1, 2), clicks=200, cost=Decimal("24000"))
     # 10 leads: 4 reached "qualified", 2 converted (qualified by converting), 4 never moved.
