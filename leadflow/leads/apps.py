@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LeadsConfig(AppConfig):
     name = "leadflow.leads"
+    verbose_name = _("Leads")
     label = "leads"
 
     def ready(self) -> None:

@@ -32,3 +32,11 @@ def email_suggestion(email: str) -> str:
     from leadflow.matching.normalize import email_suggestion as suggestion
 
     return suggestion(email) if email and "@" in email else ""
+
+
+@register.filter
+def match_reasons(reasons: str | list[str]) -> str:
+    """Matching's reasons (a list, or a request's "matched by" text) in the reader's language."""
+    from leadflow.matching.reasons import shown
+
+    return shown(", ".join(reasons) if isinstance(reasons, list) else str(reasons or ""))
