@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -98,6 +99,15 @@ class User(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Administrators and marketers do their configuration in Django's admin (leadflow.accounts.permissions):
+        # their role lets them log in there, with no box to remember to tick.
+        if self.role in (Role.ADMIN, Role.MARKETER) and not self.is_staff:
+            self.is_staff = True
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff"}
+        super().save(*args, **kwargs)
 
     @property
     def is_head(self) -> bool:

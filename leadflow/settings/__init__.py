@@ -170,7 +170,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # the right password. User name *and* address: a whole office behind one address is not locked out by one person's
 # typos, and a guesser cannot lock a manager out from elsewhere. The attempts are kept in the database: the admin's
 # "Access attempts" lists them (delete one to unlock), `leadflow axes_reset` clears them all.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend",
+                           "leadflow.accounts.permissions.RolePermissionsBackend"]  # the admin's rights by role
 AXES_FAILURE_LIMIT = env_int("LEADFLOW_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LEADFLOW_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -38,3 +38,43 @@ def test_admin_adds_a_stage_and_a_routing_rule(client, admin_user, sales, alice)
 def test_managers_cannot_open_the_admin(client, alice):
     client.force_login(alice)
     assert client.get("/admin/leads/stage/").status_code == 302
+
+
+def test_a_marketer_sets_up_campaigns_and_forms_in_the_admin_and_nothing_else(client, sales):
+    """A marketer runs campaigns: before, their role gave no admin rights, so sources, campaigns and web forms
+    could only be made by the administrator."""
+    from leadflow.accounts.models import Role, User
+    from leadflow.marketing.models import Campaign, Source
+
+    mary = User.objects.create_user(username="mary", password="pw", role=Role.MARKETER)
+    assert mary.is_staff  # the role lets her in; nobody has to tick "staff status"
+    client.force_login(mary)
+    assert client.post("/admin/marketing/source/add/", {"name": "VK Ads", "utm_source": "vk", "medium": "cpc"}
+                       ).status_code == 302
+    source = Source.objects.get(utm_source="vk")
+    assert client.post("/admin/marketing/campaign/add/", {"name": "Осень", "utm_campaign": "autumn",
+                                                          "source": source.pk}).status_code == 302
+    assert Campaign.objects.get(utm_campaign="autumn").source == source
+    assert client.get("/admin/intake/form/add/").status_code == 200
+    assert client.get("/admin/warming/pointsrule/").status_code == 200
+    # Not hers: partners (API keys), users, teams, routing, leads, stages; and no deleting a source leads point at.
+    for page in ("intake/partner", "accounts/user", "accounts/team", "leads/routingrule", "leads/lead", "leads/stage"):
+        assert client.get(f"/admin/{page}/").status_code == 403, page
+    assert client.get(f"/admin/marketing/source/{source.pk}/delete/").status_code == 403
+    index = client.get("/admin/").content.decode()
+    assert "/admin/marketing/campaign/" in index and "/admin/accounts/user/" not in index
+
+
+def test_an_administrator_by_role_may_configure_everything(client, sales):
+    from leadflow.accounts.models import Role, User
+
+    boss = User.objects.create_user(username="it", password="pw", role=Role.ADMIN)  # not a superuser
+    client.force_login(boss)
+    for page in PAGES:
+        assert client.get(f"/admin/{page}/").status_code == 200, page
+
+
+def test_heads_and_managers_get_no_admin_rights_from_their_role(client, head, alice):
+    for person in (head, alice):
+        client.force_login(person)
+        assert client.get("/admin/marketing/source/").status_code in (302, 403)
