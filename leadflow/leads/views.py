@@ -31,7 +31,7 @@ from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.context import pool_size
 from leadflow.leads.merging import merge_leads, undo_merge
-from leadflow.leads.models import Lead, LeadMerge, Notification, Stage, Task
+from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
 
 PAGE = 50
@@ -639,8 +639,10 @@ def team(request: HttpRequest) -> HttpResponse:
         overdue_tasks=per_person(Task.objects.filter(completed_at__isnull=True, due_at__lt=now), "assignee"),
     )
     overdue_first_task = Task.objects.filter(lead=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
-    breaches = list(with_sla(visible.open().filter(first_contacted_at__isnull=True).filter(
-        Exists(overdue_first_task))).select_related("owner").order_by("-created_at")[:TEAM_ROWS + 1])
+    # Imported files (an exhibition's contacts) have no speed-to-lead clock, as in the warnings and the speed report.
+    breaches = list(with_sla(visible.open().filter(first_contacted_at__isnull=True).exclude(channel=Channel.IMPORT)
+                             .filter(Exists(overdue_first_task))).select_related("owner")
+                    .order_by("-created_at")[:TEAM_ROWS + 1])
     # One row more than shown says whether there are more, without counting them all.
     return render(request, "leads/team.html", {
         "waiting": waiting[:TEAM_ROWS], "more_waiting": len(waiting) > TEAM_ROWS, "people": people,

@@ -280,3 +280,18 @@ def test_a_lead_who_is_already_a_colleagues_client_says_so_on_the_card(alice, bo
 
     seen_by_head = _web(head).get(f"/leads/{again.pk}/").content.decode()
     assert f'href="/clients/{client.pk}/"' in seen_by_head
+
+
+def test_imported_contacts_are_not_listed_as_sla_breaches_on_the_team_page(head, alice, sales):
+    """An exhibition's imported contacts have no speed-to-lead clock (no warnings, not in the speed report), but the
+    team page listed every one of them under "SLA breaches" once its first task was late."""
+    from leadflow.leads.services import PersonFacts, Touch, create_lead
+
+    made = {}
+    for channel, name in (("form", "Ирина Лебедева"), ("import", "Пётр Выставкин")):
+        made[channel] = create_lead(person=PersonFacts(full_name=name, phone=f"+7916555{len(made):04d}"),
+                                    touch=Touch(channel=channel), team=sales)
+    Task.objects.filter(lead__in=made.values()).update(due_at=timezone.now() - timedelta(hours=2))
+    page = _web(head).get("/team/").content.decode()
+    breaches = page[page.index("SLA breaches"):]
+    assert "Ирина Лебедева" in breaches and "Пётр Выставкин" not in breaches
