@@ -207,6 +207,31 @@ def client_duplicates(found: list[Any], user: User) -> list[dict[str, Any]]:
     return shown
 
 
+def card_history(lead: Lead) -> list[tuple[str, Any]]:
+    """Stage, owner and field changes as one story, oldest first, each said once: a stage change already says the
+    state it moved the lead to, so the audit lines of that moment for `stage` and `state` are not repeated under it;
+    a change of state alone (deferred, reopened) is the audit's "state: Open → Deferred" line, not "stage: New →
+    New (Open → Deferred)"."""
+    fields = list(lead.field_changes.select_related("changed_by"))
+    all_stages = list(lead.stage_changes.select_related("from_stage", "to_stage", "changed_by"))
+
+    def says(stage: Any, field: Any) -> bool:
+        """Whether the stage-history line and the audit line record the same change."""
+        if abs((stage.changed_at - field.changed_at).total_seconds()) >= 2:
+            return False
+        if field.field == "state":
+            return (stage.from_state, stage.to_state) == (field.old_value, field.new_value)
+        return field.field == "stage" and stage.to_stage is not None and stage.to_stage.code == field.new_value
+
+    # A change of state alone keeps its audit line; every other stage change keeps its own line.
+    stages = [stage for stage in all_stages if stage.from_stage_id != stage.to_stage_id
+              or not any(says(stage, field) for field in fields)]
+    owners = list(lead.owner_changes.select_related("from_owner", "to_owner", "changed_by"))
+    fields = [field for field in fields if not any(says(stage, field) for stage in stages)]
+    story = [*(("stage", c) for c in stages), *(("owner", c) for c in owners), *(("field", c) for c in fields)]
+    return sorted(story, key=lambda item: item[1].changed_at)
+
+
 def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     from leadflow.matching import services as matching
 
@@ -231,9 +256,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "email_suggestion": email_suggestion_for(lead),
         "activities": lead.activities.select_related("author")[:100],
         "tasks": lead.tasks.select_related("assignee").order_by("completed_at", "due_at"),
-        "stage_history": lead.stage_changes.select_related("from_stage", "to_stage", "changed_by"),
-        "owner_history": lead.owner_changes.select_related("from_owner", "to_owner", "changed_by"),
-        "field_changes": lead.field_changes.select_related("changed_by"),
+        "history": card_history(lead),
         "duplicates": duplicates,
         "merges": LeadMerge.objects.filter(survivor=lead).order_by("-merged_at")[:5],
         "can_manage": can_manage,

@@ -295,3 +295,20 @@ def test_imported_contacts_are_not_listed_as_sla_breaches_on_the_team_page(head,
     page = _web(head).get("/team/").content.decode()
     breaches = page[page.index("SLA breaches"):]
     assert "Ирина Лебедева" in breaches and "Пётр Выставкин" not in breaches
+
+
+def test_the_cards_history_is_one_story_in_time_order_without_repeats(alice, make_lead):
+    """History listed stage changes, then owner changes, then field changes, so a claim at 03:34 came after changes
+    at 03:38; and a refusal showed twice (as a stage line with its state, and as a field line "state")."""
+    from leadflow.leads.views import card_history
+
+    lead = make_lead(owner=alice)
+    services.refuse_lead(lead=lead, by=alice, reason=LostReason.objects.first())
+    story = card_history(lead)
+    moments = [change.changed_at for _kind, change in story]
+    assert moments == sorted(moments)
+    assert {kind for kind, _change in story} >= {"stage", "owner"}
+    assert not [c for kind, c in story if kind == "field" and c.field in ("stage", "state")]
+    page = _web(alice).get(f"/leads/{lead.pk}/").content.decode()
+    history = page[page.index("History"):page.index("</ul>", page.index("History"))]
+    assert len([line for line in history.split("<li>") if "Refused" in line or "refused" in line]) == 1, history
