@@ -1,10 +1,12 @@
 """Interests, leads and everything that happens to them until they convert or refuse."""
 
+import functools
+
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -498,6 +500,29 @@ class TaskKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Results Leadflow writes when it closes a task itself (its card was refused, converted, deferred...): stored in
+# the language of whoever did that, shown in the reader's (Task.shown_result). Rooms add theirs (system_result).
+SYSTEM_RESULTS: set[str] = {
+    gettext_noop("Lead refused"), gettext_noop("Lead deferred"), gettext_noop("Converted into a client"),
+}
+
+
+def system_result(template: str) -> str:
+    """Register a result a room writes when it closes tasks itself (an English msgid); returns it."""
+    SYSTEM_RESULTS.add(template)
+    return template
+
+
+@functools.lru_cache(maxsize=8)
+def _system_result_keys(templates: frozenset[str]) -> dict[str, str]:
+    """Each system result as it may have been stored (in every language Leadflow speaks) -> its English msgid."""
+    keys = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            keys.update({gettext(template): template for template in templates})
+    return keys
+
+
 class Task(SystemText):
     """A to-do on a card; a finished task records its result and usually sets the next one."""
 
@@ -547,6 +572,14 @@ class Task(SystemText):
     @property
     def shown_title(self) -> str:
         return self.in_reader_language(self.title)
+
+    @property
+    def shown_result(self) -> str:
+        """The result as typed; one Leadflow wrote itself in the reader's language."""
+        if not self.is_cancelled:
+            return self.result
+        template = _system_result_keys(frozenset(SYSTEM_RESULTS)).get(self.result)
+        return gettext(template) if template else self.result
 
     @property
     def is_done(self) -> bool:

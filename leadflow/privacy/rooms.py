@@ -25,6 +25,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from leadflow.leads.models import system_result
 from leadflow.privacy.services import Person, eraser, exporter
 
 ERASED = "[erased]"
@@ -333,7 +334,8 @@ def erase_activities(person: Person) -> int:
     return changed
 
 
-ERASED_TASK_RESULT = gettext_noop("Closed: the person's data was erased at their request; do not contact them.")
+ERASED_TASK_RESULT = system_result(
+    gettext_noop("Closed: the person's data was erased at their request; do not contact them."))
 
 
 def close_erased_tasks(person: Person) -> int:

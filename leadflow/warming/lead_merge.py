@@ -23,6 +23,7 @@ from leadflow.leads.models import (
     StageChange,
     Task,
     Temperature,
+    system_result,
     system_text,
 )
 from leadflow.warming import services
@@ -39,6 +40,9 @@ KEPT_IN_WORK = gettext_noop("Merge undone, the lead stays in work: it was worked
 DEFERRED_AGAIN_NOTICE = gettext_noop("A lead is deferred again (its merge was undone): %(name)s")
 # Rows of a lead that show someone worked it after the hand-off (ids only grow: newer rows have larger ids).
 WORK_ROWS = {"activity": Activity, "owner_change": OwnerChange, "stage_change": StageChange, "task": Task}
+
+UNDONE_HANDOFF = system_result(gettext_noop("Cancelled: the merge that handed the lead to sales was undone."))
+UNDONE_RETURN = system_result(gettext_noop("Cancelled: the merge that brought the lead back was undone."))
 
 
 def _last_ids() -> dict[str, int]:
@@ -81,7 +85,7 @@ def _undo_hand_off(context: UndoContext, handoff: dict[str, Any]) -> None:
         context.notes.append(_("The lead stays with sales: someone worked it after the merge handed it over."))
         return
     Task.objects.open().filter(pk__in=handoff["tasks"]).update(
-        completed_at=now, result=_("Cancelled: the merge that handed the lead to sales was undone."), is_cancelled=True)
+        completed_at=now, result=_(UNDONE_HANDOFF), is_cancelled=True)
     if sales_owner_id is not None:
         OwnerChange.objects.create(lead=lead, from_owner_id=sales_owner_id, to_owner=None, reason="marketing",
                                    changed_by=by, changed_at=now)
@@ -116,7 +120,7 @@ def _undo_return(context: UndoContext, lead: Lead, handoff: dict[str, Any]) -> N
                                "deferral has ended."))
         return
     Task.objects.open().filter(pk__in=handoff["tasks"]).update(
-        completed_at=now, result=_("Cancelled: the merge that brought the lead back was undone."), is_cancelled=True)
+        completed_at=now, result=_(UNDONE_RETURN), is_cancelled=True)
     Task.objects.filter(pk__in=handoff.get("closed_tasks", [])).update(completed_at=None, result="", is_cancelled=False)
     if handoff.get("routed_to"):  # nobody owned it: the routing gave it to someone, who no longer has it
         OwnerChange.objects.create(lead=lead, from_owner_id=handoff["routed_to"], to_owner=None, reason="deferred",

@@ -22,7 +22,16 @@ from django.utils.translation import gettext_noop
 from leadflow.core import rows
 from leadflow.core.memo import Memo
 from leadflow.events.services import record_event
-from leadflow.leads.models import Activity, ActivityKind, FieldChange, Lead, LeadState, Temperature, system_text
+from leadflow.leads.models import (
+    Activity,
+    ActivityKind,
+    FieldChange,
+    Lead,
+    LeadState,
+    Temperature,
+    system_result,
+    system_text,
+)
 from leadflow.warming.models import (
     BehaviourEvent,
     EntryKind,
@@ -44,6 +53,8 @@ RANK = {Temperature.COLD: 0, Temperature.WARM: 1, Temperature.HOT: 2}
 CLOSED_STATES = {LeadState.REFUSED, LeadState.CONVERTED, LeadState.MERGED}
 
 _config = Memo("warming.PointsPolicy", "warming.PointsRule", "warming.FitRule")
+
+HOT_AGAIN = system_result(gettext_noop("The lead is hot again"))  # a task closed because marketing warmed it
 
 
 def policy() -> PointsPolicy:
@@ -394,7 +405,7 @@ def hand_to_sales(*, lead: Lead, by: Any, reason: str, now: datetime | None = No
         elif lead.state == LeadState.DEFERRED:
             lead = leads.reopen_lead(lead=lead, by=None)
             if lead.owner_id:
-                leads.Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("The lead is hot again"),
+                leads.Task.objects.open().filter(lead=lead).update(completed_at=now, result=_(HOT_AGAIN),
                                                                    is_cancelled=True)
                 leads._first_task(lead, assignee=lead.owner, due=leads._due_after_sla(lead.team, now), by=by)
                 leads.notify(user=lead.owner, kind="lead.marketing_qualified", lead=lead,

@@ -312,3 +312,31 @@ def test_the_cards_history_is_one_story_in_time_order_without_repeats(alice, mak
     page = _web(alice).get(f"/leads/{lead.pk}/").content.decode()
     history = page[page.index("History"):page.index("</ul>", page.index("History"))]
     assert len([line for line in history.split("<li>") if "Refused" in line or "refused" in line]) == 1, history
+
+
+def test_results_leadflow_wrote_itself_read_in_the_readers_language(alice, head, make_lead):
+    """Tasks Leadflow closed were stored in the actor's language: a Russian head read "Lead refused" on the card of
+    a lead an English-speaking manager refused, and the other way round."""
+    from leadflow.leads.models import SYSTEM_RESULTS
+
+    lead = make_lead(owner=alice)
+    with translation.override("en"):
+        services.refuse_lead(lead=lead, by=alice, reason=LostReason.objects.first())
+    task = Task.objects.get(lead=lead, is_cancelled=True)
+    assert task.result == "Lead refused"
+    head.language = "ru"
+    head.save()
+    card = _web(head).get(f"/leads/{lead.pk}/").content.decode()
+    assert "Отказ по лиду" in card and "Lead refused" not in card
+    with translation.override("ru"):
+        assert task.shown_result != "Lead refused"
+        russian = task.shown_result
+    Task.objects.filter(pk=task.pk).update(result=russian)  # as a Russian-speaking manager's refusal stores it
+    task.refresh_from_db()
+    with translation.override("en"):
+        assert task.shown_result == "Lead refused"
+    # Every room's closing result is known, so none stays in the writer's language.
+    with translation.override("ru"):
+        from django.utils.translation import gettext
+
+        assert all(gettext(text) != text for text in SYSTEM_RESULTS)
