@@ -136,6 +136,11 @@ def period_starts(interval: str, start: date, end: date) -> list[date]:
     return out
 
 
+def period_kind(report_filter: ReportFilter) -> str:
+    """How a period column shows its dates: a month by its name, a day or a week by its (first) day."""
+    return "month" if report_filter.interval == "month" else "date"
+
+
 def periods(report_filter: ReportFilter) -> list[date]:
     """The period's days, weeks or months, so a time series shows its empty stretches."""
     return period_starts(report_filter.interval, report_filter.start, report_filter.end)
@@ -361,7 +366,7 @@ def _funnel_tables(cohort: QuerySet[Lead], report_filter: ReportFilter) -> tuple
         rows.append({"period": period, **figures, "conversion": percent(figures["clients"], figures["leads"])})
     series = Table(
         "series", _("Leads over time"),
-        [Column("period", _("Period"), "date"), Column("leads", _("Leads"), "int"),
+        [Column("period", _("Period"), period_kind(report_filter)), Column("leads", _("Leads"), "int"),
          Column("qualified", _("Qualified"), "int"), Column("clients", _("New clients"), "int"),
          Column("conversion", _("Conversion, %"), "percent")],
         rows, Chart("line", "period", ["leads", "qualified", "clients"]),
@@ -487,7 +492,8 @@ def _conversion_rows(grouped: dict[str, list[dict[str, Any]]], column: str | Non
 def _conversion_table(key: str, title: Any, rows: list[dict[str, Any]], chart: Chart | None) -> Table:
     return Table(
         key, title,
-        [Column("label", _("Group")), Column("leads", _("Leads"), "int"), Column("clients", _("Clients"), "int"),
+        [Column("label", _("Month") if key == "month" else _("Group"), "month" if key == "month" else "text"),
+         Column("leads", _("Leads"), "int"), Column("clients", _("Clients"), "int"),
          Column("conversion", _("Conversion, %"), "percent"),
          Column("median_days", _("Time to convert, median, days"), "decimal"),
          Column("p90_days", _("Time to convert, 90th percentile, days"), "decimal")],
@@ -522,7 +528,7 @@ def _cohorts(grouped: dict[str, list[dict[str, Any]]], report_filter: ReportFilt
         for k in range(COHORT_MONTHS):
             row[f"m{k}"] = percent(entry["offsets"][k], entry["leads"]) if _month_index(made) + k <= current else None
         rows.append(row)
-    columns = [Column("month", _("Month created"), "date"), Column("leads", _("Leads"), "int")]
+    columns = [Column("month", _("Month created"), "month"), Column("leads", _("Leads"), "int")]
     columns += [Column(f"m{k}", _("Converted by month +%(k)d, %%") % {"k": k}, "percent") for k in range(COHORT_MONTHS)]
     return Table("cohorts", _("Cohorts"), columns, rows,
                  note=_("Share of the leads created in a month that converted by the end of that month plus k."))
@@ -888,7 +894,7 @@ def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead], attributed
                      "site_conversion": percent(made.get(period, {}).get("clicked", 0), clicks)})
     return Table(
         "series", _("Over time"),
-        [Column("period", _("Period"), "date"), Column("clicks", _("Clicks"), "int"),
+        [Column("period", _("Period"), period_kind(report_filter)), Column("clicks", _("Clicks"), "int"),
          Column("spend", _("Spend"), "decimal"), Column("leads", _("Leads"), "int"),
          Column("cpl", _("Cost per lead"), "decimal"),
          Column("site_conversion", _("Site conversion, %"), "percent")],

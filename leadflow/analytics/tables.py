@@ -21,7 +21,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | int | decimal | percent | date | datetime | duration
+    kind: str = "text"  # text | int | decimal | percent | date | month | datetime | duration
 
 
 @dataclass

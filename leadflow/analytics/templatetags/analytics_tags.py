@@ -18,6 +18,8 @@ def cell_value(cell: dict[str, Any]) -> str:
         return "—"
     if kind == "date":
         return date_filter(value, "SHORT_DATE_FORMAT")
+    if kind == "month":  # a month's first day stands for the month: "November 2026", "Ноябрь 2026"
+        return date_filter(value, "F Y")
     if kind == "datetime":
         return date_filter(value, "SHORT_DATETIME_FORMAT")
     if kind == "percent":

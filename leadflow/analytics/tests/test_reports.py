@@ -318,3 +318,16 @@ def test_form_and_partner_slices_follow_the_submission_that_created_the_lead(adm
         return rows(report, "steps")[2]["count"]
 
     assert (count(), count(form=str(web_form.pk)), count(partner=str(partner[0].pk))) == (3, 1, 1)
+
+
+@pytest.mark.parametrize(("language", "january"), [("en", "January 2026"), ("ru", "Январь 2026")])
+def test_months_are_named_not_shown_as_their_first_day(client, admin_user, sales, language, january):
+    """"By month", the cohorts and monthly series showed "2026-01-01" (or 01/01/2026) for January."""
+    make(created=at("2026-01-05 10:00"), team=sales)
+    admin_user.language = language
+    admin_user.save()
+    client.force_login(admin_user)
+    for path in ("/analytics/conversion/", "/analytics/funnel/"):
+        page = client.get(path, {"start": "2026-01-01", "end": "2026-02-28", "interval": "month"}).content.decode()
+        assert january in page, path
+        assert ">2026-01-01<" not in page and ">01/01/2026<" not in page and ">01.01.2026<" not in page, path
