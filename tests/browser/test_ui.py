@@ -474,6 +474,8 @@ def test_phone_sized_screen_and_keyboard(site: Site, web_form, alice):
     page.goto(f"{site.url}/pool/")
     expect(page.locator("#pool-rows tr")).to_have_count(len(DEMO) - 1)
     assert body_fits(page), "the pool scrolls sideways on a 375 px wide screen"
+    header = page.locator("header.topbar").bounding_box()
+    assert header["height"] < 812 / 5, f"the menu takes {header['height']:.0f} px of the phone's first screen"
     site.screenshot(me, "pool-phone")
 
     page.goto(f"{site.url}/leads/{lead.pk}/")
