@@ -60,3 +60,17 @@ def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -
         next_day = day + timedelta(days=1)
         local = datetime.combine(next_day, time.min, tzinfo=zone)
     raise ValueError("working calendar has no working time")
+
+
+def next_working_day_start(moment: datetime, calendar: WorkCalendar) -> datetime:
+    """The opening time of the first working day after `moment`'s day in the calendar's zone (Friday evening or
+    Saturday: Monday morning); the next day at the same time when the calendar has no working day."""
+    if not calendar.days:
+        return moment + timedelta(days=1)
+    zone = calendar.tz()
+    day = moment.astimezone(zone).date()
+    for _ in range(7):
+        day += timedelta(days=1)
+        if day.weekday() in calendar.days:
+            return datetime.combine(day, calendar.start, tzinfo=zone).astimezone(moment.tzinfo)
+    return moment + timedelta(days=1)  # days outside 0-6 only: no day of the week is a working one
