@@ -287,3 +287,17 @@ def test_managers_report_counts_client_tasks_for_the_clients_owner_and_not_the_c
     leads, clients = figures(timezone.now())
     assert (clients["Bob"]["tasks_done"], clients["Bob"]["tasks_overdue"], clients["Bob"]["activities"]) == (1, 0, 1)
     assert (leads["Bob"]["tasks_done"], leads["Bob"]["activities"]) == (0, 0)
+
+
+def test_the_api_conversion_takes_the_first_task_or_gives_the_default(make_lead, alice, api_as):
+    given, default = make_lead(owner=alice), make_lead(owner=alice)
+    response = api_as(alice).post(f"/api/leads/{given.pk}/convert", {
+        "first_task_title": "Send the contract", "first_task_due_at": "2026-12-02T08:30:00Z"},
+        content_type="application/json")
+    assert response.status_code == 201, response.content
+    task = Task.objects.get(client_id=response.json()["client_id"])
+    assert (task.title, task.due_at, task.assignee) == ("Send the contract", datetime(2026, 12, 2, 8, 30, tzinfo=UTC),
+                                                        alice)
+    response = api_as(alice).post(f"/api/leads/{default.pk}/convert", {}, content_type="application/json")
+    task = Task.objects.get(client_id=response.json()["client_id"])
+    assert task.title.startswith("Call the new client") and task.due_at > timezone.now()
