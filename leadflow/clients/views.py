@@ -1,9 +1,11 @@
-"""Client pages: my clients and the client card with its link back to the lead."""
+"""Client pages: my clients and the client card with its link back to the lead, its timeline and its tasks."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +14,9 @@ from leadflow.clients.models import Client, Contact
 from leadflow.clients.querysets import clients_visible_to
 from leadflow.core.errors import DomainError
 from leadflow.core.inputs import text_problem
+from leadflow.leads import forms as lead_forms
+from leadflow.leads import services as lead_services
+from leadflow.leads.views import TASK_DRAFT, require_sales, works_leads
 from leadflow.matching.normalize import email_suggestion
 
 
@@ -36,7 +41,9 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     contacts = _contacts_of(client)
     lead = client.lead
-    return render(request, "clients/card.html", {
+    user = request.user
+    can_manage = works_leads(user)  # who sees the client works it: its owner, the head of its team, an admin
+    context = {
         "client": client,
         "contacts": contacts,
         "requests": client.requests.all()[:50],
@@ -45,7 +52,75 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "lead_activities": lead.activities.select_related("author")[:50] if lead else [],
         "field_changes": client.field_changes.select_related("changed_by"),
-    })
+        "can_manage": can_manage,
+        "activity_form": lead_forms.ActivityForm(auto_id="activity_%s"),
+        "task_form": lead_forms.ClientTaskForm(user=user, client=client, auto_id="task_%s"),
+        "now": timezone.now(),
+        "card_url": reverse("client_card", args=[client.pk]),
+    }
+    draft = request.session.pop(_draft_key(client.pk), None)
+    if draft and f"{draft['action']}_form" in context:
+        # The form a refused action came from, as it was typed, open.
+        context[f"{draft['action']}_form"].initial.update(draft["data"])
+        context["open_action"] = draft["action"]
+    context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
+    return render(request, "clients/card.html", context)
+
+
+def _draft_key(pk: int) -> str:
+    return f"client-draft-{pk}"
+
+
+def _problems(form) -> str:  # type: ignore[no-untyped-def]
+    return "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+                     for name, errors in form.errors.items())
+
+
+def _client_action(request: HttpRequest, pk: int, name: str, form, work) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """A client card's form: only who works the client may post it (others: 404); a refusal says why and keeps
+    what was typed."""
+    require_sales(request)
+    client = clients_visible_to(request.user).select_related("owner", "team").filter(pk=pk).first()
+    if client is None:
+        raise Http404
+    bound = form(client)
+    try:
+        if not bound.is_valid():
+            raise DomainError("validation_error", _problems(bound))
+        lead_services.require_manage_client(client, request.user)
+        messages.success(request, work(client, bound.cleaned_data))
+    except DomainError as error:
+        messages.error(request, "; ".join(" ".join(v) for v in error.fields.values()) if error.fields
+                       else error.message)
+        request.session[_draft_key(client.pk)] = {"action": name, "data": {
+            key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "next")}}
+    return redirect("client_card", pk=client.pk)
+
+
+@login_required
+@require_POST
+def client_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a call, e-mail, meeting, proposal or note on the client's timeline."""
+    def work(client: Client, data: dict) -> str:
+        minutes = data["duration_minutes"]
+        lead_services.log_activity(client=client, kind=data["kind"], by=request.user, subject=data["subject"],
+                                   body=data["body"], duration_seconds=minutes * 60 if minutes is not None else None)
+        return _("Logged.")
+
+    return _client_action(request, pk, "activity", lambda client: lead_forms.ActivityForm(request.POST), work)
+
+
+@login_required
+@require_POST
+def client_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a task on the client: for its owner unless a head gives it to someone of the team."""
+    def work(client: Client, data: dict) -> str:
+        lead_services.create_task(client=client, assignee=data.get("assignee") or client.owner or request.user,
+                                  title=data["title"], due_at=data["due_at"], kind=data["kind"], by=request.user)
+        return _("Task added.")
+
+    return _client_action(request, pk, "task", lambda client: lead_forms.ClientTaskForm(
+        request.POST, user=request.user, client=client), work)
 
 
 def _contacts_of(client: Client) -> list[Contact]:

@@ -60,3 +60,20 @@ def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -
         next_day = day + timedelta(days=1)
         local = datetime.combine(next_day, time.min, tzinfo=zone)
     raise ValueError("working calendar has no working time")
+
+
+def next_working_day_start(moment: datetime, calendar: WorkCalendar) -> datetime:
+    """The opening time of the first working day after `moment`'s day in the calendar's zone (Friday evening or
+    Saturday: Monday morning). A day that opens at midnight (a round-the-clock team) gives the same time of day
+    as `moment` instead, not a call at 00:00; no working day at all gives the next day at the same time."""
+    if not calendar.days:
+        return moment + timedelta(days=1)
+    zone = calendar.tz()
+    local = moment.astimezone(zone)
+    opens = calendar.start if calendar.start > time.min else local.time().replace(tzinfo=None)
+    day = local.date()
+    for _ in range(7):
+        day += timedelta(days=1)
+        if day.weekday() in calendar.days:
+            return datetime.combine(day, opens, tzinfo=zone).astimezone(moment.tzinfo)
+    return moment + timedelta(days=1)  # days outside 0-6 only: no day of the week is a working one

@@ -293,7 +293,9 @@ def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> Stat
         if owner is None:
             raise InvalidInput({"owner_id": ["No such active user."]})
     company = services.CompanyFacts(**data.company.dict()) if data.company else None
-    client = services.convert_lead(lead=lead, by=request.auth, company=company, owner=owner)
+    client = services.convert_lead(lead=lead, by=request.auth, company=company, owner=owner,
+                                   first_task=services.FirstTask(title=data.first_task_title,
+                                                                 due_at=data.first_task_due_at))
     return Status(201, {"client_id": client.pk, "contact_id": client.contact_id,
                         "company_id": client.company_id, "lead_id": lead.pk})
 

@@ -109,6 +109,16 @@ class TaskForm(forms.Form):
             hour=10, minute=0, second=0, microsecond=0)
 
 
+class ClientTaskForm(TaskForm):
+    """A task on a client's card: for the client's owner unless a head gives it to someone of the team."""
+
+    def __init__(self, *args, user: User, client, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, user=user, **kwargs)
+        if "assignee" in self.fields:
+            self.fields["assignee"].empty_label = _("The client's owner")
+            self.fields["assignee"].initial = client.owner_id
+
+
 class CompleteTaskForm(forms.Form):
     result = forms.CharField(label=_("Result"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
     next_title = forms.CharField(label=_("Next task"), required=False, max_length=255)
@@ -151,6 +161,11 @@ class ConvertForm(forms.Form):
                                     widget=forms.Textarea(attrs={"rows": 2}))
     owner = PersonChoiceField(label=_("Client's owner"), queryset=User.objects.none(), required=False,
                               empty_label=_("Same owner"))
+    first_task_title = forms.CharField(label=_("First task for the client"), required=False, max_length=255,
+                                       help_text=_("Empty: “Call the new client”."))
+    first_task_due_at = forms.DateTimeField(
+        label=_("First task due"), required=False, help_text=_("Empty: the start of the next working day."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
 
     def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -26,7 +26,7 @@ from leadflow.clients.validators import clean_number
 from leadflow.core import rows
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
-from leadflow.core.worktime import add_working_minutes
+from leadflow.core.worktime import add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
 from leadflow.leads.models import (
     REACH_QUALIFIED,
@@ -259,6 +259,18 @@ def _can_manage(lead: Lead, user: User) -> bool:
 def _require_manage(lead: Lead, user: User) -> None:
     if not _can_manage(lead, user):
         raise Forbidden(_("Only the owner, the head of the team or an admin may do this."))
+
+
+def can_manage_client(client: Client, user: User) -> bool:
+    """Who may work a client: whoever sees it (its owner, the head of its team, an admin)."""
+    from leadflow.clients.querysets import clients_visible_to  # it imports leads' querysets
+
+    return clients_visible_to(user).filter(pk=client.pk).exists()
+
+
+def require_manage_client(client: Client, user: User) -> None:
+    if not can_manage_client(client, user):
+        raise Forbidden(_("Only the client's owner, the head of its team or an admin may do this."))
 
 
 def _is_head_or_admin(user: User, lead: Lead) -> bool:
@@ -704,6 +716,15 @@ def reopen_lead(*, lead: Lead, by: User | None) -> Lead:
 
 
 @dataclass
+class FirstTask:
+    """The client's first task as the converter sets it; what is left empty takes the default ("Call the new
+    client" for the client's owner, due at the start of the team's next working day)."""
+
+    title: str = ""
+    due_at: datetime | None = None
+
+
+@dataclass
 class CompanyFacts:
     name: str = ""
     legal_form: str = ""
@@ -713,8 +734,12 @@ class CompanyFacts:
     legal_address: str = ""
 
 
-def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, owner: User | None = None) -> Client:
-    """Create Client + Contact (+ Company) from a lead, linked both ways (DOMAIN.md 13)."""
+def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, owner: User | None = None,
+                 first_task: FirstTask | None = None) -> Client:
+    """Create Client + Contact (+ Company) from a lead, linked both ways (DOMAIN.md 13).
+
+    The client gets its first task for its owner (DOMAIN.md 11), so a new client is in someone's task list from
+    the start: the converter's `first_task`, or "Call the new client" on the team's next working day."""
     with transaction.atomic():
         lead = _lock(lead)
         _require_manage(lead, by)
@@ -748,11 +773,25 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
                                                      is_cancelled=True)
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
                                 **system_text("subject", gettext_noop("Converted into a client")))
+        _first_client_task(client, first_task or FirstTask(), by=by, now=now)
         if owner != by:
             notify(user=owner, kind="client.assigned", client=client,
                    template=gettext_noop("New client for you: %(name)s"), name=client.name)
         record_event("lead.converted", lead_id=lead.pk, client_id=client.pk, owner_id=owner.pk)
     return client
+
+
+def _first_client_task(client: Client, first: FirstTask, *, by: User, now: datetime) -> Task:
+    owner = client.owner or by
+    due_at = first.due_at or next_working_day_start(now, team_calendar(client.team, user=owner))
+    if first.title.strip():
+        title: dict[str, Any] = {"title": first.title.strip()[:255]}
+    else:
+        title = system_text("title", gettext_noop("Call the new client: %(name)s"), name=client.name)
+    task = Task.objects.create(client=client, assignee=owner, kind=TaskKind.CALL, due_at=due_at, created_by=by,
+                               **title)
+    record_event("task.created", task_id=task.pk, lead_id=None, client_id=client.pk)
+    return task
 
 
 def _company_for(facts: CompanyFacts | None, *, lead: Lead, owner: User) -> Company | None:
@@ -790,15 +829,19 @@ def create_task(
     *, lead: Lead | None = None, client: Client | None = None, assignee: User | None, title: str,
     due_at: datetime, kind: str = TaskKind.OTHER, by: User, previous: Task | None = None,
 ) -> Task:
-    """Add a task to a card (the head of sales can add tasks to anyone in the team)."""
+    """Add a task to a lead's or a client's card (the head of sales can add tasks to anyone in the team)."""
     if not title.strip():
         raise InvalidInput({"title": [_("A task needs a title.")]})
-    task = Task.objects.create(lead=lead, client=client, assignee=assignee or by, title=title.strip(), kind=kind,
-                               due_at=due_at, created_by=by, previous=previous)
-    if task.assignee_id and task.assignee_id != by.pk:
-        notify(user=task.assignee, kind="task.assigned", lead=lead, client=client,
-               template=gettext_noop("New task: %(title)s"), title=_title_for_reader(task))
-    record_event("task.created", task_id=task.pk, lead_id=lead.pk if lead else None)
+    if (lead is None) == (client is None):
+        raise InvalidInput({"__all__": [_("A task belongs to one lead or one client.")]})
+    with transaction.atomic():
+        task = Task.objects.create(lead=lead, client=client, assignee=assignee or by, title=title.strip(), kind=kind,
+                                   due_at=due_at, created_by=by, previous=previous)
+        if task.assignee_id and task.assignee_id != by.pk:
+            notify(user=task.assignee, kind="task.assigned", lead=lead, client=client,
+                   template=gettext_noop("New task: %(title)s"), title=_title_for_reader(task))
+        record_event("task.created", task_id=task.pk, lead_id=lead.pk if lead else None,
+                     client_id=client.pk if client else None)
     return task
 
 
@@ -819,7 +862,7 @@ def complete_task(
         task.completed_at = timezone.now()
         task.result = result.strip()
         task.save(update_fields=["completed_at", "result"])
-        record_event("task.completed", task_id=task.pk, lead_id=task.lead_id)
+        record_event("task.completed", task_id=task.pk, lead_id=task.lead_id, client_id=task.client_id)
         if next_due_at is None:
             return None
         return create_task(lead=task.lead, client=task.client, assignee=task.assignee or by, title=next_title,
@@ -836,6 +879,8 @@ def log_activity(
     """Log a call, e-mail, meeting, proposal or note on a card's timeline."""
     if kind not in ActivityKind.values or kind == ActivityKind.SYSTEM:
         raise InvalidInput({"kind": [_("Unknown activity kind.")]})
+    if (lead is None) == (client is None):
+        raise InvalidInput({"__all__": [_("An activity belongs to one lead or one client.")]})
     with transaction.atomic():
         activity = Activity.objects.create(
             lead=lead, client=client, kind=kind, subject=subject, body=body, duration_seconds=duration_seconds,
@@ -846,7 +891,8 @@ def log_activity(
             Lead.objects.filter(pk=lead.pk, first_contacted_at__isnull=True).update(
                 first_contacted_at=activity.occurred_at
             )
-        record_event("activity.logged", activity_id=activity.pk, lead_id=lead.pk if lead else None, kind=kind)
+        record_event("activity.logged", activity_id=activity.pk, lead_id=lead.pk if lead else None,
+                     client_id=client.pk if client else None, kind=kind)
     return activity
 
 

@@ -478,7 +478,9 @@ def _convert(request: HttpRequest, lead: Lead) -> HttpResponse:
     if data["company_name"]:
         company = services.CompanyFacts(name=data["company_name"], legal_form=data["legal_form"], inn=data["inn"],
                                         kpp=data["kpp"], ogrn=data["ogrn"], legal_address=data["legal_address"])
-    client = services.convert_lead(lead=lead, by=request.user, company=company, owner=data.get("owner"))
+    first_task = services.FirstTask(title=data["first_task_title"], due_at=data["first_task_due_at"])
+    client = services.convert_lead(lead=lead, by=request.user, company=company, owner=data.get("owner"),
+                                   first_task=first_task)
     messages.success(request, _("Converted into a client."))
     return redirect("client_card", pk=client.pk)
 

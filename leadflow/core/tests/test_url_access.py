@@ -128,7 +128,9 @@ def make_objects(make_lead, *, owner, team, job_by, stranger) -> dict[str, Any]:
     template = MailTemplate.objects.create(name="Hello", subject="Hi", html_body="<p>Hi {{ name }}</p>")
     sequence = Sequence.objects.create(name="Welcome", trigger="manual", audience="leads")
     enrollment = Enrollment.objects.create(sequence=sequence, lead=lead)
-    return {"lead": lead, "merged": merged, "theirs": theirs, "task": task, "client": client, "job": job,
+    client_task = Task.objects.get(client=client)  # its first task, given at the conversion
+    return {"lead": lead, "merged": merged, "theirs": theirs, "task": task, "client": client,
+            "client_task": client_task, "job": job,
             "segment": segment, "template": template, "sequence": sequence, "enrollment": enrollment}
 
 
@@ -167,6 +169,9 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
         "clients/<int:pk>/": [f"/clients/{objects['client'].pk}/"],
         "clients/<int:pk>/contacts/<int:contact_pk>/accept-email/": [
             f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/accept-email/"],
+        "clients/<int:pk>/activity/": [f"/clients/{objects['client'].pk}/activity/"],
+        "clients/<int:pk>/task/": [f"/clients/{objects['client'].pk}/task/"],
+        "tasks/<int:pk>/complete/ (client)": [f"/tasks/{objects['client_task'].pk}/complete/"],
         "imports/<int:pk>/": [f"/imports/{objects['job'].pk}/"],
         "imports/<int:pk>/run/": [f"/imports/{objects['job'].pk}/run/"],
         "imports/<int:pk>/progress/": [f"/imports/{objects['job'].pk}/progress/"],
@@ -202,7 +207,8 @@ def walk_objects(client: HttpClient, objects: dict[str, Any]) -> list[tuple[str,
     for addresses in object_urls(objects).values():
         for url in addresses:
             for method in ("get", "post"):
-                data = {"tag": "was-here", "result": "done", "next": "/", "other": objects["merged"].pk}
+                data = {"tag": "was-here", "result": "done", "next": "/", "other": objects["merged"].pk,
+                        "kind": "call", "subject": "was here", "title": "was here", "due_at": "2030-01-01T10:00"}
                 response = getattr(client, method)(url, data=data if method == "post" else None)
                 if response.status_code not in (403, 404, 405):
                     reached.append((method.upper(), url, response.status_code))
