@@ -16,7 +16,7 @@ from leadflow.core.errors import DomainError
 from leadflow.core.inputs import text_problem
 from leadflow.leads import forms as lead_forms
 from leadflow.leads import services as lead_services
-from leadflow.leads.views import TASK_DRAFT, require_sales, works_leads
+from leadflow.leads.views import require_sales, restore_drafts, works_leads
 from leadflow.matching.normalize import email_suggestion
 
 
@@ -58,13 +58,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "now": timezone.now(),
         "card_url": reverse("client_card", args=[client.pk]),
     }
-    draft = request.session.pop(_draft_key(client.pk), None)
-    if draft and f"{draft['action']}_form" in context:
-        # The form a refused action came from, as it was typed, open.
-        context[f"{draft['action']}_form"].initial.update(draft["data"])
-        context["open_action"] = draft["action"]
-    context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
-    return render(request, "clients/card.html", context)
+    return render(request, "clients/card.html", restore_drafts(request, context, _draft_key(client.pk)))
 
 
 def _draft_key(pk: int) -> str:

@@ -285,14 +285,19 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
 def lead_card(request: HttpRequest, pk: int) -> HttpResponse:
     require_sales(request)
     lead = visible_lead(request, pk)
-    context = card_context(request, lead)
-    draft = request.session.pop(_draft_key(lead.pk), None)
+    context = restore_drafts(request, card_context(request, lead), _draft_key(lead.pk))
+    return render(request, "leads/card.html", context)
+
+
+def restore_drafts(request: HttpRequest, context: dict[str, Any], key: str) -> dict[str, Any]:
+    """A card's context with the form a refused action came from as it was typed, open (one wrong INN must not
+    cost the rest), and a refused task completion's draft (the card's and My tasks' forms)."""
+    draft = request.session.pop(key, None)
     if draft and f"{draft['action']}_form" in context:
-        # The form a refused action came from, as it was typed, open: one wrong INN must not cost the rest.
         context[f"{draft['action']}_form"].initial.update(draft["data"])
         context["open_action"] = draft["action"]
     context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
-    return render(request, "leads/card.html", context)
+    return context
 
 
 # The card's forms whose input is kept when the action is refused (a validation error, a check digit).
