@@ -39,11 +39,13 @@ class RolePermissionsBackend(BaseBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not getattr(user_obj, "is_active", False) or obj is not None:
             return set()
-        role = getattr(user_obj, "role", None)
-        if role == Role.ADMIN:
-            return _every_permission()
-        return {f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+        # Kept on the user object for the request, as ModelBackend keeps its own: the admin asks dozens of times.
+        if not hasattr(user_obj, "_role_perm_cache"):
+            role = getattr(user_obj, "role", None)
+            user_obj._role_perm_cache = _every_permission() if role == Role.ADMIN else {
+                f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
                 for label, actions in ROLE_PERMISSIONS.get(role, {}).items() for action in actions}
+        return user_obj._role_perm_cache
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         return perm in self.get_all_permissions(user_obj, obj)

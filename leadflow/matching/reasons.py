@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 PHRASES = (
     gettext_noop("same role mailbox (info@, sales@: a company's, may be shared)"),
@@ -80,6 +80,4 @@ def _shown(text: str, language: str) -> str:
 
 def shown(text: str) -> str:
     """The reasons (one, or several joined by ", ", possibly after a score "0.97: ") in the active language."""
-    from django.utils.translation import get_language
-
     return _shown(text, get_language() or "") if text else text
