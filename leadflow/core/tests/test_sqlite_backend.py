@@ -59,12 +59,15 @@ def _hammer(wrapper_class: type, settings: dict) -> tuple[int, list[BaseExceptio
     with setup.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS t (who INTEGER, k INTEGER, part INTEGER)")
         cursor.execute("DELETE FROM t")
-    setup.close()
+    # Open through the run, as a server's connections are: when the last connection to a WAL database closes,
+    # the next one to open rebuilds its shared index under an exclusive lock, and six threads opening at once
+    # (busy_timeout=0) would then fail on opening, not on the write lock measured here.
     threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    setup.close()
     check = wrapper_class(settings, alias="check")
     with check.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM t")
