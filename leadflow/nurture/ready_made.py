@@ -1,7 +1,9 @@
 """Ready-made templates, sequences and the greeting calendar, installed switched off (migration 0002).
 
 They are off so that an upgrade never mails anyone: a marketer reads the templates, adjusts them, and
-switches each sequence on from its page.
+switches each sequence on from its page. Templates come in both languages (each lead is mailed in its
+own); a sequence's name, description and task titles are what managers read, so they are installed in
+the site's language (LEADFLOW_LANGUAGE), and edited as any other text from then on.
 """
 
 from __future__ import annotations
@@ -103,8 +105,55 @@ SEQUENCES: list[dict[str, Any]] = [
 ]
 
 
-def install(get_model: Any) -> None:
+# The site-language versions of SEQUENCES' texts, by sequence key. Task titles by step position.
+SEQUENCE_TEXTS: dict[str, dict[str, dict[str, Any]]] = {
+    "ru": {
+        "abandoned-cart": {
+            "name": "Напоминание о брошенной корзине",
+            "description": "Через час после брошенной корзины — напоминание; через два дня — задача владельцу "
+                           "позвонить.",
+            "tasks": {4: "Позвонить о брошенной корзине: {{ name }}"}},
+        "browsing-discount": {
+            "name": "Скидка после долгого просмотра",
+            "description": "Просмотры страниц на 10 минут за 7 дней без покупки — персональный код скидки."},
+        "farewell": {
+            "name": "Прощание после отказа",
+            "description": "Через день после отказа — сожаление и опрос на две минуты; ответы видны в карточке "
+                           "лида."},
+        "holiday-greetings": {
+            "name": "Поздравления с праздниками для отложенных лидов",
+            "description": "Пока лид отложен — поздравление с каждым праздником календаря (администрирование → "
+                           "Праздники)."},
+        "call-again": {
+            "name": "Пора позвонить снова",
+            "description": "Когда отсрочка заканчивается, лид становится тёплым, а у владельца есть задача "
+                           "перезвонить (задача, поставленная при отсрочке, используется, а не дублируется).",
+            "tasks": {2: "Пора позвонить снова: {{ name }}"}},
+        "upsell": {
+            "name": "Допродажа клиентам",
+            "description": "Через месяц после первой покупки — что к ней подходит; через две недели — задача "
+                           "позвонить.",
+            "tasks": {4: "Предложить дополнение: {{ name }}"}},
+    },
+}
+
+
+def sequence_spec(spec: dict[str, Any], language: str) -> dict[str, Any]:
+    """SEQUENCES' entry with its texts in `language` (English when there is no version in it)."""
+    texts = SEQUENCE_TEXTS.get(language, {}).get(spec["key"])
+    spec = {**spec, "steps": [dict(step) for step in spec["steps"]]}
+    if texts:
+        spec["name"], spec["description"] = texts["name"], texts["description"]
+        for position, title in texts.get("tasks", {}).items():
+            spec["steps"][position - 1]["task_title"] = title
+    return spec
+
+
+def install(get_model: Any, language: str | None = None) -> None:
     """Create what is missing (by key or name); never overwrite what a marketer changed."""
+    from django.conf import settings
+
+    language = language or settings.LANGUAGE_CODE
     Holiday = get_model("nurture", "Holiday")
     MailTemplate = get_model("nurture", "MailTemplate")
     Sequence = get_model("nurture", "Sequence")
@@ -113,15 +162,40 @@ def install(get_model: Any) -> None:
         for day, month, name in HOLIDAYS:
             Holiday.objects.create(day=day, month=month, name=name)
     for name, versions in TEMPLATES.items():
-        for language, (subject, html) in versions.items():
-            MailTemplate.objects.get_or_create(name=name, language=language,
+        for template_language, (subject, html) in versions.items():
+            MailTemplate.objects.get_or_create(name=name, language=template_language,
                                                defaults={"subject": subject, "html_body": html,
                                                          "key": name.lower().replace(" ", "-")})
     for spec in SEQUENCES:
-        spec = dict(spec)
+        spec = sequence_spec(spec, language)
         steps = spec.pop("steps")
         if Sequence.objects.filter(key=spec["key"]).exists() or Sequence.objects.filter(name=spec["name"]).exists():
             continue
         sequence = Sequence.objects.create(is_active=False, **spec)
         for position, step in enumerate(steps, start=1):
             Step.objects.create(sequence=sequence, position=position, **step)
+
+
+def translate_untouched(get_model: Any, language: str | None = None) -> None:
+    """Put the ready-made sequences installed in English into the site's language, those nobody changed."""
+    from django.conf import settings
+
+    language = language or settings.LANGUAGE_CODE
+    if language not in SEQUENCE_TEXTS:
+        return
+    Sequence = get_model("nurture", "Sequence")
+    Step = get_model("nurture", "Step")
+    for original in SEQUENCES:
+        sequence = Sequence.objects.filter(key=original["key"], name=original["name"],
+                                           description=original["description"]).first()
+        if sequence is None:
+            continue
+        steps = {step.position: step for step in Step.objects.filter(sequence=sequence)}
+        if any(steps.get(position) is None or steps[position].task_title != step.get("task_title", "")
+               for position, step in enumerate(original["steps"], start=1)):
+            continue  # a marketer changed its steps: theirs now
+        translated = sequence_spec(original, language)
+        Sequence.objects.filter(pk=sequence.pk).update(name=translated["name"], description=translated["description"])
+        for position, step in enumerate(translated["steps"], start=1):
+            if step.get("task_title") and step["task_title"] != original["steps"][position - 1]["task_title"]:
+                Step.objects.filter(pk=steps[position].pk).update(task_title=step["task_title"])
