@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from leadflow.accounts.auth import user_auth
+from leadflow.accounts.auth import BearerTokenAuth, partner_from_key, user_auth
 from leadflow.core.errors import DomainError
 from leadflow.core.inputs import CheckedParser
 
 log = logging.getLogger(__name__)
+
+def docs_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """/api/docs and /api/openapi.json as LEADFLOW_API_DOCS says (read per request)."""
+
+    @functools.wraps(view)
+    def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mode = settings.LEADFLOW_API_DOCS
+        if mode == "off":
+            raise Http404
+        if mode == "signed-in" and not _signed_in(request):
+            if request.path.endswith("/openapi.json"):
+                return HttpResponse(
+                    json.dumps({"error": {"code": "unauthorized", "fields": {},
+                                          "message": "Sign in, or give a personal token or a partner key."}}),
+                    status=401, content_type="application/json")
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return gated
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active:
+        return True
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer ") and BearerTokenAuth().authenticate(request, header[7:].strip()):
+        return True
+    return partner_from_key(request.headers.get("X-Api-Key", "")) is not None
+
 
 api = NinjaAPI(
     title="Leadflow API",
@@ -28,6 +63,7 @@ api = NinjaAPI(
     auth=user_auth,
     urls_namespace="api",
     parser=CheckedParser(),
+    docs_decorator=docs_gate,
 )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -323,6 +324,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # on HTTPS requests, so behind a proxy set LEADFLOW_TRUSTED_PROXY for the scheme to be known). Default: a year
 # when LEADFLOW_BASE_URL is https://, otherwise off. Subdomains are not included: they may be other servers.
 SECURE_HSTS_SECONDS = env_int("LEADFLOW_HSTS_SECONDS", 365 * 24 * 3600 if LEADFLOW_SECURE_COOKIES else 0)
+# Who may read the API's documentation (/api/docs and /api/openapi.json; it describes the endpoints and holds no
+# data): "public" (default: partners integrate against it without an account), "signed-in" (a user's session or
+# token, or a partner's key), or "off".
+LEADFLOW_API_DOCS = env_str("LEADFLOW_API_DOCS", "public").strip().lower()
+if LEADFLOW_API_DOCS not in {"public", "signed-in", "off"}:
+    raise ImproperlyConfigured(f"LEADFLOW_API_DOCS={LEADFLOW_API_DOCS!r}: give public, signed-in or off.")
 # Content-Security-Policy (django-csp): a page runs only scripts served from this site (no inline script, no
 # handler attributes, no eval), so markup that slipped into a page from a public form could not run. Styles may
 # be inline; images may come from https (e-mail templates' pictures in the preview). A hosted web form adds the
