@@ -1,5 +1,8 @@
+import axes.apps
+import django_tasks_db.apps
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class CoreConfig(AppConfig):
@@ -9,3 +12,22 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from leadflow.core import encryption  # noqa: F401  (registers the check of LEADFLOW_ENCRYPTION_KEYS)
+
+
+# The admin sections of the libraries Leadflow runs with, named in the reader's language like its own. The names of
+# their models are strings of theirs; the ones their own catalogues lack are translated in Leadflow's (LOCALE_PATHS
+# comes first), listed here so makemessages finds them.
+THIRD_PARTY_MODEL_NAMES = (
+    gettext_noop("access attempt"), gettext_noop("access attempts"), gettext_noop("access log"),
+    gettext_noop("access logs"), gettext_noop("access failure"), gettext_noop("access failures"),
+    gettext_noop("access attempt expiration"), gettext_noop("access attempt expirations"),
+    gettext_noop("Task Result"), gettext_noop("Task Results"),
+)
+
+
+class AxesConfig(axes.apps.AppConfig):
+    verbose_name = _("Login protection")
+
+
+class TasksDatabaseConfig(django_tasks_db.apps.TasksAppConfig):
+    verbose_name = _("Background jobs")

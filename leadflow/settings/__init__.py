@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
-    "django_tasks_db",
+    "leadflow.core.apps.TasksDatabaseConfig",  # django_tasks_db, its admin section named in the reader's language
     "leadflow.core",
     "leadflow.accounts",
     "leadflow.events",
@@ -85,7 +85,7 @@ INSTALLED_APPS = [
     "leadflow.imports",
     "leadflow.warming",
     "leadflow.privacy",
-    "axes",
+    "leadflow.core.apps.AxesConfig",  # django-axes, its admin section named in the reader's language
     "ninja",  # the API docs page serves its bundled Swagger UI, not one from a CDN (closed networks, CSP)
 ]
 

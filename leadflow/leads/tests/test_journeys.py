@@ -281,6 +281,23 @@ def test_a_lead_who_is_already_a_colleagues_client_says_so_on_the_card(alice, bo
     seen_by_head = _web(head).get(f"/leads/{again.pk}/").content.decode()
     assert f'href="/clients/{client.pk}/"' in seen_by_head
 
+    # In Russian, one phrase each (it was "Клиент менеджера" + "пока ничей" for a client with no owner).
+    bob.language = "ru"
+    bob.save()
+    assert "Клиент менеджера Alice" in _web(bob).get(f"/leads/{again.pk}/").content.decode()
+    client.owner = None
+    client.save()
+    page = _web(bob).get(f"/leads/{again.pk}/").content.decode()
+    assert "Клиент без ответственного" in page and "пока ничей" not in page
+
+
+def test_the_admin_sections_of_the_libraries_are_named_in_the_readers_language(admin_user):
+    admin_user.language = "ru"
+    admin_user.save()
+    page = _web(admin_user).get("/admin/").content.decode()
+    assert "Защита входа" in page and "Фоновые задания" in page and "Попытки входа" in page
+    assert "Axes" not in page and "Tasks Database Backend" not in page and "Task Results" not in page
+
 
 def test_imported_contacts_are_not_listed_as_sla_breaches_on_the_team_page(head, alice, sales):
     """An exhibition's imported contacts have no speed-to-lead clock (no warnings, not in the speed report), but the
