@@ -6,7 +6,7 @@ elsewhere). Only scaffolding lives here; what a benchmark seeds, loads and repor
 
 - the document: `markers(name)`, `write_section(name, section)` rewrite one section of docs/benchmarks.md,
   `publish` prints it and writes it unless told not to;
-- the run: `machine()`, `machine_line()`, `version(package)`, `git_revision()`, `logger(tag)`;
+- the run: `run_lines`, `run_header`, `machine()`, `machine_line()`, `version(package)`, `git_revision()`, `logger(tag)`;
 - figures: `percentile` (nearest rank), `interpolated_percentile`;
 - databases: `postgres_base_url`, `with_database`, `recreate_postgres_db`, `fresh_django` (in-process
   Django on a fresh, migrated SQLite or PostgreSQL database), `insert_rows` (bulk INSERT of unsaved model objects);
@@ -139,13 +139,20 @@ def logger(tag: str = "", *, out: TextIO | None = None) -> Callable[[str], None]
     return log
 
 
+def run_lines(command: str, minutes: float, *, started: dt.datetime | None = None, revision: str = "") -> list[str]:
+    """When the run was (`started`, else now; UTC), how long it took, on which code, and its command in a code
+    block, followed by an empty line."""
+    started = started or dt.datetime.now(dt.UTC)
+    code = f" on code `{revision}`," if revision else ""
+    return [f"Run {started:%Y-%m-%d %H:%M} UTC ({minutes:.1f} min){code} with:", "", "```", command, "```", ""]
+
+
 def run_header(name: str, title: str, command: str, seconds: float) -> list[str]:
-    """The first lines of a section: its start marker, its title, when the run was and how long it took, the
-    command in a code block, and the machine with Python (the lines after are the benchmark's own)."""
+    """The first lines of a section: its start marker, its title, `run_lines`, and the machine with Python
+    (the lines after are the benchmark's own)."""
     return [
         markers(name)[0], f"## {title}", "",
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC ({seconds / 60:.1f} min) with:", "",
-        "```", command, "```", "",
+        *run_lines(command, seconds / 60),
         f"- Machine: {machine_line()}. Python {platform.python_version()}.",
     ]
 

@@ -303,12 +303,7 @@ def render(results: dict[str, dict[str, Any]], args: argparse.Namespace, started
         MARK_START,
         "## Imports: a 100,000-row CSV through the intake pipeline",
         "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC ({minutes:.1f} min) on code `{revision}`, with:",
-        "",
-        "```",
-        command,
-        "```",
-        "",
+        *common.run_lines(command, minutes, started=started, revision=revision),
         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}; Python "
         f"{sys.version.split()[0]}, Django {common.version('django')}, openpyxl {common.version('openpyxl')}, "
         f"charset-normalizer {common.version('charset-normalizer')}. Shared with other work: see the load averages.",

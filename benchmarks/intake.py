@@ -794,13 +794,7 @@ def render(
         MARK_START,
         "## Intake: full submit path vs. bare insert",
         "",
-        f"Run {started.strftime('%Y-%m-%d %H:%M UTC')} ({elapsed / 60:.1f} min) on code "
-        f"`{common.git_revision()}`, with:",
-        "",
-        "```",
-        command,
-        "```",
-        "",
+        *common.run_lines(command, elapsed / 60, started=started, revision=common.git_revision()),
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}. The server, the load generator "
         "and the database share these cores; 1-minute load average "
         f"{args.load_before:.2f} before the run and {os.getloadavg()[0]:.2f} after it (other work on the machine "
