@@ -35,10 +35,12 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT = common.ROOT
 DATA = ROOT / "benchmarks" / ".data"
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- analytics:start -->", "<!-- analytics:end -->"
+MARK_START, MARK_END = common.markers("analytics")
 TARGET = {"sqlite": 2.0, "postgres": 1.0}
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 DAYS = 730
@@ -61,10 +63,7 @@ def setup(backend: str, scale: str, regenerate: bool) -> bool:
             ready.unlink(missing_ok=True)
             return True
         return False
-    url = subprocess.run([str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    import psycopg
-
+    url = common.local_postgres_url()
     name = f"leadflow_analytics_{scale}".replace("-", "_")
     server = url.rsplit("/", 1)[0]
     os.environ["DATABASE_URL"] = f"{server}/{name}"
@@ -74,9 +73,7 @@ def setup(backend: str, scale: str, regenerate: bool) -> bool:
     if not regenerate and postgres_ready(f"{server}/{name}", scale):
         ready.write_text(scale)
         return False
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
+    common.recreate_postgres_db(url, name, force=False)
     ready.unlink(missing_ok=True)
     return True
 
@@ -574,20 +571,12 @@ def measure(backend: str, leads: int, activities: int, stage_changes: int, repea
             "command": " ".join([".venv/bin/python benchmarks/analytics.py", *sys.argv[1:]])}
 
 
-def machine() -> str:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from intake import machine as described
-
-    m = described()
-    return f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}"
-
-
 def write_doc(runs: list[dict], command: str, seconds: float) -> str:
     lines = [MARK_START, "## Analytics reports over 1,000,000 leads", "",
              f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
              + (f" ({seconds / 60:.1f} min, generation included when the cached databases were missing)"
                 if seconds else "") + " with:", "", "```", command, "```", "",
-             f"- Machine: {machine()}. Python {platform.python_version()}. The machine was shared with other "
+             f"- Machine: {common.machine_line()}. Python {platform.python_version()}. The machine was shared with other "
              "workers while this ran.",
              "- Timed: `reports.build` (what the page, the API and `leadflow report` call) as the user who asks "
              "(admin for funnel and conversion, a head of sales for speed, managers' work and refusals, the "
@@ -639,9 +628,7 @@ def main() -> None:
         runs = [json.loads(Path(name).read_text().strip().splitlines()[-1]) for name in args.results]
         shown = " ".join(["benchmarks/analytics.py", *sys.argv[1:]])
         section = write_doc(runs, f".venv/bin/python {shown}", 0.0)
-        print(section)
-        if not args.no_doc:
-            replace_section(section)
+        common.publish("analytics", section, write=not args.no_doc)
         return
     if args.worker:
         result = measure(args.worker, args.leads, args.activities, args.stage_changes, args.repeat, args.regenerate)
@@ -661,19 +648,7 @@ def main() -> None:
         runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
     shown = " ".join(["benchmarks/analytics.py", *sys.argv[1:]])
     section = write_doc(runs, f".venv/bin/python {shown}", time.perf_counter() - started)
-    print(section)
-    if not args.no_doc:
-        replace_section(section)
-
-
-def replace_section(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        before, rest = text.split(MARK_START, 1)
-        text = before + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    common.publish("analytics", section, write=not args.no_doc)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -36,9 +35,11 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- erasure-journal:start -->", "<!-- erasure-journal:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT = common.ROOT
+MARK_START, MARK_END = common.markers("erasure-journal")
 PERSON = "+79123456789"
 SPELLINGS = ["8 (912) 345-67-89", "+7 912 345 67 89", "8-912-345-6789", "+7(912)3456789", "89123456789",
              "8\u00a0912\u00a0345\u00a067\u00a089", "тел. 8 912 345 67 89", "+7 (912) 345-67-89",
@@ -46,8 +47,7 @@ SPELLINGS = ["8 (912) 345-67-89", "+7 912 345 67 89", "8-912-345-6789", "+7(912)
 NEAR_MISSES = ["8 (912) 345-67-80", "+7 912 345 67 98", "8 (912) 354-67-89"]
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+log = common.logger(out=sys.stdout)
 
 
 def typed(rng: random.Random, digits: str) -> str:
@@ -152,15 +152,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def machine() -> str:
-    cpus = os.cpu_count()
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    return f"{model}, {cpus} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-
-
 def render(args: argparse.Namespace, results: dict[str, Any]) -> str:
     import sqlite3
 
@@ -174,7 +165,8 @@ def render(args: argparse.Namespace, results: dict[str, Any]) -> str:
         MARK_START,
         "## Erasure: the journal rows naming a phone typed any way (`benchmarks/erasure_journal.py`)",
         "",
-        f"{dt.date.today().isoformat()}, {machine()}, SQLite {sqlite3.sqlite_version}. Command: "
+        f"{dt.date.today().isoformat()}, {common.machine_line(ram=False, python=True)}, "
+        f"SQLite {sqlite3.sqlite_version}. Command: "
         f"`.venv/bin/python benchmarks/erasure_journal.py --submissions {args.submissions} --spellings "
         f"{args.spellings} --repeat {args.repeat}`.",
         "",
@@ -190,17 +182,6 @@ def render(args: argparse.Namespace, results: dict[str, Any]) -> str:
         "",
         MARK_END,
     ]) + "\n"
-
-
-def write_doc(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text)
 
 
 def main() -> None:
@@ -222,9 +203,7 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
     section = render(args, results)
-    print(section)
-    if not args.no_doc:
-        write_doc(section)
+    common.publish("erasure-journal", section, write=not args.no_doc)
 
 
 if __name__ == "__main__":

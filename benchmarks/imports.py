@@ -40,20 +40,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+import intake as people  # the intake benchmark's synthetic people: names, phones, cities, messages
+
+ROOT = common.ROOT
 sys.path.insert(0, str(ROOT))
-
-import intake as shared  # noqa: E402  (the intake benchmark's names, phones and helpers)
-
-MARK_START, MARK_END = "<!-- imports:start -->", "<!-- imports:end -->"
+MARK_START, MARK_END = common.markers("imports")
 BENCH_DB = "leadflow_bench_imports"
 TARGET_MINUTES = 30.0  # "100,000 rows in minutes, not hours"
 HEADER = ["ФИО", "Телефон", "E-mail", "Город", "Комментарий"]
 
 
-def log(message: str) -> None:
-    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+log = common.logger()
 
 
 # ====================================================================== the child: seed and measure
@@ -86,20 +85,20 @@ def seed(n: int) -> dict[str, Any]:
         with transaction.atomic():
             leads = []
             for i in range(start, min(start + 5000, n)):
-                last, first, middle = shared.person(i)
+                last, first, middle = people.person(i)
                 created = now - dt.timedelta(minutes=rng.randrange(60, 365 * 24 * 60))
                 leads.append(Lead(
                     pk=i + 1, last_name=last, first_name=first, middle_name=middle,
-                    full_name=" ".join(p for p in (last, first, middle) if p), phone=shared.seeded_phone(i),
-                    email=f"lead{i}@mail.example.ru", city=shared.CITIES[i % len(shared.CITIES)],
+                    full_name=" ".join(p for p in (last, first, middle) if p), phone=people.seeded_phone(i),
+                    email=f"lead{i}@mail.example.ru", city=people.CITIES[i % len(people.CITIES)],
                     state=LeadState.OPEN, stage=stage, team=team, owner=managers[i % 4] if i % 2 else None,
                     channel=Channel.FORM, consent_given=True, created_at=created,
                 ))
             for lead in leads:
                 if hasattr(lead, "folded_search_text"):
                     lead.search_text = lead.folded_search_text()
-            shared.insert_rows(Lead, leads, with_pk=True)
-            shared.insert_rows(IdentityKey, [row for lead in leads for row in
+            common.insert_rows(Lead, leads, with_pk=True)
+            common.insert_rows(IdentityKey, [row for lead in leads for row in
                                              matching._rows(CardType.LEAD, lead.pk, matching.facts_of_lead(lead))])
     from django.core.management.color import no_style
     from django.db import connection
@@ -125,25 +124,25 @@ def write_file(path: Path, rows: int, seed_leads: int) -> dict[str, int]:
             roll = rng.random()
             if roll < 0.10 and seed_leads:
                 i = rng.randrange(seed_leads)
-                last, first, _middle = shared.person(i)
-                row = [f"{first} {last}", shared.phone_written_another_way(shared.seeded_phone(i)), "", "", "повторно"]
+                last, first, _middle = people.person(i)
+                row = [f"{first} {last}", people.phone_written_another_way(people.seeded_phone(i)), "", "", "повторно"]
                 kinds["in_base"] += 1
             elif roll < 0.15 and written_new:
                 name, phone = rng.choice(written_new)
-                row = [name, shared.phone_written_another_way(phone), "", "", "ещё раз на стенде"]
+                row = [name, people.phone_written_another_way(phone), "", "", "ещё раз на стенде"]
                 kinds["repeat_in_file"] += 1
             elif roll < 0.20:
-                last, first, middle = shared.person(10_000_000 + k)
+                last, first, middle = people.person(10_000_000 + k)
                 bad_phone = rng.random() < 0.5
                 row = [f"{last} {first} {middle}".strip(), "12-34" if bad_phone else f"+7 918 {k:07d}",
                        "" if bad_phone else f"bad{k}@", "", ""]
                 kinds["invalid"] += 1
             else:
-                last, first, middle = shared.person(10_000_000 + k)
+                last, first, middle = people.person(10_000_000 + k)
                 phone = f"+7916{k:07d}"
                 name = f"{last} {first} {middle}".strip()
                 written_new.append((name, phone))
-                row = [name, f"8 916 {k:07d}", f"visitor{k}@mail.example.ru", rng.choice(shared.CITIES), rng.choice(shared.MESSAGES)]
+                row = [name, f"8 916 {k:07d}", f"visitor{k}@mail.example.ru", rng.choice(people.CITIES), rng.choice(people.MESSAGES)]
                 kinds["new"] += 1
             writer.writerow(row)
     return kinds
@@ -277,23 +276,10 @@ def child_main(config: dict[str, Any]) -> None:
 # ====================================================================== the parent: databases and the report
 
 
-def recreate_postgres(base_url: str, *, drop_only: bool = False) -> str:
-    import psycopg
-
-    with psycopg.connect(shared.with_database(base_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return shared.with_database(base_url, BENCH_DB)
-
-
 def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    data_dir = work / backend
-    data_dir.mkdir(parents=True, exist_ok=True)
-    url = None
-    if backend == "postgres":
-        url = recreate_postgres(shared.postgres_base_url(args.postgres_url))
-    env = shared.base_env(data_dir, url)
+    data_dir, env, base_url = common.backend_env(
+        backend, work, postgres_db=BENCH_DB, postgres_url=args.postgres_url, log=log
+    )
     env.pop("LEADFLOW_BENCHMARK_ENDPOINTS", None)
     config = {"rows": args.rows, "seed_leads": args.seed_leads, "sample": args.sample or args.rows,
               "import_minutes": args.import_minutes, "work": str(data_dir), "out": str(data_dir / "out.json")}
@@ -304,28 +290,23 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
     result = json.loads((data_dir / "out.json").read_text())
     result["wall_minutes"] = (time.perf_counter() - started) / 60
     result["load"] = (load_before, os.getloadavg()[0])
-    if backend == "postgres" and not args.keep:
-        recreate_postgres(shared.postgres_base_url(args.postgres_url), drop_only=True)
+    if base_url and not args.keep:
+        common.recreate_postgres_db(base_url, BENCH_DB, drop_only=True)
     return result
 
 
 def render(results: dict[str, dict[str, Any]], args: argparse.Namespace, started: dt.datetime, minutes: float,
            revision: str) -> str:
-    info = shared.machine()
+    info = common.machine()
     command = "  ".join(["python benchmarks/imports.py", *sys.argv[1:]]).strip()
     lines = [
         MARK_START,
         "## Imports: a 100,000-row CSV through the intake pipeline",
         "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC ({minutes:.1f} min) on code `{revision}`, with:",
-        "",
-        "```",
-        command,
-        "```",
-        "",
+        *common.run_lines(command, minutes, started=started, revision=revision),
         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}; Python "
-        f"{sys.version.split()[0]}, Django {shared.version('django')}, openpyxl {shared.version('openpyxl')}, "
-        f"charset-normalizer {shared.version('charset-normalizer')}. Shared with other work: see the load averages.",
+        f"{sys.version.split()[0]}, Django {common.version('django')}, openpyxl {common.version('openpyxl')}, "
+        f"charset-normalizer {common.version('charset-normalizer')}. Shared with other work: see the load averages.",
         f"- Base: {args.seed_leads:,} leads with their identity keys (Russian names with a realistic skew), one "
         "pool-routed team with a head and 4 managers; settings as shipped (DEBUG off).",
         f"- File: {args.rows:,} rows, windows-1251, `;`, columns ФИО; Телефон; E-mail; Город; Комментарий "
@@ -402,17 +383,6 @@ def render(results: dict[str, dict[str, Any]], args: argparse.Namespace, started
     return "\n".join(lines)
 
 
-def write_doc(section: str) -> None:
-    text = shared.DOC.read_text() if shared.DOC.exists() else shared.DOC_HEADER
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    shared.DOC.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
@@ -431,7 +401,7 @@ def main() -> None:
         child_main(json.loads(args.child))
         return
     started = dt.datetime.now(dt.UTC)
-    revision = shared.git_revision()  # the code the run starts from, not whatever is checked out at its end
+    revision = common.git_revision()  # the code the run starts from, not whatever is checked out at its end
     clock = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="leadflow-imports-bench-"))
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
@@ -444,8 +414,8 @@ def main() -> None:
     if args.no_doc:
         print(section)
     else:
-        write_doc(section)
-        log(f"wrote the imports section of {shared.DOC}")
+        common.write_section("imports", section)
+        log(f"wrote the imports section of {common.DOC}")
 
 
 if __name__ == "__main__":

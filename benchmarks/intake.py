@@ -26,14 +26,12 @@ import argparse
 import contextlib
 import datetime as dt
 import http.client
-import importlib.metadata
 import itertools
 import json
 import os
 import platform
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,17 +40,12 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- intake:start -->", "<!-- intake:end -->"
-DOC_HEADER = """# Benchmarks
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
 
-Measured figures of Leadflow on a stated machine. Each benchmark script rewrites only its own
-section of this file (between its `<!-- name:start -->` / `<!-- name:end -->` markers); the numbers
-are from the run named in the section, not hand-edited.
-"""
+ROOT, DOC = common.ROOT, common.DOC
+MARK_START, MARK_END = common.markers("intake")
 BENCH_DB = "leadflow_bench"
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
@@ -270,9 +263,9 @@ def seed_main(config: dict[str, Any]) -> None:
                 lead.pk = number
                 if hasattr(lead, "folded_search_text"):  # save() fills it; this insert skips save()
                     lead.search_text = lead.folded_search_text()
-            insert_rows(Lead, leads, with_pk=True)
+            common.insert_rows(Lead, leads, with_pk=True)
             if key_rows is not None:  # the keys create_lead registers: contacts, name and company keys
-                insert_rows(
+                common.insert_rows(
                     IdentityKey,
                     [row for lead in leads for row in key_rows(CardType.LEAD, lead.pk, facts_of_lead(lead))],
                 )
@@ -349,23 +342,6 @@ def seed_main(config: dict[str, Any]) -> None:
         key, n, profile_out=config.get("profile_out"), profile_count=config.get("profile_count", 0)
     )
     Path(config["out"]).write_text(json.dumps(summary))
-
-
-def insert_rows(model: Any, objects: list[Any], *, with_pk: bool = False) -> None:
-    """Plain executemany INSERT ... ON CONFLICT DO NOTHING of unsaved model objects (no RETURNING);
-    several times faster than bulk_create. With with_pk the objects carry their ids (reset the
-    sequence afterwards)."""
-    from django.db import connection
-
-    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
-    )
-    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objects]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def insert_select(model: Any, values: dict[str, str]) -> None:
@@ -663,7 +639,7 @@ def load_main(config: dict[str, Any]) -> dict[str, Any]:
     cpu = []
     for moment in (t_measure, t_end):
         time.sleep(max(0.0, moment - time.perf_counter()))
-        cpu.append(process_cpu_seconds(config.get("server_pid")))
+        cpu.append(common.process_cpu_seconds(config.get("server_pid")))
     for thread in threads:
         thread.join(timeout=warmup + seconds + 120)
     latencies.sort()
@@ -677,123 +653,15 @@ def load_main(config: dict[str, Any]) -> dict[str, Any]:
         "cpu_ms": cpu_ms,
         "errors": errors,
         "statuses": statuses,
-        "p50_ms": percentile(latencies, 50) * 1000,
-        "p99_ms": percentile(latencies, 99) * 1000,
+        "p50_ms": common.percentile(latencies, 50) * 1000,
+        "p99_ms": common.percentile(latencies, 99) * 1000,
         "mean_ms": (sum(latencies) / ok * 1000) if ok else float("nan"),
     }
 
 
-def process_cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU seconds a process has used so far (Linux /proc), or None."""
-    if not pid:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile of sorted values."""
-    if not values:
-        return float("nan")
-    rank = max(1, min(len(values), int(-(-len(values) * p // 100))))
-    return values[rank - 1]
-
-
 # ====================================================================== orchestration
 
-
-def log(message: str) -> None:
-    print(f"[intake-bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def base_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "leadflow.settings",
-            "LEADFLOW_DATA_DIR": str(data_dir),
-            "LEADFLOW_BENCHMARK_ENDPOINTS": "1",
-            "LEADFLOW_SECRET_KEY": "intake-benchmark-not-a-secret",
-            "LEADFLOW_LOG_LEVEL": "WARNING",
-            "LEADFLOW_DEBUG": "0",
-            "PYTHONPATH": str(ROOT),
-        }
-    )
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-def postgres_base_url(given: str | None) -> str:
-    if given:
-        return given
-    if os.environ.get("LEADFLOW_BENCH_POSTGRES_URL"):
-        return os.environ["LEADFLOW_BENCH_POSTGRES_URL"]
-    log("starting the local PostgreSQL (scripts/postgres.sh)")
-    out = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1]
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def recreate_postgres_db(base_url: str, *, drop_only: bool = False) -> str:
-    import psycopg
-
-    with psycopg.connect(with_database(base_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return with_database(base_url, BENCH_DB)
-
-
-def start_server(env: dict[str, str], port: int, threads: int, log_path: Path) -> subprocess.Popen:
-    cmd = [
-        sys.executable,
-        "-m",
-        "waitress",
-        f"--listen=127.0.0.1:{port}",
-        f"--threads={threads}",
-        "leadflow.wsgi:application",
-    ]
-    with open(log_path, "wb") as out:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/submissions/0")
-            conn.getresponse().read()
-            conn.close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    stop_server(process)
-    raise RuntimeError(f"the server did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def stop_server(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
+log = common.logger("intake-bench")
 
 
 def run_load(config: dict[str, Any]) -> dict[str, Any]:
@@ -811,13 +679,10 @@ def run_load(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    data_dir = work / backend
-    data_dir.mkdir(parents=True, exist_ok=True)
-    database_url = None
-    if backend == "postgres":
-        args.pg_base = postgres_base_url(args.postgres_url)
-        database_url = recreate_postgres_db(args.pg_base)
-    env = base_env(data_dir, database_url)
+    data_dir, env, pg_base = common.backend_env(
+        backend, work, postgres_db=BENCH_DB, postgres_url=args.postgres_url, log=log
+    )
+    args.pg_base = args.pg_base or pg_base
 
     log(f"{backend}: migrating and seeding {args.seed_leads:,} leads")
     seed_out = data_dir / "seed.json"
@@ -844,12 +709,12 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
     if args.profile:
         log(f"{backend}: profile written to {config['profile_out']} (+ .txt)")
 
-    port = free_port()
+    port = common.free_port()
     server = None
     rounds: dict[tuple[int, str], list[dict[str, Any]]] = {}
     run_number = 0
     try:
-        server = start_server(env, port, args.threads, data_dir / "server.log")
+        server = common.start_server(env, port, args.threads, data_dir / "server.log")
         endpoints = {
             "bare": ("/api/bench/insert", {}),
             "full": ("/api/submissions", {"X-Api-Key": seed["partner_key"]}),
@@ -883,7 +748,7 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
                         f"server CPU {result['cpu_ms']:5.2f} ms/req  {result['statuses']}"
                     )
     finally:
-        stop_server(server)
+        common.stop_server(server)
     return {"seed": seed, "rounds": rounds}
 
 
@@ -917,47 +782,10 @@ def summarise(result: dict[str, Any], concurrencies: list[int]) -> dict[int, dic
     return out
 
 
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    ram = "unknown"
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram": ram, "os": f"{platform.system()} {platform.release()}"}
-
-
-def version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
-
-
-def git_revision() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=10"],
-            cwd=str(ROOT),
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def render(
     results: dict[str, dict[str, Any]], args: argparse.Namespace, command: str, started: dt.datetime, elapsed: float
 ) -> str:
-    m = machine()
+    m = common.machine()
     top = max(args.concurrency)
     db_versions = ", ".join(r["seed"]["db_version"] for r in results.values())
     first = next(iter(results.values()))
@@ -966,18 +794,14 @@ def render(
         MARK_START,
         "## Intake: full submit path vs. bare insert",
         "",
-        f"Run {started.strftime('%Y-%m-%d %H:%M UTC')} ({elapsed / 60:.1f} min) on code `{git_revision()}`, with:",
-        "",
-        "```",
-        command,
-        "```",
-        "",
+        *common.run_lines(command, elapsed / 60, started=started, revision=common.git_revision()),
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}. The server, the load generator "
         "and the database share these cores; 1-minute load average "
         f"{args.load_before:.2f} before the run and {os.getloadavg()[0]:.2f} after it (other work on the machine "
         "shows up as spread between rounds).",
-        f"- Python {platform.python_version()}, Django {version('Django')}, django-ninja {version('django-ninja')}, "
-        f"waitress {version('waitress')} (one process, `--threads={args.threads}`), psycopg {version('psycopg')}; "
+        f"- Python {platform.python_version()}, Django {common.version('Django')}, "
+        f"django-ninja {common.version('django-ninja')}, waitress {common.version('waitress')} "
+        f"(one process, `--threads={args.threads}`), psycopg {common.version('psycopg')}; "
         f"{db_versions}. Settings as shipped (`leadflow.settings`, DEBUG off).",
         f"- Base: {args.seed_leads:,} leads before the run (Russian names with a realistic skew, distinct phones "
         f"and e-mails), {first['seed']['identity_keys']:,} identity keys as `matching.register_keys` writes them "
@@ -1106,18 +930,6 @@ def floor_note(d: dict[str, Any]) -> str:
     )
 
 
-def write_doc(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else DOC_HEADER
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text)
-
-
 def main() -> None:
     if len(sys.argv) >= 2 and sys.argv[1] == "--_load":
         print(json.dumps(load_main(json.loads(sys.stdin.read()))))
@@ -1184,12 +996,12 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
             if args.pg_base:
                 with contextlib.suppress(Exception):
-                    recreate_postgres_db(args.pg_base, drop_only=True)
+                    common.recreate_postgres_db(args.pg_base, BENCH_DB, drop_only=True)
     section = render(results, args, command, started, time.perf_counter() - t0)
     if args.no_doc:
         print(section)
     else:
-        write_doc(section)
+        common.write_section("intake", section)
         log(f"wrote {DOC.relative_to(ROOT)}")
     for backend, result in results.items():
         for c, level in result["summary"].items():

@@ -28,11 +28,12 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT = common.ROOT
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- mail:start -->", "<!-- mail:end -->"
+MARK_START, MARK_END = common.markers("mail")
 
 FIRST = ["Иван", "Пётр", "Анна", "Мария", "Олег", "Elena", "John", "Sarah", "Дмитрий", "Ольга", "Сергей", "Наталья",
          "Алексей", "Татьяна", "Michael", "Emma", "Николай", "Екатерина", "Андрей", "Юлия"]
@@ -129,25 +130,12 @@ def load(port: int, bodies: list[bytes], start_index: int, seconds: float, concu
                 with lock:
                     latencies.append(time.perf_counter() - began)
 
-    began = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
+    elapsed = common.in_threads(client, [() for _ in range(concurrency)])
     latencies.sort()
     return {"sent": len(latencies), "per_second": len(latencies) / elapsed,
             "p50_ms": latencies[len(latencies) // 2] * 1000,
             "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
             "next": counter[0]}
-
-
-def machine() -> str:
-    from intake import machine as described  # the intake benchmark's reading of the same machine
-
-    info = described()
-    return f"{info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}"
 
 
 def main() -> None:
@@ -225,7 +213,7 @@ def main() -> None:
         MARK_START,
         "## E-mail intake: `leadflow smtpd` vs. a bare SMTP sink",
         "",
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC ({minutes:.1f} min) on {machine()}; SQLite (WAL).",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC ({minutes:.1f} min) on {common.machine_line()}; SQLite (WAL).",
         f"Command: `.venv/bin/python benchmarks/mail.py --rounds {args.rounds} --seconds {args.seconds:g} "
         f"--concurrency {args.concurrency}`. Medians of {args.rounds} alternating rounds; latency is one "
         "`sendmail` (MAIL, RCPT, DATA) on an open connection.",
@@ -242,15 +230,7 @@ def main() -> None:
         MARK_END,
         "",
     ])
-    print(section)
-    if not args.no_doc:
-        text = DOC.read_text()
-        if MARK_START in text:
-            head, rest = text.split(MARK_START, 1)
-            text = head + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        DOC.write_text(text)
+    common.publish("mail", section, write=not args.no_doc)
 
 
 if __name__ == "__main__":

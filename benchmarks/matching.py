@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
-import importlib.metadata
 import json
 import logging
 import math
@@ -40,18 +39,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT, DOC = common.ROOT, common.DOC
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
 
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- matching:start -->", "<!-- matching:end -->"
-DOC_HEADER = """# Benchmarks
-
-Measured figures of Leadflow on a stated machine. Each benchmark script rewrites only its own
-section of this file (between its `<!-- name:start -->` / `<!-- name:end -->` markers); the numbers
-are from the run named in the section, not hand-edited.
-"""
+MARK_START, MARK_END = common.markers("matching")
 SPLINK_THRESHOLD = 0.9  # Splink's match probability for clustering, fixed before looking at results
 
 Row = dict[str, str]
@@ -724,6 +719,14 @@ def ours(rows: list[Row], threshold: float | None = None) -> list[str]:
     return dedupe_rows(rows, region="RU", threshold=threshold or UPPER_DEFAULT)
 
 
+def _root(parent: list[int], x: int) -> int:
+    """The representative of x's set in a union-find forest (halving the path on the way)."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def exact_rule(rows: list[Row]) -> list[str]:
     """The CRM rule: same normalised e-mail, or same phone (E.164 with extension)."""
     from leadflow.matching.record import parse_emails, parse_phones
@@ -731,10 +734,7 @@ def exact_rule(rows: list[Row]) -> list[str]:
     parent = list(range(len(rows)))
 
     def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        return _root(parent, x)
 
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -856,10 +856,7 @@ def clusters_from_pairs(pairs: Any, rows: list[Row], threshold: float) -> list[s
     parent = list(range(len(rows)))
 
     def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        return _root(parent, x)
 
     selected = pairs[pairs.match_probability >= threshold]
     for left, right in zip(selected.unique_id_l.tolist(), selected.unique_id_r.tolist(), strict=True):
@@ -1182,39 +1179,13 @@ def _log(message: str) -> None:
 
 
 def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    versions = {}
-    for package in (
-        "rapidfuzz",
-        "jellyfish",
-        "anyascii",
-        "phonenumbers",
-        "splink",
-        "duckdb",
-        "recordlinkage",
-        "pandas",
-    ):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = "-"
+    m = common.machine()
+    packages = ("rapidfuzz", "jellyfish", "anyascii", "phonenumbers", "splink", "duckdb", "recordlinkage", "pandas")
+    versions = {package: common.version(package, missing="-") for package in packages}
     return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "memory": memory,
+        "cpu": m["cpu"],
+        "cores": m["cores"],
+        "memory": m["ram"],
         "python": platform.python_version(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
@@ -1367,18 +1338,6 @@ def _extrapolate(by_rows: dict[int, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_doc(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else DOC_HEADER
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        _, after = rest.split(MARK_END, 1)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="Small run: 20k synthetic, 100k lookup base, 20k scans.")
@@ -1424,7 +1383,7 @@ def main() -> None:
     if args.no_doc:
         print(section)
     else:
-        write_doc(section)
+        common.write_section("matching", section)
         _log(f"written to {DOC}")
     (Path(tempfile.gettempdir()) / "leadflow-matching-bench.json").write_text(json.dumps(report, indent=1, default=str))
 

@@ -19,44 +19,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- pages:start -->", "<!-- pages:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+MARK_END = common.markers("pages")[1]
 TARGET_MS = 150.0
 
 
 def worker(backend: str, leads: int, repeat: int) -> dict:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.settings"
-    os.environ["LEADFLOW_LOG_LEVEL"] = "WARNING"
-    if backend == "sqlite":
-        os.environ["LEADFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="leadflow-pages-")
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        url = subprocess.run([str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
-                             check=True).stdout.strip()
-        import psycopg
-
-        admin = url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS leadflow_pages")
-            conn.execute("CREATE DATABASE leadflow_pages")
-        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/leadflow_pages"
-        os.environ["LEADFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="leadflow-pages-")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    common.fresh_django(backend, prefix="leadflow-pages-", postgres_db="leadflow_pages")
     seed_started = time.perf_counter()
     people = seed(leads)
     seed_seconds = time.perf_counter() - seed_started
@@ -210,18 +186,8 @@ def seed(total: int):
     return managers[0], head
 
 
-def machine() -> str:
-    from intake import machine as described  # the intake benchmark's reading of the same machine
-
-    m = described()
-    return f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}"
-
-
 def write_doc(runs: list[dict], command: str, seconds: float) -> str:
-    lines = [MARK_START, "## Sales UI list pages with 100,000 leads", "",
-             f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC ({seconds / 60:.1f} min) with:", "",
-             "```", command, "```", "",
-             f"- Machine: {machine()}. Python {platform.python_version()}.",
+    lines = [*common.run_header("pages", "Sales UI list pages with 100,000 leads", command, seconds),
              "- Server time: the whole Django request through the test client (middleware, session, view, "
              "template), no network; median and 90th percentile of the repeats; query count of one request.",
              f"- Target: every page under {TARGET_MS:.0f} ms on the server.", ""]
@@ -239,13 +205,7 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
                       f"{run['baseline_ms'] / max(run['ours_deep_ms'], 0.001):.0f}x faster.", ""]
     lines.append(MARK_END)
     section = "\n".join(lines)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        text = text[: text.index(MARK_START)] + section + text[text.index(MARK_END) + len(MARK_END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
+    common.write_section("pages", section)
     return section
 
 
@@ -261,13 +221,8 @@ def main() -> None:
         return
     started = time.perf_counter()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    runs = []
-    for backend in backends:
-        out = subprocess.run([sys.executable, __file__, "--_worker", backend, "--leads", str(args.leads),
-                              "--repeat", str(args.repeat)], capture_output=True, text=True, cwd=ROOT)
-        if out.returncode != 0:
-            sys.exit(f"{backend} run failed:\n{out.stderr[-3000:]}")
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = [common.run_json([sys.executable, __file__, "--_worker", backend, "--leads", str(args.leads),
+                             "--repeat", str(args.repeat)], backend) for backend in backends]
     command = " ".join(["python benchmarks/pages.py", *sys.argv[1:]])
     print(write_doc(runs, command, time.perf_counter() - started))
 

@@ -20,43 +20,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- partners:start -->", "<!-- partners:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+MARK_END = common.markers("partners")[1]
 PARTNERS = 20
 
 
 def worker(backend: str, submissions: int, repeat: int) -> dict:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.settings"
-    os.environ["LEADFLOW_LOG_LEVEL"] = "WARNING"
-    os.environ["LEADFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="leadflow-partners-")
-    if backend == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        url = subprocess.run([str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
-                             check=True).stdout.strip()
-        import psycopg
-
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS leadflow_partners_bench")
-            conn.execute("CREATE DATABASE leadflow_partners_bench")
-        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/leadflow_partners_bench"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    common.fresh_django(backend, prefix="leadflow-partners-", postgres_db="leadflow_partners_bench")
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     head = seed(submissions)
     seed_seconds = time.perf_counter() - started
@@ -197,18 +176,8 @@ def seed(total: int):  # type: ignore[no-untyped-def]
     return head
 
 
-def machine() -> str:
-    from intake import machine as described  # the intake benchmark's reading of the same machine
-
-    m = described()
-    return f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}"
-
-
 def write_doc(runs: list[dict], command: str, seconds: float) -> str:
-    lines = [MARK_START, "## Partner report over a year of partner submissions", "",
-             f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC ({seconds / 60:.1f} min) with:", "",
-             "```", command, "```", "",
-             f"- Machine: {machine()}. Python {platform.python_version()}.",
+    lines = [*common.run_header("partners", "Partner report over a year of partner submissions", command, seconds),
              f"- Data: {PARTNERS} partners, submissions spread over the last 365 days (60% accepted, 20% "
              "duplicates, 20% invalid), one accepted lead in ten converted within 30 days. Per month over the whole year, per day over the "
              "last 92 days (the most the page allows per day).",
@@ -226,12 +195,7 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
         lines.append("")
     lines.append(MARK_END)
     section = "\n".join(lines)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        text = text[: text.index(MARK_START)] + section + text[text.index(MARK_END) + len(MARK_END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    common.write_section("partners", section)
     return section
 
 
@@ -247,14 +211,9 @@ def main() -> None:
         print(json.dumps(worker(args._worker, args.submissions, args.repeat)))
         return
     started = time.perf_counter()
-    runs = []
-    for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
-        out = subprocess.run([sys.executable, __file__, "--_worker", backend, "--submissions",
-                              str(args.submissions), "--repeat", str(args.repeat)], capture_output=True, text=True,
-                             cwd=ROOT)
-        if out.returncode != 0:
-            sys.exit(f"{backend} run failed:\n{out.stderr[-3000:]}")
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = [common.run_json([sys.executable, __file__, "--_worker", backend, "--submissions", str(args.submissions),
+                             "--repeat", str(args.repeat)], backend)
+            for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend])]
     command = " ".join([".venv/bin/python benchmarks/partners.py", *sys.argv[1:]])
     if args.no_doc:
         print(json.dumps(runs, indent=1))

@@ -30,9 +30,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- realdata3:start -->", "<!-- realdata3:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT = common.ROOT
+MARK_START, MARK_END = common.markers("realdata3")
 
 NAMES = [
     "Иванов Иван Иванович", "Петрова Анна", "Сергей Смирнов", "ИВАНОВ ИВАН", "Ким Ольга", "Мамедов Рашид Али оглы",
@@ -152,15 +154,7 @@ The intake's SQL statements are unchanged (`test_reading_placeholders_and_sugges
 pins a messy submission at the count of a clean one): the new readings are Python only. A place key is computed
 once per distinct text and cached (20,000 entries); the encoding check runs once per uploaded file.
 {MARK_END}"""
-    print(section)
-    if not args.no_doc:
-        text = DOC.read_text(encoding="utf-8")
-        if MARK_START in text:
-            before, rest = text.split(MARK_START, 1)
-            text = before + section + rest.split(MARK_END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        DOC.write_text(text, encoding="utf-8")
+    common.publish("realdata3", section, write=not args.no_doc)
 
 
 if __name__ == "__main__":

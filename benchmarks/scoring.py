@@ -49,10 +49,12 @@ from typing import Any
 
 os.environ["OMP_NUM_THREADS"] = "1"  # before numpy loads: one core, as the worker trains
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT, DOC = common.ROOT, common.DOC
 sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- scoring:start -->", "<!-- scoring:end -->"
+MARK_START, MARK_END = common.markers("scoring")
 
 
 # ---------------------------------------------------------------- the baseline
@@ -252,20 +254,12 @@ def compare(name: str, rows: list[dict[str, Any]], labels: list[int], specs: lis
     return summary
 
 
-def machine() -> str:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from intake import machine as described
-
-    m = described()
-    return f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}"
-
-
 def section(summaries: list[dict[str, Any]], command: str, extra: dict[str, Any]) -> str:
     import numpy
     import sklearn
 
     lines = [MARK_START, "## Predictive score against an Odoo-style naive Bayes", "",
-             f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {machine()}; Python "
+             f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {common.machine_line()}; Python "
              f"{platform.python_version()}, scikit-learn {sklearn.__version__}, numpy {numpy.__version__}, "
              "`OMP_NUM_THREADS=1`. The machine was shared with other workers.", "",
              "Model: the app's `scoring.learning.fit` (logistic regression, regularisation by cross-validated log "
@@ -307,17 +301,6 @@ def section(summaries: list[dict[str, Any]], command: str, extra: dict[str, Any]
     return "\n".join(lines)
 
 
-def replace_section(text_of_section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1]
-        text = before + text_of_section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + text_of_section + "\n"
-    DOC.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--splits", type=int, default=5, help="stratified 70/30 splits per data set (5)")
@@ -332,9 +315,8 @@ def main() -> None:
     summaries = [compare("CoIL 2000 Caravan", rows, labels, specs, args.splits),
                  compare("Synthetic CRM history", rows_crm, labels_crm, specs_crm, args.splits)]
     text = section(summaries, command, extra)
-    print(text)
+    common.publish("scoring", text, write=not args.no_doc)
     if not args.no_doc:
-        replace_section(text)
         print(f"wrote {DOC.relative_to(ROOT)}")
 
 

@@ -20,28 +20,16 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT = common.ROOT
 sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- segments:start -->", "<!-- segments:end -->"
+MARK_START, MARK_END = common.markers("segments")
 TARGET_MS = 300.0
-
-
-def setup() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.settings"
-    os.environ["LEADFLOW_LOG_LEVEL"] = "WARNING"
-    os.environ["LEADFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="leadflow-segments-")
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def seed(total: int) -> None:
@@ -128,7 +116,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()
-    setup()
+    common.fresh_django("sqlite", prefix="leadflow-segments-")
     started = time.perf_counter()
     seed(args.leads)
     from leadflow.worker import optimize_database
@@ -157,17 +145,7 @@ def main() -> None:
         f"{dt.date.today().isoformat()}, {took:.0f} s in all. Target: every count under {TARGET_MS:.0f} ms: "
         f"**{verdict}**.", "", *table, "", MARK_END,
     ])
-    if args.no_doc:
-        print(section)
-        return
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        before, rest = text.split(MARK_START, 1)
-        text = before + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
-    print(section)
+    common.publish("segments", section, write=not args.no_doc)
 
 
 if __name__ == "__main__":

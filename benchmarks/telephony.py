@@ -35,17 +35,16 @@ from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import intake as common  # the intake benchmark: server, machine and document helpers
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
 
 ROOT = common.ROOT
-MARK_START, MARK_END = "<!-- telephony:start -->", "<!-- telephony:end -->"
+MARK_START, MARK_END = common.markers("telephony")
 BENCH_DB = "leadflow_bench_telephony"
 TARGET_P99_MS = 20.0
 SEED_PREFIX = "+7900"
 
 
-def log(message: str) -> None:
-    print(f"[telephony-bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+log = common.logger("telephony-bench")
 
 
 # ====================================================================== seeding (runs in a subprocess)
@@ -148,13 +147,7 @@ def measure(port: int, token: str, path: str, numbers_: list[str], clients: int)
             latencies.extend(mine)
             errors += bad
 
-    threads = [threading.Thread(target=worker, args=(numbers_[k::clients],)) for k in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    wall = common.in_threads(worker, [(numbers_[k::clients],) for k in range(clients)])
     latencies.sort()
     return {"p50": common.percentile(latencies, 50), "p99": common.percentile(latencies, 99),
             "rps": len(latencies) / wall, "errors": errors, "n": len(latencies)}
@@ -163,26 +156,10 @@ def measure(port: int, token: str, path: str, numbers_: list[str], clients: int)
 # ====================================================================== orchestration
 
 
-def recreate_postgres_db(base_url: str, *, drop_only: bool = False) -> str:
-    import psycopg
-
-    with psycopg.connect(common.with_database(base_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return common.with_database(base_url, BENCH_DB)
-
-
 def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    data_dir = work / backend
-    data_dir.mkdir(parents=True, exist_ok=True)
-    database_url = None
-    base_url = ""
-    if backend == "postgres":
-        base_url = common.postgres_base_url(args.postgres_url)
-        database_url = recreate_postgres_db(base_url)
-    env = common.base_env(data_dir, database_url)
-    env["LEADFLOW_SECRET_KEY"] = "telephony-benchmark-not-a-secret"
+    data_dir, env, base_url = common.backend_env(
+        backend, work, postgres_db=BENCH_DB, postgres_url=args.postgres_url, name="telephony", log=log
+    )
     out = data_dir / "seed.json"
     log(f"{backend}: migrating and seeding {args.leads:,} leads")
     started = time.perf_counter()
@@ -214,8 +191,8 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
                         f"p99 {result['p99']:.2f} ms, {result['rps']:.0f} req/s, errors {result['errors']}")
     finally:
         common.stop_server(server)
-        if backend == "postgres" and not args.keep:
-            recreate_postgres_db(base_url, drop_only=True)
+        if base_url and not args.keep:
+            common.recreate_postgres_db(base_url, BENCH_DB, drop_only=True)
     return {"backend": backend, "leads": seed["leads"], "results": results,
             "load": (load_before, os.getloadavg()[0])}
 
@@ -285,18 +262,6 @@ def render(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_doc(section: str) -> None:
-    doc = common.DOC
-    text = doc.read_text() if doc.exists() else common.DOC_HEADER
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    doc.write_text(text)
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--_seed":
         seed_main(json.loads(sys.stdin.read()))
@@ -320,9 +285,7 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     section = render(runs, args)
-    print(section)
-    if not args.no_doc:
-        write_doc(section)
+    common.publish("telephony", section, write=not args.no_doc)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,8 @@ import datetime as dt
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,42 +37,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- warming:start -->", "<!-- warming:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+ROOT, DOC = common.ROOT, common.DOC
+MARK_START, MARK_END = common.markers("warming")
 ORIGIN = "https://shop.example"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+log = common.logger(out=sys.stdout)
 
 
 def env_for(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "leadflow.settings", "LEADFLOW_DATA_DIR": str(data_dir),
-        "LEADFLOW_BENCHMARK_ENDPOINTS": "1", "LEADFLOW_SECRET_KEY": "warming-benchmark-not-a-secret",
-        "LEADFLOW_LOG_LEVEL": "WARNING", "LEADFLOW_DEBUG": "0", "PYTHONPATH": str(ROOT),
-        # The limits are not what is measured: one load generator on one address sends everything.
-        "LEADFLOW_TRACK_RATE_PER_IP": str(10**9), "LEADFLOW_TRACK_RATE_PER_SITE": str(10**9),
-    })
+    env = common.base_env(data_dir, name="warming")
+    # The limits are not what is measured: one load generator on one address sends everything.
+    env.update({"LEADFLOW_TRACK_RATE_PER_IP": str(10**9), "LEADFLOW_TRACK_RATE_PER_SITE": str(10**9)})
     return env
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p
-    low = int(k)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
 # ---------------------------------------------------------------- in-process parts (Django set up)
@@ -245,13 +221,10 @@ def load(port: int, path: str, bodies: list[bytes], seconds: float, threads: int
         with lock:
             latencies.extend(own)
 
-    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return {"count": len(latencies), "rate": len(latencies) / seconds, "p50": percentile(latencies, 0.5) * 1000,
-            "p99": percentile(latencies, 0.99) * 1000, "errors": errors[0]}
+    common.in_threads(run, [(k,) for k in range(threads)])
+    return {"count": len(latencies), "rate": len(latencies) / seconds,
+            "p50": common.interpolated_percentile(latencies, 0.5) * 1000,
+            "p99": common.interpolated_percentile(latencies, 0.99) * 1000, "errors": errors[0]}
 
 
 def make_bodies(count: int, known: int) -> list[bytes]:
@@ -269,37 +242,7 @@ def make_bodies(count: int, known: int) -> list[bytes]:
     return bodies
 
 
-def start_server(env: dict[str, str], port: int, threads: int, log_path: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={threads}",
-           "leadflow.wsgi:application"]
-    with open(log_path, "wb") as out:
-        process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/t.js")
-            conn.getresponse().read()
-            conn.close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("the server did not answer within 60 s")
-
-
 # ---------------------------------------------------------------- report
-
-
-def machine() -> str:
-    cpus = os.cpu_count()
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    return f"{model}, {cpus} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def render(args: argparse.Namespace, ingestion: dict[str, list[dict[str, Any]]], decay: dict[str, Any],
@@ -314,7 +257,8 @@ def render(args: argparse.Namespace, ingestion: dict[str, list[dict[str, Any]]],
         MARK_START,
         "## Warming: event ingestion and the decay pass (`benchmarks/warming.py`)",
         "",
-        f"{dt.date.today().isoformat()}, {machine()}, SQLite {sqlite3.sqlite_version}. Command: "
+        f"{dt.date.today().isoformat()}, {common.machine_line(ram=False, python=True)}, "
+        f"SQLite {sqlite3.sqlite_version}. Command: "
         f"`.venv/bin/python benchmarks/warming.py --leads {args.leads} --events-per-lead {args.events_per_lead} "
         f"--seconds {args.seconds} --rounds {args.rounds} --threads {args.threads}`.",
         "",
@@ -351,17 +295,6 @@ def render(args: argparse.Namespace, ingestion: dict[str, list[dict[str, Any]]],
     return "\n".join(lines) + "\n"
 
 
-def write_doc(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--leads", type=int, default=100_000)
@@ -384,8 +317,8 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], env=env, cwd=str(ROOT), check=True)
         setup_django(work)
         key = seed_ingestion(args.known_visitors)
-        port = free_port()
-        server = start_server(env, port, args.server_threads, work / "server.log")
+        port = common.free_port()
+        server = common.start_server(env, port, args.server_threads, work / "server.log", probe="/t.js")
         bodies = make_bodies(20_000, args.known_visitors)
         ingestion: dict[str, list[dict[str, Any]]] = {"full": [], "bare": []}
         load(port, f"/t/{key}/events", bodies[:200], 2, args.threads)  # warm-up, dropped
@@ -395,8 +328,7 @@ def main() -> None:
                 ingestion[name].append(result)
                 log(f"round {round_number + 1} {name}: {result['rate']:.0f}/s p50 {result['p50']:.1f} ms "
                     f"p99 {result['p99']:.1f} ms errors {result['errors']}")
-        server.terminate()
-        server.wait(timeout=30)
+        common.stop_server(server)
         server = None
 
         now = dt.datetime.now(dt.UTC)
@@ -411,13 +343,11 @@ def main() -> None:
         decay = time_decay(now, args.repeat)
         log(json.dumps(decay, default=str))
         section = render(args, ingestion, decay, counts)
-        print(section)
+        common.publish("warming", section, write=not args.no_doc)
         if not args.no_doc:
-            write_doc(section)
             log(f"wrote {DOC}")
     finally:
-        if server is not None:
-            server.terminate()
+        common.stop_server(server)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -22,51 +22,30 @@ docs/benchmarks.md is rewritten.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- webforms:start -->", "<!-- webforms:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # the benchmarks' shared scaffolding (benchmarks/common.py)
+
+MARK_END = common.markers("webforms")[1]
 TARGET_RATIO = 1.3
 ORIGIN = "https://shop.example.com"
 
 
 def worker(backend: str, leads: int, submissions: int, rounds: int) -> dict:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.settings"
-    os.environ["LEADFLOW_LOG_LEVEL"] = "WARNING"
     # The load comes from one address: the limits are counted as usual but set out of reach.
-    os.environ["LEADFLOW_FORM_RATE_PER_IP"] = os.environ["LEADFLOW_FORM_RATE_PER_FORM"] = str(10**9)
-    os.environ["LEADFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="leadflow-webforms-")
-    os.environ.pop("DATABASE_URL", None)
-    if backend == "postgres":
-        url = subprocess.run([str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
-                             check=True).stdout.strip()
-        import psycopg
-
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS leadflow_webforms_bench")
-            conn.execute("CREATE DATABASE leadflow_webforms_bench")
-        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/leadflow_webforms_bench"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    limits = {"LEADFLOW_FORM_RATE_PER_IP": str(10**9), "LEADFLOW_FORM_RATE_PER_FORM": str(10**9)}
+    common.fresh_django(backend, prefix="leadflow-webforms-", postgres_db="leadflow_webforms_bench", environ=limits)
     from django.db import connection
     from django.test import Client
 
     from leadflow.intake import webform_rules
     from leadflow.intake.models import Submission
 
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     form = seed(leads)
     seed_seconds = time.perf_counter() - started
@@ -157,19 +136,9 @@ def seed(total: int):
                                consent_text="I agree.", consent_text_version="v1", min_fill_seconds=3)
 
 
-def machine() -> str:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from intake import machine as described  # the intake benchmark's reading of the same machine
-
-    m = described()
-    return f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}"
-
-
 def write_doc(runs: list[dict], command: str, seconds: float) -> str:
-    lines = [MARK_START, "## Web forms: the form's rules on top of the intake pipeline", "",
-             f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC ({seconds / 60:.1f} min) with:", "",
-             "```", command, "```", "",
-             f"- Machine: {machine()}. Python {platform.python_version()}.",
+    lines = [*common.run_header("webforms", "Web forms: the form's rules on top of the intake pipeline", command,
+                                seconds),
              "- Server time: the whole Django request through the test client, no network; every timed "
              "submission is a new person who becomes a lead (matching against the seeded base).",
              "- Baseline in the same run, alternating rounds: `POST /api/submissions` with the form's public key "
@@ -189,12 +158,7 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
         lines.append("")
     lines.append(MARK_END)
     section = "\n".join(lines)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        text = text[: text.index(MARK_START)] + section + text[text.index(MARK_END) + len(MARK_END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    common.write_section("webforms", section)
     return section
 
 
@@ -210,14 +174,9 @@ def main() -> None:
         print(json.dumps(worker(args._worker, args.leads, args.submissions, args.rounds)))
         return
     started = time.perf_counter()
-    runs = []
-    for backend in ["sqlite", "postgres"] if args.backend == "both" else [args.backend]:
-        out = subprocess.run([sys.executable, __file__, "--_worker", backend, "--leads", str(args.leads),
-                              "--submissions", str(args.submissions), "--rounds", str(args.rounds)],
-                             capture_output=True, text=True, cwd=ROOT)
-        if out.returncode != 0:
-            sys.exit(f"{backend} run failed:\n{out.stderr[-3000:]}")
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = [common.run_json([sys.executable, __file__, "--_worker", backend, "--leads", str(args.leads),
+                             "--submissions", str(args.submissions), "--rounds", str(args.rounds)], backend)
+            for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend])]
     command = " ".join(["python benchmarks/webforms.py", *sys.argv[1:]])
     print(write_doc(runs, command, time.perf_counter() - started))
 
