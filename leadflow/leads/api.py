@@ -368,7 +368,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
 
 @tasks_router.post("", response={201: schemas.TaskOut}, summary="Add a task to a lead or client")
 def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
-    from leadflow.clients.api import visible_client
+    from leadflow.clients.api import client_task_assignee, visible_client
 
     user: User = request.auth
     if (data.lead_id is None) == (data.client_id is None):
@@ -376,7 +376,10 @@ def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
     lead = visible_lead(user, data.lead_id) if data.lead_id else None
     client = visible_client(user, data.client_id) if data.client_id else None
     assignee = user
-    if data.assignee_id and data.assignee_id != user.pk:
+    if client is not None:  # the rules of the client card's tasks (clients.api.add_client_task)
+        services.require_manage_client(client, user)
+        assignee = client_task_assignee(user, client, data.assignee_id or user.pk)
+    elif data.assignee_id and data.assignee_id != user.pk:
         if not (user.is_admin or user.role == Role.HEAD):
             raise Forbidden("Only the head of sales may give tasks to others.")
         assignee = User.objects.filter(pk=data.assignee_id, is_active=True).first()
