@@ -185,6 +185,7 @@ def undo_contact_merge(request: HttpRequest, merge_id: int) -> Any:
 # ---------------------------------------------------------------- working a client: its timeline and tasks
 
 ACTIVITY_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.SYSTEM]
+TASK_KINDS = [kind for kind in TaskKind.values if kind != TaskKind.ASSIGN]  # the pool's task, not a client's
 WHO_MAY = ("The client's owner, the head of its team and an admin work the client; whoever has an open task on it "
            "may also log activities and complete their task. Others get 404 (403 when they may open the client "
            "but not do this), and nothing changes. A client whose personal data was erased takes no tasks or "
@@ -202,7 +203,7 @@ class ClientActivityIn(Schema):
 
 class ClientTaskIn(Schema):
     title: str = Field(..., min_length=1, max_length=255, description="What to do")
-    kind: str = Field(TaskKind.CALL, description=" | ".join(TaskKind.values))
+    kind: str = Field(TaskKind.CALL, description=" | ".join(TASK_KINDS))
     due_at: datetime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone)")
     assignee_id: int | None = Field(None, description="Whom it is for; by default the client's owner. Only a head "
                                                       "(for the people of their teams) or an admin may choose.")
@@ -282,8 +283,8 @@ def add_client_task(request: HttpRequest, client_id: int, data: ClientTaskIn) ->
     user: User = request.auth
     client = visible_client(user, client_id)
     lead_services.require_manage_client(client, user)
-    if data.kind not in TaskKind.values:
-        raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TaskKind.values)}]})
+    if data.kind not in TASK_KINDS:
+        raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
     assignee = client_task_assignee(user, client, data.assignee_id)
     task = lead_services.create_task(client=client, assignee=assignee, title=data.title, kind=data.kind,
                                      due_at=_in_zone(data.due_at, user), by=user)  # type: ignore[arg-type]
@@ -300,8 +301,8 @@ def complete_client_task(request: HttpRequest, client_id: int, task_id: int, dat
     task = Task.objects.visible_to(user).filter(pk=task_id, client=client).first()
     if task is None:
         raise NotFound("task")
-    if data.next_kind not in TaskKind.values:
-        raise InvalidInput({"next_kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TaskKind.values)}]})
+    if data.next_kind not in TASK_KINDS:
+        raise InvalidInput({"next_kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
     next_task = lead_services.complete_task(task=task, result=data.result, by=user, next_title=data.next_title,
                                             next_due_at=_in_zone(data.next_due_at, user), next_kind=data.next_kind)
     return {"completed": Task.objects.get(pk=task.pk), "next": next_task}

@@ -121,7 +121,8 @@ def client_activity(request: HttpRequest, pk: int) -> HttpResponse:
 def client_task(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a task on the client: for its owner unless a head gives it to someone of the team."""
     def work(client: Client, data: dict) -> str:
-        lead_services.create_task(client=client, assignee=data.get("assignee") or client.owner or request.user,
+        owner = client.owner if client.owner is not None and client.owner.is_active else None  # not one who left
+        lead_services.create_task(client=client, assignee=data.get("assignee") or owner or request.user,
                                   title=data["title"], due_at=data["due_at"], kind=data["kind"], by=request.user)
         return _("Task added.")
 

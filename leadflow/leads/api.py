@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from leadflow.accounts.middleware import zone_name_of
@@ -368,6 +369,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
 
 @tasks_router.post("", response={201: schemas.TaskOut}, summary="Add a task to a lead or client")
 def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
+    from leadflow.clients.api import TASK_KINDS as CLIENT_TASK_KINDS
     from leadflow.clients.api import client_task_assignee, visible_client
 
     user: User = request.auth
@@ -379,6 +381,8 @@ def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
     if client is not None:  # the rules of the client card's tasks (clients.api.add_client_task)
         services.require_manage_client(client, user)
         assignee = client_task_assignee(user, client, data.assignee_id or user.pk)
+        if data.kind not in CLIENT_TASK_KINDS:
+            raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(CLIENT_TASK_KINDS)}]})
     elif data.assignee_id and data.assignee_id != user.pk:
         if not (user.is_admin or user.role == Role.HEAD):
             raise Forbidden("Only the head of sales may give tasks to others.")

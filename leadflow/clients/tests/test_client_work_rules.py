@@ -486,3 +486,36 @@ def test_a_due_time_with_its_zone_is_kept_as_that_moment(client_of_alice, alice,
         "title": "Call", "due_at": "2030-01-10T10:00:00+03:00"}, content_type="application/json")
     assert response.status_code == 201
     assert Task.objects.get(pk=response.json()["id"]).due_at == datetime(2030, 1, 10, 7, 0, tzinfo=UTC)
+
+
+def test_a_client_task_is_not_the_pools_assign_a_responsible_person(client_of_alice, alice, api_as):
+    client = client_of_alice
+    card = text(browser(alice).get(f"/clients/{client.pk}/"))
+    assert 'value="assign"' not in card and 'value="proposal"' in card
+    before = state(client)
+    for url, extra in ((f"/api/clients/{client.pk}/tasks", {}), ("/api/tasks", {"client_id": client.pk})):
+        response = api_as(alice).post(url, {"title": "Assign", "due_at": "2030-01-10T10:00:00Z", "kind": "assign",
+                                            **extra}, content_type="application/json")
+        assert response.status_code == 422 and "kind" in response.json()["error"]["fields"]
+    assert state(client) == before
+
+
+def test_a_task_of_a_client_whose_owner_left_goes_to_who_adds_it(client_of_alice, alice, head):
+    client = client_of_alice
+    alice.is_active = False
+    alice.save()
+    browser(head).post(f"/clients/{client.pk}/task/", {"title": "Take over", "kind": "call", "due_at": SOON,
+                                                        "assignee": ""})
+    assert Task.objects.get(client=client, title="Take over").assignee == head
+
+
+def test_an_erased_lead_takes_no_task_or_activity_either(make_lead, alice, admin_user):
+    lead = make_lead(owner=alice)
+    privacy.erase_person(person=privacy.find_person(lead=lead), by=admin_user)
+    before = (Task.objects.filter(lead=lead).count(), Activity.objects.filter(lead=lead).count())
+    response = browser(alice).post(f"/leads/{lead.pk}/activity/", {"kind": "call", "subject": "Called"},
+                                   follow=True)
+    assert "data was erased at their request" in text(response)
+    with pytest.raises(services.CardErased):
+        services.create_task(lead=lead, assignee=alice, title="Call", due_at=timezone.now(), by=alice)
+    assert (Task.objects.filter(lead=lead).count(), Activity.objects.filter(lead=lead).count()) == before
