@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from leadflow.accounts.models import User
+from leadflow.accounts.middleware import zone_name_of
+from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company
-from leadflow.clients.querysets import clients_visible_to, companies_visible_to
+from leadflow.clients.querysets import clients_open_to, clients_visible_to, companies_visible_to
 from leadflow.clients.validators import clean_number
-from leadflow.core.errors import InvalidInput, NotFound
+from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
-from leadflow.leads.schemas import ActivityOut, RequestOut, TaskOut
+from leadflow.leads import services as lead_services
+from leadflow.leads.models import ActivityKind, Task, TaskKind
+from leadflow.leads.schemas import ActivityOut, CompleteTaskIn, CompleteTaskOut, RequestOut, TaskOut
 
 router = Router(tags=["clients"])
 
@@ -68,7 +74,9 @@ class ClientCardOut(Schema):
 
 
 def visible_client(user: User, client_id: int) -> Client:
-    client = clients_visible_to(user).select_related("company", "contact", "lead").filter(pk=client_id).first()
+    """A client whose card `user` may open (clients_open_to: who manages it, or has an open task on it)."""
+    client = clients_open_to(user).select_related("company", "contact", "lead", "owner").filter(
+        pk=client_id).first()
     if client is None:
         raise NotFound("client")
     return client
@@ -95,7 +103,9 @@ def list_clients(request: HttpRequest, q: str = "", limit: int = 50, offset: int
     return qs.order_by("-created_at", "-pk")[offset: offset + limit]
 
 
-@router.get("/clients/{client_id}", response=ClientCardOut, summary="A client card, with the lead's early history")
+@router.get("/clients/{client_id}", response=ClientCardOut, summary="A client card, with the lead's early history",
+            description="Open to the client's owner, the head of its team, an admin, and to whoever has an open task "
+                        "on the client (until it is done). Others get 404.")
 def client_card(request: HttpRequest, client_id: int) -> dict[str, Any]:
     client = visible_client(request.auth, client_id)
     contacts = list(client.company.contacts.all()) if client.company else ([client.contact] if client.contact else [])
@@ -170,3 +180,129 @@ def undo_contact_merge(request: HttpRequest, merge_id: int) -> Any:
         raise NotFound("merge")
     visible_contact(request.auth, merge.survivor_id)
     return undo(merge=merge, by=request.auth)
+
+
+# ---------------------------------------------------------------- working a client: its timeline and tasks
+
+ACTIVITY_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.SYSTEM]
+TASK_KINDS = [kind for kind in TaskKind.values if kind != TaskKind.ASSIGN]  # the pool's task, not a client's
+WHO_MAY = ("The client's owner, the head of its team and an admin work the client; whoever has an open task on it "
+           "may also log activities and complete their task. Others get 404 (403 when they may open the client "
+           "but not do this), and nothing changes. A client whose personal data was erased takes no tasks or "
+           "activities (409 `card_erased`).")
+
+
+class ClientActivityIn(Schema):
+    kind: str = Field(..., description=" | ".join(ACTIVITY_KINDS))
+    subject: str = Field("", max_length=255, description="One line: what it was about")
+    body: str = Field("", max_length=20000, description="Notes, shown as plain text")
+    duration_seconds: int | None = Field(None, ge=0, le=24 * 3600, description="A call's or meeting's length")
+    occurred_at: datetime | None = Field(None, description="When it happened (ISO 8601; without a zone, in yours); "
+                                                           "default now")
+
+
+class ClientTaskIn(Schema):
+    title: str = Field(..., min_length=1, max_length=255, description="What to do")
+    kind: str = Field(TaskKind.CALL, description=" | ".join(TASK_KINDS))
+    due_at: datetime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone)")
+    assignee_id: int | None = Field(None, description="Whom it is for; by default the client's owner. Only a head "
+                                                      "(for the people of their teams) or an admin may choose.")
+
+
+class ClientTaskFilters(Schema):
+    include_done: bool = Field(True, description="Completed and cancelled tasks too (they come after the open ones)")
+
+
+def _in_zone(moment: datetime | None, user: User) -> datetime | None:
+    """A time given without a zone is the user's local time, as on the card's forms."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, ZoneInfo(zone_name_of(user)))
+
+
+def client_task_assignee(user: User, client: Client, assignee_id: int | None) -> User:
+    """The task's person: the client's owner by default; another only from a head (their teams' people, or the
+    client's owner) or an admin, and only someone who works clients (a task must be workable by who gets it)."""
+    from leadflow.leads.forms import team_people
+
+    if assignee_id is None:
+        return client.owner if client.owner is not None and client.owner.is_active else user
+    if assignee_id == user.pk:
+        return user
+    if not (user.is_admin or user.role == Role.HEAD):
+        raise Forbidden(_("Only a head of sales or an admin may give a task to someone else."))
+    people = team_people(user) | User.objects.filter(pk=client.owner_id, is_active=True)
+    assignee = people.filter(pk=assignee_id).first()
+    if assignee is None:
+        raise InvalidInput({"assignee_id": [_("Not one of the people you may give tasks to: the managers and heads "
+                                              "of your teams.")]})
+    if not lead_services.works_clients(assignee):
+        raise InvalidInput({"assignee_id": [_("This person does not work with clients.")]})
+    return assignee
+
+
+@router.get("/clients/{client_id}/activities", response=list[ActivityOut], summary="A client's timeline",
+            description="Calls, e-mails, meetings, proposals and notes logged on the client, newest first (the "
+                        "lead's early history is in the card's `lead_activities`). " + WHO_MAY)
+def client_activities(request: HttpRequest, client_id: int, limit: int = 50, offset: int = 0) -> Any:
+    check_page("", limit, offset)
+    client = visible_client(request.auth, client_id)
+    return client.activities.all()[offset: offset + limit]
+
+
+@router.post("/clients/{client_id}/activities", response={201: ActivityOut}, summary="Log a call, e-mail, meeting "
+             "or note on a client", description=WHO_MAY)
+def log_client_activity(request: HttpRequest, client_id: int, data: ClientActivityIn) -> Status:
+    client = visible_client(request.auth, client_id)
+    lead_services.require_work_client(client, request.auth)
+    if data.kind not in ACTIVITY_KINDS:
+        raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(ACTIVITY_KINDS)}]})
+    activity = lead_services.log_activity(client=client, kind=data.kind, by=request.auth, subject=data.subject,
+                                          body=data.body, duration_seconds=data.duration_seconds,
+                                          occurred_at=_in_zone(data.occurred_at, request.auth))
+    return Status(201, activity)
+
+
+@router.get("/clients/{client_id}/tasks", response=list[TaskOut], summary="A client's tasks",
+            description="Open tasks first (soonest due first), then the completed ones. " + WHO_MAY)
+def client_tasks(request: HttpRequest, client_id: int, filters: Query[ClientTaskFilters]) -> list[Task]:
+    client = visible_client(request.auth, client_id)
+    qs = client.tasks.all() if filters.include_done else client.tasks.open()
+    now = timezone.now()
+    tasks = list(qs.order_by(F("completed_at").asc(nulls_first=True), "due_at", "pk")[:500])
+    for task in tasks:
+        task.is_overdue = task.completed_at is None and task.due_at < now
+    return tasks
+
+
+@router.post("/clients/{client_id}/tasks", response={201: TaskOut}, summary="Add a task on a client",
+             description="For the client's owner unless a head or an admin gives it to someone (`assignee_id`); "
+                         "the person is notified. Only the owner, the head of the client's team and an admin add "
+                         "tasks. " + WHO_MAY)
+def add_client_task(request: HttpRequest, client_id: int, data: ClientTaskIn) -> Status:
+    user: User = request.auth
+    client = visible_client(user, client_id)
+    lead_services.require_manage_client(client, user)
+    if data.kind not in TASK_KINDS:
+        raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
+    assignee = client_task_assignee(user, client, data.assignee_id)
+    task = lead_services.create_task(client=client, assignee=assignee, title=data.title, kind=data.kind,
+                                     due_at=_in_zone(data.due_at, user), by=user)  # type: ignore[arg-type]
+    return Status(201, task)
+
+
+@router.post("/clients/{client_id}/tasks/{task_id}/complete", response=CompleteTaskOut,
+             summary="Complete a client's task with its result and, usually, the next one",
+             description="Its assignee, the head of the client's team or an admin completes it; the next task goes "
+                         "to the same person. " + WHO_MAY)
+def complete_client_task(request: HttpRequest, client_id: int, task_id: int, data: CompleteTaskIn) -> dict[str, Any]:
+    user: User = request.auth
+    client = visible_client(user, client_id)
+    task = Task.objects.visible_to(user).filter(pk=task_id, client=client).first()
+    if task is None:
+        raise NotFound("task")
+    if data.next_kind not in TASK_KINDS:
+        raise InvalidInput({"next_kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
+    next_task = lead_services.complete_task(task=task, result=data.result, by=user, next_title=data.next_title,
+                                            next_due_at=_in_zone(data.next_due_at, user), next_kind=data.next_kind)
+    return {"completed": Task.objects.get(pk=task.pk), "next": next_task}

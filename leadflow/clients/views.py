@@ -11,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from leadflow.clients import services
 from leadflow.clients.models import Client, Contact
-from leadflow.clients.querysets import clients_visible_to
+from leadflow.clients.querysets import clients_open_to, clients_visible_to
 from leadflow.core.errors import DomainError
 from leadflow.core.inputs import text_problem
 from leadflow.leads import forms as lead_forms
 from leadflow.leads import services as lead_services
+from leadflow.leads.models import Lead
 from leadflow.leads.views import require_sales, restore_drafts, works_leads
 from leadflow.matching.normalize import email_suggestion
 
@@ -35,14 +36,16 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def client_card(request: HttpRequest, pk: int) -> HttpResponse:
-    client = clients_visible_to(request.user).select_related("company", "contact", "owner", "lead").filter(
-        pk=pk).first()
+    """The card opens to who manages the client (its owner, the head of its team, an admin) and to who has an open
+    task on it: the latter logs calls and completes their task, but adds no tasks and changes nothing else."""
+    user = request.user
+    client = clients_open_to(user).select_related("company", "contact", "owner", "lead").filter(pk=pk).first()
     if client is None:
         raise Http404
     contacts = _contacts_of(client)
     lead = client.lead
-    user = request.user
-    can_manage = works_leads(user)  # who sees the client works it: its owner, the head of its team, an admin
+    is_erased = client.erased_at is not None
+    can_manage = works_leads(user) and lead_services.can_manage_client(client, user)
     context = {
         "client": client,
         "contacts": contacts,
@@ -50,9 +53,15 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": client.activities.select_related("author")[:100],
         "tasks": client.tasks.select_related("assignee").order_by("completed_at", "due_at"),
         "lead": lead,
+        # The lead stays its own owner's card: linked only for who may open it (not, say, a new owner's).
+        "lead_visible": bool(lead and Lead.objects.visible_to(user).filter(pk=lead.pk).exists()),
         "lead_activities": lead.activities.select_related("author")[:50] if lead else [],
         "field_changes": client.field_changes.select_related("changed_by"),
+        "is_erased": is_erased,
         "can_manage": can_manage,
+        "can_add_tasks": can_manage and not is_erased,
+        "can_log": works_leads(user) and not is_erased,  # whoever opens the card works it (see above)
+        "may_complete": works_leads(user),
         "activity_form": lead_forms.ActivityForm(auto_id="activity_%s"),
         "task_form": lead_forms.ClientTaskForm(user=user, client=client, auto_id="task_%s"),
         "now": timezone.now(),
@@ -74,14 +83,17 @@ def _client_action(request: HttpRequest, pk: int, name: str, form, work) -> Http
     """A client card's form: only who works the client may post it (others: 404); a refusal says why and keeps
     what was typed."""
     require_sales(request)
-    client = clients_visible_to(request.user).select_related("owner", "team").filter(pk=pk).first()
+    client = clients_open_to(request.user).select_related("owner", "team").filter(pk=pk).first()
     if client is None:
         raise Http404
     bound = form(client)
     try:
         if not bound.is_valid():
             raise DomainError("validation_error", _problems(bound))
-        lead_services.require_manage_client(client, request.user)
+        if name == "task":
+            lead_services.require_manage_client(client, request.user)
+        else:
+            lead_services.require_work_client(client, request.user)
         messages.success(request, work(client, bound.cleaned_data))
     except DomainError as error:
         messages.error(request, "; ".join(" ".join(v) for v in error.fields.values()) if error.fields
@@ -109,7 +121,8 @@ def client_activity(request: HttpRequest, pk: int) -> HttpResponse:
 def client_task(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a task on the client: for its owner unless a head gives it to someone of the team."""
     def work(client: Client, data: dict) -> str:
-        lead_services.create_task(client=client, assignee=data.get("assignee") or client.owner or request.user,
+        owner = client.owner if client.owner is not None and client.owner.is_active else None  # not one who left
+        lead_services.create_task(client=client, assignee=data.get("assignee") or owner or request.user,
                                   title=data["title"], due_at=data["due_at"], kind=data["kind"], by=request.user)
         return _("Task added.")
 

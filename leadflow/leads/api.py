@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from leadflow.accounts.middleware import zone_name_of
@@ -368,7 +369,8 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
 
 @tasks_router.post("", response={201: schemas.TaskOut}, summary="Add a task to a lead or client")
 def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
-    from leadflow.clients.api import visible_client
+    from leadflow.clients.api import TASK_KINDS as CLIENT_TASK_KINDS
+    from leadflow.clients.api import client_task_assignee, visible_client
 
     user: User = request.auth
     if (data.lead_id is None) == (data.client_id is None):
@@ -376,7 +378,12 @@ def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
     lead = visible_lead(user, data.lead_id) if data.lead_id else None
     client = visible_client(user, data.client_id) if data.client_id else None
     assignee = user
-    if data.assignee_id and data.assignee_id != user.pk:
+    if client is not None:  # the rules of the client card's tasks (clients.api.add_client_task)
+        services.require_manage_client(client, user)
+        assignee = client_task_assignee(user, client, data.assignee_id or user.pk)
+        if data.kind not in CLIENT_TASK_KINDS:
+            raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(CLIENT_TASK_KINDS)}]})
+    elif data.assignee_id and data.assignee_id != user.pk:
         if not (user.is_admin or user.role == Role.HEAD):
             raise Forbidden("Only the head of sales may give tasks to others.")
         assignee = User.objects.filter(pk=data.assignee_id, is_active=True).first()

@@ -109,11 +109,16 @@ class TaskForm(forms.Form):
             hour=10, minute=0, second=0, microsecond=0)
 
 
+CLIENT_TASK_KINDS = [choice for choice in TaskKind.choices if choice[0] != TaskKind.ASSIGN]
+
+
 class ClientTaskForm(TaskForm):
     """A task on a client's card: for the client's owner unless a head gives it to someone of the team."""
 
     def __init__(self, *args, user: User, client, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, user=user, **kwargs)
+        kind: forms.ChoiceField = self.fields["kind"]  # type: ignore[assignment]
+        kind.choices = CLIENT_TASK_KINDS  # "assign a responsible person" is the pool's task, not a client's
         if "assignee" in self.fields:
             self.fields["assignee"].empty_label = _("The client's owner")
             self.fields["assignee"].initial = client.owner_id

@@ -419,11 +419,18 @@ class FieldChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def _model_field(self) -> models.Field | None:
-        model = Lead if self.lead_id or not self.client_id else apps.get_model("clients", "Client")
-        try:
-            return model._meta.get_field(self.field)
-        except FieldDoesNotExist:
-            return None
+        """The field the change is of: the lead's; for a client's, the client's own, else its contact's (an
+        e-mail), its company's, or the lead's it came from (a stage)."""
+        if self.lead_id or not self.client_id:
+            models_in_turn = [Lead]
+        else:
+            models_in_turn = [apps.get_model("clients", name) for name in ("Client", "Contact", "Company")] + [Lead]
+        for model in models_in_turn:
+            try:
+                return model._meta.get_field(self.field)
+            except FieldDoesNotExist:
+                continue
+        return None
 
     @property
     def field_label(self) -> str:
@@ -438,6 +445,16 @@ class FieldChange(models.Model):
             stage = Stage.objects.filter(code=value).first()
             return str(stage) if stage else value
         field = self._model_field()
+        if isinstance(field, models.BooleanField) and value in ("True", "False"):
+            yes, no = gettext("yes,no,maybe").split(",")[:2]  # Django's own catalogue has this one
+            return yes if value == "True" else no
+        if isinstance(field, models.ForeignKey):  # a row kept by its id, a person by their id or login
+            related = field.related_model._default_manager
+            row = related.filter(pk=int(value)).first() if value.isdigit() else None
+            if row is None and hasattr(field.related_model, "USERNAME_FIELD"):
+                row = related.filter(**{field.related_model.USERNAME_FIELD: value}).first()
+            if row is not None:
+                return row.display_name() if hasattr(row, "display_name") else str(row)
         if field is None or not getattr(field, "choices", None):
             return value
         return str(dict(field.flatchoices).get(value, value))

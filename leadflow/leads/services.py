@@ -273,6 +273,42 @@ def require_manage_client(client: Client, user: User) -> None:
         raise Forbidden(_("Only the client's owner, the head of its team or an admin may do this."))
 
 
+def can_work_client(client: Client, user: User) -> bool:
+    """Who may open a client's card, log calls on it and complete their task there: whoever manages it, and
+    whoever has an open task on it (clients.querysets.clients_open_to)."""
+    from leadflow.clients.querysets import clients_open_to  # it imports leads' querysets
+
+    return clients_open_to(user).filter(pk=client.pk).exists()
+
+
+def require_work_client(client: Client, user: User) -> None:
+    if not can_work_client(client, user):
+        raise Forbidden(_("Only the client's owner, the head of its team, an admin or someone with a task on the "
+                          "client may do this."))
+
+
+def works_clients(user: User) -> bool:
+    """Whether a task on a client may be given to `user`: an active manager, head of sales or admin."""
+    return bool(user.is_active and (user.is_admin or user.role in (Role.MANAGER, Role.HEAD)))
+
+
+class CardErased(DomainError):
+    """Nobody is sent to call, write to or meet a person whose data was erased at their request."""
+
+    def __init__(self) -> None:
+        super().__init__("card_erased", _("This person's data was erased at their request: no tasks or activities "
+                                          "may be added to the card, and they must not be contacted."))
+
+
+def _require_not_erased(*, lead: Lead | None, client: Client | None) -> None:
+    """Read under a lock: an erasure running now (it locks the cards first) is waited for, then seen."""
+    if client is not None and list(Client.objects.select_for_update().filter(pk=client.pk).exclude(
+            erased_at__isnull=True).values_list("pk", flat=True)):
+        raise CardErased()
+    if lead is not None and Lead.objects.filter(pk=lead.pk, erased_at__isnull=False).exists():
+        raise CardErased()
+
+
 def _is_head_or_admin(user: User, lead: Lead) -> bool:
     return user.is_admin or (user.role == Role.HEAD and _can_manage(lead, user))
 
@@ -834,7 +870,11 @@ def create_task(
         raise InvalidInput({"title": [_("A task needs a title.")]})
     if (lead is None) == (client is None):
         raise InvalidInput({"__all__": [_("A task belongs to one lead or one client.")]})
+    if client is not None and assignee is not None and assignee.pk != by.pk and not works_clients(assignee):
+        raise InvalidInput({"assignee": [_("%(name)s does not work with clients: give the task to a manager or a "
+                                           "head of sales.") % {"name": assignee.display_name()}]})
     with transaction.atomic():
+        _require_not_erased(lead=lead, client=client)
         task = Task.objects.create(lead=lead, client=client, assignee=assignee or by, title=title.strip(), kind=kind,
                                    due_at=due_at, created_by=by, previous=previous)
         if task.assignee_id and task.assignee_id != by.pk:
@@ -882,6 +922,7 @@ def log_activity(
     if (lead is None) == (client is None):
         raise InvalidInput({"__all__": [_("An activity belongs to one lead or one client.")]})
     with transaction.atomic():
+        _require_not_erased(lead=lead, client=client)
         activity = Activity.objects.create(
             lead=lead, client=client, kind=kind, subject=subject, body=body, duration_seconds=duration_seconds,
             occurred_at=occurred_at or timezone.now(), author=by,

@@ -639,6 +639,11 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
         request.session[TASK_DRAFT] = {
             "task": task.pk, **{key: request.POST.get(key, "") for key in ("result", "next_title", "next_due_at")}}
     target = request.POST.get("next") or reverse("my_tasks")
+    if task.client_id and target == reverse("client_card", args=[task.client_id]):
+        from leadflow.clients.querysets import clients_open_to
+
+        if not clients_open_to(request.user).filter(pk=task.client_id).exists():
+            target = reverse("my_tasks")  # their last task on a colleague's client is done: the card closed to them
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
 
 
@@ -715,7 +720,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
         items = items.filter(pk__lt=int(before))
     page = list(items[:NOTIFICATIONS_PAGE + 1])
     older = page[NOTIFICATIONS_PAGE - 1].pk if len(page) > NOTIFICATIONS_PAGE else None
-    return render(request, "leads/notifications.html", {"items": page[:NOTIFICATIONS_PAGE], "older": older})
+    from leadflow.clients.querysets import clients_open_to
+
+    # A client is linked while the reader may open it (a task on a colleague's client: until it is done).
+    client_ids = {item.client_id for item in page if item.client_id}
+    openable = set(clients_open_to(request.user).filter(pk__in=client_ids).values_list("pk", flat=True)) \
+        if client_ids else set()
+    return render(request, "leads/notifications.html", {"items": page[:NOTIFICATIONS_PAGE], "older": older,
+                                                        "openable_clients": openable})
 
 
 NOTIFICATIONS_PAGE = 100

@@ -344,11 +344,15 @@ def close_erased_tasks(person: Person) -> int:
     from django.conf import settings
     from django.utils import translation
 
+    from leadflow.clients.models import Client
     from leadflow.events.services import record_event
     from leadflow.leads.models import Task
 
     now = timezone.now()
     closed = 0
+    # The clients are locked first: a task being added to one now is waited for (and closed here), and one added
+    # after this waits for the erasure and then sees the client erased (leads.services.create_task).
+    list(Client.objects.select_for_update().filter(pk__in=person.client_ids).values_list("pk", flat=True))
     open_tasks = Task.objects.open().filter(_card_q(person)).select_related("assignee")
     for language, tasks in _by_language(open_tasks).items():
         with translation.override(language or settings.LANGUAGE_CODE):
@@ -357,7 +361,8 @@ def close_erased_tasks(person: Person) -> int:
         closed += Task.objects.filter(pk__in=[task.pk for task in tasks], completed_at__isnull=True).update(
             completed_at=now, result=result, is_cancelled=True)
         for task in tasks:
-            record_event("task.completed", task_id=task.pk, lead_id=task.lead_id, reason="erased")
+            record_event("task.completed", task_id=task.pk, lead_id=task.lead_id, client_id=task.client_id,
+                         reason="erased")
     return closed
 
 

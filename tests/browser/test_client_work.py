@@ -75,3 +75,49 @@ def test_convert_then_log_a_call_and_complete_the_clients_first_task(site: Site,
     assert following.due_at == datetime.combine(tomorrow, time(12, 0), tzinfo=MOSCOW)
     call = Activity.objects.get(client=client, kind="call")
     assert (call.author, call.duration_seconds) == (alice, 360)
+
+
+def test_a_task_given_on_a_colleagues_client_is_worked_from_my_tasks(site: Site, web_form, head, alice, bob):
+    from leadflow.leads import services
+
+    lead = give(seed(site, web_form, DEMO[:1])[0], alice)
+    client = services.convert_lead(lead=lead, by=alice)
+    card_url = f"{site.url}/clients/{client.pk}/"
+
+    # The head gives Bob a task on Alice's client, from the card.
+    boss = site.new_page()
+    site.login(boss, "head")
+    page = boss.page
+    page.goto(card_url)
+    form = card_action(page, "Add a task")
+    form.get_by_label("Task").fill("Help Alice with the contract")
+    form.get_by_label("For").select_option(label="Bob")
+    form.get_by_role("button", name="Add").click()
+    expect(page.locator(".messages")).to_contain_text("Task added.")
+
+    # Bob opens the client from his tasks, logs the call and completes the task there.
+    me = site.new_page()
+    site.login(me, "bob")
+    page = me.page
+    page.goto(f"{site.url}/tasks/")
+    row = page.get_by_test_id("task").filter(has_text="Help Alice with the contract")
+    row.get_by_role("link", name="ООО Ромашка").click()
+    expect(page).to_have_url(card_url)
+    expect(page.get_by_test_id("client-name")).to_have_text("ООО Ромашка")
+    expect(page.locator(f"form[action='/clients/{client.pk}/task/']")).to_have_count(0)  # not his to plan
+    log = page.locator(f"form[action='/clients/{client.pk}/activity/']")
+    log.get_by_label("Subject").fill("Went through the contract with them")
+    log.get_by_role("button", name="Log").click()
+    expect(page.get_by_test_id("client-timeline")).to_contain_text("Went through the contract with them")
+    task = page.get_by_test_id("client-task").filter(has_text="Help Alice with the contract")
+    task.get_by_text("Complete").click()
+    task.get_by_label("Result").fill("Contract agreed")
+    task.get_by_role("button", name="Done").click()
+    # His last task there is done: he is back in his tasks, not on a page that no longer opens to him.
+    expect(page).to_have_url(f"{site.url}/tasks/")
+    expect(page.locator(".messages")).to_contain_text("Task completed.")
+    assert page.goto(card_url).status == 404
+
+    done = Task.objects.get(client=client, title="Help Alice with the contract")
+    assert (done.assignee, done.result) == (bob, "Contract agreed")
+    assert Activity.objects.get(client=client, author=bob).subject == "Went through the contract with them"

@@ -24,6 +24,6 @@ def test_a_client_contacts_email_slip_is_taken_with_one_click(site: Site, make_l
     expect(page.locator("main")).to_contain_text("E-mail changed to anna.petrova@gmail.com.")
     expect(page.get_by_test_id("email-typo")).to_have_count(0)
     expect(page.get_by_test_id("client-history")).to_contain_text(
-        "email: anna.petrova@gmial.com → anna.petrova@gmail.com")
+        "E-mail: anna.petrova@gmial.com → anna.petrova@gmail.com")  # the field's label, not its code
     client.contact.refresh_from_db()
     assert client.contact.email == "anna.petrova@gmail.com"

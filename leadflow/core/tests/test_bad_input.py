@@ -202,6 +202,12 @@ def world(admin_user: User, alice: User, bob: User, partner: Any, web_form: Any,
         ("POST", "/api/privacy/consents/withdraw"): {"purpose": "marketing", "lead": lead.pk},
         ("POST", "/api/segments"): {"name": "New segment", "audience": "leads", "conditions": {}},
         ("POST", "/api/events"): {"kind": "purchase", "lead_id": lead.pk, "url": "https://example.com/buy"},
+        ("POST", "/api/clients/{client_id}/activities"): {"kind": "call", "subject": "hi", "body": "talked",
+                                                          "duration_seconds": 60},
+        ("POST", "/api/clients/{client_id}/tasks"): {"title": "Call back", "due_at": soon, "kind": "call",
+                                                     "assignee_id": alice.pk},
+        ("POST", "/api/clients/{client_id}/tasks/{task_id}/complete"): {"result": "done", "next_title": "again",
+                                                                        "next_due_at": soon},
     }
     partner_client = HttpClient(headers={"X-Api-Key": partner[1]})
     return World(admin=api_as(admin_user), partner=partner_client, form_key=web_form.public_key, ids=ids,
