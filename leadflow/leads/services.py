@@ -873,6 +873,11 @@ def create_task(
     if client is not None and assignee is not None and assignee.pk != by.pk and not works_clients(assignee):
         raise InvalidInput({"assignee": [_("%(name)s does not work with clients: give the task to a manager or a "
                                            "head of sales.") % {"name": assignee.display_name()}]})
+    if (lead is not None and assignee is not None and assignee.pk != by.pk
+            and not Lead.objects.visible_to(assignee).filter(pk=lead.pk).exists()):
+        # They would get the task in My tasks and a 404 on the card: a lead is worked by whoever may open it.
+        raise InvalidInput({"assignee": [_("%(name)s cannot open this lead: assign the lead to them first, or give "
+                                           "the task to someone who works it.") % {"name": assignee.display_name()}]})
     with transaction.atomic():
         _require_not_erased(lead=lead, client=client)
         task = Task.objects.create(lead=lead, client=client, assignee=assignee or by, title=title.strip(), kind=kind,

@@ -1,0 +1,55 @@
+"""A lead's task goes to someone who may open the lead: otherwise it sat in their My tasks with a 404 behind it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client as WebClient
+from django.utils import timezone
+
+from leadflow.core.errors import InvalidInput
+from leadflow.leads import services
+from leadflow.leads.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def _web(user) -> WebClient:  # type: ignore[no-untyped-def]
+    web = WebClient()
+    web.force_login(user)
+    return web
+
+
+def test_a_head_cannot_give_a_task_on_alices_lead_to_bob_who_cannot_open_it(head, alice, bob, make_lead, api_as):
+    lead = make_lead(owner=alice)
+    before = Task.objects.filter(lead=lead).count()
+    due = (timezone.now() + timezone.timedelta(hours=2)).isoformat()
+
+    response = api_as(head).post("/api/tasks", {"lead_id": lead.pk, "title": "Call back", "due_at": due,
+                                                "assignee_id": bob.pk}, content_type="application/json")
+    assert response.status_code == 422
+    assert "cannot open this lead" in response.json()["error"]["fields"]["assignee"][0]
+
+    page = _web(head).post(f"/leads/{lead.pk}/task/", {"title": "Call back", "due_at": due[:16], "kind": "call",
+                                                       "assignee": bob.pk}, follow=True)
+    assert "Bob cannot open this lead" in page.content.decode()
+    assert Task.objects.filter(lead=lead).count() == before and not Task.objects.filter(assignee=bob).exists()
+
+    # Alice, who works it, may be given it; and once the lead is Bob's, so may he.
+    services.create_task(lead=lead, assignee=alice, title="Call back", due_at=timezone.now(), by=head)
+    services.assign_lead(lead=lead, to=bob, by=head)
+    task = services.create_task(lead=lead, assignee=bob, title="Send the offer", due_at=timezone.now(), by=head)
+    assert _web(bob).get(f"/leads/{lead.pk}/").status_code == 200 and task.assignee == bob
+
+
+def test_a_pool_lead_can_be_given_to_a_manager_of_the_team(head, bob, make_lead):
+    lead = make_lead()  # the pool: every manager of the team may open it
+    assert lead.owner is None
+    task = services.create_task(lead=lead, assignee=bob, title="Call", due_at=timezone.now(), by=head)
+    assert task.assignee == bob
+
+
+def test_the_refusal_names_the_field(head, alice, bob, make_lead):
+    lead = make_lead(owner=alice)
+    with pytest.raises(InvalidInput) as refused:
+        services.create_task(lead=lead, assignee=bob, title="Call", due_at=timezone.now(), by=head)
+    assert set(refused.value.fields) == {"assignee"}
