@@ -50,7 +50,7 @@ from leadflow.analytics.filters import (
 )
 from leadflow.analytics.tables import Chart, Column, Report, Table
 from leadflow.clients.models import Client, Deal
-from leadflow.intake.models import Submission, SubmissionStatus
+from leadflow.intake.attribution import creating_submissions
 from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
@@ -103,8 +103,9 @@ def slice_leads(qs: QuerySet[Lead], report_filter: ReportFilter, prefix: str = "
         # (spend_rows): "cpc" counts the Yandex leads of a form that passed utm_source only.
         qs = qs.filter(Q(**{prefix + "utm_medium": report_filter.medium})
                        | Q(**{prefix + "utm_medium": "", prefix + "source__medium": report_filter.medium}))
-    # A lead's form or partner is the one whose submission created it (the journal keeps it).
-    created = Submission.objects.filter(status=SubmissionStatus.CREATED, lead__isnull=False)
+    # A lead's form or partner is the one whose submission created it (the journal keeps it); after a merge, the
+    # first touch's, so the person merged from two cards is one form's or one partner's lead, not both.
+    created = creating_submissions()
     if report_filter.form is not None:
         qs = qs.filter(**{prefix + "pk__in": created.filter(form_id=report_filter.form).values("lead_id")})
     if report_filter.partner is not None:
