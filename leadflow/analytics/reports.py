@@ -53,6 +53,7 @@ from leadflow.clients.models import Client, Deal
 from leadflow.intake.attribution import creating_submissions
 from leadflow.leads.models import (
     REACH_QUALIFIED,
+    TEST_ENTRY_REASON,
     Activity,
     ActivityKind,
     Channel,
@@ -307,7 +308,9 @@ def funnel(report_filter: ReportFilter, user: User) -> Report:
     traffic = None if report_filter.has_sales_slice else spend_rows(report_filter).aggregate(n=Sum("clicks"))["n"] or 0
     interests = None
     if report_filter.manager is None and report_filter.form is None and report_filter.partner is None:
-        interest_qs = Interest.objects.filter(created_at__gte=report_filter.since, created_at__lt=report_filter.until)
+        # A test entry ("Test Test") is no one's attention: left out here as it is from the leads (and spam from both).
+        interest_qs = Interest.objects.filter(created_at__gte=report_filter.since,
+                                              created_at__lt=report_filter.until).exclude(reason=TEST_ENTRY_REASON)
         if not (user.is_admin or is_marketer(user)):
             interest_qs = interest_qs.filter(team_id__in=headed_team_ids(user))
         interest_qs = slice_leads(interest_qs, _without_people(report_filter))
@@ -774,15 +777,32 @@ def spend_rows(report_filter: ReportFilter) -> QuerySet[CampaignSpend]:
     return qs
 
 
-def extra_costs(report_filter: ReportFilter) -> Decimal:
-    """Extra costs overlapping the period, in proportion to the days they share with it."""
-    total = Decimal(0)
-    for cost in ExtraCost.objects.filter(starts_on__lte=report_filter.end, ends_on__gte=report_filter.start):
-        length = (cost.ends_on - cost.starts_on).days + 1
-        shared = (min(cost.ends_on, report_filter.end) - max(cost.starts_on, report_filter.start)).days + 1
-        if length > 0 and shared > 0:
-            total += cost.amount * shared / length
-    return total.quantize(CENT, ROUND_HALF_UP)
+def extra_share(amount: Decimal, starts_on: date, ends_on: date, first: date, last: date) -> Decimal:
+    """The part of an extra cost falling on the days `first`..`last`, in whole cents, in proportion to the days.
+
+    The cost is spread over its days cumulatively: the days up to day k hold round(amount x k / length), so a day
+    holds the difference of two such sums and any period the sum of its days. Parts of one cost (days, weeks, months,
+    any cut of its days into periods) add up to the amount entered to the cent: 100.00 over 3 days is 33.33, 33.34
+    and 33.33, where rounding each part gave 33.33 three times, a cent lost."""
+    length = (ends_on - starts_on).days + 1
+    first, last = max(first, starts_on), min(last, ends_on)
+    if length <= 0 or first > last:
+        return Decimal("0.00")
+
+    def up_to(days: int) -> Decimal:  # the cost of its first `days` days
+        return (amount * days / length).quantize(CENT, ROUND_HALF_UP)
+
+    return up_to((last - starts_on).days + 1) - up_to((first - starts_on).days)
+
+
+def extra_costs(report_filter: ReportFilter, first: date | None = None, last: date | None = None) -> Decimal:
+    """Extra costs overlapping the period (or its days `first`..`last`), in proportion to the days they share."""
+    first = max(first or report_filter.start, report_filter.start)
+    last = min(last or report_filter.end, report_filter.end)
+    total = Decimal("0.00")
+    for cost in ExtraCost.objects.filter(starts_on__lte=last, ends_on__gte=first):
+        total += extra_share(cost.amount, cost.starts_on, cost.ends_on, first, last)
+    return total
 
 
 @dataclass
@@ -873,11 +893,25 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
                            rows, Chart("bar", "campaign", ["cpl", "cost_per_client"]))
     clicked_campaigns = [pk for pk in spend if pk is not None]
     return Report("costs", _("Cost economics"), [total_table, campaign_table,
-                                                 _cost_series(report_filter, cohort, attributed, clicked_campaigns)])
+                                                 _cost_series(report_filter, cohort, attributed, clicked_campaigns,
+                                                              with_extra=bool(extra))])
+
+
+def _extra_by_period(report_filter: ReportFilter) -> dict[date, Decimal]:
+    """Each period's part of the extra costs (its days inside the report's), parts adding up to the total's extra."""
+    starts = periods(report_filter)
+    costs = list(ExtraCost.objects.filter(starts_on__lte=report_filter.end, ends_on__gte=report_filter.start))
+    parts: dict[date, Decimal] = {}
+    for index, period in enumerate(starts):
+        last = starts[index + 1] - timedelta(days=1) if index + 1 < len(starts) else report_filter.end
+        first, last = max(period, report_filter.start), min(last, report_filter.end)
+        parts[period] = sum(
+            (extra_share(cost.amount, cost.starts_on, cost.ends_on, first, last) for cost in costs), Decimal("0.00"))
+    return parts
 
 
 def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead], attributed: bool,
-                 clicked_campaigns: list[int]) -> Table:
+                 clicked_campaigns: list[int], with_extra: bool = False) -> Table:
     trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[report_filter.interval]
     spend = {as_local_date(row["period"], report_filter): row for row in spend_rows(report_filter).order_by()
              .annotate(period=trunc("day")).values("period").annotate(clicks=Sum("clicks"), cost=Sum("cost"))
@@ -885,18 +919,23 @@ def _cost_series(report_filter: ReportFilter, cohort: QuerySet[Lead], attributed
     made = {as_local_date(row["period"], report_filter): row for row in cohort.order_by()
             .annotate(period=bucket(report_filter, "created_at")).values("period")
             .annotate(n=Count("*"), clicked=count_if(Q(campaign_id__in=clicked_campaigns)))}
+    # The extra costs of each period join its spend as they join the total's (where they apply): the periods' parts
+    # add up to the total's extra to the cent.
+    extra = _extra_by_period(report_filter) if attributed and with_extra else {}
     rows = []
     for period in periods(report_filter):
-        cost = Decimal(spend.get(period, {}).get("cost") or 0) if attributed else None
+        part = extra.get(period, Decimal("0.00")) if attributed else None
+        cost = Decimal(spend.get(period, {}).get("cost") or 0) + part if attributed else None
         count = made.get(period, {}).get("n", 0)
         clicks = int(spend.get(period, {}).get("clicks") or 0) if attributed else None
-        rows.append({"period": period, "clicks": clicks, "spend": money(cost), "leads": count,
+        rows.append({"period": period, "clicks": clicks, "spend": money(cost), "extra": part, "leads": count,
                      "cpl": ratio(cost, count),
                      "site_conversion": percent(made.get(period, {}).get("clicked", 0), clicks)})
     return Table(
         "series", _("Over time"),
         [Column("period", _("Period"), period_kind(report_filter)), Column("clicks", _("Clicks"), "int"),
-         Column("spend", _("Spend"), "decimal"), Column("leads", _("Leads"), "int"),
+         Column("spend", _("Spend"), "decimal"), Column("extra", _("Extra costs in it"), "decimal"),
+         Column("leads", _("Leads"), "int"),
          Column("cpl", _("Cost per lead"), "decimal"),
          Column("site_conversion", _("Site conversion, %"), "percent")],
         rows, Chart("line", "period", ["spend", "leads"]),
