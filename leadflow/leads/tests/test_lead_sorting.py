@@ -283,7 +283,7 @@ def test_list_page_hottest_first_shows_more_points_first(client, alice, make_lea
 
 
 def test_list_page_of_cold_leads_hottest_first_follows_the_points_shown(client, alice, make_lead):
-    older, newer, none = (make_lead(owner=alice, last_name=name) for name in ("Olderseven", "Newerthree", "Nonepts"))
+    older, newer, _ = (make_lead(owner=alice, last_name=name) for name in ("Olderseven", "Newerthree", "Nonepts"))
     points(older, fit=7)
     points(newer, behaviour=3.0)
     client.force_login(alice)
