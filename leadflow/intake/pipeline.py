@@ -27,7 +27,7 @@ from leadflow.core.memo import Memo
 from leadflow.intake import webform_rules
 from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
 from leadflow.leads import services as leads
-from leadflow.leads.models import Lead, LeadState
+from leadflow.leads.models import TEST_ENTRY_REASON, Lead, LeadState
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
 from leadflow.matching import services as matching
@@ -578,7 +578,7 @@ def classify(parsed: Parsed) -> tuple[str, str]:
     has_name = has_name and parsed.name_given.strip().casefold() not in NOT_A_NAME
     words = re.findall(r"\w+", person.full_name.casefold())
     if words and all(word in TEST_NAME_WORDS for word in words):
-        return "interest", "a test of the form, not a person's name"
+        return "interest", TEST_ENTRY_REASON
     personal_email = bool(person.email) and not normalize.is_role_mailbox(person.email)
     # A company's main line without an extension reaches a switchboard, not the person; a toll-free, shared-cost
     # or single (UAN) number is a company's line whoever gives it. Any one direct number makes the person reachable.

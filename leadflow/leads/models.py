@@ -308,6 +308,11 @@ class Lead(TouchFields):
         return str(dict(Channel.choices).get(self.consent_channel, self.consent_channel))
 
 
+# Why an interest is no lead when the name given is only words like "Test Test" or "asdf qwerty" (intake.pipeline):
+# someone trying the form, not a person's attention. Counted nowhere, like spam: not in the leads, not in the interests.
+TEST_ENTRY_REASON = "a test of the form, not a person's name"
+
+
 class Interest(TouchFields):
     """Attention without a concrete person to talk to (DOMAIN.md 1); promoted when data arrives."""
 

@@ -194,12 +194,22 @@ def _tiers(sort: str, moment: datetime) -> list[tuple[Q, str | models.Expression
     cold leads; scored leads by probability, then the unscored ones), where one ORDER BY over a computed
     rank or a LEFT JOIN would sort every visible lead on each request. Among hot and among warm leads the lead
     with more points now comes first: points fade, so `moment` (kept in the cursor) fixes when they are read
-    and every page of one listing reads them at the same moment. Cold leads, the long tail (most of a base,
-    all below the warm line), come newest first: computing the points of every one of them for each page cost
-    150-200 ms at 100,000 leads (docs/benchmarks.md, pages), over the list pages' bar."""
+    and every page of one listing reads them at the same moment. Cold leads too, as the points the user sees
+    say (they came newest first, whatever their points: a cold lead with 15 points after one with none). The
+    cold tail (most of a base) is mostly leads with no points at all: it is read as three tiers, those with
+    points above zero by their points (only leads with a points row are computed), then those with none,
+    newest first (an index range stopped after a page, as before), then those below zero by their points."""
     if sort == HOTTEST:
         points = points_now_expression(moment)
-        return [(Q(temperature="hot"), points), (Q(temperature="warm"), points), (Q(temperature="cold"), None)]
+        if points is None:
+            return [(Q(temperature="hot"), None), (Q(temperature="warm"), None), (Q(temperature="cold"), None)]
+        from django.db.models.lookups import Exact, GreaterThan, LessThan
+
+        cold, scored = Q(temperature="cold"), Q(score__isnull=False)
+        return [(Q(temperature="hot"), points), (Q(temperature="warm"), points),
+                (cold & scored & Q(GreaterThan(points, 0.0)), points),
+                (cold & (Q(score__isnull=True) | Q(Exact(points, 0.0))), None),
+                (cold & scored & Q(LessThan(points, 0.0)), points)]
     if sort == BEST_SCORE:
         from django.db.models import Exists, OuterRef
 
@@ -281,10 +291,16 @@ def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) 
         found += [(index, item) for item in tier.order_by(*ordering)[:need]]
         if len(found) > limit:
             break
-    if len(found) <= limit:
-        return [item for _index, item in found], None
-    found = found[:limit]
-    index, last = found[-1]
-    value_text = repr(last.sort_value) if tiers[index][1] is not None else ""
-    return [item for _index, item in found], _encode(index, value_text, last.created_at.isoformat(), last.pk,
-                                                     read_at.isoformat())
+    cursor_out = None
+    if len(found) > limit:
+        found = found[:limit]
+        index, last = found[-1]
+        value_text = repr(last.sort_value) if tiers[index][1] is not None else ""
+        cursor_out = _encode(index, value_text, last.created_at.isoformat(), last.pk, read_at.isoformat())
+    items = [item for _index, item in found]
+    if sort == HOTTEST and tiers[0][1] is not None:
+        # The list shows what it is ordered by: points now (a lead of the tier without points has none), not a
+        # score in per cent (the points were shown as one: 55 points read "score 5500%").
+        for item in items:
+            item.points_now = item.__dict__.pop("sort_value", 0.0)
+    return items, cursor_out

@@ -8,12 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from leadflow.accounts.auth import PartnerKeyAuth
 from leadflow.core.errors import InvalidInput
 from leadflow.intake.api import PARTNER_DECISION
+from leadflow.intake.attribution import created_the_lead
 from leadflow.intake.models import Partner, Submission, SubmissionStatus
 from leadflow.leads.models import LeadState
 from leadflow.partners.forms import ReportForm
@@ -72,10 +74,18 @@ class OwnSubmissionOut(Schema):
     errors: dict
 
 
+def decision(submission: Submission) -> str:
+    """What became of a submission, as the report counts it: an accepted one whose person turned out to be a lead
+    already (its card merged into an earlier one) is a duplicate, as it would have been had it matched on arrival."""
+    if submission.status == SubmissionStatus.CREATED and not getattr(submission, "created_it", True):
+        return PARTNER_DECISION[SubmissionStatus.ATTACHED]
+    return PARTNER_DECISION.get(submission.status, "pending")
+
+
 def lead_status(submission: Submission) -> str | None:
     """Where an accepted lead stands, in the words of postbacks: accepted, qualified, converted, refused."""
     lead = submission.lead
-    if submission.status != SubmissionStatus.CREATED or lead is None:
+    if decision(submission) != PARTNER_DECISION[SubmissionStatus.CREATED] or lead is None:
         return None
     if lead.state == LeadState.CONVERTED:
         return "converted"
@@ -90,7 +100,9 @@ def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> l
     partner: Partner = request.auth  # type: ignore[attr-defined]
     if not 1 <= filters.limit <= 1000:
         raise InvalidInput({"limit": ["Between 1 and 1000."]})
-    qs = Submission.objects.filter(partner=partner).select_related("lead__stage").order_by("-received_at", "-pk")
+    qs = (Submission.objects.filter(partner=partner).select_related("lead__stage")
+          .annotate(created_it=ExpressionWrapper(created_the_lead(), output_field=BooleanField()))
+          .order_by("-received_at", "-pk"))
     if filters.since is not None:
         qs = qs.filter(received_at__gte=filters.since)
     if filters.click_id:
@@ -98,7 +110,7 @@ def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> l
         qs = qs.filter(payload__click_id=filters.click_id) | qs.filter(payload__sub_id=filters.click_id)
     return [
         {"submission_id": s.pk, "click_id": click_id_of(s.payload), "received_at": s.received_at,
-         "decision": PARTNER_DECISION.get(s.status, "pending"), "lead_status": lead_status(s),
+         "decision": decision(s), "lead_status": lead_status(s),
          "errors": s.errors.get("fields", {}) if isinstance(s.errors, dict) else {}}
         for s in qs[: filters.limit]
     ]

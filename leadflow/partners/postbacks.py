@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from leadflow.intake.models import Partner, Submission, SubmissionStatus
+from leadflow.intake.attribution import created_the_lead
+from leadflow.intake.models import Partner, Submission
 from leadflow.partners import netguard, terms
 from leadflow.partners.models import Postback, PostbackState
 
@@ -24,9 +25,10 @@ MAX_DELAY = timedelta(hours=6)
 
 
 def accepted_submission(lead_id: int) -> Submission | None:
-    """The partner submission that brought this lead in (accepted), if a partner brought it."""
+    """The partner submission that brought this lead in (accepted), if a partner brought it: after a merge, the one
+    that created the survivor (intake.attribution), the one the partner report counts and pays."""
     return (
-        Submission.objects.filter(lead_id=lead_id, status=SubmissionStatus.CREATED, partner__isnull=False)
+        Submission.objects.filter(created_the_lead(), lead_id=lead_id, partner__isnull=False)
         .select_related("partner").order_by("pk").first()
     )
 

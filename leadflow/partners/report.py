@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Func, IntegerField, Q, QuerySet, Sum
 
+from leadflow.intake.attribution import created_the_lead
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
 
 PERIODS = ("day", "week", "month")
@@ -102,28 +103,28 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
     since = datetime.combine(start, time.min, tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
     bounds = [since, *(datetime.combine(day, time.min, tzinfo=zone) for day in labels[1:]), until]
+    created = ExpressionWrapper(created_the_lead(), output_field=BooleanField())
     counts = (
         Submission.objects.filter(partner__in=partners, received_at__gte=since, received_at__lt=until)
-        .annotate(period=PeriodIndex("received_at", bounds))
+        .annotate(period=PeriodIndex("received_at", bounds), created_it=created)
         .values("partner_id", "period")
         .annotate(
             submitted=Count("id"),
-            accepted=Count("id", filter=Q(status=SubmissionStatus.CREATED)),
-            duplicates=Count("id", filter=Q(status=SubmissionStatus.ATTACHED)),
+            accepted=Count("id", filter=Q(created_it=True)),
+            duplicates=Count("id", filter=Q(status=SubmissionStatus.ATTACHED)
+                             | Q(status=SubmissionStatus.CREATED, created_it=False)),
             invalid=Count("id", filter=Q(status__in=INVALID)),
-            earned=Sum("payout_lead", filter=Q(status=SubmissionStatus.CREATED)),
-            unpriced=Count("id", filter=Q(status=SubmissionStatus.CREATED, payout_lead__isnull=True)),
+            earned=Sum("payout_lead", filter=Q(created_it=True)),
+            unpriced=Count("id", filter=Q(created_it=True, payout_lead__isnull=True)),
         )
         .order_by()
     )
-    # One client earns once: when cards of one person were merged, the survivor holds several accepted partner
-    # submissions; the conversion is the first one's (the one its postback and its price go to).
-    earlier = Submission.objects.filter(lead_id=OuterRef("lead_id"), status=SubmissionStatus.CREATED,
-                                        partner__isnull=False, pk__lt=OuterRef("pk"))
+    # One person earns once. When cards of one person were merged, the survivor holds several accepted submissions:
+    # only the one that created it (the first touch's, intake.attribution) is an accepted lead and earns the
+    # conversion; the others were the same person again, duplicates (DOMAIN.md 22: only real leads are paid).
     conversions = (
-        Submission.objects.filter(partner__in=partners, status=SubmissionStatus.CREATED,
-                                  lead__converted_at__gte=since, lead__converted_at__lt=until)
-        .exclude(Exists(earlier))
+        Submission.objects.filter(created_the_lead(), partner__in=partners, lead__converted_at__gte=since,
+                                  lead__converted_at__lt=until)
         .annotate(period=PeriodIndex("lead__converted_at", bounds))
         .values("partner_id", "period")
         .annotate(converted=Count("id"), earned=Sum("payout_client"),

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from leadflow.accounts.models import Role
 from leadflow.leads.models import Lead, LeadState
+from leadflow.leads.querysets import points_now_expression
 from leadflow.warming import services
 from leadflow.warming.models import LeadScore
 
 SHOWN = 50
-CANDIDATES = 500
 
 
 def marketing_scope(user) -> object:  # type: ignore[no-untyped-def]
@@ -31,14 +31,13 @@ def marketing(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     settings = services.policy()
     nurturing = scope.filter(state=LeadState.NURTURING)
-    # Points fade at one rate for all, so the strongest now are among the largest sums and the freshest ones.
-    scores = LeadScore.objects.filter(lead__in=nurturing.values("pk"))
-    candidates = {s.pk: s for s in scores.order_by("-behaviour_points")[:CANDIDATES]}
-    candidates.update({s.pk: s for s in scores.order_by("-as_of")[:CANDIDATES]})
-    ranked = sorted(((services.points_now(s, now=now, settings=settings), s.pk) for s in candidates.values()),
-                    reverse=True)[:SHOWN]
-    leads = Lead.objects.select_related("team").in_bulk([pk for _, pk in ranked])
-    hottest = [{"lead": leads[pk], "points": points} for points, pk in ranked if pk in leads]
+    # The most points now (fit points and the fading behaviour points, as the lead list's "hottest first" reads them),
+    # ties newest first. Candidates by the largest stored sums and the freshest ones missed a lead whose points are
+    # fit points (they do not fade), listed after leads with fewer points now or not at all.
+    points_now = points_now_expression(now)
+    ranked = (nurturing.filter(score__isnull=False).annotate(points_now=points_now).select_related("team")
+              .order_by("-points_now", "-created_at", "-pk")[:SHOWN])
+    hottest = [{"lead": lead, "points": lead.points_now} for lead in ranked]
     handed = (LeadScore.objects.filter(marketing_qualified_at__isnull=False, lead__in=scope.values("pk"))
               .select_related("lead__owner", "lead__team").order_by("-marketing_qualified_at")[:SHOWN])
     context = {

@@ -307,7 +307,7 @@ def test_refusals_by_reason_source_and_manager_and_deferred(head, alice, bob, sa
 
 def test_form_and_partner_slices_follow_the_submission_that_created_the_lead(admin_user, web_form, partner, sales):
     by_form = make(created=at("2026-03-02 10:00"), team=sales)
-    by_partner = make(created=at("2026-03-02 10:00"), team=sales)
+    by_partner = make(created=at("2026-03-02 10:00"), team=sales, channel="partner")
     make(created=at("2026-03-02 10:00"), team=sales)
     Submission.objects.create(channel="form", form=web_form, status="created", lead=by_form)
     Submission.objects.create(channel="partner", partner=partner[0], status="created", lead=by_partner)

@@ -163,10 +163,11 @@ def test_sorted_list_page_makes_a_fixed_number_of_queries(client, alice, make_le
     model = trained_model()
     policy()  # the points settings row, read once and kept like on a running site
     client.force_login(alice)
-    # The page of test_pages (9 queries) minus its newest-first read, plus one query per tier (three) and, for
+    # The page of test_pages (9 queries) minus its newest-first read, plus one query per tier and, for
     # the score, the model in use and the best values and their ties read first; for the points within a
-    # temperature, the page's ids read first.
-    expected = {"score": 13, "hottest": 12}
+    # temperature, the page's ids read first. Hottest first has five tiers (hot, warm, and the cold leads with points,
+    # without, and below zero); a tier with no leads stops at its ids.
+    expected = {"score": 13, "hottest": 14}
     for round_size in (5, 10):
         for _ in range(round_size):
             lead = make_lead(owner=alice)
@@ -216,14 +217,25 @@ def test_hottest_first_orders_a_temperature_by_points_now_then_newest(api_as, al
         assert all_pages(client, {"sort": "hottest"}, limit) == expected, limit
 
 
-def test_hottest_first_lists_cold_leads_newest_first_after_the_warm_ones(api_as, alice, make_lead):
-    cold_with_points, cold_newer, warm = (make_lead(owner=alice) for _ in range(3))
-    hotness(warm, "warm")
-    points(cold_with_points, behaviour=15.0)  # below the warm line: the cold tail is read newest first
-    expected = [warm.pk, cold_newer.pk, cold_with_points.pk]
+def test_hottest_first_lists_cold_leads_by_their_points_after_the_warm_ones(api_as, alice, make_lead):
+    # Cold leads follow their points now as the hot and warm ones do (they came newest first, whatever their points:
+    # a cold lead with 15 points after a newer one with none). Leads without points, newest first, between those
+    # with points and those with points taken away.
+    named = {}
+    for name in ("fifteen", "none_old", "faded", "minus", "none_new", "fit", "zero_row", "warm"):
+        named[name] = make_lead(owner=alice)
+    hotness(named["warm"], "warm")
+    points(named["fifteen"], behaviour=15.0)  # 15
+    points(named["faded"], behaviour=40.0, days_ago=60)  # 10 now
+    points(named["fit"], fit=12)  # 12
+    points(named["minus"], behaviour=-3.0)  # -3: below the leads without points
+    points(named["zero_row"])  # a points row holding nothing: no points, like the leads without a row
+    expected = [named[n].pk for n in ("warm", "fifteen", "fit", "faded", "zero_row", "none_new", "none_old", "minus")]
     client = api_as(alice)
-    for limit in (1, 2, 10):
+    for limit in (1, 2, 3, 5, 10):  # the cursor crosses the three cold tiers
         assert all_pages(client, {"sort": "hottest"}, limit) == expected, limit
+    # The cold leads alone (the warming list of cold leads), hottest first: the same order.
+    assert all_pages(client, {"sort": "hottest", "temperature": "cold"}, 2) == expected[1:]
 
 
 def test_hottest_first_reads_points_faded_to_now_not_as_stored(api_as, alice, make_lead):
@@ -266,3 +278,15 @@ def test_list_page_hottest_first_shows_more_points_first(client, alice, make_lea
     client.force_login(alice)
     page = client.get("/leads/", {"sort": "hottest"}).content.decode()
     assert page.index("Manypoints") < page.index("Fewpoints")
+    # The rows show the points they are ordered by, not the points as a score in per cent ("score 9000%").
+    assert ">90 points<" in page and ">55 points<" in page and "%</span>" not in page
+
+
+def test_list_page_of_cold_leads_hottest_first_follows_the_points_shown(client, alice, make_lead):
+    older, newer, _ = (make_lead(owner=alice, last_name=name) for name in ("Olderseven", "Newerthree", "Nonepts"))
+    points(older, fit=7)
+    points(newer, behaviour=3.0)
+    client.force_login(alice)
+    page = client.get("/leads/", {"sort": "hottest", "temperature": "cold"}).content.decode()
+    assert page.index("Olderseven") < page.index("Newerthree") < page.index("Nonepts")
+    assert page.index(">7 points<") < page.index(">3 points<") < page.index(">0 points<")

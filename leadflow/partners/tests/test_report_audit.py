@@ -38,8 +38,11 @@ def test_two_cards_of_one_person_merged_and_converted_earn_one_client(head, sale
     services.convert_lead(lead=Lead.objects.get(pk=first.pk), by=head)
     assert Submission.objects.filter(lead=first, status=SubmissionStatus.CREATED).count() == 2  # both moved
 
+    # The second card was the same man again: once merged, a duplicate (not an accepted lead), as it would have been
+    # had his phone matched on arrival.
     (row,) = report_for(Partner.objects.all()).rows
-    assert (row.accepted, row.converted, row.amount_due) == (2, 1, Decimal("1000.50"))
+    assert (row.submitted, row.accepted, row.duplicates, row.converted, row.amount_due) == (
+        2, 1, 1, 1, Decimal("1000.50"))
     # The one that earns is the one the postbacks report the conversion for.
     assert accepted_submission(first.pk).pk == Submission.objects.filter(lead=first).order_by("pk").first().pk
 
@@ -57,9 +60,10 @@ def test_of_two_partners_sending_one_person_the_first_earns_the_client(head, sal
     merge_leads(survivor=second, others=[first], by=head)
     services.convert_lead(lead=Lead.objects.get(pk=second.pk), by=head)
 
-    rows = {row.partner: (row.accepted, row.converted, row.amount_due)
+    # B sent a person A had already brought: a duplicate once the cards are merged, as on arrival had he matched.
+    rows = {row.partner: (row.accepted, row.duplicates, row.converted, row.amount_due)
             for row in report_for(Partner.objects.all()).rows}
-    assert rows == {"A": (1, 1, Decimal("700.00")), "B": (1, 0, Decimal("0.00"))}
+    assert rows == {"A": (1, 0, 1, Decimal("700.00")), "B": (0, 1, 0, Decimal("0.00"))}
 
 
 def test_a_head_in_london_sees_the_months_the_partner_sees(client, head, partner, time_machine):

@@ -72,3 +72,36 @@ def test_marketing_page_reads_a_fixed_number_of_queries(client, admin_user, make
     client.force_login(admin_user)
     with django_assert_max_num_queries(9):
         assert client.get("/marketing/").status_code == 200
+
+
+def test_marketing_page_lists_the_most_points_now_first_fit_points_included(client, head, sales, policy):
+    # 500 nurtured leads got 5 points today; one more has 100 fit points (they do not fade) and no behaviour since a
+    # year ago. The hottest list puts it first with its 100 points, then the others (5 each, newest first); it
+    # missed the lead before, reading candidates by the largest stored behaviour sums and the freshest rows only.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leadflow.leads.models import Lead, LeadState
+    from leadflow.leads.services import initial_stage
+    from leadflow.warming import services as warming
+    from leadflow.warming.models import LeadScore
+
+    now, half_life = timezone.now(), warming.policy().half_life_days
+    stage = initial_stage()
+    fit = Lead.objects.create(full_name="Fitperson", team=sales, state=LeadState.NURTURING, stage=stage,
+                              created_at=now - timedelta(days=400))
+    busy = Lead.objects.bulk_create([Lead(full_name=f"Busy{n:03d}", team=sales, state=LeadState.NURTURING,
+                                          stage=stage, created_at=now - timedelta(minutes=n)) for n in range(500)])
+    old = now - timedelta(days=365)
+    LeadScore.objects.create(lead=fit, fit_points=100, behaviour_points=0, as_of=old, fading_anchor=None)
+    LeadScore.objects.bulk_create([LeadScore(lead=lead, fit_points=0, behaviour_points=5.0, as_of=now,
+                                             fading_anchor=warming.fading_anchor(5.0, as_of=now,
+                                                                                 half_life_days=half_life))
+                                   for lead in busy])
+    client.force_login(head)
+    page = client.get("/marketing/").content.decode()
+    hottest = page.split('data-testid="hottest"')[1].split("</table>")[0]
+    rows = hottest.split("<tr>")[2:]
+    assert "Fitperson" in rows[0] and "<td>100</td>" in rows[0]
+    assert "Busy000" in rows[1] and "<td>5</td>" in rows[1] and "Busy001" in rows[2]
