@@ -17,7 +17,7 @@ from leadflow.core.inputs import text_problem
 from leadflow.leads import forms as lead_forms
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import Lead
-from leadflow.leads.views import require_sales, restore_drafts, works_leads
+from leadflow.leads.views import completable_tasks, require_sales, restore_drafts, works_leads
 from leadflow.matching.normalize import email_suggestion
 
 
@@ -51,7 +51,8 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": contacts,
         "requests": client.requests.all()[:50],
         "activities": client.activities.select_related("author")[:100],
-        "tasks": client.tasks.select_related("assignee").order_by("completed_at", "due_at"),
+        "tasks": (tasks := list(client.tasks.select_related("assignee").order_by("completed_at", "due_at"))),
+        "completable": completable_tasks(user, tasks),
         "lead": lead,
         # The lead stays its own owner's card: linked only for who may open it (not, say, a new owner's).
         "lead_visible": bool(lead and Lead.objects.visible_to(user).filter(pk=lead.pk).exists()),

@@ -232,6 +232,15 @@ def card_history(lead: Lead) -> list[tuple[str, Any]]:
     return sorted(story, key=lambda item: item[1].changed_at)
 
 
+def completable_tasks(user: User, tasks: list[Task]) -> set[int]:
+    """The open tasks of a card `user` may complete there: their own, and as a head their team's (an absent
+    manager's call is done by someone); the ids `complete_task` would accept."""
+    open_ids = [task.pk for task in tasks if task.completed_at is None]
+    if not open_ids:
+        return set()
+    return set(Task.objects.visible_to(user).filter(pk__in=open_ids).values_list("pk", flat=True))
+
+
 def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     from leadflow.matching import services as matching
 
@@ -255,7 +264,8 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "requests": requests,
         "email_suggestion": email_suggestion_for(lead),
         "activities": lead.activities.select_related("author")[:100],
-        "tasks": lead.tasks.select_related("assignee").order_by("completed_at", "due_at"),
+        "tasks": (tasks := list(lead.tasks.select_related("assignee").order_by("completed_at", "due_at"))),
+        "completable": completable_tasks(user, tasks),
         "history": card_history(lead),
         "duplicates": duplicates,
         "merges": LeadMerge.objects.filter(survivor=lead).order_by("-merged_at")[:5],

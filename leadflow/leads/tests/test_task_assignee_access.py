@@ -53,3 +53,26 @@ def test_the_refusal_names_the_field(head, alice, bob, make_lead):
     with pytest.raises(InvalidInput) as refused:
         services.create_task(lead=lead, assignee=bob, title="Call", due_at=timezone.now(), by=head)
     assert set(refused.value.fields) == {"assignee"}
+
+
+def test_a_head_completes_an_absent_managers_task_from_the_card(head, alice, bob, make_lead):
+    lead = make_lead(owner=alice)
+    task = Task.objects.filter(lead=lead, completed_at__isnull=True).get()
+    assert task.assignee == alice
+
+    def complete_buttons(user) -> int:  # type: ignore[no-untyped-def]
+        return _web(user).get(f"/leads/{lead.pk}/").content.decode().count(f'action="/tasks/{task.pk}/complete/"')
+
+    assert complete_buttons(alice) == 1 and complete_buttons(head) == 1  # the card offered it to Alice only
+    response = _web(head).post(f"/tasks/{task.pk}/complete/", {"result": "Called for Alice: agreed a meeting",
+                                                             "next": f"/leads/{lead.pk}/"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.completed_at is not None and task.result.startswith("Called for Alice")
+
+
+def test_a_head_completes_a_task_on_a_client_of_the_team(head, alice, make_lead):
+    client = services.convert_lead(lead=make_lead(owner=alice), by=alice)
+    task = Task.objects.get(client=client, completed_at__isnull=True)
+    page = _web(head).get(f"/clients/{client.pk}/").content.decode()
+    assert f'action="/tasks/{task.pk}/complete/"' in page
