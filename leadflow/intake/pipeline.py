@@ -183,8 +183,12 @@ class Parsed:
     def warnings(self) -> list[dict[str, str]]:
         """Slips the sender may want to correct, one per address of the field; the submission is taken as typed."""
         suggestions = [self.person.email_suggestion, *map(normalize.email_suggestion, self.person.other_emails)]
-        return [{"field": "email", "code": "email_typo", "suggestion": suggestion}
-                for suggestion in suggestions if suggestion]
+        typos = [{"field": "email", "code": "email_typo", "suggestion": suggestion}
+                 for suggestion in suggestions if suggestion and not self.unreadable_field("email")]
+        return [*typos, *self.person.unreadable]
+
+    def unreadable_field(self, name: str) -> bool:
+        return any(item["field"] == name for item in self.person.unreadable)
 
 
 def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
@@ -304,6 +308,11 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         for name, problems in webform_rules.required_errors(form, payload).items():
             errors.setdefault(name, []).extend(problems)
         spam_reason = webform_rules.timing_spam_reason(form, payload, received_at=submission.received_at)
+    unreadable = _keep_unreadable(errors, text, phones=phones, emails=emails, required=_required_fields(submission))
+    for item in unreadable:
+        if item["field"] == "email" and person.email_suggestion:
+            item["suggestion"] = person.email_suggestion
+    person.unreadable = unreadable
     if not errors and not (person.phone or person.email or text["message"] or name_given or company.name):
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
@@ -311,6 +320,37 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
                     spam_reason=spam_reason, statements=statements,
                     other_phone_types=[p.number_type for p in phones[1:]])
     return parsed, errors
+
+
+CONTACT_FIELDS = ("phone", "email")
+
+
+def _required_fields(submission: Submission) -> set[str]:
+    """The fields whoever sends this submission must give right: the hosted form's required fields, the partner's."""
+    required: set[str] = set()
+    payload = submission.payload if isinstance(submission.payload, dict) else {}
+    if submission.form is not None and webform_rules.FORM_TOKEN in payload:
+        required.update(submission.form.required_fields())
+    if submission.partner is not None:
+        required.update(submission.partner.required_fields or [])
+    return required
+
+
+def _keep_unreadable(errors: dict[str, list[str]], text: dict[str, str], *, phones: list[normalize.Phone],
+                     emails: list[str], required: set[str]) -> list[dict[str, str]]:
+    """A contact that cannot be read does not cost the rest when the other contact still identifies the person.
+
+    "8-912-ЗВОНИТЬ ВЕЧЕРОМ" next to a good e-mail: the submission is taken on the e-mail, and the phone is kept as
+    given (on the request, shown on the card) with the problem, for the manager to read. Refused as before: when
+    nothing readable identifies the person, or the field is one the form or the partner's terms require."""
+    readable = {"phone": bool(phones) and "phone" not in errors, "email": bool(emails) and "email" not in errors}
+    kept = []
+    for name in CONTACT_FIELDS:
+        other = "email" if name == "phone" else "phone"
+        if name in errors and name not in required and readable[other] and text[name]:
+            kept.append({"field": name, "code": "unreadable", "value": text[name],
+                         "problem": " ".join(errors.pop(name))})
+    return kept
 
 
 def _completed(parts: normalize.PersonName, named: normalize.PersonName) -> normalize.PersonName:
@@ -799,6 +839,13 @@ def shown_warnings(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
     """Warnings as a sender reads them: each with its message, in the active language."""
     shown = []
     for warning in warnings:
+        if warning.get("code") == "unreadable":
+            message = _("“%(value)s” could not be read (%(problem)s); it is kept as given for a manager to "
+                        "check.") % {"value": warning.get("value", ""), "problem": warning.get("problem", "")}
+            if warning.get("suggestion"):
+                message += " " + _("Did you mean %(suggestion)s?") % {"suggestion": warning["suggestion"]}
+            shown.append({**warning, "message": message})
+            continue
         message = _("Did you mean %(suggestion)s?") % {
             "suggestion": warning.get("suggestion", "")}
         shown.append({**warning, "message": message})

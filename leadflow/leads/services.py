@@ -109,6 +109,9 @@ class PersonFacts:
     # The consumer mail domain the e-mail most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"): kept as typed,
     # suggested on the card and to the sender, never changed without a person accepting it.
     email_suggestion: str = ""
+    # A contact given that could not be read, kept as given while the rest stands on the other contact:
+    # [{"field": "phone", "code": "unreadable", "value": "8-912-ЗВОНИТЬ", "problem": "..."}] (pipeline._keep_unreadable)
+    unreadable: list[dict[str, str]] = field(default_factory=list)
 
     def keys(self) -> matching.Facts:
         others = [matching.PhoneFact(*split_phone_text(text)) for text in self.other_phones]
