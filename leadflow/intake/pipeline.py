@@ -43,7 +43,7 @@ TEXT_LIMITS = {
     "name": 255, "first_name": 120, "last_name": 120, "middle_name": 120, "company": 255, "position": 160,
     "city": 120, "product_interest": 120, "message": 10_000, "consent_text_version": 60,
     "utm_source": 120, "utm_medium": 120, "utm_campaign": 160, "utm_content": 160, "utm_term": 160,
-    "referrer": 1000, "landing_page": 1000, "phone": 64, "email": 254, "deal_type": 20, "visitor_id": 64,
+    "referrer": 1000, "landing_page": 1000, "phone": 255, "email": 254, "deal_type": 20, "visitor_id": 64,
 }
 MULTILINE = {"message"}  # the only text field whose line breaks are kept
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -308,7 +308,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         for name, problems in webform_rules.required_errors(form, payload).items():
             errors.setdefault(name, []).extend(problems)
         spam_reason = webform_rules.timing_spam_reason(form, payload, received_at=submission.received_at)
-    unreadable = _keep_unreadable(errors, text, phones=phones, emails=emails, required=_required_fields(submission))
+    given = {name: text[name] or _as_given(payload.get(name)) for name in CONTACT_FIELDS}
+    unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=_required_fields(submission))
     for item in unreadable:
         if item["field"] == "email" and person.email_suggestion:
             item["suggestion"] = person.email_suggestion
@@ -334,6 +335,14 @@ def _required_fields(submission: Submission) -> set[str]:
     if submission.partner is not None:
         required.update(submission.partner.required_fields or [])
     return required
+
+
+def _as_given(value: Any) -> str:
+    """A field's raw value as a line of text to keep where a manager reads it (a phone field of 300 characters)."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    text = " ".join(CONTROL.sub(" ", str(value).replace("\x00", "")).split())
+    return text[:1000]
 
 
 def _keep_unreadable(errors: dict[str, list[str]], text: dict[str, str], *, phones: list[normalize.Phone],
