@@ -19,8 +19,8 @@ from leadflow.core.rows import insert_many
 from leadflow.matching.compare import LOWER_DEFAULT, UPPER_DEFAULT, compare
 from leadflow.matching.keys import BLOCK_LIMITS, PERSON_KINDS, block_usable, candidate_keys
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
-from leadflow.matching.record import Record
 from leadflow.matching.normalize import split_phone_text
+from leadflow.matching.record import Record
 
 CONTACT_KINDS = (KeyKind.PHONE, KeyKind.EMAIL, KeyKind.INN)
 
