@@ -135,3 +135,11 @@ def test_the_buttons_answer_htmx_with_the_card_to_swap_in(lead_with_later_contac
     page = response.content.decode()
     assert response.status_code == 200 and '<main class="container" id="main">' in page
     assert "i.ivanov@romashka.ru added to the card" in page
+
+
+def test_the_api_shows_the_cards_other_contacts(lead_with_later_contacts, alice, api_as):
+    lead = lead_with_later_contacts
+    login(alice).post(f"/leads/{lead.pk}/add_contact/", {"contact": "i.ivanov@romashka.ru"})
+    card = api_as(alice).get(f"/api/leads/{lead.pk}").json()
+    assert card["lead"]["other_contacts"] == ["i.ivanov@romashka.ru"]
+    assert [c["field"] for c in card["field_changes"]] == ["other_contacts"]
