@@ -192,8 +192,13 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def describe_errors(errors: dict[str, list[str]]) -> str:
     """`phone: not a number; email: ...`: the field and the problem, for the report and the error file."""
-    return "; ".join(f"{name}: {' '.join(problems)}" if name != "__all__" else " ".join(problems)
+    text = "; ".join(f"{name}: {' '.join(problems)}" if name != "__all__" else " ".join(problems)
                      for name, problems in errors.items())
+    if errors and set(errors) <= {"phone", "email"}:
+        # A contact that cannot be read is kept as given when the other one reads (pipeline._keep_unreadable):
+        # a row refused for it has no other, so nothing in it identifies the person.
+        text += " " + _("(no other readable phone or e-mail identifies the person)")
+    return text
 
 
 # ---------------------------------------------------------------- dry run

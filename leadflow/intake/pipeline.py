@@ -309,7 +309,10 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
             errors.setdefault(name, []).extend(problems)
         spam_reason = webform_rules.timing_spam_reason(form, payload, received_at=submission.received_at)
     given = {name: text[name] or _as_given(payload.get(name)) for name in CONTACT_FIELDS}
-    unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=_required_fields(submission))
+    # A client file's row is a company by its INN (leadflow.imports.clients) whatever its person's contacts say.
+    by_inn = submission.channel == "import" and bool(str(payload.get("inn") or "").strip())
+    unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=_required_fields(submission),
+                                  identified=by_inn)
     for item in unreadable:
         if item["field"] == "email" and person.email_suggestion:
             item["suggestion"] = person.email_suggestion
@@ -346,17 +349,18 @@ def _as_given(value: Any) -> str:
 
 
 def _keep_unreadable(errors: dict[str, list[str]], text: dict[str, str], *, phones: list[normalize.Phone],
-                     emails: list[str], required: set[str]) -> list[dict[str, str]]:
+                     emails: list[str], required: set[str], identified: bool = False) -> list[dict[str, str]]:
     """A contact that cannot be read does not cost the rest when the other contact still identifies the person.
 
     "8-912-ЗВОНИТЬ ВЕЧЕРОМ" next to a good e-mail: the submission is taken on the e-mail, and the phone is kept as
     given (on the request, shown on the card) with the problem, for the manager to read. Refused as before: when
-    nothing readable identifies the person, or the field is one the form or the partner's terms require."""
+    nothing readable identifies the person (`identified`: something else does, a client row's INN), or the field is
+    one the form or the partner's terms require."""
     readable = {"phone": bool(phones) and "phone" not in errors, "email": bool(emails) and "email" not in errors}
     kept = []
     for name in CONTACT_FIELDS:
         other = "email" if name == "phone" else "phone"
-        if name in errors and name not in required and readable[other] and text[name]:
+        if name in errors and name not in required and (readable[other] or identified) and text[name]:
             kept.append({"field": name, "code": "unreadable", "value": text[name],
                          "problem": " ".join(errors.pop(name))})
     return kept

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from leadflow.clients.models import Client
 from leadflow.imports import services
 from leadflow.imports.models import ImportJob, ImportKind
 from leadflow.leads.models import Lead, Request
@@ -42,6 +43,7 @@ def test_a_row_with_an_unreadable_phone_is_imported_on_its_email_and_warned_of_b
     assert report[5]["status"] == "created" and report[5]["warning"].startswith("«E-mail» (email): “anna@”")
     # the row that identifies nobody is refused, saying why
     assert report[4]["status"] == "invalid" and report[4]["detail"].startswith("phone: ")
+    assert report[4]["detail"].endswith("(no other readable phone or e-mail identifies the person)")
 
     counts = services.run_import(job)
 
@@ -66,12 +68,16 @@ def test_a_row_with_an_unreadable_phone_is_imported_on_its_email_and_warned_of_b
 
 
 def test_a_client_row_with_an_unreadable_phone_keeps_the_rest_too(tmp_path, head):
-    data = "Компания;ИНН;ФИО;Телефон;E-mail\r\nООО Ромашка;7707083893;Иванов Иван;доб. 12;ivan@romashka.ru\r\n"
+    data = ("Компания;ИНН;ФИО;Телефон;E-mail\r\nООО Ромашка;7707083893;Иванов Иван;доб. 12;ivan@romashka.ru\r\n"
+            "АО Лютик;7736207543;Петров Пётр;8 (495) 12;\r\n")  # no e-mail: the company's INN identifies it
     job = job_of(tmp_path, head, data, kind=ImportKind.CLIENTS)
     services.dry_run(job)
-    [item] = ImportJob.objects.get(pk=job.pk).report
-    assert item["status"] == "created" and item["warning"].startswith("«Телефон» (phone): “доб. 12”")
+    items = ImportJob.objects.get(pk=job.pk).report
+    assert [(item["row"], item["status"]) for item in items] == [(2, "created"), (3, "created")]
+    assert items[0]["warning"].startswith("«Телефон» (phone): “доб. 12”")
+    assert items[1]["warning"].startswith("«Телефон» (phone): “8 (495) 12”")
     counts = services.run_import(job)
-    assert counts["created"] == 1
+    assert (counts["created"], counts["invalid"]) == (2, 0)
     job.refresh_from_db()
-    assert [entry["warning"] for entry in job.report] == [item["warning"]]
+    assert [entry["warning"] for entry in job.report] == [item["warning"] for item in items]
+    assert Client.objects.get(company__inn="7736207543").contact.full_name == "Петров Пётр"
