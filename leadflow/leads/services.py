@@ -820,6 +820,7 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
             company=company_row, last_name=lead.last_name, first_name=lead.first_name,
             middle_name=lead.middle_name, full_name=lead.full_name, position=lead.position, phone=lead.phone,
             phone_ext=lead.phone_ext, email=lead.email, owner=owner,
+            email_checked=lead.email_checked if lead.email_checked == lead.email else "",
         )
         matching.move_keys(from_type=CardType.LEAD, from_id=lead.pk, to_type=CardType.CONTACT, to_id=contact.pk)
         client = Client.objects.create(

@@ -143,3 +143,31 @@ def test_the_api_shows_the_cards_other_contacts(lead_with_later_contacts, alice,
     card = api_as(alice).get(f"/api/leads/{lead.pk}").json()
     assert card["lead"]["other_contacts"] == ["i.ivanov@romashka.ru"]
     assert [c["field"] for c in card["field_changes"]] == ["other_contacts"]
+
+
+def test_a_checked_email_stays_checked_on_the_client_and_a_client_contact_can_be_checked_too(partner, alice, bob):
+    from leadflow.leads import services
+
+    lead = receive(partner, name="Иванов Иван", phone="+7 912 345-67-89", email="ivan@gmail.co").lead
+    other = receive(partner, name="Петров Пётр", phone="+7 912 345-67-80", email="petr@mail.ry").lead
+    for card in (lead, other):
+        card.owner = alice
+        card.save(update_fields=["owner"])
+    login(alice).post(f"/leads/{lead.pk}/check_email/")
+    lead.refresh_from_db()
+    checked = services.convert_lead(lead=lead, by=alice)
+    client = services.convert_lead(lead=other, by=alice)
+    http = login(alice)
+    assert 'data-testid="email-typo"' not in http.get(f"/clients/{checked.pk}/").content.decode()
+    assert 'data-testid="email-is-right"' in http.get(f"/clients/{client.pk}/").content.decode()
+    # someone who does not see the client gets nothing
+    url = f"/clients/{client.pk}/contacts/{client.contact_id}/email-is-right/"
+    assert login(bob).post(url).status_code == 404
+
+    page = http.post(url, follow=True).content.decode()
+
+    client.contact.refresh_from_db()
+    assert (client.contact.email, client.contact.email_checked) == ("petr@mail.ry", "petr@mail.ry")
+    assert 'data-testid="email-typo"' not in page and "E-mail petr@mail.ry kept as right." in page
+    assert FieldChange.objects.filter(client=client, field="email_checked", new_value="petr@mail.ry",
+                                      changed_by=alice).exists()
