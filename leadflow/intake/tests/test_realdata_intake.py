@@ -220,7 +220,7 @@ def test_the_card_shows_the_other_contacts_a_person_gave(partner, alice, client)
                    email="ivan@mail.ru; i.ivanov@romashka.ru").lead
     client.force_login(alice)
     page = client.get(f"/leads/{lead.pk}/").content.decode()
-    assert 'Also gave: <span data-testid="also-gave">+74951234567 ext. 12' in page  # each with its button since realdata4
+    assert 'Also gave: <span data-testid="also-gave">+74951234567 ext. 12' in page  # with its button (realdata4)
     assert '<a href="mailto:i.ivanov@romashka.ru">i.ivanov@romashka.ru</a>' in page
 
 
