@@ -33,5 +33,7 @@ def test_erasure_clears_the_other_contacts_the_checked_email_and_the_import_warn
 
     lead.refresh_from_db()
     assert (lead.other_contacts, lead.email_checked) == ([], "")
+    # the other contact is tombstoned too: the person does not come back through it from a partner or a file
+    assert ("+74951234567", "12") in person.phones
     assert Request.objects.get(lead=lead).facts == {}
     assert ImportJob.objects.get(pk=job.pk).report[0]["warning"] == ""
