@@ -33,6 +33,8 @@ urlpatterns = [
     path("clients/<int:pk>/", client_views.client_card, name="client_card"),
     path("clients/<int:pk>/contacts/<int:contact_pk>/accept-email/", client_views.accept_contact_email,
          name="client_contact_accept_email"),
+    path("clients/<int:pk>/contacts/<int:contact_pk>/email-is-right/", client_views.check_contact_email,
+         name="client_contact_check_email"),
     path("clients/<int:pk>/activity/", client_views.client_activity, name="client_activity"),
     path("clients/<int:pk>/task/", client_views.client_task, name="client_task"),
     path("partners/", partner_views.report, name="partner_report"),

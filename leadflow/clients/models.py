@@ -57,6 +57,9 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_ext = models.CharField(_("extension"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # The e-mail someone who works the client checked and found right although it looks like a slip: no suggestion
+    # for it on the card (until it changes). Carried over from the lead's card at conversion.
+    email_checked = models.CharField(_("e-mail checked as right"), max_length=254, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="contacts",

@@ -136,6 +136,33 @@ def _contacts_of(client: Client) -> list[Contact]:
     return list(client.company.contacts.all()) if client.company else ([client.contact] if client.contact else [])
 
 
+def contact_email_suggestion(contact: Contact) -> str:
+    """The address a contact's e-mail most likely meant; "" when it reads right or was checked as right."""
+    if not contact.email or contact.email == contact.email_checked:
+        return ""
+    return email_suggestion(contact.email)
+
+
+@login_required
+@require_POST
+def check_contact_email(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    """A contact's "the address is right": the e-mail stays as typed, the suggestion goes away (audited)."""
+    client = clients_visible_to(request.user).select_related("company", "contact").filter(pk=pk).first()
+    contact = next((c for c in _contacts_of(client) if c.pk == contact_pk), None) if client else None
+    if client is None or contact is None:
+        raise Http404
+    if not contact_email_suggestion(contact):
+        messages.error(request, _("There is no suggested e-mail address to dismiss."))
+        return redirect("client_card", pk=client.pk)
+    try:
+        services.check_contact_email(client=client, contact=contact, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("E-mail %(email)s kept as right.") % {"email": contact.email})
+    return redirect("client_card", pk=client.pk)
+
+
 @login_required
 @require_POST
 def accept_contact_email(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
@@ -147,7 +174,7 @@ def accept_contact_email(request: HttpRequest, pk: int, contact_pk: int) -> Http
     contact = next((c for c in _contacts_of(client) if c.pk == contact_pk), None) if client else None
     if client is None or contact is None:
         raise Http404
-    suggestion = email_suggestion(contact.email) if contact.email else ""
+    suggestion = contact_email_suggestion(contact)
     if not suggestion:
         messages.error(request, _("There is no suggested e-mail address to accept."))
         return redirect("client_card", pk=client.pk)

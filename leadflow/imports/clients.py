@@ -118,6 +118,8 @@ def plan(inbound: pipeline.Inbound) -> ClientPlan:
 def _mark(submission: Submission, status: str, **links: Any) -> None:
     Submission.objects.filter(pk=submission.pk).update(status=status, processed_at=timezone.now(), **links)
     submission.status = status
+    if "errors" in links:
+        submission.errors = links["errors"]
 
 
 def apply(submission: Submission) -> tuple[str, str]:
@@ -143,12 +145,14 @@ def _apply(submission: Submission) -> tuple[str, str]:
         return row.status, row.detail
     parsed = row.parsed
     assert parsed is not None
+    # The slips the row is taken with (an unreadable phone kept as given): read back for the import's report.
+    warned: dict[str, Any] = {"errors": {"warnings": row.warnings}} if row.warnings else {}
     person = parsed.person
     matching.lock_identity(person.keys())
     if row.client is not None or row.lead is not None:
         leads.attach_request(lead=row.lead, client=row.client, person=person, touch=parsed.touch,
                              message=parsed.message, submission_id=submission.pk, now=submission.received_at)
-        _mark(submission, SubmissionStatus.ATTACHED, lead=row.lead, client=row.client)
+        _mark(submission, SubmissionStatus.ATTACHED, lead=row.lead, client=row.client, **warned)
         return SubmissionStatus.ATTACHED, row.detail
     owner = importer
     team = importer.team if importer and importer.team_id else None
@@ -159,12 +163,12 @@ def _apply(submission: Submission) -> tuple[str, str]:
                                 position=person.position, owner=client.owner)
         leads.attach_request(client=client, person=person, touch=parsed.touch, message=parsed.message,
                              submission_id=submission.pk, now=submission.received_at)
-        _mark(submission, SubmissionStatus.ATTACHED, client=client)
+        _mark(submission, SubmissionStatus.ATTACHED, client=client, **warned)
         return SubmissionStatus.ATTACHED, row.detail
     company: Company | None = clients.company_for(
         name=person.company_name, legal_form=person.legal_form, city=person.city, owner=owner, **row.company)
     contact = clients.add_contact(company=company, facts=person.keys(), full_name=person.full_name,
                                   position=person.position, owner=owner) if row.has_person else None
     client = clients.create_client(company=company, contact=contact, owner=owner, team=team, by=importer)
-    _mark(submission, SubmissionStatus.CREATED, client=client)
+    _mark(submission, SubmissionStatus.CREATED, client=client, **warned)
     return SubmissionStatus.CREATED, ""

@@ -192,8 +192,13 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def describe_errors(errors: dict[str, list[str]]) -> str:
     """`phone: not a number; email: ...`: the field and the problem, for the report and the error file."""
-    return "; ".join(f"{name}: {' '.join(problems)}" if name != "__all__" else " ".join(problems)
+    text = "; ".join(f"{name}: {' '.join(problems)}" if name != "__all__" else " ".join(problems)
                      for name, problems in errors.items())
+    if errors and set(errors) <= {"phone", "email"}:
+        # A contact that cannot be read is kept as given when the other one reads (pipeline._keep_unreadable):
+        # a row refused for it has no other, so nothing in it identifies the person.
+        text += " " + _("(no other readable phone or e-mail identifies the person)")
+    return text
 
 
 # ---------------------------------------------------------------- dry run
@@ -325,8 +330,9 @@ def dry_run(job: ImportJob, *, progress: Progress | None = None) -> dict[str, in
             counts[status] += 1
             if status in REJECTED:
                 rejected.add(cells, detail)
-            # A slip the row is imported with all the same (an e-mail domain typo): the head sees it before the run.
-            warning = " ".join(item["message"] for item in pipeline.shown_warnings(warnings))
+            # A slip the row is imported with all the same (an e-mail domain typo, a phone that cannot be read and is
+            # kept as given): the head sees it, with the column, before the run.
+            warning = row_warning(job, warnings)
             if (status != SubmissionStatus.CREATED or warning) and len(report) < REPORT_LIMIT:
                 report.append({"row": number, "status": status, "detail": detail, "warning": warning})
         done += len(chunk)
@@ -350,6 +356,7 @@ def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str,
     (each row's journal entry is keyed by job and row number)."""
     _start(job, ImportStatus.RUNNING)
     counts: Counter[str] = Counter()
+    report: list[dict[str, Any]] = []
     rejected = ErrorFile(job)
     sender = f"import:{job.pk}"
     done = 0
@@ -378,30 +385,50 @@ def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str,
                 outcomes.extend(done_here)
                 if connection.vendor == "sqlite":
                     time.sleep(SQLITE_YIELD)
-            for submission, (status, detail) in zip(submissions, outcomes, strict=True):
+            for submission, (status, detail, warnings) in zip(submissions, outcomes, strict=True):
                 counts[status] += 1
                 if status in REJECTED:
                     rejected.add(cells_of.get(submission.payload.get("import_row", 0), []), detail)
+                # The result's own report: rejected rows and why, rows imported with something to check.
+                warning = row_warning(job, warnings)
+                if (status in REJECTED or warning) and len(report) < REPORT_LIMIT:
+                    report.append({"row": submission.payload.get("import_row", 0), "status": status,
+                                   "detail": detail, "warning": warning})
             done += len(chunk)
             _progress(job, done, counts, dry=False)
             if progress:
                 progress(done, job.total_rows)
     rejected.save("errors")
     job.counts = _full(counts)
+    job.report = report
     job.status = ImportStatus.DONE
     job.finished_at = timezone.now()
-    job.save(update_fields=["counts", "status", "finished_at", "error_file"])
+    job.save(update_fields=["counts", "report", "status", "finished_at", "error_file"])
     _send_summaries(job, collected)
     return job.counts
 
 
-def _quiet_speed_to_lead(submissions: list[Submission], outcomes: list[tuple[str, str]]) -> None:
+def row_warning(job: ImportJob, warnings: list[dict[str, str]]) -> str:
+    """The row's warnings as the head reads them, each naming the file's column it is about:
+    `«Телефон» (phone): “8-912-ЗВОНИТЬ” could not be read (not a phone number); it is kept as given ...`."""
+    columns: dict[str, list[str]] = {}
+    for index, name in sorted(job.mapping.items(), key=lambda item: int(item[0])):
+        if int(index) < len(job.headers):
+            columns.setdefault(name, []).append(job.headers[int(index)] or f"#{int(index) + 1}")
+    shown = []
+    for item in pipeline.shown_warnings(warnings):
+        named = ", ".join(f"«{header}»" for header in columns.get(item.get("field", ""), []))
+        shown.append(f"{named} ({item['field']}): {item['message']}" if named else item["message"])
+    return " ".join(shown)
+
+
+def _quiet_speed_to_lead(submissions: list[Submission], outcomes: list[tuple[str, str, Any]]) -> None:
     """Imported leads keep their first task, but raise no speed-to-lead warnings or escalations.
 
     The SLA clock is for a live request (someone waiting for a call); a file of 100,000 contacts
     would otherwise make the scheduler warn and escalate each of them to the head, one e-mail each.
     """
-    created = [s.pk for s, (status, _detail) in zip(submissions, outcomes, strict=True)
+    created = [s.pk for s, (status, _detail, _warnings) in zip(submissions, outcomes, strict=True)
                if status == SubmissionStatus.CREATED]
     if not created:
         return
@@ -416,17 +443,20 @@ def rows_per_transaction() -> int:
     return SQLITE_ROWS_PER_TRANSACTION if connection.vendor == "sqlite" else CHUNK
 
 
-def _process_row(job: ImportJob, submission: Submission) -> tuple[str, str]:
-    """One journaled row through the pipeline (or the client rules); a row done before is read back."""
+def _process_row(job: ImportJob, submission: Submission) -> tuple[str, str, list[dict[str, str]]]:
+    """One journaled row through the pipeline (or the client rules); a row done before is read back.
+    (status, detail, warnings: what the row was taken with all the same)."""
     if submission.status != SubmissionStatus.RECEIVED:
         outcome = pipeline.outcome_of(submission)
     elif job.kind == ImportKind.CLIENTS:
         from leadflow.imports import clients
 
-        return clients.apply(submission)
+        status, detail = clients.apply(submission)
+        errors = submission.errors if isinstance(submission.errors, dict) else {}
+        return status, detail, errors.get("warnings", [])
     else:
         outcome = pipeline.process(submission)
-    return outcome.status, describe_errors(outcome.errors) if outcome.errors else outcome.reason
+    return outcome.status, describe_errors(outcome.errors) if outcome.errors else outcome.reason, outcome.warnings
 
 
 def _start(job: ImportJob, status: str) -> None:

@@ -216,7 +216,9 @@ def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, obj
         "name": parsed.contact_name,
         # No From header at all: the envelope sender is the only address there is.
         "email": parsed.contact_address or (email.envelope_from if "@" in email.envelope_from else ""),
-        "phone": parsed.phones[0] if parsed.phones else "",
+        # Every number of the signature (a mobile, an office line with its extension): the first (a mobile first) is
+        # the card's, the others its further contacts; the pipeline reads a field of several numbers so.
+        "phone": ", ".join(parsed.phones),
         "company": parsed.company,
         "message": message,
         "subject": parsed.subject,

@@ -43,7 +43,7 @@ TEXT_LIMITS = {
     "name": 255, "first_name": 120, "last_name": 120, "middle_name": 120, "company": 255, "position": 160,
     "city": 120, "product_interest": 120, "message": 10_000, "consent_text_version": 60,
     "utm_source": 120, "utm_medium": 120, "utm_campaign": 160, "utm_content": 160, "utm_term": 160,
-    "referrer": 1000, "landing_page": 1000, "phone": 64, "email": 254, "deal_type": 20, "visitor_id": 64,
+    "referrer": 1000, "landing_page": 1000, "phone": 255, "email": 254, "deal_type": 20, "visitor_id": 64,
 }
 MULTILINE = {"message"}  # the only text field whose line breaks are kept
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -183,8 +183,12 @@ class Parsed:
     def warnings(self) -> list[dict[str, str]]:
         """Slips the sender may want to correct, one per address of the field; the submission is taken as typed."""
         suggestions = [self.person.email_suggestion, *map(normalize.email_suggestion, self.person.other_emails)]
-        return [{"field": "email", "code": "email_typo", "suggestion": suggestion}
-                for suggestion in suggestions if suggestion]
+        typos = [{"field": "email", "code": "email_typo", "suggestion": suggestion}
+                 for suggestion in suggestions if suggestion and not self.unreadable_field("email")]
+        return [*typos, *self.person.unreadable]
+
+    def unreadable_field(self, name: str) -> bool:
+        return any(item["field"] == name for item in self.person.unreadable)
 
 
 def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
@@ -304,6 +308,15 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         for name, problems in webform_rules.required_errors(form, payload).items():
             errors.setdefault(name, []).extend(problems)
         spam_reason = webform_rules.timing_spam_reason(form, payload, received_at=submission.received_at)
+    given = {name: text[name] or _as_given(payload.get(name)) for name in CONTACT_FIELDS}
+    # A client file's row is a company by its INN (leadflow.imports.clients) whatever its person's contacts say.
+    by_inn = submission.channel == "import" and bool(str(payload.get("inn") or "").strip())
+    unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=_required_fields(submission),
+                                  identified=by_inn)
+    for item in unreadable:
+        if item["field"] == "email" and person.email_suggestion:
+            item["suggestion"] = person.email_suggestion
+    person.unreadable = unreadable
     if not errors and not (person.phone or person.email or text["message"] or name_given or company.name):
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
@@ -311,6 +324,46 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
                     spam_reason=spam_reason, statements=statements,
                     other_phone_types=[p.number_type for p in phones[1:]])
     return parsed, errors
+
+
+CONTACT_FIELDS = ("phone", "email")
+
+
+def _required_fields(submission: Submission) -> set[str]:
+    """The fields whoever sends this submission must give right: the hosted form's required fields, the partner's."""
+    required: set[str] = set()
+    payload = submission.payload if isinstance(submission.payload, dict) else {}
+    if submission.form is not None and webform_rules.FORM_TOKEN in payload:
+        required.update(submission.form.required_fields())
+    if submission.partner is not None:
+        required.update(submission.partner.required_fields or [])
+    return required
+
+
+def _as_given(value: Any) -> str:
+    """A field's raw value as a line of text to keep where a manager reads it (a phone field of 300 characters)."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    text = " ".join(CONTROL.sub(" ", str(value).replace("\x00", "")).split())
+    return text[:1000]
+
+
+def _keep_unreadable(errors: dict[str, list[str]], text: dict[str, str], *, phones: list[normalize.Phone],
+                     emails: list[str], required: set[str], identified: bool = False) -> list[dict[str, str]]:
+    """A contact that cannot be read does not cost the rest when the other contact still identifies the person.
+
+    "8-912-ЗВОНИТЬ ВЕЧЕРОМ" next to a good e-mail: the submission is taken on the e-mail, and the phone is kept as
+    given (on the request, shown on the card) with the problem, for the manager to read. Refused as before: when
+    nothing readable identifies the person (`identified`: something else does, a client row's INN), or the field is
+    one the form or the partner's terms require."""
+    readable = {"phone": bool(phones) and "phone" not in errors, "email": bool(emails) and "email" not in errors}
+    kept = []
+    for name in CONTACT_FIELDS:
+        other = "email" if name == "phone" else "phone"
+        if name in errors and name not in required and (readable[other] or identified) and text[name]:
+            kept.append({"field": name, "code": "unreadable", "value": text[name],
+                         "problem": " ".join(errors.pop(name))})
+    return kept
 
 
 def _completed(parts: normalize.PersonName, named: normalize.PersonName) -> normalize.PersonName:
@@ -799,6 +852,13 @@ def shown_warnings(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
     """Warnings as a sender reads them: each with its message, in the active language."""
     shown = []
     for warning in warnings:
+        if warning.get("code") == "unreadable":
+            message = _("“%(value)s” could not be read (%(problem)s); it is kept as given for a manager to "
+                        "check.") % {"value": warning.get("value", ""), "problem": warning.get("problem", "")}
+            if warning.get("suggestion"):
+                message += " " + _("Did you mean %(suggestion)s?") % {"suggestion": warning["suggestion"]}
+            shown.append({**warning, "message": message})
+            continue
         message = _("Did you mean %(suggestion)s?") % {
             "suggestion": warning.get("suggestion", "")}
         shown.append({**warning, "message": message})

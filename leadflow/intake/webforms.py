@@ -63,9 +63,16 @@ def _texts() -> dict[str, str]:
 
 def _notices(warnings: list[dict[str, str]]) -> list[str]:
     """What the thank-you says of a slip the submission was taken with: the visitor is asked to look at it."""
-    return [_("Please check your e-mail address: did you mean %(suggestion)s? We have your request as you sent it, "
-              "and we will confirm the address when we contact you.") % {"suggestion": warning["suggestion"]}
-            for warning in warnings if warning.get("code") == "email_typo"]
+    notices = [_("Please check your e-mail address: did you mean %(suggestion)s? We have your request as you sent "
+                 "it, and we will confirm the address when we contact you.") % {"suggestion": warning["suggestion"]}
+               for warning in warnings if warning.get("code") == "email_typo"]
+    # A contact that could not be read, the request taken on the other one (pipeline._keep_unreadable).
+    what = {"phone": _("the phone number"), "email": _("the e-mail address")}
+    notices += [_("We could not read %(what)s “%(value)s”. We have your request as you sent it and will contact you "
+                  "through the other contact you gave.") % {"what": what.get(warning.get("field", ""), ""),
+                                                            "value": warning.get("value", "")}
+                for warning in warnings if warning.get("code") == "unreadable"]
+    return notices
 
 
 # ---------------------------------------------------------------- consent boxes

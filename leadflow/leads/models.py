@@ -177,6 +177,12 @@ class Lead(TouchFields):
     phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164"))
     phone_ext = models.CharField(_("extension"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # Further phones (E.164, " ext. N" when there is one) and e-mail addresses a manager added to the card from
+    # what the person gave in their requests ("Also gave"); the card's phone and e-mail stay the main ones.
+    other_contacts = models.JSONField(_("other contacts"), default=list, blank=True)
+    # The e-mail a manager checked and found right although it looks like a slip ("ivan@gmail.co" is real):
+    # the card stops suggesting another address for it (until the e-mail changes).
+    email_checked = models.CharField(_("e-mail checked as right"), max_length=254, blank=True)
     city = models.CharField(_("city / region"), max_length=120, blank=True)
     product_interest = models.CharField(_("product interest"), max_length=120, blank=True)
     deal_type = models.CharField(_("deal type"), max_length=10, choices=DealType.choices, blank=True, default="")

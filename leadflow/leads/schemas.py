@@ -21,6 +21,8 @@ class LeadOut(Schema):
     phone: str
     phone_ext: str
     email: str
+    other_contacts: list[str] = Field(default_factory=list, description=(
+        'Further phones (E.164, " ext. N" with an extension) and e-mails a manager put on the card'))
     city: str
     product_interest: str
     deal_type: str

@@ -53,7 +53,7 @@ from leadflow.leads.models import (
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
-from leadflow.matching.normalize import split_phone_text
+from leadflow.matching.normalize import Phone, phone_text, split_phone_text
 
 
 @dataclass
@@ -109,6 +109,9 @@ class PersonFacts:
     # The consumer mail domain the e-mail most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"): kept as typed,
     # suggested on the card and to the sender, never changed without a person accepting it.
     email_suggestion: str = ""
+    # A contact given that could not be read, kept as given while the rest stands on the other contact:
+    # [{"field": "phone", "code": "unreadable", "value": "8-912-ЗВОНИТЬ", "problem": "..."}] (pipeline._keep_unreadable)
+    unreadable: list[dict[str, str]] = field(default_factory=list)
 
     def keys(self) -> matching.Facts:
         others = [matching.PhoneFact(*split_phone_text(text)) for text in self.other_phones]
@@ -563,6 +566,68 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
     return lead
 
 
+def add_other_contact(*, lead: Lead, contact: str, by: User) -> str:
+    """Put a contact the person gave in a request on the card: the card's phone or e-mail when it has none,
+    else one of its other contacts. Audited; the contact is one of the card's identity keys from then on.
+
+    `contact` is a phone as the requests keep it (E.164, " ext. N") or an e-mail; returns the field it went to."""
+    from leadflow.matching.normalize import NormalizationError, normalize_email, normalize_phones
+
+    is_email = "@" in contact
+    try:
+        if is_email:
+            value = normalize_email(contact)
+        else:
+            phones = normalize_phones(contact)
+            if len(phones) != 1:
+                raise NormalizationError(_("not one phone number"))
+            value = phone_text(phones[0])
+    except NormalizationError as error:
+        raise InvalidInput({"contact": [str(error)]}) from None
+    with transaction.atomic():
+        lead = _lock(lead)
+        _require_manage(lead, by)
+        main = lead.email if is_email else phone_text(Phone(lead.phone, lead.phone_ext)) if lead.phone else ""
+        if value == main or value in lead.other_contacts:
+            raise InvalidInput({"contact": [_("The card has this contact already.")]})
+        if not main:
+            field_name = "email" if is_email else "phone"
+            if is_email:
+                _audit(lead=lead, field="email", old="", new=value, by=by)
+                lead.email = value
+                changed = ["email"]
+            else:
+                number, extension = split_phone_text(value)
+                _audit(lead=lead, field="phone", old="", new=number, by=by)
+                _audit(lead=lead, field="phone_ext", old=lead.phone_ext, new=extension, by=by)
+                lead.phone, lead.phone_ext = number, extension
+                changed = ["phone", "phone_ext"]
+        else:
+            field_name = "other_contacts"
+            _audit(lead=lead, field="other_contacts", old="", new=value, by=by)
+            lead.other_contacts = [*lead.other_contacts, value]
+            changed = ["other_contacts"]
+        lead.save(update_fields=[*changed, "updated_at"])
+        matching.register_keys(card_type=CardType.LEAD, card_id=lead.pk, facts=matching.facts_of_lead(lead))
+        record_event("lead.updated", lead_id=lead.pk, fields=changed)
+    return field_name
+
+
+def check_email(*, lead: Lead, by: User) -> Lead:
+    """A manager checked the card's e-mail and it is right as typed: the card stops suggesting another. Audited."""
+    with transaction.atomic():
+        lead = _lock(lead)
+        _require_manage(lead, by)
+        if not lead.email:
+            raise InvalidInput({"email": [_("The card has no e-mail to check.")]})
+        if lead.email_checked == lead.email:
+            return lead
+        _audit(lead=lead, field="email_checked", old=lead.email_checked, new=lead.email, by=by)
+        lead.email_checked = lead.email
+        lead.save(update_fields=["email_checked", "updated_at"])
+    return lead
+
+
 # ---------------------------------------------------------------- ownership
 
 
@@ -791,6 +856,7 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
             company=company_row, last_name=lead.last_name, first_name=lead.first_name,
             middle_name=lead.middle_name, full_name=lead.full_name, position=lead.position, phone=lead.phone,
             phone_ext=lead.phone_ext, email=lead.email, owner=owner,
+            email_checked=lead.email_checked if lead.email_checked == lead.email else "",
         )
         matching.move_keys(from_type=CardType.LEAD, from_id=lead.pk, to_type=CardType.CONTACT, to_id=contact.pk)
         client = Client.objects.create(

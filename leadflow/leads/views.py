@@ -179,7 +179,53 @@ def email_suggestion_for(lead: Lead) -> str:
     manager, imported or edited has it as well as one from a web form."""
     from leadflow.matching.normalize import email_suggestion
 
-    return email_suggestion(lead.email) if lead.email else ""
+    if not lead.email or lead.email == lead.email_checked:  # a manager checked it: right as typed
+        return ""
+    return email_suggestion(lead.email)
+
+
+def replaced_contacts(lead: Lead) -> set[str]:
+    """The phones and e-mails the card had and a manager replaced (a slip corrected, a wrong number edited)."""
+    from leadflow.leads.models import FieldChange
+
+    return set(FieldChange.objects.filter(lead=lead, field__in=("phone", "email")).exclude(old_value="")
+               .values_list("old_value", flat=True))
+
+
+def also_gave(lead: Lead, facts: dict[str, Any], replaced: set[str] | None = None) -> list[dict[str, Any]]:
+    """The contacts a request gave that the card does not hold (its phone and e-mail, the others given in the same
+    field), each with whether it is a phone, for the card's "Also gave" and its "Add to the card" buttons.
+
+    Not offered again: a contact the card had and a manager replaced (`replaced`, replaced_contacts)."""
+    from leadflow.matching.normalize import Phone, phone_text, split_phone_text
+
+    facts = facts if isinstance(facts, dict) else {}
+    replaced = replaced or set()
+    on_card = {lead.email, *(lead.other_contacts or [])}
+    if lead.phone:
+        on_card.add(phone_text(Phone(lead.phone, lead.phone_ext)))
+    phones = [phone_text(Phone(facts["phone"], facts.get("phone_ext", "")))] if facts.get("phone") else []
+    phones += [p for p in facts.get("other_phones", []) if isinstance(p, str)]
+    emails = ([facts["email"]] if facts.get("email") else []) + [
+        e for e in facts.get("other_emails", []) if isinstance(e, str)]
+    found, seen = [], set()
+    for value in [*phones, *emails]:
+        if value and value not in on_card and value not in seen and split_phone_text(value)[0] not in replaced:
+            seen.add(value)
+            found.append({"value": value, "is_email": "@" in value})
+    return found
+
+
+def unreadable_given(requests: list[Any]) -> list[dict[str, str]]:
+    """Contacts given that could not be read, kept as given (pipeline._keep_unreadable), newest request first."""
+    found, seen = [], set()
+    for item in requests:
+        facts = item.facts if isinstance(item.facts, dict) else {}
+        for entry in facts.get("unreadable", []) or []:
+            if isinstance(entry, dict) and (entry.get("field"), entry.get("value")) not in seen:
+                seen.add((entry.get("field"), entry.get("value")))
+                found.append(entry)
+    return found
 
 
 def client_duplicates(found: list[Any], user: User) -> list[dict[str, Any]]:
@@ -248,8 +294,10 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     requests = list(lead.requests.all()[:50])
     raw = {s.pk: s.payload for s in Submission.objects.filter(pk__in=[r.submission_id for r in requests
                                                                       if r.submission_id])}
+    replaced = replaced_contacts(lead)
     for item in requests:
         item.raw_payload = raw.get(item.submission_id)
+        item.also_gave = also_gave(lead, item.facts, replaced)
     found = [c for c in matching.find(matching.facts_of_lead(lead)) if (c.card_type, c.card_id) != ("lead", lead.pk)]
     duplicate_leads = {x.pk: x for x in Lead.objects.live().select_related("owner").filter(
         pk__in=[c.card_id for c in found if c.card_type == "lead"])}
@@ -263,6 +311,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "client": getattr(lead, "client", None) if lead.state == "converted" else None,
         "requests": requests,
         "email_suggestion": email_suggestion_for(lead),
+        "unreadable": unreadable_given(requests),
         "activities": lead.activities.select_related("author")[:100],
         "tasks": (tasks := list(lead.tasks.select_related("assignee").order_by("completed_at", "due_at"))),
         "completable": completable_tasks(user, tasks),
@@ -481,6 +530,30 @@ def _accept_email(request: HttpRequest, lead: Lead) -> str:
         raise DomainError("no_suggestion", _("There is no suggested e-mail address to accept."))
     services.update_lead(lead=lead, changes={"email": suggestion}, by=request.user)
     return _("E-mail changed to %(email)s.") % {"email": suggestion}
+
+
+@action("check_email")
+def _check_email(request: HttpRequest, lead: Lead) -> str:
+    """The card's "the address is right": the e-mail stays as typed and the suggestion goes away (audited)."""
+    if not email_suggestion_for(lead):
+        raise DomainError("no_suggestion", _("There is no suggested e-mail address to dismiss."))
+    services.check_email(lead=lead, by=request.user)
+    return _("E-mail %(email)s kept as right.") % {"email": lead.email}
+
+
+@action("add_contact")
+def _add_contact(request: HttpRequest, lead: Lead) -> str:
+    """Put one of the contacts a request gave ("Also gave") on the card. Only a contact the card's requests hold
+    is taken, never any value posted."""
+    contact = request.POST.get("contact", "")
+    replaced = replaced_contacts(lead)
+    offered = {entry["value"] for item in lead.requests.all()[:50] for entry in also_gave(lead, item.facts, replaced)}
+    if contact not in offered:
+        raise DomainError("not_given", _("This contact is not one the person gave, or the card has it already."))
+    where = services.add_other_contact(lead=lead, contact=contact, by=request.user)
+    if where == "other_contacts":
+        return _("%(contact)s added to the card's other contacts.") % {"contact": contact}
+    return _("%(contact)s is the card's contact now.") % {"contact": contact}
 
 
 @action("convert")

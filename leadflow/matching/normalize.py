@@ -579,7 +579,30 @@ _SURNAME_ENDINGS = tuple(
 # Only endings that Western given names practically never have ("Kevin", "Lev" must not match).
 _LATIN_SURNAME_ENDINGS = ("ov", "ev", "ova", "eva", "sky", "skiy", "skii", "skaya", "enko")
 _LATIN_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "das", "la", "le"}
+    {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "das", "la", "le", "ter", "ten",
+     "des", "dei", "zu"}
+)
+# The same particles as Russian writes them: "фон Бок", "ван дер Берг", "де ла Круз", "да Винчи".
+_CYRILLIC_PARTICLES = frozenset(
+    {"фон", "ван", "дер", "ден", "де", "дель", "делла", "ди", "да", "ду", "дю", "дос", "дас", "ла", "ле", "тер", "тен",
+     "цу"}
+)
+# "son of" before the father's name: "Ахмед ибн Хасан" - a patronymic, as "Али оглы" is.
+_NASAB_PARTICLES = frozenset({"ибн", "ibn", "бин", "bin", "бинт", "bint"})
+# Particles that are also common surnames or given names on their own (Chinese Ван, Vietnamese Ле, Ди, Ду, Да;
+# "Bin" a given name): one of these alone, capitalised, is read as a name word; after another particle ("ван дер"),
+# or written in lower case next to capitalised words ("ван Гог"), it is a particle.
+_AMBIGUOUS_PARTICLES = frozenset(
+    {"ван", "van", "де", "de", "ди", "di", "да", "da", "ду", "du", "дю", "ла", "la", "ле", "le", "ден", "den", "тен",
+     "ten", "бин", "bin", "дос", "dos", "дас", "das", "des", "del", "дель"}
+)
+_ALL_PARTICLES = _LATIN_PARTICLES | _CYRILLIC_PARTICLES | _NASAB_PARTICLES
+# Two particles that stand together before a surname: "ван дер", "де ла" (but "Ле Ван Тхань" is a Vietnamese name).
+_PARTICLE_PAIRS = frozenset(
+    tuple(pair.split()) for pair in (
+        "van der", "van den", "van de", "von der", "von dem", "de la", "de las", "de los", "de le", "di la", "da la",
+        "ван дер", "ван ден", "ван де", "фон дер", "фон дем", "де ла", "де лас", "де лос", "де ле", "ди ла", "да ла",
+    )
 )
 
 
@@ -661,8 +684,8 @@ def _clean_name_part(text: str) -> str:
             words.append(word[0].upper() + ".")
         elif "." in word.rstrip(".") and all(_INITIAL.fullmatch(p + ".") for p in word.rstrip(".").split(".")):
             words.extend(p.upper() + "." for p in word.rstrip(".").split("."))  # "И.И."
-        elif len(text.split()) > 1 and word.lower() in _LATIN_PARTICLES | _TURKIC_PATRONYMIC_WORDS:
-            words.append(word.lower())  # "van Beethoven", "Али оглы"
+        elif len(text.split()) > 1 and word.lower() in _ALL_PARTICLES | _TURKIC_PATRONYMIC_WORDS:
+            words.append(word.lower())  # "van Beethoven", "фон Бок", "Али оглы"
         else:
             words.append(_fix_case(word.rstrip(".")))
     return " ".join(words)
@@ -714,7 +737,7 @@ def _split_name_text(text: str) -> PersonName:
     surname_first = _capitalised_surname_first(text)
     if surname_first is not None:
         return surname_first
-    tokens = _name_tokens(text)
+    tokens = _joined_particles(_name_tokens(text), text)
     if not tokens:
         return PersonName()
     if len(tokens) == 1:
@@ -731,6 +754,37 @@ def _split_name_text(text: str) -> PersonName:
             last=" ".join(rest), first=tokens[patronymic - 1], middle=tokens[patronymic]
         )
     return _split_without_patronymic(tokens)
+
+
+def _joined_particles(tokens: list[str], text: str) -> list[str]:
+    """Particles joined to the word they belong to: "фон Бок", "ван дер Берг", "de la Cruz" are one surname,
+    "ибн Хасан" one patronymic, wherever they stand in the name ("фон Бок Мария", "Мария фон Бок").
+
+    Only in a name of three words or more (in "Ван Ли" both are names); a particle that is also a name on its own
+    (Ван, Ле, Да) counts only after another particle or in lower case among capitalised words."""
+    if sum(1 for token in tokens if not _is_initial(token)) < 3:
+        return tokens
+    typed = {word.strip(_WORD_EDGE_PUNCTUATION).casefold(): word.strip(_WORD_EDGE_PUNCTUATION)
+             for word in text.split()}
+    mixed_case = any(any(char.isupper() for char in word) for word in typed.values())
+    joined: list[str] = []
+    run: list[str] = []
+    for index, token in enumerate(tokens):
+        key = _name_key(token)
+        is_particle = key in _ALL_PARTICLES and index < len(tokens) - 1 and not _is_initial(tokens[index + 1])
+        if is_particle and key in _AMBIGUOUS_PARTICLES:
+            as_typed = typed.get(token.casefold(), token)
+            if run:  # "ван дер", not "ле Ван"
+                is_particle = (_name_key(run[-1]), key) in _PARTICLE_PAIRS
+            else:
+                pair = (key, _name_key(tokens[index + 1]))
+                is_particle = pair in _PARTICLE_PAIRS or (as_typed.islower() and mixed_case)
+        if is_particle:
+            run.append(token.lower())
+            continue
+        joined.append(" ".join([*run, token]) if run else token)
+        run = []
+    return joined + run
 
 
 def _is_capitalised_word(word: str) -> bool:
@@ -825,7 +879,7 @@ def _is_known_first_name(word: str) -> bool:
 def _is_patronymic(word: str) -> bool:
     """Ends like a patronymic: -ович, -евна, -ична, -ovich, or a Turkic "X оглы"."""
     key = _name_key(word)
-    if key.rsplit(" ", 1)[-1] in _TURKIC_PATRONYMIC_WORDS:
+    if key.rsplit(" ", 1)[-1] in _TURKIC_PATRONYMIC_WORDS or (" " in key and key.split(" ", 1)[0] in _NASAB_PARTICLES):
         return True
     return any(key.endswith(end) and len(key) >= len(end) + 2 for end in _PATRONYMIC_ENDINGS)
 
@@ -863,6 +917,20 @@ def _split_without_patronymic(tokens: list[str]) -> PersonName:
             return PersonName(first=words[0], middle=" ".join(initials))
         # "Иванов И.И.", "J. Smith": initials stand for the given name and patronymic.
         return PersonName(last=words[0], first=initials[0], middle=" ".join(initials[1:]))
+    with_particles = [index for index, word in enumerate(words)
+                      if " " in word and _name_key(word).split(" ", 1)[0] in _ALL_PARTICLES - _NASAB_PARTICLES]
+    if len(with_particles) == 1:
+        # "фон Бок Мария", "van der Berg Jan": the word with its particles is the surname, wherever it stands
+        last_index = with_particles[0]
+        if last_index > 0 and not _CYRILLIC.search("".join(words)):
+            # Western order: what follows the particle is the surname too ("Maria de la Cruz Garcia")
+            return PersonName(last=" ".join(words[last_index:]), first=words[0],
+                              middle=" ".join(initials + words[1:last_index]))
+        rest = [word for index, word in enumerate(words) if index != last_index]
+        known = [word for word in rest if _is_known_first_name(word)] if _CYRILLIC.search("".join(rest)) else []
+        first = known[0] if known else rest[0]
+        middle = [word for word in rest if word is not first]
+        return PersonName(last=words[last_index], first=first, middle=" ".join(middle + initials))
     if _CYRILLIC.search("".join(words)):
         first_index, last_index = _cyrillic_first_and_last(words)
     elif len(words) == 2 and _looks_like_surname(words[0]) and not _looks_like_surname(words[1]):

@@ -19,6 +19,7 @@ from leadflow.core.rows import insert_many
 from leadflow.matching.compare import LOWER_DEFAULT, UPPER_DEFAULT, compare
 from leadflow.matching.keys import BLOCK_LIMITS, PERSON_KINDS, block_usable, candidate_keys
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
+from leadflow.matching.normalize import split_phone_text
 from leadflow.matching.record import Record
 
 CONTACT_KINDS = (KeyKind.PHONE, KeyKind.EMAIL, KeyKind.INN)
@@ -277,9 +278,12 @@ def lock_identity(facts: Facts) -> None:
 
 def facts_of_lead(lead: Any) -> Facts:
     """A stored lead's identity facts, as a submission would state them."""
+    # and the other contacts a manager put on the card (leads.services.add_other_contact)
+    others = [text for text in getattr(lead, "other_contacts", None) or [] if isinstance(text, str)]
     return Facts(
-        phones=[PhoneFact(lead.phone, lead.phone_ext)] if lead.phone else [],
-        emails=[lead.email] if lead.email else [],
+        phones=([PhoneFact(lead.phone, lead.phone_ext)] if lead.phone else [])
+        + [PhoneFact(*split_phone_text(text)) for text in others if "@" not in text],
+        emails=([lead.email] if lead.email else []) + [text for text in others if "@" in text],
         first_name=lead.first_name, last_name=lead.last_name, middle_name=lead.middle_name,
         company=lead.company_name, city=lead.city,
     )

@@ -181,7 +181,7 @@ def _submissions_with_phones(text: QuerySet, phones: set[tuple[str, str]]) -> se
 
 LEAD_PERSONAL = ("last_name", "first_name", "middle_name", "full_name", "company_name", "legal_form", "position",
                  "phone", "phone_ext", "email", "city", "message", "lost_note", "utm_content", "utm_term",
-                 "referrer", "landing_page", "visitor_id")
+                 "referrer", "landing_page", "visitor_id", "other_contacts", "email_checked")
 
 
 @exporter("leads")
@@ -209,7 +209,7 @@ def erase_leads(person: Person) -> int:
     changed = Lead.objects.filter(pk__in=person.lead_ids).update(
         last_name="", first_name="", middle_name="", full_name=ERASED, company_name="", legal_form="", position="",
         phone="", phone_ext="", email="", city="", message="", lost_note="", search_text="",
-        erased_at=timezone.now(), **TOUCH_ERASED,
+        other_contacts=[], email_checked="", erased_at=timezone.now(), **TOUCH_ERASED,
     )
     changed += Interest.objects.filter(pk__in=person.interest_ids).update(
         name=ERASED, company_name="", phone="", phone_ext="", email="", message="", **TOUCH_ERASED,
@@ -244,7 +244,8 @@ def erase_clients(person: Person) -> int:
 
     now = timezone.now()
     changed = Contact.objects.filter(pk__in=person.contact_ids).update(
-        last_name="", first_name="", middle_name="", full_name=ERASED, position="", phone="", phone_ext="", email="")
+        last_name="", first_name="", middle_name="", full_name=ERASED, position="", phone="", phone_ext="", email="",
+        email_checked="")
     changed += Company.objects.filter(pk__in=person.company_ids).update(
         name=ERASED, inn="", kpp="", ogrn="", okpo="", legal_address="", city="", phone="", website="")
     # A legal entity's name is not personal data and names the client in reports; a person's name is.
@@ -568,7 +569,9 @@ def erase_imports(person: Person) -> int:
     old_files: list[tuple[Any, str]] = []
     for job in _import_jobs(person):
         report = [
-            {**entry, "detail": ERASED} if isinstance(entry, dict) and entry.get("row") in rows_of.get(job.pk, ())
+            # the detail and the warning (a contact kept as given, quoted) of the person's rows
+            {**entry, "detail": ERASED, "warning": ""}
+            if isinstance(entry, dict) and entry.get("row") in rows_of.get(job.pk, ())
             else entry for entry in job.report
         ]
         fields = {"report": report}

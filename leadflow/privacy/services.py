@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.rows import insert
 from leadflow.events.services import record_event
+from leadflow.matching.normalize import split_phone_text
 from leadflow.privacy.models import Consent, ErasureLog, Purpose, Tombstone, TombstoneKind
 
 if TYPE_CHECKING:
@@ -291,9 +292,14 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
         by_contacts = Q(email__in=person.emails) | _phone_q(person.phones)
         leads = Lead.objects.filter(
             by_contacts | Q(pk__in=person.lead_ids) | Q(merged_into_id__in=person.lead_ids)
-        ).values_list("pk", "email", "phone", "phone_ext", "visitor_id", "merged_into_id")
-        for pk, lead_email, lead_phone, ext, visitor, merged_into in leads:
+        ).values_list("pk", "email", "phone", "phone_ext", "visitor_id", "merged_into_id", "other_contacts")
+        for pk, lead_email, lead_phone, ext, visitor, merged_into, others in leads:
             person.lead_ids.add(pk)
+            for other in others if isinstance(others, list) else []:  # added to the card from "Also gave"
+                if isinstance(other, str) and "@" in other:
+                    person.emails.add(other.lower())
+                elif isinstance(other, str) and other:
+                    person.phones.add(split_phone_text(other))
             if merged_into:
                 person.lead_ids.add(merged_into)
             if lead_email:

@@ -169,6 +169,8 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
         "clients/<int:pk>/": [f"/clients/{objects['client'].pk}/"],
         "clients/<int:pk>/contacts/<int:contact_pk>/accept-email/": [
             f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/accept-email/"],
+        "clients/<int:pk>/contacts/<int:contact_pk>/email-is-right/": [
+            f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/email-is-right/"],
         "clients/<int:pk>/activity/": [f"/clients/{objects['client'].pk}/activity/"],
         "clients/<int:pk>/task/": [f"/clients/{objects['client'].pk}/task/"],
         "tasks/<int:pk>/complete/ (client)": [f"/tasks/{objects['client_task'].pk}/complete/"],

@@ -41,13 +41,13 @@ def test_the_dry_run_warns_of_an_email_domain_slip_and_the_import_takes_the_row_
     report = {item["row"]: item for item in ImportJob.objects.get(pk=job.pk).report}
     assert set(report) == {2, 4}  # the right row is not listed
     assert (report[2]["status"], report[2]["detail"], report[2]["warning"]) == (
-        "created", "", "Did you mean petr@gmail.com?")
-    assert report[4]["warning"] == "Did you mean o.kuznetsov@yandex.ru?"
+        "created", "", "«E-mail» (email): Did you mean petr@gmail.com?")  # the column named (realdata4)
+    assert report[4]["warning"] == "«E-mail» (email): Did you mean o.kuznetsov@yandex.ru?"
 
     http = HttpClient()
     http.force_login(head)
     page = http.get(reverse("import_job", args=[job.pk])).content.decode()
-    assert "2 rows will be imported as typed with an e-mail address to check" in page
+    assert "2 rows will be imported as typed with something to check" in page
     assert page.count('data-testid="row-warning"') == 2
 
     real = services.run_import(job)
@@ -62,7 +62,7 @@ def test_a_client_import_dry_run_warns_too(tmp_path, head):
     job = job_of(tmp_path, head, data, kind=ImportKind.CLIENTS)
     services.dry_run(job)
     assert [(item["row"], item["warning"]) for item in ImportJob.objects.get(pk=job.pk).report] == [
-        (2, "Did you mean ivan@gmail.com?")]
+        (2, "«E-mail» (email): Did you mean ivan@gmail.com?")]
 
 
 # --- how the file is written -----------------------------------------------------------------------

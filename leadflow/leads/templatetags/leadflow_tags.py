@@ -40,3 +40,12 @@ def match_reasons(reasons: str | list[str]) -> str:
     from leadflow.matching.reasons import shown
 
     return shown(", ".join(reasons) if isinstance(reasons, list) else str(reasons or ""))
+
+
+@register.filter
+def tel_href(phone: str) -> str:
+    """A stored phone text ("+74951234567 ext. 12") as a tel: link's number, the extension dialled after a pause."""
+    from leadflow.matching.normalize import split_phone_text
+
+    number, extension = split_phone_text(phone or "")
+    return f"{number},{extension}" if extension else number

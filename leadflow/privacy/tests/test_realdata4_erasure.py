@@ -1,0 +1,39 @@
+"""What realdata4 keeps (other contacts, a checked e-mail, contacts kept as given) is erased and exported too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leadflow.imports import services as imports
+from leadflow.imports.models import ImportJob
+from leadflow.leads.models import Lead, Request
+from leadflow.privacy import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_erasure_clears_the_other_contacts_the_checked_email_and_the_import_warning(tmp_path: Path, head,
+                                                                                      admin_user):
+    path = tmp_path / "expo.csv"
+    path.write_bytes("ФИО;Телефон;E-mail\r\nСергеев Пётр;8-912-ЗВОНИТЬ;petr@gmail.co\r\n".encode("cp1251"))
+    job = imports.create_job(upload=path, by=head)
+    job = imports.set_mapping(job=job, mapping=job.mapping, source=None, campaign=None, by=head)
+    imports.run_import(job)
+    lead = Lead.objects.get()
+    Lead.objects.filter(pk=lead.pk).update(other_contacts=["+74951234567 ext. 12"], email_checked="petr@gmail.co")
+    assert Request.objects.get(lead=lead).facts["unreadable"][0]["value"] == "8-912-ЗВОНИТЬ"
+    assert "8-912-ЗВОНИТЬ" in ImportJob.objects.get(pk=job.pk).report[0]["warning"]
+    person = services.find_person(email="petr@gmail.co")
+    exported = services.export_person(person=person, by=admin_user)
+    assert exported["rooms"]["leads"]["leads"][0]["other_contacts"] == ["+74951234567 ext. 12"]
+
+    services.erase_person(person=person, by=admin_user)
+
+    lead.refresh_from_db()
+    assert (lead.other_contacts, lead.email_checked) == ([], "")
+    # the other contact is tombstoned too: the person does not come back through it from a partner or a file
+    assert ("+74951234567", "12") in person.phones
+    assert Request.objects.get(lead=lead).facts == {}
+    assert ImportJob.objects.get(pk=job.pk).report[0]["warning"] == ""
