@@ -522,6 +522,7 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
 
     `changes` holds already-normalised values (the API normalises phones and e-mails first).
     """
+    _require_not_erased(lead=lead, client=None)  # typing an erased person back in would undo the erasure
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput({name: [_("This field cannot be edited.")] for name in sorted(unknown)})
@@ -571,6 +572,7 @@ def add_other_contact(*, lead: Lead, contact: str, by: User) -> str:
     else one of its other contacts. Audited; the contact is one of the card's identity keys from then on.
 
     `contact` is a phone as the requests keep it (E.164, " ext. N") or an e-mail; returns the field it went to."""
+    _require_not_erased(lead=lead, client=None)  # typing an erased person back in would undo the erasure
     from leadflow.matching.normalize import NormalizationError, normalize_email, normalize_phones
 
     is_email = "@" in contact
@@ -841,6 +843,7 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
 
     The client gets its first task for its owner (DOMAIN.md 11), so a new client is in someone's task list from
     the start: the converter's `first_task`, or "Call the new client" on the team's next working day."""
+    _require_not_erased(lead=lead, client=None)  # an erased person is no one to sell to
     with transaction.atomic():
         lead = _lock(lead)
         _require_manage(lead, by)

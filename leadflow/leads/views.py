@@ -305,7 +305,8 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     duplicates = [{"candidate": c, "lead": duplicate_leads[c.card_id], "visible": c.card_id in visible_ids}
                   for c in found if c.card_type == "lead" and c.card_id in duplicate_leads]
     duplicates += client_duplicates(found, user)
-    can_manage = services._can_manage(lead, user)
+    # An erased person's card stays (anonymised, so the counts hold) but is worked no more: no forms.
+    can_manage = services._can_manage(lead, user) and lead.erased_at is None
     return {
         "lead": lead,
         "client": getattr(lead, "client", None) if lead.state == "converted" else None,
@@ -320,7 +321,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "merges": LeadMerge.objects.filter(survivor=lead).order_by("-merged_at")[:5],
         "can_manage": can_manage,
         "can_assign": user.is_admin or (user.role == Role.HEAD and can_manage),
-        "can_claim": lead.owner_id is None and lead.state == "open",
+        "can_claim": lead.owner_id is None and lead.state == "open" and lead.erased_at is None,
         "is_open": lead.state == "open",
         # One page, many forms: each gets ids of its own, so every label names a field of its form.
         "stage_form": forms.StageForm(initial={"stage": lead.stage.code}, auto_id="stage_%s"),

@@ -76,3 +76,27 @@ def test_a_head_completes_a_task_on_a_client_of_the_team(head, alice, make_lead)
     task = Task.objects.get(client=client, completed_at__isnull=True)
     page = _web(head).get(f"/clients/{client.pk}/").content.decode()
     assert f'action="/tasks/{task.pk}/complete/"' in page
+
+
+def test_an_erased_persons_card_offers_no_forms_and_takes_no_personal_data_back(alice, admin_user, make_lead,
+                                                                                 api_as):
+    from leadflow.privacy import services as privacy
+
+    lead = make_lead(owner=alice, first_name="Анна", last_name="Смирнова", phone="+79161112233")
+    privacy.erase_person(person=privacy.find_person(lead=lead), by=admin_user)
+    page = _web(alice).get(f"/leads/{lead.pk}/").content.decode()
+    assert 'data-testid="lead-erased"' in page
+    for action in ("edit", "task", "activity", "convert", "stage", "refuse", "defer"):
+        assert f'action="/leads/{lead.pk}/{action}/"' not in page, action
+
+    # Typed back in by hand (the edit form of a page opened before the erasure, or the API): refused.
+    response = _web(alice).post(f"/leads/{lead.pk}/edit/", {"last_name": "Смирнова", "first_name": "Анна",
+                                                            "phone": "+79161112233"}, follow=True)
+    assert "data was erased at their request" in response.content.decode()
+    response = api_as(alice).patch(f"/api/leads/{lead.pk}", {"phone": "+79161112233"},
+                                   content_type="application/json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "card_erased"
+    lead.refresh_from_db()
+    assert lead.phone == "" and lead.first_name == ""
+    with pytest.raises(services.CardErased):
+        services.convert_lead(lead=lead, by=alice)
