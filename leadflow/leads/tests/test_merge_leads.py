@@ -146,3 +146,26 @@ def test_duplicates_compare_merge_and_undo_over_the_api(api_as, head, alice, bob
     undone = as_head.post(f"/api/merges/{merged.json()['id']}/undo")
     assert undone.status_code == 200 and undone.json()["phone"] == "+79125550000"
     assert Lead.objects.get(pk=twin.pk).state == "open"
+
+
+def test_contacts_the_survivor_does_not_show_stay_on_it_as_other_contacts_until_undone(head, make_lead, alice):
+    kept = make_lead(owner=alice, first_name="Пётр", last_name="Сергеев", phone="+79123456789",
+                     email="petr@example.ru")
+    other = make_lead(owner=alice, first_name="Пётр", last_name="Сергеев", phone="+74951234567",
+                      email="p.sergeev@gmial.com")
+    Lead.objects.filter(pk=other.pk).update(other_contacts=["+79031112233 ext. 12"],
+                                            email_checked="p.sergeev@gmial.com")
+    other.refresh_from_db()
+
+    merge = merge_leads(survivor=kept, others=[other], by=head, choices={"email": other.pk})
+    kept.refresh_from_db()
+    # The e-mail chosen from the other card keeps its "checked as right"; its phone, not chosen, and its other
+    # contact stay visible on the card, each in the card's history; the survivor's own e-mail as well.
+    assert kept.email == "p.sergeev@gmial.com" and kept.email_checked == "p.sergeev@gmial.com"
+    assert kept.other_contacts == ["petr@example.ru", "+79031112233 ext. 12", "+74951234567"]
+    assert set(kept.field_changes.filter(field="other_contacts").values_list("new_value", flat=True)) == {
+        "petr@example.ru", "+79031112233 ext. 12", "+74951234567"}
+
+    undo_merge(merge=merge, by=head)
+    kept.refresh_from_db()
+    assert (kept.email, kept.email_checked, kept.other_contacts) == ("petr@example.ru", "", [])
