@@ -260,8 +260,10 @@ class Lead(TouchFields):
             models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created"),
             # "Hottest first" reads a list tier by tier (hot, warm, cold), each newest first: a range of these
             # per tier, also when a tier is rare, instead of walking every lead of the owner or team.
-            models.Index(fields=["owner", "temperature", "-created_at"], name="lead_owner_temperature"),
-            models.Index(fields=["team", "temperature", "-created_at"], name="lead_team_temperature"),
+            # The state at the end: the lists leave closed leads out, and a tier computed over all its leads
+            # (cold leads by their points now) reads them from the index alone instead of every lead's row.
+            models.Index(fields=["owner", "temperature", "-created_at", "state"], name="lead_owner_temperature"),
+            models.Index(fields=["team", "temperature", "-created_at", "state"], name="lead_team_temperature"),
             # The board counts and ages a team's open leads per stage from this index alone.
             models.Index(fields=["team", "state", "stage", "created_at"], name="lead_team_stage"),
             # Who is waiting for assignment in a team, and the head's check for leads outside any team.
