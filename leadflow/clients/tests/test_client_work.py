@@ -15,6 +15,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.analytics import reports
 from leadflow.analytics.filters import parse_filter
 from leadflow.clients.models import Client
+from leadflow.clients.tests.conftest import STRANGERS
 from leadflow.core.worktime import WorkCalendar, next_working_day_start
 from leadflow.events.models import OutboxEvent
 from leadflow.leads import services
@@ -209,24 +210,18 @@ def client_state(client: Client) -> tuple:
             list(Activity.objects.filter(client=client).values_list("pk", "kind")))
 
 
-@pytest.mark.parametrize("who", ["bob", "carol", "other_head", "marketer"])
-def test_others_get_404_and_nothing_changes(make_lead, alice, bob, carol, other_team, who):
+@pytest.mark.parametrize("who", STRANGERS)
+def test_others_get_404_and_nothing_changes(make_lead, alice, stranger, who):
     client = converted(make_lead, alice)
     task = Task.objects.get(client=client)
-    people = {"bob": bob, "carol": carol,
-              "other_head": User.objects.create_user(username="olga", password="pw", role=Role.HEAD,
-                                                     team=other_team),
-              "marketer": User.objects.create_user(username="mary", password="pw", role=Role.MARKETER)}
-    if who == "other_head":
-        other_team.head = people[who]
-        other_team.save()
-    stranger = browser(people[who])
+    someone = stranger(who)
+    outsider = browser(someone)
     before = client_state(client)
-    assert stranger.post(f"/clients/{client.pk}/activity/", {"kind": "call", "subject": "x"}).status_code == 404
-    assert stranger.post(f"/clients/{client.pk}/task/", {"title": "x", "kind": "call",
+    assert outsider.post(f"/clients/{client.pk}/activity/", {"kind": "call", "subject": "x"}).status_code == 404
+    assert outsider.post(f"/clients/{client.pk}/task/", {"title": "x", "kind": "call",
                                                          "due_at": "2026-12-03T15:00"}).status_code == 404
-    assert stranger.post(f"/tasks/{task.pk}/complete/", {"result": "done"}).status_code == 404
-    assert stranger.get(f"/clients/{client.pk}/activity/").status_code in (404, 405)
+    assert outsider.post(f"/tasks/{task.pk}/complete/", {"result": "done"}).status_code == 404
+    assert outsider.get(f"/clients/{client.pk}/activity/").status_code in (404, 405)
     assert client_state(client) == before
 
 
