@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tasks_of_two_people(make_lead, alice, bob, head):
+def tasks_of_two_people(make_lead, alice, head):
     erased = make_lead(owner=alice, first_name="Зинаида", last_name="Белоусова", phone="+79161112233",
                        email="zina@example.ru")
     kept = make_lead(owner=alice, first_name="Кирилл", last_name="Орлов", phone="+79035550000",
@@ -29,8 +29,8 @@ def tasks_of_two_people(make_lead, alice, bob, head):
     tomorrow = timezone.now() + timedelta(days=1)
     Task.objects.filter(lead__in=[erased, kept]).delete()  # only the tasks this test makes
     call = leads.create_task(lead=erased, assignee=alice, title="Позвонить Зинаиде", due_at=tomorrow, by=alice)
-    proposal = leads.create_task(lead=erased, assignee=bob, title="Send Zina a proposal",
-                                 due_at=tomorrow - timedelta(days=3), by=head)  # overdue, another manager
+    proposal = leads.create_task(lead=erased, assignee=head, title="Send Zina a proposal",
+                                 due_at=tomorrow - timedelta(days=3), by=head)  # overdue, another person's
     done = leads.create_task(lead=erased, assignee=alice, title="First call", due_at=tomorrow, by=alice)
     leads.complete_task(task=done, result="Talked, she wants a proposal", by=alice)
     other = leads.create_task(lead=kept, assignee=alice, title="Позвонить Кириллу", due_at=tomorrow, by=alice)
@@ -54,11 +54,11 @@ def test_erasure_completes_the_persons_open_tasks_with_the_reason(tasks_of_two_p
     assert log.counts["activities"] >= 2
 
 
-def test_the_result_is_written_in_the_assignees_language(tasks_of_two_people, admin_user, bob):
+def test_the_result_is_written_in_the_assignees_language(tasks_of_two_people, admin_user, head):
     from django.utils import translation
 
-    bob.language = "ru"
-    bob.save(update_fields=["language"])
+    head.language = "ru"
+    head.save(update_fields=["language"])
     services.erase_person(person=services.find_person(lead=tasks_of_two_people["erased"]), by=admin_user)
 
     with translation.override("ru"):
@@ -67,14 +67,14 @@ def test_the_result_is_written_in_the_assignees_language(tasks_of_two_people, ad
     assert Task.objects.get(pk=tasks_of_two_people["call"].pk).result == ERASED_TASK_RESULT
 
 
-def test_task_lists_no_longer_offer_the_erased_person(tasks_of_two_people, admin_user, alice, bob, head, api_as):
+def test_task_lists_no_longer_offer_the_erased_person(tasks_of_two_people, admin_user, alice, head, api_as):
     call, proposal, other = (tasks_of_two_people[name] for name in ("call", "proposal", "other"))
     assert {t["id"] for t in api_as(alice).get("/api/tasks?scope=upcoming").json()} == {call.pk, other.pk}
 
     services.erase_person(person=services.find_person(lead=tasks_of_two_people["erased"]), by=admin_user)
 
     assert [t["id"] for t in api_as(alice).get("/api/tasks").json()] == [other.pk]
-    assert api_as(bob).get("/api/tasks?scope=overdue").json() == []
+    assert api_as(head).get("/api/tasks?scope=overdue").json() == []
     team = {t["id"] for t in api_as(head).get("/api/tasks?scope=team").json()}
     assert call.pk not in team and proposal.pk not in team and other.pk in team
     page = HttpClient()
