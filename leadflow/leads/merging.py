@@ -35,7 +35,6 @@ from leadflow.leads.models import (
 )
 from leadflow.leads.services import EDITABLE_FIELDS, _audit, _can_manage, notify, refresh_stage_reach
 from leadflow.matching.models import CardType, IdentityKey
-from leadflow.matching.normalize import Phone, phone_text
 
 MERGE_FIELDS = (*EDITABLE_FIELDS, "message", "owner_id")
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
@@ -176,7 +175,7 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
             "moved": {},
             "keys": {},
         }
-        replaced = (_phone_of(survivor), survivor.email.lower())  # the survivor's contacts before the choices
+        replaced = (survivor.phone_text, survivor.email.lower())  # the survivor's contacts before the choices
         # Field values (a field a room's merge step sets itself is handed to that step)
         step_fields = _step_fields()
         chosen = {name: getattr(locked[choices[name]], name) for name in MERGE_FIELDS if name in step_fields}
@@ -244,22 +243,18 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
     return merge
 
 
-def _phone_of(lead: Lead) -> str:
-    return phone_text(Phone(lead.phone, lead.phone_ext)) if lead.phone else ""
-
-
 def _keep_other_contacts(survivor: Lead, others: list[Lead], *, replaced: tuple[str, str], by: User) -> None:
     """The contacts the survivor does not show as its phone and e-mail stay on the card as other contacts: its own
     phone and e-mail the merge `replaced`, the merged leads' other contacts, and their phones and e-mails the merge
     did not choose (nothing a person gave drops out of sight). An e-mail checked as right stays checked."""
-    main = {survivor.email.lower(), _phone_of(survivor)} - {""}
+    main = {survivor.email.lower(), survivor.phone_text} - {""}
     kept = list(survivor.other_contacts or [])
     for value in replaced:
         if value and value not in main and value not in kept:
             kept.append(value)
             _audit(lead=survivor, field="other_contacts", old="", new=value, by=by)
     for lead in others:
-        for value in (*(lead.other_contacts or []), _phone_of(lead), lead.email.lower()):
+        for value in (*(lead.other_contacts or []), lead.phone_text, lead.email.lower()):
             if value and value not in main and value not in kept:
                 kept.append(value)
                 _audit(lead=survivor, field="other_contacts", old="", new=value, by=by)

@@ -310,6 +310,13 @@ class Lead(TouchFields):
         return CompanyName(self.company_name, self.legal_form).display if self.company_name else ""
 
     @property
+    def phone_text(self) -> str:
+        """The card's phone as requests and other contacts keep one ("+74951234567 ext. 12"); "" without one."""
+        from leadflow.matching.normalize import Phone, phone_text
+
+        return phone_text(Phone(self.phone, self.phone_ext)) if self.phone else ""
+
+    @property
     def consent_channel_label(self) -> str:
         if self.consent_channel.startswith("form:"):
             return gettext("web form “%(form)s”") % {"form": self.consent_channel.removeprefix("form:")}

@@ -53,7 +53,7 @@ from leadflow.leads.models import (
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
-from leadflow.matching.normalize import Phone, phone_text, split_phone_text
+from leadflow.matching.normalize import phone_text, split_phone_text
 
 
 @dataclass
@@ -589,7 +589,7 @@ def add_other_contact(*, lead: Lead, contact: str, by: User) -> str:
     with transaction.atomic():
         lead = _lock(lead)
         _require_manage(lead, by)
-        main = lead.email if is_email else phone_text(Phone(lead.phone, lead.phone_ext)) if lead.phone else ""
+        main = lead.email if is_email else lead.phone_text
         if value == main or value in lead.other_contacts:
             raise InvalidInput({"contact": [_("The card has this contact already.")]})
         if not main:

@@ -201,9 +201,7 @@ def also_gave(lead: Lead, facts: dict[str, Any], replaced: set[str] | None = Non
 
     facts = facts if isinstance(facts, dict) else {}
     replaced = replaced or set()
-    on_card = {lead.email, *(lead.other_contacts or [])}
-    if lead.phone:
-        on_card.add(phone_text(Phone(lead.phone, lead.phone_ext)))
+    on_card = {lead.email, lead.phone_text, *(lead.other_contacts or [])}
     phones = [phone_text(Phone(facts["phone"], facts.get("phone_ext", "")))] if facts.get("phone") else []
     phones += [p for p in facts.get("other_phones", []) if isinstance(p, str)]
     emails = ([facts["email"]] if facts.get("email") else []) + [
