@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.clients.validators import clean_number
-from leadflow.core.errors import Forbidden, InvalidInput
+from leadflow.core.errors import InvalidInput
 from leadflow.events.services import record_event
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
@@ -63,12 +63,11 @@ def create_client(*, company: Company | None, contact: Contact | None, owner: Us
 
 def check_contact_email(*, client: Client, contact: Contact, by: User) -> Contact:
     """A contact's e-mail checked and right as typed: the card stops suggesting another. Audited on the client."""
-    from leadflow.clients.querysets import clients_visible_to  # leads' querysets import this module
     from leadflow.leads.models import FieldChange
+    from leadflow.leads.services import require_manage_client  # leads' services import this module
 
     with transaction.atomic():
-        if not clients_visible_to(by).filter(pk=client.pk).exists():
-            raise Forbidden(_("Only the client's owner, the head of its team or an admin may do this."))
+        require_manage_client(client, by)
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         if not contact.email or contact.email_checked == contact.email:
             return contact
@@ -83,12 +82,11 @@ def change_contact_email(*, client: Client, contact: Contact, email: str, by: Us
     """A client contact's e-mail changed by someone who works the client; audited on the client like a lead's edit.
 
     The old address stays an identity key, so a message from it still finds the client."""
-    from leadflow.clients.querysets import clients_visible_to  # leads' querysets import this module
     from leadflow.leads.models import FieldChange
+    from leadflow.leads.services import require_manage_client  # leads' services import this module
 
     with transaction.atomic():
-        if not clients_visible_to(by).filter(pk=client.pk).exists():
-            raise Forbidden(_("Only the client's owner, the head of its team or an admin may do this."))
+        require_manage_client(client, by)
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         if contact.email == email:
             return contact

@@ -138,9 +138,7 @@ def _contacts_of(client: Client) -> list[Contact]:
 
 def contact_email_suggestion(contact: Contact) -> str:
     """The address a contact's e-mail most likely meant; "" when it reads right or was checked as right."""
-    if not contact.email or contact.email == contact.email_checked:
-        return ""
-    return email_suggestion(contact.email)
+    return email_suggestion(contact.email, checked=contact.email_checked)
 
 
 @login_required

@@ -179,9 +179,7 @@ def email_suggestion_for(lead: Lead) -> str:
     manager, imported or edited has it as well as one from a web form."""
     from leadflow.matching.normalize import email_suggestion
 
-    if not lead.email or lead.email == lead.email_checked:  # a manager checked it: right as typed
-        return ""
-    return email_suggestion(lead.email)
+    return email_suggestion(lead.email, checked=lead.email_checked)
 
 
 def replaced_contacts(lead: Lead) -> set[str]:

@@ -454,14 +454,15 @@ CONSUMER_EMAIL_DOMAINS = (
 )
 
 
-def email_suggestion(email: str) -> str:
+def email_suggestion(email: str, checked: str = "") -> str:
     """The address with the consumer mail domain it most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"), or "".
+    None for the address a manager `checked` and kept as right as typed ("ivan@gmail.co" is real).
 
     A top-level domain one edit off its service's ("gmail.con", "yandex.ri", "gmail.comm"), or the service's name one
     edit off ("gmial.com", "maill.ru", "yaandex.ru") under the same top-level domain. Short names (bk, ya, mail, list)
     only for a swapped or doubled letter, since one changed letter there is another real domain (mai.ru, bc.ru)."""
     local, _, domain = email.rpartition("@")
-    if not local or domain in CONSUMER_EMAIL_DOMAINS:
+    if not local or domain in CONSUMER_EMAIL_DOMAINS or email == checked:
         return ""
     for known in CONSUMER_EMAIL_DOMAINS:
         if domain.startswith(known + "."):

@@ -24,14 +24,15 @@ def sla_clock(due: datetime | None, now: datetime) -> str:
 
 
 @register.filter
-def email_suggestion(email: str) -> str:
+def email_suggestion(email: str, checked: str = "") -> str:
     """The consumer mail domain an address most likely meant ("ivan@gmail.con" -> "ivan@gmail.com"), or "".
 
     Worked out where the address is shown (cheap, no SQL), so every address a person gave gets it: a lead's, a
-    client contact's, the further ones of a field, whatever channel or import brought them."""
+    client contact's, the further ones of a field, whatever channel or import brought them. With the address a
+    manager checked as right (`email|email_suggestion:checked`), none for it."""
     from leadflow.matching.normalize import email_suggestion as suggestion
 
-    return suggestion(email) if email and "@" in email else ""
+    return suggestion(email, checked=checked or "") if email and "@" in email else ""
 
 
 @register.filter
