@@ -11,7 +11,7 @@ partner, and paid the partner for a person who was already a lead.
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from leadflow.intake.models import Submission, SubmissionStatus
 
@@ -28,6 +28,11 @@ def created_the_lead() -> Q:
     """The condition on a submission: it is the one that created its lead (as the lead is now, merges included)."""
     return (Q(status=SubmissionStatus.CREATED, lead__isnull=False, channel=F("lead__channel"))
             & ~Q(Exists(earlier_accepted())))
+
+
+def created_it() -> ExpressionWrapper:
+    """`created_the_lead()` as a column to annotate a submission with (true for the one that created its lead)."""
+    return ExpressionWrapper(created_the_lead(), output_field=BooleanField())
 
 
 def creating_submissions() -> QuerySet[Submission]:

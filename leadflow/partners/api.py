@@ -8,14 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from leadflow.accounts.auth import PartnerKeyAuth
 from leadflow.core.errors import InvalidInput
 from leadflow.intake.api import PARTNER_DECISION
-from leadflow.intake.attribution import created_the_lead
+from leadflow.intake.attribution import created_it
 from leadflow.intake.models import Partner, Submission, SubmissionStatus
 from leadflow.leads.models import LeadState
 from leadflow.partners.forms import ReportForm
@@ -101,7 +100,7 @@ def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> l
     if not 1 <= filters.limit <= 1000:
         raise InvalidInput({"limit": ["Between 1 and 1000."]})
     qs = (Submission.objects.filter(partner=partner).select_related("lead__stage")
-          .annotate(created_it=ExpressionWrapper(created_the_lead(), output_field=BooleanField()))
+          .annotate(created_it=created_it())
           .order_by("-received_at", "-pk"))
     if filters.since is not None:
         qs = qs.filter(received_at__gte=filters.since)

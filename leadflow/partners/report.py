@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Func, IntegerField, Q, QuerySet, Sum
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 
-from leadflow.intake.attribution import created_the_lead
+from leadflow.intake.attribution import created_it, created_the_lead
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
 
 PERIODS = ("day", "week", "month")
@@ -103,10 +103,9 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
     since = datetime.combine(start, time.min, tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
     bounds = [since, *(datetime.combine(day, time.min, tzinfo=zone) for day in labels[1:]), until]
-    created = ExpressionWrapper(created_the_lead(), output_field=BooleanField())
     counts = (
         Submission.objects.filter(partner__in=partners, received_at__gte=since, received_at__lt=until)
-        .annotate(period=PeriodIndex("received_at", bounds), created_it=created)
+        .annotate(period=PeriodIndex("received_at", bounds), created_it=created_it())
         .values("partner_id", "period")
         .annotate(
             submitted=Count("id"),
