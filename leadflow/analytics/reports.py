@@ -847,14 +847,19 @@ def extra_share(amount: Decimal, starts_on: date, ends_on: date, first: date, la
     return up_to((last - starts_on).days + 1) - up_to((first - starts_on).days)
 
 
-def extra_costs(report_filter: ReportFilter, first: date | None = None, last: date | None = None) -> Decimal:
-    """Extra costs overlapping the period (or its days `first`..`last`), in proportion to the days they share."""
-    first = max(first or report_filter.start, report_filter.start)
-    last = min(last or report_filter.end, report_filter.end)
-    total = Decimal("0.00")
-    for cost in ExtraCost.objects.filter(starts_on__lte=last, ends_on__gte=first):
-        total += extra_share(cost.amount, cost.starts_on, cost.ends_on, first, last)
-    return total
+def _extra_on(costs: list[ExtraCost], first: date, last: date) -> Decimal:
+    """The parts of `costs` falling on the days `first`..`last`."""
+    return sum((extra_share(cost.amount, cost.starts_on, cost.ends_on, first, last) for cost in costs),
+               Decimal("0.00"))
+
+
+def _extra_in(report_filter: ReportFilter) -> list[ExtraCost]:
+    return list(ExtraCost.objects.filter(starts_on__lte=report_filter.end, ends_on__gte=report_filter.start))
+
+
+def extra_costs(report_filter: ReportFilter) -> Decimal:
+    """Extra costs overlapping the period, in proportion to the days they share with it."""
+    return _extra_on(_extra_in(report_filter), report_filter.start, report_filter.end)
 
 
 @dataclass
@@ -955,13 +960,11 @@ def costs(report_filter: ReportFilter, user: User) -> Report:
 def _extra_by_period(report_filter: ReportFilter) -> dict[date, Decimal]:
     """Each period's part of the extra costs (its days inside the report's), parts adding up to the total's extra."""
     starts = periods(report_filter)
-    costs = list(ExtraCost.objects.filter(starts_on__lte=report_filter.end, ends_on__gte=report_filter.start))
+    costs = _extra_in(report_filter)
     parts: dict[date, Decimal] = {}
     for index, period in enumerate(starts):
         last = starts[index + 1] - timedelta(days=1) if index + 1 < len(starts) else report_filter.end
-        first, last = max(period, report_filter.start), min(last, report_filter.end)
-        parts[period] = sum(
-            (extra_share(cost.amount, cost.starts_on, cost.ends_on, first, last) for cost in costs), Decimal("0.00"))
+        parts[period] = _extra_on(costs, max(period, report_filter.start), min(last, report_filter.end))
     return parts
 
 
