@@ -411,6 +411,8 @@ def run_import(job: ImportJob, *, progress: Progress | None = None) -> dict[str,
 def row_warning(job: ImportJob, warnings: list[dict[str, str]]) -> str:
     """The row's warnings as the head reads them, each naming the file's column it is about:
     `«Телефон» (phone): “8-912-ЗВОНИТЬ” could not be read (not a phone number); it is kept as given ...`."""
+    if not warnings:  # most rows: no need to read the job's columns for each
+        return ""
     columns: dict[str, list[str]] = {}
     for index, name in sorted(job.mapping.items(), key=lambda item: int(item[0])):
         if int(index) < len(job.headers):
