@@ -1,6 +1,7 @@
 """Show each user the site in their own language and time zone (stored times are UTC)."""
 
 from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -13,6 +14,14 @@ def zone_name_of(user) -> str:  # type: ignore[no-untyped-def]
         return user.time_zone
     team = getattr(user, "team", None)
     return team.time_zone if team is not None and team.time_zone else settings.LEADFLOW_TIME_ZONE
+
+
+def in_zone_of(moment: datetime | None, user) -> datetime | None:  # type: ignore[no-untyped-def]
+    """A time given without a zone (an API body's ISO 8601 without an offset) is the user's local time, as on the
+    card's forms; a time with a zone is kept as given."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, ZoneInfo(zone_name_of(user)))
 
 
 def activate_zone_of(user) -> None:  # type: ignore[no-untyped-def]

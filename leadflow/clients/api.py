@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import F
 from django.http import HttpRequest
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from leadflow.accounts.middleware import zone_name_of
+from leadflow.accounts.middleware import in_zone_of
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company
 from leadflow.clients.querysets import clients_open_to, clients_visible_to, companies_visible_to
@@ -213,13 +212,6 @@ class ClientTaskFilters(Schema):
     include_done: bool = Field(True, description="Completed and cancelled tasks too (they come after the open ones)")
 
 
-def _in_zone(moment: datetime | None, user: User) -> datetime | None:
-    """A time given without a zone is the user's local time, as on the card's forms."""
-    if moment is None or timezone.is_aware(moment):
-        return moment
-    return timezone.make_aware(moment, ZoneInfo(zone_name_of(user)))
-
-
 def client_task_assignee(user: User, client: Client, assignee_id: int | None) -> User:
     """The task's person: the client's owner by default; another only from a head (their teams' people, or the
     client's owner) or an admin, and only someone who works clients (a task must be workable by who gets it)."""
@@ -259,7 +251,7 @@ def log_client_activity(request: HttpRequest, client_id: int, data: ClientActivi
         raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(ACTIVITY_KINDS)}]})
     activity = lead_services.log_activity(client=client, kind=data.kind, by=request.auth, subject=data.subject,
                                           body=data.body, duration_seconds=data.duration_seconds,
-                                          occurred_at=_in_zone(data.occurred_at, request.auth))
+                                          occurred_at=in_zone_of(data.occurred_at, request.auth))
     return Status(201, activity)
 
 
@@ -287,7 +279,7 @@ def add_client_task(request: HttpRequest, client_id: int, data: ClientTaskIn) ->
         raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
     assignee = client_task_assignee(user, client, data.assignee_id)
     task = lead_services.create_task(client=client, assignee=assignee, title=data.title, kind=data.kind,
-                                     due_at=_in_zone(data.due_at, user), by=user)  # type: ignore[arg-type]
+                                     due_at=in_zone_of(data.due_at, user), by=user)  # type: ignore[arg-type]
     return Status(201, task)
 
 
@@ -304,5 +296,5 @@ def complete_client_task(request: HttpRequest, client_id: int, task_id: int, dat
     if data.next_kind not in TASK_KINDS:
         raise InvalidInput({"next_kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
     next_task = lead_services.complete_task(task=task, result=data.result, by=user, next_title=data.next_title,
-                                            next_due_at=_in_zone(data.next_due_at, user), next_kind=data.next_kind)
+                                            next_due_at=in_zone_of(data.next_due_at, user), next_kind=data.next_kind)
     return {"completed": Task.objects.get(pk=task.pk), "next": next_task}

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from leadflow.accounts.middleware import zone_name_of
+from leadflow.accounts.middleware import in_zone_of, zone_name_of
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
@@ -294,9 +294,9 @@ def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> Stat
         if owner is None:
             raise InvalidInput({"owner_id": ["No such active user."]})
     company = services.CompanyFacts(**data.company.dict()) if data.company else None
-    client = services.convert_lead(lead=lead, by=request.auth, company=company, owner=owner,
-                                   first_task=services.FirstTask(title=data.first_task_title,
-                                                                 due_at=data.first_task_due_at))
+    due = in_zone_of(data.first_task_due_at, request.auth)
+    first_task = services.FirstTask(title=data.first_task_title, due_at=due)
+    client = services.convert_lead(lead=lead, by=request.auth, company=company, owner=owner, first_task=first_task)
     return Status(201, {"client_id": client.pk, "contact_id": client.contact_id,
                         "company_id": client.company_id, "lead_id": lead.pk})
 
@@ -307,7 +307,7 @@ def add_activity(request: HttpRequest, lead_id: int, data: schemas.ActivityIn) -
     services._require_manage(lead, request.auth)
     activity = services.log_activity(lead=lead, kind=data.kind, by=request.auth, subject=data.subject,
                                      body=data.body, duration_seconds=data.duration_seconds,
-                                     occurred_at=data.occurred_at)
+                                     occurred_at=in_zone_of(data.occurred_at, request.auth))
     return Status(201, activity)
 
 
@@ -393,7 +393,8 @@ def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
         services._require_manage(lead, user)
     if data.kind not in dict(Task._meta.get_field("kind").choices):
         raise InvalidInput({"kind": ["Unknown task kind."]})
-    task = services.create_task(lead=lead, client=client, assignee=assignee, title=data.title, due_at=data.due_at,
+    task = services.create_task(lead=lead, client=client, assignee=assignee, title=data.title,
+                                due_at=in_zone_of(data.due_at, user),
                                 kind=data.kind, by=user)
     return Status(201, task)
 
@@ -412,7 +413,8 @@ def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -
     if data.next_kind not in dict(Task._meta.get_field("kind").choices):
         raise InvalidInput({"next_kind": ["Unknown task kind."]})
     next_task = services.complete_task(task=task, result=data.result, by=request.auth, next_title=data.next_title,
-                                       next_due_at=data.next_due_at, next_kind=data.next_kind)
+                                       next_due_at=in_zone_of(data.next_due_at, request.auth),
+                                       next_kind=data.next_kind)
     return {"completed": Task.objects.get(pk=task.pk), "next": next_task}
 
 

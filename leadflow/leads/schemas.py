@@ -169,7 +169,8 @@ class ConvertIn(Schema):
     company: CompanyIn | None = None
     first_task_title: str = Field("", max_length=255, description="the client's first task; empty: "
                                                                   "\"Call the new client\"")
-    first_task_due_at: datetime | None = Field(None, description="empty: the start of the team's next working day")
+    first_task_due_at: datetime | None = Field(None, description="empty: the start of the team's next working day; "
+                                                                 "without a zone, in your time zone")
 
 
 class ConvertOut(Schema):
@@ -184,7 +185,8 @@ class ActivityIn(Schema):
     subject: str = Field("", max_length=255)
     body: str = Field("", max_length=20000)
     duration_seconds: int | None = Field(None, ge=0, le=MAX_INT32)
-    occurred_at: datetime | None = None
+    occurred_at: datetime | None = Field(None, description="When it happened (ISO 8601; without a zone, in yours); "
+                                                          "empty: now")
 
 
 class TaskIn(Schema):
@@ -193,13 +195,13 @@ class TaskIn(Schema):
     assignee_id: int | None = None
     kind: str = "other"
     title: str = Field(..., min_length=1, max_length=255)
-    due_at: datetime
+    due_at: datetime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone)")
 
 
 class CompleteTaskIn(Schema):
     result: str = Field(..., max_length=5000)
     next_title: str = Field("", max_length=255)
-    next_due_at: datetime | None = None
+    next_due_at: datetime | None = Field(None, description="When the next task is due (without a zone, in yours)")
     next_kind: str = "call"
 
 
