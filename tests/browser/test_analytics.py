@@ -55,10 +55,7 @@ def test_marketer_dashboard_shows_funnel_and_costs_only(site: Site, sales):
     User.objects.create_user(username="mary", password="pw", role=Role.MARKETER, first_name="Mary")
     me = site.new_page()
     page = me.page
-    page.goto(f"{site.url}/login/")
-    page.get_by_label("User name").fill("mary")
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Log in").click()
+    site.login(me, "mary")
     page.goto(f"{site.url}/analytics/")
     expect(page.get_by_role("heading", name="Cost economics")).to_be_visible()
     expect(page.get_by_role("link", name="Speed to lead")).to_have_count(0)

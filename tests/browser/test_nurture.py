@@ -22,10 +22,7 @@ def test_the_marketer_sees_the_count_change_as_she_edits_the_conditions(site: Si
     Lead.objects.filter(pk__in=[lead.pk for lead in warm]).update(temperature="warm")
     me = site.new_page()
     page = me.page
-    page.goto(f"{site.url}/login/")
-    page.get_by_label("User name").fill("mary")
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Log in").click()
+    site.login(me, "mary")
     page.get_by_role("link", name="Segments and mail").click()
     page.wait_for_url("**/marketing/segments/")
     page.get_by_role("button", name="New segment").click()
