@@ -130,9 +130,9 @@ def test_the_cards_history_names_fields_and_values_in_the_readers_language(alice
     web = _web(alice)
     history = web.get(f"/leads/{lead.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     history = history[history.index("История"):]
-    assert "статус: Открыт → Отложен" in history
+    assert "Статус: Открыт → Отложен" in history
     assert "state:" not in history and "open → deferred" not in history
-    assert "город / регион: — → Химки" in history
+    assert "Город / регион: — → Химки" in history
 
 
 def test_a_conversion_refused_for_a_wrong_inn_keeps_what_was_typed(alice, make_lead):

@@ -50,7 +50,7 @@ def test_the_owner_adds_a_contact_the_person_gave_later_to_the_card(lead_with_la
     assert page.count('data-testid="add-contact"') == 1  # not offered again
     change = FieldChange.objects.get(lead=lead, field="other_contacts")
     assert (change.old_value, change.new_value, change.changed_by) == ("", "+74951234567 ext. 12", alice)
-    assert "other contacts: — → +74951234567 ext. 12" in page  # the card's history
+    assert "Other contacts: — → +74951234567 ext. 12" in page  # the card's history
 
     http.post(f"/leads/{lead.pk}/add_contact/", {"contact": "i.ivanov@romashka.ru"})
     lead.refresh_from_db()
@@ -117,7 +117,7 @@ def test_the_owner_keeps_an_email_that_looks_like_a_slip_as_right(partner, alice
     lead.refresh_from_db()
     assert (lead.email, lead.email_checked) == ("ivan@gmail.co", "ivan@gmail.co")  # not changed, only checked
     assert 'data-testid="email-typo"' not in page and "E-mail ivan@gmail.co kept as right." in page
-    assert "e-mail checked as right: — → ivan@gmail.co" in page
+    assert "E-mail checked as right: — → ivan@gmail.co" in page
     assert FieldChange.objects.get(lead=lead, field="email_checked").changed_by == alice
     # nothing left to dismiss; a later change of the address is judged afresh
     again = http.post(f"/leads/{lead.pk}/check_email/", follow=True).content.decode()
