@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from leadflow.core.cors import preflight, with_cors
 from leadflow.core.inputs import storable
 from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form, SubmissionStatus
@@ -273,16 +274,6 @@ def _hosted_post(request: HttpRequest, form: Form) -> HttpResponse:
 # ---------------------------------------------------------------- the embed script's endpoints
 
 
-def _cors(request: HttpRequest, form: Form, response: HttpResponse) -> HttpResponse:
-    """Allow the calling site only when the form lists its origin."""
-    origin = request.headers.get("Origin", "")
-    response["Vary"] = "Origin"
-    if origin and form.allows_origin(origin):
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Expose-Headers"] = "Retry-After"
-    return response
-
-
 def _error(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None,
            **extra: Any) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}, **extra}, status=status)
@@ -302,7 +293,8 @@ def form_config(request: HttpRequest, slug: str) -> HttpResponse:
     """What the embed script needs to draw the form, in the form's language, with a fresh render token."""
     form = _form(slug)
     if _origin_refused(request, form):
-        return _cors(request, form, _error(403, "origin_not_allowed", "This site may not embed the form."))
+        refused = _error(403, "origin_not_allowed", "This site may not embed the form.")
+        return with_cors(request, form.allows_origin, refused)
     with translation.override(form.language):
         texts = _texts()
         data = {
@@ -316,7 +308,7 @@ def form_config(request: HttpRequest, slug: str) -> HttpResponse:
         }
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"  # the render token must be fresh
-    return _cors(request, form, response)
+    return with_cors(request, form.allows_origin, response)
 
 
 @csrf_exempt  # cross-site by design; the origin list, token and limits protect it (module docstring)
@@ -324,17 +316,12 @@ def form_submit(request: HttpRequest, slug: str) -> HttpResponse:
     """POST JSON from the embed script; OPTIONS is the browser's preflight."""
     form = _form(slug)
     if request.method == "OPTIONS":
-        response = HttpResponse(status=204)
-        if form.allows_origin(request.headers.get("Origin", "")):
-            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            response["Access-Control-Allow-Headers"] = "Content-Type"
-            response["Access-Control-Max-Age"] = "600"
-        return _cors(request, form, response)
+        return preflight(request, form.allows_origin)
     if request.method != "POST":
-        return _cors(request, form, _error(405, "method_not_allowed", "Use POST."))
+        return with_cors(request, form.allows_origin, _error(405, "method_not_allowed", "Use POST."))
     with translation.override(form.language):
         response = _submit_json(request, form)
-    return _cors(request, form, response)
+    return with_cors(request, form.allows_origin, response)
 
 
 def _submit_json(request: HttpRequest, form: Form) -> HttpResponse:

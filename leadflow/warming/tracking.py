@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from leadflow.core.cors import preflight, with_cors
 from leadflow.core.inputs import unstorable_fields
 from leadflow.core.memo import Memo
 from leadflow.intake import webform_rules
@@ -50,29 +51,15 @@ def _error(status: int, code: str, message: str, fields: dict[str, list[str]] | 
     return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
 
 
-def _cors(request: HttpRequest, site: TrackingSite, response: HttpResponse) -> HttpResponse:
-    origin = request.headers.get("Origin", "")
-    response["Vary"] = "Origin"
-    if origin and site.allows_origin(origin):
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Expose-Headers"] = "Retry-After"
-    return response
-
-
 @csrf_exempt  # cross-site by design: the origin list and the limits protect it (module docstring)
 def events(request: HttpRequest, key: str) -> HttpResponse:
     """POST {"visitor_id", "events": [{"kind", "url", "duration_seconds", "properties"}]}; OPTIONS: preflight."""
     site = _site(key)
     if request.method == "OPTIONS":
-        response = HttpResponse(status=204)
-        if site.allows_origin(request.headers.get("Origin", "")):
-            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            response["Access-Control-Allow-Headers"] = "Content-Type"
-            response["Access-Control-Max-Age"] = "600"
-        return _cors(request, site, response)
+        return preflight(request, site.allows_origin)
     if request.method != "POST":
-        return _cors(request, site, _error(405, "method_not_allowed", _("Use POST.")))
-    return _cors(request, site, _take(request, site))
+        return with_cors(request, site.allows_origin, _error(405, "method_not_allowed", _("Use POST.")))
+    return with_cors(request, site.allows_origin, _take(request, site))
 
 
 def _take(request: HttpRequest, site: TrackingSite) -> HttpResponse:
