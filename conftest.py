@@ -4,6 +4,7 @@ carol (a manager in another team), admin, and partner (an API key)."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from datetime import time
 from typing import Any
@@ -117,6 +118,38 @@ def api_as() -> Callable[[User], HttpClient]:
         return HttpClient(headers={"Authorization": f"Bearer {raw}"})
 
     return make
+
+
+@pytest.fixture
+def at_once() -> Callable[..., list[Any]]:
+    """`at_once(work, items)`: work(item) for every item at the same moment, each in its own thread with its own
+    database connection (released together by a barrier), as simultaneous requests would be; the results in the
+    items' order. An exception in a thread is raised here, not lost with the thread."""
+
+    def run(work: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        barrier = threading.Barrier(len(items))
+        results: list[Any] = [None] * len(items)
+        errors: list[BaseException] = []
+
+        def one(index: int, item: Any) -> None:
+            try:
+                barrier.wait(timeout=10)
+                results[index] = work(item)
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=one, args=pair) for pair in enumerate(items)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        if errors:
+            raise errors[0]
+        return results
+
+    return run
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """First come, first served: claiming a pooled lead."""
 
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
 from leadflow.core.errors import DomainError
 from leadflow.events.models import OutboxEvent
@@ -58,7 +56,7 @@ def test_claim_over_api_conflict_is_a_409_with_the_winner(api_as, alice, bob, ma
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_many_managers_claiming_at_once_exactly_one_wins(sales, head, make_lead):
+def test_many_managers_claiming_at_once_exactly_one_wins(sales, head, make_lead, at_once):
     """Real concurrent connections on PostgreSQL: the conditional UPDATE settles the race."""
     from leadflow.accounts.models import User
 
@@ -66,25 +64,15 @@ def test_many_managers_claiming_at_once_exactly_one_wins(sales, head, make_lead)
         User.objects.create_user(username=f"m{i}", password="pw", role="manager", team=sales) for i in range(8)
     ]
     lead = make_lead()
-    barrier = threading.Barrier(len(managers))
-    results: dict[str, str] = {}
 
-    def claim(manager: User) -> None:
+    def claim(manager: User) -> str:
         try:
-            barrier.wait(timeout=10)
             services.claim_lead(lead=Lead.objects.get(pk=lead.pk), by=manager)
-            results[manager.username] = "won"
         except DomainError as error:
-            results[manager.username] = error.code
-        finally:
-            close_old_connections()
-            connection.close()
+            return error.code
+        return "won"
 
-    threads = [threading.Thread(target=claim, args=(m,)) for m in managers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = dict(zip([m.username for m in managers], at_once(claim, managers), strict=True))
 
     assert sorted(results.values()) == ["already_claimed"] * 7 + ["won"]
     winner = next(name for name, result in results.items() if result == "won")
