@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import time
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client as HttpClient
 
 from leadflow.accounts.models import Role, Team, User, UserToken
@@ -150,6 +151,26 @@ def at_once() -> Callable[..., list[Any]]:
         return results
 
     return run
+
+
+@pytest.fixture
+def migrate_to(transactional_db: None) -> Iterator[Callable[..., Any]]:
+    """`migrate_to(("leads", "0021_task_is_cancelled"))` moves the test database to that migration and returns the
+    models as they were then (`.get_model(app, model)`); `migrate_to()` moves it to the latest. Whatever the test
+    does, even when it fails, the schema is at the latest again when it ends, as every other test expects."""
+    moved = False
+
+    def run(target: tuple[str, str] | None = None) -> Any:
+        nonlocal moved
+        executor = MigrationExecutor(connection)  # a fresh one each time: migrating changes what the loader reads
+        targets = [target] if target else executor.loader.graph.leaf_nodes()
+        moved = True
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    yield run
+    if moved:
+        run()
 
 
 @pytest.fixture

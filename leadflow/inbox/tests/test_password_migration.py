@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from leadflow.inbox.models import Mailbox
 
@@ -18,23 +17,16 @@ def stored() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def migrate(target: tuple[str, str] | None = None) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate([target] if target else executor.loader.graph.leaf_nodes())
-    return executor
-
-
 @pytest.mark.django_db(transaction=True)
-def test_existing_passwords_are_encrypted_and_the_poller_reads_them_back() -> None:
-    executor = migrate(BEFORE)
-    mailbox = executor.loader.project_state([BEFORE]).apps.get_model("inbox", "Mailbox")
+def test_existing_passwords_are_encrypted_and_the_poller_reads_them_back(migrate_to) -> None:
+    mailbox = migrate_to(BEFORE).get_model("inbox", "Mailbox")
     for name, password in PASSWORDS.items():
         mailbox.objects.create(name=name, host="imap.example.com", username=name.lower(), password=password)
     assert stored() == PASSWORDS
 
-    migrate(AFTER)
+    migrate_to(AFTER)
     encrypted = stored()
-    migrate()
+    migrate_to()
     read_back = {m.name: m.password for m in Mailbox.objects.all()}
 
     assert encrypted["Unused"] == ""
@@ -44,14 +36,14 @@ def test_existing_passwords_are_encrypted_and_the_poller_reads_them_back() -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reversing_the_migration_stores_the_plain_passwords_again() -> None:
+def test_reversing_the_migration_stores_the_plain_passwords_again(migrate_to) -> None:
     for name, password in PASSWORDS.items():
         Mailbox.objects.create(name=name, host="imap.example.com", username=name.lower(), password=password)
     assert stored() != PASSWORDS
 
-    migrate(BEFORE)
+    migrate_to(BEFORE)
     reversed_rows = stored()
-    migrate()  # leave the schema as the other tests expect it (and encrypt once more: nothing read back twice)
+    migrate_to()  # encrypt once more: nothing is read back twice
 
     assert reversed_rows == PASSWORDS
     assert {m.name: m.password for m in Mailbox.objects.all()} == PASSWORDS

@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from leadflow.leads.models import Lead
@@ -15,12 +13,10 @@ BEFORE, AFTER = ("intake", "0005_form_hand_to_sales"), ("intake", "0006_partner_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_existing_submissions_are_priced_as_the_report_priced_them(make_lead) -> None:
+def test_existing_submissions_are_priced_as_the_report_priced_them(make_lead, migrate_to) -> None:
     converted_id, open_id = make_lead().pk, make_lead().pk
     Lead.objects.filter(pk=converted_id).update(converted_at=timezone.now())
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    apps = executor.loader.project_state([BEFORE]).apps
+    apps = migrate_to(BEFORE)
     partner_model, submission = apps.get_model("intake", "Partner"), apps.get_model("intake", "Submission")
     lead_model = apps.get_model("leads", "Lead")
     per_lead = partner_model.objects.create(name="CPA", key_prefix="a", key_hash="a", price_per_lead=Decimal("150"))
@@ -38,10 +34,7 @@ def test_existing_submissions_are_priced_as_the_report_priced_them(make_lead) ->
         "duplicate": submission.objects.create(channel="partner", partner=per_lead, status="attached", lead=converted),
     }
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([AFTER])
-    submission = executor.loader.project_state([AFTER]).apps.get_model("intake", "Submission")
+    submission = migrate_to(AFTER).get_model("intake", "Submission")
     priced = {name: tuple(submission.objects.filter(pk=row.pk).values_list("payout_lead", "payout_client").get())
               for name, row in rows.items()}
     assert priced == {
@@ -51,5 +44,3 @@ def test_existing_submissions_are_priced_as_the_report_priced_them(make_lead) ->
         "client-open": (Decimal("0"), None),
         "duplicate": (None, None),
     }
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())  # leave the schema as the other tests expect it

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from leadflow.intake import pipeline
 from leadflow.leads.models import FieldChange, Interest, Lead
@@ -132,12 +130,10 @@ BEFORE, AFTER = ("leads", "0022_lead_other_contacts"), ("leads", "0023_rekey_par
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_splits_the_stored_names_again(partner):
+def test_the_migration_splits_the_stored_names_again(partner, migrate_to):
     lead = receive(partner, name="Ван дер Берг Ян", phone="+7 912 345 67 89").lead
     old_split(lead, "Ван", "Ян", "Дер Берг")
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    executor = MigrationExecutor(connection)
-    executor.migrate([AFTER])
+    migrate_to(BEFORE)
+    migrate_to(AFTER)
     lead.refresh_from_db()
     assert (lead.last_name, lead.first_name, lead.middle_name) == ("ван дер Берг", "Ян", "")
