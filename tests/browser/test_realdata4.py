@@ -40,7 +40,7 @@ def test_a_later_contact_is_added_and_a_checked_email_kept_without_a_page_reload
     page.get_by_test_id("email-is-right").click()
     expect(page.locator("main")).to_contain_text("E-mail ivan@gmail.co kept as right.")
     expect(page.get_by_test_id("email-typo")).to_have_count(0)
-    expect(page.locator("main")).to_contain_text("e-mail checked as right: — → ivan@gmail.co")
+    expect(page.locator("main")).to_contain_text("E-mail checked as right: — → ivan@gmail.co")
 
     assert page.evaluate("window.stillTheSamePage === true")
     assert page.locator("main#main").count() == 1  # swapped in place, not nested
