@@ -12,6 +12,7 @@ from leadflow.core.errors import InvalidInput
 from leadflow.events.services import record_event
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
+from leadflow.matching.normalize import Phone, phone_text
 
 
 def company_for(*, name: str, legal_form: str = "", inn: str = "", kpp: str = "", ogrn: str = "",
@@ -36,13 +37,19 @@ def company_for(*, name: str, legal_form: str = "", inn: str = "", kpp: str = ""
 
 
 def add_contact(*, company: Company | None, facts: matching.Facts, full_name: str, position: str = "",
-                owner: User | None = None) -> Contact:
-    """A person at a company (or a private client), indexed so later submissions find them."""
+                owner: User | None = None, unreadable: list[dict[str, str]] | None = None) -> Contact:
+    """A person at a company (or a private client), indexed so later submissions find them.
+
+    The first phone and e-mail are the contact's; the further ones given are its other contacts, and what could
+    not be read (`unreadable`, pipeline._keep_unreadable) is kept as given."""
     phone = facts.phones[0] if facts.phones else matching.PhoneFact("")
+    others = [phone_text(Phone(p.e164, p.extension)) for p in facts.phones[1:]] + list(facts.emails[1:])
     contact = Contact.objects.create(
         company=company, last_name=facts.last_name, first_name=facts.first_name, middle_name=facts.middle_name,
         full_name=full_name, position=position, phone=phone.e164, phone_ext=phone.extension,
-        email=facts.emails[0] if facts.emails else "", owner=owner,
+        email=facts.emails[0] if facts.emails else "", owner=owner, other_contacts=others,
+        unreadable_contacts=[{"field": item.get("field", ""), "value": item.get("value", ""),
+                              "problem": item.get("problem", "")} for item in unreadable or []],
     )
     matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=facts)
     return contact

@@ -16,6 +16,7 @@ from leadflow.core.errors import DomainError
 from leadflow.core.inputs import text_problem
 from leadflow.leads import forms as lead_forms
 from leadflow.leads import services as lead_services
+from leadflow.leads.given import also_gave, held_by
 from leadflow.leads.models import Lead
 from leadflow.leads.views import completable_tasks, require_sales, restore_drafts, works_leads
 from leadflow.matching.normalize import email_suggestion
@@ -46,10 +47,14 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
     lead = client.lead
     is_erased = client.erased_at is not None
     can_manage = works_leads(user) and lead_services.can_manage_client(client, user)
+    requests = list(client.requests.all()[:50])
+    held = held_by(*contacts)
+    for item in requests:  # what a request since the conversion gave besides the contacts' own (read only)
+        item.also_gave = also_gave(None, item.facts, held=held)
     context = {
         "client": client,
         "contacts": contacts,
-        "requests": client.requests.all()[:50],
+        "requests": requests,
         "activities": client.activities.select_related("author")[:100],
         "tasks": (tasks := list(client.tasks.select_related("assignee").order_by("completed_at", "due_at"))),
         "completable": completable_tasks(user, tasks),

@@ -28,6 +28,7 @@ from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
+from leadflow.leads.given import carried_to_client
 from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
@@ -855,17 +856,26 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
         if owner != lead.owner and not (by.is_admin or by.role == Role.HEAD or owner == by):
             raise Forbidden(_("Only the head of sales may convert to another owner."))
         company_row = _company_for(company, lead=lead, owner=owner)
+        # Every contact the person gave follows them: the card's other ones, its requests' "Also gave" and what
+        # could not be read (kept as given); the client card shows no request of the lead.
+        others, as_given = carried_to_client(lead)
         contact = Contact.objects.create(
             company=company_row, last_name=lead.last_name, first_name=lead.first_name,
             middle_name=lead.middle_name, full_name=lead.full_name, position=lead.position, phone=lead.phone,
             phone_ext=lead.phone_ext, email=lead.email, owner=owner,
             email_checked=lead.email_checked if lead.email_checked == lead.email else "",
+            other_contacts=others, unreadable_contacts=as_given,
         )
         matching.move_keys(from_type=CardType.LEAD, from_id=lead.pk, to_type=CardType.CONTACT, to_id=contact.pk)
+        matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=matching.contact_facts(others))
         client = Client.objects.create(
             name=str(company_row) if company_row else lead.full_name, company=company_row, contact=contact,
             owner=owner, team=lead.team, lead=lead,
         )
+        for value in others:
+            _audit(client=client, field="other_contacts", old="", new=value, by=by)
+        for entry in as_given:
+            _audit(client=client, field="unreadable_contacts", old="", new=entry["value"], by=by)
         now = timezone.now()
         old_stage, old_state = lead.stage, lead.state
         lead.state = LeadState.CONVERTED

@@ -1,0 +1,156 @@
+"""Converting a lead loses none of the person's contacts (realdata5).
+
+The lead's other contacts, what its requests gave besides the card's phone and e-mail, and a contact kept as given
+(it could not be read) follow the person to the client's contact: shown on the client card and in the API, audited,
+identity keys of the contact (a later request from any of them finds the client), kept by a merge of contacts and
+erased with the person."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.clients.merging import merge_contacts, undo_contact_merge
+from leadflow.clients.models import Client, Contact
+from leadflow.intake import pipeline
+from leadflow.leads import services
+from leadflow.leads.models import FieldChange, Lead
+from leadflow.privacy import services as privacy
+
+pytestmark = pytest.mark.django_db
+
+
+def receive(partner, **payload) -> pipeline.Outcome:
+    return pipeline.receive(pipeline.Inbound(channel="partner", partner=partner[0], payload=payload))
+
+
+def login(user) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def lead(partner, alice) -> Lead:
+    """Иванов Иван: his phone could not be read; a later request gave an office line (the card's phone from then
+    on) and a second address; the owner put a mobile on the card as another contact."""
+    status, answer = post_partner(partner[1], {"name": "Иванов Иван", "phone": "8-912-ЗВОНИТЬ <b>ВЕЧЕРОМ</b>",
+                                               "email": "ivan@mail.ru"})
+    assert status == 201 and answer["warnings"][0]["code"] == "unreadable"
+    lead = Lead.objects.get()
+    lead.owner = alice
+    lead.save(update_fields=["owner"])
+    later = receive(partner, name="Иванов Иван", phone="8 495 123-45-67 доб. 12",
+                    email="ivan@mail.ru, i.ivanov@romashka.ru")
+    assert later.lead == lead
+    services.add_other_contact(lead=lead, contact="+79161234567", by=alice)
+    lead.refresh_from_db()
+    return lead
+
+
+def post_partner(key: str, body: dict) -> tuple[int, dict]:
+    response = HttpClient().post("/api/submissions", body, content_type="application/json",
+                                 headers={"X-Api-Key": key})
+    return response.status_code, response.json()
+
+
+def convert(api_as, user, lead: Lead) -> Client:
+    response = api_as(user).post(f"/api/leads/{lead.pk}/convert", {}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    return Client.objects.get(pk=response.json()["client_id"])
+
+
+OTHERS = ["+79161234567", "i.ivanov@romashka.ru"]
+AS_GIVEN = "8-912-ЗВОНИТЬ <b>ВЕЧЕРОМ</b>"
+
+
+def test_conversion_carries_every_contact_the_person_gave_to_the_clients_contact(lead, alice, api_as):
+    client = convert(api_as, alice, lead)
+
+    contact = client.contact
+    assert (contact.phone, contact.phone_ext, contact.email) == ("+74951234567", "12", "ivan@mail.ru")
+    assert contact.other_contacts == OTHERS
+    [given] = contact.unreadable_contacts
+    assert (given["field"], given["value"]) == ("phone", AS_GIVEN) and given["problem"]
+    # audited on the client: where each came from is in its history
+    carried = list(FieldChange.objects.filter(client=client).values_list("field", "new_value"))
+    assert carried == [*(("other_contacts", value) for value in OTHERS), ("unreadable_contacts", AS_GIVEN)]
+    # and the API's client card says it
+    card = api_as(alice).get(f"/api/clients/{client.pk}").json()
+    [shown] = card["contacts"]
+    assert shown["other_contacts"] == OTHERS
+    assert shown["unreadable_contacts"] == [given]
+
+
+@pytest.mark.parametrize(("language", "other", "as_given", "problem_word"), [
+    ("en", "Other contacts", "Phone, as given", "could not be read"),
+    ("ru", "Другие контакты", "Телефон, как указан", "не удалось разобрать"),
+])
+def test_the_client_card_shows_them_escaped_in_both_languages(lead, alice, api_as, language, other, as_given,
+                                                              problem_word):
+    client = convert(api_as, alice, lead)
+    alice.language = language
+    alice.save(update_fields=["language"])
+
+    page = login(alice).get(f"/clients/{client.pk}/").content.decode()
+
+    assert 'data-testid="contact-other-contacts"' in page and other in page
+    assert 'href="tel:+79161234567"' in page and 'href="mailto:i.ivanov@romashka.ru"' in page
+    assert as_given in page and problem_word in page
+    assert "«8-912-ЗВОНИТЬ &lt;b&gt;ВЕЧЕРОМ&lt;/b&gt;»" in page and "<b>ВЕЧЕРОМ" not in page
+
+
+def test_a_later_request_from_a_contact_carried_over_finds_the_client(lead, alice, api_as, partner):
+    client = convert(api_as, alice, lead)
+
+    outcome = receive(partner, name="Иванов Иван", phone="+7 916 123-45-67")
+
+    assert (outcome.status, outcome.client, outcome.lead) == ("attached", client, None)
+    assert Lead.objects.count() == 1
+
+
+def test_a_request_to_the_client_shows_what_it_gave_besides_the_contacts_own(lead, alice, api_as, partner):
+    client = convert(api_as, alice, lead)
+    outcome = receive(partner, name="Иванов Иван", email="ivan@mail.ru", phone="+7 916 777-00-01, 8-ЗВОНИТЬ")
+    assert outcome.client == client
+
+    page = login(alice).get(f"/clients/{client.pk}/").content.decode()
+
+    assert 'data-testid="client-also-gave"' in page and "+79167770001" in page
+
+
+def test_a_merge_of_contacts_keeps_the_merged_ones_contacts_and_its_undo_puts_them_back(lead, alice, api_as):
+    client = convert(api_as, alice, lead)
+    survivor = client.contact
+    other = Contact.objects.create(full_name="Иванов Иван", phone="+79169990000", email="ivan@romashka.ru",
+                                   other_contacts=["+79169990001"], owner=alice,
+                                   unreadable_contacts=[{"field": "email", "value": "ivan@@", "problem": "x"}])
+
+    merge = merge_contacts(survivor=survivor, others=[other], by=alice)
+
+    survivor.refresh_from_db()
+    assert survivor.phone == "+74951234567"  # the survivor's own, the other's kept as another contact
+    assert survivor.other_contacts == [*OTHERS, "+79169990001", "+79169990000", "ivan@romashka.ru"]
+    assert [entry["value"] for entry in survivor.unreadable_contacts] == [AS_GIVEN, "ivan@@"]
+    assert FieldChange.objects.filter(client=client, field="other_contacts", new_value="ivan@romashka.ru").exists()
+
+    undo_contact_merge(merge=merge, by=alice)
+
+    survivor.refresh_from_db()
+    assert survivor.other_contacts == OTHERS and len(survivor.unreadable_contacts) == 1
+
+
+def test_erasure_erases_the_contacts_carried_to_the_client(lead, alice, api_as, admin_user):
+    client = convert(api_as, alice, lead)
+    person = privacy.find_person(client=client)
+    exported = privacy.export_person(person=person, by=admin_user)
+    [row] = exported["rooms"]["clients"]["contacts"]
+    assert row["other_contacts"] == OTHERS and row["unreadable_contacts"][0]["value"] == AS_GIVEN
+
+    privacy.erase_person(person=person, by=admin_user)
+
+    contact = Contact.objects.get(pk=client.contact_id)
+    assert (contact.other_contacts, contact.unreadable_contacts) == ([], [])
+    # every contact carried over is the person's: tombstoned, so no file or partner brings them back through it
+    # (the second address was only in the lead's request: the contact's other contacts are what names it)
+    assert "i.ivanov@romashka.ru" in person.emails
