@@ -183,8 +183,10 @@ class Parsed:
     def warnings(self) -> list[dict[str, str]]:
         """Slips the sender may want to correct, one per address of the field; the submission is taken as typed."""
         suggestions = [self.person.email_suggestion, *map(normalize.email_suggestion, self.person.other_emails)]
+        # (an address kept as given that does not read at all has its suggestion on its "unreadable" warning)
+        kept_whole = self.unreadable_field("email") and not self.person.email
         typos = [{"field": "email", "code": "email_typo", "suggestion": suggestion}
-                 for suggestion in suggestions if suggestion and not self.unreadable_field("email")]
+                 for suggestion in suggestions if suggestion and not kept_whole]
         return [*typos, *self.person.unreadable]
 
     def unreadable_field(self, name: str) -> bool:
@@ -230,19 +232,28 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     _take_from_name(text, region)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).
+    # A readable number next to one that is not ("89123456789 / 8912"): the number is read, the rest is kept as
+    # given with a warning (normalize.phones_and_rest), as a contact that does not read at all may be.
+    rests: list[dict[str, str]] = []
     phones: list[normalize.Phone] = []
     if text["phone"]:
         try:
-            phones = normalize.normalize_phones(text["phone"], region=region)
+            phones, rest, problem = normalize.phones_and_rest(text["phone"], region=region)
         except normalize.NormalizationError as error:
             errors.setdefault("phone", []).append(str(error))
+        else:
+            rests += [{"field": "phone", "code": "unreadable", "value": rest, "problem": problem,
+                       "read": normalize.phone_text(phones[0])}] if rest else []
     phone = phones[0] if phones else normalize.Phone(e164="")
     emails: list[str] = []
     if text["email"]:
         try:
-            emails = normalize.normalize_emails(text["email"])
+            emails, rest, problem = normalize.emails_and_rest(text["email"])
         except normalize.NormalizationError as error:
             errors.setdefault("email", []).append(str(error))
+        else:
+            rests += [{"field": "email", "code": "unreadable", "value": rest, "problem": problem,
+                       "read": emails[0]}] if rest else []
     email = emails[0] if emails else ""
 
     if text["first_name"] or text["last_name"]:
@@ -316,7 +327,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     for item in unreadable:
         if item["field"] == "email" and person.email_suggestion:
             item["suggestion"] = person.email_suggestion
-    person.unreadable = unreadable
+    person.unreadable = [*unreadable, *rests]
     if not errors and not (person.phone or person.email or text["message"] or name_given or company.name):
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
