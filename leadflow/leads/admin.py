@@ -52,14 +52,15 @@ class InterestAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interest]:
         return super().get_queryset(request).prefetch_related("requests")
 
-    @admin.display(description=_("contacts kept as given"))
+    @admin.display(description=_("kept as given"))
     def as_given(self, interest: Interest) -> str:
-        """A phone or e-mail given that could not be read, as typed (escaped: it comes from a public form)."""
+        """What was given that could not be read, as typed (escaped: it comes from a public form)."""
         from leadflow.leads.given import unreadable_given
+        from leadflow.leads.templatetags.leadflow_tags import given_label
 
-        return format_html_join(mark_safe("<br>"), "«{}» ({})", (
-            (entry.get("value", ""), entry.get("problem", "")) for entry in unreadable_given(
-                list(interest.requests.all())))) or "—"
+        return format_html_join(mark_safe("<br>"), "{}: «{}» ({})", (
+            (given_label(str(entry.get("field", ""))), entry.get("value", ""), entry.get("problem", ""))
+            for entry in unreadable_given(list(interest.requests.all())))) or "—"
 
 
 @admin.register(Request)

@@ -44,13 +44,19 @@ def also_gave(lead: Any, facts: dict[str, Any], replaced: set[str] | None = None
     return found
 
 
-def unreadable_given(requests: list[Any]) -> list[dict[str, str]]:
-    """Contacts given that could not be read, kept as given (pipeline._keep_unreadable), newest request first."""
+CONTACT_FIELDS = ("phone", "email")
+
+
+def unreadable_given(requests: list[Any], fields: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+    """Fields given that could not be read, kept as given (pipeline._keep_unreadable, _keep_other_fields), newest
+    request first; only the `fields` named (CONTACT_FIELDS: the phones and e-mails) when given."""
     found, seen = [], set()
     for item in requests:
         facts = item.facts if isinstance(item.facts, dict) else {}
         for entry in facts.get("unreadable", []) or []:
-            if isinstance(entry, dict) and (entry.get("field"), entry.get("value")) not in seen:
+            if not isinstance(entry, dict) or (fields is not None and entry.get("field") not in fields):
+                continue
+            if (entry.get("field"), entry.get("value")) not in seen:
                 seen.add((entry.get("field"), entry.get("value")))
                 found.append(entry)
     return found
@@ -70,5 +76,5 @@ def carried_to_client(lead: Any, *, requests: list[Any] | None = None,
     for request in requests:
         others += [given["value"] for given in also_gave(lead, request.facts, replaced) if given["value"] not in others]
     as_given = [{"field": str(entry.get("field", "")), "value": str(entry.get("value", "")),
-                 "problem": str(entry.get("problem", ""))} for entry in unreadable_given(requests)]
+                 "problem": str(entry.get("problem", ""))} for entry in unreadable_given(requests, CONTACT_FIELDS)]
     return others, as_given

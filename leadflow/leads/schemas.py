@@ -299,9 +299,9 @@ class InterestOut(Schema):
 
     @staticmethod
     def resolve_unreadable_contacts(obj: object) -> list[dict[str, str]]:
-        from leadflow.leads.given import unreadable_given
+        from leadflow.leads.given import CONTACT_FIELDS, unreadable_given
 
-        return unreadable_given(list(obj.requests.all()))  # type: ignore[attr-defined]
+        return unreadable_given(list(obj.requests.all()), CONTACT_FIELDS)  # type: ignore[attr-defined]
 
 
 class PromoteIn(Schema):

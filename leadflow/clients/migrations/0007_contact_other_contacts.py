@@ -34,6 +34,13 @@ def carry_from_leads(apps, schema_editor):  # type: ignore[no-untyped-def]
                for entry in as_given])
 
 
+def rekey_contacts(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """Contacts converted from leads whose names were split wrong (leads.0023 fixed the leads): split again."""
+    from leadflow.leads.names_rekey import Report, rekey_contacts as split_again
+
+    split_again(Report(), apps=apps)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,4 +60,5 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=list, verbose_name='contacts kept as given'),
         ),
         migrations.RunPython(carry_from_leads, migrations.RunPython.noop),
+        migrations.RunPython(rekey_contacts, migrations.RunPython.noop),
     ]

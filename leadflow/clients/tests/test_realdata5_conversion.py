@@ -154,3 +154,47 @@ def test_erasure_erases_the_contacts_carried_to_the_client(lead, alice, api_as, 
     # every contact carried over is the person's: tombstoned, so no file or partner brings them back through it
     # (the second address was only in the lead's request: the contact's other contacts are what names it)
     assert "i.ivanov@romashka.ru" in person.emails
+
+
+def test_rekeynames_splits_a_converted_contacts_name_again_with_its_keys(partner, alice, api_as, capsys):
+    from django.core.management import call_command
+
+    from leadflow.matching import normalize
+    from leadflow.matching import services as matching
+
+    lead = receive(partner, name="фон Бок Мария", phone="+7 912 345 67 89").lead
+    lead.owner = alice
+    lead.save(update_fields=["owner"])
+    client = convert(api_as, alice, lead)
+    right_keys = name_keys(client.contact_id)
+    # what the parser before realdata4 stored on the contact (and the private client's name), with its keys
+    Contact.objects.filter(pk=client.contact_id).update(last_name="Фон", first_name="Мария", middle_name="Бок",
+                                                        full_name="Фон Мария Бок")
+    Client.objects.filter(pk=client.pk).update(name="Фон Мария Бок")
+    matching.replace_keys(card_type="contact", card_id=client.contact_id, facts=matching.Facts(
+        last_name="Фон", first_name="Мария", middle_name="Бок"))
+
+    call_command("rekeynames", "--dry-run")
+    assert f"client contact #{client.contact_id}: Фон Мария Бок -> фон Бок Мария" in capsys.readouterr().out
+    assert Contact.objects.get(pk=client.contact_id).last_name == "Фон" and name_keys(client.contact_id) != right_keys
+
+    call_command("rekeynames")
+
+    contact = Contact.objects.get(pk=client.contact_id)
+    assert (contact.last_name, contact.first_name, contact.middle_name, contact.full_name) == (
+        "фон Бок", "Мария", "", "фон Бок Мария")
+    assert Client.objects.get(pk=client.pk).name == "фон Бок Мария"
+    assert FieldChange.objects.filter(client=client, field="last_name", old_value="Фон", new_value="фон Бок",
+                                      changed_by=None).exists()
+    # a new request with the name in another order and a new address finds the client by its name keys
+    again = normalize.split_person_name("Мария фон Бок")
+    facts = matching.Facts(last_name=again.last, first_name=again.first, phones=[matching.PhoneFact("+79123456789")])
+    assert ("contact", contact.pk) in [(c.card_type, c.card_id) for c in matching.find(facts)]
+    assert name_keys(contact.pk) == right_keys  # the keys a contact of this name gets, the old split's gone
+
+
+def name_keys(contact_id: int) -> set[str]:
+    from leadflow.matching.models import IdentityKey
+
+    return set(IdentityKey.objects.filter(card_type="contact", card_id=contact_id, kind="name").values_list(
+        "value", flat=True))
