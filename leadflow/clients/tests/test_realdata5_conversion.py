@@ -198,3 +198,31 @@ def name_keys(contact_id: int) -> set[str]:
 
     return set(IdentityKey.objects.filter(card_type="contact", card_id=contact_id, kind="name").values_list(
         "value", flat=True))
+
+
+def test_a_duplicate_merged_into_the_converted_lead_gives_its_contacts_to_the_client(lead, alice, api_as, partner,
+                                                                                    make_lead):
+    from leadflow.leads.merging import merge_leads, undo_merge
+
+    client = convert(api_as, alice, lead)
+    duplicate = make_lead(owner=alice, first_name="Иван", last_name="Иванов", phone="+79035554433",
+                          email="ivanov@yandex.ru")
+    services.attach_request(lead=duplicate, person=services.PersonFacts(
+        first_name="Иван", last_name="Иванов", email="ivanov@yandex.ru", unreadable=[
+            {"field": "phone", "code": "unreadable", "value": "8 903 ЗВОНИТЬ", "problem": "too short"}]),
+        touch=services.Touch(channel="partner"))
+
+    merge = merge_leads(survivor=Lead.objects.get(pk=lead.pk), others=[duplicate], by=alice)
+
+    contact = Contact.objects.get(pk=client.contact_id)
+    assert contact.other_contacts == [*OTHERS, "+79035554433", "ivanov@yandex.ru"]
+    assert [entry["value"] for entry in contact.unreadable_contacts] == [AS_GIVEN, "8 903 ЗВОНИТЬ"]
+    assert FieldChange.objects.filter(client=client, field="other_contacts", new_value="+79035554433").exists()
+    # a call or a request from the duplicate's number reaches the client now
+    outcome = receive(partner, name="Иванов Иван", phone="+7 903 555-44-33")
+    assert (outcome.status, outcome.client) == ("attached", client)
+
+    undo_merge(merge=merge, by=alice)
+
+    contact.refresh_from_db()
+    assert contact.other_contacts == OTHERS and len(contact.unreadable_contacts) == 1
