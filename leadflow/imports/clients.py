@@ -171,5 +171,9 @@ def _apply(submission: Submission) -> tuple[str, str]:
                                   position=person.position, owner=owner,
                                   unreadable=person.unreadable) if row.has_person else None
     client = clients.create_client(company=company, contact=contact, owner=owner, team=team, by=importer)
+    if parsed.message or (contact is None and (person.phone or person.email or person.unreadable)):
+        # the row's comment, or the contacts of a row that names no person, would be on no card otherwise
+        leads.keep_first_request(client=client, person=person, touch=parsed.touch, message=parsed.message,
+                                 submission_id=submission.pk, now=submission.received_at)
     _mark(submission, SubmissionStatus.CREATED, client=client, **warned)
     return SubmissionStatus.CREATED, ""

@@ -494,6 +494,16 @@ def attach_request(
     return request
 
 
+def keep_first_request(*, client: Client, person: PersonFacts, touch: Touch, message: str = "",
+                       submission_id: int | None = None, now: datetime | None = None) -> Request:
+    """The touch that made a client without a lead (a client row of an import), kept as the client's request, so
+    what its contact does not hold is on the card: the row's comment, a company's phone, a contact kept as given.
+
+    No task and no notification (unlike attach_request): nobody is waiting, the import gave the client its owner."""
+    return rows.create(Request, client=client, submission_id=submission_id, message=message,
+                       facts=_facts_dict(person), created_at=now or timezone.now(), **touch.fields())
+
+
 def create_interest(
     *, name: str, person: PersonFacts, touch: Touch, reason: str, team: Any, message: str = "",
     submission_id: int | None = None, now: datetime | None = None,

@@ -149,3 +149,23 @@ def test_an_interest_shows_the_further_contacts_it_was_given(partner, head, api_
                       "company": "ООО Ромашка"})
     [shown] = api_as(head).get("/api/interests").json()
     assert (shown["phone"], shown["other_contacts"]) == ("+78005553535", ["+74951234567"])
+
+
+def test_a_client_row_naming_no_person_keeps_its_phone_and_comment_on_the_client_card(tmp_path: Path, head: User):
+    path = tmp_path / "clients.csv"
+    path.write_bytes("Компания;ИНН;ФИО;Телефон;Комментарий\r\nАО Лютик;7736207543;;8 (495) 123-45-67, 8 (495) 12;"
+                     "<b>закупают</b> по четвергам\r\n".encode("cp1251"))
+    job = imports.create_job(upload=path, by=head, kind=ImportKind.CLIENTS)
+    job = imports.set_mapping(job=job, mapping=job.mapping, source=None, campaign=None, by=head)
+    imports.run_import(job)
+
+    client = Client.objects.get()
+    assert client.contact is None
+    [request] = Request.objects.filter(client=client)
+    assert request.message == "<b>закупают</b> по четвергам" and request.facts["phone"] == "+74951234567"
+    http = HttpClient()
+    http.force_login(head)
+    page = http.get(f"/clients/{client.pk}/").content.decode()
+    assert "&lt;b&gt;закупают&lt;/b&gt; по четвергам" in page and "<b>закупают" not in page
+    assert 'data-testid="client-also-gave"' in page and "+74951234567" in page
+    assert 'data-testid="client-request-unreadable"' in page and "«8 (495) 12»" in page
