@@ -151,6 +151,9 @@ def test_erasure_erases_the_contacts_carried_to_the_client(lead, alice, api_as, 
 
     contact = Contact.objects.get(pk=client.contact_id)
     assert (contact.other_contacts, contact.unreadable_contacts) == ([], [])
+    # and the audit lines that carried them keep who and when, not the values
+    assert FieldChange.objects.filter(client=client, field="other_contacts").exists()
+    assert not FieldChange.objects.filter(client=client).exclude(new_value="").exists()
     # every contact carried over is the person's: tombstoned, so no file or partner brings them back through it
     # (the second address was only in the lead's request: the contact's other contacts are what names it)
     assert "i.ivanov@romashka.ru" in person.emails
