@@ -12,7 +12,7 @@ from leadflow.core.errors import InvalidInput
 from leadflow.events.services import record_event
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
-from leadflow.matching.normalize import Phone, phone_text
+from leadflow.matching.normalize import Phone, phone_text, split_phone_text
 
 
 def company_for(*, name: str, legal_form: str = "", inn: str = "", kpp: str = "", ogrn: str = "",
@@ -105,3 +105,36 @@ def change_contact_email(*, client: Client, contact: Contact, email: str, by: Us
         record_event("client.contact_updated", client_id=client.pk, contact_id=contact.pk, fields=["email"],
                      by_id=by.pk)
     return contact
+
+
+def add_other_contact(*, client: Client, contact: Contact, value: str, by: User) -> str:
+    """Put a contact a request to the client gave on one of its contacts, as a lead's card does
+    (leads.services.add_other_contact): the contact's phone or e-mail when it has none, else one of its other
+    contacts. Audited on the client; an identity key of the contact from then on. Returns the field it went to."""
+    from leadflow.leads.given import held_by, one_contact
+    from leadflow.leads.models import FieldChange
+    from leadflow.leads.services import CardErased, require_manage_client  # leads' services import this module
+
+    value = one_contact(value)
+    is_email = "@" in value
+    with transaction.atomic():
+        require_manage_client(client, by)
+        if Client.objects.select_for_update().filter(pk=client.pk, erased_at__isnull=False).exists():
+            raise CardErased()  # typing an erased person back in would undo the erasure
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if value in held_by(contact):
+            raise InvalidInput({"contact": [_("The card has this contact already.")]})
+        if is_email and not contact.email:
+            contact.email, changed = value, ["email"]
+        elif not is_email and not contact.phone:
+            contact.phone, contact.phone_ext = split_phone_text(value)
+            changed = ["phone", "phone_ext"]
+        else:
+            contact.other_contacts, changed = [*(contact.other_contacts or []), value], ["other_contacts"]
+        field = changed[0]
+        FieldChange.objects.create(client=client, field=field, old_value="", new_value=value, changed_by=by)
+        contact.save(update_fields=changed)
+        matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=matching.contact_facts([value]))
+        record_event("client.contact_updated", client_id=client.pk, contact_id=contact.pk, fields=changed,
+                     by_id=by.pk)
+    return field

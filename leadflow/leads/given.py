@@ -78,3 +78,22 @@ def carried_to_client(lead: Any, *, requests: list[Any] | None = None,
     as_given = [{"field": str(entry.get("field", "")), "value": str(entry.get("value", "")),
                  "problem": str(entry.get("problem", ""))} for entry in unreadable_given(requests, CONTACT_FIELDS)]
     return others, as_given
+
+
+def one_contact(text: str) -> str:
+    """A contact as other contacts keep it: one phone ("+74951234567 ext. 12") or one e-mail, normalised. Refused
+    (InvalidInput naming "contact") when it is not exactly one readable phone or address."""
+    from django.utils.translation import gettext as _
+
+    from leadflow.core.errors import InvalidInput
+    from leadflow.matching.normalize import NormalizationError, normalize_email, normalize_phones, phone_text
+
+    try:
+        if "@" in text:
+            return normalize_email(text)
+        phones = normalize_phones(text)
+        if len(phones) != 1:
+            raise NormalizationError(_("not one phone number"))
+        return phone_text(phones[0])
+    except NormalizationError as error:
+        raise InvalidInput({"contact": [str(error)]}) from None

@@ -28,7 +28,7 @@ from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
-from leadflow.leads.given import carried_to_client
+from leadflow.leads.given import carried_to_client, one_contact
 from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
@@ -54,7 +54,7 @@ from leadflow.leads.models import (
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
-from leadflow.matching.normalize import phone_text, split_phone_text
+from leadflow.matching.normalize import split_phone_text
 
 
 @dataclass
@@ -584,19 +584,8 @@ def add_other_contact(*, lead: Lead, contact: str, by: User) -> str:
 
     `contact` is a phone as the requests keep it (E.164, " ext. N") or an e-mail; returns the field it went to."""
     _require_not_erased(lead=lead, client=None)  # typing an erased person back in would undo the erasure
-    from leadflow.matching.normalize import NormalizationError, normalize_email, normalize_phones
-
-    is_email = "@" in contact
-    try:
-        if is_email:
-            value = normalize_email(contact)
-        else:
-            phones = normalize_phones(contact)
-            if len(phones) != 1:
-                raise NormalizationError(_("not one phone number"))
-            value = phone_text(phones[0])
-    except NormalizationError as error:
-        raise InvalidInput({"contact": [str(error)]}) from None
+    value = one_contact(contact)
+    is_email = "@" in value
     with transaction.atomic():
         lead = _lock(lead)
         _require_manage(lead, by)

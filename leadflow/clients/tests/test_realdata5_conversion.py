@@ -7,6 +7,8 @@ erased with the person."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client as HttpClient
 
@@ -229,3 +231,43 @@ def test_a_duplicate_merged_into_the_converted_lead_gives_its_contacts_to_the_cl
 
     contact.refresh_from_db()
     assert contact.other_contacts == OTHERS and len(contact.unreadable_contacts) == 1
+
+
+@pytest.mark.parametrize(("language", "added"), [
+    ("en", "+74959876543 added to Иванов Иван's other contacts."),
+    ("ru", "+74959876543 добавлен в другие контакты: Иванов Иван."),
+])
+def test_the_owner_adds_a_contact_a_later_request_gave_to_the_clients_contact(lead, alice, api_as, partner,
+                                                                             language, added):
+    client = convert(api_as, alice, lead)
+    later = receive(partner, name="Иванов Иван", email="ivan@mail.ru", phone="8 495 987-65-43")
+    assert later.client == client
+    alice.language = language
+    alice.save(update_fields=["language"])
+    http = login(alice)
+    page = http.get(f"/clients/{client.pk}/").content.decode()
+    assert 'data-testid="client-add-contact"' in page
+
+    response = http.post(f"/clients/{client.pk}/contacts/{client.contact_id}/add/", {"contact": "+74959876543"},
+                         follow=True)
+
+    assert added in html.unescape(response.content.decode())
+    contact = Contact.objects.get(pk=client.contact_id)
+    assert contact.other_contacts == [*OTHERS, "+74959876543"]
+    assert FieldChange.objects.filter(client=client, field="other_contacts", new_value="+74959876543",
+                                      changed_by=alice).exists()
+    # offered no more: the contact holds it
+    assert 'data-testid="client-add-contact"' not in http.get(f"/clients/{client.pk}/").content.decode()
+
+
+def test_only_a_contact_the_person_gave_is_added_and_only_by_who_works_the_client(lead, alice, bob, api_as,
+                                                                                 partner):
+    client = convert(api_as, alice, lead)
+    receive(partner, name="Иванов Иван", email="ivan@mail.ru", phone="8 495 987-65-43")
+    url = f"/clients/{client.pk}/contacts/{client.contact_id}/add/"
+
+    assert login(bob).post(url, {"contact": "+74959876543"}).status_code == 404
+    response = login(alice).post(url, {"contact": "+79990000000"}, follow=True)  # typed, not given
+
+    assert "not one the person gave" in response.content.decode()
+    assert Contact.objects.get(pk=client.contact_id).other_contacts == OTHERS
