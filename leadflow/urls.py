@@ -35,6 +35,7 @@ urlpatterns = [
          name="client_contact_accept_email"),
     path("clients/<int:pk>/contacts/<int:contact_pk>/email-is-right/", client_views.check_contact_email,
          name="client_contact_check_email"),
+    path("clients/<int:pk>/contacts/<int:contact_pk>/add/", client_views.add_contact, name="client_add_contact"),
     path("clients/<int:pk>/activity/", client_views.client_activity, name="client_activity"),
     path("clients/<int:pk>/task/", client_views.client_task, name="client_task"),
     path("partners/", partner_views.report, name="partner_report"),

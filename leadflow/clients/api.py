@@ -20,7 +20,7 @@ from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import ActivityKind, Task, TaskKind
-from leadflow.leads.schemas import ActivityOut, CompleteTaskIn, CompleteTaskOut, RequestOut, TaskOut
+from leadflow.leads.schemas import ActivityOut, CompleteTaskIn, CompleteTaskOut, GivenOut, RequestOut, TaskOut
 
 router = Router(tags=["clients"])
 
@@ -47,6 +47,11 @@ class ContactOut(Schema):
     phone: str
     phone_ext: str
     email: str
+    other_contacts: list[str] = Field(default_factory=list, description=(
+        'Further phones (E.164, " ext. N" with an extension) and e-mails the person gave (carried over from the '
+        'lead at conversion); a request from any of them finds the client'))
+    unreadable_contacts: list[GivenOut] = Field(default_factory=list, description=(
+        "Phones and e-mails the person gave that could not be read, kept exactly as typed, with the problem"))
     company_id: int | None
 
 

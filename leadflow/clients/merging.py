@@ -15,6 +15,8 @@ from leadflow.matching.models import CardType, IdentityKey
 
 CONTACT_FIELDS = ("last_name", "first_name", "middle_name", "full_name", "position", "phone", "phone_ext", "email",
                   "company_id", "owner_id")
+# Not chosen: gathered from every merged contact (_keep_other_contacts), and put back by an undo.
+KEPT_FIELDS = ("other_contacts", "unreadable_contacts")
 
 
 def _may_merge(user: User, contact: Contact) -> bool:
@@ -46,16 +48,18 @@ def merge_contacts(*, survivor: Contact, others: list[Contact], by: User,
             raise InvalidInput({f"choices.{name}": [_("Not a mergeable field.")] for name in sorted(unknown)})
         if any(pk not in locked for pk in choices.values()):
             raise InvalidInput({"choices": [_("Not one of the merged contacts.")]})
-        before = {name: getattr(survivor, name) for name in CONTACT_FIELDS}
+        before = {name: getattr(survivor, name) for name in (*CONTACT_FIELDS, *KEPT_FIELDS)}
+        replaced = (survivor.phone_text, survivor.email.lower())
         for name in CONTACT_FIELDS:
             source = locked[choices[name]] if name in choices else (
                 survivor if getattr(survivor, name) else next((o for o in others if getattr(o, name)), survivor))
             setattr(survivor, name, getattr(source, name))
-        survivor.save()
         other_ids = [o.pk for o in others]
         clients = {str(pk): contact_id for pk, contact_id in
                    Client.objects.filter(contact_id__in=other_ids).values_list("pk", "contact_id")}
         Client.objects.filter(contact_id__in=other_ids).update(contact=survivor)
+        _keep_other_contacts(survivor, others, replaced=replaced, by=by)
+        survivor.save()
         keys = {str(o.pk): [[k.kind, k.value, k.extension] for k in
                             IdentityKey.objects.filter(card_type=CardType.CONTACT, card_id=o.pk)] for o in others}
         existing = set(IdentityKey.objects.filter(card_type=CardType.CONTACT, card_id=survivor.pk)
@@ -65,9 +69,36 @@ def merge_contacts(*, survivor: Contact, others: list[Contact], by: User,
         IdentityKey.objects.bulk_create([IdentityKey(kind=k, value=v, extension=e, card_type=CardType.CONTACT,
                                                      card_id=survivor.pk) for k, v, e in added], ignore_conflicts=True)
         Contact.objects.filter(pk__in=other_ids).update(merged_into=survivor)
-        snapshot: dict[str, Any] = {"before": before, "after": {n: getattr(survivor, n) for n in CONTACT_FIELDS},
+        snapshot: dict[str, Any] = {"before": before,
+                                    "after": {n: getattr(survivor, n) for n in (*CONTACT_FIELDS, *KEPT_FIELDS)},
                                     "clients": clients, "keys": keys, "added_keys": [list(k) for k in added]}
         return ContactMerge.objects.create(survivor=survivor, merged=other_ids, snapshot=snapshot, merged_by=by)
+
+
+def _keep_other_contacts(survivor: Contact, others: list[Contact], *, replaced: tuple[str, str], by: User) -> None:
+    """As merging leads does (leads.merging._keep_other_contacts): the survivor's phone and e-mail the merge
+    replaced, the merged contacts' other contacts and their unchosen phones and e-mails stay as other contacts;
+    contacts kept as given are gathered too. Each added one is audited on the survivor's clients."""
+    main = {survivor.email.lower(), survivor.phone_text} - {""}
+    kept = list(survivor.other_contacts or [])
+    given = list(survivor.unreadable_contacts or [])
+    added = []
+    for value in (*replaced, *(value for other in others for value in (
+            *(other.other_contacts or []), other.phone_text, other.email.lower()))):
+        if value and value not in main and value not in kept:
+            kept.append(value)
+            added.append(value)
+    for entry in (entry for other in others for entry in other.unreadable_contacts or []):
+        if entry not in given:
+            given.append(entry)
+    survivor.other_contacts, survivor.unreadable_contacts = kept, given
+    if not added:
+        return
+    from leadflow.leads.models import FieldChange  # leads' models import this app's
+
+    for client in Client.objects.filter(contact=survivor):
+        FieldChange.objects.bulk_create([FieldChange(client=client, field="other_contacts", new_value=value,
+                                                     changed_by=by) for value in added])
 
 
 def undo_contact_merge(*, merge: ContactMerge, by: User) -> Contact:
@@ -86,7 +117,7 @@ def undo_contact_merge(*, merge: ContactMerge, by: User) -> Contact:
             raise DomainError("merge_not_last", _("Undo the later merges of this contact first."))
         snapshot = merge.snapshot
         for name, value in snapshot["before"].items():
-            if getattr(survivor, name) == snapshot["after"][name]:
+            if name in snapshot["after"] and getattr(survivor, name) == snapshot["after"][name]:
                 setattr(survivor, name, value)
         survivor.save()
         for client_id, contact_id in snapshot["clients"].items():

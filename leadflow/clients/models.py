@@ -60,6 +60,14 @@ class Contact(models.Model):
     # The e-mail someone who works the client checked and found right although it looks like a slip: no suggestion
     # for it on the card (until it changes). Carried over from the lead's card at conversion.
     email_checked = models.CharField(_("e-mail checked as right"), max_length=254, blank=True)
+    # Further phones (E.164, " ext. N" when there is one) and e-mail addresses the person gave, as a lead's
+    # other_contacts: carried over at conversion with what the lead's requests gave besides, kept by a merge. Each
+    # is an identity key of the contact, so a request from any of them finds the client.
+    other_contacts = models.JSONField(_("other contacts"), default=list, blank=True)
+    # A phone or e-mail the person gave that could not be read, kept as typed for whoever calls them:
+    # [{"field": "phone", "value": "8-912-ЗВОНИТЬ", "problem": "..."}] (pipeline._keep_unreadable; carried over
+    # from the lead's requests at conversion, or from a client row of an import).
+    unreadable_contacts = models.JSONField(_("contacts kept as given"), default=list, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="contacts",
@@ -75,6 +83,13 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def phone_text(self) -> str:
+        """The contact's phone as other contacts keep one ("+74951234567 ext. 12"); "" without one."""
+        from leadflow.matching.normalize import Phone, phone_text
+
+        return phone_text(Phone(self.phone, self.phone_ext)) if self.phone else ""
 
 
 class Client(models.Model):

@@ -12,6 +12,7 @@ from leadflow.core.errors import InvalidInput
 from leadflow.events.services import record_event
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
+from leadflow.matching.normalize import Phone, phone_text, split_phone_text
 
 
 def company_for(*, name: str, legal_form: str = "", inn: str = "", kpp: str = "", ogrn: str = "",
@@ -36,13 +37,19 @@ def company_for(*, name: str, legal_form: str = "", inn: str = "", kpp: str = ""
 
 
 def add_contact(*, company: Company | None, facts: matching.Facts, full_name: str, position: str = "",
-                owner: User | None = None) -> Contact:
-    """A person at a company (or a private client), indexed so later submissions find them."""
+                owner: User | None = None, unreadable: list[dict[str, str]] | None = None) -> Contact:
+    """A person at a company (or a private client), indexed so later submissions find them.
+
+    The first phone and e-mail are the contact's; the further ones given are its other contacts, and what could
+    not be read (`unreadable`, pipeline._keep_unreadable) is kept as given."""
     phone = facts.phones[0] if facts.phones else matching.PhoneFact("")
+    others = [phone_text(Phone(p.e164, p.extension)) for p in facts.phones[1:]] + list(facts.emails[1:])
     contact = Contact.objects.create(
         company=company, last_name=facts.last_name, first_name=facts.first_name, middle_name=facts.middle_name,
         full_name=full_name, position=position, phone=phone.e164, phone_ext=phone.extension,
-        email=facts.emails[0] if facts.emails else "", owner=owner,
+        email=facts.emails[0] if facts.emails else "", owner=owner, other_contacts=others,
+        unreadable_contacts=[{"field": item.get("field", ""), "value": item.get("value", ""),
+                              "problem": item.get("problem", "")} for item in unreadable or []],
     )
     matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=facts)
     return contact
@@ -98,3 +105,36 @@ def change_contact_email(*, client: Client, contact: Contact, email: str, by: Us
         record_event("client.contact_updated", client_id=client.pk, contact_id=contact.pk, fields=["email"],
                      by_id=by.pk)
     return contact
+
+
+def add_other_contact(*, client: Client, contact: Contact, value: str, by: User) -> str:
+    """Put a contact a request to the client gave on one of its contacts, as a lead's card does
+    (leads.services.add_other_contact): the contact's phone or e-mail when it has none, else one of its other
+    contacts. Audited on the client; an identity key of the contact from then on. Returns the field it went to."""
+    from leadflow.leads.given import held_by, one_contact
+    from leadflow.leads.models import FieldChange
+    from leadflow.leads.services import CardErased, require_manage_client  # leads' services import this module
+
+    value = one_contact(value)
+    is_email = "@" in value
+    with transaction.atomic():
+        require_manage_client(client, by)
+        if Client.objects.select_for_update().filter(pk=client.pk, erased_at__isnull=False).exists():
+            raise CardErased()  # typing an erased person back in would undo the erasure
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if value in held_by(contact):
+            raise InvalidInput({"contact": [_("The card has this contact already.")]})
+        if is_email and not contact.email:
+            contact.email, changed = value, ["email"]
+        elif not is_email and not contact.phone:
+            contact.phone, contact.phone_ext = split_phone_text(value)
+            changed = ["phone", "phone_ext"]
+        else:
+            contact.other_contacts, changed = [*(contact.other_contacts or []), value], ["other_contacts"]
+        field = changed[0]
+        FieldChange.objects.create(client=client, field=field, old_value="", new_value=value, changed_by=by)
+        contact.save(update_fields=changed)
+        matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=matching.contact_facts([value]))
+        record_event("client.contact_updated", client_id=client.pk, contact_id=contact.pk, fields=changed,
+                     by_id=by.pk)
+    return field

@@ -16,6 +16,7 @@ from leadflow.core.errors import DomainError
 from leadflow.core.inputs import text_problem
 from leadflow.leads import forms as lead_forms
 from leadflow.leads import services as lead_services
+from leadflow.leads.given import also_gave, held_by
 from leadflow.leads.models import Lead
 from leadflow.leads.views import completable_tasks, require_sales, restore_drafts, works_leads
 from leadflow.matching.normalize import email_suggestion
@@ -46,10 +47,14 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
     lead = client.lead
     is_erased = client.erased_at is not None
     can_manage = works_leads(user) and lead_services.can_manage_client(client, user)
+    requests = list(client.requests.all()[:50])
+    held = held_by(*contacts)
+    for item in requests:  # what a request since the conversion gave besides the contacts' own (read only)
+        item.also_gave = also_gave(None, item.facts, held=held)
     context = {
         "client": client,
         "contacts": contacts,
-        "requests": client.requests.all()[:50],
+        "requests": requests,
         "activities": client.activities.select_related("author")[:100],
         "tasks": (tasks := list(client.tasks.select_related("assignee").order_by("completed_at", "due_at"))),
         "completable": completable_tasks(user, tasks),
@@ -61,6 +66,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "is_erased": is_erased,
         "can_manage": can_manage,
         "can_add_tasks": can_manage and not is_erased,
+        "can_add_contacts": can_manage and not is_erased,
         "can_log": works_leads(user) and not is_erased,  # whoever opens the card works it (see above)
         "may_complete": works_leads(user),
         "activity_form": lead_forms.ActivityForm(auto_id="activity_%s"),
@@ -182,4 +188,33 @@ def accept_contact_email(request: HttpRequest, pk: int, contact_pk: int) -> Http
         messages.error(request, error.message)
     else:
         messages.success(request, _("E-mail changed to %(email)s.") % {"email": suggestion})
+    return redirect("client_card", pk=client.pk)
+
+
+@login_required
+@require_POST
+def add_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    """Put one of the contacts a request to the client gave ("Also gave") on one of its contacts. Only a contact the
+    client's requests hold is taken, never any value posted."""
+    require_sales(request)
+    client = clients_visible_to(request.user).select_related("company", "contact").filter(pk=pk).first()
+    contacts = _contacts_of(client) if client else []
+    contact = next((c for c in contacts if c.pk == contact_pk), None)
+    if client is None or contact is None:
+        raise Http404
+    value = request.POST.get("contact", "")
+    held = held_by(*contacts)
+    offered = {given["value"] for item in client.requests.all()[:50] for given in also_gave(None, item.facts,
+                                                                                              held=held)}
+    try:
+        if value not in offered:
+            raise DomainError("not_given", _("This contact is not one the person gave, or the card has it already."))
+        where = services.add_other_contact(client=client, contact=contact, value=value, by=request.user)
+    except DomainError as error:
+        messages.error(request, "; ".join(" ".join(v) for v in error.fields.values()) if error.fields
+                       else error.message)
+    else:
+        messages.success(request, _("%(contact)s added to %(name)s's other contacts.") % {
+            "contact": value, "name": contact.full_name} if where == "other_contacts" else _(
+            "%(contact)s is %(name)s's contact now.") % {"contact": value, "name": contact.full_name})
     return redirect("client_card", pk=client.pk)

@@ -160,7 +160,7 @@ def _apply(submission: Submission) -> tuple[str, str]:
         client = row.company_client
         if row.has_person:
             clients.add_contact(company=client.company, facts=person.keys(), full_name=person.full_name,
-                                position=person.position, owner=client.owner)
+                                position=person.position, owner=client.owner, unreadable=person.unreadable)
         leads.attach_request(client=client, person=person, touch=parsed.touch, message=parsed.message,
                              submission_id=submission.pk, now=submission.received_at)
         _mark(submission, SubmissionStatus.ATTACHED, client=client, **warned)
@@ -168,7 +168,12 @@ def _apply(submission: Submission) -> tuple[str, str]:
     company: Company | None = clients.company_for(
         name=person.company_name, legal_form=person.legal_form, city=person.city, owner=owner, **row.company)
     contact = clients.add_contact(company=company, facts=person.keys(), full_name=person.full_name,
-                                  position=person.position, owner=owner) if row.has_person else None
+                                  position=person.position, owner=owner,
+                                  unreadable=person.unreadable) if row.has_person else None
     client = clients.create_client(company=company, contact=contact, owner=owner, team=team, by=importer)
+    if parsed.message or (contact is None and (person.phone or person.email or person.unreadable)):
+        # the row's comment, or the contacts of a row that names no person, would be on no card otherwise
+        leads.keep_first_request(client=client, person=person, touch=parsed.touch, message=parsed.message,
+                                 submission_id=submission.pk, now=submission.received_at)
     _mark(submission, SubmissionStatus.CREATED, client=client, **warned)
     return SubmissionStatus.CREATED, ""

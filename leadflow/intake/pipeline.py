@@ -183,8 +183,10 @@ class Parsed:
     def warnings(self) -> list[dict[str, str]]:
         """Slips the sender may want to correct, one per address of the field; the submission is taken as typed."""
         suggestions = [self.person.email_suggestion, *map(normalize.email_suggestion, self.person.other_emails)]
+        # (an address kept as given that does not read at all has its suggestion on its "unreadable" warning)
+        kept_whole = self.unreadable_field("email") and not self.person.email
         typos = [{"field": "email", "code": "email_typo", "suggestion": suggestion}
-                 for suggestion in suggestions if suggestion and not self.unreadable_field("email")]
+                 for suggestion in suggestions if suggestion and not kept_whole]
         return [*typos, *self.person.unreadable]
 
     def unreadable_field(self, name: str) -> bool:
@@ -230,19 +232,28 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     _take_from_name(text, region)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).
+    # A readable number next to one that is not ("89123456789 / 8912"): the number is read, the rest is kept as
+    # given with a warning (normalize.phones_and_rest), as a contact that does not read at all may be.
+    rests: list[dict[str, str]] = []
     phones: list[normalize.Phone] = []
     if text["phone"]:
         try:
-            phones = normalize.normalize_phones(text["phone"], region=region)
+            phones, rest, problem = normalize.phones_and_rest(text["phone"], region=region)
         except normalize.NormalizationError as error:
             errors.setdefault("phone", []).append(str(error))
+        else:
+            rests += [{"field": "phone", "code": "unreadable", "value": rest, "problem": problem,
+                       "read": normalize.phone_text(phones[0])}] if rest else []
     phone = phones[0] if phones else normalize.Phone(e164="")
     emails: list[str] = []
     if text["email"]:
         try:
-            emails = normalize.normalize_emails(text["email"])
+            emails, rest, problem = normalize.emails_and_rest(text["email"])
         except normalize.NormalizationError as error:
             errors.setdefault("email", []).append(str(error))
+        else:
+            rests += [{"field": "email", "code": "unreadable", "value": rest, "problem": problem,
+                       "read": emails[0]}] if rest else []
     email = emails[0] if emails else ""
 
     if text["first_name"] or text["last_name"]:
@@ -258,7 +269,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         text["company"] = text["name"][: TEXT_LIMITS["company"]]  # "ООО «Ромашка»", "ИП Иванов И.И." as the name
     company = normalize.split_company(text["company"])
 
-    deal_type = text["deal_type"].lower()
+    deal_type = DEAL_TYPES.get(text["deal_type"].lower().strip(" ."), text["deal_type"].lower())
     if deal_type and deal_type not in ("retail", "wholesale"):
         errors.setdefault("deal_type", []).append(_("Must be retail or wholesale."))
         deal_type = ""
@@ -311,12 +322,14 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     given = {name: text[name] or _as_given(payload.get(name)) for name in CONTACT_FIELDS}
     # A client file's row is a company by its INN (leadflow.imports.clients) whatever its person's contacts say.
     by_inn = submission.channel == "import" and bool(str(payload.get("inn") or "").strip())
-    unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=_required_fields(submission),
+    required = _required_fields(submission)
+    unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=required,
                                   identified=by_inn)
+    unreadable += _keep_other_fields(errors, payload, channel=submission.channel, required=required)
     for item in unreadable:
         if item["field"] == "email" and person.email_suggestion:
             item["suggestion"] = person.email_suggestion
-    person.unreadable = unreadable
+    person.unreadable = [*unreadable, *rests]
     if not errors and not (person.phone or person.email or text["message"] or name_given or company.name):
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
@@ -363,6 +376,45 @@ def _keep_unreadable(errors: dict[str, list[str]], text: dict[str, str], *, phon
         if name in errors and name not in required and (readable[other] or identified) and text[name]:
             kept.append({"field": name, "code": "unreadable", "value": text[name],
                          "problem": " ".join(errors.pop(name))})
+    return kept
+
+
+# What people and systems write for a deal type: the same two, in Russian or in other words.
+DEAL_TYPES = {
+    "опт": "wholesale", "оптом": "wholesale", "оптовый": "wholesale", "оптовая": "wholesale", "оптовые": "wholesale",
+    "оптовая закупка": "wholesale", "b2b": "wholesale", "розница": "retail", "в розницу": "retail",
+    "розничный": "retail", "розничная": "retail", "розничные": "retail", "b2c": "retail",
+}
+# Channels nobody waits on to correct a refused field (a mailbox, a file, a call): a refusal there loses the person
+# unless someone reads the journal.
+ASYNCHRONOUS = {"email", "phone", "import"}
+# Set by a page's script or the sender's system, never typed by the person: no one can correct them on a form.
+TRACKING = ("referrer", "landing_page", "visitor_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
+            "utm_term")
+# The person's own answers (or a partner's): a sender who waits is told; an asynchronous channel keeps them as given.
+DESCRIPTIVE = ("deal_type", "company_size")
+
+
+def _keep_other_fields(errors: dict[str, list[str]], payload: dict[str, Any], *, channel: str,
+                       required: set[str]) -> list[dict[str, str]]:
+    """A field besides the contacts that does not read is kept as given (with a warning) instead of refusing the
+    person, where refusing would lose them or ask them for what they cannot correct:
+
+    - on an asynchronous channel (the inbox, a file import, telephony), every such field: nobody is there to fix it;
+    - on a web form, the tracking fields (referrer, landing page, visitor id, UTM tags) its script or the address
+      sends, not the visitor.
+
+    The API (partners, managers, scripts) still gets its per-field 422: its sender reads the answer and fixes the
+    field. A field the form's or the partner's terms require is never loosened."""
+    fields = {*TRACKING, *DESCRIPTIVE} if channel in ASYNCHRONOUS else set(TRACKING) if channel == "form" else set()
+    kept = []
+    for name in (*TRACKING, *DESCRIPTIVE):
+        if name in fields and name in errors and name not in required:
+            raw = payload.get(name)
+            if name.startswith("utm_") and raw is None and isinstance(payload.get("utm"), dict):
+                raw = payload["utm"].get(name.removeprefix("utm_"))
+            value = _as_given(raw) or str(raw)[:1000]
+            kept.append({"field": name, "code": "unreadable", "value": value, "problem": " ".join(errors.pop(name))})
     return kept
 
 

@@ -69,10 +69,17 @@ def _notices(warnings: list[dict[str, str]]) -> list[str]:
                for warning in warnings if warning.get("code") == "email_typo"]
     # A contact that could not be read, the request taken on the other one (pipeline._keep_unreadable).
     what = {"phone": _("the phone number"), "email": _("the e-mail address")}
-    notices += [_("We could not read %(what)s “%(value)s”. We have your request as you sent it and will contact you "
-                  "through the other contact you gave.") % {"what": what.get(warning.get("field", ""), ""),
-                                                            "value": warning.get("value", "")}
-                for warning in warnings if warning.get("code") == "unreadable"]
+    # (a tracking field the page's script sent and Leadflow could not read is the site's matter, not the visitor's)
+    for warning in (warning for warning in warnings if warning.get("code") == "unreadable" and warning.get(
+            "field") in what):
+        if warning.get("read"):  # the rest of a field whose number or address did read (pipeline, phones_and_rest)
+            notices.append(_("We could not read “%(value)s” next to %(contact)s. We have your request as you sent it "
+                             "and will contact you at %(contact)s.") % {"value": warning.get("value", ""),
+                                                                         "contact": warning["read"]})
+            continue
+        notices.append(_("We could not read %(what)s “%(value)s”. We have your request as you sent it and will "
+                         "contact you through the other contact you gave.") % {
+            "what": what.get(warning.get("field", ""), ""), "value": warning.get("value", "")})
     return notices
 
 

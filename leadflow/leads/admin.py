@@ -1,4 +1,9 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from leadflow.leads.models import (
     Activity,
@@ -41,7 +46,21 @@ class LeadAdmin(admin.ModelAdmin):
 
 @admin.register(Interest)
 class InterestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "company_name", "phone", "email", "reason", "created_at")
+    list_display = ("__str__", "company_name", "phone", "email", "as_given", "reason", "created_at")
+    readonly_fields = ("as_given",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Interest]:
+        return super().get_queryset(request).prefetch_related("requests")
+
+    @admin.display(description=_("kept as given"))
+    def as_given(self, interest: Interest) -> str:
+        """What was given that could not be read, as typed (escaped: it comes from a public form)."""
+        from leadflow.leads.given import unreadable_given
+        from leadflow.leads.templatetags.leadflow_tags import given_label
+
+        return format_html_join(mark_safe("<br>"), "{}: «{}» ({})", (
+            (given_label(str(entry.get("field", ""))), entry.get("value", ""), entry.get("problem", ""))
+            for entry in unreadable_given(list(interest.requests.all())))) or "—"
 
 
 @admin.register(Request)

@@ -435,7 +435,8 @@ def interests_visible_to(user: User) -> Any:
 def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50) -> Any:
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
-    return interests_visible_to(request.auth).filter(promoted_to__isnull=not promoted).order_by("-created_at")[:limit]
+    return (interests_visible_to(request.auth).filter(promoted_to__isnull=not promoted).prefetch_related("requests")
+            .order_by("-created_at")[:limit])
 
 
 @interests_router.post("/{interest_id}/promote", response={201: schemas.LeadOut},

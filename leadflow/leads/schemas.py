@@ -9,6 +9,14 @@ from ninja import Field, Schema
 from leadflow.core.inputs import MAX_INT32, NestedObject
 
 
+class GivenOut(Schema):
+    """A phone or e-mail the person gave that could not be read, kept as typed (pipeline._keep_unreadable)."""
+
+    field: str = Field(..., description="phone | email")
+    value: str = Field(..., description="Exactly as the person typed it")
+    problem: str = Field("", description="Why it could not be read")
+
+
 class LeadOut(Schema):
     id: int
     full_name: str
@@ -265,12 +273,37 @@ class InterestOut(Schema):
     email_suggestion: str = Field("", description='The address the e-mail most likely meant ("ivan@gmail.con" -> '
                                   '"ivan@gmail.com"), to give when promoting; "" when it reads right')
 
+    other_contacts: list[str] = Field(default_factory=list, description=(
+        'Further phones (E.164, " ext. N" with an extension) and e-mails given in the same fields'))
+    unreadable_contacts: list[GivenOut] = Field(default_factory=list, description=(
+        "Phones and e-mails given that could not be read, kept exactly as typed, with the problem: what a manager "
+        "calls or writes to when promoting the interest"))
+
     @staticmethod
     def resolve_email_suggestion(obj: object) -> str:
         from leadflow.matching.normalize import email_suggestion
 
         email = getattr(obj, "email", "")
         return email_suggestion(email) if email else ""
+
+    @staticmethod
+    def resolve_other_contacts(obj: object) -> list[str]:
+        from leadflow.leads.given import also_gave
+        from leadflow.matching.normalize import Phone, phone_text
+
+        phone, extension, email = (getattr(obj, name, "") for name in ("phone", "phone_ext", "email"))
+        held = {email, phone_text(Phone(phone, extension)) if phone else ""} - {""}
+        found: list[str] = []
+        for request in obj.requests.all():  # type: ignore[attr-defined]
+            found += [given["value"] for given in also_gave(None, request.facts, held=held)
+                      if given["value"] not in found]
+        return found
+
+    @staticmethod
+    def resolve_unreadable_contacts(obj: object) -> list[dict[str, str]]:
+        from leadflow.leads.given import CONTACT_FIELDS, unreadable_given
+
+        return unreadable_given(list(obj.requests.all()), CONTACT_FIELDS)  # type: ignore[attr-defined]
 
 
 class PromoteIn(Schema):

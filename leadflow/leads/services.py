@@ -28,6 +28,7 @@ from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
+from leadflow.leads.given import carried_to_client, one_contact
 from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
@@ -53,7 +54,7 @@ from leadflow.leads.models import (
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
-from leadflow.matching.normalize import phone_text, split_phone_text
+from leadflow.matching.normalize import split_phone_text
 
 
 @dataclass
@@ -493,6 +494,16 @@ def attach_request(
     return request
 
 
+def keep_first_request(*, client: Client, person: PersonFacts, touch: Touch, message: str = "",
+                       submission_id: int | None = None, now: datetime | None = None) -> Request:
+    """The touch that made a client without a lead (a client row of an import), kept as the client's request, so
+    what its contact does not hold is on the card: the row's comment, a company's phone, a contact kept as given.
+
+    No task and no notification (unlike attach_request): nobody is waiting, the import gave the client its owner."""
+    return rows.create(Request, client=client, submission_id=submission_id, message=message,
+                       facts=_facts_dict(person), created_at=now or timezone.now(), **touch.fields())
+
+
 def create_interest(
     *, name: str, person: PersonFacts, touch: Touch, reason: str, team: Any, message: str = "",
     submission_id: int | None = None, now: datetime | None = None,
@@ -573,19 +584,8 @@ def add_other_contact(*, lead: Lead, contact: str, by: User) -> str:
 
     `contact` is a phone as the requests keep it (E.164, " ext. N") or an e-mail; returns the field it went to."""
     _require_not_erased(lead=lead, client=None)  # typing an erased person back in would undo the erasure
-    from leadflow.matching.normalize import NormalizationError, normalize_email, normalize_phones
-
-    is_email = "@" in contact
-    try:
-        if is_email:
-            value = normalize_email(contact)
-        else:
-            phones = normalize_phones(contact)
-            if len(phones) != 1:
-                raise NormalizationError(_("not one phone number"))
-            value = phone_text(phones[0])
-    except NormalizationError as error:
-        raise InvalidInput({"contact": [str(error)]}) from None
+    value = one_contact(contact)
+    is_email = "@" in value
     with transaction.atomic():
         lead = _lock(lead)
         _require_manage(lead, by)
@@ -855,17 +855,26 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
         if owner != lead.owner and not (by.is_admin or by.role == Role.HEAD or owner == by):
             raise Forbidden(_("Only the head of sales may convert to another owner."))
         company_row = _company_for(company, lead=lead, owner=owner)
+        # Every contact the person gave follows them: the card's other ones, its requests' "Also gave" and what
+        # could not be read (kept as given); the client card shows no request of the lead.
+        others, as_given = carried_to_client(lead)
         contact = Contact.objects.create(
             company=company_row, last_name=lead.last_name, first_name=lead.first_name,
             middle_name=lead.middle_name, full_name=lead.full_name, position=lead.position, phone=lead.phone,
             phone_ext=lead.phone_ext, email=lead.email, owner=owner,
             email_checked=lead.email_checked if lead.email_checked == lead.email else "",
+            other_contacts=others, unreadable_contacts=as_given,
         )
         matching.move_keys(from_type=CardType.LEAD, from_id=lead.pk, to_type=CardType.CONTACT, to_id=contact.pk)
+        matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=matching.contact_facts(others))
         client = Client.objects.create(
             name=str(company_row) if company_row else lead.full_name, company=company_row, contact=contact,
             owner=owner, team=lead.team, lead=lead,
         )
+        for value in others:
+            _audit(client=client, field="other_contacts", old="", new=value, by=by)
+        for entry in as_given:
+            _audit(client=client, field="unreadable_contacts", old="", new=entry["value"], by=by)
         now = timezone.now()
         old_stage, old_state = lead.stage, lead.state
         lead.state = LeadState.CONVERTED

@@ -30,6 +30,7 @@ from leadflow.core.inputs import parse_id
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.context import pool_size
+from leadflow.leads.given import also_gave, replaced_contacts, unreadable_given
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
@@ -180,48 +181,6 @@ def email_suggestion_for(lead: Lead) -> str:
     from leadflow.matching.normalize import email_suggestion
 
     return email_suggestion(lead.email, checked=lead.email_checked)
-
-
-def replaced_contacts(lead: Lead) -> set[str]:
-    """The phones and e-mails the card had and a manager replaced (a slip corrected, a wrong number edited)."""
-    from leadflow.leads.models import FieldChange
-
-    return set(FieldChange.objects.filter(lead=lead, field__in=("phone", "email")).exclude(old_value="")
-               .values_list("old_value", flat=True))
-
-
-def also_gave(lead: Lead, facts: dict[str, Any], replaced: set[str] | None = None) -> list[dict[str, Any]]:
-    """The contacts a request gave that the card does not hold (its phone and e-mail, the others given in the same
-    field), each with whether it is a phone, for the card's "Also gave" and its "Add to the card" buttons.
-
-    Not offered again: a contact the card had and a manager replaced (`replaced`, replaced_contacts)."""
-    from leadflow.matching.normalize import Phone, phone_text, split_phone_text
-
-    facts = facts if isinstance(facts, dict) else {}
-    replaced = replaced or set()
-    on_card = {lead.email, lead.phone_text, *(lead.other_contacts or [])}
-    phones = [phone_text(Phone(facts["phone"], facts.get("phone_ext", "")))] if facts.get("phone") else []
-    phones += [p for p in facts.get("other_phones", []) if isinstance(p, str)]
-    emails = ([facts["email"]] if facts.get("email") else []) + [
-        e for e in facts.get("other_emails", []) if isinstance(e, str)]
-    found, seen = [], set()
-    for value in [*phones, *emails]:
-        if value and value not in on_card and value not in seen and split_phone_text(value)[0] not in replaced:
-            seen.add(value)
-            found.append({"value": value, "is_email": "@" in value})
-    return found
-
-
-def unreadable_given(requests: list[Any]) -> list[dict[str, str]]:
-    """Contacts given that could not be read, kept as given (pipeline._keep_unreadable), newest request first."""
-    found, seen = [], set()
-    for item in requests:
-        facts = item.facts if isinstance(item.facts, dict) else {}
-        for entry in facts.get("unreadable", []) or []:
-            if isinstance(entry, dict) and (entry.get("field"), entry.get("value")) not in seen:
-                seen.add((entry.get("field"), entry.get("value")))
-                found.append(entry)
-    return found
 
 
 def client_duplicates(found: list[Any], user: User) -> list[dict[str, Any]]:

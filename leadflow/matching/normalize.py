@@ -276,12 +276,13 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
     - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
       starts with +8 followed by a national number of those countries, so the plus is a slip."""
     without_words = _WORD.sub(_keep_extension_word, text)
-    if without_words != text:
-        yield without_words
     without_times = _TIME_REMARK.sub(" ", text)
+    # the time first: without its words, "..., звонить после 18" would read 18 as an extension ("..., 12" is one)
     if without_times != text:
         yield without_times
         yield _WORD.sub(_keep_extension_word, without_times)
+    if without_words != text:
+        yield without_words
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is not None and metadata.national_prefix == "8":
         for candidate in dict.fromkeys((text, without_words)):
@@ -305,6 +306,80 @@ def normalize_phones(raw: str, *, region: str = "RU") -> list[Phone]:
         if several:
             return several
         raise error
+
+
+def _pieces(raw: str, separators: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The spans of the non-blank pieces of `raw` between its separators."""
+    spans, start = [], 0
+    for match in [*separators.finditer(raw), None]:
+        end = match.start() if match else len(raw)
+        if raw[start:end].strip():
+            spans.append((start, end))
+        start = match.end() if match else end
+    return spans
+
+
+def _rest(raw: str, read: list[tuple[int, int]], separators: str) -> str:
+    """`raw` without the pieces that were read, every other character as typed (only separators at its ends go)."""
+    kept, start = [], 0
+    for piece_start, piece_end in read:
+        kept.append(raw[start:piece_start])
+        start = piece_end
+    kept.append(raw[start:])
+    return "".join(kept).strip(separators)
+
+
+_PHONE_SEPARATORS = " \t\n;,/|"
+
+
+def phones_and_rest(raw: str, *, region: str = "RU") -> tuple[list[Phone], str, str]:
+    """A phone field that holds a readable number and something that does not read: (numbers, rest as typed, why).
+
+    "89123456789 / 8912", "8 912 345 67 89, 8 495 ЗВОНИТЬ" or "+7 912 345-67-89, звонить после 18": the pieces
+    between separators that read are the numbers, the others are the rest, kept exactly as typed for a person to
+    read. A field read whole (one number, several, "..., 12" or "..., доб. 12" as an extension) has no rest, and
+    raises the whole's error when no piece reads at all. (A remark with no separator before it, "8 912 345 67 89
+    после 18", is read past as before; the journal keeps it.)"""
+    try:
+        whole: list[Phone] = normalize_phones(raw, region=region)
+    except NormalizationError as error:
+        whole, failure = [], error
+    spans = _pieces(raw, _SEVERAL_PHONES)
+    read: list[tuple[int, int, Phone]] = []
+    unread: list[tuple[str, NormalizationError]] = []
+    for start, end in spans if len(spans) >= 2 else []:
+        try:
+            read.append((start, end, normalize_phone(raw[start:end], region=region)))
+        except NormalizationError as error:
+            unread.append((raw[start:end].strip(), error))
+    # Next to a number read whole, only a piece with digits and words is a rest: "12" and "доб. 12" are extensions.
+    rest_pieces = bool(unread) and (not whole or all(
+        re.search(r"\d", piece) and _WORD.search(piece) and not _EXTENSION_MARK.match(piece) for piece, _ in unread))
+    if read and rest_pieces:
+        phones = list(dict.fromkeys(phone for _, _, phone in read))
+        return phones, _rest(raw, [(start, end) for start, end, _ in read], _PHONE_SEPARATORS), str(unread[0][1])
+    if not whole:
+        raise failure
+    return whole, "", ""
+
+
+def emails_and_rest(raw: str) -> tuple[list[str], str, str]:
+    """An e-mail field with a readable address and something that does not read ("ivan@mail.ru, ivan@"):
+    (addresses, the rest as typed, why). A field read whole has no rest; none read raises the whole's error."""
+    try:
+        return normalize_emails(raw), "", ""
+    except NormalizationError as failure:
+        read: list[tuple[int, int, str]] = []
+        problem = ""
+        for start, end in _pieces(raw, _SEVERAL_EMAILS):
+            try:
+                read.append((start, end, normalize_email(raw[start:end])))
+            except NormalizationError as error:
+                problem = problem or str(error)
+        if not read:
+            raise failure from None
+        rest = _rest(raw, [(start, end) for start, end, _ in read], " \t\n,;")
+        return list(dict.fromkeys(email for _, _, email in read)), rest, problem
 
 
 def _several_phones(raw: str, region: str) -> list[Phone]:

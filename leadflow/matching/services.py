@@ -276,6 +276,13 @@ def lock_identity(facts: Facts) -> None:
         cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(numbers)), numbers)
 
 
+def contact_facts(contacts: list[str]) -> Facts:
+    """Phones as other contacts keep them ("+74951234567 ext. 12") and e-mails, as identity facts."""
+    texts = [text for text in contacts if isinstance(text, str) and text]
+    return Facts(phones=[PhoneFact(*split_phone_text(text)) for text in texts if "@" not in text],
+                 emails=[text for text in texts if "@" in text])
+
+
 def facts_of_lead(lead: Any) -> Facts:
     """A stored lead's identity facts, as a submission would state them."""
     # and the other contacts a manager put on the card (leads.services.add_other_contact)

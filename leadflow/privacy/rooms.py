@@ -229,7 +229,7 @@ def export_clients(person: Person) -> dict[str, Any]:
                          "company_id", "contact_id", "lead_id", "owner__username", "is_active", "created_at"),
         "contacts": _rows(Contact.objects.filter(pk__in=person.contact_ids).order_by("pk"), "id", "last_name",
                           "first_name", "middle_name", "full_name", "position", "phone", "phone_ext", "email",
-                          "company_id"),
+                          "other_contacts", "unreadable_contacts", "company_id"),
         "sole_proprietor_companies": _rows(
             Company.objects.filter(pk__in=person.company_ids).order_by("pk"), "id", "name", "legal_form", "inn",
             "kpp", "ogrn", "okpo", "legal_address", "city", "phone", "website"),
@@ -245,7 +245,7 @@ def erase_clients(person: Person) -> int:
     now = timezone.now()
     changed = Contact.objects.filter(pk__in=person.contact_ids).update(
         last_name="", first_name="", middle_name="", full_name=ERASED, position="", phone="", phone_ext="", email="",
-        email_checked="")
+        email_checked="", other_contacts=[], unreadable_contacts=[])
     changed += Company.objects.filter(pk__in=person.company_ids).update(
         name=ERASED, inn="", kpp="", ogrn="", okpo="", legal_address="", city="", phone="", website="")
     # A legal entity's name is not personal data and names the client in reports; a person's name is.

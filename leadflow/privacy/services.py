@@ -268,6 +268,15 @@ def normalised_contacts(*, email: str = "", phone: str = "") -> tuple[set[str], 
     return emails, phones
 
 
+def _add_other_contacts(person: Person, others: Any) -> None:
+    """A card's other contacts are the person's too: found by, exported, tombstoned."""
+    for other in others if isinstance(others, list) else []:
+        if isinstance(other, str) and "@" in other:
+            person.emails.add(other.lower())
+        elif isinstance(other, str) and other:
+            person.phones.add(split_phone_text(other))
+
+
 def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
                 phone: str = "") -> Person:
     """Every card of the person named by a lead, a client, a contact, an e-mail or a phone.
@@ -295,11 +304,7 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
         ).values_list("pk", "email", "phone", "phone_ext", "visitor_id", "merged_into_id", "other_contacts")
         for pk, lead_email, lead_phone, ext, visitor, merged_into, others in leads:
             person.lead_ids.add(pk)
-            for other in others if isinstance(others, list) else []:  # added to the card from "Also gave"
-                if isinstance(other, str) and "@" in other:
-                    person.emails.add(other.lower())
-                elif isinstance(other, str) and other:
-                    person.phones.add(split_phone_text(other))
+            _add_other_contacts(person, others)  # added to the card from "Also gave"
             if merged_into:
                 person.lead_ids.add(merged_into)
             if lead_email:
@@ -320,9 +325,10 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
                 person.lead_ids.add(lead_id)
         contacts = Contact.objects.filter(
             by_contacts | Q(pk__in=person.contact_ids) | Q(merged_into_id__in=person.contact_ids)
-        ).values_list("pk", "email", "phone", "phone_ext")
-        for pk, contact_email, contact_phone, ext in contacts:
+        ).values_list("pk", "email", "phone", "phone_ext", "other_contacts")
+        for pk, contact_email, contact_phone, ext, others in contacts:
             person.contact_ids.add(pk)
+            _add_other_contacts(person, others)  # carried over from the lead at conversion
             if contact_email:
                 person.emails.add(contact_email.lower())
             if contact_phone:

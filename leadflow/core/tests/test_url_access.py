@@ -171,6 +171,8 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
             f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/accept-email/"],
         "clients/<int:pk>/contacts/<int:contact_pk>/email-is-right/": [
             f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/email-is-right/"],
+        "clients/<int:pk>/contacts/<int:contact_pk>/add/": [
+            f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/add/"],
         "clients/<int:pk>/activity/": [f"/clients/{objects['client'].pk}/activity/"],
         "clients/<int:pk>/task/": [f"/clients/{objects['client'].pk}/task/"],
         "tasks/<int:pk>/complete/ (client)": [f"/tasks/{objects['client_task'].pk}/complete/"],

@@ -68,19 +68,15 @@ def test_classification_of_messy_submissions(partner, payload, status, reason):
     ("payload", "field", "message"),
     [
         ({"name": "Иванов Иван", "phone": "+7 912 345 67 89 12 34"}, "phone", "not a valid phone number"),
-        ({"name": "Иванов Иван", "phone": "+7 912 345 67 89, 12 34 56 78"}, "phone", "not a phone number"),
         ({"name": "Иванов Иван", "phone": "12-34"}, "phone", "phone number has too few digits"),
         ({"name": "Иванов Иван", "phone": "8 (912) 345"}, "phone", "phone number has too few digits"),
         ({"name": "Иванов Иван", "phone": "8 912 345 67 89 1"}, "phone", "phone number has too many digits"),
-        ({"name": "Иванов Иван", "phone": "+7 495 123-45-67 доб. 12/13"}, "phone",
-         "phone extension is unclear: write its digits after “доб.” or “ext.”"),
         ({"name": "Иванов Иван", "email": "почта@пример.рф"}, "email",
          "Internationalized characters before the @-sign are not supported: 'а', 'о', 'п', 'т', 'ч'."),
-        ({"name": "Иванов Иван", "email": "ivan@mail.ru, petr"}, "email",
-         "The part after the @-sign contains invalid characters: ',', SPACE."),
     ],
 )
 def test_unreadable_contacts_are_a_field_error_and_stay_in_the_journal(partner, payload, field, message):
+    # (a readable number or address next to the unreadable one is read, the rest kept: test_realdata5_intake)
     outcome = receive(partner, **payload)
     assert outcome.status == "invalid"
     assert outcome.errors == {field: [message]}

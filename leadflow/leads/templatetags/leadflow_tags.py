@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -50,3 +51,20 @@ def tel_href(phone: str) -> str:
 
     number, extension = split_phone_text(phone or "")
     return f"{number},{extension}" if extension else number
+
+
+GIVEN_LABELS = {
+    "phone": gettext_lazy("Phone, as given"), "email": gettext_lazy("E-mail, as given"),
+    "deal_type": gettext_lazy("Deal type, as given"), "company_size": gettext_lazy("Company size, as given"),
+    "referrer": gettext_lazy("Referrer, as given"), "landing_page": gettext_lazy("Landing page, as given"),
+    "visitor_id": gettext_lazy("Visitor id, as given"),
+}
+
+
+@register.filter
+def given_label(field: str) -> str:
+    """The label of a field kept as given because it could not be read (pipeline._keep_unreadable and
+    _keep_other_fields): "Phone, as given", "Deal type, as given"; a UTM tag by its name."""
+    if field in GIVEN_LABELS:
+        return str(GIVEN_LABELS[field])
+    return _("%(field)s, as given") % {"field": field}

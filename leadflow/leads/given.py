@@ -1,0 +1,99 @@
+"""The contacts a person gave besides a card's own phone and e-mail, as a card shows them and conversion carries them.
+
+A lead or a client contact is read alike: its `email`, `phone_text` and `other_contacts`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def replaced_contacts(lead: Any) -> set[str]:
+    """The phones and e-mails the lead's card had and a manager replaced (a slip corrected, a wrong number edited)."""
+    from leadflow.leads.models import FieldChange
+
+    return set(FieldChange.objects.filter(lead_id=lead.pk, field__in=("phone", "email")).exclude(old_value="")
+               .values_list("old_value", flat=True))
+
+
+def held_by(*cards: Any) -> set[str]:
+    """The phones (as other contacts keep them) and e-mails the cards (leads or client contacts) hold."""
+    return {value for card in cards for value in (card.email, card.phone_text, *(card.other_contacts or [])) if value}
+
+
+def also_gave(lead: Any, facts: dict[str, Any], replaced: set[str] | None = None, *,
+              held: set[str] | None = None) -> list[dict[str, Any]]:
+    """The contacts a request gave that the card does not hold (its phone and e-mail, the others given in the same
+    field), each with whether it is a phone, for the card's "Also gave" and its "Add to the card" buttons.
+
+    Not offered again: a contact the card had and a manager replaced (`replaced`, replaced_contacts). A client's
+    card passes what all its contacts hold (`held`)."""
+    from leadflow.matching.normalize import Phone, phone_text, split_phone_text
+
+    facts = facts if isinstance(facts, dict) else {}
+    replaced = replaced or set()
+    on_card = held if held is not None else held_by(lead)
+    phones = [phone_text(Phone(facts["phone"], facts.get("phone_ext", "")))] if facts.get("phone") else []
+    phones += [p for p in facts.get("other_phones", []) if isinstance(p, str)]
+    emails = ([facts["email"]] if facts.get("email") else []) + [
+        e for e in facts.get("other_emails", []) if isinstance(e, str)]
+    found, seen = [], set()
+    for value in [*phones, *emails]:
+        if value and value not in on_card and value not in seen and split_phone_text(value)[0] not in replaced:
+            seen.add(value)
+            found.append({"value": value, "is_email": "@" in value})
+    return found
+
+
+CONTACT_FIELDS = ("phone", "email")
+
+
+def unreadable_given(requests: list[Any], fields: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+    """Fields given that could not be read, kept as given (pipeline._keep_unreadable, _keep_other_fields), newest
+    request first; only the `fields` named (CONTACT_FIELDS: the phones and e-mails) when given."""
+    found, seen = [], set()
+    for item in requests:
+        facts = item.facts if isinstance(item.facts, dict) else {}
+        for entry in facts.get("unreadable", []) or []:
+            if not isinstance(entry, dict) or (fields is not None and entry.get("field") not in fields):
+                continue
+            if (entry.get("field"), entry.get("value")) not in seen:
+                seen.add((entry.get("field"), entry.get("value")))
+                found.append(entry)
+    return found
+
+
+def carried_to_client(lead: Any, *, requests: list[Any] | None = None,
+                      replaced: set[str] | None = None) -> tuple[list[str], list[dict[str, str]]]:
+    """What a converted lead's contact keeps besides its phone and e-mail: (other contacts, contacts kept as given).
+
+    The card's other contacts, then every contact its requests gave that the card does not hold (its "Also gave",
+    replaced ones left out as there), and every contact given that could not be read. The client card has no
+    requests of the lead, so without this they would drop out of sight at conversion. (A migration passes the
+    `requests` and `replaced` it read itself.)"""
+    requests = list(lead.requests.all()) if requests is None else requests
+    replaced = replaced_contacts(lead) if replaced is None else replaced
+    others = [value for value in lead.other_contacts or [] if isinstance(value, str) and value]
+    for request in requests:
+        others += [given["value"] for given in also_gave(lead, request.facts, replaced) if given["value"] not in others]
+    as_given = [{"field": str(entry.get("field", "")), "value": str(entry.get("value", "")),
+                 "problem": str(entry.get("problem", ""))} for entry in unreadable_given(requests, CONTACT_FIELDS)]
+    return others, as_given
+
+
+def one_contact(text: str) -> str:
+    """A contact as other contacts keep it: one phone ("+74951234567 ext. 12") or one e-mail, normalised. Refused
+    (InvalidInput naming "contact") when it is not exactly one readable phone or address."""
+    from django.utils.translation import gettext as _
+
+    from leadflow.core.errors import InvalidInput
+    from leadflow.matching.normalize import NormalizationError, normalize_email, normalize_phones, phone_text
+
+    try:
+        if "@" in text:
+            return normalize_email(text)
+        phones = normalize_phones(text)
+        if len(phones) != 1:
+            raise NormalizationError(_("not one phone number"))
+        return phone_text(phones[0])
+    except NormalizationError as error:
+        raise InvalidInput({"contact": [str(error)]}) from None
