@@ -709,7 +709,12 @@ def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tu
         if client is not None:
             contact_id = client.contact_id if client.contact_id in contact_ids else contact_ids[0]
             return None, client, reasons[(CardType.CONTACT, contact_id)]
-    if lead_ids:
+    if len(lead_ids) == 1:
+        # Nothing to choose between (a repeat's usual case): the card's own read says whether it was merged.
+        lead = _read_card(lead_ids[0], lock=lock)
+        if lead is not None and lead.state != LeadState.MERGED:
+            return lead, None, reasons[(CardType.LEAD, lead.pk)]
+    elif lead_ids:
         order = {LeadState.OPEN: 0, LeadState.DEFERRED: 1, LeadState.REFUSED: 2, LeadState.CONVERTED: 3}
         found = list(Lead.objects.filter(pk__in=lead_ids).exclude(state=LeadState.MERGED).values_list("pk", "state"))
         found.sort(key=lambda row: (order.get(row[1], 9), -row[0]))
@@ -718,6 +723,12 @@ def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tu
             lead = leads.locked_lead(pk) if lock else Lead.objects.select_related("team", "owner", "stage").get(pk=pk)
             return lead, None, reasons[(CardType.LEAD, pk)]
     return None, None, ""
+
+
+def _read_card(pk: int, *, lock: bool) -> Lead | None:
+    """A lead with the team, owner and stage attach_request uses; under its row lock with `lock`; None if gone."""
+    cards = Lead.objects.select_related("team", "owner", "stage")
+    return (cards.select_for_update(of=("self",)) if lock else cards).filter(pk=pk).first()
 
 
 # Channels whose payload Leadflow's own adapter writes (never the sender), so a card named in it is trusted.

@@ -483,8 +483,8 @@ def attach_request(
                    template=gettext_noop("New request from %(name)s (%(channel)s)"), name=name,
                    channel=Channel(touch.channel).label if touch.channel in Channel.values else touch.channel)
             if not Task.objects.open().filter(lead=lead, client=client).exists():
-                Task.objects.create(
-                    lead=lead, client=client, assignee=card.owner, kind=TaskKind.CALLBACK,
+                rows.create(
+                    Task, lead=lead, client=client, assignee=card.owner, kind=TaskKind.CALLBACK,
                     **system_text("title", gettext_noop("Answer the new request: %(name)s"), name=name),
                     due_at=_due_after_sla(card.team, now),
                 )
