@@ -14,9 +14,10 @@ a save is ever skipped. The caller's transaction holds the write, as with the OR
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import NOT_PROVIDED
 from django.db.models.signals import post_save, pre_save
 
@@ -27,25 +28,31 @@ _statements: dict[tuple[Any, ...], str] = {}
 
 def is_plain(model: type[models.Model]) -> bool:
     """True when saving an instance of `model` does nothing beyond writing its row."""
+    return _is_plain_class(model) and not pre_save.has_listeners(model) and not post_save.has_listeners(model)
+
+
+@cache
+def _is_plain_class(model: type[models.Model]) -> bool:
+    """What the class alone decides (fixed once the models are loaded; listeners come and go, so they are asked
+    each time): no save() of its own beyond before_insert(), no parent model, no database defaults."""
     meta = model._meta
     return (
         (model.save is models.Model.save or callable(getattr(model, "before_insert", None)))
         and not meta.parents
-        and not pre_save.has_listeners(model)
-        and not post_save.has_listeners(model)
         and all(getattr(f, "db_default", NOT_PROVIDED) is NOT_PROVIDED for f in meta.concrete_fields)
     )
 
 
+@cache
 def _fields(model: type[models.Model]) -> list[Any]:
     return [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
 
 
-def _insert_sql(model: type[models.Model], rows: int, *, returning: bool, ignore_conflicts: bool) -> str:
-    key = (model, rows, returning, ignore_conflicts, connection.vendor)
+def _insert_sql(db: Any, model: type[models.Model], rows: int, *, returning: bool, ignore_conflicts: bool) -> str:
+    key = (model, rows, returning, ignore_conflicts, db.vendor)
     sql = _statements.get(key)
     if sql is None:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         fields = _fields(model)
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (
@@ -60,8 +67,7 @@ def _insert_sql(model: type[models.Model], rows: int, *, returning: bool, ignore
     return sql
 
 
-def _values(obj: models.Model, fields: list[Any]) -> list[Any]:
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` is a proxy looked up per attribute
+def _values(db: Any, obj: models.Model, fields: list[Any]) -> list[Any]:
     for field in fields:  # an object assigned to a foreign key after it was saved: take its id now
         if field.is_relation and field.is_cached(obj):
             related = getattr(obj, field.name)
@@ -70,22 +76,28 @@ def _values(obj: models.Model, fields: list[Any]) -> list[Any]:
     return [field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields]
 
 
+def _wrapper() -> Any:
+    """The connection wrapper itself: `connection` is a proxy that looks the wrapper up on every attribute."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def insert(obj: M) -> M:
     """INSERT one new instance and set its primary key, as `obj.save(force_insert=True)` would."""
-    model = type(obj)
-    if not is_plain(model) or connection.vendor not in ("sqlite", "postgresql"):
+    model, db = type(obj), _wrapper()
+    if not is_plain(model) or db.vendor not in ("sqlite", "postgresql"):
         obj.save(force_insert=True)
         return obj
     if hasattr(obj, "before_insert"):
         obj.before_insert()
     fields = _fields(model)
-    returning = connection.features.can_return_columns_from_insert
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, 1, returning=returning, ignore_conflicts=False), _values(obj, fields))
-        pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
+    returning = db.features.can_return_columns_from_insert
+    with db.cursor() as cursor:
+        cursor.execute(_insert_sql(db, model, 1, returning=returning, ignore_conflicts=False),
+                       _values(db, obj, fields))
+        pk = cursor.fetchone()[0] if returning else db.ops.last_insert_id(
             cursor, model._meta.db_table, model._meta.pk.column)
     obj.pk = pk
-    obj._state.adding, obj._state.db = False, connection.alias
+    obj._state.adding, obj._state.db = False, db.alias
     return obj
 
 
@@ -99,8 +111,8 @@ def insert_many(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
     (use it for rows nobody refers to in the same transaction, e.g. index keys)."""
     if not objs:
         return
-    model = type(objs[0])
-    if not is_plain(model) or connection.vendor not in ("sqlite", "postgresql"):
+    model, db = type(objs[0]), _wrapper()
+    if not is_plain(model) or db.vendor not in ("sqlite", "postgresql"):
         model._default_manager.bulk_create(list(objs), ignore_conflicts=ignore_conflicts)
         return
     fields = _fields(model)
@@ -108,28 +120,27 @@ def insert_many(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
     for obj in objs:
         if hasattr(obj, "before_insert"):
             obj.before_insert()
-        params += _values(obj, fields)
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, len(objs), returning=False, ignore_conflicts=ignore_conflicts), params)
+        params += _values(db, obj, fields)
+    with db.cursor() as cursor:
+        cursor.execute(_insert_sql(db, model, len(objs), returning=False, ignore_conflicts=ignore_conflicts), params)
 
 
 def update(obj: models.Model, *names: str) -> None:
     """UPDATE the named fields of a saved instance, as `obj.save(update_fields=names)` would for a plain model."""
-    model = type(obj)
-    if not is_plain(model) or hasattr(model, "before_insert") or connection.vendor not in ("sqlite", "postgresql"):
+    model, db = type(obj), _wrapper()
+    if not is_plain(model) or hasattr(model, "before_insert") or db.vendor not in ("sqlite", "postgresql"):
         obj.save(update_fields=list(names))
         return
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
-    key = (model, "update", tuple(names), connection.vendor)
+    key = (model, "update", tuple(names), db.vendor)
     sql = _statements.get(key)
     if sql is None:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
         sql = _statements[key] = (
             f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
         )
-    db = connections[DEFAULT_DB_ALIAS]
     params = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in fields]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])

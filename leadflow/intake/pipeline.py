@@ -761,7 +761,12 @@ def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tu
         if client is not None:
             contact_id = client.contact_id if client.contact_id in contact_ids else contact_ids[0]
             return None, client, reasons[(CardType.CONTACT, contact_id)]
-    if lead_ids:
+    if len(lead_ids) == 1:
+        # Nothing to choose between (a repeat's usual case): the card's own read says whether it was merged.
+        lead = leads.read_lead(lead_ids[0], lock=lock)
+        if lead is not None and lead.state != LeadState.MERGED:
+            return lead, None, reasons[(CardType.LEAD, lead.pk)]
+    elif lead_ids:
         order = {LeadState.OPEN: 0, LeadState.DEFERRED: 1, LeadState.REFUSED: 2, LeadState.CONVERTED: 3}
         found = list(Lead.objects.filter(pk__in=lead_ids).exclude(state=LeadState.MERGED).values_list("pk", "state"))
         found.sort(key=lambda row: (order.get(row[1], 9), -row[0]))

@@ -112,9 +112,44 @@ def record_statements(
                        channel=channel[:60], recorded_by=by, at=at))
         for s in statements
     ]
-    if sync_summary and lead is not None and any(row.purpose == Purpose.PROCESSING for row in rows):
+    processing = [row for row in rows if row.purpose == Purpose.PROCESSING]
+    if sync_summary and lead is not None and processing and not _summary_follows(lead, processing[-1]):
         sync_lead_summary(lead)
     return rows
+
+
+_summary_statements: dict[str, str] = {}
+
+
+def _summary_follows(lead: Lead, consent: Consent) -> bool:
+    """Make the lead's summary say what `consent` (a processing consent just given) says, unless the card holds a
+    later processing record (a withdrawal recorded after a replayed submission arrived); False then.
+
+    One UPDATE guarded by NOT EXISTS instead of reading the latest record back through the ORM and writing it: this
+    runs for every repeat submission (docs/benchmarks.md, intake)."""
+    from leadflow.leads.models import Lead
+
+    fields = {"consent_given": True, "consent_at": consent.at, "consent_text_version": consent.text_version,
+              "consent_channel": consent.channel}
+    sql = _summary_statements.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(Lead._meta.get_field(name).column)} = %s" for name in fields)
+        # Only quoted table and column names are formatted in; every value is a parameter.
+        sql = _summary_statements[connection.vendor] = (
+            f"UPDATE {quote(Lead._meta.db_table)} SET {sets} WHERE id = %s AND NOT EXISTS ("  # noqa: S608
+            f"SELECT 1 FROM {quote(Consent._meta.db_table)} WHERE lead_id = %s AND purpose = %s "
+            "AND (at > %s OR (at = %s AND id > %s)))"
+        )
+    values = [Lead._meta.get_field(name).get_db_prep_save(value, connection) for name, value in fields.items()]
+    at = Consent._meta.get_field("at").get_db_prep_value(consent.at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, lead.pk, lead.pk, Purpose.PROCESSING, at, at, consent.pk])
+        if cursor.rowcount != 1:
+            return False
+    for name, value in fields.items():
+        setattr(lead, name, value)
+    return True
 
 
 def channel_label(channel: str) -> str:

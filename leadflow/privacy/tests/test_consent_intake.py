@@ -155,3 +155,37 @@ def test_a_repeat_request_records_its_consents_on_the_card_it_joins(partner, mak
     lead.refresh_from_db()
     assert lead.consent_given and lead.consent_channel == "partner:CPA Network"
     assert Consent.objects.get().lead == lead
+
+
+def test_a_repeat_moves_the_cards_summary_to_its_own_consent(partner, make_lead):
+    lead = make_lead(phone="+79123456789", email="petr@example.ru", first_name="Пётр", last_name="Петров")
+    _row, key = partner
+    api_submit(key, {**PERSON, "consents": {"processing": True}, "consent_text_version": "cpa-1"})
+    api_submit(key, {**PERSON, "consents": {"processing": True}, "consent_text_version": "cpa-2"})
+    lead.refresh_from_db()
+    latest = Consent.objects.filter(lead=lead).latest("at", "pk")
+    assert (lead.consent_given, lead.consent_at, lead.consent_text_version) == (True, latest.at, "cpa-2")
+
+
+def test_a_replayed_older_submission_does_not_undo_a_later_withdrawal(partner, make_lead, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leadflow.intake import pipeline
+    from leadflow.leads.models import Channel
+    from leadflow.privacy.services import record_consent
+
+    lead = make_lead(phone="+79123456789", email="petr@example.ru", first_name="Пётр", last_name="Петров")
+    row, _key = partner
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    submission, _new = pipeline.journal(pipeline.Inbound(
+        channel=Channel.PARTNER, partner=row, received_at=an_hour_ago,
+        payload={**PERSON, "consents": {"processing": True}, "consent_text_version": "cpa-1"}))
+    record_consent(purpose=Purpose.PROCESSING, given=False, lead=lead, channel="card", by=alice)
+
+    assert pipeline.process(submission).status == "attached"  # the journal's row, processed after the withdrawal
+    lead.refresh_from_db()
+    assert not lead.consent_given
+    assert not has_consent(purpose=Purpose.PROCESSING, lead=lead)
+    assert Consent.objects.filter(lead=lead, given=True, at=an_hour_ago).count() == 1  # recorded all the same
