@@ -153,15 +153,12 @@ def _stage_of_kind(kind: str) -> Stage:
     return stage
 
 
-# The team's head comes along: whoever is told about a card nobody owns yet (_head_of).
-_CARD_RELATED = ("team", "team__head", "owner", "stage")
-_cards = ByPk(lambda: Lead.objects.select_related(*_CARD_RELATED))
-_locked_cards = ByPk(lambda: Lead.objects.select_for_update(of=("self",)).select_related(*_CARD_RELATED))
+_cards = ByPk(lambda: Lead.objects.select_related("team", "owner", "stage"))
+_locked_cards = ByPk(lambda: Lead.objects.select_for_update(of=("self",)).select_related("team", "owner", "stage"))
 
 
 def read_lead(pk: int, *, lock: bool = False) -> Lead | None:
-    """A lead with its team (and the team's head), owner and stage, or None; with `lock`, under its row lock (see
-    `locked_lead`).
+    """A lead with its team, owner and stage, or None; with `lock`, under its row lock (see `locked_lead`).
 
     The statement is compiled once per connection (core.prepared): every card change and every repeat submission
     reads a card this way, and the ORM spent more building this SELECT than the database running it."""
