@@ -763,7 +763,7 @@ def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tu
             return None, client, reasons[(CardType.CONTACT, contact_id)]
     if len(lead_ids) == 1:
         # Nothing to choose between (a repeat's usual case): the card's own read says whether it was merged.
-        lead = leads.read_lead(lead_ids[0], lock=lock)
+        lead = _read_card(lead_ids[0], lock=lock)
         if lead is not None and lead.state != LeadState.MERGED:
             return lead, None, reasons[(CardType.LEAD, lead.pk)]
     elif lead_ids:
@@ -775,6 +775,15 @@ def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tu
             lead = leads.locked_lead(pk) if lock else Lead.objects.select_related("team", "owner", "stage").get(pk=pk)
             return lead, None, reasons[(CardType.LEAD, pk)]
     return None, None, ""
+
+
+def _read_card(pk: int, *, lock: bool) -> Lead | None:
+    """A lead with the team, owner and stage attach_request uses; under its row lock with `lock`; None if gone."""
+    cards = Lead.objects.select_related("team", "owner", "stage")
+    try:  # get(), not first(): an ORDER BY costs the ORM more to build than the rest of this statement
+        return (cards.select_for_update(of=("self",)) if lock else cards).get(pk=pk)
+    except Lead.DoesNotExist:
+        return None
 
 
 # Channels whose payload Leadflow's own adapter writes (never the sender), so a card named in it is trusted.

@@ -26,7 +26,6 @@ from leadflow.clients.validators import clean_number
 from leadflow.core import rows
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
-from leadflow.core.prepared import ByPk
 from leadflow.core.worktime import add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
 from leadflow.leads.given import carried_to_client, one_contact
@@ -153,25 +152,10 @@ def _stage_of_kind(kind: str) -> Stage:
     return stage
 
 
-_cards = ByPk(lambda: Lead.objects.select_related("team", "owner", "stage"))
-_locked_cards = ByPk(lambda: Lead.objects.select_for_update(of=("self",)).select_related("team", "owner", "stage"))
-
-
-def read_lead(pk: int, *, lock: bool = False) -> Lead | None:
-    """A lead with its team, owner and stage, or None; with `lock`, under its row lock (see `locked_lead`).
-
-    The statement is compiled once per connection (core.prepared): every card change and every repeat submission
-    reads a card this way, and the ORM spent more building this SELECT than the database running it."""
-    return (_locked_cards if lock else _cards).get(pk)
-
-
 def locked_lead(pk: int) -> Lead:
     """Read a lead under a row lock, so two changes to one card queue instead of interleaving (call it inside
     the transaction of the change)."""
-    lead = read_lead(pk, lock=True)
-    if lead is None:
-        raise Lead.DoesNotExist("Lead matching query does not exist.")
-    return lead
+    return Lead.objects.select_for_update(of=("self",)).select_related("team", "owner", "stage").get(pk=pk)
 
 
 def _lock(lead: Lead) -> Lead:
