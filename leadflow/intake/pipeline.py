@@ -778,8 +778,9 @@ def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tu
 
 
 def _read_card(pk: int, *, lock: bool) -> Lead | None:
-    """A lead with the team, owner and stage attach_request uses; under its row lock with `lock`; None if gone."""
-    cards = Lead.objects.select_related("team", "owner", "stage")
+    """A lead with the team, owner and stage attach_request uses (and the team's head, whom a repeat to a card
+    nobody owns tells); under its row lock with `lock`; None if gone."""
+    cards = Lead.objects.select_related("team", "team__head", "owner", "stage")
     try:  # get(), not first(): an ORDER BY costs the ORM more to build than the rest of this statement
         return (cards.select_for_update(of=("self",)) if lock else cards).get(pk=pk)
     except Lead.DoesNotExist:
