@@ -318,9 +318,11 @@ class Lead(TouchFields):
 
     @property
     def consent_channel_label(self) -> str:
-        if self.consent_channel.startswith("form:"):
-            return gettext("web form “%(form)s”") % {"form": self.consent_channel.removeprefix("form:")}
-        return str(dict(Channel.choices).get(self.consent_channel, self.consent_channel))
+        """Where the consent summed up on the card came from, worded as the consent history words it (a partner's
+        repeat request stores "partner:ЛидМаркет", which the card showed as it was stored)."""
+        from leadflow.privacy.services import channel_label  # privacy imports the leads' models
+
+        return str(channel_label(self.consent_channel))
 
 
 # Why an interest is no lead when the name given is only words like "Test Test" or "asdf qwerty" (intake.pipeline):
