@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -376,6 +377,10 @@ class Request(TouchFields):
         verbose_name_plural = _("requests")
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        """"Request #73 · Web form" in the admin (it read "Request object (73)")."""
+        return f"{capfirst(gettext('request'))} #{self.pk} · {self.get_channel_display()}"
+
 
 class StageChange(models.Model):
     """Stage history with timestamps: conversion speed and funnels are computed from it."""
@@ -523,6 +528,11 @@ class Activity(SystemText):
             models.Index(fields=["author", "occurred_at", "kind", "lead", "client"], name="activity_author_cover"),
         ]
 
+    def __str__(self) -> str:
+        """"Call: First call" in the admin (it read "Activity object (51)")."""
+        subject = self.shown_subject
+        return f"{self.get_kind_display()}: {subject}" if subject else str(self.get_kind_display())
+
     @property
     def shown_subject(self) -> str:
         return self.in_reader_language(self.subject)
@@ -606,7 +616,8 @@ class Task(SystemText):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        # The admin's lists, titles and selects: a system task's title in the reader's language, as on the cards.
+        return self.shown_title
 
     @property
     def shown_title(self) -> str:

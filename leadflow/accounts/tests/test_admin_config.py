@@ -78,3 +78,25 @@ def test_heads_and_managers_get_no_admin_rights_from_their_role(client, head, al
     for person in (head, alice):
         client.force_login(person)
         assert client.get("/admin/marketing/source/").status_code in (302, 403)
+
+
+def test_the_admin_names_timeline_rows_in_the_readers_language(client, admin_user, make_lead):
+    """A Russian admin read "Call the lead: Иванов Иван" (the stored English title), "Activity object (51)" and
+    "Request object (73)" in the lists, breadcrumbs and the selects of the calls' form."""
+    from django.utils import translation
+
+    from leadflow.leads import services
+    from leadflow.leads.models import Activity, Request, Task
+
+    lead = make_lead(first_name="Иван", last_name="Иванов")
+    services.log_activity(lead=lead, kind="call", by=admin_user, subject="Первый звонок")
+    request = Request.objects.create(lead=lead, channel="form")
+    with translation.override("ru"):
+        shown = [str(row) for row in (Task.objects.get(lead=lead), Activity.objects.get(lead=lead),
+                                      Request.objects.get(pk=request.pk))]
+    assert shown[0] == "Позвонить лиду: Иванов Иван"
+    assert shown[1] == "Звонок: Первый звонок"
+    assert shown[2].startswith("Обращение #") and "Веб-форма" in shown[2]
+    client.force_login(admin_user)
+    page = client.get("/admin/leads/activity/", headers={"Accept-Language": "ru"}).content.decode()
+    assert "object (" not in page
