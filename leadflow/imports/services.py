@@ -24,11 +24,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -574,11 +575,15 @@ def enqueue(job: ImportJob, *, dry: bool, by: User) -> None:
 def execute(job_id: int, dry: bool) -> None:
     """The worker's entry: run the dry run or the import, marking the job failed on an error."""
     job = ImportJob.objects.select_related("source", "campaign", "created_by").get(pk=job_id)
+    # The report's reasons and warnings are worded as the rows are read: in the language of the head who reads
+    # them, not the worker's (a Russian head read "phone number has too few digits" among Russian headings).
+    language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
     try:
-        if dry:
-            dry_run(job)
-        else:
-            run_import(job)
+        with translation.override(language):
+            if dry:
+                dry_run(job)
+            else:
+                run_import(job)
     except readers.UnreadableFile as error:
         fail(job, error)
     except Exception as error:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from leadflow.leads.models import (
     Activity,
@@ -41,7 +42,11 @@ class LeadAdmin(admin.ModelAdmin):
 
 @admin.register(Interest)
 class InterestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "company_name", "phone", "email", "reason", "created_at")
+    list_display = ("__str__", "company_name", "phone", "email", "shown_reason", "created_at")
+
+    @admin.display(description=_("why not a lead"), ordering="reason")
+    def shown_reason(self, interest: Interest) -> str:
+        return interest.shown_reason
 
 
 @admin.register(Request)

@@ -328,7 +328,7 @@ class Lead(TouchFields):
 
 # Why an interest is no lead when the name given is only words like "Test Test" or "asdf qwerty" (intake.pipeline):
 # someone trying the form, not a person's attention. Counted nowhere, like spam: not in the leads, not in the interests.
-TEST_ENTRY_REASON = "a test of the form, not a person's name"
+TEST_ENTRY_REASON = gettext_noop("a test of the form, not a person's name")
 
 
 class Interest(TouchFields):
@@ -356,6 +356,11 @@ class Interest(TouchFields):
 
     def __str__(self) -> str:
         return self.name or self.company_name or self.phone or self.email or f"#{self.pk}"
+
+    @property
+    def shown_reason(self) -> str:
+        """Why it is no lead, in the reader's language (the pipeline stores its reasons untranslated, as keys)."""
+        return gettext(self.reason) if self.reason else ""
 
 
 class Request(TouchFields):
