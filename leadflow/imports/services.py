@@ -37,7 +37,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput
 from leadflow.imports import readers
 from leadflow.imports.export import neutralise
-from leadflow.imports.mapping import fields_for, guess_mapping, payload_of
+from leadflow.imports.mapping import CLIENT_FIELDS, fields_for, guess_mapping, payload_of
 from leadflow.imports.models import STALLED_AFTER, ImportJob, ImportKind, ImportStatus
 from leadflow.intake import pipeline
 from leadflow.intake.models import Submission, SubmissionStatus
@@ -192,9 +192,10 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def describe_errors(errors: dict[str, list[str]]) -> str:
-    """`phone: not a number; email: ...`: the field and the problem, for the report and the error file."""
-    text = "; ".join(f"{name}: {' '.join(problems)}" if name != "__all__" else " ".join(problems)
-                     for name, problems in errors.items())
+    """`Phone: not a number; E-mail: ...`: the field, as the column mapping names it in the reader's language (not
+    the payload's key, "phone"), and the problem, for the report and the error file."""
+    text = "; ".join(f"{CLIENT_FIELDS.get(name, name)}: {' '.join(problems)}" if name != "__all__"
+                     else " ".join(problems) for name, problems in errors.items())
     if errors and set(errors) <= {"phone", "email"}:
         # A contact that cannot be read is kept as given when the other one reads (pipeline._keep_unreadable):
         # a row refused for it has no other, so nothing in it identifies the person.

@@ -64,7 +64,7 @@ def test_head_uploads_maps_dry_runs_and_imports(head: User, django_capture_on_co
     body = b"".join(errors.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     assert rows[0] == ["ФИО", "Телефон", "Эл. почта", "error"]
-    assert rows[1][:3] == ["Без телефона", "", "плохой"] and rows[1][3].startswith("email: ")
+    assert rows[1][:3] == ["Без телефона", "", "плохой"] and rows[1][3].startswith("E-mail: ")
 
 
 def test_a_bad_file_gets_a_clear_answer_not_a_500(head: User) -> None:
@@ -310,3 +310,4 @@ def test_the_dry_run_report_is_worded_in_the_heads_language(head: User) -> None:
     assert "в номере телефона слишком мало цифр" in page and "too few digits" not in page
     assert "no usable contact" not in page and "нет контакта, по которому можно связаться" in page
     assert "Did you mean" not in page
+    assert "Телефон: в номере телефона слишком мало цифр" in page and "phone:" not in page
