@@ -33,6 +33,7 @@ from leadflow.leads.context import pool_size
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
+from leadflow.leads.templatetags.leadflow_tags import phone_shown
 
 PAGE = 50
 BOARD_TILES = 20  # per column; the column's count links to the full list of that stage
@@ -548,9 +549,10 @@ def _add_contact(request: HttpRequest, lead: Lead) -> str:
     if contact not in offered:
         raise DomainError("not_given", _("This contact is not one the person gave, or the card has it already."))
     where = services.add_other_contact(lead=lead, contact=contact, by=request.user)
+    shown = phone_shown(contact)
     if where == "other_contacts":
-        return _("%(contact)s added to the card's other contacts.") % {"contact": contact}
-    return _("%(contact)s is the card's contact now.") % {"contact": contact}
+        return _("%(contact)s added to the card's other contacts.") % {"contact": shown}
+    return _("%(contact)s is the card's contact now.") % {"contact": shown}
 
 
 @action("convert")

@@ -50,3 +50,13 @@ def tel_href(phone: str) -> str:
 
     number, extension = split_phone_text(phone or "")
     return f"{number},{extension}" if extension else number
+
+
+@register.filter
+def phone_shown(contact: str) -> str:
+    """A stored phone text as the reader says it: "+74951234567 доб. 12" on a Russian card (it is stored, matched and
+    posted back as "+74951234567 ext. 12"); an e-mail or a phone without an extension as it is."""
+    from leadflow.matching.normalize import split_phone_text
+
+    number, extension = split_phone_text(contact or "")
+    return f"{number} {_('ext.')} {extension}" if extension and "@" not in number else contact
