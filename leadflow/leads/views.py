@@ -217,12 +217,33 @@ def unreadable_given(requests: list[Any]) -> list[dict[str, str]]:
     """Contacts given that could not be read, kept as given (pipeline._keep_unreadable), newest request first."""
     found, seen = [], set()
     for item in requests:
-        facts = item.facts if isinstance(item.facts, dict) else {}
-        for entry in facts.get("unreadable", []) or []:
-            if isinstance(entry, dict) and (entry.get("field"), entry.get("value")) not in seen:
+        for entry in unreadable_of(item):
+            if (entry.get("field"), entry.get("value")) not in seen:
                 seen.add((entry.get("field"), entry.get("value")))
                 found.append(entry)
     return found
+
+
+def unreadable_of(item: Any) -> list[dict[str, str]]:
+    """A request's contacts kept as given, each problem worded for the reader: the pipeline stored it in the sender's
+    language (a partner's English "not a phone number" on a Russian card), so the value is read again here."""
+    from leadflow.matching import normalize
+
+    facts = item.facts if isinstance(item.facts, dict) else {}
+    shown = []
+    for entry in facts.get("unreadable", []) or []:
+        if not isinstance(entry, dict):
+            continue
+        value, problem = str(entry.get("value", "")), entry.get("problem", "")
+        try:
+            if entry.get("field") == "email":
+                normalize.normalize_emails(value)
+            else:
+                normalize.normalize_phones(value, region=settings.LEADFLOW_DEFAULT_REGION)
+        except normalize.NormalizationError as error:
+            problem = str(error)
+        shown.append({**entry, "problem": problem})
+    return shown
 
 
 def client_duplicates(found: list[Any], user: User) -> list[dict[str, Any]]:
@@ -295,6 +316,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     for item in requests:
         item.raw_payload = raw.get(item.submission_id)
         item.also_gave = also_gave(lead, item.facts, replaced)
+        item.unreadable = unreadable_of(item)
     found = [c for c in matching.find(matching.facts_of_lead(lead)) if (c.card_type, c.card_id) != ("lead", lead.pk)]
     duplicate_leads = {x.pk: x for x in Lead.objects.live().select_related("owner").filter(
         pk__in=[c.card_id for c in found if c.card_type == "lead"])}

@@ -185,3 +185,15 @@ def test_a_russian_card_says_an_extension_as_dob(lead_with_later_contacts, alice
     assert lead.other_contacts == ["+74951234567 ext. 12"]
     page = response.content.decode()
     assert "+74951234567 доб. 12 добавлен" in page and "ext. 12</a>" not in page
+
+
+def test_a_contact_kept_as_given_is_explained_in_the_readers_language(partner, head):
+    """A partner's request (read in English) left "«8-912-ЗВОНИТЬ» не удалось разобрать: phone number has too few digits" on a
+    Russian card, at the top and under the request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        lead = receive(partner, name="Иванов Иван", phone="8-912-ЗВОНИТЬ", email="ivan@mail.ru").lead
+    page = login(head).get(f"/leads/{lead.pk}/", headers={"Accept-Language": "ru"}).content.decode()
+    assert page.count("«8-912-ЗВОНИТЬ»") == 2 and "phone number has too few digits" not in page
+    assert page.count("не удалось разобрать: в номере телефона слишком мало цифр") == 2
