@@ -188,8 +188,8 @@ def test_a_russian_card_says_an_extension_as_dob(lead_with_later_contacts, alice
 
 
 def test_a_contact_kept_as_given_is_explained_in_the_readers_language(partner, head):
-    """A partner's request (read in English) left "«8-912-ЗВОНИТЬ» не удалось разобрать: phone number has too few digits" on a
-    Russian card, at the top and under the request."""
+    """A partner's request (read in English) left "«8-912-ЗВОНИТЬ» не удалось разобрать: phone number has too few
+    digits" on a Russian card, at the top and under the request."""
     from django.utils import translation
 
     with translation.override("en"):
