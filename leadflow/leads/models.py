@@ -366,11 +366,14 @@ class Interest(TouchFields):
 class Request(TouchFields):
     """One incoming touch (form, e-mail, call, partner), attached to a lead, a client or an interest."""
 
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="requests")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="requests")
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="requests"
+        "clients.Client", verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="requests"
     )
-    interest = models.ForeignKey(Interest, null=True, blank=True, on_delete=models.CASCADE, related_name="requests")
+    interest = models.ForeignKey(Interest, verbose_name=_("interest"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="requests")
     submission_id = models.BigIntegerField(_("submission"), null=True, blank=True, db_index=True)
     message = models.TextField(_("message"), blank=True)
     facts = models.JSONField(_("normalised facts"), default=dict, blank=True)
@@ -512,16 +515,19 @@ class ActivityKind(models.TextChoices):
 class Activity(SystemText):
     """One entry of a card's timeline: call, e-mail, meeting, proposal, note."""
 
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="activities")
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+        "clients.Client", verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="activities"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("text"), blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration, s"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
-    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
+    author = models.ForeignKey(USER, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="activities")
 
     class Meta:
         verbose_name = _("activity")
@@ -580,9 +586,11 @@ def _system_result_keys(templates: frozenset[str]) -> dict[str, str]:
 class Task(SystemText):
     """A to-do on a card; a finished task records its result and usually sets the next one."""
 
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="tasks")
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+        "clients.Client", verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="tasks"
     )
     assignee = models.ForeignKey(
         USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
@@ -598,9 +606,10 @@ class Task(SystemText):
     previous = models.ForeignKey(
         "self", verbose_name=_("follows"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    created_by = models.ForeignKey(USER, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = TaskQuerySet.as_manager()
 
@@ -670,7 +679,8 @@ class RoutingStrategy(models.TextChoices):
 class RoutingRule(models.Model):
     """For teams on the rules scheme: the first active rule whose conditions fit picks the owner."""
 
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="routing_rules")
+    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE,
+                             related_name="routing_rules")
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     name = models.CharField(_("name"), max_length=120)
     product_interest = models.CharField(_("product interest is"), max_length=120, blank=True)

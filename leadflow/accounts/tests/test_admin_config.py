@@ -100,3 +100,22 @@ def test_the_admin_names_timeline_rows_in_the_readers_language(client, admin_use
     client.force_login(admin_user)
     page = client.get("/admin/leads/activity/", headers={"Accept-Language": "ru"}).content.decode()
     assert "object (" not in page
+
+
+def test_the_admins_columns_and_labels_are_translated(client, admin_user, sales, partner, make_lead):
+    """Routing rules' "Team", partners' "Key prefix", a submission's "Form:", "Partner:", "Processed at:", a task's
+    "Created by:" stood in English in a Russian admin (fields without a translated name)."""
+    from leadflow.leads.models import RoutingRule, Task
+
+    RoutingRule.objects.create(team=sales, name="Опт")
+    task = Task.objects.get(lead=make_lead())
+    client.force_login(admin_user)
+    ru = {"Accept-Language": "ru"}
+    pages = {url: client.get(url, headers=ru).content.decode() for url in (
+        "/admin/leads/routingrule/", "/admin/intake/partner/", "/admin/intake/submission/add/",
+        f"/admin/leads/task/{task.pk}/change/")}
+    assert ">Команда<" in pages["/admin/leads/routingrule/"] and ">Team<" not in pages["/admin/leads/routingrule/"]
+    assert "Начало ключа" in pages["/admin/intake/partner/"] and "Key prefix" not in pages["/admin/intake/partner/"]
+    submission = pages["/admin/intake/submission/add/"]
+    assert "Processed at" not in submission and "Submitted by" not in submission and ">Partner:<" not in submission
+    assert "Created by" not in pages[f"/admin/leads/task/{task.pk}/change/"]
