@@ -153,6 +153,9 @@ class UserToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"
+
     @classmethod
     def issue(cls, *, user: User, name: str = "api") -> tuple["UserToken", str]:
         raw = new_token("lfu")

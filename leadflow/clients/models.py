@@ -24,7 +24,7 @@ class Company(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="companies",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("company")
@@ -75,7 +75,7 @@ class Contact(models.Model):
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("contact")
@@ -116,7 +116,7 @@ class Client(models.Model):
         related_name="client",
     )
     is_active = models.BooleanField(_("in work"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Set when the person's data was erased on request: the row stays (anonymised) so counts hold.
     erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 

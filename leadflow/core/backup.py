@@ -147,13 +147,24 @@ def make_backup(*, directory: Path | None = None, label: str = "", now: datetime
     """Write one backup file into `directory` (LEADFLOW_BACKUP_DIR by default) and return it."""
     now = now or timezone.now()
     directory = Path(directory or backup_dir())
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in the way, no permission: said, not a traceback
+        raise BackupError(f"cannot make the backup directory {directory}: {error.strerror or error}") from error
     with contextlib.suppress(OSError):
         directory.chmod(0o700)
     name = f"{PREFIX}{_stamp(now)}{'-' + label if label else ''}.tar.gz"
     target = directory / name
     if target.exists():
         raise BackupError(f"{target} exists already: one backup per second.")
+    try:
+        return _write_backup(directory, name, target, now)
+    except PermissionError as error:
+        raise BackupError(f"cannot write a backup into {directory}: {error.strerror or error}") from error
+
+
+def _write_backup(directory: Path, name: str, target: Path, now: datetime) -> Made:
+    """The snapshot, the kept files and the key as one archive, renamed to `target` once whole."""
     with tempfile.TemporaryDirectory(prefix="leadflow-backup-") as scratch:
         work = Path(scratch)
         if vendor() == "sqlite":

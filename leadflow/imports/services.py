@@ -24,11 +24,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -36,7 +37,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput
 from leadflow.imports import readers
 from leadflow.imports.export import neutralise
-from leadflow.imports.mapping import fields_for, guess_mapping, payload_of
+from leadflow.imports.mapping import CLIENT_FIELDS, fields_for, guess_mapping, payload_of
 from leadflow.imports.models import STALLED_AFTER, ImportJob, ImportKind, ImportStatus
 from leadflow.intake import pipeline
 from leadflow.intake.models import Submission, SubmissionStatus
@@ -191,9 +192,10 @@ def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def describe_errors(errors: dict[str, list[str]]) -> str:
-    """`phone: not a number; email: ...`: the field and the problem, for the report and the error file."""
-    text = "; ".join(f"{name}: {' '.join(problems)}" if name != "__all__" else " ".join(problems)
-                     for name, problems in errors.items())
+    """`Phone: not a number; E-mail: ...`: the field, as the column mapping names it in the reader's language (not
+    the payload's key, "phone"), and the problem, for the report and the error file."""
+    text = "; ".join(f"{CLIENT_FIELDS.get(name, name)}: {' '.join(problems)}" if name != "__all__"
+                     else " ".join(problems) for name, problems in errors.items())
     if errors and set(errors) <= {"phone", "email"}:
         # A contact that cannot be read is kept as given when the other one reads (pipeline._keep_unreadable):
         # a row refused for it has no other, so nothing in it identifies the person.
@@ -574,11 +576,15 @@ def enqueue(job: ImportJob, *, dry: bool, by: User) -> None:
 def execute(job_id: int, dry: bool) -> None:
     """The worker's entry: run the dry run or the import, marking the job failed on an error."""
     job = ImportJob.objects.select_related("source", "campaign", "created_by").get(pk=job_id)
+    # The report's reasons and warnings are worded as the rows are read: in the language of the head who reads
+    # them, not the worker's (a Russian head read "phone number has too few digits" among Russian headings).
+    language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
     try:
-        if dry:
-            dry_run(job)
-        else:
-            run_import(job)
+        with translation.override(language):
+            if dry:
+                dry_run(job)
+            else:
+                run_import(job)
     except readers.UnreadableFile as error:
         fail(job, error)
     except Exception as error:

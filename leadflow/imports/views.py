@@ -82,7 +82,10 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             job.status == ImportStatus.CHECKING and job.is_stalled):
         sample = services.preview(job)
     outcomes = dict(SubmissionStatus.choices)
-    report = [{**item, "outcome": outcomes.get(item["status"], item["status"])} for item in job.report]
+    # An interest's reason is stored as the pipeline's key ("no usable contact"): worded here for the reader.
+    report = [{**item, "outcome": outcomes.get(item["status"], item["status"]),
+               "detail": _(item["detail"]) if item["status"] == "interest" and item["detail"] else item["detail"]}
+              for item in job.report]
     context = {"job": job, "form": form, "headers": headers, "sample": sample, "report": report,
                "warned": sum(1 for item in report if item.get("warning"))}
     return render(request, "imports/job.html", context, status=400 if form.errors else 200)

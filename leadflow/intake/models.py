@@ -222,8 +222,8 @@ class Partner(models.Model):
     """A lead-generation contractor, CPA network or dealer submitting through the API."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
-    key_prefix = models.CharField(max_length=12, editable=False, blank=True)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False, null=True)
+    key_prefix = models.CharField(_("key prefix"), max_length=12, editable=False, blank=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False, null=True)
     team = models.ForeignKey(
         "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -232,7 +232,7 @@ class Partner(models.Model):
     )
     price_per_lead = models.DecimalField(_("price per accepted lead"), max_digits=12, decimal_places=2, default=0)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Terms (DOMAIN.md 22): what is paid for, and which leads are accepted at all.
     payout_model = models.CharField(
         _("paid for"), max_length=10, choices=PayoutModel.choices, default=PayoutModel.PER_LEAD
@@ -298,26 +298,32 @@ class Submission(models.Model):
     channel = models.CharField(_("channel"), max_length=10)
     payload = models.JSONField(_("raw payload"), default=dict)
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    form = models.ForeignKey(Form, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions")
+    remote_addr = models.GenericIPAddressField(_("sender's address"), null=True, blank=True)
+    form = models.ForeignKey(Form, verbose_name=_("form"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="submissions")
     partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+        Partner, verbose_name=_("partner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="submissions"
     )
     submitted_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User", verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
-    sender = models.CharField(max_length=40, blank=True, help_text="form:ID, partner:ID or user:ID")
-    idempotency_key = models.CharField(max_length=255, blank=True)
+    sender = models.CharField(_("sender"), max_length=40, blank=True, help_text="form:ID, partner:ID or user:ID")
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.RECEIVED
     )
     errors = models.JSONField(_("errors"), default=dict, blank=True)
-    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey("leads.Lead", verbose_name=_("lead"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    client = models.ForeignKey("clients.Client", verbose_name=_("client"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
     interest = models.ForeignKey(
-        "leads.Interest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "leads.Interest", verbose_name=_("interest"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
-    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     # What a partner earns, at the prices of its terms when it was earned (a later change of the terms
     # does not rewrite what is owed): per accepted lead, set on acceptance; per converted client, set
     # when the lead converts. Empty: not earned yet (or not a partner's submission).

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from leadflow.accounts.models import Team, User
 from leadflow.clients.models import Client
@@ -697,13 +698,13 @@ def classify(parsed: Parsed) -> tuple[str, str]:
     switchboard = bool(phones) and all(company_lines)
     personal_phone = bool(phones) and not switchboard
     if not has_name:
-        return "interest", "no person's name"
+        return "interest", gettext_noop("no person's name")
     if not (personal_phone or personal_email):
         if switchboard:
-            return "interest", "company switchboard number without a person's direct contact"
+            return "interest", gettext_noop("company switchboard number without a person's direct contact")
         if person.email:
-            return "interest", "only a role mailbox, not a person's address"
-        return "interest", "no usable contact"
+            return "interest", gettext_noop("only a role mailbox, not a person's address")
+        return "interest", gettext_noop("no usable contact")
     return "lead", ""
 
 

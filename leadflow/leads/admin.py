@@ -46,11 +46,15 @@ class LeadAdmin(admin.ModelAdmin):
 
 @admin.register(Interest)
 class InterestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "company_name", "phone", "email", "as_given", "reason", "created_at")
+    list_display = ("__str__", "company_name", "phone", "email", "as_given", "shown_reason", "created_at")
     readonly_fields = ("as_given",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interest]:
         return super().get_queryset(request).prefetch_related("requests")
+
+    @admin.display(description=_("why not a lead"), ordering="reason")
+    def shown_reason(self, interest: Interest) -> str:
+        return interest.shown_reason
 
     @admin.display(description=_("kept as given"))
     def as_given(self, interest: Interest) -> str:

@@ -62,6 +62,30 @@ def unreadable_given(requests: list[Any], fields: tuple[str, ...] | None = None)
     return found
 
 
+def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
+    """A phone or e-mail kept as given, its problem worded in the reader's language: the pipeline stored it in the
+    sender's (a partner's English "not a phone number" on a Russian card), so the value is read again here."""
+    from django.conf import settings
+
+    from leadflow.matching import normalize
+
+    value = str(entry.get("value", ""))
+    try:
+        if entry.get("field") == "email":
+            normalize.normalize_emails(value)
+        elif entry.get("field") == "phone":
+            normalize.normalize_phones(value, region=settings.LEADFLOW_DEFAULT_REGION)
+    except normalize.NormalizationError as error:
+        return {**entry, "problem": str(error)}
+    return entry
+
+
+def unreadable_of(item: Any) -> list[dict[str, str]]:
+    """One request's fields kept as given, worded for the reader (worded_for_reader)."""
+    facts = item.facts if isinstance(item.facts, dict) else {}
+    return [worded_for_reader(entry) for entry in facts.get("unreadable", []) or [] if isinstance(entry, dict)]
+
+
 def carried_to_client(lead: Any, *, requests: list[Any] | None = None,
                       replaced: set[str] | None = None) -> tuple[list[str], list[dict[str, str]]]:
     """What a converted lead's contact keeps besides its phone and e-mail: (other contacts, contacts kept as given).

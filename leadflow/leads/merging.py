@@ -294,10 +294,17 @@ def undo_merge(*, merge: LeadMerge, by: User, notes: list[str] | None = None) ->
             raise DomainError("merge_not_last", _("Undo the later merges of this lead first."))
         snapshot = merge.snapshot
         current = _values(survivor)
+        audited = set(MERGE_FIELDS) - _step_fields()  # the fields the merge wrote into the card's history
         for name, before in snapshot["before"].items():
             # A field edited since the merge keeps the edit; the rest go back to what they were.
             if current[name] == snapshot["after"][name]:
                 value = parse_datetime(before) if name == "created_at" else before
+                # The history says what went back, as it said what the merge changed.
+                if name in audited:
+                    _audit(lead=survivor, field=name, old=current[name], new=value, by=by)
+                elif name == "other_contacts":
+                    for gone in [v for v in current[name] or [] if v not in (value or [])]:
+                        _audit(lead=survivor, field=name, old=gone, new="", by=by)
                 setattr(survivor, name, value)
         survivor.save()
         for label, (model, field) in _moved_models().items():

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -318,14 +319,16 @@ class Lead(TouchFields):
 
     @property
     def consent_channel_label(self) -> str:
-        if self.consent_channel.startswith("form:"):
-            return gettext("web form “%(form)s”") % {"form": self.consent_channel.removeprefix("form:")}
-        return str(dict(Channel.choices).get(self.consent_channel, self.consent_channel))
+        """Where the consent summed up on the card came from, worded as the consent history words it (a partner's
+        repeat request stores "partner:ЛидМаркет", which the card showed as it was stored)."""
+        from leadflow.privacy.services import channel_label  # privacy imports the leads' models
+
+        return str(channel_label(self.consent_channel))
 
 
 # Why an interest is no lead when the name given is only words like "Test Test" or "asdf qwerty" (intake.pipeline):
 # someone trying the form, not a person's attention. Counted nowhere, like spam: not in the leads, not in the interests.
-TEST_ENTRY_REASON = "a test of the form, not a person's name"
+TEST_ENTRY_REASON = gettext_noop("a test of the form, not a person's name")
 
 
 class Interest(TouchFields):
@@ -354,15 +357,23 @@ class Interest(TouchFields):
     def __str__(self) -> str:
         return self.name or self.company_name or self.phone or self.email or f"#{self.pk}"
 
+    @property
+    def shown_reason(self) -> str:
+        """Why it is no lead, in the reader's language (the pipeline stores its reasons untranslated, as keys)."""
+        return gettext(self.reason) if self.reason else ""
+
 
 class Request(TouchFields):
     """One incoming touch (form, e-mail, call, partner), attached to a lead, a client or an interest."""
 
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="requests")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="requests")
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="requests"
+        "clients.Client", verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="requests"
     )
-    interest = models.ForeignKey(Interest, null=True, blank=True, on_delete=models.CASCADE, related_name="requests")
+    interest = models.ForeignKey(Interest, verbose_name=_("interest"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="requests")
     submission_id = models.BigIntegerField(_("submission"), null=True, blank=True, db_index=True)
     message = models.TextField(_("message"), blank=True)
     facts = models.JSONField(_("normalised facts"), default=dict, blank=True)
@@ -373,6 +384,10 @@ class Request(TouchFields):
         verbose_name = _("request")
         verbose_name_plural = _("requests")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        """"Request #73 · Web form" in the admin (it read "Request object (73)")."""
+        return f"{capfirst(gettext('request'))} #{self.pk} · {self.get_channel_display()}"
 
 
 class StageChange(models.Model):
@@ -500,16 +515,19 @@ class ActivityKind(models.TextChoices):
 class Activity(SystemText):
     """One entry of a card's timeline: call, e-mail, meeting, proposal, note."""
 
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="activities")
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+        "clients.Client", verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="activities"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("text"), blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration, s"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
-    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
+    author = models.ForeignKey(USER, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="activities")
 
     class Meta:
         verbose_name = _("activity")
@@ -520,6 +538,11 @@ class Activity(SystemText):
             # Analytics: activities a manager logged in a period, counted from the index alone.
             models.Index(fields=["author", "occurred_at", "kind", "lead", "client"], name="activity_author_cover"),
         ]
+
+    def __str__(self) -> str:
+        """"Call: First call" in the admin (it read "Activity object (51)")."""
+        subject = self.shown_subject
+        return f"{self.get_kind_display()}: {subject}" if subject else str(self.get_kind_display())
 
     @property
     def shown_subject(self) -> str:
@@ -563,9 +586,11 @@ def _system_result_keys(templates: frozenset[str]) -> dict[str, str]:
 class Task(SystemText):
     """A to-do on a card; a finished task records its result and usually sets the next one."""
 
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="tasks")
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+        "clients.Client", verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="tasks"
     )
     assignee = models.ForeignKey(
         USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
@@ -581,9 +606,10 @@ class Task(SystemText):
     previous = models.ForeignKey(
         "self", verbose_name=_("follows"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    created_by = models.ForeignKey(USER, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = TaskQuerySet.as_manager()
 
@@ -604,7 +630,8 @@ class Task(SystemText):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        # The admin's lists, titles and selects: a system task's title in the reader's language, as on the cards.
+        return self.shown_title
 
     @property
     def shown_title(self) -> str:
@@ -652,7 +679,8 @@ class RoutingStrategy(models.TextChoices):
 class RoutingRule(models.Model):
     """For teams on the rules scheme: the first active rule whose conditions fit picks the owner."""
 
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="routing_rules")
+    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE,
+                             related_name="routing_rules")
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     name = models.CharField(_("name"), max_length=120)
     product_interest = models.CharField(_("product interest is"), max_length=120, blank=True)

@@ -30,10 +30,11 @@ from leadflow.core.inputs import parse_id
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.context import pool_size
-from leadflow.leads.given import also_gave, replaced_contacts, unreadable_given
+from leadflow.leads.given import also_gave, replaced_contacts, unreadable_given, unreadable_of, worded_for_reader
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
+from leadflow.leads.templatetags.leadflow_tags import phone_shown
 
 PAGE = 50
 BOARD_TILES = 20  # per column; the column's count links to the full list of that stage
@@ -253,6 +254,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     for item in requests:
         item.raw_payload = raw.get(item.submission_id)
         item.also_gave = also_gave(lead, item.facts, replaced)
+        item.unreadable = unreadable_of(item)
     found = [c for c in matching.find(matching.facts_of_lead(lead)) if (c.card_type, c.card_id) != ("lead", lead.pk)]
     duplicate_leads = {x.pk: x for x in Lead.objects.live().select_related("owner").filter(
         pk__in=[c.card_id for c in found if c.card_type == "lead"])}
@@ -267,7 +269,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "client": getattr(lead, "client", None) if lead.state == "converted" else None,
         "requests": requests,
         "email_suggestion": email_suggestion_for(lead),
-        "unreadable": unreadable_given(requests),
+        "unreadable": [worded_for_reader(entry) for entry in unreadable_given(requests)],
         "activities": lead.activities.select_related("author")[:100],
         "tasks": (tasks := list(lead.tasks.select_related("assignee").order_by("completed_at", "due_at"))),
         "completable": completable_tasks(user, tasks),
@@ -507,9 +509,10 @@ def _add_contact(request: HttpRequest, lead: Lead) -> str:
     if contact not in offered:
         raise DomainError("not_given", _("This contact is not one the person gave, or the card has it already."))
     where = services.add_other_contact(lead=lead, contact=contact, by=request.user)
+    shown = phone_shown(contact)
     if where == "other_contacts":
-        return _("%(contact)s added to the card's other contacts.") % {"contact": contact}
-    return _("%(contact)s is the card's contact now.") % {"contact": contact}
+        return _("%(contact)s added to the card's other contacts.") % {"contact": shown}
+    return _("%(contact)s is the card's contact now.") % {"contact": shown}
 
 
 @action("convert")

@@ -9,7 +9,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import phonenumbers
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import OSA
@@ -479,7 +480,7 @@ def normalize_email(raw: str) -> str:
         # DOMAIN.md 2: the mailbox part is Latin; an internationalised domain (почта.рф) is fine.
         address = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise NormalizationError(str(error), code="invalid_email") from error
+        raise NormalizationError(_email_problem(error), code="invalid_email") from error
     # Domain rule: an address needs a real domain syntax, so a dotless host is not enough, and every
     # top-level domain has at least two letters ("mail.r" is a slip of the finger).
     if "." not in address.domain or len(address.ascii_domain.rsplit(".", 1)[-1]) < 2:
@@ -492,6 +493,39 @@ def normalize_email(raw: str) -> str:
             _("the domain mixes Latin and Cyrillic letters: check the keyboard layout"), code="invalid_email"
         )
     return address.normalized.lower()
+
+
+# email_validator words its errors in English only, and they reach visitors of Russian forms, partners and the cards
+# ("«ivan@@mail.ru» не удалось разобрать: The part after the @-sign contains invalid characters"). Its messages are
+# read for the kind of problem, first match wins; anything else is "not a valid e-mail address".
+_EMAIL_PROBLEMS = (
+    (("must have an @-sign", "instead of a regular at-sign"), _("an e-mail address must have an @-sign")),
+    (("something before the @-sign",), _("there is nothing before the @-sign")),
+    (("something after the @-sign",), _("there is nothing after the @-sign")),
+    (("too long", "so many characters"), _("the e-mail address is too long")),
+    (("Internationalized characters before",), _("the part before the @-sign must be in Latin letters")),
+    (("before the @-sign",), _("the part before the @-sign has characters an address cannot have")),
+    (("two periods in a row", "cannot start with a", "cannot end with a", "immediately before the @-sign",
+      "immediately after the @-sign", "period and a hyphen", "two dashes"),
+     _("a dot or a hyphen is out of place: at an end, next to the @-sign or next to another one")),
+    (("should have a period", "top-level domain"), _("the part after the @-sign must be a domain name like "
+                                                     "example.com")),
+    (("special-use or reserved",), _("the part after the @-sign is a reserved name, not a mail domain")),
+    (("after the @-sign", "unsafe characters"), _("the part after the @-sign has characters a domain cannot have")),
+)
+_BAD_CHARACTERS = re.compile(r"characters[^:]*: (.+)\.$")
+
+
+def _email_problem(error: EmailNotValidError) -> str | Promise:
+    """The problem email_validator found, worded for people, with the characters it named
+    ("the part after the @-sign has characters a domain cannot have: ',', space")."""
+    text = str(error)
+    problem = next((message for needles, message in _EMAIL_PROBLEMS if any(needle in text for needle in needles)),
+                   _("not a valid e-mail address"))
+    if characters := _BAD_CHARACTERS.search(text):
+        named = characters.group(1)
+        return format_lazy("{}: {}", problem, lazy(lambda: re.sub(r"\bSPACE\b", str(_("space")), named), str)())
+    return problem
 
 
 _LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)

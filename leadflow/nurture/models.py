@@ -379,3 +379,6 @@ class SurveyAnswer(models.Model):
         verbose_name = _("survey answer")
         verbose_name_plural = _("survey answers")
         ordering = ["-answered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.lead} · {self.answered_at:%Y-%m-%d}"

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from leadflow.accounts.models import Role, User
 from leadflow.intake.models import Partner
@@ -17,8 +18,9 @@ from leadflow.partners.report import partner_report, report_csv
 
 
 def csv_headers() -> list[str]:
-    return [_("Period"), _("Partner"), _("Submitted"), _("Accepted"), _("Duplicates"), _("Invalid"),
-            _("Converted"), _("Amount due")]
+    # Counts, not a status: "Приняты", not a lead's "Принят" (the context keeps them apart in the translation).
+    return [_("Period"), _("Partner"), _("Submitted"), pgettext("count of", "Accepted"), _("Duplicates"),
+            pgettext("count of", "Invalid"), pgettext("count of", "Converted"), _("Amount due")]
 
 
 @login_required

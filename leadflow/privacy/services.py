@@ -321,6 +321,7 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
     come; the confirmation page lists what was found before anything is erased."""
     from leadflow.clients.models import Client, Contact
     from leadflow.leads.models import Interest, Lead
+    from leadflow.matching.models import CardType, IdentityKey, KeyKind
 
     emails, phones = normalised_contacts(email=email, phone=phone)
     person = Person(emails=emails, phones=phones)
@@ -368,6 +369,17 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
                 person.emails.add(contact_email.lower())
             if contact_phone:
                 person.phones.add((contact_phone, ext))
+        # Every contact the person's cards are found by: also those a request gave besides the card's own ("Also
+        # gave", not added to the card), or a partner sending the second address brings the erased person back.
+        keys = IdentityKey.objects.filter(
+            Q(card_type=CardType.LEAD, card_id__in=person.lead_ids)
+            | Q(card_type=CardType.CONTACT, card_id__in=person.contact_ids),
+            kind__in=(KeyKind.EMAIL, KeyKind.PHONE)).values_list("kind", "value", "extension")
+        for kind, value, extension in keys:
+            if kind == KeyKind.EMAIL:
+                person.emails.add(value.lower())
+            else:
+                person.phones.add((value, extension))
         interests = Interest.objects.filter(
             Q(email__in=person.emails) | _phone_q(person.phones) | Q(promoted_to_id__in=person.lead_ids)
         ).values_list("pk", "email", "phone", "phone_ext")

@@ -94,6 +94,14 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("lead_card", args=[lead.pk]) if lead else reverse("client_card", args=[client.pk]))
 
 
+def _labelled(errors: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The erase page's problems keyed by the labels the admin reads next to the inputs, not the fields' codes
+    ("confirm: Type “erase” to confirm." read as an error of no field); "__all__" stays the page's own."""
+    labels = {"email": _("E-mail"), "phone": _("Phone"), "lead": _("Lead id"), "client": _("Client id"),
+              "confirm": _("Confirmation"), "reference": _("Reference of the request")}
+    return {str(labels.get(name, name)): problems for name, problems in errors.items()}
+
+
 @login_required
 def erase(request: HttpRequest) -> HttpResponse:
     """GET: who would be erased (every card found) and a confirmation. POST with the confirmation: erase."""
@@ -106,14 +114,14 @@ def erase(request: HttpRequest) -> HttpResponse:
         try:
             person, _lead, _client = person_from(request.user, params)
         except DomainError as error:
-            context["errors"] = error.fields or {"__all__": [error.message]}
+            context["errors"] = _labelled(error.fields) or {"__all__": [error.message]}
             return render(request, "privacy/erase.html", context, status=422)
         context["person"] = person
         context["leads"] = Lead.objects.filter(pk__in=person.lead_ids).select_related("owner", "stage")
         context["clients"] = Client.objects.filter(pk__in=person.client_ids).select_related("owner")
     if request.method == "POST" and named:
         if params.get("confirm") != "erase":
-            context["errors"] = {"confirm": [_("Type “erase” to confirm.")]}
+            context["errors"] = _labelled({"confirm": [_("Type “erase” to confirm.")]})
             return render(request, "privacy/erase.html", context, status=422)
         try:
             log = services.erase_person(person=context["person"], by=request.user,

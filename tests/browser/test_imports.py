@@ -138,7 +138,7 @@ def test_import_a_file_with_a_dry_run_and_a_progress_bar(site: Site, head, queue
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0] == [*HEADER, "error"]
     assert [row[0] for row in rows[1:]] == [f"Неверный Телефон {n}" for n in range(ROWS) if n % 30 == 7]
-    assert all(row[5].startswith("phone: ") for row in rows[1:])
+    assert all(row[5].startswith("Phone: ") for row in rows[1:])
 
     job.refresh_from_db()
     assert (job.status, job.processed_rows, job.total_rows) == (ImportStatus.DONE, ROWS, ROWS)

@@ -78,3 +78,44 @@ def test_heads_and_managers_get_no_admin_rights_from_their_role(client, head, al
     for person in (head, alice):
         client.force_login(person)
         assert client.get("/admin/marketing/source/").status_code in (302, 403)
+
+
+def test_the_admin_names_timeline_rows_in_the_readers_language(client, admin_user, make_lead):
+    """A Russian admin read "Call the lead: Иванов Иван" (the stored English title), "Activity object (51)" and
+    "Request object (73)" in the lists, breadcrumbs and the selects of the calls' form."""
+    from django.utils import translation
+
+    from leadflow.leads import services
+    from leadflow.leads.models import Activity, Request, Task
+
+    lead = make_lead(first_name="Иван", last_name="Иванов")
+    services.log_activity(lead=lead, kind="call", by=admin_user, subject="Первый звонок")
+    request = Request.objects.create(lead=lead, channel="form")
+    with translation.override("ru"):
+        shown = [str(row) for row in (Task.objects.get(lead=lead), Activity.objects.get(lead=lead),
+                                      Request.objects.get(pk=request.pk))]
+    assert shown[0] == "Позвонить лиду: Иванов Иван"
+    assert shown[1] == "Звонок: Первый звонок"
+    assert shown[2].startswith("Обращение #") and "Веб-форма" in shown[2]
+    client.force_login(admin_user)
+    page = client.get("/admin/leads/activity/", headers={"Accept-Language": "ru"}).content.decode()
+    assert "object (" not in page
+
+
+def test_the_admins_columns_and_labels_are_translated(client, admin_user, sales, partner, make_lead):
+    """Routing rules' "Team", partners' "Key prefix", a submission's "Form:", "Partner:", "Processed at:", a task's
+    "Created by:" stood in English in a Russian admin (fields without a translated name)."""
+    from leadflow.leads.models import RoutingRule, Task
+
+    RoutingRule.objects.create(team=sales, name="Опт")
+    task = Task.objects.get(lead=make_lead())
+    client.force_login(admin_user)
+    ru = {"Accept-Language": "ru"}
+    pages = {url: client.get(url, headers=ru).content.decode() for url in (
+        "/admin/leads/routingrule/", "/admin/intake/partner/", "/admin/intake/submission/add/",
+        f"/admin/leads/task/{task.pk}/change/")}
+    assert ">Команда<" in pages["/admin/leads/routingrule/"] and ">Team<" not in pages["/admin/leads/routingrule/"]
+    assert "Начало ключа" in pages["/admin/intake/partner/"] and "Key prefix" not in pages["/admin/intake/partner/"]
+    submission = pages["/admin/intake/submission/add/"]
+    assert "Processed at" not in submission and "Submitted by" not in submission and ">Partner:<" not in submission
+    assert "Created by" not in pages[f"/admin/leads/task/{task.pk}/change/"]

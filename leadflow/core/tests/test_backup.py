@@ -181,3 +181,20 @@ def test_restore_refuses_what_is_not_a_backup_and_changes_nothing(transactional_
     from leadflow.leads.models import Lead
 
     assert Lead.objects.count() == 1 and not backup.backups()
+
+
+def test_a_backup_directory_that_cannot_be_written_is_named_not_a_traceback(transactional_db, installation, tmp_path):
+    """`leadflow backup --to /proc/nope` printed a FileNotFoundError traceback."""
+    (tmp_path / "a-file").write_text("not a directory")
+    with pytest.raises(CommandError, match="a-file/backups"):
+        call_command("backup", "--to", str(tmp_path / "a-file" / "backups"))
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    read_only.chmod(0o500)
+    try:
+        if not os.access(read_only, os.W_OK):  # (root writes anywhere)
+            with pytest.raises(CommandError, match="read-only"):
+                call_command("backup", "--to", str(read_only))
+            assert list(read_only.iterdir()) == []
+    finally:
+        read_only.chmod(0o700)

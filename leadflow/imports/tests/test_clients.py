@@ -53,7 +53,7 @@ def test_client_import_dry_run_equals_the_import(tmp_path: Path, head: User, lea
     assert not Client.objects.exists() and not Submission.objects.exists()
     report = {item["row"]: item["detail"] for item in ImportJob.objects.get(pk=job.pk).report}
     assert report[3] == f"the same company (INN {OTHER_INN}) as row 2 above: added to its contacts"
-    assert report[4].startswith("inn: INN check digit")
+    assert report[4].startswith("INN: INN check digit")
     assert report[5].startswith(f"already lead #{lead.pk}")
     assert report[7] == "the same person as row 2 above"
     assert report[9] == "A client needs a company name, an INN or a person's name."
@@ -106,7 +106,7 @@ def test_client_import_reads_numbers_typed_in_groups(tmp_path: Path, head: User)
     services.set_mapping(job=job, mapping=job.mapping, source=None, campaign=None, by=head)
     services.dry_run(job)
     report = {item["row"]: item["detail"] for item in ImportJob.objects.get(pk=job.pk).report}
-    assert report == {3: "inn: INN must contain only digits"}
+    assert report == {3: "INN: INN must contain only digits"}
     result = services.run_import(job)
     assert (result["created"], result["invalid"]) == (1, 1)
     assert Company.objects.get().inn == VALID_INN

@@ -70,10 +70,10 @@ def test_dry_run_counts_equal_the_real_run(tmp_path: Path, head: User, existing:
     assert not Submission.objects.filter(channel="import").exists()
     report = {item["row"]: item for item in ImportJob.objects.get(pk=job.pk).report}
     assert report[3]["status"] == "attached" and f"#{existing.pk}" in report[3]["detail"]
-    assert report[4]["status"] == "invalid" and report[4]["detail"].startswith("phone:")
+    assert report[4]["status"] == "invalid" and report[4]["detail"].startswith("Phone:")
     assert report[5]["detail"] == "the same person as row 2 above"
     assert report[9]["detail"] == "the same person as row 8 above"
-    assert report[7]["status"] == "invalid" and report[7]["detail"].startswith("email:")
+    assert report[7]["status"] == "invalid" and report[7]["detail"].startswith("E-mail:")
 
     real = services.run_import(job)
 
@@ -105,8 +105,8 @@ def test_error_file_holds_rejected_rows_with_their_columns_and_the_problem(tmp_p
     assert rows[0] == [*HEADER, "error"]
     # Cells a spreadsheet would run as formulas (the name; the phone's leading +) get an apostrophe.
     assert [row[:5] for row in rows[1:]] == [ROWS[2], ["'" + ROWS[5][0], *ROWS[5][1:]]]
-    assert rows[1][5].startswith("phone: ")
-    assert rows[2][5].startswith("email: ")
+    assert rows[1][5].startswith("Phone: ")
+    assert rows[2][5].startswith("E-mail: ")
 
 
 def test_one_summary_notification_per_person_instead_of_one_per_row(tmp_path: Path, head: User, alice: User,

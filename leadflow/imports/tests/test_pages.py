@@ -64,7 +64,7 @@ def test_head_uploads_maps_dry_runs_and_imports(head: User, django_capture_on_co
     body = b"".join(errors.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     assert rows[0] == ["ФИО", "Телефон", "Эл. почта", "error"]
-    assert rows[1][:3] == ["Без телефона", "", "плохой"] and rows[1][3].startswith("email: ")
+    assert rows[1][:3] == ["Без телефона", "", "плохой"] and rows[1][3].startswith("E-mail: ")
 
 
 def test_a_bad_file_gets_a_clear_answer_not_a_500(head: User) -> None:
@@ -288,3 +288,26 @@ def test_an_unknown_order_is_refused_like_the_list_refuses_it(alice: User, make_
     make_lead(owner=alice)
     response = logged_in(alice).get(reverse("lead_export_csv") + "?sort=loudest")
     assert response.status_code == 302 and "sort=loudest" in response["Location"]
+
+
+def test_the_dry_run_report_is_worded_in_the_heads_language(head: User) -> None:
+    """The worker (English) wrote a Russian head's report: "phone: phone number has too few digits", "no usable
+    contact", "Did you mean petr@gmail.com?" among Russian headings."""
+    from django.utils import translation
+
+    from leadflow.imports.services import execute
+
+    head.language = "ru"
+    head.save(update_fields=["language"])
+    client = logged_in(head)
+    upload(client, "ФИО;Телефон;Эл. почта\r\nСергеев Пётр;12;плохой@@\r\nБез Контакта;;\r\n"
+                   "Иванов Иван;8 912 345-67-89;ivan@gmial.com\r\n")
+    job = ImportJob.objects.get()
+    client.post(reverse("import_job", args=[job.pk]), {"column_0": "name", "column_1": "phone", "column_2": "email"})
+    with translation.override("en"):  # the worker's language
+        execute(job.pk, True)
+    page = client.get(reverse("import_job", args=[job.pk]), headers={"Accept-Language": "ru"}).content.decode()
+    assert "в номере телефона слишком мало цифр" in page and "too few digits" not in page
+    assert "no usable contact" not in page and "нет контакта, по которому можно связаться" in page
+    assert "Did you mean" not in page
+    assert "Телефон: в номере телефона слишком мало цифр" in page and "phone:" not in page

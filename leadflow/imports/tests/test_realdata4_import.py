@@ -42,7 +42,7 @@ def test_a_row_with_an_unreadable_phone_is_imported_on_its_email_and_warned_of_b
     assert report[2]["warning"].startswith("«Телефон» (phone): “8-912-ЗВОНИТЬ ВЕЧЕРОМ” could not be read (")
     assert report[5]["status"] == "created" and report[5]["warning"].startswith("«E-mail» (email): “anna@”")
     # the row that identifies nobody is refused, saying why
-    assert report[4]["status"] == "invalid" and report[4]["detail"].startswith("phone: ")
+    assert report[4]["status"] == "invalid" and report[4]["detail"].startswith("Phone: ")
     assert report[4]["detail"].endswith("(no other readable phone or e-mail identifies the person)")
 
     counts = services.run_import(job)
@@ -64,7 +64,7 @@ def test_a_row_with_an_unreadable_phone_is_imported_on_its_email_and_warned_of_b
     assert page.count('data-testid="run-row-warning"') == 2 and "«Телефон» (phone)" in page
     # the error file holds only the row that identifies nobody, with the field and the problem
     rows = list(csv.reader(io.StringIO(job.error_file.open("rb").read().decode("utf-8-sig")), delimiter=";"))
-    assert [row[0] for row in rows[1:]] == ["Кузнецов Олег"] and rows[1][-1].startswith("phone: ")
+    assert [row[0] for row in rows[1:]] == ["Кузнецов Олег"] and rows[1][-1].startswith("Phone: ")
 
 
 def test_a_client_row_with_an_unreadable_phone_keeps_the_rest_too(tmp_path, head):

@@ -72,7 +72,7 @@ def test_classification_of_messy_submissions(partner, payload, status, reason):
         ({"name": "Иванов Иван", "phone": "8 (912) 345"}, "phone", "phone number has too few digits"),
         ({"name": "Иванов Иван", "phone": "8 912 345 67 89 1"}, "phone", "phone number has too many digits"),
         ({"name": "Иванов Иван", "email": "почта@пример.рф"}, "email",
-         "Internationalized characters before the @-sign are not supported: 'а', 'о', 'п', 'т', 'ч'."),
+         "the part before the @-sign must be in Latin letters: 'а', 'о', 'п', 'т', 'ч'"),
     ],
 )
 def test_unreadable_contacts_are_a_field_error_and_stay_in_the_journal(partner, payload, field, message):

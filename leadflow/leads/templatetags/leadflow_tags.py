@@ -68,3 +68,21 @@ def given_label(field: str) -> str:
     if field in GIVEN_LABELS:
         return str(GIVEN_LABELS[field])
     return _("%(field)s, as given") % {"field": field}
+
+
+@register.filter
+def phone_shown(contact: str) -> str:
+    """A stored phone text as the reader says it: "+74951234567 доб. 12" on a Russian card (it is stored, matched and
+    posted back as "+74951234567 ext. 12"); an e-mail or a phone without an extension as it is."""
+    from leadflow.matching.normalize import split_phone_text
+
+    number, extension = split_phone_text(contact or "")
+    return f"{number} {_('ext.')} {extension}" if extension and "@" not in number else contact
+
+
+@register.filter
+def worded(entries: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """Fields kept as given, each problem worded in the reader's language (leads.given.worded_for_reader)."""
+    from leadflow.leads.given import worded_for_reader
+
+    return [worded_for_reader(entry) for entry in entries or [] if isinstance(entry, dict)]

@@ -169,3 +169,15 @@ def test_contacts_the_survivor_does_not_show_stay_on_it_as_other_contacts_until_
     undo_merge(merge=merge, by=head)
     kept.refresh_from_db()
     assert (kept.email, kept.email_checked, kept.other_contacts) == ("petr@example.ru", "", [])
+
+
+def test_undo_writes_the_fields_it_puts_back_into_the_cards_history(head, pair):
+    """The history kept "city: — → Москва" and "other contacts: — → +79120000002" from the merge after the undo had
+    taken them off the card: it read as if the card still had them."""
+    survivor, other = pair
+    merge = merge_leads(survivor=survivor, others=[other], by=head)
+    undo_merge(merge=merge, by=head)
+    survivor.refresh_from_db()
+    assert (survivor.city, survivor.email, survivor.other_contacts) == ("", "", [])
+    back = set(survivor.field_changes.values_list("field", "old_value", "new_value"))
+    assert {("city", "Москва", ""), ("email", "ivan@petrov.ru", ""), ("other_contacts", "+79120000002", "")} <= back

@@ -171,3 +171,29 @@ def test_a_checked_email_stays_checked_on_the_client_and_a_client_contact_can_be
     assert 'data-testid="email-typo"' not in page and "E-mail petr@mail.ry kept as right." in page
     assert FieldChange.objects.filter(client=client, field="email_checked", new_value="petr@mail.ry",
                                       changed_by=alice).exists()
+
+
+def test_a_russian_card_says_an_extension_as_dob(lead_with_later_contacts, alice):
+    """"Также указал: +74951234567 ext. 12" on a Russian card; the value posted to add it stays the stored one."""
+    lead = lead_with_later_contacts
+    http = login(alice)
+    page = http.get(f"/leads/{lead.pk}/", headers={"Accept-Language": "ru"}).content.decode()
+    assert "+74951234567 доб. 12" in page and 'value="+74951234567 ext. 12"' in page
+    response = http.post(f"/leads/{lead.pk}/add_contact/", {"contact": "+74951234567 ext. 12"}, follow=True,
+                         headers={"Accept-Language": "ru"})
+    lead.refresh_from_db()
+    assert lead.other_contacts == ["+74951234567 ext. 12"]
+    page = response.content.decode()
+    assert "+74951234567 доб. 12 добавлен" in page and "ext. 12</a>" not in page
+
+
+def test_a_contact_kept_as_given_is_explained_in_the_readers_language(partner, head):
+    """A partner's request (read in English) left "«8-912-ЗВОНИТЬ» не удалось разобрать: phone number has too few
+    digits" on a Russian card, at the top and under the request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        lead = receive(partner, name="Иванов Иван", phone="8-912-ЗВОНИТЬ", email="ivan@mail.ru").lead
+    page = login(head).get(f"/leads/{lead.pk}/", headers={"Accept-Language": "ru"}).content.decode()
+    assert page.count("«8-912-ЗВОНИТЬ»") == 2 and "phone number has too few digits" not in page
+    assert page.count("не удалось разобрать: в номере телефона слишком мало цифр") == 2

@@ -244,10 +244,10 @@ def test_several_emails_in_one_field_are_all_kept(raw: str, expected: list[str])
     ("raw", "message"),
     [
         # DOMAIN.md 2: the mailbox part is Latin
-        ("почта@пример.рф", "Internationalized characters before the @-sign are not supported"),
+        ("почта@пример.рф", "the part before the @-sign must be in Latin letters"),
         ("ivan@mail.r", "the part after the @-sign must be a domain name like example.com"),  # no 1-letter TLD
-        ("ivan@mail .ru", "The part after the @-sign contains invalid characters: SPACE."),
-        ("ivan@mail.ru, petr", "The part after the @-sign contains invalid characters"),  # not read in part
+        ("ivan@mail .ru", "the part after the @-sign has characters a domain cannot have: space"),
+        ("ivan@mail.ru, petr", "the part after the @-sign has characters a domain cannot have"),  # not read in part
         ("Иван <>", "e-mail address is empty"),
         # a Cyrillic letter typed in a Latin domain (keyboard layout): another, unregistrable domain
         ("ivan@m\u0430il.ru", "the domain mixes Latin and Cyrillic letters: check the keyboard layout"),

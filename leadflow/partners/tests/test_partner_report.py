@@ -188,3 +188,15 @@ def test_a_change_of_prices_does_not_rewrite_what_was_earned(partner, head):
     assert {(r.partner, r.accepted, r.converted, r.amount_due) for r in report.rows} == {
         ("CPA Network", 2, 0, Decimal("350.00")), ("Dealer", 1, 1, Decimal("1000.00"))}
     assert Postback.objects.get(partner=dealer).payout == Decimal("1000.00")
+
+
+def test_the_russian_report_heads_its_count_columns_in_the_plural(client, head, history):
+    """The columns read "Принят", "Некорректная", "Конвертирован": a single lead's or submission's status words
+    heading counts of them ("Дубли" next to them was plural)."""
+    client.force_login(head)
+    russian = {"Accept-Language": "ru"}
+    query = {"start": "2026-10-01", "end": "2026-11-30"}
+    page = client.get("/partners/", query, headers=russian).content.decode()
+    assert "<th>Приняты</th>" in page and "<th>Некорректные</th>" in page and "<th>Конвертированы</th>" in page
+    header = rows_of(client.get("/partners/", {**query, "format": "csv"}, headers=russian))[0]
+    assert header[3:7] == ["Приняты", "Дубли", "Некорректные", "Конвертированы"]

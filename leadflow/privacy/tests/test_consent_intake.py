@@ -189,3 +189,18 @@ def test_a_replayed_older_submission_does_not_undo_a_later_withdrawal(partner, m
     assert not lead.consent_given
     assert not has_consent(purpose=Purpose.PROCESSING, lead=lead)
     assert Consent.objects.filter(lead=lead, given=True, at=an_hour_ago).count() == 1  # recorded all the same
+
+
+def test_the_lead_card_names_a_partner_consent_in_words(partner, make_lead, head):
+    """The card's "Consent to be contacted" read "получено ... · partner:ЛидМаркет (CPA)" (the stored code) while the
+    consent history below said "партнёр «ЛидМаркет (CPA)»"."""
+    lead = make_lead(phone="+79123456789", email="petr@example.ru", first_name="Пётр", last_name="Петров")
+    _row, key = partner
+    assert api_submit(key, {**PERSON, "consents": {"processing": True}}).status_code == 200
+    lead.refresh_from_db()
+    assert lead.consent_channel == "partner:CPA Network"
+    web = HttpClient()
+    web.force_login(head)
+    page = web.get(f"/leads/{lead.pk}/", headers={"Accept-Language": "en"}).content.decode()
+    assert "partner:CPA Network" not in page
+    assert "partner “CPA Network”" in page

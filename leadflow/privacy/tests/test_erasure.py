@@ -301,3 +301,19 @@ def test_a_public_form_never_tells_that_someone_was_erased(erased, sales):
     submission = Submission.objects.filter(channel="form").get()
     assert submission.errors["reason"] == "erased" and EMAIL not in json.dumps(submission.payload)
     assert Tombstone.objects.filter(lifted_at__isnull=True).count() == 2
+
+
+def test_the_erase_page_names_the_field_of_each_problem_by_its_label(admin_user, make_lead):
+    """"confirm: Для подтверждения введите «erase»." and "email: ...": the fields' codes, not the labels the admin
+    reads next to the inputs."""
+    make_lead(first_name="Зинаида", last_name="Белоусова", email=EMAIL, phone=PHONE)
+    client = HttpClient()
+    client.force_login(admin_user)
+    unconfirmed = client.post("/privacy/erase/", {"email": EMAIL, "confirm": "да"}, headers={"Accept-Language": "ru"})
+    page = unconfirmed.content.decode()
+    assert unconfirmed.status_code == 422 and "confirm:" not in page
+    assert "Для подтверждения введите «erase»: Для подтверждения введите «erase»." not in page
+    assert "Подтверждение: " in page
+    bad = client.get("/privacy/erase/", {"email": "zina@@example.ru"}, headers={"Accept-Language": "ru"})
+    assert bad.status_code == 422 and "email:" not in bad.content.decode()
+    assert "E-mail: " in bad.content.decode()

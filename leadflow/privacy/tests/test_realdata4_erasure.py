@@ -37,3 +37,22 @@ def test_erasure_clears_the_other_contacts_the_checked_email_and_the_import_warn
     assert ("+74951234567", "12") in person.phones
     assert Request.objects.get(lead=lead).facts == {}
     assert ImportJob.objects.get(pk=job.pk).report[0]["warning"] == ""
+
+
+def test_the_contacts_a_request_also_gave_are_erased_and_kept_out(partner, admin_user):
+    """A partner sent "ogurcov@example.com; other@example.com": the second address (shown under "Also gave", not
+    added to the card) was neither on the erase page nor tombstoned, and the partner brought the erased person back
+    with it the same day."""
+    from django.test import Client as HttpClient
+
+    def submit(email: str):
+        return HttpClient().post("/api/submissions", content_type="application/json", headers={"X-Api-Key": key},
+                                 data={"name": "Огурцов Пётр", "email": email, "consent": True})
+
+    _row, key = partner
+    assert submit("ogurcov@example.com; other@example.com").status_code == 201
+    person = services.find_person(email="ogurcov@example.com")
+    assert "other@example.com" in person.emails
+    services.erase_person(person=person, by=admin_user)
+    again = submit("other@example.com")
+    assert again.status_code == 422 and not Lead.objects.exclude(pk__in=person.lead_ids).exists()
