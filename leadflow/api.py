@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -99,29 +100,29 @@ def validation_error(request: HttpRequest, error: ValidationError) -> HttpRespon
     fields: dict[str, list[str]] = {}
     for item in error.errors:
         fields.setdefault(_field_name(list(item.get("loc", []))), []).append(str(item.get("msg", "invalid")))
-    return error_response(request, 422, "validation_error", "Some fields are invalid.", fields)
+    return error_response(request, 422, "validation_error", _("Some fields are invalid."), fields)
 
 
 @api.exception_handler(DjangoValidationError)
 def model_validation_error(request: HttpRequest, error: DjangoValidationError) -> HttpResponse:
     fields = {k: [str(m) for m in v] for k, v in error.message_dict.items()} if hasattr(error, "error_dict") \
         else {"__all__": [str(m) for m in error.messages]}
-    return error_response(request, 422, "validation_error", "Some fields are invalid.", fields)
+    return error_response(request, 422, "validation_error", _("Some fields are invalid."), fields)
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, "unauthorized", "Authentication required: a token, key or session.")
+    return error_response(request, 401, "unauthorized", _("Authentication required: a token, key or session."))
 
 
 @api.exception_handler(AuthorizationError)
 def authorization_error(request: HttpRequest, error: AuthorizationError) -> HttpResponse:
-    return error_response(request, 403, "forbidden", str(error) or "You may not do this.")
+    return error_response(request, 403, "forbidden", str(error) or _("You may not do this."))
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
-    return error_response(request, 404, "not_found", "Not found.")
+    return error_response(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)
@@ -130,7 +131,7 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     if isinstance(error.__cause__, ValidationError):
         return validation_error(request, error.__cause__)
     if error.status_code == 400 and isinstance(error.__cause__, ValueError):
-        return error_response(request, 400, "bad_json", "The body is not valid JSON (UTF-8).")
+        return error_response(request, 400, "bad_json", _("The body is not valid JSON (UTF-8)."))
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
     return error_response(request, error.status_code, code.get(error.status_code, "error"), str(error))
 

@@ -1,6 +1,11 @@
-"""Domain errors: services raise them, the API turns them into stable JSON codes."""
+"""Domain errors: services raise them, the API turns them into stable JSON codes.
+
+The code is what a program reads; the message is for a person, in the language of the request (raised while it is
+active)."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -20,8 +25,8 @@ class InvalidInput(DomainError):
 
     status = 422
 
-    def __init__(self, fields: dict[str, list[str]], message: str = "Some fields are invalid."):
-        super().__init__("validation_error", message, fields=fields)
+    def __init__(self, fields: dict[str, list[str]], message: str = ""):
+        super().__init__("validation_error", message or _("Some fields are invalid."), fields=fields)
 
 
 class NotFound(DomainError):
@@ -38,8 +43,8 @@ class Forbidden(DomainError):
 
     status = 403
 
-    def __init__(self, message: str = "You may not do this."):
-        super().__init__("forbidden", message)
+    def __init__(self, message: str = ""):
+        super().__init__("forbidden", message or _("You may not do this."))
 
 
 class Unauthorized(DomainError):
@@ -47,5 +52,5 @@ class Unauthorized(DomainError):
 
     status = 401
 
-    def __init__(self, message: str = "Authentication required."):
-        super().__init__("unauthorized", message)
+    def __init__(self, message: str = ""):
+        super().__init__("unauthorized", message or _("Authentication required."))

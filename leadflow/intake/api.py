@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
@@ -123,7 +124,7 @@ def answer(request: HttpRequest, outcome: pipeline.Outcome, *, public: bool) -> 
     if warnings:
         body["warnings"] = warnings
     if status == SubmissionStatus.INVALID:
-        response = error_response(request, 422, "validation_error", "Some fields are invalid.", outcome.errors)
+        response = error_response(request, 422, "validation_error", _("Some fields are invalid."), outcome.errors)
         data = json.loads(response.content)
         data["submission_id"] = outcome.submission.pk
         if warnings:
@@ -131,7 +132,7 @@ def answer(request: HttpRequest, outcome: pipeline.Outcome, *, public: bool) -> 
         response = api.create_response(request, data, status=422)
     elif status == SubmissionStatus.FAILED:
         response = error_response(request, 503, "processing_failed",
-                                  "Received and journaled, but processing failed; it will be replayed.")
+                                  _("Received and journaled, but processing failed; it will be replayed."))
     else:
         response = api.create_response(request, body, status=200 if public else HTTP_STATUS[status])
     if outcome.replayed:
@@ -159,30 +160,31 @@ def submit(request: HttpRequest) -> HttpResponse:
     from leadflow.api import error_response
 
     if len(request.body) > MAX_BODY:
-        return error_response(request, 413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
+        too_large = _("The body may be at most %(limit)d bytes.") % {"limit": MAX_BODY}
+        return error_response(request, 413, "too_large", too_large)
     try:
         payload = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        return error_response(request, 400, "bad_json", "The body is not valid JSON.")
+        return error_response(request, 400, "bad_json", _("The body is not valid JSON."))
     if not isinstance(payload, dict):
-        return error_response(request, 422, "validation_error", "Some fields are invalid.",
-                              {"__all__": ["The body must be a JSON object."]})
+        return error_response(request, 422, "validation_error", _("Some fields are invalid."),
+                              {"__all__": [_("The body must be a JSON object.")]})
     inbound = _who(request, payload)
     if inbound is None:
-        return error_response(request, 401, "unauthorized", "A valid X-Api-Key, X-Form-Key or user token is needed.")
+        return error_response(request, 401, "unauthorized", _("A valid X-Api-Key, X-Form-Key or user token is needed."))
     inbound.remote_addr = request.META.get("REMOTE_ADDR")
     if inbound.form is not None:
         # A form's key is public (it may sit in any page's source): the same per-address and per-form
         # limits as the form's own page, so a bot cannot go around them through the API.
         wait = webform_rules.rate_limited(inbound.form, webform_rules.client_ip(request))
         if wait:
-            response = error_response(request, 429, "rate_limited", "Too many submissions; try again later.")
+            response = error_response(request, 429, "rate_limited", _("Too many submissions; try again later."))
             response["Retry-After"] = str(wait)
             return response
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 255 or text_problem(key):
-        return error_response(request, 422, "validation_error", "Some fields are invalid.",
-                              {"Idempotency-Key": [text_problem(key) or "At most 255 characters."]})
+        return error_response(request, 422, "validation_error", _("Some fields are invalid."),
+                              {"Idempotency-Key": [text_problem(key) or _("At most 255 characters.")]})
     inbound.idempotency_key = key
     outcome = pipeline.receive(inbound)
     return answer(request, outcome, public=inbound.form is not None)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from leadflow.accounts.auth import PartnerKeyAuth
@@ -98,7 +99,7 @@ def lead_status(submission: Submission) -> str | None:
 def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> list[dict[str, Any]]:
     partner: Partner = request.auth  # type: ignore[attr-defined]
     if not 1 <= filters.limit <= 1000:
-        raise InvalidInput({"limit": ["Between 1 and 1000."]})
+        raise InvalidInput({"limit": [_("Between 1 and 1000.")]})
     qs = (Submission.objects.filter(partner=partner).select_related("lead__stage")
           .annotate(created_it=created_it())
           .order_by("-received_at", "-pk"))

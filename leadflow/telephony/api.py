@@ -59,7 +59,7 @@ def call_event(request: HttpRequest, integration_id: int) -> HttpResponse:
                               "This integration's secret cannot be read on the server, so no event is accepted; "
                               "the administrator must restore the encryption key or enter the secret again.")
     except providers.Malformed as error:
-        return error_response(request, 422, "validation_error", "Some fields are invalid.", error.fields)
+        return error_response(request, 422, "validation_error", _("Some fields are invalid."), error.fields)
     except providers.Ignored:
         return api.create_response(request, {"status": "ignored"}, status=200)
     try:
