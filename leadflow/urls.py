@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from leadflow.accounts import views as account_views
 from leadflow.api import api
@@ -11,6 +13,8 @@ from leadflow.partners import views as partner_views
 
 urlpatterns = [
     path("", lead_views.home, name="home"),
+    # Browsers ask for /favicon.ico on every first page (the admin's too); the icon is a static file.
+    path("favicon.ico", RedirectView.as_view(url=static("leadflow/favicon.svg"), permanent=True)),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),

@@ -46,6 +46,7 @@ PUBLIC = {
     "m/s/<str:token>/": "the farewell survey (signed token)",
     "admin/login/": "the admin's login page",
     "admin/logout/": "signing out of the admin",
+    "favicon.ico": "the site icon (a redirect to a static file)",
 }
 NOT_WALKED = re.compile(r"^api/")  # the API: leads/tests/test_permissions.py walks its OpenAPI document
 SAMPLE = {"int": "1", "slug": "funnel", "str": "x", "path": "1", "uuid": "00000000-0000-0000-0000-000000000001"}
@@ -271,3 +272,13 @@ def test_managers_and_marketers_open_only_their_pages(role, sales) -> None:
         if any(getattr(client, method)(url).status_code < 400 for method in ("get", "post")):
             opened.add(route)
     assert opened == OPEN_TO[role]
+
+
+def test_the_site_icon_is_a_static_file_every_page_names(client):  # type: ignore[no-untyped-def]
+    """Browsers ask for /favicon.ico on a first page (the admin's too): a 404 there is an error in every console."""
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("/leadflow/favicon.svg")
+    assert finders.find("leadflow/favicon.svg")
+    assert 'rel="icon"' in client.get("/login/").content.decode()
