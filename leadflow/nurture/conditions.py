@@ -124,6 +124,9 @@ class CreatedRange(Field):
                 if not isinstance(value[end], str) or _date_or_none(value[end]) is None:
                     raise Problem(_("%(end)s is not a date (YYYY-MM-DD).") % {"end": end})
                 cleaned[end] = value[end]
+        if "from" in cleaned and "to" in cleaned and cleaned["from"] > cleaned["to"]:  # ISO dates sort as text
+            raise Problem(_("from %(start)s is after to %(end)s: no one was created in between.")
+                          % {"start": cleaned["from"], "end": cleaned["to"]})
         if value.get("last_days") not in (None, ""):
             cleaned["last_days"] = _positive(value["last_days"], "last_days")
         return cleaned

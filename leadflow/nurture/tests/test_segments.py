@@ -103,6 +103,7 @@ def test_a_count_is_one_query(people, django_assert_num_queries):
     ("leads", {"events": [{"kind": "page_view", "days": "soon"}]}, "events", "whole number"),
     ("leads", {"created": {"from": "yesterday"}}, "created", "not a date"),
     ("leads", {"created": {"to": "2026-02-30"}}, "created", "not a date"),  # well formed, no such day
+    ("leads", {"created": {"from": "2026-03-10", "to": "2026-03-01"}}, "created", "is after to"),
     ("leads", {"marketing_consent": "yes"}, "marketing_consent", "true or false"),
 ])
 def test_bad_conditions_name_the_field_and_the_problem(db, audience, conditions, field, words):
