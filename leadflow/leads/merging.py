@@ -144,6 +144,28 @@ def default_choices(survivor: Lead, others: list[Lead]) -> dict[str, int]:
     return choices
 
 
+def _close_twin_tasks(survivor: Lead, other_ids: list[int]) -> list[int]:
+    """Close the merged cards' open tasks that Leadflow wrote and the card already has ("Call the lead" twice is one
+    call to make, not two); the ids, for undo to reopen them.
+
+    Of each such task (the same system text) the survivor's own stays, else the one due first. Tasks people wrote
+    stay whatever they say: each may be work of its own."""
+    tasks = Task.objects.open().filter(lead_id__in=[survivor.pk, *other_ids]).exclude(text_key="")
+    rows = list(tasks.order_by("due_at", "pk").values_list("pk", "text_key", "lead_id"))
+    seen = {key for _pk, key, lead_id in rows if lead_id == survivor.pk}
+    twins: list[int] = []
+    for pk, key, lead_id in rows:
+        if lead_id == survivor.pk:
+            continue
+        if key in seen:
+            twins.append(pk)
+        else:
+            seen.add(key)
+    Task.objects.filter(pk__in=twins).update(completed_at=timezone.now(), is_cancelled=True,
+                                             result=_("Merged: the card has this task already"))
+    return twins
+
+
 def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[str, int] | None = None) -> LeadMerge:
     """Merge `others` into `survivor`: chosen field values win, every row and link moves, nothing is deleted."""
     others = [lead for lead in others if lead.pk != survivor.pk]
@@ -204,6 +226,7 @@ def merge_leads(*, survivor: Lead, others: list[Lead], by: User, choices: dict[s
         snapshot["task_assignees"] = {str(pk): assignee for pk, assignee in open_tasks.values_list("pk", "assignee_id")}
         if survivor.owner_id:
             open_tasks.update(assignee_id=survivor.owner_id)
+        snapshot["closed_twins"] = _close_twin_tasks(survivor, other_ids)
         for label, (model, field) in _moved_models().items():
             rows = model.objects.filter(**{f"{field}_id__in": other_ids})
             snapshot["moved"][label] = {str(k): v for k, v in _ids_by_lead(rows, field).items()}
@@ -312,6 +335,8 @@ def undo_merge(*, merge: LeadMerge, by: User, notes: list[str] | None = None) ->
                 model.objects.filter(pk__in=row_ids).update(**{f"{field}_id": int(lead_id)})
         for task_id, assignee_id in snapshot.get("task_assignees", {}).items():
             Task.objects.filter(pk=int(task_id)).update(assignee_id=assignee_id)
+        Task.objects.filter(pk__in=snapshot.get("closed_twins", [])).update(completed_at=None, result="",
+                                                                            is_cancelled=False)
         IdentityKey.objects.filter(card_type=CardType.LEAD, card_id=survivor.pk).filter(
             _keys_condition(snapshot.get("added_keys", []))).delete()
         for lead_id, keys in snapshot["keys"].items():

@@ -181,3 +181,25 @@ def test_undo_writes_the_fields_it_puts_back_into_the_cards_history(head, pair):
     assert (survivor.city, survivor.email, survivor.other_contacts) == ("", "", [])
     back = set(survivor.field_changes.values_list("field", "old_value", "new_value"))
     assert {("city", "Москва", ""), ("email", "ivan@petrov.ru", ""), ("other_contacts", "+79120000002", "")} <= back
+
+
+def test_the_merged_cards_first_call_is_closed_not_left_as_a_second_call(head, alice, bob, pair):
+    """Both cards had "Call the lead": after the merge the manager has one call to make, not two; undo reopens it."""
+    survivor, other = pair
+    own = Task.objects.open().get(lead=survivor)
+    twin = Task.objects.open().get(lead=other)
+    assert own.text_key == twin.text_key != ""
+    written = services.create_task(lead=other, assignee=bob, title="Send the price list", kind="proposal",
+                                   due_at=twin.due_at, by=bob)
+
+    merge = merge_leads(survivor=survivor, others=[other], by=head)
+
+    assert set(Task.objects.open().filter(lead=survivor).values_list("pk", flat=True)) == {own.pk, written.pk}
+    twin.refresh_from_db()
+    assert twin.is_cancelled and twin.completed_at is not None and twin.lead_id == survivor.pk
+
+    undo_merge(merge=merge, by=head)
+    twin.refresh_from_db()
+    assert (twin.completed_at, twin.is_cancelled, twin.result, twin.lead_id, twin.assignee_id) == (
+        None, False, "", other.pk, bob.pk)
+    assert set(Task.objects.open().filter(lead=other).values_list("pk", flat=True)) == {twin.pk, written.pk}
