@@ -262,11 +262,11 @@ def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, mo
     read are above that bound (a margin above it against rounding in the database's power), no lead unread can
     come before them; until then both reads go on, four times longer each round.
 
-    The reads pay off when the tier is much of the points rows (a head's team, the first pages). When few rows
-    read are the tier's (a manager's own leads, a search, deep pages whose leads before the cursor are read
-    again), or leads tie on points (fit points without behaviour, which no bound tells apart), the tier is read
-    as one ORDER BY over the leads with at least the points of the `need`-th lead read (all of them if fewer
-    were read): exact however the reads ended, and the reads cost a few index rows more."""
+    The reads pay off when `leads` are much of the points rows (a head's team's cold leads). When few rows read
+    are theirs (a manager's own leads, a search), after BOUND_ROUNDS (deep pages, whose leads before the cursor
+    are read again; leads tied on points, as fit points without behaviour, which no bound tells apart), the
+    tier is read as before, one ORDER BY, over the leads with at least the points of the `need`-th lead read
+    (all of them if fewer were read): exact however the reads ended, for a few index rows more."""
     from django.db.models import OuterRef, Subquery
 
     from leadflow.warming import services as warming
@@ -279,32 +279,38 @@ def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, mo
     by_fit = rows.order_by("-fit_points")
     by_anchor = rows.filter(behaviour_points__gt=0, fading_anchor__isnull=False).order_by("-fading_anchor")
 
-    def in_tier(points: float, created: datetime | None, pk: int) -> bool:
-        if created is None or not points > 0.0:
-            return False
-        return after is None or (points, created, pk) < after
-
     read: dict[int, tuple[float, datetime, int]] = {}
-    best: list[tuple[float, datetime, int]] = []
+
+    def take(rows: list[tuple]) -> int:
+        """Keep the rows of the tier among `rows` (key, points, created, id); how many were of `leads`."""
+        read.update((pk, (points, created, pk)) for _key, points, created, pk in rows if created is not None and
+                    points > 0.0 and (after is None or (points, created, pk) < after))
+        return sum(created is not None for _key, _points, created, _pk in rows)
+
+    def best() -> list[tuple[float, datetime, int]]:
+        return sorted(read.values(), reverse=True)[:need]
+
     size = 4 * need
     for _round in range(BOUND_ROUNDS):
         fits = list(by_fit.values_list("fit_points", "points", "created", "lead_id")[:size])
-        anchors = list(by_anchor.values_list("fading_anchor", "points", "created", "lead_id")[:size]) if (
-            len(fits) == size) else []
-        found = [row[1:] for row in [*fits, *anchors] if in_tier(*row[1:])]
-        read.update((pk, (points, created, pk)) for points, created, pk in found)
-        best = sorted(read.values(), reverse=True)[:need]
+        found = take(fits)
         if len(fits) < size:  # every points row is read
-            return [pk for _points, _created, pk in best]
+            return [pk for _points, _created, pk in best()]
+        if found < BOUND_SHARE * size:
+            break
+        anchors = list(by_anchor.values_list("fading_anchor", "points", "created", "lead_id")[:size])
+        found += take(anchors)
         # Every earned point is read when the read by anchor ended early; past 2^1000 there is no bound.
         rest = anchors[-1][0] - now if len(anchors) == size else -math.inf
         bound = fits[-1][0] + 2.0 ** rest if rest < 1000 else math.inf
-        if len(best) == need and best[-1][0] > bound + 1e-9 * max(1.0, abs(bound)):
-            return [pk for _points, _created, pk in best]
-        if len(found) < BOUND_SHARE * (len(fits) + len(anchors)):
+        first = best()
+        if len(first) == need and first[-1][0] > bound + 1e-9 * max(1.0, abs(bound)):
+            return [pk for _points, _created, pk in first]
+        if found < BOUND_SHARE * (len(fits) + len(anchors)):
             break
         size *= 4
-    at_least = tier.filter(sort_value__gte=best[-1][0]) if len(best) == need else tier
+    first = best()
+    at_least = tier.filter(sort_value__gte=first[-1][0]) if len(first) == need else tier
     return list(at_least.order_by(models.F("sort_value").desc(), "-created_at", "-pk")
                 .values_list("pk", flat=True)[:need])
 

@@ -178,15 +178,35 @@ def test_a_lead_far_down_both_reads_still_comes_first_by_its_points(alice, head)
             assert every_page(qs, limit) == expected, limit
 
 
-def test_points_exactly_tied_across_many_leads_page_newest_first(make_lead, alice):
-    # Fit points without behaviour: many leads on one value, which no bound tells apart (read as one ORDER BY).
+def test_points_exactly_tied_across_many_leads_page_newest_first(alice):
+    # Fit points without behaviour: many leads on one value, which no bound tells apart (after its rounds the
+    # tier is read as one ORDER BY over the leads with at least the points of the last lead a page needs).
     from leadflow.warming.models import LeadScore
 
-    leads = [make_lead(owner=alice) for _ in range(9)]
-    for n, lead in enumerate(leads):
-        LeadScore.objects.create(lead=lead, fit_points=10 if n % 3 else 25)
-    expected = [lead.pk for lead in reversed(leads) if leads.index(lead) % 3 == 0] + [
-        lead.pk for lead in reversed(leads) if leads.index(lead) % 3]
+    moment = timezone.now()
+    stage = Stage.objects.filter(kind="open").first()
+    leads = Lead.objects.bulk_create([
+        Lead(first_name=f"T{n}", last_name="Tied", full_name=f"Tied T{n}", stage=stage, phone=f"+7915000{n:04d}",
+             email=f"t{n}@example.ru", channel="form", owner=alice, team=alice.team,
+             created_at=moment - timedelta(seconds=n // 2))  # two by two on one moment: then by id
+        for n in range(160)])
+    leads = list(Lead.objects.filter(last_name="Tied").order_by("pk"))
+    LeadScore.objects.bulk_create([LeadScore(lead=lead, fit_points=25 if n % 40 == 7 else 10)
+                                   for n, lead in enumerate(leads)])
+    fit_25 = [lead for n, lead in enumerate(leads) if n % 40 == 7]
+    fit_10 = [lead for n, lead in enumerate(leads) if n % 40 != 7]
+
+    def newest(group: list[Lead]) -> list[int]:
+        return [lead.pk for lead in sorted(group, key=lambda lead: (lead.created_at, lead.pk), reverse=True)]
+
+    expected = newest(fit_25) + newest(fit_10)
     qs = list_of(alice, cold_only=True)
-    for limit in range(1, 10):
-        assert every_page(qs, limit) == expected, limit
+    with time_machine.travel(moment, tick=False):
+        assert straightforward(qs, moment) == expected
+        for limit in (1, 2, 3, 5):
+            seen, cursor = [], None
+            for _ in range(6):  # the first pages: through the 25s into the 10s
+                items, cursor = sorted_page(qs, HOTTEST, cursor, limit)
+                seen += [item.pk for item in items]
+            assert seen == expected[: 6 * limit], limit
+        assert every_page(qs, 37) == expected
