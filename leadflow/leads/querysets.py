@@ -241,9 +241,9 @@ def _tiers(sort: str, moment: datetime) -> list[Tier]:
     raise ValueError(sort)
 
 
-# `_best_by_points` reads at most this many rounds, each four times longer than the one before, and goes on to
-# a next round only while at least this share of the points rows read belong to the tier.
-BOUND_ROUNDS = 3
+# `_best_by_points` reads rounds of points rows, each four times longer than the one before, of at most
+# BOUND_ROWS rows, and goes on to a next round only while at least BOUND_SHARE of the rows read are the list's.
+BOUND_ROWS = 4096
 BOUND_SHARE = 0.25
 
 
@@ -263,10 +263,10 @@ def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, mo
     come before them; until then both reads go on, four times longer each round.
 
     The reads pay off when `leads` are much of the points rows (a head's team's cold leads). When few rows read
-    are theirs (a manager's own leads, a search), after BOUND_ROUNDS (deep pages, whose leads before the cursor
-    are read again; leads tied on points, as fit points without behaviour, which no bound tells apart), the
-    tier is read as before, one ORDER BY, over the leads with at least the points of the `need`-th lead read
-    (all of them if fewer were read): exact however the reads ended, for a few index rows more."""
+    are theirs (a manager's own leads, a search), or past BOUND_ROWS (long pages such as an export's; deep
+    pages, whose leads before the cursor are read again; leads tied on points, as fit points without behaviour,
+    which no bound tells apart), the tier is read as before, one ORDER BY, over the leads with at least the
+    points of the `need`-th lead read (all of them if fewer were read): exact however the reads ended."""
     from django.db.models import OuterRef, Subquery
 
     from leadflow.warming import services as warming
@@ -291,7 +291,7 @@ def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, mo
         return sorted(read.values(), reverse=True)[:need]
 
     size = 4 * need
-    for _round in range(BOUND_ROUNDS):
+    while size <= BOUND_ROWS:
         fits = list(by_fit.values_list("fit_points", "points", "created", "lead_id")[:size])
         found = take(fits)
         if len(fits) < size:  # every points row is read
