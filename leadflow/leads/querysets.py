@@ -260,7 +260,8 @@ def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, mo
     (Fagin's threshold algorithm), each row's lead looked up by primary key among `leads` (its temperature, who
     sees it) and its points computed as the tier computes them, to the last bit. Once `need` of the tier's leads
     read are above that bound (a margin above it against rounding in the database's power), no lead unread can
-    come before them; until then both reads go on, four times longer each round.
+    come before them; until then the reads go on, four times longer each round (the read by fit points only
+    while the bound is its fit points: past the most fit points, many leads share each value).
 
     The reads pay off when `leads` are much of the points rows (a head's team's cold leads). When few rows read
     are theirs (a manager's own leads, a search), or past BOUND_ROWS (long pages such as an export's; deep
@@ -276,6 +277,9 @@ def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, mo
     # The lead's created_at when it is one of `leads` (None when not): which row is the tier's, and its tie-break.
     rows = LeadScore.objects.annotate(points=points_now_expression(moment, path=""), created=Subquery(
         leads.filter(pk=OuterRef("lead_id")).values("created_at")[:1]))
+    if after is not None:
+        # The leads before the cursor (more points than it, in the same arithmetic) are skipped with no lookup.
+        rows = rows.filter(points__lte=after[0])
     by_fit = rows.order_by("-fit_points")
     by_anchor = rows.filter(behaviour_points__gt=0, fading_anchor__isnull=False).order_by("-fading_anchor")
 
@@ -290,24 +294,29 @@ def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, mo
     def best() -> list[tuple[float, datetime, int]]:
         return sorted(read.values(), reverse=True)[:need]
 
-    size = 4 * need
+    def margin(value: float) -> float:  # above the bound by more than the database's rounding of a power
+        return value + 1e-9 * max(1.0, abs(value))
+
+    size, fits, anchors = 4 * need, [], []
     while size <= BOUND_ROWS:
-        fits = list(by_fit.values_list("fit_points", "points", "created", "lead_id")[:size])
-        found = take(fits)
-        if len(fits) < size:  # every points row is read
-            return [pk for _points, _created, pk in best()]
-        if found < BOUND_SHARE * size:
-            break
+        first = best()
+        # The read by fit points goes further only when its end holds the bound up: a lead needed has no more
+        # points than the fit points where it stopped (the fit points are few values, each of many leads).
+        if not fits or len(first) < need or first[-1][0] <= margin(fits[-1][0]):
+            fits = list(by_fit.values_list("fit_points", "points", "created", "lead_id")[:size])
+            if take(fits) < BOUND_SHARE * size and len(fits) == size:
+                break
+            if len(fits) < size:  # every points row is read
+                return [pk for _points, _created, pk in best()]
         anchors = list(by_anchor.values_list("fading_anchor", "points", "created", "lead_id")[:size])
-        found += take(anchors)
+        if take(anchors) < BOUND_SHARE * len(anchors):
+            break
         # Every earned point is read when the read by anchor ended early; past 2^1000 there is no bound.
         rest = anchors[-1][0] - now if len(anchors) == size else -math.inf
         bound = fits[-1][0] + 2.0 ** rest if rest < 1000 else math.inf
         first = best()
-        if len(first) == need and first[-1][0] > bound + 1e-9 * max(1.0, abs(bound)):
+        if len(first) == need and first[-1][0] > margin(bound):
             return [pk for _points, _created, pk in first]
-        if found < BOUND_SHARE * (len(fits) + len(anchors)):
-            break
         size *= 4
     first = best()
     at_least = tier.filter(sort_value__gte=first[-1][0]) if len(first) == need else tier

@@ -145,8 +145,8 @@ def test_api_pages_of_cold_leads_follow_the_full_order(mixed_base, api_as, head,
 def test_a_lead_far_down_both_reads_still_comes_first_by_its_points(alice, head):
     # The reads by fit points and by anchor stop early; a lead neither reached is bounded by the fit points
     # where the first stopped PLUS the fading points where the second stopped. Here both reads are filled by
-    # others (warm leads with more fading points; cold leads with more fit points), and a cold lead reached by
-    # neither has more points than every lead read.
+    # others of the list (leads with more fading points but far fewer fit points, below zero; leads with more
+    # fit points), and a lead reached by neither has more points than every lead read.
     from leadflow.warming import services as warming
     from leadflow.warming.models import LeadScore
 
@@ -154,20 +154,20 @@ def test_a_lead_far_down_both_reads_still_comes_first_by_its_points(alice, head)
     half_life = warming.policy().half_life_days
     stage = Stage.objects.filter(kind="open").first()
 
-    def leads(count: int, temperature: str) -> list[Lead]:
+    def leads(count: int) -> list[Lead]:
         first = Lead.objects.count()
         return Lead.objects.bulk_create([
             Lead(first_name=f"P{first + n}", last_name="Bound", full_name=f"Bound P{first + n}", stage=stage,
                  phone=f"+7914000{first + n:04d}", email=f"b{first + n}@example.ru", channel="form", owner=alice,
-                 team=alice.team, temperature=temperature, created_at=moment - timedelta(minutes=first + n))
+                 team=alice.team, created_at=moment - timedelta(minutes=first + n))
             for n in range(count)])
 
     def scored(lead: Lead, fit: int, behaviour: float) -> LeadScore:
         return LeadScore(lead=lead, fit_points=fit, behaviour_points=behaviour, as_of=moment,
                          fading_anchor=warming.fading_anchor(behaviour, as_of=moment, half_life_days=half_life))
 
-    warm, fit, (sleeper,) = leads(40, "warm"), leads(40, "cold"), leads(1, "cold")
-    LeadScore.objects.bulk_create([scored(lead, 0, 100.0) for lead in warm]  # the largest anchors, not cold
+    large_anchors, fit, (sleeper,) = leads(40), leads(40), leads(1)
+    LeadScore.objects.bulk_create([scored(lead, -200, 100.0) for lead in large_anchors]  # -100: below zero
                                   + [scored(lead, 30, 0.01 * (n + 1)) for n, lead in enumerate(fit)]  # 30.01..30.4
                                   + [scored(sleeper, 0, 50.0)])  # 50: neither the most fit points nor the top anchor
     qs = list_of(alice, cold_only=True)
