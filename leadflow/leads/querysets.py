@@ -347,8 +347,8 @@ def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) 
             value = float(value_text) if value_text else None
         except (ValueError, UnicodeDecodeError) as error:
             raise BadCursor(cursor) from error
-        if moment is None or read_at is None:
-            raise BadCursor(cursor)
+        if moment is None or read_at is None or (value is not None and not math.isfinite(value)):
+            raise BadCursor(cursor)  # points and scores are finite: "nan" would compare unlike in the database
     tiers = _tiers(sort, read_at)
     if cursor and (not 0 <= start < len(tiers) or (value is None) != (tiers[start][1] is None)):
         raise BadCursor(cursor)

@@ -210,3 +210,16 @@ def test_points_exactly_tied_across_many_leads_page_newest_first(alice):
                 seen += [item.pk for item in items]
             assert seen == expected[: 6 * limit], limit
         assert every_page(qs, 37) == expected
+
+
+def test_a_cursor_with_points_that_are_not_a_number_is_refused(api_as, alice, make_lead):
+    import base64
+
+    lead = make_lead(owner=alice)
+    Lead.objects.filter(pk=lead.pk).update(temperature="cold")
+    moment = timezone.now().isoformat()
+    for value in ("nan", "inf", "-inf"):
+        cursor = base64.urlsafe_b64encode(f"2|{value}|{moment}|{lead.pk}|{moment}".encode()).decode()
+        response = api_as(alice).get("/api/leads", {"sort": "hottest", "cursor": cursor})
+        assert response.status_code == 422, value
+        assert list(response.json()["error"]["fields"]) == ["cursor"]
