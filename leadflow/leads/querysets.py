@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import math
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import models
@@ -161,13 +162,14 @@ def sorts_available() -> tuple[str, ...]:
     return SORTS if apps.is_installed("leadflow.scoring") else (NEWEST, HOTTEST)
 
 
-def points_now_expression(moment: datetime) -> models.Expression | None:
+def points_now_expression(moment: datetime, path: str = "score__") -> models.Expression | None:
     """Each lead's warming points at `moment` (fit points plus the fading behaviour points), computed in the query.
 
     From the stored anchor (warming.LeadScore.fading_anchor = log2|b| + as_of / half-life): the fading part is
     ±2^(anchor − moment / half-life), + for points earned, − for points taken away (a larger anchor is then
     fewer points). One half-life for every lead, so this is exact for every lead at one moment. A lead with no
-    points row has zero points. None when the warming room is not installed."""
+    points row has zero points. `path` leads from the rows queried to the points row ("" when they are points
+    rows: the same arithmetic, so the same value to the last bit). None when the warming room is not installed."""
     from django.apps import apps
 
     if not apps.is_installed("leadflow.warming"):
@@ -179,15 +181,25 @@ def points_now_expression(moment: datetime) -> models.Expression | None:
 
     now_in_half_lives = warming.half_lives_since_epoch(moment, warming.policy().half_life_days)
     floating = FloatField()
-    fading = Power(Value(2.0), F("score__fading_anchor") - Value(now_in_half_lives), output_field=floating)
+    fading = Power(Value(2.0), F(f"{path}fading_anchor") - Value(now_in_half_lives), output_field=floating)
     behaviour = Case(
-        When(score__fading_anchor__isnull=True, then=Value(0.0)),
-        When(score__behaviour_points__gt=0, then=fading),
+        When(**{f"{path}fading_anchor__isnull": True}, then=Value(0.0)),
+        When(**{f"{path}behaviour_points__gt": 0}, then=fading),
         default=Value(-1.0) * fading, output_field=floating)
-    return Coalesce(Cast(F("score__fit_points"), floating), Value(0.0)) + behaviour
+    return Coalesce(Cast(F(f"{path}fit_points"), floating), Value(0.0)) + behaviour
 
 
-def _tiers(sort: str, moment: datetime) -> list[tuple[Q, str | models.Expression | None]]:
+class Tier(NamedTuple):
+    """One part of a sort: which leads (`condition`), their key (a column path, a computed expression, or None
+    for newest first only), and for the leads above zero points read by their bound (`_best_by_points`), the
+    condition without the points (`bounded`)."""
+
+    condition: Q
+    key: str | models.Expression | None
+    bounded: Q | None = None
+
+
+def _tiers(sort: str, moment: datetime) -> list[Tier]:
     """A sort as tiers read one after the other, each by its own key (if any, best first), then newest first.
 
     Reading tier by tier keeps every query an index range that stops after a page (hot, then warm, then
@@ -197,19 +209,21 @@ def _tiers(sort: str, moment: datetime) -> list[tuple[Q, str | models.Expression
     and every page of one listing reads them at the same moment. Cold leads too, as the points the user sees
     say (they came newest first, whatever their points: a cold lead with 15 points after one with none). The
     cold tail (most of a base) is mostly leads with no points at all: it is read as three tiers, those with
-    points above zero by their points (only leads with a points row are computed), then those with none,
-    newest first (an index range stopped after a page, as before), then those below zero by their points."""
+    points above zero by their points (read by their bound, not computed for every one of them), then those
+    with none, newest first (an index range stopped after a page, as before), then those below zero by their
+    points."""
     if sort == HOTTEST:
         points = points_now_expression(moment)
         if points is None:
-            return [(Q(temperature="hot"), None), (Q(temperature="warm"), None), (Q(temperature="cold"), None)]
+            return [Tier(Q(temperature="hot"), None), Tier(Q(temperature="warm"), None),
+                    Tier(Q(temperature="cold"), None)]
         from django.db.models.lookups import Exact, GreaterThan, LessThan
 
         cold, scored = Q(temperature="cold"), Q(score__isnull=False)
-        return [(Q(temperature="hot"), points), (Q(temperature="warm"), points),
-                (cold & scored & Q(GreaterThan(points, 0.0)), points),
-                (cold & (Q(score__isnull=True) | Q(Exact(points, 0.0))), None),
-                (cold & scored & Q(LessThan(points, 0.0)), points)]
+        return [Tier(Q(temperature="hot"), points), Tier(Q(temperature="warm"), points),
+                Tier(cold & scored & Q(GreaterThan(points, 0.0)), points, bounded=cold),
+                Tier(cold & (Q(score__isnull=True) | Q(Exact(points, 0.0))), None),
+                Tier(cold & scored & Q(LessThan(points, 0.0)), points)]
     if sort == BEST_SCORE:
         from django.db.models import Exists, OuterRef
 
@@ -223,8 +237,91 @@ def _tiers(sort: str, moment: datetime) -> list[tuple[Q, str | models.Expression
         by_current = Exists(Prediction.objects.filter(lead=OuterRef("pk"), model_id=current))
         unshown = (Q(state="open") & ~by_current) | (~Q(state="open") & ~Exists(
             Prediction.objects.filter(lead=OuterRef("pk"))))
-        return [(shown, "prediction__probability"), (unshown, None)]
+        return [Tier(shown, "prediction__probability"), Tier(unshown, None)]
     raise ValueError(sort)
+
+
+# `_best_by_points` reads rounds of points rows, each four times longer than the one before, of at most
+# BOUND_ROWS rows, and goes on to a next round only while at least BOUND_SHARE of the rows read are the list's.
+BOUND_ROWS = 4096
+BOUND_SHARE = 0.25
+
+
+def _best_by_points(leads: models.QuerySet, tier: models.QuerySet, need: int, moment: datetime,
+                    after: tuple[float, datetime, int] | None) -> list[int]:
+    """The ids of the `need` first leads of `tier` (`leads` above zero points now, its `sort_value`, after the
+    cursor's points, created_at and id `after`) by points, then newest: exactly the order of one ORDER BY over
+    the whole tier, without computing every lead's points.
+
+    Points are fit points plus a fading part that, for points earned, grows with the fading anchor (for points
+    taken away or none, it is at most zero). So a lead not read yet has at most (the fit points where a read of
+    the points rows by fit points, most first, stopped) + 2^(the anchor where a read of the points earned by
+    anchor, largest first, stopped − now): both reads are index ranges of the points rows stopped after a few
+    (Fagin's threshold algorithm), each row's lead looked up by primary key among `leads` (its temperature, who
+    sees it) and its points computed as the tier computes them, to the last bit. Once `need` of the tier's leads
+    read are above that bound (a margin above it against rounding in the database's power), no lead unread can
+    come before them; until then the reads go on, four times longer each round (the read by fit points only
+    while the bound is its fit points: past the most fit points, many leads share each value).
+
+    The reads pay off when `leads` are much of the points rows (a head's team's cold leads). When few rows read
+    are theirs (a manager's own leads, a search), or past BOUND_ROWS (long pages such as an export's; deep
+    pages, whose leads before the cursor are read again; leads tied on points, as fit points without behaviour,
+    which no bound tells apart), the tier is read as before, one ORDER BY, over the leads with at least the
+    points of the `need`-th lead read (all of them if fewer were read): exact however the reads ended."""
+    from django.db.models import OuterRef, Subquery
+
+    from leadflow.warming import services as warming
+    from leadflow.warming.models import LeadScore
+
+    now = warming.half_lives_since_epoch(moment, warming.policy().half_life_days)
+    # The lead's created_at when it is one of `leads` (None when not): which row is the tier's, and its tie-break.
+    rows = LeadScore.objects.annotate(points=points_now_expression(moment, path=""), created=Subquery(
+        leads.filter(pk=OuterRef("lead_id")).values("created_at")[:1]))
+    if after is not None:
+        # The leads before the cursor (more points than it, in the same arithmetic) are skipped with no lookup.
+        rows = rows.filter(points__lte=after[0])
+    by_fit = rows.order_by("-fit_points")
+    by_anchor = rows.filter(behaviour_points__gt=0, fading_anchor__isnull=False).order_by("-fading_anchor")
+
+    read: dict[int, tuple[float, datetime, int]] = {}
+
+    def take(rows: list[tuple]) -> int:
+        """Keep the rows of the tier among `rows` (key, points, created, id); how many were of `leads`."""
+        read.update((pk, (points, created, pk)) for _key, points, created, pk in rows if created is not None and
+                    points > 0.0 and (after is None or (points, created, pk) < after))
+        return sum(created is not None for _key, _points, created, _pk in rows)
+
+    def best() -> list[tuple[float, datetime, int]]:
+        return sorted(read.values(), reverse=True)[:need]
+
+    def margin(value: float) -> float:  # above the bound by more than the database's rounding of a power
+        return value + 1e-9 * max(1.0, abs(value))
+
+    size, fits, anchors = 4 * need, [], []
+    while size <= BOUND_ROWS:
+        first = best()
+        # The read by fit points goes further only when its end holds the bound up: a lead needed has no more
+        # points than the fit points where it stopped (the fit points are few values, each of many leads).
+        if not fits or len(first) < need or first[-1][0] <= margin(fits[-1][0]):
+            fits = list(by_fit.values_list("fit_points", "points", "created", "lead_id")[:size])
+            if take(fits) < BOUND_SHARE * size and len(fits) == size:
+                break
+            if len(fits) < size:  # every points row is read
+                return [pk for _points, _created, pk in best()]
+        anchors = list(by_anchor.values_list("fading_anchor", "points", "created", "lead_id")[:size])
+        if take(anchors) < BOUND_SHARE * len(anchors):
+            break
+        # Every earned point is read when the read by anchor ended early; past 2^1000 there is no bound.
+        rest = anchors[-1][0] - now if len(anchors) == size else -math.inf
+        bound = fits[-1][0] + 2.0 ** rest if rest < 1000 else math.inf
+        first = best()
+        if len(first) == need and first[-1][0] > margin(bound):
+            return [pk for _points, _created, pk in first]
+        size *= 4
+    first = best()
+    at_least = tier.filter(sort_value__gte=first[-1][0]) if len(first) == need else tier
+    return list(at_least.order_by(models.F("sort_value").desc(), "-created_at", "-pk")
+                .values_list("pk", flat=True)[:need])
 
 
 def _encode(*parts: object) -> str:
@@ -250,14 +347,14 @@ def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) 
             value = float(value_text) if value_text else None
         except (ValueError, UnicodeDecodeError) as error:
             raise BadCursor(cursor) from error
-        if moment is None or read_at is None:
-            raise BadCursor(cursor)
+        if moment is None or read_at is None or (value is not None and not math.isfinite(value)):
+            raise BadCursor(cursor)  # points and scores are finite: "nan" would compare unlike in the database
     tiers = _tiers(sort, read_at)
     if cursor and (not 0 <= start < len(tiers) or (value is None) != (tiers[start][1] is None)):
         raise BadCursor(cursor)
     found: list[tuple[int, models.Model]] = []
     for index in range(start, len(tiers)):
-        condition, key = tiers[index]
+        condition, key, bounded = tiers[index]
         tier = qs.filter(condition)
         computed = key is not None and not isinstance(key, str)
         if key is not None:
@@ -271,9 +368,11 @@ def sorted_page(qs: models.QuerySet, sort: str, cursor: str | None, limit: int) 
             tier = tier.filter(newer)
         need = limit + 1 - len(found)
         if computed:
-            # No index holds a key computed for the moment: one pass over the tier keeps the `need` first ids
-            # (a top-N sort of narrow rows), then the page's rows are read by primary key.
-            ids = list(tier.order_by(models.F(key).desc(), "-created_at", "-pk").values_list("pk", flat=True)[:need])
+            # No index holds a key computed for the moment: the `need` first ids (read by their bound, or one
+            # pass over the tier as a top-N sort of narrow rows), then the page's rows are read by primary key.
+            after = (value, moment, pk) if index == start and cursor else None
+            ids = (_best_by_points(qs.filter(bounded), tier, need, read_at, after) if bounded is not None else
+                   list(tier.order_by(models.F(key).desc(), "-created_at", "-pk").values_list("pk", flat=True)[:need]))
             if not ids:
                 continue
             tier = tier.filter(pk__in=ids)
