@@ -45,6 +45,7 @@ W_OFFICE_LINE = 1.0
 W_OFFICE_OTHER_EXTENSION = -4.0
 W_PHONE_DIFFERENT = -2.5  # two mobiles
 W_PHONE_DIFFERENT_KIND = -0.5  # an office line or landline against another number: people have both
+W_PHONE_TYPO = 0.0  # two mobiles one typed digit apart: no evidence either way (a name alone may then be a duplicate)
 W_INN_PERSON = 8.0
 W_CORP_DOMAIN = 0.5
 # Names
@@ -169,6 +170,18 @@ def _email_reason(a: Features, b: Features) -> str:
     return "e-mail equal after " + ", ".join(notes)
 
 
+def one_typo_apart(x: str, y: str) -> bool:
+    """Two numbers of one length that differ by one digit typed wrong, or by two neighbouring digits swapped
+    ("+79163334455" and "+79163334456", "...4455" and "...4545"): what a slip on a form or a misheard call gives."""
+    if len(x) != len(y) or x == y:
+        return False
+    differ = [i for i, (p, q) in enumerate(zip(x, y, strict=True)) if p != q]
+    if len(differ) == 1:
+        return True
+    first, second = differ[0], differ[-1]
+    return len(differ) == 2 and second == first + 1 and x[first] == y[second] and x[second] == y[first]
+
+
 def _phones(a: Features, b: Features, reasons: list[str]) -> float:
     best: tuple[float, str] | None = None
     for e164, a_exts in a.phones.items():
@@ -190,8 +203,11 @@ def _phones(a: Features, b: Features, reasons: list[str]) -> float:
         if best is None or found[0] > best[0]:
             best = found
     if best is None:
-        reasons.append("different phones")
         mobiles_only = a.only_mobiles and b.only_mobiles
+        if mobiles_only and any(one_typo_apart(x, y) for x in a.phones for y in b.phones):
+            reasons.append("phones one digit apart (a typo?)")
+            return W_PHONE_TYPO
+        reasons.append("different phones")
         return W_PHONE_DIFFERENT if mobiles_only else W_PHONE_DIFFERENT_KIND
     reasons.append(best[1])
     return best[0]

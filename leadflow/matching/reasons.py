@@ -31,6 +31,7 @@ PHRASES = (
     gettext_noop("same office line and extension"),
     gettext_noop("same office line (one without extension)"),
     gettext_noop("different extension on the same office line"),
+    gettext_noop("phones one digit apart (a typo?)"),
     gettext_noop("different phones"),
     gettext_noop("first initial agrees"),
     gettext_noop("different first initial"),

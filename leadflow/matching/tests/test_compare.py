@@ -217,3 +217,25 @@ def test_email_fast_path_agrees_with_normalize_email(raw: str) -> None:
     except NormalizationError:
         expected = ()
     assert parse_emails(raw) == expected
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("+7 916 333-44-55", "+7 916 333-44-56"),  # one digit typed wrong
+    ("+7 916 333-44-55", "+7 916 333-45-45"),  # two neighbouring digits swapped
+])
+def test_the_same_name_with_a_mobile_one_digit_off_is_a_possible_duplicate(one: str, other: str) -> None:
+    """Not the same person for sure (no automatic attach), but a manager must see the card before calling."""
+    match = compare(R("1", name="Гвоздев Семён", phone=one), R("2", name="Гвоздев Семён", phone=other))
+    assert LOWER_DEFAULT <= match.score < UPPER_DEFAULT, match
+    assert "phones one digit apart (a typo?)" in match.reasons
+
+
+def test_the_same_name_with_another_mobile_stays_below_a_possible_duplicate() -> None:
+    match = _different(R("1", name="Гвоздев Семён", phone="+7 916 333-44-55"),
+                       R("2", name="Гвоздев Семён", phone="+7 916 874-12-09"))
+    assert "different phones" in match.reasons
+
+
+def test_a_digit_off_with_another_name_is_not_a_duplicate() -> None:
+    _different(R("1", name="Гвоздев Семён", phone="+7 916 333-44-55"),
+               R("2", name="Орлова Мария", phone="+7 916 333-44-56"))

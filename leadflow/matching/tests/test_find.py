@@ -31,3 +31,19 @@ def test_a_colleague_is_not_the_person(alice, make_lead):
                                          phones=[matching.PhoneFact("+74951234567", "15")],
                                          emails=["o.sidorov@romashka.ru"], company="Ромашка"))
     assert [c for c in found if c.card_type == "lead" and c.score >= matching.upper_threshold()] == []
+
+
+def test_a_new_request_with_the_phone_one_digit_off_flags_the_card_as_a_possible_duplicate(alice, partner):
+    """Гвоздев Семён again with his mobile mistyped: a new card (not attached for sure), flagged and pointing at
+    the first one, so the manager looks before a second manager calls him."""
+    from leadflow.intake import pipeline
+    from leadflow.leads.models import Lead
+
+    row, _key = partner
+    first = pipeline.receive(pipeline.Inbound(channel="partner", partner=row, payload={
+        "name": "Гвоздев Семён", "phone": "+7 916 333-44-55"})).lead
+    second = pipeline.receive(pipeline.Inbound(channel="partner", partner=row, payload={
+        "name": "Гвоздев Семён", "phone": "+7 916 333-44-56"})).lead
+    assert second.pk != first.pk and Lead.objects.get(pk=second.pk).is_possible_duplicate
+    found = matching.find(matching.facts_of_lead(second), minimum=matching.lower_threshold())
+    assert ("lead", first.pk) in [(c.card_type, c.card_id) for c in found]
