@@ -46,6 +46,7 @@ W_OFFICE_OTHER_EXTENSION = -4.0
 W_PHONE_DIFFERENT = -2.5  # two mobiles
 W_PHONE_DIFFERENT_KIND = -0.5  # an office line or landline against another number: people have both
 W_PHONE_TYPO = 0.0  # two mobiles one typed digit apart: no evidence either way (a name alone may then be a duplicate)
+TYPO_CAP = 2.0  # most a pair may weigh when a mistyped number is all its contacts say (score 0.88: never attached)
 W_INN_PERSON = 8.0
 W_CORP_DOMAIN = 0.5
 # Names
@@ -106,6 +107,9 @@ def compare_features(a: Features, b: Features) -> Match:
         # Nothing but the name agrees: namesakes exist, so this is at most a possible duplicate.
         names = min(names, NAME_ALONE_CAP)
     total = PRIOR + contacts + names + others
+    if contacts <= 0 and "phones one digit apart (a typo?)" in reasons:
+        # A number one digit off is a reason to look, never proof, whatever else agrees (a namesake in one city).
+        total = min(total, TYPO_CAP)
     if "same company" in reasons and ("different first names" in reasons or "different surnames" in reasons):
         reasons[reasons.index("same company")] = "same company, different person"
     score = 1.0 / (1.0 + math.exp(-total)) if total > -40 else 0.0

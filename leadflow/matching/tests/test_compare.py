@@ -239,3 +239,9 @@ def test_the_same_name_with_another_mobile_stays_below_a_possible_duplicate() ->
 def test_a_digit_off_with_another_name_is_not_a_duplicate() -> None:
     _different(R("1", name="Гвоздев Семён", phone="+7 916 333-44-55"),
                R("2", name="Орлова Мария", phone="+7 916 333-44-56"))
+
+
+def test_a_digit_off_never_attaches_for_sure_even_when_the_city_agrees() -> None:
+    match = compare(R("1", name="Гвоздев Семён Павлович", phone="+7 916 333-44-55", city="Москва"),
+                    R("2", name="Гвоздев Семён Павлович", phone="+7 916 333-44-56", city="Москва"))
+    assert LOWER_DEFAULT <= match.score < UPPER_DEFAULT, match
