@@ -80,10 +80,15 @@ def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
     return entry
 
 
+def for_reader(entries: Any) -> list[dict[str, str]]:
+    """Fields kept as given, each problem worded in the reader's language (worded_for_reader)."""
+    return [worded_for_reader(entry) for entry in entries or [] if isinstance(entry, dict)]
+
+
 def unreadable_of(item: Any) -> list[dict[str, str]]:
-    """One request's fields kept as given, worded for the reader (worded_for_reader)."""
+    """One request's fields kept as given, worded for the reader."""
     facts = item.facts if isinstance(item.facts, dict) else {}
-    return [worded_for_reader(entry) for entry in facts.get("unreadable", []) or [] if isinstance(entry, dict)]
+    return for_reader(facts.get("unreadable"))
 
 
 def carried_to_client(lead: Any, *, requests: list[Any] | None = None,

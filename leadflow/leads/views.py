@@ -30,7 +30,7 @@ from leadflow.core.inputs import parse_id
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.context import pool_size
-from leadflow.leads.given import also_gave, replaced_contacts, unreadable_given, unreadable_of, worded_for_reader
+from leadflow.leads.given import also_gave, for_reader, replaced_contacts, unreadable_given, unreadable_of
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
@@ -269,7 +269,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "client": getattr(lead, "client", None) if lead.state == "converted" else None,
         "requests": requests,
         "email_suggestion": email_suggestion_for(lead),
-        "unreadable": [worded_for_reader(entry) for entry in unreadable_given(requests)],
+        "unreadable": for_reader(unreadable_given(requests)),
         "activities": lead.activities.select_related("author")[:100],
         "tasks": (tasks := list(lead.tasks.select_related("assignee").order_by("completed_at", "due_at"))),
         "completable": completable_tasks(user, tasks),

@@ -82,7 +82,7 @@ def phone_shown(contact: str) -> str:
 
 @register.filter
 def worded(entries: list[dict[str, str]] | None) -> list[dict[str, str]]:
-    """Fields kept as given, each problem worded in the reader's language (leads.given.worded_for_reader)."""
-    from leadflow.leads.given import worded_for_reader
+    """Fields kept as given, each problem worded in the reader's language (leads.given.for_reader)."""
+    from leadflow.leads.given import for_reader
 
-    return [worded_for_reader(entry) for entry in entries or [] if isinstance(entry, dict)]
+    return for_reader(entries)
