@@ -658,8 +658,41 @@ def export_behaviour(person: Person) -> list[dict[str, Any]]:
 
 @eraser("behaviour")
 def erase_behaviour(person: Person) -> int:
+    from leadflow.warming.models import Visitor
+
     # The event (kind, time, card) stays for the points already counted; the page and details go.
-    return _behaviour_qs(person).update(url="", properties={}, visitor_id="")
+    changed = _behaviour_qs(person).update(url="", properties={}, visitor_id="")
+    # The tracker forgets whose browser it was: later page views stay anonymous instead of joining the erased
+    # card (and warming it up until sales is told to call the person).
+    deleted, _per_model = Visitor.objects.filter(Q(lead_id__in=person.lead_ids)
+                                                 | Q(visitor_id__in=person.visitor_ids)).delete()
+    return changed + deleted
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+def _outbox_qs(person: Person) -> QuerySet:
+    from leadflow.events.models import OutboxEvent
+
+    condition = Q(payload__lead_id__in=sorted(person.lead_ids)) | Q(payload__client_id__in=sorted(person.client_ids))
+    if person.visitor_ids:
+        condition |= Q(payload__visitor_id__in=sorted(person.visitor_ids))
+    return OutboxEvent.objects.filter(condition)
+
+
+@eraser("outbox")
+def erase_outbox(person: Person) -> int:
+    """Events keep which card changed when (their handlers and the counts rely on it); the browser id a tracked
+    event carried and a failed delivery's error text (it may quote the card) go."""
+    changed = 0
+    for event in _outbox_qs(person).only("pk", "payload", "last_error"):
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        if payload.get("visitor_id") or event.last_error:
+            type(event).objects.filter(pk=event.pk).update(
+                payload={**payload, **({"visitor_id": ""} if "visitor_id" in payload else {})}, last_error="")
+            changed += 1
+    return changed
 
 
 def _consents_qs(person: Person) -> QuerySet:
