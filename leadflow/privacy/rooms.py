@@ -312,25 +312,44 @@ def erase_submissions(person: Person) -> int:
 # ---------------------------------------------------------------- activities, tasks, notifications
 
 
+def _tasks_qs(person: Person) -> QuerySet:
+    """The person's tasks: on their cards, and the callbacks of their calls from before anyone knew the number
+    ("Call back the unknown number +7916...", no card)."""
+    from leadflow.leads.models import Task
+
+    callbacks = _calls_qs(person).exclude(callback_task__isnull=True).values("callback_task_id")
+    return Task.objects.filter(_card_q(person) | Q(pk__in=callbacks))
+
+
+def _notifications_qs(person: Person) -> QuerySet:
+    """The person's notifications: about their cards, and those about a call from their number no card had."""
+    from leadflow.leads.models import Notification
+
+    condition = _card_q(person)
+    if person.phones:
+        condition |= Q(lead__isnull=True, client__isnull=True, text_params__number__in=sorted(person.e164s))
+    return Notification.objects.filter(condition)
+
+
 @exporter("activities")
 def export_activities(person: Person) -> dict[str, Any]:
-    from leadflow.leads.models import Activity, Task
+    from leadflow.leads.models import Activity
 
     return {
         "activities": _rows(Activity.objects.filter(_card_q(person)).order_by("pk"), "id", "lead_id", "client_id",
                             "kind", "subject", "body", "occurred_at", "author__username"),
-        "tasks": _rows(Task.objects.filter(_card_q(person)).order_by("pk"), "id", "lead_id", "client_id", "kind",
+        "tasks": _rows(_tasks_qs(person).order_by("pk"), "id", "lead_id", "client_id", "kind",
                        "title", "due_at", "completed_at", "result", "assignee__username"),
     }
 
 
 @eraser("activities")
 def erase_activities(person: Person) -> int:
-    from leadflow.leads.models import Activity, Task
+    from leadflow.leads.models import Activity
 
     changed = Activity.objects.filter(_card_q(person)).update(subject="", body="", text_key="", text_params={})
-    changed += _rerender(Task.objects.filter(_card_q(person)), "title")
-    Task.objects.filter(_card_q(person)).exclude(result="").update(result="")
+    changed += _rerender(_tasks_qs(person), "title")
+    _tasks_qs(person).exclude(result="").update(result="")
     changed += close_erased_tasks(person)
     return changed
 
@@ -354,7 +373,7 @@ def close_erased_tasks(person: Person) -> int:
     # The clients are locked first: a task being added to one now is waited for (and closed here), and one added
     # after this waits for the erasure and then sees the client erased (leads.services.create_task).
     list(Client.objects.select_for_update().filter(pk__in=person.client_ids).values_list("pk", flat=True))
-    open_tasks = Task.objects.open().filter(_card_q(person)).select_related("assignee")
+    open_tasks = _tasks_qs(person).filter(completed_at__isnull=True).select_related("assignee")
     for language, tasks in _by_language(open_tasks).items():
         with translation.override(language or settings.LANGUAGE_CODE):
             result = translation.gettext(ERASED_TASK_RESULT)
@@ -376,17 +395,15 @@ def _by_language(tasks: QuerySet) -> dict[str, list[Any]]:
 
 @exporter("notifications")
 def export_notifications(person: Person) -> list[dict[str, Any]]:
-    from leadflow.leads.models import Notification
 
-    return _rows(Notification.objects.filter(_card_q(person)).order_by("pk"), "id", "user__username", "kind",
+    return _rows(_notifications_qs(person).order_by("pk"), "id", "user__username", "kind",
                  "text", "created_at")
 
 
 @eraser("notifications")
 def erase_notifications(person: Person) -> int:
-    from leadflow.leads.models import Notification
 
-    return _rerender(Notification.objects.filter(_card_q(person)), "text")
+    return _rerender(_notifications_qs(person), "text")
 
 
 # ---------------------------------------------------------------- e-mail inbox

@@ -231,9 +231,10 @@ def test_the_trackers_browsers_of_the_person_are_forgotten_and_later_visits_stay
 
     _row, key = partner
     visit("zina-browser-2", "https://shop.example/?email=zina@example.ru")  # anonymous, before the repeat request
-    assert submit(key, name="Белоусова Зинаида", email="zina@example.ru", visitor_id="zina-browser-1").status_code == 201
+    zina = {"name": "Белоусова Зинаида", "email": "zina@example.ru"}
+    assert submit(key, **zina, visitor_id="zina-browser-1").status_code == 201
     deliver_pending()  # the tracker learns whose browser it is
-    assert submit(key, name="Белоусова Зинаида", email="zina@example.ru", visitor_id="zina-browser-2").status_code == 200
+    assert submit(key, **zina, visitor_id="zina-browser-2").status_code == 200
     visit("zina-browser-1", "https://shop.example/pricing")
     lead = Lead.objects.get(email="zina@example.ru")
     assert Visitor.objects.filter(lead=lead).exists() and lead.behaviour_events.count() == 1
@@ -248,3 +249,28 @@ def test_the_trackers_browsers_of_the_person_are_forgotten_and_later_visits_stay
     deliver_pending()
     assert BehaviourEvent.objects.filter(lead=lead).count() == 1  # only the one from before, kept for the counts
     assert BehaviourEvent.objects.filter(visitor_id="zina-browser-1").get().lead_id is None
+
+
+def test_the_callback_task_and_notification_of_a_call_from_the_number_before_any_card_are_erased(
+        sales, head, partner, admin_user):
+    """A missed call from a number no card had gives the head "Call back the unknown number +7916..." (a task and
+    a notification on no card): the number stayed in both after the person was erased, and the task stayed open."""
+    from leadflow.leads.models import Notification, Task
+    from leadflow.telephony.models import Provider
+
+    integration = Integration.objects.create(name="Asterisk", provider=Provider.GENERIC, secret="pbx-secret",
+                                             team=sales)
+    answer = HttpClient().post(f"/api/telephony/{integration.pk}/events", content_type="application/json",
+                               data=json.dumps({"event": "missed", "call_id": "c-1", "caller": "+79161112233"}),
+                               headers={"Authorization": "Bearer pbx-secret"})
+    assert answer.status_code == 200, answer.content
+    callback = Task.objects.get(kind="callback", lead__isnull=True)
+    assert "+79161112233" in callback.title and Notification.objects.filter(kind="call.unknown").exists()
+    _row, key = partner
+    assert submit(key, name="Белоусова Зинаида", phone="8 916 111-22-33", email="zina@example.ru").status_code == 201
+
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+
+    callback.refresh_from_db()
+    assert "9161112233" not in callback.title and callback.completed_at is not None and callback.is_cancelled
+    assert not any("9161112233" in json.dumps([n.text, n.text_params]) for n in Notification.objects.all())
