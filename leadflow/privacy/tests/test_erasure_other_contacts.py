@@ -141,6 +141,10 @@ def test_a_shared_office_line_does_not_pull_in_another_persons_card(office_line,
     assert f"Lead #{kirill.pk}" in shared and "Орлов Кирилл" in shared and "left out" in shared
     assert f"shares {sorted(person.shared)[0][1]} with Lead #{zina.pk}" in shared
     assert f'name="include" value="lead:{kirill.pk}"' in shared
+    russian = as_admin(admin_user).get("/privacy/erase/", {"email": "zina@example.ru"},
+                                       headers={"Accept-Language": "ru"}).content.decode()
+    assert f"общий контакт {sorted(person.shared)[0][1]} с карточкой «Лид №{zina.pk}»" in russian
+    assert "не удаляется" in russian and "Показать снова с отмеченными карточками" in russian
 
     done = as_admin(admin_user).post("/privacy/erase/", {"email": "zina@example.ru", "confirm": "erase"})
     assert done.status_code == 200
