@@ -414,8 +414,20 @@ def _emails_qs(person: Person) -> QuerySet:
 
     condition = _card_q(person) | Q(submission_id__in=submission_ids(person))
     if person.emails:
-        condition |= Q(from_address__in=person.emails)
+        condition |= Q(from_address__in=person.emails) | Q(pk__in=_bounces_for(person))
     return IncomingEmail.objects.filter(condition)
+
+
+def _bounces_for(person: Person) -> list[int]:
+    """Delivery failure reports about one of the person's addresses: they come from the mail server, on no card,
+    and carry the address, the failed message and its headers (the person's name) in the raw message. Reports are
+    few (ignored messages), so each one's raw text is searched here."""
+    from leadflow.inbox.models import EmailKind, IncomingEmail
+
+    wanted = [email.lower().encode() for email in person.emails if email]
+    reports = IncomingEmail.objects.filter(kind=EmailKind.BOUNCE, lead__isnull=True, client__isnull=True)
+    return [pk for pk, raw in reports.exclude(raw=b"").values_list("pk", "raw").iterator(chunk_size=200)
+            if any(address in bytes(raw).lower() for address in wanted)]
 
 
 @exporter("inbox")

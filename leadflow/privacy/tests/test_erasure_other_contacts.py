@@ -278,3 +278,23 @@ def test_the_callback_task_and_notification_of_a_call_from_the_number_before_any
     callback.refresh_from_db()
     assert "9161112233" not in callback.title and callback.completed_at is not None and callback.is_cancelled
     assert not any("9161112233" in json.dumps([n.text, n.text_params]) for n in Notification.objects.all())
+
+
+def test_a_delivery_failure_report_about_the_persons_address_is_erased_and_others_stay(partner, admin_user):
+    """A bounce comes from the mail server, on no card, yet carries the person's address and the failed message
+    (with their name): it stayed in the inbox after the erasure."""
+    from leadflow.inbox.models import IncomingEmail
+    from leadflow.inbox.services import take_email
+    from leadflow.inbox.tests.messages import bounce
+
+    _row, key = partner
+    assert submit(key, name="Белоусова Зинаида", email="zina@example.ru").status_code == 201
+    about_zina = bounce().replace(b"nobody@example.org", "Зинаида <Zina@Example.ru>".encode())
+    theirs = take_email(raw=about_zina, via="smtp", envelope_from="", envelope_to=["sales@example.com"])
+    other = take_email(raw=bounce(), via="smtp", envelope_from="", envelope_to=["sales@example.com"])
+    assert IncomingEmail.objects.get(pk=theirs.pk).kind == "bounce"
+
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+
+    assert bytes(IncomingEmail.objects.get(pk=theirs.pk).raw) == b""
+    assert b"nobody@example.org" in bytes(IncomingEmail.objects.get(pk=other.pk).raw)
