@@ -727,6 +727,22 @@ def tombstones_for(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, st
     return list(Tombstone.objects.filter(pk__in=hits).order_by("pk")) if hits else []
 
 
+def refuse_erased_contacts(**contacts: str) -> None:
+    """InvalidInput naming each field whose contact (an e-mail, or a phone as other contacts keep it) belongs to a
+    person erased at their request: a manager typing it into a card would bring them back, and only the person
+    may, through a web form with a fresh consent."""
+    from leadflow.matching.normalize import split_phone_text
+
+    errors = {
+        name: [_("This contact belongs to a person whose data was erased at their request; only they may give it "
+                 "again, through a web form.")]
+        for name, value in contacts.items()
+        if value and tombstones_for(**({"emails": [value]} if "@" in value else {"phones": [split_phone_text(value)]}))
+    }
+    if errors:
+        raise InvalidInput(errors)
+
+
 def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -> None:
     """The person came back by themselves with a fresh processing consent: they are a new person now."""
     now = timezone.now()

@@ -298,3 +298,33 @@ def test_a_delivery_failure_report_about_the_persons_address_is_erased_and_other
 
     assert bytes(IncomingEmail.objects.get(pk=theirs.pk).raw) == b""
     assert b"nobody@example.org" in bytes(IncomingEmail.objects.get(pk=other.pk).raw)
+
+
+def test_a_manager_typing_an_erased_persons_contact_into_a_card_is_refused_naming_the_field(
+        partner, make_lead, alice, admin_user, api_as):
+    """Partners, imports and e-mail were refused an erased person's contacts, but a manager could type them into
+    another card (its e-mail, or one of its other contacts) and bring the person back."""
+    from leadflow.core.errors import InvalidInput
+
+    _row, key = partner
+    assert submit(key, name="Белоусова Зинаида", phone="+79161112233", email="zina@example.ru").status_code == 201
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+    lead = make_lead(owner=alice)
+
+    answer = api_as(alice).patch(f"/api/leads/{lead.pk}", data={"email": "Zina@Example.ru"},
+                                 content_type="application/json")
+    assert answer.status_code == 422 and list(answer.json()["error"]["fields"]) == ["email"]
+    assert "erased" in answer.json()["error"]["fields"]["email"][0]
+    with pytest.raises(InvalidInput) as refused:
+        leads.add_other_contact(lead=lead, contact="8 (916) 111-22-33", by=alice)
+    assert list(refused.value.fields) == ["contact"]
+    client = leads.convert_lead(lead=Lead.objects.get(pk=lead.pk), by=alice)
+    with pytest.raises(InvalidInput):
+        clients.add_other_contact(client=client, contact=client.contact, value="zina@example.ru", by=alice)
+    with pytest.raises(InvalidInput):
+        clients.change_contact_email(client=client, contact=client.contact, email="zina@example.ru", by=alice)
+    lead.refresh_from_db()
+    client.contact.refresh_from_db()
+    assert "zina@example.ru" not in (lead.email, *lead.other_contacts, client.contact.email,
+                                     *client.contact.other_contacts)
+    leads.add_other_contact(lead=lead, contact="8 (916) 111-22-34", by=alice)  # anyone else's still goes in
