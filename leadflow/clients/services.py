@@ -91,12 +91,14 @@ def change_contact_email(*, client: Client, contact: Contact, email: str, by: Us
     The old address stays an identity key, so a message from it still finds the client."""
     from leadflow.leads.models import FieldChange
     from leadflow.leads.services import require_manage_client  # leads' services import this module
+    from leadflow.privacy.services import refuse_erased_contacts
 
     with transaction.atomic():
         require_manage_client(client, by)
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         if contact.email == email:
             return contact
+        refuse_erased_contacts(email=email)
         FieldChange.objects.create(client=client, field="email", old_value=contact.email, new_value=email,
                                    changed_by=by)
         contact.email = email
@@ -114,8 +116,10 @@ def add_other_contact(*, client: Client, contact: Contact, value: str, by: User)
     from leadflow.leads.given import held_by, one_contact
     from leadflow.leads.models import FieldChange
     from leadflow.leads.services import CardErased, require_manage_client  # leads' services import this module
+    from leadflow.privacy.services import refuse_erased_contacts
 
     value = one_contact(value)
+    refuse_erased_contacts(contact=value)
     is_email = "@" in value
     with transaction.atomic():
         require_manage_client(client, by)

@@ -562,10 +562,13 @@ ERASED_REASON = "erased"
 
 
 def _erased_person(submission: Submission, parsed: Parsed) -> list[Any]:
-    """Tombstones this submission's contacts hit (the person's data was erased on their request)."""
+    """Tombstones this submission's contacts hit (the person's data was erased on their request): any contact it
+    gives, the others too ("Also gave"), or a partner sending the erased person's second address brings them back."""
     person = parsed.person
-    return privacy.tombstones_for(emails=[person.email] if person.email else [],
-                                  phones=[(person.phone, person.phone_ext)] if person.phone else [])
+    return privacy.tombstones_for(
+        emails=([person.email] if person.email else []) + list(person.other_emails),
+        phones=([(person.phone, person.phone_ext)] if person.phone else [])
+        + [normalize.split_phone_text(text) for text in person.other_phones])
 
 
 def _comes_back_by_themselves(submission: Submission, parsed: Parsed) -> bool:

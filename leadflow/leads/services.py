@@ -54,7 +54,7 @@ from leadflow.leads.models import (
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
-from leadflow.matching.normalize import split_phone_text
+from leadflow.matching.normalize import Phone, phone_text, split_phone_text
 
 
 @dataclass
@@ -553,6 +553,7 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
         changed = [name for name, value in changes.items() if getattr(lead, name) != value]
         if not changed:
             return lead
+        _refuse_erased_contacts(lead, changes, changed)
         for name in changed:
             _audit(lead=lead, field=name, old=getattr(lead, name), new=changes[name], by=by)
             setattr(lead, name, changes[name])
@@ -578,13 +579,30 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
     return lead
 
 
+def _refuse_erased_contacts(lead: Lead, changes: dict[str, str], changed: list[str]) -> None:
+    """A phone or e-mail typed into the card that belongs to a person erased at their request is refused, naming
+    the field: it would bring them back (privacy.services.refuse_erased_contacts)."""
+    from leadflow.privacy.services import refuse_erased_contacts
+
+    contacts = {}
+    if "email" in changed:
+        contacts["email"] = changes["email"]
+    if {"phone", "phone_ext"} & set(changed) and changes.get("phone", lead.phone):
+        contacts["phone"] = phone_text(Phone(changes.get("phone", lead.phone),
+                                             changes.get("phone_ext", lead.phone_ext)))
+    refuse_erased_contacts(**contacts)
+
+
 def add_other_contact(*, lead: Lead, contact: str, by: User) -> str:
     """Put a contact the person gave in a request on the card: the card's phone or e-mail when it has none,
     else one of its other contacts. Audited; the contact is one of the card's identity keys from then on.
 
     `contact` is a phone as the requests keep it (E.164, " ext. N") or an e-mail; returns the field it went to."""
     _require_not_erased(lead=lead, client=None)  # typing an erased person back in would undo the erasure
+    from leadflow.privacy.services import refuse_erased_contacts
+
     value = one_contact(contact)
+    refuse_erased_contacts(contact=value)  # another person's erased contact would bring them back
     is_email = "@" in value
     with transaction.atomic():
         lead = _lock(lead)

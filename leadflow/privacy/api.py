@@ -26,6 +26,15 @@ class PersonIn(Schema):
 class EraseIn(PersonIn):
     confirm: bool = False
     reference: str = ""
+    # Cards ("lead:7") that share only a contact with the person's and that the matcher takes for someone else:
+    # left out unless named here (GET /privacy/erase/ lists them).
+    include: list[str] = []
+
+
+class LeftOutOut(Schema):
+    card: str
+    contact: str
+    shares_with: str | None
 
 
 class ErasureOut(Schema):
@@ -36,6 +45,7 @@ class ErasureOut(Schema):
     client_ids: list[int]
     counts: dict[str, int]
     tombstones: int
+    left_out: list[LeftOutOut]
 
 
 class ConsentOut(Schema):
@@ -91,8 +101,11 @@ def erase(request: HttpRequest, payload: EraseIn) -> dict[str, Any]:
         raise InvalidInput({"confirm": ["Must be true: erasure cannot be undone."]})
     person = _person(request, payload.dict())
     log = services.erase_person(person=person, by=request.auth, reference=payload.reference)
+    left_out = [{"card": join.ref, "contact": join.value_text,
+                 "shares_with": services.card_ref(join.via) if join.via else None}
+                for join in sorted(person.left_out.values(), key=lambda join: join.card)]
     return {"id": log.pk, "at": log.at, "by": request.auth.username, "lead_ids": log.lead_ids,
-            "client_ids": log.client_ids, "counts": log.counts, "tombstones": log.tombstones}
+            "client_ids": log.client_ids, "counts": log.counts, "tombstones": log.tombstones, "left_out": left_out}
 
 
 def _card(request: HttpRequest, lead: int | None, client: int | None) -> tuple[Any, Any]:

@@ -312,25 +312,44 @@ def erase_submissions(person: Person) -> int:
 # ---------------------------------------------------------------- activities, tasks, notifications
 
 
+def _tasks_qs(person: Person) -> QuerySet:
+    """The person's tasks: on their cards, and the callbacks of their calls from before anyone knew the number
+    ("Call back the unknown number +7916...", no card)."""
+    from leadflow.leads.models import Task
+
+    callbacks = _calls_qs(person).exclude(callback_task__isnull=True).values("callback_task_id")
+    return Task.objects.filter(_card_q(person) | Q(pk__in=callbacks))
+
+
+def _notifications_qs(person: Person) -> QuerySet:
+    """The person's notifications: about their cards, and those about a call from their number no card had."""
+    from leadflow.leads.models import Notification
+
+    condition = _card_q(person)
+    if person.phones:
+        condition |= Q(lead__isnull=True, client__isnull=True, text_params__number__in=sorted(person.e164s))
+    return Notification.objects.filter(condition)
+
+
 @exporter("activities")
 def export_activities(person: Person) -> dict[str, Any]:
-    from leadflow.leads.models import Activity, Task
+    from leadflow.leads.models import Activity
 
     return {
         "activities": _rows(Activity.objects.filter(_card_q(person)).order_by("pk"), "id", "lead_id", "client_id",
                             "kind", "subject", "body", "occurred_at", "author__username"),
-        "tasks": _rows(Task.objects.filter(_card_q(person)).order_by("pk"), "id", "lead_id", "client_id", "kind",
+        "tasks": _rows(_tasks_qs(person).order_by("pk"), "id", "lead_id", "client_id", "kind",
                        "title", "due_at", "completed_at", "result", "assignee__username"),
     }
 
 
 @eraser("activities")
 def erase_activities(person: Person) -> int:
-    from leadflow.leads.models import Activity, Task
+    from leadflow.leads.models import Activity
 
     changed = Activity.objects.filter(_card_q(person)).update(subject="", body="", text_key="", text_params={})
-    changed += _rerender(Task.objects.filter(_card_q(person)), "title")
-    Task.objects.filter(_card_q(person)).exclude(result="").update(result="")
+    changed += _rerender(_tasks_qs(person), "title")
+    _tasks_qs(person).exclude(result="").update(result="")
     changed += close_erased_tasks(person)
     return changed
 
@@ -354,7 +373,7 @@ def close_erased_tasks(person: Person) -> int:
     # The clients are locked first: a task being added to one now is waited for (and closed here), and one added
     # after this waits for the erasure and then sees the client erased (leads.services.create_task).
     list(Client.objects.select_for_update().filter(pk__in=person.client_ids).values_list("pk", flat=True))
-    open_tasks = Task.objects.open().filter(_card_q(person)).select_related("assignee")
+    open_tasks = _tasks_qs(person).filter(completed_at__isnull=True).select_related("assignee")
     for language, tasks in _by_language(open_tasks).items():
         with translation.override(language or settings.LANGUAGE_CODE):
             result = translation.gettext(ERASED_TASK_RESULT)
@@ -376,17 +395,15 @@ def _by_language(tasks: QuerySet) -> dict[str, list[Any]]:
 
 @exporter("notifications")
 def export_notifications(person: Person) -> list[dict[str, Any]]:
-    from leadflow.leads.models import Notification
 
-    return _rows(Notification.objects.filter(_card_q(person)).order_by("pk"), "id", "user__username", "kind",
+    return _rows(_notifications_qs(person).order_by("pk"), "id", "user__username", "kind",
                  "text", "created_at")
 
 
 @eraser("notifications")
 def erase_notifications(person: Person) -> int:
-    from leadflow.leads.models import Notification
 
-    return _rerender(Notification.objects.filter(_card_q(person)), "text")
+    return _rerender(_notifications_qs(person), "text")
 
 
 # ---------------------------------------------------------------- e-mail inbox
@@ -397,8 +414,20 @@ def _emails_qs(person: Person) -> QuerySet:
 
     condition = _card_q(person) | Q(submission_id__in=submission_ids(person))
     if person.emails:
-        condition |= Q(from_address__in=person.emails)
+        condition |= Q(from_address__in=person.emails) | Q(pk__in=_bounces_for(person))
     return IncomingEmail.objects.filter(condition)
+
+
+def _bounces_for(person: Person) -> list[int]:
+    """Delivery failure reports about one of the person's addresses: they come from the mail server, on no card,
+    and carry the address, the failed message and its headers (the person's name) in the raw message. Reports are
+    few (ignored messages), so each one's raw text is searched here."""
+    from leadflow.inbox.models import EmailKind, IncomingEmail
+
+    wanted = [email.lower().encode() for email in person.emails if email]
+    reports = IncomingEmail.objects.filter(kind=EmailKind.BOUNCE, lead__isnull=True, client__isnull=True)
+    return [pk for pk, raw in reports.exclude(raw=b"").values_list("pk", "raw").iterator(chunk_size=200)
+            if any(address in bytes(raw).lower() for address in wanted)]
 
 
 @exporter("inbox")
@@ -658,8 +687,41 @@ def export_behaviour(person: Person) -> list[dict[str, Any]]:
 
 @eraser("behaviour")
 def erase_behaviour(person: Person) -> int:
+    from leadflow.warming.models import Visitor
+
     # The event (kind, time, card) stays for the points already counted; the page and details go.
-    return _behaviour_qs(person).update(url="", properties={}, visitor_id="")
+    changed = _behaviour_qs(person).update(url="", properties={}, visitor_id="")
+    # The tracker forgets whose browser it was: later page views stay anonymous instead of joining the erased
+    # card (and warming it up until sales is told to call the person).
+    deleted, _per_model = Visitor.objects.filter(Q(lead_id__in=person.lead_ids)
+                                                 | Q(visitor_id__in=person.visitor_ids)).delete()
+    return changed + deleted
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+def _outbox_qs(person: Person) -> QuerySet:
+    from leadflow.events.models import OutboxEvent
+
+    condition = Q(payload__lead_id__in=sorted(person.lead_ids)) | Q(payload__client_id__in=sorted(person.client_ids))
+    if person.visitor_ids:
+        condition |= Q(payload__visitor_id__in=sorted(person.visitor_ids))
+    return OutboxEvent.objects.filter(condition)
+
+
+@eraser("outbox")
+def erase_outbox(person: Person) -> int:
+    """Events keep which card changed when (their handlers and the counts rely on it); the browser id a tracked
+    event carried and a failed delivery's error text (it may quote the card) go."""
+    changed = 0
+    for event in _outbox_qs(person).only("pk", "payload", "last_error"):
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        if payload.get("visitor_id") or event.last_error:
+            type(event).objects.filter(pk=event.pk).update(
+                payload={**payload, **({"visitor_id": ""} if "visitor_id" in payload else {})}, last_error="")
+            changed += 1
+    return changed
 
 
 def _consents_qs(person: Person) -> QuerySet:

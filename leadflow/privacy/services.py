@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.rows import insert
 from leadflow.events.services import record_event
-from leadflow.matching.normalize import split_phone_text
 from leadflow.privacy.models import Consent, ErasureLog, Purpose, Tombstone, TombstoneKind
 
 if TYPE_CHECKING:
@@ -237,10 +236,63 @@ def current_consents(history: list[Consent]) -> dict[str, bool]:
 
 # ---------------------------------------------------------------- the person
 
+Card = tuple[str, int]  # (matching.CardType: "lead", "contact", "interest"; the row's id)
+Value = tuple[str, str, str]  # ("email", address, "") or ("phone", E.164, extension)
+CARD_TYPES = ("lead", "contact", "interest")
+
+
+def value_text(value: Value) -> str:
+    """An e-mail as stored, a phone as other contacts keep it ("+74951234567 ext. 12")."""
+    _kind, text, extension = value
+    return f"{text} ext. {extension}" if extension else text
+
+
+@dataclass(frozen=True)
+class Join:
+    """Why a card is the person's, for the confirmation page: it holds `value`, a contact of the card `via` (no
+    `via`: the contact searched for), or it is tied to `via` (no value: a client's lead and contact, a merged card,
+    a promoted interest); a card named by its id has neither. `score`: the matcher's, when it compared the card
+    with `via` (a card left out scored below the automatic attach)."""
+
+    card: Card
+    value: Value | None = None
+    via: Card | None = None
+    score: float | None = None
+
+    @property
+    def value_text(self) -> str:
+        return value_text(self.value) if self.value else ""
+
+    @property
+    def ref(self) -> str:
+        return card_ref(self.card)
+
+
+def card_ref(card: Card) -> str:
+    """"lead:5": how the page and the API name a card to leave in (`include`)."""
+    return f"{card[0]}:{card[1]}"
+
+
+def parse_cards(refs: Iterable[str]) -> set[Card]:
+    """Cards named as "lead:5", "contact:7", "interest:3"; InvalidInput naming `include` for anything else."""
+    cards: set[Card] = set()
+    for ref in refs:
+        kind, _sep, number = str(ref).partition(":")
+        if kind not in CARD_TYPES or not number.isdigit():
+            raise InvalidInput({"include": [_("“%(ref)s” is not a card: use lead:<id>, contact:<id> or "
+                                              "interest:<id>.") % {"ref": ref}]})
+        cards.add((kind, int(number)))
+    return cards
+
 
 @dataclass
 class Person:
-    """Everything that identifies one person across the rooms: contacts and the cards that hold them."""
+    """Everything that identifies one person across the rooms: contacts and the cards that hold them.
+
+    `joins` says why each card is theirs; `left_out` are cards that hold one of their contacts but that the matcher
+    takes for another person (a shared office line, info@company): not erased unless the admin includes them, and
+    the contacts they share (`shared`) are neither tombstoned nor used to find rows in other rooms (another
+    person's calls and letters come from them too)."""
 
     emails: set[str] = field(default_factory=set)
     phones: set[tuple[str, str]] = field(default_factory=set)  # (E.164, extension)
@@ -250,6 +302,9 @@ class Person:
     company_ids: set[int] = field(default_factory=set)  # sole proprietors' companies only (their data is personal)
     interest_ids: set[int] = field(default_factory=set)
     visitor_ids: set[str] = field(default_factory=set)
+    joins: dict[Card, Join] = field(default_factory=dict)
+    left_out: dict[Card, Join] = field(default_factory=dict)
+    shared: set[Value] = field(default_factory=set)
 
     @property
     def e164s(self) -> set[str]:
@@ -258,6 +313,13 @@ class Person:
     @property
     def is_empty(self) -> bool:
         return not (self.emails or self.phones or self.lead_ids or self.client_ids or self.interest_ids)
+
+    @property
+    def shared_texts(self) -> list[str]:
+        return sorted(value_text(value) for value in self.shared)
+
+    def ids(self, card_type: str) -> set[int]:
+        return {"lead": self.lead_ids, "contact": self.contact_ids, "interest": self.interest_ids}[card_type]
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -303,98 +365,251 @@ def normalised_contacts(*, email: str = "", phone: str = "") -> tuple[set[str], 
     return emails, phones
 
 
-def _add_other_contacts(person: Person, others: Any) -> None:
-    """A card's other contacts are the person's too: found by, exported, tombstoned."""
-    for other in others if isinstance(others, list) else []:
-        if isinstance(other, str) and "@" in other:
-            person.emails.add(other.lower())
-        elif isinstance(other, str) and other:
-            person.phones.add(split_phone_text(other))
+def _card_models() -> dict[str, Any]:
+    from leadflow.clients.models import Contact
+    from leadflow.leads.models import Interest, Lead
+
+    return {"lead": Lead, "contact": Contact, "interest": Interest}
+
+
+def _holders(values: set[Value]) -> dict[Value, set[Card]]:
+    """The cards holding each contact: as their own phone or e-mail, or as one of their identity keys (every
+    contact a card is found by: its other contacts, what its requests also gave). An e-mail key is the mailbox's
+    canonical form (matching.record.canonical_email), so "Ivan.Petrov+crm@gmail.com" finds "ivanpetrov@gmail.com"."""
+    from leadflow.matching.models import IdentityKey, KeyKind
+    from leadflow.matching.record import canonical_email
+
+    found: dict[Value, set[Card]] = {}
+    emails = {text for kind, text, _x in values if kind == "email"}
+    phones = {(text, extension) for kind, text, extension in values if kind == "phone"}
+    if not (emails or phones):
+        return found
+    for card_type, model in _card_models().items():
+        rows = model.objects.filter(Q(email__in=emails) | _phone_q(phones)).values_list("pk", "email", "phone",
+                                                                                           "phone_ext")
+        for pk, email, phone, extension in rows:
+            if email and email.lower() in emails:
+                found.setdefault(("email", email.lower(), ""), set()).add((card_type, pk))
+            if phone and (phone, extension) in phones:
+                found.setdefault(("phone", phone, extension), set()).add((card_type, pk))
+    by_canonical: dict[str, list[str]] = {}
+    for email in emails:
+        by_canonical.setdefault(canonical_email(email), []).append(email)
+    keys = IdentityKey.objects.filter(
+        Q(kind=KeyKind.EMAIL, value__in=list(by_canonical)) | (Q(kind=KeyKind.PHONE) & _phone_q(phones, "value",
+                                                                                                 "extension")),
+        card_type__in=CARD_TYPES,
+    ).values_list("kind", "value", "extension", "card_type", "card_id")
+    for kind, value, extension, card_type, card_id in keys:
+        held = [("email", email, "") for email in by_canonical.get(value, [])] if kind == KeyKind.EMAIL else [
+            ("phone", value, extension)]
+        for each in held:
+            found.setdefault(each, set()).add((card_type, card_id))
+    return found
+
+
+def _contacts_of(cards: set[Card]) -> dict[Card, set[Value]]:
+    """Every phone and e-mail the cards are found by: their own and their identity keys' (one way for the other
+    contacts: a card's other contacts and its requests' "Also gave" are keys, matching.migrations 0003)."""
+    from leadflow.matching.models import IdentityKey, KeyKind
+
+    found: dict[Card, set[Value]] = {}
+    for card_type, model in _card_models().items():
+        ids = [pk for kind, pk in cards if kind == card_type]
+        if not ids:
+            continue
+        for pk, email, phone, extension in model.objects.filter(pk__in=ids).values_list("pk", "email", "phone",
+                                                                                          "phone_ext"):
+            slot = found.setdefault((card_type, pk), set())
+            if email:
+                slot.add(("email", email.lower(), ""))
+            if phone:
+                slot.add(("phone", phone, extension))
+        keys = IdentityKey.objects.filter(card_type=card_type, card_id__in=ids, kind__in=(KeyKind.EMAIL, KeyKind.PHONE))
+        for kind, value, extension, card_id in keys.values_list("kind", "value", "extension", "card_id"):
+            found.setdefault((card_type, card_id), set()).add(
+                ("email", value.lower(), "") if kind == KeyKind.EMAIL else ("phone", value, extension))
+    return found
+
+
+def _records(cards: set[Card]) -> dict[Card, Any]:
+    """The matcher's records of the cards (leads and contacts with every contact their keys know; interests as
+    given); a merged lead has none (it stands for its survivor)."""
+    from dataclasses import replace
+
+    from leadflow.leads.models import Interest
+    from leadflow.matching.record import Record
+    from leadflow.matching.services import load_records
+
+    records: dict[Card, Any] = {
+        (card_type, card_id): record
+        for (card_type, card_id), record in load_records({c for c in cards if c[0] != "interest"}).items()
+    }
+    ids = [pk for kind, pk in cards if kind == "interest"]
+    for pk, name, company, email, phone, extension in Interest.objects.filter(pk__in=ids).values_list(
+            "pk", "name", "company_name", "email", "phone", "phone_ext"):
+        record = Record.from_raw(f"interest:{pk}", name=name, email=email, company=company)
+        records[("interest", pk)] = replace(record, phones=((phone, extension),) if phone else ())
+    return records
+
+
+class _Finder:
+    """find_person's walk: cards tied to the person's cards, then cards holding the person's contacts, round by
+    round until nothing new comes; a card reached through a contact joins only when the matcher takes it for the
+    same person as the card that contact came from (or the admin included it)."""
+
+    def __init__(self, person: Person, include: set[Card]) -> None:
+        self.person = person
+        self.include = include
+        self.came_from: dict[Value, Card | None] = {}  # each contact of the person and the card it came from
+        self.holders: dict[Value, set[Card]] = {}
+        self.anchor: Card | None = None  # stands for the person when only a contact was searched for
+
+    def join(self, join: Join) -> bool:
+        if join.card in self.person.joins:
+            return False
+        self.person.left_out.pop(join.card, None)
+        self.person.joins[join.card] = join
+        self.person.ids(join.card[0]).add(join.card[1])
+        self.anchor = self.anchor or join.card
+        return True
+
+    def tie(self) -> set[Card]:
+        """Cards tied to the person's by Leadflow itself: a client's lead and contact, merges, promoted interests."""
+        from leadflow.clients.models import Client, Contact
+        from leadflow.leads.models import Interest, Lead
+
+        person, tied = self.person, set()
+        while True:
+            before = len(person.joins), len(person.client_ids)
+            for pk, merged_into in Lead.objects.filter(Q(pk__in=person.lead_ids) | Q(merged_into_id__in=person.lead_ids)
+                                                       ).values_list("pk", "merged_into_id"):
+                if merged_into and self.join(Join(("lead", merged_into), via=("lead", pk))):
+                    tied.add(("lead", merged_into))
+                if merged_into in person.lead_ids and self.join(Join(("lead", pk), via=("lead", merged_into))):
+                    tied.add(("lead", pk))
+            for pk, contact_id, lead_id in Client.objects.filter(
+                    Q(pk__in=person.client_ids) | Q(contact_id__in=person.contact_ids) | Q(lead_id__in=person.lead_ids)
+            ).values_list("pk", "contact_id", "lead_id"):
+                person.client_ids.add(pk)
+                known = ("contact", contact_id) if contact_id in person.contact_ids else (
+                    ("lead", lead_id) if lead_id in person.lead_ids else None)
+                for card in (("contact", contact_id), ("lead", lead_id)):
+                    if card[1] and self.join(Join(card, via=known if known != card else None)):
+                        tied.add(card)
+            for pk, merged_into in Contact.objects.filter(
+                    Q(pk__in=person.contact_ids) | Q(merged_into_id__in=person.contact_ids)
+            ).values_list("pk", "merged_into_id"):
+                if merged_into and self.join(Join(("contact", merged_into), via=("contact", pk))):
+                    tied.add(("contact", merged_into))
+                if merged_into in person.contact_ids and self.join(Join(("contact", pk), via=("contact", merged_into))):
+                    tied.add(("contact", pk))
+            for pk, lead_id in Interest.objects.filter(promoted_to_id__in=person.lead_ids).values_list(
+                    "pk", "promoted_to_id"):
+                if self.join(Join(("interest", pk), via=("lead", lead_id))):
+                    tied.add(("interest", pk))
+            if (len(person.joins), len(person.client_ids)) == before:
+                return tied
+
+    def compared_with(self, card: Card, records: dict[Card, Any]) -> Card | None:
+        """The card a newcomer is compared with: the one its contact came from, or what that one stands for."""
+        seen = set()
+        while card is not None and card not in records and card not in seen:
+            seen.add(card)
+            join = self.person.joins.get(card)
+            card = join.via if join is not None else None
+        return card if card in records else None
+
+    def walk(self, searched: set[Value]) -> None:
+        from leadflow.matching.compare import compare
+        from leadflow.matching.services import upper_threshold
+
+        for value in searched:
+            self.came_from[value] = None
+        pending, fresh = set(searched), set(self.person.joins)
+        for _round in range(10):
+            fresh |= self.tie()
+            for card, values in sorted(_contacts_of(fresh).items()):
+                for value in sorted(values):
+                    if value not in self.came_from:
+                        self.came_from[value] = card
+                        pending.add(value)
+            if not pending:
+                break
+            held = _holders(pending)
+            for value, cards in held.items():
+                self.holders.setdefault(value, set()).update(cards)
+            # leads first, oldest first: with only a contact searched for, the first holder stands for the person
+            candidates = sorted(((card, value) for value in held for card in held[value]
+                                 if card not in self.person.joins),
+                                key=lambda pair: (CARD_TYPES.index(pair[0][0]), pair[0][1], pair[1]))
+            records = _records({card for card, _v in candidates} | set(self.person.joins))
+            fresh, pending = set(), set()
+            for card, value in candidates:
+                if card in self.person.joins:
+                    continue
+                via = self.came_from.get(value) or self.anchor
+                if via is None:  # only a contact was searched: its oldest holder stands for the person
+                    self.join(Join(card, value))
+                    fresh.add(card)
+                    continue
+                if card not in records:
+                    continue  # a merged lead: it comes with its survivor, if that is the person's
+                against = self.compared_with(via, records)
+                score = compare(records[against], records[card]).score if against is not None else None
+                if card in self.include or score is None or score >= upper_threshold():
+                    self.join(Join(card, value, via, score))
+                    fresh.add(card)
+                elif card not in self.person.left_out:
+                    self.person.left_out[card] = Join(card, value, via, score)
+            if not fresh:
+                break
 
 
 def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
-                phone: str = "") -> Person:
+                phone: str = "", include: Iterable[str] = ()) -> Person:
     """Every card of the person named by a lead, a client, a contact, an e-mail or a phone.
 
     Cards are joined by the exact normalised e-mail or phone (with its extension: two extensions of one
-    office line are two people), repeatedly, so a lead with the phone and a client with the e-mail both
-    come; the confirmation page lists what was found before anything is erased."""
-    from leadflow.clients.models import Client, Contact
-    from leadflow.leads.models import Interest, Lead
-    from leadflow.matching.models import CardType, IdentityKey, KeyKind
+    office line are two people), any the person gave (a card's own, its other contacts, its requests' "Also
+    gave": identity keys), repeatedly, so a lead with the phone and a client with the e-mail both come. A card
+    that holds one of the person's contacts but that the matcher does not take for the same person (an office
+    line, info@company given by colleagues) is left out and listed (`left_out`), with the contact it shares;
+    `include` ("lead:7") takes such cards in when the admin says they are the person's. The confirmation page
+    lists what was found, and why, before anything is erased."""
+    from leadflow.clients.models import Company
+    from leadflow.leads.models import Lead, Request
+    from leadflow.warming.models import Visitor
 
     emails, phones = normalised_contacts(email=email, phone=phone)
-    person = Person(emails=emails, phones=phones)
-    if lead is not None:
-        person.lead_ids.add(lead.pk)
+    person = Person()
+    finder = _Finder(person, parse_cards(include))
+    for card in ((("lead", lead.pk) if lead is not None else None),
+                 (("contact", contact.pk) if contact is not None else None)):
+        if card is not None:
+            finder.join(Join(card))
     if client is not None:
         person.client_ids.add(client.pk)
-    if contact is not None:
-        person.contact_ids.add(contact.pk)
-    for _round in range(6):
-        before = (len(person.emails), len(person.phones), len(person.lead_ids), len(person.client_ids),
-                  len(person.contact_ids), len(person.interest_ids))
-        by_contacts = Q(email__in=person.emails) | _phone_q(person.phones)
-        leads = Lead.objects.filter(
-            by_contacts | Q(pk__in=person.lead_ids) | Q(merged_into_id__in=person.lead_ids)
-        ).values_list("pk", "email", "phone", "phone_ext", "visitor_id", "merged_into_id", "other_contacts")
-        for pk, lead_email, lead_phone, ext, visitor, merged_into, others in leads:
-            person.lead_ids.add(pk)
-            _add_other_contacts(person, others)  # added to the card from "Also gave"
-            if merged_into:
-                person.lead_ids.add(merged_into)
-            if lead_email:
-                person.emails.add(lead_email.lower())
-            if lead_phone:
-                person.phones.add((lead_phone, ext))
-            if visitor:
-                person.visitor_ids.add(visitor)
-        clients = Client.objects.filter(
-            Q(pk__in=person.client_ids) | Q(contact_id__in=person.contact_ids) | Q(lead_id__in=person.lead_ids)
-            | Q(contact__in=Contact.objects.filter(by_contacts))
-        ).values_list("pk", "contact_id", "lead_id")
-        for pk, contact_id, lead_id in clients:
-            person.client_ids.add(pk)
-            if contact_id:
-                person.contact_ids.add(contact_id)
-            if lead_id:
-                person.lead_ids.add(lead_id)
-        contacts = Contact.objects.filter(
-            by_contacts | Q(pk__in=person.contact_ids) | Q(merged_into_id__in=person.contact_ids)
-        ).values_list("pk", "email", "phone", "phone_ext", "other_contacts")
-        for pk, contact_email, contact_phone, ext, others in contacts:
-            person.contact_ids.add(pk)
-            _add_other_contacts(person, others)  # carried over from the lead at conversion
-            if contact_email:
-                person.emails.add(contact_email.lower())
-            if contact_phone:
-                person.phones.add((contact_phone, ext))
-        # Every contact the person's cards are found by: also those a request gave besides the card's own ("Also
-        # gave", not added to the card), or a partner sending the second address brings the erased person back.
-        keys = IdentityKey.objects.filter(
-            Q(card_type=CardType.LEAD, card_id__in=person.lead_ids)
-            | Q(card_type=CardType.CONTACT, card_id__in=person.contact_ids),
-            kind__in=(KeyKind.EMAIL, KeyKind.PHONE)).values_list("kind", "value", "extension")
-        for kind, value, extension in keys:
-            if kind == KeyKind.EMAIL:
-                person.emails.add(value.lower())
-            else:
-                person.phones.add((value, extension))
-        interests = Interest.objects.filter(
-            Q(email__in=person.emails) | _phone_q(person.phones) | Q(promoted_to_id__in=person.lead_ids)
-        ).values_list("pk", "email", "phone", "phone_ext")
-        for pk, interest_email, interest_phone, ext in interests:
-            person.interest_ids.add(pk)
-            if interest_email:
-                person.emails.add(interest_email.lower())
-            if interest_phone:
-                person.phones.add((interest_phone, ext))
-        after = (len(person.emails), len(person.phones), len(person.lead_ids), len(person.client_ids),
-                 len(person.contact_ids), len(person.interest_ids))
-        if after == before:
-            break
-    from leadflow.clients.models import Company
+        for card in (("contact", client.contact_id), ("lead", client.lead_id)):
+            if card[1]:
+                finder.join(Join(card))
+    searched = {("email", e.lower(), "") for e in emails} | {("phone", e164, x) for e164, x in phones}
+    finder.walk(searched)
 
+    person.shared = {value for value, cards in finder.holders.items() if cards & set(person.left_out)}
+    for value in set(finder.came_from) - person.shared:
+        kind, text, extension = value
+        if kind == "email":
+            person.emails.add(text)
+        else:
+            person.phones.add((text, extension))
+    person.visitor_ids = {v for v in Lead.objects.filter(pk__in=person.lead_ids).values_list("visitor_id", flat=True)
+                          if v}
+    # The browsers the person's requests came from and those the tracker tied to their leads are theirs too.
+    person.visitor_ids |= {v for v in Request.objects.filter(Q(lead_id__in=person.lead_ids)
+                                                             | Q(client_id__in=person.client_ids))
+                           .values_list("visitor_id", flat=True) if v}
+    person.visitor_ids |= set(Visitor.objects.filter(lead_id__in=person.lead_ids).values_list("visitor_id", flat=True))
     for company in Company.objects.filter(Q(contacts__pk__in=person.contact_ids)
                                           | Q(clients__pk__in=person.client_ids)).distinct():
         if is_sole_proprietor(company):
@@ -512,6 +727,22 @@ def tombstones_for(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, st
     return list(Tombstone.objects.filter(pk__in=hits).order_by("pk")) if hits else []
 
 
+def refuse_erased_contacts(**contacts: str) -> None:
+    """InvalidInput naming each field whose contact (an e-mail, or a phone as other contacts keep it) belongs to a
+    person erased at their request: a manager typing it into a card would bring them back, and only the person
+    may, through a web form with a fresh consent."""
+    from leadflow.matching.normalize import split_phone_text
+
+    errors = {
+        name: [_("This contact belongs to a person whose data was erased at their request; only they may give it "
+                 "again, through a web form.")]
+        for name, value in contacts.items()
+        if value and tombstones_for(**({"emails": [value]} if "@" in value else {"phones": [split_phone_text(value)]}))
+    }
+    if errors:
+        raise InvalidInput(errors)
+
+
 def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -> None:
     """The person came back by themselves with a fresh processing consent: they are a new person now."""
     now = timezone.now()
@@ -543,5 +774,6 @@ def erase_person(*, person: Person, by: User | None, reference: str = "") -> Era
         Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])
         ErasureLog.objects.filter(pk=log.pk).update(tombstones=len(digests))
         log.tombstones = len(digests)
-        record_event("privacy.erased", erasure_id=log.pk, lead_ids=log.lead_ids, client_ids=log.client_ids)
+        record_event("privacy.erased", erasure_id=log.pk, lead_ids=log.lead_ids, client_ids=log.client_ids,
+                     left_out=sorted(card_ref(card) for card in person.left_out))
     return log

@@ -34,8 +34,77 @@ def person_from(user: Any, params: Any) -> tuple[services.Person, Lead | None, C
         if client is None:
             raise Http404
     email, phone = str(params.get("email") or ""), str(params.get("phone") or "")
-    person = services.find_person(lead=lead, client=client, email=email, phone=phone)
+    person = services.find_person(lead=lead, client=client, email=email, phone=phone, include=included(params))
     return person, lead, client
+
+
+def included(params: Any) -> list[str]:
+    """The cards ("lead:7") the admin took in although they share only a contact with the person's."""
+    values = params.getlist("include") if hasattr(params, "getlist") else params.get("include") or []
+    return [str(value) for value in values if value]
+
+
+def card_label(card: services.Card) -> str:
+    """"Lead #5", "Client contact #7", "Interest #3": how the erase page names a card."""
+    kind, pk = card
+    labels = {"lead": _("Lead #%(id)s"), "contact": _("Client contact #%(id)s"), "interest": _("Interest #%(id)s")}
+    return labels[kind] % {"id": pk}
+
+
+def why(join: services.Join | None) -> str:
+    """Which contact brought a card in, and from which card: the erase page's answer to "why is this here?"."""
+    if join is None:
+        return ""
+    if join.value and join.via:
+        return _("holds %(contact)s, a contact of %(card)s") % {"contact": join.value_text,
+                                                                 "card": card_label(join.via)}
+    if join.value:
+        return _("holds %(contact)s, the contact searched for") % {"contact": join.value_text}
+    if join.via:
+        return _("tied to %(card)s (a client and its lead or contact, a merge, a promoted interest)") % {
+            "card": card_label(join.via)}
+    return _("named in the search")
+
+
+def _cards_shown(cards: list[services.Card]) -> dict[services.Card, dict[str, Any]]:
+    """Name, owner and clients of each card, for the erase page's list of cards the person may not own alone."""
+    from leadflow.leads.models import Interest
+
+    shown: dict[services.Card, dict[str, Any]] = {}
+    ids = {kind: [pk for k, pk in cards if k == kind] for kind in services.CARD_TYPES}
+    for lead in Lead.objects.filter(pk__in=ids["lead"]).select_related("owner"):
+        shown[("lead", lead.pk)] = {"name": lead.full_name, "owner": lead.owner}
+    for client in Client.objects.filter(contact_id__in=ids["contact"]).select_related("contact", "owner"):
+        shown[("contact", client.contact_id)] = {"name": client.contact.full_name, "owner": client.owner,
+                                                 "client": client}
+    for interest in Interest.objects.filter(pk__in=ids["interest"]):
+        shown[("interest", interest.pk)] = {"name": interest.name, "owner": None}
+    return shown
+
+
+def erase_context(person: services.Person, params: Any) -> dict[str, Any]:
+    """What the erase page lists: every card and why it came (the contact and the card it came from), and the
+    cards that share a contact with the person's but that the matcher takes for someone else, to tick in."""
+    taken = services.parse_cards(included(params))
+    leads = list(Lead.objects.filter(pk__in=person.lead_ids).select_related("owner", "stage").order_by("pk"))
+    for lead in leads:
+        lead.why = why(person.joins.get(("lead", lead.pk)))
+    clients = list(Client.objects.filter(pk__in=person.client_ids).select_related("owner").order_by("pk"))
+    for client in clients:
+        client.why = why(person.joins.get(("contact", client.contact_id)) or person.joins.get(("lead", client.lead_id)))
+    from leadflow.leads.models import Interest
+
+    interests = list(Interest.objects.filter(pk__in=person.interest_ids).order_by("pk"))
+    for interest in interests:
+        interest.why = why(person.joins.get(("interest", interest.pk)))
+    doubtful = [(join, False) for join in person.left_out.values()]
+    doubtful += [(join, True) for card, join in person.joins.items() if card in taken]
+    shown = _cards_shown([join.card for join, _taken in doubtful])
+    return {"leads": leads, "clients": clients, "interests": interests, "include": sorted(services.card_ref(c)
+                                                                                          for c in taken),
+            "doubtful": [{"join": join, "taken": was_taken, "label": card_label(join.card),
+                          "via": card_label(join.via) if join.via else "", **shown.get(join.card, {})}
+                         for join, was_taken in sorted(doubtful, key=lambda pair: pair[0].card)]}
 
 
 def _int(value: Any) -> int:
@@ -117,8 +186,7 @@ def erase(request: HttpRequest) -> HttpResponse:
             context["errors"] = _labelled(error.fields) or {"__all__": [error.message]}
             return render(request, "privacy/erase.html", context, status=422)
         context["person"] = person
-        context["leads"] = Lead.objects.filter(pk__in=person.lead_ids).select_related("owner", "stage")
-        context["clients"] = Client.objects.filter(pk__in=person.client_ids).select_related("owner")
+        context.update(erase_context(person, params))
     if request.method == "POST" and named:
         if params.get("confirm") != "erase":
             context["errors"] = _labelled({"confirm": [_("Type “erase” to confirm.")]})

@@ -262,7 +262,7 @@ def test_only_an_admin_erases_and_a_manager_exports_nothing(person_everywhere, a
 
 def test_a_head_cannot_export_a_person_with_cards_in_another_team(person_everywhere, head, carol, make_lead,
                                                                   other_team):
-    make_lead(team=other_team, email=EMAIL, phone="+79160000001")
+    make_lead(team=other_team, email=EMAIL, phone="+79160000001", first_name="Зинаида", last_name=SURNAME)
     as_head = HttpClient()
     as_head.force_login(head)
     assert as_head.get(f"/privacy/export/?lead={person_everywhere['lead'].pk}").status_code == 403

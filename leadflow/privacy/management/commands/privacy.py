@@ -25,6 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--phone", default="")
         parser.add_argument("--lead", type=int)
         parser.add_argument("--client", type=int)
+        parser.add_argument("--include", action="append", default=[],
+                            help="a card (lead:7) that shares only a contact with the person's: take it in too")
         parser.add_argument("--output", help="export: write the JSON here instead of the terminal")
         parser.add_argument("--as", dest="as_user", help="erase: the administrator erasing (logged)")
         parser.add_argument("--reference", default="", help="erase: the request's reference (no personal data)")
@@ -38,7 +40,8 @@ class Command(BaseCommand):
         if not (lead or client or options["email"] or options["phone"]):
             raise CommandError("Name the person: --email, --phone, --lead or --client.")
         try:
-            person = services.find_person(lead=lead, client=client, email=options["email"], phone=options["phone"])
+            person = services.find_person(lead=lead, client=client, email=options["email"], phone=options["phone"],
+                                         include=options["include"])
         except DomainError as error:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())) from error
         if person.is_empty:
@@ -59,6 +62,10 @@ class Command(BaseCommand):
         described = person.describe()
         self.stderr.write(f"Leads {described['lead_ids']}, clients {described['client_ids']}, "
                           f"e-mails {described['emails']}, phones {described['phones']}")
+        for join in sorted(person.left_out.values(), key=lambda join: join.card):
+            self.stderr.write(f"Left out {join.ref}: shares {join.value_text} with "
+                              f"{services.card_ref(join.via) if join.via else 'the search'} but looks like another "
+                              "person (--include it if it is theirs)")
         if not options["yes"]:
             if not sys.stdin.isatty() or input("Erase for good? Type 'erase': ").strip() != "erase":
                 raise CommandError("Not confirmed: nothing erased (use --yes).")
