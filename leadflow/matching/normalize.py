@@ -397,8 +397,11 @@ def _found_numbers(raw: str, region: str) -> list[tuple[int, int, Phone]]:
     for candidate in candidates:
         found = []
         for match in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=phonenumbers.Leniency.VALID):
+            start = match.start
+            if candidate is not text and raw[:start].rstrip().endswith("+"):
+                start = raw[:start].rstrip().rfind("+")  # the plus typed before the trunk 8 is the number's
             try:
-                found.append((match.start, match.end, normalize_phone(raw[match.start : match.end], region=region)))
+                found.append((start, match.end, normalize_phone(raw[start : match.end], region=region)))
             except NormalizationError:
                 continue
         if found:
@@ -868,6 +871,27 @@ def split_person_name(raw: str) -> PersonName:
     if suffixes and name.last:
         return PersonName(last=" ".join([name.last, *suffixes]), first=name.first, middle=name.middle)
     return name
+
+
+_AFTER_NAME = re.compile(r"\s*[,;]\s*")
+
+
+def name_and_remark(raw: str) -> tuple[str, str]:
+    """A name field's name and the remark typed along with it: (the name's text, the remark as typed, or "").
+
+    "Иван, звонить после 18", "Мария; менеджер по закупкам": after a comma, what starts with a small letter or a digit
+    is no part of the name ("Петров, Иван" is surname and name). "Иванов Иван (менеджер)": a bracket is a remark.
+    A phone or e-mail in it is no remark: it is the person's contact (contacts_in_name)."""
+    text, remarks = raw, []
+    after = _AFTER_NAME.search(text)
+    starts = text[after.end() :][:1] if after is not None else ""
+    if after is not None and (starts.islower() or starts.isdigit()) and not split_person_name(
+            text[: after.start()]).is_empty:
+        remarks.append(text[after.end() :])
+        text = text[: after.start()]
+    remarks[:0] = [bracket.group(0) for bracket in _PARENTHESES.finditer(text)]
+    kept = [" ".join(_CONTACT_IN_NAME.sub(" ", remark).split()) for remark in remarks]
+    return text, " ".join(remark for remark in kept if _LETTERS.search(remark.strip("()[]")))
 
 
 def contacts_in_name(raw: str) -> list[str]:
