@@ -279,6 +279,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         if normalize.is_placeholder(text[contact_field]):
             text[contact_field] = ""
     _take_from_name(text, region)
+    required = _required_fields(submission)
+    _to_their_own_fields(text, region, required=required)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).
     # A readable number next to one that is not ("89123456789 / 8912"): the number is read, the rest is kept as
@@ -381,7 +383,6 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     given = {name: text[name] or _as_given(payload.get(name)) for name in CONTACT_FIELDS}
     # A client file's row is a company by its INN (leadflow.imports.clients) whatever its person's contacts say.
     by_inn = submission.channel == "import" and bool(str(payload.get("inn") or "").strip())
-    required = _required_fields(submission)
     unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=required,
                                   identified=by_inn)
     unreadable += _keep_other_fields(errors, payload, channel=submission.channel, required=required)
@@ -539,6 +540,38 @@ def _take_from_name(text: dict[str, str], region: str) -> None:
         except normalize.NormalizationError:
             continue
         text[field_name] = found
+
+
+_ADDRESS = re.compile(r"\S+@\S+")
+
+
+def _to_their_own_fields(text: dict[str, str], region: str, *, required: set[str]) -> None:
+    """An address typed into the phone field, or a number into the e-mail field, goes to its own field when that is
+    empty: "ivan@mail.ru" as the phone (a form's fields or a file's columns swapped), "89123456789, ivan@mail.ru"
+    as the phone, "ivan@mail.ru 89123456789" as the e-mail.
+
+    Only what reads cleanly moves, and only into an empty field (a contact there is not replaced); what is left stays
+    in its field and is read as before. A field the form or the partner requires keeps its error: the sender is asked
+    for the phone they must give. The journal keeps both fields as sent."""
+    if text["phone"] and not text["email"] and "@" in text["phone"] and "phone" not in required:
+        addresses = _ADDRESS.findall(text["phone"])
+        try:
+            normalize.normalize_emails(" ".join(addresses))
+        except normalize.NormalizationError:
+            addresses = []
+        if addresses:
+            text["email"] = ", ".join(addresses)
+            text["phone"] = _ADDRESS.sub(" ", text["phone"])
+            text["phone"] = " ".join(text["phone"].split()).strip(" ,;/|")
+    if text["email"] and not text["phone"] and re.search(r"\d", text["email"]) and "email" not in required:
+        number = " ".join(_ADDRESS.sub(" ", text["email"]).split()).strip(" ,;/|")
+        try:
+            phones, rest, _problem = normalize.phones_and_rest(number, region=region)
+        except normalize.NormalizationError:
+            phones, rest = [], ""
+        if phones and not rest:
+            text["phone"] = number
+            text["email"] = ", ".join(_ADDRESS.findall(text["email"]))
 
 
 # What a partner's system or a spreadsheet column writes for a consent given: true/yes/1/on, and "да", "+", a tick,

@@ -361,6 +361,7 @@ def _with_labels_before(raw: str, spans: list[tuple[int, int]]) -> list[tuple[in
 
 def _without_labels(rest: str, separators: str) -> str:
     """A rest without the field's own labels at its ends ("тел  (рабочий)" is "(рабочий)"), on one line."""
+    separators += "-–—:"  # "89123456789 - после обеда": a dash or a colon between the number and the remark
     rest = " ".join(rest.split()).strip(separators)
     changed = True
     while rest and changed:

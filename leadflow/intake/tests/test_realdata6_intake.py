@@ -59,6 +59,7 @@ def import_rows(tmp_path: Path, by: User, data: str) -> ImportJob:
     ("8 (495) 123-45-67 x 12 Петров", "+74951234567", "12", "Петров"),
     ("+8 912 345 67 89 WhatsApp", "+79123456789", "", "WhatsApp"),  # the trunk 8 after a plus, as before
     ("８９１２３４５６７８９ Иван", "+79123456789", "", "Иван"),  # full-width digits of an East Asian layout
+    ("+7 912 345 67 89 - после обеда", "+79123456789", "", "после обеда"),  # the dash between is no remark
 ])
 def test_a_remark_without_a_separator_is_kept_as_given_next_to_the_number(partner, alice, phone, number, extension,
                                                                              remark):
@@ -134,7 +135,8 @@ def test_a_remark_next_to_an_address_is_kept_as_given(partner, alice, email, rem
     assert f"«{remark}»" in card(lead, alice)
 
 
-@pytest.mark.parametrize("email", ["e-mail: ivan@mail.ru", "mailto:ivan@mail.ru", "ivan@mail.ru.", "Почта ivan@mail.ru"])
+@pytest.mark.parametrize("email", ["e-mail: ivan@mail.ru", "mailto:ivan@mail.ru", "ivan@mail.ru.",
+                                   "Почта ivan@mail.ru"])
 def test_an_address_with_a_label_or_a_trailing_dot_is_read_without_a_warning(partner, email):
     status, answer = post({"name": "Иванов Иван", "email": email}, {"X-Api-Key": partner[1]})
     assert status == 201 and "warnings" not in answer
@@ -300,3 +302,33 @@ def test_a_phone_alone_in_the_name_field_is_the_phone_not_a_name(partner):
     status, answer = post({"name": "+7 912 345 67 89"}, {"X-Api-Key": partner[1]})
     assert status in (201, 202), answer
     assert Submission.objects.get().status == "interest"  # no person's name: an interest, with the number
+
+
+@pytest.mark.parametrize(("given", "phone", "email"), [
+    ({"phone": "ivan@mail.ru"}, "", "ivan@mail.ru"),  # a form's fields or a file's columns swapped
+    ({"email": "8 912 345-67-89"}, "+79123456789", ""),
+    ({"phone": "89123456789, ivan@mail.ru"}, "+79123456789", "ivan@mail.ru"),
+    ({"email": "ivan@mail.ru 89123456789"}, "+79123456789", "ivan@mail.ru"),
+])
+def test_a_contact_typed_into_the_other_contact_field_goes_to_its_own(partner, given, phone, email):
+    status, answer = post({"name": "Иванов Иван", **given}, {"X-Api-Key": partner[1]})
+
+    assert status == 201 and "warnings" not in answer, answer
+    lead = Lead.objects.get()
+    assert (lead.phone, lead.email) == (phone, email)
+    assert {key: Submission.objects.get().payload[key] for key in given} == given  # the journal as sent
+
+
+def test_a_contact_in_the_other_field_does_not_replace_the_one_there(partner):
+    status, answer = post({"name": "Иванов Иван", "phone": "ivan@mail.ru", "email": "petr@mail.ru"},
+                          {"X-Api-Key": partner[1]})
+    assert status == 201, answer  # the phone that does not read is kept as given, the person found by the e-mail
+    assert Lead.objects.get().email == "petr@mail.ru"
+    assert [(w["field"], w["value"]) for w in answer["warnings"]] == [("phone", "ivan@mail.ru")]
+
+
+def test_a_form_that_requires_a_phone_still_asks_for_it_when_an_address_is_typed_there(phone_form):
+    token = webform_rules.issue_token(phone_form, now=time.time() - 30)
+    response = HttpClient().post("/f/call-me", {"_ts": token, "name": "Иванов Иван", "phone": "ivan@mail.ru"})
+    assert response.status_code == 422
+    assert not Lead.objects.exists()
