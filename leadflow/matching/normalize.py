@@ -335,14 +335,14 @@ _PHONE_SEPARATORS = " \t\n;,/|"
 # are not kept. A word that says more ("рабочий", "жена", "после 18") is a remark, kept as given.
 _FIELD_LABELS = frozenset({
     "тел", "тлф", "телефон", "т", "номер", "моб", "мобильный", "мобильник", "сот", "сотовый", "контактный", "tel",
-    "telephone", "phone", "ph", "mob", "mobile", "cell", "number", "no", "nr",
-    "email", "e-mail", "e mail", "mail", "эл", "эл. почта", "почта", "емейл", "имейл", "емайл", "мейл", "адрес",
+    "telephone", "phone", "ph", "mob", "mobile", "cell", "number",
+    "email", "e-mail", "mail", "эл", "почта", "емейл", "имейл", "емайл", "мейл", "адрес",
 })
 _LABEL_AT_START = re.compile(r"^[\s.:;,/|-]*([^\W\d_]+(?:-[^\W\d_]+)?)[\s.:;,/|-]*")
 _LABEL_AT_END = re.compile(r"[\s.:;,/|-]*([^\W\d_]+(?:-[^\W\d_]+)?)[\s.:;,/|-]*$")
 # Which of a person's numbers it is, right before it ("моб. +7 912 ..., раб. 8 495 ... доб. 123"): a label of that
 # number, as a signature writes it. After a number ("89123456789 (рабочий)") or alone it is a remark, kept.
-_KIND_LABELS = frozenset({"раб", "рабочий", "дом", "домашний", "офис", "work", "home", "office", "off"})
+_LABELS_BEFORE_A_NUMBER = _FIELD_LABELS | {"раб", "рабочий", "дом", "домашний", "офис", "work", "home", "office", "off"}
 _LABEL_BEFORE = re.compile(r"([^\W\d_]+)\.?:?\s*$")
 # A field typed only with a number's own characters has nothing besides its numbers (the matcher is not asked).
 _ONLY_NUMBER_CHARACTERS = re.compile(r"[\d\s()+.\-]*")
@@ -353,7 +353,7 @@ def _with_labels_before(raw: str, spans: list[tuple[int, int]]) -> list[tuple[in
     widened = []
     for start, end in spans:
         label = _LABEL_BEFORE.search(raw, 0, start)
-        if label is not None and label.group(1).lower() in _KIND_LABELS | _FIELD_LABELS:
+        if label is not None and label.group(1).lower() in _LABELS_BEFORE_A_NUMBER:
             start = label.start()
         widened.append((start, end))
     return widened

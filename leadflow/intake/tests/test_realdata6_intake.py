@@ -332,3 +332,18 @@ def test_a_form_that_requires_a_phone_still_asks_for_it_when_an_address_is_typed
     response = HttpClient().post("/f/call-me", {"_ts": token, "name": "Иванов Иван", "phone": "ivan@mail.ru"})
     assert response.status_code == 422
     assert not Lead.objects.exists()
+
+
+def test_a_name_that_fits_its_field_but_not_the_cards_parts_is_cut_there_and_kept(partner, alice):
+    # within the field's 255 characters, but a "word" of 200 letters is no surname of 120 (it failed on PostgreSQL)
+    name = "Иванов " + "а" * 200
+    status, answer = post({"name": name, "phone": "+7 916 100-00-01"}, {"X-Api-Key": partner[1]})
+
+    assert status in (201, 202), answer
+    submission = Submission.objects.get()
+    assert submission.status in ("created", "interest")
+    [warning] = answer["warnings"]
+    assert (warning["field"], warning["code"], warning["value"]) == ("name", "too_long", name)
+    for lead in Lead.objects.all():
+        assert max(map(len, (lead.last_name, lead.first_name, lead.middle_name))) <= 120
+        assert len(lead.full_name) <= 255
