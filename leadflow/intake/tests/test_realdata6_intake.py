@@ -14,8 +14,9 @@ import pytest
 from django.test import Client as HttpClient
 
 from leadflow.accounts.models import User
+from leadflow.clients.models import Client
 from leadflow.imports import services as imports
-from leadflow.imports.models import ImportJob
+from leadflow.imports.models import ImportJob, ImportKind
 from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form, Submission
 from leadflow.leads.models import Lead, Request
@@ -36,10 +37,10 @@ def card(lead: Lead, user: User) -> str:
     return http.get(f"/leads/{lead.pk}/").content.decode()
 
 
-def import_rows(tmp_path: Path, by: User, data: str) -> ImportJob:
+def import_rows(tmp_path: Path, by: User, data: str, kind: str = ImportKind.LEADS) -> ImportJob:
     path = tmp_path / "expo.csv"
     path.write_bytes(data.encode("utf-8"))
-    job = imports.create_job(upload=path, by=by)
+    job = imports.create_job(upload=path, by=by, kind=kind)
     job = imports.set_mapping(job=job, mapping=job.mapping, source=None, campaign=None, by=by)
     imports.run_import(job)
     return ImportJob.objects.get(pk=job.pk)
@@ -347,3 +348,18 @@ def test_a_name_that_fits_its_field_but_not_the_cards_parts_is_cut_there_and_kep
     for lead in Lead.objects.all():
         assert max(map(len, (lead.last_name, lead.first_name, lead.middle_name))) <= 120
         assert len(lead.full_name) <= 255
+
+
+def test_a_client_row_with_a_company_too_long_keeps_the_whole_name_on_the_client_card(tmp_path, head):
+    job = import_rows(tmp_path, head, f"Компания;ИНН;ФИО;Телефон\r\n{LONG_COMPANY};7707083893;Иванов Иван;"
+                                      f"+7 916 300-00-01\r\n", kind=ImportKind.CLIENTS)
+
+    assert job.counts["created"] == 1, job.report
+    client = Client.objects.get()
+    assert len(client.company.name) <= 255 and client.company.name.endswith("…")
+    assert client.contact.unreadable_contacts == []  # a contact's kept-as-given list is its phones and e-mails
+    http = HttpClient()
+    http.force_login(head)
+    page = http.get(f"/clients/{client.pk}/").content.decode()
+    assert 'data-testid="client-request-unreadable"' in page
+    assert "Company, as given" in page and "longer than 255 characters: the field has its beginning" in page
