@@ -41,7 +41,8 @@ def add_contact(*, company: Company | None, facts: matching.Facts, full_name: st
     """A person at a company (or a private client), indexed so later submissions find them.
 
     The first phone and e-mail are the contact's; the further ones given are its other contacts, and what could
-    not be read (`unreadable`, pipeline._keep_unreadable) is kept as given."""
+    not be read (`unreadable`, pipeline._keep_unreadable) is kept as given. (A name or company too long for its
+    field, kept as given too, is the request's: imports.clients keeps the row's request for it.)"""
     phone = facts.phones[0] if facts.phones else matching.PhoneFact("")
     others = [phone_text(Phone(p.e164, p.extension)) for p in facts.phones[1:]] + list(facts.emails[1:])
     contact = Contact.objects.create(
@@ -49,7 +50,8 @@ def add_contact(*, company: Company | None, facts: matching.Facts, full_name: st
         full_name=full_name, position=position, phone=phone.e164, phone_ext=phone.extension,
         email=facts.emails[0] if facts.emails else "", owner=owner, other_contacts=others,
         unreadable_contacts=[{"field": item.get("field", ""), "value": item.get("value", ""),
-                              "problem": item.get("problem", "")} for item in unreadable or []],
+                              "problem": item.get("problem", "")} for item in unreadable or []
+                             if item.get("field") in ("phone", "email")],
     )
     matching.register_keys(card_type=CardType.CONTACT, card_id=contact.pk, facts=facts)
     return contact

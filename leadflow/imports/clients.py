@@ -171,8 +171,10 @@ def _apply(submission: Submission) -> tuple[str, str]:
                                   position=person.position, owner=owner,
                                   unreadable=person.unreadable) if row.has_person else None
     client = clients.create_client(company=company, contact=contact, owner=owner, team=team, by=importer)
-    if parsed.message or (contact is None and (person.phone or person.email or person.unreadable)):
-        # the row's comment, or the contacts of a row that names no person, would be on no card otherwise
+    cut = any(item.get("code") == "too_long" for item in person.unreadable)
+    if parsed.message or cut or (contact is None and (person.phone or person.email or person.unreadable)):
+        # the row's comment, the contacts of a row that names no person, or the whole of a text too long for its
+        # field (pipeline._keep_long_text) would be on no card otherwise
         leads.keep_first_request(client=client, person=person, touch=parsed.touch, message=parsed.message,
                                  submission_id=submission.pk, now=submission.received_at)
     _mark(submission, SubmissionStatus.CREATED, client=client, **warned)

@@ -50,7 +50,9 @@ class SubmissionOut(Schema):
     warnings: list[dict[str, str]] = Field(
         [], description='Present when something was taken as typed but looks like a slip, e.g. [{"field": "email", '
                         '"code": "email_typo", "suggestion": "ivan@gmail.com", "message": "Did you mean '
-                        'ivan@gmail.com?"}]; the submission is taken as typed all the same.')
+                        'ivan@gmail.com?"}]; the submission is taken as typed all the same. Codes: email_typo, '
+                        'unreadable (a value or a remark next to it kept as given, with "value" and "problem"), '
+                        'too_long (a text cut to its field, kept whole as given; not on the API, which refuses it).')
 
 
 class LeadSubmission(Schema):

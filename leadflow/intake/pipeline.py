@@ -194,7 +194,10 @@ class Parsed:
         return any(item["field"] == name for item in self.person.unreadable)
 
 
-def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> str:
+def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]],
+          too_long: dict[str, str] | None = None) -> str:
+    """The field's text, on one line unless MULTILINE; a text over its limit is refused (and handed in `too_long`,
+    which _keep_long_text may cut and keep)."""
     value = payload.get(name)
     if value is None:
         return ""
@@ -209,16 +212,61 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]]) -> s
         text = " ".join(CONTROL.sub(" ", normalize.invisible_removed(text)).split())  # and zero-width ones
     limit = TEXT_LIMITS.get(name, 255)
     if len(text) > limit:
-        errors.setdefault(name, []).append(_("At most %(limit)d characters.") % {"limit": limit})
+        errors.setdefault(name, []).append(_("Too long: %(length)d characters, at most %(limit)d.") % {
+            "length": len(text), "limit": limit})
+        if too_long is not None:
+            too_long[name] = text
         return ""
     return text
+
+
+# What a person writes in their own words: over its field's length on a channel nobody waits on, it is cut to fit and
+# kept whole as given (_keep_long_text). A contact, a tag or an address is not: cut, it would be another one.
+LONG_TEXT_KEPT = ("name", "first_name", "last_name", "middle_name", "company", "position", "city", "product_interest",
+                  "message")
+
+
+def cut_to(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending in "…" so whoever reads it sees it goes on: cut after the last
+    whole word when one ends in the last half (a 300-character company name keeps its words), else mid-word."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if not text[limit - 1].isspace():
+        space = max(head.rfind(" "), head.rfind("\n"))
+        head = head[:space] if space >= limit // 2 else head
+    return head.rstrip(" \n\t,;:-–—") + "…"
+
+
+def _keep_long_text(errors: dict[str, list[str]], text: dict[str, str], too_long: dict[str, str], *,
+                    channel: str) -> list[dict[str, str]]:
+    """A name, company, comment or city over its field's length does not cost the person where nobody waits to
+    shorten it (ASYNCHRONOUS channels and web forms): the field gets its beginning (cut_to), and the whole text is kept
+    as given with a warning, for the card to show (the journal has the payload as sent).
+
+    The API (partners, managers, scripts) keeps its per-field 422 naming the field and its length: its sender reads
+    the answer and sends the field again."""
+    if channel not in ASYNCHRONOUS and channel != "form":
+        return []
+    kept = []
+    for name in LONG_TEXT_KEPT:
+        if name in too_long and errors.get(name) and len(errors[name]) == 1:
+            limit = TEXT_LIMITS[name]
+            text[name] = cut_to(too_long[name], limit)
+            errors.pop(name)
+            kept.append({"field": name, "code": "too_long", "value": too_long[name], "limit": str(limit),
+                         "problem": _("longer than %(limit)d characters: the field has its beginning") % {
+                             "limit": limit}})
+    return kept
 
 
 def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     """Normalise and validate; every problem is reported against the field that has it."""
     payload = submission.payload if isinstance(submission.payload, dict) else {}
     errors: dict[str, list[str]] = {}
-    text = {name: _text(payload, name, errors) for name in TEXT_LIMITS}
+    too_long: dict[str, str] = {}
+    text = {name: _text(payload, name, errors, too_long) for name in TEXT_LIMITS}
+    cut = _keep_long_text(errors, text, too_long, channel=submission.channel)
     utm = payload.get("utm") if isinstance(payload.get("utm"), dict) else {}
     for part in ("source", "medium", "campaign", "content", "term"):
         if not text[f"utm_{part}"] and utm.get(part):
@@ -231,6 +279,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         if normalize.is_placeholder(text[contact_field]):
             text[contact_field] = ""
     _take_from_name(text, region)
+    required = _required_fields(submission)
+    _to_their_own_fields(text, region, required=required)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).
     # A readable number next to one that is not ("89123456789 / 8912"): the number is read, the rest is kept as
@@ -263,8 +313,18 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         if text["name"] and not (name.first and name.last and name.middle):
             name = _completed(name, normalize.split_person_name(text["name"]))
     else:
-        name = normalize.split_person_name(text["name"])
+        # "Иван, звонить после 18": the name is read, the remark kept as given like a phone's (one warning)
+        name_text, name_remark = normalize.name_and_remark(text["name"])
+        name = normalize.split_person_name(name_text)
+        rests += [{"field": "name", "code": "unreadable", "value": name_remark,
+                   "problem": _("not part of the name")}] if name_remark and "name" not in too_long else []
     name_given = text["name"] or " ".join(p for p in (text["first_name"], text["last_name"]) if p)
+    name, full_name, name_cut = _fitting(name)
+    if name_cut and not any(item["field"] in ("name", "first_name", "last_name", "middle_name") for item in cut):
+        # a name that fits its field but not the card's parts ("Иванов" and 200 letters without a space)
+        cut.append({"field": "name", "code": "too_long", "value": name_given, "limit": str(NAME_PART_LIMIT),
+                    "problem": _("longer than %(limit)d characters: the field has its beginning") % {
+                        "limit": NAME_PART_LIMIT}})
     named_company = name.is_empty and normalize.looks_like_company(text["name"])
     if not text["company"] and (named_company or normalize.sole_trader_name(text["name"])):
         text["company"] = text["name"][: TEXT_LIMITS["company"]]  # "ООО «Ромашка»", "ИП Иванов И.И." as the name
@@ -288,7 +348,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     statements = _statements(given, payload, form=form, fallback_version=text["consent_text_version"])
     partner = submission.partner
     person = leads.PersonFacts(
-        last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=name.full,
+        last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=full_name,
         company_name=company.name, legal_form=company.legal_form, position=text["position"],
         phone=phone.e164, phone_ext=phone.extension, email=email, city=text["city"],
         other_phones=[normalize.phone_text(p) for p in phones[1:]], other_emails=emails[1:],
@@ -323,14 +383,13 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     given = {name: text[name] or _as_given(payload.get(name)) for name in CONTACT_FIELDS}
     # A client file's row is a company by its INN (leadflow.imports.clients) whatever its person's contacts say.
     by_inn = submission.channel == "import" and bool(str(payload.get("inn") or "").strip())
-    required = _required_fields(submission)
     unreadable = _keep_unreadable(errors, given, phones=phones, emails=emails, required=required,
                                   identified=by_inn)
     unreadable += _keep_other_fields(errors, payload, channel=submission.channel, required=required)
     for item in unreadable:
         if item["field"] == "email" and person.email_suggestion:
             item["suggestion"] = person.email_suggestion
-    person.unreadable = [*unreadable, *rests]
+    person.unreadable = [*unreadable, *rests, *cut]
     if not errors and not (person.phone or person.email or text["message"] or name_given or company.name):
         errors["__all__"] = [_("The submission is empty: give at least a name and a phone or an e-mail.")]
     parsed = Parsed(person=person, name_given=name_given, phone_type=phone.number_type, message=text["message"],
@@ -419,6 +478,20 @@ def _keep_other_fields(errors: dict[str, list[str]], payload: dict[str, Any], *,
     return kept
 
 
+NAME_PART_LIMIT = 120  # a surname, a given name, a patronymic on the card (Lead.last_name ...)
+FULL_NAME_LIMIT = 255  # the card's full name (Lead.full_name)
+
+
+def _fitting(name: normalize.PersonName) -> tuple[normalize.PersonName, str, bool]:
+    """The name's parts and its full name cut to the card's fields (cut_to), and whether anything was cut: a name
+    split from 255 characters may have a part of 200, and three parts of 120 make a full name of 362."""
+    parts = (name.last, name.first, name.middle)
+    if all(len(part) <= NAME_PART_LIMIT for part in parts) and len(name.full) <= FULL_NAME_LIMIT:
+        return name, name.full, False
+    name = normalize.PersonName(*(cut_to(part, NAME_PART_LIMIT) for part in parts))
+    return name, cut_to(name.full, FULL_NAME_LIMIT), True
+
+
 def _completed(parts: normalize.PersonName, named: normalize.PersonName) -> normalize.PersonName:
     """The name given in parts, its missing parts taken from the name field: many forms and CRMs send the given name
     as "name" next to a separate "last_name" ({"name": "Иван", "last_name": "Петров"} is Петров Иван)."""
@@ -467,6 +540,38 @@ def _take_from_name(text: dict[str, str], region: str) -> None:
         except normalize.NormalizationError:
             continue
         text[field_name] = found
+
+
+_ADDRESS = re.compile(r"\S+@\S+")
+
+
+def _to_their_own_fields(text: dict[str, str], region: str, *, required: set[str]) -> None:
+    """An address typed into the phone field, or a number into the e-mail field, goes to its own field when that is
+    empty: "ivan@mail.ru" as the phone (a form's fields or a file's columns swapped), "89123456789, ivan@mail.ru"
+    as the phone, "ivan@mail.ru 89123456789" as the e-mail.
+
+    Only what reads cleanly moves, and only into an empty field (a contact there is not replaced); what is left stays
+    in its field and is read as before. A field the form or the partner requires keeps its error: the sender is asked
+    for the phone they must give. The journal keeps both fields as sent."""
+    if text["phone"] and not text["email"] and "@" in text["phone"] and "phone" not in required:
+        addresses = _ADDRESS.findall(text["phone"])
+        try:
+            normalize.normalize_emails(" ".join(addresses))
+        except normalize.NormalizationError:
+            addresses = []
+        if addresses:
+            text["email"] = ", ".join(addresses)
+            text["phone"] = _ADDRESS.sub(" ", text["phone"])
+            text["phone"] = " ".join(text["phone"].split()).strip(" ,;/|")
+    if text["email"] and not text["phone"] and re.search(r"\d", text["email"]) and "email" not in required:
+        number = " ".join(_ADDRESS.sub(" ", text["email"]).split()).strip(" ,;/|")
+        try:
+            phones, rest, _problem = normalize.phones_and_rest(number, region=region)
+        except normalize.NormalizationError:
+            phones, rest = [], ""
+        if phones and not rest:
+            text["phone"] = number
+            text["email"] = ", ".join(_ADDRESS.findall(text["email"]))
 
 
 # What a partner's system or a spreadsheet column writes for a consent given: true/yes/1/on, and "да", "+", a tick,
@@ -923,6 +1028,12 @@ def shown_warnings(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
     """Warnings as a sender reads them: each with its message, in the active language."""
     shown = []
     for warning in warnings:
+        if warning.get("code") == "too_long":
+            message = _("The text is longer than the %(limit)s characters this field holds: its beginning is in the "
+                        "field and the whole text is kept as given for a manager to read.") % {
+                "limit": warning.get("limit", "")}
+            shown.append({**warning, "message": message})
+            continue
         if warning.get("code") == "unreadable":
             message = _("“%(value)s” could not be read (%(problem)s); it is kept as given for a manager to "
                         "check.") % {"value": warning.get("value", ""), "problem": warning.get("problem", "")}

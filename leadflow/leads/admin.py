@@ -59,12 +59,12 @@ class InterestAdmin(admin.ModelAdmin):
     @admin.display(description=_("kept as given"))
     def as_given(self, interest: Interest) -> str:
         """What was given that could not be read, as typed (escaped: it comes from a public form)."""
-        from leadflow.leads.given import unreadable_given
+        from leadflow.leads.given import for_reader, unreadable_given
         from leadflow.leads.templatetags.leadflow_tags import given_label
 
         return format_html_join(mark_safe("<br>"), "{}: «{}» ({})", (
             (given_label(str(entry.get("field", ""))), entry.get("value", ""), entry.get("problem", ""))
-            for entry in unreadable_given(list(interest.requests.all())))) or "—"
+            for entry in for_reader(unreadable_given(list(interest.requests.all()))))) or "—"
 
 
 @admin.register(Request)

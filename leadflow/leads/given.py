@@ -63,13 +63,23 @@ def unreadable_given(requests: list[Any], fields: tuple[str, ...] | None = None)
 
 
 def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
-    """A phone or e-mail kept as given, its problem worded in the reader's language: the pipeline stored it in the
-    sender's (a partner's English "not a phone number" on a Russian card), so the value is read again here."""
+    """A field kept as given, its problem worded in the reader's language: the pipeline stored it in the sender's (a
+    partner's English "not a phone number" on a Russian card), so a phone or e-mail is read again here, and a text
+    too long for its field (pipeline._keep_long_text) is worded from its limit."""
     from django.conf import settings
 
     from leadflow.matching import normalize
 
     value = str(entry.get("value", ""))
+    if entry.get("code") == "too_long" and str(entry.get("limit", "")).isdigit():
+        from django.utils.translation import gettext as _
+
+        return {**entry, "problem": _("longer than %(limit)d characters: the field has its beginning") % {
+            "limit": int(entry["limit"])}}
+    if entry.get("field") == "name" and entry.get("code") == "unreadable":
+        from django.utils.translation import gettext as _
+
+        return {**entry, "problem": _("not part of the name")}
     try:
         if entry.get("field") == "email":
             normalize.normalize_emails(value)

@@ -331,16 +331,113 @@ def _rest(raw: str, read: list[tuple[int, int]], separators: str) -> str:
 
 
 _PHONE_SEPARATORS = " \t\n;,/|"
+# Words that only say what the field holds ("тел. 8 912...", "моб.", "e-mail:"): nothing a person would miss if they
+# are not kept. A word that says more ("рабочий", "жена", "после 18") is a remark, kept as given.
+_FIELD_LABELS = frozenset({
+    "тел", "тлф", "телефон", "т", "номер", "моб", "мобильный", "мобильник", "сот", "сотовый", "контактный", "tel",
+    "telephone", "phone", "ph", "mob", "mobile", "cell", "number",
+    "email", "e-mail", "mail", "эл", "почта", "емейл", "имейл", "емайл", "мейл", "адрес",
+})
+_LABEL_AT_START = re.compile(r"^[\s.:;,/|-]*([^\W\d_]+(?:-[^\W\d_]+)?)[\s.:;,/|-]*")
+_LABEL_AT_END = re.compile(r"[\s.:;,/|-]*([^\W\d_]+(?:-[^\W\d_]+)?)[\s.:;,/|-]*$")
+# Which of a person's numbers it is, right before it ("моб. +7 912 ..., раб. 8 495 ... доб. 123"): a label of that
+# number, as a signature writes it. After a number ("89123456789 (рабочий)") or alone it is a remark, kept.
+_LABELS_BEFORE_A_NUMBER = _FIELD_LABELS | {"раб", "рабочий", "дом", "домашний", "офис", "work", "home", "office", "off"}
+_LABEL_BEFORE = re.compile(r"([^\W\d_]+)\.?:?\s*$")
+# A field typed only with a number's own characters has nothing besides its numbers (the matcher is not asked).
+_ONLY_NUMBER_CHARACTERS = re.compile(r"[\d\s()+.\-]*")
+
+
+def _with_labels_before(raw: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The numbers' spans, each with the label typed right before it ("раб. 8 495 ...")."""
+    widened = []
+    for start, end in spans:
+        label = _LABEL_BEFORE.search(raw, 0, start)
+        if label is not None and label.group(1).lower() in _LABELS_BEFORE_A_NUMBER:
+            start = label.start()
+        widened.append((start, end))
+    return widened
+
+
+def _without_labels(rest: str, separators: str) -> str:
+    """A rest without the field's own labels at its ends ("тел  (рабочий)" is "(рабочий)"), on one line."""
+    separators += "-–—:"  # "89123456789 - после обеда": a dash or a colon between the number and the remark
+    rest = " ".join(rest.split()).strip(separators)
+    changed = True
+    while rest and changed:
+        changed = False
+        for edge in (_LABEL_AT_START, _LABEL_AT_END):
+            found = edge.search(rest)
+            if found is not None and found.group(1).lower() in _FIELD_LABELS:
+                rest = (rest[found.end() :] if edge is _LABEL_AT_START else rest[: found.start()]).strip(separators)
+                changed = True
+    return rest
+
+
+# What may be a slip inside the number rather than a remark: a letter or two and digits ("до 12" for "доб. 12",
+# "в 10"). Next to a number that reads only without it, such a rest leaves the field refused as before.
+_MAYBE_PART_OF_NUMBER = re.compile(r"^[^\W\d_]{1,2}\.?\s*\d+$")
+
+
+def _matcher_text(raw: str) -> str:
+    """`raw` with its Russian extension marks written as phonenumbers' matcher reads them, character for character
+    ("доб. 12" as "ext  12"), so a match's span is the same span of what was typed."""
+    return _RUSSIAN_EXTENSION.sub(lambda m: ("ext" if len(m.group(0)) >= 3 else "x").ljust(len(m.group(0))), raw)
+
+
+def _found_numbers(raw: str, region: str) -> list[tuple[int, int, Phone]]:
+    """The numbers phonenumbers' matcher finds in a text (a valid number with its extension), with their spans.
+
+    "+8 912 ..." (the trunk prefix typed after a plus, read by normalize_phone) is looked for without the plus when
+    nothing is found with it."""
+    text = _matcher_text(raw)
+    candidates = [text]
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is not None and metadata.national_prefix == "8" and re.search(r"\+\s*8", text):
+        candidates.append(re.sub(r"\+(?=\s*8)", " ", text))
+    for candidate in candidates:
+        found = []
+        for match in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=phonenumbers.Leniency.VALID):
+            start = match.start
+            if candidate is not text and raw[:start].rstrip().endswith("+"):
+                start = raw[:start].rstrip().rfind("+")  # the plus typed before the trunk 8 is the number's
+            try:
+                found.append((start, match.end, normalize_phone(raw[start : match.end], region=region)))
+            except NormalizationError:
+                continue
+        if found:
+            return found
+    return []
+
+
+def _number_spans(raw: str, start: int, end: int, phones: list[Phone], region: str) -> list[tuple[int, int]]:
+    """Where in raw[start:end] the `phones` read from it are typed; the whole piece when the matcher does not find
+    exactly them (an extension after a comma, "..., 12", is the number's, and so is everything around it)."""
+    found = _found_numbers(raw[start:end], region)
+    if sorted({phone_text(phone) for _, _, phone in found}) != sorted({phone_text(phone) for phone in phones}):
+        return [(start, end)]
+    return _with_labels_before(raw, [(start + found_start, start + found_end) for found_start, found_end, _ in found])
+
+
+def _remark_problem(rest: str, region: str) -> str:
+    """Why a rest next to the numbers is kept as given: what reading it as a number says."""
+    try:
+        normalize_phone(rest, region=region)
+    except NormalizationError as error:
+        return str(error)
+    return str(_("not a phone number"))
 
 
 def phones_and_rest(raw: str, *, region: str = "RU") -> tuple[list[Phone], str, str]:
-    """A phone field that holds a readable number and something that does not read: (numbers, rest as typed, why).
+    """A phone field's numbers and what else was typed in it: (numbers, the rest as typed, why it is not a number).
 
     "89123456789 / 8912", "8 912 345 67 89, 8 495 ЗВОНИТЬ" or "+7 912 345-67-89, звонить после 18": the pieces
-    between separators that read are the numbers, the others are the rest, kept exactly as typed for a person to
-    read. A field read whole (one number, several, "..., 12" or "..., доб. 12" as an extension) has no rest, and
-    raises the whole's error when no piece reads at all. (A remark with no separator before it, "8 912 345 67 89
-    после 18", is read past as before; the journal keeps it.)"""
+    between separators that read are the numbers, the others are the rest. A remark with no separator, "8 912 345 67
+    89 после 18", "89123456789 Иван", "тел 89123456789 (рабочий)": phonenumbers' matcher finds where the number is
+    typed, and the rest is every other character. Words that only name the field ("тел.", "моб.") are not a rest.
+    A field read whole with nothing else (one number, several, "..., 12" or "..., доб. 12" as an extension) has no
+    rest; no number read at all raises the whole's error, and so does a rest that may be part of a number typed
+    wrong (digits only, or "до 12", which may be "доб. 12")."""
     try:
         whole: list[Phone] = normalize_phones(raw, region=region)
     except NormalizationError as error:
@@ -358,17 +455,33 @@ def phones_and_rest(raw: str, *, region: str = "RU") -> tuple[list[Phone], str, 
         re.search(r"\d", piece) and _WORD.search(piece) and not _EXTENSION_MARK.match(piece) for piece, _ in unread))
     if read and rest_pieces:
         phones = list(dict.fromkeys(phone for _, _, phone in read))
-        return phones, _rest(raw, [(start, end) for start, end, _ in read], _PHONE_SEPARATORS), str(unread[0][1])
+        typed = [span for start, end, phone in read for span in _number_spans(raw, start, end, [phone], region)]
+        return phones, _without_labels(_rest(raw, typed, _PHONE_SEPARATORS), _PHONE_SEPARATORS), str(unread[0][1])
     if not whole:
+        # "8 912 345 67 89 звонить 2 раза": the number reads only without the words and digits after it
+        found = _found_numbers(raw, region)
+        rest = _without_labels(_rest(raw, [(start, end) for start, end, _ in found], _PHONE_SEPARATORS),
+                               _PHONE_SEPARATORS)
+        if found and _WORD.search(rest) and not _MAYBE_PART_OF_NUMBER.match(rest):
+            return list(dict.fromkeys(phone for _, _, phone in found)), rest, _remark_problem(rest, region)
         raise failure
-    return whole, "", ""
+    if _ONLY_NUMBER_CHARACTERS.fullmatch(raw):
+        return whole, "", ""
+    rest = _without_labels(_rest(raw, _number_spans(raw, 0, len(raw), whole, region), _PHONE_SEPARATORS),
+                           _PHONE_SEPARATORS)
+    if not any(char.isalnum() for char in rest):
+        return whole, "", ""
+    return whole, rest, _remark_problem(rest, region)
 
 
 def emails_and_rest(raw: str) -> tuple[list[str], str, str]:
-    """An e-mail field with a readable address and something that does not read ("ivan@mail.ru, ivan@"):
-    (addresses, the rest as typed, why). A field read whole has no rest; none read raises the whole's error."""
+    """An e-mail field's addresses and what else was typed in it: (addresses, the rest as typed, why).
+
+    "ivan@mail.ru, ivan@", "ivan@mail.ru рабочий", "ivan@mail.ru (рабочий)": the pieces that read are the addresses,
+    the rest is kept for a person to read; "e-mail:" or "почта" before an address only names the field. A field of
+    addresses only has no rest; none read raises the whole's error."""
     try:
-        return normalize_emails(raw), "", ""
+        emails = normalize_emails(raw)
     except NormalizationError as failure:
         read: list[tuple[int, int, str]] = []
         problem = ""
@@ -379,8 +492,13 @@ def emails_and_rest(raw: str) -> tuple[list[str], str, str]:
                 problem = problem or str(error)
         if not read:
             raise failure from None
-        rest = _rest(raw, [(start, end) for start, end, _ in read], " \t\n,;")
-        return list(dict.fromkeys(email for _, _, email in read)), rest, problem
+        rest = _without_labels(_rest(raw, [(start, end) for start, end, _ in read], " \t\n,;"), " \t\n,;")
+        return list(dict.fromkeys(email for _, _, email in read)), rest, problem if rest else ""
+    # "ivan@mail.ru (рабочий)" reads whole (normalize_email drops the brackets): the remark is kept all the same
+    remark = _EMAIL_REMARK.search(invisible_removed(raw).strip().rstrip(_EMAIL_EDGE_PUNCTUATION))
+    if len(emails) == 1 and remark and remark.group(0).strip(" ()"):
+        return emails, remark.group(0).strip(), str(_("an e-mail address must have an @-sign"))
+    return emails, "", ""
 
 
 def _several_phones(raw: str, region: str) -> list[Phone]:
@@ -754,6 +872,27 @@ def split_person_name(raw: str) -> PersonName:
     if suffixes and name.last:
         return PersonName(last=" ".join([name.last, *suffixes]), first=name.first, middle=name.middle)
     return name
+
+
+_AFTER_NAME = re.compile(r"\s*[,;]\s*")
+
+
+def name_and_remark(raw: str) -> tuple[str, str]:
+    """A name field's name and the remark typed along with it: (the name's text, the remark as typed, or "").
+
+    "Иван, звонить после 18", "Мария; менеджер по закупкам": after a comma, what starts with a small letter or a digit
+    is no part of the name ("Петров, Иван" is surname and name). "Иванов Иван (менеджер)": a bracket is a remark.
+    A phone or e-mail in it is no remark: it is the person's contact (contacts_in_name)."""
+    text, remarks = raw, []
+    after = _AFTER_NAME.search(text)
+    starts = text[after.end() :][:1] if after is not None else ""
+    if after is not None and (starts.islower() or starts.isdigit()) and not split_person_name(
+            text[: after.start()]).is_empty:
+        remarks.append(text[after.end() :])
+        text = text[: after.start()]
+    remarks[:0] = [bracket.group(0) for bracket in _PARENTHESES.finditer(text)]
+    kept = [" ".join(_CONTACT_IN_NAME.sub(" ", remark).split()) for remark in remarks]
+    return text, " ".join(remark for remark in kept if _LETTERS.search(remark.strip("()[]")))
 
 
 def contacts_in_name(raw: str) -> list[str]:

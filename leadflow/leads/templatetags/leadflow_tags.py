@@ -58,6 +58,12 @@ GIVEN_LABELS = {
     "deal_type": gettext_lazy("Deal type, as given"), "company_size": gettext_lazy("Company size, as given"),
     "referrer": gettext_lazy("Referrer, as given"), "landing_page": gettext_lazy("Landing page, as given"),
     "visitor_id": gettext_lazy("Visitor id, as given"),
+    # a text longer than its field (pipeline._keep_long_text)
+    "name": gettext_lazy("Name, as given"), "first_name": gettext_lazy("First name, as given"),
+    "last_name": gettext_lazy("Surname, as given"), "middle_name": gettext_lazy("Patronymic, as given"),
+    "company": gettext_lazy("Company, as given"), "position": gettext_lazy("Position, as given"),
+    "city": gettext_lazy("City, as given"), "product_interest": gettext_lazy("Product interest, as given"),
+    "message": gettext_lazy("Comment, as given"),
 }
 
 
