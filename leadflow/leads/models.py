@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -59,7 +60,7 @@ class Stage(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        return gettext(self.name)
+        return shown_name(self.name)
 
 
 # A lead's "stage reach" packs two facts from its stage history into one number the funnel can group by:
@@ -89,7 +90,7 @@ class LostReason(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return gettext(self.name)
+        return shown_name(self.name)
 
 
 class LeadState(models.TextChoices):
@@ -114,9 +115,52 @@ class DealType(models.TextChoices):
     WHOLESALE = "wholesale", _("Wholesale")
 
 
+def shown_name(name: str) -> str:
+    """A seeded default's name (a stage, a lost reason) in the reader's language; a name an admin typed as typed.
+
+    Only the names Leadflow seeds are translated (DEFAULT_NAMES): an admin's "Open" or "Demo" is theirs, even
+    when the catalogue happens to hold the same English word."""
+    return gettext(name) if name in _DEFAULT_NAME_SET else name
+
+
+def seeded_name(name: str) -> object:
+    """A configured name as a system text's parameter: a seeded default is kept as its key, so each reader sees
+    it in their own language ("Отказ: Дорого", not "Отказ: Too expensive"); a typed name is kept as typed."""
+    return {"key": name} if name in _DEFAULT_NAME_SET else name
+
+
+_DEFAULT_NAME_SET = frozenset(DEFAULT_NAMES)
+
+
+def render_system_text(template: str, params: dict) -> str:
+    """A system text in the active language, its nested texts (a task's title, a channel) too."""
+    return gettext(template) % {key: _shown_param(value) for key, value in params.items()}
+
+
+def _shown_param(value: object) -> object:
+    if isinstance(value, dict) and isinstance(value.get("key"), str):
+        return render_system_text(value["key"], value.get("params") or {})
+    return value
+
+
+def _stored_param(value: object) -> object:
+    """A parameter as kept in text_params: a lazy translation (a channel's label) as its English msgid, so it is
+    worded for each reader, not frozen in the writer's language."""
+    if isinstance(value, Promise):
+        with translation.override(None):  # no catalogue: the msgid itself
+            return {"key": str(value)}
+    if isinstance(value, dict) and isinstance(value.get("key"), str):
+        return {"key": value["key"], "params": {k: _stored_param(v) for k, v in (value.get("params") or {}).items()}}
+    return value
+
+
 class SystemText(models.Model):
     """Texts Leadflow writes itself (task titles, notifications, timeline entries) keep their English
-    template and values, so each reader sees them in their own language, not the writer's."""
+    template and values, so each reader sees them in their own language, not the writer's.
+
+    text_key is the template's msgid, a stable code; a parameter that is itself a system text (a task's title
+    in "Task due: %(title)s", a channel, a seeded reason) is kept as {"key": msgid, "params": {...}} and worded
+    when shown too. A text a person typed has no key and is shown as typed."""
 
     text_key = models.CharField(max_length=200, blank=True, editable=False)
     text_params = models.JSONField(default=dict, blank=True, editable=False)
@@ -128,14 +172,20 @@ class SystemText(models.Model):
         if not self.text_key:
             return stored
         try:
-            return gettext(self.text_key) % self.text_params
+            return render_system_text(self.text_key, self.text_params)
         except (KeyError, TypeError, ValueError):
             return stored
 
 
 def system_text(field: str, template: str, **params: object) -> dict[str, object]:
     """Field values for a system text: rendered now, re-rendered for each reader later."""
-    return {field: gettext(template) % params, "text_key": template, "text_params": params}
+    stored = {key: _stored_param(value) for key, value in params.items()}
+    return {field: render_system_text(template, stored), "text_key": template, "text_params": stored}
+
+
+def nested_text(template: str, **params: object) -> dict[str, object]:
+    """A system text as another one's parameter (worded for each reader when the outer one is shown)."""
+    return {"key": template, "params": params}
 
 
 class TouchFields(models.Model):
@@ -636,6 +686,12 @@ class Task(SystemText):
     @property
     def shown_title(self) -> str:
         return self.in_reader_language(self.title)
+
+    @property
+    def title_text(self) -> object:
+        """The title as another system text's parameter ("Task due: %(title)s"): a system title worded for each
+        reader, a typed one as typed."""
+        return nested_text(self.text_key, **self.text_params) if self.text_key else self.title
 
     @property
     def shown_result(self) -> str:
