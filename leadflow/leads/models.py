@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.leads.querysets import LeadQuerySet, TaskQuerySet
@@ -42,12 +42,14 @@ DEFAULT_NAMES = (
     gettext_noop("Could not reach"), gettext_noop("Not a decision maker"),
 )
 
+SEEDED_NAME_HELP = _("A name Leadflow set up is shown in each reader's language; a name you type is shown as typed.")
+
 
 class Stage(models.Model):
     """A step of the sales pipeline; edited in the admin."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("name"), max_length=80, help_text=SEEDED_NAME_HELP)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=8, choices=StageKind.choices, default=StageKind.OPEN)
     is_qualified = models.BooleanField(
@@ -81,7 +83,7 @@ def combine_reach(first: int, second: int) -> int:
 class LostReason(models.Model):
     """Why a lead refused; every refusal names one."""
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True, help_text=SEEDED_NAME_HELP)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -704,6 +706,15 @@ class Task(SystemText):
     @property
     def is_done(self) -> bool:
         return self.completed_at is not None
+
+    @property
+    def status_label(self) -> str:
+        """Open, overdue, done or cancelled (closed by Leadflow), for a reader."""
+        if self.is_cancelled:
+            return pgettext_lazy("task", "Cancelled")
+        if self.completed_at is not None:
+            return pgettext_lazy("task", "Done")
+        return pgettext_lazy("task", "Overdue") if self.due_at < timezone.now() else pgettext_lazy("task", "Open")
 
 
 class Notification(SystemText):

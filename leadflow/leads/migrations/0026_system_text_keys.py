@@ -12,7 +12,7 @@ Titles and names a person typed match no template and stay as they are."""
 import re
 
 from django.conf import settings
-from django.db import migrations
+from django.db import migrations, models
 from django.utils import translation
 
 # The templates as Leadflow wrote them when this migration was made (frozen here: a later rewording must not
@@ -108,4 +108,17 @@ def key_system_texts(apps, schema_editor) -> None:  # type: ignore[no-untyped-de
 
 class Migration(migrations.Migration):
     dependencies = [("leads", "0025_verbose_names")]
-    operations = [migrations.RunPython(key_system_texts, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(key_system_texts, migrations.RunPython.noop),
+        # The admin's form says which names are worded for each reader (help text only, no schema change).
+        migrations.AlterField(
+            model_name="lostreason", name="name",
+            field=models.CharField(help_text="A name Leadflow set up is shown in each reader's language; a name you "
+                                   "type is shown as typed.", max_length=120, unique=True, verbose_name="name"),
+        ),
+        migrations.AlterField(
+            model_name="stage", name="name",
+            field=models.CharField(help_text="A name Leadflow set up is shown in each reader's language; a name you "
+                                   "type is shown as typed.", max_length=80, verbose_name="name"),
+        ),
+    ]
