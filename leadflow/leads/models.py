@@ -619,6 +619,11 @@ SYSTEM_RESULTS: set[str] = {
 }
 
 
+def system_result_fields(template: str, **params: object) -> dict[str, object]:
+    """Field values for a result Leadflow writes with values in it: worded now, re-worded for each reader."""
+    return {"result": render_system_text(template, params), "result_key": template, "result_params": params}
+
+
 def system_result(template: str) -> str:
     """Register a result a room writes when it closes tasks itself (an English msgid); returns it."""
     SYSTEM_RESULTS.add(template)
@@ -652,6 +657,10 @@ class Task(SystemText):
     due_at = models.DateTimeField(_("due"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
+    # A result Leadflow wrote with a name in it ("Assigned to Alice"): its template and values, so it is worded for
+    # each reader as the title is (system_result_fields); empty for a result a person typed.
+    result_key = models.CharField(max_length=200, blank=True, editable=False)
+    result_params = models.JSONField(default=dict, blank=True, editable=False)
     # Closed by Leadflow because its card moved on (refused, converted, deferred, erased...), not done by anyone:
     # the managers' report counts only the tasks people did.
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
@@ -698,6 +707,11 @@ class Task(SystemText):
     @property
     def shown_result(self) -> str:
         """The result as typed; one Leadflow wrote itself in the reader's language."""
+        if self.result_key:
+            try:
+                return render_system_text(self.result_key, self.result_params)
+            except (KeyError, TypeError, ValueError):
+                return self.result
         if not self.is_cancelled:
             return self.result
         template = _system_result_keys(frozenset(SYSTEM_RESULTS)).get(self.result)

@@ -49,6 +49,7 @@ from leadflow.leads.models import (
     combine_reach,
     reach_of,
     seeded_name,
+    system_result_fields,
     system_text,
 )
 from leadflow.leads.routing import decide_owner, team_calendar
@@ -638,7 +639,7 @@ def _set_owner(lead: Lead, owner: User | None, *, reason: str, by: User | None, 
     Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=owner)
     if owner is not None:
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
-            completed_at=now, result=_("Assigned to %(name)s") % {"name": owner.display_name()}
+            completed_at=now, **system_result_fields(gettext_noop("Assigned to %(name)s"), name=owner.display_name())
         )
         if by is None or owner.pk != by.pk:
             notify(user=owner, kind="lead.assigned", lead=lead,
@@ -674,7 +675,7 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
                                    changed_at=now)
         Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=by)
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
-            completed_at=now, result=_("Claimed by %(name)s") % {"name": by.display_name()}
+            completed_at=now, **system_result_fields(gettext_noop("Claimed by %(name)s"), name=by.display_name())
         )
         record_event("lead.assigned", lead_id=lead.pk, owner_id=by.pk, previous_owner_id=None, reason="claim")
     return lead

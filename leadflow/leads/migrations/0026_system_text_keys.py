@@ -5,7 +5,8 @@
 - notifications that named a task ("Task due: %(title)s") kept the task's title worded in the recipient's language
   of that day: a system title there becomes the task's key, a channel's label in a new request's notification the
   channel's, so both are worded when shown;
-- a refusal's timeline entry ("Refused: %(reason)s") keeps a seeded reason as its key.
+- a refusal's timeline entry ("Refused: %(reason)s") keeps a seeded reason as its key;
+- an assignment task's result Leadflow wrote ("Назначен: Алиса Смирнова") gets its template and the name.
 
 Titles and names a person typed match no template and stay as they are."""
 
@@ -25,6 +26,7 @@ TASK_TITLES = (
 )
 TITLED_NOTICES = ("Task due: %(title)s", "New task: %(title)s")
 CHANNELS = ("Web form", "E-mail", "Phone call", "Partner", "File import", "Manual entry", "API")
+ASSIGN_RESULTS = ("Assigned to %(name)s", "Claimed by %(name)s")
 SEEDED_REASONS = ("Too expensive", "Chose a competitor", "No budget now", "No need", "Could not reach",
                   "Not a decision maker")
 BATCH = 500
@@ -36,11 +38,11 @@ def _pattern(worded: str) -> re.Pattern[str]:
                               for index, part in enumerate(parts)) + r"\Z", re.DOTALL)
 
 
-def _patterns() -> list[tuple[re.Pattern[str], str]]:
+def _patterns(templates: tuple[str, ...] = TASK_TITLES) -> list[tuple[re.Pattern[str], str]]:
     patterns = []
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            patterns += [(_pattern(translation.gettext(template)), template) for template in TASK_TITLES]
+            patterns += [(_pattern(translation.gettext(template)), template) for template in templates]
     return patterns
 
 
@@ -105,10 +107,24 @@ def key_system_texts(apps, schema_editor) -> None:  # type: ignore[no-untyped-de
             changed.append(activity)
     _save(Activity, changed, ["text_params"])
 
+    results = _patterns(ASSIGN_RESULTS)
+    changed = []
+    done = Task.objects.filter(kind="assign", result_key="", completed_at__isnull=False).exclude(result="")
+    for task in done.only("pk", "result").iterator(chunk_size=BATCH):
+        found = _system_title(task.result, results)
+        if found:
+            task.result_key, task.result_params = found
+            changed.append(task)
+    _save(Task, changed, ["result_key", "result_params"])
+
 
 class Migration(migrations.Migration):
     dependencies = [("leads", "0025_verbose_names")]
     operations = [
+        migrations.AddField(model_name="task", name="result_key",
+                            field=models.CharField(blank=True, editable=False, max_length=200)),
+        migrations.AddField(model_name="task", name="result_params",
+                            field=models.JSONField(blank=True, default=dict, editable=False)),
         migrations.RunPython(key_system_texts, migrations.RunPython.noop),
         # The admin's form says which names are worded for each reader (help text only, no schema change).
         migrations.AlterField(

@@ -27,6 +27,8 @@ def test_titles_and_notifications_written_before_read_in_the_readers_language(al
     request = note_model.objects.create(
         user_id=alice.pk, kind="request.attached", lead_id=lead_id, text="Новое обращение от Петров Иван (Веб-форма)",
         text_key="New request from %(name)s (%(channel)s)", text_params={"name": "Петров Иван", "channel": "Веб-форма"})
+    assigned = task_model.objects.create(lead_id=lead_id, kind="assign", title="Назначить ответственного: Петров",
+                                         due_at=now, completed_at=now, result="Назначен ответственный: Алиса Смирнова")
     refusal = activity_model.objects.create(lead_id=lead_id, kind="system", subject="Отказ: Too expensive",
                                             text_key="Refused: %(reason)s", text_params={"reason": "Too expensive"})
 
@@ -38,6 +40,8 @@ def test_titles_and_notifications_written_before_read_in_the_readers_language(al
         assert Notification.objects.get(pk=due.pk).shown_text == "Task due: Call the lead: Петров Иван"
         assert Notification.objects.get(pk=request.pk).shown_text == "New request from Петров Иван (Web form)"
         assert Activity.objects.get(pk=refusal.pk).shown_subject == "Refused: Too expensive"
+        assert Task.objects.get(pk=assigned.pk).shown_title == "Assign a responsible person: Петров"
+        assert Task.objects.get(pk=assigned.pk).shown_result == "Assigned to Алиса Смирнова"
     with translation.override("ru"):
         assert Task.objects.get(pk=english.pk).shown_title == ("Лид ООО Вектор никто не взял в работу: назначьте "
                                                               "ответственного")

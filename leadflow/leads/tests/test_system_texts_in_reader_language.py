@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from leadflow.events.services import deliver_pending
 from leadflow.leads import services
-from leadflow.leads.models import Activity, LostReason, Notification, Stage, Task
+from leadflow.leads.models import Activity, LostReason, Notification, Stage, Task, TaskKind, system_text
 
 
 def _web(user) -> HttpClient:  # type: ignore[no-untyped-def]
@@ -123,3 +123,18 @@ def test_seeded_stages_and_reasons_read_in_russian_and_typed_names_stay_as_typed
     assert english["new"] == "New"
     assert "Слишком дорого" in reasons and "Бюджет заморожен" in reasons and "Too expensive" not in reasons
     assert reasons == sorted(reasons, key=str.casefold)  # in the reader's alphabet, not the English one
+
+
+def test_an_assignment_tasks_result_reads_in_each_readers_language(head, alice, make_lead, api_as):
+    """A Russian head's assignment closed the head's task with "Назначен ответственный: ..." for everyone."""
+    lead = make_lead()
+    assign = Task.objects.create(lead=lead, assignee=head, kind=TaskKind.ASSIGN, due_at=timezone.now(),
+                                 **system_text("title", "Assign a responsible person: %(name)s", name=lead.full_name))
+    with translation.override("ru"):
+        services.assign_lead(lead=lead, to=alice, by=head)
+
+    card = api_as(alice).get(f"/api/leads/{lead.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
+    results = {task["id"]: task["result"] for task in card["tasks"]}
+    assert results[assign.pk] == f"Assigned to {alice.display_name()}"
+    with translation.override("ru"):
+        assert Task.objects.get(pk=assign.pk).shown_result == f"Назначен ответственный: {alice.display_name()}"
