@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 USER = settings.AUTH_USER_MODEL
@@ -287,6 +288,11 @@ class Enrollment(models.Model):
     def person(self):  # type: ignore[no-untyped-def]
         return self.lead or self.client
 
+    @property
+    def shown_stop_reason(self) -> str:
+        """Why it stopped, in the reader's words ("(reply)" showed the code on a Russian card)."""
+        return str(STOP_REASONS.get(self.stop_reason, self.stop_reason))
+
 
 STOP_REASONS = {
     "reply": _("replied"), "purchase": _("purchased"), "unsubscribed": _("unsubscribed"), "bounced": _("mail bounced"),
@@ -294,6 +300,13 @@ STOP_REASONS = {
     "not_deferred": _("no longer deferred"), "no_email": _("no e-mail address"),
     "merged": _("the lead was merged: the person goes through it once"),
 }
+
+
+# Why a message was logged and not sent, written by Leadflow (mail.queue_message) as the English msgid, shown in the
+# reader's language (MailMessage.shown_error).
+NOT_SUBSCRIBED = gettext_noop("address suppressed (unsubscribed or bounced)")
+NO_CONSENT = gettext_noop("no marketing consent")
+SUPPRESSED_BECAUSE = frozenset({NOT_SUBSCRIBED, NO_CONSENT})
 
 
 class MessageStatus(models.TextChoices):
@@ -348,6 +361,12 @@ class MailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_email}: {self.subject}"
+
+    @property
+    def shown_error(self) -> str:
+        """Why it was not sent: a reason Leadflow wrote (SUPPRESSED_BECAUSE) in the reader's language, a mail server's
+        answer as it came."""
+        return gettext(self.error) if self.error in SUPPRESSED_BECAUSE else self.error
 
 
 class SuppressionReason(models.TextChoices):
