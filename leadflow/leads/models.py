@@ -600,6 +600,18 @@ class Activity(SystemText):
     def shown_subject(self) -> str:
         return self.in_reader_language(self.subject)
 
+    @property
+    def shown_body(self) -> str:
+        """The text as typed; lines Leadflow wrote ("Line: ...", "Manager: ..." of a call, kept in
+        text_params["body"] as system texts) in the reader's language."""
+        lines = self.text_params.get("body") if isinstance(self.text_params, dict) else None
+        if not isinstance(lines, list):
+            return self.body
+        try:
+            return "\n".join(render_system_text(line["key"], line.get("params") or {}) for line in lines)
+        except (KeyError, TypeError, ValueError):
+            return self.body
+
 
 class TaskKind(models.TextChoices):
     CALL = "call", _("Call")

@@ -103,6 +103,10 @@ class ActivityOut(Schema):
     def resolve_subject(obj: object) -> str:
         return obj.shown_subject  # type: ignore[attr-defined]
 
+    @staticmethod
+    def resolve_body(obj: object) -> str:
+        return obj.shown_body  # type: ignore[attr-defined]
+
 
 class TaskOut(Schema):
     id: int
