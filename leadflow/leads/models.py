@@ -1,12 +1,14 @@
 """Interests, leads and everything that happens to them until they convert or refuse."""
 
 import functools
+from datetime import date, datetime
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
@@ -142,12 +144,17 @@ def render_system_text(template: str, params: dict) -> str:
 def _shown_param(value: object) -> object:
     if isinstance(value, dict) and isinstance(value.get("key"), str):
         return render_system_text(value["key"], value.get("params") or {})
+    if isinstance(value, dict) and isinstance(value.get("date"), str):
+        # A day in the reader's format ("08.01.2027" in Russian, "01/08/2027" in English), not ISO for everyone.
+        return date_format(date.fromisoformat(value["date"]), "SHORT_DATE_FORMAT")
     return value
 
 
 def _stored_param(value: object) -> object:
-    """A parameter as kept in text_params: a lazy translation (a channel's label) as its English msgid, so it is
-    worded for each reader, not frozen in the writer's language."""
+    """A parameter as kept in text_params: a lazy translation (a channel's label) as its English msgid and a day as
+    {"date": ISO}, so each is worded for the reader, not frozen in the writer's language and format."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"date": value.isoformat()}
     if isinstance(value, Promise):
         with translation.override(None):  # no catalogue: the msgid itself
             return {"key": str(value)}

@@ -783,7 +783,7 @@ def defer_lead(*, lead: Lead, until: date, note: str = "", by: User) -> Lead:
                             **system_text("title", gettext_noop("Time to call again: %(name)s"), name=lead.full_name))
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, body=note,
                                 **system_text("subject", gettext_noop("Deferred until %(date)s"),
-                                              date=until.isoformat()))
+                                              date=until))
         record_event("lead.deferred", lead_id=lead.pk, until=until.isoformat())
     return lead
 

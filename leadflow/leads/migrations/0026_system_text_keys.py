@@ -6,6 +6,7 @@
   of that day: a system title there becomes the task's key, a channel's label in a new request's notification the
   channel's, so both are worded when shown;
 - a refusal's timeline entry ("Refused: %(reason)s") keeps a seeded reason as its key;
+- a deferral's day ("Deferred until 2027-01-08") is kept as a day, shown in the reader's format;
 - an assignment task's result Leadflow wrote ("Назначен: Алиса Смирнова") gets its template and the name.
 
 Titles and names a person typed match no template and stay as they are."""
@@ -26,6 +27,7 @@ TASK_TITLES = (
 )
 TITLED_NOTICES = ("Task due: %(title)s", "New task: %(title)s")
 CHANNELS = ("Web form", "E-mail", "Phone call", "Partner", "File import", "Manual entry", "API")
+DATED = ("Deferred until %(date)s", "Deferred again until %(date)s: the merge that brought it back was undone")
 ASSIGN_RESULTS = ("Assigned to %(name)s", "Claimed by %(name)s")
 SEEDED_REASONS = ("Too expensive", "Chose a competitor", "No budget now", "No need", "Could not reach",
                   "Not a decision maker")
@@ -97,6 +99,14 @@ def key_system_texts(apps, schema_editor) -> None:  # type: ignore[no-untyped-de
             note.text_params = params
             changed.append(note)
     _save(Notification, changed, ["text_params"])
+
+    changed = []
+    for activity in Activity.objects.filter(text_key__in=DATED).only("pk", "text_params").iterator(chunk_size=BATCH):
+        day = (activity.text_params or {}).get("date")
+        if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            activity.text_params = {**activity.text_params, "date": {"date": day}}
+            changed.append(activity)
+    _save(Activity, changed, ["text_params"])
 
     changed = []
     for activity in Activity.objects.filter(text_key="Refused: %(reason)s").only("pk", "text_params").iterator(

@@ -32,6 +32,9 @@ def test_titles_and_notifications_written_before_read_in_the_readers_language(al
     refusal = activity_model.objects.create(lead_id=lead_id, kind="system", subject="Отказ: Too expensive",
                                             text_key="Refused: %(reason)s", text_params={"reason": "Too expensive"})
 
+    deferral = activity_model.objects.create(lead_id=lead_id, kind="system", subject="Отложен до 2027-01-08",
+                                             text_key="Deferred until %(date)s", text_params={"date": "2027-01-08"})
+
     migrate_to(AFTER)
 
     with translation.override("en"):
@@ -42,7 +45,9 @@ def test_titles_and_notifications_written_before_read_in_the_readers_language(al
         assert Activity.objects.get(pk=refusal.pk).shown_subject == "Refused: Too expensive"
         assert Task.objects.get(pk=assigned.pk).shown_title == "Assign a responsible person: Петров"
         assert Task.objects.get(pk=assigned.pk).shown_result == "Assigned to Алиса Смирнова"
+        assert Activity.objects.get(pk=deferral.pk).shown_subject == "Deferred until 01/08/2027"
     with translation.override("ru"):
+        assert Activity.objects.get(pk=deferral.pk).shown_subject == "Отложен до 08.01.2027"
         assert Task.objects.get(pk=english.pk).shown_title == ("Лид ООО Вектор никто не взял в работу: назначьте "
                                                               "ответственного")
         assert Activity.objects.get(pk=refusal.pk).shown_subject == "Отказ: Слишком дорого"

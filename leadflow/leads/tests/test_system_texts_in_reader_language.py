@@ -2,7 +2,7 @@
 the reader's language on the API, pages and e-mails, whoever's language was active when they were written; what a
 person typed stays as typed."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core import mail
 from django.test import Client as HttpClient
@@ -138,3 +138,15 @@ def test_an_assignment_tasks_result_reads_in_each_readers_language(head, alice, 
     assert results[assign.pk] == f"Assigned to {alice.display_name()}"
     with translation.override("ru"):
         assert Task.objects.get(pk=assign.pk).shown_result == f"Назначен ответственный: {alice.display_name()}"
+
+
+def test_a_deferrals_day_reads_in_the_readers_format(alice, make_lead, api_as):
+    """"Отложен до 2027-01-08": the day stood in ISO whatever the reader's format."""
+    lead = make_lead(owner=alice)
+    with translation.override("ru"):
+        services.defer_lead(lead=lead, until=date(2027, 1, 8), by=alice)
+
+    russian = api_as(alice).get(f"/api/leads/{lead.pk}", HTTP_ACCEPT_LANGUAGE="ru").json()["activities"]
+    english = api_as(alice).get(f"/api/leads/{lead.pk}", HTTP_ACCEPT_LANGUAGE="en").json()["activities"]
+    assert "Отложен до 08.01.2027" in [row["subject"] for row in russian]
+    assert "Deferred until 01/08/2027" in [row["subject"] for row in english]
