@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import get_format
 from django.utils.functional import Promise
 
 # Spreadsheets run a cell starting with one of these as a formula: a lead's name typed into a public
@@ -124,13 +125,28 @@ def export_cell(value: Any) -> Any:
     return safe_text(str(value))
 
 
+def csv_dialect() -> tuple[str, str]:
+    """(delimiter, decimal separator) of a CSV for the reader's locale, as their spreadsheet opens it: where the
+    decimal mark is a comma (Russian) Excel splits on `;` and reads 1750,00 as a number (a `,`-separated file with
+    1750.00 landed in one column, and 12.5 became 12 May)."""
+    decimal = str(get_format("DECIMAL_SEPARATOR"))
+    return (";" if decimal == "," else ","), decimal
+
+
 def to_csv(table: Table) -> str:
+    delimiter, decimal = csv_dialect()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow([str(c.label) for c in table.columns])
     for row in table.cells():
-        writer.writerow([export_cell(v) for v in row])
+        writer.writerow([_csv_number(cell, decimal) for cell in (export_cell(v) for v in row)])
     return out.getvalue()
+
+
+def _csv_number(cell: Any, decimal: str) -> Any:
+    if isinstance(cell, Decimal | float) and decimal != ".":
+        return str(cell).replace(".", decimal)
+    return cell
 
 
 def to_xlsx(report: Report) -> bytes:

@@ -79,11 +79,12 @@ class IncomingEmail(models.Model):
 
     # Message-ID, or the raw bytes' SHA-256 when there is none: the same message taken twice
     # (SMTP retry, a second poll, both channels) is one row.
-    key = models.CharField(max_length=300, unique=True)
+    key = models.CharField(_("storage key"), max_length=300, unique=True)
     raw = models.BinaryField(_("raw message"))
     size = models.PositiveIntegerField(_("size in bytes"), default=0)
     via = models.CharField(_("received via"), max_length=10)  # smtp | imap
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    mailbox = models.ForeignKey(Mailbox, verbose_name=_("mailbox"), null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="emails")
     envelope_from = models.CharField(_("envelope sender"), max_length=320, blank=True)
     envelope_to = models.JSONField(_("envelope recipients"), default=list, blank=True)
     peer = models.CharField(_("sent from"), max_length=100, blank=True)

@@ -17,15 +17,21 @@ from leadflow.leads.models import (
 )
 
 
+@admin.display(description=_("name"), ordering="name")
+def shown_name(row: Stage | LostReason) -> str:
+    """A seeded default's name in the reader's language, a name the admin typed as typed (as on every page)."""
+    return str(row)
+
+
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "position", "kind", "is_qualified")
+    list_display = (shown_name, "code", "position", "kind", "is_qualified")
     list_editable = ("position",)
 
 
 @admin.register(LostReason)
 class LostReasonAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active")
+    list_display = (shown_name, "is_active")
 
 
 @admin.register(RoutingRule)
@@ -75,11 +81,28 @@ class RequestAdmin(admin.ModelAdmin):
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
-    list_display = ("title", "assignee", "due_at", "completed_at")
+    list_display = ("shown_title", "assignee", "due_at", "status", "completed_at", "shown_result")
+    list_filter = ("kind", "is_cancelled")
     raw_id_fields = ("lead", "client", "previous")
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, task: Task) -> str:
+        return task.shown_title  # a task Leadflow set in the reader's language, a typed one as typed
+
+    @admin.display(description=_("result"))
+    def shown_result(self, task: Task) -> str:
+        return task.shown_result
+
+    @admin.display(description=_("status"), ordering="completed_at")
+    def status(self, task: Task) -> str:
+        return str(task.status_label)
 
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    list_display = ("kind", "subject", "lead", "client", "author", "occurred_at")
+    list_display = ("kind", "shown_subject", "lead", "client", "author", "occurred_at")
     raw_id_fields = ("lead", "client")
+
+    @admin.display(description=_("subject"), ordering="subject")
+    def shown_subject(self, activity: Activity) -> str:
+        return activity.shown_subject

@@ -318,7 +318,8 @@ def stages(request: HttpRequest) -> Any:
 
 @router.get("/meta/lost-reasons", response=list[schemas.LostReasonOut], summary="Lost reasons")
 def lost_reasons(request: HttpRequest) -> Any:
-    return LostReason.objects.filter(is_active=True)
+    # In the reader's alphabet: seeded defaults are worded for them, so the English order would be a jumble.
+    return sorted(LostReason.objects.filter(is_active=True), key=lambda reason: str(reason).casefold())
 
 
 @router.get("/meta/notifications", response=list[schemas.NotificationOut], summary="My notifications")

@@ -31,6 +31,7 @@ from leadflow.leads.models import (
     StageChange,
     Task,
     Temperature,
+    system_result,
     system_text,
 )
 from leadflow.leads.services import EDITABLE_FIELDS, _audit, _can_manage, notify, refresh_stage_reach
@@ -40,6 +41,8 @@ MERGE_FIELDS = (*EDITABLE_FIELDS, "message", "owner_id")
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
 FIRST_TOUCH_FIELDS = ("channel", "source_id", "campaign_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
                       "utm_term", "referrer", "landing_page")
+# A twin task closed by a merge: a result Leadflow writes, shown in each reader's language (Task.shown_result).
+ALREADY_ON_THE_CARD = system_result(gettext_noop("Merged: the card has this task already"))
 TEMPERATURE_RANK = {Temperature.COLD: 0, Temperature.WARM: 1, Temperature.HOT: 2}
 
 
@@ -162,7 +165,7 @@ def _close_twin_tasks(survivor: Lead, other_ids: list[int]) -> list[int]:
         else:
             seen.add(key)
     Task.objects.filter(pk__in=twins).update(completed_at=timezone.now(), is_cancelled=True,
-                                             result=_("Merged: the card has this task already"))
+                                             result=_(ALREADY_ON_THE_CARD))
     return twins
 
 

@@ -1,14 +1,17 @@
 """Interests, leads and everything that happens to them until they convert or refuse."""
 
 import functools
+from datetime import date, datetime
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.text import capfirst
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.leads.querysets import LeadQuerySet, TaskQuerySet
@@ -41,12 +44,14 @@ DEFAULT_NAMES = (
     gettext_noop("Could not reach"), gettext_noop("Not a decision maker"),
 )
 
+SEEDED_NAME_HELP = _("A name Leadflow set up is shown in each reader's language; a name you type is shown as typed.")
+
 
 class Stage(models.Model):
     """A step of the sales pipeline; edited in the admin."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("name"), max_length=80, help_text=SEEDED_NAME_HELP)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=8, choices=StageKind.choices, default=StageKind.OPEN)
     is_qualified = models.BooleanField(
@@ -59,7 +64,7 @@ class Stage(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        return gettext(self.name)
+        return shown_name(self.name)
 
 
 # A lead's "stage reach" packs two facts from its stage history into one number the funnel can group by:
@@ -80,7 +85,7 @@ def combine_reach(first: int, second: int) -> int:
 class LostReason(models.Model):
     """Why a lead refused; every refusal names one."""
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True, help_text=SEEDED_NAME_HELP)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -89,7 +94,7 @@ class LostReason(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return gettext(self.name)
+        return shown_name(self.name)
 
 
 class LeadState(models.TextChoices):
@@ -114,9 +119,57 @@ class DealType(models.TextChoices):
     WHOLESALE = "wholesale", _("Wholesale")
 
 
+def shown_name(name: str) -> str:
+    """A seeded default's name (a stage, a lost reason) in the reader's language; a name an admin typed as typed.
+
+    Only the names Leadflow seeds are translated (DEFAULT_NAMES): an admin's "Open" or "Demo" is theirs, even
+    when the catalogue happens to hold the same English word."""
+    return gettext(name) if name in _DEFAULT_NAME_SET else name
+
+
+def seeded_name(name: str) -> object:
+    """A configured name as a system text's parameter: a seeded default is kept as its key, so each reader sees
+    it in their own language ("Отказ: Дорого", not "Отказ: Too expensive"); a typed name is kept as typed."""
+    return {"key": name} if name in _DEFAULT_NAME_SET else name
+
+
+_DEFAULT_NAME_SET = frozenset(DEFAULT_NAMES)
+
+
+def render_system_text(template: str, params: dict) -> str:
+    """A system text in the active language, its nested texts (a task's title, a channel) too."""
+    return gettext(template) % {key: _shown_param(value) for key, value in params.items()}
+
+
+def _shown_param(value: object) -> object:
+    if isinstance(value, dict) and isinstance(value.get("key"), str):
+        return render_system_text(value["key"], value.get("params") or {})
+    if isinstance(value, dict) and isinstance(value.get("date"), str):
+        # A day in the reader's format ("08.01.2027" in Russian, "01/08/2027" in English), not ISO for everyone.
+        return date_format(date.fromisoformat(value["date"]), "SHORT_DATE_FORMAT")
+    return value
+
+
+def _stored_param(value: object) -> object:
+    """A parameter as kept in text_params: a lazy translation (a channel's label) as its English msgid and a day as
+    {"date": ISO}, so each is worded for the reader, not frozen in the writer's language and format."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"date": value.isoformat()}
+    if isinstance(value, Promise):
+        with translation.override(None):  # no catalogue: the msgid itself
+            return {"key": str(value)}
+    if isinstance(value, dict) and isinstance(value.get("key"), str):
+        return {"key": value["key"], "params": {k: _stored_param(v) for k, v in (value.get("params") or {}).items()}}
+    return value
+
+
 class SystemText(models.Model):
     """Texts Leadflow writes itself (task titles, notifications, timeline entries) keep their English
-    template and values, so each reader sees them in their own language, not the writer's."""
+    template and values, so each reader sees them in their own language, not the writer's.
+
+    text_key is the template's msgid, a stable code; a parameter that is itself a system text (a task's title
+    in "Task due: %(title)s", a channel, a seeded reason) is kept as {"key": msgid, "params": {...}} and worded
+    when shown too. A text a person typed has no key and is shown as typed."""
 
     text_key = models.CharField(max_length=200, blank=True, editable=False)
     text_params = models.JSONField(default=dict, blank=True, editable=False)
@@ -128,14 +181,20 @@ class SystemText(models.Model):
         if not self.text_key:
             return stored
         try:
-            return gettext(self.text_key) % self.text_params
+            return render_system_text(self.text_key, self.text_params)
         except (KeyError, TypeError, ValueError):
             return stored
 
 
 def system_text(field: str, template: str, **params: object) -> dict[str, object]:
     """Field values for a system text: rendered now, re-rendered for each reader later."""
-    return {field: gettext(template) % params, "text_key": template, "text_params": params}
+    stored = {key: _stored_param(value) for key, value in params.items()}
+    return {field: render_system_text(template, stored), "text_key": template, "text_params": stored}
+
+
+def nested_text(template: str, **params: object) -> dict[str, object]:
+    """A system text as another one's parameter (worded for each reader when the outer one is shown)."""
+    return {"key": template, "params": params}
 
 
 class TouchFields(models.Model):
@@ -548,6 +607,18 @@ class Activity(SystemText):
     def shown_subject(self) -> str:
         return self.in_reader_language(self.subject)
 
+    @property
+    def shown_body(self) -> str:
+        """The text as typed; lines Leadflow wrote ("Line: ...", "Manager: ..." of a call, kept in
+        text_params["body"] as system texts) in the reader's language."""
+        lines = self.text_params.get("body") if isinstance(self.text_params, dict) else None
+        if not isinstance(lines, list):
+            return self.body
+        try:
+            return "\n".join(render_system_text(line["key"], line.get("params") or {}) for line in lines)
+        except (KeyError, TypeError, ValueError):
+            return self.body
+
 
 class TaskKind(models.TextChoices):
     CALL = "call", _("Call")
@@ -565,6 +636,11 @@ class TaskKind(models.TextChoices):
 SYSTEM_RESULTS: set[str] = {
     gettext_noop("Lead refused"), gettext_noop("Lead deferred"), gettext_noop("Converted into a client"),
 }
+
+
+def system_result_fields(template: str, **params: object) -> dict[str, object]:
+    """Field values for a result Leadflow writes with values in it: worded now, re-worded for each reader."""
+    return {"result": render_system_text(template, params), "result_key": template, "result_params": params}
 
 
 def system_result(template: str) -> str:
@@ -600,6 +676,10 @@ class Task(SystemText):
     due_at = models.DateTimeField(_("due"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
+    # A result Leadflow wrote with a name in it ("Assigned to Alice"): its template and values, so it is worded for
+    # each reader as the title is (system_result_fields); empty for a result a person typed.
+    result_key = models.CharField(max_length=200, blank=True, editable=False)
+    result_params = models.JSONField(default=dict, blank=True, editable=False)
     # Closed by Leadflow because its card moved on (refused, converted, deferred, erased...), not done by anyone:
     # the managers' report counts only the tasks people did.
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
@@ -638,8 +718,19 @@ class Task(SystemText):
         return self.in_reader_language(self.title)
 
     @property
+    def title_text(self) -> object:
+        """The title as another system text's parameter ("Task due: %(title)s"): a system title worded for each
+        reader, a typed one as typed."""
+        return nested_text(self.text_key, **self.text_params) if self.text_key else self.title
+
+    @property
     def shown_result(self) -> str:
         """The result as typed; one Leadflow wrote itself in the reader's language."""
+        if self.result_key:
+            try:
+                return render_system_text(self.result_key, self.result_params)
+            except (KeyError, TypeError, ValueError):
+                return self.result
         if not self.is_cancelled:
             return self.result
         template = _system_result_keys(frozenset(SYSTEM_RESULTS)).get(self.result)
@@ -648,6 +739,15 @@ class Task(SystemText):
     @property
     def is_done(self) -> bool:
         return self.completed_at is not None
+
+    @property
+    def status_label(self) -> str:
+        """Open, overdue, done or cancelled (closed by Leadflow), for a reader."""
+        if self.is_cancelled:
+            return pgettext_lazy("task", "Cancelled")
+        if self.completed_at is not None:
+            return pgettext_lazy("task", "Done")
+        return pgettext_lazy("task", "Overdue") if self.due_at < timezone.now() else pgettext_lazy("task", "Open")
 
 
 class Notification(SystemText):

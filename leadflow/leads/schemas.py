@@ -36,7 +36,8 @@ class LeadOut(Schema):
     deal_type: str
     state: str
     stage: str = Field(..., alias="stage.code")
-    stage_name: str = Field(..., alias="stage.name")
+    stage_name: str = Field("", description="The stage's name in the request's language (a seeded default "
+                            "translated, a name an admin typed as typed)")
     temperature: str
     owner_id: int | None
     team_id: int | None
@@ -63,6 +64,10 @@ class LeadOut(Schema):
     first_contacted_at: datetime | None
     converted_at: datetime | None
 
+    @staticmethod
+    def resolve_stage_name(obj: object) -> str:
+        return str(obj.stage)  # type: ignore[attr-defined]
+
 
 class MergeUndoOut(LeadOut):
     notes: list[str] = Field([], alias="undo_notes", description="What the undo could not put back as it was, and why")
@@ -88,11 +93,19 @@ class RequestOut(Schema):
 class ActivityOut(Schema):
     id: int
     kind: str
-    subject: str
+    subject: str = Field("", description="As typed; one Leadflow wrote in the request's language")
     body: str
     duration_seconds: int | None
     occurred_at: datetime
     author_id: int | None
+
+    @staticmethod
+    def resolve_subject(obj: object) -> str:
+        return obj.shown_subject  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_body(obj: object) -> str:
+        return obj.shown_body  # type: ignore[attr-defined]
 
 
 class TaskOut(Schema):
@@ -101,12 +114,25 @@ class TaskOut(Schema):
     client_id: int | None
     assignee_id: int | None
     kind: str
-    title: str
+    title: str = Field("", description="As typed; a task Leadflow set itself (\"Call the lead: ...\") worded in "
+                       "the request's language (Accept-Language)")
+    title_key: str = Field("", alias="text_key", description="A task Leadflow set itself: its stable English "
+                           "template (\"Call the lead: %(name)s\"), the same in every language; empty for a "
+                           "title a person typed")
     due_at: datetime
     completed_at: datetime | None
-    result: str
+    result: str = Field("", description="As typed; one Leadflow wrote when it closed the task in the request's "
+                        "language")
     previous_id: int | None
     is_overdue: bool = False
+
+    @staticmethod
+    def resolve_title(obj: object) -> str:
+        return obj.shown_title  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_result(obj: object) -> str:
+        return obj.shown_result  # type: ignore[attr-defined]
 
 
 class StageChangeOut(Schema):
@@ -225,20 +251,32 @@ class StageOut(Schema):
     kind: str
     is_qualified: bool
 
+    @staticmethod
+    def resolve_name(obj: object) -> str:
+        return str(obj)  # a seeded default in the request's language, a typed one as typed
+
 
 class LostReasonOut(Schema):
     id: int
     name: str
 
+    @staticmethod
+    def resolve_name(obj: object) -> str:
+        return str(obj)  # a seeded default in the request's language, a typed one as typed
+
 
 class NotificationOut(Schema):
     id: int
     kind: str
-    text: str
+    text: str = Field("", description="Worded in the request's language when read, not when written")
     lead_id: int | None
     client_id: int | None
     created_at: datetime
     read_at: datetime | None
+
+    @staticmethod
+    def resolve_text(obj: object) -> str:
+        return obj.shown_text  # type: ignore[attr-defined]
 
 
 class LeadUpdateIn(Schema):

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -49,6 +48,8 @@ from leadflow.leads.models import (
     TaskKind,
     combine_reach,
     reach_of,
+    seeded_name,
+    system_result_fields,
     system_text,
 )
 from leadflow.leads.routing import decide_owner, team_calendar
@@ -222,18 +223,12 @@ def notify(*, user: User, kind: str, template: str, lead: Lead | None = None, cl
         collected[(user.pk, kind)] += 1
         return
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        # A lazy value (a channel's label, a task's title) is worded here, in the recipient's language.
-        params = {key: str(value) if isinstance(value, Promise) else value for key, value in params.items()}
+        # Stored worded in the recipient's language (as a fallback); shown re-worded in theirs at the time, its
+        # nested texts too (a task's title, a channel's label: see SystemText).
         fields = system_text("text", template, **params)
     fields["text"] = str(fields["text"])[:500]
     note = rows.create(Notification, user=user, kind=kind, lead=lead, client=client, **fields)
     record_event("notification.created", notification_id=note.pk, user_id=user.pk, kind=kind)
-
-
-def _title_for_reader(task: Task) -> Any:
-    """A task's title worded when the notification is written, in its recipient's language (a system task's
-    "Call the lead: ..." was embedded in the worker's language: "Подошёл срок задачи: Call the lead: ...")."""
-    return lazy(lambda: task.shown_title, str)()
 
 
 def _head_of(lead: Lead) -> User | None:
@@ -662,7 +657,7 @@ def _set_owner(lead: Lead, owner: User | None, *, reason: str, by: User | None, 
     Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=owner)
     if owner is not None:
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
-            completed_at=now, result=_("Assigned to %(name)s") % {"name": owner.display_name()}
+            completed_at=now, **system_result_fields(gettext_noop("Assigned to %(name)s"), name=owner.display_name())
         )
         if by is None or owner.pk != by.pk:
             notify(user=owner, kind="lead.assigned", lead=lead,
@@ -698,7 +693,7 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
                                    changed_at=now)
         Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=by)
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
-            completed_at=now, result=_("Claimed by %(name)s") % {"name": by.display_name()}
+            completed_at=now, **system_result_fields(gettext_noop("Claimed by %(name)s"), name=by.display_name())
         )
         record_event("lead.assigned", lead_id=lead.pk, owner_id=by.pk, previous_owner_id=None, reason="claim")
     return lead
@@ -778,7 +773,8 @@ def refuse_lead(*, lead: Lead, reason: LostReason, note: str = "", by: User) -> 
         Task.objects.open().filter(lead=lead).update(completed_at=lead.refused_at, result=_("Lead refused"),
                                                      is_cancelled=True)
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, body=note,
-                                **system_text("subject", gettext_noop("Refused: %(reason)s"), reason=reason.name))
+                                **system_text("subject", gettext_noop("Refused: %(reason)s"),
+                                              reason=seeded_name(reason.name)))
         record_event("lead.refused", lead_id=lead.pk, reason=reason.name)
     return lead
 
@@ -805,7 +801,7 @@ def defer_lead(*, lead: Lead, until: date, note: str = "", by: User) -> Lead:
                             **system_text("title", gettext_noop("Time to call again: %(name)s"), name=lead.full_name))
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, body=note,
                                 **system_text("subject", gettext_noop("Deferred until %(date)s"),
-                                              date=until.isoformat()))
+                                              date=until))
         record_event("lead.deferred", lead_id=lead.pk, until=until.isoformat())
     return lead
 
@@ -980,7 +976,7 @@ def create_task(
                                    due_at=due_at, created_by=by, previous=previous)
         if task.assignee_id and task.assignee_id != by.pk:
             notify(user=task.assignee, kind="task.assigned", lead=lead, client=client,
-                   template=gettext_noop("New task: %(title)s"), title=_title_for_reader(task))
+                   template=gettext_noop("New task: %(title)s"), title=task.title_text)
         record_event("task.created", task_id=task.pk, lead_id=lead.pk if lead else None,
                      client_id=client.pk if client else None)
     return task
@@ -1122,6 +1118,6 @@ def remind_due_tasks(*, now: datetime | None = None) -> int:
             if not Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
             notify(user=task.assignee, kind="task.due", lead=task.lead, client=task.client,
-                   template=gettext_noop("Task due: %(title)s"), title=_title_for_reader(task))
+                   template=gettext_noop("Task due: %(title)s"), title=task.title_text)
             count += 1
     return count

@@ -58,10 +58,14 @@ def stop_enrollments(modeladmin: admin.ModelAdmin, request, queryset) -> None:  
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ["sequence", "lead", "client", "state", "step_index", "next_run_at", "stop_reason"]
+    list_display = ["sequence", "lead", "client", "state", "step_index", "next_run_at", "shown_stop_reason"]
     list_filter = ["state", "sequence"]
     raw_id_fields = ["lead", "client", "stopped_by"]
     actions = [stop_enrollments]
+
+    @admin.display(description=_("stop reason"), ordering="stop_reason")
+    def shown_stop_reason(self, enrollment: Enrollment) -> str:
+        return enrollment.shown_stop_reason
 
 
 @admin.register(MailMessage)
@@ -70,7 +74,12 @@ class MailMessageAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["to_email", "message_id", "subject"]
     raw_id_fields = ["enrollment", "lead", "client", "template"]
-    readonly_fields = ["message_id", "html_body", "text_body", "links", "error", "attempts"]
+    readonly_fields = ["message_id", "html_body", "text_body", "links", "shown_error", "attempts"]
+    exclude = ["error"]
+
+    @admin.display(description=_("error"))
+    def shown_error(self, message: MailMessage) -> str:
+        return message.shown_error
 
 
 @admin.register(Suppression)

@@ -21,7 +21,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from leadflow.nurture.models import MailMessage, MessageStatus, Suppression, SuppressionReason
+from leadflow.nurture.models import (
+    NO_CONSENT,
+    NOT_SUBSCRIBED,
+    MailMessage,
+    MessageStatus,
+    Suppression,
+    SuppressionReason,
+)
 from leadflow.nurture.rendering import Rendered
 
 log = logging.getLogger(__name__)
@@ -123,9 +130,9 @@ def queue_message(
         domain=domain_of(to_email), subject=rendered.subject, message_id=new_message_id(),
     )
     if is_suppressed(to_email):
-        message.status, message.error = MessageStatus.SUPPRESSED, "address suppressed (unsubscribed or bounced)"
+        message.status, message.error = MessageStatus.SUPPRESSED, NOT_SUBSCRIBED
     elif not has_consent(purpose=Purpose.MARKETING, lead=lead, client=client, email=to_email):
-        message.status, message.error = MessageStatus.SUPPRESSED, "no marketing consent"
+        message.status, message.error = MessageStatus.SUPPRESSED, NO_CONSENT
     message.save()
     if message.status == MessageStatus.QUEUED:
         with translation.override(language or settings.LANGUAGE_CODE):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 USER = settings.AUTH_USER_MODEL
@@ -43,7 +44,8 @@ class Segment(models.Model):
     # {"field key": value, ...}, validated against nurture.conditions.FIELDS; all conditions must hold.
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(USER, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -239,21 +241,24 @@ class EnrollmentState(models.TextChoices):
 class Enrollment(models.Model):
     """One person going through one sequence."""
 
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="enrollments")
-    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE,
+    sequence = models.ForeignKey(Sequence, verbose_name=_("sequence"), on_delete=models.CASCADE,
+                                 related_name="enrollments")
+    lead = models.ForeignKey("leads.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
                              related_name="enrollments")
-    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.CASCADE,
+    client = models.ForeignKey("clients.Client", verbose_name=_("client"), null=True, blank=True,
+                               on_delete=models.CASCADE,
                                related_name="enrollments")
     state = models.CharField(_("state"), max_length=8, choices=EnrollmentState.choices, default=EnrollmentState.ACTIVE)
     step_index = models.PositiveSmallIntegerField(_("next step"), default=0)
     next_run_at = models.DateTimeField(_("next step at"), null=True, blank=True)
     # A worker claims a due enrollment with a conditional UPDATE that sets this; another worker skips it.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    context = models.JSONField(default=dict, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     stop_reason = models.CharField(_("stop reason"), max_length=30, blank=True)
-    stopped_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stopped_by = models.ForeignKey(USER, verbose_name=_("stopped by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("enrollment")
@@ -283,6 +288,11 @@ class Enrollment(models.Model):
     def person(self):  # type: ignore[no-untyped-def]
         return self.lead or self.client
 
+    @property
+    def shown_stop_reason(self) -> str:
+        """Why it stopped, in the reader's words ("(reply)" showed the code on a Russian card)."""
+        return str(STOP_REASONS.get(self.stop_reason, self.stop_reason))
+
 
 STOP_REASONS = {
     "reply": _("replied"), "purchase": _("purchased"), "unsubscribed": _("unsubscribed"), "bounced": _("mail bounced"),
@@ -290,6 +300,13 @@ STOP_REASONS = {
     "not_deferred": _("no longer deferred"), "no_email": _("no e-mail address"),
     "merged": _("the lead was merged: the person goes through it once"),
 }
+
+
+# Why a message was logged and not sent, written by Leadflow (mail.queue_message) as the English msgid, shown in the
+# reader's language (MailMessage.shown_error).
+NOT_SUBSCRIBED = gettext_noop("address suppressed (unsubscribed or bounced)")
+NO_CONSENT = gettext_noop("no marketing consent")
+SUPPRESSED_BECAUSE = frozenset({NOT_SUBSCRIBED, NO_CONSENT})
 
 
 class MessageStatus(models.TextChoices):
@@ -304,26 +321,29 @@ class MessageStatus(models.TextChoices):
 class MailMessage(models.Model):
     """The mail log: one row per marketing message, rendered when queued, sent by the worker."""
 
-    enrollment = models.ForeignKey(Enrollment, null=True, blank=True, on_delete=models.SET_NULL,
+    enrollment = models.ForeignKey(Enrollment, verbose_name=_("enrollment"), null=True, blank=True,
+                                   on_delete=models.SET_NULL,
                                    related_name="messages")
-    template = models.ForeignKey(MailTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE,
+    template = models.ForeignKey(MailTemplate, verbose_name=_("template"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey("leads.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
                              related_name="mail_messages")
-    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.CASCADE,
+    client = models.ForeignKey("clients.Client", verbose_name=_("client"), null=True, blank=True,
+                               on_delete=models.CASCADE,
                                related_name="mail_messages")
     to_email = models.EmailField(_("recipient"))
     domain = models.CharField(_("recipient domain"), max_length=255)
     subject = models.CharField(_("subject"), max_length=255)
-    html_body = models.TextField(blank=True)
-    text_body = models.TextField(blank=True)
-    links = models.JSONField(default=list, blank=True)  # the URLs of the message, for click tracking
+    html_body = models.TextField(_("HTML body"), blank=True)
+    text_body = models.TextField(_("text body"), blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)  # the URLs of the message, for click tracking
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices,
                               default=MessageStatus.QUEUED)
     error = models.TextField(_("error"), blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    not_before = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
@@ -342,6 +362,12 @@ class MailMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.to_email}: {self.subject}"
 
+    @property
+    def shown_error(self) -> str:
+        """Why it was not sent: a reason Leadflow wrote (SUPPRESSED_BECAUSE) in the reader's language, a mail server's
+        answer as it came."""
+        return gettext(self.error) if self.error in SUPPRESSED_BECAUSE else self.error
+
 
 class SuppressionReason(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
@@ -354,7 +380,8 @@ class Suppression(models.Model):
 
     email = models.EmailField(_("e-mail"), unique=True)
     reason = models.CharField(_("reason"), max_length=12, choices=SuppressionReason.choices)
-    message = models.ForeignKey(MailMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(MailMessage, verbose_name=_("message"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -368,8 +395,10 @@ class Suppression(models.Model):
 class SurveyAnswer(models.Model):
     """A refused lead's answers to the farewell letter's short survey."""
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="survey_answers")
-    message = models.ForeignKey(MailMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey("leads.Lead", verbose_name=_("lead"), on_delete=models.CASCADE,
+                             related_name="survey_answers")
+    message = models.ForeignKey(MailMessage, verbose_name=_("message"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(_("main reason"), max_length=20)
     comment = models.TextField(_("comment"), blank=True)
     may_contact_later = models.BooleanField(_("may contact later"), default=False)

@@ -67,9 +67,12 @@ class PostbackState(models.TextChoices):
 class Postback(models.Model):
     """One status notification to a partner's URL, with its delivery attempts."""
 
-    partner = models.ForeignKey("intake.Partner", on_delete=models.CASCADE, related_name="postbacks")
-    submission = models.ForeignKey("intake.Submission", on_delete=models.CASCADE, related_name="postbacks")
-    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    partner = models.ForeignKey("intake.Partner", verbose_name=_("partner"), on_delete=models.CASCADE,
+                                related_name="postbacks")
+    submission = models.ForeignKey("intake.Submission", verbose_name=_("submission"), on_delete=models.CASCADE,
+                                   related_name="postbacks")
+    lead = models.ForeignKey("leads.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=PostbackStatus.choices)
     payout = models.DecimalField(_("payout"), max_digits=12, decimal_places=2, default=0)
     url = models.CharField(_("URL"), max_length=2000)

@@ -59,18 +59,25 @@ def _erased_params(params: Any) -> dict[str, Any]:
     """System-text parameters with every text value (a name, a file name) replaced."""
     if not isinstance(params, dict):
         return {}
-    return {key: ERASED if isinstance(value, str) else value for key, value in params.items()}
+    return {key: _erased_param(value) for key, value in params.items()}
+
+
+def _erased_param(value: Any) -> Any:
+    # A nested system text (a task's title in a notification) keeps its key, its own names erased.
+    if isinstance(value, dict) and isinstance(value.get("key"), str):
+        return {"key": value["key"], "params": _erased_params(value.get("params") or {})}
+    return ERASED if isinstance(value, str) else value
 
 
 def _rerender(qs: QuerySet, text_field: str) -> int:
     """Rewrite system texts (task titles, notifications) with the erased parameters, row by row."""
-    from django.utils.translation import gettext
+    from leadflow.leads.models import render_system_text
 
     changed = 0
     for row in qs.only("pk", text_field, "text_key", "text_params"):
         params = _erased_params(row.text_params)
         try:
-            text = gettext(row.text_key) % params if row.text_key else ERASED
+            text = render_system_text(row.text_key, params) if row.text_key else ERASED
         except (KeyError, TypeError, ValueError):
             text = ERASED
         type(row).objects.filter(pk=row.pk).update(**{text_field: text[:255], "text_params": params})

@@ -38,7 +38,7 @@ class Integration(models.Model):
         help_text=_("Zone of times the provider sends without one (Zadarma's call_start). Empty: the site's zone."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("telephony integration")
@@ -107,7 +107,8 @@ class CallState(models.TextChoices):
 class Call(models.Model):
     """One call as the provider reports it, event by event; linked to the card it was about."""
 
-    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="calls")
+    integration = models.ForeignKey(Integration, verbose_name=_("integration"), on_delete=models.PROTECT,
+                                    related_name="calls")
     provider_call_id = models.CharField(_("provider's call id"), max_length=128)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.INCOMING)
     caller = models.CharField(_("client's number"), max_length=20, blank=True,
@@ -127,16 +128,21 @@ class Call(models.Model):
     duration_seconds = models.PositiveIntegerField(_("duration, s"), null=True, blank=True)
     recording_url = models.URLField(_("recording"), max_length=1000, blank=True)
     recording_id = models.CharField(_("provider's recording id"), max_length=128, blank=True)
-    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
-    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.SET_NULL,
+    lead = models.ForeignKey("leads.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="calls")
+    client = models.ForeignKey("clients.Client", verbose_name=_("client"), null=True, blank=True,
+                               on_delete=models.SET_NULL,
                                related_name="calls")
-    interest = models.ForeignKey("leads.Interest", null=True, blank=True, on_delete=models.SET_NULL,
+    interest = models.ForeignKey("leads.Interest", verbose_name=_("interest"), null=True, blank=True,
+                                 on_delete=models.SET_NULL,
                                  related_name="+")
-    activity = models.ForeignKey("leads.Activity", null=True, blank=True, on_delete=models.SET_NULL,
+    activity = models.ForeignKey("leads.Activity", verbose_name=_("activity"), null=True, blank=True,
+                                 on_delete=models.SET_NULL,
                                  related_name="+")
-    callback_task = models.ForeignKey("leads.Task", null=True, blank=True, on_delete=models.SET_NULL,
+    callback_task = models.ForeignKey("leads.Task", verbose_name=_("callback task"), null=True, blank=True,
+                                      on_delete=models.SET_NULL,
                                       related_name="+")
-    submission_id = models.BigIntegerField(null=True, blank=True)
+    submission_id = models.BigIntegerField(_("submission id"), null=True, blank=True)
     processed_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
 
     class Meta:
@@ -160,14 +166,16 @@ class Call(models.Model):
 class CallEvent(models.Model):
     """The raw body of every accepted webhook, stored before processing; its key makes retries no-ops."""
 
-    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="events")
-    event_key = models.CharField(max_length=255)
-    kind = models.CharField(max_length=30)
+    integration = models.ForeignKey(Integration, verbose_name=_("integration"), on_delete=models.PROTECT,
+                                    related_name="events")
+    event_key = models.CharField(_("event key"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=30)
     payload = models.JSONField(_("raw body"), default=dict)
-    received_at = models.DateTimeField(default=timezone.now)
-    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    call = models.ForeignKey(Call, verbose_name=_("call"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="events")
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("call event")

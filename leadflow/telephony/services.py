@@ -20,7 +20,18 @@ from leadflow.events.services import record_event
 from leadflow.intake import pipeline
 from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.leads import services as leads
-from leadflow.leads.models import Activity, ActivityKind, Channel, Lead, LeadState, Task, TaskKind, system_text
+from leadflow.leads.models import (
+    Activity,
+    ActivityKind,
+    Channel,
+    Lead,
+    LeadState,
+    Task,
+    TaskKind,
+    nested_text,
+    render_system_text,
+    system_text,
+)
 from leadflow.leads.routing import team_calendar
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
 from leadflow.telephony import providers
@@ -198,6 +209,11 @@ def _minutes_seconds(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _call_fields(call: Call, answered: bool) -> dict[str, Any]:
+    fields = _call_subject(call, answered)
+    return {**fields, **_body_fields(_call_body(call), fields["text_params"])}
+
+
 def _call_subject(call: Call, answered: bool) -> dict[str, Any]:
     if call.direction == Direction.OUTGOING:
         template = gettext_noop("Outgoing call") if answered else gettext_noop("Outgoing call, no answer")
@@ -206,26 +222,36 @@ def _call_subject(call: Call, answered: bool) -> dict[str, Any]:
     return system_text("subject", template)
 
 
-def _call_body(call: Call) -> str:
+def _call_body(call: Call) -> list[dict[str, Any]]:
+    """The call's facts as system-text lines (line, manager, recording), worded for each reader (Activity.shown_body):
+    a Russian manager read "Line: ... Manager: ..." the worker had written in English."""
     lines = []
     if call.called_line:
-        lines.append(_("Line: %(line)s") % {"line": call.called_line})
+        lines.append(nested_text(gettext_noop("Line: %(line)s"), line=call.called_line))
     if call.answered_by_id:
-        lines.append(_("Manager: %(name)s") % {"name": call.answered_by.display_name()})
+        lines.append(nested_text(gettext_noop("Manager: %(name)s"), name=call.answered_by.display_name()))
     elif call.extension:
-        lines.append(_("Extension: %(extension)s") % {"extension": call.extension})
+        lines.append(nested_text(gettext_noop("Extension: %(extension)s"), extension=call.extension))
     if call.recording_url:
-        lines.append(_("Recording: %(url)s") % {"url": call.recording_url})
+        lines.append(nested_text(gettext_noop("Recording: %(url)s"), url=call.recording_url))
     elif call.recording_id:
-        lines.append(_("Recording id at the provider: %(id)s") % {"id": call.recording_id})
-    return "\n".join(lines)
+        lines.append(nested_text(gettext_noop("Recording id at the provider: %(id)s"), id=call.recording_id))
+    return lines
+
+
+def _body_fields(lines: list[dict[str, Any]], text_params: dict[str, Any]) -> dict[str, Any]:
+    """Activity fields for the body lines: worded now (the stored text), kept as keys for each reader."""
+    body = "\n".join(render_system_text(line["key"], line["params"]) for line in lines)
+    return {"body": body, "text_params": {**text_params, "body": lines}}
 
 
 def _add_recording_to_activity(call: Call) -> None:
     activity = Activity.objects.filter(pk=call.activity_id).first()
     if activity is not None:
-        activity.body = _call_body(call)
-        activity.save(update_fields=["body"])
+        params = activity.text_params if isinstance(activity.text_params, dict) else {}
+        for field, value in _body_fields(_call_body(call), params).items():
+            setattr(activity, field, value)
+        activity.save(update_fields=["body", "text_params"])
 
 
 def _record_known_outcome(call: Call, report: providers.CallReport) -> bool:
@@ -253,9 +279,9 @@ def _record_known_outcome(call: Call, report: providers.CallReport) -> bool:
 def log_call_activity(*, call: Call, answered: bool) -> Activity:
     """The "call" entry on the card's timeline, with duration, line, manager and recording."""
     activity = Activity.objects.create(
-        lead=call.lead, client=call.client, kind=ActivityKind.CALL, body=_call_body(call),
+        lead=call.lead, client=call.client, kind=ActivityKind.CALL,
         duration_seconds=call.duration_seconds if answered else None, occurred_at=call.started_at,
-        author=call.answered_by, **_call_subject(call, answered),
+        author=call.answered_by, **_call_fields(call, answered),
     )
     # Speed to lead counts a conversation, not a missed ring.
     if answered and call.lead is not None and call.lead.first_contacted_at is None:

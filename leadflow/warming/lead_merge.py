@@ -134,7 +134,7 @@ def _undo_return(context: UndoContext, lead: Lead, handoff: dict[str, Any]) -> N
     leads._record_stage(lead, old_stage=lead.stage, old_state=LeadState.OPEN, by=by)
     LeadScore.objects.filter(lead=lead).update(marketing_qualified_at=_parse(handoff.get("qualified_before")))
     Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by, occurred_at=now,
-                            **system_text("subject", DEFERRED_AGAIN, date=until.isoformat()))
+                            **system_text("subject", DEFERRED_AGAIN, date=until))
     if lead.owner_id and lead.owner_id != by.pk:
         leads.notify(user=lead.owner, kind="lead.deferred_again", lead=lead, template=DEFERRED_AGAIN_NOTICE,
                      name=lead.full_name)

@@ -131,7 +131,7 @@ class PointsPolicy(models.Model):
         _("hot from, points"), default=50.0,
         help_text=_("A lead with marketing that reaches this is handed to sales (routed, first task)."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("points settings")

@@ -235,6 +235,19 @@ def test_every_place_shows_the_same_cost_per_lead(world, admin_user, marketer, a
     assert "1,750.00" in html and "3,500.00" in html
 
 
+def test_a_russian_readers_csv_opens_in_their_spreadsheet_with_numbers_as_numbers(world, marketer):
+    """Russian Excel splits on ';' and reads 1750,00: the ','-separated file with 1750.00 sat in one column, and
+    without a BOM its Cyrillic headers were read as windows-1251."""
+    marketer.language = "ru"
+    marketer.save()
+    params = "start=2026-01-01&end=2026-01-31"
+    body = logged_in(marketer).get(f"/analytics/costs/export.csv?table=campaigns&{params}").content.decode()
+    assert body.startswith("\ufeff")
+    (header, line) = list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
+    line = dict(zip(header, line, strict=True))
+    assert (line["Лиды"], line["Бюджет"], line["Стоимость лида"]) == ("4", "7000,00", "1750,00")
+
+
 def test_february_cost_per_client_is_a_dash_everywhere(world, marketer, api_as):
     params = "start=2026-02-01&end=2026-02-28"
     api = api_as(marketer).get(f"/api/analytics/costs?{params}").json()

@@ -102,3 +102,27 @@ def test_unknown_or_inactive_integration_is_404(generic_pbx, events_url):
     answer = post(events_url(generic_pbx), {"event": "missed", "call_id": "c-1"})
 
     assert answer.status == 404
+
+
+def test_a_calls_line_manager_and_recording_read_in_each_readers_language(generic_pbx, events_url, make_lead, alice,
+                                                                          api_as):
+    """The worker wrote "Line: ... Manager: ..." in its own language into the timeline for everyone."""
+    from django.test import Client as WebClient
+
+    lead = make_lead(owner=alice, phone="+79161230000")
+    url = events_url(generic_pbx)
+    post(url, {"event": "incoming", "call_id": "c-9", "caller": "+79161230000", "called_line": "+74951112233"})
+    post(url, {"event": "finished", "call_id": "c-9", "caller": "+79161230000", "extension": "201", "duration": 30})
+    post(url, {"event": "recording", "call_id": "c-9", "recording_url": "https://pbx.example.ru/rec/9.mp3"})
+
+    alice.language = "ru"
+    alice.save()
+    web = WebClient()
+    web.force_login(alice)
+    card = web.get(f"/leads/{lead.pk}/").content.decode()
+    assert f"Менеджер: {alice.display_name()}" in card and "Линия: +74951112233" in card
+    assert "Manager:" not in card and "Line:" not in card and "pbx.example.ru/rec/9.mp3" in card
+    (call,) = [row for row in api_as(alice).get(f"/api/leads/{lead.pk}", HTTP_ACCEPT_LANGUAGE="en").json()[
+        "activities"] if row["kind"] == "call"]
+    assert call["body"] == (f"Line: +74951112233\nManager: {alice.display_name()}\n"
+                            "Recording: https://pbx.example.ru/rec/9.mp3")
