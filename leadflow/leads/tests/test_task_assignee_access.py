@@ -22,7 +22,7 @@ def _web(user) -> WebClient:  # type: ignore[no-untyped-def]
 def test_a_head_cannot_give_a_task_on_alices_lead_to_bob_who_cannot_open_it(head, alice, bob, make_lead, api_as):
     lead = make_lead(owner=alice)
     before = Task.objects.filter(lead=lead).count()
-    due = (timezone.now() + timezone.timedelta(hours=2)).isoformat()
+    due = (timezone.now() + timezone.timedelta(days=1)).isoformat()
 
     response = api_as(head).post("/api/tasks", {"lead_id": lead.pk, "title": "Call back", "due_at": due,
                                                 "assignee_id": bob.pk}, content_type="application/json")
