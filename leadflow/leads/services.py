@@ -654,8 +654,10 @@ def _set_owner(lead: Lead, owner: User | None, *, reason: str, by: User | None, 
     lead.save(update_fields=["owner", "assigned_at", "updated_at"])
     OwnerChange.objects.create(lead=lead, from_owner=old, to_owner=owner, reason=reason, changed_by=by,
                                changed_at=now)
-    # Open tasks follow the card to its new owner, except the head's own assignment task.
-    Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=owner)
+    # Open tasks follow the card to its new owner, except the head's own assignment task; the day's reminder went
+    # to the old owner, so the new one is reminded afresh (remind_due_tasks).
+    Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).exclude(assignee=owner).update(
+        assignee=owner, reminded_at=None)
     if owner is not None:
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
             completed_at=now, result=_("Assigned to %(name)s") % {"name": owner.display_name()}
@@ -692,7 +694,7 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
         lead = _lock(lead)
         OwnerChange.objects.create(lead=lead, from_owner=None, to_owner=by, reason="claim", changed_by=by,
                                    changed_at=now)
-        Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=by)
+        Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=by, reminded_at=None)
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
             completed_at=now, result=_("Claimed by %(name)s") % {"name": by.display_name()}
         )
@@ -1050,7 +1052,10 @@ def complete_task(
         record_event("task.completed", task_id=task.pk, lead_id=task.lead_id, client_id=task.client_id)
         if next_due_at is None:
             return None
-        return create_task(lead=task.lead, client=task.client, assignee=task.assignee or by, title=next_title,
+        # The next step stays with whoever had this one; a head closing the task of someone who has left takes
+        # the next one, which would otherwise wait in the list of a person who no longer logs in.
+        keeps = task.assignee if task.assignee is not None and task.assignee.is_active else by
+        return create_task(lead=task.lead, client=task.client, assignee=keeps, title=next_title,
                            due_at=next_due_at, kind=next_kind, by=by, previous=task)
 
 
