@@ -152,5 +152,6 @@ def test_a_manager_gets_a_403_and_no_payout(partners, alice):
         response = web.get("/partners/", query)
         assert response.status_code == 403
         assert b"101" not in response.content and b"Ours" not in response.content
-    assert "figures and payouts are open to the head of sales, the marketer and the administrator." in web.get("/partners/").content.decode()
+    refusal = web.get("/partners/").content.decode()
+    assert "figures and payouts are open to the head of sales, the marketer and the administrator." in refusal
     assert 'href="/partners/"' not in web.get("/analytics/").content.decode()
