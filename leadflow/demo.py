@@ -1299,14 +1299,18 @@ class _Builder:
             ]
             titles = ["Перезвонить: обсудить КП", "Отправить договор на согласование", "Call back about the quote"]
             for lead, due, title in zip(leads, moments, titles, strict=False):
-                services.create_task(
+                task = services.create_task(
                     lead=lead,
                     assignee=manager,
                     title=f"{title} ({lead.full_name})",
-                    due_at=due,
+                    due_at=max(due, now),
                     kind=TaskKind.CALLBACK,
                     by=head,
                 )
+                if due < now:
+                    # Set this morning for a time that has passed since: overdue now, as a working day leaves some
+                    # (a new task may not be due in the past, so the morning's due time is put back afterwards).
+                    Task.objects.filter(pk=task.pk).update(due_at=due)
 
 
 def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from leadflow.analytics import reports
@@ -38,7 +39,7 @@ def _kind(request: HttpRequest, key: str) -> reports.ReportKind:
     if kind is None:
         raise NotFound("report")
     if not reports.allowed(kind, request.auth):
-        raise Forbidden("Your role may not see this report.")
+        raise Forbidden(_("Your role may not see the report “%(title)s”.") % {"title": kind.title})
     return kind
 
 

@@ -899,7 +899,12 @@ ECONOMICS_COLUMNS = [
 
 
 def costs(report_filter: ReportFilter, user: User) -> Report:
-    cohort = leads(report_filter, user)
+    # Spend is bought for the whole company, so cost per lead is the company's budget over the company's leads for
+    # everyone who may read the report (a head too: their teams' leads alone under the whole budget would make a
+    # lead look several times dearer). It shows counts and money only, never a lead; a head's slices stay their
+    # own teams' (filters.check_slice), and a slice is shown without a budget (below).
+    cohort = slice_leads(Lead.objects.exclude(state=LeadState.MERGED).filter(
+        created_at__gte=report_filter.since, created_at__lt=report_filter.until), report_filter)
     # Spend is bought per campaign for the whole company: a team's, a manager's, a form's or a partner's share of it
     # is unknown, so such a slice shows its leads and clients without a budget (not the whole budget over its leads).
     attributed = not report_filter.has_sales_slice
@@ -1043,8 +1048,9 @@ def allowed(kind: ReportKind, user: User) -> bool:
     if user.is_admin:
         return True
     if user.role == "head":
-        # Spend is bought for the whole company, not per team: cost per lead is the marketer's figure.
-        return kind.key != "costs"
+        # Every report: the head judges sales by cost per lead and per client as much as the marketer does (the
+        # cost report is company-wide aggregates, no lead's data; see costs()).
+        return True
     if is_marketer(user):
         return kind.for_marketer
     if user.role == "manager":

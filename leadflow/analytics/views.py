@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -23,16 +24,20 @@ from leadflow.marketing.models import Campaign, Source
 
 DASHBOARD = {
     "admin": ["funnel", "speed", "managers", "costs"],
-    "head": ["funnel", "speed", "managers"],
+    "head": ["funnel", "speed", "managers", "costs"],
     "marketer": ["funnel", "costs"],
     "manager": ["funnel", "speed"],
 }
 
 
 def _kind(request: HttpRequest, key: str) -> reports.ReportKind:
+    """The report asked for; one the role may not see is refused with a 403 saying so (the reports and who sees
+    them are in the README, nothing to hide), never computed."""
     kind = reports.REPORTS.get(key)
-    if kind is None or not reports.allowed(kind, request.user):
+    if kind is None:
         raise Http404
+    if not reports.allowed(kind, request.user):
+        raise PermissionDenied(_("Your role may not see the report “%(title)s”.") % {"title": kind.title})
     return kind
 
 

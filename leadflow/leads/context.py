@@ -25,6 +25,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "unread_count": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "is_head": user.is_admin or user.role == "head",
+        # The partner report (partners.views.partners_open_to): heads for their teams' partners, the marketer all.
+        "sees_partners": user.is_admin or user.role in ("head", "marketer"),
         "works_leads": works_leads,
         # The menu's badge on "Pool": leads waiting for someone to claim them, refreshed with the bell.
         "pool_count": pool_size(user) if works_leads else "0",

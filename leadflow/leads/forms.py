@@ -122,6 +122,10 @@ class ClientTaskForm(TaskForm):
         if "assignee" in self.fields:
             self.fields["assignee"].empty_label = _("The client's owner")
             self.fields["assignee"].initial = client.owner_id
+            if client.team_id and not user.is_admin:
+                # The people the task will be accepted for (leads.services.in_client_team): the client's team.
+                self.fields["assignee"].queryset = self.fields["assignee"].queryset.filter(
+                    Q(team_id=client.team_id) | Q(pk=user.pk) | Q(pk=client.owner_id))
 
 
 class CompleteTaskForm(forms.Form):

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,9 +17,11 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from leadflow.accounts.middleware import zone_name_of
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.clients.validators import clean_number
@@ -52,6 +55,7 @@ from leadflow.leads.models import (
     system_result_fields,
     system_text,
 )
+from leadflow.leads.querysets import headed_team_ids
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
@@ -289,6 +293,16 @@ def require_work_client(client: Client, user: User) -> None:
 def works_clients(user: User) -> bool:
     """Whether a task on a client may be given to `user`: an active manager, head of sales or admin."""
     return bool(user.is_active and (user.is_admin or user.role in (Role.MANAGER, Role.HEAD)))
+
+
+def in_client_team(client: Client, user: User) -> bool:
+    """Whether `user` works in the client's team (its people, its head, the client's owner, an admin).
+
+    A task opens the client's card to its assignee: a head of several teams gives a client's task to the
+    client's team, not to a manager of their other team, who would read another team's client and carry its
+    work in their own figures. A client without a team is anyone's to help with."""
+    return bool(user.is_admin or client.team_id is None or user.pk == client.owner_id
+                or user.team_id == client.team_id or client.team_id in headed_team_ids(user))
 
 
 class CardErased(DomainError):
@@ -653,8 +667,10 @@ def _set_owner(lead: Lead, owner: User | None, *, reason: str, by: User | None, 
     lead.save(update_fields=["owner", "assigned_at", "updated_at"])
     OwnerChange.objects.create(lead=lead, from_owner=old, to_owner=owner, reason=reason, changed_by=by,
                                changed_at=now)
-    # Open tasks follow the card to its new owner, except the head's own assignment task.
-    Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=owner)
+    # Open tasks follow the card to its new owner, except the head's own assignment task; the day's reminder went
+    # to the old owner, so the new one is reminded afresh (remind_due_tasks).
+    Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).exclude(assignee=owner).update(
+        assignee=owner, reminded_at=None)
     if owner is not None:
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
             completed_at=now, **system_result_fields(gettext_noop("Assigned to %(name)s"), name=owner.display_name())
@@ -691,7 +707,7 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
         lead = _lock(lead)
         OwnerChange.objects.create(lead=lead, from_owner=None, to_owner=by, reason="claim", changed_by=by,
                                    changed_at=now)
-        Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=by)
+        Task.objects.open().filter(lead=lead).exclude(kind=TaskKind.ASSIGN).update(assignee=by, reminded_at=None)
         Task.objects.open().filter(lead=lead, kind=TaskKind.ASSIGN).update(
             completed_at=now, **system_result_fields(gettext_noop("Claimed by %(name)s"), name=by.display_name())
         )
@@ -858,6 +874,8 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
     The client gets its first task for its owner (DOMAIN.md 11), so a new client is in someone's task list from
     the start: the converter's `first_task`, or "Call the new client" on the team's next working day."""
     _require_not_erased(lead=lead, client=None)  # an erased person is no one to sell to
+    if first_task is not None and first_task.due_at is not None:
+        first_task = replace(first_task, due_at=due_ahead(first_task.due_at, field="first_task_due_at", by=by))
     with transaction.atomic():
         lead = _lock(lead)
         _require_manage(lead, by)
@@ -952,24 +970,68 @@ def _company_for(facts: CompanyFacts | None, *, lead: Lead, owner: User) -> Comp
 
 # ---------------------------------------------------------------- tasks and timeline
 
+# A browser's or a partner's clock a little behind ours: "now" typed a minute ago is not the past.
+DUE_GRACE = timedelta(minutes=1)
+# The field a due time came in, as its form names it: the error says which one was in the past.
+DUE_FIELDS = {
+    "due_at": gettext_noop("Due"), "next_due_at": gettext_noop("Next task due"),
+    "first_task_due_at": gettext_noop("First task due"),
+}
+
+
+def due_ahead(due_at: datetime, *, field: str, by: User | None, now: datetime | None = None) -> datetime:
+    """The due time of a new task, refused when it has passed (InvalidInput naming `field`).
+
+    "Last Thursday" typed for "next Thursday" would make a task overdue at birth and count in the overdue
+    figures. A minute of clock skew is allowed, and today's date given without a time ("2026-11-24", read as
+    its midnight in the sender's zone) means today: due when the sender's working day closes (at the day's
+    end once it has closed). Tasks already set are not checked again: an overdue task stays as it is."""
+    now = now or timezone.now()
+    zone = ZoneInfo(zone_name_of(by)) if by is not None else timezone.get_current_timezone()
+    local = due_at.astimezone(zone)
+    today = now.astimezone(zone).date()
+    if local.date() == today and local.time() == time.min:
+        closes = team_calendar(getattr(by, "team", None), user=by).closes(today)
+        end_of_day = datetime.combine(today, time(23, 59), tzinfo=zone)
+        return min(closes, end_of_day) if closes > now else end_of_day
+    if due_at < now - DUE_GRACE:
+        shown = date_format(local.replace(tzinfo=None), "SHORT_DATETIME_FORMAT")
+        raise InvalidInput({field: [_("%(field)s: %(due)s has already passed; a new task must be due from now on.")
+                                    % {"field": _(DUE_FIELDS[field]), "due": shown}]})
+    return due_at
+
 
 def create_task(
     *, lead: Lead | None = None, client: Client | None = None, assignee: User | None, title: str,
     due_at: datetime, kind: str = TaskKind.OTHER, by: User, previous: Task | None = None,
 ) -> Task:
-    """Add a task to a lead's or a client's card (the head of sales can add tasks to anyone in the team)."""
-    if not title.strip():
-        raise InvalidInput({"title": [_("A task needs a title.")]})
+    """Add a task to a lead's or a client's card (the head of sales can add tasks to anyone in the team).
+
+    Every field's problem is named at once (the title, a due time in the past, an assignee who may not take it),
+    so the form comes back with all of them, not one per try."""
     if (lead is None) == (client is None):
         raise InvalidInput({"__all__": [_("A task belongs to one lead or one client.")]})
-    if client is not None and assignee is not None and assignee.pk != by.pk and not works_clients(assignee):
-        raise InvalidInput({"assignee": [_("%(name)s does not work with clients: give the task to a manager or a "
-                                           "head of sales.") % {"name": assignee.display_name()}]})
-    if (lead is not None and assignee is not None and assignee.pk != by.pk
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = [_("A task needs a title.")]
+    try:
+        due_at = due_ahead(due_at, field="due_at", by=by)
+    except InvalidInput as error:
+        errors.update(error.fields)
+    given_to_another = assignee is not None and assignee.pk != by.pk
+    if client is not None and assignee is not None and given_to_another and not works_clients(assignee):
+        errors["assignee"] = [_("%(name)s does not work with clients: give the task to a manager or a head of "
+                                "sales.") % {"name": assignee.display_name()}]
+    elif client is not None and assignee is not None and given_to_another and not in_client_team(client, assignee):
+        errors["assignee"] = [_("%(name)s is not in the client's team (%(team)s): give the task to someone of that "
+                                "team.") % {"name": assignee.display_name(), "team": client.team}]
+    elif (lead is not None and assignee is not None and given_to_another
             and not Lead.objects.visible_to(assignee).filter(pk=lead.pk).exists()):
         # They would get the task in My tasks and a 404 on the card: a lead is worked by whoever may open it.
-        raise InvalidInput({"assignee": [_("%(name)s cannot open this lead: assign the lead to them first, or give "
-                                           "the task to someone who works it.") % {"name": assignee.display_name()}]})
+        errors["assignee"] = [_("%(name)s cannot open this lead: assign the lead to them first, or give the task to "
+                                "someone who works it.") % {"name": assignee.display_name()}]
+    if errors:
+        raise InvalidInput(errors)
     with transaction.atomic():
         _require_not_erased(lead=lead, client=client)
         task = Task.objects.create(lead=lead, client=client, assignee=assignee or by, title=title.strip(), kind=kind,
@@ -992,6 +1054,8 @@ def complete_task(
     if bool(next_title.strip()) != (next_due_at is not None):
         raise InvalidInput({"next_due_at" if next_title.strip() else "next_title":
                             [_("The next task needs both a title and a due time.")]})
+    if next_due_at is not None:
+        next_due_at = due_ahead(next_due_at, field="next_due_at", by=by)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         if task.completed_at is not None:
@@ -1002,7 +1066,10 @@ def complete_task(
         record_event("task.completed", task_id=task.pk, lead_id=task.lead_id, client_id=task.client_id)
         if next_due_at is None:
             return None
-        return create_task(lead=task.lead, client=task.client, assignee=task.assignee or by, title=next_title,
+        # The next step stays with whoever had this one; a head closing the task of someone who has left takes
+        # the next one, which would otherwise wait in the list of a person who no longer logs in.
+        keeps = task.assignee if task.assignee is not None and task.assignee.is_active else by
+        return create_task(lead=task.lead, client=task.client, assignee=keeps, title=next_title,
                            due_at=next_due_at, kind=next_kind, by=by, previous=task)
 
 

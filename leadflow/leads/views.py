@@ -676,7 +676,9 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
                                next_due_at=form.cleaned_data["next_due_at"])
         messages.success(request, _("Task completed."))
     except DomainError as error:
-        messages.error(request, error.message)
+        # Each field's problem, as the card says it (a next task due in the past), not "Some fields are invalid".
+        messages.error(request, "; ".join(" ".join(problems) for problems in error.fields.values())
+                       if error.fields else error.message)
         # What was typed comes back in the form it came from (the card's or My tasks'), open.
         request.session[TASK_DRAFT] = {
             "task": task.pk, **{key: request.POST.get(key, "") for key in ("result", "next_title", "next_due_at")}}

@@ -30,6 +30,11 @@ class ReportForm(forms.Form):
     end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     period = forms.ChoiceField(label=gettext_lazy("Per"), choices=PERIODS, required=False)
 
+    def __init__(self, *args: Any, partners: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if partners is not None:  # only the partners the reader may see are offered, or accepted by id
+            self.fields["partner"].queryset = partners.order_by("name")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = default_range()

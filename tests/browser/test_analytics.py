@@ -59,4 +59,5 @@ def test_marketer_dashboard_shows_funnel_and_costs_only(site: Site, sales):
     page.goto(f"{site.url}/analytics/")
     expect(page.get_by_role("heading", name="Cost economics")).to_be_visible()
     expect(page.get_by_role("link", name="Speed to lead")).to_have_count(0)
-    assert page.goto(f"{site.url}/analytics/speed/").status == 404
+    assert page.goto(f"{site.url}/analytics/speed/").status == 403
+    expect(page.get_by_text("Your role may not see the report “Speed to lead”.")).to_be_visible()

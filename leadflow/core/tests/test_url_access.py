@@ -253,7 +253,8 @@ OPEN_TO = {
                  "notifications/read/", "clients/", "analytics/", "analytics/<slug:key>/",
                  "analytics/<slug:key>/export.<slug:fmt>", "analytics/costs/spend/", "marketing/",
                  "marketing/segments/", "marketing/segments/new/", "marketing/templates/", "marketing/templates/new/",
-                 "marketing/sequences/", "marketing/sequences/new/"},
+                 "marketing/sequences/", "marketing/sequences/new/",
+                 "partners/"},  # partners' payouts: leads bought per lead are the marketer's spend
 }
 
 

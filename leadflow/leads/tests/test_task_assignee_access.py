@@ -22,7 +22,7 @@ def _web(user) -> WebClient:  # type: ignore[no-untyped-def]
 def test_a_head_cannot_give_a_task_on_alices_lead_to_bob_who_cannot_open_it(head, alice, bob, make_lead, api_as):
     lead = make_lead(owner=alice)
     before = Task.objects.filter(lead=lead).count()
-    due = (timezone.now() + timezone.timedelta(hours=2)).isoformat()
+    due = (timezone.now() + timezone.timedelta(days=1)).isoformat()
 
     response = api_as(head).post("/api/tasks", {"lead_id": lead.pk, "title": "Call back", "due_at": due,
                                                 "assignee_id": bob.pk}, content_type="application/json")
@@ -100,3 +100,16 @@ def test_an_erased_persons_card_offers_no_forms_and_takes_no_personal_data_back(
     assert lead.phone == "" and lead.first_name == ""
     with pytest.raises(services.CardErased):
         services.convert_lead(lead=lead, by=alice)
+
+
+def test_a_head_of_two_teams_cannot_give_a_pool_leads_task_to_the_other_teams_manager(head, other_team, carol,
+                                                                                       bob, make_lead):
+    """A pool lead is open to its own team's managers only: Carol of Wholesale cannot take Sales' lead's task."""
+    other_team.head = head
+    other_team.save()
+    lead = make_lead()
+    with pytest.raises(InvalidInput) as refused:
+        services.create_task(lead=lead, assignee=carol, title="Call", due_at=timezone.now(), by=head)
+    assert set(refused.value.fields) == {"assignee"}
+    assert not Task.objects.filter(assignee=carol).exists()
+    assert services.create_task(lead=lead, assignee=bob, title="Call", due_at=timezone.now(), by=head).assignee == bob

@@ -101,7 +101,7 @@ def test_a_bad_period_names_the_field(client, head, history):
 
 def test_managers_do_not_see_the_report(client, alice, history):
     client.force_login(alice)
-    assert client.get("/partners/").status_code == 404
+    assert client.get("/partners/").status_code == 403
 
 
 def test_a_partner_reads_its_own_figures_with_its_key(history):

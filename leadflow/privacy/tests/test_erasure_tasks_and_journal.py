@@ -29,8 +29,8 @@ def tasks_of_two_people(make_lead, alice, head):
     tomorrow = timezone.now() + timedelta(days=1)
     Task.objects.filter(lead__in=[erased, kept]).delete()  # only the tasks this test makes
     call = leads.create_task(lead=erased, assignee=alice, title="Позвонить Зинаиде", due_at=tomorrow, by=alice)
-    proposal = leads.create_task(lead=erased, assignee=head, title="Send Zina a proposal",
-                                 due_at=tomorrow - timedelta(days=3), by=head)  # overdue, another person's
+    proposal = leads.create_task(lead=erased, assignee=head, title="Send Zina a proposal", due_at=tomorrow, by=head)
+    Task.objects.filter(pk=proposal.pk).update(due_at=tomorrow - timedelta(days=3))  # overdue, another person's
     done = leads.create_task(lead=erased, assignee=alice, title="First call", due_at=tomorrow, by=alice)
     leads.complete_task(task=done, result="Talked, she wants a proposal", by=alice)
     other = leads.create_task(lead=kept, assignee=alice, title="Позвонить Кириллу", due_at=tomorrow, by=alice)
