@@ -173,7 +173,10 @@ def _labelled(errors: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 @login_required
 def erase(request: HttpRequest) -> HttpResponse:
-    """GET: who would be erased (every card found) and a confirmation. POST with the confirmation: erase."""
+    """Who would be erased (every card found) and a confirmation; a POST carrying the confirmation field erases.
+
+    The page's own forms find the person by POST, so a searched e-mail or phone never stands in a URL (access
+    logs, the browser's history); a card's link names only its id (GET ?lead=7)."""
     if not services.can_erase(request.user):
         raise PermissionDenied(_("Only an administrator may erase personal data."))
     params = request.POST if request.method == "POST" else request.GET
@@ -187,7 +190,7 @@ def erase(request: HttpRequest) -> HttpResponse:
             return render(request, "privacy/erase.html", context, status=422)
         context["person"] = person
         context.update(erase_context(person, params))
-    if request.method == "POST" and named:
+    if request.method == "POST" and named and "confirm" in params:
         if params.get("confirm") != "erase":
             context["errors"] = _labelled({"confirm": [_("Type “erase” to confirm.")]})
             return render(request, "privacy/erase.html", context, status=422)

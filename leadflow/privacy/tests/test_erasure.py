@@ -317,3 +317,21 @@ def test_the_erase_page_names_the_field_of_each_problem_by_its_label(admin_user,
     bad = client.get("/privacy/erase/", {"email": "zina@@example.ru"}, headers={"Accept-Language": "ru"})
     assert bad.status_code == 422 and "email:" not in bad.content.decode()
     assert "E-mail: " in bad.content.decode()
+
+
+def test_the_erase_page_finds_a_person_by_post_so_their_contact_never_stands_in_a_url(person_everywhere, admin_user):
+    """An access log or the browser's history keeps every URL: the page's forms post the searched e-mail or phone,
+    and finding someone by POST (no confirmation field) only shows them."""
+    lead = person_everywhere["lead"]
+    client = HttpClient()
+    client.force_login(admin_user)
+    empty = client.get("/privacy/erase/").content.decode()
+    assert 'method="get"' not in empty and '<form method="post">' in empty
+
+    found = client.post("/privacy/erase/", {"email": EMAIL})
+    page = found.content.decode()
+    assert found.status_code == 200 and f"#{lead.pk}" in page and 'name="confirm"' in page
+    assert 'method="get"' not in page
+    assert not ErasureLog.objects.exists()
+    lead.refresh_from_db()
+    assert lead.email == EMAIL
