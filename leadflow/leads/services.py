@@ -52,6 +52,7 @@ from leadflow.leads.models import (
     combine_reach,
     reach_of,
     seeded_name,
+    system_result,
     system_result_fields,
     system_text,
 )
@@ -915,16 +916,46 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
         lead.save(update_fields=["state", "stage", "converted_at", "updated_at"])
         _record_stage(lead, old_stage=old_stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
+        carried = _carry_tasks_to_client(lead, client, by=by, now=now)
         Task.objects.open().filter(lead=lead).update(completed_at=now, result=_("Converted into a client"),
                                                      is_cancelled=True)
         Activity.objects.create(lead=lead, kind=ActivityKind.SYSTEM, author=by,
                                 **system_text("subject", gettext_noop("Converted into a client")))
-        _first_client_task(client, first_task or FirstTask(), by=by, now=now)
+        # A step a person agreed ("call on Thursday about the contract") is the client's next step: the generic
+        # "Call the new client" is added only when the converter set a first task or nothing was carried over.
+        if (first_task is not None and (first_task.title.strip() or first_task.due_at is not None)) or not carried:
+            _first_client_task(client, first_task or FirstTask(), by=by, now=now)
         if owner != by:
             notify(user=owner, kind="client.assigned", client=client,
                    template=gettext_noop("New client for you: %(name)s"), name=client.name)
         record_event("lead.converted", lead_id=lead.pk, client_id=client.pk, owner_id=owner.pk)
     return client
+
+
+MOVED_TO_CLIENT = system_result(gettext_noop("Moved to the client"))
+
+
+def _carry_tasks_to_client(lead: Lead, client: Client, *, by: User, now: datetime) -> list[Task]:
+    """The lead's open tasks a person wrote, continued on the client card (the lead's copy closed as moved).
+
+    Tasks Leadflow wrote for the lead ("Call the lead", "Assign a responsible person", a deferral's return) are
+    done with by the conversion and are closed as before. A task keeps its assignee when they work in the client's
+    team; otherwise it goes to the client's owner, who must not lose a step a colleague agreed."""
+    carried = []
+    owner = client.owner or by
+    for task in Task.objects.open().filter(lead=lead, text_key="").exclude(kind=TaskKind.ASSIGN).select_related(
+            "assignee"):
+        assignee = task.assignee if task.assignee is not None and task.assignee.is_active and in_client_team(
+            client, task.assignee) else owner
+        moved = Task.objects.create(client=client, assignee=assignee, kind=task.kind, title=task.title,
+                                    due_at=task.due_at, created_by=task.created_by, previous=task,
+                                    created_at=task.created_at)
+        task.completed_at, task.is_cancelled = now, True
+        task.result = _(MOVED_TO_CLIENT)
+        task.save(update_fields=["completed_at", "is_cancelled", "result"])
+        record_event("task.created", task_id=moved.pk, lead_id=None, client_id=client.pk)
+        carried.append(moved)
+    return carried
 
 
 def _first_client_task(client: Client, first: FirstTask, *, by: User, now: datetime) -> Task:
