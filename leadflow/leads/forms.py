@@ -170,8 +170,9 @@ class ConvertForm(forms.Form):
                                     widget=forms.Textarea(attrs={"rows": 2}))
     owner = PersonChoiceField(label=_("Client's owner"), queryset=User.objects.none(), required=False,
                               empty_label=_("Same owner"))
-    first_task_title = forms.CharField(label=_("First task for the client"), required=False, max_length=255,
-                                       help_text=_("Empty: “Call the new client”."))
+    first_task_title = forms.CharField(
+        label=_("First task for the client"), required=False, max_length=255,
+        help_text=_("Empty: the lead's open tasks move to the client; when it has none, “Call the new client”."))
     first_task_due_at = forms.DateTimeField(
         label=_("First task due"), required=False, help_text=_("Empty: the start of the next working day."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))

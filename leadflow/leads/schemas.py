@@ -201,8 +201,10 @@ class CompanyIn(NestedObject):
 class ConvertIn(Schema):
     owner_id: int | None = None
     company: CompanyIn | None = None
-    first_task_title: str = Field("", max_length=255, description="the client's first task; empty: "
-                                                                  "\"Call the new client\"")
+    first_task_title: str = Field(
+        "", max_length=255,
+        description="the client's first task; empty: the lead's open tasks people wrote move to the client, and "
+                    "without any, \"Call the new client\"")
     first_task_due_at: datetime | None = Field(None, description="empty: the start of the team's next working day; "
                                                                  "without a zone, in your time zone")
 
