@@ -1,5 +1,6 @@
 """Small template helpers of the sales UI."""
 
+import json
 from datetime import datetime
 
 from django import template
@@ -92,3 +93,10 @@ def worded(entries: list[dict[str, str]] | None) -> list[dict[str, str]]:
     from leadflow.leads.given import for_reader
 
     return for_reader(entries)
+
+
+@register.filter
+def as_given_json(payload: object) -> str:
+    """A request's raw payload as the sender sent it: JSON, indented, letters unescaped ("Иван", true, null),
+    not Python's repr ({'consent': True}) that `pprint` writes. Escaped by the template like any text."""
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=str)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 import pytest
 from django.test import Client as HttpClient
 
@@ -197,3 +200,19 @@ def test_a_contact_kept_as_given_is_explained_in_the_readers_language(partner, h
     page = login(head).get(f"/leads/{lead.pk}/", headers={"Accept-Language": "ru"}).content.decode()
     assert page.count("«8-912-ЗВОНИТЬ»") == 2 and "phone number has too few digits" not in page
     assert page.count("не удалось разобрать: в номере телефона слишком мало цифр") == 2
+
+
+def test_a_requests_raw_content_reads_as_the_json_the_sender_sent_and_stays_escaped(partner, alice):
+    lead = receive(partner, name="Иванов Иван", phone="+7 912 345-67-89", consent=True,
+                   comment="<script>alert(1)</script>", company_size=None).lead
+    lead.owner = alice
+    lead.save(update_fields=["owner"])
+
+    page = login(alice).get(f"/leads/{lead.pk}/").content.decode()
+
+    raw = page.split('<pre class="raw">', 1)[1].split("</pre>", 1)[0]
+    assert "<script>" not in raw and "&lt;script&gt;alert(1)&lt;/script&gt;" in raw  # escaped as any text
+    shown = html.unescape(raw)  # what the browser shows
+    assert json.loads(shown)["comment"] == "<script>alert(1)</script>"
+    assert '"name": "Иванов Иван"' in shown and '"consent": true' in shown and '"company_size": null' in shown
+    assert "True" not in shown and "None" not in shown  # not Python's repr ({'consent': True})
