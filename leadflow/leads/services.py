@@ -1014,16 +1014,18 @@ def due_ahead(due_at: datetime, *, field: str, by: User | None, now: datetime | 
     """The due time of a new task, refused when it has passed (InvalidInput naming `field`).
 
     "Last Thursday" typed for "next Thursday" would make a task overdue at birth and count in the overdue
-    figures. A minute of clock skew is allowed, and today's date given without a time ("2026-11-24", read as
-    its midnight in the sender's zone) means today: due when the sender's working day closes (at the day's
-    end once it has closed). Tasks already set are not checked again: an overdue task stays as it is."""
+    figures. A minute of clock skew is allowed. A date given without a time ("2026-11-27", read as its midnight
+    in the sender's zone) means that day, today's included: due when the sender's working day closes (at the
+    day's end once today's has closed), not at the midnight that starts it, which would make "call on Thursday"
+    overdue all Thursday. Tasks already set are not checked again: an overdue task stays as it is."""
     now = now or timezone.now()
     zone = ZoneInfo(zone_name_of(by)) if by is not None else timezone.get_current_timezone()
     local = due_at.astimezone(zone)
     today = now.astimezone(zone).date()
-    if local.date() == today and local.time() == time.min:
-        closes = team_calendar(getattr(by, "team", None), user=by).closes(today)
-        end_of_day = datetime.combine(today, time(23, 59), tzinfo=zone)
+    if local.date() >= today and local.time() == time.min:
+        day = local.date()
+        closes = team_calendar(getattr(by, "team", None), user=by).closes(day)
+        end_of_day = datetime.combine(day, time(23, 59), tzinfo=zone)
         return min(closes, end_of_day) if closes > now else end_of_day
     if due_at < now - DUE_GRACE:
         shown = date_format(local.replace(tzinfo=None), "SHORT_DATETIME_FORMAT")

@@ -1,5 +1,5 @@
 """A new task is never due in the past: "last Thursday" typed for "next Thursday" would be overdue at birth and
-count in the overdue figures. The due time is read in the sender's zone; a minute of clock skew and today's date
+count in the overdue figures. The due time is read in the sender's zone; a minute of clock skew and a date
 without a time are accepted; tasks already overdue stay as they are and can still be edited and completed."""
 
 from __future__ import annotations
@@ -203,3 +203,17 @@ def test_an_overdue_task_stays_editable_and_completes_with_a_next_one(moscow, ma
         "result": "Called", "next_title": "Call again", "next_due_at": "2026-11-26T11:00"},
         content_type="application/json")
     assert response.status_code == 200, response.content
+
+
+def test_a_later_date_without_a_time_means_by_the_end_of_that_working_day(moscow, sales, make_lead, api_as):
+    """"Call on Thursday" sent as a date is due when Thursday's working day closes, not at the midnight that
+    starts it (overdue all Thursday, reminded at 23:00 on Wednesday)."""
+    from datetime import time
+
+    sales.work_start, sales.work_end, sales.time_zone = time(9, 0), time(18, 0), "Europe/Moscow"
+    sales.save()
+    lead = make_lead(owner=moscow)
+    response = api_as(moscow).post("/api/tasks", {"lead_id": lead.pk, "title": "Call", "due_at": "2026-11-26"},
+                                   content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert Task.objects.get(pk=response.json()["id"]).due_at == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
