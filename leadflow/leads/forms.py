@@ -145,6 +145,14 @@ class RefuseForm(forms.Form):
     reason = forms.ModelChoiceField(label=_("Reason"), queryset=LostReason.objects.filter(is_active=True))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # In the order the reader reads them: seeded reasons are worded in the reader's language, and the model's
+        # order (the stored English names) scattered a Russian list. The queryset still validates the choice.
+        field = self.fields["reason"]
+        shown = sorted(((reason.pk, str(reason)) for reason in field.queryset), key=lambda c: c[1].casefold())
+        field.choices = [("", field.empty_label), *shown]
+
 
 class DeferForm(forms.Form):
     until = forms.DateField(label=_("Come back on"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -280,3 +280,23 @@ def test_board_tiles_show_the_age_in_the_readers_language(client, alice, make_le
     alice.save(update_fields=["language"])
     tile = client.get("/board/").content.decode().split(f'id="tile-{lead.pk}"')[1].split("</div>")[0]
     assert ">3 д ·" in tile
+
+
+def test_the_refuse_forms_reasons_are_in_the_readers_alphabetical_order(alice, make_lead):
+    """Seeded reasons are worded in the reader's language; a Russian list in the order of the English names
+    was no order at all."""
+    import html
+    import re
+
+    lead = make_lead(owner=alice)
+    for language in ("ru", "en"):
+        alice.language = language
+        alice.save(update_fields=["language"])
+        web = HttpClient()
+        web.force_login(alice)
+        page = web.get(f"/leads/{lead.pk}/").content.decode()
+        select = page.split('id="refuse_reason"', 1)[1].split("</select>", 1)[0]
+        names = [html.unescape(name) for name in re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select)]
+        assert len(names) >= 3 and names == sorted(names, key=str.casefold), (language, names)
+        if language == "ru":
+            assert all(re.search("[а-яА-Я]", name) for name in names), names
