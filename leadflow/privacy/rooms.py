@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -297,13 +298,30 @@ def export_submissions(person: Person) -> list[dict[str, Any]]:
                  "partner__name", "lead_id", "client_id", "interest_id")
 
 
+def _names_the_person(text: str, person: Person) -> bool:
+    """Whether a free text holds one of the person's e-mails or phone numbers (its digits, with or without the
+    country code)."""
+    if not text:
+        return False
+    folded = text.casefold()
+    digits = re.sub(r"\D", "", text)
+    return any(email.casefold() in folded for email in person.emails) or any(
+        e164.lstrip("+") in digits or (len(e164) > 11 and e164[-10:] in digits) for e164 in person.e164s)
+
+
 @eraser("submissions")
 def erase_submissions(person: Person) -> int:
     """The row stays (counts, the partner's bill, idempotency); its personal content goes."""
     from leadflow.intake.models import Submission
 
     changed = 0
-    for row in Submission.objects.filter(pk__in=submission_ids(person)).only("pk", "payload", "errors"):
+    for row in Submission.objects.filter(pk__in=submission_ids(person)).only("pk", "payload", "errors",
+                                                                             "idempotency_key"):
+        if _names_the_person(row.idempotency_key, person):
+            # A partner's retry key may be built from the address ("crm-ivan@mail.ru-1"): kept as a digest, so the
+            # row stays one per key and a retry is still told apart (it is then refused by the tombstone).
+            digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()
+            Submission.objects.filter(pk=row.pk).update(idempotency_key=f"erased:{digest}")
         payload = row.payload if isinstance(row.payload, dict) else {}
         kept = {key: payload[key] for key in KEPT_PAYLOAD_KEYS if key in payload}
         errors = row.errors if isinstance(row.errors, dict) else {}

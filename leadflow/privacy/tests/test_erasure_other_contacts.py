@@ -338,3 +338,36 @@ def test_a_manager_typing_an_erased_persons_contact_into_a_card_is_refused_namin
     assert "zina@example.ru" not in (lead.email, *lead.other_contacts, client.contact.email,
                                      *client.contact.other_contacts)
     leads.add_other_contact(lead=lead, contact="8 (916) 111-22-34", by=alice)  # anyone else's still goes in
+
+
+def test_a_partners_retry_key_built_from_the_address_is_erased_and_a_retry_does_not_bring_the_lead_back(
+        partner, admin_user):
+    """Partners often build the Idempotency-Key from their own record ("crm-zina@example.ru-1"): it is personal
+    data too. It is kept as a digest, so a retry with it is a new submission, refused by the tombstone, not the
+    erased lead answered back."""
+    key = "crm-zina@example.ru-1"
+    phone_key = "call-8 (916) 555-44-33"
+    first = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, "name": "Зинаида Петрова",
+                                                                   "email": "zina@example.ru"}),
+                              content_type="application/json",
+                              headers={"X-Api-Key": partner[1], "Idempotency-Key": key})
+    second = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, "name": "Зинаида Петрова",
+                                                                    "phone": "+79165554433",
+                                                                    "email": "zina@example.ru"}),
+                               content_type="application/json",
+                               headers={"X-Api-Key": partner[1], "Idempotency-Key": phone_key})
+    assert first.status_code == 201 and second.status_code in (200, 201)
+    other = submit(partner[1], name="Орлов Кирилл", email="kirill@example.com")
+    Submission.objects.filter(pk=other.json()["submission_id"]).update(idempotency_key="crm-kirill-7")
+
+    done = as_admin(admin_user).post("/privacy/erase/", {"email": "zina@example.ru", "confirm": "erase"})
+    assert done.status_code == 200
+
+    keys = set(Submission.objects.values_list("idempotency_key", flat=True))
+    assert not any("zina" in k or "555-44-33" in k for k in keys) and "crm-kirill-7" in keys
+    assert sum(k.startswith("erased:") for k in keys) == 2
+    retried = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, "name": "Зинаида Петрова",
+                                                                     "email": "zina@example.ru"}),
+                                content_type="application/json",
+                                headers={"X-Api-Key": partner[1], "Idempotency-Key": key})
+    assert retried.status_code == 422 and retried.json().get("lead_id") is None
