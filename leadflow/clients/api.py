@@ -20,7 +20,7 @@ from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import ActivityKind, Task, TaskKind
-from leadflow.leads.schemas import ActivityOut, CompleteTaskIn, CompleteTaskOut, GivenOut, RequestOut, TaskOut
+from leadflow.leads.schemas import ActivityOut, AssignIn, CompleteTaskIn, CompleteTaskOut, GivenOut, RequestOut, TaskOut
 
 router = Router(tags=["clients"])
 
@@ -122,6 +122,18 @@ def client_card(request: HttpRequest, client_id: int) -> dict[str, Any]:
         "tasks": list(client.tasks.all()),
         "lead_activities": list(client.lead.activities.all()[:200]) if client.lead else [],
     }
+
+
+@router.post("/clients/{client_id}/assign", response=ClientOut, summary="Give a client to another manager (head, "
+             "admin)", description="The head of the client's team or an admin gives the client to a manager of that "
+                                   "team; the client's open tasks that were the old owner's go with it, and the new "
+                                   "owner is notified.")
+def assign_client(request: HttpRequest, client_id: int, data: AssignIn) -> Client:
+    client = visible_client(request.auth, client_id)
+    to = User.objects.filter(pk=data.owner_id).first()
+    if to is None:
+        raise InvalidInput({"owner_id": [_("No such user.")]})
+    return lead_services.assign_client(client=client, to=to, by=request.auth)
 
 
 @router.get("/companies", response=list[CompanyOut], summary="Companies of your clients")

@@ -71,6 +71,10 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "may_complete": works_leads(user),
         "activity_form": lead_forms.ActivityForm(auto_id="activity_%s"),
         "task_form": lead_forms.ClientTaskForm(user=user, client=client, auto_id="task_%s"),
+        # The head of the client's team (or an admin) gives the client to another manager (leads.assign_client).
+        "can_assign": not is_erased and (user.is_admin or (user.role == "head" and can_manage)),
+        "assign_form": lead_forms.AssignForm(user=user, client=client, initial={"owner": client.owner_id},
+                                             auto_id="assign_%s"),
         "now": timezone.now(),
         "card_url": reverse("client_card", args=[client.pk]),
     }
@@ -134,6 +138,18 @@ def client_task(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Task added.")
 
     return _client_action(request, pk, "task", lambda client: lead_forms.ClientTaskForm(
+        request.POST, user=request.user, client=client), work)
+
+
+@login_required
+@require_POST
+def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head of the client's team gives the client to another manager of the team."""
+    def work(client: Client, data: dict) -> str:
+        lead_services.assign_client(client=client, to=data["owner"], by=request.user)
+        return _("Assigned to %(name)s.") % {"name": data["owner"].display_name()}
+
+    return _client_action(request, pk, "assign", lambda client: lead_forms.AssignForm(
         request.POST, user=request.user, client=client), work)
 
 

@@ -239,7 +239,7 @@ def assign(request: HttpRequest, lead_id: int, data: schemas.AssignIn) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     to = User.objects.filter(pk=data.owner_id).first()
     if to is None:
-        raise InvalidInput({"owner_id": ["No such user."]})
+        raise InvalidInput({"owner_id": [_("No such user.")]})
     services.assign_lead(lead=lead, to=to, by=request.auth)
     return Lead.objects.select_related("stage").get(pk=lead.pk)
 

@@ -74,12 +74,13 @@ def team_people(user: User):  # type: ignore[no-untyped-def]
 class AssignForm(forms.Form):
     owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none(), empty_label=_("Choose a manager"))
 
-    def __init__(self, *args, user: User, lead: Lead | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user: User, lead: Lead | None = None, client=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         people = team_people(user)
-        if lead is not None and lead.team_id and not user.is_admin:
-            # The people the assignment will accept: the lead's team, or the head themselves.
-            people = people.filter(Q(team_id=lead.team_id) | Q(pk=user.pk))
+        card = lead if lead is not None else client
+        if card is not None and card.team_id and not user.is_admin:
+            # The people the assignment will accept: the card's team, or the head themselves.
+            people = people.filter(Q(team_id=card.team_id) | Q(pk=user.pk))
         self.fields["owner"].queryset = people
 
 

@@ -734,6 +734,42 @@ def assign_lead(*, lead: Lead, to: User, by: User) -> Lead:
     return lead
 
 
+def assign_client(*, client: Client, to: User, by: User) -> Client:
+    """The head of the client's team (or an admin) gives the client to another manager of that team.
+
+    The head rebalances the load (DOMAIN.md 12) for clients as for leads: the client's open tasks that were the
+    old owner's go with it, and are reminded afresh to the new one; tasks given to someone else stay theirs."""
+    if not (by.is_admin or (by.role == Role.HEAD and can_manage_client(client, by))):
+        raise Forbidden(_("Only the head of the client's team or an admin may give the client to someone else."))
+    if not works_clients(to):
+        raise InvalidInput({"owner_id": [_("Not an active manager.")]})
+    if not in_client_team(client, to):
+        raise InvalidInput({"owner_id": [_("%(name)s is not in the client's team (%(team)s).")
+                                         % {"name": to.display_name(), "team": client.team}]})
+    with transaction.atomic():
+        client = Client.objects.select_for_update().select_related("owner", "contact").get(pk=client.pk)
+        _require_not_erased(lead=None, client=client)
+        old = client.owner
+        if old is not None and old.pk == to.pk:
+            return client
+        client.owner = to
+        client.save(update_fields=["owner"])
+        if client.contact is not None and (client.contact.owner_id is None or client.contact.owner_id == getattr(
+                old, "pk", None)):
+            client.contact.owner = to
+            client.contact.save(update_fields=["owner"])
+        moved = Task.objects.open().filter(client=client)
+        moved = moved.filter(assignee=old) if old is not None else moved.filter(assignee__isnull=True)
+        moved.update(assignee=to, reminded_at=None)
+        _audit(client=client, field="owner", old=old.pk if old else "", new=to.pk, by=by)  # shown by name
+        if to.pk != by.pk:
+            notify(user=to, kind="client.assigned", client=client,
+                   template=gettext_noop("New client for you: %(name)s"), name=client.name)
+        record_event("client.assigned", client_id=client.pk, owner_id=to.pk,
+                     previous_owner_id=old.pk if old else None)
+    return client
+
+
 # ---------------------------------------------------------------- stages and outcomes
 
 

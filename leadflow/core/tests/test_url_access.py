@@ -176,6 +176,7 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
             f"/clients/{objects['client'].pk}/contacts/{objects['client'].contact_id}/add/"],
         "clients/<int:pk>/activity/": [f"/clients/{objects['client'].pk}/activity/"],
         "clients/<int:pk>/task/": [f"/clients/{objects['client'].pk}/task/"],
+        "clients/<int:pk>/assign/": [f"/clients/{objects['client'].pk}/assign/"],
         "tasks/<int:pk>/complete/ (client)": [f"/tasks/{objects['client_task'].pk}/complete/"],
         "imports/<int:pk>/": [f"/imports/{objects['job'].pk}/"],
         "imports/<int:pk>/run/": [f"/imports/{objects['job'].pk}/run/"],
