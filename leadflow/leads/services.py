@@ -747,7 +747,7 @@ def assign_client(*, client: Client, to: User, by: User) -> Client:
         raise InvalidInput({"owner_id": [_("%(name)s is not in the client's team (%(team)s).")
                                          % {"name": to.display_name(), "team": client.team}]})
     with transaction.atomic():
-        client = Client.objects.select_for_update().select_related("owner", "contact").get(pk=client.pk)
+        client = Client.objects.select_for_update(of=("self",)).select_related("owner", "contact").get(pk=client.pk)
         _require_not_erased(lead=None, client=client)
         old = client.owner
         if old is not None and old.pk == to.pk:
