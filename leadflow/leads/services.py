@@ -28,7 +28,7 @@ from leadflow.clients.validators import clean_number
 from leadflow.core import rows
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
-from leadflow.core.worktime import add_working_minutes, next_working_day_start
+from leadflow.core.worktime import WorkCalendar, add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
 from leadflow.leads.given import carried_to_client, one_contact
 from leadflow.leads.models import (
@@ -1243,13 +1243,35 @@ def warn_sla_breaches(*, now: datetime | None = None) -> int:
     return count
 
 
+REMIND_AHEAD = timedelta(hours=1)
+# How far back the reminder scan looks: a reminder waits at most for the next working day to open, which is under
+# a week away with even one working day a week; anything older has had its day (see remind_at).
+REMIND_LOOKBACK = timedelta(days=8)
+
+
+def remind_at(due_at: datetime, calendar: WorkCalendar) -> datetime:
+    """When the assignee is reminded of a task due at `due_at`: an hour before, moved to the first working moment of
+    the assignee's `calendar` (the team's week and zone, the person's own hours) at or after that. A 15:00 task is
+    reminded at 14:00; a 09:00 task in a team opening at 9 at 09:00, not at 08:00 before anyone is in; a task due at
+    night or over the weekend when the next working day opens. A round-the-clock team is reminded an hour ahead."""
+    return add_working_minutes(due_at - REMIND_AHEAD, 0, calendar)
+
+
 def remind_due_tasks(*, now: datetime | None = None) -> int:
-    """Remind each assignee once, on the day a task is due (DOMAIN.md 11)."""
+    """Remind each assignee once, on the day a task is due (DOMAIN.md 11), from remind_at until the working day the
+    task falls on closes: a task whose day went by unreminded (created overdue long ago, handed over a week late,
+    or the worker was down) stays shown as overdue in the lists instead of sending a pile of stale mail when it is
+    reassigned or the worker comes back."""
     now = now or timezone.now()
     count = 0
-    horizon = now + timedelta(hours=1)
-    for task in Task.objects.open().filter(reminded_at__isnull=True, due_at__lte=horizon,
-                                           assignee__isnull=False).select_related("assignee", "lead"):
+    candidates = Task.objects.open().filter(
+        reminded_at__isnull=True, assignee__isnull=False,
+        due_at__lte=now + REMIND_AHEAD, due_at__gt=now - REMIND_LOOKBACK,
+    ).select_related("assignee__team", "lead")
+    for task in candidates:
+        calendar = team_calendar(task.assignee.team, user=task.assignee)
+        if not remind_at(task.due_at, calendar) <= now < _working_day_closes(task.due_at, calendar):
+            continue
         with transaction.atomic():
             if not Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
@@ -1257,3 +1279,12 @@ def remind_due_tasks(*, now: datetime | None = None) -> int:
                    template=gettext_noop("Task due: %(title)s"), title=task.title_text)
             count += 1
     return count
+
+
+def _working_day_closes(due_at: datetime, calendar: WorkCalendar) -> datetime:
+    """When the working day a task due at `due_at` is worked on closes: its own day's, or for a task due after hours
+    the next working day's (the next midnight for a calendar without working hours)."""
+    day = add_working_minutes(due_at, 0, calendar).astimezone(calendar.tz()).date()
+    if not calendar.days or calendar.start >= calendar.end:
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=calendar.tz())
+    return calendar.closes(day)
