@@ -287,7 +287,8 @@ COMPANY_PATTERNS = (
 
 def find_company(text: str) -> str:
     """A company named with its legal form (ООО «Ромашка», Acme Ltd) or after "Company:"; the last one
-    wins, since the signature comes last."""
+    wins, since the signature comes last. Whole, however long: the pipeline cuts it to the card's field and keeps it
+    as given (pipeline._keep_long_text)."""
     found = ""
     for pattern in COMPANY_PATTERNS:
         for match in pattern.finditer(text):
@@ -295,7 +296,7 @@ def find_company(text: str) -> str:
             company = normalize.split_company(candidate)
             if company.name:
                 found = company.display
-    return found[:255]
+    return found
 
 
 CLOSINGS = re.compile(
@@ -369,6 +370,7 @@ def _first_id(value: str) -> str:
 
 
 def _address(message: Message, header: str) -> tuple[str, str]:
+    """(display name, address); the name whole, however long, as company is (find_company)."""
     value = message.get(header)
     if value is None:
         return "", ""
@@ -381,7 +383,7 @@ def _address(message: Message, header: str) -> tuple[str, str]:
     name = " ".join(name.split())
     if "@" in name:  # "ivan@example.org <ivan@example.org>": an address, not a name
         name = ""
-    return name[:255], address.strip().lower()[:254]
+    return name, address.strip().lower()[:254]
 
 
 def parse_message_id(head: bytes) -> str:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)
 NULL_SENDER = "<>"  # the envelope sender of MAIL FROM:<>, as stored
+FIELD_LIMIT = 255  # IncomingEmail.from_name and .company
 MESSAGE_LIMIT = 10_000  # the pipeline's limit for a request's text (pipeline.TEXT_LIMITS["message"])
 
 
@@ -175,10 +176,14 @@ def _keep_parsed(email: IncomingEmail, parsed: parsing.ParsedEmail) -> None:
             )
             attachment.file.save(item.filename or "attachment", ContentFile(item.content), save=False)
             attachment.save()
+        # The message's own columns have the beginning of a long name or company; the whole goes to the pipeline
+        # (_payload), which cuts it alike and keeps it as given on the card, and the raw message has it too.
         _set(
             email, message_id=parsed.message_id, in_reply_to=parsed.in_reply_to, references=parsed.references,
-            from_name=parsed.from_name, from_address=parsed.from_address, subject=parsed.subject, text=parsed.text,
-            phones=parsed.phones, company=parsed.company, kind=parsed.kind, kind_reason=parsed.kind_reason[:255],
+            from_name=pipeline.cut_to(parsed.from_name, FIELD_LIMIT), from_address=parsed.from_address,
+            subject=parsed.subject, text=parsed.text, phones=parsed.phones,
+            company=pipeline.cut_to(parsed.company, FIELD_LIMIT), kind=parsed.kind,
+            kind_reason=parsed.kind_reason[:255],
             error="; ".join(parsed.problems)[:2000],
         )
 

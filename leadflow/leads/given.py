@@ -74,6 +74,11 @@ def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
     if entry.get("code") == "too_long" and str(entry.get("limit", "")).isdigit():
         from django.utils.translation import gettext as _
 
+        rest = continuation(entry)
+        if rest:
+            return {**entry, "rest": rest, "problem": _(
+                "longer than %(limit)d characters: the field has its beginning, here the rest") % {
+                "limit": int(entry["limit"])}}
         return {**entry, "problem": _("longer than %(limit)d characters: the field has its beginning") % {
             "limit": int(entry["limit"])}}
     if entry.get("field") == "name" and entry.get("code") == "unreadable":
@@ -88,6 +93,19 @@ def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
     except normalize.NormalizationError as error:
         return {**entry, "problem": str(error)}
     return entry
+
+
+def continuation(entry: dict[str, str]) -> str:
+    """The part of a text too long for its field that the field does not have: what follows the beginning the
+    pipeline cut to the field's length (pipeline.cut_to), so a card shows a 12,000-character comment once, not its
+    first 10,000 characters twice. Empty when the beginning is not the field's own cut (a name that fit its field
+    but not the card's name parts, cut part by part): the card then shows the whole text as given."""
+    from leadflow.intake.pipeline import TEXT_LIMITS, cut_to
+
+    value, limit = str(entry.get("value", "")), int(entry["limit"])
+    if TEXT_LIMITS.get(str(entry.get("field"))) != limit or len(value) <= limit:
+        return ""
+    return value[len(cut_to(value, limit).removesuffix("…")):].lstrip()
 
 
 def for_reader(entries: Any) -> list[dict[str, str]]:

@@ -77,6 +77,10 @@ def _error(name: str, message: str) -> Malformed:
 
 
 def _text(body: dict[str, Any], name: str, *, required: bool = False, limit: int = 128) -> str:
+    """A field of the event, refused (naming it) over its limit rather than cut like a form's text
+    (pipeline._keep_long_text): every field read here is written by the PBX, not typed by the caller (call and
+    recording ids, numbers, extensions, times), and a cut id would be another call's. A name the PBX knows for the
+    caller (Asterisk's CALLERID(name)) is read by neither format: it stays in the event's journaled body, unrefused."""
     value = body.get(name)
     if value is None or value == "":
         if required:

@@ -285,3 +285,24 @@ def test_without_a_from_header_the_envelope_sender_is_the_address(sales):
 
     email.refresh_from_db()
     assert email.lead.email == "ivan.petrov@romashka.ru" and email.lead.full_name == "Петров Иван"
+
+
+def test_a_sender_name_and_company_too_long_are_cut_after_a_word_and_kept_whole_on_the_request(sales):
+    name = "Иван Петров " + "из отдела закупок и снабжения " * 10
+    company = "ООО Агропромышленный" + "-холдинг" * 40
+    body = f"Здравствуйте! Пришлите прайс.\n\nС уважением,\nИван Петров\n{company}\n+7 912 345-67-89"
+    assert len(name.strip()) > 255 and len(company) > 255
+
+    email = services.take_email(raw=build(body=body, sender=(name, "ivan@romashka.ru")), via="smtp")
+
+    email.refresh_from_db()
+    assert email.submission.status == SubmissionStatus.CREATED
+    # the message's own columns have the beginning, cut after a word as the card's are
+    assert len(email.from_name) <= 255 and email.from_name.endswith("…")
+    assert email.from_name.removesuffix("…").split()[-1] in name.split()
+    assert len(email.company) <= 255 and email.company.endswith("…")
+    lead = email.lead
+    assert (lead.first_name, lead.last_name) == ("Иван", "Петров") and len(lead.company_name) <= 255
+    kept = {item["field"]: (item["code"], item["value"]) for item in Request.objects.get().facts["unreadable"]}
+    assert kept["name"] == ("too_long", name.strip())
+    assert kept["company"][0] == "too_long" and "Агропромышленный" + "-холдинг" * 40 in kept["company"][1]

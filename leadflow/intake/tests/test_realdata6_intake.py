@@ -7,6 +7,7 @@ has the text's beginning and the whole text is kept as given; the API keeps its 
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -257,6 +258,31 @@ def test_a_comment_of_the_hosted_form_too_long_is_cut_and_kept(phone_form):
     assert request.message.startswith("Hello! Order details.") and len(request.message) <= 10_000
     [kept] = request.facts["unreadable"]
     assert (kept["field"], kept["value"]) == ("message", comment.strip())
+
+
+@pytest.mark.parametrize(("language", "note"), [
+    ("en", "longer than 10000 characters: the field has its beginning, here the rest"),
+    ("ru", "длиннее 10000 символов: в поле его начало, здесь продолжение"),
+])
+def test_a_comment_too_long_is_on_the_card_once_its_kept_entry_the_rest(phone_form, head, language, note):
+    token = webform_rules.issue_token(phone_form, now=time.time() - 30)
+    comment = "Hello! " + "".join(f"Order line {number}. " for number in range(1, 700))
+    response = HttpClient().post("/f/call-me", {"_ts": token, "name": "Иванов Иван", "phone": "+7 916 100-00-01",
+                                                "message": comment})
+    assert response.status_code == 200
+    head.language = language
+    head.save(update_fields=["language"])
+
+    page = card(Lead.objects.get(), head)
+
+    # the request's comment has the beginning; each entry kept as given goes on from where it stops
+    message = Request.objects.get().message
+    assert "Order line 1. " in message and "Order line 699." not in message
+    kept = re.findall(r'data-testid="(?:unreadable-contact|request-unreadable)">(.*?)</(?:dd|p)>', page, re.DOTALL)
+    assert kept and all("Order line 699." in entry and note in entry for entry in kept)
+    assert not any("Order line 1. " in entry or "Hello!" in entry for entry in kept)
+    for entry in kept:  # nothing repeated, nothing lost
+        assert message.removesuffix("…") + " " + re.search(r"«…(.*?)»", entry).group(1) == comment.strip()
 
 
 @pytest.mark.parametrize(("name", "remark", "parts"), [

@@ -126,3 +126,17 @@ def test_a_calls_line_manager_and_recording_read_in_each_readers_language(generi
         "activities"] if row["kind"] == "call"]
     assert call["body"] == (f"Line: +74951112233\nManager: {alice.display_name()}\n"
                             "Recording: https://pbx.example.ru/rec/9.mp3")
+
+
+def test_a_long_caller_name_from_the_pbx_is_kept_but_an_overlong_call_id_is_refused_naming_it(generic_pbx, events_url):
+    # the caller's name as the PBX's phone book has it is not read (nothing refuses it); an id cut would be another call
+    name = "Иванов Иван Иванович, ООО «Ромашка», отдел закупок " * 8
+    answer = post(events_url(generic_pbx), {"event": "missed", "call_id": "c-11", "caller": "+79161230000",
+                                            "caller_name": name})
+
+    assert answer.status == 200 and CallEvent.objects.get().payload["caller_name"] == name
+
+    answer = post(events_url(generic_pbx), {"event": "missed", "call_id": "c" * 129, "caller": "+79161230000"})
+
+    assert answer.status == 422 and answer.body["error"]["fields"] == {"call_id": ["At most 128 characters."]}
+    assert Call.objects.count() == 1
