@@ -30,6 +30,7 @@ from leadflow.core.backup import backup_when_due
 from leadflow.core.every import Every
 from leadflow.events.services import deliver_pending
 from leadflow.inbox.imap import poll_mailboxes_when_due
+from leadflow.intake.pipeline import retry_due
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
 from leadflow.nurture import mail as nurture_mail
 from leadflow.nurture import services as nurture
@@ -81,6 +82,7 @@ def run_periodic(now: datetime | None = None) -> dict[str, int]:
     """The slower periodic services; each one claims its rows, so workers may overlap."""
     now = now or timezone.now()
     results: dict[str, int] = {}
+    _guarded("submissions_retried", lambda: retry_due(now=now), results)  # first: leads before their timers
     _guarded("escalated", lambda: escalate_unclaimed(now=now), results)
     _guarded("returned", lambda: return_deferred(now=now), results)
     _guarded("reminded", lambda: remind_due_tasks(now=now), results)

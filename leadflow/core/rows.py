@@ -125,22 +125,34 @@ def insert_many(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
         cursor.execute(_insert_sql(db, model, len(objs), returning=False, ignore_conflicts=ignore_conflicts), params)
 
 
-def update(obj: models.Model, *names: str) -> None:
-    """UPDATE the named fields of a saved instance, as `obj.save(update_fields=names)` would for a plain model."""
+def update(obj: models.Model, *names: str, only_if: dict[str, Any] | None = None) -> int:
+    """UPDATE the named fields of a saved instance, as `obj.save(update_fields=names)` would for a plain model;
+    with `only_if` ({column field: value}) only while the row still holds those values. The rows changed."""
     model, db = type(obj), _wrapper()
+    condition = dict(only_if or {})
     if not is_plain(model) or hasattr(model, "before_insert") or db.vendor not in ("sqlite", "postgresql"):
-        obj.save(update_fields=list(names))
-        return
+        if not condition:
+            obj.save(update_fields=list(names))
+            return 1
+        attnames = [model._meta.get_field(name).attname for name in names]
+        changed = model._default_manager.filter(pk=obj.pk, **condition).update(
+            **{attname: getattr(obj, attname) for attname in attnames})
+        return int(changed)
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
-    key = (model, "update", tuple(names), db.vendor)
+    checked = [meta.get_field(name) for name in condition]
+    key = (model, "update", tuple(names), tuple(condition), db.vendor)
     sql = _statements.get(key)
     if sql is None:
         quote = db.ops.quote_name
         sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        where = "".join(f" AND {quote(f.column)} = %s" for f in checked)
         sql = _statements[key] = (
-            f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+            f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s{where}"  # noqa: S608
         )
     params = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in fields]
+    expected = [f.get_db_prep_value(value, db, prepared=False) for f, value in zip(checked, condition.values(),
+                                                                                   strict=True)]
     with db.cursor() as cursor:
-        cursor.execute(sql, [*params, obj.pk])
+        cursor.execute(sql, [*params, obj.pk, *expected])
+        return int(cursor.rowcount)

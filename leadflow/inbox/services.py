@@ -140,9 +140,7 @@ def process_email(*, email: IncomingEmail) -> IncomingEmail:
         channel=Channel.EMAIL, payload=_payload(email, parsed), received_at=email.received_at,
         idempotency_key=f"email:{email.pk}",
     )
-    outcome = pipeline.receive(inbound)
-    if outcome.replayed and outcome.status == SubmissionStatus.FAILED:
-        outcome = pipeline.process(outcome.submission)  # taken again after a failure: replay it from the journal
+    outcome = pipeline.receive(inbound)  # taken again after a failure: receive processes it again
     failed = outcome.status == SubmissionStatus.FAILED
     _set(
         email, submission=outcome.submission, lead=outcome.lead, client=outcome.client,

@@ -134,7 +134,12 @@ def answer(request: HttpRequest, outcome: pipeline.Outcome, *, public: bool) -> 
         response = api.create_response(request, data, status=422)
     elif status == SubmissionStatus.FAILED:
         response = error_response(request, 503, "processing_failed",
-                                  _("Received and journaled, but processing failed; it will be replayed."))
+                                  _("Received and journaled, but processing failed; Leadflow tries it again by "
+                                    "itself. Ask for its status, or send it again with the same Idempotency-Key."))
+        data = json.loads(response.content)
+        data["submission_id"] = outcome.submission.pk
+        response = api.create_response(request, data, status=503)
+        response["Retry-After"] = "60"
     else:
         response = api.create_response(request, body, status=200 if public else HTTP_STATUS[status])
     if outcome.replayed:

@@ -324,6 +324,9 @@ class Submission(models.Model):
         related_name="+"
     )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # Processing attempts that failed (an error, not a refusal): the worker tries a failed or crash-abandoned
+    # submission again after a growing pause, and tells the admins when it gives up (pipeline.retry_due).
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
     # What a partner earns, at the prices of its terms when it was earned (a later change of the terms
     # does not rewrite what is owed): per accepted lead, set on acceptance; per converted client, set
     # when the lead converts. Empty: not earned yet (or not a partner's submission).
@@ -340,6 +343,10 @@ class Submission(models.Model):
             # index alone; partial, so web forms and other channels do not pay for it on the intake path.
             models.Index(fields=["partner", "status", "received_at", "lead"], name="submission_partner_report",
                          condition=models.Q(partner__isnull=False)),
+            # The worker's sweep of what is not finished (left received by a crash, or failed): a few rows
+            # among millions, found without reading the journal.
+            models.Index(fields=["received_at"], name="submission_unfinished",
+                         condition=models.Q(status__in=["received", "failed"])),
         ]
         constraints = [
             # A retried submission with the same Idempotency-Key from the same sender is the same one.

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from leadflow.accounts.models import Team, User
+from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.models import Client
 from leadflow.core import rows
 from leadflow.core.errors import InvalidInput
@@ -28,7 +29,7 @@ from leadflow.core.memo import Memo
 from leadflow.intake import webform_rules
 from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
 from leadflow.leads import services as leads
-from leadflow.leads.models import TEST_ENTRY_REASON, Lead, LeadState
+from leadflow.leads.models import TEST_ENTRY_REASON, Channel, Lead, LeadState
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
 from leadflow.matching import services as matching
@@ -64,6 +65,17 @@ TEST_NAME_WORDS = {
     "йцукен", "ффф",
 }
 URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+# A submission still "received" this long after it arrived was left by a process that stopped while working on it
+# (a restart, a kill, a power cut): nobody is on it any more. No request takes this long.
+STALE_AFTER = timedelta(minutes=2)
+# The pauses before each new attempt at a submission whose processing failed (a database that was busy or down, a
+# bug fixed in the meantime); when the last attempt fails too, the admins are told.
+RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1),
+                timedelta(hours=4))
+# The channels the worker's sweep finishes. The inbox, imports and calls finish what they journaled themselves
+# (the message's, the import job's and the call's own state follow the submission there).
+SWEPT_CHANNELS = (Channel.FORM, Channel.PARTNER, Channel.API, Channel.MANUAL)
+FAILED_REASON = "processing failed; it is tried again, or replay it from the journal"
 
 
 @dataclass
@@ -143,24 +155,87 @@ def receive(inbound: Inbound) -> Outcome:
     """Journal, then process; a failure after the journal leaves the submission replayable."""
     submission, is_new = journal(inbound)
     if not is_new:
-        return outcome_of(submission, replayed=True)
+        return again(submission)
     return process(submission)
 
 
+def again(submission: Submission, *, now: datetime | None = None) -> Outcome:
+    """The answer to a submission sent again (the same Idempotency-Key, a double click): its outcome, after
+    processing it now if it failed or was left unfinished. A sender told "failed, it will be replayed" who
+    retries must not be answered that failure for ever."""
+    if unfinished(submission, now=now or timezone.now()):
+        return replace(process(submission), replayed=True)
+    return outcome_of(submission, replayed=True)
+
+
+def unfinished(submission: Submission, *, now: datetime) -> bool:
+    """Failed, or received and left by a process that stopped (one that is recent is being processed now)."""
+    return submission.status == SubmissionStatus.FAILED or (
+        submission.status == SubmissionStatus.RECEIVED and submission.received_at < now - STALE_AFTER)
+
+
+class _TakenElsewhere(Exception):
+    """Another process finished this submission while this one worked on it: this one's work is rolled back."""
+
+
 def process(submission: Submission) -> Outcome:
-    """Run steps 2-9 on a journaled submission (also used to replay a failed or invalid one)."""
+    """Run steps 2-9 on a journaled submission (also used to replay a failed or invalid one).
+
+    Processed once whoever else tries (the worker's sweep, a sender's retry, an admin's replay): the outcome is
+    written only while the row still has the status this run started from, in the transaction that did the work,
+    so a second run's lead, request and events are rolled back with it."""
+    started_from = submission.status
+    submission._started_from = started_from  # type: ignore[attr-defined]  # read by _finish
     try:
         with transaction.atomic():
             outcome = _process(submission)
+    except _TakenElsewhere:
+        submission.refresh_from_db()
+        return outcome_of(submission, replayed=True)
     except Exception:
         log.exception("submission %s failed", submission.pk)
-        Submission.objects.filter(pk=submission.pk).update(
-            status=SubmissionStatus.FAILED, errors={"reason": "processing failed; replay it from the journal"},
-            processed_at=timezone.now(),
+        failed = Submission.objects.filter(pk=submission.pk, status=started_from).update(
+            status=SubmissionStatus.FAILED, errors={"reason": FAILED_REASON}, processed_at=timezone.now(),
+            attempts=F("attempts") + 1,
         )
         submission.refresh_from_db()
-        return outcome_of(submission)
+        if failed and submission.channel in SWEPT_CHANNELS and submission.attempts == len(RETRY_PAUSES) + 1:
+            _tell_admins_given_up(submission)
+        return outcome_of(submission, replayed=not failed)
     return outcome
+
+
+def retry_due(*, now: datetime | None = None, limit: int = 100) -> int:
+    """The worker's sweep: process again the submissions that failed, after their pause, and those a stopped
+    process left received. A web form's visitor or a partner told "received, it will be processed" is not
+    asked to send again. The number of submissions tried."""
+    now = now or timezone.now()
+    waiting = Submission.objects.filter(
+        Q(status=SubmissionStatus.RECEIVED) | Q(status=SubmissionStatus.FAILED, attempts__lte=len(RETRY_PAUSES)),
+        channel__in=SWEPT_CHANNELS, received_at__lt=now - STALE_AFTER,
+    ).select_related("form", "partner", "submitted_by").order_by("received_at")
+    tried = 0
+    for submission in waiting[:limit]:
+        if submission.status == SubmissionStatus.FAILED and (
+                submission.processed_at and submission.processed_at + RETRY_PAUSES[submission.attempts - 1] > now):
+            continue
+        process(submission)
+        tried += 1
+    return tried
+
+
+def _tell_admins_given_up(submission: Submission) -> None:
+    """Each active admin is told once, when the last attempt failed: the submission waits for a person."""
+    with transaction.atomic():
+        for admin in User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True):
+            leads.notify(
+                user=admin, kind="submission.failed",
+                template=gettext_noop("Submission no. %(id)s (%(channel)s) could not be processed after %(attempts)s "
+                                      "attempts. It is kept in the journal: replay it there once the cause is fixed."),
+                id=submission.pk, attempts=submission.attempts,
+                channel=Channel(submission.channel).label if submission.channel in Channel.values
+                else submission.channel,
+            )
 
 
 # ------------------------------------------------------------------ steps
@@ -844,12 +919,18 @@ def _finish(submission: Submission, status: str, *, warnings: list[dict[str, str
     if warnings:
         # Kept with the outcome (the same UPDATE): an idempotent replay and the status endpoint answer them too.
         links["errors"] = {**links.get("errors", {}), "warnings": warnings}
+    # A replayed submission's earlier errors (a failure, a refusal) are not its outcome any more.
+    links.setdefault("errors", {})
     for name, value in links.items():
         setattr(submission, name, value)
     submission.status = status
     submission.processed_at = timezone.now()
-    # Not the payload: it was journaled on arrival and stays exactly as received.
-    rows.update(submission, "status", "processed_at", *links)
+    # Not the payload: it was journaled on arrival and stays exactly as received. Written only while the row is as
+    # this run found it (process): otherwise another run finished it first, and this one's work is undone.
+    started_from = getattr(submission, "_started_from", None)
+    condition = {"status": started_from} if started_from else None
+    if rows.update(submission, "status", "processed_at", *links, only_if=condition) != 1 and condition:
+        raise _TakenElsewhere
 
 
 def pick_card(candidates: list[matching.Candidate], *, lock: bool = False) -> tuple[Lead | None, Client | None, str]:

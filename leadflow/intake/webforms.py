@@ -158,7 +158,7 @@ def take(request: HttpRequest, form: Form, payload: dict[str, Any]) -> pipeline.
     keys = webform_rules.duplicate_keys(form, payload, visitor=visitor, now=now.timestamp())
     earlier = webform_rules.earlier_duplicate(form, keys, now=now)
     if earlier is not None:
-        return pipeline.outcome_of(earlier, replayed=True)
+        return pipeline.again(earlier, now=now)
     inbound = pipeline.Inbound(channel=Channel.FORM, payload=payload, form=form, remote_addr=ip or None,
                                received_at=now, idempotency_key=keys[0])
     with translation.override(form.language):
