@@ -14,7 +14,7 @@ from imap_tools.consts import MailMessageFlags
 from leadflow.core.encryption import SecretUnreadable
 from leadflow.core.every import Every
 from leadflow.inbox.models import AfterTaking, Mailbox, Security
-from leadflow.inbox.services import finish_stale_emails, take_email
+from leadflow.inbox.services import finish_stale_emails, retry_failed_emails, take_email
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +84,9 @@ POLL = Every(lambda: settings.LEADFLOW_MAIL_POLL_INTERVAL)
 
 def poll_mailboxes_when_due() -> int:
     """The worker's schedule: every LEADFLOW_MAIL_POLL_INTERVAL seconds (not on every tick) poll the mailboxes
-    and finish messages a crash left unprocessed.
+    finish messages a crash left unprocessed, and retry those whose lead failed.
 
     Measured on the monotonic clock: the scheduler's `now` may be moved by tests and jobs."""
     if not POLL.due(time.monotonic()):
         return 0
-    return poll_mailboxes() + finish_stale_emails()
+    return poll_mailboxes() + finish_stale_emails() + retry_failed_emails()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -111,6 +111,25 @@ def finish_stale_emails(*, limit: int = 100) -> int:
             _process_guarded(email)
             finished += 1
     return finished
+
+
+def retry_failed_emails(*, now: datetime | None = None, limit: int = 100) -> int:
+    """The worker's sweep: messages whose lead failed in the pipeline (a database that was busy or down) are taken
+    again on the pipeline's pauses, as a web form's or a partner's would be (pipeline.retry_due), so the message's
+    own state follows. A message whose reading failed waits for a person's "Process again". The number tried."""
+    now = now or timezone.now()
+    failed = IncomingEmail.objects.filter(
+        status=EmailStatus.FAILED, submission__status=SubmissionStatus.FAILED,
+        submission__attempts__lte=len(pipeline.RETRY_PAUSES),
+    ).select_related("submission").order_by("pk")
+    tried = 0
+    for email in failed[:limit]:
+        submission = email.submission
+        if submission.processed_at and submission.processed_at + pipeline.RETRY_PAUSES[submission.attempts - 1] > now:
+            continue
+        _process_guarded(email)
+        tried += 1
+    return tried
 
 
 def process_email(*, email: IncomingEmail) -> IncomingEmail:

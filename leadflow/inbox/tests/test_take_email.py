@@ -306,3 +306,35 @@ def test_a_sender_name_and_company_too_long_are_cut_after_a_word_and_kept_whole_
     kept = {item["field"]: (item["code"], item["value"]) for item in Request.objects.get().facts["unreadable"]}
     assert kept["name"] == ("too_long", name.strip())
     assert kept["company"][0] == "too_long" and "Агропромышленный" + "-холдинг" * 40 in kept["company"][1]
+
+
+def test_a_message_whose_lead_failed_in_the_pipeline_is_taken_again_by_the_worker(sales, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leadflow.intake import pipeline
+    from leadflow.leads import services as leads
+
+    real = leads.create_lead
+    calls = {"left": 1}
+
+    def down_once(**kwargs: object) -> Lead:
+        if calls["left"]:
+            calls["left"] -= 1
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(leads, "create_lead", down_once)
+    email = services.take_email(raw=build(body=BODY), via="smtp", envelope_from="ivan.petrov@romashka.ru")
+    email.refresh_from_db()
+    assert email.status == EmailStatus.FAILED and email.submission.status == SubmissionStatus.FAILED
+
+    assert services.retry_failed_emails() == 0  # its pause has not passed
+    later = timezone.now() + pipeline.RETRY_PAUSES[0] + timedelta(seconds=5)
+    assert services.retry_failed_emails(now=later) == 1
+
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SUBMITTED and email.error == ""
+    assert email.submission.status == SubmissionStatus.CREATED and email.lead == Lead.objects.get()
+    assert pipeline.retry_due(now=later + timedelta(hours=1)) == 0  # the e-mail is the inbox's: not swept twice
