@@ -28,6 +28,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from leadflow.accounts.lockout import prune_login_log
 from leadflow.core.backup import backup_when_due
 from leadflow.core.every import Every
+from leadflow.events import webhooks
 from leadflow.events.services import deliver_pending
 from leadflow.inbox.imap import poll_mailboxes_when_due
 from leadflow.intake.pipeline import retry_due
@@ -73,6 +74,7 @@ def deliver_events() -> dict[str, int]:
 
     _guarded("delivered", deliver_all, results)
     _guarded("postbacks", send_due_postbacks, results)  # partner postbacks those events queued, and retries
+    _guarded("webhooks", webhooks.send_due, results)  # integrations' webhooks those events queued, and retries
     _guarded("sequence_steps", nurture.run_due, results)  # due sequence steps, then the mail they queued
     _guarded("marketing_mail", nurture_mail.send_queued, results)
     return results

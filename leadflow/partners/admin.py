@@ -14,9 +14,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadflow.core import netguard
 from leadflow.intake.admin import PartnerAdmin as IntakePartnerAdmin
 from leadflow.intake.models import Partner
-from leadflow.partners import netguard, postbacks, terms
+from leadflow.partners import postbacks, terms
 from leadflow.partners.models import DealerRegion, Postback, PostbackStatus
 
 

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from leadflow.core import netguard
 from leadflow.intake.attribution import created_the_lead
 from leadflow.intake.models import Partner, Submission
-from leadflow.partners import netguard, terms
+from leadflow.partners import terms
 from leadflow.partners.models import Postback, PostbackState
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Outgoing calls to addresses partners give us: no server-side request forgery.
+"""Outgoing calls to addresses users give (partner postbacks, webhooks): no server-side request forgery.
 
 A URL is checked when it is saved and again when it is called (DNS may change in between): only
 http/https, and every address its host resolves to must be public. The connection then goes to the
@@ -125,11 +125,21 @@ def get(url: str, *, timeout: float) -> int:
 
     Raises UnsafeURL for an address that may not be called, OSError for network failures.
     """
+    return _send("GET", url, timeout=timeout, headers={"User-Agent": "Leadflow-Postback/1", "Accept": "*/*"})
+
+
+def post(url: str, body: bytes, *, timeout: float, headers: dict[str, str]) -> int:
+    """POST `body` to a checked URL without following redirects; the response's status code (raises as `get`)."""
+    return _send("POST", url, timeout=timeout, body=body,
+                 headers={"Accept": "*/*", **headers, "Content-Length": str(len(body))})
+
+
+def _send(method: str, url: str, *, timeout: float, headers: dict[str, str], body: bytes | None = None) -> int:
     target = check_url(url)
     connection_class = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     connection = connection_class(target, timeout)
     try:
-        connection.request("GET", target.path, headers={"User-Agent": "Leadflow-Postback/1", "Accept": "*/*"})
+        connection.request(method, target.path, body=body, headers=headers)
         response = connection.getresponse()
         response.read(65536)
         return response.status

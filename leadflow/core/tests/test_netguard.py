@@ -2,7 +2,7 @@
 
 import pytest
 
-from leadflow.partners import netguard
+from leadflow.core import netguard
 
 
 @pytest.mark.parametrize("url", [
