@@ -52,7 +52,39 @@ def _signed_in(request: HttpRequest) -> bool:
     return partner_from_key(request.headers.get("X-Api-Key", "")) is not None
 
 
-api = NinjaAPI(
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message", "fields"],
+        "properties": {
+            "code": {"type": "string", "description": "Stable, for programs: validation_error, unauthorized, "
+                                                      "forbidden, not_found, rate_limited, processing_failed, ..."},
+            "message": {"type": "string", "description": "For people, in the reader's language (Accept-Language)."},
+            "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                       "description": "Per field, what is wrong with it (__all__: the request as a whole)."},
+        },
+    }},
+}
+
+
+class LeadflowAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also describes the error every endpoint may answer, so a client generated
+    from it reads `{"error": {"code", "message", "fields"}}` (400, 401, 403, 404, 409, 422, 429, 503)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"description": "An error: see `code`, `message` and `fields`.",
+                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault("default", error)
+        return schema
+
+
+api = LeadflowAPI(
     title="Leadflow API",
     version="1",
     description=(

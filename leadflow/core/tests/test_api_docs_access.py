@@ -62,3 +62,24 @@ def test_a_mistyped_value_stops_the_start_naming_the_setting(tmp_path):
                              "'leadflow.settings'; django.setup()"], env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "LEADFLOW_API_DOCS='private': give public, signed-in or off." in result.stderr
+
+
+def test_every_operation_documents_the_error_it_answers_with(web_form):
+    """A client generated from the document reads errors as they come: every operation has the `Error` body as
+    its default response, and a real refusal has exactly that shape."""
+    document = HttpClient().get("/api/openapi.json").json()
+    error = document["components"]["schemas"]["Error"]
+    operations = [op for path in document["paths"].values() for op in path.values() if isinstance(op, dict)]
+    assert len(operations) > 20
+    for operation in operations:
+        assert operation["responses"]["default"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}, operation["operationId"]
+
+    refused = HttpClient().post("/api/submissions", data="{\"phone\": \"not a phone\", \"email\": 5}",
+                                content_type="application/json", headers={"X-Form-Key": web_form.public_key})
+    assert refused.status_code == 422
+    body = refused.json()
+    assert set(error["required"]) <= set(body)
+    shape = error["properties"]["error"]
+    assert set(shape["required"]) == set(body["error"]) - {"submission_id"}
+    assert all(isinstance(messages, list) for messages in body["error"]["fields"].values())
