@@ -43,6 +43,7 @@ urlpatterns = [
     path("clients/<int:pk>/activity/", client_views.client_activity, name="client_activity"),
     path("clients/<int:pk>/task/", client_views.client_task, name="client_task"),
     path("clients/<int:pk>/assign/", client_views.client_assign, name="client_assign"),
+    path("clients/<int:pk>/edit/", client_views.client_edit, name="client_edit"),
     path("partners/", partner_views.report, name="partner_report"),
     path("analytics/", include("leadflow.analytics.urls")),
     path("calls/", include("leadflow.telephony.urls")),

@@ -32,8 +32,11 @@ class CompanyOut(Schema):
     inn: str
     kpp: str
     ogrn: str
+    okpo: str
     legal_address: str
     city: str
+    phone: str
+    website: str
     owner_id: int | None
 
 
@@ -134,6 +137,56 @@ def assign_client(request: HttpRequest, client_id: int, data: AssignIn) -> Clien
     if to is None:
         raise InvalidInput({"owner_id": [_("No such user.")]})
     return lead_services.assign_client(client=client, to=to, by=request.auth)
+
+
+class CompanyIn(Schema):
+    """Only the fields sent are changed; an empty string clears one."""
+
+    name: str | None = Field(None, max_length=255, description='With its legal form ("ООО Ромашка") unless '
+                                                              "legal_form is sent too")
+    legal_form: str | None = Field(None, max_length=20)
+    inn: str | None = Field(None, max_length=40, description="10 or 12 digits, check digits verified")
+    kpp: str | None = Field(None, max_length=40)
+    ogrn: str | None = Field(None, max_length=40, description="13 digits, or 15 for a sole trader (OGRNIP)")
+    okpo: str | None = Field(None, max_length=40, description="8 digits, or 10 for a sole trader")
+    legal_address: str | None = Field(None, max_length=1000)
+    city: str | None = Field(None, max_length=120)
+    phone: str | None = Field(None, max_length=64, description="The main line, as typed; stored in E.164")
+    website: str | None = Field(None, max_length=200)
+
+
+class ContactIn(Schema):
+    """Only the fields sent are changed; an empty string clears one."""
+
+    last_name: str | None = Field(None, max_length=120)
+    first_name: str | None = Field(None, max_length=120)
+    middle_name: str | None = Field(None, max_length=120)
+    position: str | None = Field(None, max_length=160)
+    phone: str | None = Field(None, max_length=64, description='As typed, extension included ("8 495 123-45-67 '
+                                                               'доб. 12"); stored in E.164 and the extension')
+    email: str | None = Field(None, max_length=254)
+
+
+class ClientUpdateIn(Schema):
+    company: CompanyIn | None = None
+    contact: ContactIn | None = None
+    contact_id: int | None = Field(None, ge=1, le=MAX_INT, description="Another person of the client's company "
+                                                                       "to edit (default: the main contact)")
+
+
+@router.patch("/clients/{client_id}", response=ClientCardOut, summary="Edit a client's company and contact "
+              "(audited)", description="The client's owner, the head of its team or an admin. Errors name the field "
+                                       "as company.inn, contact.email...; nothing is saved when one is refused.")
+def update_client(request: HttpRequest, client_id: int, data: ClientUpdateIn) -> dict[str, Any]:
+    from leadflow.clients import services
+
+    client = visible_client(request.auth, client_id)
+    given_company = data.company.dict(exclude_unset=True) if data.company else {}
+    given_contact = data.contact.dict(exclude_unset=True) if data.contact else {}
+    company, contact = services.read_client_edit(given_company, given_contact)
+    services.update_client(client=client, by=request.auth, company=company, contact=contact,
+                           contact_id=data.contact_id)
+    return client_card(request, client_id)
 
 
 @router.get("/companies", response=list[CompanyOut], summary="Companies of your clients")

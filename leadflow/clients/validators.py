@@ -88,6 +88,29 @@ def validate_ogrn(value: str) -> None:
         raise ValidationError(_("OGRN check digit does not match"), code="invalid_ogrn")
 
 
+def validate_okpo(value: str) -> None:
+    """Reject an OKPO code (8 digits for an organisation, 10 for a sole trader) whose check digit is wrong; a
+    14-digit code of a branch is taken on its length."""
+    okpo = clean_number(value)
+    if not _DIGITS.fullmatch(okpo):
+        raise ValidationError(_("OKPO must contain only digits"), code="invalid_okpo")
+    if len(okpo) == 14:
+        return
+    if len(okpo) not in (8, 10):
+        raise ValidationError(_("OKPO must have 8 digits, or 10 for a sole trader"), code="invalid_okpo")
+    digits = [int(char) for char in okpo]
+    # Rosstat's method: weights 1, 2, 3... (after 10, from 1 again) modulo 11; a remainder of 10 is tried again
+    # with weights starting at 3, and a second 10 gives 0.
+    for start in (1, 3):
+        check = sum(d * ((start + i - 1) % 10 + 1) for i, d in enumerate(digits[:-1])) % 11
+        if check < 10:
+            break
+    else:
+        check = 0
+    if check != digits[-1]:
+        raise ValidationError(_("OKPO check digit does not match"), code="invalid_okpo")
+
+
 # Russian legal forms of an organisation (10-digit INN, 13-digit OGRN, has a KPP: ООО, АО, a state institution
 # such as ГБУ or ФГБОУ ВО, ТСЖ ...) and of a sole trader (ИП: a person's 12-digit INN, 15-digit OGRNIP, no KPP),
 # as leadflow.matching.normalize.split_company names them (normalize.legal_form_kind tells which is which).

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadflow.clients import services
+from leadflow.clients.forms import ClientEditForm
 from leadflow.clients.models import Client, Contact
 from leadflow.clients.querysets import clients_open_to, clients_visible_to
 from leadflow.core.errors import DomainError
@@ -75,6 +76,8 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "can_assign": not is_erased and (user.is_admin or (user.role == "head" and can_manage)),
         "assign_form": lead_forms.AssignForm(user=user, client=client, initial={"owner": client.owner_id},
                                              auto_id="assign_%s"),
+        "can_edit": can_manage and not is_erased,
+        "edit_form": ClientEditForm(auto_id="edit_%s", initial=ClientEditForm.initial_for(client)),
         "now": timezone.now(),
         "card_url": reverse("client_card", args=[client.pk]),
     }
@@ -101,7 +104,7 @@ def _client_action(request: HttpRequest, pk: int, name: str, form, work) -> Http
     try:
         if not bound.is_valid():
             raise DomainError("validation_error", _problems(bound))
-        if name == "task":
+        if name in ("task", "edit"):  # who only has a task on the client logs calls, and changes nothing else
             lead_services.require_manage_client(client, request.user)
         else:
             lead_services.require_work_client(client, request.user)
@@ -151,6 +154,26 @@ def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
     return _client_action(request, pk, "assign", lambda client: lead_forms.AssignForm(
         request.POST, user=request.user, client=client), work)
+
+
+@login_required
+@require_POST
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client's owner, the head of its team or an admin fills in the company and the main contact (audited)."""
+    def work(client: Client, data: dict) -> str:
+        try:
+            company, contact = services.read_client_edit(*ClientEditForm.parts(data, client))
+            services.update_client(client=client, by=request.user, company=company, contact=contact)
+        except DomainError as error:
+            if error.fields:  # "company.inn" -> "ИНН: ...", as the card's other forms' refusals read
+                labels = ClientEditForm.labels()
+                raise DomainError(error.code, error.message, fields={
+                    name: [f"{labels.get(name, name)}: {problem}" for problem in problems]
+                    for name, problems in error.fields.items()}) from error
+            raise
+        return _("Saved.")
+
+    return _client_action(request, pk, "edit", lambda client: ClientEditForm(request.POST), work)
 
 
 def _contacts_of(client: Client) -> list[Contact]:

@@ -55,6 +55,7 @@ EVENTS: dict[str, Any] = {
     "interest.promoted": gettext_lazy("An interest became a lead"),
     "client.created": gettext_lazy("A client was created"),
     "client.assigned": gettext_lazy("A client was given to another manager"),
+    "client.updated": gettext_lazy("A client's company or contact was edited"),
     "client.contact_updated": gettext_lazy("A client's contact was changed"),
     "task.created": gettext_lazy("A task was created"),
     "task.completed": gettext_lazy("A task was completed"),

@@ -515,6 +515,13 @@ class FieldChange(models.Model):
     def _model_field(self) -> models.Field | None:
         """The field the change is of: the lead's; for a client's, the client's own, else its contact's (an
         e-mail), its company's, or the lead's it came from (a stage)."""
+        if self.client_id and "." in self.field:  # "company.inn", "contact.email": an edit of the client's card
+            owner, _dot, name = self.field.partition(".")
+            if owner in ("company", "contact"):
+                try:
+                    return apps.get_model("clients", owner.capitalize())._meta.get_field(name)
+                except FieldDoesNotExist:
+                    return None
         if self.lead_id or not self.client_id:
             models_in_turn = [Lead]
         else:
@@ -530,7 +537,11 @@ class FieldChange(models.Model):
     def field_label(self) -> str:
         """The field as the card names it ("статус"), not its code ("state")."""
         field = self._model_field()
-        return str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else self.field
+        if field is None or not hasattr(field, "verbose_name"):
+            return self.field
+        if "." in self.field:  # "компания: ИНН", "контакт: e-mail"
+            return f"{field.model._meta.verbose_name}: {field.verbose_name}"
+        return str(field.verbose_name)
 
     def _value_label(self, value: str) -> str:
         if not value:
