@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import User
 from leadflow.intake.attribution import created_it, creating_submissions
@@ -60,15 +59,6 @@ def unmark_found_duplicates(ids: list[int]) -> list[Submission]:
                 .select_related("partner").distinct())
     Submission.objects.filter(pk__in=ids).update(duplicate_found_at=None, duplicate_found_by=None, duplicate_of=None)
     return told
-
-
-def why(submission: Submission, *, partner_id: int | None) -> str:
-    """Why an accepted submission is a duplicate after all, in words a partner may read: its own earlier submission
-    is named; another partner's or channel's card is not (that is not the partner's business)."""
-    earlier = submission.duplicate_of
-    if earlier is not None and earlier.partner_id == partner_id:
-        return _("The same person as your earlier submission #%(id)s.") % {"id": earlier.pk}
-    return _("The person was already a lead when this submission arrived.")
 
 
 def reason_code(submission: Submission, *, partner_id: int | None) -> str | None:

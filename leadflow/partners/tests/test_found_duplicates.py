@@ -121,7 +121,7 @@ def test_a_partner_lead_of_a_person_who_came_through_the_website_first_is_not_pa
     # Whichever card the head keeps, the person is the website's first.
     merge_leads(survivor=Lead.objects.get(pk=sent["lead_id"]), others=[website], by=head)
 
-    row_now, report = report_row(row)
+    row_now, _ = report_row(row)
     assert (row_now.accepted, row_now.found_later, row_now.amount_due) == (0, 1, Decimal("0.00"))
     mine = own_submissions(key)[sent["submission_id"]]
     # The partner learns the person was a lead already, not where from.
