@@ -81,15 +81,14 @@ class UserQuerySet(models.QuerySet):
         """A bulk change of team (a script, the shell, another room) writes the membership history too."""
         if "team" not in kwargs and "team_id" not in kwargs:
             return super().update(**kwargs)
-        new = kwargs.get("team_id", kwargs.get("team"))
-        new_id = new.pk if isinstance(new, Team) else new
         with transaction.atomic():
-            before = list(self.select_for_update().values_list("pk", "team_id"))
+            before = dict(self.select_for_update().values_list("pk", "team_id"))
             count = super().update(**kwargs)
             now = timezone.now()
-            for pk, old_id in before:
-                if old_id != new_id:
-                    record_team_change(user_id=pk, team_id=new_id, at=now)
+            # Read back rather than interpret the arguments: a team, an id or an expression all end up as a column.
+            for pk, team_id in User.objects.filter(pk__in=list(before)).values_list("pk", "team_id"):
+                if before[pk] != team_id:
+                    record_team_change(user_id=pk, team_id=team_id, at=now)
         return count
 
 

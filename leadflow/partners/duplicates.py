@@ -70,8 +70,14 @@ def reason_code(submission: Submission, *, partner_id: int | None) -> str | None
 
 
 def found_in(*, partners: Any, since: datetime, until: datetime, limit: int = 200) -> tuple[list[Submission], int]:
-    """The duplicates found after acceptance in [since, until), newest first (at most `limit`), and how many."""
-    qs = Submission.objects.filter(Q(partner__in=partners), duplicate_found_at__gte=since, duplicate_found_at__lt=until)
+    """The duplicates found after acceptance that arrived in [since, until) (a closed month's figures that changed
+    since: which, when, why) or were found in it (what changed in earlier months' figures), newest first (at most
+    `limit`), and how many."""
+    qs = Submission.objects.filter(
+        Q(duplicate_found_at__gte=since, duplicate_found_at__lt=until)
+        | Q(received_at__gte=since, received_at__lt=until, duplicate_found_at__isnull=False),
+        partner__in=partners,
+    )
     rows = list(qs.select_related("partner", "duplicate_of", "duplicate_found_by")
                 .order_by("-duplicate_found_at", "-pk")[:limit])
     return rows, (len(rows) if len(rows) < limit else qs.count())

@@ -182,3 +182,29 @@ def test_the_batch_de_duplication_finds_a_partner_lead_of_a_person_in_an_old_bas
     assert (row_now.accepted, row_now.found_later, row_now.amount_due) == (0, 1, Decimal("0.00"))
     assert [(s.pk, s.duplicate_found_by_id) for s in found.found] == [(sent["submission_id"], admin_user.pk)]
     assert own_submissions(key)[sent["submission_id"]]["duplicate_reason"] == "already_a_lead"
+
+
+def test_a_months_figures_changed_by_a_later_merge_say_which_when_and_why(paid_partner, head, time_machine):
+    # Two cards of one man accepted in October (300 due then); the head merges them on 10 November.
+    from datetime import datetime
+
+    row, key = paid_partner
+    time_machine.move_to(datetime(2026, 10, 20, 12, 0, tzinfo=MOSCOW), tick=False)
+    first = submit(key, {"name": "Иван Петров", "phone": "+79161110001"}).json()
+    second = submit(key, {"name": "Иван Петров", "phone": "+79161110002"}).json()
+    time_machine.move_to(datetime(2026, 11, 10, 12, 0, tzinfo=MOSCOW), tick=False)
+    merge_leads(survivor=Lead.objects.get(pk=first["lead_id"]), others=[Lead.objects.get(pk=second["lead_id"])],
+                by=head)
+
+    def months(start: date, end: date):
+        return partner_report(partners=Partner.objects.filter(pk=row.pk), start=start, end=end, period="month",
+                              zone=MOSCOW)
+
+    october = months(date(2026, 10, 1), date(2026, 10, 31))
+    (figures,) = october.rows
+    assert (figures.accepted, figures.found_later, figures.amount_due) == (1, 1, Decimal("150.00"))
+    # October's page lists the lead that left its figures, with the day it was found; November's, what it found.
+    assert [(s.pk, s.duplicate_found_at.astimezone(MOSCOW).date()) for s in october.found] == [
+        (second["submission_id"], date(2026, 11, 10))]
+    november = months(date(2026, 11, 1), date(2026, 11, 30))
+    assert november.rows == [] and [s.pk for s in november.found] == [second["submission_id"]]
