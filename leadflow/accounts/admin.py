@@ -2,12 +2,26 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.accounts.models import Absence, Team, User, UserToken
+from leadflow.accounts.models import Absence, Team, TeamMembership, User, UserToken
 
 
 class AbsenceInline(admin.TabularInline):
     model = Absence
     extra = 0
+
+
+class TeamMembershipInline(admin.TabularInline):
+    """The teams the person was in, and when: written by every change of the team, read by reports of past periods;
+    shown, not edited, so a past month's figures cannot be rewritten from here."""
+
+    model = TeamMembership
+    fields = ("team", "since", "until")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(User)
@@ -23,7 +37,7 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Leadflow"), {"fields": ("first_name", "last_name", "email", "role", "team")}),
     )
-    inlines = [AbsenceInline]
+    inlines = [AbsenceInline, TeamMembershipInline]
 
 
 @admin.register(Team)

@@ -6,8 +6,10 @@ from datetime import time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -71,6 +73,29 @@ class Team(models.Model):
         return self.name
 
 
+UNKNOWN = object()
+
+
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        """A bulk change of team (a script, the shell, another room) writes the membership history too."""
+        if "team" not in kwargs and "team_id" not in kwargs:
+            return super().update(**kwargs)
+        with transaction.atomic():
+            before = dict(self.select_for_update().values_list("pk", "team_id"))
+            count = super().update(**kwargs)
+            now = timezone.now()
+            # Read back rather than interpret the arguments: a team, an id or an expression all end up as a column.
+            for pk, team_id in User.objects.filter(pk__in=list(before)).values_list("pk", "team_id"):
+                if before[pk] != team_id:
+                    record_team_change(user_id=pk, team_id=team_id, at=now)
+        return count
+
+
+class LeadflowUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     """A person who logs in: admin, head of sales, manager or marketer."""
 
@@ -92,9 +117,18 @@ class User(AbstractUser):
     )
     regions = models.JSONField(_("regions"), default=list, blank=True)
 
+    objects = LeadflowUserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> "User":
+        user = super().from_db(db, field_names, values)
+        # What save() compares with to record a change of team (unknown when the query deferred the column).
+        user._saved_team_id = user.__dict__.get("team_id", UNKNOWN)
+        return user
 
     @property
     def is_admin(self) -> bool:
@@ -107,7 +141,20 @@ class User(AbstractUser):
             self.is_staff = True
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff"}
-        super().save(*args, **kwargs)
+        # Whoever changes the team (the admin, a script, a form), the history of membership follows: team reports
+        # of past periods read it (DOMAIN.md 19).
+        adding = self._state.adding
+        saved = getattr(self, "_saved_team_id", None)
+        update_fields = kwargs.get("update_fields")
+        if saved is UNKNOWN and not adding:
+            saved = User.objects.filter(pk=self.pk).values_list("team_id", flat=True).first()
+        writes_team = update_fields is None or bool({"team", "team_id"} & set(update_fields))
+        changed = (adding and self.team_id is not None) or (not adding and saved != self.team_id and writes_team)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if changed:
+                record_team_change(user_id=self.pk, team_id=self.team_id, at=None if adding else timezone.now())
+        self._saved_team_id = self.team_id
 
     @property
     def is_head(self) -> bool:
@@ -115,6 +162,45 @@ class User(AbstractUser):
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class TeamMembership(models.Model):
+    """A stretch of time a person was in a team: reports of past periods count work for the team of its time
+    (DOMAIN.md 19), not for the team the person is in today."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships")
+    # Empty: from the start. A person's first team is theirs from before the account existed: work imported or
+    # entered with an earlier date (an old base, the demo) is that team's, not nobody's.
+    since = models.DateTimeField(_("from"), null=True, blank=True, help_text=_("Empty: from the start."))
+    until = models.DateTimeField(_("to"), null=True, blank=True, help_text=_("Empty: still in the team."))
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        ordering = ["user", "since"]
+        indexes = [
+            # Reports ask "was this person in this team at that moment" per task or activity: (user, team, since).
+            models.Index(fields=["user", "team", "since"], name="membership_at"),
+            models.Index(fields=["team", "since"], name="membership_team"),
+        ]
+        constraints = [
+            # One team at a time: the open stretch is the user's current team.
+            models.UniqueConstraint(fields=["user"], condition=Q(until__isnull=True), name="membership_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.team}"
+
+
+def record_team_change(*, user_id: int, team_id: int | None, at: Any) -> None:
+    """Close the user's open membership at `at` and open one in the new team (none when `team_id` is None); `at`
+    None: the user's first team, from the start (a new account)."""
+    if at is not None:
+        TeamMembership.objects.filter(user_id=user_id, until__isnull=True).update(until=at)
+    first = at is None or not TeamMembership.objects.filter(user_id=user_id).exists()
+    if team_id is not None:
+        TeamMembership.objects.create(user_id=user_id, team_id=team_id, since=None if first else at)
 
 
 class Absence(models.Model):

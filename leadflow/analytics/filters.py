@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow.accounts.models import Role, Team, User
+from leadflow.accounts.models import Role, Team, TeamMembership, User
 from leadflow.core.errors import Forbidden, InvalidInput
 from leadflow.core.inputs import MAX_INT, text_problem
 from leadflow.leads.querysets import headed_team_ids
@@ -143,9 +143,10 @@ def check_slice(report_filter: ReportFilter, user: User) -> None:
         teams = headed_team_ids(user)
         if report_filter.team is not None and report_filter.team not in teams:
             raise Forbidden(_("You may see the figures of your own teams only."))
-        if report_filter.manager is not None and report_filter.manager != user.pk and not User.objects.filter(
-            pk=report_filter.manager, team_id__in=teams
-        ).exists():
+        # A person who was in the head's team for part of the period: the head reads that part (members_during).
+        if report_filter.manager is not None and report_filter.manager != user.pk and not members_during(
+            teams, report_filter
+        ).filter(user_id=report_filter.manager).exists():
             raise Forbidden(_("You may see the figures of your own teams only."))
         return
     if user.role == Role.MANAGER:
@@ -173,18 +174,52 @@ def client_scope(user: User) -> Q:
     return Q(owner=user)
 
 
+def members_during(teams: list[int], report_filter: ReportFilter) -> QuerySet[TeamMembership]:
+    """Memberships of `teams` that overlap the report's period (a manager who moved mid-month is in both teams'
+    month, each for their part of it)."""
+    return TeamMembership.objects.filter(
+        Q(since__isnull=True) | Q(since__lt=report_filter.until),
+        Q(until__isnull=True) | Q(until__gt=report_filter.since), team_id__in=teams,
+    )
+
+
+def in_teams_at(teams: list[int], person: str, moment: str | None) -> Q:
+    """Rows whose person (the field `person`) was in one of `teams` at the row's `moment` (a field; None: now).
+
+    Work counts for the team its doer was in when it was done (DOMAIN.md 19: past periods stay as they were when a
+    manager moves on). One correlated lookup per row on the (user, team, since) index, inside the report's query."""
+    held = TeamMembership.objects.filter(user_id=OuterRef(person), team_id__in=teams)
+    if moment is None:
+        held = held.filter(until__isnull=True)
+    else:
+        held = held.filter(Q(since__isnull=True) | Q(since__lte=OuterRef(moment)),
+                           Q(until__isnull=True) | Q(until__gt=OuterRef(moment)))
+    return Q(Exists(held))
+
+
+def report_teams(user: User, report_filter: ReportFilter) -> list[int] | None:
+    """The teams whose work a people report counts: the one sliced by, else a head's own; None: everyone's."""
+    if report_filter.team is not None:
+        return [report_filter.team]
+    if user.role == Role.HEAD and not user.is_admin:
+        return headed_team_ids(user)
+    return None
+
+
 def people_in_scope(user: User, report_filter: ReportFilter, *, include_inactive: bool = False) -> QuerySet[User]:
     """The managers (and heads) a managers' work report lists; `include_inactive` adds those who left (their past
-    work stays in the reports of the periods they worked)."""
+    work stays in the reports of the periods they worked). A team's people are those in it during the period, by
+    the membership history, not those in it today."""
     people = User.objects.filter(role__in=[Role.MANAGER, Role.HEAD])
     if not include_inactive:
         people = people.filter(is_active=True)
     if user.role == Role.MANAGER and not user.is_admin:
         people = User.objects.filter(pk=user.pk)
     elif user.role == Role.HEAD and not user.is_admin:
-        people = people.filter(Q(team_id__in=headed_team_ids(user)) | Q(pk=user.pk))
+        people = people.filter(Q(pk__in=members_during(headed_team_ids(user), report_filter).values("user_id"))
+                               | Q(pk=user.pk))
     if report_filter.team is not None:
-        people = people.filter(team_id=report_filter.team)
+        people = people.filter(pk__in=members_during([report_filter.team], report_filter).values("user_id"))
     if report_filter.manager is not None:
         people = people.filter(pk=report_filter.manager)
     return people.order_by("first_name", "last_name", "username")

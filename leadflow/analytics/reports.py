@@ -44,9 +44,12 @@ from django.utils.translation import gettext_lazy as _
 from leadflow.accounts.models import Team, User
 from leadflow.analytics.filters import (
     ReportFilter,
+    client_scope,
+    in_teams_at,
     is_marketer,
     lead_scope,
     people_in_scope,
+    report_teams,
 )
 from leadflow.analytics.tables import Chart, Column, Report, Table
 from leadflow.clients.models import Client, Deal
@@ -686,7 +689,25 @@ def managers(report_filter: ReportFilter, user: User) -> Report:
     people = list(people_in_scope(user, report_filter, include_inactive=True))
     ids = [person.pk for person in people]
     since, until, now = report_filter.since, report_filter.until, report_filter.now
+    # A team's figures (the team sliced by, or a head's own teams) are the work done in it: cards by the card's own
+    # team (set when the lead arrived, kept when its owner moves), tasks and activities by the team their doer was in
+    # when they were done (the membership history), so a manager who moves keeps the old team's past and brings the
+    # new one only what is done there. A head's own work is theirs whatever their team.
+    teams = report_teams(user, report_filter)
     lead_base = slice_leads(Lead.objects.exclude(state=LeadState.MERGED).filter(owner_id__in=ids), report_filter)
+    client_base = Client.objects.filter(owner_id__in=ids)
+    if report_filter.team is not None:
+        client_base = client_base.filter(team_id=report_filter.team)
+
+    def worked_in(person: str, moment: str | None) -> Q:
+        if teams is None:
+            return Q()
+        mine = Q(**{person: user.pk}) if report_filter.team is None else Q(pk__in=[])
+        return mine | in_teams_at(teams, person, moment)
+
+    if teams is not None and report_filter.team is None:
+        lead_base = lead_base.filter(lead_scope(user))
+        client_base = client_base.filter(client_scope(user))
     open_leads = _by(lead_base.filter(state__in=[LeadState.OPEN, LeadState.DEFERRED]), "owner_id", n=Count("*"))
     cohort = _by(
         lead_base.filter(created_at__gte=since, created_at__lt=until), "owner_id", n=Count("*"),
@@ -697,16 +718,16 @@ def managers(report_filter: ReportFilter, user: User) -> Report:
     # the lead's and the client's share counted side by side.
     tasks = Task.objects.filter(assignee_id__in=ids)
     for_lead, for_client = Q(lead__isnull=False), Q(client__isnull=False)
-    tasks_done = _by(tasks.filter(completed_at__gte=since, completed_at__lt=until, is_cancelled=False), "assignee_id",
+    tasks_done = _by(tasks.filter(worked_in("assignee_id", "completed_at"), completed_at__gte=since,
+                                  completed_at__lt=until, is_cancelled=False), "assignee_id",
                      lead=count_if(for_lead), client=count_if(for_client))
-    tasks_overdue = _by(tasks.filter(completed_at__isnull=True, due_at__lt=now), "assignee_id",
-                        lead=count_if(for_lead), client=count_if(for_client))
-    acts = _by(Activity.objects.filter(author_id__in=ids, occurred_at__gte=since, occurred_at__lt=until)
+    # Overdue now: the team's who is in it now.
+    tasks_overdue = _by(tasks.filter(worked_in("assignee_id", None), completed_at__isnull=True, due_at__lt=now),
+                        "assignee_id", lead=count_if(for_lead), client=count_if(for_client))
+    acts = _by(Activity.objects.filter(worked_in("author_id", "occurred_at"), author_id__in=ids,
+                                       occurred_at__gte=since, occurred_at__lt=until)
                .exclude(kind=ActivityKind.SYSTEM), "author_id",
                lead=count_if(for_lead), client=count_if(for_client))
-    client_base = Client.objects.filter(owner_id__in=ids)
-    if report_filter.team is not None:
-        client_base = client_base.filter(team_id=report_filter.team)
     clients_open = _by(client_base.filter(is_active=True), "owner_id", n=Count("*"))
     clients_new = _by(
         client_base.filter(created_at__gte=since, created_at__lt=until), "owner_id", n=Count("*"),

@@ -14,6 +14,7 @@ from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
 from leadflow.core.errors import NotFound, Unauthorized
 from leadflow.core.inputs import text_problem
 from leadflow.intake import pipeline, webform_rules
+from leadflow.intake.attribution import created_it, creating_submissions
 from leadflow.intake.models import Form, Submission, SubmissionStatus
 from leadflow.leads.models import Channel, Lead
 
@@ -29,6 +30,21 @@ PARTNER_DECISION = {
     SubmissionStatus.FAILED: "pending",
     SubmissionStatus.RECEIVED: "pending",
 }
+
+
+def decision_of(submission: Submission) -> str:
+    """What became of a submission, as the partner report counts it: an accepted one whose person turned out to be a
+    lead already (its card merged into an earlier one) is a duplicate, as it would have been had it matched on
+    arrival. Reads the `created_it` annotation (intake.attribution) when the query made it, else asks."""
+    if submission.status == SubmissionStatus.CREATED:
+        created = getattr(submission, "created_it", None)
+        if created is None:
+            created = creating_submissions().filter(pk=submission.pk).exists()
+        if not created:
+            return PARTNER_DECISION[SubmissionStatus.ATTACHED]
+    return PARTNER_DECISION.get(submission.status, "pending")
+
+
 HTTP_STATUS = {
     SubmissionStatus.CREATED: 201,
     SubmissionStatus.ATTACHED: 200,
@@ -206,6 +222,8 @@ class SubmissionStatusOut(Schema):
     errors: dict
     lead_id: int | None
     client_id: int | None
+    duplicate_found_at: str | None = Field(None, description="When a later merge found this accepted submission to "
+                                                              "be a person who was a lead already (not paid)")
 
 
 @router.get("/submissions/{submission_id}", auth=None, response=SubmissionStatusOut,
@@ -213,7 +231,8 @@ class SubmissionStatusOut(Schema):
 def submission_status(request: HttpRequest, submission_id: int) -> dict[str, Any]:
     partner = partner_from_key(request.headers.get("X-Api-Key", ""))
     user = None if partner else (BearerTokenAuth()(request) or request.user)
-    submission = Submission.objects.filter(pk=submission_id).select_related("lead").first()
+    submission = (Submission.objects.filter(pk=submission_id).select_related("lead")
+                  .annotate(created_it=created_it()).first())
     if submission is None:
         raise NotFound("submission")
     if partner is not None:
@@ -228,9 +247,10 @@ def submission_status(request: HttpRequest, submission_id: int) -> dict[str, Any
         raise NotFound("submission")
     return {
         "submission_id": submission.pk, "channel": submission.channel, "status": submission.status,
-        "decision": PARTNER_DECISION.get(submission.status, "pending"),
+        "decision": decision_of(submission),
         "received_at": submission.received_at.isoformat(), "errors": submission.errors,
         "lead_id": submission.lead_id, "client_id": submission.client_id,
+        "duplicate_found_at": submission.duplicate_found_at.isoformat() if submission.duplicate_found_at else None,
     }
 
 

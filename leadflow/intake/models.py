@@ -263,7 +263,7 @@ class Partner(models.Model):
     )
     postback_statuses = models.JSONField(
         _("statuses to post back"), default=list, blank=True,
-        help_text=_("accepted, qualified, converted, refused"),
+        help_text=_("accepted, qualified, converted, refused, duplicate"),
     )
 
     class Meta:
@@ -334,6 +334,17 @@ class Submission(models.Model):
                                       blank=True)
     payout_client = models.DecimalField(_("payout for the client"), max_digits=12, decimal_places=2, null=True,
                                         blank=True)
+    # A partner's accepted lead that a later merge (by hand or the batch de-duplication) found to be a person who was
+    # a lead already: when, by whom, and the submission that brought the person first (the partner's own earlier
+    # one, or another channel's), so the partner and the marketer see why it is not paid (DOMAIN.md 22). Whether it
+    # is paid is decided by intake.attribution (it did not create its lead); these say when and why. Empty again
+    # when the merge is undone.
+    duplicate_found_at = models.DateTimeField(_("found to be a duplicate at"), null=True, blank=True)
+    duplicate_found_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("found to be a duplicate by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+")
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("submission")

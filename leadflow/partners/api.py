@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from leadflow.accounts.auth import PartnerKeyAuth
 from leadflow.core.errors import InvalidInput
-from leadflow.intake.api import PARTNER_DECISION
+from leadflow.intake.api import PARTNER_DECISION, decision_of
 from leadflow.intake.attribution import created_it
 from leadflow.intake.models import Partner, Submission, SubmissionStatus
 from leadflow.leads.models import LeadState
+from leadflow.partners.duplicates import reason_code
 from leadflow.partners.forms import ReportForm
 from leadflow.partners.report import partner_report
 from leadflow.partners.terms import click_id_of
@@ -30,6 +31,8 @@ class ReportRowOut(Schema):
     submitted: int
     accepted: int
     duplicates: int
+    found_later: int = Field(description="Of the duplicates, those accepted first and found to be a person who was a "
+                                         "lead already by a later merge (not paid)")
     invalid: int
     converted: int
     amount_due: Decimal
@@ -72,14 +75,28 @@ class OwnSubmissionOut(Schema):
     decision: str
     lead_status: str | None
     errors: dict
+    duplicate_found_at: datetime | None = Field(
+        None, description="A duplicate: when it was found (on arrival, or by a later merge of an accepted lead)")
+    duplicate_reason: str | None = Field(
+        None, description="Found after acceptance: own_earlier_submission (see duplicate_of_submission_id) or "
+                          "already_a_lead (the person was a lead from another source first)")
+    duplicate_of_submission_id: int | None = None
 
 
 def decision(submission: Submission) -> str:
-    """What became of a submission, as the report counts it: an accepted one whose person turned out to be a lead
-    already (its card merged into an earlier one) is a duplicate, as it would have been had it matched on arrival."""
-    if submission.status == SubmissionStatus.CREATED and not getattr(submission, "created_it", True):
-        return PARTNER_DECISION[SubmissionStatus.ATTACHED]
-    return PARTNER_DECISION.get(submission.status, "pending")
+    return decision_of(submission)
+
+
+def duplicate_facts(submission: Submission, partner_id: int) -> dict[str, Any]:
+    """When a duplicate was found and, for one found after acceptance, why (its own earlier submission named)."""
+    if decision(submission) != PARTNER_DECISION[SubmissionStatus.ATTACHED]:
+        return {"duplicate_found_at": None, "duplicate_reason": None, "duplicate_of_submission_id": None}
+    if submission.status == SubmissionStatus.ATTACHED:
+        return {"duplicate_found_at": submission.processed_at or submission.received_at, "duplicate_reason": None,
+                "duplicate_of_submission_id": None}
+    reason = reason_code(submission, partner_id=partner_id)
+    return {"duplicate_found_at": submission.duplicate_found_at, "duplicate_reason": reason or "already_a_lead",
+            "duplicate_of_submission_id": submission.duplicate_of_id if reason == "own_earlier_submission" else None}
 
 
 def lead_status(submission: Submission) -> str | None:
@@ -100,7 +117,7 @@ def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> l
     partner: Partner = request.auth  # type: ignore[attr-defined]
     if not 1 <= filters.limit <= 1000:
         raise InvalidInput({"limit": [_("Between 1 and 1000.")]})
-    qs = (Submission.objects.filter(partner=partner).select_related("lead__stage")
+    qs = (Submission.objects.filter(partner=partner).select_related("lead__stage", "duplicate_of")
           .annotate(created_it=created_it())
           .order_by("-received_at", "-pk"))
     if filters.since is not None:
@@ -111,6 +128,6 @@ def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> l
     return [
         {"submission_id": s.pk, "click_id": click_id_of(s.payload), "received_at": s.received_at,
          "decision": decision(s), "lead_status": lead_status(s),
-         "errors": s.errors.get("fields", {}) if isinstance(s.errors, dict) else {}}
+         "errors": s.errors.get("fields", {}) if isinstance(s.errors, dict) else {}, **duplicate_facts(s, partner.pk)}
         for s in qs[: filters.limit]
     ]

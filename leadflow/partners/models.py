@@ -55,6 +55,8 @@ class PostbackStatus(models.TextChoices):
     QUALIFIED = "qualified", _("Qualified")
     CONVERTED = "converted", _("Converted")
     REFUSED = "refused", _("Refused")
+    # An accepted lead a later merge found to be a person who was a lead already: not paid after all (payout 0).
+    DUPLICATE = "duplicate", _("Duplicate found later")
 
 
 class PostbackState(models.TextChoices):

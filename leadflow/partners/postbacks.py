@@ -34,10 +34,13 @@ def accepted_submission(lead_id: int) -> Submission | None:
     )
 
 
-def schedule_postback(*, submission: Submission, status: str, now: datetime | None = None) -> Postback | None:
-    """Queue the postback of one status of an accepted submission, once; None when the partner wants none."""
+def schedule_postback(*, submission: Submission, status: str, now: datetime | None = None,
+                      always: bool = False) -> Postback | None:
+    """Queue the postback of one status of an accepted submission, once; None when the partner wants none.
+    `always`: whatever statuses the partner chose (a reversal of what it was told), given a URL."""
     partner: Partner | None = submission.partner
-    if partner is None or not partner.postback_url or status not in (partner.postback_statuses or []):
+    if partner is None or not partner.postback_url or (
+            not always and status not in (partner.postback_statuses or [])):
         return None
     payout = terms.earned_payout(submission, status)
     url = terms.render_postback(partner.postback_url, {

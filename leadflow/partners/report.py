@@ -14,6 +14,7 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 
 from leadflow.intake.attribution import created_it, created_the_lead
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
+from leadflow.partners.duplicates import found_in
 
 PERIODS = ("day", "week", "month")
 INVALID = (SubmissionStatus.INVALID, SubmissionStatus.SPAM, SubmissionStatus.INTEREST)
@@ -27,6 +28,7 @@ class Row:
     submitted: int = 0
     accepted: int = 0
     duplicates: int = 0
+    found_later: int = 0  # of the duplicates, those accepted first and found to be duplicates by a later merge
     invalid: int = 0
     converted: int = 0
     amount_due: Decimal = field(default_factory=lambda: Decimal("0.00"))
@@ -39,6 +41,10 @@ class Report:
     period: str
     rows: list[Row]
     totals: Row
+    # The duplicates found after acceptance during the period (whenever they arrived), newest first: a month's
+    # figures change when one of its leads is found later, and this says which, when and why.
+    found: list[Submission] = field(default_factory=list)
+    found_count: int = 0
 
 
 def period_starts(start: date, end: date, period: str) -> list[date]:
@@ -112,6 +118,7 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
             accepted=Count("id", filter=Q(created_it=True)),
             duplicates=Count("id", filter=Q(status=SubmissionStatus.ATTACHED)
                              | Q(status=SubmissionStatus.CREATED, created_it=False)),
+            found_later=Count("id", filter=Q(status=SubmissionStatus.CREATED, created_it=False)),
             invalid=Count("id", filter=Q(status__in=INVALID)),
             earned=Sum("payout_lead", filter=Q(created_it=True)),
             unpriced=Count("id", filter=Q(created_it=True, payout_lead__isnull=True)),
@@ -145,7 +152,7 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
 
     for item in counts:
         target = row(item["partner_id"], item["period"])
-        for name in ("submitted", "accepted", "duplicates", "invalid"):
+        for name in ("submitted", "accepted", "duplicates", "found_later", "invalid"):
             setattr(target, name, item[name])
         target.amount_due += (item["earned"] or Decimal("0.00")) + item["unpriced"] * current(
             item["partner_id"], PayoutModel.PER_LEAD, "price_per_lead")
@@ -156,10 +163,12 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
             item["partner_id"], PayoutModel.PER_CLIENT, "price_per_client")
     totals = Row(partner_id=0, partner="", period=start)
     for target in rows.values():
-        for name in ("submitted", "accepted", "duplicates", "invalid", "converted", "amount_due"):
+        for name in ("submitted", "accepted", "duplicates", "found_later", "invalid", "converted", "amount_due"):
             setattr(totals, name, getattr(totals, name) + getattr(target, name))
     ordered = sorted(rows.values(), key=lambda r: (r.period, r.partner.casefold(), r.partner_id))
-    return Report(start=start, end=end, period=period, rows=ordered, totals=totals)
+    found, found_count = found_in(partners=partners, since=since, until=until)
+    return Report(start=start, end=end, period=period, rows=ordered, totals=totals, found=found,
+                  found_count=found_count)
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -175,10 +184,10 @@ def report_csv(report: Report, headers: list[str], total_label: str) -> str:
     writer.writerow(headers)
     for r in report.rows:
         writer.writerow([spreadsheet_safe(v) for v in (
-            r.period.isoformat(), r.partner, r.submitted, r.accepted, r.duplicates, r.invalid, r.converted,
-            f"{r.amount_due:.2f}")])
+            r.period.isoformat(), r.partner, r.submitted, r.accepted, r.duplicates, r.found_later, r.invalid,
+            r.converted, f"{r.amount_due:.2f}")])
     t = report.totals
     writer.writerow([spreadsheet_safe(v) for v in (
-        "", total_label, t.submitted, t.accepted, t.duplicates, t.invalid, t.converted,
+        "", total_label, t.submitted, t.accepted, t.duplicates, t.found_later, t.invalid, t.converted,
         f"{t.amount_due:.2f}")])
     return out.getvalue()

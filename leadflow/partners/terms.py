@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
+from leadflow.intake.attribution import created_the_lead
+from leadflow.intake.models import Partner, PayoutModel, Submission
 from leadflow.partners.models import place_key, region_key
 
 if TYPE_CHECKING:
@@ -102,14 +103,18 @@ def rejections(*, partner: Partner, parsed: Parsed, payload: dict[str, Any], now
 
 
 def cap_reached(partner: Partner, *, now: datetime) -> bool:
-    """Whether the partner already had its daily cap of accepted leads on `now`'s local day."""
+    """Whether the partner already had its daily cap of accepted leads on `now`'s local day.
+
+    The cap counts the accepted leads the partner report counts and pays: a lead a merge later found to be a person
+    who was a lead already (the partner's own earlier submission or another channel's card) is a duplicate, not
+    paid, and gives its place back. The cap is what the buyer is ready to pay for in a day; a duplicate is not bought.
+    """
     # The partner's row lock queues its simultaneous submissions, so two cannot both take the last place.
     Partner.objects.select_for_update().filter(pk=partner.pk).first()
     local = timezone.localtime(now, timezone=ZoneInfo(settings.LEADFLOW_TIME_ZONE))
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     accepted = Submission.objects.filter(
-        partner=partner, status=SubmissionStatus.CREATED, received_at__gte=start,
-        received_at__lt=start + timedelta(days=1),
+        created_the_lead(), partner=partner, received_at__gte=start, received_at__lt=start + timedelta(days=1),
     ).count()
     return accepted >= (partner.daily_cap or 0)
 

@@ -27,7 +27,8 @@ from leadflow.partners.report import partner_report, report_csv
 def csv_headers() -> list[str]:
     # Counts, not a status: "Приняты", not a lead's "Принят" (the context keeps them apart in the translation).
     return [_("Period"), _("Partner"), _("Submitted"), pgettext("count of", "Accepted"), _("Duplicates"),
-            pgettext("count of", "Invalid"), pgettext("count of", "Converted"), _("Amount due")]
+            _("Of them found after acceptance"), pgettext("count of", "Invalid"), pgettext("count of", "Converted"),
+            _("Amount due")]
 
 
 def partners_open_to(user: User) -> QuerySet[Partner] | None:

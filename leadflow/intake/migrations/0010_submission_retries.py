@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0008_verbose_names'),
-        ('intake', '0008_verbose_names'),
+        ('intake', '0009_submission_duplicate_found'),
         ('leads', '0026_system_text_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
