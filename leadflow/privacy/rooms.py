@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -300,14 +301,44 @@ def export_submissions(person: Person) -> list[dict[str, Any]]:
 
 
 def _names_the_person(text: str, person: Person) -> bool:
-    """Whether a free text holds one of the person's e-mails or phone numbers (its digits, with or without the
-    country code)."""
+    """Whether a free text holds one of the person's e-mails (in any spelling) or phone numbers (its digits, with or
+    without the country code)."""
     if not text:
         return False
     folded = text.casefold()
     digits = re.sub(r"\D", "", text)
-    return any(email.casefold() in folded for email in person.emails) or any(
-        e164.lstrip("+") in digits or (len(e164) > 11 and e164[-10:] in digits) for e164 in person.e164s)
+    if any(email.casefold() in folded for email in person.emails) or _any_spelling(person).search(text):
+        return True
+    return any(e164.lstrip("+") in digits or (len(e164) > 11 and e164[-10:] in digits) for e164 in person.e164s)
+
+
+def _any_spelling(person: Person) -> re.Pattern[str]:
+    """Any spelling of the person's mailboxes inside a text (compiled once per erasure)."""
+    cached = getattr(person, "_any_spelling", None)
+    if cached is None:
+        pattern = mailbox_regex(person.emails, anchored=False)
+        cached = re.compile(pattern or r"(?!)", re.IGNORECASE)
+        person._any_spelling = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _someone_elses(row: Any, person: Person) -> bool:
+    """A journal row that made or fed another person's card (it only mentions this person: a colleague's request
+    giving their number, a message naming their address)."""
+    return bool((row.lead_id and row.lead_id not in person.lead_ids)
+                or (row.client_id and row.client_id not in person.client_ids)
+                or (row.interest_id and row.interest_id not in person.interest_ids))
+
+
+def _redacted(value: Any, person: Person) -> Any:
+    """`value` (a payload, its errors) with every text that names the person replaced, the rest as it was."""
+    if isinstance(value, str):
+        return ERASED if _names_the_person(value, person) else value
+    if isinstance(value, dict):
+        return {key: _redacted(item, person) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, person) for item in value]
+    return value
 
 
 @eraser("submissions")
@@ -316,15 +347,23 @@ def erase_submissions(person: Person) -> int:
     from leadflow.intake.models import Submission
 
     changed = 0
-    for row in Submission.objects.filter(pk__in=submission_ids(person)).only("pk", "payload", "errors",
-                                                                             "idempotency_key"):
+    for row in Submission.objects.filter(pk__in=submission_ids(person)).only(
+            "pk", "payload", "errors", "idempotency_key", "lead_id", "client_id", "interest_id"):
         if _names_the_person(row.idempotency_key, person):
             # A partner's retry key may be built from the address ("crm-ivan@mail.ru-1"): kept as a digest, so the
             # row stays one per key and a retry is still told apart (it is then refused by the tombstone).
             digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()
             Submission.objects.filter(pk=row.pk).update(idempotency_key=f"erased:{digest}")
+        if _someone_elses(row, person):
+            # Another person's request that only mentions this one keeps what is theirs: only the texts naming
+            # this person go (erasing someone else's data is the worse mistake).
+            Submission.objects.filter(pk=row.pk).update(payload=_redacted(row.payload, person),
+                                                        errors=_redacted(row.errors, person))
+            changed += 1
+            continue
         payload = row.payload if isinstance(row.payload, dict) else {}
-        kept = {key: payload[key] for key in KEPT_PAYLOAD_KEYS if key in payload}
+        # A partner's click id built from the address goes like its retry key (the partner's bill keeps the row).
+        kept = {key: _redacted(payload[key], person) for key in KEPT_PAYLOAD_KEYS if key in payload}
         errors = row.errors if isinstance(row.errors, dict) else {}
         kept_errors = {"reason": errors["reason"]} if isinstance(errors.get("reason"), str) else {}
         if isinstance(errors.get("fields"), dict):  # which fields were wrong stays; what was in them goes
@@ -581,10 +620,19 @@ def export_postbacks(person: Person) -> list[dict[str, Any]]:
 
 @eraser("postbacks")
 def erase_postbacks(person: Person) -> int:
-    from leadflow.partners.models import Postback
+    from leadflow.partners.models import Postback, PostbackState
 
     qs = Postback.objects.filter(Q(submission_id__in=submission_ids(person)) | Q(lead_id__in=person.lead_ids))
-    return qs.exclude(last_error="").update(last_error="")
+    changed = qs.exclude(last_error="").update(last_error="")
+    # The delivery log keeps the URL each status went to; a partner's click id built from the person's address
+    # ("?click=crm-ivan@mail.ru") put it there. Such a URL keeps only its address (no query), and one not sent yet
+    # is not sent: it would hand the erased person's address to the partner again.
+    for pk, url, state in qs.values_list("pk", "url", "state"):
+        if any(_names_the_person(value, person) for _name, value in parse_qsl(urlsplit(url).query)):
+            Postback.objects.filter(pk=pk).update(
+                url=url.split("?", 1)[0] + "?erased", **({"state": PostbackState.FAILED} if state == "pending" else {}))
+            changed += 1
+    return changed
 
 
 # ---------------------------------------------------------------- imports
@@ -797,6 +845,34 @@ def erase_history(person: Person) -> int:
     # Who changed which field when stays; the old and new values go.
     changed = FieldChange.objects.filter(_card_q(person)).update(old_value="", new_value="")
     changed += LeadMerge.objects.filter(survivor_id__in=person.lead_ids).update(snapshot={})
+    return changed + _mask_other_cards_history(person)
+
+
+def _mask_other_cards_history(person: Person) -> int:
+    """Another card's history line whose old or new value is one of the person's contacts (typed into a
+    colleague's card by mistake and corrected, a contact taken off it) keeps the line, the contact masked: that
+    card's own values stay as they were."""
+    from leadflow.leads.models import FieldChange
+
+    # A line holds a phone as other contacts keep one; a bare number with the person's extension elsewhere is the
+    # office line, anyone's there.
+    texts = sorted(people.value_text(("phone", e164, x)) for e164, x in person.phones)
+    condition = Q(old_value__in=texts) | Q(new_value__in=texts)
+    if person.emails:
+        pattern = mailbox_regex(person.emails)
+        condition |= Q(old_value__iregex=pattern) | Q(new_value__iregex=pattern)
+    mine = {people.same_contact(("email", email, "")) for email in person.emails} | {
+        ("phone", e164, x) for e164, x in person.phones}
+    changed = 0
+    for line in FieldChange.objects.filter(condition).exclude(_card_q(person)).only("pk", "old_value", "new_value"):
+        masked = {}
+        for name in ("old_value", "new_value"):
+            value = people.value_of_text(getattr(line, name))
+            if value in mine:
+                masked[name] = people.mask(value)
+        if masked:
+            FieldChange.objects.filter(pk=line.pk).update(**masked)
+            changed += 1
     return changed
 
 

@@ -254,3 +254,66 @@ def test_message_ids_naming_the_person_are_scrubbed_and_threads_still_find_their
     again = take_email(raw=build(body="Пришлите прайс.", sender=("Зинаида Белоусова", "zina@example.ru"),
                                  message_id=zina_id), via="smtp", envelope_to=["sales@example.com"])
     assert again.pk == mail.pk and IncomingEmail.objects.count() == count
+
+
+# ---------------------------------------------------------------- what else kept the person
+
+
+def test_a_colleagues_journal_row_loses_only_the_persons_number_not_his_own_data(partner, make_lead, alice,
+                                                                                 admin_user):
+    """Kirill's request also gave Zina's mobile: erasing Zina took his whole journal row (his name, his message)."""
+    _row, key = partner
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    response = submit(key, name="Орлов Кирилл", email="kirill@firm.example", message="Нужен ламинат, 200 м²",
+                      phone="+7 903 555-00-00, 8 916 111-22-33")
+    kirill = Lead.objects.get(email="kirill@firm.example")
+
+    services.erase_person(person=services.find_person(lead=zina, strip=[f"lead:{kirill.pk}"]), by=admin_user)
+
+    from leadflow.intake.models import Submission
+
+    payload = Submission.objects.get(pk=response.json()["submission_id"]).payload
+    assert "9161112233" not in json.dumps(payload) and "916 111-22-33" not in json.dumps(payload)
+    assert payload["name"] == "Орлов Кирилл" and payload["email"] == "kirill@firm.example"
+    assert payload["message"] == "Нужен ламинат, 200 м²" and payload.get("erased") is None
+
+
+def test_a_postback_url_carrying_the_persons_address_keeps_only_its_address_and_is_not_sent(partner, admin_user):
+    """A partner's click id built from the address went into the postback's URL: the delivery log kept it, and a
+    postback not sent yet would hand it to the partner after the erasure."""
+    from leadflow.events.services import deliver_pending
+    from leadflow.partners.models import Postback
+
+    row, key = partner
+    row.postback_url = "https://partner.example/pb?click={click_id}&status={status}"
+    row.postback_statuses = ["accepted"]
+    row.save()
+    assert submit(key, name="Белоусова Зинаида", email="zina@example.ru", click_id="crm-zina@example.ru").status_code \
+        == 201
+    assert submit(key, name="Орлов Кирилл", email="kirill@firm.example", click_id="crm-7").status_code == 201
+    deliver_pending()
+    assert Postback.objects.count() == 2
+
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+
+    theirs = Postback.objects.get(lead__email="")
+    assert "zina" not in theirs.url and theirs.url.startswith("https://partner.example/pb") and theirs.state == "failed"
+    other = Postback.objects.get(lead__email="kirill@firm.example")
+    assert "click=crm-7" in other.url and other.state == "pending"
+
+
+def test_another_cards_history_holding_the_persons_address_is_masked(make_lead, alice, bob, admin_user):
+    """A manager typed Zina's address into Kirill's card by mistake and corrected it: Kirill's history kept it."""
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    kirill = make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example",
+                       owner=bob)
+    FieldChange.objects.create(lead=kirill, field="email", old_value="kirill@firm.example",
+                               new_value="Zina@Example.ru", changed_by=bob)
+    FieldChange.objects.create(lead=kirill, field="email", old_value="Zina@Example.ru",
+                               new_value="kirill@firm.example", changed_by=bob)
+
+    services.erase_person(person=services.find_person(lead=zina), by=admin_user)
+
+    lines = list(FieldChange.objects.filter(lead=kirill, field="email").order_by("pk").values_list(
+        "old_value", "new_value"))
+    assert lines == [("kirill@firm.example", "z***@example.ru"), ("z***@example.ru", "kirill@firm.example")]
