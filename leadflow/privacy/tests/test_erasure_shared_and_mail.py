@@ -317,3 +317,19 @@ def test_another_cards_history_holding_the_persons_address_is_masked(make_lead, 
     lines = list(FieldChange.objects.filter(lead=kirill, field="email").order_by("pk").values_list(
         "old_value", "new_value"))
     assert lines == [("kirill@firm.example", "z***@example.ru"), ("z***@example.ru", "kirill@firm.example")]
+
+
+def test_a_journal_row_on_no_card_with_another_spelling_of_an_extra_address_is_erased(extra_address, partner,
+                                                                                    admin_user):
+    """A submission taken for spam (its hidden field filled), on no card, typed the Gmail address its own way."""
+    from leadflow.intake.models import Submission
+
+    _row, key = partner
+    spam = submit(key, name="Белоусова Зинаида", email="Zina.Belousova+shop@GoogleMail.com", website_url="x")
+    row = Submission.objects.get(pk=spam.json()["submission_id"])
+    assert row.status == "spam" and row.lead_id is None and "GoogleMail" in json.dumps(row.payload)
+
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+
+    row.refresh_from_db()
+    assert "belousova" not in json.dumps([row.payload, row.errors]).lower() and row.payload.get("erased") is True
