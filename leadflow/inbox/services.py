@@ -48,9 +48,13 @@ def store_email(
     *, raw: bytes, via: str, mailbox: Mailbox | None = None, envelope_from: str = "",
     envelope_to: Iterable[str] = (), peer: str = "",
 ) -> tuple[IncomingEmail, bool]:
-    """Commit the raw bytes in a transaction of their own; (email, is_new). Nothing is parsed yet."""
+    """Commit the raw bytes in a transaction of their own; (email, is_new). Nothing is parsed yet. A message
+    whose sender was erased keeps its key as a keyed hash (privacy.rooms.blank_emails): looked up too, so a
+    redelivery of it is still the same row."""
+    from leadflow.privacy.rooms import erased_key
+
     key = email_key(raw)
-    existing = IncomingEmail.objects.filter(key=key).first()
+    existing = IncomingEmail.objects.filter(key__in=sorted({key, erased_key(key)})).order_by("pk").first()
     if existing is not None:
         return existing, False
     try:
@@ -216,12 +220,18 @@ def thread_card(parsed: parsing.ParsedEmail) -> dict[str, int] | None:
     came in and was attached to a card, or one Leadflow sent to a card."""
     if not parsed.thread_ids:
         return None
+    from leadflow.privacy.services import erased_message_id
+
     earlier: dict[str, dict[str, int]] = {}
     for lookup in sent_message_lookups:
         earlier.update(lookup(parsed.thread_ids))
-    for row in (IncomingEmail.objects.filter(message_id__in=parsed.thread_ids)
+    # A Message-ID that named an erased person is kept as its keyed hash (privacy.rooms): looked up in that form
+    # too, in the same read, so a reply to another person's message that was in their thread still finds its card.
+    hashed = {erased_message_id(message_id): message_id for message_id in parsed.thread_ids}
+    for row in (IncomingEmail.objects.filter(message_id__in=sorted({*parsed.thread_ids, *hashed}))
                 .exclude(lead__isnull=True, client__isnull=True).only("message_id", "lead_id", "client_id")):
-        earlier[row.message_id] = {"client": row.client_id} if row.client_id else {"lead": row.lead_id}
+        earlier[hashed.get(row.message_id, row.message_id)] = (
+            {"client": row.client_id} if row.client_id else {"lead": row.lead_id})
     for message_id in parsed.thread_ids:
         if message_id in earlier:
             return earlier[message_id]

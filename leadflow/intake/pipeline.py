@@ -994,6 +994,10 @@ def thread_card(submission: Submission) -> tuple[Lead | None, Client | None, str
     if lead is not None and lead.state == LeadState.CONVERTED:
         client = Client.objects.filter(lead=lead).first() or client
         lead = None if client else lead
+    # A card erased at the person's request takes nothing more: a reply in their thread (a colleague's, or the
+    # person's from an address not tombstoned) is a new person's request, found and matched as any other.
+    if (lead is not None and lead.erased_at) or (client is not None and client.erased_at):
+        return None
     if lead is None and client is None:
         return None
     return lead, client, "reply in an e-mail thread of this card"

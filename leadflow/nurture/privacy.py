@@ -7,13 +7,15 @@ from typing import Any
 from django.db.models import Q
 
 from leadflow.nurture.models import Enrollment, MailMessage, Suppression, SurveyAnswer
-from leadflow.privacy.services import eraser, exporter
+from leadflow.privacy.services import eraser, exporter, mailbox_regex
 
 
 def _mail_of(person: Any) -> Any:
     emails = [e.lower() for e in getattr(person, "emails", ()) if e]
+    # Mail to any spelling of the person's mailboxes (an extra address is known only by its canonical key).
+    to_person = Q(to_email__iregex=mailbox_regex(emails)) if emails else Q(pk__in=[])
     return MailMessage.objects.filter(
-        Q(to_email__in=emails) | Q(lead_id__in=list(person.lead_ids)) | Q(client_id__in=list(person.client_ids))
+        to_person | Q(lead_id__in=list(person.lead_ids)) | Q(client_id__in=list(person.client_ids))
     )
 
 

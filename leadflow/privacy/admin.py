@@ -30,7 +30,16 @@ class ConsentAdmin(ReadOnly):
 @admin.register(ErasureLog)
 class ErasureLogAdmin(ReadOnly):
     list_display = ("at", "by", "lead_ids", "client_ids", "tombstones", "reference")
-    readonly_fields = ("at", "by", "lead_ids", "client_ids", "counts", "tombstones", "reference")
+    readonly_fields = ("at", "by", "lead_ids", "client_ids", "counts", "tombstones", "reference", "cards_left_out")
+    exclude = ("left_out",)
+
+    @admin.display(description=_("cards left out"))
+    def cards_left_out(self, obj: ErasureLog) -> str:
+        """Each card that shares a contact with the person but was not erased, the contact masked, and whether it
+        was taken off that card."""
+        from django.template.loader import render_to_string
+
+        return render_to_string("privacy/partials/left_out.html", {"rows": obj.left_out}) or "—"
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
         extra_context = {**(extra_context or {}), "title": _("Erasures (use “Erase a person” to erase)")}

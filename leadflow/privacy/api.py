@@ -29,12 +29,17 @@ class EraseIn(PersonIn):
     # Cards ("lead:7") that share only a contact with the person's and that the matcher takes for someone else:
     # left out unless named here (GET /privacy/erase/ lists them).
     include: list[str] = []
+    # Cards left out that list one of the person's contacts among their other contacts ("lead:7"): the card is kept,
+    # those contacts are taken off it (and erased and tombstoned with the person's others). Not named: kept as is.
+    strip: list[str] = []
 
 
 class LeftOutOut(Schema):
     card: str
     contact: str
     shares_with: str | None
+    # The person's contacts taken off this card's other contacts (`strip`); empty: the card kept them.
+    removed: list[str]
 
 
 class ErasureOut(Schema):
@@ -102,7 +107,8 @@ def erase(request: HttpRequest, payload: EraseIn) -> dict[str, Any]:
     person = _person(request, payload.dict())
     log = services.erase_person(person=person, by=request.auth, reference=payload.reference)
     left_out = [{"card": join.ref, "contact": join.value_text,
-                 "shares_with": services.card_ref(join.via) if join.via else None}
+                 "shares_with": services.card_ref(join.via) if join.via else None,
+                 "removed": sorted(services.value_text(value) for value in person.stripped.get(join.card, ()))}
                 for join in sorted(person.left_out.values(), key=lambda join: join.card)]
     return {"id": log.pk, "at": log.at, "by": request.auth.username, "lead_ids": log.lead_ids,
             "client_ids": log.client_ids, "counts": log.counts, "tombstones": log.tombstones, "left_out": left_out}

@@ -58,6 +58,9 @@ class ErasureLog(models.Model):
     client_ids = models.JSONField(_("clients"), default=list, blank=True)
     counts = models.JSONField(_("rows changed per room"), default=dict, blank=True)
     tombstones = models.PositiveIntegerField(_("tombstones"), default=0)
+    # Cards that share a contact with the person but were not erased: [{"card": "lead:7", "contact": "+7916*****33",
+    # "removed": true}] (removed: taken off that card's other contacts); the contact masked, never stored whole again.
+    left_out = models.JSONField(_("cards left out"), default=list, blank=True)
     # A reference to the person's request (a ticket or letter number), never their name or address.
     reference = models.CharField(_("request reference"), max_length=120, blank=True)
 

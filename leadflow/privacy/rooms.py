@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -27,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from leadflow.leads.models import system_result
-from leadflow.privacy.services import Person, eraser, exporter
+from leadflow.privacy import services as people
+from leadflow.privacy.services import Person, Value, eraser, exporter, mailbox_regex
 
 ERASED = "[erased]"
 # What a journaled payload keeps after erasure: counts per channel, campaign and partner (billing, click id).
@@ -101,7 +103,9 @@ def submission_ids(person: Person) -> set[int]:
     ids = set(Submission.objects.filter(condition).values_list("pk", flat=True))
     text = Submission.objects.annotate(raw=Cast("payload", TextField()))
     if person.emails:
-        found = Q(pk__in=[])
+        # Any spelling of the person's mailboxes (one given only as an extra contact is known by its canonical key,
+        # and a rejected submission typed it as it came: "Zina.Belousova+shop@googlemail.com").
+        found = Q(raw__iregex=mailbox_regex(person.emails, anchored=False))
         for email in person.emails:
             found |= Q(raw__icontains=email)
         ids |= set(text.filter(found).values_list("pk", flat=True))
@@ -299,14 +303,44 @@ def export_submissions(person: Person) -> list[dict[str, Any]]:
 
 
 def _names_the_person(text: str, person: Person) -> bool:
-    """Whether a free text holds one of the person's e-mails or phone numbers (its digits, with or without the
-    country code)."""
+    """Whether a free text holds one of the person's e-mails (in any spelling) or phone numbers (its digits, with or
+    without the country code)."""
     if not text:
         return False
     folded = text.casefold()
     digits = re.sub(r"\D", "", text)
-    return any(email.casefold() in folded for email in person.emails) or any(
-        e164.lstrip("+") in digits or (len(e164) > 11 and e164[-10:] in digits) for e164 in person.e164s)
+    if any(email.casefold() in folded for email in person.emails) or _any_spelling(person).search(text):
+        return True
+    return any(e164.lstrip("+") in digits or (len(e164) > 11 and e164[-10:] in digits) for e164 in person.e164s)
+
+
+def _any_spelling(person: Person) -> re.Pattern[str]:
+    """Any spelling of the person's mailboxes inside a text (compiled once per erasure)."""
+    cached = getattr(person, "_any_spelling", None)
+    if cached is None:
+        pattern = mailbox_regex(person.emails, anchored=False)
+        cached = re.compile(pattern or r"(?!)", re.IGNORECASE)
+        person._any_spelling = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _someone_elses(row: Any, person: Person) -> bool:
+    """A journal row that made or fed another person's card (it only mentions this person: a colleague's request
+    giving their number, a message naming their address)."""
+    return bool((row.lead_id and row.lead_id not in person.lead_ids)
+                or (row.client_id and row.client_id not in person.client_ids)
+                or (row.interest_id and row.interest_id not in person.interest_ids))
+
+
+def _redacted(value: Any, person: Person) -> Any:
+    """`value` (a payload, its errors) with every text that names the person replaced, the rest as it was."""
+    if isinstance(value, str):
+        return ERASED if _names_the_person(value, person) else value
+    if isinstance(value, dict):
+        return {key: _redacted(item, person) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, person) for item in value]
+    return value
 
 
 @eraser("submissions")
@@ -315,15 +349,23 @@ def erase_submissions(person: Person) -> int:
     from leadflow.intake.models import Submission
 
     changed = 0
-    for row in Submission.objects.filter(pk__in=submission_ids(person)).only("pk", "payload", "errors",
-                                                                             "idempotency_key"):
+    for row in Submission.objects.filter(pk__in=submission_ids(person)).only(
+            "pk", "payload", "errors", "idempotency_key", "lead_id", "client_id", "interest_id"):
         if _names_the_person(row.idempotency_key, person):
             # A partner's retry key may be built from the address ("crm-ivan@mail.ru-1"): kept as a digest, so the
             # row stays one per key and a retry is still told apart (it is then refused by the tombstone).
             digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()
             Submission.objects.filter(pk=row.pk).update(idempotency_key=f"erased:{digest}")
+        if _someone_elses(row, person):
+            # Another person's request that only mentions this one keeps what is theirs: only the texts naming
+            # this person go (erasing someone else's data is the worse mistake).
+            Submission.objects.filter(pk=row.pk).update(payload=_redacted(row.payload, person),
+                                                        errors=_redacted(row.errors, person))
+            changed += 1
+            continue
         payload = row.payload if isinstance(row.payload, dict) else {}
-        kept = {key: payload[key] for key in KEPT_PAYLOAD_KEYS if key in payload}
+        # A partner's click id built from the address goes like its retry key (the partner's bill keeps the row).
+        kept = {key: _redacted(payload[key], person) for key in KEPT_PAYLOAD_KEYS if key in payload}
         errors = row.errors if isinstance(row.errors, dict) else {}
         kept_errors = {"reason": errors["reason"]} if isinstance(errors.get("reason"), str) else {}
         if isinstance(errors.get("fields"), dict):  # which fields were wrong stays; what was in them goes
@@ -439,20 +481,27 @@ def _emails_qs(person: Person) -> QuerySet:
 
     condition = _card_q(person) | Q(submission_id__in=submission_ids(person))
     if person.emails:
-        condition |= Q(from_address__in=person.emails) | Q(pk__in=_bounces_for(person))
+        # Any spelling of the person's mailboxes (an extra address is known only by its canonical key): one
+        # pattern, one read, however many addresses they gave.
+        condition |= Q(from_address__iregex=mailbox_regex(person.emails)) | Q(pk__in=_bounces_for(person))
     return IncomingEmail.objects.filter(condition)
 
 
+# An address in a report's text (a header, the failed message's body), to be compared as the matcher compares them.
+_ADDRESS = re.compile(rb"[A-Za-z0-9._%+=-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
 def _bounces_for(person: Person) -> list[int]:
-    """Delivery failure reports about one of the person's addresses: they come from the mail server, on no card,
-    and carry the address, the failed message and its headers (the person's name) in the raw message. Reports are
-    few (ignored messages), so each one's raw text is searched here."""
+    """Delivery failure reports about one of the person's addresses, in any spelling: they come from the mail
+    server, on no card, and carry the address, the failed message and its headers (the person's name) in the raw
+    message. Reports are few (ignored messages), so each one's raw text is read here, its addresses compared by
+    their canonical mailboxes."""
     from leadflow.inbox.models import EmailKind, IncomingEmail
 
-    wanted = [email.lower().encode() for email in person.emails if email]
     reports = IncomingEmail.objects.filter(kind=EmailKind.BOUNCE, lead__isnull=True, client__isnull=True)
     return [pk for pk, raw in reports.exclude(raw=b"").values_list("pk", "raw").iterator(chunk_size=200)
-            if any(address in bytes(raw).lower() for address in wanted)]
+            if any(person.names_mailbox(address.decode("ascii", "replace"))
+                   for address in set(_ADDRESS.findall(bytes(raw))))]
 
 
 @exporter("inbox")
@@ -473,12 +522,23 @@ def export_inbox(person: Person) -> list[dict[str, Any]]:
 
 @eraser("inbox")
 def erase_inbox(person: Person) -> int:
-    return blank_emails(list(_emails_qs(person).values_list("pk", flat=True)))
+    changed = blank_emails(list(_emails_qs(person).values_list("pk", flat=True)))
+    return changed + _scrub_message_ids(person)
+
+
+def erased_key(key: str) -> str:
+    """An e-mail's storage key ("id:<Message-ID>") with the Message-ID hashed as erased_message_id does."""
+    from leadflow.privacy.services import erased_message_id
+
+    return f"id:{erased_message_id(key[3:])}"[:300] if key.startswith("id:") else key
 
 
 def blank_emails(ids: list[int]) -> int:
-    """Remove the raw message, its attachments and everything read from it; the row (when, status) stays."""
+    """Remove the raw message, its attachments and everything read from it; the row (when, status) stays, its
+    Message-ID (and the storage key made of it) as a keyed hash: some mailers build it from the sender's address,
+    and the hash still tells a redelivery of the message and finds the card a reply to it belongs to."""
     from leadflow.inbox.models import Attachment, IncomingEmail
+    from leadflow.privacy.services import erased_message_id
 
     attachments = list(Attachment.objects.filter(email_id__in=ids))
     names = [(a.file.storage, a.file.name) for a in attachments if a.file]
@@ -489,7 +549,38 @@ def blank_emails(ids: list[int]) -> int:
         raw=b"", envelope_from="", envelope_to=[], peer="", from_name="", from_address="", subject="", text="",
         phones=[], company="", in_reply_to="", references=[], error="",
     )
+    for pk, key, message_id in IncomingEmail.objects.filter(pk__in=ids).values_list("pk", "key", "message_id"):
+        IncomingEmail.objects.filter(pk=pk).update(key=erased_key(key), message_id=erased_message_id(message_id))
     return changed + len(attachments)
+
+
+def _scrub_message_ids(person: Person) -> int:
+    """Other people's messages keep their text, but a Message-ID, In-Reply-To or References naming the person's
+    address ("<1234.ivan@example.com>", a reply to them or a thread they were in) is replaced by its keyed hash,
+    the same one the person's own message got: the thread still finds its card, the address is gone."""
+    from leadflow.inbox.models import IncomingEmail
+    from leadflow.privacy.services import erased_message_id
+
+    if not person.emails:
+        return 0
+    pattern = mailbox_regex(person.emails, anchored=False)
+    named = re.compile(pattern, re.IGNORECASE)
+    rows = IncomingEmail.objects.annotate(refs=Cast("references", TextField())).filter(
+        Q(message_id__iregex=pattern) | Q(in_reply_to__iregex=pattern) | Q(refs__iregex=pattern)
+        | Q(key__iregex=pattern))
+
+    def scrubbed(message_id: str) -> str:
+        return erased_message_id(message_id) if named.search(message_id or "") else message_id
+
+    changed = 0
+    for row in rows.only("pk", "key", "message_id", "in_reply_to", "references"):
+        references = row.references if isinstance(row.references, list) else []
+        IncomingEmail.objects.filter(pk=row.pk).update(
+            key=erased_key(row.key) if named.search(row.key) else row.key, message_id=scrubbed(row.message_id),
+            in_reply_to=scrubbed(row.in_reply_to),
+            references=[scrubbed(ref) if isinstance(ref, str) else ref for ref in references])
+        changed += 1
+    return changed
 
 
 # ---------------------------------------------------------------- telephony
@@ -531,10 +622,19 @@ def export_postbacks(person: Person) -> list[dict[str, Any]]:
 
 @eraser("postbacks")
 def erase_postbacks(person: Person) -> int:
-    from leadflow.partners.models import Postback
+    from leadflow.partners.models import Postback, PostbackState
 
     qs = Postback.objects.filter(Q(submission_id__in=submission_ids(person)) | Q(lead_id__in=person.lead_ids))
-    return qs.exclude(last_error="").update(last_error="")
+    changed = qs.exclude(last_error="").update(last_error="")
+    # The delivery log keeps the URL each status went to; a partner's click id built from the person's address
+    # ("?click=crm-ivan@mail.ru") put it there. Such a URL keeps only its address (no query), and one not sent yet
+    # is not sent: it would hand the erased person's address to the partner again.
+    for pk, url, state in qs.values_list("pk", "url", "state"):
+        if any(_names_the_person(value, person) for _name, value in parse_qsl(urlsplit(url).query)):
+            Postback.objects.filter(pk=pk).update(
+                url=url.split("?", 1)[0] + "?erased", **({"state": PostbackState.FAILED} if state == "pending" else {}))
+            changed += 1
+    return changed
 
 
 # ---------------------------------------------------------------- imports
@@ -652,6 +752,83 @@ def erase_imports(person: Person) -> int:
     return changed
 
 
+# ---------------------------------------------------------------- another person's card listing the person's contact
+
+
+@eraser("other_cards")
+def strip_shared_contacts(person: Person) -> int:
+    """Take the person's contacts off the other contacts of the cards the admin chose (a colleague's card listing
+    the person's mobile): the card, its own contacts and the rest of its other contacts stay. What requests to
+    that card also gave loses them too, and so do its identity keys (a call from the number no longer finds the
+    colleague); the card's history says who took which contact off, masked, and its earlier lines that held the
+    contact whole are masked alike."""
+    from leadflow.clients.models import Client, Contact
+    from leadflow.leads.models import FieldChange, Lead, Request
+    from leadflow.matching.models import CardType, IdentityKey, KeyKind
+
+    value_of_text = people.value_of_text
+    changed = 0
+    for (card_type, pk), values in sorted(person.stripped.items()):
+        wanted = {people.same_contact(value) for value in values}
+        model = Lead if card_type == "lead" else Contact
+        others = model.objects.select_for_update().filter(pk=pk).values_list("other_contacts", flat=True).first()
+        kept = [text for text in others or [] if value_of_text(text) not in wanted]
+        removed = sorted({value_of_text(text) for text in others or []} & wanted)
+        model.objects.filter(pk=pk).update(other_contacts=kept)
+        cards = ({"lead_id": pk},) if card_type == "lead" else tuple(
+            {"client_id": client_id} for client_id in Client.objects.filter(contact_id=pk).values_list("pk", flat=True))
+        FieldChange.objects.bulk_create([
+            FieldChange(field="other_contacts", old_value=people.mask(value), new_value="",
+                        changed_by=person.erased_by, **card)
+            for card in cards for value in removed])
+        history = FieldChange.objects.filter(Q(pk__in=[]) if not cards else _any(cards)).only(
+            "pk", "old_value", "new_value")
+        for line in history:
+            masked = {name: people.mask(value_of_text(text)) for name, text in (("old_value", line.old_value),
+                                                                          ("new_value", line.new_value))
+                      if value_of_text(text) in wanted}
+            if masked:
+                FieldChange.objects.filter(pk=line.pk).update(**masked)
+        requests = Request.objects.filter(Q(pk__in=[]) if not cards else _any(cards)).only("pk", "facts")
+        for request in requests:
+            facts = _facts_without(request.facts, wanted)
+            if facts != request.facts:
+                Request.objects.filter(pk=request.pk).update(facts=facts)
+                changed += 1
+        keys = Q(pk__in=[])
+        for kind, text, extension in wanted:
+            keys |= Q(kind=KeyKind.EMAIL if kind == "email" else KeyKind.PHONE, value=text,
+                      extension=extension if kind == "phone" else "")
+        IdentityKey.objects.filter(keys, card_type=CardType.LEAD if card_type == "lead" else CardType.CONTACT,
+                                   card_id=pk).delete()
+        changed += len(removed)
+    return changed
+
+
+def _any(cards: tuple[dict[str, int], ...]) -> Q:
+    condition = Q(pk__in=[])
+    for card in cards:
+        condition |= Q(**card)
+    return condition
+
+
+def _facts_without(facts: Any, wanted: set[Value]) -> Any:
+    """A request's facts with the contacts in `wanted` gone: its own phone and e-mail, and what it also gave."""
+    if not isinstance(facts, dict):
+        return facts
+    value_of_text = people.value_of_text
+    facts = dict(facts)
+    phone, extension = facts.get("phone"), facts.get("phone_ext") or ""
+    if isinstance(phone, str) and phone and ("phone", phone, extension) in wanted:
+        facts.update(phone="", phone_ext="")
+    if isinstance(facts.get("email"), str) and value_of_text(facts["email"]) in wanted:
+        facts["email"] = ""
+    for name in ("other_phones", "other_emails"):
+        if isinstance(facts.get(name), list):
+            facts[name] = [text for text in facts[name] if value_of_text(text) not in wanted]
+    return facts
+
+
 # ---------------------------------------------------------------- history, merges, matching keys
 
 
@@ -670,6 +847,34 @@ def erase_history(person: Person) -> int:
     # Who changed which field when stays; the old and new values go.
     changed = FieldChange.objects.filter(_card_q(person)).update(old_value="", new_value="")
     changed += LeadMerge.objects.filter(survivor_id__in=person.lead_ids).update(snapshot={})
+    return changed + _mask_other_cards_history(person)
+
+
+def _mask_other_cards_history(person: Person) -> int:
+    """Another card's history line whose old or new value is one of the person's contacts (typed into a
+    colleague's card by mistake and corrected, a contact taken off it) keeps the line, the contact masked: that
+    card's own values stay as they were."""
+    from leadflow.leads.models import FieldChange
+
+    # A line holds a phone as other contacts keep one; a bare number with the person's extension elsewhere is the
+    # office line, anyone's there.
+    texts = sorted(people.value_text(("phone", e164, x)) for e164, x in person.phones)
+    condition = Q(old_value__in=texts) | Q(new_value__in=texts)
+    if person.emails:
+        pattern = mailbox_regex(person.emails)
+        condition |= Q(old_value__iregex=pattern) | Q(new_value__iregex=pattern)
+    mine = {people.same_contact(("email", email, "")) for email in person.emails} | {
+        ("phone", e164, x) for e164, x in person.phones}
+    changed = 0
+    for line in FieldChange.objects.filter(condition).exclude(_card_q(person)).only("pk", "old_value", "new_value"):
+        masked = {}
+        for name in ("old_value", "new_value"):
+            value = people.value_of_text(getattr(line, name))
+            if value in mine:
+                masked[name] = people.mask(value)
+        if masked:
+            FieldChange.objects.filter(pk=line.pk).update(**masked)
+            changed += 1
     return changed
 
 
@@ -753,8 +958,8 @@ def _consents_qs(person: Person) -> QuerySet:
     from leadflow.privacy.models import Consent
 
     condition = _card_q(person)
-    if person.emails:
-        condition |= Q(email__in=person.emails)
+    if person.emails:  # an unsubscribe by an address in any spelling (an extra one is known by its mailbox)
+        condition |= Q(email__iregex=mailbox_regex(person.emails))
     if person.phones:
         condition |= Q(phone__in=person.e164s)
     return Consent.objects.filter(condition)

@@ -273,16 +273,84 @@ def card_ref(card: Card) -> str:
     return f"{card[0]}:{card[1]}"
 
 
-def parse_cards(refs: Iterable[str]) -> set[Card]:
-    """Cards named as "lead:5", "contact:7", "interest:3"; InvalidInput naming `include` for anything else."""
+def parse_cards(refs: Iterable[str], *, name: str = "include") -> set[Card]:
+    """Cards named as "lead:5", "contact:7", "interest:3"; InvalidInput naming the field (`name`) for anything
+    else."""
     cards: set[Card] = set()
     for ref in refs:
         kind, _sep, number = str(ref).partition(":")
         if kind not in CARD_TYPES or not number.isdigit():
-            raise InvalidInput({"include": [_("“%(ref)s” is not a card: use lead:<id>, contact:<id> or "
-                                              "interest:<id>.") % {"ref": ref}]})
+            raise InvalidInput({name: [_("“%(ref)s” is not a card: use lead:<id>, contact:<id> or "
+                                         "interest:<id>.") % {"ref": ref}]})
         cards.add((kind, int(number)))
     return cards
+
+
+def mask(value: Value) -> str:
+    """A contact as the erasure log and another card's history keep it once the person is erased: enough for the
+    admin to tell which one it was ("+7916*****33", "z***@example.ru"), never the whole value again."""
+    kind, text, extension = value
+    if kind == "email":
+        local, _at, domain = text.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    shown = f"{text[:5]}{'*' * max(len(text) - 7, 3)}{text[-2:]}"
+    return f"{shown} ext. {extension}" if extension else shown
+
+
+def value_of_text(text: str) -> Value | None:
+    """The contact a stored text stands for, compared as the matcher compares them (an e-mail's canonical mailbox:
+    case, +tag, Gmail's dots; a phone with its extension); None for anything else."""
+    from leadflow.matching.normalize import split_phone_text
+    from leadflow.matching.record import canonical_email
+
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    if "@" in text:
+        return ("email", canonical_email(text), "")
+    if text.startswith("+"):
+        e164, extension = split_phone_text(text)
+        return ("phone", e164, extension)
+    return None
+
+
+def same_contact(value: Value) -> Value:
+    """`value` in the form value_of_text gives (a card's own e-mail is kept as typed, a key's as its mailbox)."""
+    kind, text, _extension = value
+    return value_of_text(text) or value if kind == "email" else value
+
+
+def mailbox_regex(emails: Iterable[str], *, anchored: bool = True) -> str:
+    """A regular expression (the common part of Python's and PostgreSQL's dialects, for `__iregex`) matching every
+    spelling of the mailboxes: the matcher's canonical form read backwards (matching.record.canonical_email: any
+    case, a +tag, the provider's alias domains, Gmail's dots anywhere, Yandex's "." for "-"). One pattern for all,
+    so a lookup reads the table once however many addresses the person gave."""
+    from leadflow.matching.record import _providers, canonical_email
+
+    aliases, _free = _providers()
+    patterns = []
+    for canonical in sorted({canonical_email(email) for email in emails if "@" in email}):
+        local, _at, domain = canonical.rpartition("@")
+        domains = sorted({domain, *(alias for alias, target in aliases.items() if target == domain)})
+
+        def char(ch: str, domain: str = domain) -> str:
+            if domain == "gmail.com":
+                return (ch if ch.isalnum() else "\\" + ch) + "\\.*"
+            if domain == "yandex.ru" and ch == "-":
+                return "[-.]"
+            return ch if ch.isalnum() else "\\" + ch
+
+        body = "".join(char(ch) for ch in local)
+        if domain == "gmail.com":
+            body = "\\.*" + body
+        hosts = "|".join("".join(ch if ch.isalnum() else "\\" + ch for ch in host) for host in domains)
+        patterns.append(f"{body}(\\+[^@]*)?@({hosts})")
+    if not patterns:
+        return ""
+    alternatives = "|".join(f"({pattern})" for pattern in patterns)
+    # Not anchored: a mailer's Message-ID ("<1234.ivan@example.com>") or a report's text holds the address after a
+    # dot or a bracket; a letter or digit before it, or the domain going on after it, is another address.
+    return f"^({alternatives})$" if anchored else f"(^|[^a-z0-9])({alternatives})($|[^a-z0-9.-]|[.-]($|[^a-z0-9]))"
 
 
 @dataclass
@@ -305,6 +373,12 @@ class Person:
     joins: dict[Card, Join] = field(default_factory=dict)
     left_out: dict[Card, Join] = field(default_factory=dict)
     shared: set[Value] = field(default_factory=set)
+    # Each card left out: every contact of the person it holds (`shares`), those only among its other contacts
+    # (`removable`: its own phone or e-mail never is), and those the admin chose to take off it (`stripped`).
+    shares: dict[Card, set[Value]] = field(default_factory=dict)
+    removable: dict[Card, set[Value]] = field(default_factory=dict)
+    stripped: dict[Card, set[Value]] = field(default_factory=dict)
+    erased_by: Any = None  # the administrator, for the audit of the cards the erasure changes (set by erase_person)
 
     @property
     def e164s(self) -> set[str]:
@@ -317,6 +391,26 @@ class Person:
     @property
     def shared_texts(self) -> list[str]:
         return sorted(value_text(value) for value in self.shared)
+
+    @property
+    def mailboxes(self) -> set[str]:
+        """The person's e-mails as the matcher keys them (canonical mailboxes)."""
+        from leadflow.matching.record import canonical_email
+
+        return {canonical_email(email) for email in self.emails}
+
+    def names_mailbox(self, address: str) -> bool:
+        """Whether an address, however spelled, is one of the person's mailboxes."""
+        from leadflow.matching.record import canonical_email
+
+        return bool(address) and canonical_email(address) in self.mailboxes
+
+    def left_out_rows(self) -> list[dict[str, Any]]:
+        """What the erasure log keeps of the cards left out: the card, each contact it shares with the person masked,
+        and whether it was taken off that card."""
+        return [{"card": card_ref(card), "contact": mask(value),
+                 "removed": value in self.stripped.get(card, set())}
+                for card in sorted(self.shares) for value in sorted(self.shares[card])]
 
     def ids(self, card_type: str) -> set[int]:
         return {"lead": self.lead_ids, "contact": self.contact_ids, "interest": self.interest_ids}[card_type]
@@ -567,7 +661,7 @@ class _Finder:
 
 
 def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
-                phone: str = "", include: Iterable[str] = ()) -> Person:
+                phone: str = "", include: Iterable[str] = (), strip: Iterable[str] = ()) -> Person:
     """Every card of the person named by a lead, a client, a contact, an e-mail or a phone.
 
     Cards are joined by the exact normalised e-mail or phone (with its extension: two extensions of one
@@ -575,8 +669,10 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
     gave": identity keys), repeatedly, so a lead with the phone and a client with the e-mail both come. A card
     that holds one of the person's contacts but that the matcher does not take for the same person (an office
     line, info@company given by colleagues) is left out and listed (`left_out`), with the contact it shares;
-    `include` ("lead:7") takes such cards in when the admin says they are the person's. The confirmation page
-    lists what was found, and why, before anything is erased."""
+    `include` ("lead:7") takes such cards in when the admin says they are the person's; `strip` ("lead:7") keeps
+    such a card but takes the person's contacts off its other contacts (a colleague's card listing the person's
+    mobile), so they are erased and tombstoned like the person's others. The confirmation page lists what was found,
+    and why, before anything is erased."""
     from leadflow.clients.models import Company
     from leadflow.leads.models import Lead, Request
     from leadflow.warming.models import Visitor
@@ -596,7 +692,10 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
     searched = {("email", e.lower(), "") for e in emails} | {("phone", e164, x) for e164, x in phones}
     finder.walk(searched)
 
-    person.shared = {value for value, cards in finder.holders.items() if cards & set(person.left_out)}
+    _left_out_contacts(person, finder.holders, parse_cards(strip, name="strip"))
+    person.shared = {value for value, cards in finder.holders.items()
+                     if any(card in person.left_out and value not in person.stripped.get(card, set())
+                            for card in cards)}
     for value in set(finder.came_from) - person.shared:
         kind, text, extension = value
         if kind == "email":
@@ -615,6 +714,40 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
         if is_sole_proprietor(company):
             person.company_ids.add(company.pk)
     return person
+
+
+def _left_out_contacts(person: Person, holders: dict[Value, set[Card]], strip: set[Card]) -> None:
+    """Which of the person's contacts each card left out holds, which of them only as another contact (so they
+    can be taken off it, the card kept), and those the admin chose to take off (`strip`); InvalidInput naming
+    `strip` for a card that is taken in whole or holds none of the person's contacts among its other contacts."""
+    for value, cards in holders.items():
+        for card in cards:
+            if card in person.left_out:
+                person.shares.setdefault(card, set()).add(value)
+    own: dict[Card, set[Value]] = {}
+    for card_type, model in _card_models().items():
+        ids = [pk for kind, pk in person.shares if kind == card_type]
+        for pk, email, phone, extension in model.objects.filter(pk__in=ids).values_list("pk", "email", "phone",
+                                                                                      "phone_ext"):
+            own[(card_type, pk)] = {same_contact(("email", email, "")) if email else None,
+                                    ("phone", phone, extension) if phone else None} - {None}
+    for card, values in person.shares.items():
+        removable = {value for value in values
+                     if card[0] != "interest" and same_contact(value) not in own.get(card, ())}
+        if removable:
+            person.removable[card] = removable
+    errors = []
+    for card in sorted(strip):
+        if card in person.joins:
+            errors.append(_("“%(ref)s” is taken in whole (include): leave it out of the contacts to remove.")
+                          % {"ref": card_ref(card)})
+        elif card not in person.removable:
+            errors.append(_("“%(ref)s” holds none of this person's contacts among its other contacts: only a card "
+                            "left out that lists one of them there can keep the rest.") % {"ref": card_ref(card)})
+        else:
+            person.stripped[card] = set(person.removable[card])
+    if errors:
+        raise InvalidInput({"strip": errors})
 
 
 # ---------------------------------------------------------------- registries
@@ -696,6 +829,15 @@ def digest(kind: str, value: str) -> str:
     return hmac.new(_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def erased_message_id(message_id: str) -> str:
+    """What an e-mail's Message-ID becomes once it may name an erased person ("<1234.ivan@example.com>"): a keyed
+    hash of it, the same wherever it stands, so a later reply, a redelivery or another message's References still
+    find the same row (leadflow.inbox looks both forms up) and nobody reads the address back."""
+    if not message_id or message_id.startswith("<erased."):
+        return message_id
+    return f"<erased.{digest('message-id', message_id)[:40]}@erased.invalid>"
+
+
 def contact_digests(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, str]] = ()) -> set[tuple[str, str]]:
     """(kind, digest) of each e-mail (its matching form too: case, +tag, Gmail dots) and phone (+ extension)."""
     from leadflow.matching.record import canonical_email
@@ -764,16 +906,18 @@ def erase_person(*, person: Person, by: User | None, reference: str = "") -> Era
         raise Forbidden(_("Only an administrator may erase personal data."))
     if person.is_empty:
         raise NothingFound()
+    person.erased_by = by
     with transaction.atomic():
         counts = {name: int(function(person) or 0) for name, function in sorted(erasers.items())}
         log = ErasureLog.objects.create(
             by=by, lead_ids=sorted(person.lead_ids), client_ids=sorted(person.client_ids), counts=counts,
-            reference=reference[:120],
+            reference=reference[:120], left_out=person.left_out_rows(),
         )
         digests = contact_digests(emails=person.emails, phones=person.phones)
         Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])
         ErasureLog.objects.filter(pk=log.pk).update(tombstones=len(digests))
         log.tombstones = len(digests)
         record_event("privacy.erased", erasure_id=log.pk, lead_ids=log.lead_ids, client_ids=log.client_ids,
-                     left_out=sorted(card_ref(card) for card in person.left_out))
+                     left_out=sorted(card_ref(card) for card in person.left_out),
+                     stripped=sorted(card_ref(card) for card in person.stripped))
     return log

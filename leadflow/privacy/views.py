@@ -34,13 +34,15 @@ def person_from(user: Any, params: Any) -> tuple[services.Person, Lead | None, C
         if client is None:
             raise Http404
     email, phone = str(params.get("email") or ""), str(params.get("phone") or "")
-    person = services.find_person(lead=lead, client=client, email=email, phone=phone, include=included(params))
+    person = services.find_person(lead=lead, client=client, email=email, phone=phone, include=included(params),
+                                  strip=included(params, "strip"))
     return person, lead, client
 
 
-def included(params: Any) -> list[str]:
-    """The cards ("lead:7") the admin took in although they share only a contact with the person's."""
-    values = params.getlist("include") if hasattr(params, "getlist") else params.get("include") or []
+def included(params: Any, name: str = "include") -> list[str]:
+    """The cards ("lead:7") the admin took in although they share only a contact with the person's (`include`),
+    or chose to keep with the person's contacts taken off their other contacts (`strip`)."""
+    values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
     return [str(value) for value in values if value]
 
 
@@ -102,9 +104,16 @@ def erase_context(person: services.Person, params: Any) -> dict[str, Any]:
     shown = _cards_shown([join.card for join, _taken in doubtful])
     return {"leads": leads, "clients": clients, "interests": interests, "include": sorted(services.card_ref(c)
                                                                                           for c in taken),
+            "strip": sorted(services.card_ref(card) for card in person.stripped),
             "doubtful": [{"join": join, "taken": was_taken, "label": card_label(join.card),
-                          "via": card_label(join.via) if join.via else "", **shown.get(join.card, {})}
-                         for join, was_taken in sorted(doubtful, key=lambda pair: pair[0].card)]}
+                          "via": card_label(join.via) if join.via else "",
+                          "removable": ", ".join(sorted(services.value_text(value)
+                                                        for value in person.removable.get(join.card, ()))),
+                          "stripped": join.card in person.stripped, **shown.get(join.card, {})}
+                         for join, was_taken in sorted(doubtful, key=lambda pair: pair[0].card)],
+            "stripped": [{"label": card_label(card), "contacts": ", ".join(sorted(services.value_text(value)
+                                                                                  for value in values))}
+                         for card, values in sorted(person.stripped.items())]}
 
 
 def _int(value: Any) -> int:
@@ -167,7 +176,8 @@ def _labelled(errors: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The erase page's problems keyed by the labels the admin reads next to the inputs, not the fields' codes
     ("confirm: Type “erase” to confirm." read as an error of no field); "__all__" stays the page's own."""
     labels = {"email": _("E-mail"), "phone": _("Phone"), "lead": _("Lead id"), "client": _("Client id"),
-              "confirm": _("Confirmation"), "reference": _("Reference of the request")}
+              "confirm": _("Confirmation"), "reference": _("Reference of the request"),
+              "include": _("Cards taken in"), "strip": _("Contacts taken off other cards")}
     return {str(labels.get(name, name)): problems for name, problems in errors.items()}
 
 

@@ -27,6 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--client", type=int)
         parser.add_argument("--include", action="append", default=[],
                             help="a card (lead:7) that shares only a contact with the person's: take it in too")
+        parser.add_argument("--strip", action="append", default=[],
+                            help="a card left out (lead:7) that lists the person's contact among its other "
+                                 "contacts: keep the card, take the contact off it (erased and tombstoned)")
         parser.add_argument("--output", help="export: write the JSON here instead of the terminal")
         parser.add_argument("--as", dest="as_user", help="erase: the administrator erasing (logged)")
         parser.add_argument("--reference", default="", help="erase: the request's reference (no personal data)")
@@ -41,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError("Name the person: --email, --phone, --lead or --client.")
         try:
             person = services.find_person(lead=lead, client=client, email=options["email"], phone=options["phone"],
-                                         include=options["include"])
+                                         include=options["include"], strip=options["strip"])
         except DomainError as error:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())) from error
         if person.is_empty:
@@ -66,8 +69,16 @@ class Command(BaseCommand):
             self.stderr.write(f"Left out {join.ref}: shares {join.value_text} with "
                               f"{services.card_ref(join.via) if join.via else 'the search'} but looks like another "
                               "person (--include it if it is theirs)")
+            removable = sorted(services.value_text(value) for value in person.removable.get(join.card, ()))
+            if join.card in person.stripped:
+                self.stderr.write(f"  {', '.join(removable)} will be taken off {join.ref}'s other contacts; the "
+                                  "card stays")
+            elif removable:
+                self.stderr.write(f"  it lists {', '.join(removable)} among its other contacts: --strip "
+                                  f"{join.ref} takes only that off it (the card stays)")
         if not options["yes"]:
             if not sys.stdin.isatty() or input("Erase for good? Type 'erase': ").strip() != "erase":
                 raise CommandError("Not confirmed: nothing erased (use --yes).")
         log = services.erase_person(person=person, by=admin, reference=options["reference"])
-        self.stdout.write(json.dumps({"erasure": log.pk, "counts": log.counts, "tombstones": log.tombstones}))
+        self.stdout.write(json.dumps({"erasure": log.pk, "counts": log.counts, "tombstones": log.tombstones,
+                                      "left_out": log.left_out}))
