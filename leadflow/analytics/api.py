@@ -55,6 +55,6 @@ def report(request: HttpRequest, key: str) -> dict[str, Any]:
 def export(request: HttpRequest, key: str, format: str = "csv", table: str = "") -> HttpResponse:
     kind = _kind(request, key)
     if format not in ("csv", "xlsx"):
-        raise InvalidInput({"format": ["Expected csv or xlsx."]})
+        raise InvalidInput({"format": [_("Expected csv or xlsx.")]})
     report_filter = parse_filter(request.GET, request.auth)
     return export_response(kind.build(report_filter, request.auth), format, table or None)

@@ -17,7 +17,7 @@ from leadflow.clients.models import Client, Company
 from leadflow.clients.querysets import clients_open_to, clients_visible_to, companies_visible_to
 from leadflow.clients.validators import clean_number
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import MAX_INT, MAX_SEARCH
+from leadflow.core.inputs import MAX_INT, MAX_SEARCH, NestedObject
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import ActivityKind, Task, TaskKind
 from leadflow.leads.schemas import ActivityOut, AssignIn, CompleteTaskIn, CompleteTaskOut, GivenOut, RequestOut, TaskOut
@@ -139,7 +139,7 @@ def assign_client(request: HttpRequest, client_id: int, data: AssignIn) -> Clien
     return lead_services.assign_client(client=client, to=to, by=request.auth)
 
 
-class CompanyIn(Schema):
+class CompanyEditIn(NestedObject):
     """Only the fields sent are changed; an empty string clears one."""
 
     name: str | None = Field(None, max_length=255, description='With its legal form ("ООО Ромашка") unless '
@@ -155,7 +155,7 @@ class CompanyIn(Schema):
     website: str | None = Field(None, max_length=200)
 
 
-class ContactIn(Schema):
+class ContactEditIn(NestedObject):
     """Only the fields sent are changed; an empty string clears one."""
 
     last_name: str | None = Field(None, max_length=120)
@@ -168,8 +168,8 @@ class ContactIn(Schema):
 
 
 class ClientUpdateIn(Schema):
-    company: CompanyIn | None = None
-    contact: ContactIn | None = None
+    company: CompanyEditIn | None = None
+    contact: ContactEditIn | None = None
     contact_id: int | None = Field(None, ge=1, le=MAX_INT, description="Another person of the client's company "
                                                                        "to edit (default: the main contact)")
 

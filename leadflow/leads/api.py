@@ -66,7 +66,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
         qs = qs.filter(owner__isnull=True)
     elif filters.owner:
         if not (filters.owner.isascii() and filters.owner.isdigit()) or int(filters.owner) > MAX_INT:
-            raise InvalidInput({"owner": ["A user id, 'me' or 'none'."]})
+            raise InvalidInput({"owner": [_("A user id, 'me' or 'none'.")]})
         qs = qs.filter(owner_id=int(filters.owner))
     if filters.pool:
         qs = qs.in_pool()
@@ -87,7 +87,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
     try:
         items, next_cursor = sorted_page(qs, filters.sort or "", filters.cursor, filters.limit)
     except BadCursor as error:
-        raise InvalidInput({"cursor": ["Not a cursor this API gave out."]}) from error
+        raise InvalidInput({"cursor": [_("Not a cursor this API gave out.")]}) from error
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -139,9 +139,9 @@ def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Le
             company = normalize.split_company(value)
             changes["company_name"], changes["legal_form"] = company.name, company.legal_form
         elif name == "deal_type" and value not in ("", "retail", "wholesale"):
-            errors["deal_type"] = ["Must be retail, wholesale or empty."]
+            errors["deal_type"] = [_("Must be retail, wholesale or empty.")]
         elif name == "temperature" and value not in ("cold", "warm", "hot"):
-            errors["temperature"] = ["Must be cold, warm or hot."]
+            errors["temperature"] = [_("Must be cold, warm or hot.")]
         else:
             changes[name] = value
     if errors:
@@ -186,9 +186,9 @@ def compare(request: HttpRequest, ids: str) -> list[Lead]:
     try:
         wanted = [int(part) for part in ids.split(",") if part.strip()]
     except ValueError as error:
-        raise InvalidInput({"ids": ["Comma-separated lead ids."]}) from error
+        raise InvalidInput({"ids": [_("Comma-separated lead ids.")]}) from error
     if not 2 <= len(wanted) <= 10:
-        raise InvalidInput({"ids": ["Between 2 and 10 leads."]})
+        raise InvalidInput({"ids": [_("Between 2 and 10 leads.")]})
     found = {x.pk: x for x in Lead.objects.visible_to(request.auth).select_related("stage").filter(pk__in=wanted)}
     if len(found) != len(set(wanted)):
         raise NotFound("lead")
@@ -266,7 +266,7 @@ def refuse(request: HttpRequest, lead_id: int, data: schemas.RefuseIn) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     reason = LostReason.objects.filter(pk=data.reason_id, is_active=True).first()
     if reason is None:
-        raise InvalidInput({"reason_id": ["No such active lost reason."]})
+        raise InvalidInput({"reason_id": [_("No such active lost reason.")]})
     services.refuse_lead(lead=lead, reason=reason, note=data.note, by=request.auth)
     return Lead.objects.select_related("stage").get(pk=lead.pk)
 
@@ -292,7 +292,7 @@ def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> Stat
     if data.owner_id is not None:
         owner = User.objects.filter(pk=data.owner_id, is_active=True).first()
         if owner is None:
-            raise InvalidInput({"owner_id": ["No such active user."]})
+            raise InvalidInput({"owner_id": [_("No such active user.")]})
     company = services.CompanyFacts(**data.company.dict()) if data.company else None
     due = in_zone_of(data.first_task_due_at, request.auth)
     first_task = services.FirstTask(title=data.first_task_title, due_at=due)
@@ -345,12 +345,12 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
     now = timezone.now()
     if filters.scope == "team":
         if not (user.is_admin or user.role == Role.HEAD):
-            raise Forbidden("Only the head of sales sees the team's tasks.")
+            raise Forbidden(_("Only the head of sales sees the team's tasks."))
         qs = Task.objects.visible_to(user)
     elif filters.scope in ("mine", "overdue", "today", "upcoming"):
         qs = Task.objects.filter(assignee=user)
     else:
-        raise InvalidInput({"scope": ["One of mine, overdue, today, upcoming, team."]})
+        raise InvalidInput({"scope": [_("One of mine, overdue, today, upcoming, team.")]})
     if not filters.include_done:
         qs = qs.open()
     start, end = local_day_bounds(zone_name_of(user), now)  # the user's day, as on the tasks page
@@ -375,7 +375,7 @@ def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
 
     user: User = request.auth
     if (data.lead_id is None) == (data.client_id is None):
-        raise InvalidInput({"lead_id": ["Give exactly one of lead_id and client_id."]})
+        raise InvalidInput({"lead_id": [_("Give exactly one of lead_id and client_id.")]})
     lead = visible_lead(user, data.lead_id) if data.lead_id else None
     client = visible_client(user, data.client_id) if data.client_id else None
     assignee = user
@@ -386,14 +386,14 @@ def add_task(request: HttpRequest, data: schemas.TaskIn) -> Status:
             raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(CLIENT_TASK_KINDS)}]})
     elif data.assignee_id and data.assignee_id != user.pk:
         if not (user.is_admin or user.role == Role.HEAD):
-            raise Forbidden("Only the head of sales may give tasks to others.")
+            raise Forbidden(_("Only the head of sales may give tasks to others."))
         assignee = User.objects.filter(pk=data.assignee_id, is_active=True).first()
         if assignee is None:
-            raise InvalidInput({"assignee_id": ["No such active user."]})
+            raise InvalidInput({"assignee_id": [_("No such active user.")]})
     if lead is not None:
         services._require_manage(lead, user)
     if data.kind not in dict(Task._meta.get_field("kind").choices):
-        raise InvalidInput({"kind": ["Unknown task kind."]})
+        raise InvalidInput({"kind": [_("Unknown task kind.")]})
     task = services.create_task(lead=lead, client=client, assignee=assignee, title=data.title,
                                 due_at=in_zone_of(data.due_at, user),
                                 kind=data.kind, by=user)
@@ -412,7 +412,7 @@ def visible_task(user: User, task_id: int) -> Task:
 def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -> dict[str, Any]:
     task = visible_task(request.auth, task_id)
     if data.next_kind not in dict(Task._meta.get_field("kind").choices):
-        raise InvalidInput({"next_kind": ["Unknown task kind."]})
+        raise InvalidInput({"next_kind": [_("Unknown task kind.")]})
     next_task = services.complete_task(task=task, result=data.result, by=request.auth, next_title=data.next_title,
                                        next_due_at=in_zone_of(data.next_due_at, request.auth),
                                        next_kind=data.next_kind)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
@@ -72,7 +73,7 @@ class WithdrawIn(Schema):
 
 def _person(request: HttpRequest, params: dict[str, Any]) -> services.Person:
     if not any(params.get(k) for k in ("lead", "client", "email", "phone")):
-        raise InvalidInput({"__all__": ["Name the person: lead, client, email or phone."]})
+        raise InvalidInput({"__all__": [_("Name the person: lead, client, email or phone.")]})
     from django.http import Http404
 
     try:
@@ -94,16 +95,16 @@ def export(request: HttpRequest, lead: int | None = None, client: int | None = N
         raise NotFound("person")
     person = _person(request, {"lead": lead, "client": client, "email": email, "phone": phone})
     if not services.can_export(user, person):
-        raise Forbidden("This person has cards outside your team: ask an administrator.")
+        raise Forbidden(_("This person has cards outside your team: ask an administrator."))
     return export_response(services.export_person(person=person, by=user), name="person")
 
 
 @router.post("/erase", response=ErasureOut, summary="Erase a person's personal data (admin; confirm: true)")
 def erase(request: HttpRequest, payload: EraseIn) -> dict[str, Any]:
     if not services.can_erase(request.auth):
-        raise Forbidden("Only an administrator may erase personal data.")
+        raise Forbidden(_("Only an administrator may erase personal data."))
     if not payload.confirm:
-        raise InvalidInput({"confirm": ["Must be true: erasure cannot be undone."]})
+        raise InvalidInput({"confirm": [_("Must be true: erasure cannot be undone.")]})
     person = _person(request, payload.dict())
     log = services.erase_person(person=person, by=request.auth, reference=payload.reference)
     left_out = [{"card": join.ref, "contact": join.value_text,
@@ -128,7 +129,7 @@ def _card(request: HttpRequest, lead: int | None, client: int | None) -> tuple[A
         if found is None:
             raise NotFound("client")
         return None, found
-    raise InvalidInput({"__all__": ["Name the lead or the client."]})
+    raise InvalidInput({"__all__": [_("Name the lead or the client.")]})
 
 
 @router.get("/consents", response=list[ConsentOut], summary="Consent history of a card you can see")

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from leadflow.accounts.models import Role, User
@@ -66,7 +67,7 @@ def lead_score(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 
 def _require_head(user: User) -> None:
     if not (user.is_admin or user.role == Role.HEAD):
-        raise Forbidden("Only the head of sales or an admin may see the scoring model.")
+        raise Forbidden(_("Only the head of sales or an admin may see the scoring model."))
 
 
 @router.get("/scoring/model", response=ModelOut, summary="The model in use: AUC, log loss, calibration (head, admin)")

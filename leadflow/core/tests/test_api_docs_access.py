@@ -83,3 +83,29 @@ def test_every_operation_documents_the_error_it_answers_with(web_form):
     shape = error["properties"]["error"]
     assert set(shape["required"]) == set(body["error"]) - {"submission_id"}
     assert all(isinstance(messages, list) for messages in body["error"]["fields"].values())
+
+
+def _schema_classes(base: type) -> list[type]:
+    found = []
+    for cls in base.__subclasses__():
+        found.append(cls)
+        found.extend(_schema_classes(cls))
+    return found
+
+
+def test_each_documented_schema_is_the_one_the_endpoint_reads():
+    """Two schemas of one name would share one entry of the documentation (the last read wins), so a partner
+    would be shown fields an endpoint ignores, and the body checks built from the documentation would test the
+    wrong fields."""
+    from ninja import Schema
+
+    documented = HttpClient().get("/api/openapi.json").json()["components"]["schemas"]
+    by_name: dict[str, list[type]] = {}
+    for cls in _schema_classes(Schema):
+        if cls.__module__.startswith("leadflow.") and cls.__name__ in documented:
+            by_name.setdefault(cls.__name__, []).append(cls)
+    assert len(by_name) >= 20
+    for name, classes in by_name.items():
+        assert len(set(classes)) == 1, f"{name}: {[c.__module__ for c in classes]}"
+        fields = {name for key, field in classes[0].model_fields.items() for name in (key, field.alias) if name}
+        assert set(documented[name].get("properties", {})) <= fields, name

@@ -177,6 +177,7 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
         "clients/<int:pk>/activity/": [f"/clients/{objects['client'].pk}/activity/"],
         "clients/<int:pk>/task/": [f"/clients/{objects['client'].pk}/task/"],
         "clients/<int:pk>/assign/": [f"/clients/{objects['client'].pk}/assign/"],
+        "clients/<int:pk>/edit/": [f"/clients/{objects['client'].pk}/edit/"],
         "tasks/<int:pk>/complete/ (client)": [f"/tasks/{objects['client_task'].pk}/complete/"],
         "imports/<int:pk>/": [f"/imports/{objects['job'].pk}/"],
         "imports/<int:pk>/run/": [f"/imports/{objects['job'].pk}/run/"],
