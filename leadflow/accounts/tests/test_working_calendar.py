@@ -69,9 +69,14 @@ def test_the_command_loads_a_year(other_team, capsys):
         call_command("loadholidays", "XX", "2027")
 
 
-def test_the_admin_loads_a_year_from_the_calendar_page(client, admin_user):
+def test_the_admin_loads_a_year_from_the_calendar_page(client, admin_user, time_machine):
+    from datetime import UTC, datetime
+
+    time_machine.move_to(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
     client.force_login(admin_user)
     assert "calendarday/load/" in client.get("/admin/accounts/calendarday/").content.decode()
+    page = client.get(LOAD)
+    assert page.status_code == 200 and page.context["form"]["year"].value() == 2027  # next year's, offered
     response = client.post(LOAD, {"country": "ru", "year": "2027", "team": ""})
     assert response.status_code == 302
     assert len(_days(team=None)) == 21
