@@ -1248,8 +1248,8 @@ def warn_sla_breaches(*, now: datetime | None = None) -> int:
 
 
 REMIND_AHEAD = timedelta(hours=1)
-# How far back the reminder scan looks: a reminder waits at most for the next working day to open, which is under
-# a week away with even one working day a week; anything older has had its day (see remind_at).
+# How far back the reminder scan looks: a late reminder (the worker was down) is sent until the next working day
+# after the due time closes, under a week away with even one working day a week; anything older has had its day.
 REMIND_LOOKBACK = timedelta(days=8)
 # How far ahead it looks: a task due after hours is reminded in the last working hour before it, which is as far
 # back as the longest run of days off (Russia's New Year holidays with the weekends around them: 12 days).
