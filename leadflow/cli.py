@@ -21,6 +21,7 @@ Leadflow: lead management.
   leadflow createadmin        create an administrator
   leadflow createtoken USER   print a personal API token for a user
   leadflow report NAME --as USER   a report (funnel, conversion, speed, managers, refusals, costs)
+  leadflow loadholidays RU 2027 [--team NAME]   a country's holidays and transferred working days for a year
   leadflow importspend FILE   import campaign spend (campaign,day,clicks,cost) from a CSV file
   leadflow import FILE --as USER [--dry-run]   import leads or clients from CSV / XLSX
   leadflow score [--train]    rescore the open leads, or retrain the predictive score first

@@ -1,8 +1,19 @@
-from django.contrib import admin
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.accounts.models import Absence, Team, TeamMembership, User, UserToken
+from leadflow.accounts.calendar import FIRST_YEAR, LAST_YEAR, load_public_holidays, supported_countries
+from leadflow.accounts.models import Absence, CalendarDay, Team, TeamMembership, User, UserToken
+from leadflow.core.errors import InvalidInput
 
 
 class AbsenceInline(admin.TabularInline):
@@ -49,3 +60,68 @@ class TeamAdmin(admin.ModelAdmin):
 class UserTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "name", "created_at", "last_used_at")
     readonly_fields = ("token_hash",)
+
+
+class LoadHolidaysForm(forms.Form):
+    """A country's year of holidays and transferred working days, for the company or one team."""
+
+    country = forms.CharField(label=_("country"), max_length=2, min_length=2, initial="RU",
+                              help_text=_("Two-letter country code: RU, KZ, BY, US, DE…"))
+    year = forms.IntegerField(label=_("year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.order_by("name"), required=False,
+                                  empty_label=_("the whole company"))
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country not in supported_countries():
+            raise forms.ValidationError(_("%(country)s: no holiday calendar for this country code (two letters, "
+                                          "e.g. RU, KZ, US).") % {"country": country})
+        return country
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("day", "weekday", "name", "is_working", "shortened_by", "team")
+    list_filter = ("is_working", "team", "day")
+    date_hierarchy = "day"
+    search_fields = ("name",)
+    fields = ("day", "is_working", "shortened_by", "name", "team")
+    change_list_template = "accounts/admin/calendarday_change_list.html"
+
+    @admin.display(description=_("day of the week"), ordering="day")
+    def weekday(self, entry: CalendarDay) -> str:
+        from django.utils.formats import date_format
+
+        return date_format(entry.day, "l")
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("load/", self.admin_site.admin_view(self.load_view), name="accounts_calendarday_load"),
+            *super().get_urls(),
+        ]
+
+    def load_view(self, request: HttpRequest) -> HttpResponse:
+        """Load a country's public holidays and transferred working days for a year (dates already there kept)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = LoadHolidaysForm(request.POST or None, initial={"year": timezone.localdate().year + 1})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                loaded = load_public_holidays(country=data["country"], year=data["year"], team=data["team"])
+            except InvalidInput as error:
+                for field, problems in error.fields.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+            else:
+                messages.success(request, gettext(
+                    "%(country)s %(year)s: %(created)d dates added, %(kept)d already in the calendar kept as they "
+                    "were. Check the shortened pre-holiday days: they are not loaded.") % {
+                    "country": data["country"], "year": data["year"], "created": loaded.created,
+                    "kept": loaded.kept})
+                return HttpResponseRedirect(reverse("admin:accounts_calendarday_changelist")
+                                            + f"?day__year={data['year']}")
+        return TemplateResponse(request, "accounts/admin/calendarday_load.html", {
+            **self.admin_site.each_context(request), "title": _("Load a country's holidays"), "form": form,
+            "opts": CalendarDay._meta,
+        })

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -63,6 +65,11 @@ class Team(models.Model):
     )
     is_default = models.BooleanField(
         _("default team"), default=False, help_text=_("Receives leads that no form or rule sends elsewhere.")
+    )
+    uses_company_calendar = models.BooleanField(
+        _("company holidays apply"), default=True,
+        help_text=_("The company-wide holidays and working days of the calendar apply to this team. Untick for a "
+                    "team in another country: then only the dates entered for this team apply."),
     )
 
     class Meta:
@@ -215,6 +222,60 @@ class Absence(models.Model):
         verbose_name = _("absence")
         verbose_name_plural = _("absences")
         indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
+
+
+MAX_SHORTENING = 8 * 60
+
+
+class CalendarDay(models.Model):
+    """A date that differs from the working week: a public holiday or a day off given by decree, or a working day
+    the week does not have (a Saturday made a working day), maybe shortened (a pre-holiday day ends an hour
+    earlier). Company-wide, or a team's own (a team in another country)."""
+
+    day = models.DateField(_("date"))
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_days",
+        help_text=_("Empty: the whole company. A team's own date replaces the company's on that date."),
+    )
+    is_working = models.BooleanField(
+        _("working day"), default=False,
+        help_text=_("Ticked: people work that day though the week says otherwise (a Saturday made a working day). "
+                    "Unticked: nobody works that day (a public holiday, a day off given by decree)."),
+    )
+    shortened_by = models.PositiveSmallIntegerField(
+        _("shortened by, minutes"), default=0, validators=[MaxValueValidator(MAX_SHORTENING)],
+        help_text=_("A working day that ends this many minutes earlier than usual (a pre-holiday day: 60)."),
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True, help_text=_("New Year holidays, Victory Day…"))
+
+    class Meta:
+        verbose_name = _("calendar date")
+        verbose_name_plural = _("working calendar")
+        ordering = ["day", "team"]
+        constraints = [
+            models.UniqueConstraint(fields=["day"], condition=models.Q(team__isnull=True),
+                                    name="calendar_day_once_company_wide",
+                                    violation_error_message=_("This date is already in the company's calendar.")),
+            models.UniqueConstraint(fields=["team", "day"], condition=models.Q(team__isnull=False),
+                                    name="calendar_day_once_per_team",
+                                    violation_error_message=_("This date is already in the team's calendar.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.name}".strip()
+
+    def clean(self) -> None:
+        """Each problem on its own field (the constraints below would only say it above the form)."""
+        errors: dict[str, Any] = {}
+        if self.shortened_by and not self.is_working:
+            errors["shortened_by"] = _("Only a working day can be shortened: tick 'working day' or set 0.")
+        if self.day is not None:
+            same = CalendarDay.objects.filter(day=self.day, team_id=self.team_id).exclude(pk=self.pk)
+            if same.exists():
+                errors["day"] = (_("This date is already in the team's calendar.") if self.team_id
+                                 else _("This date is already in the company's calendar."))
+        if errors:
+            raise ValidationError(errors)
 
 
 def hash_token(raw: str) -> str:

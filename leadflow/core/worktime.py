@@ -1,22 +1,40 @@
-"""Working-hours arithmetic: SLAs are counted in a team's working minutes, not wall-clock ones."""
+"""Working-hours arithmetic: SLAs are counted in a team's working minutes, not wall-clock ones.
+
+A calendar is a working week (days and hours in a zone) and its exceptions: dates that are days off though the week
+says otherwise (public holidays, a Monday given off by decree) and dates that are working days though the week says
+otherwise (a Saturday made a working day by decree), a working one maybe shortened (a pre-holiday day ends an hour
+earlier). Every question about working time is answered here, so the SLA, routing, escalation, reminders and
+due dates all agree on what a working day is."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAY_END = time(23, 59)
+# How far the day-by-day searches look: ten years of days, even with one working day a week and long holidays.
+SEARCH_DAYS = 3700
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """A date that differs from the working week: a day off, or a working day (shortened by some minutes)."""
+
+    is_working: bool
+    shortened_by: int = 0  # minutes taken off the end of a working day
 
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """A working week: days (0 = Monday), daily hours, and the zone they are in."""
+    """A working week: days (0 = Monday), daily hours, the zone they are in, and its exceptions by date."""
 
     zone: str = "Europe/Moscow"
     start: time = time(9, 0)
     end: time = time(18, 0)
     days: frozenset[int] = field(default_factory=lambda: frozenset({0, 1, 2, 3, 4}))
+    exceptions: Mapping[date, SpecialDay] = field(default_factory=dict, hash=False)
 
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)
@@ -27,32 +45,73 @@ class WorkCalendar:
         round-the-clock team (00:00-23:59, every day) must not push a late lead's deadline past its SLA."""
         return self.end >= DAY_END
 
+    @property
+    def has_hours(self) -> bool:
+        """A week with working time in it; without (no days, or a day ending before it starts) time is plain."""
+        return bool(self.days) and self.start < self.end
+
+    def opens(self, day: date) -> datetime:
+        return datetime.combine(day, self.start, tzinfo=self.tz())
+
     def closes(self, day: date) -> datetime:
+        """When `day`'s work ends: the week's closing time, earlier on a shortened day. A day off closes at the
+        week's usual time too (a task set for a holiday "by the end of the day" is due then, as on a Saturday)."""
         if self.till_midnight:
-            return datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.tz())
-        return datetime.combine(day, self.end, tzinfo=self.tz())
+            usual = datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.tz())
+        else:
+            usual = datetime.combine(day, self.end, tzinfo=self.tz())
+        exception = self.exceptions.get(day)
+        if exception is not None and exception.is_working and exception.shortened_by:
+            return usual - timedelta(minutes=exception.shortened_by)
+        return usual
+
+    def is_working_day(self, day: date) -> bool:
+        """A day of the week's working days unless an exception says otherwise (a holiday, a working Saturday),
+        and with working time left after a shortening."""
+        exception = self.exceptions.get(day)
+        working = exception.is_working if exception is not None else day.weekday() in self.days
+        return working and self.opens(day) < self.closes(day)
 
     def is_working(self, moment: datetime) -> bool:
         local = moment.astimezone(self.tz())
-        return local.weekday() in self.days and self.start <= local.time() and (
-            self.till_midnight or local.time() < self.end)
+        day = local.date()
+        return self.is_working_day(day) and self.opens(day) <= local < self.closes(day)
+
+    def first_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the next one (a return set for 1 January: the first
+        working day of the year); `day` when the calendar has no working day at all."""
+        for offset in range(SEARCH_DAYS):
+            candidate = day + timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        return day
+
+    def last_day_closed_by(self, moment: datetime) -> date | None:
+        """The last working day that closed at or before `moment` (Friday for a Saturday, 30 December for the
+        New Year holidays), None when there is none in the search range."""
+        local = moment.astimezone(self.tz())
+        day = local.date()
+        for _ in range(SEARCH_DAYS):
+            if self.is_working_day(day) and self.closes(day) <= local:
+                return day
+            day -= timedelta(days=1)
+        return None
 
 
 def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -> datetime:
-    """The moment `minutes` working minutes after `start` (a lead at 17:55 with 15 min is due 9:10 next day)."""
-    if not calendar.days or calendar.start >= calendar.end:
+    """The moment `minutes` working minutes after `start` (a lead at 17:55 with 15 min is due 9:10 next working
+    day: after the weekend, after the New Year holidays)."""
+    if not calendar.has_hours:
         return start + timedelta(minutes=minutes)  # no working calendar: plain minutes
     zone = calendar.tz()
     local = start.astimezone(zone)
     remaining = timedelta(minutes=minutes)
-    for _ in range(3700):  # bounded: at most ten years of days, even with one working day a week
+    for _ in range(SEARCH_DAYS):
         day = local.date()
-        opens = datetime.combine(day, calendar.start, tzinfo=zone)
-        closes = calendar.closes(day)
-        if day.weekday() in calendar.days and local < closes:
+        if calendar.is_working_day(day) and local < (closes := calendar.closes(day)):
             # Real minutes, counted in UTC: arithmetic on two times of one zone is wall-clock arithmetic, which
             # gives a DST change day's night an hour too many or too few (a round-the-clock London team).
-            begin = max(local, opens).astimezone(UTC)
+            begin = max(local, calendar.opens(day)).astimezone(UTC)
             available = closes.astimezone(UTC) - begin
             if remaining <= available:
                 return (begin + remaining).astimezone(start.tzinfo)
@@ -64,16 +123,17 @@ def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar) -
 
 def next_working_day_start(moment: datetime, calendar: WorkCalendar) -> datetime:
     """The opening time of the first working day after `moment`'s day in the calendar's zone (Friday evening or
-    Saturday: Monday morning). A day that opens at midnight (a round-the-clock team) gives the same time of day
-    as `moment` instead, not a call at 00:00; no working day at all gives the next day at the same time."""
+    Saturday: Monday morning; 31 December: the first working day of January). A day that opens at midnight (a
+    round-the-clock team) gives the same time of day as `moment` instead, not a call at 00:00; no working day at
+    all gives the next day at the same time."""
     if not calendar.days:
         return moment + timedelta(days=1)
     zone = calendar.tz()
     local = moment.astimezone(zone)
     opens = calendar.start if calendar.start > time.min else local.time().replace(tzinfo=None)
     day = local.date()
-    for _ in range(7):
+    for _ in range(SEARCH_DAYS):
         day += timedelta(days=1)
-        if day.weekday() in calendar.days:
+        if calendar.is_working_day(day):
             return datetime.combine(day, opens, tzinfo=zone).astimezone(moment.tzinfo)
     return moment + timedelta(days=1)  # days outside 0-6 only: no day of the week is a working one

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import Count, F, Q
 
+from leadflow.accounts.calendar import special_days
 from leadflow.accounts.models import Absence, Role, RoutingScheme, Team, User
 from leadflow.core.worktime import WorkCalendar
 from leadflow.leads.models import Lead, RoutingRule, RoutingStrategy
@@ -14,14 +15,16 @@ from leadflow.matching.normalize import place_key
 
 
 def team_calendar(team: Team | None, *, user: User | None = None) -> WorkCalendar:
-    """The team's working week; a user's own hours, when set, replace the team's."""
+    """The team's working week and calendar dates (holidays, transferred working days); a user's own hours, when
+    set, replace the team's. No team: the default week with the company's dates."""
     from django.conf import settings
 
     if team is None:
-        return WorkCalendar(zone=settings.LEADFLOW_TIME_ZONE)
+        return WorkCalendar(zone=settings.LEADFLOW_TIME_ZONE, exceptions=special_days(None))
     start = user.work_start if user and user.work_start else team.work_start
     end = user.work_end if user and user.work_end else team.work_end
-    return WorkCalendar(zone=team.time_zone, start=start, end=end, days=frozenset(team.work_days or []))
+    return WorkCalendar(zone=team.time_zone, start=start, end=end, days=frozenset(team.work_days or []),
+                        exceptions=special_days(team))
 
 
 def available(users: list[User], *, team: Team | None, now: datetime) -> list[User]:

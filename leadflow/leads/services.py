@@ -847,7 +847,8 @@ def defer_lead(*, lead: Lead, until: date, note: str = "", by: User) -> Lead:
         _record_stage(lead, old_stage=lead.stage, old_state=old_state, by=by)
         _audit(lead=lead, field="state", old=old_state, new=lead.state, by=by)
         calendar = team_calendar(lead.team, user=lead.owner)
-        due = datetime.combine(until, calendar.start, tzinfo=calendar.tz())
+        # Back on that date's working day, or the first working day after it (a return set for 1 January).
+        due = calendar.opens(calendar.first_working_day(until))
         Task.objects.open().filter(lead=lead).update(completed_at=timezone.now(), result=_("Lead deferred"),
                                                      is_cancelled=True)
         Task.objects.create(lead=lead, assignee=lead.owner or by, kind=TaskKind.FOLLOW_UP, due_at=due, created_by=by,
@@ -1203,13 +1204,16 @@ def return_deferred(*, today: date | None = None, now: datetime | None = None) -
     """Deferred leads whose date has come return to work (their follow-up task is already due).
 
     The date has come when it is that date in the lead's team's zone (where its "call again" task is due), or
-    on `today` when given: not on UTC's date, three hours late in Moscow and five early in New York."""
+    on `today` when given: not on UTC's date, three hours late in Moscow and five early in New York. A date that
+    is not a working day of the team's calendar (a holiday, a weekend) comes on the first working day after it,
+    when the task is due: not as a notification to someone on holiday."""
     now = now or timezone.now()
     latest = today or (now + timedelta(hours=14)).date()  # no zone is further ahead of UTC than +14:00
     count = 0
     for lead in Lead.objects.filter(state=LeadState.DEFERRED, deferred_until__lte=latest).select_related(
             "team").iterator():
-        if today is None and lead.deferred_until > now.astimezone(team_calendar(lead.team).tz()).date():
+        calendar = team_calendar(lead.team)
+        if calendar.first_working_day(lead.deferred_until) > (today or now.astimezone(calendar.tz()).date()):
             continue
         reopen_lead(lead=lead, by=None)
         if lead.owner_id:
@@ -1244,29 +1248,39 @@ def warn_sla_breaches(*, now: datetime | None = None) -> int:
 
 
 REMIND_AHEAD = timedelta(hours=1)
-# How far back the reminder scan looks: a reminder waits at most for the next working day to open, which is under
-# a week away with even one working day a week; anything older has had its day (see remind_at).
+# How far back the reminder scan looks: a late reminder (the worker was down) is sent until the next working day
+# after the due time closes, under a week away with even one working day a week; anything older has had its day.
 REMIND_LOOKBACK = timedelta(days=8)
+# How far ahead it looks: a task due after hours is reminded in the last working hour before it, which is as far
+# back as the longest run of days off (Russia's New Year holidays with the weekends around them: 12 days).
+REMIND_LOOKAHEAD = timedelta(days=16)
 
 
 def remind_at(due_at: datetime, calendar: WorkCalendar) -> datetime:
-    """When the assignee is reminded of a task due at `due_at`: an hour before, moved to the first working moment of
-    the assignee's `calendar` (the team's week and zone, the person's own hours) at or after that. A 15:00 task is
-    reminded at 14:00; a 09:00 task in a team opening at 9 at 09:00, not at 08:00 before anyone is in; a task due at
-    night or over the weekend when the next working day opens. A round-the-clock team is reminded an hour ahead."""
-    return add_working_minutes(due_at - REMIND_AHEAD, 0, calendar)
+    """When the assignee is reminded of a task due at `due_at`, in the assignee's `calendar` (the team's week,
+    zone and holidays, the person's own hours). A task due in working hours: an hour before, but not before that
+    day opens (a 15:00 task at 14:00, a 09:00 task in a team opening at 9 at 09:00, not at 08:00 before anyone is
+    in). A task due outside them (at 20:00, at night, on a Saturday or a holiday): in the last working hour before
+    it (17:00 that day, Friday 17:00), never after it is due. A round-the-clock team is reminded an hour ahead."""
+    if not calendar.has_hours:
+        return due_at - REMIND_AHEAD
+    if calendar.is_working(due_at):
+        return add_working_minutes(due_at - REMIND_AHEAD, 0, calendar)
+    day = calendar.last_day_closed_by(due_at)
+    if day is None:  # no working day before it at all: when work next opens
+        return add_working_minutes(due_at, 0, calendar)
+    return max(calendar.closes(day) - REMIND_AHEAD, calendar.opens(day)).astimezone(due_at.tzinfo)
 
 
 def remind_due_tasks(*, now: datetime | None = None) -> int:
-    """Remind each assignee once, on the day a task is due (DOMAIN.md 11), from remind_at until the working day the
-    task falls on closes: a task whose day went by unreminded (created overdue long ago, handed over a week late,
-    or the worker was down) stays shown as overdue in the lists instead of sending a pile of stale mail when it is
-    reassigned or the worker comes back."""
+    """Remind each assignee once, from remind_at until the working day the task falls on closes: a task whose day
+    went by unreminded (created overdue long ago, handed over a week late, or the worker was down) stays shown as
+    overdue in the lists instead of sending a pile of stale mail when it is reassigned or the worker comes back."""
     now = now or timezone.now()
     count = 0
     candidates = Task.objects.open().filter(
         reminded_at__isnull=True, assignee__isnull=False,
-        due_at__lte=now + REMIND_AHEAD, due_at__gt=now - REMIND_LOOKBACK,
+        due_at__lte=now + REMIND_LOOKAHEAD, due_at__gt=now - REMIND_LOOKBACK,
     ).select_related("assignee__team", "lead")
     for task in candidates:
         calendar = team_calendar(task.assignee.team, user=task.assignee)
@@ -1285,6 +1299,6 @@ def _working_day_closes(due_at: datetime, calendar: WorkCalendar) -> datetime:
     """When the working day a task due at `due_at` is worked on closes: its own day's, or for a task due after hours
     the next working day's (the next midnight for a calendar without working hours)."""
     day = add_working_minutes(due_at, 0, calendar).astimezone(calendar.tz()).date()
-    if not calendar.days or calendar.start >= calendar.end:
+    if not calendar.has_hours:
         return datetime.combine(day + timedelta(days=1), time.min, tzinfo=calendar.tz())
     return calendar.closes(day)

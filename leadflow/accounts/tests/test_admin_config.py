@@ -5,7 +5,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 PAGES = [
-    "accounts/user", "accounts/team", "marketing/source", "marketing/campaign", "leads/stage",
+    "accounts/user", "accounts/team", "accounts/calendarday", "marketing/source", "marketing/campaign", "leads/stage",
     "leads/lostreason", "leads/routingrule", "leads/lead", "intake/form", "intake/partner", "intake/submission",
     "clients/company", "clients/client",
 ]

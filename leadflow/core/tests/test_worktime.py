@@ -59,3 +59,51 @@ def test_sla_across_a_dst_change_counts_real_minutes():
         always = WorkCalendar(zone=zone, start=time(0), end=time(23, 59), days=frozenset(range(7)))
         assert add_working_minutes(back, 15, always) - back == timedelta(minutes=15), zone  # 01:50 summer time
         assert add_working_minutes(forward, 120, always) - forward == timedelta(minutes=120), zone  # over the gap
+
+
+def test_exceptions_turn_a_weekday_off_and_a_saturday_on():
+    from datetime import date
+
+    from leadflow.core.worktime import SpecialDay, next_working_day_start
+
+    calendar = WorkCalendar(zone="Europe/Moscow", start=time(9), end=time(18), exceptions={
+        date(2026, 11, 24): SpecialDay(is_working=False), date(2026, 11, 28): SpecialDay(is_working=True)})
+    # Monday 17:55 + 15: Tuesday is a day off, Wednesday 09:10
+    assert add_working_minutes(msk(2026, 11, 23, 17, 55), 15, calendar) == msk(2026, 11, 25, 9, 10)
+    assert not calendar.is_working(msk(2026, 11, 24, 12, 0))
+    assert calendar.is_working(msk(2026, 11, 28, 12, 0))  # the Saturday made a working day
+    assert add_working_minutes(msk(2026, 11, 27, 17, 55), 15, calendar) == msk(2026, 11, 28, 9, 10)
+    assert next_working_day_start(msk(2026, 11, 23, 20, 0), calendar) == msk(2026, 11, 25, 9, 0)
+    assert calendar.first_working_day(date(2026, 11, 24)) == date(2026, 11, 25)
+    assert calendar.last_day_closed_by(msk(2026, 11, 25, 8, 0)) == date(2026, 11, 23)
+
+
+def test_a_shortened_day_closes_early_and_a_fully_shortened_one_is_off():
+    from datetime import date
+
+    from leadflow.core.worktime import SpecialDay
+
+    calendar = WorkCalendar(zone="Europe/Moscow", start=time(9), end=time(18), exceptions={
+        date(2026, 11, 24): SpecialDay(is_working=True, shortened_by=60),
+        date(2026, 11, 25): SpecialDay(is_working=True, shortened_by=9 * 60)})
+    assert calendar.closes(date(2026, 11, 24)) == msk(2026, 11, 24, 17, 0)
+    assert not calendar.is_working(msk(2026, 11, 24, 17, 30))
+    assert add_working_minutes(msk(2026, 11, 24, 16, 55), 15, calendar) == msk(2026, 11, 26, 9, 10)
+    assert not calendar.is_working_day(date(2026, 11, 25))
+
+
+def test_a_day_off_still_closes_at_the_usual_time():
+    """'By the end of the day' typed for a holiday means its usual closing time, as for a Saturday."""
+    from datetime import date
+
+    from leadflow.core.worktime import SpecialDay
+
+    calendar = WorkCalendar(zone="Europe/Moscow", exceptions={date(2027, 1, 4): SpecialDay(is_working=False)})
+    assert calendar.closes(date(2027, 1, 4)) == msk(2027, 1, 4, 18, 0)
+
+
+def test_a_reminder_in_a_team_working_till_midnight_comes_before_midnight():
+    from leadflow.leads.services import remind_at
+
+    late = WorkCalendar(zone="Europe/Moscow", start=time(9), end=time(23, 59), days=frozenset({0, 1, 2, 3, 4}))
+    assert remind_at(msk(2026, 11, 24, 2, 0), late) == msk(2026, 11, 23, 23, 0)

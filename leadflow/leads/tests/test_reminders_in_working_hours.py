@@ -1,6 +1,6 @@
 """A task is reminded an hour before it is due, but within the assignee's working hours: a 09:00 call in a team that
-opens at 9 was reminded at 08:00 (an e-mail before anyone is in), a task due at night at 02:00 (DOMAIN.md 11: the
-system reminds on the day, at work)."""
+opens at 9 was reminded at 08:00 (an e-mail before anyone is in); a task due after hours, at night, at the weekend or
+on a holiday is reminded in the last working hour before it, not after it was due (DOMAIN.md 11)."""
 
 from __future__ import annotations
 
@@ -59,17 +59,52 @@ def test_an_afternoon_task_is_reminded_an_hour_ahead(office, task_due, time_mach
     assert _reminded_at(time_machine, _msk(25, 14)) == 1
 
 
-def test_a_task_due_at_night_or_at_the_weekend_is_reminded_when_the_next_working_day_opens(
-        office, task_due, time_machine):
-    task_due(_msk(25, 2))  # Wednesday 02:00
-    assert _reminded_at(time_machine, _msk(25, 1)) == 0
-    assert _reminded_at(time_machine, _msk(25, 8, 59)) == 0
-    assert _reminded_at(time_machine, _msk(25, 9)) == 1
+def test_a_task_due_after_hours_is_reminded_in_the_last_working_hour_before_it(office, task_due, time_machine):
+    """A call set for 20:00 in a team closing at 18:00 was reminded at 09:00 the next day, after it was due."""
+    task_due(_msk(25, 20))  # Wednesday 20:00
+    assert _reminded_at(time_machine, _msk(25, 16, 59)) == 0
+    assert _reminded_at(time_machine, _msk(25, 17)) == 1
+    assert Notification.objects.get(kind="task.due").created_at == _msk(25, 17)
 
-    task_due(_msk(28, 12))  # Saturday noon: Monday morning
-    assert _reminded_at(time_machine, _msk(28, 11)) == 1
-    assert _reminded_at(time_machine, _msk(30, 8, 59)) == 1
-    assert _reminded_at(time_machine, _msk(30, 9)) == 2
+    task_due(_msk(25, 18))  # at closing time: an hour before, as in working hours
+    assert _reminded_at(time_machine, _msk(25, 17)) == 2
+
+
+def test_a_task_due_at_night_or_at_the_weekend_is_reminded_before_the_last_working_day_closes(
+        office, task_due, time_machine):
+    task_due(_msk(25, 2))  # Wednesday 02:00: Tuesday in the last hour
+    assert _reminded_at(time_machine, _msk(24, 16, 59)) == 0
+    assert _reminded_at(time_machine, _msk(24, 17)) == 1
+
+    task_due(_msk(28, 12))  # Saturday noon: Friday in the last hour
+    assert _reminded_at(time_machine, _msk(27, 16, 59)) == 1
+    assert _reminded_at(time_machine, _msk(27, 17)) == 2
+
+    task_due(_msk(30, 8, 30))  # Monday 08:30, before the office opens: Friday in the last hour too
+    assert _reminded_at(time_machine, _msk(27, 17, 30)) == 3
+
+
+def test_a_task_after_the_holidays_is_reminded_before_them(office, task_due, time_machine):
+    """Russia's New Year: 31 December 2026 and 1-10 January 2027 are days off. A call set for 11 January at 08:30
+    is reminded on the last working day of the year, 30 December, not on the morning it was due."""
+    from leadflow.accounts.calendar import load_public_holidays
+
+    load_public_holidays(country="RU", year=2026)
+    load_public_holidays(country="RU", year=2027)
+    task_due(datetime(2027, 1, 11, 8, 30, tzinfo=ZoneInfo("Europe/Moscow")))
+    assert _reminded_at(time_machine, _msk(30, 17)) == 0  # 30 November: too early
+    assert _reminded_at(time_machine, datetime(2026, 12, 30, 16, 59, tzinfo=ZoneInfo("Europe/Moscow"))) == 0
+    assert _reminded_at(time_machine, datetime(2026, 12, 30, 17, 0, tzinfo=ZoneInfo("Europe/Moscow"))) == 1
+
+
+def test_a_shortened_day_moves_the_reminder_earlier(office, task_due, time_machine):
+    """A pre-holiday day ending at 17:00: a task due at 18:00 is reminded at 16:00, while people are in."""
+    from leadflow.accounts.models import CalendarDay
+
+    CalendarDay.objects.create(day=_msk(25, 0).date(), is_working=True, shortened_by=60)
+    task_due(_msk(25, 18))
+    assert _reminded_at(time_machine, _msk(25, 15, 59)) == 0
+    assert _reminded_at(time_machine, _msk(25, 16)) == 1
 
 
 def test_a_round_the_clock_team_is_reminded_an_hour_ahead_even_at_night(sales, task_due, time_machine):
@@ -95,9 +130,12 @@ def test_the_hours_are_the_teams_own_zone_not_the_servers(office, task_due, time
 def test_a_persons_own_later_hours_move_the_reminder(office, alice, task_due, time_machine):
     alice.work_start = time(10)
     alice.save(update_fields=["work_start"])
-    task_due(_msk(25, 9, 30))
+    task_due(_msk(25, 10, 30))
     assert _reminded_at(time_machine, _msk(25, 9, 59)) == 0
     assert _reminded_at(time_machine, _msk(25, 10)) == 1
+    task_due(_msk(26, 9, 30))  # before she comes in: the evening before, while she is still there
+    assert _reminded_at(time_machine, _msk(25, 16, 59)) == 1
+    assert _reminded_at(time_machine, _msk(25, 17)) == 2
 
 
 def test_an_overdue_task_is_reminded_on_its_day_but_not_days_later(office, task_due, time_machine):
