@@ -274,13 +274,21 @@ _TIME_REMARK = re.compile(
 )
 
 
+# A letter typed for the digit it looks like, standing among the digits as one ("8 912 345 67 8О", "8 9l2 ..."):
+# the Latin or Cyrillic O for 0, a small L or a capital I for 1. Tried last, and only a valid number is taken.
+_DIGIT_OF_LETTER = {"O": "0", "o": "0", "О": "0", "о": "0", "l": "1", "I": "1"}
+_LETTER_FOR_DIGIT = re.compile(r"(?<![^\W\d_])[OoОоlI]+(?![^\W\d_])")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _phone_retries(text: str, region: str) -> Iterator[str]:
     """Other readings of a number that failed as typed, tried only then (so a real number always wins).
 
     - Latin words blanked out ("whatsapp", "mobile"): phonenumbers reads letters as a keypad's digits.
     - When to call blanked out ("после 18:00", "с 10 до 18"), with the words around it.
     - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
-      starts with +8 followed by a national number of those countries, so the plus is a slip."""
+      starts with +8 followed by a national number of those countries, so the plus is a slip.
+    - A letter typed for a digit among the digits ("8 912 345 67 8О": O for 0, l for 1)."""
     without_words = _WORD.sub(_keep_extension_word, text)
     without_times = _TIME_REMARK.sub(" ", text)
     # the time first: without its words, "..., звонить после 18" would read 18 as an extension ("..., 12" is one)
@@ -294,6 +302,9 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
         for candidate in dict.fromkeys((text, without_words)):
             if _PLUS_TRUNK_EIGHT.match(candidate):
                 yield _PLUS_TRUNK_EIGHT.sub(r"\1", candidate, count=1)
+    with_digits = _LETTER_FOR_DIGIT.sub(lambda match: "".join(_DIGIT_OF_LETTER[c] for c in match.group(0)), text)
+    if with_digits != text and not _ANY_LETTER.search(with_digits):
+        yield with_digits  # (with a word left, "8 9l2 ... Иван", the number would be read and the word lost)
 
 
 _SEVERAL_PHONES = re.compile(r"\s*(?:[;,/|\n]|\s(?:или|либо|or)\s)\s*", re.IGNORECASE)
@@ -579,6 +590,7 @@ _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 _EMAIL_REMARK = re.compile(r"\s+\([^()]*\)$")
 _EMAIL_EDGE_PUNCTUATION = " .,;:!?\"'«»"
 _SPACE_AROUND_AT = re.compile(r"(?<=\S)\s*@\s*(?=\S)")
+_SPACE_AROUND_DOT = re.compile(r"\s*\.\s*")
 _COMMA_FOR_DOT = re.compile(r"^([^@]+@[^,\s@]+),([a-z]{2,24})$", re.IGNORECASE)
 # Characters that take no space: zero-width spaces and joiners, the soft hyphen, direction marks and the BOM, pasted
 # with text from web pages and word processors (Unicode's "format" category).
@@ -601,6 +613,10 @@ def normalize_email(raw: str) -> str:
     if text.count("@") == 1:
         # "ivan @ mail.ru" (a phone keyboard's space), "ivan@mail,ru" (a comma for the dot: no domain has one)
         text = _SPACE_AROUND_AT.sub("@", text)
+        # "ivan@mail .ru", "ivan@mail. ru": the same space next to a dot of the domain (a domain has none)
+        local, at, domain = text.partition("@")
+        if " " not in (joined := _SPACE_AROUND_DOT.sub(".", domain)):
+            text = local + at + joined
         text = _COMMA_FOR_DOT.sub(r"\1.\2", text)
     if not text:
         raise NormalizationError(_("e-mail address is empty"), code="empty")
@@ -1524,6 +1540,7 @@ _PLACE_NAMES = (
     ("ростов-на-дону", "ростов|rostov on don|rostov-on-don"),
 )
 _PLACE_PUNCTUATION = re.compile(r"[^\w]+|_+")
+_SEVERAL_PLACES = re.compile(r"\s*(?:[,;/|(]|\s(?:и|или|and|or|&)\s)\s*", re.IGNORECASE)
 
 
 def _place_words(text: str) -> str:
@@ -1539,6 +1556,14 @@ def _place_aliases() -> dict[str, str]:
         for alias in (place, *others.split("|")):
             aliases[_place_words(alias)] = canonical
     return aliases
+
+
+def persons_place_key(city: str) -> str:
+    """The place_key of where a person says they are: the first place named. People write the city and its region
+    ("Москва и МО", "Королёв, Московская обл.", "СПб / ЛО", "Королёв (МО)"), and a routing rule, a dealer or a
+    partner's terms for Moscow fit "Москва и МО" (its whole text was no place at all). Places Leadflow's users name
+    (a rule's region, a dealer's) are one place each and keep place_key."""
+    return place_key(next((piece for piece in _SEVERAL_PLACES.split(str(city)) if piece.strip()), ""))
 
 
 @lru_cache(maxsize=20_000)
