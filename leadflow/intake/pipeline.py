@@ -617,6 +617,8 @@ def _consents_given(payload: dict[str, Any], errors: dict[str, list[str]]) -> di
     given: dict[str, bool] = {}
     if "consent" in payload and payload["consent"] is not None:
         raw = payload["consent"]
+        if isinstance(raw, list) and len(raw) == 1:  # a PHP form's checkbox, ["on"] (_text)
+            raw = raw[0]
         if not isinstance(raw, bool | int | str):
             errors.setdefault("consent", []).append(_("Must be true or false."))
         else:

@@ -171,7 +171,7 @@ def test_spaces_around_a_dot_of_the_domain_are_read_past(partner, email):
 def test_a_php_forms_lists_are_its_values(partner):
     status, answer = post({"name": ["Иванов Иван"], "phone": ["8 912 345 67 89", "+7 495 123-45-67"],
                            "email": ["ivan@mail.ru"], "city": ["Москва"], "message": ["Перезвоните"],
-                           "consent": True}, {"X-Api-Key": partner[1]})
+                           "consent": ["on"]}, {"X-Api-Key": partner[1]})
 
     assert status == 201, answer
     lead = Lead.objects.get()
@@ -179,6 +179,7 @@ def test_a_php_forms_lists_are_its_values(partner):
                                                                    "Москва")
     facts = Request.objects.get().facts
     assert facts["other_phones"] == ["+74951234567"] and Request.objects.get().message == "Перезвоните"
+    assert lead.consent_given
 
 
 def test_a_list_of_lists_is_still_refused_naming_the_field(partner):
