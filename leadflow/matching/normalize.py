@@ -158,6 +158,10 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     text = _LEADING_00.sub(r"\1+", text)
     text = _SPLIT_EXTENSION.sub(_joined_extension, text)
     try:
+        if _LETTERS_AMONG_DIGITS.search(_EXTENSION_WORD.sub(" ", text)):
+            # phonenumbers reads three Latin letters among the digits as a keypad's ("8 912 OOO 67 89" as 666): a
+            # vanity number nobody here has; it is the retries' (O for 0) or an error, never another number
+            raise NormalizationError(_("not a valid phone number"), code="invalid_phone")
         phone = _checked_phone(text, region)
     except NormalizationError as error:
         for retry in _phone_retries(text, region):
@@ -174,6 +178,8 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     return phone
 
 
+_EXTENSION_WORD = re.compile(r"(?<![a-z])(?:extension|ext|x)(?![a-z])", re.IGNORECASE)
+_LETTERS_AMONG_DIGITS = re.compile(r"\d(?:[^\d]*?[A-Za-z]){3}[^\d]*?\d")
 _EXTENSION_IN_BRACKETS = re.compile(r"\(\s*ext\.\s*(\d+)\s*\)")
 
 

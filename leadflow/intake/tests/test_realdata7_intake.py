@@ -138,6 +138,7 @@ def test_the_hosted_form_takes_a_required_phone_with_when_to_call(phone_form, la
     ("8 912 345 67 8О", "+79123456780"),  # the Cyrillic О for zero
     ("8 912 345 67 8O", "+79123456780"),  # the Latin O
     ("+7 9OO 123 45 67", "+79001234567"),
+    ("8 912 OOO 67 89", "+79120006789"),  # read as a keypad's letters before: 666, another person's number
     ("8 9l2 345 67 89", "+79123456789"),  # a small L for one
     ("8 (9I2) 345-67-89", "+79123456789"),
 ])
