@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field
@@ -10,12 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import get_format
 from django.utils.functional import Promise
 
-# Spreadsheets run a cell starting with one of these as a formula: a lead's name typed into a public
-# form ("=HYPERLINK(...)") must stay text in an export.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from leadflow.core.spreadsheet import CsvDialect, csv_dialect, neutralise
 
 
 @dataclass
@@ -106,13 +102,6 @@ def as_json(report: Report) -> dict[str, Any]:
     }
 
 
-def safe_text(value: Any) -> Any:
-    """A cell for a spreadsheet: text that would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def export_cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -122,31 +111,18 @@ def export_cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal | int | float):
         return value
-    return safe_text(str(value))
+    return neutralise(str(value))
 
 
-def csv_dialect() -> tuple[str, str]:
-    """(delimiter, decimal separator) of a CSV for the reader's locale, as their spreadsheet opens it: where the
-    decimal mark is a comma (Russian) Excel splits on `;` and reads 1750,00 as a number (a `,`-separated file with
-    1750.00 landed in one column, and 12.5 became 12 May)."""
-    decimal = str(get_format("DECIMAL_SEPARATOR"))
-    return (";" if decimal == "," else ","), decimal
-
-
-def to_csv(table: Table) -> str:
-    delimiter, decimal = csv_dialect()
+def to_csv(table: Table, dialect: CsvDialect | None = None) -> str:
+    """The table as the reader's spreadsheet opens it (core.spreadsheet.csv_dialect; the BOM is the response's)."""
+    dialect = dialect or csv_dialect()
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow([str(c.label) for c in table.columns])
+    writer = dialect.writer(out)
+    dialect.row(writer, [str(c.label) for c in table.columns])
     for row in table.cells():
-        writer.writerow([_csv_number(cell, decimal) for cell in (export_cell(v) for v in row)])
+        dialect.row(writer, [export_cell(v) for v in row])
     return out.getvalue()
-
-
-def _csv_number(cell: Any, decimal: str) -> Any:
-    if isinstance(cell, Decimal | float) and decimal != ".":
-        return str(cell).replace(".", decimal)
-    return cell
 
 
 def to_xlsx(report: Report) -> bytes:

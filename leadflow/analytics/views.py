@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from leadflow.accounts.models import User
 from leadflow.analytics import reports
 from leadflow.analytics.filters import INTERVALS, is_marketer, parse_filter, people_in_scope, teams_in_scope
-from leadflow.analytics.tables import Report, Table, csv_dialect, to_csv, to_xlsx
+from leadflow.analytics.tables import Report, Table, to_csv, to_xlsx
 from leadflow.core.errors import DomainError, Forbidden
+from leadflow.core.spreadsheet import csv_dialect
 from leadflow.intake.models import Form, Partner
 from leadflow.marketing.models import Campaign, Source
 
@@ -129,11 +130,8 @@ def export_response(report: Report, fmt: str, table_key: str | None) -> HttpResp
         response["Content-Disposition"] = f'attachment; filename="{report.key}.xlsx"'
         return response
     table = next((t for t in report.tables if t.key == table_key), report.tables[0])
-    text = to_csv(table)
-    # A BOM where the file is made for a spreadsheet of a comma-decimal locale (csv_dialect): Excel there reads a
-    # UTF-8 file without one as windows-1251, and the Russian headers came out garbled.
-    bom = "\ufeff" if csv_dialect()[0] == ";" else ""
-    response = HttpResponse(bom + text, content_type="text/csv; charset=utf-8")
+    dialect = csv_dialect()
+    response = HttpResponse(dialect.bom + to_csv(table, dialect), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report.key}-{table.key}.csv"'
     return response
 

@@ -9,7 +9,6 @@ formula carries Excel's own "quote prefix" mark, so it shows exactly as stored (
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
@@ -17,19 +16,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from leadflow.core.spreadsheet import CsvDialect, is_formula_like
+
 BATCH = 2000  # rows read from the database at a time
 XLSX_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
-
-
-def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_START)
-
-
-def neutralise(value: Any) -> str:
-    """A CSV cell's text that no spreadsheet will take for a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if is_formula_like(text) else text
 
 
 Column = tuple[str, Callable[[Any], Any]]
@@ -110,17 +100,18 @@ class _Line:
         self.text += text
 
 
-def csv_lines(qs: Any, columns: list[Column], *, sort: str = "") -> Iterator[bytes]:
-    """UTF-8 with a BOM (so Excel reads Cyrillic), `;`-separated, one encoded line at a time."""
+def csv_lines(qs: Any, columns: list[Column], *, dialect: CsvDialect, sort: str = "") -> Iterator[bytes]:
+    """UTF-8 in the reader's dialect (core.spreadsheet: `;` and a BOM for a Russian Excel, `,` for an English one),
+    one encoded line at a time. The dialect is asked for before streaming, while the reader's language is active."""
     line = _Line()
-    writer = csv.writer(line, delimiter=";")
+    writer = dialect.writer(line)
 
     def emit(cells: Iterable[Any]) -> bytes:
         line.text = ""
-        writer.writerow([neutralise(cell) for cell in cells])
+        dialect.row(writer, cells)
         return line.text.encode("utf-8")
 
-    yield "\ufeff".encode() + emit(label for label, _read in columns)
+    yield dialect.bom.encode() + emit(label for label, _read in columns)
     for cells in _rows(qs, columns, sort):
         yield emit(cells)
 

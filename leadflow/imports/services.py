@@ -13,7 +13,6 @@ speed-to-lead alarms: a manager should not get 100,000 e-mails.
 
 from __future__ import annotations
 
-import csv
 import logging
 import tempfile
 import time
@@ -35,8 +34,8 @@ from django.utils.translation import gettext_noop
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput
+from leadflow.core.spreadsheet import csv_dialect
 from leadflow.imports import readers
-from leadflow.imports.export import neutralise
 from leadflow.imports.mapping import CLIENT_FIELDS, fields_for, guess_mapping, payload_of
 from leadflow.imports.models import STALLED_AFTER, ImportJob, ImportKind, ImportStatus
 from leadflow.intake import pipeline
@@ -493,22 +492,25 @@ def fail(job: ImportJob, error: BaseException) -> None:
 class ErrorFile:
     """The rejected rows with their original columns plus `error` (field and problem), as CSV.
 
-    Written row by row to a temporary file (constant memory), kept with the job at the end. UTF-8
-    with a BOM and `;`, so a spreadsheet in a Russian locale opens it as columns; every cell is
-    neutralised like an export, since the cells came from outside.
+    Written row by row to a temporary file (constant memory), kept with the job at the end. In the dialect of the
+    importer's spreadsheet, like every export (core.spreadsheet; the job runs in their language, execute): `;` and a
+    BOM for a Russian Excel, `,` for an English one. Every cell is neutralised like an export, since the cells came
+    from outside; the import reads a file of either back (its delimiter is sniffed).
     """
 
     def __init__(self, job: ImportJob) -> None:
         self.job = job
         self.rows = 0
-        self.handle = tempfile.TemporaryFile("w+", encoding="utf-8-sig", newline="")
-        self.writer = csv.writer(self.handle, delimiter=";")
-        self.writer.writerow([neutralise(h) for h in job.headers] + [_("error")])
+        self.dialect = csv_dialect()
+        self.handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+        self.handle.write(self.dialect.bom)
+        self.writer = self.dialect.writer(self.handle)
+        self.dialect.row(self.writer, [*job.headers, _("error")])
 
     def add(self, cells: list[str], detail: str) -> None:
         width = len(self.job.headers)
         padded = (cells + [""] * width)[: max(width, len(cells))]
-        self.writer.writerow([neutralise(c) for c in padded] + [neutralise(detail)])
+        self.dialect.row(self.writer, [*padded, detail])
         self.rows += 1
 
     def save(self, suffix: str) -> None:

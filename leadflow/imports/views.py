@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadflow.core.errors import DomainError
+from leadflow.core.spreadsheet import csv_dialect
 from leadflow.imports import export, services
 from leadflow.imports.forms import MappingForm, UploadForm
 from leadflow.imports.models import ImportJob, ImportKind, ImportStatus
@@ -137,6 +138,7 @@ def lead_export(request: HttpRequest, file_format: str) -> HttpResponse:
         return FileResponse(export.write_xlsx(qs, columns, sort=sort), as_attachment=True,
                             filename=f"leads-{stamp}.xlsx",
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = StreamingHttpResponse(export.csv_lines(qs, columns, sort=sort), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(export.csv_lines(qs, columns, dialect=csv_dialect(), sort=sort),
+                                     content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
     return response

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
 NULL_SENDER = "<>"  # the envelope sender of MAIL FROM:<>, as stored
 FIELD_LIMIT = 255  # IncomingEmail.from_name and .company
-MESSAGE_LIMIT = 10_000  # the pipeline's limit for a request's text (pipeline.TEXT_LIMITS["message"])
 
 
 def email_key(raw: bytes) -> str:
@@ -239,11 +238,12 @@ def thread_card(parsed: parsing.ParsedEmail) -> dict[str, int] | None:
 
 
 def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, object]:
-    """What the pipeline reads (name, e-mail, phone, company, message) plus the e-mail's own facts."""
+    """What the pipeline reads (name, e-mail, phone, company, message) plus the e-mail's own facts.
+
+    Each text whole, however long: the pipeline cuts one over its field after a word and keeps it as given with a
+    warning (pipeline._keep_long_text), as it does for a form's comment; a cut here would be silent."""
     text = parsing.own_text(parsed.text) if parsed.thread_ids else parsed.text
     message = "\n\n".join(part for part in (parsed.subject, text) if part)
-    if len(message) > MESSAGE_LIMIT:
-        message = message[: MESSAGE_LIMIT - 1] + "…"
     payload: dict[str, object] = {
         "name": parsed.contact_name,
         # No From header at all: the envelope sender is the only address there is.

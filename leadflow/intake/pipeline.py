@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import phonenumbers
 from django.conf import settings
@@ -274,6 +275,10 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]],
     """The field's text, on one line unless MULTILINE; a text over its limit is refused (and handed in `too_long`,
     which _keep_long_text may cut and keep)."""
     value = payload.get(name)
+    if isinstance(value, list) and all(_is_scalar(item) for item in value):
+        # Forms written in PHP send every field as a list ({"name": ["Иван"]}, from name="name[]"): one value is the
+        # field's, several are all of it (a phone field reads several numbers, a text keeps them as given).
+        value = (" " if name in NAME_FIELDS else ", ").join(str(item).strip() for item in value if item is not None)
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -285,6 +290,8 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]],
         # A name, company or tag is one line: a line break (or any control character) in it is a space, so it
         # cannot reach an e-mail header, a CSV row or a log line as a second line.
         text = " ".join(CONTROL.sub(" ", normalize.invisible_removed(text)).split())  # and zero-width ones
+    if name.startswith("utm_"):
+        text = _decoded_tag(text)
     limit = TEXT_LIMITS.get(name, 255)
     if len(text) > limit:
         errors.setdefault(name, []).append(_("Too long: %(length)d characters, at most %(limit)d.") % {
@@ -292,6 +299,30 @@ def _text(payload: dict[str, Any], name: str, errors: dict[str, list[str]],
         if too_long is not None:
             too_long[name] = text
         return ""
+    return text
+
+
+NAME_FIELDS = ("name", "first_name", "last_name", "middle_name")
+_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+def _decoded_tag(text: str) -> str:
+    """A UTM tag as the campaign names it: a site's script or an ad platform often sends it still URL-encoded, once or
+    twice ("%D0%B2%D0%B5%D1%81%D0%BD%D0%B0", "%25D0%25B2..." for "весна"), and the campaign's report and its costs
+    found no such campaign. Decoded while it holds escapes that decode to UTF-8 (at most twice, as links nest them);
+    anything else, "50%OFF" too, stays as sent. The journal keeps the value as sent."""
+    for _round in range(2):
+        if not _URL_ESCAPE.search(text):
+            break
+        try:
+            decoded = unquote(text, errors="strict")
+        except UnicodeDecodeError:
+            break
+        text = " ".join(CONTROL.sub(" ", normalize.invisible_removed(decoded)).split())
     return text
 
 
@@ -661,6 +692,8 @@ def _consents_given(payload: dict[str, Any], errors: dict[str, list[str]]) -> di
     given: dict[str, bool] = {}
     if "consent" in payload and payload["consent"] is not None:
         raw = payload["consent"]
+        if isinstance(raw, list) and len(raw) == 1:  # a PHP form's checkbox, ["on"] (_text)
+            raw = raw[0]
         if not isinstance(raw, bool | int | str):
             errors.setdefault("consent", []).append(_("Must be true or false."))
         else:

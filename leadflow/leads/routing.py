@@ -11,7 +11,7 @@ from leadflow.accounts.calendar import special_days
 from leadflow.accounts.models import Absence, Role, RoutingScheme, Team, User
 from leadflow.core.worktime import WorkCalendar
 from leadflow.leads.models import Lead, RoutingRule, RoutingStrategy
-from leadflow.matching.normalize import place_key
+from leadflow.matching.normalize import persons_place_key, place_key
 
 
 def team_calendar(team: Team | None, *, user: User | None = None) -> WorkCalendar:
@@ -49,7 +49,7 @@ def _fits(rule: RoutingRule, lead: Lead) -> bool:
         return not expected or expected.strip().casefold() == (actual or "").strip().casefold()
 
     # "г. Москва", "Moscow", "мск" on the lead meet a rule for "Москва" (matching.normalize.place_key)
-    region_fits = not rule.region or place_key(rule.region) == place_key(lead.city or "")
+    region_fits = not rule.region or place_key(rule.region) == persons_place_key(lead.city or "")
     return same(rule.product_interest, lead.product_interest) and same(rule.deal_type, lead.deal_type) and region_fits
 
 

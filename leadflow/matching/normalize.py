@@ -85,12 +85,15 @@ def split_phone_text(text: str) -> tuple[str, str]:
     return e164, extension
 
 
-# Russian spellings of "extension" that phonenumbers does not know: "доб. 12", "вн. 12", ...
+# Russian spellings of "extension" that phonenumbers does not know: "доб. 12", "вн. 12", ... In a phone field also
+# "д. 12" (with its dot); not in a free text, where "ул. Ленина, д. 12" is a house (mark_extensions).
+_RUSSIAN_EXTENSION_WORDS = r"(?<![^\W\d_])(?:добавочн(?:ый|ого)?|доб|доп|внутренн(?:ий|его)?|вн{short})\.?"
+_RUSSIAN_EXTENSION_AFTER = r"(?:\s*номер)?\s*[:№#]?\s*(?=\d)"
 _RUSSIAN_EXTENSION = re.compile(
-    r"(?<![^\W\d_])(?:добавочн(?:ый|ого)?|доб|доп|внутренн(?:ий|его)?|вн)\.?(?:\s*номер)?"
-    r"\s*[:№#]?\s*(?=\d)",
-    re.IGNORECASE,
+    _RUSSIAN_EXTENSION_WORDS.format(short=r"|д(?=\.)") + _RUSSIAN_EXTENSION_AFTER, re.IGNORECASE
 )
+_RUSSIAN_EXTENSION_IN_TEXT = re.compile(_RUSSIAN_EXTENSION_WORDS.format(short="") + _RUSSIAN_EXTENSION_AFTER,
+                                        re.IGNORECASE)
 # People write the international prefix as 00 even where the dialling prefix is 810 (Russia).
 _LEADING_00 = re.compile(r"^([^\d+]*)00(?=[\s().-]*[1-9])")
 _WORD = re.compile(r"[^\W\d_]+\.?")
@@ -103,7 +106,7 @@ _SPLIT_EXTENSION = re.compile(
 # Any mark of an extension, followed by digits or not: what follows it must read as the extension.
 _EXTENSION_MARK = re.compile(
     r"(?<![^\W\d_])(?:добавочн(?:ый|ого)?|доб|доп|внутренн(?:ий|его)?|вн|ext|extension)\.?(?:\s*номер)?\s*[:№#]?"
-    r"|#|(?<![^\W\d_])x(?=\s*\d)",
+    r"|#|(?<![^\W\d_])(?:x|д\.)(?=\s*\d)",
     re.IGNORECASE,
 )
 _TOO_FEW = (_("phone number has too few digits"), "too_short")
@@ -155,6 +158,10 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     text = _LEADING_00.sub(r"\1+", text)
     text = _SPLIT_EXTENSION.sub(_joined_extension, text)
     try:
+        if _LETTERS_AMONG_DIGITS.search(_EXTENSION_WORD.sub(" ", text)):
+            # phonenumbers reads three Latin letters among the digits as a keypad's ("8 912 OOO 67 89" as 666): a
+            # vanity number nobody here has; it is the retries' (O for 0) or an error, never another number
+            raise NormalizationError(_("not a valid phone number"), code="invalid_phone")
         phone = _checked_phone(text, region)
     except NormalizationError as error:
         for retry in _phone_retries(text, region):
@@ -171,13 +178,15 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     return phone
 
 
+_EXTENSION_WORD = re.compile(r"(?<![a-z])(?:extension|ext|x)(?![a-z])", re.IGNORECASE)
+_LETTERS_AMONG_DIGITS = re.compile(r"\d(?:[^\d]*?[A-Za-z]){3}[^\d]*?\d")
 _EXTENSION_IN_BRACKETS = re.compile(r"\(\s*ext\.\s*(\d+)\s*\)")
 
 
 def mark_extensions(text: str) -> str:
     """Extensions in a free text written the way phonenumbers' matcher reads them: "доб. 12", "вн. 12" and
     "(доб. 12)" become " ext. 12", so a number found in an e-mail's signature keeps its extension."""
-    return _EXTENSION_IN_BRACKETS.sub(r" ext. \1", _RUSSIAN_EXTENSION.sub(" ext. ", text))
+    return _EXTENSION_IN_BRACKETS.sub(r" ext. \1", _RUSSIAN_EXTENSION_IN_TEXT.sub(" ext. ", text))
 
 
 def _joined_extension(match: re.Match[str]) -> str:
@@ -256,17 +265,26 @@ def _impossible_reason(
     return _IMPOSSIBLE_REASONS.get(reason, (_("phone number has a wrong number of digits"), "invalid_phone"))
 
 
-# When to call, typed after the number: "(звонить после 18:00)", "с 10 до 18", "after 6pm". A time with a colon or an
-# hour unit, an hour after "после"/"after", or a span "с 10 до 18"; the hour's digits belong to no phone. A lone
-# "до 12" is not taken: it may be a slip for "доб. 12", an extension that must not be dropped.
+# When to call, typed after the number: "(звонить после 18:00)", "с 10 до 18", "до 12", "в 10", "after 6pm". A time
+# with a colon or an hour unit, an hour after a word saying when ("после", "до" - before, "в", "к", "около", "after",
+# "before", "at", "till"; "до 18.00" too), or a span "с 10 до 18"; the hour's digits belong to no phone. "до 12" is
+# "before 12" in Russian forms, not a slip for "доб. 12" (the extension marks are "доб", "доб.", "д.", "вн.", "ext");
+# a number past the hours ("до 123") is not a time and the field stays refused (_MAYBE_PART_OF_NUMBER).
 _HOUR = r"(?:[01]?\d|2[0-3])"
 _TIME_REMARK = re.compile(
     rf"(?<!\d){_HOUR}:[0-5]\d(?!\d)(?:\s*(?:am|pm))?"
-    rf"|(?<![^\W\d_])(?:после|after)\s+{_HOUR}(?![\d:])"
+    rf"|(?<![^\W\d_])(?:после|до|в|к|около|after|before|at|till|until|by)\s+{_HOUR}(?:\.[0-5]\d)?(?![\d:.])"
     rf"|(?<![^\W\d_])(?:с|от|from)\s+{_HOUR}\s*(?:-|–|до|to|till|until)\s*{_HOUR}(?![\d:])"
     rf"|(?<!\d){_HOUR}\s*(?:ч|час(?:а|ов)?|h|am|pm)(?![^\W\d_])",
     re.IGNORECASE,
 )
+
+
+# A letter typed for the digit it looks like, standing among the digits as one ("8 912 345 67 8О", "8 9l2 ..."):
+# the Latin or Cyrillic O for 0, a small L or a capital I for 1. Tried last, and only a valid number is taken.
+_DIGIT_OF_LETTER = {"O": "0", "o": "0", "О": "0", "о": "0", "l": "1", "I": "1"}
+_LETTER_FOR_DIGIT = re.compile(r"(?<![^\W\d_])[OoОоlI]+(?![^\W\d_])")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _phone_retries(text: str, region: str) -> Iterator[str]:
@@ -275,7 +293,8 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
     - Latin words blanked out ("whatsapp", "mobile"): phonenumbers reads letters as a keypad's digits.
     - When to call blanked out ("после 18:00", "с 10 до 18"), with the words around it.
     - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
-      starts with +8 followed by a national number of those countries, so the plus is a slip."""
+      starts with +8 followed by a national number of those countries, so the plus is a slip.
+    - A letter typed for a digit among the digits ("8 912 345 67 8О": O for 0, l for 1)."""
     without_words = _WORD.sub(_keep_extension_word, text)
     without_times = _TIME_REMARK.sub(" ", text)
     # the time first: without its words, "..., звонить после 18" would read 18 as an extension ("..., 12" is one)
@@ -289,6 +308,9 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
         for candidate in dict.fromkeys((text, without_words)):
             if _PLUS_TRUNK_EIGHT.match(candidate):
                 yield _PLUS_TRUNK_EIGHT.sub(r"\1", candidate, count=1)
+    with_digits = _LETTER_FOR_DIGIT.sub(lambda match: "".join(_DIGIT_OF_LETTER[c] for c in match.group(0)), text)
+    if with_digits != text and not _ANY_LETTER.search(with_digits):
+        yield with_digits  # (with a word left, "8 9l2 ... Иван", the number would be read and the word lost)
 
 
 _SEVERAL_PHONES = re.compile(r"\s*(?:[;,/|\n]|\s(?:или|либо|or)\s)\s*", re.IGNORECASE)
@@ -374,8 +396,9 @@ def _without_labels(rest: str, separators: str) -> str:
     return rest
 
 
-# What may be a slip inside the number rather than a remark: a letter or two and digits ("до 12" for "доб. 12",
-# "в 10"). Next to a number that reads only without it, such a rest leaves the field refused as before.
+# What may be a slip inside the number rather than a remark: a letter or two and digits past the hours ("до 123" for
+# "доб. 123", "ex 12"). Next to a number that reads only without it, such a rest leaves the field refused as before.
+# (An hour is a time remark, "до 12", read by normalize_phone's retries before this is asked.)
 _MAYBE_PART_OF_NUMBER = re.compile(r"^[^\W\d_]{1,2}\.?\s*\d+$")
 
 
@@ -420,7 +443,10 @@ def _number_spans(raw: str, start: int, end: int, phones: list[Phone], region: s
 
 
 def _remark_problem(rest: str, region: str) -> str:
-    """Why a rest next to the numbers is kept as given: what reading it as a number says."""
+    """Why a rest next to the numbers is kept as given: when to call ("до 12", "с 10 до 18") says so, anything else
+    what reading it as a number says."""
+    if _TIME_REMARK.search(rest):
+        return str(_("when to call, not a phone number"))
     try:
         normalize_phone(rest, region=region)
     except NormalizationError as error:
@@ -437,7 +463,7 @@ def phones_and_rest(raw: str, *, region: str = "RU") -> tuple[list[Phone], str, 
     typed, and the rest is every other character. Words that only name the field ("тел.", "моб.") are not a rest.
     A field read whole with nothing else (one number, several, "..., 12" or "..., доб. 12" as an extension) has no
     rest; no number read at all raises the whole's error, and so does a rest that may be part of a number typed
-    wrong (digits only, or "до 12", which may be "доб. 12")."""
+    wrong (digits only, or "до 123", which may be "доб. 123"; "до 12" is when to call)."""
     try:
         whole: list[Phone] = normalize_phones(raw, region=region)
     except NormalizationError as error:
@@ -456,7 +482,8 @@ def phones_and_rest(raw: str, *, region: str = "RU") -> tuple[list[Phone], str, 
     if read and rest_pieces:
         phones = list(dict.fromkeys(phone for _, _, phone in read))
         typed = [span for start, end, phone in read for span in _number_spans(raw, start, end, [phone], region)]
-        return phones, _without_labels(_rest(raw, typed, _PHONE_SEPARATORS), _PHONE_SEPARATORS), str(unread[0][1])
+        rest = _without_labels(_rest(raw, typed, _PHONE_SEPARATORS), _PHONE_SEPARATORS)
+        return phones, rest, _remark_problem(rest, region) if _TIME_REMARK.search(rest) else str(unread[0][1])
     if not whole:
         # "8 912 345 67 89 звонить 2 раза": the number reads only without the words and digits after it
         found = _found_numbers(raw, region)
@@ -569,6 +596,7 @@ _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 _EMAIL_REMARK = re.compile(r"\s+\([^()]*\)$")
 _EMAIL_EDGE_PUNCTUATION = " .,;:!?\"'«»"
 _SPACE_AROUND_AT = re.compile(r"(?<=\S)\s*@\s*(?=\S)")
+_SPACE_AROUND_DOT = re.compile(r"\s*\.\s*")
 _COMMA_FOR_DOT = re.compile(r"^([^@]+@[^,\s@]+),([a-z]{2,24})$", re.IGNORECASE)
 # Characters that take no space: zero-width spaces and joiners, the soft hyphen, direction marks and the BOM, pasted
 # with text from web pages and word processors (Unicode's "format" category).
@@ -591,6 +619,10 @@ def normalize_email(raw: str) -> str:
     if text.count("@") == 1:
         # "ivan @ mail.ru" (a phone keyboard's space), "ivan@mail,ru" (a comma for the dot: no domain has one)
         text = _SPACE_AROUND_AT.sub("@", text)
+        # "ivan@mail .ru", "ivan@mail. ru": the same space next to a dot of the domain (a domain has none)
+        local, at, domain = text.partition("@")
+        if " " not in (joined := _SPACE_AROUND_DOT.sub(".", domain)):
+            text = local + at + joined
         text = _COMMA_FOR_DOT.sub(r"\1.\2", text)
     if not text:
         raise NormalizationError(_("e-mail address is empty"), code="empty")
@@ -1514,6 +1546,7 @@ _PLACE_NAMES = (
     ("ростов-на-дону", "ростов|rostov on don|rostov-on-don"),
 )
 _PLACE_PUNCTUATION = re.compile(r"[^\w]+|_+")
+_SEVERAL_PLACES = re.compile(r"\s*(?:[,;/|(]|\s(?:и|или|and|or|&)\s)\s*", re.IGNORECASE)
 
 
 def _place_words(text: str) -> str:
@@ -1529,6 +1562,14 @@ def _place_aliases() -> dict[str, str]:
         for alias in (place, *others.split("|")):
             aliases[_place_words(alias)] = canonical
     return aliases
+
+
+def persons_place_key(city: str) -> str:
+    """The place_key of where a person says they are: the first place named. People write the city and its region
+    ("Москва и МО", "Королёв, Московская обл.", "СПб / ЛО", "Королёв (МО)"), and a routing rule, a dealer or a
+    partner's terms for Moscow fit "Москва и МО" (its whole text was no place at all). Places Leadflow's users name
+    (a rule's region, a dealer's) are one place each and keep place_key."""
+    return place_key(next((piece for piece in _SEVERAL_PLACES.split(str(city)) if piece.strip()), ""))
 
 
 @lru_cache(maxsize=20_000)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 
+from leadflow.core.spreadsheet import CsvDialect
 from leadflow.intake.attribution import created_it, created_the_lead
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
 from leadflow.partners.duplicates import found_in
@@ -171,23 +171,17 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
                   found_count=found_count)
 
 
-def spreadsheet_safe(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula (= + - @, or a tab / return first) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def report_csv(report: Report, headers: list[str], total_label: str) -> str:
+def report_csv(report: Report, headers: list[str], total_label: str, dialect: CsvDialect) -> str:
+    """The report for the reader's spreadsheet (core.spreadsheet: `;` and 1750,00 for a Russian Excel, `,` and
+    1750.00 for an English one); a partner's name typed as a formula stays text."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
+    writer = dialect.writer(out)
+    dialect.row(writer, headers)
+    cent = Decimal("0.01")
     for r in report.rows:
-        writer.writerow([spreadsheet_safe(v) for v in (
-            r.period.isoformat(), r.partner, r.submitted, r.accepted, r.duplicates, r.found_later, r.invalid,
-            r.converted, f"{r.amount_due:.2f}")])
+        dialect.row(writer, (r.period.isoformat(), r.partner, r.submitted, r.accepted, r.duplicates, r.found_later,
+                             r.invalid, r.converted, r.amount_due.quantize(cent)))
     t = report.totals
-    writer.writerow([spreadsheet_safe(v) for v in (
-        "", total_label, t.submitted, t.accepted, t.duplicates, t.found_later, t.invalid, t.converted,
-        f"{t.amount_due:.2f}")])
+    dialect.row(writer, ("", total_label, t.submitted, t.accepted, t.duplicates, t.found_later, t.invalid,
+                         t.converted, t.amount_due.quantize(cent)))
     return out.getvalue()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from leadflow.accounts.models import Team
 from leadflow.core.memo import Memo
-from leadflow.partners.models import DealerRegion, place_key
+from leadflow.matching.normalize import persons_place_key
+from leadflow.partners.models import DealerRegion
 
 
 def dealer_team_for(city: str) -> Team | None:
     """The team of the active dealer covering this city or region, if any (one indexed lookup)."""
-    key = place_key(city or "")
+    key = persons_place_key(city or "")  # "Москва и МО" is Moscow's
     if not key:
         return None
     return _dealers.get(key, lambda: _lookup(key))

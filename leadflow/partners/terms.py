@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from leadflow.intake.attribution import created_the_lead
 from leadflow.intake.models import Partner, PayoutModel, Submission
+from leadflow.matching.normalize import persons_place_key
 from leadflow.partners.models import place_key, region_key
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def rejections(*, partner: Partner, parsed: Parsed, payload: dict[str, Any], now
         if not city:
             errors.setdefault("city", []).append(
                 _("Required: leads are accepted only from %(regions)s.") % {"regions": ", ".join(regions)})
-        elif place_key(city) not in {place_key(r) for r in regions}:
+        elif persons_place_key(city) not in {place_key(r) for r in regions}:
             errors.setdefault("city", []).append(
                 _("Leads from %(city)s are not accepted; only from %(regions)s.")
                 % {"city": city, "regions": ", ".join(regions)})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from leadflow.accounts.models import Role, Team, User
+from leadflow.core.spreadsheet import csv_dialect
 from leadflow.intake.models import Partner
 from leadflow.leads.querysets import headed_team_ids
 from leadflow.partners.forms import ReportForm, default_range
@@ -70,7 +71,9 @@ def report(request: HttpRequest) -> HttpResponse:
     result = partner_report(partners=partners, start=data["start"], end=data["end"], period=data["period"],
                             zone=zone)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(report_csv(result, csv_headers(), _("Total")), content_type="text/csv; charset=utf-8")
+        dialect = csv_dialect()
+        response = HttpResponse(dialect.bom + report_csv(result, csv_headers(), _("Total"), dialect),
+                                content_type="text/csv; charset=utf-8")
         name = f"partners-{result.start.isoformat()}-{result.end.isoformat()}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -27,6 +27,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from leadflow.core.spreadsheet import dialect_written
 from leadflow.leads.models import system_result
 from leadflow.privacy import services as people
 from leadflow.privacy.services import Person, Value, eraser, exporter, mailbox_regex
@@ -677,8 +678,8 @@ def _filtered_csv(person: Person, raw: bytes, *, encoding: str, delimiter: str) 
             dropped += 1
             continue
         writer.writerow(row)
-    bom = "\ufeff" if (encoding or "").lower() == "utf-8-sig" and not out.getvalue().startswith("\ufeff") else ""
-    return (bom + out.getvalue()).encode(encoding or "utf-8", errors="replace"), dropped
+    # (utf-8-sig writes the BOM it read past: one, not two)
+    return out.getvalue().encode(encoding or "utf-8", errors="replace"), dropped
 
 
 def _filtered_xlsx(person: Person, path: str) -> tuple[bytes, int]:
@@ -738,8 +739,11 @@ def erase_imports(person: Person) -> int:
             else:
                 with stored.open("rb") as handle:
                     raw = handle.read()
-                encoding = "utf-8-sig" if name == "error_file" else (job.encoding or "utf-8")
-                delimiter = ";" if name == "error_file" else (job.delimiter or ",")
+                if name == "error_file":  # written by the import in its reader's dialect (core.spreadsheet)
+                    dialect = dialect_written(raw)
+                    encoding, delimiter = "utf-8-sig" if dialect.bom else "utf-8", dialect.delimiter
+                else:
+                    encoding, delimiter = job.encoding or "utf-8", job.delimiter or ","
                 content, dropped = _filtered_csv(person, raw, encoding=encoding, delimiter=delimiter)
             if not dropped:
                 continue

@@ -100,8 +100,9 @@ def test_error_file_holds_rejected_rows_with_their_columns_and_the_problem(tmp_p
     job = mapped(job_for(tmp_path, head), head)
     services.run_import(job)
     job.refresh_from_db()
-    text = Path(job.error_file.path).read_bytes().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    raw = Path(job.error_file.path).read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")  # an English reader's file: `,` and no BOM, like every export
+    rows = list(csv.reader(io.StringIO(raw.decode()), delimiter=","))
     assert rows[0] == [*HEADER, "error"]
     # Cells a spreadsheet would run as formulas (the name; the phone's leading +) get an apostrophe.
     assert [row[:5] for row in rows[1:]] == [ROWS[2], ["'" + ROWS[5][0], *ROWS[5][1:]]]

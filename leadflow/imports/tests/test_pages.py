@@ -61,8 +61,8 @@ def test_head_uploads_maps_dry_runs_and_imports(head: User, django_capture_on_co
     progress = client.get(reverse("import_progress", args=[job.pk]), headers={"HX-Request": "true"})
     assert progress["HX-Refresh"] == "true"
     errors = client.get(reverse("import_error_file", args=[job.pk]))
-    body = b"".join(errors.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    body = b"".join(errors.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body), delimiter=","))  # the English head's dialect, as every export
     assert rows[0] == ["ФИО", "Телефон", "Эл. почта", "error"]
     assert rows[1][:3] == ["Без телефона", "", "плохой"] and rows[1][3].startswith("E-mail: ")
 
@@ -132,11 +132,13 @@ def tricky_leads(make_lead: Callable[..., Lead], alice: User, bob: User) -> dict
 
 
 def export_csv(user: User, query: str = "") -> list[list[str]]:
+    """The lead export as `user` reads it: `;` and a BOM for a Russian spreadsheet, `,` for an English one."""
     response = logged_in(user).get(reverse("lead_export_csv") + query)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content)
-    assert body.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    russian = user.language == "ru"
+    assert body.startswith(b"\xef\xbb\xbf") == russian
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";" if russian else ","))
 
 
 def test_csv_export_neutralises_formulas_and_keeps_phones_readable(alice: User, tricky_leads: dict[str, Lead]) -> None:
@@ -151,6 +153,24 @@ def test_csv_export_neutralises_formulas_and_keeps_phones_readable(alice: User, 
     assert row["Full name"] == "Петров =HYPERLINK(\"http://evil\";\"x\")"
     # No cell of the whole file starts a formula.
     assert not [cell for line in rows for cell in line if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_russian_reader_gets_the_csv_their_spreadsheet_splits(alice: User, tricky_leads: dict[str, Lead]) -> None:
+    """Russian Excel splits on `;` and needs the BOM to read UTF-8; an English one splits on `,` (the `;` file it was
+    given opened as one column). Formulas stay neutralised in both."""
+    english = export_csv(alice)
+    alice.language = "ru"
+    alice.save(update_fields=["language"])
+
+    russian = export_csv(alice)
+
+    assert russian[0][:3] == ["ID", "ФИО", "Фамилия"] and english[0][:3] == ["ID", "Full name", "Surname"]
+    assert sorted(row[0] for row in russian[1:]) == sorted(row[0] for row in english[1:]) == sorted(
+        str(lead.pk) for lead in tricky_leads.values() if lead.owner == alice)
+    for rows in (english, russian):
+        row = dict(zip(rows[0], next(r for r in rows if r[0] == str(tricky_leads["formula"].pk)), strict=True))
+        assert row.get("First name", row.get("Имя")) == "'=HYPERLINK(\"http://evil\";\"x\")"
+        assert not [cell for line in rows for cell in line if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
 def test_xlsx_export_writes_text_cells_never_formulas(alice: User, tricky_leads: dict[str, Lead],

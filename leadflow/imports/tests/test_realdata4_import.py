@@ -63,7 +63,7 @@ def test_a_row_with_an_unreadable_phone_is_imported_on_its_email_and_warned_of_b
     page = http.get(reverse("import_job", args=[job.pk])).content.decode()
     assert page.count('data-testid="run-row-warning"') == 2 and "«Телефон» (phone)" in page
     # the error file holds only the row that identifies nobody, with the field and the problem
-    rows = list(csv.reader(io.StringIO(job.error_file.open("rb").read().decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(job.error_file.open("rb").read().decode()), delimiter=","))
     assert [row[0] for row in rows[1:]] == ["Кузнецов Олег"] and rows[1][-1].startswith("Phone: ")
 
 

@@ -8,6 +8,9 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from leadflow.inbox.models import IncomingEmail
+from leadflow.leads.models import Request
+
 
 def header(value: str, charset: str) -> str:
     """A header value the way the sending client encodes it (ASCII stays as it is)."""
@@ -86,3 +89,20 @@ def bounce(*, original_id: str = "<original@leadflow.test>") -> bytes:
         "Subject: Your request\r\n\r\nThank you for your request.\r\n\r\n"
         "--BOUNDARY--\r\n"
     ).encode("ascii")
+
+
+# A letter of 23,000 characters: over the request's 10,000, its signature at the very end.
+LONG_BODY = "Добрый день! " + "Очень длинное письмо. " * 1000 + "\nС уважением,\nИван Петров\n+7 912 345-67-89"
+
+
+def assert_long_letter_kept(email: IncomingEmail) -> None:
+    """LONG_BODY taken: the lead's text is its beginning cut after a word, the whole on the request as given."""
+    assert email.submission.status == "created" and email.lead.phone == "+79123456789"
+    message = email.lead.message
+    assert len(message) <= 10_000 and message.endswith("письмо.…")  # after a word, saying it goes on
+    kept = email.lead.requests.get().facts["unreadable"]
+    assert [(item["field"], item["code"]) for item in kept] == [("message", "too_long")]
+    assert kept[0]["value"].count("Очень длинное письмо.") == 1000
+    assert kept[0]["value"].endswith("Иван Петров\n+7 912 345-67-89")
+    assert email.text.count("Очень длинное письмо.") == 1000  # the message's own column has it all
+    assert Request.objects.count() == 1

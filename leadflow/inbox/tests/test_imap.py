@@ -10,7 +10,7 @@ from imap_tools import MailBoxUnencrypted
 
 from leadflow.inbox.imap import poll_mailbox, poll_mailboxes
 from leadflow.inbox.models import AfterTaking, EmailStatus, IncomingEmail, Mailbox, Security
-from leadflow.inbox.tests.messages import BODY, bounce, build
+from leadflow.inbox.tests.messages import BODY, LONG_BODY, assert_long_letter_kept, bounce, build
 from leadflow.intake.models import SubmissionStatus
 from leadflow.leads.models import Lead
 
@@ -91,6 +91,14 @@ def test_poller_takes_unread_mail_in_every_charset_and_marks_it_read(imap_server
 
     assert poll_mailbox(mailbox=mailbox) == 0  # nothing is taken twice
     assert IncomingEmail.objects.count() == 6 and Lead.objects.count() == 3
+
+
+def test_a_letter_longer_than_a_request_is_cut_after_a_word_and_kept_whole(imap_server, sales):
+    append(imap_server, build(body=LONG_BODY, charset="windows-1251", cte="base64"))
+
+    assert poll_mailbox(mailbox=make_mailbox(imap_server)) == 1
+
+    assert_long_letter_kept(IncomingEmail.objects.get())
 
 
 def test_a_reply_in_the_thread_found_by_polling_attaches_to_the_card(imap_server, sales):

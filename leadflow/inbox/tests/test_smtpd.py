@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from leadflow.core.tests.test_worker import PROCESS_TIMEOUT, isolated_env, leadflow_command, query, wait_until
 from leadflow.inbox.models import EmailStatus, IncomingEmail
 from leadflow.inbox.smtp import SmtpServer
-from leadflow.inbox.tests.messages import BODY, build
+from leadflow.inbox.tests.messages import BODY, LONG_BODY, assert_long_letter_kept, build
 from leadflow.intake.models import SubmissionStatus
 
 # The server stores messages from its own thread: the test's data must be committed for it to see.
@@ -49,6 +49,13 @@ def test_a_message_to_an_accepted_address_becomes_a_lead(smtpd):
     assert email.submission.status == SubmissionStatus.CREATED
     assert (email.lead.full_name, email.lead.phone, email.lead.company_name) == (
         "Петров Иван", "+79123456789", "Ромашка")
+
+
+def test_a_letter_longer_than_a_request_is_cut_after_a_word_and_kept_whole(smtpd):
+    with client(smtpd) as smtp:
+        assert smtp.sendmail("ivan.petrov@romashka.ru", ["sales@example.com"], build(body=LONG_BODY)) == {}
+
+    assert_long_letter_kept(IncomingEmail.objects.get())
 
 
 def test_the_answer_names_the_stored_message(smtpd):

@@ -6,7 +6,7 @@ import pytest
 
 from leadflow.inbox import parsing, services
 from leadflow.inbox.models import Attachment, EmailStatus, IncomingEmail
-from leadflow.inbox.tests.messages import BODY, build
+from leadflow.inbox.tests.messages import BODY, LONG_BODY, assert_long_letter_kept, build
 from leadflow.intake.models import Submission, SubmissionStatus
 from leadflow.leads.models import Lead, Request, Task, TaskKind
 
@@ -172,14 +172,11 @@ def test_attachments_are_stored_as_files_under_media_root(sales, settings):
     assert email.submission.payload["attachments"] == ["../../etc/прайс.pdf"]
 
 
-def test_a_very_long_letter_is_cut_to_fit_the_request_text_not_refused(sales):
-    body = "Добрый день! " + "Очень длинное письмо. " * 1000 + "\nС уважением,\nИван Петров\n+7 912 345-67-89"
-
-    email = services.take_email(raw=build(body=body), via="smtp", envelope_from="a@b")
+def test_a_very_long_letter_is_cut_after_a_word_and_kept_whole_on_the_request(sales):
+    email = services.take_email(raw=build(body=LONG_BODY), via="smtp", envelope_from="a@b")
 
     email.refresh_from_db()
-    assert email.submission.status == SubmissionStatus.CREATED
-    assert len(email.lead.message) == 10_000 and email.lead.phone == "+79123456789"
+    assert_long_letter_kept(email)
 
 
 def test_a_message_left_unprocessed_by_a_crash_is_finished_when_taken_again(sales):

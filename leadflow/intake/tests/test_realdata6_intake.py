@@ -111,7 +111,7 @@ def test_several_numbers_with_a_remark_are_all_read(partner):
 
 
 @pytest.mark.parametrize("phone", [
-    "89123456789 до 12",  # "до 12" may be "доб. 12": which extension nobody can tell
+    "89123456789 до 123",  # no hour: "до 123" may be "доб. 123" ("до 12" is when to call, round seven)
     "8 912 345 67 89 8 495 123 45 67",  # two numbers run together: where one ends nobody can tell
     "8 912 345 67 899",  # a digit too many is not a remark
 ])

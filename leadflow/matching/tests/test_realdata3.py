@@ -186,6 +186,10 @@ def test_different_places_stay_apart(a, b):
         ("+7 912 345 67 89 after 6pm", ["+79123456789"]),
         ("+44 7911 123456 (from 9 to 17)", ["+447911123456"]),
         ("+7 495 123 45 67 доб 12 после 18", ["+74951234567 ext. 12"]),
+        # "до 12" is "before 12" in Russian forms ("доб. 12", "д. 12" the extension), "в 10" is "at 10"
+        ("8 (495) 123-45-67 до 12", ["+74951234567"]),
+        ("8 (495) 123-45-67 д. 12", ["+74951234567 ext. 12"]),
+        ("8 912 345 67 89 в 10", ["+79123456789"]),
         # a signature's line: both numbers, the office one with its extension
         ("моб. +7 (912) 345-67-89, раб. 8 (495) 123-45-67 доб. 123", ["+79123456789", "+74951234567 ext. 123"]),
         # pasted from a web page: a zero-width space or a soft hyphen inside
@@ -200,8 +204,8 @@ def test_a_phone_with_a_remark_is_read(raw, expected):
 @pytest.mark.parametrize(
     "raw",
     [
-        "8 (495) 123-45-67 до 12",  # "до 12" may be a slip for "доб. 12": the extension is not dropped in silence
-        "8 912 345 67 89 в 10",  # "в 10": an hour or two more digits, nobody can tell
+        "8 (495) 123-45-67 до 123",  # no hour: maybe a slip for "доб. 123", the extension is not dropped in silence
+        "8 912 345 67 89 в 100",  # no hour: more digits, nobody can tell
     ],
 )
 def test_a_remark_that_may_be_part_of_the_number_stays_an_error(raw):

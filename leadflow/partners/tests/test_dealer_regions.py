@@ -107,3 +107,11 @@ def test_the_migration_keys_existing_regions_as_places(dealer):
     importlib.import_module("leadflow.partners.migrations.0002_dealer_region_place_keys").rekey(apps, None)
     assert dict(DealerRegion.objects.values_list("name", "key")) == {"Екатеринбург": "ekaterinburg",
                                                                      "Челябинск": "chelyabinsk"}
+
+
+@pytest.mark.parametrize("city", ["Челябинск и область", "Челябинск, Челябинская обл.", "г. Челябинск / обл.",
+                                  "Челябинск (область)"])
+def test_a_city_written_with_its_region_goes_to_the_dealer_of_the_city(dealer, web_form, city):
+    # "Москва и МО", "Королёв, Московская обл.": the whole text was no place, and the lead stayed with the form's team
+    lead = form_lead(web_form, phone="+79123456789", city=city)
+    assert lead.team == dealer.team and lead.city == city  # the city as the person wrote it

@@ -53,7 +53,10 @@ def history(partner, head):
 
 
 def rows_of(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    """The CSV's rows in the dialect it was written in: `;` after a BOM (a Russian spreadsheet's), else `,`."""
+    body = response.content.decode()
+    russian = body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";" if russian else ","))
 
 
 def test_head_downloads_the_monthly_report_as_csv_with_formulas_neutralised(client, head, history):
@@ -61,6 +64,7 @@ def test_head_downloads_the_monthly_report_as_csv_with_formulas_neutralised(clie
     response = client.get("/partners/", {"start": "2026-10-01", "end": "2026-11-30", "period": "month",
                                          "format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert not response.content.startswith("\ufeff".encode())  # an English spreadsheet's file: `,`, 450.00
     assert rows_of(response) == [
         ["Period", "Partner", "Submitted", "Accepted", "Duplicates", "Of them found after acceptance", "Invalid",
          "Converted", "Amount due"],
@@ -201,3 +205,16 @@ def test_the_russian_report_heads_its_count_columns_in_the_plural(client, head, 
     assert "<th>Приняты</th>" in page and "<th>Некорректные</th>" in page and "<th>Конвертированы</th>" in page
     header = rows_of(client.get("/partners/", {**query, "format": "csv"}, headers=russian))[0]
     assert header[3:8] == ["Приняты", "Дубли", "Из них найдены после приёма", "Некорректные", "Конвертированы"]
+
+
+def test_a_russian_reader_gets_the_report_their_spreadsheet_splits_with_amounts_as_numbers(client, head, history):
+    """Russian Excel splits on `;`, reads 1000,50 as a number and needs a BOM to read UTF-8; the `,` file with
+    1000.50 opened there as one column, as the analytics CSV once did."""
+    client.force_login(head)
+    response = client.get("/partners/", {"start": "2026-10-01", "end": "2026-11-30", "format": "csv"},
+                          headers={"Accept-Language": "ru"})
+
+    assert response.content.startswith("\ufeff".encode())
+    rows = rows_of(response)
+    assert rows[1] == ["2026-10-01", "'=HYPERLINK(\"http://evil\")", "6", "3", "1", "0", "2", "0", "450,00"]
+    assert rows[-1] == ["", "Итого", "8", "5", "1", "0", "2", "2", "1600,50"]

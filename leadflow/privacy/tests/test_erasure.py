@@ -3,6 +3,8 @@ through imports and partners; counts stay; only admins erase."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from decimal import Decimal
@@ -12,10 +14,11 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.test import Client as HttpClient
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from leadflow.clients.models import Client, Company, Contact, Deal
 from leadflow.imports.models import ImportJob
+from leadflow.imports.services import ErrorFile
 from leadflow.inbox.models import Attachment, IncomingEmail
 from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form, Submission
@@ -193,6 +196,27 @@ def test_erasure_leaves_no_trace_of_the_person_and_keeps_the_counts(person_every
     assert log.counts["leads"] >= 1 and log.counts["submissions"] == 2 and log.counts["inbox"] == 2
     assert set(log.counts) >= set(services.erasers)
     assert Tombstone.objects.filter(erasure=log).count() == log.tombstones == 2  # one e-mail, one phone
+
+
+@pytest.mark.parametrize(("language", "delimiter", "bom"), [("en", ",", b""), ("ru", ";", b"\xef\xbb\xbf")])
+def test_an_import_error_file_in_its_readers_dialect_loses_the_persons_rows_and_keeps_its_dialect(
+        person_everywhere, admin_user, language, delimiter, bom):
+    # the import writes its rejected rows for the importer's spreadsheet: `,` for an English one, `;` for a Russian
+    job = person_everywhere["job"]
+    with translation.override(language):
+        rejected = ErrorFile(job)
+        rejected.add(["Белоусова Зинаида", "8 (916) 111-22-33", EMAIL], "bad")
+        rejected.add(["Орлов Кирилл", "1", "k@x.ru"], "bad, very")
+        rejected.save("errors")
+    job.save()
+
+    services.erase_person(person=services.find_person(email=EMAIL), by=admin_user)
+
+    job.refresh_from_db()
+    raw = job.error_file.open("rb").read()
+    assert raw.startswith(bom) and not raw[len(bom):].startswith(b"\xef\xbb\xbf")  # one BOM or none, as written
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=delimiter))
+    assert rows[1:] == [["Орлов Кирилл", "1", "k@x.ru", "bad, very"]]
 
 
 @pytest.fixture
