@@ -77,6 +77,7 @@ def test_a_consent_is_withdrawn_only_after_a_second_deliberate_click(site: Site,
     withdraw = consents.get_by_role("button", name="Withdraw: Processing of personal data")
     expect(consents).to_contain_text("Processing of personal data: given")
     expect(withdraw).to_be_hidden()
+    expect(consents).not_to_contain_text("withdrawal the person never made")  # the template's note stays in it
 
     consents.get_by_text("Withdraw a consent…").click()
     expect(consents).to_contain_text("Only when the person has asked for it")
