@@ -51,6 +51,7 @@ class PartnerAdmin(admin.ModelAdmin):
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     list_display = ("id", "channel", "status", "attempts", "received_at", "lead", "partner", "form")
+    list_select_related = ("lead", "partner", "form")
     list_filter = ("status", "channel")
     readonly_fields = [f.name for f in Submission._meta.fields]
     actions = ["replay"]

@@ -76,12 +76,14 @@ class InterestAdmin(admin.ModelAdmin):
 @admin.register(Request)
 class RequestAdmin(admin.ModelAdmin):
     list_display = ("id", "channel", "lead", "client", "interest", "created_at")
+    list_select_related = ("lead", "client", "interest")
     raw_id_fields = ("lead", "client", "interest")
 
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ("shown_title", "assignee", "due_at", "status", "completed_at", "shown_result")
+    list_select_related = ("assignee",)
     list_filter = ("kind", "is_cancelled")
     raw_id_fields = ("lead", "client", "previous")
 
@@ -101,6 +103,7 @@ class TaskAdmin(admin.ModelAdmin):
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
     list_display = ("kind", "shown_subject", "lead", "client", "author", "occurred_at")
+    list_select_related = ("lead", "client", "author")
     raw_id_fields = ("lead", "client")
 
     @admin.display(description=_("subject"), ordering="subject")

@@ -95,6 +95,15 @@ class ActivityForm(forms.Form):
     body = forms.CharField(label=_("Notes"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
     duration_minutes = forms.IntegerField(label=_("Duration, min"), required=False, min_value=0, max_value=24 * 60)
 
+    def clean(self):  # type: ignore[no-untyped-def]
+        """A call logged with nothing said of it is a tap on "Log" by mistake: on a lead it still stopped the
+        speed-to-lead clock (the first contact) and took the lead off the SLA breaches, for a call never made."""
+        data = super().clean()
+        if not self.errors and not (data.get("subject", "").strip() or data.get("body", "").strip()
+                                    or data.get("duration_minutes") is not None):
+            raise forms.ValidationError(_("Say what happened: a subject, notes or how long it took."))
+        return data
+
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=255)

@@ -24,6 +24,16 @@ class SpendImport:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+def error_place(where: str) -> str:
+    """Where an import error is, in the reader's language: the errors are keyed "line 3" and "header" (as the
+    terminal's command prints them), which read as English inside a Russian message on the cost page."""
+    if where == "header":
+        return _("header")
+    if where.startswith("line "):
+        return _("line %(number)s") % {"number": where.removeprefix("line ")}
+    return where
+
+
 def import_spend(*, text: str) -> SpendImport:
     """Read `campaign,day,clicks,cost` rows (campaign by UTM name or name); the file replaces each campaign's day.
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadflow.accounts.models import Role
-from leadflow.marketing.services import import_spend
+from leadflow.marketing.services import error_place, import_spend
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -35,8 +35,9 @@ def upload_spend(request: HttpRequest) -> HttpResponse:
         else:
             result = import_spend(text=text)
             if result.errors:
+                places = list(result.errors.items())[:20]
                 messages.error(request, _("Nothing imported. %(errors)s") % {"errors": "; ".join(
-                    f"{where}: {', '.join(problems)}" for where, problems in list(result.errors.items())[:20])})
+                    f"{error_place(where)}: {', '.join(problems)}" for where, problems in places)})
             else:
                 messages.success(request, _("%(count)d day(s) of spend imported.") % {"count": result.saved})
     return redirect("analytics_report", key="costs")

@@ -320,7 +320,9 @@ def _names(a: Features, b: Features, reasons: list[str]) -> float:
             chosen, total, swapped_used = swapped, swapped_total, True
     total += (middle := _middle_level(a.middle, b.middle))[0]
     for _weight, reason in [*chosen, middle]:
-        if reason:
+        # Swapped, both parts are compared as given names: "first name equal" twice said nothing more than once
+        # ("first name equal, first name equal, name parts in another order" on the card's requests).
+        if reason and reason not in reasons:
             reasons.append(reason)
     if swapped_used:
         reasons.append("name parts in another order")

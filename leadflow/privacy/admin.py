@@ -22,6 +22,7 @@ class ReadOnly(admin.ModelAdmin):
 @admin.register(Consent)
 class ConsentAdmin(ReadOnly):
     list_display = ("at", "purpose", "given", "text_version", "channel", "lead", "client", "ip", "recorded_by")
+    list_select_related = ("lead", "client", "recorded_by")
     list_filter = ("purpose", "given")
     search_fields = ("email", "phone", "text_version", "channel")
     raw_id_fields = ("lead", "client")

@@ -66,9 +66,16 @@ class CallAdmin(admin.ModelAdmin):
     search_fields = ("caller", "caller_raw", "provider_call_id")
     readonly_fields = [f.name for f in Call._meta.fields]
 
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        """Calls are what the PBX reported: an "add" form of read-only fields saved an empty call (a server error)."""
+        return False
+
 
 @admin.register(CallEvent)
 class CallEventAdmin(admin.ModelAdmin):
     list_display = ("received_at", "integration", "kind", "event_key", "processed_at")
     list_filter = ("kind", "integration")
     readonly_fields = [f.name for f in CallEvent._meta.fields]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # the PBX's events as received, as the calls

@@ -58,3 +58,29 @@ def test_a_wrong_inn_leaves_the_conversion_form_open_with_what_was_typed(site: S
     expect(page).to_have_url(f"{site.url}/clients/{Lead.objects.get(pk=lead.pk).client.pk}/")
     assert Lead.objects.get(pk=lead.pk).state == LeadState.CONVERTED
     assert me.errors == []
+
+
+def test_a_consent_is_withdrawn_only_after_a_second_deliberate_click(site: Site, alice, make_lead):
+    """The withdraw buttons stood full width right under the contacts: a tap meant for the card's forms recorded that
+    the person withdrew their consent, which nobody on the card can take back. They now wait behind "Withdraw a
+    consent…", which says what a withdrawal means."""
+    from leadflow.privacy.models import Consent
+    from leadflow.privacy.services import record_consent
+
+    lead = make_lead(owner=alice)
+    record_consent(purpose="processing", lead=lead, phone=lead.phone, channel="web_form", text_version="2025-03")
+    me = site.new_page(viewport=PHONE)
+    site.login(me, "alice")
+    page = me.page
+    page.goto(f"{site.url}/leads/{lead.pk}/")
+    consents = page.get_by_test_id("consents")
+    withdraw = consents.get_by_role("button", name="Withdraw: Processing of personal data")
+    expect(consents).to_contain_text("Processing of personal data: given")
+    expect(withdraw).to_be_hidden()
+    expect(consents).not_to_contain_text("withdrawal the person never made")  # the template's note stays in it
+
+    consents.get_by_text("Withdraw a consent…").click()
+    expect(consents).to_contain_text("Only when the person has asked for it")
+    withdraw.click()
+    expect(page.locator(".messages")).to_contain_text("The withdrawal is recorded.")
+    assert list(Consent.objects.filter(lead=lead).order_by("pk").values_list("given", flat=True)) == [True, False]

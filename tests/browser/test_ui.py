@@ -502,6 +502,39 @@ def test_phone_sized_screen_and_keyboard(site: Site, web_form, alice):
     assert (activity.kind, activity.subject, activity.author) == ("call", "Called from the road", alice)
 
 
+def test_on_a_phone_the_card_shows_the_tasks_and_the_call_form_right_after_the_contacts(site: Site, web_form, alice):
+    """A manager calls from the phone: the number, then the task to complete and the form to log the call, without
+    scrolling past the source, consents, timeline and history first (they had come after all of them)."""
+    lead = give(seed(site, web_form, DEMO[:1])[0], alice)
+    client = services.convert_lead(lead=give(seed(site, web_form, DEMO[2:3])[0], alice), by=alice)
+    me = site.new_page(viewport=PHONE)
+    site.login(me, "alice")
+    page = me.page
+
+    def top(article: Any) -> float:
+        return article.bounding_box()["y"]
+
+    page.goto(f"{site.url}/leads/{lead.pk}/")
+    contacts = page.locator("article", has=page.locator("header", has_text="Contacts"))
+    tasks = page.locator("article", has=page.locator("header", has_text="Tasks"))
+    actions = page.locator("article", has=page.locator("form[action$='/activity/']"))
+    source = page.locator("article", has=page.locator("header", has_text="Source"))
+    assert top(contacts) < top(tasks) < top(actions) < top(source), "the card's work is not next to its contacts"
+    assert top(actions) < 812 * 2.5, f"the log-a-call form is {top(actions):.0f} px down the phone's page"
+    # The desktop keeps its two columns: the tasks beside the contacts.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert tasks.bounding_box()["x"] > contacts.bounding_box()["x"] + contacts.bounding_box()["width"]
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{site.url}/clients/{client.pk}/")
+    contacts = page.locator("article", has=page.locator("header", has_text="Contacts"))
+    tasks = page.locator("article", has=page.locator("header", has_text="Tasks"))
+    actions = page.locator("article", has=page.locator("form[action$='/activity/']"))
+    timeline = page.locator("article", has=page.locator("header", has_text="Timeline"))
+    assert top(contacts) < top(tasks) < top(actions) < top(timeline), "the client card's work is not near its contacts"
+    assert body_fits(page), "the client card scrolls sideways on a 375 px wide screen"
+
+
 def test_head_assigns_from_the_team_page_and_moves_a_lead_on_the_board(site: Site, web_form, head, alice, bob):
     leads = seed(site, web_form)
     give(leads[3], alice)

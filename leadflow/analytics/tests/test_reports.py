@@ -114,8 +114,8 @@ def test_funnel_counts_each_ring_and_step_conversion(admin_user, direct, sales):
     CampaignSpend.objects.create(campaign=direct, day=date(2026, 2, 10), clicks=100, cost=Decimal("1000"))
     Interest.objects.create(channel="form", reason="no name", created_at=at("2026-02-11 10:00"))
     Interest.objects.create(channel="form", reason="no name", created_at=at("2026-02-12 10:00"))
-    for _ in range(5):
-        make(created=at("2026-02-10 10:00"), team=sales)
+    for _ in range(5):  # the leads of the bought clicks; the other five came by no campaign
+        make(created=at("2026-02-10 10:00"), team=sales, campaign=direct)
     make(created=at("2026-02-10 10:00"), team=sales, stages=("contacted", "qualified"))
     make(created=at("2026-02-10 10:00"), team=sales, stages=("contacted", "qualified", "proposal"))
     renewing = make(created=at("2026-02-11 10:00"), team=sales, converted_after=timedelta(days=2))
@@ -129,13 +129,33 @@ def test_funnel_counts_each_ring_and_step_conversion(admin_user, direct, sales):
 
     steps = {row["key"]: (row["count"], row["conversion"]) for row in rows(report, "steps")}
     assert steps == {
-        "traffic": (100, None), "interests": (2, Decimal("2.0")), "leads": (10, Decimal("10.0")),
+        "traffic": (100, None), "interests": (2, Decimal("2.0")), "leads": (10, Decimal("5.0")),
         "qualified": (5, Decimal("50.0")), "clients": (2, Decimal("40.0")), "renewing": (1, Decimal("50.0")),
     }
     # Marketing view: leads by the furthest stage reached (the refused one reached "qualified").
     reached = {row["stage"]: row["count"] for row in rows(report, "stages")}
     assert reached == {"New": 10, "Contacted": 5, "Qualified": 5, "Proposal sent": 3, "Negotiation": 2,
                        "Converted": 2}
+
+
+def test_the_funnel_and_the_cost_report_give_one_conversion_from_traffic(admin_user, direct, sales):
+    # 100 clicks brought 4 leads; 3 more came by phone with no campaign. The funnel said 7 / 100 = 7 % from traffic
+    # where the cost report's site conversion said 4 %: one figure, two pages, two answers.
+    CampaignSpend.objects.create(campaign=direct, day=date(2026, 1, 5), clicks=100, cost=Decimal("5000"))
+    for _ in range(4):
+        make(created=at("2026-01-05 10:00"), campaign=direct, team=sales)
+    for _ in range(3):
+        make(created=at("2026-01-05 11:00"), team=sales)
+
+    funnel = {row["key"]: row for row in rows(run("funnel", admin_user, start="2026-01-01", end="2026-01-10"), "steps")}
+    (total,) = rows(run("costs", admin_user, start="2026-01-01", end="2026-01-10"), "total")
+
+    assert (funnel["leads"]["count"], funnel["leads"]["conversion"]) == (7, Decimal("4.0"))
+    assert funnel["leads"]["conversion"] == total["site_conversion"]
+    # A team's slice has no traffic: its leads have no conversion from it.
+    sliced = {row["key"]: row for row in rows(run("funnel", admin_user, start="2026-01-01", end="2026-01-10",
+                                                   team=str(sales.pk)), "steps")}
+    assert (sliced["traffic"]["count"], sliced["leads"]["count"], sliced["leads"]["conversion"]) == (None, 7, None)
 
 
 def test_a_lead_at_23_30_local_belongs_to_that_local_day(admin_user, sales):

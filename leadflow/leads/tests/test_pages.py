@@ -102,6 +102,27 @@ def test_a_bad_form_says_why_and_changes_nothing(as_alice, alice, make_lead):
     assert "The date must be in the future" in response.content.decode()
 
 
+def test_a_call_logged_with_nothing_said_is_refused_and_the_sla_clock_runs_on(as_alice, alice, make_lead):
+    """A stray tap on "Log" (right under the tasks on a phone) logged a call nobody made: it set the first contact,
+    so the lead left the SLA breaches and speed to lead counted a call that never happened."""
+    from leadflow.clients.models import Client as Buyer
+    from leadflow.leads import services
+
+    lead = make_lead(owner=alice)
+    response = as_alice.post(f"/leads/{lead.pk}/activity/", {"kind": "call", "subject": " ", "body": ""}, follow=True)
+    assert "Say what happened: a subject, notes or how long it took." in response.content.decode()
+    assert not Activity.objects.filter(lead=lead).exists()
+    assert Lead.objects.get(pk=lead.pk).first_contacted_at is None
+    # Any one of them is enough: a bare duration is a call that took place.
+    as_alice.post(f"/leads/{lead.pk}/activity/", {"kind": "call", "duration_minutes": "0"})
+    assert Lead.objects.get(pk=lead.pk).first_contacted_at is not None
+    # The client card's form is the same.
+    buyer: Buyer = services.convert_lead(lead=make_lead(owner=alice), by=alice)
+    response = as_alice.post(f"/clients/{buyer.pk}/activity/", {"kind": "meeting"}, follow=True)
+    assert "Say what happened" in response.content.decode()
+    assert not Activity.objects.filter(client=buyer).exists()
+
+
 def test_convert_lands_on_the_client_card_linking_back(as_alice, alice, make_lead):
     lead = make_lead(owner=alice)
     response = as_alice.post(f"/leads/{lead.pk}/convert/", {

@@ -245,3 +245,12 @@ def test_a_digit_off_never_attaches_for_sure_even_when_the_city_agrees() -> None
     match = compare(R("1", name="Гвоздев Семён Павлович", phone="+7 916 333-44-55", city="Москва"),
                     R("2", name="Гвоздев Семён Павлович", phone="+7 916 333-44-56", city="Москва"))
     assert LOWER_DEFAULT <= match.score < UPPER_DEFAULT, match
+
+
+def test_a_name_in_the_other_order_names_each_reason_once() -> None:
+    """The card's requests read "first name equal, first name equal, name parts in another order": swapped, both
+    parts are compared as given names and each said so."""
+    match = compare(R("1", first_name="John", last_name="Smith", email="john.smith@example.com"),
+                    R("2", first_name="Smith", last_name="John", email="john.smith@example.com"))
+    assert "name parts in another order" in match.reasons
+    assert len(match.reasons) == len(set(match.reasons)), match.reasons
