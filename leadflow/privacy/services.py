@@ -379,6 +379,10 @@ class Person:
     removable: dict[Card, set[Value]] = field(default_factory=dict)
     stripped: dict[Card, set[Value]] = field(default_factory=dict)
     erased_by: Any = None  # the administrator, for the audit of the cards the erasure changes (set by erase_person)
+    # The person's surnames and given names as their cards spell them, read before anything is erased: what names
+    # them in another person's letter that copies or quotes them (privacy.rooms.scrub_text).
+    surnames: set[str] = field(default_factory=set)
+    given_names: set[str] = field(default_factory=set)
 
     @property
     def e164s(self) -> set[str]:
@@ -709,11 +713,25 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
                                                              | Q(client_id__in=person.client_ids))
                            .values_list("visitor_id", flat=True) if v}
     person.visitor_ids |= set(Visitor.objects.filter(lead_id__in=person.lead_ids).values_list("visitor_id", flat=True))
+    _names(person)
     for company in Company.objects.filter(Q(contacts__pk__in=person.contact_ids)
                                           | Q(clients__pk__in=person.client_ids)).distinct():
         if is_sole_proprietor(company):
             person.company_ids.add(company.pk)
     return person
+
+
+def _names(person: Person) -> None:
+    """The surnames and given names the person's leads and contacts hold (names of three letters or more: shorter
+    ones are too often parts of other words)."""
+    from leadflow.clients.models import Contact
+    from leadflow.leads.models import Lead
+
+    for model, ids in ((Lead, person.lead_ids), (Contact, person.contact_ids)):
+        for last, first, middle in model.objects.filter(pk__in=ids).values_list("last_name", "first_name",
+                                                                                "middle_name"):
+            person.surnames |= {word for word in last.split() if len(word) >= 3}
+            person.given_names |= {word for word in (*first.split(), *middle.split()) if len(word) >= 3}
 
 
 def _left_out_contacts(person: Person, holders: dict[Value, set[Card]], strip: set[Card]) -> None:
