@@ -706,8 +706,9 @@ THREAD_HEADERS = {"message-id", "in-reply-to", "references", "resent-message-id"
 def redact_raw(raw: bytes, person: Person) -> bytes:
     """Another person's raw message with this person taken out: their addresses leave To, Cc, Reply-To and the
     other address headers (the rest of the recipients stay), a thread id naming them becomes its keyed hash, every
-    other header and every text part has their e-mails, phones and name replaced (scrub_text), and a non-text part
-    naming them (a forwarded card, a vCard) is replaced by "[erased]". What the message's sender wrote stays."""
+    other header and every text the message shows has their e-mails, phones and name replaced (scrub_text), and an
+    attachment naming them (a forwarded card, a vCard) is replaced by "[erased]". What the message's sender wrote
+    stays."""
     import email
     import email.policy
 
@@ -716,7 +717,7 @@ def redact_raw(raw: bytes, person: Person) -> bytes:
         _redact_headers(part, person)
         if part.is_multipart():
             continue
-        if part.get_content_maintype() == "text":
+        if part.get_content_maintype() == "text" and not part.is_attachment():
             content = part.get_content()
             scrubbed = scrub_text(content, person)
             if scrubbed != content:
@@ -731,27 +732,44 @@ def _redact_headers(part: Any, person: Person) -> None:
 
     named = _any_spelling(person)
     for name in {key.lower() for key in part.keys()}:
-        values, kept, changed = part.get_all(name) or [], [], False
-        for value in values:
-            addresses = getattr(value, "addresses", None)
-            if name in ADDRESS_HEADERS and addresses is not None and not getattr(value, "defects", None):
+        values = part.get_all(name) or []
+        written = [raw for key, raw in part.raw_items() if key.lower() == name]
+        kept, changed = [], False
+        for value, raw in zip(values, written, strict=False):
+            addresses, original = getattr(value, "addresses", None), str(value)
+            if name in ADDRESS_HEADERS and addresses and not getattr(value, "defects", None):
                 left = [a for a in addresses if not person.names_mailbox(a.addr_spec)]
-                if len(left) != len(addresses):
-                    changed = True
-                    value = ", ".join(str(a) for a in left)
-                text = scrub_text(str(value), person)
+                text = scrub_text(", ".join(str(a) for a in left), person)
+            elif name in ADDRESS_HEADERS:
+                # A mailer that encoded the addresses too ("=?utf-8?b?...?=" over the whole list): read as written,
+                # entry by entry.
+                entries = [entry.strip() for entry in _decoded_header(raw).split(",")]
+                left = [entry for entry in entries if not any(
+                    person.names_mailbox(address.decode()) for address in _ADDRESS.findall(entry.encode()))]
+                original = ", ".join(entries)
+                text = scrub_text(", ".join(left), person)
             elif name in THREAD_HEADERS:
                 text = " ".join(erased_message_id(token) if named.search(token) else token
                                 for token in str(value).split())
             else:
                 text = scrub_text(str(value), person)
-            changed |= text != str(value)
+            changed |= text != original
             if text:
                 kept.append(text)
         if changed:
             del part[name]
             for text in kept:
                 part[name] = text
+
+
+def _decoded_header(raw: str) -> str:
+    """A header's value as written, its encoded words decoded (as is when a charset is unknown)."""
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(raw))).replace("\r", "").replace("\n", "")
+    except (LookupError, UnicodeError, ValueError):
+        return raw
 
 
 def _raw_names(raw: bytes, person: Person) -> bool:

@@ -258,6 +258,7 @@ class Join:
     value: Value | None = None
     via: Card | None = None
     score: float | None = None
+    kept_by: int | None = None  # the earlier erasure that left `value` on this card (ErasureLog id)
 
     @property
     def value_text(self) -> str:
@@ -562,6 +563,7 @@ class _Finder:
         self.came_from: dict[Value, Card | None] = {}  # each contact of the person and the card it came from
         self.holders: dict[Value, set[Card]] = {}
         self.anchor: Card | None = None  # stands for the person when only a contact was searched for
+        self.kept_before = kept_by_earlier_erasures()
 
     def join(self, join: Join) -> bool:
         if join.card in self.person.joins:
@@ -646,6 +648,12 @@ class _Finder:
             for card, value in candidates:
                 if card in self.person.joins:
                     continue
+                kept_by = self.kept_before.get((card_ref(card), mask(value)))
+                if kept_by is not None and card not in self.include:
+                    # Another person's card an earlier erasure of this person left the contact on: never taken
+                    # for the person (it was not theirs then), listed so the admin may take the contact off now.
+                    self.person.left_out.setdefault(card, Join(card, value, kept_by=kept_by))
+                    continue
                 via = self.came_from.get(value) or self.anchor
                 if via is None:  # only a contact was searched: its oldest holder stands for the person
                     self.join(Join(card, value))
@@ -662,6 +670,18 @@ class _Finder:
                     self.person.left_out[card] = Join(card, value, via, score)
             if not fresh:
                 break
+
+
+def kept_by_earlier_erasures() -> dict[tuple[str, str], int]:
+    """(card, masked contact) -> the erasure that left that contact on that card (the admin did not take it off):
+    a later erasure of the same person finds the card by the contact and offers to take it off then. Erasures are
+    few and their lists of cards left out short."""
+    kept: dict[tuple[str, str], int] = {}
+    for pk, rows in ErasureLog.objects.order_by("pk").values_list("pk", "left_out"):
+        for row in rows if isinstance(rows, list) else []:
+            if isinstance(row, dict) and not row.get("removed"):
+                kept[(str(row.get("card")), str(row.get("contact")))] = pk
+    return kept
 
 
 def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
@@ -911,6 +931,18 @@ def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -
     record_event("privacy.tombstone_lifted", tombstone_ids=[t.pk for t in tombstones], submission_id=submission_id)
 
 
+def _mark_taken_off_later(person: Person, log: ErasureLog) -> None:
+    """An earlier erasure's log saying a contact was kept on a card now says it was taken off, and by which
+    erasure."""
+    taken = {(card_ref(card), mask(value)) for card, values in person.stripped.items() for value in values}
+    earlier = {join.kept_by for join in person.left_out.values() if join.kept_by is not None}
+    for row in ErasureLog.objects.select_for_update().filter(pk__in=earlier):
+        rows = [{**item, "removed": True, "removed_by_erasure": log.pk}
+                if isinstance(item, dict) and (item.get("card"), item.get("contact")) in taken else item
+                for item in row.left_out]
+        ErasureLog.objects.filter(pk=row.pk).update(left_out=rows)
+
+
 class NothingFound(DomainError):
     status = 404
 
@@ -935,6 +967,7 @@ def erase_person(*, person: Person, by: User | None, reference: str = "") -> Era
         Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])
         ErasureLog.objects.filter(pk=log.pk).update(tombstones=len(digests))
         log.tombstones = len(digests)
+        _mark_taken_off_later(person, log)
         record_event("privacy.erased", erasure_id=log.pk, lead_ids=log.lead_ids, client_ids=log.client_ids,
                      left_out=sorted(card_ref(card) for card in person.left_out),
                      stripped=sorted(card_ref(card) for card in person.stripped))
