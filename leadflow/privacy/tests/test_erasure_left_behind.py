@@ -159,3 +159,21 @@ def test_mail_from_another_spelling_of_an_address_on_no_card_is_found(admin_user
     assert not Lead.objects.exists()
     assert json.dumps(services.export_person(person=services.find_person(email="zina.belousova@gmail.com"))
                       ["rooms"]["inbox"]) == "[]"
+
+
+def test_the_command_names_the_card_an_earlier_erasure_left_the_contact_on_and_takes_it_off(colleague, admin_user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    kirill = colleague["kirill"]
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+    first = ErasureLog.objects.get()
+    out, err = StringIO(), StringIO()
+    call_command("privacy", "erase", "--phone", "8 916 111-22-33", "--as", admin_user.username, "--yes",
+                 "--strip", f"lead:{kirill.pk}", stdout=out, stderr=err)
+    assert f"Left out lead:{kirill.pk}: still lists {MOBILE}, which erasure #{first.pk} left on it" in err.getvalue()
+    kirill.refresh_from_db()
+    assert kirill.other_contacts == ["+78125554433"] and kirill.erased_at is None
+    first.refresh_from_db()
+    assert first.left_out[0]["removed"] is True
