@@ -291,7 +291,30 @@ def erase_requests(person: Person) -> int:
     from leadflow.leads.models import Request
 
     qs = Request.objects.filter(_card_q(person) | Q(interest_id__in=person.interest_ids))
-    return qs.update(message="", facts={}, matched_by="", **TOUCH_ERASED)
+    changed = qs.update(message="", facts={}, matched_by="", **TOUCH_ERASED)
+    # Another person's request whose message copies or quotes this one (a colleague's letter with the person's
+    # earlier message quoted): the request stays theirs, only the mentions go.
+    mentions = _mentions_q(person, "message")
+    if mentions is not None:
+        others = Request.objects.filter(mentions).exclude(_card_q(person) | Q(interest_id__in=person.interest_ids))
+        for pk, message in others.values_list("pk", "message"):
+            scrubbed = scrub_text(message, person)
+            if scrubbed != message:
+                changed += Request.objects.filter(pk=pk).update(message=scrubbed)
+    return changed
+
+
+def _mentions_q(person: Person, field: str) -> Q | None:
+    """Rows whose text column `field` holds one of the person's e-mails (any spelling) or phones (any notation),
+    narrowed inside the database (None: the person has no contact to look for)."""
+    condition = Q(pk__in=[])
+    if person.emails:
+        condition |= Q(**{f"{field}__iregex": mailbox_regex(person.emails, anchored=False)})
+    for e164, extension in sorted(person.phones):
+        patterns = None if extension else _phone_patterns(e164)
+        if patterns is not None:
+            condition |= Q(**{f"{field}__regex": patterns[0]})
+    return condition if (person.emails or person.phones) else None
 
 
 @exporter("submissions")
@@ -333,15 +356,65 @@ def _someone_elses(row: Any, person: Person) -> bool:
                 or (row.interest_id and row.interest_id not in person.interest_ids))
 
 
-def _redacted(value: Any, person: Person) -> Any:
-    """`value` (a payload, its errors) with every text that names the person replaced, the rest as it was."""
+def _redacted(value: Any, person: Person, *, whole: bool = True) -> Any:
+    """`value` (a payload, its errors) with every text that names the person replaced (`whole`), or only the
+    mentions in it (another person's row: their message quoting this person's address keeps the rest), the rest
+    as it was."""
     if isinstance(value, str):
-        return ERASED if _names_the_person(value, person) else value
+        if not _names_the_person(value, person):
+            return value
+        if whole:
+            return ERASED
+        scrubbed = scrub_text(value, person)
+        return ERASED if _names_the_person(scrubbed, person) else scrubbed
     if isinstance(value, dict):
-        return {key: _redacted(item, person) for key, item in value.items()}
+        return {key: _redacted(item, person, whole=whole) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redacted(item, person) for item in value]
+        return [_redacted(item, person, whole=whole) for item in value]
     return value
+
+
+def _name_pattern(person: Person) -> re.Pattern[str] | None:
+    """The person's name in a free text, declined ("Белоусовой Зинаиде"): the surname, with the given names next to
+    it. A given name alone is left (another person may have it: a colleague's own signature)."""
+    cached = getattr(person, "_name_pattern", False)
+    if cached is not False:
+        return cached
+    pattern = None
+    if person.surnames:
+        def stem(word: str) -> str:
+            # a Russian case ending replaces the last vowel: Белоусова, Белоусовой, Белоусову, Белоусов
+            return re.escape(word.rstrip("аяоеуыийьАЯОЕУЫИЙЬaeiouyAEIOUY") if len(word) > 4 else word)
+
+        end = r"\w{0,3}"
+        surnames = "|".join(sorted({stem(word) for word in person.surnames}))
+        given = "|".join(sorted({stem(word) for word in person.given_names}))
+        before = rf"(?:(?:{given}){end}\s+){{0,2}}" if given else ""
+        after = rf"(?:\s+(?:{given}){end}(?!\w)){{0,2}}" if given else ""
+        pattern = re.compile(rf"(?<!\w){before}(?:{surnames}){end}(?!\w){after}", re.IGNORECASE)
+    person._name_pattern = pattern  # type: ignore[attr-defined]
+    return pattern
+
+
+def scrub_text(text: str, person: Person) -> str:
+    """Another person's text with this person's e-mails (any spelling), phones (any notation) and name replaced
+    by "[erased]", the rest as written. A phone with an extension is left: its line is the office's, anyone's
+    there, and only the person's extension was theirs."""
+    if not text:
+        return text
+
+    def address(match: re.Match[str]) -> str:
+        start, end = match.span(2)
+        whole = match.group(0)
+        return whole[:start - match.start()] + ERASED + whole[end - match.start():]
+
+    text = _any_spelling(person).sub(address, text)
+    for e164, extension in sorted(person.phones):
+        patterns = None if extension else _phone_patterns(e164)
+        if patterns is not None:
+            text = patterns[1].sub(ERASED, text)
+    names = _name_pattern(person)
+    return names.sub(ERASED, text) if names is not None else text
 
 
 @eraser("submissions")
@@ -360,8 +433,8 @@ def erase_submissions(person: Person) -> int:
         if _someone_elses(row, person):
             # Another person's request that only mentions this one keeps what is theirs: only the texts naming
             # this person go (erasing someone else's data is the worse mistake).
-            Submission.objects.filter(pk=row.pk).update(payload=_redacted(row.payload, person),
-                                                        errors=_redacted(row.errors, person))
+            Submission.objects.filter(pk=row.pk).update(payload=_redacted(row.payload, person, whole=False),
+                                                        errors=_redacted(row.errors, person, whole=False))
             changed += 1
             continue
         payload = row.payload if isinstance(row.payload, dict) else {}
@@ -523,8 +596,195 @@ def export_inbox(person: Person) -> list[dict[str, Any]]:
 
 @eraser("inbox")
 def erase_inbox(person: Person) -> int:
-    changed = blank_emails(list(_emails_qs(person).values_list("pk", flat=True)))
+    """The person's own messages (from them, on their cards, reports about their address) lose everything but the
+    row; another person's message that copies or quotes them keeps its sender and its request, the person's
+    addresses, phones and name taken out of it, the raw message too (redact_raw)."""
+    from leadflow.inbox.models import IncomingEmail
+
+    rows = IncomingEmail.objects.filter(pk__in=_emails_qs(person).values("pk")).values_list(
+        "pk", "kind", "from_address", "lead_id", "client_id")
+    own = [pk for pk, kind, sender, lead_id, client_id in rows
+           if not _someone_elses_email(person, kind, sender, lead_id, client_id)]
+    changed = blank_emails(own)
+    for email in IncomingEmail.objects.filter(pk__in=_emails_naming(person)).exclude(pk__in=own):
+        changed += _redact_email(email, person)
     return changed + _scrub_message_ids(person)
+
+
+def _someone_elses_email(person: Person, kind: str, sender: str, lead_id: int | None, client_id: int | None) -> bool:
+    """A message another person wrote that only names this one: from an address that is not theirs, on none of
+    their cards (a delivery failure report is about the address it failed to reach: theirs)."""
+    from leadflow.inbox.models import EmailKind
+
+    return bool(kind != EmailKind.BOUNCE and sender and not person.names_mailbox(sender)
+                and lead_id not in person.lead_ids and client_id not in person.client_ids)
+
+
+# How much of a raw message is searched for the person's address in its headers (To, Cc, Reply-To): the headers
+# come first and are short; the text the message's own column holds decoded.
+RAW_HEAD = 16384
+
+
+def _emails_naming(person: Person) -> set[int]:
+    """Every message that names the person: their own (_emails_qs), and another person's whose text (decoded, the
+    quoted part too) holds their e-mail or phone, or whose headers copy them (To, Cc, Reply-To): the text and, on
+    PostgreSQL, the headers are searched inside the database; on SQLite the raw messages' heads are read in
+    chunks and their addresses compared by their canonical mailboxes."""
+    from django.db import connection
+    from django.db.models import Func
+    from django.db.models.functions import Substr
+
+    from leadflow.inbox.models import IncomingEmail
+
+    found = set(_emails_qs(person).values_list("pk", flat=True))
+    mentions = _mentions_q(person, "text")
+    if mentions is not None:
+        found |= set(IncomingEmail.objects.filter(mentions).values_list("pk", flat=True))
+    if not person.emails:
+        return found
+    rest = IncomingEmail.objects.exclude(raw=b"").exclude(pk__in=found)
+    if connection.vendor == "postgresql":
+        head = Func("raw", template=f"encode(substring(%(expressions)s from 1 for {RAW_HEAD}), 'escape')",
+                    output_field=TextField())
+        found |= set(rest.annotate(head=head).filter(head__iregex=mailbox_regex(person.emails, anchored=False))
+                     .values_list("pk", flat=True))
+        return found
+    heads = rest.annotate(head=Substr("raw", 1, RAW_HEAD)).values_list("pk", "head")
+    found |= {pk for pk, head in heads.iterator(chunk_size=200)
+              if any(person.names_mailbox(address.decode("ascii", "replace"))
+                     for address in set(_ADDRESS.findall(bytes(head or b""))))}
+    return found
+
+
+def _redact_email(email: Any, person: Person) -> int:
+    """Take the person out of another person's message: its text, subject, phones and recipients, its raw message
+    (redact_raw; when the rewritten message would still name them, or cannot be rewritten, the raw message goes
+    and the row keeps what was read from it, redacted), and an attachment that names them."""
+    from leadflow.inbox.models import Attachment, IncomingEmail
+
+    raw = bytes(email.raw)
+    try:
+        redacted = redact_raw(raw, person) if raw else b""
+    except Exception:  # any message the mail library cannot rewrite: dropped, never kept whole
+        redacted = b""
+    if redacted and _raw_names(redacted, person):
+        redacted = b""
+    mine = {e164 for e164, extension in person.phones if not extension}
+
+    def not_theirs(phone: Any) -> bool:
+        value = people.value_of_text(str(phone))
+        return not (value and value[0] == "phone" and value[1] in mine)
+
+    fields = {
+        "raw": redacted, "text": scrub_text(email.text, person), "subject": scrub_text(email.subject, person)[:998],
+        "company": scrub_text(email.company, person)[:255], "error": scrub_text(email.error, person),
+        "phones": [phone for phone in email.phones or [] if not_theirs(phone)],
+        "envelope_to": [to for to in email.envelope_to or [] if not person.names_mailbox(str(to))],
+    }
+    IncomingEmail.objects.filter(pk=email.pk).update(**fields)
+    gone = []
+    for attachment in Attachment.objects.filter(email_id=email.pk):
+        try:
+            with attachment.file.open("rb") as handle:
+                content = handle.read().decode("utf-8", "replace")
+        except OSError:
+            content = ""
+        if _names_the_person(attachment.filename, person) or _names_the_person(content, person):
+            gone.append(attachment)
+    names = [(a.file.storage, a.file.name) for a in gone if a.file]
+    Attachment.objects.filter(pk__in=[a.pk for a in gone]).delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    return 1 + len(gone)
+
+
+ADDRESS_HEADERS = {"from", "to", "cc", "bcc", "reply-to", "sender", "resent-from", "resent-to", "resent-cc",
+                   "resent-sender", "disposition-notification-to", "return-receipt-to", "delivered-to",
+                   "x-original-to", "return-path"}
+THREAD_HEADERS = {"message-id", "in-reply-to", "references", "resent-message-id"}
+
+
+def redact_raw(raw: bytes, person: Person) -> bytes:
+    """Another person's raw message with this person taken out: their addresses leave To, Cc, Reply-To and the
+    other address headers (the rest of the recipients stay), a thread id naming them becomes its keyed hash, every
+    other header and every text the message shows has their e-mails, phones and name replaced (scrub_text), and an
+    attachment naming them (a forwarded card, a vCard) is replaced by "[erased]". What the message's sender wrote
+    stays."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    for part in message.walk():
+        _redact_headers(part, person)
+        if part.is_multipart():
+            continue
+        if part.get_content_maintype() == "text" and not part.is_attachment():
+            content = part.get_content()
+            scrubbed = scrub_text(content, person)
+            if scrubbed != content:
+                part.set_content(scrubbed, subtype=part.get_content_subtype(), charset="utf-8", cte="base64")
+        elif _names_the_person((part.get_payload(decode=True) or b"").decode("utf-8", "replace"), person):
+            part.set_content(ERASED, charset="utf-8")
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def _redact_headers(part: Any, person: Person) -> None:
+    from leadflow.privacy.services import erased_message_id
+
+    named = _any_spelling(person)
+    for name in {key.lower() for key in part.keys()}:
+        values = part.get_all(name) or []
+        written = [raw for key, raw in part.raw_items() if key.lower() == name]
+        kept, changed = [], False
+        for value, raw in zip(values, written, strict=False):
+            addresses, original = getattr(value, "addresses", None), str(value)
+            if name in ADDRESS_HEADERS and addresses and not getattr(value, "defects", None):
+                left = [a for a in addresses if not person.names_mailbox(a.addr_spec)]
+                text = scrub_text(", ".join(str(a) for a in left), person)
+            elif name in ADDRESS_HEADERS:
+                # A mailer that encoded the addresses too ("=?utf-8?b?...?=" over the whole list): read as written,
+                # entry by entry.
+                entries = [entry.strip() for entry in _decoded_header(raw).split(",")]
+                left = [entry for entry in entries if not any(
+                    person.names_mailbox(address.decode()) for address in _ADDRESS.findall(entry.encode()))]
+                original = ", ".join(entries)
+                text = scrub_text(", ".join(left), person)
+            elif name in THREAD_HEADERS:
+                text = " ".join(erased_message_id(token) if named.search(token) else token
+                                for token in str(value).split())
+            else:
+                text = scrub_text(str(value), person)
+            changed |= text != original
+            if text:
+                kept.append(text)
+        if changed:
+            del part[name]
+            for text in kept:
+                part[name] = text
+
+
+def _decoded_header(raw: str) -> str:
+    """A header's value as written, its encoded words decoded (as is when a charset is unknown)."""
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(raw))).replace("\r", "").replace("\n", "")
+    except (LookupError, UnicodeError, ValueError):
+        return raw
+
+
+def _raw_names(raw: bytes, person: Person) -> bool:
+    """Whether a raw message still names the person anywhere a mail client shows (headers, text parts)."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    texts = [str(value) for part in message.walk() for _name, value in part.items()]
+    for part in message.walk():
+        if not part.is_multipart():
+            texts.append(part.get_content() if part.get_content_maintype() == "text"
+                         else (part.get_payload(decode=True) or b"").decode("utf-8", "replace"))
+    names = _name_pattern(person)
+    return any(_names_the_person(text, person) or (names is not None and names.search(text)) for text in texts)
 
 
 def erased_key(key: str) -> str:
@@ -979,3 +1239,38 @@ def export_consents(person: Person) -> list[dict[str, Any]]:
 def erase_consents(person: Person) -> int:
     # What was agreed to and withdrawn, when and how stays as the record of it; who and from where goes.
     return _consents_qs(person).update(email="", phone="", ip=None)
+
+
+# ---------------------------------------------------------------- Django's admin change log
+
+
+def _admin_log_qs(person: Person) -> QuerySet:
+    """The admin's change log lines about the person's cards (a line keeps the card's name as it was then, and
+    what was added with it), and any line whose name holds one of their e-mails."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from leadflow.clients.models import Client, Company, Contact
+    from leadflow.leads.models import Interest, Lead
+
+    condition = Q(pk__in=[])
+    for model, ids in ((Lead, person.lead_ids), (Client, person.client_ids), (Contact, person.contact_ids),
+                       (Interest, person.interest_ids), (Company, person.company_ids)):
+        if ids:
+            condition |= Q(content_type=ContentType.objects.get_for_model(model),
+                           object_id__in=[str(pk) for pk in sorted(ids)])
+    if person.emails:
+        condition |= Q(object_repr__iregex=mailbox_regex(person.emails, anchored=False))
+    return LogEntry.objects.filter(condition)
+
+
+@exporter("admin_log")
+def export_admin_log(person: Person) -> list[dict[str, Any]]:
+    return _rows(_admin_log_qs(person).order_by("pk"), "action_time", "user__username", "action_flag",
+                 "object_repr", "change_message")
+
+
+@eraser("admin_log")
+def erase_admin_log(person: Person) -> int:
+    # Who changed which card when stays; the card's name and what the line says was added or changed go.
+    return _admin_log_qs(person).update(object_repr=ERASED, change_message="")

@@ -258,6 +258,7 @@ class Join:
     value: Value | None = None
     via: Card | None = None
     score: float | None = None
+    kept_by: int | None = None  # the earlier erasure that left `value` on this card (ErasureLog id)
 
     @property
     def value_text(self) -> str:
@@ -379,6 +380,10 @@ class Person:
     removable: dict[Card, set[Value]] = field(default_factory=dict)
     stripped: dict[Card, set[Value]] = field(default_factory=dict)
     erased_by: Any = None  # the administrator, for the audit of the cards the erasure changes (set by erase_person)
+    # The person's surnames and given names as their cards spell them, read before anything is erased: what names
+    # them in another person's letter that copies or quotes them (privacy.rooms.scrub_text).
+    surnames: set[str] = field(default_factory=set)
+    given_names: set[str] = field(default_factory=set)
 
     @property
     def e164s(self) -> set[str]:
@@ -558,6 +563,7 @@ class _Finder:
         self.came_from: dict[Value, Card | None] = {}  # each contact of the person and the card it came from
         self.holders: dict[Value, set[Card]] = {}
         self.anchor: Card | None = None  # stands for the person when only a contact was searched for
+        self.kept_before = kept_by_earlier_erasures()
 
     def join(self, join: Join) -> bool:
         if join.card in self.person.joins:
@@ -642,6 +648,12 @@ class _Finder:
             for card, value in candidates:
                 if card in self.person.joins:
                     continue
+                kept_by = self.kept_before.get((card_ref(card), mask(value)))
+                if kept_by is not None and card not in self.include:
+                    # Another person's card an earlier erasure of this person left the contact on: never taken
+                    # for the person (it was not theirs then), listed so the admin may take the contact off now.
+                    self.person.left_out.setdefault(card, Join(card, value, kept_by=kept_by))
+                    continue
                 via = self.came_from.get(value) or self.anchor
                 if via is None:  # only a contact was searched: its oldest holder stands for the person
                     self.join(Join(card, value))
@@ -658,6 +670,18 @@ class _Finder:
                     self.person.left_out[card] = Join(card, value, via, score)
             if not fresh:
                 break
+
+
+def kept_by_earlier_erasures() -> dict[tuple[str, str], int]:
+    """(card, masked contact) -> the erasure that left that contact on that card (the admin did not take it off):
+    a later erasure of the same person finds the card by the contact and offers to take it off then. Erasures are
+    few and their lists of cards left out short."""
+    kept: dict[tuple[str, str], int] = {}
+    for pk, rows in ErasureLog.objects.order_by("pk").values_list("pk", "left_out"):
+        for row in rows if isinstance(rows, list) else []:
+            if isinstance(row, dict) and not row.get("removed"):
+                kept[(str(row.get("card")), str(row.get("contact")))] = pk
+    return kept
 
 
 def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
@@ -709,11 +733,25 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
                                                              | Q(client_id__in=person.client_ids))
                            .values_list("visitor_id", flat=True) if v}
     person.visitor_ids |= set(Visitor.objects.filter(lead_id__in=person.lead_ids).values_list("visitor_id", flat=True))
+    _names(person)
     for company in Company.objects.filter(Q(contacts__pk__in=person.contact_ids)
                                           | Q(clients__pk__in=person.client_ids)).distinct():
         if is_sole_proprietor(company):
             person.company_ids.add(company.pk)
     return person
+
+
+def _names(person: Person) -> None:
+    """The surnames and given names the person's leads and contacts hold (names of three letters or more: shorter
+    ones are too often parts of other words)."""
+    from leadflow.clients.models import Contact
+    from leadflow.leads.models import Lead
+
+    for model, ids in ((Lead, person.lead_ids), (Contact, person.contact_ids)):
+        for last, first, middle in model.objects.filter(pk__in=ids).values_list("last_name", "first_name",
+                                                                                "middle_name"):
+            person.surnames |= {word for word in last.split() if len(word) >= 3}
+            person.given_names |= {word for word in (*first.split(), *middle.split()) if len(word) >= 3}
 
 
 def _left_out_contacts(person: Person, holders: dict[Value, set[Card]], strip: set[Card]) -> None:
@@ -893,6 +931,18 @@ def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -
     record_event("privacy.tombstone_lifted", tombstone_ids=[t.pk for t in tombstones], submission_id=submission_id)
 
 
+def _mark_taken_off_later(person: Person, log: ErasureLog) -> None:
+    """An earlier erasure's log saying a contact was kept on a card now says it was taken off, and by which
+    erasure."""
+    taken = {(card_ref(card), mask(value)) for card, values in person.stripped.items() for value in values}
+    earlier = {join.kept_by for join in person.left_out.values() if join.kept_by is not None}
+    for row in ErasureLog.objects.select_for_update().filter(pk__in=earlier):
+        rows = [{**item, "removed": True, "removed_by_erasure": log.pk}
+                if isinstance(item, dict) and (item.get("card"), item.get("contact")) in taken else item
+                for item in row.left_out]
+        ErasureLog.objects.filter(pk=row.pk).update(left_out=rows)
+
+
 class NothingFound(DomainError):
     status = 404
 
@@ -917,6 +967,7 @@ def erase_person(*, person: Person, by: User | None, reference: str = "") -> Era
         Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])
         ErasureLog.objects.filter(pk=log.pk).update(tombstones=len(digests))
         log.tombstones = len(digests)
+        _mark_taken_off_later(person, log)
         record_event("privacy.erased", erasure_id=log.pk, lead_ids=log.lead_ids, client_ids=log.client_ids,
                      left_out=sorted(card_ref(card) for card in person.left_out),
                      stripped=sorted(card_ref(card) for card in person.stripped))

@@ -66,9 +66,13 @@ class Command(BaseCommand):
         self.stderr.write(f"Leads {described['lead_ids']}, clients {described['client_ids']}, "
                           f"e-mails {described['emails']}, phones {described['phones']}")
         for join in sorted(person.left_out.values(), key=lambda join: join.card):
-            self.stderr.write(f"Left out {join.ref}: shares {join.value_text} with "
-                              f"{services.card_ref(join.via) if join.via else 'the search'} but looks like another "
-                              "person (--include it if it is theirs)")
+            if join.kept_by is not None:
+                self.stderr.write(f"Left out {join.ref}: still lists {join.value_text}, which erasure #{join.kept_by} "
+                                  "left on it")
+            else:
+                self.stderr.write(f"Left out {join.ref}: shares {join.value_text} with "
+                                  f"{services.card_ref(join.via) if join.via else 'the search'} but looks like "
+                                  "another person (--include it if it is theirs)")
             removable = sorted(services.value_text(value) for value in person.removable.get(join.card, ()))
             if join.card in person.stripped:
                 self.stderr.write(f"  {', '.join(removable)} will be taken off {join.ref}'s other contacts; the "

@@ -1,0 +1,179 @@
+"""What an erasure left behind: a contact the admin kept on a colleague's card (taken off when the person asks
+again), another person's letter copying or quoting the person (kept, the person taken out of it), and mail from
+another spelling of an address that is on no card."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.inbox.models import Attachment, IncomingEmail
+from leadflow.inbox.services import take_email
+from leadflow.inbox.tests.messages import bounce, build
+from leadflow.leads import services as leads
+from leadflow.leads.models import Lead
+from leadflow.privacy import services
+from leadflow.privacy.models import ErasureLog
+
+pytestmark = pytest.mark.django_db
+
+MOBILE = "+79161112233"
+
+
+def as_admin(admin_user) -> HttpClient:
+    client = HttpClient()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def colleague(make_lead, alice, bob):
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    kirill = make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example",
+                       owner=bob)
+    leads.add_other_contact(lead=kirill, contact="8 (916) 111-22-33", by=bob)
+    leads.add_other_contact(lead=kirill, contact="+7 812 555-44-33", by=bob)
+    return {"zina": zina, "kirill": kirill}
+
+
+def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_again(colleague, admin_user):
+    kirill = colleague["kirill"]
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)  # nothing ticked
+    first = ErasureLog.objects.get()
+    kirill.refresh_from_db()
+    assert MOBILE in kirill.other_contacts and not services.tombstones_for(phones=[(MOBILE, "")])
+
+    # Zina asks again: the mobile is all that is left of her. Kirill's card, which lists it, is not taken for her.
+    admin = as_admin(admin_user)
+    page = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
+    found = page[page.index('data-testid="found"'):page.index('data-testid="shared"')]
+    assert f"Lead #{kirill.pk}" not in found
+    shared = page[page.index('data-testid="shared"'):]
+    assert f"still lists {MOBILE}, which erasure #{first.pk} left on it" in shared
+    assert f'name="strip" value="lead:{kirill.pk}"' in shared and "Nothing found." in page  # nothing until ticked
+    russian = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"},
+                         headers={"Accept-Language": "ru"}).content.decode()
+    assert f"всё ещё указан {MOBILE}: его оставило удаление №{first.pk}" in russian
+
+    done = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33", "strip": f"lead:{kirill.pk}",
+                                          "confirm": "erase"})
+
+    assert done.status_code == 200
+    kirill.refresh_from_db()
+    assert kirill.erased_at is None and kirill.full_name == "Орлов Кирилл" and kirill.phone == "+79035550000"
+    assert kirill.other_contacts == ["+78125554433"]
+    assert services.tombstones_for(phones=[(MOBILE, "")])  # no longer anyone's: kept as a hash now
+    second = ErasureLog.objects.exclude(pk=first.pk).get()
+    assert second.lead_ids == [] and second.left_out == [
+        {"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True}]
+    first.refresh_from_db()
+    assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True,
+                               "removed_by_erasure": second.pk}]
+    log_page = admin.get(f"/admin/privacy/erasurelog/{first.pk}/change/").content.decode()
+    assert f"taken off later, by erasure #{second.pk}" in log_page and "9161112233" not in log_page
+    # No card holds the mobile any more: a third search lists none.
+    again = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
+    assert 'data-testid="found-card"' not in again and 'data-testid="shared"' not in again
+
+
+def test_a_colleagues_letter_copying_the_person_keeps_his_request_and_loses_her(make_lead, alice, bob, admin_user,
+                                                                                settings, tmp_path,
+                                                                                django_capture_on_commit_callbacks):
+    """Kirill writes to sales with Zina in Cc and in Reply-To, her earlier message quoted, her card attached."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    kirill = make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example",
+                       owner=bob)
+    raw = build(body=("Добрый день! Нужен ламинат, 200 м², доставка в Тверь. Кирилл Орлов, +7 903 555-00-00\n\n"
+                      "14 нояб. 2026 г., Белоусова Зинаида <Zina@Example.ru> написал(а):\n"
+                      "> Кирилл, позвони в салон, мой мобильный 8 (916) 111-22-33\n"),
+                sender=("Кирилл Орлов", "kirill@firm.example"), cte="quoted-printable",
+                headers={"Cc": "Зинаида Белоусова <zina@example.ru>, Ольга Смирнова <olga@firm.example>",
+                         "Reply-To": "kirill@firm.example, zina@example.ru"},
+                attachments=(("zina.vcf", "text/vcard", b"BEGIN:VCARD\r\nTEL:+79161112233\r\nEND:VCARD\r\n"),
+                             ("price.txt", "text/plain", "Ламинат 33 класс".encode())))
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = take_email(raw=raw, via="smtp", envelope_from="kirill@firm.example",
+                            envelope_to=["sales@example.com", "zina@example.ru"])
+    letter.refresh_from_db()
+    assert letter.lead_id == kirill.pk and Attachment.objects.filter(email=letter).count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erase_person(person=services.find_person(lead=zina), by=admin_user)
+
+    letter.refresh_from_db()
+    assert (letter.from_address, letter.from_name, letter.lead_id) == ("kirill@firm.example", "Кирилл Орлов",
+                                                                       kirill.pk)
+    assert letter.envelope_to == ["sales@example.com"]
+    assert "Нужен ламинат, 200 м²" in letter.text and "+7 903 555-00-00" in letter.text
+    assert "Белоусова" not in letter.text, letter.text
+    assert "111-22-33" not in letter.text and "zina@" not in letter.text.lower()
+    assert "[erased] <[erased]> написал(а)" in letter.text
+    message = email.message_from_bytes(bytes(letter.raw), policy=email.policy.default)
+    assert [a.addr_spec for a in message["Cc"].addresses] == ["olga@firm.example"]
+    assert [a.addr_spec for a in message["Reply-To"].addresses] == ["kirill@firm.example"]
+    body = message.get_body(("plain",)).get_content()
+    assert "Нужен ламинат, 200 м²" in body and "Зинаида" not in body and "111-22-33" not in body
+    assert "9161112233" not in bytes(letter.raw).decode("ascii", "replace").replace("-", "")
+    # Her vCard goes; Kirill's price list stays.
+    assert list(Attachment.objects.filter(email=letter).values_list("filename", flat=True)) == ["price.txt"]
+    assert b"zina.vcf" not in bytes(letter.raw) and b"price.txt" in bytes(letter.raw)
+    # His request on his card is his, her part gone.
+    request = kirill.requests.get(message__contains="ламинат")
+    assert "Нужен ламинат" in request.message and "Белоусова" not in request.message
+    assert "111-22-33" not in request.message
+
+
+def test_mail_from_another_spelling_of_an_address_on_no_card_is_found(admin_user):
+    """The address Zina gave is on no card (her card was made from a phone call); her automatic reply and a
+    delivery failure report name other spellings of it, and a colleague's letter copies it."""
+    auto = take_email(raw=build(body="Я в отпуске.", sender=("Зинаида", "Zina.Belousova+away@GoogleMail.com"),
+                                headers={"Auto-Submitted": "auto-replied"}),
+                      via="smtp", envelope_to=["sales@example.com"])
+    report = take_email(raw=bounce().replace(b"nobody@example.org", b"ZINABELOUSOVA@gmail.com"), via="smtp",
+                        envelope_from="", envelope_to=["sales@example.com"])
+    copied = take_email(raw=build(body="Пересылаю прайс.", sender=("Кирилл Орлов", "kirill@firm.example"),
+                                  headers={"Auto-Submitted": "auto-replied",
+                                           "Cc": "Zina <zina.belousova+x@gmail.com>, olga@firm.example"}),
+                        via="smtp", envelope_to=["sales@example.com"])
+    other = take_email(raw=build(body="Я в отпуске.", sender=("Зина", "zinabelousova1@gmail.com"),
+                                 headers={"Auto-Submitted": "auto-replied"}), via="smtp",
+                       envelope_to=["sales@example.com"])
+    person = services.find_person(email="zina.belousova@gmail.com")
+    assert {row["id"] for row in services.export_person(person=person)["rooms"]["inbox"]} == {auto.pk, report.pk}
+
+    services.erase_person(person=person, by=admin_user)
+
+    assert bytes(IncomingEmail.objects.get(pk=auto.pk).raw) == b""
+    assert bytes(IncomingEmail.objects.get(pk=report.pk).raw) == b""
+    kept = bytes(IncomingEmail.objects.get(pk=copied.pk).raw)
+    copy = email.message_from_bytes(kept, policy=email.policy.default)
+    assert copy["From"].addresses[0].addr_spec == "kirill@firm.example"
+    assert [a.addr_spec for a in copy["Cc"].addresses] == ["olga@firm.example"]
+    assert b"zina" not in kept.lower() and "Пересылаю прайс." in IncomingEmail.objects.get(pk=copied.pk).text
+    assert IncomingEmail.objects.get(pk=other.pk).from_address == "zinabelousova1@gmail.com"
+    assert not Lead.objects.exists()
+    assert json.dumps(services.export_person(person=services.find_person(email="zina.belousova@gmail.com"))
+                      ["rooms"]["inbox"]) == "[]"
+
+
+def test_the_command_names_the_card_an_earlier_erasure_left_the_contact_on_and_takes_it_off(colleague, admin_user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    kirill = colleague["kirill"]
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+    first = ErasureLog.objects.get()
+    out, err = StringIO(), StringIO()
+    call_command("privacy", "erase", "--phone", "8 916 111-22-33", "--as", admin_user.username, "--yes",
+                 "--strip", f"lead:{kirill.pk}", stdout=out, stderr=err)
+    assert f"Left out lead:{kirill.pk}: still lists {MOBILE}, which erasure #{first.pk} left on it" in err.getvalue()
+    kirill.refresh_from_db()
+    assert kirill.other_contacts == ["+78125554433"] and kirill.erased_at is None
+    first.refresh_from_db()
+    assert first.left_out[0]["removed"] is True
