@@ -10,14 +10,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
+from django.db.models import Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 
 from leadflow.core.spreadsheet import CsvDialect
 from leadflow.intake.attribution import created_it, created_the_lead
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
 from leadflow.partners.duplicates import found_in
 from leadflow.partners.models import PaidItem, PaidOutcome, PaidPeriod
-from leadflow.partners.paid import Adjustment, outside_spans, paid_adjustments, paid_spans, pending_adjustments
+from leadflow.partners.paid import Adjustment, Span, outside_spans, paid_adjustments, pending_adjustments
 
 PERIODS = ("day", "week", "month")
 INVALID = (SubmissionStatus.INVALID, SubmissionStatus.SPAM, SubmissionStatus.INTEREST)
@@ -119,8 +119,10 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
     since = datetime.combine(start, time.min, tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
     bounds = [since, *(datetime.combine(day, time.min, tzinfo=zone) for day in labels[1:]), until]
-    terms = {p.pk: p for p in partners.only("pk", "name", "payout_model", "price_per_lead", "price_per_client")}
-    spans = paid_spans(list(terms))
+    # With each partner's paid stretch, in the same query (partners.paid).
+    terms = {p.pk: p for p in partners.only("pk", "name", "payout_model", "price_per_lead", "price_per_client")
+             .annotate(paid_from=Min("paid_periods__start"), paid_to=Max("paid_periods__end"))}
+    spans = {pk: Span(start=p.paid_from, end=p.paid_to) for pk, p in terms.items() if p.paid_from is not None}
     counts = (
         Submission.objects.filter(outside_spans(spans, "received_at"), partner__in=partners, received_at__gte=since,
                                   received_at__lt=until)
@@ -179,7 +181,7 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
             setattr(target, name, getattr(target, name) + item[name])
         target.amount_due += item["total"] or Decimal("0.00")
         target.adjustments += item["adjusted"] or Decimal("0.00")
-    adjustments = paid_adjustments(list(spans), since, until)
+    adjustments = paid_adjustments(list(spans), since, until) if spans else []
     for partner_id, span in spans.items():
         if since <= span.until < until:  # the first open day is in these dates: its period lists what changed
             pending = pending_adjustments(terms[partner_id], span)
@@ -200,7 +202,7 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
     ordered = sorted(rows.values(), key=lambda r: (r.period, r.partner.casefold(), r.partner_id))
     found, found_count = found_in(partners=partners, since=since, until=until)
     paid_periods = list(PaidPeriod.objects.filter(partner__in=list(spans), start__lte=end, end__gte=start)
-                        .select_related("partner", "closed_by").order_by("start", "partner__name"))
+                        .select_related("partner", "closed_by").order_by("start", "partner__name")) if spans else []
     return Report(start=start, end=end, period=period, rows=ordered, totals=totals, found=found,
                   found_count=found_count, paid_periods=paid_periods, adjustments=adjustments)
 
