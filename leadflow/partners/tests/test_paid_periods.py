@@ -58,7 +58,8 @@ def october(partner, time_machine):
 
 
 def merge(first: dict, second: dict, by):
-    return merge_leads(survivor=Lead.objects.get(pk=first["lead_id"]), others=[Lead.objects.get(pk=second["lead_id"])], by=by)
+    return merge_leads(survivor=Lead.objects.get(pk=first["lead_id"]), others=[Lead.objects.get(pk=second["lead_id"])],
+                       by=by)
 
 
 def test_a_paid_month_keeps_its_figures_and_a_later_duplicate_is_taken_back_in_the_next(
