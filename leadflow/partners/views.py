@@ -117,9 +117,10 @@ def closable_rows(report: Report) -> dict[tuple[int, str], str]:
     if not ends:
         return {}
     partners = {p.pk: p for p in Partner.objects.filter(pk__in={key[0] for key in ends})}
+    firsts = {pk: next_start(partner) for pk, partner in partners.items()}  # one query per partner, not per row
     closable = {}
     for (partner_id, start), (_start, end) in ends.items():
-        first = next_start(partners[partner_id])
+        first = firsts[partner_id]
         if first is None or first == start:
             query = urlencode({"partner": partner_id, "start": start.isoformat(), "end": end.isoformat()})
             closable[(partner_id, start.isoformat())] = f"{reverse('partner_mark_paid')}?{query}"
