@@ -29,7 +29,7 @@ from leadflow.intake.models import Partner
 from leadflow.leads.querysets import headed_team_ids
 from leadflow.partners.forms import MarkPaidForm, ReportForm, default_range
 from leadflow.partners.models import PaidOutcome
-from leadflow.partners.paid import REASONS, check_period, close_period, next_start, period_amount, site_zone
+from leadflow.partners.paid import REASONS, check_period, close_period, paid_spans, period_amount, site_zone
 from leadflow.partners.report import Report, partner_report, report_csv
 
 
@@ -116,11 +116,11 @@ def closable_rows(report: Report) -> dict[tuple[int, str], str]:
         ends[(row.partner_id, start)] = (start, end)
     if not ends:
         return {}
-    partners = {p.pk: p for p in Partner.objects.filter(pk__in={key[0] for key in ends})}
-    firsts = {pk: next_start(partner) for pk, partner in partners.items()}  # one query per partner, not per row
+    spans = paid_spans({key[0] for key in ends})  # one query for every partner shown
+    firsts = {pk: span.end + timedelta(days=1) for pk, span in spans.items()}
     closable = {}
     for (partner_id, start), (_start, end) in ends.items():
-        first = firsts[partner_id]
+        first = firsts.get(partner_id)
         if first is None or first == start:
             query = urlencode({"partner": partner_id, "start": start.isoformat(), "end": end.isoformat()})
             closable[(partner_id, start.isoformat())] = f"{reverse('partner_mark_paid')}?{query}"
