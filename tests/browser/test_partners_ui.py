@@ -53,7 +53,8 @@ def test_head_reads_the_partner_report_and_downloads_it(site: Site, head, sales)
     page.get_by_role("link", name="Partners").click()
     table = page.get_by_test_id("partner-report")
     row = table.locator("tbody tr", has_text="Лидген Про")
-    expect(row.locator("td:nth-child(n+2)")).to_have_text(["Лидген Про", "4", "2", "1", "0", "1", "0", "300.00", "", ""])
+    expect(row.locator("td:nth-child(n+2)")).to_have_text(
+        ["Лидген Про", "4", "2", "1", "0", "1", "0", "300.00", "", ""])
     expect(table.locator("tfoot th")).to_have_text(["Total", "5", "3", "1", "0", "1", "0", "390.00", "", ""])
     site.screenshot(boss, "partners")
 
