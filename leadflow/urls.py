@@ -45,6 +45,7 @@ urlpatterns = [
     path("clients/<int:pk>/assign/", client_views.client_assign, name="client_assign"),
     path("clients/<int:pk>/edit/", client_views.client_edit, name="client_edit"),
     path("partners/", partner_views.report, name="partner_report"),
+    path("partners/mark-paid/", partner_views.mark_paid, name="partner_mark_paid"),
     path("analytics/", include("leadflow.analytics.urls")),
     path("calls/", include("leadflow.telephony.urls")),
     path("leads/export.csv", import_views.lead_export, {"file_format": "csv"}, name="lead_export_csv"),

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from leadflow.accounts.calendar import FIRST_YEAR, LAST_YEAR, load_public_holidays, supported_countries
 from leadflow.accounts.models import Absence, CalendarDay, Team, TeamMembership, User, UserToken
 from leadflow.core.errors import InvalidInput
+from leadflow.core.history import KeepsHistoryAdmin
+
+
+class ActiveTeamsOffered:
+    """ModelAdmin mixin: the team field offers active teams only (and the one already chosen, so an old record still
+    saves); an inactive team gets no one new."""
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        field = form.base_fields.get("team")
+        if field is not None:
+            field.queryset = Team.objects.filter(Q(is_active=True) | Q(pk=getattr(obj, "team_id", None))).order_by(
+                "name")
+        return form
 
 
 class AbsenceInline(admin.TabularInline):
@@ -36,7 +51,9 @@ class TeamMembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, DjangoUserAdmin):
+    retire_hint = _("A person whose work is in the history is not deleted: untick 'active' instead. They can no "
+                    "longer log in or get leads, and reports of past periods still count their work.")
     list_display = ("username", "first_name", "last_name", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
     fieldsets = (
@@ -50,10 +67,32 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = [AbsenceInline, TeamMembershipInline]
 
+    def history_of(self, obj: Any) -> list[tuple[Any, int]]:
+        from leadflow.clients.models import Client
+        from leadflow.intake.models import Submission
+        from leadflow.leads.models import Activity, Lead, Task
+
+        return [(_("leads owned"), Lead.objects.filter(owner=obj).count()),
+                (_("clients owned"), Client.objects.filter(owner=obj).count()),
+                (_("actions on cards"), Activity.objects.filter(author=obj).count()),
+                (_("tasks"), Task.objects.filter(assignee=obj).count()),
+                (_("entered submissions"), Submission.objects.filter(submitted_by=obj).count())]
+
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "head", "routing_scheme", "sla_minutes", "pool_claim_minutes", "is_default")
+class TeamAdmin(KeepsHistoryAdmin, admin.ModelAdmin):
+    list_display = ("name", "head", "routing_scheme", "sla_minutes", "pool_claim_minutes", "is_default", "is_active")
+    list_filter = ("is_active",)
+    retire_hint = _("A team with history (members, leads, clients) is not deleted: untick 'active' instead. It then "
+                    "gets no new leads and is not offered for people, partners and forms, while reports of past "
+                    "periods still count its work.")
+
+    def history_of(self, obj: Any) -> list[tuple[Any, int]]:
+        from leadflow.clients.models import Client
+        from leadflow.leads.models import Lead
+
+        return [(_("leads"), Lead.objects.filter(team=obj).count()),
+                (_("clients"), Client.objects.filter(team=obj).count())]
 
 
 @admin.register(UserToken)

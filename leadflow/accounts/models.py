@@ -66,6 +66,13 @@ class Team(models.Model):
     is_default = models.BooleanField(
         _("default team"), default=False, help_text=_("Receives leads that no form or rule sends elsewhere.")
     )
+    # A team that stopped working leads is not deleted (its members' history and its leads count in past periods'
+    # reports): inactive, it gets no new leads and is not offered when people, partners or forms are given a team.
+    is_active = models.BooleanField(
+        _("active"), default=True,
+        help_text=_("Untick for a team that no longer works: it gets no new leads and is not offered for people, "
+                    "partners and forms, while reports of past periods still count its work."),
+    )
     uses_company_calendar = models.BooleanField(
         _("company holidays apply"), default=True,
         help_text=_("The company-wide holidays and working days of the calendar apply to this team. Untick for a "
@@ -175,8 +182,10 @@ class TeamMembership(models.Model):
     """A stretch of time a person was in a team: reports of past periods count work for the team of its time
     (DOMAIN.md 19), not for the team the person is in today."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships")
+    # PROTECT: deleting a person or a team deleted these stretches, and with them who did what for which team in
+    # past periods; a person leaving is deactivated, a team closed is made inactive.
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="memberships")
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="memberships")
     # Empty: from the start. A person's first team is theirs from before the account existed: work imported or
     # entered with an earlier date (an old base, the demo) is that team's, not nobody's.
     since = models.DateTimeField(_("from"), null=True, blank=True, help_text=_("Empty: from the start."))

@@ -3,12 +3,14 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.accounts.admin import ActiveTeamsOffered
+from leadflow.core.history import KeepsHistoryAdmin
 from leadflow.intake.models import Form, Partner, Submission
 from leadflow.intake.webforms import embed_snippet
 
 
 @admin.register(Form)
-class FormAdmin(admin.ModelAdmin):
+class FormAdmin(ActiveTeamsOffered, admin.ModelAdmin):
     list_display = ("name", "slug", "language", "team", "source", "is_active")
     readonly_fields = ("public_key", "hosted_page", "snippet")
     fieldsets = (
@@ -38,8 +40,13 @@ class FormAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, admin.ModelAdmin):
     list_display = ("name", "key_prefix", "team", "source", "price_per_lead", "is_active")
+    retire_hint = _("A partner that sent submissions is not deleted: untick 'active' instead. Its key then stops "
+                    "working, and its figures and what it was paid stay in the reports.")
+
+    def history_of(self, obj: Partner) -> list[tuple[object, int]]:
+        return [(_("submissions"), Submission.objects.filter(partner=obj).count())]
     actions = ["issue_key"]
 
     @admin.action(description=_("Issue a new API key (shown once)"))

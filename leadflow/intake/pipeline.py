@@ -929,22 +929,30 @@ def _gives(parsed: Parsed, purpose: str) -> bool:
 
 
 def _team_for(submission: Submission, *, city: str = "", partners_consent: bool = False) -> Team | None:
-    if submission.partner and submission.partner.team_id:
+    """The team a new lead goes to; an inactive team (accounts.Team.is_active) is passed over, as if not set."""
+    if submission.partner and submission.partner.team_id and submission.partner.team.is_active:
         return submission.partner.team
     # Dealers by region: a city a dealer covers goes to the dealer's team (partners.routing). A dealer is
     # another company: the person's contacts go there only with their consent to transfer to partners.
     dealer_team = dealer_team_for(city) if city and partners_consent else None
     if dealer_team is not None:
         return dealer_team
-    if submission.form and submission.form.team_id:
+    if submission.form and submission.form.team_id and submission.form.team.is_active:
         return submission.form.team
     payload = submission.payload if isinstance(submission.payload, dict) else {}
     mailbox_team = payload.get("team_id") if submission.channel in THREAD_CHANNELS else None
-    if isinstance(mailbox_team, int) and (team := Team.objects.filter(pk=mailbox_team).first()) is not None:
+    if isinstance(mailbox_team, int) and (
+            team := Team.objects.filter(pk=mailbox_team, is_active=True).first()) is not None:
         return team  # the mailbox the e-mail came to (inbox.services writes it; a sender cannot)
-    if submission.submitted_by and submission.submitted_by.team_id:
+    if submission.submitted_by and submission.submitted_by.team_id and submission.submitted_by.team.is_active:
         return submission.submitted_by.team
-    return Team.objects.filter(is_default=True).first() or Team.objects.order_by("pk").first()
+    return fallback_team()
+
+
+def fallback_team() -> Team | None:
+    """The default team, else the first active one: an inactive team gets no new leads, even as the default."""
+    active = Team.objects.filter(is_active=True)
+    return active.filter(is_default=True).first() or active.order_by("pk").first()
 
 
 def _finish(submission: Submission, status: str, *, warnings: list[dict[str, str]] | None = None,

@@ -36,6 +36,27 @@ class ReportRowOut(Schema):
     invalid: int
     converted: int
     amount_due: Decimal
+    adjustments: Decimal = Field(description="Of the amount due, the differences to paid periods settled in this "
+                                             "period (listed in adjustments)")
+    paid: bool = Field(description="The whole period is marked paid: its figures are those paid and do not change")
+
+
+class AdjustmentOut(Schema):
+    submission_id: int
+    click_id: str
+    earning: str = Field(description="lead (the payout for an accepted lead) or client (for a converted client)")
+    reason: str = Field(description="duplicate_found_later, no_longer_accepted, accepted_after_payment, "
+                                    "conversion_undone, converted_in_paid_period or payout_changed")
+    amount: Decimal = Field(description="Signed: negative is taken back, positive paid")
+    paid_in_period_start: date | None = Field(None, description="The paid period it was settled with; empty: "
+                                                                "due in the first period not paid yet")
+
+
+class PaidPeriodOut(Schema):
+    start: date
+    end: date
+    amount: Decimal
+    paid_at: datetime
 
 
 class ReportOut(Schema):
@@ -45,6 +66,8 @@ class ReportOut(Schema):
     payout_model: str
     rows: list[ReportRowOut]
     totals: ReportRowOut
+    adjustments: list[AdjustmentOut]
+    paid_periods: list[PaidPeriodOut]
 
 
 @router.get("/report", response=ReportOut, summary="The partner's own report: submitted, accepted, duplicates, "
@@ -59,7 +82,13 @@ def own_report(request: HttpRequest, start: date | None = None, end: date | None
     result = partner_report(partners=Partner.objects.filter(pk=partner.pk), start=data["start"], end=data["end"],
                             period=data["period"], zone=ZoneInfo(settings.LEADFLOW_TIME_ZONE))
     return {"start": result.start, "end": result.end, "period": result.period, "payout_model": partner.payout_model,
-            "rows": result.rows, "totals": result.totals}
+            "rows": result.rows, "totals": result.totals,
+            "adjustments": [{"submission_id": a.submission_id, "click_id": a.click_id, "earning": a.earning,
+                             "reason": a.reason, "amount": a.amount,
+                             "paid_in_period_start": a.paid_in.start if a.paid_in else None}
+                            for a in result.adjustments],
+            "paid_periods": [{"start": p.start, "end": p.end, "amount": p.amount, "paid_at": p.closed_at}
+                             for p in result.paid_periods]}
 
 
 class SubmissionFilter(Schema):

@@ -49,3 +49,14 @@ class ReportForm(forms.Form):
             self.add_error("period", _("Per day, at most %(days)d days at a time; choose week or month.")
                            % {"days": MAX_DAYS.days + 1})
         return data
+
+
+class MarkPaidForm(forms.Form):
+    """Which partner's dates are marked paid, and (on confirming) the amount the payer saw."""
+
+    partner = forms.ModelChoiceField(label=gettext_lazy("Partner"), queryset=Partner.objects.all(),
+                                     widget=forms.HiddenInput)
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.HiddenInput)
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.HiddenInput)
+    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=14, decimal_places=2, required=False,
+                                widget=forms.HiddenInput)

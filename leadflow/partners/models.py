@@ -101,3 +101,79 @@ class Postback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} {self.status} #{self.submission_id}"
+
+
+class PaidPeriod(models.Model):
+    """Dates of a partner's work marked paid, with the amount then shown and who marked it (DOMAIN.md 22).
+
+    A paid period's figures stay what was paid: a lead found to be a duplicate later, or a conversion undone, no
+    longer rewrites a month already settled; the difference is listed as an adjustment in the first open period
+    (partners.paid). Periods of one partner follow each other without a gap, so the paid dates are one stretch.
+    Dates are days in the site's zone, as the partner's own report counts them.
+    """
+
+    partner = models.ForeignKey("intake.Partner", verbose_name=_("partner"), on_delete=models.PROTECT,
+                                related_name="paid_periods")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to (inclusive)"))
+    amount = models.DecimalField(_("amount paid"), max_digits=14, decimal_places=2)
+    closed_at = models.DateTimeField(_("marked paid at"), default=timezone.now)
+    # Kept: who declared money paid is part of the record (a user who did is deactivated, not deleted).
+    closed_by = models.ForeignKey("accounts.User", verbose_name=_("marked paid by"), on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = _("paid period")
+        verbose_name_plural = _("paid periods")
+        ordering = ["partner", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "start"], name="paid_period_once"),
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="paid_period_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.start.isoformat()}…{self.end.isoformat()}"
+
+
+class PaidEarning(models.TextChoices):
+    LEAD = "lead", _("Accepted lead")
+    CLIENT = "client", _("Converted client")
+
+
+class PaidOutcome(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DUPLICATE = "duplicate", _("Duplicate")
+    FOUND_LATER = "found_later", _("Duplicate found after acceptance")
+    INVALID = "invalid", _("Invalid")
+    OTHER = "other", _("Not processed")
+    CONVERTED = "converted", _("Converted")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class PaidItem(models.Model):
+    """One line of a paid period, as it was when paid: a submission that arrived in it (with what it was then), a
+    conversion in it, or an adjustment to an earlier paid period settled with it. The report reads a paid period's
+    figures from these lines, never again from the submissions."""
+
+    period = models.ForeignKey(PaidPeriod, verbose_name=_("paid period"), on_delete=models.CASCADE,
+                               related_name="items")
+    submission = models.ForeignKey("intake.Submission", verbose_name=_("submission"), on_delete=models.PROTECT,
+                                   related_name="+")
+    earning = models.CharField(_("paid for"), max_length=6, choices=PaidEarning.choices)
+    outcome = models.CharField(_("outcome"), max_length=11, choices=PaidOutcome.choices)
+    # The moment the line counts in: the arrival, the conversion, or (an adjustment) the paid period's first day.
+    at = models.DateTimeField(_("counted at"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("paid line")
+        verbose_name_plural = _("paid lines")
+        indexes = [
+            # What was paid for one submission's lead or client, summed when looking for adjustments.
+            models.Index(fields=["submission", "earning"], name="paid_item_submission"),
+            models.Index(fields=["period", "at"], name="paid_item_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.submission_id} {self.outcome} {self.amount}"

@@ -21,7 +21,8 @@ _dealers = Memo("partners.DealerRegion", "intake.Partner", "accounts.Team")
 
 def _lookup(key: str) -> Team | None:
     region = (
-        DealerRegion.objects.filter(key=key, partner__is_active=True, partner__team__isnull=False)
+        DealerRegion.objects.filter(key=key, partner__is_active=True, partner__team__isnull=False,
+                                    partner__team__is_active=True)
         .select_related("partner__team").first()
     )
     return region.partner.team if region else None

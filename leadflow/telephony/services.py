@@ -193,11 +193,11 @@ def _update_call(call: Call, integration: Integration, report: providers.CallRep
 def _team_for(integration: Integration, line: str) -> Team | None:
     if line:
         row = Line.objects.filter(integration=integration, number_e164=line_key(line)).select_related("team").first()
-        if row is not None:
+        if row is not None and (row.team is None or row.team.is_active):  # an inactive team gets no new leads
             return row.team
-    if integration.team_id:
+    if integration.team_id and integration.team.is_active:
         return integration.team
-    return Team.objects.filter(is_default=True).first() or Team.objects.order_by("pk").first()
+    return pipeline.fallback_team()
 
 
 def _user_on(integration: Integration, extension: str) -> User | None:

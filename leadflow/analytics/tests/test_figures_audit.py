@@ -152,7 +152,8 @@ def test_the_partner_is_paid_once_for_a_person_already_a_lead(world, head):
     client.force_login(head)
     page = client.get("/partners/", {"start": "2026-01-01", "end": "2026-01-31", "period": "month", "format": "csv"})
     lines = list(csv.reader(io.StringIO(page.content.decode())))
-    assert lines[1][2:] == ["2", "1", "1", "1", "0", "1", "100.00"]  # the duplicate was found after acceptance
+    # The duplicate was found after acceptance; nothing is paid yet, so no adjustment.
+    assert lines[1][2:] == ["2", "1", "1", "1", "0", "1", "100.00", "0.00", ""]
     # Its list of submissions tells it the same: Павел a duplicate (no status of his card), Ольга accepted, converted.
     listed = HttpClient().get("/api/partner/submissions", headers={"X-Api-Key": world["key"]}).json()
     assert {item["submission_id"]: (item["decision"], item["lead_status"]) for item in listed} == {

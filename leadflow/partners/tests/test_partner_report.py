@@ -67,12 +67,12 @@ def test_head_downloads_the_monthly_report_as_csv_with_formulas_neutralised(clie
     assert not response.content.startswith("\ufeff".encode())  # an English spreadsheet's file: `,`, 450.00
     assert rows_of(response) == [
         ["Period", "Partner", "Submitted", "Accepted", "Duplicates", "Of them found after acceptance", "Invalid",
-         "Converted", "Amount due"],
-        ["2026-10-01", "'=HYPERLINK(\"http://evil\")", "6", "3", "1", "0", "2", "0", "450.00"],
-        ["2026-10-01", "Dealer", "1", "1", "0", "0", "0", "0", "0.00"],
-        ["2026-11-01", "'=HYPERLINK(\"http://evil\")", "1", "1", "0", "0", "0", "1", "150.00"],
-        ["2026-11-01", "Dealer", "0", "0", "0", "0", "0", "1", "1000.50"],
-        ["", "Total", "8", "5", "1", "0", "2", "2", "1600.50"],
+         "Converted", "Amount due", "Of it, adjustments to paid periods", "Paid"],
+        ["2026-10-01", "'=HYPERLINK(\"http://evil\")", "6", "3", "1", "0", "2", "0", "450.00", "0.00", ""],
+        ["2026-10-01", "Dealer", "1", "1", "0", "0", "0", "0", "0.00", "0.00", ""],
+        ["2026-11-01", "'=HYPERLINK(\"http://evil\")", "1", "1", "0", "0", "0", "1", "150.00", "0.00", ""],
+        ["2026-11-01", "Dealer", "0", "0", "0", "0", "0", "1", "1000.50", "0.00", ""],
+        ["", "Total", "8", "5", "1", "0", "2", "2", "1600.50", "0.00", ""],
     ]
 
 
@@ -216,5 +216,5 @@ def test_a_russian_reader_gets_the_report_their_spreadsheet_splits_with_amounts_
 
     assert response.content.startswith("\ufeff".encode())
     rows = rows_of(response)
-    assert rows[1] == ["2026-10-01", "'=HYPERLINK(\"http://evil\")", "6", "3", "1", "0", "2", "0", "450,00"]
-    assert rows[-1] == ["", "Итого", "8", "5", "1", "0", "2", "2", "1600,50"]
+    assert rows[1] == ["2026-10-01", "'=HYPERLINK(\"http://evil\")", "6", "3", "1", "0", "2", "0", "450,00", "0,00", ""]
+    assert rows[-1] == ["", "Итого", "8", "5", "1", "0", "2", "2", "1600,50", "0,00", ""]
