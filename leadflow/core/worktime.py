@@ -149,6 +149,7 @@ class WorkingClock:
 
     def __init__(self, calendar: WorkCalendar):
         self.calendar = calendar
+        self._zone, self._plain = calendar.tz(), not calendar.has_hours
         self._spans: dict[date, tuple[datetime, datetime] | None] = {}
 
     def span(self, day: date) -> tuple[datetime, datetime] | None:
@@ -164,13 +165,13 @@ class WorkingClock:
         reached sales kept nobody waiting). A calendar without working hours counts plain time."""
         if end <= start:
             return 0.0
-        if not self.calendar.has_hours:
+        if self._plain:
             return (end - start).total_seconds()
-        zone = self.calendar.tz()
-        day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        day, last = start.astimezone(self._zone).date(), end.astimezone(self._zone).date()
         total = 0.0
+        spans = self._spans
         while day <= last:
-            span = self.span(day)
+            span = spans[day] if day in spans else self.span(day)
             if span is not None:
                 begin, finish = max(span[0], start), min(span[1], end)
                 if finish > begin:
