@@ -35,8 +35,9 @@ def arrive(time_machine, moment: str, *, team: Team | None, name: str) -> Lead:
     return services.create_lead(person=person, touch=services.Touch(channel="form"), team=team)
 
 
-def call(lead: Lead, moment: str, by) -> None:
-    services.log_activity(lead=lead, kind="call", by=by, subject="Called", occurred_at=at(moment))
+def call(time_machine, lead: Lead, moment: str, by) -> None:
+    time_machine.move_to(at(moment), tick=False)
+    services.log_activity(lead=lead, kind="call", by=by, subject="Called")
 
 
 def speed(user, now: str, **params: str):
@@ -51,8 +52,8 @@ def first_task_due(lead: Lead):
 def test_a_friday_evening_lead_called_monday_morning_waited_minutes_not_a_weekend(time_machine, admin_user, office):
     quick = arrive(time_machine, "2026-03-06 17:55", team=office, name="Quick")  # a Friday
     slow = arrive(time_machine, "2026-03-06 17:55", team=office, name="Slow")
-    call(quick, "2026-03-09 09:05", admin_user)  # Monday: 5 minutes on Friday and 5 on Monday
-    call(slow, "2026-03-09 09:20", admin_user)   # 5 + 20 minutes, 10 past its deadline
+    call(time_machine, quick, "2026-03-09 09:05", admin_user)  # Monday: 5 minutes on Friday and 5 on Monday
+    call(time_machine, slow, "2026-03-09 09:20", admin_user)   # 5 + 20 minutes, 10 past its deadline
     # Both first tasks say "due Monday 09:10"; the report reads the same deadline.
     assert first_task_due(quick) == first_task_due(slow) == at("2026-03-09 09:10")
 
@@ -74,8 +75,8 @@ def test_a_lead_without_a_team_follows_the_company_calendar(time_machine, admin_
     called = arrive(time_machine, "2026-03-06 17:55", team=None, name="Called")
     waiting = arrive(time_machine, "2026-03-06 17:58", team=None, name="Waiting")
     office_lead = arrive(time_machine, "2026-03-06 17:58", team=office, name="Office")  # the team keeps its own
-    call(called, "2026-03-10 09:05", admin_user)  # Tuesday, after the holiday: 10 working minutes
-    call(office_lead, "2026-03-10 09:05", admin_user)  # the company's holiday is the office team's too
+    call(time_machine, called, "2026-03-10 09:05", admin_user)  # Tuesday, after the holiday: 10 working minutes
+    call(time_machine, office_lead, "2026-03-10 09:05", admin_user)  # the company's holiday is the office team's too
     assert first_task_due(called) == at("2026-03-10 09:10")
     assert first_task_due(waiting) == first_task_due(office_lead) == at("2026-03-10 09:13")
 
@@ -94,7 +95,7 @@ def test_a_team_without_the_company_calendar_works_through_its_holiday(time_mach
     office.uses_company_calendar = False
     office.save()
     lead = arrive(time_machine, "2026-03-06 17:55", team=office, name="Abroad")
-    call(lead, "2026-03-10 09:05", admin_user)
+    call(time_machine, lead, "2026-03-10 09:05", admin_user)
 
     (team,) = speed(admin_user, "2026-03-10 12:00").table("team").rows
 
