@@ -1,7 +1,9 @@
 """The reports (DOMAIN.md 18-21), read-only, each computed by the database's aggregation.
 
 Every figure is a GROUP BY or a window over indexed rows; Python only reshapes the few grouped rows
-into tables (one row per manager, source, month ...), never walks leads or activities.
+into tables (one row per manager, source, month ...), never walks leads or activities. The one exception is
+working time (speed to lead), which needs each team's calendar: four columns of the cohort's contacted leads are
+read in one query and counted in Python.
 
 Conventions, stated once:
 - A lead belongs to the local day (the user's zone) it was created in; the period is a range of local days.
@@ -15,6 +17,7 @@ Conventions, stated once:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -36,9 +39,8 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import CumeDist, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Team, User
@@ -53,6 +55,7 @@ from leadflow.analytics.filters import (
 )
 from leadflow.analytics.tables import Chart, Column, Report, Table
 from leadflow.clients.models import Client, Deal
+from leadflow.core.worktime import WorkingClock
 from leadflow.intake.attribution import creating_submissions
 from leadflow.leads.models import (
     REACH_QUALIFIED,
@@ -68,6 +71,7 @@ from leadflow.leads.models import (
     Task,
 )
 from leadflow.leads.querysets import headed_team_ids
+from leadflow.leads.routing import team_calendar
 from leadflow.marketing.models import Campaign, CampaignSpend, ExtraCost, Source
 
 # DOMAIN.md 20: a lead normally has 3-5 of these filled, a client 10-15 of its list.
@@ -235,39 +239,13 @@ def ratio(amount: Any, count: Any) -> Decimal | None:
     return (Decimal(amount) / Decimal(count)).quantize(CENT, ROUND_HALF_UP)
 
 
-def percentiles(qs: QuerySet, group: Any, seconds: Any, fractions: tuple[float, ...] = (0.5, 0.9)) -> dict:
-    """Nearest-rank percentiles of `seconds` per `group`, by CUME_DIST in the database: group -> [seconds]."""
-    ranked = (
-        qs.order_by()
-        .annotate(pct_group=group, pct_value=seconds)
-        .filter(pct_value__isnull=False)
-        .annotate(pct_rank=Window(CumeDist(), partition_by=[F("pct_group")], order_by=F("pct_value").asc()))
-        .values("pct_group", "pct_value", "pct_rank")
-    )
-    sql, params = ranked.query.sql_with_params()
-    # CUME_DIST is k/n; a tiny tolerance keeps k/n == fraction on the right side of the comparison.
-    picks = ", ".join(f"MIN(CASE WHEN ranked.pct_rank >= {f - 1e-9:.10f} THEN ranked.pct_value END)"
-                      for f in fractions)
-    with connection.cursor() as cursor:
-        # Only the ORM's own SQL and fixed numbers are put together here; values travel as parameters.
-        query = f"SELECT ranked.pct_group, {picks} FROM ({sql}) ranked GROUP BY ranked.pct_group"  # noqa: S608
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    # The backend's converters too, as _conversion_counts does: SQLite gives a month as the string "2026-11-01",
-    # which never met the date the counts are keyed by, so "By month" had no time to convert.
-    expression = ranked.query.annotations["pct_group"]
-    convert = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
-    return {_converted(row[0], convert, connection, expression): [None if v is None else round(float(v), 3)
-                                                                  for v in row[1:]]
-            for row in rows}
-
-
 def percentiles_by(qs: QuerySet, groups: dict[str, Any], seconds: Any,
                    fractions: tuple[float, ...] = (0.5, 0.9)) -> dict[str, dict]:
-    """`percentiles` for several groupings of the same rows at once: name -> {group: [seconds]}.
+    """Nearest-rank percentiles of `seconds` per group, by CUME_DIST in the database, for several groupings of the
+    same rows at once: name -> {group: [seconds]}.
 
     The rows are read once into a materialized common table and ranked per grouping from it, in one statement.
-    One `percentiles` call per grouping read the rows again each time: on SQLite, where a converted cohort is found
+    One query per grouping read the rows again each time: on SQLite, where a converted cohort is found
     by the (state, created_at) index and each row's times and groups are then read from the wide lead row, six
     groupings were six times that (0.6 s of a quarter's conversion report at 1,000,000 leads)."""
     names = list(groups)
@@ -614,13 +592,14 @@ def speed(report_filter: ReportFilter, user: User) -> Report:
     within = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("sla_due"))
     # A lead still inside its deadline, not called yet, is neither in nor out of the SLA yet.
     decided = Q(sla_due__isnull=False) & (Q(first_contacted_at__isnull=False) | Q(sla_due__lt=report_filter.now))
-    response = Seconds("first_contacted_at", "sales_since")  # from the hand-off for a lead warmed by marketing
     # One grouped pass by (manager, team); the two tables are sums of its few rows.
     grouped = list(cohort.order_by().values("owner_id", "team_id").annotate(
         leads=Count("*"), contacted=count_if(Q(first_contacted_at__isnull=False)),
         within=count_if(within), decided=count_if(decided),
     ))
     breach_count = sum(row["decided"] - row["within"] for row in grouped)
+    clocks = _working_clocks({row["team_id"] for row in grouped})
+    waits = _first_contact_waits(cohort, clocks)
     tables = []
     for key, title, group, labels, none_label in (
         ("manager", _("By manager"), "owner_id", lambda ids: _names(User, ids, _person), POOL_LABEL),
@@ -631,11 +610,13 @@ def speed(report_filter: ReportFilter, user: User) -> Report:
             target = sums.setdefault(row[group], {"leads": 0, "contacted": 0, "within": 0, "decided": 0})
             for name in target:
                 target[name] += row[name]
-        timing = percentiles(cohort, F(group), response)
+        timing: dict[Any, list[float]] = {}
+        for owner_id, team_id, seconds in waits:
+            timing.setdefault(owner_id if group == "owner_id" else team_id, []).append(seconds)
         names = labels(list(sums))
         rows = []
         for pk, row in sums.items():
-            median, p90 = timing.get(pk, [None, None])
+            median, p90 = nearest_rank(timing.get(pk, []), (0.5, 0.9))
             rows.append({"label": names.get(pk, none_label), "leads": row["leads"],
                          "contacted": row["contacted"], "within": row["within"],
                          "share": percent(row["within"], row["decided"]),
@@ -646,9 +627,12 @@ def speed(report_filter: ReportFilter, user: User) -> Report:
             [Column("label", _("Who")), Column("leads", _("Leads"), "int"),
              Column("contacted", _("Contacted"), "int"), Column("within", _("Within the SLA"), "int"),
              Column("share", _("Within the SLA, %"), "percent"),
-             Column("median", _("To first contact, median, min"), "decimal"),
-             Column("p90", _("To first contact, 90th percentile, min"), "decimal")],
+             Column("median", _("To first contact, median, working min"), "decimal"),
+             Column("p90", _("To first contact, 90th percentile, working min"), "decimal")],
             rows, Chart("bar", "label", ["share"]),
+            note=_("Times to first contact are in working minutes of the lead's team (its working hours, days off "
+                   "and public holidays), as its SLA deadline is counted; leads without a team follow the "
+                   "company's calendar."),
         ))
     late = Q(first_contacted_at__gt=F("sla_due")) | Q(first_contacted_at__isnull=True, sla_due__lt=report_filter.now)
     breaches = (
@@ -657,22 +641,60 @@ def speed(report_filter: ReportFilter, user: User) -> Report:
     rows = []
     for lead in breaches:  # at most 200 rows shown, not a walk over the cohort
         contacted = lead.first_contacted_at
+        clock = clocks.get(lead.team_id) or _working_clocks({lead.team_id})[lead.team_id]
         rows.append({"lead": lead.full_name, "lead_id": lead.pk, "owner": lead.owner.display_name() if lead.owner
                      else str(POOL_LABEL), "team": str(lead.team) if lead.team else "",
                      "created": lead.created_at.astimezone(report_filter.zone),
                      "due": lead.sla_due.astimezone(report_filter.zone) if lead.sla_due else None,
                      "contacted": contacted.astimezone(report_filter.zone) if contacted else None,
-                     "late": minutes(((contacted or report_filter.now) - lead.sla_due).total_seconds())
+                     # Past the first task's due time in the working minutes that deadline was counted in: a
+                     # lead due Friday 17:50 and called Monday 09:05 is 15 minutes late, not 63 hours.
+                     "late": minutes(clock.seconds_between(lead.sla_due, contacted or report_filter.now))
                      if lead.sla_due else None})
     tables.append(Table(
         "breaches", _("SLA breaches"),
         [Column("lead", _("Lead")), Column("owner", _("Owner")), Column("team", _("Team")),
          Column("created", _("Arrived"), "datetime"), Column("due", _("Due by"), "datetime"),
-         Column("contacted", _("First contact"), "datetime"), Column("late", _("Late by, min"), "decimal")],
+         Column("contacted", _("First contact"), "datetime"), Column("late", _("Late by, working min"), "decimal")],
         rows, note=_("%(count)d lead(s) contacted after the SLA or not yet contacted past it; the newest 200 shown.")
         % {"count": breach_count},
     ))
     return Report("speed", _("Speed to lead"), tables)
+
+
+def _working_clocks(team_ids: set[int | None]) -> dict[int | None, WorkingClock]:
+    """A working clock per team (its week, hours, zone and calendar dates, as its leads' SLA deadlines are set),
+    the company's default calendar for leads without a team: one query for the teams."""
+    teams = Team.objects.in_bulk([pk for pk in team_ids if pk is not None])
+    return {pk: WorkingClock(team_calendar(teams.get(pk) if pk is not None else None)) for pk in team_ids}
+
+
+def _first_contact_waits(cohort: QuerySet[Lead],
+                         clocks: dict[int | None, WorkingClock]) -> list[tuple[Any, Any, float]]:
+    """(owner, team, working seconds from reaching sales to the first contact) of each contacted lead of the cohort.
+
+    Working time needs each team's calendar, which the database does not have: the contacted leads' four columns are
+    read in one query and counted here (a clock keeps each date's hours, so a lead costs a lookup or two). Counted
+    at report time rather than stored at the first contact, so a holiday loaded or hours corrected afterwards are
+    in the figures, and every way a first contact is recorded (the card, telephony, merges, imports) is counted
+    alike."""
+    rows = (cohort.filter(first_contacted_at__isnull=False).order_by()
+            .values_list("owner_id", "team_id", "sales_since", "first_contacted_at"))
+    waits = []
+    for owner_id, team_id, since, contacted in rows.iterator(chunk_size=5000):
+        clock = clocks.get(team_id) or clocks.setdefault(team_id, _working_clocks({team_id})[team_id])
+        waits.append((owner_id, team_id, clock.seconds_between(since, contacted)))
+    return waits
+
+
+def nearest_rank(values: list[float], fractions: tuple[float, ...]) -> list[float | None]:
+    """Nearest-rank percentiles (as `percentiles` computes them in the database): the k-th smallest of n values with
+    k = ceil(fraction * n); None for no values."""
+    if not values:
+        return [None] * len(fractions)
+    ordered = sorted(values)
+    count = len(ordered)
+    return [ordered[max(math.ceil(round(fraction * count, 9)) - 1, 0)] for fraction in fractions]
 
 
 # ---------------------------------------------------------------- managers' work (DOMAIN.md 20)

@@ -137,3 +137,49 @@ def next_working_day_start(moment: datetime, calendar: WorkCalendar) -> datetime
         if calendar.is_working_day(day):
             return datetime.combine(day, opens, tzinfo=zone).astimezone(moment.tzinfo)
     return moment + timedelta(days=1)  # days outside 0-6 only: no day of the week is a working one
+
+
+class WorkingClock:
+    """Working time between moments in one calendar: a figure a user judges by (how fast a lead was called, how late
+    past its deadline) counted as the SLA is, in working minutes. A lead arriving Friday 17:55 and called Monday 09:05
+    waited 10 working minutes, not 63 hours.
+
+    Each date's working span is worked out once and kept, so many intervals in one calendar (a report's leads of a
+    team) cost a lookup per date they cover."""
+
+    def __init__(self, calendar: WorkCalendar):
+        self.calendar = calendar
+        self._zone, self._plain = calendar.tz(), not calendar.has_hours
+        self._spans: dict[date, tuple[datetime, datetime] | None] = {}
+
+    def span(self, day: date) -> tuple[datetime, datetime] | None:
+        """`day`'s working time in UTC (opening, closing), None for a day off."""
+        if day not in self._spans:
+            calendar = self.calendar
+            self._spans[day] = ((calendar.opens(day).astimezone(UTC), calendar.closes(day).astimezone(UTC))
+                                if calendar.is_working_day(day) else None)
+        return self._spans[day]
+
+    def seconds_between(self, start: datetime, end: datetime) -> float:
+        """Working seconds from `start` to `end`; 0 when `end` is not after `start` (a call logged before the lead
+        reached sales kept nobody waiting). A calendar without working hours counts plain time."""
+        if end <= start:
+            return 0.0
+        if self._plain:
+            return (end - start).total_seconds()
+        day, last = start.astimezone(self._zone).date(), end.astimezone(self._zone).date()
+        total = 0.0
+        spans = self._spans
+        while day <= last:
+            span = spans[day] if day in spans else self.span(day)
+            if span is not None:
+                begin, finish = max(span[0], start), min(span[1], end)
+                if finish > begin:
+                    total += (finish - begin).total_seconds()
+            day += timedelta(days=1)
+        return total
+
+
+def working_seconds_between(start: datetime, end: datetime, calendar: WorkCalendar) -> float:
+    """The working seconds from `start` to `end` in `calendar` (see WorkingClock)."""
+    return WorkingClock(calendar).seconds_between(start, end)

@@ -330,6 +330,10 @@ class Lead(TouchFields):
             models.Index(fields=["team", "owner"], name="lead_team_owner"),
             # Analytics: the refusals of a period (a manager's leads of a period read lead_owner_created).
             models.Index(fields=["state", "refused_at"], name="lead_state_refused"),
+            # The SLA warnings: leads not contacted nor warned whose first contact is due about now.
+            models.Index(fields=["sla_due_at"], condition=models.Q(first_contacted_at__isnull=True,
+                                                                   sla_warned_at__isnull=True),
+                         name="lead_sla_unwarned"),
             # Analytics reads a period's leads grouped by these from the index alone (no row lookups; the id
             # is in it for PostgreSQL, whose indexes do not carry the primary key as SQLite's carry the rowid).
             # The channel leaves imported files out of speed to lead; the product interest is conversion per offer.

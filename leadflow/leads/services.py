@@ -1224,16 +1224,23 @@ def return_deferred(*, today: date | None = None, now: datetime | None = None) -
 
 
 SLA_WARNING = timedelta(minutes=5)
+SLA_WARNING_LOOKBACK = timedelta(hours=1)
 
 
 def warn_sla_breaches(*, now: datetime | None = None) -> int:
-    """Warn once when a new lead's first contact is due within minutes: its owner, or the head for the pool."""
+    """Warn once when a new lead's first contact is due within minutes: its owner, or the head for the pool.
+
+    Due by the first task's due time kept on the card (as the speed report and the team page count breaches), not
+    by whichever open task is due: a first task closed with "no answer" and a call set for tomorrow, or a lead the
+    head assigned by hand (the head's task closed, no call task left), are still waiting for their first contact."""
     now = now or timezone.now()
     count = 0
+    # A deadline that passed over an hour ago (the worker was down) is no longer "about to breach": the lead is on
+    # the team page's breaches instead. The bound also keeps the scan to the few leads due about now (an index).
     at_risk = Lead.objects.open().filter(
-        first_contacted_at__isnull=True, sla_warned_at__isnull=True, tasks__completed_at__isnull=True,
-        tasks__due_at__lte=now + SLA_WARNING,
-    ).distinct().select_related("owner", "team__head")
+        first_contacted_at__isnull=True, sla_warned_at__isnull=True,
+        sla_due_at__lte=now + SLA_WARNING, sla_due_at__gt=now - SLA_WARNING_LOOKBACK,
+    ).select_related("owner", "team__head")
     for lead in at_risk:
         with transaction.atomic():
             if not Lead.objects.filter(pk=lead.pk, sla_warned_at__isnull=True).update(sla_warned_at=now):

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from leadflow.accounts.models import Role, Team, User
 from leadflow.core.errors import DomainError
 from leadflow.core.inputs import parse_id
+from leadflow.core.worktime import WorkingClock
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, services
 from leadflow.leads.context import pool_size
@@ -34,6 +35,7 @@ from leadflow.leads.given import also_gave, for_reader, replaced_contacts, unrea
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
+from leadflow.leads.routing import team_calendar
 from leadflow.leads.templatetags.leadflow_tags import phone_shown
 
 PAGE = 50
@@ -717,11 +719,18 @@ def team(request: HttpRequest) -> HttpResponse:
         open_clients=per_person(Client.objects.filter(is_active=True), "owner"),
         overdue_tasks=per_person(Task.objects.filter(completed_at__isnull=True, due_at__lt=now), "assignee"),
     )
-    overdue_first_task = Task.objects.filter(lead=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
+    # Past the first contact's deadline (the first task's due time, kept on the card) and not contacted: the speed
+    # report's breaches. Any overdue open task missed a lead whose first task was closed without a contact ("no
+    # answer", then a task for tomorrow) and a manually assigned one (its head's task closed, no call task left).
     # Imported files (an exhibition's contacts) have no speed-to-lead clock, as in the warnings and the speed report.
-    breaches = list(with_sla(visible.open().filter(first_contacted_at__isnull=True).exclude(channel=Channel.IMPORT)
-                             .filter(Exists(overdue_first_task))).select_related("owner")
+    breaches = list(visible.open().filter(first_contacted_at__isnull=True, sla_due_at__lt=now)
+                    .exclude(channel=Channel.IMPORT).select_related("owner", "team")
                     .order_by("-created_at")[:TEAM_ROWS + 1])
+    clocks: dict[int | None, WorkingClock] = {}
+    for lead in breaches[:TEAM_ROWS]:
+        # How late in the team's working time, as the deadline was counted (and as the speed report says).
+        clock = clocks.get(lead.team_id) or clocks.setdefault(lead.team_id, WorkingClock(team_calendar(lead.team)))
+        lead.working_late = timedelta(seconds=clock.seconds_between(lead.sla_due_at, now))
     # One row more than shown says whether there are more, without counting them all.
     return render(request, "leads/team.html", {
         "waiting": waiting[:TEAM_ROWS], "more_waiting": len(waiting) > TEAM_ROWS, "people": people,

@@ -7,7 +7,7 @@ those would look perfect on the closed leads and know nothing about the open one
 So the features are only:
 
 - what the lead arrived with (channel, source, campaign, medium, product, deal type, which fields the
-  person filled in, the kind of e-mail address, consent, the hour and day of arrival), and
+  person filled in, the kind of e-mail address, consent, when it arrived by its team's working calendar), and
 - what happened in its first LEADFLOW_SCORING_WINDOW_DAYS days *and before it closed*: the calls, e-mails,
   meetings, proposals and notes people logged (never the system entries), repeat requests, and how fast
   it was first contacted.
@@ -26,7 +26,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,7 +33,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from leadflow.core.worktime import WorkCalendar
 from leadflow.leads.models import Activity, ActivityKind, FieldChange, Lead, LeadState, Request
+from leadflow.leads.routing import team_calendar
 from leadflow.matching.record import is_free_mail_domain
 
 CATEGORY, FLAG, COUNT = "category", "flag", "count"
@@ -84,7 +85,7 @@ ACTIVITY_FEATURE = {
 VALUE_LABELS: dict[str, dict[str, Promise]] = {
     "email_kind": {"free": _("a free mail service"), "corporate": _("a company domain"), NONE: _("none")},
     "arrival": {"working": _("in working hours"), "evening": _("in the evening"), "night": _("at night"),
-                "weekend": _("at the weekend")},
+                "weekend": _("on a day off")},
     "response": {
         "15m": _("within 15 minutes"), "1h": _("within an hour"), "1d": _("within a day"),
         "later": _("later than a day"), "none": _("none yet"),
@@ -127,14 +128,16 @@ def _response_band(lead: Lead, until: datetime) -> str:
     return "later"
 
 
-def _arrival(lead: Lead) -> str:
-    zone = ZoneInfo(lead.team.time_zone if lead.team_id and lead.team else settings.LEADFLOW_TIME_ZONE)
-    local = lead.created_at.astimezone(zone)
-    if local.weekday() >= 5:
-        return "weekend"
-    if 9 <= local.hour < 18:
+def _arrival(lead: Lead, calendar: WorkCalendar) -> str:
+    """When the lead arrived by its team's working calendar (the one its SLA is counted in): in working hours; on a
+    day off (a weekend, a day the team does not work, a public holiday); or on a working day outside the hours, in
+    the evening (after closing, until 23:00) or at night (until it opens)."""
+    if calendar.is_working(lead.created_at):
         return "working"
-    return "evening" if 18 <= local.hour < 23 else "night"
+    local = lead.created_at.astimezone(calendar.tz())
+    if not calendar.is_working_day(local.date()):
+        return "weekend"
+    return "evening" if calendar.closes(local.date()) <= local and local.hour < 23 else "night"
 
 
 def _email_kind(email: str) -> str:
@@ -168,10 +171,15 @@ def rows_for(leads: Sequence[Lead], *, now: datetime | None = None) -> list[Row]
             chunk_size=5000):
         if changed_at >= limits[lead_id]:
             temperatures[lead_id] = old_value
-    return [_row(lead, limits[lead.pk], counts[lead.pk], temperatures[lead.pk]) for lead in leads]
+    calendars: dict[int | None, WorkCalendar] = {}
+    for lead in leads:
+        if lead.team_id not in calendars:
+            calendars[lead.team_id] = team_calendar(lead.team if lead.team_id else None)
+    return [_row(lead, limits[lead.pk], counts[lead.pk], temperatures[lead.pk], calendars[lead.team_id])
+            for lead in leads]
 
 
-def _row(lead: Lead, until: datetime, counts: dict[str, int], temperature: str) -> Row:
+def _row(lead: Lead, until: datetime, counts: dict[str, int], temperature: str, calendar: WorkCalendar) -> Row:
     return {
         "channel": lead.channel or NONE,
         "source": (lead.source.name if lead.source_id and lead.source else lead.utm_source.strip().lower()) or NONE,
@@ -181,7 +189,7 @@ def _row(lead: Lead, until: datetime, counts: dict[str, int], temperature: str) 
         "product": lead.product_interest.strip().casefold() or NONE,
         "deal_type": lead.deal_type or NONE,
         "email_kind": _email_kind(lead.email),
-        "arrival": _arrival(lead),
+        "arrival": _arrival(lead, calendar),
         "response": _response_band(lead, until),
         "temperature": temperature or NONE,
         "has_company": float(bool(lead.company_name)),

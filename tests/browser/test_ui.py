@@ -539,7 +539,9 @@ def test_head_assigns_from_the_team_page_and_moves_a_lead_on_the_board(site: Sit
     leads = seed(site, web_form)
     give(leads[3], alice)
     give(leads[4], bob)
-    Task.objects.filter(lead=leads[2]).update(due_at=timezone.now() - timedelta(minutes=40))  # an SLA breach
+    # An SLA breach: its first task's due time (kept on the card) 40 minutes ago.
+    Task.objects.filter(lead=leads[2]).update(due_at=timezone.now() - timedelta(minutes=40))
+    Lead.objects.filter(pk=leads[2].pk).update(sla_due_at=timezone.now() - timedelta(minutes=40))
     waiting = leads[0]
     boss = site.new_page()
     site.login(boss, "head")

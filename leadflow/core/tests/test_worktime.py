@@ -107,3 +107,56 @@ def test_a_reminder_in_a_team_working_till_midnight_comes_before_midnight():
 
     late = WorkCalendar(zone="Europe/Moscow", start=time(9), end=time(23, 59), days=frozenset({0, 1, 2, 3, 4}))
     assert remind_at(msk(2026, 11, 24, 2, 0), late) == msk(2026, 11, 23, 23, 0)
+
+
+def test_working_time_between_skips_the_weekend_and_nights():
+    """Friday 17:55 to Monday 09:05 is 10 working minutes (5 on Friday, 5 on Monday), not 63 hours."""
+    from leadflow.core.worktime import working_seconds_between
+
+    assert working_seconds_between(msk(2026, 11, 27, 17, 55), msk(2026, 11, 30, 9, 5), MOSCOW) == 10 * 60
+    assert working_seconds_between(msk(2026, 11, 23, 10, 0), msk(2026, 11, 23, 10, 20), MOSCOW) == 20 * 60
+    assert working_seconds_between(msk(2026, 11, 23, 20, 0), msk(2026, 11, 24, 8, 0), MOSCOW) == 0  # a night
+    # Monday 10:00 to Wednesday 11:00: 8 h, a full day of 9 h, then 2 h.
+    assert working_seconds_between(msk(2026, 11, 23, 10, 0), msk(2026, 11, 25, 11, 0), MOSCOW) == 19 * 3600
+    # The same moments given in UTC: the same working time.
+    assert working_seconds_between(msk(2026, 11, 27, 17, 55).astimezone(UTC),
+                                   msk(2026, 11, 30, 9, 5).astimezone(UTC), MOSCOW) == 10 * 60
+
+
+def test_working_time_between_counts_no_holiday_and_a_working_saturday_and_a_shortened_day():
+    from datetime import date
+
+    from leadflow.core.worktime import SpecialDay, working_seconds_between
+
+    calendar = WorkCalendar(zone="Europe/Moscow", exceptions={
+        date(2026, 12, 31): SpecialDay(is_working=False),  # Thursday off
+        date(2027, 1, 1): SpecialDay(is_working=False),
+        date(2027, 1, 2): SpecialDay(is_working=True, shortened_by=60),  # a working Saturday, 9-17
+    })
+    # Wednesday 17:00 → Saturday 10:00: an hour on Wednesday, the holidays nothing, an hour on Saturday.
+    assert working_seconds_between(msk(2026, 12, 30, 17, 0), msk(2027, 1, 2, 10, 0), calendar) == 2 * 3600
+    # Saturday 16:30 → Monday 09:30: half an hour before the shortened day closes at 17:00, half an hour on Monday.
+    assert working_seconds_between(msk(2027, 1, 2, 16, 30), msk(2027, 1, 4, 9, 30), calendar) == 3600
+
+
+def test_working_time_between_a_round_the_clock_team_and_no_calendar_is_plain_time():
+    from leadflow.core.worktime import working_seconds_between
+
+    always = WorkCalendar(zone="Europe/London", start=time(0), end=time(23, 59), days=frozenset(range(7)))
+    start = datetime(2027, 10, 30, 23, 0, tzinfo=UTC)  # the night the clocks go back: 25 hours in London
+    assert working_seconds_between(start, start + timedelta(hours=30), always) == 30 * 3600
+    plain = WorkCalendar(days=frozenset())
+    assert working_seconds_between(start, start + timedelta(hours=30), plain) == 30 * 3600
+    assert working_seconds_between(start + timedelta(hours=1), start, MOSCOW) == 0  # never negative
+
+
+def test_working_time_between_agrees_with_adding_working_minutes():
+    """A deadline N working minutes after a moment is N working minutes after it, from any moment of the week."""
+    from leadflow.core.worktime import working_seconds_between
+
+    start = msk(2026, 11, 23, 0, 0)
+    for hours in range(0, 24 * 7, 5):
+        moment = start + timedelta(hours=hours, minutes=7)
+        for minutes in (15, 600, 3000):
+            due = add_working_minutes(moment, minutes, MOSCOW)
+            assert working_seconds_between(moment, due, MOSCOW) == minutes * 60, (moment, minutes)

@@ -1,7 +1,7 @@
 """Small template helpers of the sales UI."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils.formats import date_format
@@ -14,11 +14,16 @@ register = template.Library()
 
 
 @register.simple_tag
-def sla_clock(due: datetime | None, now: datetime) -> str:
-    """Time left to the first contact, or how late it is (a tag, not an include: it runs per row)."""
+def sla_clock(due: datetime | None, now: datetime, working_late: timedelta | None = None) -> str:
+    """Time left to the first contact, or how late it is (a tag, not an include: it runs per row); with
+    `working_late`, how late in the team's working time (the SLA breaches: a lead due Friday 17:50 is 15 minutes
+    late at 09:05 on Monday, as the speed report says, not three days)."""
     if due is None:
         return format_html('<span class="muted">—</span>')
     title = date_format(due, "SHORT_DATETIME_FORMAT")
+    if due < now and working_late is not None:
+        return format_html('<span class="overdue" title="{}">{}</span>', title,
+                           _("%(late)s of working time late") % {"late": timesince(now - working_late, now)})
     if due < now:
         return format_html('<span class="overdue" title="{}">{}</span>', title,
                            _("%(late)s late") % {"late": timesince(due, now)})

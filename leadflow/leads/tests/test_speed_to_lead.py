@@ -93,3 +93,21 @@ def test_no_sla_warning_once_the_lead_was_called(alice, make_lead):
     lead = make_lead(owner=alice)
     services.log_activity(lead=lead, kind="call", by=alice)
     assert services.warn_sla_breaches(now=Task.objects.filter(lead=lead).first().due_at) == 0
+
+
+def test_sla_warning_follows_the_first_contacts_deadline_not_the_next_task(alice, make_lead):
+    """'No answer' closes the first task with a call set for tomorrow: nobody has talked to the person, and the
+    deadline the first task had still stands (the warning came tomorrow, a day after the breach)."""
+    lead = make_lead(owner=alice)
+    task = Task.objects.get(lead=lead)
+    services.complete_task(task=task, result="No answer", by=alice, next_title="Call again",
+                           next_due_at=task.due_at + timedelta(days=1))
+    assert services.warn_sla_breaches(now=task.due_at - timedelta(minutes=4)) == 1
+    assert alice.notifications.filter(kind="lead.sla_at_risk", lead=lead).count() == 1
+
+
+def test_no_sla_warning_an_hour_after_the_deadline(alice, make_lead):
+    """The worker was down: a deadline long gone is a breach on the team page, not "about to breach" news."""
+    lead = make_lead(owner=alice)
+    assert services.warn_sla_breaches(now=lead.sla_due_at + timedelta(hours=2)) == 0
+    assert services.warn_sla_breaches(now=lead.sla_due_at + timedelta(minutes=30)) == 1
