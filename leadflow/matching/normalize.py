@@ -139,6 +139,19 @@ _IMPOSSIBLE_REASONS = {
 # "7.91234E+10" has lost its last digits and cannot be read back.
 _SPREADSHEET_FLOAT = re.compile(r"^(\+?\d{6,15})[.,]0+$")
 _SPREADSHEET_EXPONENT = re.compile(r"^\+?\d(?:[.,]\d+)?[eE]\+?\d{1,2}$")
+_EXPONENT_PARTS = re.compile(r"^(\+?)(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})$")
+
+
+def _whole_number_of_exponent(text: str) -> str:
+    """A number a spreadsheet or a script wrote with an exponent: the digits when all of them are there
+    ("7.9123456789E10" is 79123456789: as many decimals as the exponent), else the error that they are lost
+    ("7.91235E+10": the last digits were rounded away, whatever zeros stand for them now)."""
+    plus, first, decimals, exponent = _EXPONENT_PARTS.match(text).groups()  # type: ignore[union-attr]
+    if len(decimals or "") != int(exponent):
+        raise NormalizationError(_SHORTENED_BY_SPREADSHEET[0], code=_SHORTENED_BY_SPREADSHEET[1])
+    return plus + first + (decimals or "")
+
+
 _SHORTENED_BY_SPREADSHEET = (
     _("a spreadsheet shortened this number (like 7.91234E+10) and its last digits are lost: "
       "format the column as text and export it again"),
@@ -152,7 +165,7 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     if not text:
         raise NormalizationError(_("phone number is empty"), code="empty")
     if _SPREADSHEET_EXPONENT.match(text):
-        raise NormalizationError(_SHORTENED_BY_SPREADSHEET[0], code=_SHORTENED_BY_SPREADSHEET[1])
+        text = _whole_number_of_exponent(text)
     text = _SPREADSHEET_FLOAT.sub(r"\1", text)
     text = _RUSSIAN_EXTENSION.sub(" ext. ", text)
     text = _LEADING_00.sub(r"\1+", text)
@@ -294,6 +307,9 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
     - When to call blanked out ("после 18:00", "с 10 до 18"), with the words around it.
     - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
       starts with +8 followed by a national number of those countries, so the plus is a slip.
+    - A neighbour's number typed with its country code but without the plus ("375 29 123-45-67", "998 90 ..."),
+      as it is dialled from Russia after 8-10: only the former Soviet countries' three-digit codes, whose numbers
+      have more digits than any Russian one, so a Russian number with a slip is never read as a foreign one.
     - A letter typed for a digit among the digits ("8 912 345 67 8О": O for 0, l for 1)."""
     without_words = _WORD.sub(_keep_extension_word, text)
     without_times = _TIME_REMARK.sub(" ", text)
@@ -308,10 +324,16 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
         for candidate in dict.fromkeys((text, without_words)):
             if _PLUS_TRUNK_EIGHT.match(candidate):
                 yield _PLUS_TRUNK_EIGHT.sub(r"\1", candidate, count=1)
+    if _NEIGHBOUR_WITHOUT_PLUS.match(text):
+        yield "+" + text.lstrip(" (")
     with_digits = _LETTER_FOR_DIGIT.sub(lambda match: "".join(_DIGIT_OF_LETTER[c] for c in match.group(0)), text)
     if with_digits != text and not _ANY_LETTER.search(with_digits):
         yield with_digits  # (with a word left, "8 9l2 ... Иван", the number would be read and the word lost)
 
+
+# Belarus, Ukraine, Moldova, the Baltic states, Armenia, Azerbaijan, Georgia and the Central Asian states.
+_NEIGHBOUR_CODES = ("375", "380", "373", "370", "371", "372", "374", "994", "995", "992", "993", "996", "998")
+_NEIGHBOUR_WITHOUT_PLUS = re.compile(rf"^[\s(]*(?:{'|'.join(_NEIGHBOUR_CODES)})(?!\d{{0,2}}$)")
 
 _SEVERAL_PHONES = re.compile(r"\s*(?:[;,/|\n]|\s(?:или|либо|or)\s)\s*", re.IGNORECASE)
 
