@@ -422,7 +422,11 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
             name = _completed(name, normalize.split_person_name(text["name"]))
     else:
         # "Иван, звонить после 18": the name is read, the remark kept as given like a phone's (one warning)
-        name_text, name_remark = normalize.name_and_remark(text["name"])
+        # "ООО Ромашка, Иван": the person is the name, the company the company (the journal keeps the field as typed)
+        person_text, company_in_name = normalize.person_and_company(text["name"])
+        if company_in_name and not text["company"]:
+            text["company"] = company_in_name[: TEXT_LIMITS["company"]]
+        name_text, name_remark = normalize.name_and_remark(person_text or text["name"])
         name = normalize.split_person_name(name_text)
         rests += [{"field": "name", "code": "unreadable", "value": name_remark,
                    "problem": _("not part of the name")}] if name_remark and "name" not in too_long else []

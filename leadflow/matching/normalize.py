@@ -949,6 +949,29 @@ def name_and_remark(raw: str) -> tuple[str, str]:
     return text, " ".join(remark for remark in kept if _LETTERS.search(remark.strip("()[]")))
 
 
+# Between a company and a person typed into one name field: a comma, a semicolon, a slash, a dash between spaces, or
+# brackets around one of them ("ООО Ромашка, Иван", "Иван / ООО «Ромашка»", "Иван (ООО Ромашка)").
+_COMPANY_PERSON_SEPARATOR = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s)\s*")
+
+
+def person_and_company(raw: str) -> tuple[str, str]:
+    """A name field holding a company and a person ("ООО Ромашка, Иван Петров"): (the person's text, the company's),
+    or ("", "") when it does not. One piece must look like a company (its legal form), the rest must be a person's
+    name; a comma inside the company's quotes ('ООО "Ромашка, плюс"') splits nothing."""
+    brackets = [match.group(0)[1:-1] for match in _PARENTHESES.finditer(raw)]
+    outside = _PARENTHESES.sub(" ", raw)
+    pieces = [piece for piece in (*_COMPANY_PERSON_SEPARATOR.split(outside), *brackets) if piece.strip()]
+    if len(pieces) < 2 or any(piece.count('"') % 2 or piece.count("«") != piece.count("»") for piece in pieces):
+        return "", ""
+    companies = [piece for piece in pieces if looks_like_company(piece)]
+    if len(companies) != 1:
+        return "", ""
+    person = " ".join(piece.strip() for piece in pieces if piece is not companies[0])
+    if looks_like_company(person) or sole_trader_name(person) or split_person_name(person).is_empty:
+        return "", ""
+    return person, companies[0].strip()
+
+
 def contacts_in_name(raw: str) -> list[str]:
     """Phones and e-mails typed into a name field ("Иван +7 912 345-67-89"), as typed, for the caller to read."""
     return [match.group(0).strip(" .,;:") for match in _CONTACT_IN_NAME.finditer(raw)]
