@@ -46,6 +46,8 @@ UTM_PARTS = ("source", "medium", "campaign", "content", "term")
 CLICK_IDS = {"gclid": "google", "yclid": "yandex", "wbraid": "google", "gbraid": "google"}
 # Where a builder puts the visitor's details: a nested object (Marquiz "contacts", "extra"; "fields", "data").
 MAX_DEPTH = 3
+# Leadflow's own objects in a payload, read by the pipeline as they are: the first visit's tags are not this visit's.
+OWN_OBJECTS = {"first_touch", "utm", "consents", "consent_text_versions", "thread_card"}
 
 _BY_ALIAS = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 _BRACKETED = re.compile(r"^[^\[\]]*\[([^\[\]]+)\]$")  # "fields[name]" (PHP arrays: Bitrix24, amoCRM forms)
@@ -78,7 +80,7 @@ def _fields(payload: dict[str, Any], depth: int = 0, parent: str = "") -> list[t
         if parent == "utm" and key in UTM_PARTS:
             key = f"utm_{key}"  # {"utm": {"source": ...}} (Marquiz "extra.utm")
         if isinstance(value, dict):
-            if depth < MAX_DEPTH:
+            if depth < MAX_DEPTH and not (depth == 0 and raw in OWN_OBJECTS):
                 found += _fields(value, depth + 1, key)
             continue
         if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):

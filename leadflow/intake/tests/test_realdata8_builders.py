@@ -180,3 +180,13 @@ def test_a_form_body_that_does_not_read_is_a_400_naming_it(partner):
     assert status == 400
     assert answer["error"]["code"] == "bad_form"
     assert not Submission.objects.exists()
+
+
+def test_the_first_visits_tags_are_not_read_as_this_visits(partner):
+    status, answer = json_post({"name": "Иван Петров", "phone": "89123456789", "utm_source": "newsletter",
+                                "first_touch": {"utm_source": "google", "utm_medium": "cpc"}},
+                               {"X-Api-Key": partner[1]})
+
+    assert status == 201, answer
+    request = Lead.objects.get().requests.get()
+    assert (request.utm_source, request.utm_medium) == ("newsletter", "")
