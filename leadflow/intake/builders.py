@@ -62,6 +62,12 @@ def _key(raw: str) -> str:
     return key if key in _BY_ALIAS or key.startswith("utm_") else _NUMBERED.sub("", key)
 
 
+def field_of_label(label: str) -> str:
+    """Leadflow's field a label names ("Ваш телефон", "E-mail", "Name"), or "": a form's field names and the labels
+    of its notification e-mail are the same words."""
+    return _BY_ALIAS.get(_key(label), "")
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_scalar(item) for item in value if _scalar(item))
