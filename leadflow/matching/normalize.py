@@ -42,6 +42,10 @@ _PLACEHOLDER_WORDS = frozenset({
     "no email", "no e mail", "неизвестно", "пусто", "empty",
 })
 _PLACEHOLDER_PUNCTUATION = re.compile(r"[^\w]+|_+")
+# A phone field's input mask sent as it was drawn, nobody having typed into it ("+7 (___) ___-__-__", "8 (___) ...",
+# or the country's prefix the mask starts with, "+7", "+375"): a field left empty. A mask typed into in part
+# ("+7 (912) 345-__-__") is not: it is a number short of digits.
+_UNFILLED_MASK = re.compile(r"^(?:\+\d{1,3}|8)?[\s()\-.]*(?:_[\s()\-._]*)+$|^\+\d{1,3}[\s(]*$")
 
 
 def is_placeholder(raw: str) -> bool:
@@ -52,8 +56,8 @@ def is_placeholder(raw: str) -> bool:
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return False
-    if not any(char.isalnum() for char in text):
-        return True  # "-", "—", "...", "---", "?", "/"
+    if not any(char.isalnum() for char in text) or _UNFILLED_MASK.match(text):
+        return True  # "-", "—", "...", "---", "?", "/"; an input mask nobody typed into
     key = " ".join(_PLACEHOLDER_PUNCTUATION.sub(" ", text.lower().replace("ё", "е")).split())
     if not key.replace(" ", "").strip("0"):
         return True  # "0", "000", "0 000 000": no number is all zeros

@@ -4,6 +4,7 @@ exponent ("7.9123456789E10"), sent by a partner and imported from a file."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from django.test import Client as HttpClient
 
 from leadflow.imports import services as imports
 from leadflow.imports.models import ImportKind
+from leadflow.intake import webform_rules
+from leadflow.intake.models import Form
 from leadflow.leads.models import Lead
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +66,31 @@ def test_a_number_with_all_its_digits_in_an_exponent_is_read_and_a_shortened_one
     job.refresh_from_db()
     [refused] = job.report
     assert refused["row"] == 3 and "its last digits are lost" in refused["detail"]
+
+
+@pytest.mark.parametrize("mask", ["+7 (___) ___-__-__", "+7", "8 (___) ___-__-__", "+375 (__) ___-__-__"])
+def test_an_input_mask_nobody_typed_into_is_an_empty_phone(partner, mask):
+    status, answer = post({"name": "Иван Петров", "phone": mask, "email": "ivan@mail.ru"}, {"X-Api-Key": partner[1]})
+
+    assert status == 201, answer
+    assert "warnings" not in answer  # was: "could not read +7 (___) ___-__-__"
+    assert (Lead.objects.get().phone, Lead.objects.get().email) == ("", "ivan@mail.ru")
+
+
+def test_a_mask_typed_into_in_part_is_still_a_number_short_of_digits(partner):
+    status, answer = post({"name": "Иван Петров", "phone": "+7 (912) 345-__-__"}, {"X-Api-Key": partner[1]})
+
+    assert status == 422, answer
+    assert answer["error"]["fields"]["phone"] == ["phone number has too few digits"]
+
+
+def test_the_hosted_form_asks_for_a_required_phone_left_as_its_mask(sales):
+    form = Form.objects.create(name="Call me", slug="call-me", team=sales,
+                               fields=[{"name": "name", "required": True}, {"name": "phone", "required": True}])
+    token = webform_rules.issue_token(form, now=time.time() - 30)
+
+    response = HttpClient().post("/f/call-me", {"_ts": token, "name": "Иван Петров", "phone": "+7 (___) ___-__-__"})
+
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+    assert not Lead.objects.exists()
