@@ -119,9 +119,12 @@ def _cookie_tags(cookies: str) -> dict[str, str]:
     return tags
 
 
-def canonical(payload: dict[str, Any]) -> dict[str, Any]:
+def canonical(payload: dict[str, Any], *, own_click: bool = True) -> dict[str, Any]:
     """The payload with Leadflow's fields filled from the names builders and plugins use, where Leadflow's own name
-    is not there. The payload itself is returned when there is nothing to add (the usual partner or form)."""
+    is not there. The payload itself is returned when there is nothing to add (the usual partner or form).
+
+    `own_click`: a click id is the company's own paid click (its site's form); a partner's is the partner's own
+    advertising, paid per lead to the partner, and never counted against the company's ad spend."""
     added: dict[str, Any] = {}
     cookies = ""
     click_source = ""
@@ -145,7 +148,7 @@ def canonical(payload: dict[str, Any]) -> dict[str, Any]:
                 added.setdefault(tag, value)
     has_tags = any(f"utm_{part}" in payload or f"utm_{part}" in added for part in UTM_PARTS) or isinstance(
         payload.get("utm"), dict)
-    if click_source and not has_tags:
+    if own_click and click_source and not has_tags:
         added.update({"utm_source": click_source, "utm_medium": "cpc"})
     return {**payload, **added} if added else payload
 

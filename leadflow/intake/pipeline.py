@@ -370,7 +370,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     """Normalise and validate; every problem is reported against the field that has it."""
     payload = submission.payload if isinstance(submission.payload, dict) else {}
     if submission.channel in BUILT_ELSEWHERE:
-        payload = builders.canonical(payload)  # "Phone", "your-tel", "fields[name]" as the fields they mean
+        # "Phone", "your-tel", "fields[name]" as the fields they mean
+        payload = builders.canonical(payload, own_click=submission.channel != Channel.PARTNER)
     errors: dict[str, list[str]] = {}
     too_long: dict[str, str] = {}
     text = {name: _text(payload, name, errors, too_long) for name in TEXT_LIMITS}

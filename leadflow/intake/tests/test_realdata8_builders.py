@@ -149,19 +149,29 @@ def test_leadflows_own_field_wins_over_another_name(partner):
 
 
 @pytest.mark.parametrize(("click", "source"), [({"yclid": "1234567890"}, "yandex"), ({"gclid": "Cj0KCQ"}, "google")])
-def test_an_ad_click_id_without_tags_is_the_networks_paid_click(partner, click, source):
-    status, answer = json_post({"name": "Иван Петров", "phone": "89123456789", **click}, {"X-Api-Key": partner[1]})
+def test_an_ad_click_id_without_tags_is_the_networks_paid_click(web_form: Form, click, source):
+    status, answer = json_post({"name": "Иван Петров", "phone": "89123456789", **click},
+                               {"X-Form-Key": web_form.public_key})
 
-    assert status == 201, answer
+    assert status == 200, answer
     request = Lead.objects.get().requests.get()
     assert (request.utm_source, request.utm_medium) == (source, "cpc")
 
 
-def test_a_click_id_does_not_override_the_tags_the_page_kept(partner):
-    status, answer = json_post({"name": "Иван Петров", "phone": "89123456789", "yclid": "123",
-                                "utm_source": "newsletter"}, {"X-Api-Key": partner[1]})
+def test_a_partners_click_id_is_its_own_advertising_not_the_companys(partner):
+    status, answer = json_post({"name": "Иван Петров", "phone": "89123456789", "gclid": "Cj0KCQ"},
+                               {"X-Api-Key": partner[1]})
 
     assert status == 201, answer
+    request = Lead.objects.get().requests.get()
+    assert (request.utm_source, request.utm_medium) == ("", "")
+
+
+def test_a_click_id_does_not_override_the_tags_the_page_kept(web_form: Form):
+    status, answer = json_post({"name": "Иван Петров", "phone": "89123456789", "yclid": "123",
+                                "utm_source": "newsletter"}, {"X-Form-Key": web_form.public_key})
+
+    assert status == 200, answer
     request = Lead.objects.get().requests.get()
     assert (request.utm_source, request.utm_medium) == ("newsletter", "")
 
