@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
@@ -60,8 +61,12 @@ FORM_ENCODED = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _form_encoded(request: HttpRequest) -> dict[str, Any]:
+    """A form-encoded or multipart body as a payload; ValueError when it does not parse (never a server error)."""
     if request.content_type == "multipart/form-data":
-        return {key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()}
+        try:
+            return {key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()}
+        except MultiPartParserError as error:
+            raise ValueError(str(error)) from error
     return builders.url_encoded(request.body, request.META.get("CONTENT_TYPE", ""))
 
 

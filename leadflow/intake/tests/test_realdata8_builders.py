@@ -200,3 +200,12 @@ def test_the_first_visits_tags_are_not_read_as_this_visits(partner):
     assert status == 201, answer
     request = Lead.objects.get().requests.get()
     assert (request.utm_source, request.utm_medium) == ("newsletter", "")
+
+
+def test_a_broken_multipart_body_is_a_400_naming_it(partner):
+    status, answer = form_post(b"--x\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--x--",
+                               headers={"X-Api-Key": partner[1]}, content_type="multipart/form-data")
+
+    assert status == 400
+    assert answer["error"]["code"] == "bad_form"
+    assert not Submission.objects.exists()
