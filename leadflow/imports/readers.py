@@ -215,10 +215,14 @@ def _trimmed(cells: list[str]) -> list[str]:
     return cells
 
 
-def _names_known_columns(cells: list[str]) -> bool:
+def _known_columns(cells: list[str]) -> int:
     from leadflow.imports.mapping import guess_mapping
 
-    return bool(guess_mapping(cells, "leads") or guess_mapping(cells, "clients"))
+    return max(len(guess_mapping(cells, "leads")), len(guess_mapping(cells, "clients")))
+
+
+def _names_known_columns(cells: list[str]) -> bool:
+    return _known_columns(cells) > 0
 
 
 def header_and_rows(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -226,7 +230,9 @@ def header_and_rows(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tup
 
     The header is the first of the first few non-blank rows that names a known column (Phone, ФИО, E-mail...),
     so title lines above the table are skipped; a file where none does keeps its first non-blank row as the
-    header (its columns are then mapped by hand)."""
+    header (its columns are then mapped by hand). A CRM's export groups its columns under merged cells
+    ("Контакт" over Имя, Телефон, Email): when the row under the first one names more known columns, that row is
+    the header and the groups' row is skipped."""
     leading: list[tuple[int, list[str]]] = []
     iterator = rows(path, info)
     for number, cells in iterator:
@@ -236,6 +242,12 @@ def header_and_rows(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tup
     if not leading:
         raise UnreadableFile(_("The file has no header row."))
     at = next((i for i, (_number, cells) in enumerate(leading) if _names_known_columns(cells)), 0)
+    if at == len(leading) - 1 and _names_known_columns(leading[at][1]):
+        under = next(iterator, None)
+        if under is not None:
+            leading.append(under)
+            if _known_columns(under[1]) > _known_columns(leading[at][1]):
+                at += 1
     header = _trimmed(list(leading[at][1]))
     return header, itertools.chain(leading[at + 1:], iterator)
 

@@ -51,18 +51,35 @@ class ParsedEmail:
     phones: list[str] = field(default_factory=list)
     company: str = ""
     signature_name: str = ""
+    form_fields: dict[str, str] = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
+    def is_form_notification(self) -> bool:
+        """A site's mail about a form filled in (Tilda, WordPress, a landing page's mailer): "Name: ...", "Phone: ..."
+        lines in the body. Its sender is the site, not the person; the person is in those lines."""
+        return bool(self.form_fields.get("name")) and bool(self.form_fields.get("phone") or self.form_fields.get(
+            "email"))
+
+    @property
     def contact_name(self) -> str:
-        """The person's name: Reply-To's (a site's form mailer writes for the visitor), From's, or the signature's."""
+        """The person's name: a form notification's, Reply-To's (a site's form mailer writes for the visitor), From's,
+        or the signature's."""
+        if self.is_form_notification:
+            return self.form_fields["name"]
         if self.reply_to_address and self.reply_to_address != self.from_address:
             return self.reply_to_name or self.signature_name
         return self.from_name or self.signature_name
 
     @property
     def contact_address(self) -> str:
+        if self.is_form_notification:
+            # the address the visitor typed; without one, Reply-To when the mailer set it for the visitor, never the
+            # site's own address (every visitor would be one person, the site's robot)
+            if self.form_fields.get("email"):
+                return self.form_fields["email"]
+            return self.reply_to_address if self.reply_to_address != self.from_address else ""
         return self.reply_to_address or self.from_address
 
     @property
@@ -243,6 +260,34 @@ def _body(found: _Parts) -> tuple[str, bool]:
 # ---------------------------------------------------------------- contacts in the body
 
 
+# "Name: Иван", "Телефон: +7 ...", "* E-mail: ..." (a site's notification); an HTML table's cells give "Name:" and
+# the value on the next line.
+_LABELLED = re.compile(r"^[ \t*•>-]*([^\W\d][^:\n]{0,39}?)[ \t]*:[ \t]*([^\n]*)$", re.MULTILINE)
+
+
+def form_fields(text: str) -> dict[str, str]:
+    """The fields a form's notification lists, by Leadflow's names (intake.builders reads the labels as it reads a
+    webhook's field names): {"name": "Иван Петров", "phone": "+7 912 ...", "email": ...}. The first of each."""
+    from leadflow.intake.builders import field_of_label
+
+    found: dict[str, str] = {}
+    lines = text.splitlines()
+    for match in _LABELLED.finditer(text):
+        field_name = field_of_label(match.group(1))
+        if not field_name or field_name in found:
+            continue
+        value = match.group(2).strip()
+        if not value:
+            # the value in the next non-empty line (an HTML table's next cell)
+            at = text.count("\n", 0, match.start())
+            value = next((line.strip() for line in lines[at + 1 : at + 3] if line.strip()), "")
+            if _LABELLED.match(value) and field_of_label(_LABELLED.match(value).group(1)):  # type: ignore[union-attr]
+                continue
+        if value:
+            found[field_name] = value[:1000]
+    return found
+
+
 def own_text(text: str) -> str:
     """The part the sender wrote: quoted lines and the quoted original of a reply are dropped."""
     kept = []
@@ -344,6 +389,7 @@ def parse(raw: bytes, *, region: str = "RU") -> ParsedEmail:
     parsed.phones = find_phones(written, region=region)
     parsed.company = find_company(written)
     parsed.signature_name = find_signature_name(written)
+    parsed.form_fields = form_fields(written)
     for problem in getattr(message, "defects", []):
         parsed.problems.append(type(problem).__name__)
     return _without_control_characters(parsed)

@@ -244,14 +244,19 @@ def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, obj
     warning (pipeline._keep_long_text), as it does for a form's comment; a cut here would be silent."""
     text = parsing.own_text(parsed.text) if parsed.thread_ids else parsed.text
     message = "\n\n".join(part for part in (parsed.subject, text) if part)
+    form = parsed.form_fields if parsed.is_form_notification else {}
     payload: dict[str, object] = {
         "name": parsed.contact_name,
         # No From header at all: the envelope sender is the only address there is.
-        "email": parsed.contact_address or (email.envelope_from if "@" in email.envelope_from else ""),
+        # (nor for a form's notification: its envelope is the site's robot too)
+        "email": parsed.contact_address or (email.envelope_from if "@" in email.envelope_from
+                                            and not parsed.is_form_notification else ""),
         # Every number of the signature (a mobile, an office line with its extension): the first (a mobile first) is
         # the card's, the others its further contacts; the pipeline reads a field of several numbers so.
-        "phone": ", ".join(parsed.phones),
-        "company": parsed.company,
+        # a form's notification: the number the visitor typed, not the site's own in its footer
+        "phone": form.get("phone") or ", ".join(parsed.phones),
+        "company": form.get("company") or parsed.company,
+        "city": form.get("city", ""),
         "message": message,
         "subject": parsed.subject,
         "message_id": parsed.message_id,

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
 from leadflow.core.errors import NotFound, Unauthorized
 from leadflow.core.inputs import text_problem
-from leadflow.intake import pipeline, webform_rules
+from leadflow.intake import builders, pipeline, webform_rules
 from leadflow.intake.attribution import created_it, creating_submissions
 from leadflow.intake.models import Form, Submission, SubmissionStatus
 from leadflow.leads.models import Channel, Lead
@@ -54,6 +55,26 @@ HTTP_STATUS = {
     SubmissionStatus.FAILED: 503,
     SubmissionStatus.RECEIVED: 202,
 }
+
+
+FORM_ENCODED = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _form_encoded(request: HttpRequest) -> dict[str, Any]:
+    """A form-encoded or multipart body as a payload; ValueError when it does not parse (never a server error)."""
+    if request.content_type == "multipart/form-data":
+        try:
+            return {key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()}
+        except MultiPartParserError as error:
+            raise ValueError(str(error)) from error
+    return builders.url_encoded(request.body, request.META.get("CONTENT_TYPE", ""))
+
+
+def _builders_own_key(payload: dict[str, Any]) -> str:
+    """A builder's id of one submission (Tilda's `tranid`), sent again with it when the builder retries a webhook
+    that did not answer in time: the same key, so the retry is the first submission again, not a second request."""
+    tranid = payload.get("tranid")
+    return f"tranid:{tranid.strip()}"[:255] if isinstance(tranid, str) and tranid.strip() else ""
 
 
 class SubmissionOut(Schema):
@@ -180,18 +201,32 @@ def answer(request: HttpRequest, outcome: pipeline.Outcome, *, public: bool) -> 
 def submit(request: HttpRequest) -> HttpResponse:
     """Journal the raw submission, then run the pipeline; answers created / attached / interest /
     spam, or 422 with per-field errors (the submission stays journaled either way)."""
-    from leadflow.api import error_response
+    from leadflow.api import api, error_response
 
     if len(request.body) > MAX_BODY:
         too_large = _("The body may be at most %(limit)d bytes.") % {"limit": MAX_BODY}
         return error_response(request, 413, "too_large", too_large)
+    content_type = request.content_type or ""
     try:
-        payload = json.loads(request.body or b"{}")
+        if content_type in FORM_ENCODED:
+            # A website builder's webhook (Tilda, WordPress plugins) posts the visitor's fields as a form does.
+            payload: Any = _form_encoded(request)
+        else:
+            payload = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
+        if content_type in FORM_ENCODED:
+            return error_response(request, 400, "bad_form", _("The body is not a readable form."))
         return error_response(request, 400, "bad_json", _("The body is not valid JSON."))
     if not isinstance(payload, dict):
         return error_response(request, 422, "validation_error", _("Some fields are invalid."),
                               {"__all__": [_("The body must be a JSON object.")]})
+    if builders.is_test_ping(payload):
+        # The builder checks the address when its webhook is set up and refuses one that does not answer 200.
+        return api.create_response(request, {"status": "ok"}, status=200)
+    form_key = request.GET.get("form_key", "")
+    if form_key and "form_key" not in payload:
+        # A webhook address is all some builders let one set: a form's public key may be in it (never a secret one)
+        payload["form_key"] = form_key
     inbound = _who(request, payload)
     if inbound is None:
         return error_response(request, 401, "unauthorized", _("A valid X-Api-Key, X-Form-Key or user token is needed."))
@@ -204,7 +239,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             response = error_response(request, 429, "rate_limited", _("Too many submissions; try again later."))
             response["Retry-After"] = str(wait)
             return response
-    key = request.headers.get("Idempotency-Key", "").strip()
+    key = request.headers.get("Idempotency-Key", "").strip() or _builders_own_key(payload)
     if len(key) > 255 or text_problem(key):
         return error_response(request, 422, "validation_error", _("Some fields are invalid."),
                               {"Idempotency-Key": [text_problem(key) or _("At most 255 characters.")]})

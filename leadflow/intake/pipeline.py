@@ -27,7 +27,7 @@ from leadflow.core import rows
 from leadflow.core.errors import InvalidInput
 from leadflow.core.inputs import storable
 from leadflow.core.memo import Memo
-from leadflow.intake import webform_rules
+from leadflow.intake import builders, webform_rules
 from leadflow.intake.models import Form, Partner, Submission, SubmissionStatus
 from leadflow.leads import services as leads
 from leadflow.leads.models import TEST_ENTRY_REASON, Channel, Lead, LeadState
@@ -369,6 +369,9 @@ def _keep_long_text(errors: dict[str, list[str]], text: dict[str, str], too_long
 def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     """Normalise and validate; every problem is reported against the field that has it."""
     payload = submission.payload if isinstance(submission.payload, dict) else {}
+    if submission.channel in BUILT_ELSEWHERE:
+        # "Phone", "your-tel", "fields[name]" as the fields they mean
+        payload = builders.canonical(payload, own_click=submission.channel != Channel.PARTNER)
     errors: dict[str, list[str]] = {}
     too_long: dict[str, str] = {}
     text = {name: _text(payload, name, errors, too_long) for name in TEXT_LIMITS}
@@ -420,7 +423,11 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
             name = _completed(name, normalize.split_person_name(text["name"]))
     else:
         # "Иван, звонить после 18": the name is read, the remark kept as given like a phone's (one warning)
-        name_text, name_remark = normalize.name_and_remark(text["name"])
+        # "ООО Ромашка, Иван": the person is the name, the company the company (the journal keeps the field as typed)
+        person_text, company_in_name = normalize.person_and_company(text["name"])
+        if company_in_name and not text["company"]:
+            text["company"] = company_in_name[: TEXT_LIMITS["company"]]
+        name_text, name_remark = normalize.name_and_remark(person_text or text["name"])
         name = normalize.split_person_name(name_text)
         rests += [{"field": "name", "code": "unreadable", "value": name_remark,
                    "problem": _("not part of the name")}] if name_remark and "name" not in too_long else []
@@ -554,6 +561,9 @@ DEAL_TYPES = {
 # Channels nobody waits on to correct a refused field (a mailbox, a file, a call): a refusal there loses the person
 # unless someone reads the journal.
 ASYNCHRONOUS = {"email", "phone", "import"}
+# Channels whose field names the sender chose (a website builder's webhook, a partner's script), read through
+# intake.builders; Leadflow's own adapters (the inbox, imports, calls, the hosted page) write its names already.
+BUILT_ELSEWHERE = {Channel.FORM, Channel.PARTNER, Channel.API}
 # Set by a page's script or the sender's system, never typed by the person: no one can correct them on a form.
 TRACKING = ("referrer", "landing_page", "visitor_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
             "utm_term")

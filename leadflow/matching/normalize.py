@@ -42,6 +42,10 @@ _PLACEHOLDER_WORDS = frozenset({
     "no email", "no e mail", "неизвестно", "пусто", "empty",
 })
 _PLACEHOLDER_PUNCTUATION = re.compile(r"[^\w]+|_+")
+# A phone field's input mask sent as it was drawn, nobody having typed into it ("+7 (___) ___-__-__", "8 (___) ...",
+# or the country's prefix the mask starts with, "+7", "+375"): a field left empty. A mask typed into in part
+# ("+7 (912) 345-__-__") is not: it is a number short of digits.
+_UNFILLED_MASK = re.compile(r"^(?:\+\d{1,3}|8)?[\s()\-.]*(?:_[\s()\-._]*)+$|^\+\d{1,3}[\s(]*$")
 
 
 def is_placeholder(raw: str) -> bool:
@@ -52,8 +56,8 @@ def is_placeholder(raw: str) -> bool:
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return False
-    if not any(char.isalnum() for char in text):
-        return True  # "-", "—", "...", "---", "?", "/"
+    if not any(char.isalnum() for char in text) or _UNFILLED_MASK.match(text):
+        return True  # "-", "—", "...", "---", "?", "/"; an input mask nobody typed into
     key = " ".join(_PLACEHOLDER_PUNCTUATION.sub(" ", text.lower().replace("ё", "е")).split())
     if not key.replace(" ", "").strip("0"):
         return True  # "0", "000", "0 000 000": no number is all zeros
@@ -139,6 +143,19 @@ _IMPOSSIBLE_REASONS = {
 # "7.91234E+10" has lost its last digits and cannot be read back.
 _SPREADSHEET_FLOAT = re.compile(r"^(\+?\d{6,15})[.,]0+$")
 _SPREADSHEET_EXPONENT = re.compile(r"^\+?\d(?:[.,]\d+)?[eE]\+?\d{1,2}$")
+_EXPONENT_PARTS = re.compile(r"^(\+?)(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})$")
+
+
+def _whole_number_of_exponent(text: str) -> str:
+    """A number a spreadsheet or a script wrote with an exponent: the digits when all of them are there
+    ("7.9123456789E10" is 79123456789: as many decimals as the exponent), else the error that they are lost
+    ("7.91235E+10": the last digits were rounded away, whatever zeros stand for them now)."""
+    plus, first, decimals, exponent = _EXPONENT_PARTS.match(text).groups()  # type: ignore[union-attr]
+    if len(decimals or "") != int(exponent):
+        raise NormalizationError(_SHORTENED_BY_SPREADSHEET[0], code=_SHORTENED_BY_SPREADSHEET[1])
+    return plus + first + (decimals or "")
+
+
 _SHORTENED_BY_SPREADSHEET = (
     _("a spreadsheet shortened this number (like 7.91234E+10) and its last digits are lost: "
       "format the column as text and export it again"),
@@ -152,7 +169,7 @@ def normalize_phone(raw: str, *, region: str = "RU") -> Phone:
     if not text:
         raise NormalizationError(_("phone number is empty"), code="empty")
     if _SPREADSHEET_EXPONENT.match(text):
-        raise NormalizationError(_SHORTENED_BY_SPREADSHEET[0], code=_SHORTENED_BY_SPREADSHEET[1])
+        text = _whole_number_of_exponent(text)
     text = _SPREADSHEET_FLOAT.sub(r"\1", text)
     text = _RUSSIAN_EXTENSION.sub(" ext. ", text)
     text = _LEADING_00.sub(r"\1+", text)
@@ -294,6 +311,9 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
     - When to call blanked out ("после 18:00", "с 10 до 18"), with the words around it.
     - "+8..." where 8 is the region's trunk prefix (Russia, Kazakhstan, Belarus): no valid number
       starts with +8 followed by a national number of those countries, so the plus is a slip.
+    - A neighbour's number typed with its country code but without the plus ("375 29 123-45-67", "998 90 ..."),
+      as it is dialled from Russia after 8-10: only the former Soviet countries' three-digit codes, whose numbers
+      have more digits than any Russian one, so a Russian number with a slip is never read as a foreign one.
     - A letter typed for a digit among the digits ("8 912 345 67 8О": O for 0, l for 1)."""
     without_words = _WORD.sub(_keep_extension_word, text)
     without_times = _TIME_REMARK.sub(" ", text)
@@ -308,10 +328,16 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
         for candidate in dict.fromkeys((text, without_words)):
             if _PLUS_TRUNK_EIGHT.match(candidate):
                 yield _PLUS_TRUNK_EIGHT.sub(r"\1", candidate, count=1)
+    if _NEIGHBOUR_WITHOUT_PLUS.match(text):
+        yield "+" + text.lstrip(" (")
     with_digits = _LETTER_FOR_DIGIT.sub(lambda match: "".join(_DIGIT_OF_LETTER[c] for c in match.group(0)), text)
     if with_digits != text and not _ANY_LETTER.search(with_digits):
         yield with_digits  # (with a word left, "8 9l2 ... Иван", the number would be read and the word lost)
 
+
+# Belarus, Ukraine, Moldova, the Baltic states, Armenia, Azerbaijan, Georgia and the Central Asian states.
+_NEIGHBOUR_CODES = ("375", "380", "373", "370", "371", "372", "374", "994", "995", "992", "993", "996", "998")
+_NEIGHBOUR_WITHOUT_PLUS = re.compile(rf"^[\s(]*(?:{'|'.join(_NEIGHBOUR_CODES)})(?!\d{{0,2}}$)")
 
 _SEVERAL_PHONES = re.compile(r"\s*(?:[;,/|\n]|\s(?:или|либо|or)\s)\s*", re.IGNORECASE)
 
@@ -925,6 +951,29 @@ def name_and_remark(raw: str) -> tuple[str, str]:
     remarks[:0] = [bracket.group(0) for bracket in _PARENTHESES.finditer(text)]
     kept = [" ".join(_CONTACT_IN_NAME.sub(" ", remark).split()) for remark in remarks]
     return text, " ".join(remark for remark in kept if _LETTERS.search(remark.strip("()[]")))
+
+
+# Between a company and a person typed into one name field: a comma, a semicolon, a slash, a dash between spaces, or
+# brackets around one of them ("ООО Ромашка, Иван", "Иван / ООО «Ромашка»", "Иван (ООО Ромашка)").
+_COMPANY_PERSON_SEPARATOR = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s)\s*")
+
+
+def person_and_company(raw: str) -> tuple[str, str]:
+    """A name field holding a company and a person ("ООО Ромашка, Иван Петров"): (the person's text, the company's),
+    or ("", "") when it does not. One piece must look like a company (its legal form), the rest must be a person's
+    name; a comma inside the company's quotes ('ООО "Ромашка, плюс"') splits nothing."""
+    brackets = [match.group(0)[1:-1] for match in _PARENTHESES.finditer(raw)]
+    outside = _PARENTHESES.sub(" ", raw)
+    pieces = [piece for piece in (*_COMPANY_PERSON_SEPARATOR.split(outside), *brackets) if piece.strip()]
+    if len(pieces) < 2 or any(piece.count('"') % 2 or piece.count("«") != piece.count("»") for piece in pieces):
+        return "", ""
+    companies = [piece for piece in pieces if looks_like_company(piece)]
+    if len(companies) != 1:
+        return "", ""
+    person = " ".join(piece.strip() for piece in pieces if piece is not companies[0])
+    if looks_like_company(person) or sole_trader_name(person) or split_person_name(person).is_empty:
+        return "", ""
+    return person, companies[0].strip()
 
 
 def contacts_in_name(raw: str) -> list[str]:

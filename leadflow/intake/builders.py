@@ -1,0 +1,181 @@
+"""What website builders and form plugins send, read as Leadflow's fields.
+
+A site made with Tilda, WordPress (Contact Form 7), Marquiz, Bitrix24 or amoCRM forms, Yandex or Google Forms hands
+its webhook the field names the site owner typed or the plugin chose: `Name`, `Phone`, `your-tel`, `fields[email]`,
+`Телефон`, a nested `contacts` object, UTM tags in a `COOKIES` string. Nobody at the sending end can rename them, so
+the pipeline reads them as the fields they mean (`canonical`), while the journal keeps the payload exactly as sent.
+
+Only a field Leadflow's own name does not already fill is taken from another name: a partner that sends `phone`
+keeps its `phone`. Pure functions over the payload: no database, so the intake path costs nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+# Other names of each field, as keys read after `_key` (lower case, "-", " " and "." as "_", a plugin's "your_" and a
+# builder's "_1" dropped). Only names that mean the field whatever the form: "title" or "text" alone do not.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "fio", "full_name", "fullname", "contact_name", "client_name", "customer_name",
+             "имя", "фио", "ваше_имя", "имя_фамилия", "контактное_лицо"),
+    "first_name": ("first_name", "firstname", "given_name", "fname"),
+    "last_name": ("last_name", "lastname", "surname", "family_name", "lname", "фамилия"),
+    "middle_name": ("middle_name", "middlename", "second_name", "patronymic", "отчество"),
+    "phone": ("phone", "tel", "telephone", "phone_number", "phonenumber", "mobile", "mobile_phone", "cellphone",
+              "cell", "whatsapp", "телефон", "тел", "номер_телефона", "мобильный", "мобильный_телефон"),
+    "email": ("email", "e_mail", "mail", "email_address", "почта", "электронная_почта", "e_mail_адрес"),
+    "company": ("company", "company_name", "organization", "organisation", "org", "компания", "организация",
+                "название_компании", "название_организации"),
+    "position": ("position", "job_title", "jobtitle", "должность"),
+    "city": ("city", "town", "город", "населенный_пункт", "населённый_пункт"),
+    "message": ("message", "comment", "comments", "textarea", "question", "сообщение", "комментарий", "вопрос",
+                "ваш_вопрос", "ваше_сообщение"),
+    "referrer": ("referrer", "referer", "http_referer"),
+    "landing_page": ("landing_page", "page_url", "href", "pageurl", "page"),
+}
+# Several of these under different names are all of them ("Phone" and "Phone_2" are two numbers to read).
+SEVERAL = {"phone", "email"}
+# Read from another name only when it is an address: a builder's "page" may be a path or a page's title.
+ADDRESSES = {"referrer", "landing_page"}
+UTM_PARTS = ("source", "medium", "campaign", "content", "term")
+# An ad network's click id marks the visit as its paid click when the page kept no UTM tags (auto-tagging: Google
+# Ads' gclid, Yandex Direct's yclid), as Google Analytics and Yandex Metrica count it.
+CLICK_IDS = {"gclid": "google", "yclid": "yandex", "wbraid": "google", "gbraid": "google"}
+# Where a builder puts the visitor's details: a nested object (Marquiz "contacts", "extra"; "fields", "data").
+MAX_DEPTH = 3
+# Leadflow's own objects in a payload, read by the pipeline as they are: the first visit's tags are not this visit's.
+OWN_OBJECTS = {"first_touch", "utm", "consents", "consent_text_versions", "thread_card"}
+
+_BY_ALIAS = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
+_BRACKETED = re.compile(r"^[^\[\]]*\[([^\[\]]+)\]$")  # "fields[name]" (PHP arrays: Bitrix24, amoCRM forms)
+_NUMBERED = re.compile(r"_?\d+$")  # "phone_1", "Phone2": a builder numbering a field it has once
+
+
+def _key(raw: str) -> str:
+    bracketed = _BRACKETED.match(raw.strip())
+    text = bracketed.group(1) if bracketed else raw
+    key = re.sub(r"[\s.\-]+", "_", text.strip().casefold()).strip("_")
+    key = key.removeprefix("your_").removeprefix("ваш_").removeprefix("ваше_") if key not in _BY_ALIAS else key
+    return key if key in _BY_ALIAS or key.startswith("utm_") else _NUMBERED.sub("", key)
+
+
+def field_of_label(label: str) -> str:
+    """Leadflow's field a label names ("Ваш телефон", "E-mail", "Name"), or "": a form's field names and the labels
+    of its notification e-mail are the same words."""
+    return _BY_ALIAS.get(_key(label), "")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_scalar(item) for item in value if _scalar(item))
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value).strip()
+    return ""
+
+
+def _fields(payload: dict[str, Any], depth: int = 0, parent: str = "") -> list[tuple[str, Any]]:
+    """(key as read, value) of every field, nested objects' too, in the order sent."""
+    found: list[tuple[str, Any]] = []
+    for raw, value in payload.items():
+        if not isinstance(raw, str):
+            continue
+        key = _key(raw)
+        if parent == "utm" and key in UTM_PARTS:
+            key = f"utm_{key}"  # {"utm": {"source": ...}} (Marquiz "extra.utm")
+        if isinstance(value, dict):
+            if depth < MAX_DEPTH and not (depth == 0 and raw in OWN_OBJECTS):
+                found += _fields(value, depth + 1, key)
+            continue
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            # [{"name": "Phone", "value": "..."}] (a form's fields as a list, as Bitrix24 and Yandex Forms send)
+            for item in value if depth < MAX_DEPTH else []:
+                label = item.get("name") or item.get("key") or item.get("title") or item.get("label")
+                if isinstance(label, str) and "value" in item:
+                    found.append((_key(label), item["value"]))
+                else:
+                    found += _fields(item, depth + 1, key)
+            continue
+        found.append((key, value))
+    return found
+
+
+def _cookie_tags(cookies: str) -> dict[str, str]:
+    """UTM tags in a `COOKIES` field (Tilda's "send cookies"): `utm_*` cookies, and Tilda's TILDAUTM cookie
+    ("utm_source=yandex|||utm_medium=cpc", URL-encoded)."""
+    jar = SimpleCookie()
+    try:
+        jar.load(cookies)
+    except Exception:  # http.cookies raises CookieError and others on what a browser sends anyway
+        return {}
+    tags = {key.lower(): unquote_plus(morsel.value) for key, morsel in jar.items() if key.lower().startswith("utm_")}
+    if "TILDAUTM" in jar:
+        for pair in unquote_plus(jar["TILDAUTM"].value).split("|||"):
+            name, _sep, value = pair.partition("=")
+            if name.strip().lower().startswith("utm_") and value.strip():
+                tags.setdefault(name.strip().lower(), value.strip())
+    return tags
+
+
+def canonical(payload: dict[str, Any], *, own_click: bool = True) -> dict[str, Any]:
+    """The payload with Leadflow's fields filled from the names builders and plugins use, where Leadflow's own name
+    is not there. The payload itself is returned when there is nothing to add (the usual partner or form).
+
+    `own_click`: a click id is the company's own paid click (its site's form); a partner's is the partner's own
+    advertising, paid per lead to the partner, and never counted against the company's ad spend."""
+    added: dict[str, Any] = {}
+    cookies = ""
+    click_source = ""
+    for key, value in _fields(payload):
+        field = _BY_ALIAS.get(key) or (key if key.startswith("utm_") and key[4:] in UTM_PARTS else "")
+        if key == "cookies" and isinstance(value, str):
+            cookies = value
+        elif key in CLICK_IDS and _scalar(value):
+            click_source = click_source or CLICK_IDS[key]
+        if not field or field in payload or not _scalar(value):
+            continue
+        if field in ADDRESSES and not re.match(r"^https?://", _scalar(value), re.IGNORECASE):
+            continue
+        if field in SEVERAL and field in added:
+            added[field] = f"{added[field]}, {_scalar(value)}"
+        else:
+            added.setdefault(field, value if isinstance(value, str | int | float) else _scalar(value))
+    if cookies:
+        for tag, value in _cookie_tags(cookies).items():
+            if tag[4:] in UTM_PARTS and tag not in payload:
+                added.setdefault(tag, value)
+    has_tags = any(f"utm_{part}" in payload or f"utm_{part}" in added for part in UTM_PARTS) or isinstance(
+        payload.get("utm"), dict)
+    if own_click and click_source and not has_tags:
+        added.update({"utm_source": click_source, "utm_medium": "cpc"})
+    return {**payload, **added} if added else payload
+
+
+def is_test_ping(payload: dict[str, Any]) -> bool:
+    """The request a builder sends to check a webhook address when it is set up (Tilda: `test=test`): no person."""
+    return set(payload) == {"test"} and str(payload["test"]).strip().lower() in ("test", "1", "true")
+
+
+def url_encoded(body: bytes, content_type: str) -> dict[str, Any]:
+    """A form-encoded body as a payload: a repeated key is a list (as a PHP form's), read as UTF-8, or as
+    windows-1251 when it is not UTF-8 and names no charset (older PHP sites and 1C-Bitrix send that)."""
+    charset = re.search(r"charset=([\w-]+)", content_type, re.IGNORECASE)
+    text = body.decode("latin-1")  # percent-escapes and ASCII; bytes beyond are decoded below with the right charset
+    for encoding in ([charset.group(1)] if charset else ["utf-8", "cp1251"]):
+        try:
+            pairs = parse_qsl(text.encode("latin-1").decode(encoding), keep_blank_values=True, encoding=encoding,
+                              errors="strict", max_num_fields=500)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    else:
+        pairs = parse_qsl(text, keep_blank_values=True, errors="replace", max_num_fields=500)
+    payload: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in payload:
+            payload[key] = [*payload[key], value] if isinstance(payload[key], list) else [payload[key], value]
+        else:
+            payload[key] = value
+    return payload
