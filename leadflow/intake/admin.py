@@ -12,7 +12,7 @@ from leadflow.intake.webforms import embed_snippet
 @admin.register(Form)
 class FormAdmin(ActiveTeamsOffered, admin.ModelAdmin):
     list_display = ("name", "slug", "language", "team", "source", "is_active")
-    readonly_fields = ("public_key", "hosted_page", "snippet")
+    readonly_fields = ("public_key", "hosted_page", "snippet", "builder_webhook")
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active", "language", "team", "source", "product_interest")}),
         (_("What the visitor sees"), {"fields": ("title", "fields", "submit_label", "thank_you_text",
@@ -21,8 +21,23 @@ class FormAdmin(ActiveTeamsOffered, admin.ModelAdmin):
             "consent_text", "consent_text_version", "consent_document_url", "marketing_consent_text",
             "marketing_consent_text_version", "partners_consent_text", "partners_consent_text_version")}),
         (_("Embedding and spam protection"), {"fields": ("allowed_origins", "min_fill_seconds", "hosted_page",
-                                                         "snippet", "public_key")}),
+                                                         "snippet", "public_key", "builder_webhook")}),
     )
+    actions = ["issue_server_token"]
+
+    @admin.display(description=_("website builder's webhook"))
+    def builder_webhook(self, form: Form) -> str:
+        if form.server_token_hash:
+            return _("An address was issued (shown once). Issuing a new one stops the old one.")
+        return _("None: a builder (Tilda, Marquiz...) posting to /api/submissions?form_key=... is limited per "
+                 "address like a visitor. Issue one with the action in the forms list.")
+
+    @admin.action(description=_("Issue a website builder's webhook address (shown once)"))
+    def issue_server_token(self, request, queryset):  # type: ignore[no-untyped-def]
+        base = settings.LEADFLOW_BASE_URL.rstrip("/")
+        for form in queryset:
+            url = f"{base}/api/submissions?form_key={form.public_key}&server_token={form.issue_server_token()}"
+            messages.info(request, _("Webhook address for %(name)s: %(url)s") % {"name": form.name, "url": url})
 
     @admin.display(description=_("hosted page"))
     def hosted_page(self, form: Form) -> str:

@@ -234,7 +234,12 @@ def submit(request: HttpRequest) -> HttpResponse:
     if inbound.form is not None:
         # A form's key is public (it may sit in any page's source): the same per-address and per-form
         # limits as the form's own page, so a bot cannot go around them through the API.
-        wait = webform_rules.rate_limited(inbound.form, webform_rules.client_ip(request))
+        server_token = request.GET.get("server_token", "")
+        if server_token and not inbound.form.is_server_token(server_token):
+            # said, not ignored: the admin setting up the builder's webhook sees why it fails
+            return error_response(request, 401, "unauthorized", _("The builder webhook token is wrong."), {
+                "server_token": [_("Not this form's builder webhook token: issue a new address in the form's admin.")]})
+        wait = webform_rules.rate_limited(inbound.form, webform_rules.client_ip(request), per_ip=not server_token)
         if wait:
             response = error_response(request, 429, "rate_limited", _("Too many submissions; try again later."))
             response["Retry-After"] = str(wait)

@@ -171,6 +171,10 @@ class Form(models.Model):
         _("minimum fill time, s"), default=3,
         help_text=_("A form sent sooner after it was shown is taken for a bot and journaled as spam."),
     )
+    # A website builder's webhook posts every visitor's submission from the builder's few servers: counted per
+    # visitor address, a busy form would be refused (429) after 20 leads, and builders do not send them again.
+    server_token_hash = models.CharField(_("builder webhook token (hash)"), max_length=64, blank=True,
+                                         editable=False)
 
     class Meta:
         verbose_name = _("form")
@@ -178,6 +182,16 @@ class Form(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def issue_server_token(self) -> str:
+        """A new secret for the builder's webhook address (shown once; the previous one stops working)."""
+        raw = new_token("lfs")
+        self.server_token_hash = hash_token(raw)
+        self.save(update_fields=["server_token_hash"])
+        return raw
+
+    def is_server_token(self, raw: str) -> bool:
+        return bool(self.server_token_hash) and secrets.compare_digest(self.server_token_hash, hash_token(raw))
 
     def origins(self) -> set[str]:
         found = set()

@@ -146,10 +146,15 @@ def count_hits(limits: dict[str, int], *, now: float | None = None) -> int:
     return 0
 
 
-def rate_limited(form: Form, ip: str, *, now: float | None = None) -> int:
-    """Count this request per IP and per form; seconds the sender must wait (0 = go ahead)."""
-    return count_hits({f"ip:{ip}": settings.LEADFLOW_FORM_RATE_PER_IP,
-                       f"form:{form.pk}": settings.LEADFLOW_FORM_RATE_PER_FORM}, now=now)
+def rate_limited(form: Form, ip: str, *, now: float | None = None, per_ip: bool = True) -> int:
+    """Count this request per IP and per form; seconds the sender must wait (0 = go ahead).
+
+    per_ip=False for a website builder's server proven by the form's server token: its one address carries
+    every visitor's submission, so only the form's own limit applies."""
+    limits = {f"form:{form.pk}": settings.LEADFLOW_FORM_RATE_PER_FORM}
+    if per_ip:
+        limits[f"ip:{ip}"] = settings.LEADFLOW_FORM_RATE_PER_IP
+    return count_hits(limits, now=now)
 
 
 # ---------------------------------------------------------------- double submit

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.test.client import MULTIPART_CONTENT
 
 from leadflow.intake.models import Form, Submission
@@ -209,3 +210,43 @@ def test_a_broken_multipart_body_is_a_400_naming_it(partner):
     assert status == 400
     assert answer["error"]["code"] == "bad_form"
     assert not Submission.objects.exists()
+
+
+@override_settings(LEADFLOW_FORM_RATE_PER_IP=2, LEADFLOW_FORM_RATE_PER_FORM=8)
+def test_a_builders_server_with_the_forms_server_token_is_limited_per_form_not_per_address(web_form: Form):
+    """Tilda posts every visitor's submission from its own few servers: counted per address like a visitor, a busy
+    form lost its leads after the 20th in ten minutes (a 429 the builder does not send again)."""
+    token = web_form.issue_server_token()
+    with_token = f"?form_key={web_form.public_key}&server_token={token}"
+    without = f"?form_key={web_form.public_key}"
+
+    def send(n: int, query: str) -> int:
+        return form_post(urlencode({"Name": f"Иван Петров {n}", "Phone": f"+7912345670{n}"}), query=query)[0]
+
+    assert [send(n, with_token) for n in range(4)] == [200, 200, 200, 200]  # past the address's limit of 2
+    assert [send(n, without) for n in range(4, 7)] == [200, 200, 429]  # without the token: the address's limit
+    assert send(7, with_token) == 200  # the address is spent, the builder's server still gets through
+    assert send(8, with_token) == 429  # the form's own limit (8 in the window) still holds
+    assert Submission.objects.count() == 7
+
+
+def test_a_wrong_server_token_is_refused_naming_it_and_nothing_is_journaled(web_form: Form):
+    web_form.issue_server_token()
+    status, answer = form_post(urlencode({"Name": "Иван", "Phone": "+79123456789"}),
+                               query=f"?form_key={web_form.public_key}&server_token=lfs_guess")
+
+    assert status == 401 and "server_token" in answer["error"]["fields"]
+    assert Submission.objects.count() == 0
+
+
+def test_the_admin_issues_the_webhook_address_once_and_a_new_one_replaces_it(web_form: Form, admin_client):
+    response = admin_client.post("/admin/intake/form/", {"action": "issue_server_token",
+                                                          "_selected_action": [web_form.pk]}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    address = next(m for m in shown if "server_token=" in m).split(": ", 1)[1]
+    first_token = address.split("server_token=")[1]
+    web_form.refresh_from_db()
+    assert web_form.is_server_token(first_token) and first_token not in web_form.server_token_hash
+
+    web_form.issue_server_token()
+    assert not web_form.is_server_token(first_token)
