@@ -48,7 +48,8 @@ class RoutingRuleForm(forms.ModelForm):
 
     class Meta:
         model = RoutingRule
-        fields = "__all__"
+        fields = ("team", "position", "name", "product_interest", "deal_type", "region", "strategy", "assignee",
+                  "candidates", "is_active")
 
 
 @admin.register(RoutingRule)
