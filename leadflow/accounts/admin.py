@@ -38,6 +38,7 @@ class TeamMembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "team", "is_active")
+    list_select_related = ("team",)  # may be empty: select_related() would skip it and read it per row
     list_filter = ("role", "team", "is_active")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
