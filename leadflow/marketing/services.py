@@ -38,11 +38,11 @@ def error_place(where: str) -> str:
 def spend_text(raw: bytes) -> str:
     """An uploaded spend file's text: UTF-8, or the windows-1251 (or other Russian encoding) Excel saves a CSV in.
 
-    Raises UnicodeDecodeError for what is no text (an XLSX workbook, a binary file) or no encoding reads."""
-    from leadflow.imports.readers import UTF16_BOMS, detect_encoding
+    Raises UnicodeDecodeError for an XLSX workbook (saved as such, not as CSV) or what no encoding reads."""
+    from leadflow.imports.readers import detect_encoding
 
-    if raw.startswith(b"PK\x03\x04") or (b"\x00" in raw[:4096] and not raw.startswith(UTF16_BOMS)):
-        raise UnicodeDecodeError("csv", raw[:1], 0, 1, "not a text file")
+    if raw.startswith(b"PK\x03\x04"):
+        raise UnicodeDecodeError("csv", raw[:1], 0, 1, "a workbook, not a text file")
     return raw.decode(detect_encoding(raw[:SAMPLE_BYTES]))
 
 
