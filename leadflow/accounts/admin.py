@@ -55,6 +55,7 @@ class UserAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, DjangoUserAdmin):
     retire_hint = _("A person whose work is in the history is not deleted: untick 'active' instead. They can no "
                     "longer log in or get leads, and reports of past periods still count their work.")
     list_display = ("username", "first_name", "last_name", "role", "team", "is_active")
+    list_select_related = ("team",)  # may be empty: select_related() would skip it and read it per row
     list_filter = ("role", "team", "is_active")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,

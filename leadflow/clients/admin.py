@@ -28,12 +28,15 @@ class CompanyAdmin(admin.ModelAdmin):
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ("full_name", "company", "phone", "email", "owner")
+    # Relations that may be empty: Django's select_related() would skip them, and read each row's by a query.
+    list_select_related = ("company", "owner")
     search_fields = ("full_name", "phone", "email")
 
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
     list_display = ("name", "company", "owner", "team", "lead", "is_active", "created_at")
+    list_select_related = ("company", "owner", "team", "lead")
     raw_id_fields = ("lead", "contact")
 
 

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from leadflow.accounts.middleware import in_zone_of
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company
-from leadflow.clients.querysets import clients_open_to, clients_visible_to, companies_visible_to
+from leadflow.clients.querysets import clients_open_to, clients_visible_to, companies_visible_to, search_clients
 from leadflow.clients.validators import clean_number
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH, NestedObject
@@ -106,7 +106,7 @@ def list_clients(request: HttpRequest, q: str = "", limit: int = 50, offset: int
     check_page(q, limit, offset)
     qs = clients_visible_to(request.auth)
     if q:
-        qs = qs.filter(name__icontains=q)
+        qs = search_clients(qs, q)
     return qs.order_by("-created_at", "-pk")[offset: offset + limit]
 
 

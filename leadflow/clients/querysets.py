@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from leadflow.accounts.models import User
-from leadflow.clients.models import Client, Company
+from leadflow.clients.models import Client, Company, Contact
 from leadflow.leads.querysets import headed_team_ids
 
 
@@ -20,6 +21,56 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     if user.role == "manager":
         return Client.objects.filter(owner=user)
     return Client.objects.none()
+
+
+def search_clients(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
+    """Clients found by what a caller tells: the client's or company's name, a name of one of its people, a phone in
+    any notation (the key any contact's phone or other contact is indexed under, or the company's main line), an
+    e-mail in any case, or the INN typed in groups.
+
+    Every word must be in a name (so "сергей волков" finds Волков Сергей). SQLite folds only Latin letters in LIKE,
+    so each word is also tried as people write a Cyrillic word: lower case, capitalised and in capitals ("ооо
+    ромашка" finds ООО Ромашка); PostgreSQL folds them anyway."""
+    from leadflow.clients.validators import clean_number
+    from leadflow.matching import normalize
+    from leadflow.matching.models import CardType, IdentityKey, KeyKind
+    from leadflow.matching.record import canonical_email
+
+    text = text.strip()
+    by_words = Q()
+    for word in text.split():
+        in_names = Q()
+        for form in {word, word.lower(), word.capitalize(), word.upper()}:
+            people = Contact.objects.filter(Q(full_name__icontains=form) | Q(email__icontains=form))
+            in_names |= (Q(name__icontains=form) | Q(company__name__icontains=form) | Q(contact__in=people)
+                         | Q(company__in=people.exclude(company__isnull=True).values("company_id")))
+        by_words &= in_names
+    condition = by_words
+    keys: list[tuple[str, str]] = []
+    if sum(ch.isdigit() for ch in text) >= 5 and "@" not in text:
+        try:
+            phone = normalize.normalize_phone(text, region=settings.LEADFLOW_DEFAULT_REGION).e164
+        except normalize.NormalizationError:
+            phone = ""
+        if phone:
+            keys.append((KeyKind.PHONE, phone))
+            condition |= Q(company__phone=phone)
+    if "@" in text:
+        try:
+            keys.append((KeyKind.EMAIL, canonical_email(normalize.normalize_email(text))))
+        except normalize.NormalizationError:
+            pass
+    number = clean_number(text)
+    if number.isdigit() and len(number) in (10, 12):
+        condition |= Q(company__inn=number)
+    if keys:
+        key_condition = Q()
+        for kind, value in keys:
+            key_condition |= Q(kind=kind, value=value)
+        contact_ids = IdentityKey.objects.filter(key_condition, card_type=CardType.CONTACT).values("card_id")
+        people = Contact.objects.filter(pk__in=contact_ids)
+        condition |= Q(contact__in=people) | Q(company__in=people.exclude(company__isnull=True).values("company_id"))
+    return clients.filter(condition)
 
 
 def clients_open_to(user: User) -> QuerySet[Client]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from leadflow.clients import services
 from leadflow.clients.forms import ClientEditForm
 from leadflow.clients.models import Client, Contact
-from leadflow.clients.querysets import clients_open_to, clients_visible_to
+from leadflow.clients.querysets import clients_open_to, clients_visible_to, search_clients
 from leadflow.core.errors import DomainError
 from leadflow.core.inputs import text_problem
 from leadflow.leads import forms as lead_forms
@@ -32,7 +32,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Search: %(problem)s") % {"problem": problem})
         query = ""
     if query:
-        qs = qs.filter(name__icontains=query)
+        qs = search_clients(qs, query)
     return render(request, "clients/list.html", {"clients": qs.order_by("-created_at", "-pk")[:200], "q": query})
 
 

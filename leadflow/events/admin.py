@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.core import netguard
@@ -23,7 +24,9 @@ def _event_choices() -> list[tuple[str, str]]:
 
 
 class WebhookForm(SecretFieldsForm):
-    events = forms.MultipleChoiceField(label=_("events"), choices=_event_choices,
+    # A field declared on the form keeps its label as given (the model's are capitalised by the admin): "Events:"
+    # next to "Name:", "URL:".
+    events = forms.MultipleChoiceField(label=capfirst(_("events")), choices=_event_choices,
                                        widget=forms.CheckboxSelectMultiple)
 
     class Meta:

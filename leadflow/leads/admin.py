@@ -1,12 +1,15 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.leads.models import (
     Activity,
+    DealType,
     Interest,
     Lead,
     LostReason,
@@ -34,11 +37,32 @@ class LostReasonAdmin(admin.ModelAdmin):
     list_display = (shown_name, "is_active")
 
 
+ANY_DEAL_TYPE = _("Any deal type")
+
+
+class RoutingRuleForm(forms.ModelForm):
+    # A rule's empty deal type matches every lead (routing._fits); the lead's own "Unknown" label read as "only
+    # leads whose deal type is unknown".
+    deal_type = forms.ChoiceField(label=capfirst(_("deal type is")), required=False, choices=[
+        ("", ANY_DEAL_TYPE), *[(value, label) for value, label in DealType.choices if value]])
+
+    class Meta:
+        model = RoutingRule
+        fields = ("team", "position", "name", "product_interest", "deal_type", "region", "strategy", "assignee",
+                  "candidates", "is_active")
+
+
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "team", "position", "product_interest", "deal_type", "region", "strategy", "is_active")
+    form = RoutingRuleForm
+    list_display = ("name", "team", "position", "product_interest", "shown_deal_type", "region", "strategy",
+                    "is_active")
     list_filter = ("team", "strategy", "is_active")
     filter_horizontal = ("candidates",)
+
+    @admin.display(description=_("deal type is"), ordering="deal_type")
+    def shown_deal_type(self, rule: RoutingRule) -> str:
+        return rule.get_deal_type_display() if rule.deal_type else str(ANY_DEAL_TYPE)
 
 
 @admin.register(Lead)

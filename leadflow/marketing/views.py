@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadflow.accounts.models import Role
-from leadflow.marketing.services import error_place, import_spend
+from leadflow.marketing.services import error_place, import_spend, spend_text
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -29,9 +29,9 @@ def upload_spend(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("file: the file is larger than 5 MB."))
     else:
         try:
-            text = upload.read().decode("utf-8")
+            text = spend_text(upload.read())
         except UnicodeDecodeError:
-            messages.error(request, _("file: the file is not UTF-8 text."))
+            messages.error(request, _("file: the file is not text (save it from the spreadsheet as CSV)."))
         else:
             result = import_spend(text=text)
             if result.errors:

@@ -199,9 +199,9 @@ def test_marketer_uploads_spend_from_the_costs_page_and_managers_cannot(marketer
     response = logged_in(marketer).post("/analytics/costs/spend/", {"file": csv_file}, follow=True)
     assert "1 day(s) of spend imported." in response.content.decode()
     assert list(CampaignSpend.objects.values_list("clicks", "cost")) == [(200, Decimal("24000.00"))]
-    bad = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,03.01.2026,200,24000\n")
+    bad = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,2026-01-32,200,24000\n")
     response = logged_in(marketer).post("/analytics/costs/spend/", {"file": bad}, follow=True)
-    assert "line 2: day: expected YYYY-MM-DD" in response.content.decode()
+    assert "line 2: day: expected YYYY-MM-DD or DD.MM.YYYY" in response.content.decode()
     other = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,2026-01-04,1,1\n")
     assert logged_in(alice).post("/analytics/costs/spend/", {"file": other}).status_code == 404
     assert CampaignSpend.objects.count() == 1
@@ -214,10 +214,10 @@ def test_a_russian_marketer_reads_where_the_spend_file_is_wrong_in_russian(marke
     Campaign.objects.create(name="Spring", utm_campaign="spring")
     marketer.language = "ru"
     marketer.save(update_fields=["language"])
-    bad = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,03.01.2026,200,24000\n")
+    bad = SimpleUploadedFile("spend.csv", b"campaign,day,clicks,cost\nspring,2026-01-32,200,24000\n")
     shown = logged_in(marketer).post("/analytics/costs/spend/", {"file": bad}, follow=True).content.decode()
-    assert "строка 2: day: ожидается дата в формате ГГГГ-ММ-ДД" in shown
+    assert "строка 2: day: ожидается дата в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ" in shown
     assert "line 2" not in shown
-    headless = SimpleUploadedFile("spend.csv", b"campaign;day;clicks;cost\nspring;2026-01-03;1;1\n")
+    headless = SimpleUploadedFile("spend.csv", b"campaign;day;cost\nspring;2026-01-03;1\n")
     shown = logged_in(marketer).post("/analytics/costs/spend/", {"file": headless}, follow=True).content.decode()
     assert "заголовок: " in shown and "header:" not in shown

@@ -47,3 +47,28 @@ def test_the_admin_refuses_an_extra_cost_ending_before_it_starts(admin_client):
         "clicks": "10", "cost": "-100"})
     assert "A cost cannot be negative." in response.content.decode()
     assert CampaignSpend.objects.count() == 0
+
+
+def test_a_russian_excel_export_is_read_as_excel_wrote_it(db, django_user_model):
+    # Excel in Russian saves "CSV (разделители - точки с запятой)": windows-1251, ';' between cells, days as
+    # 24.11.2026 and amounts as "14 400,50" with a no-break space between the thousands.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client as HttpClient
+
+    Campaign.objects.create(name="Весна", utm_campaign="vesna")
+    marketer = django_user_model.objects.create_user(username="mary", password="pw", role="marketer")
+    browser = HttpClient()
+    browser.force_login(marketer)
+    text = "campaign;day;clicks;cost\r\nВесна;03.01.2026;120;14\u00a0400,50\r\nvesna;04.01.2026;10;100\r\n"
+    upload = SimpleUploadedFile("spend.csv", text.encode("cp1251"))
+    response = browser.post("/analytics/costs/spend/", {"file": upload}, follow=True)
+    assert "2 day(s) of spend imported." in response.content.decode()
+    assert sorted(CampaignSpend.objects.values_list("day", "clicks", "cost")) == [
+        (date(2026, 1, 3), 120, Decimal("14400.50")), (date(2026, 1, 4), 10, Decimal("100.00"))]
+
+
+def test_a_day_neither_iso_nor_russian_names_both_forms(db):
+    Campaign.objects.create(name="Spring", utm_campaign="spring")
+    result = import_spend(text="campaign,day,clicks,cost\nspring,03/01/2026,1,10\n")
+    assert result.errors == {"line 2": ["day: expected YYYY-MM-DD or DD.MM.YYYY"]}
+    assert CampaignSpend.objects.count() == 0

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from leadflow.marketing.services import import_spend
+from leadflow.marketing.services import import_spend, spend_text
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            text = Path(options["path"]).read_text(encoding="utf-8")
+            text = spend_text(Path(options["path"]).read_bytes())
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"Cannot read {options['path']}: {error}") from error
         result = import_spend(text=text)
