@@ -21,16 +21,24 @@ PARTS = {
 }
 
 
-class ClientEditForm(forms.Form):
-    company = forms.CharField(label=_("Company"), required=False, max_length=255,
-                              help_text=_("With its legal form: ООО Ромашка"))
+class CompanyNumberFields(forms.Form):
+    """A company's registration numbers and legal address, as converting a lead and editing a client take them
+    (checked by the services, which name the field of a refused number)."""
+
     # Room for the spaces and dashes people group the digits with; the number is stored without them.
     inn = forms.CharField(label=_("INN"), required=False, max_length=40)
     kpp = forms.CharField(label=_("KPP"), required=False, max_length=40)
     ogrn = forms.CharField(label=_("OGRN"), required=False, max_length=40)
-    okpo = forms.CharField(label=_("OKPO"), required=False, max_length=40)
     legal_address = forms.CharField(label=_("Legal address"), required=False, max_length=1000,
                                     widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ClientEditForm(CompanyNumberFields):
+    field_order = ["company", "inn", "kpp", "ogrn", "okpo", "legal_address"]
+
+    company = forms.CharField(label=_("Company"), required=False, max_length=255,
+                              help_text=_("With its legal form: ООО Ромашка"))
+    okpo = forms.CharField(label=_("OKPO"), required=False, max_length=40)
     city = forms.CharField(label=_("City"), required=False, max_length=120)
     company_phone = forms.CharField(label=_("Main phone"), required=False, max_length=64)
     website = forms.CharField(label=_("Website"), required=False, max_length=200)

@@ -13,6 +13,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -145,3 +146,20 @@ def _send(method: str, url: str, *, timeout: float, headers: dict[str, str], bod
         return response.status
     finally:
         connection.close()
+
+
+def attempt(send: Callable[[], int], *, what: str) -> tuple[int | None, str, bool]:
+    """(response code, error, may retry) of one call made by `send` (get or post above), for a delivery that keeps
+    trying: `what` names the address to correct when a redirect answers (redirects are never followed)."""
+    try:
+        code = send()
+    except UnsafeURL as error:
+        return None, str(error), error.retry
+    except (OSError, http.client.HTTPException) as error:
+        return None, f"{type(error).__name__}: {error}"[:1000], True
+    if 200 <= code < 300:
+        return code, "", False
+    if 300 <= code < 400:
+        return code, f"answered a redirect; redirects are not followed, correct {what}", False
+    # 408 and 429 ask to come back later, 5xx is the receiver's trouble; other 4xx will not get better by waiting.
+    return code, f"answered HTTP {code}", code >= 500 or code in (408, 429)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -124,18 +123,8 @@ def _headers(name: str, event_id: int, secret: str, body: bytes, now: datetime) 
 
 def _call(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, bool]:
     """(response code, error, may retry) of one attempt; no database access, so it runs in a thread."""
-    try:
-        code = netguard.post(url, body, timeout=float(settings.LEADFLOW_POSTBACK_TIMEOUT), headers=headers)
-    except netguard.UnsafeURL as error:
-        return None, str(error), error.retry
-    except (OSError, http.client.HTTPException) as error:
-        return None, f"{type(error).__name__}: {error}"[:1000], True
-    if 200 <= code < 300:
-        return code, "", False
-    if 300 <= code < 400:
-        return code, "answered a redirect; redirects are not followed, correct the webhook's URL", False
-    # 408 and 429 ask to come back later, 5xx is the receiver's trouble; other 4xx will not get better by waiting.
-    return code, f"answered HTTP {code}", code >= 500 or code in (408, 429)
+    return netguard.attempt(lambda: netguard.post(url, body, timeout=float(settings.LEADFLOW_POSTBACK_TIMEOUT),
+                                                  headers=headers), what="the webhook's URL")
 
 
 def send_due(*, now: datetime | None = None, limit: int = BATCH) -> int:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, User
+from leadflow.clients.forms import CompanyNumberFields
 from leadflow.leads.models import ActivityKind, Lead, LeadState, LostReason, Stage, TaskKind, Temperature
 from leadflow.leads.querysets import headed_team_ids, sorts_available
 from leadflow.marketing.models import Campaign, Source
@@ -175,17 +176,13 @@ class DeferForm(forms.Form):
         return until
 
 
-class ConvertForm(forms.Form):
+class ConvertForm(CompanyNumberFields):
     """The client-only fields a lead never needed (DOMAIN.md 13)."""
+
+    field_order = ["company_name", "legal_form", "inn", "kpp", "ogrn", "legal_address"]
 
     company_name = forms.CharField(label=_("Company"), required=False, max_length=255)
     legal_form = forms.CharField(label=_("Legal form"), required=False, max_length=20)
-    # Room for the spaces and dashes people group the digits with; the number is stored without them.
-    inn = forms.CharField(label=_("INN"), required=False, max_length=40)
-    kpp = forms.CharField(label=_("KPP"), required=False, max_length=40)
-    ogrn = forms.CharField(label=_("OGRN"), required=False, max_length=40)
-    legal_address = forms.CharField(label=_("Legal address"), required=False, max_length=1000,
-                                    widget=forms.Textarea(attrs={"rows": 2}))
     owner = PersonChoiceField(label=_("Client's owner"), queryset=User.objects.none(), required=False,
                               empty_label=_("Same owner"))
     first_task_title = forms.CharField(

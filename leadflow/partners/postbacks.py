@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -65,18 +64,8 @@ def backoff(attempts: int) -> timedelta:
 
 def _call(url: str) -> tuple[int | None, str, bool]:
     """(response code, error, may retry) of one attempt; no database access, so it runs in a thread."""
-    try:
-        code = netguard.get(url, timeout=float(settings.LEADFLOW_POSTBACK_TIMEOUT))
-    except netguard.UnsafeURL as error:
-        return None, str(error), error.retry
-    except (OSError, http.client.HTTPException) as error:
-        return None, f"{type(error).__name__}: {error}"[:1000], True
-    if 200 <= code < 300:
-        return code, "", False
-    if 300 <= code < 400:
-        return code, "answered a redirect; redirects are not followed, correct the postback URL", False
-    # 408 and 429 ask to come back later, 5xx is the partner's trouble; other 4xx will not get better.
-    return code, f"answered HTTP {code}", code >= 500 or code in (408, 429)
+    return netguard.attempt(lambda: netguard.get(url, timeout=float(settings.LEADFLOW_POSTBACK_TIMEOUT)),
+                            what="the postback URL")
 
 
 def _record(postback: Postback, result: tuple[int | None, str, bool], *, now: datetime) -> None:
