@@ -14,8 +14,13 @@ from ninja import Field, Query, Router, Schema, Status
 from leadflow.accounts.middleware import in_zone_of
 from leadflow.accounts.models import Role, User
 from leadflow.clients.models import Client, Company
-from leadflow.clients.querysets import clients_open_to, clients_visible_to, companies_visible_to, search_clients
-from leadflow.clients.validators import clean_number
+from leadflow.clients.querysets import (
+    clients_open_to,
+    clients_visible_to,
+    companies_visible_to,
+    search_clients,
+    search_companies,
+)
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH, NestedObject
 from leadflow.leads import services as lead_services
@@ -194,7 +199,7 @@ def list_companies(request: HttpRequest, q: str = "", limit: int = 50, offset: i
     check_page(q, limit, offset)
     qs = companies_visible_to(request.auth)
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(inn=clean_number(q))  # "7707 083893" finds 7707083893
+        qs = search_companies(qs, q)
     return qs.order_by("name", "pk")[offset: offset + limit]
 
 

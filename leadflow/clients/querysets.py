@@ -23,6 +23,27 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     return Client.objects.none()
 
 
+def spellings(word: str) -> set[str]:
+    """A word as people write it (as typed, lower case, capitalised, capitals): SQLite's LIKE folds only Latin
+    letters, so "ромашка" must also be looked for as "Ромашка" and "РОМАШКА"; PostgreSQL folds them anyway."""
+    return {word, word.lower(), word.capitalize(), word.upper()}
+
+
+def search_companies(companies: QuerySet[Company], text: str) -> QuerySet[Company]:
+    """Companies whose name holds every word (in any case, Cyrillic too), or whose INN is the number typed in
+    groups ("7707 083893")."""
+    from leadflow.clients.validators import clean_number
+
+    by_words = Q()
+    for word in text.split():
+        in_name = Q()
+        for form in spellings(word):
+            in_name |= Q(name__icontains=form) | Q(legal_form__iexact=form)
+        by_words &= in_name
+    number = clean_number(text)
+    return companies.filter(by_words | Q(inn=number)) if number.isdigit() else companies.filter(by_words)
+
+
 def search_clients(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     """Clients found by what a caller tells: the client's or company's name, a name of one of its people, a phone in
     any notation (the key any contact's phone or other contact is indexed under, or the company's main line), an
@@ -40,7 +61,7 @@ def search_clients(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     by_words = Q()
     for word in text.split():
         in_names = Q()
-        for form in {word, word.lower(), word.capitalize(), word.upper()}:
+        for form in spellings(word):
             people = Contact.objects.filter(Q(full_name__icontains=form) | Q(email__icontains=form))
             in_names |= (Q(name__icontains=form) | Q(company__name__icontains=form) | Q(contact__in=people)
                          | Q(company__in=people.exclude(company__isnull=True).values("company_id")))

@@ -78,3 +78,16 @@ def test_the_search_reads_a_fixed_number_of_queries(romashka: Client, make_lead,
     with django_assert_max_num_queries(12):
         response = client.get("/clients/", {"q": "волков"})
     assert len(response.context["clients"]) == 4
+
+
+@pytest.mark.parametrize("query", ["ромашка", "РОМАШКА", "ооо ромашка", "7707 083893", "7707083893"])
+def test_the_companies_endpoint_finds_a_company_in_any_case_and_by_its_inn(romashka: Client, alice: User, api_as,
+                                                                         query: str) -> None:
+    """GET /api/companies?q= folded only Latin letters on SQLite: "ромашка" did not find "Ромашка"."""
+    found = api_as(alice).get("/api/companies", {"q": query})
+    assert found.status_code == 200
+    assert [company["inn"] for company in found.json()] == ["7707083893"]
+
+
+def test_the_companies_endpoint_needs_every_word(romashka: Client, alice: User, api_as) -> None:
+    assert api_as(alice).get("/api/companies", {"q": "ромашка лютик"}).json() == []
