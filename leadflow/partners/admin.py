@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,7 +19,7 @@ from leadflow.core import netguard
 from leadflow.intake.admin import PartnerAdmin as IntakePartnerAdmin
 from leadflow.intake.models import Partner
 from leadflow.partners import postbacks, terms
-from leadflow.partners.models import DealerRegion, Postback, PostbackStatus
+from leadflow.partners.models import DealerRegion, PaidPeriod, Postback, PostbackStatus
 
 
 class PartnerForm(forms.ModelForm):
@@ -147,3 +148,38 @@ class PostbackAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):  # type: ignore[no-untyped-def]
         count = postbacks.retry_now(list(queryset))
         messages.info(request, _("%(count)d postbacks will be sent again.") % {"count": count})
+
+
+@admin.register(PaidPeriod)
+class PaidPeriodAdmin(admin.ModelAdmin):
+    """Paid periods as recorded, read-only. The latest one of a partner may be reopened (deleted) by an
+    administrator when it was marked paid by mistake: its lines go with it, so its dates count again from what the
+    submissions are now, and adjustments settled with it are pending again. Django's change log keeps who reopened
+    which period and when. An earlier period cannot be reopened: the later ones were paid on top of it."""
+
+    list_display = ("partner", "start", "end", "amount", "closed_by", "closed_at")
+    list_filter = ("partner",)
+    list_select_related = ("partner", "closed_by")
+    readonly_fields = ("partner", "start", "end", "amount", "closed_by", "closed_at")
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # only the partner report's "Mark paid…" records one, with the amount it showed
+
+    def has_change_permission(self, request: HttpRequest, obj: PaidPeriod | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: PaidPeriod | None = None) -> bool:
+        if obj is None or not getattr(request.user, "is_admin", False):
+            return False
+        return not PaidPeriod.objects.filter(partner_id=obj.partner_id, start__gt=obj.start).exists()
+
+    def delete_model(self, request: HttpRequest, obj: PaidPeriod) -> None:
+        with transaction.atomic():
+            # under the partner's lock, as marking paid: a period cannot be paid on top of one being reopened
+            Partner.objects.select_for_update().get(pk=obj.partner_id)
+            if not self.has_delete_permission(request, obj):
+                raise PermissionDenied
+            super().delete_model(request, obj)
+        messages.info(request, _("Reopened: %(period)s counts again from what its submissions are now.")
+                      % {"period": obj})
