@@ -219,7 +219,7 @@ def test_a_paid_partner_cannot_be_deleted(october, admin_user, client):
 def test_the_latest_paid_period_marked_by_mistake_is_reopened_by_the_administrator(october, admin_user, head,
                                                                                    time_machine):
     """Marked paid by mistake (a wrong month, money not sent): without a way back its figures stayed frozen."""
-    row, key, first, second = october
+    row, _key, first, second = october
     admin = HttpClient()
     admin.force_login(admin_user)
     assert mark_paid(admin, row, "2026-10-01", "2026-10-15").status_code == 302
