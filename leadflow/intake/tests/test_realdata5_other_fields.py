@@ -19,14 +19,10 @@ from leadflow.imports import services as imports
 from leadflow.imports.models import ImportJob
 from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form
+from leadflow.intake.tests.realdata import post
 from leadflow.leads.models import Lead, Request
 
 pytestmark = pytest.mark.django_db
-
-
-def post(body: dict, headers: dict) -> tuple[int, dict]:
-    response = HttpClient().post("/api/submissions", body, content_type="application/json", headers=headers)
-    return response.status_code, response.json()
 
 
 def import_rows(tmp_path: Path, by: User, data: str) -> ImportJob:

@@ -20,22 +20,10 @@ from leadflow.imports import services as imports
 from leadflow.imports.models import ImportJob, ImportKind
 from leadflow.intake import pipeline, webform_rules
 from leadflow.intake.models import Form, Submission
+from leadflow.intake.tests.realdata import card, post
 from leadflow.leads.models import Lead, Request
 
 pytestmark = pytest.mark.django_db
-
-
-def post(body: dict, headers: dict) -> tuple[int, dict]:
-    response = HttpClient().post("/api/submissions", body, content_type="application/json", headers=headers)
-    return response.status_code, response.json()
-
-
-def card(lead: Lead, user: User) -> str:
-    lead.owner = user
-    lead.save(update_fields=["owner"])
-    http = HttpClient()
-    http.force_login(user)
-    return http.get(f"/leads/{lead.pk}/").content.decode()
 
 
 def import_rows(tmp_path: Path, by: User, data: str, kind: str = ImportKind.LEADS) -> ImportJob:

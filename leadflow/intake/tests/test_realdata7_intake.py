@@ -13,26 +13,13 @@ import time
 import pytest
 from django.test import Client as HttpClient
 
-from leadflow.accounts.models import User
 from leadflow.intake import webform_rules
 from leadflow.intake.models import Form, Submission
+from leadflow.intake.tests.realdata import card, post
 from leadflow.leads.models import Lead, Request
 from leadflow.marketing.models import Campaign, Source
 
 pytestmark = pytest.mark.django_db
-
-
-def post(body: dict, headers: dict) -> tuple[int, dict]:
-    response = HttpClient().post("/api/submissions", body, content_type="application/json", headers=headers)
-    return response.status_code, response.json()
-
-
-def card(lead: Lead, user: User) -> str:
-    lead.owner = user
-    lead.save(update_fields=["owner"])
-    http = HttpClient()
-    http.force_login(user)
-    return http.get(f"/leads/{lead.pk}/").content.decode()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.test import override_settings
 from django.test.client import MULTIPART_CONTENT
 
 from leadflow.intake.models import Form, Submission
+from leadflow.intake.tests.realdata import post as json_post
 from leadflow.leads.models import Lead
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +25,6 @@ pytestmark = pytest.mark.django_db
 def form_post(body: str | bytes, *, query: str = "", headers: dict | None = None,
               content_type: str = "application/x-www-form-urlencoded") -> tuple[int, dict]:
     response = HttpClient().post(f"/api/submissions{query}", body, content_type=content_type, headers=headers or {})
-    return response.status_code, response.json()
-
-
-def json_post(body: dict, headers: dict) -> tuple[int, dict]:
-    response = HttpClient().post("/api/submissions", body, content_type="application/json", headers=headers)
     return response.status_code, response.json()
 
 

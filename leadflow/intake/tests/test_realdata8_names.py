@@ -10,14 +10,10 @@ from django.test import Client as HttpClient
 
 from leadflow.intake import webform_rules
 from leadflow.intake.models import Form, Submission
+from leadflow.intake.tests.realdata import post
 from leadflow.leads.models import Interest, Lead
 
 pytestmark = pytest.mark.django_db
-
-
-def post(body: dict, headers: dict) -> tuple[int, dict]:
-    response = HttpClient().post("/api/submissions", body, content_type="application/json", headers=headers)
-    return response.status_code, response.json()
 
 
 @pytest.mark.parametrize(("typed", "name", "company"), [

@@ -14,14 +14,10 @@ from leadflow.imports import services as imports
 from leadflow.imports.models import ImportKind
 from leadflow.intake import webform_rules
 from leadflow.intake.models import Form
+from leadflow.intake.tests.realdata import post
 from leadflow.leads.models import Lead
 
 pytestmark = pytest.mark.django_db
-
-
-def post(body: dict, headers: dict) -> tuple[int, dict]:
-    response = HttpClient().post("/api/submissions", body, content_type="application/json", headers=headers)
-    return response.status_code, response.json()
 
 
 @pytest.mark.parametrize(("typed", "number"), [
