@@ -10,7 +10,7 @@ So the features are only:
   person filled in, the kind of e-mail address, consent, when it arrived by its team's working calendar), and
 - what happened in its first LEADFLOW_SCORING_WINDOW_DAYS days *and before it closed*: the calls, e-mails,
   meetings, proposals and notes people logged (never the system entries), repeat requests, and how fast
-  it was first contacted.
+  it was first contacted (in its team's working time, as speed to lead is counted).
 
 Every closed lead is therefore described as it looked at min(created + window, closing time), and an
 open lead as it looks at min(created + window, now): the same point of its life for both. Stage, owner,
@@ -33,7 +33,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from leadflow.core.worktime import WorkCalendar
+from leadflow.core.worktime import WorkCalendar, WorkingClock
 from leadflow.leads.models import Activity, ActivityKind, FieldChange, Lead, LeadState, Request
 from leadflow.leads.routing import team_calendar
 from leadflow.matching.record import is_free_mail_domain
@@ -60,7 +60,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("deal_type", CATEGORY, _("deal type")),
     Feature("email_kind", CATEGORY, _("e-mail address")),
     Feature("arrival", CATEGORY, _("arrived")),
-    Feature("response", CATEGORY, _("first contact")),
+    Feature("first_contact", CATEGORY, _("first contact")),
     Feature("temperature", CATEGORY, _("temperature")),
     Feature("has_company", FLAG, _("company")),
     Feature("has_position", FLAG, _("position")),
@@ -86,9 +86,9 @@ VALUE_LABELS: dict[str, dict[str, Promise]] = {
     "email_kind": {"free": _("a free mail service"), "corporate": _("a company domain"), NONE: _("none")},
     "arrival": {"working": _("in working hours"), "evening": _("in the evening"), "night": _("at night"),
                 "weekend": _("on a day off")},
-    "response": {
-        "15m": _("within 15 minutes"), "1h": _("within an hour"), "1d": _("within a day"),
-        "later": _("later than a day"), "none": _("none yet"),
+    "first_contact": {
+        "15m": _("within 15 working minutes"), "1h": _("within a working hour"), "1d": _("within a working day"),
+        "later": _("later than a working day"), "none": _("none yet"),
     },
 }
 FLAG_LABELS = {True: pgettext_lazy("a field of the card", "given"), False: pgettext_lazy("a field", "not given")}
@@ -115,17 +115,27 @@ def cutoff(lead: Lead, now: datetime) -> datetime:
     return min(lead.created_at + window(), closed_at(lead) or now, now)
 
 
-def _response_band(lead: Lead, until: datetime) -> str:
+def _first_contact_band(lead: Lead, until: datetime, clock: WorkingClock) -> str:
+    """How soon the lead was first contacted, counted as speed to lead is: from its reaching sales, in its team's
+    working time. A lead in on Friday 17:55 and called on Monday 09:05 was called within 15 working minutes."""
     if lead.first_contacted_at is None or lead.first_contacted_at >= until:
         return "none"
-    minutes = max((lead.first_contacted_at - lead.created_at).total_seconds(), 0) / 60
+    minutes = clock.seconds_between(lead.sales_since or lead.created_at, lead.first_contacted_at) / 60
     if minutes <= 15:
         return "15m"
     if minutes <= 60:
         return "1h"
-    if minutes <= 24 * 60:
+    if minutes <= _working_day_minutes(clock.calendar):
         return "1d"
     return "later"
+
+
+def _working_day_minutes(calendar: WorkCalendar) -> int:
+    """The length of the team's usual working day in minutes (a whole day for a team without hours)."""
+    if not calendar.has_hours:
+        return 24 * 60
+    closing = 24 * 60 if calendar.till_midnight else calendar.end.hour * 60 + calendar.end.minute
+    return closing - (calendar.start.hour * 60 + calendar.start.minute)
 
 
 def _arrival(lead: Lead, calendar: WorkCalendar) -> str:
@@ -171,15 +181,15 @@ def rows_for(leads: Sequence[Lead], *, now: datetime | None = None) -> list[Row]
             chunk_size=5000):
         if changed_at >= limits[lead_id]:
             temperatures[lead_id] = old_value
-    calendars: dict[int | None, WorkCalendar] = {}
+    clocks: dict[int | None, WorkingClock] = {}
     for lead in leads:
-        if lead.team_id not in calendars:
-            calendars[lead.team_id] = team_calendar(lead.team if lead.team_id else None)
-    return [_row(lead, limits[lead.pk], counts[lead.pk], temperatures[lead.pk], calendars[lead.team_id])
+        if lead.team_id not in clocks:
+            clocks[lead.team_id] = WorkingClock(team_calendar(lead.team if lead.team_id else None))
+    return [_row(lead, limits[lead.pk], counts[lead.pk], temperatures[lead.pk], clocks[lead.team_id])
             for lead in leads]
 
 
-def _row(lead: Lead, until: datetime, counts: dict[str, int], temperature: str, calendar: WorkCalendar) -> Row:
+def _row(lead: Lead, until: datetime, counts: dict[str, int], temperature: str, clock: WorkingClock) -> Row:
     return {
         "channel": lead.channel or NONE,
         "source": (lead.source.name if lead.source_id and lead.source else lead.utm_source.strip().lower()) or NONE,
@@ -189,8 +199,8 @@ def _row(lead: Lead, until: datetime, counts: dict[str, int], temperature: str, 
         "product": lead.product_interest.strip().casefold() or NONE,
         "deal_type": lead.deal_type or NONE,
         "email_kind": _email_kind(lead.email),
-        "arrival": _arrival(lead, calendar),
-        "response": _response_band(lead, until),
+        "arrival": _arrival(lead, clock.calendar),
+        "first_contact": _first_contact_band(lead, until, clock),
         "temperature": temperature or NONE,
         "has_company": float(bool(lead.company_name)),
         "has_position": float(bool(lead.position)),

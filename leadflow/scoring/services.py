@@ -28,9 +28,26 @@ def specs() -> list[learning.Spec]:
     return [(feature.name, feature.kind) for feature in features.FEATURES]
 
 
+def feature_names() -> list[str]:
+    return [feature.name for feature in features.FEATURES]
+
+
 def current_model() -> ScoringModel | None:
-    """The newest finished run: a trained model, or the record that there were too few closed leads."""
-    return ScoringModel.objects.finished().order_by("-trained_at", "-id").first()
+    """The newest finished run: a trained model, or the record that there were too few closed leads.
+
+    A model trained on another set of features than this version's (an upgrade changed what the score learns
+    from, e.g. first contact counted in working time) is passed over: its columns would read today's rows
+    wrongly and score nonsense. The worker retrains at once (`retrain_when_due`)."""
+    names = feature_names()
+    for run in ScoringModel.objects.finished().order_by("-trained_at", "-id")[:20]:
+        if not (run.is_trained and run.features != names):
+            return run
+    return None
+
+
+def outdated(run: ScoringModel | None) -> bool:
+    """A trained model whose features are not this version's (see current_model)."""
+    return run is not None and run.is_trained and run.features != feature_names()
 
 
 _fitted_cache: dict[tuple[int, str], learning.FittedModel] = {}
@@ -118,7 +135,7 @@ def _train(run: ScoringModel, now: datetime) -> None:
     run.metrics["regularisation"] = model.regularisation
     run.metrics["window_days"] = settings.LEADFLOW_SCORING_WINDOW_DAYS
     run.parameters = model.as_json()
-    run.features = [feature.name for feature in features.FEATURES]
+    run.features = feature_names()
     run.status = ModelStatus.TRAINED
     run.trained_at = timezone.now()
     run.error = ""
@@ -197,10 +214,12 @@ def retrain_when_due(*, now: datetime | None = None) -> int:
     ScoringModel.objects.filter(status=ModelStatus.TRAINING, started_at__lt=now - STALE_TRAINING).update(
         status=ModelStatus.FAILED, error="the worker stopped while training", trained_at=now)
     hours = settings.LEADFLOW_SCORING_RETRAIN_HOURS
-    if hours > 0 and not ScoringModel.objects.pending().exists():
-        last = ScoringModel.objects.filter(trained_at__isnull=False).order_by("-trained_at").values_list(
-            "trained_at", flat=True).first()
-        if last is None or last <= now - timedelta(hours=hours):
+    if not ScoringModel.objects.pending().exists():
+        last = ScoringModel.objects.filter(trained_at__isnull=False).order_by("-trained_at", "-id").first()
+        # A model of an older version's features cannot score at all: it is retrained now, even when retraining
+        # is on demand only (LEADFLOW_SCORING_RETRAIN_HOURS=0), or the cards would show no score until someone
+        # thought of it.
+        if outdated(last) or (hours > 0 and (last is None or last.trained_at <= now - timedelta(hours=hours))):
             # Two counts decide whether there is anything to learn from; only then is a training job queued.
             closed = Lead.objects.filter(state__in=[LeadState.CONVERTED, LeadState.REFUSED])
             run = ScoringModel(status=ModelStatus.QUEUED, requested_at=now)
