@@ -163,6 +163,14 @@ def timed(label: str, function: Any, *, key: str = "") -> tuple[float, Any]:
     return elapsed, result
 
 
+def database_version(connection: Any) -> str:
+    if connection.vendor != "postgresql":
+        return __import__("sqlite3").sqlite_version
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
 def child_main(config: dict[str, Any]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
     import django
@@ -190,8 +198,7 @@ def child_main(config: dict[str, Any]) -> None:
     results: dict[str, Any] = {"seed_seconds": seconds, "keys": seeded["keys"], "kinds": kinds,
                                "file_bytes": path.stat().st_size, "encoding": job.encoding,
                                "delimiter": job.delimiter, "mapping": job.mapping, "vendor": connection.vendor,
-                               "db_version": connection.cursor().connection.server_version
-                               if connection.vendor == "postgresql" else __import__("sqlite3").sqlite_version}
+                               "db_version": database_version(connection)}
 
     def read_and_map() -> int:
         return sum(1 for number, cells in services.data_rows(job) if services.row_payload(job, number, cells))
