@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.clients.models import Client, Company, Contact
+from leadflow.matching.phone_admin import PhoneColumnAdmin
 
 
 class CompanyAdminForm(forms.ModelForm):
@@ -26,8 +27,8 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "company", "phone", "email", "owner")
+class ContactAdmin(PhoneColumnAdmin):
+    list_display = ("full_name", "company", "shown_phone", "email", "owner")
     # Relations that may be empty: Django's select_related() would skip them, and read each row's by a query.
     list_select_related = ("company", "owner")
     search_fields = ("full_name", "phone", "email")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.clients.models import Client
@@ -58,8 +59,12 @@ class ClientEditForm(CompanyNumberFields):
             values[name] = str(getattr(row, field) or "") if row is not None else ""
         if firm is not None:
             values["company"] = str(firm)
-        if person is not None and person.phone_ext:
-            values["phone"] = f"{person.phone} ext. {person.phone_ext}"
+        # The phones as the card shows them ("8 (495) 123-45-67 доб. 12"): saved unchanged, they read back the same.
+        region = settings.LEADFLOW_DEFAULT_REGION
+        if person is not None:
+            values["phone"] = normalize.shown_phone(person.phone, person.phone_ext, region=region)
+        if firm is not None:
+            values["company_phone"] = normalize.shown_phone(firm.phone, region=region)
         return values
 
     @classmethod

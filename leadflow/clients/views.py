@@ -19,6 +19,7 @@ from leadflow.leads import forms as lead_forms
 from leadflow.leads import services as lead_services
 from leadflow.leads.given import also_gave, held_by
 from leadflow.leads.models import Lead
+from leadflow.leads.templatetags.leadflow_tags import phone_shown
 from leadflow.leads.views import completable_tasks, require_sales, restore_drafts, works_leads
 from leadflow.matching.normalize import email_suggestion
 
@@ -253,7 +254,8 @@ def add_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
         messages.error(request, "; ".join(" ".join(v) for v in error.fields.values()) if error.fields
                        else error.message)
     else:
+        shown = phone_shown(value)
         messages.success(request, _("%(contact)s added to %(name)s's other contacts.") % {
-            "contact": value, "name": contact.full_name} if where == "other_contacts" else _(
-            "%(contact)s is %(name)s's contact now.") % {"contact": value, "name": contact.full_name})
+            "contact": shown, "name": contact.full_name} if where == "other_contacts" else _(
+            "%(contact)s is %(name)s's contact now.") % {"contact": shown, "name": contact.full_name})
     return redirect("client_card", pk=client.pk)

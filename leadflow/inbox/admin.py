@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.core.encryption import SecretFieldsForm, is_unreadable
 from leadflow.inbox.models import Attachment, EmailStatus, IncomingEmail, Mailbox
+from leadflow.leads.templatetags.leadflow_tags import phone_shown
 
 
 class MailboxForm(SecretFieldsForm):
@@ -77,7 +78,7 @@ class IncomingEmailAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("contacts found"))
     def found(self, email: IncomingEmail) -> str:
-        return format_html_join(", ", "{}", ((phone,) for phone in email.phones)) or "-"
+        return format_html_join(", ", "{}", ((phone_shown(phone),) for phone in email.phones)) or "-"
 
     def get_urls(self) -> list[Any]:
         own = [

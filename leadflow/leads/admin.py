@@ -18,6 +18,7 @@ from leadflow.leads.models import (
     Stage,
     Task,
 )
+from leadflow.matching.phone_admin import PhoneColumnAdmin
 
 
 @admin.display(description=_("name"), ordering="name")
@@ -66,8 +67,9 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "company_name", "phone", "email", "state", "stage", "owner", "team", "created_at")
+class LeadAdmin(PhoneColumnAdmin):
+    list_display = ("full_name", "company_name", "shown_phone", "email", "state", "stage", "owner", "team",
+                    "created_at")
     list_filter = ("state", "stage", "team", "channel", "temperature")
     search_fields = ("full_name", "company_name", "phone", "email")
     raw_id_fields = ("owner",)
@@ -75,8 +77,8 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interest)
-class InterestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "company_name", "phone", "email", "as_given", "shown_reason", "created_at")
+class InterestAdmin(PhoneColumnAdmin):
+    list_display = ("__str__", "company_name", "shown_phone", "email", "as_given", "shown_reason", "created_at")
     readonly_fields = ("as_given",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interest]:

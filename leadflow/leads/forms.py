@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, User
@@ -16,6 +18,27 @@ from leadflow.leads.models import ActivityKind, Lead, LeadState, LostReason, Sta
 from leadflow.leads.querysets import headed_team_ids, sorts_available
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
+
+
+def show_refused(form: forms.Form, *, data: dict[str, list[str] | str], errors: dict[str, list[str]]) -> None:
+    """A refused form shown again as the user sent it: bound to what they typed (every value of a field kept) and
+    checked again, so its own errors stand by their fields; the service's refusals the form cannot know of (an INN's
+    check digit, a due time gone by) are added by the field they name ("company.inn" is the field `inn`), or above
+    the fields when they name none. The card's forms are built unbound before a draft is known, hence bound here."""
+    form.data = MultiValueDict({name: value if isinstance(value, list) else [value] for name, value in data.items()})
+    form.is_bound = True
+    for name, messages in errors.items():
+        field = _field_named(form, name)
+        for message in messages:
+            if message not in form.errors.get(field or NON_FIELD_ERRORS, []):
+                form.add_error(field, message)
+
+
+def _field_named(form: forms.Form, name: str) -> str | None:
+    for candidate in (name, name.replace(".", "_"), name.rpartition(".")[2]):
+        if candidate in form.fields:
+            return candidate
+    return None
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -138,10 +138,20 @@ _DEFAULT_NAME_SET = frozenset(DEFAULT_NAMES)
 
 def render_system_text(template: str, params: dict) -> str:
     """A system text in the active language, its nested texts (a task's title, a channel) too."""
-    return gettext(template) % {key: _shown_param(value) for key, value in params.items()}
+    return gettext(template) % {key: _shown_param(value, key=key) for key, value in params.items()}
 
 
-def _shown_param(value: object) -> object:
+# Parameters that hold a phone (a caller's number): kept as E.164, as the open callback for a number is found by it
+# (telephony._callback_for_unknown), and shown as people write it ("8 (912) 345-67-89"), in the task list and in
+# the notification's e-mail alike.
+PHONE_PARAMS = frozenset({"number"})
+
+
+def _shown_param(value: object, *, key: str = "") -> object:
+    if key in PHONE_PARAMS and isinstance(value, str):
+        from leadflow.matching.normalize import shown_phone
+
+        return shown_phone(value, region=settings.LEADFLOW_DEFAULT_REGION)
     if isinstance(value, dict) and isinstance(value.get("key"), str):
         return render_system_text(value["key"], value.get("params") or {})
     if isinstance(value, dict) and isinstance(value.get("date"), str):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadflow.accounts.models import Role, Team, User
-from leadflow.core.errors import DomainError
+from leadflow.core.errors import DomainError, InvalidInput
 from leadflow.core.inputs import parse_id
 from leadflow.core.worktime import WorkingClock
 from leadflow.intake.models import Submission
@@ -294,7 +294,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "edit_form": forms.LeadEditForm(auto_id="edit_%s", initial={
             "last_name": lead.last_name, "first_name": lead.first_name, "middle_name": lead.middle_name,
             "company": f"{lead.legal_form} {lead.company_name}".strip(), "position": lead.position,
-            "phone": f"{lead.phone} ext. {lead.phone_ext}" if lead.phone_ext else lead.phone, "email": lead.email,
+            "phone": phone_shown(lead.phone, lead.phone_ext), "email": lead.email,
             "city": lead.city, "product_interest": lead.product_interest, "temperature": lead.temperature}),
         "now": timezone.now(),
     }
@@ -313,14 +313,31 @@ def restore_drafts(request: HttpRequest, context: dict[str, Any], key: str) -> d
     cost the rest), and a refused task completion's draft (the card's and My tasks' forms)."""
     draft = request.session.pop(key, None)
     if draft and f"{draft['action']}_form" in context:
-        context[f"{draft['action']}_form"].initial.update(draft["data"])
+        form = context[f"{draft['action']}_form"]
+        if "errors" in draft:
+            forms.show_refused(form, data=draft["data"], errors=draft["errors"])
+        else:
+            form.initial.update(draft["data"])
         context["open_action"] = draft["action"]
     context["complete_draft"] = request.session.pop(TASK_DRAFT, None)
     return context
 
 
-# The card's forms whose input is kept when the action is refused (a validation error, a check digit).
+# The card's forms whose input is kept when the action is refused (a validation error, a check digit), each error
+# shown by its field where the form is (forms.show_refused), not at the top of the card, away from what to correct.
 KEPT_FORMS = {"convert", "refuse", "defer", "task", "activity", "edit"}
+
+
+def keep_refused(request: HttpRequest, key: str, name: str, error: DomainError) -> None:
+    """Keep a refused form's input as typed (every value of a field: several choices too) and why it was refused,
+    by field, for the card to show it again; "__all__" for a refusal that names no field."""
+    request.session[key] = {
+        "action": name,
+        "data": {field: request.POST.getlist(field) for field in request.POST
+                 if field not in ("csrfmiddlewaretoken", "next")},
+        "errors": {field: [str(message) for message in messages] for field, messages in error.fields.items()}
+        or {"__all__": [error.message]},
+    }
 
 
 TASK_DRAFT = "task-draft"
@@ -360,12 +377,14 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         outcome = handler(request, lead)
     except DomainError as error:
         outcome = error.message
-        if error.fields:
+        if error.fields and not isinstance(error, RefusedForm):
             outcome = "; ".join(f"{' '.join(v)}" for v in error.fields.values())
-        messages.error(request, outcome)
         if name in KEPT_FORMS:
-            request.session[_draft_key(lead.pk)] = {"action": name, "data": {
-                key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "next")}}
+            keep_refused(request, _draft_key(lead.pk), name, error)
+            if not request.POST.get("next"):
+                # Back to the form, its errors by the fields and summed up above them; nothing at the card's top.
+                return redirect(reverse("lead_card", args=[lead.pk]) + f"#action-{name}")
+        messages.error(request, outcome)
         if name == "claim" and is_htmx(request):
             return render(request, "leads/partials/claim_result.html", {"lead": lead, "error": outcome})
     else:
@@ -381,12 +400,21 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return redirect(target)
 
 
+class RefusedForm(InvalidInput):
+    """A card's form refused by its own checks: its errors by field, and one line naming each field's label (the
+    message where the form is not shown again)."""
+
+    def __init__(self, form: Any) -> None:
+        problems = []
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            problems.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        super().__init__({field: list(errors) for field, errors in form.errors.items()},
+                         "; ".join(str(p) for p in problems))
+
+
 def _invalid(form: Any) -> str:
-    problems = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        problems.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    raise DomainError("validation_error", "; ".join(str(p) for p in problems))
+    raise RefusedForm(form)
 
 
 @action("claim")

@@ -89,6 +89,28 @@ def split_phone_text(text: str) -> tuple[str, str]:
     return e164, extension
 
 
+def shown_phone(text: str, extension: str = "", *, region: str) -> str:
+    """A stored phone as people write it, for reading on a page or in a letter: "8 (912) 345-67-89" for a number of
+    the installation's own `region` (the national form Russian managers write and say, the area or operator code in
+    brackets), "+44 20 7123 4567" for a foreign one (its plus says at a glance the call goes abroad), and the
+    extension after the reader's word for it ("доб. 12", "ext. 12"). `text` is E.164 or a `phone_text` with its
+    extension; what is not a phone (a SIP name, a number kept as given) is shown as it is. Only for reading:
+    links, exports, the API and matching keep E.164."""
+    number, kept_extension = split_phone_text(text or "")
+    extension = extension or kept_extension
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not number.startswith("+") or not phonenumbers.is_possible_number(parsed):
+        shown = number
+    elif phonenumbers.region_code_for_number(parsed) == region.upper():
+        shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    else:
+        shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"{shown} {_('ext.')} {extension}" if extension else shown
+
+
 # Russian spellings of "extension" that phonenumbers does not know: "доб. 12", "вн. 12", ... In a phone field also
 # "д. 12" (with its dot); not in a free text, where "ул. Ленина, д. 12" is a house (mark_extensions).
 _RUSSIAN_EXTENSION_WORDS = r"(?<![^\W\d_])(?:добавочн(?:ый|ого)?|доб|доп|внутренн(?:ий|его)?|вн{short})\.?"

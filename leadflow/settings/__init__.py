@@ -63,7 +63,7 @@ LEADFLOW_BASE_URL = env_str("LEADFLOW_BASE_URL", "http://127.0.0.1:8000")
 LEADFLOW_TRUSTED_PROXY = env_str("LEADFLOW_TRUSTED_PROXY")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "leadflow.core.admin_titles.LeadflowAdminConfig",  # django.contrib.admin, its titles in grammatical Russian
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -49,8 +49,8 @@ def test_a_wrong_inn_leaves_the_conversion_form_open_with_what_was_typed(site: S
     form.get_by_label("Legal address").fill("Москва, ул. Льва Толстого, 16")
     form.get_by_test_id("convert").click()
 
-    expect(page.locator(".messages")).to_contain_text("INN")
     form = page.locator("form[action$='/convert/']")
+    expect(form.get_by_test_id("error-summary")).to_contain_text("INN")
     expect(form).to_be_visible()
     expect(form.get_by_label("Legal address")).to_have_value("Москва, ул. Льва Толстого, 16")
     form.get_by_label("INN").fill("7707083893")

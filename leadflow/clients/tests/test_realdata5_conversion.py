@@ -234,8 +234,8 @@ def test_a_duplicate_merged_into_the_converted_lead_gives_its_contacts_to_the_cl
 
 
 @pytest.mark.parametrize(("language", "added"), [
-    ("en", "+74959876543 added to Иванов Иван's other contacts."),
-    ("ru", "+74959876543 добавлен в другие контакты: Иванов Иван."),
+    ("en", "8 (495) 987-65-43 added to Иванов Иван's other contacts."),
+    ("ru", "8 (495) 987-65-43 добавлен в другие контакты: Иванов Иван."),
 ])
 def test_the_owner_adds_a_contact_a_later_request_gave_to_the_clients_contact(lead, alice, api_as, partner,
                                                                              language, added):

@@ -69,4 +69,4 @@ def test_the_card_offers_the_office_line_to_add(sales, head):
     http = HttpClient()
     http.force_login(head)
     page = http.get(f"/leads/{lead.pk}/").content.decode()
-    assert 'Also gave: <span data-testid="also-gave">+74951234567 ext. 123' in page
+    assert 'Also gave: <span data-testid="also-gave">8 (495) 123-45-67 ext. 123' in page

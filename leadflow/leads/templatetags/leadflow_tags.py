@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta
 
 from django import template
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
@@ -51,11 +52,14 @@ def match_reasons(reasons: str | list[str]) -> str:
 
 
 @register.filter
-def tel_href(phone: str) -> str:
-    """A stored phone text ("+74951234567 ext. 12") as a tel: link's number, the extension dialled after a pause."""
+def tel_href(phone: str, extension: str = "") -> str:
+    """A stored phone text ("+74951234567 ext. 12", or E.164 with `extension` apart) as a tel: link's number: E.164,
+    whatever the page shows, so click-to-call and a phone's dialler get the whole number; the extension dialled
+    after a pause."""
     from leadflow.matching.normalize import split_phone_text
 
-    number, extension = split_phone_text(phone or "")
+    number, kept_extension = split_phone_text(phone or "")
+    extension = extension or kept_extension
     return f"{number},{extension}" if extension else number
 
 
@@ -83,13 +87,16 @@ def given_label(field: str) -> str:
 
 
 @register.filter
-def phone_shown(contact: str) -> str:
-    """A stored phone text as the reader says it: "+74951234567 доб. 12" on a Russian card (it is stored, matched and
-    posted back as "+74951234567 ext. 12"); an e-mail or a phone without an extension as it is."""
-    from leadflow.matching.normalize import split_phone_text
+def phone_shown(contact: str, extension: str = "") -> str:
+    """A stored phone as people write it, the one way every page and letter shows a phone (normalize.shown_phone):
+    "8 (912) 345-67-89" for the installation's own country, "+44 20 7123 4567" abroad, "доб. 12" or "ext. 12" in
+    the reader's language. `contact` is E.164 (`extension` apart) or a stored "+74951234567 ext. 12"; an e-mail
+    among a card's other contacts is shown as it is."""
+    from leadflow.matching.normalize import shown_phone
 
-    number, extension = split_phone_text(contact or "")
-    return f"{number} {_('ext.')} {extension}" if extension and "@" not in number else contact
+    if not contact or "@" in contact:
+        return contact or ""
+    return shown_phone(contact, extension or "", region=settings.LEADFLOW_DEFAULT_REGION)
 
 
 @register.filter

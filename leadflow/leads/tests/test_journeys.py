@@ -144,7 +144,8 @@ def test_a_conversion_refused_for_a_wrong_inn_keeps_what_was_typed(alice, make_l
     web.post(f"/leads/{lead.pk}/convert/", typed)
     assert Lead.objects.get(pk=lead.pk).state == LeadState.OPEN
     card = web.get(f"/leads/{lead.pk}/").content.decode()
-    assert re.search(r'<details class="action" open><summary>[^<]*</summary>\s*<form[^>]*/convert/', card)
+    assert re.search(r'<details class="action" id="action-convert" open><summary>[^<]*</summary>\s*<form[^>]*/convert/',
+                     card)
     start = card.index(f'action="/leads/{lead.pk}/convert/"')
     form = card[start:card.index("</form>", start)]
     for value in ("Павлова и партнёры", "7707083894", "773601001", "1027700132195", "Москва, ул. Льва Толстого, 16"):

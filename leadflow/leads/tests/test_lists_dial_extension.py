@@ -22,4 +22,4 @@ def test_every_list_dials_the_extension(make_lead, alice: User, page: str) -> No
     html = browser.get(page).content.decode()
     assert 'href="tel:+74951234567,204"' in html
     assert 'href="tel:+74951234567"' not in html
-    assert "+74951234567</a> ext. 204" in html
+    assert ">8 (495) 123-45-67 ext. 204</a>" in html

@@ -48,7 +48,7 @@ def test_the_owner_adds_a_contact_the_person_gave_later_to_the_card(lead_with_la
     lead.refresh_from_db()
     assert lead.other_contacts == ["+74951234567 ext. 12"] and lead.phone == "+79123456789"
     page = response.content.decode()
-    assert "+74951234567 ext. 12 added to the card&#x27;s other contacts." in page
+    assert "8 (495) 123-45-67 ext. 12 added to the card&#x27;s other contacts." in page
     assert 'data-testid="card-other-contacts"' in page and 'href="tel:+74951234567,12"' in page
     assert page.count('data-testid="add-contact"') == 1  # not offered again
     change = FieldChange.objects.get(lead=lead, field="other_contacts")
@@ -181,13 +181,13 @@ def test_a_russian_card_says_an_extension_as_dob(lead_with_later_contacts, alice
     lead = lead_with_later_contacts
     http = login(alice)
     page = http.get(f"/leads/{lead.pk}/", headers={"Accept-Language": "ru"}).content.decode()
-    assert "+74951234567 доб. 12" in page and 'value="+74951234567 ext. 12"' in page
+    assert "8 (495) 123-45-67 доб. 12" in page and 'value="+74951234567 ext. 12"' in page
     response = http.post(f"/leads/{lead.pk}/add_contact/", {"contact": "+74951234567 ext. 12"}, follow=True,
                          headers={"Accept-Language": "ru"})
     lead.refresh_from_db()
     assert lead.other_contacts == ["+74951234567 ext. 12"]
     page = response.content.decode()
-    assert "+74951234567 доб. 12 добавлен" in page and "ext. 12</a>" not in page
+    assert "8 (495) 123-45-67 доб. 12 добавлен" in page and "ext. 12</a>" not in page
 
 
 def test_a_contact_kept_as_given_is_explained_in_the_readers_language(partner, head):

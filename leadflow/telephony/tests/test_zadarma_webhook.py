@@ -150,12 +150,12 @@ def test_unknown_caller_becomes_an_interest_of_the_called_lines_team_with_a_call
     assert submission.payload["phone"] == "+79035550011"
     task = Task.objects.get(kind="callback")
     assert task.assignee == other_team.head and task.lead is None
-    assert "+79035550011" in task.title
+    assert "8 (903) 555-00-11" in task.title and task.text_params["number"] == "+79035550011"
     call = Call.objects.get()
     assert (call.interest, call.team, call.callback_task) == (interest, other_team, task)
     browser = HttpClient()
     browser.force_login(other_team.head)
-    assert "+79035550011" in browser.get("/tasks/").content.decode()  # on the head's task list
+    assert "8 (903) 555-00-11" in browser.get("/tasks/").content.decode()  # on the head's task list
 
 
 def test_hidden_number_is_an_interest_without_a_callback(zadarma, events_url):
