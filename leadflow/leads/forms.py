@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.forms import CompanyNumberFields
+from leadflow.core.inputs import parse_id
 from leadflow.leads.models import (
     ActivityKind,
     DealType,
@@ -36,6 +37,12 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
         return obj.display_name()
+
+    def to_python(self, value: Any) -> Any:
+        # An id no column holds (2**70, "²") is not a choice: the database would raise an overflow, not "no row".
+        if value not in self.empty_values and parse_id(str(value)) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 class LeadFilterForm(forms.Form):
@@ -288,8 +295,17 @@ def routable_people(team: Team) -> Any:
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """Several people by their shown names; an id no column holds is refused as not a choice (not a 500)."""
+
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
         return obj.display_name()
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if parse_id(str(pk)) is None:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                            params={"pk": pk})
+        return super()._check_values(value)
 
 
 class RoutingRuleForm(forms.ModelForm):

@@ -478,7 +478,7 @@ class StageChange(models.Model):
 
 OWNER_CHANGE_REASONS = {
     "claim": _("claimed from the pool"), "assign": _("assigned"), "reassign": _("reassigned"),
-    "rule": _("routed by a rule"), "convert": _("conversion"),
+    "rule": _("routed by a rule"), "routing": _("routed by the team's scheme"), "convert": _("conversion"),
     "marketing": _("back to marketing"), "deferred": _("deferred again"),
 }
 

@@ -83,7 +83,7 @@ def test_a_heads_rule_routes_the_next_submitted_lead(head, alice, bob, sales, we
     assert (scheme.field, scheme.old_value, scheme.new_value, scheme.changed_by) == (
         "routing_scheme", "pool", "rules", head)
     assert (rule.field, rule.old_value, rule.changed_by) == (f"rule.{RoutingRule.objects.get().pk}", "", head)
-    assert '"assignee": %d' % bob.pk in rule.new_value and '"deal_type": "wholesale"' in rule.new_value
+    assert f'"assignee": {bob.pk}' in rule.new_value and '"deal_type": "wholesale"' in rule.new_value
 
 
 def test_least_loaded_and_round_robin_schemes_apply_to_the_whole_team(head, alice, bob, sales, web_form,
@@ -92,7 +92,9 @@ def test_least_loaded_and_round_robin_schemes_apply_to_the_whole_team(head, alic
     http = as_user(head)
     http.post(f"/team/{sales.pk}/routing/", settings_data(sales, [alice, bob],
                                                           routing_scheme=RoutingScheme.LEAST_LOADED))
-    assert submit(web_form).owner == bob  # alice holds one open lead, bob none
+    lead = submit(web_form)
+    assert lead.owner == bob  # alice holds one open lead, bob none
+    assert lead.owner_changes.get().reason_label() == "routed by the team's scheme"  # no rule involved
 
     alice.refresh_from_db()
     bob.refresh_from_db()
@@ -213,6 +215,15 @@ def test_bad_settings_are_refused_on_their_field_and_kept_as_typed(head, alice, 
     if field != "routing_scheme":
         assert f'value="{value}"' in response.content.decode()
     assert team_state(sales) == before
+
+
+def test_ids_no_column_holds_are_refused_on_their_field(head, alice, sales) -> None:
+    response = as_user(head).post(f"/team/{sales.pk}/routing/rules/new/", rule_data(
+        strategy=RoutingStrategy.LEAST_LOADED, assignee="²", candidates=[alice.pk, str(2**70)]))
+
+    assert response.status_code == 422
+    assert set(response.context["rule_form"].errors) == {"assignee", "candidates"}
+    assert not RoutingRule.objects.exists()
 
 
 def test_every_weight_zero_is_refused(head, alice, bob, sales) -> None:
