@@ -59,7 +59,8 @@ class UserAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, DjangoUserAdmin):
     list_filter = ("role", "team", "is_active")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Leadflow"), {"fields": ("role", "team", "time_zone", "language", "routing_weight", "work_start",
+        (_("Leadflow"), {"fields": ("role", "team", "time_zone", "language", "routing_weight", "is_routed",
+                                     "work_start",
                                      "work_end", "product_groups", "regions")}),
     )
     add_fieldsets = (

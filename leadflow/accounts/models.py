@@ -25,6 +25,10 @@ class Role(models.TextChoices):
 class RoutingScheme(models.TextChoices):
     POOL = "pool", _("Shared pool: first come, first served")
     RULES = "rules", _("Routing rules")
+    # No rules to keep: every new lead goes to one of the team's managers in routing (DOMAIN.md 10, "the manager
+    # with the fewest leads and clients in work"), the same choice a rule with that strategy makes.
+    LEAST_LOADED = "least_loaded", _("The least loaded manager of the team")
+    ROUND_ROBIN = "round_robin", _("Weighted round robin over the team's managers")
     MANUAL = "manual", _("Manual assignment by the head of sales")
 
 
@@ -45,7 +49,7 @@ class Team(models.Model):
         related_name="headed_teams",
     )
     routing_scheme = models.CharField(
-        _("routing scheme"), max_length=10, choices=RoutingScheme.choices, default=RoutingScheme.POOL
+        _("routing scheme"), max_length=15, choices=RoutingScheme.choices, default=RoutingScheme.POOL
     )
     sla_minutes = models.PositiveIntegerField(
         _("speed-to-lead SLA, working minutes"),
@@ -122,6 +126,11 @@ class User(AbstractUser):
     # Routing: a manager gets leads only while active, present and inside working hours.
     routing_weight = models.PositiveSmallIntegerField(
         _("routing weight"), default=1, help_text=_("Share of leads in weighted round robin; 0 = none.")
+    )
+    # Off: routing passes the person by (training, a big deal to close) while they keep their leads and log in.
+    is_routed = models.BooleanField(
+        _("takes new leads"), default=True,
+        help_text=_("Untick to stop routing new leads to this person; their leads and work stay as they are."),
     )
     routed_count = models.PositiveIntegerField(_("leads routed"), default=0, editable=False)
     work_start = models.TimeField(_("own working day starts"), null=True, blank=True)

@@ -3,7 +3,8 @@
 An administrator (role) may do everything there, as a superuser may. A marketer runs campaigns: sources,
 campaigns, their spend and extra costs, web forms, tracking sites and the warming rules; forms, sources,
 campaigns and sites are switched off rather than deleted (leads keep pointing at them). Heads of sales and
-managers work in Leadflow's own pages; their configuration (teams, routing rules, users) is the admin's.
+managers work in Leadflow's own pages; teams and users are the admin's, and a head sets their own team's routing
+(scheme, SLA, weights, rules) on the team's routing page (leads.routing_setup), not here.
 Permissions given to a user or a group in the admin still count on top (Django's ModelBackend).
 """
 

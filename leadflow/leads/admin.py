@@ -1,15 +1,13 @@
-from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.leads.forms import ANY_DEAL_TYPE, RoutingRuleForm
 from leadflow.leads.models import (
     Activity,
-    DealType,
     Interest,
     Lead,
     LostReason,
@@ -36,21 +34,6 @@ class StageAdmin(admin.ModelAdmin):
 @admin.register(LostReason)
 class LostReasonAdmin(admin.ModelAdmin):
     list_display = (shown_name, "is_active")
-
-
-ANY_DEAL_TYPE = _("Any deal type")
-
-
-class RoutingRuleForm(forms.ModelForm):
-    # A rule's empty deal type matches every lead (routing._fits); the lead's own "Unknown" label read as "only
-    # leads whose deal type is unknown".
-    deal_type = forms.ChoiceField(label=capfirst(_("deal type is")), required=False, choices=[
-        ("", ANY_DEAL_TYPE), *[(value, label) for value, label in DealType.choices if value]])
-
-    class Meta:
-        model = RoutingRule
-        fields = ("team", "position", "name", "product_interest", "deal_type", "region", "strategy", "assignee",
-                  "candidates", "is_active")
 
 
 @admin.register(RoutingRule)

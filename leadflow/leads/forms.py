@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -10,11 +11,24 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.forms import CompanyNumberFields
-from leadflow.leads.models import ActivityKind, Lead, LeadState, LostReason, Stage, TaskKind, Temperature
+from leadflow.core.inputs import parse_id
+from leadflow.leads.models import (
+    ActivityKind,
+    DealType,
+    Lead,
+    LeadState,
+    LostReason,
+    RoutingRule,
+    RoutingStrategy,
+    Stage,
+    TaskKind,
+    Temperature,
+)
 from leadflow.leads.querysets import headed_team_ids, sorts_available
 from leadflow.marketing.models import Campaign, Source
 from leadflow.matching import normalize
@@ -46,6 +60,12 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
         return obj.display_name()
+
+    def to_python(self, value: Any) -> Any:
+        # An id no column holds (2**70, "²") is not a choice: the database would raise an overflow, not "no row".
+        if value not in self.empty_values and parse_id(str(value)) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 class LeadFilterForm(forms.Form):
@@ -284,3 +304,123 @@ class LeadEditForm(forms.Form):
             "email": data["email"], "city": data["city"].strip(),
             "product_interest": data["product_interest"].strip(), "temperature": data["temperature"],
         }
+
+
+# ---------------------------------------------------------------- a team's routing (the admin and the head's page)
+
+ANY_DEAL_TYPE = _("Any deal type")
+
+
+def routable_people(team: Team) -> Any:
+    """Whom a team's rule may name: the team's active managers and heads (routing gives leads to nobody else)."""
+    return User.objects.filter(team=team, is_active=True, role__in=[Role.MANAGER, Role.HEAD]).order_by(
+        "first_name", "username")
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """Several people by their shown names; an id no column holds is refused as not a choice (not a 500)."""
+
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return obj.display_name()
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if parse_id(str(pk)) is None:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                            params={"pk": pk})
+        return super()._check_values(value)
+
+
+class RoutingRuleForm(forms.ModelForm):
+    """A routing rule, in the admin and on the team's routing page: one definition of what a rule may say."""
+
+    # A rule's empty deal type matches every lead (routing._fits); the lead's own "Unknown" label read as "only
+    # leads whose deal type is unknown".
+    deal_type = forms.ChoiceField(label=capfirst(_("deal type is")), required=False, choices=[
+        ("", ANY_DEAL_TYPE), *[(value, label) for value, label in DealType.choices if value]])
+
+    class Meta:
+        model = RoutingRule
+        fields = ("team", "position", "name", "product_interest", "deal_type", "region", "strategy", "assignee",
+                  "candidates", "is_active")
+
+    def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+        if team is not None:
+            # The page offers the team's people only; another id posted is refused on the field, by name.
+            outside = _("Not one of this team's managers: pick one from the list.")
+            people = routable_people(team)
+            self.fields["assignee"] = PersonChoiceField(
+                label=capfirst(RoutingRule._meta.get_field("assignee").verbose_name), queryset=people,
+                required=False, empty_label=_("Nobody"), error_messages={"invalid_choice": outside})
+            self.fields["candidates"] = PeopleChoiceField(
+                label=capfirst(RoutingRule._meta.get_field("candidates").verbose_name), queryset=people,
+                required=False, widget=forms.CheckboxSelectMultiple,
+                help_text=RoutingRule._meta.get_field("candidates").help_text,
+                error_messages={"invalid_choice": outside, "invalid_pk_value": outside})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        team = self.team or data.get("team")
+        strategy, assignee = data.get("strategy"), data.get("assignee")
+        if strategy == RoutingStrategy.PERSON and assignee is None and "assignee" not in self.errors:
+            self.add_error("assignee", _("Pick the person this rule sends leads to."))
+        if team is not None:
+            allowed = set(routable_people(team).values_list("pk", flat=True))
+            if assignee is not None and assignee.pk not in allowed:
+                self.add_error("assignee", _("%(name)s is not a manager of the team %(team)s.") % {
+                    "name": assignee.display_name(), "team": team.name})
+            strangers = [person.display_name() for person in data.get("candidates") or [] if person.pk not in allowed]
+            if strangers:
+                self.add_error("candidates", _("Not managers of the team %(team)s: %(names)s.") % {
+                    "team": team.name, "names": ", ".join(strangers)})
+        return data
+
+
+class TeamRuleForm(RoutingRuleForm):
+    """The head's page: the rule's team is the page's, its place in the order is set by moving it."""
+
+    class Meta(RoutingRuleForm.Meta):
+        fields = ("name", "product_interest", "deal_type", "region", "strategy", "assignee", "candidates",
+                  "is_active")
+
+
+class TeamRoutingForm(forms.ModelForm):
+    """The team's scheme, speed-to-lead SLA and pool limit, and each manager's weight and "takes new leads"."""
+
+    class Meta:
+        model = Team
+        fields = ("routing_scheme", "sla_minutes", "pool_claim_minutes")
+
+    def __init__(self, *args: Any, managers: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.managers = managers
+        weight = User._meta.get_field("routing_weight")
+        routed = User._meta.get_field("is_routed")
+        for person in managers:
+            self.fields[f"weight_{person.pk}"] = weight.formfield(
+                label=_("%(name)s: routing weight") % {"name": person.display_name()},
+                initial=person.routing_weight, help_text="")
+            self.fields[f"routed_{person.pk}"] = routed.formfield(
+                label=_("%(name)s: takes new leads") % {"name": person.display_name()},
+                initial=person.is_routed, help_text="")
+
+    def manager_rows(self) -> list[tuple[User, Any, Any]]:
+        """(person, weight field, "takes new leads" field) for the table of managers."""
+        return [(person, self[f"weight_{person.pk}"], self[f"routed_{person.pk}"]) for person in self.managers]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        weights = {person.pk: data.get(f"weight_{person.pk}") for person in self.managers
+                   if data.get(f"routed_{person.pk}")}
+        # Round robin (the scheme, or a rule's strategy) shares leads by weight: all zeros share out none.
+        if weights and None not in weights.values() and not any(weights.values()):
+            for pk in weights:
+                self.add_error(f"weight_{pk}", _(
+                    "Every manager taking new leads has weight 0: give at least one of them a weight above 0."))
+        return data
+
+    def managers_data(self) -> dict[int, tuple[int, bool]]:
+        return {person.pk: (self.cleaned_data[f"weight_{person.pk}"], self.cleaned_data[f"routed_{person.pk}"])
+                for person in self.managers}

@@ -488,7 +488,7 @@ class StageChange(models.Model):
 
 OWNER_CHANGE_REASONS = {
     "claim": _("claimed from the pool"), "assign": _("assigned"), "reassign": _("reassigned"),
-    "rule": _("routed by a rule"), "convert": _("conversion"),
+    "rule": _("routed by a rule"), "routing": _("routed by the team's scheme"), "convert": _("conversion"),
     "marketing": _("back to marketing"), "deferred": _("deferred again"),
 }
 
@@ -511,11 +511,16 @@ class OwnerChange(models.Model):
 
 
 class FieldChange(models.Model):
-    """Audit of a key field on a lead or client: who, when, old value, new value."""
+    """Audit of a key field on a lead or client, or of a team's routing set by its head: who, when, old value, new
+    value."""
 
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="field_changes")
     client = models.ForeignKey(
         "clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="field_changes"
+    )
+    # A team's routing (scheme, SLA, managers' weights, rules): leads.routing_setup writes and reads these.
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="field_changes"
     )
     field = models.CharField(max_length=60)
     old_value = models.TextField(blank=True)

@@ -28,7 +28,8 @@ def team_calendar(team: Team | None, *, user: User | None = None) -> WorkCalenda
 
 
 def available(users: list[User], *, team: Team | None, now: datetime) -> list[User]:
-    """Drop people who are inactive, absent today, or outside their working hours now."""
+    """Drop people who are inactive, taken out of routing by their head, absent today, or outside their working
+    hours now."""
     if not users:
         return []
     today = now.astimezone(team_calendar(team).tz()).date()
@@ -40,7 +41,8 @@ def available(users: list[User], *, team: Team | None, now: datetime) -> list[Us
     return [
         user
         for user in users
-        if user.is_active and user.pk not in absent and team_calendar(team, user=user).is_working(now)
+        if user.is_active and user.is_routed and user.pk not in absent
+        and team_calendar(team, user=user).is_working(now)
     ]
 
 
@@ -89,7 +91,8 @@ class RoutingDecision:
 
 
 def team_managers(team: Team) -> list[User]:
-    return list(team.members.filter(role=Role.MANAGER, is_active=True))
+    """The managers routing may pick from: active and in routing (the head's "takes new leads")."""
+    return list(team.members.filter(role=Role.MANAGER, is_active=True, is_routed=True).order_by("pk"))
 
 
 def decide_owner(lead: Lead, *, now: datetime) -> RoutingDecision:
@@ -99,6 +102,13 @@ def decide_owner(lead: Lead, *, now: datetime) -> RoutingDecision:
         return RoutingDecision(owner=None, scheme=RoutingScheme.POOL)
     if team.routing_scheme == RoutingScheme.MANUAL:
         return RoutingDecision(owner=None, scheme=RoutingScheme.MANUAL)
+    if team.routing_scheme in (RoutingScheme.LEAST_LOADED, RoutingScheme.ROUND_ROBIN):
+        people = available(team_managers(team), team=team, now=now)
+        pick = least_loaded if team.routing_scheme == RoutingScheme.LEAST_LOADED else weighted_round_robin
+        owner = pick(people)
+        if owner is not None:
+            return RoutingDecision(owner=owner, scheme=team.routing_scheme)
+        return RoutingDecision(owner=None, scheme=RoutingScheme.POOL, note="no manager of the team is available")
     for rule in team.routing_rules.filter(is_active=True).prefetch_related("candidates"):
         if not _fits(rule, lead):
             continue

@@ -426,7 +426,8 @@ def route_lead(*, lead: Lead, now: datetime | None = None, by: User | None = Non
         lead.sla_due_at, lead.sales_since = due, now
         Lead.objects.filter(pk=lead.pk).update(sla_due_at=due, sales_since=now)
     if decision.owner is not None:
-        _set_owner(lead, decision.owner, reason="rule", by=by, now=now)
+        # A rule's choice, or the team's own scheme (least loaded, round robin) with no rule involved.
+        _set_owner(lead, decision.owner, reason="rule" if decision.rule else "routing", by=by, now=now)
         User.objects.filter(pk=decision.owner.pk).update(routed_count=F("routed_count") + 1)
         _first_task(lead, assignee=decision.owner, due=due, by=by)
         return

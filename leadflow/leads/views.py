@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,11 +30,11 @@ from leadflow.core.errors import DomainError, InvalidInput
 from leadflow.core.inputs import parse_id
 from leadflow.core.worktime import WorkingClock
 from leadflow.intake.models import Submission
-from leadflow.leads import forms, services
+from leadflow.leads import forms, routing_setup, services
 from leadflow.leads.context import pool_size
 from leadflow.leads.given import also_gave, for_reader, replaced_contacts, unreadable_given, unreadable_of
 from leadflow.leads.merging import merge_leads, undo_merge
-from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, Stage, Task
+from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, RoutingRule, Stage, Task
 from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
 from leadflow.leads.routing import team_calendar
 from leadflow.leads.templatetags.leadflow_tags import phone_shown
@@ -763,7 +764,10 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/team.html", {
         "waiting": waiting[:TEAM_ROWS], "more_waiting": len(waiting) > TEAM_ROWS, "people": people,
         "breaches": breaches[:TEAM_ROWS], "more_breaches": len(breaches) > TEAM_ROWS,
-        "assign_form": forms.AssignForm(user=user), "now": now})
+        "assign_form": forms.AssignForm(user=user), "now": now,
+        # The teams whose routing the reader sets (DOMAIN.md 10): the head's own, every active one for the admin.
+        "routing_teams": Team.objects.filter(is_active=True).order_by("name") if user.is_admin
+        else Team.objects.filter(pk__in=headed_team_ids(user)).order_by("name")})
 
 
 @login_required
@@ -788,6 +792,127 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"{lead.full_name}: {reason or error.message}")
     messages.success(request, _("%(count)d lead(s) assigned.") % {"count": done})
     return redirect("team")
+
+
+def _routing_team(request: HttpRequest, pk: int) -> Team:
+    """The team whose routing is asked for, if the asker may set it: its head or the administrator (403 else)."""
+    team = Team.objects.filter(pk=pk).first()
+    if team is None:
+        raise Http404
+    if not routing_setup.may_set_routing(request.user, team):
+        raise PermissionDenied
+    return team
+
+
+def _routing_page(request: HttpRequest, team: Team, *, settings_form: Any = None, rule_form: Any = None,
+                  status: int = 200) -> HttpResponse:
+    managers = routing_setup.routing_managers(team)
+    rules = list(team.routing_rules.select_related("assignee").prefetch_related("candidates")
+                 .order_by("position", "pk"))
+    return render(request, "leads/team_routing.html", {
+        "team": team, "rules": rules,
+        "settings_form": settings_form or forms.TeamRoutingForm(instance=team, managers=managers),
+        "rule_form": rule_form or forms.TeamRuleForm(team=team),
+        "history": routing_setup.routing_history(team)}, status=status)
+
+
+def _refused(form: Any, error: DomainError) -> None:
+    """A service's refusal on the form's own fields (or above it when the form has no such field)."""
+    for name, problems in (error.fields or {"__all__": [error.message]}).items():
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, problem)
+
+
+@login_required
+def team_routing(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team's routing for its head: scheme, SLA, pool limit, managers' weights, and the rules (DOMAIN.md 10)."""
+    team = _routing_team(request, pk)
+    if request.method != "POST":
+        return _routing_page(request, team)
+    managers = routing_setup.routing_managers(team)
+    form = forms.TeamRoutingForm(request.POST, instance=Team.objects.get(pk=team.pk), managers=managers)
+    if form.is_valid():
+        try:
+            changed = routing_setup.update_team_routing(
+                team=team, by=request.user, managers=form.managers_data(),
+                **{name: form.cleaned_data[name] for name in routing_setup.TEAM_FIELDS})
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Routing saved: %(count)d change(s); the next lead follows it.")
+                             % {"count": changed})
+            return redirect("team_routing", pk=team.pk)
+    return _routing_page(request, team, settings_form=form, status=422)
+
+
+def _save_rule(request: HttpRequest, team: Team, rule: RoutingRule) -> HttpResponse | None:
+    """Validate and save a posted rule; None when it was saved, else the form with its errors to show."""
+    form = forms.TeamRuleForm(request.POST, instance=rule, team=team)
+    if form.is_valid():
+        try:
+            routing_setup.save_routing_rule(rule=form.save(commit=False), by=request.user,
+                                            candidates=list(form.cleaned_data["candidates"]))
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            return None
+    return form
+
+
+@login_required
+@require_POST
+def team_rule_new(request: HttpRequest, pk: int) -> HttpResponse:
+    team = _routing_team(request, pk)
+    form = _save_rule(request, team, RoutingRule(team=team))
+    if form is not None:
+        return _routing_page(request, team, rule_form=form, status=422)
+    messages.success(request, _("Rule added; it is tried last."))
+    return redirect("team_routing", pk=team.pk)
+
+
+@login_required
+def team_rule(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
+    """One rule of the team, to edit."""
+    team = _routing_team(request, pk)
+    rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
+    if rule is None:
+        raise Http404
+    if request.method == "POST":
+        form = _save_rule(request, team, rule)
+        if form is None:
+            messages.success(request, _("Rule saved."))
+            return redirect("team_routing", pk=team.pk)
+        status = 422
+    else:
+        form, status = forms.TeamRuleForm(instance=rule, team=team), 200
+    return render(request, "leads/team_rule.html", {"team": team, "rule": rule, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def team_rule_delete(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
+    team = _routing_team(request, pk)
+    rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
+    if rule is None:
+        raise Http404
+    routing_setup.delete_routing_rule(rule=rule, by=request.user)
+    messages.success(request, _("Rule %(name)s deleted.") % {"name": rule.name})
+    return redirect("team_routing", pk=team.pk)
+
+
+@login_required
+@require_POST
+def team_rule_move(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
+    team = _routing_team(request, pk)
+    rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
+    if rule is None:
+        raise Http404
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if offset is None:
+        messages.error(request, _("Move the rule up or down."))
+    else:
+        routing_setup.move_routing_rule(rule=rule, offset=offset, by=request.user)
+    return redirect(reverse("team_routing", kwargs={"pk": team.pk}) + "#rules")
 
 
 @login_required

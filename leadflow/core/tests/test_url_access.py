@@ -110,10 +110,10 @@ def test_public_list_names_only_existing_routes() -> None:
 
 def make_objects(make_lead, *, owner, team, job_by, stranger) -> dict[str, Any]:
     """One object of each kind a URL takes an id of: leads, task, client of `owner`, an import of `job_by`, the
-    marketing rows, and a lead of `stranger` (another team)."""
+    marketing rows, a lead of `stranger` (another team), and `team` with a routing rule (its head's to set)."""
     from leadflow.imports.models import ImportJob
     from leadflow.leads import services
-    from leadflow.leads.models import Task
+    from leadflow.leads.models import RoutingRule, Task
     from leadflow.nurture.models import Enrollment, MailTemplate, Segment, Sequence
 
     lead = make_lead(owner=owner, team=team)
@@ -130,7 +130,8 @@ def make_objects(make_lead, *, owner, team, job_by, stranger) -> dict[str, Any]:
     sequence = Sequence.objects.create(name="Welcome", trigger="manual", audience="leads")
     enrollment = Enrollment.objects.create(sequence=sequence, lead=lead)
     client_task = Task.objects.get(client=client)  # its first task, given at the conversion
-    return {"lead": lead, "merged": merged, "theirs": theirs, "task": task, "client": client,
+    rule = RoutingRule.objects.create(team=team, name="Everything", position=1, strategy="person", assignee=owner)
+    return {"team": team, "rule": rule,"lead": lead, "merged": merged, "theirs": theirs, "task": task, "client": client,
             "client_task": client_task, "job": job,
             "segment": segment, "template": template, "sequence": sequence, "enrollment": enrollment}
 
@@ -191,12 +192,19 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
         "marketing/enrollments/<int:pk>/stop/": [f"/marketing/enrollments/{objects['enrollment'].pk}/stop/"],
         "marketing/cards/lead/<int:pk>/": [f"/marketing/cards/lead/{lead.pk}/"],
         "marketing/cards/client/<int:pk>/": [f"/marketing/cards/client/{objects['client'].pk}/"],
+        # A team's routing is its head's (and the admin's): a manager, and a head of another team, are refused.
+        **{route: [concrete(route, {"pk": str(objects["team"].pk), "rule_pk": str(objects["rule"].pk)})]
+           for route in ("team/<int:pk>/routing/", "team/<int:pk>/routing/rules/new/",
+                         "team/<int:pk>/routing/rules/<int:rule_pk>/",
+                         "team/<int:pk>/routing/rules/<int:rule_pk>/delete/",
+                         "team/<int:pk>/routing/rules/<int:rule_pk>/move/")},
     }
 
 
 def state(objects: dict[str, Any]) -> tuple:
+    from leadflow.accounts.models import Team, User
     from leadflow.imports.models import ImportJob
-    from leadflow.leads.models import Activity, Lead, Task
+    from leadflow.leads.models import Activity, FieldChange, Lead, RoutingRule, Task
     from leadflow.nurture.models import Enrollment, Sequence
 
     leads = Lead.objects.filter(pk__in=[objects[k].pk for k in ("lead", "merged", "theirs")]).order_by("pk")
@@ -206,6 +214,10 @@ def state(objects: dict[str, Any]) -> tuple:
         Activity.objects.count(), list(ImportJob.objects.values_list("pk", "status")),
         list(Sequence.objects.values_list("pk", "is_active")), list(Enrollment.objects.values_list("pk", "state")),
         objects["lead"].tags.count(),
+        list(Team.objects.order_by("pk").values_list("pk", "routing_scheme", "sla_minutes", "pool_claim_minutes")),
+        list(User.objects.order_by("pk").values_list("pk", "routing_weight", "is_routed")),
+        list(RoutingRule.objects.order_by("pk").values_list("pk", "name", "position", "strategy", "assignee_id")),
+        FieldChange.objects.filter(team__isnull=False).count(),
     )
 
 
@@ -215,7 +227,9 @@ def walk_objects(client: HttpClient, objects: dict[str, Any]) -> list[tuple[str,
         for url in addresses:
             for method in ("get", "post"):
                 data = {"tag": "was-here", "result": "done", "next": "/", "other": objects["merged"].pk,
-                        "kind": "call", "subject": "was here", "title": "was here", "due_at": "2030-01-01T10:00"}
+                        "kind": "call", "subject": "was here", "title": "was here", "due_at": "2030-01-01T10:00",
+                        "routing_scheme": "manual", "sla_minutes": 1, "pool_claim_minutes": 1, "name": "was here",
+                        "strategy": "least_loaded", "is_active": "on", "direction": "up"}
                 response = getattr(client, method)(url, data=data if method == "post" else None)
                 if response.status_code not in (403, 404, 405):
                     reached.append((method.upper(), url, response.status_code))

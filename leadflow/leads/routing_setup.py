@@ -1,0 +1,253 @@
+"""A team's routing set by its head (DOMAIN.md 10): the scheme, the speed-to-lead SLA, the pool limit, each manager's
+weight and "takes new leads", and the rules, in order.
+
+Every write here goes through the same models routing reads (Team, User, RoutingRule), so the next lead routed
+follows it; each change is kept as a FieldChange of the team (who, when, old, new), the audit cards already use.
+A rule's old and new values are kept as JSON of its fields, so the history reads in each reader's language.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.accounts.models import Role, Team, User
+from leadflow.core.errors import Forbidden, InvalidInput
+from leadflow.leads.models import DealType, FieldChange, RoutingRule, RoutingStrategy
+from leadflow.leads.querysets import headed_team_ids
+
+TEAM_FIELDS = ("routing_scheme", "sla_minutes", "pool_claim_minutes")
+MANAGER_FIELDS = ("routing_weight", "is_routed")
+
+
+def may_set_routing(user: User, team: Team) -> bool:
+    """The head of the team (or of several teams, each their own) and the administrator; nobody else."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    return user.role == Role.HEAD and team.pk in headed_team_ids(user)
+
+
+def _check(user: User, team: Team) -> None:
+    if not may_set_routing(user, team):
+        raise Forbidden(gettext("Only the head of this team or the administrator sets its routing."))
+
+
+def routing_managers(team: Team) -> list[User]:
+    """The team's active managers, whose weight and "takes new leads" the head sets."""
+    return list(User.objects.filter(team=team, role=Role.MANAGER, is_active=True).order_by("first_name", "username"))
+
+
+def _audit(*, team: Team, field: str, old: Any, new: Any, by: User) -> None:
+    FieldChange.objects.create(team=team, field=field, old_value="" if old is None else str(old),
+                               new_value="" if new is None else str(new), changed_by=by)
+
+
+def _valid(row: Team | User, fields: list[str]) -> None:
+    """The model's own checks of the fields being written (a negative SLA, an unknown scheme), as field errors."""
+    try:
+        row.full_clean(exclude=[f.name for f in row._meta.fields if f.name not in fields], validate_unique=False,
+                       validate_constraints=False)
+    except ValidationError as error:
+        raise InvalidInput({name: [str(m) for m in problems] for name, problems in error.message_dict.items()}) \
+            from error
+
+
+@transaction.atomic
+def update_team_routing(*, team: Team, by: User, routing_scheme: str, sla_minutes: int, pool_claim_minutes: int,
+                        managers: dict[int, tuple[int, bool]]) -> int:
+    """Set the team's scheme, SLA and pool limit and its managers' weights; audited; the number of changes."""
+    _check(by, team)
+    # Under the team's lock: two heads saving at once each audit what the other left, not what both first saw.
+    locked = Team.objects.select_for_update().get(pk=team.pk)
+    people = {person.pk: person for person in routing_managers(locked)}
+    unknown = set(managers) - set(people)
+    if unknown:
+        raise InvalidInput({"managers": [gettext("Not managers of this team: %(ids)s.") % {
+            "ids": ", ".join(map(str, sorted(unknown)))}]})
+    routed_weights = [weight for weight, routed in managers.values() if routed]
+    if routed_weights and not any(routed_weights):
+        raise InvalidInput({"routing_weight": [gettext(
+            "Every manager taking new leads has weight 0: give at least one of them a weight above 0.")]})
+    changes = 0
+    new_values = {"routing_scheme": routing_scheme, "sla_minutes": sla_minutes,
+                  "pool_claim_minutes": pool_claim_minutes}
+    changed_fields = [name for name in TEAM_FIELDS if getattr(locked, name) != new_values[name]]
+    for name in changed_fields:
+        _audit(team=locked, field=name, old=getattr(locked, name), new=new_values[name], by=by)
+        setattr(locked, name, new_values[name])
+    if changed_fields:
+        _valid(locked, changed_fields)
+        locked.save(update_fields=changed_fields)  # post_save: memos reading the team forget it
+        changes += len(changed_fields)
+    for pk, (weight, routed) in managers.items():
+        person = people[pk]
+        fields = [name for name, value in (("routing_weight", weight), ("is_routed", routed))
+                  if getattr(person, name) != value]
+        for name, value in (("routing_weight", weight), ("is_routed", routed)):
+            if name in fields:
+                _audit(team=locked, field=f"manager.{pk}.{name}", old=getattr(person, name), new=value, by=by)
+                setattr(person, name, value)
+        if fields:
+            _valid(person, fields)
+            person.save(update_fields=fields)
+            changes += len(fields)
+    for name in changed_fields:
+        setattr(team, name, new_values[name])
+    return changes
+
+
+def rule_snapshot(rule: RoutingRule) -> str:
+    """The rule as the audit keeps it: its fields' values, not words (read in each reader's language)."""
+    return json.dumps({
+        "name": rule.name, "position": rule.position, "product_interest": rule.product_interest,
+        "deal_type": rule.deal_type, "region": rule.region, "strategy": rule.strategy,
+        "assignee": rule.assignee_id, "candidates": sorted(rule.candidates.values_list("pk", flat=True)),
+        "is_active": rule.is_active}, ensure_ascii=False, sort_keys=True)
+
+
+@transaction.atomic
+def save_routing_rule(*, rule: RoutingRule, candidates: list[User], by: User) -> RoutingRule:
+    """Add a rule to the team (last in the order) or save an edited one; audited with the rule before and after.
+
+    `rule` comes validated (leads.forms.RoutingRuleForm: its people are the team's); a new one has no pk yet."""
+    team = Team.objects.select_for_update().get(pk=rule.team_id)
+    _check(by, team)
+    outside = [person for person in candidates if person.team_id != team.pk]
+    if outside or (rule.assignee_id and not User.objects.filter(pk=rule.assignee_id, team=team).exists()):
+        raise InvalidInput({"assignee" if not outside else "candidates": [
+            gettext("Not one of this team's managers: pick one from the list.")]})
+    old = ""
+    if rule.pk is None:
+        last = team.routing_rules.aggregate(last=Max("position"))["last"]
+        rule.position = 1 if last is None else last + 1
+    else:
+        before = RoutingRule.objects.get(pk=rule.pk, team=team)
+        old = rule_snapshot(before)
+    rule.save()
+    rule.candidates.set(candidates)
+    new = rule_snapshot(rule)
+    if new != old:
+        _audit(team=team, field=f"rule.{rule.pk}", old=old, new=new, by=by)
+    return rule
+
+
+@transaction.atomic
+def delete_routing_rule(*, rule: RoutingRule, by: User) -> None:
+    """Remove a rule from the team's routing; the audit keeps what it said."""
+    team = Team.objects.select_for_update().get(pk=rule.team_id)
+    _check(by, team)
+    _audit(team=team, field=f"rule.{rule.pk}", old=rule_snapshot(rule), new="", by=by)
+    rule.delete()
+
+
+@transaction.atomic
+def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
+    """Move a rule up (-1) or down (+1) in the order routing tries them; the rules are numbered 1, 2, 3... after
+    it, and each one whose place changed is audited. False when it is already first (last)."""
+    team = Team.objects.select_for_update().get(pk=rule.team_id)
+    _check(by, team)
+    rules = list(team.routing_rules.order_by("position", "pk"))
+    index = next(i for i, row in enumerate(rules) if row.pk == rule.pk)
+    target = index + offset
+    if not 0 <= target < len(rules):
+        return False
+    rules[index], rules[target] = rules[target], rules[index]
+    for position, row in enumerate(rules, start=1):
+        if row.position != position:
+            old = rule_snapshot(row)
+            RoutingRule.objects.filter(pk=row.pk).update(position=position)
+            row.position = position
+            _audit(team=team, field=f"rule.{row.pk}", old=old, new=rule_snapshot(row), by=by)
+    return True
+
+
+# ---------------------------------------------------------------- reading the history
+
+
+@dataclass
+class RoutingChange:
+    """One line of a team's routing history, in the reader's language."""
+
+    at: datetime
+    by: User | None
+    what: str
+    old: str
+    new: str
+
+
+def _yes_no(value: str) -> str:
+    yes, no = gettext("yes,no,maybe").split(",")[:2]  # Django's own catalogue has this one
+    return yes if value == "True" else no if value == "False" else value
+
+
+def _rule_text(value: str, people: dict[int, User]) -> str:
+    """A rule's snapshot as a sentence: its conditions, whom it sends to, its place and whether it is on."""
+    if not value:
+        return ""
+    data = json.loads(value)
+    name = lambda pk: people[pk].display_name() if pk in people else f"#{pk}"  # noqa: E731
+    parts = [f"{capfirst(gettext('order'))} {data.get('position')}"]
+    for field, label in (("product_interest", _("product interest is")), ("region", _("city / region is"))):
+        if data.get(field):
+            parts.append(f"{label} «{data[field]}»")
+    if data.get("deal_type"):
+        parts.append(f"{_('deal type is')} {DealType(data['deal_type']).label}")
+    strategy = RoutingStrategy(data["strategy"]).label if data.get("strategy") in RoutingStrategy.values else ""
+    if data.get("strategy") == RoutingStrategy.PERSON and data.get("assignee"):
+        strategy = f"{strategy}: {name(data['assignee'])}"
+    elif data.get("candidates"):
+        strategy = f"{strategy}: {', '.join(name(pk) for pk in data['candidates'])}"
+    parts.append(str(strategy))
+    if not data.get("is_active", True):
+        parts.append(gettext("switched off"))
+    return f"«{data.get('name', '')}»: " + "; ".join(str(part) for part in parts)
+
+
+def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
+    """The team's latest routing changes, newest first, each field named and valued as the page shows it."""
+    rows = list(FieldChange.objects.filter(team=team).select_related("changed_by").order_by("-changed_at", "-pk")
+                [:limit])
+    ids: set[int] = set()
+    for row in rows:
+        kind, _dot, rest = row.field.partition(".")
+        if kind == "manager":
+            ids.add(int(rest.partition(".")[0]))
+        elif kind == "rule":
+            for value in (row.old_value, row.new_value):
+                if value:
+                    data = json.loads(value)
+                    ids.update(pk for pk in [data.get("assignee"), *data.get("candidates", [])] if pk)
+    people = {person.pk: person for person in User.objects.filter(pk__in=ids)}
+    changes = []
+    for row in rows:
+        kind, _dot, rest = row.field.partition(".")
+        old, new = row.old_value, row.new_value
+        if kind == "manager":
+            pk, _dot, name = rest.partition(".")
+            field = User._meta.get_field(name)
+            person = people.get(int(pk))
+            what = f"{person.display_name() if person else '#' + pk}: {field.verbose_name}"
+            if name == "is_routed":
+                old, new = _yes_no(old), _yes_no(new)
+        elif kind == "rule":
+            what = str(capfirst(RoutingRule._meta.verbose_name))
+            old, new = _rule_text(old, people), _rule_text(new, people)
+        else:
+            field = Team._meta.get_field(row.field)
+            what = str(capfirst(field.verbose_name))
+            if field.choices:
+                labels = dict(field.flatchoices)
+                old, new = str(labels.get(old, old)), str(labels.get(new, new))
+        changes.append(RoutingChange(at=row.changed_at, by=row.changed_by, what=what, old=old, new=new))
+    return changes

@@ -1,0 +1,287 @@
+"""A head of sales sets their team's routing on Leadflow's own page (DOMAIN.md 10): the scheme, the SLA, the pool
+limit, managers' weights and the rules; audited; the next lead submitted follows it; nobody else may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.accounts.models import Role, RoutingScheme, Team, User
+from leadflow.intake.models import Form, Submission
+from leadflow.leads.models import FieldChange, Lead, RoutingRule, RoutingStrategy
+
+pytestmark = pytest.mark.django_db
+
+
+def as_user(user: User) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+def submit(form: Form, **fields: Any) -> Lead:
+    """A lead sent by the web form through the intake pipeline, as a visitor sends it."""
+    body = {"name": "Сергеев Пётр", "phone": "+7 912 345-67-89", "consent": True, **fields}
+    response = HttpClient().post("/api/submissions", body, content_type="application/json",
+                                 headers={"X-Form-Key": form.public_key})
+    assert response.status_code == 200, response.content  # a public key learns nothing back
+    submission = Submission.objects.get(pk=response.json()["submission_id"])
+    assert submission.lead_id is not None, submission.errors
+    return Lead.objects.get(pk=submission.lead_id)
+
+
+def settings_data(team: Team, managers: list[User], **overrides: Any) -> dict[str, Any]:
+    """The settings form as the page sends it, with the team's and managers' values as they are."""
+    data: dict[str, Any] = {"routing_scheme": team.routing_scheme, "sla_minutes": team.sla_minutes,
+                            "pool_claim_minutes": team.pool_claim_minutes}
+    for person in managers:
+        data[f"weight_{person.pk}"] = person.routing_weight
+        if person.is_routed:
+            data[f"routed_{person.pk}"] = "on"
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def rule_data(**overrides: Any) -> dict[str, Any]:
+    data = {"name": "Wholesale", "product_interest": "", "deal_type": "", "region": "",
+            "strategy": RoutingStrategy.PERSON, "assignee": "", "is_active": "on"}
+    data.update(overrides)
+    return data
+
+
+def team_state(team: Team) -> tuple:
+    team.refresh_from_db()
+    return (team.routing_scheme, team.sla_minutes, team.pool_claim_minutes,
+            list(User.objects.filter(team=team).order_by("pk").values_list("routing_weight", "is_routed")),
+            list(RoutingRule.objects.filter(team=team).order_by("pk").values_list(
+                "name", "position", "strategy", "assignee_id", "is_active")),
+            FieldChange.objects.filter(team=team).count())
+
+
+def test_the_team_page_links_the_heads_routing(head, sales) -> None:
+    page = as_user(head).get("/team/").content.decode()
+    assert f'href="/team/{sales.pk}/routing/"' in page
+
+
+def test_a_heads_rule_routes_the_next_submitted_lead(head, alice, bob, sales, web_form) -> None:
+    assert submit(web_form, deal_type="wholesale").owner is None  # the pool scheme: nobody yet
+    http = as_user(head)
+
+    saved = http.post(f"/team/{sales.pk}/routing/", settings_data(sales, [alice, bob],
+                                                                  routing_scheme=RoutingScheme.RULES))
+    added = http.post(f"/team/{sales.pk}/routing/rules/new/", rule_data(name="Wholesale to Bob",
+                                                                        deal_type="wholesale", assignee=bob.pk))
+
+    assert (saved.status_code, added.status_code) == (302, 302)
+    lead = submit(web_form, name="Орлова Мария", phone="+7 913 111-22-33", deal_type="wholesale")
+    assert lead.owner == bob
+    assert lead.tasks.get().assignee == bob
+    assert submit(web_form, name="Иванов Олег", phone="+7 914 111-22-33", deal_type="retail").owner is None
+    scheme, rule = FieldChange.objects.filter(team=sales).order_by("pk")
+    assert (scheme.field, scheme.old_value, scheme.new_value, scheme.changed_by) == (
+        "routing_scheme", "pool", "rules", head)
+    assert (rule.field, rule.old_value, rule.changed_by) == (f"rule.{RoutingRule.objects.get().pk}", "", head)
+    assert f'"assignee": {bob.pk}' in rule.new_value and '"deal_type": "wholesale"' in rule.new_value
+
+
+def test_least_loaded_and_round_robin_schemes_apply_to_the_whole_team(head, alice, bob, sales, web_form,
+                                                                      make_lead) -> None:
+    make_lead(owner=alice)
+    http = as_user(head)
+    http.post(f"/team/{sales.pk}/routing/", settings_data(sales, [alice, bob],
+                                                          routing_scheme=RoutingScheme.LEAST_LOADED))
+    lead = submit(web_form)
+    assert lead.owner == bob  # alice holds one open lead, bob none
+    assert lead.owner_changes.get().reason_label() == "routed by the team's scheme"  # no rule involved
+
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    sales.refresh_from_db()
+    http.post(f"/team/{sales.pk}/routing/", settings_data(
+        sales, [alice, bob], routing_scheme=RoutingScheme.ROUND_ROBIN, **{f"weight_{bob.pk}": 0}))
+    owners = {submit(web_form, name=f"Лид {n}", phone=f"+7 915 000-00-0{n}").owner for n in range(3)}
+    assert owners == {alice}  # bob's weight is 0: no share
+
+
+def test_a_manager_out_of_routing_gets_no_new_lead(head, alice, bob, sales, web_form) -> None:
+    http = as_user(head)
+    data = settings_data(sales, [alice, bob], routing_scheme=RoutingScheme.LEAST_LOADED)
+    del data[f"routed_{alice.pk}"]
+    assert http.post(f"/team/{sales.pk}/routing/", data).status_code == 302
+
+    assert {submit(web_form, name=f"Лид {n}", phone=f"+7 916 000-00-0{n}").owner for n in range(2)} == {bob}
+    alice.refresh_from_db()
+    assert alice.is_routed is False
+    change = FieldChange.objects.get(team=sales, field=f"manager.{alice.pk}.is_routed")
+    assert (change.old_value, change.new_value, change.changed_by) == ("True", "False", head)
+
+
+def test_reordering_and_deleting_rules_change_the_next_owner(head, alice, bob, sales, web_form) -> None:
+    sales.routing_scheme = RoutingScheme.RULES
+    sales.save()
+    http = as_user(head)
+    for name, person in (("To Alice", alice), ("To Bob", bob)):
+        http.post(f"/team/{sales.pk}/routing/rules/new/", rule_data(name=name, assignee=person.pk))
+    first, second = RoutingRule.objects.order_by("position")
+    assert (first.name, second.name) == ("To Alice", "To Bob")
+    assert submit(web_form).owner == alice
+
+    http.post(f"/team/{sales.pk}/routing/rules/{second.pk}/move/", {"direction": "up"})
+    assert list(RoutingRule.objects.order_by("position").values_list("name", flat=True)) == ["To Bob", "To Alice"]
+    assert submit(web_form, name="Орлова Мария", phone="+7 913 111-22-33").owner == bob
+
+    http.post(f"/team/{sales.pk}/routing/rules/{second.pk}/delete/")
+    assert submit(web_form, name="Иванов Олег", phone="+7 914 111-22-33").owner == alice
+    deleted = FieldChange.objects.filter(team=sales, field=f"rule.{second.pk}").order_by("pk").last()
+    assert deleted.new_value == "" and '"name": "To Bob"' in deleted.old_value
+
+
+def test_editing_a_rule_keeps_its_place_and_is_audited(head, alice, bob, sales, web_form) -> None:
+    sales.routing_scheme = RoutingScheme.RULES
+    sales.save()
+    rule = RoutingRule.objects.create(team=sales, name="Moscow", position=1, region="Москва",
+                                      strategy=RoutingStrategy.PERSON, assignee=alice)
+    http = as_user(head)
+    assert f"/team/{sales.pk}/routing/rules/{rule.pk}/" in http.get(f"/team/{sales.pk}/routing/").content.decode()
+    assert 'value="Москва"' in http.get(f"/team/{sales.pk}/routing/rules/{rule.pk}/").content.decode()
+
+    response = http.post(f"/team/{sales.pk}/routing/rules/{rule.pk}/", rule_data(
+        name="Moscow and Tver", region="Тверь", strategy=RoutingStrategy.ROUND_ROBIN, candidates=[alice.pk, bob.pk]))
+
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.name, rule.region, rule.position, set(rule.candidates.all())) == (
+        "Moscow and Tver", "Тверь", 1, {alice, bob})
+    assert submit(web_form, city="г. Тверь").owner in {alice, bob}
+    change = FieldChange.objects.get(team=sales, field=f"rule.{rule.pk}")
+    assert '"region": "Москва"' in change.old_value and '"region": "Тверь"' in change.new_value
+    history = http.get(f"/team/{sales.pk}/routing/").content.decode()
+    assert "«Москва»" in history and "«Тверь»" in history and "Head" in history
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_a_rule_naming_a_manager_of_another_team_is_refused_on_its_field(head, alice, carol, sales) -> None:
+    response = as_user(head).post(f"/team/{sales.pk}/routing/rules/new/", rule_data(
+        name="Всё к Кэрол", assignee=carol.pk))
+
+    assert response.status_code == 422
+    form = response.context["rule_form"]
+    assert list(form.errors) == ["assignee"]
+    assert "Not one of this team's managers" in form.errors["assignee"][0]
+    assert 'value="Всё к Кэрол"' in response.content.decode()  # what was typed stays
+    assert not RoutingRule.objects.exists() and not FieldChange.objects.exists()
+
+
+def test_candidates_of_another_team_and_a_person_rule_without_a_person_are_refused(head, alice, carol,
+                                                                                    sales) -> None:
+    http = as_user(head)
+    outsider = http.post(f"/team/{sales.pk}/routing/rules/new/", rule_data(
+        strategy=RoutingStrategy.LEAST_LOADED, candidates=[alice.pk, carol.pk]))
+    nobody = http.post(f"/team/{sales.pk}/routing/rules/new/", rule_data(strategy=RoutingStrategy.PERSON))
+
+    assert (outsider.status_code, nobody.status_code) == (422, 422)
+    assert list(outsider.context["rule_form"].errors) == ["candidates"]
+    assert nobody.context["rule_form"].errors["assignee"] == ["Pick the person this rule sends leads to."]
+    assert not RoutingRule.objects.exists()
+
+
+def test_the_admins_rule_form_refuses_a_person_of_another_team_too(admin_client, sales, carol) -> None:
+    response = admin_client.post("/admin/leads/routingrule/add/", {
+        "team": sales.pk, "position": 1, "name": "Carol", "strategy": "person", "assignee": carol.pk,
+        "is_active": "on"})
+    assert response.status_code == 200
+    assert "is not a manager of the team Sales" in response.content.decode()
+    assert not RoutingRule.objects.exists()
+
+
+@pytest.mark.parametrize("field, value, problem", [
+    ("sla_minutes", "-5", "greater than or equal to 0"),
+    ("pool_claim_minutes", "soon", "Enter a whole number"),
+    ("routing_scheme", "fastest", "Select a valid choice"),
+])
+def test_bad_settings_are_refused_on_their_field_and_kept_as_typed(head, alice, bob, sales, field, value,
+                                                                   problem) -> None:
+    before = team_state(sales)
+    response = as_user(head).post(f"/team/{sales.pk}/routing/", settings_data(
+        sales, [alice, bob], **{"routing_scheme": RoutingScheme.RULES, field: value}))
+
+    assert response.status_code == 422
+    form = response.context["settings_form"]
+    assert list(form.errors) == [field] and problem in form.errors[field][0]
+    if field != "routing_scheme":
+        assert f'value="{value}"' in response.content.decode()
+    assert team_state(sales) == before
+
+
+def test_ids_no_column_holds_are_refused_on_their_field(head, alice, sales) -> None:
+    response = as_user(head).post(f"/team/{sales.pk}/routing/rules/new/", rule_data(
+        strategy=RoutingStrategy.LEAST_LOADED, assignee="²", candidates=[alice.pk, str(2**70)]))
+
+    assert response.status_code == 422
+    assert set(response.context["rule_form"].errors) == {"assignee", "candidates"}
+    assert not RoutingRule.objects.exists()
+
+
+def test_every_weight_zero_is_refused(head, alice, bob, sales) -> None:
+    before = team_state(sales)
+    response = as_user(head).post(f"/team/{sales.pk}/routing/", settings_data(
+        sales, [alice, bob], sla_minutes=5, **{f"weight_{alice.pk}": 0, f"weight_{bob.pk}": 0}))
+
+    assert response.status_code == 422
+    errors = response.context["settings_form"].errors
+    assert set(errors) == {f"weight_{alice.pk}", f"weight_{bob.pk}"}
+    assert "give at least one of them a weight above 0" in errors[f"weight_{alice.pk}"][0]
+    assert 'value="5"' in response.content.decode()
+    assert team_state(sales) == before
+
+
+# ---------------------------------------------------------------- who may
+
+
+def routing_urls(team: Team, rule: RoutingRule) -> list[str]:
+    base = f"/team/{team.pk}/routing/"
+    return [base, f"{base}rules/new/", f"{base}rules/{rule.pk}/", f"{base}rules/{rule.pk}/move/",
+            f"{base}rules/{rule.pk}/delete/"]
+
+
+def test_managers_marketers_and_another_teams_head_are_refused(head, alice, bob, carol, sales, other_team) -> None:
+    rule = RoutingRule.objects.create(team=sales, name="All", position=1, strategy=RoutingStrategy.PERSON,
+                                      assignee=alice)
+    other_head = User.objects.create_user(username="olga", password="pw", role=Role.HEAD, team=other_team)
+    other_team.head = other_head
+    other_team.save()
+    marketer = User.objects.create_user(username="mark", password="pw", role=Role.MARKETER, team=sales)
+    before = team_state(sales)
+    data = {**settings_data(sales, [alice, bob], routing_scheme="manual", sla_minutes=1),
+            **rule_data(name="Hijack", assignee=bob.pk), "direction": "down"}
+    for user in (alice, marketer, other_head, carol):
+        http = as_user(user)
+        for url in routing_urls(sales, rule):
+            for method in ("get", "post"):
+                response = getattr(http, method)(url, data if method == "post" else None)
+                assert response.status_code in (403, 405), (user, method, url, response.status_code)
+                assert response.status_code == 403 or method == "get"
+    assert team_state(sales) == before
+
+
+def test_the_admin_sets_any_teams_routing(admin_user, carol, other_team) -> None:
+    response = as_user(admin_user).post(f"/team/{other_team.pk}/routing/", settings_data(
+        other_team, [carol], routing_scheme=RoutingScheme.MANUAL, sla_minutes=5))
+
+    assert response.status_code == 302
+    other_team.refresh_from_db()
+    assert (other_team.routing_scheme, other_team.sla_minutes) == ("manual", 5)
+    assert set(FieldChange.objects.filter(team=other_team).values_list("field", "changed_by")) == {
+        ("routing_scheme", admin_user.pk), ("sla_minutes", admin_user.pk)}
+
+
+def test_the_page_reads_in_russian(head, alice, sales) -> None:
+    http = as_user(head)
+    http.post(f"/team/{sales.pk}/routing/", settings_data(sales, [alice], routing_scheme=RoutingScheme.RULES))
+    page = http.get(f"/team/{sales.pk}/routing/", headers={"Accept-Language": "ru"}).content.decode()
+    assert "Правила распределения" in page and "Добавить правило" in page
+    assert "Routing rules" not in page
