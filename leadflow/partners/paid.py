@@ -97,6 +97,13 @@ class Adjustment:
         return str(PaidEarning(self.earning).label)
 
 
+def cents(amount: Decimal | None) -> Decimal:
+    """A sum read from the database, to the kopeck. SQLite adds decimals as floating point and hands back 15
+    significant digits (333.330000000000, or 33332999.9999999 for a long column of 333.33): the page, the CSV, the
+    partner's API and the amount confirmed when marking paid must all read the one figure in kopecks."""
+    return (amount or ZERO).quantize(CENT)
+
+
 def paid_spans(partner_ids: Any) -> dict[int, Span]:
     """Each partner's paid stretch (partners with no paid period are not in it)."""
     rows = (PaidPeriod.objects.filter(partner_id__in=partner_ids).values("partner_id")
@@ -178,8 +185,8 @@ def pending_adjustments(partner: Partner, span: Span | None) -> list[Adjustment]
             .order_by("pk"))
     adjustments = []
     for r in rows:
-        for earning, now, paid in ((PaidEarning.CLIENT, r["client_now"], r["client_paid"]),  # by name, as listed
-                                   (PaidEarning.LEAD, r["lead_now"], r["lead_paid"])):
+        for earning, now, paid in ((PaidEarning.CLIENT, cents(r["client_now"]), cents(r["client_paid"])),  # by name
+                                   (PaidEarning.LEAD, cents(r["lead_now"]), cents(r["lead_paid"]))):
             difference = now - paid
             if not difference:
                 continue
