@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Case, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
@@ -160,6 +160,17 @@ def _earned_in(span: Span, moment: str, price: Any) -> Case:
     return Case(When(in_span & Q(created_it=True), then=price), default=Value(ZERO), output_field=MONEY)
 
 
+def _without_jit(rows: Any) -> list[dict[str, Any]]:
+    """The rows, read with PostgreSQL's JIT compiler off for this one query: it estimates the per-row look-ups of a
+    partner's years high and compiles the query first, about 3 s of compiling for 0.5 s of work (the benchmark)."""
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return list(rows)
+    with transaction.atomic(using=rows.db), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        return list(rows)
+
+
 def pending_adjustments(partner: Partner, span: Span | None) -> list[Adjustment]:
     """Per submission, what it earns now in the paid stretch minus all that was paid for it, where not zero.
 
@@ -184,7 +195,7 @@ def pending_adjustments(partner: Partner, span: Span | None) -> list[Adjustment]
                     "client_paid")
             .order_by("pk"))
     adjustments = []
-    for r in rows:
+    for r in _without_jit(rows):
         for earning, now, paid in ((PaidEarning.CLIENT, cents(r["client_now"]), cents(r["client_paid"])),  # by name
                                    (PaidEarning.LEAD, cents(r["lead_now"]), cents(r["lead_paid"]))):
             difference = now - paid
