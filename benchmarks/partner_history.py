@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The partner report for a partner paid every month for three years vs. a partner paid for two months.
 
-    .venv/bin/python benchmarks/partner_history.py                      # SQLite and PostgreSQL, ~6 min on 2 cores
+    .venv/bin/python benchmarks/partner_history.py                      # SQLite and PostgreSQL, ~5 min on 2 cores
     .venv/bin/python benchmarks/partner_history.py --backend sqlite --per-day 20 --repeat 3 --no-doc
 
 Each backend runs in its own process with a fresh database (a SQLite file in a temporary data dir, or a fresh
@@ -257,7 +257,7 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--per-day", type=int, default=40)
+    parser.add_argument("--per-day", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-doc", action="store_true", help="print only")
     parser.add_argument("--_worker", help=argparse.SUPPRESS)
