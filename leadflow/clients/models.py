@@ -103,12 +103,13 @@ class Client(models.Model):
         Contact, verbose_name=_("main contact"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="clients",
     )
+    # PROTECT: the client's responsible person and team are counted by reports of past periods (leads.models).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="clients",
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="clients",
     )
     lead = models.OneToOneField(

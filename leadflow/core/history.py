@@ -1,10 +1,10 @@
 """Admin deletion of things reports are counted by: refused while they have history, with what to do instead.
 
-Deleting a team, a person, a partner, a source or a campaign would not fail: the database empties the leads',
-submissions' and costs' links to it (SET_NULL) or deletes rows with it (spend, postbacks), and last quarter's
-figures silently change. The admin's confirmation page lists such history as protected objects (Django's own
-refusal, as for a PROTECT key: the page says why and nothing is deleted, never an error page) and says how to
-retire the thing instead; something created by mistake and never used is still deleted.
+Deleting a team, a person, a partner, a source or a campaign would empty the leads', submissions' and costs' links
+to it or delete rows with it, and last quarter's figures would silently change: the keys to them are PROTECT, so
+`delete()` raises ProtectedError and the database refuses a DELETE. The admin's confirmation page lists such history
+as counts (Django's own refusal, as for a PROTECT key: the page says why and nothing is deleted, never an error page)
+and says how to retire the thing instead; something created by mistake and never used is still deleted.
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ class KeepsHistoryAdmin:
         return []
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
         kept = [f"{capfirst(str(what))}: {count} ({obj})" for obj in objs for what, count in self.history_of(obj)
                 if count]
-        if kept or protected:
-            protected = [*protected, *kept]
+        if kept:
+            # Refused by the counts alone: the keys to this history are PROTECT, and Django's own collection would
+            # read and list every one of years of leads on the confirmation page.
+            messages.error(request, self.retire_hint)
+            return [str(obj) for obj in objs], {}, set(), kept
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
+        if protected:
             messages.error(request, self.retire_hint)
         return deleted, counts, perms_needed, protected

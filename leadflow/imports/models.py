@@ -42,9 +42,9 @@ class ImportJob(models.Model):
     headers = models.JSONField(_("columns"), default=list)
     mapping = models.JSONField(_("column mapping"), default=dict, help_text="column index -> field name")
     source = models.ForeignKey("marketing.Source", verbose_name=_("source"), null=True, blank=True,
-                               on_delete=models.SET_NULL)
+                               on_delete=models.PROTECT)
     campaign = models.ForeignKey("marketing.Campaign", verbose_name=_("campaign"), null=True, blank=True,
-                                 on_delete=models.SET_NULL)
+                                 on_delete=models.PROTECT)
     region = models.CharField(_("phone region"), max_length=2, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)

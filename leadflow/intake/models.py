@@ -315,12 +315,13 @@ class Submission(models.Model):
     remote_addr = models.GenericIPAddressField(_("sender's address"), null=True, blank=True)
     form = models.ForeignKey(Form, verbose_name=_("form"), null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="submissions")
+    # PROTECT: a partner's submissions are what it was paid for, and a person's entered ones their work.
     partner = models.ForeignKey(
-        Partner, verbose_name=_("partner"), null=True, blank=True, on_delete=models.SET_NULL,
+        Partner, verbose_name=_("partner"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="submissions"
     )
     submitted_by = models.ForeignKey(
-        "accounts.User", verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        "accounts.User", verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+"
     )
     sender = models.CharField(_("sender"), max_length=40, blank=True, help_text="form:ID, partner:ID or user:ID")

@@ -211,11 +211,14 @@ class TouchFields(models.Model):
     """Where a touch came from: channel, source, campaign and the UTM trail."""
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # PROTECT, here and on the other keys reports count by (team, owner, assignee, author): deleting the source
+    # would empty the link on years of leads and requests, and past periods' figures would change without a trace.
+    # Retire it instead (core.history says so in the admin); the database refuses the DELETE too.
     source = models.ForeignKey(
-        "marketing.Source", verbose_name=_("source"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "marketing.Source", verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     campaign = models.ForeignKey(
-        "marketing.Campaign", verbose_name=_("campaign"), null=True, blank=True, on_delete=models.SET_NULL,
+        "marketing.Campaign", verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     utm_source = models.CharField(_("UTM source"), max_length=120, blank=True)
@@ -264,10 +267,10 @@ class Lead(TouchFields):
         _("temperature"), max_length=5, choices=Temperature.choices, default=Temperature.COLD
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
     )
     owner = models.ForeignKey(
-        USER, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        USER, verbose_name=_("owner"), null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
@@ -415,7 +418,7 @@ class Interest(TouchFields):
     message = models.TextField(_("message"), blank=True)
     reason = models.CharField(_("why not a lead"), max_length=255)
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     promoted_to = models.ForeignKey(
         Lead, verbose_name=_("promoted to lead"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -615,7 +618,7 @@ class Activity(SystemText):
     body = models.TextField(_("text"), blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration, s"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
-    author = models.ForeignKey(USER, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL,
+    author = models.ForeignKey(USER, verbose_name=_("author"), null=True, blank=True, on_delete=models.PROTECT,
                                related_name="activities")
 
     class Meta:
@@ -699,7 +702,7 @@ class Task(SystemText):
         related_name="tasks"
     )
     assignee = models.ForeignKey(
-        USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+        USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=TaskKind.choices, default=TaskKind.CALL)
     title = models.CharField(_("title"), max_length=255)

@@ -29,7 +29,8 @@ class Campaign(models.Model):
 
     name = models.CharField(_("name"), max_length=160)
     utm_campaign = models.CharField(_("UTM campaign"), max_length=160, unique=True)
-    source = models.ForeignKey(Source, verbose_name=_("source"), null=True, blank=True, on_delete=models.SET_NULL)
+    # PROTECT: a source's campaigns are its history (reports per source); a campaign is ended, not deleted.
+    source = models.ForeignKey(Source, verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT)
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -46,7 +47,8 @@ class Campaign(models.Model):
 class CampaignSpend(models.Model):
     """What a campaign cost and the clicks it bought on one day (entered by hand or imported from CSV)."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="spend")
+    # PROTECT: deleting a campaign must not take the clicks and costs of past periods with it (cost per lead).
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="spend")
     day = models.DateField(_("day"))
     clicks = models.PositiveIntegerField(_("clicks"), default=0)
     cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, default=0)

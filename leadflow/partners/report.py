@@ -17,7 +17,7 @@ from leadflow.intake.attribution import created_it, created_the_lead
 from leadflow.intake.models import Partner, PayoutModel, Submission, SubmissionStatus
 from leadflow.partners.duplicates import found_in
 from leadflow.partners.models import PaidItem, PaidOutcome, PaidPeriod
-from leadflow.partners.paid import Adjustment, Span, outside_spans, paid_adjustments, pending_adjustments
+from leadflow.partners.paid import Adjustment, Span, cents, outside_spans, paid_adjustments, pending_adjustments
 
 PERIODS = ("day", "week", "month")
 INVALID = (SubmissionStatus.INVALID, SubmissionStatus.SPAM, SubmissionStatus.INTEREST)
@@ -168,19 +168,19 @@ def partner_report(*, partners: QuerySet[Partner], start: date, end: date, perio
         target = row(item["partner_id"], item["period"])
         for name in ("submitted", "accepted", "duplicates", "found_later", "invalid"):
             setattr(target, name, item[name])
-        target.amount_due += (item["earned"] or Decimal("0.00")) + item["unpriced"] * current(
+        target.amount_due += cents(item["earned"]) + item["unpriced"] * current(
             item["partner_id"], PayoutModel.PER_LEAD, "price_per_lead")
     for item in conversions:
         target = row(item["partner_id"], item["period"])
         target.converted = item["converted"]
-        target.amount_due += (item["earned"] or Decimal("0.00")) + item["unpriced"] * current(
+        target.amount_due += cents(item["earned"]) + item["unpriced"] * current(
             item["partner_id"], PayoutModel.PER_CLIENT, "price_per_client")
     for item in paid_counts(spans, since, until, bounds):
         target = row(item["period__partner_id"], item["slot"])
         for name in ("submitted", "accepted", "duplicates", "found_later", "invalid", "converted"):
             setattr(target, name, getattr(target, name) + item[name])
-        target.amount_due += item["total"] or Decimal("0.00")
-        target.adjustments += item["adjusted"] or Decimal("0.00")
+        target.amount_due += cents(item["total"])
+        target.adjustments += cents(item["adjusted"])
     adjustments = paid_adjustments(list(spans), since, until) if spans else []
     for partner_id, span in spans.items():
         if since <= span.until < until:  # the first open day is in these dates: its period lists what changed

@@ -244,3 +244,35 @@ def test_the_latest_paid_period_marked_by_mistake_is_reopened_by_the_administrat
     assert LogEntry.objects.filter(action_flag=DELETION, user=admin_user, object_id=str(late.pk)).exists()
     # And it can be marked paid again, now with the figure owed.
     assert mark_paid(admin, row, "2026-10-16", "2026-10-31").status_code == 302
+
+
+def test_a_price_with_kopecks_taken_back_and_paid_again_leaves_nothing_pending(october, admin_user, head,
+                                                                              time_machine):
+    """333.33 paid, taken back, paid again: on SQLite the database sums such amounts as floating point, and a
+    difference of a billionth of a kopeck must not show as an adjustment the partner and the company disagree on."""
+    row, _key, first, second = october
+    Partner.objects.filter(pk=row.pk).update(price_per_lead=Decimal("333.33"))
+    Submission.objects.filter(partner=row).update(payout_lead=Decimal("333.33"))
+    admin = HttpClient()
+    admin.force_login(admin_user)
+    assert mark_paid(admin, row, "2026-10-01", "2026-10-31").status_code == 302
+    merged = merge(first, second, head)
+    time_machine.move_to(moment("2026-12-02"), tick=False)
+    admin.force_login(admin_user)
+    assert mark_paid(admin, row, "2026-11-01", "2026-11-30").status_code == 302
+    undo_merge(merge=merged, by=head)
+    time_machine.move_to(moment("2027-01-05"), tick=False)
+    admin.force_login(admin_user)
+    assert mark_paid(admin, row, "2026-12-01", "2026-12-31").status_code == 302
+    assert [p.amount for p in PaidPeriod.objects.order_by("start")] == [
+        Decimal("999.99"), Decimal("-333.33"), Decimal("333.33")]
+
+    report = figures(row, "2026-10-01", "2027-01-31")
+    assert [(r.period, r.amount_due, r.adjustments) for r in report.rows] == [
+        (date(2026, 10, 1), Decimal("999.99"), Decimal("0.00")),
+        (date(2026, 11, 1), Decimal("-333.33"), Decimal("-333.33")),
+        (date(2026, 12, 1), Decimal("333.33"), Decimal("333.33"))]
+    assert [(a.reason, a.amount, a.paid_in.start) for a in report.adjustments] == [
+        ("duplicate_found_later", Decimal("-333.33"), date(2026, 11, 1)),
+        ("accepted_after_payment", Decimal("333.33"), date(2026, 12, 1))]
+    assert report.totals.amount_due == Decimal("999.99")
