@@ -9,7 +9,6 @@ import email.policy
 import json
 
 import pytest
-from django.test import Client as HttpClient
 
 from leadflow.inbox.models import Attachment, IncomingEmail
 from leadflow.inbox.services import take_email
@@ -24,11 +23,6 @@ pytestmark = pytest.mark.django_db
 MOBILE = "+79161112233"
 
 
-def as_admin(admin_user) -> HttpClient:
-    client = HttpClient()
-    client.force_login(admin_user)
-    return client
-
 
 @pytest.fixture
 def colleague(make_lead, alice, bob):
@@ -40,7 +34,8 @@ def colleague(make_lead, alice, bob):
     return {"zina": zina, "kirill": kirill}
 
 
-def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_again(colleague, admin_user):
+def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_again(
+        colleague, admin_user, admin_client):
     kirill = colleague["kirill"]
     services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)  # nothing ticked
     first = ErasureLog.objects.get()
@@ -48,18 +43,17 @@ def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_a
     assert MOBILE in kirill.other_contacts and not services.tombstones_for(phones=[(MOBILE, "")])
 
     # Zina asks again: the mobile is all that is left of her. Kirill's card, which lists it, is not taken for her.
-    admin = as_admin(admin_user)
-    page = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
+    page = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
     found = page[page.index('data-testid="found"'):page.index('data-testid="shared"')]
     assert f"Lead #{kirill.pk}" not in found
     shared = page[page.index('data-testid="shared"'):]
     assert f"still lists {MOBILE}, which erasure #{first.pk} left on it" in shared
     assert f'name="strip" value="lead:{kirill.pk}"' in shared and "Nothing found." in page  # nothing until ticked
-    russian = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"},
+    russian = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"},
                          headers={"Accept-Language": "ru"}).content.decode()
     assert f"всё ещё указан {MOBILE}: его оставило удаление №{first.pk}" in russian
 
-    done = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33", "strip": f"lead:{kirill.pk}",
+    done = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33", "strip": f"lead:{kirill.pk}",
                                           "confirm": "erase"})
 
     assert done.status_code == 200
@@ -73,10 +67,10 @@ def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_a
     first.refresh_from_db()
     assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True,
                                "removed_by_erasure": second.pk}]
-    log_page = admin.get(f"/admin/privacy/erasurelog/{first.pk}/change/").content.decode()
+    log_page = admin_client.get(f"/admin/privacy/erasurelog/{first.pk}/change/").content.decode()
     assert f"taken off later, by erasure #{second.pk}" in log_page and "9161112233" not in log_page
     # No card holds the mobile any more: a third search lists none.
-    again = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
+    again = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
     assert 'data-testid="found-card"' not in again and 'data-testid="shared"' not in again
 
 
