@@ -649,11 +649,43 @@ def _emails_naming(person: Person) -> set[int]:
         found |= set(rest.annotate(head=head).filter(head__iregex=mailbox_regex(person.emails, anchored=False))
                      .values_list("pk", flat=True))
         return found
-    heads = rest.annotate(head=Substr("raw", 1, RAW_HEAD)).values_list("pk", "head")
+    heads = rest.annotate(head=Substr("raw", 1, RAW_HEAD)).filter(_head_may_name(person)).values_list("pk", "head")
     found |= {pk for pk, head in heads.iterator(chunk_size=200)
               if any(person.names_mailbox(address.decode("ascii", "replace"))
                      for address in set(_ADDRESS.findall(bytes(head or b""))))}
     return found
+
+
+def _head_may_name(person: Person) -> Q:
+    """On SQLite: the raw heads that may hold one of the person's addresses, narrowed inside the database so only
+    the few candidates are read into Python (docs/benchmarks.md, erasure-inbox). An address whose canonical mailbox
+    is the person's holds, in lower case, one of the mailbox's domains (or its provider's aliases) and, but for
+    Gmail's dots anywhere, the canonical local part (Yandex: its longest run without "." or "-"): SQLite's lower()
+    folds only ASCII, and an address the search compares is ASCII (_ADDRESS), so this never drops one it finds."""
+    from django.db.models import F, Func, IntegerField, Value
+    from django.db.models.lookups import GreaterThan
+
+    from leadflow.matching.record import _providers
+
+    aliases, _free = _providers()
+
+    def holds(needle: str) -> Q:
+        place = Func(Func(F("head"), function="lower"), Value(needle), function="instr", output_field=IntegerField())
+        return Q(GreaterThan(place, 0))
+
+    condition = Q(pk__in=[])
+    for mailbox in sorted(person.mailboxes):
+        local, _at, domain = mailbox.rpartition("@")
+        domains = sorted({domain, *(alias for alias, target in aliases.items() if target == domain)})
+        either = Q(pk__in=[])
+        for host in domains:
+            either |= holds(f"@{host}")
+        if domain == "yandex.ru":
+            local = max(re.split(r"[.-]", local), key=len)
+        if domain != "gmail.com" and local:
+            either &= holds(local)
+        condition |= either
+    return condition
 
 
 def _redact_email(email: Any, person: Person) -> int:
