@@ -61,6 +61,10 @@ class ErasureLog(models.Model):
     # Cards that share a contact with the person but were not erased: [{"card": "lead:7", "contact": "+7916*****33",
     # "removed": true}] (removed: taken off that card's other contacts); the contact masked, never stored whole again.
     left_out = models.JSONField(_("cards left out"), default=list, blank=True)
+    # Other people's rows whose texts named the person and were redacted, not erased (a note on a colleague's card
+    # quoting their phone, a colleague's letter copying them): [{"row": "activity:12", "card": "lead:7",
+    # "fields": ["body"]}]; what the texts said is not kept.
+    redacted = models.JSONField(_("mentions redacted in other people's rows"), default=list, blank=True)
     # A reference to the person's request (a ticket or letter number), never their name or address.
     reference = models.CharField(_("request reference"), max_length=120, blank=True)
 

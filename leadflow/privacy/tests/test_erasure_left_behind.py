@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib
 import json
 
 import pytest
@@ -21,6 +22,11 @@ from leadflow.privacy.models import ErasureLog
 pytestmark = pytest.mark.django_db
 
 MOBILE = "+79161112233"
+
+
+def key() -> str:
+    """The keyed hash the erasure log keeps of the mobile next to its mask."""
+    return services.contact_key(("phone", MOBILE, ""))
 
 
 
@@ -63,15 +69,67 @@ def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_a
     assert services.tombstones_for(phones=[(MOBILE, "")])  # no longer anyone's: kept as a hash now
     second = ErasureLog.objects.exclude(pk=first.pk).get()
     assert second.lead_ids == [] and second.left_out == [
-        {"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True}]
+        {"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(), "removed": True}]
     first.refresh_from_db()
-    assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True,
+    assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(), "removed": True,
                                "removed_by_erasure": second.pk}]
     log_page = admin_client.get(f"/admin/privacy/erasurelog/{first.pk}/change/").content.decode()
     assert f"taken off later, by erasure #{second.pk}" in log_page and "9161112233" not in log_page
     # No card holds the mobile any more: a third search lists none.
     again = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
     assert 'data-testid="found-card"' not in again and 'data-testid="shared"' not in again
+
+
+def test_another_number_with_the_same_mask_on_the_card_is_not_taken_for_the_one_kept(colleague, make_lead, bob,
+                                                                                     admin_user, admin_client):
+    """Kirill's card also lists Boris's mobile, +79165554433: masked like Zina's ("+7916*****33"). Erasing Boris
+    must not take Kirill's card for one an erasure left Zina's mobile on, nor mark that erasure's row taken off."""
+    kirill = colleague["kirill"]
+    boris = make_lead(first_name="Борис", last_name="Ганин", phone="+79165554433", email="boris@ganin.example",
+                      owner=bob)
+    leads.add_other_contact(lead=kirill, contact="8 916 555-44-33", by=bob)
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)  # nothing ticked
+    first = ErasureLog.objects.get()
+    assert [row["contact"] for row in first.left_out] == ["+7916*****33"]
+    assert "9161112233" not in json.dumps(first.left_out)  # the keyed hash, never the number
+
+    person = services.find_person(lead=boris)
+    assert person.left_out[("lead", kirill.pk)].kept_by is None
+    page = admin_client.get("/privacy/erase/", {"lead": boris.pk}).content.decode()
+    assert "which erasure" not in page and f"shares +79165554433 with Lead #{boris.pk}" in page
+
+    services.erase_person(person=services.find_person(lead=boris, strip=[f"lead:{kirill.pk}"]), by=admin_user)
+    kirill.refresh_from_db()
+    assert kirill.other_contacts == [MOBILE, "+78125554433"]  # Zina's mobile stays; only Boris's left
+    first.refresh_from_db()
+    assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(),
+                               "removed": False}]
+    # Zina asking again still finds the card her first erasure left her mobile on.
+    assert services.find_person(phone=MOBILE).left_out[("lead", kirill.pk)].kept_by == first.pk
+
+
+def test_erasures_logged_before_the_keys_are_told_apart_by_the_migration_where_the_card_allows(colleague, admin_user):
+    """privacy.0005: a row logged with only the mask gets the keyed hash of the one contact the card holds with
+    that mask; where the card holds two, the row stays as it was and is still matched by its mask."""
+    from django.apps import apps
+
+    migration = importlib.import_module("leadflow.privacy.migrations.0005_erasure_log_keys_and_redacted")
+    kirill = colleague["kirill"]
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+    first = ErasureLog.objects.get()
+    legacy = [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": False}]
+    ErasureLog.objects.filter(pk=first.pk).update(left_out=legacy)
+
+    migration.forwards(apps, None)
+    first.refresh_from_db()
+    assert first.left_out == [{**legacy[0], "key": key()}]
+
+    leads.add_other_contact(lead=kirill, contact="8 916 555-44-33", by=admin_user)  # a second "+7916*****33"
+    ErasureLog.objects.filter(pk=first.pk).update(left_out=legacy)
+    migration.forwards(apps, None)
+    first.refresh_from_db()
+    assert first.left_out == legacy
+    assert services.find_person(phone=MOBILE).left_out[("lead", kirill.pk)].kept_by == first.pk
 
 
 def test_a_colleagues_letter_copying_the_person_keeps_his_request_and_loses_her(make_lead, alice, bob, admin_user,

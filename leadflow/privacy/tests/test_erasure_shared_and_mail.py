@@ -27,6 +27,11 @@ pytestmark = pytest.mark.django_db
 MOBILE = "+79161112233"
 
 
+def key() -> str:
+    """The keyed hash the erasure log keeps of the mobile next to its mask."""
+    return services.contact_key(("phone", MOBILE, ""))
+
+
 
 def submit(key: str, **body: Any) -> Any:
     return HttpClient().post("/api/submissions", data=json.dumps({"consent": True, **body}),
@@ -79,7 +84,7 @@ def test_the_admin_keeps_a_colleagues_card_and_takes_only_the_persons_mobile_off
     # The erasure log lists the card, the contact masked, and that it was taken off.
     log = ErasureLog.objects.get()
     assert log.lead_ids == [zina.pk]
-    assert log.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True}]
+    assert log.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(), "removed": True}]
     assert "+7916*****33" in done.content.decode() and "taken off (the card kept)" in done.content.decode()
     assert "9161112233" not in done.content.decode()
 
@@ -97,7 +102,7 @@ def test_by_default_the_colleagues_card_keeps_the_contact_and_the_log_says_so(
     assert MOBILE in kirill.other_contacts
     assert not services.tombstones_for(phones=[(MOBILE, "")])
     log = ErasureLog.objects.get()
-    assert log.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": False}]
+    assert log.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(), "removed": False}]
     page = admin_client.get(f"/admin/privacy/erasurelog/{log.pk}/change/").content.decode()
     assert f"lead:{kirill.pk}" in page and "+7916*****33" in page and "9161112233" not in page
 
@@ -118,7 +123,7 @@ def test_the_api_and_the_command_take_the_contact_off_the_card_they_name(colleag
                  "--strip", f"lead:{kirill.pk}", stdout=out, stderr=err)
     assert f"will be taken off lead:{kirill.pk}'s other contacts" in err.getvalue()
     assert json.loads(out.getvalue())["left_out"] == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33",
-                                                       "removed": True}]
+                                                       "key": key(), "removed": True}]
     kirill.refresh_from_db()
     assert kirill.other_contacts == ["+78125554433"] and kirill.erased_at is None
 
