@@ -297,10 +297,12 @@ def erase_requests(person: Person) -> int:
     mentions = _mentions_q(person, "message")
     if mentions is not None:
         others = Request.objects.filter(mentions).exclude(_card_q(person) | Q(interest_id__in=person.interest_ids))
-        for pk, message in others.values_list("pk", "message"):
+        for pk, message, lead_id, client_id in others.values_list("pk", "message", "lead_id", "client_id"):
             scrubbed = scrub_text(message, person)
             if scrubbed != message:
                 changed += Request.objects.filter(pk=pk).update(message=scrubbed)
+                card = f"lead:{lead_id}" if lead_id else (f"client:{client_id}" if client_id else "")
+                person.redacted.append({"row": f"request:{pk}", "card": card, "fields": ["message"]})
     return changed
 
 
@@ -374,32 +376,58 @@ def _redacted(value: Any, person: Person, *, whole: bool = True) -> Any:
     return value
 
 
-def _name_pattern(person: Person) -> re.Pattern[str] | None:
+def _stem(word: str) -> str:
+    """A name as a regular expression for any of its Russian cases: the case ending replaces the last vowel
+    (Белоусова, Белоусовой, Белоусову, Белоусов), and ё is written е as often as not (Пётр, Петру)."""
+    word = word.rstrip("аяоеуыийьАЯОЕУЫИЙЬaeiouyAEIOUY") if len(word) > 4 else word
+    return "".join("[её]" if ch in "еёЕЁ" else re.escape(ch) for ch in word)
+
+
+def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Pattern[str] | None:
     """The person's name in a free text, declined ("Белоусовой Зинаиде"): the surname, with the given names next to
-    it. A given name alone is left (another person may have it: a colleague's own signature)."""
-    cached = getattr(person, "_name_pattern", False)
+    it. A given name alone is left (another person may have it: a colleague's own signature). With
+    `with_given_name`, a surname alone is left too (a note on a card of someone with the same surname: it is theirs)."""
+    cache = "_name_pattern_given" if with_given_name else "_name_pattern"
+    cached = getattr(person, cache, False)
     if cached is not False:
         return cached
     pattern = None
-    if person.surnames:
-        def stem(word: str) -> str:
-            # a Russian case ending replaces the last vowel: Белоусова, Белоусовой, Белоусову, Белоусов
-            return re.escape(word.rstrip("аяоеуыийьАЯОЕУЫИЙЬaeiouyAEIOUY") if len(word) > 4 else word)
-
+    given = "|".join(sorted({_stem(word) for word in person.given_names}))
+    if person.surnames and (given or not with_given_name):
         end = r"\w{0,3}"
-        surnames = "|".join(sorted({stem(word) for word in person.surnames}))
-        given = "|".join(sorted({stem(word) for word in person.given_names}))
+        surnames = "|".join(sorted({_stem(word) for word in person.surnames}))
         before = rf"(?:(?:{given}){end}\s+){{0,2}}" if given else ""
         after = rf"(?:\s+(?:{given}){end}(?!\w)){{0,2}}" if given else ""
-        pattern = re.compile(rf"(?<!\w){before}(?:{surnames}){end}(?!\w){after}", re.IGNORECASE)
-    person._name_pattern = pattern  # type: ignore[attr-defined]
+        if with_given_name:
+            named = rf"(?:{surnames}){end}(?!\w)"
+            text = (rf"(?:{before.replace('{0,2}', '{1,2}')}{named}{after}"
+                    rf"|{named}{after.replace('{0,2}', '{1,2}')})")
+        else:
+            text = rf"{before}(?:{surnames}){end}(?!\w){after}"
+        pattern = re.compile(rf"(?<!\w){text}", re.IGNORECASE)
+    setattr(person, cache, pattern)
     return pattern
 
 
-def scrub_text(text: str, person: Person) -> str:
+def _name_q(person: Person, field: str) -> Q:
+    """Rows whose text column `field` may hold the person's surname in any case, narrowed inside the database (each
+    letter as a class of both cases: SQLite and PostgreSQL fold only some letters themselves); scrub_text
+    confirms."""
+    condition = Q(pk__in=[])
+    for word in sorted(person.surnames):
+        stem = _stem(word)
+        letters = re.findall(r"\[её\]|\\.|.", stem)
+        pattern = "".join("[ЕеЁё]" if ch == "[её]" else (f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else ch)
+                          for ch in letters)
+        condition |= Q(**{f"{field}__regex": pattern})
+    return condition
+
+
+def scrub_text(text: str, person: Person, *, surname_alone: bool = True) -> str:
     """Another person's text with this person's e-mails (any spelling), phones (any notation) and name replaced
     by "[erased]", the rest as written. A phone with an extension is left: its line is the office's, anyone's
-    there, and only the person's extension was theirs."""
+    there, and only the person's extension was theirs. Without `surname_alone` the surname goes only with a given
+    name next to it (the text is on the card of someone with that surname)."""
     if not text:
         return text
 
@@ -413,7 +441,7 @@ def scrub_text(text: str, person: Person) -> str:
         patterns = None if extension else _phone_patterns(e164)
         if patterns is not None:
             text = patterns[1].sub(ERASED, text)
-    names = _name_pattern(person)
+    names = _name_pattern(person, with_given_name=not surname_alone)
     return names.sub(ERASED, text) if names is not None else text
 
 
@@ -492,7 +520,104 @@ def erase_activities(person: Person) -> int:
     changed += _rerender(_tasks_qs(person), "title")
     _tasks_qs(person).exclude(result="").update(result="")
     changed += close_erased_tasks(person)
+    return changed + redact_notes(person)
+
+
+# Other people's texts that may quote the person: (model, its free-text fields, its system-text parameters).
+NOTES = (
+    ("leads.Activity", "activity", ("subject", "body"), ("text_params",)),
+    ("leads.Task", "task", ("title", "result"), ("text_params", "result_params")),
+    ("leads.Lead", "lead", ("lost_note",), ()),
+    ("clients.Deal", "deal", ("note",), ()),
+)
+
+
+def redact_notes(person: Person) -> int:
+    """Notes, call notes, task titles and results, refusal and deal notes on other people's cards that quote the
+    person ("перезвонить Иванову Петру на 8 912 345-67-89"): the card and the note stay, the person's e-mails,
+    phones and name become "[erased]" in the text and in the system text's parameters it is worded from, and the
+    erasure log lists each row changed (person.redacted), not what it said. The rows are narrowed inside the
+    database; a surname alone is kept on a card whose own person has that surname (the note is about them)."""
+    from django.apps import apps
+
+    changed = 0
+    mine = _card_q(person)
+    for label, kind, fields, params in NOTES:
+        model = apps.get_model(label)
+        condition = Q(pk__in=[])
+        for name in fields:
+            condition |= _name_q(person, name)
+            mentions = _mentions_q(person, name)
+            if mentions is not None:
+                condition |= mentions
+        rows = model.objects.filter(condition)
+        if kind == "lead":
+            rows = rows.exclude(pk__in=person.lead_ids)
+        elif kind == "deal":
+            rows = rows.exclude(client_id__in=person.client_ids)
+        else:
+            rows = rows.exclude(mine)
+        if kind == "task":
+            rows = rows.exclude(pk__in=_tasks_qs(person).values("pk"))
+        rows = list(rows.only("pk", *fields, *params, *(() if kind == "lead" else ("client_id",)),
+                              *(("lead_id",) if kind in ("activity", "task") else ())))
+        namesakes = _namesakes(person, rows, kind)
+        for row in rows:
+            card = _card_of(row, kind)
+            alone = card not in namesakes
+            update = {}
+            for name in fields:
+                text = getattr(row, name)
+                scrubbed = scrub_text(text, person, surname_alone=alone)
+                if scrubbed != text:
+                    update[name] = scrubbed[:model._meta.get_field(name).max_length or None]
+            for name in params:
+                value = getattr(row, name)
+                scrubbed = _scrubbed_params(value, person, alone)
+                if scrubbed != value:
+                    update[name] = scrubbed
+            if update:
+                model.objects.filter(pk=row.pk).update(**update)
+                person.redacted.append({"row": f"{kind}:{row.pk}", "card": card, "fields": sorted(update)})
+                changed += 1
     return changed
+
+
+def _scrubbed_params(value: Any, person: Person, alone: bool) -> Any:
+    """A system text's parameters with the person taken out of every text in them (nested texts too)."""
+    if isinstance(value, str):
+        return scrub_text(value, person, surname_alone=alone)
+    if isinstance(value, dict):
+        return {key: _scrubbed_params(item, person, alone) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed_params(item, person, alone) for item in value]
+    return value
+
+
+def _card_of(row: Any, kind: str) -> str:
+    if kind == "lead":
+        return f"lead:{row.pk}"
+    if getattr(row, "lead_id", None):
+        return f"lead:{row.lead_id}"
+    return f"client:{row.client_id}" if getattr(row, "client_id", None) else ""
+
+
+def _namesakes(person: Person, rows: list[Any], kind: str) -> set[str]:
+    """The cards among `rows`' whose own person has one of the person's surnames (in any case ending)."""
+    from leadflow.clients.models import Client
+    from leadflow.leads.models import Lead
+
+    names = _name_pattern(person)
+    if names is None or not rows:
+        return set()
+    surnames = re.compile("|".join(f"(?:{_stem(word)})" for word in person.surnames), re.IGNORECASE)
+    lead_ids = {row.pk if kind == "lead" else getattr(row, "lead_id", None) for row in rows} - {None}
+    client_ids = {getattr(row, "client_id", None) for row in rows} - {None}
+    found = {f"lead:{pk}" for pk, last in Lead.objects.filter(pk__in=lead_ids).values_list("pk", "last_name")
+             if surnames.match(last or "")}
+    found |= {f"client:{pk}" for pk, last in Client.objects.filter(pk__in=client_ids).values_list(
+        "pk", "contact__last_name") if surnames.match(last or "")}
+    return found
 
 
 ERASED_TASK_RESULT = system_result(
@@ -714,6 +839,10 @@ def _redact_email(email: Any, person: Person) -> int:
         "envelope_to": [to for to in email.envelope_to or [] if not person.names_mailbox(str(to))],
     }
     IncomingEmail.objects.filter(pk=email.pk).update(**fields)
+    card = f"lead:{email.lead_id}" if email.lead_id else (f"client:{email.client_id}" if email.client_id else "")
+    person.redacted.append({"row": f"email:{email.pk}", "card": card,
+                            "fields": sorted(name for name, value in fields.items() if value != getattr(
+                                email, name) and not (name == "raw" and bytes(email.raw) == value))})
     gone = []
     for attachment in Attachment.objects.filter(email_id=email.pk):
         try:

@@ -397,6 +397,9 @@ class Person:
     # them in another person's letter that copies or quotes them (privacy.rooms.scrub_text).
     surnames: set[str] = field(default_factory=set)
     given_names: set[str] = field(default_factory=set)
+    # Other people's rows the erasers took the person out of ({"row": "activity:12", "card": "lead:7", "fields":
+    # ["body"]}), for the erasure log.
+    redacted: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def e164s(self) -> set[str]:
@@ -991,7 +994,7 @@ def erase_person(*, person: Person, by: User | None, reference: str = "") -> Era
         counts = {name: int(function(person) or 0) for name, function in sorted(erasers.items())}
         log = ErasureLog.objects.create(
             by=by, lead_ids=sorted(person.lead_ids), client_ids=sorted(person.client_ids), counts=counts,
-            reference=reference[:120], left_out=person.left_out_rows(),
+            reference=reference[:120], left_out=person.left_out_rows(), redacted=person.redacted,
         )
         digests = contact_digests(emails=person.emails, phones=person.phones)
         Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])
