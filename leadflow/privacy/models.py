@@ -101,3 +101,24 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.digest[:12]}…"
+
+
+class MessageAddress(models.Model):
+    """A mailbox a stored e-mail's head names (From, To, Cc, Reply-To, a Message-ID built from an address, the first
+    16 KB of the raw message), in its canonical form, written when the message is stored: an erasure finds the
+    letters copying the person by an index lookup instead of reading every message. It follows the raw message:
+    rewritten with it when an erasure takes the person out, gone with it. "" stands for a head naming no mailbox
+    (the message is indexed all the same)."""
+
+    email = models.ForeignKey("inbox.IncomingEmail", verbose_name=_("e-mail"), on_delete=models.CASCADE,
+                              related_name="+")
+    mailbox = models.CharField(_("mailbox"), max_length=254, db_index=True)
+
+    class Meta:
+        verbose_name = _("address in a stored e-mail")
+        verbose_name_plural = _("addresses in stored e-mails")
+        constraints = [models.UniqueConstraint(fields=["email", "mailbox"], name="message_address_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.email_id}: {self.mailbox}"
+

@@ -309,14 +309,58 @@ def erase_requests(person: Person) -> int:
 def _mentions_q(person: Person, field: str) -> Q | None:
     """Rows whose text column `field` holds one of the person's e-mails (any spelling) or phones (any notation),
     narrowed inside the database (None: the person has no contact to look for)."""
+    from django.db import connection
+
+    # On SQLite a regular expression is a call into Python for every row: a test in SQLite's own C first (the
+    # phone's national digits in order, anything between: GLOB; one of the address's domains: instr) passes only
+    # rows the expression may match, so the expression runs on those few (docs/benchmarks.md, erasure-inbox).
+    narrow = connection.vendor == "sqlite"
     condition = Q(pk__in=[])
     if person.emails:
-        condition |= Q(**{f"{field}__iregex": mailbox_regex(person.emails, anchored=False)})
+        found = Q(**{f"{field}__iregex": mailbox_regex(person.emails, anchored=False)})
+        domains = _mailbox_domains(person)
+        # lower() folds ASCII only: an internationalised domain (почта.рф) is left to the expression
+        condition |= (_holds_any(field, domains) & found) if narrow and all(d.isascii() for d in domains) else found
     for e164, extension in sorted(person.phones):
         patterns = None if extension else _phone_patterns(e164)
         if patterns is not None:
-            condition |= Q(**{f"{field}__regex": patterns[0]})
+            found = Q(**{f"{field}__regex": patterns[0]})
+            condition |= (_digits_in_order(field, patterns[0]) & found) if narrow else found
     return condition if (person.emails or person.phones) else None
+
+
+def _mailbox_domains(person: Person) -> list[str]:
+    """Every domain one of the person's mailboxes may be written with (the provider's aliases too), lower case."""
+    from leadflow.matching.record import _providers
+
+    aliases, _free = _providers()
+    domains = {mailbox.rpartition("@")[2] for mailbox in person.mailboxes}
+    return sorted(domains | {alias for alias, target in aliases.items() if target in domains})
+
+
+def _holds_any(field: str, domains: list[str]) -> Q:
+    """SQLite: the text column holds "@<domain>" for one of the domains, in any ASCII case."""
+    from django.db.models import F, Func, IntegerField, Value
+    from django.db.models.lookups import GreaterThan
+
+    condition = Q(pk__in=[])
+    for domain in domains:
+        place = Func(Func(F(field), function="lower"), Value(f"@{domain}"), function="instr",
+                     output_field=IntegerField())
+        condition |= Q(GreaterThan(place, 0))
+    return condition
+
+
+def _digits_in_order(field: str, sql_pattern: str) -> Q:
+    """SQLite: the text column holds the digits of a phone pattern (_phone_patterns) in order, anything between
+    (GLOB, case-blind for digits): every text the pattern matches does."""
+    from django.db.models import BooleanField, F, Func, Value
+
+    digits = sql_pattern.split(_SQL_SEPARATOR)
+    if not all(digit.isdigit() for digit in digits):
+        return Q()
+    glob = Func(Value("*" + "*".join(digits) + "*"), F(field), function="glob", output_field=BooleanField())
+    return Q(glob)
 
 
 @exporter("submissions")
@@ -750,16 +794,45 @@ def _someone_elses_email(person: Person, kind: str, sender: str, lead_id: int | 
 RAW_HEAD = 16384
 
 
+def head_mailboxes(raw: bytes) -> set[str]:
+    """The canonical mailboxes the first RAW_HEAD bytes of a raw message name (privacy.MessageAddress): every
+    address in them, and every address inside a longer one's local part after a punctuation mark (a Message-ID
+    "<1234.ivan@example.com>" names ivan@example.com: PostgreSQL's search of the heads found those too). {""}
+    when it names none, so an indexed message is told from one stored before the index."""
+    from leadflow.matching.record import canonical_email
+
+    found: set[str] = set()
+    for address in set(_ADDRESS.findall(raw[:RAW_HEAD])):
+        local, _at, domain = address.decode("ascii", "replace").rpartition("@")
+        starts = [0, *(index + 1 for index, ch in enumerate(local[:-1]) if not ch.isalnum())]
+        found |= {canonical_email(f"{local[start:]}@{domain}") for start in starts if local[start:]}
+    return {mailbox for mailbox in found if len(mailbox) <= 254} or {""}
+
+
+def index_message(email_id: int, raw: bytes) -> None:
+    """Write the mailboxes a stored message's head names (inbox.services.store_email, in the transaction that
+    stores it; an erasure that rewrites or drops a raw message writes them again)."""
+    from leadflow.privacy.models import MessageAddress
+
+    MessageAddress.objects.filter(email_id=email_id).delete()
+    if raw:
+        MessageAddress.objects.bulk_create([MessageAddress(email_id=email_id, mailbox=mailbox)
+                                            for mailbox in sorted(head_mailboxes(raw))])
+
+
 def _emails_naming(person: Person) -> set[int]:
     """Every message that names the person: their own (_emails_qs), and another person's whose text (decoded, the
-    quoted part too) holds their e-mail or phone, or whose headers copy them (To, Cc, Reply-To): the text and, on
-    PostgreSQL, the headers are searched inside the database; on SQLite the raw messages' heads are read in
+    quoted part too) holds their e-mail or phone (searched inside the database), or whose head copies them (To, Cc,
+    Reply-To): looked up in the index of the mailboxes each message's head names (privacy.MessageAddress, written
+    when it was stored). A message stored before the index has none and is searched as it was: on PostgreSQL
+    inside the database; on SQLite the heads that may hold the address narrowed inside the database, read in
     chunks and their addresses compared by their canonical mailboxes."""
     from django.db import connection
-    from django.db.models import Func
+    from django.db.models import Exists, Func, OuterRef
     from django.db.models.functions import Substr
 
     from leadflow.inbox.models import IncomingEmail
+    from leadflow.privacy.models import MessageAddress
 
     found = set(_emails_qs(person).values_list("pk", flat=True))
     mentions = _mentions_q(person, "text")
@@ -767,7 +840,14 @@ def _emails_naming(person: Person) -> set[int]:
         found |= set(IncomingEmail.objects.filter(mentions).values_list("pk", flat=True))
     if not person.emails:
         return found
-    rest = IncomingEmail.objects.exclude(raw=b"").exclude(pk__in=found)
+    found |= set(MessageAddress.objects.filter(mailbox__in=sorted(person.mailboxes)).values_list("email_id",
+                                                                                                 flat=True))
+    # The messages not in the index, by their ids alone (no raw message read): none but those stored before it
+    # and those whose raw message is gone.
+    unindexed = IncomingEmail.objects.exclude(Exists(MessageAddress.objects.filter(email_id=OuterRef("pk"))))
+    if not unindexed.exists():
+        return found
+    rest = IncomingEmail.objects.filter(pk__in=unindexed.values("pk")).exclude(pk__in=found).exclude(raw=b"")
     if connection.vendor == "postgresql":
         head = Func("raw", template=f"encode(substring(%(expressions)s from 1 for {RAW_HEAD}), 'escape')",
                     output_field=TextField())
@@ -839,6 +919,7 @@ def _redact_email(email: Any, person: Person) -> int:
         "envelope_to": [to for to in email.envelope_to or [] if not person.names_mailbox(str(to))],
     }
     IncomingEmail.objects.filter(pk=email.pk).update(**fields)
+    index_message(email.pk, redacted)  # the index follows the raw message: the person's addresses leave it
     card = f"lead:{email.lead_id}" if email.lead_id else (f"client:{email.client_id}" if email.client_id else "")
     person.redacted.append({"row": f"email:{email.pk}", "card": card,
                             "fields": sorted(name for name, value in fields.items() if value != getattr(
@@ -967,6 +1048,9 @@ def blank_emails(ids: list[int]) -> int:
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
     # Files are not transactional: they go once the erasure is committed.
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    from leadflow.privacy.models import MessageAddress
+
+    MessageAddress.objects.filter(email_id__in=ids).delete()  # the index follows the raw message
     changed = IncomingEmail.objects.filter(pk__in=ids).update(
         raw=b"", envelope_from="", envelope_to=[], peer="", from_name="", from_address="", subject="", text="",
         phones=[], company="", in_reply_to="", references=[], error="",

@@ -229,3 +229,45 @@ def test_the_command_names_the_card_an_earlier_erasure_left_the_contact_on_and_t
     assert kirill.other_contacts == ["+78125554433"] and kirill.erased_at is None
     first.refresh_from_db()
     assert first.left_out[0]["removed"] is True
+
+
+def test_letters_copying_the_person_are_found_by_the_index_written_at_receipt(make_lead, alice, bob, admin_user):
+    """Each stored message's head mailboxes are indexed when it arrives (a Message-ID built from an address counts):
+    erasure looks them up instead of reading every message, and the index loses the person with the letter."""
+    from leadflow.privacy.models import MessageAddress
+
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example", owner=bob)
+    copied = take_email(raw=build(body="Нужен ламинат, 200 м².", sender=("Кирилл Орлов", "kirill@firm.example"),
+                                  headers={"Cc": "Zina B. <Zina+Shop@EXAMPLE.ru>"}), via="smtp")
+    named_in_id = take_email(raw=build(body="Счёт на оплату", sender=("Ольга", "olga@firm.example"),
+                                       message_id="<1234.zina@example.ru>"), via="smtp")
+    unrelated = take_email(raw=build(body="Прайс", sender=("Ольга", "olga@firm.example"),
+                                     headers={"Cc": "xzina@example.ru, zina@example.ru.firm.example"}), via="smtp")
+    indexed = set(MessageAddress.objects.filter(mailbox="zina@example.ru").values_list("email_id", flat=True))
+    assert indexed == {copied.pk, named_in_id.pk}
+    assert MessageAddress.objects.filter(email=unrelated, mailbox="olga@firm.example").exists()
+
+    services.erase_person(person=services.find_person(lead=zina), by=admin_user)
+
+    copied.refresh_from_db()
+    assert b"zina" not in bytes(copied.raw).lower() and "ламинат" in copied.text
+    assert not MessageAddress.objects.filter(mailbox="zina@example.ru").exists()
+    assert MessageAddress.objects.filter(email=copied, mailbox="kirill@firm.example").exists()
+    unrelated.refresh_from_db()
+    assert b"xzina@example.ru" in bytes(unrelated.raw)
+
+
+def test_a_letter_stored_before_the_index_is_still_found_by_reading_its_head(make_lead, alice, bob, admin_user):
+    from leadflow.privacy.models import MessageAddress
+
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    letter = take_email(raw=build(body="Нужен ламинат.", sender=("Кирилл Орлов", "kirill@firm.example"),
+                                  headers={"Reply-To": "Zina@Example.RU"}), via="smtp")
+    MessageAddress.objects.filter(email=letter).delete()  # as a message stored before privacy.0005 had it
+
+    services.erase_person(person=services.find_person(lead=zina), by=admin_user)
+
+    letter.refresh_from_db()
+    assert b"zina" not in bytes(letter.raw).lower() and "ламинат" in letter.text
+    assert MessageAddress.objects.filter(email=letter, mailbox="kirill@firm.example").exists()
