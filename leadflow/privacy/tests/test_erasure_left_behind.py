@@ -56,11 +56,11 @@ def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_a
     assert f"still lists {MOBILE}, which erasure #{first.pk} left on it" in shared
     assert f'name="strip" value="lead:{kirill.pk}"' in shared and "Nothing found." in page  # nothing until ticked
     russian = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"},
-                         headers={"Accept-Language": "ru"}).content.decode()
+                                headers={"Accept-Language": "ru"}).content.decode()
     assert f"всё ещё указан {MOBILE}: его оставило удаление №{first.pk}" in russian
 
     done = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33", "strip": f"lead:{kirill.pk}",
-                                          "confirm": "erase"})
+                                                 "confirm": "erase"})
 
     assert done.status_code == 200
     kirill.refresh_from_db()

@@ -147,7 +147,7 @@ def test_a_shared_office_line_does_not_pull_in_another_persons_card(office_line,
     assert f"shares {sorted(person.shared)[0][1]} with Lead #{zina.pk}" in shared
     assert f'name="include" value="lead:{kirill.pk}"' in shared
     russian = admin_client.get("/privacy/erase/", {"email": "zina@example.ru"},
-                                       headers={"Accept-Language": "ru"}).content.decode()
+                               headers={"Accept-Language": "ru"}).content.decode()
     assert f"общий контакт {sorted(person.shared)[0][1]} с карточкой «Лид №{zina.pk}»" in russian
     assert "не удаляется" in russian and "Показать снова с отмеченными карточками" in russian
 
@@ -180,7 +180,7 @@ def test_the_admin_takes_in_a_card_sharing_a_contact_and_it_is_erased_too(
                                    content_type="application/json").status_code == 422
 
     done = admin_client.post("/privacy/erase/", {"email": "zina@example.ru", "include": f"lead:{kirill.pk}",
-                                          "confirm": "erase"})
+                                                 "confirm": "erase"})
     assert done.status_code == 200
     assert set(ErasureLog.objects.get().lead_ids) == {zina.pk, kirill.pk}
     assert Lead.objects.filter(erased_at__isnull=False).count() == 2

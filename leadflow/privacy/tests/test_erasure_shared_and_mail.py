@@ -59,7 +59,7 @@ def test_the_admin_keeps_a_colleagues_card_and_takes_only_the_persons_mobile_off
     assert f'name="strip" value="lead:{kirill.pk}"' in shared and "checked" not in shared  # nothing ticked for you
     assert f"Keep this card, but take {MOBILE} off its other contacts" in shared
     russian = admin_client.post("/privacy/erase/", {"email": "zina@example.ru"},
-                         headers={"Accept-Language": "ru"}).content.decode()
+                                headers={"Accept-Language": "ru"}).content.decode()
     assert f"Оставить карточку, но убрать {MOBILE} из её других контактов" in russian
 
     shown = admin_client.post("/privacy/erase/", {"email": "zina@example.ru", "strip": f"lead:{kirill.pk}"})
@@ -68,7 +68,7 @@ def test_the_admin_keeps_a_colleagues_card_and_takes_only_the_persons_mobile_off
     assert f'<input type="hidden" name="strip" value="lead:{kirill.pk}">' in shown
 
     done = admin_client.post("/privacy/erase/", {"email": "zina@example.ru", "strip": f"lead:{kirill.pk}",
-                                          "confirm": "erase"})
+                                                 "confirm": "erase"})
     assert done.status_code == 200
     kirill.refresh_from_db()
     assert kirill.erased_at is None and kirill.full_name == "Орлов Кирилл" and kirill.phone == "+79035550000"
