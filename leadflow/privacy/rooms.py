@@ -457,13 +457,23 @@ def _name_q(person: Person, field: str) -> Q:
     """Rows whose text column `field` may hold the person's surname in any case, narrowed inside the database (each
     letter as a class of both cases: SQLite and PostgreSQL fold only some letters themselves); scrub_text
     confirms."""
+    from django.db import connection
+    from django.db.models import BooleanField, F, Func, Value
+
     condition = Q(pk__in=[])
     for word in sorted(person.surnames):
-        stem = _stem(word)
-        letters = re.findall(r"\[её\]|\\.|.", stem)
-        pattern = "".join("[ЕеЁё]" if ch == "[её]" else (f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else ch)
-                          for ch in letters)
-        condition |= Q(**{f"{field}__regex": pattern})
+        letters = [token[1:] if token.startswith("\\") else token
+                   for token in re.findall(r"\[её\]|\\.|.", _stem(word))]
+        # each letter as a class of its cases (a class in both GLOB and regular expressions); anything else as is
+        classes = ["[ЕеЁё]" if ch == "[её]" else (f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else None)
+                   for ch in letters]
+        if connection.vendor == "sqlite":
+            # GLOB runs in SQLite's C, not a call into Python per row like a regular expression
+            glob = "".join(cls or (f"[{ch}]" if ch in "*?[]" else ch) for cls, ch in zip(classes, letters, strict=True))
+            condition |= Q(Func(Value(f"*{glob}*"), F(field), function="glob", output_field=BooleanField()))
+        else:
+            condition |= Q(**{f"{field}__regex": "".join(cls or re.escape(ch)
+                                                          for cls, ch in zip(classes, letters, strict=True))})
     return condition
 
 
@@ -590,10 +600,10 @@ def redact_notes(person: Person) -> int:
         model = apps.get_model(label)
         condition = Q(pk__in=[])
         for name in fields:
-            condition |= _name_q(person, name)
             mentions = _mentions_q(person, name)
-            if mentions is not None:
-                condition |= mentions
+            # an empty text first: most refusal and deal notes are, and nothing else is asked of them
+            condition |= ~Q(**{name: ""}) & (_name_q(person, name) | (mentions if mentions is not None else Q(
+                pk__in=[])))
         rows = model.objects.filter(condition)
         if kind == "lead":
             rows = rows.exclude(pk__in=person.lead_ids)
