@@ -100,3 +100,29 @@ def test_the_erase_page_and_the_api_list_the_rows_redacted(petr, kirill, bob, ad
     assert response.json()["redacted"] == [{"row": f"activity:{other.pk}", "card": f"lead:{kirill.pk}",
                                             "fields": ["body"]}]
     assert not Task.objects.filter(lead=kirill, title__contains="912").exists()
+
+
+def test_a_clients_notes_a_deal_note_and_a_refusal_note_are_redacted_too(petr, kirill, make_lead, bob, admin_user):
+    from leadflow.clients.models import Deal
+    from leadflow.leads.models import Lead
+
+    client = leads.convert_lead(lead=kirill, by=bob)
+    meeting = leads.log_activity(client=client, kind="meeting", by=bob,
+                                 body="На встрече был Иванов П. С. (petr.ivanov@mail.ru), обсудили поставку")
+    deal = Deal.objects.create(client=client, amount=120000, closed_at=timezone.now(),
+                               note="Скидка 5% по просьбе Петра Иванова")
+    refused = make_lead(first_name="Олег", last_name="Смирнов", phone="+79057770000", email="oleg@smirnov.example",
+                        owner=bob)
+    Lead.objects.filter(pk=refused.pk).update(lost_note="Купил через Иванова, тел. 8(912)3456789")
+
+    log = services.erase_person(person=services.find_person(lead=petr), by=admin_user)
+
+    meeting.refresh_from_db()
+    deal.refresh_from_db()
+    refused.refresh_from_db()
+    assert meeting.body == "На встрече был [erased] П. С. ([erased]), обсудили поставку"
+    assert deal.note == "Скидка 5% по просьбе [erased]" and deal.amount == 120000
+    assert refused.lost_note == "Купил через [erased], тел. [erased]" and refused.full_name == "Смирнов Олег"
+    assert {(row["row"], row["card"]) for row in log.redacted} == {
+        (f"activity:{meeting.pk}", f"client:{client.pk}"), (f"deal:{deal.pk}", f"client:{client.pk}"),
+        (f"lead:{refused.pk}", f"lead:{refused.pk}")}
