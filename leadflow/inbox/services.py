@@ -64,7 +64,7 @@ def store_email(
                 envelope_to=list(envelope_to), peer=peer[:100],
             )
             # The mailboxes its head names, for an erasure to find the letters copying a person by a lookup.
-            index_message(email.pk, raw)
+            index_message(email.pk, raw, new=True)
     except IntegrityError:
         # The same message arrived twice at once (an SMTP retry racing the IMAP poller): the first one stays.
         return IncomingEmail.objects.get(key=key), False

@@ -819,12 +819,13 @@ def head_mailboxes(raw: bytes) -> set[str]:
     return {mailbox for mailbox in found if len(mailbox) <= 254} or {""}
 
 
-def index_message(email_id: int, raw: bytes) -> None:
+def index_message(email_id: int, raw: bytes, *, new: bool = False) -> None:
     """Write the mailboxes a stored message's head names (inbox.services.store_email, in the transaction that
-    stores it; an erasure that rewrites or drops a raw message writes them again)."""
+    stores it: `new`, nothing to replace; an erasure that rewrites or drops a raw message writes them again)."""
     from leadflow.privacy.models import MessageAddress
 
-    MessageAddress.objects.filter(email_id=email_id).delete()
+    if not new:
+        MessageAddress.objects.filter(email_id=email_id).delete()
     if raw:
         MessageAddress.objects.bulk_create([MessageAddress(email_id=email_id, mailbox=mailbox)
                                             for mailbox in sorted(head_mailboxes(raw))])
