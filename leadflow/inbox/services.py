@@ -47,10 +47,11 @@ def store_email(
     *, raw: bytes, via: str, mailbox: Mailbox | None = None, envelope_from: str = "",
     envelope_to: Iterable[str] = (), peer: str = "",
 ) -> tuple[IncomingEmail, bool]:
-    """Commit the raw bytes in a transaction of their own; (email, is_new). Nothing is parsed yet. A message
-    whose sender was erased keeps its key as a keyed hash (privacy.rooms.blank_emails): looked up too, so a
+    """Commit the raw bytes in a transaction of their own, with the mailboxes their head names (privacy.MessageAddress,
+    so an erasure finds the letters copying a person by a lookup); (email, is_new). Nothing else is parsed yet. A
+    message whose sender was erased keeps its key as a keyed hash (privacy.rooms.blank_emails): looked up too, so a
     redelivery of it is still the same row."""
-    from leadflow.privacy.rooms import erased_key
+    from leadflow.privacy.rooms import erased_key, index_message
 
     key = email_key(raw)
     existing = IncomingEmail.objects.filter(key__in=sorted({key, erased_key(key)})).order_by("pk").first()
@@ -62,6 +63,8 @@ def store_email(
                 key=key, raw=raw, size=len(raw), via=via, mailbox=mailbox, envelope_from=envelope_from[:320],
                 envelope_to=list(envelope_to), peer=peer[:100],
             )
+            # The mailboxes its head names, for an erasure to find the letters copying a person by a lookup.
+            index_message(email.pk, raw, new=True)
     except IntegrityError:
         # The same message arrived twice at once (an SMTP retry racing the IMAP poller): the first one stays.
         return IncomingEmail.objects.get(key=key), False

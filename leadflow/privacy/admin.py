@@ -31,8 +31,9 @@ class ConsentAdmin(ReadOnly):
 @admin.register(ErasureLog)
 class ErasureLogAdmin(ReadOnly):
     list_display = ("at", "by", "lead_ids", "client_ids", "tombstones", "reference")
-    readonly_fields = ("at", "by", "lead_ids", "client_ids", "counts", "tombstones", "reference", "cards_left_out")
-    exclude = ("left_out",)
+    readonly_fields = ("at", "by", "lead_ids", "client_ids", "counts", "tombstones", "reference", "cards_left_out",
+                       "rows_redacted")
+    exclude = ("left_out", "redacted")
 
     @admin.display(description=_("cards left out"))
     def cards_left_out(self, obj: ErasureLog) -> str:
@@ -41,6 +42,14 @@ class ErasureLogAdmin(ReadOnly):
         from django.template.loader import render_to_string
 
         return render_to_string("privacy/partials/left_out.html", {"rows": obj.left_out}) or "—"
+
+    @admin.display(description=_("mentions redacted in other people's rows"))
+    def rows_redacted(self, obj: ErasureLog) -> str:
+        """Each other person's row (a note on a colleague's card, a letter copying the person) the person was taken
+        out of, and which of its fields changed; never what they said."""
+        from django.template.loader import render_to_string
+
+        return render_to_string("privacy/partials/redacted.html", {"rows": obj.redacted}) or "—"
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
         extra_context = {**(extra_context or {}), "title": _("Erasures (use “Erase a person” to erase)")}

@@ -43,6 +43,15 @@ class LeftOutOut(Schema):
     removed: list[str]
 
 
+class RedactedOut(Schema):
+    """Another person's row the person was taken out of (a note on a colleague's card quoting them), and which of
+    its fields changed: "activity:12" on "lead:7", ["body"]."""
+
+    row: str
+    card: str
+    fields: list[str]
+
+
 class ErasureOut(Schema):
     id: int
     at: datetime
@@ -52,6 +61,7 @@ class ErasureOut(Schema):
     counts: dict[str, int]
     tombstones: int
     left_out: list[LeftOutOut]
+    redacted: list[RedactedOut]
 
 
 class ConsentOut(Schema):
@@ -112,7 +122,8 @@ def erase(request: HttpRequest, payload: EraseIn) -> dict[str, Any]:
                  "removed": sorted(services.value_text(value) for value in person.stripped.get(join.card, ()))}
                 for join in sorted(person.left_out.values(), key=lambda join: join.card)]
     return {"id": log.pk, "at": log.at, "by": request.auth.username, "lead_ids": log.lead_ids,
-            "client_ids": log.client_ids, "counts": log.counts, "tombstones": log.tombstones, "left_out": left_out}
+            "client_ids": log.client_ids, "counts": log.counts, "tombstones": log.tombstones, "left_out": left_out,
+            "redacted": log.redacted}
 
 
 def _card(request: HttpRequest, lead: int | None, client: int | None) -> tuple[Any, Any]:

@@ -61,6 +61,10 @@ class ErasureLog(models.Model):
     # Cards that share a contact with the person but were not erased: [{"card": "lead:7", "contact": "+7916*****33",
     # "removed": true}] (removed: taken off that card's other contacts); the contact masked, never stored whole again.
     left_out = models.JSONField(_("cards left out"), default=list, blank=True)
+    # Other people's rows whose texts named the person and were redacted, not erased (a note on a colleague's card
+    # quoting their phone, a colleague's letter copying them): [{"row": "activity:12", "card": "lead:7",
+    # "fields": ["body"]}]; what the texts said is not kept.
+    redacted = models.JSONField(_("mentions redacted in other people's rows"), default=list, blank=True)
     # A reference to the person's request (a ticket or letter number), never their name or address.
     reference = models.CharField(_("request reference"), max_length=120, blank=True)
 
@@ -97,3 +101,24 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.digest[:12]}…"
+
+
+class MessageAddress(models.Model):
+    """A mailbox a stored e-mail's head names (From, To, Cc, Reply-To, a Message-ID built from an address, the first
+    16 KB of the raw message), in its canonical form, written when the message is stored: an erasure finds the
+    letters copying the person by an index lookup instead of reading every message. It follows the raw message:
+    rewritten with it when an erasure takes the person out, gone with it. "" stands for a head naming no mailbox
+    (the message is indexed all the same)."""
+
+    email = models.ForeignKey("inbox.IncomingEmail", verbose_name=_("e-mail"), on_delete=models.CASCADE,
+                              related_name="+")
+    mailbox = models.CharField(_("mailbox"), max_length=254, db_index=True)
+
+    class Meta:
+        verbose_name = _("address in a stored e-mail")
+        verbose_name_plural = _("addresses in stored e-mails")
+        constraints = [models.UniqueConstraint(fields=["email", "mailbox"], name="message_address_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.email_id}: {self.mailbox}"
+

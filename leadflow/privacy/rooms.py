@@ -297,24 +297,70 @@ def erase_requests(person: Person) -> int:
     mentions = _mentions_q(person, "message")
     if mentions is not None:
         others = Request.objects.filter(mentions).exclude(_card_q(person) | Q(interest_id__in=person.interest_ids))
-        for pk, message in others.values_list("pk", "message"):
+        for pk, message, lead_id, client_id in others.values_list("pk", "message", "lead_id", "client_id"):
             scrubbed = scrub_text(message, person)
             if scrubbed != message:
                 changed += Request.objects.filter(pk=pk).update(message=scrubbed)
+                card = f"lead:{lead_id}" if lead_id else (f"client:{client_id}" if client_id else "")
+                person.redacted.append({"row": f"request:{pk}", "card": card, "fields": ["message"]})
     return changed
 
 
 def _mentions_q(person: Person, field: str) -> Q | None:
     """Rows whose text column `field` holds one of the person's e-mails (any spelling) or phones (any notation),
     narrowed inside the database (None: the person has no contact to look for)."""
+    from django.db import connection
+
+    # On SQLite a regular expression is a call into Python for every row: a test in SQLite's own C first (the
+    # phone's national digits in order, anything between: GLOB; one of the address's domains: instr) passes only
+    # rows the expression may match, so the expression runs on those few (docs/benchmarks.md, erasure-inbox).
+    narrow = connection.vendor == "sqlite"
     condition = Q(pk__in=[])
     if person.emails:
-        condition |= Q(**{f"{field}__iregex": mailbox_regex(person.emails, anchored=False)})
+        found = Q(**{f"{field}__iregex": mailbox_regex(person.emails, anchored=False)})
+        domains = _mailbox_domains(person)
+        # lower() folds ASCII only: an internationalised domain (почта.рф) is left to the expression
+        condition |= (_holds_any(field, domains) & found) if narrow and all(d.isascii() for d in domains) else found
     for e164, extension in sorted(person.phones):
         patterns = None if extension else _phone_patterns(e164)
         if patterns is not None:
-            condition |= Q(**{f"{field}__regex": patterns[0]})
+            found = Q(**{f"{field}__regex": patterns[0]})
+            condition |= (_digits_in_order(field, patterns[0]) & found) if narrow else found
     return condition if (person.emails or person.phones) else None
+
+
+def _mailbox_domains(person: Person) -> list[str]:
+    """Every domain one of the person's mailboxes may be written with (the provider's aliases too), lower case."""
+    from leadflow.matching.record import _providers
+
+    aliases, _free = _providers()
+    domains = {mailbox.rpartition("@")[2] for mailbox in person.mailboxes}
+    return sorted(domains | {alias for alias, target in aliases.items() if target in domains})
+
+
+def _holds_any(field: str, domains: list[str]) -> Q:
+    """SQLite: the text column holds "@<domain>" for one of the domains, in any ASCII case."""
+    from django.db.models import F, Func, IntegerField, Value
+    from django.db.models.lookups import GreaterThan
+
+    condition = Q(pk__in=[])
+    for domain in domains:
+        place = Func(Func(F(field), function="lower"), Value(f"@{domain}"), function="instr",
+                     output_field=IntegerField())
+        condition |= Q(GreaterThan(place, 0))
+    return condition
+
+
+def _digits_in_order(field: str, sql_pattern: str) -> Q:
+    """SQLite: the text column holds the digits of a phone pattern (_phone_patterns) in order, anything between
+    (GLOB, case-blind for digits): every text the pattern matches does."""
+    from django.db.models import BooleanField, F, Func, Value
+
+    digits = sql_pattern.split(_SQL_SEPARATOR)
+    if not all(digit.isdigit() for digit in digits):
+        return Q()
+    glob = Func(Value("*" + "*".join(digits) + "*"), F(field), function="glob", output_field=BooleanField())
+    return Q(glob)
 
 
 @exporter("submissions")
@@ -374,32 +420,68 @@ def _redacted(value: Any, person: Person, *, whole: bool = True) -> Any:
     return value
 
 
-def _name_pattern(person: Person) -> re.Pattern[str] | None:
+def _stem(word: str) -> str:
+    """A name as a regular expression for any of its Russian cases: the case ending replaces the last vowel
+    (Белоусова, Белоусовой, Белоусову, Белоусов), and ё is written е as often as not (Пётр, Петру)."""
+    word = word.rstrip("аяоеуыийьАЯОЕУЫИЙЬaeiouyAEIOUY") if len(word) > 4 else word
+    return "".join("[её]" if ch in "еёЕЁ" else re.escape(ch) for ch in word)
+
+
+def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Pattern[str] | None:
     """The person's name in a free text, declined ("Белоусовой Зинаиде"): the surname, with the given names next to
-    it. A given name alone is left (another person may have it: a colleague's own signature)."""
-    cached = getattr(person, "_name_pattern", False)
+    it. A given name alone is left (another person may have it: a colleague's own signature). With
+    `with_given_name`, a surname alone is left too (a note on a card of someone with the same surname: it is theirs)."""
+    cache = "_name_pattern_given" if with_given_name else "_name_pattern"
+    cached = getattr(person, cache, False)
     if cached is not False:
         return cached
     pattern = None
-    if person.surnames:
-        def stem(word: str) -> str:
-            # a Russian case ending replaces the last vowel: Белоусова, Белоусовой, Белоусову, Белоусов
-            return re.escape(word.rstrip("аяоеуыийьАЯОЕУЫИЙЬaeiouyAEIOUY") if len(word) > 4 else word)
-
+    given = "|".join(sorted({_stem(word) for word in person.given_names}))
+    if person.surnames and (given or not with_given_name):
         end = r"\w{0,3}"
-        surnames = "|".join(sorted({stem(word) for word in person.surnames}))
-        given = "|".join(sorted({stem(word) for word in person.given_names}))
+        surnames = "|".join(sorted({_stem(word) for word in person.surnames}))
         before = rf"(?:(?:{given}){end}\s+){{0,2}}" if given else ""
         after = rf"(?:\s+(?:{given}){end}(?!\w)){{0,2}}" if given else ""
-        pattern = re.compile(rf"(?<!\w){before}(?:{surnames}){end}(?!\w){after}", re.IGNORECASE)
-    person._name_pattern = pattern  # type: ignore[attr-defined]
+        if with_given_name:
+            named = rf"(?:{surnames}){end}(?!\w)"
+            text = (rf"(?:{before.replace('{0,2}', '{1,2}')}{named}{after}"
+                    rf"|{named}{after.replace('{0,2}', '{1,2}')})")
+        else:
+            text = rf"{before}(?:{surnames}){end}(?!\w){after}"
+        pattern = re.compile(rf"(?<!\w){text}", re.IGNORECASE)
+    setattr(person, cache, pattern)
     return pattern
 
 
-def scrub_text(text: str, person: Person) -> str:
+def _name_q(person: Person, field: str) -> Q:
+    """Rows whose text column `field` may hold the person's surname in any case, narrowed inside the database (each
+    letter as a class of both cases: SQLite and PostgreSQL fold only some letters themselves); scrub_text
+    confirms."""
+    from django.db import connection
+    from django.db.models import BooleanField, F, Func, Value
+
+    condition = Q(pk__in=[])
+    for word in sorted(person.surnames):
+        letters = [token[1:] if token.startswith("\\") else token
+                   for token in re.findall(r"\[её\]|\\.|.", _stem(word))]
+        # each letter as a class of its cases (a class in both GLOB and regular expressions); anything else as is
+        classes = ["[ЕеЁё]" if ch == "[её]" else (f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else None)
+                   for ch in letters]
+        if connection.vendor == "sqlite":
+            # GLOB runs in SQLite's C, not a call into Python per row like a regular expression
+            glob = "".join(cls or (f"[{ch}]" if ch in "*?[]" else ch) for cls, ch in zip(classes, letters, strict=True))
+            condition |= Q(Func(Value(f"*{glob}*"), F(field), function="glob", output_field=BooleanField()))
+        else:
+            condition |= Q(**{f"{field}__regex": "".join(cls or re.escape(ch)
+                                                          for cls, ch in zip(classes, letters, strict=True))})
+    return condition
+
+
+def scrub_text(text: str, person: Person, *, surname_alone: bool = True) -> str:
     """Another person's text with this person's e-mails (any spelling), phones (any notation) and name replaced
     by "[erased]", the rest as written. A phone with an extension is left: its line is the office's, anyone's
-    there, and only the person's extension was theirs."""
+    there, and only the person's extension was theirs. Without `surname_alone` the surname goes only with a given
+    name next to it (the text is on the card of someone with that surname)."""
     if not text:
         return text
 
@@ -413,7 +495,7 @@ def scrub_text(text: str, person: Person) -> str:
         patterns = None if extension else _phone_patterns(e164)
         if patterns is not None:
             text = patterns[1].sub(ERASED, text)
-    names = _name_pattern(person)
+    names = _name_pattern(person, with_given_name=not surname_alone)
     return names.sub(ERASED, text) if names is not None else text
 
 
@@ -492,7 +574,104 @@ def erase_activities(person: Person) -> int:
     changed += _rerender(_tasks_qs(person), "title")
     _tasks_qs(person).exclude(result="").update(result="")
     changed += close_erased_tasks(person)
+    return changed + redact_notes(person)
+
+
+# Other people's texts that may quote the person: (model, its free-text fields, its system-text parameters).
+NOTES = (
+    ("leads.Activity", "activity", ("subject", "body"), ("text_params",)),
+    ("leads.Task", "task", ("title", "result"), ("text_params", "result_params")),
+    ("leads.Lead", "lead", ("lost_note",), ()),
+    ("clients.Deal", "deal", ("note",), ()),
+)
+
+
+def redact_notes(person: Person) -> int:
+    """Notes, call notes, task titles and results, refusal and deal notes on other people's cards that quote the
+    person ("перезвонить Иванову Петру на 8 912 345-67-89"): the card and the note stay, the person's e-mails,
+    phones and name become "[erased]" in the text and in the system text's parameters it is worded from, and the
+    erasure log lists each row changed (person.redacted), not what it said. The rows are narrowed inside the
+    database; a surname alone is kept on a card whose own person has that surname (the note is about them)."""
+    from django.apps import apps
+
+    changed = 0
+    mine = _card_q(person)
+    for label, kind, fields, params in NOTES:
+        model = apps.get_model(label)
+        condition = Q(pk__in=[])
+        for name in fields:
+            mentions = _mentions_q(person, name)
+            # an empty text first: most refusal and deal notes are, and nothing else is asked of them
+            condition |= ~Q(**{name: ""}) & (_name_q(person, name) | (mentions if mentions is not None else Q(
+                pk__in=[])))
+        rows = model.objects.filter(condition)
+        if kind == "lead":
+            rows = rows.exclude(pk__in=person.lead_ids)
+        elif kind == "deal":
+            rows = rows.exclude(client_id__in=person.client_ids)
+        else:
+            rows = rows.exclude(mine)
+        if kind == "task":
+            rows = rows.exclude(pk__in=_tasks_qs(person).values("pk"))
+        rows = list(rows.only("pk", *fields, *params, *(() if kind == "lead" else ("client_id",)),
+                              *(("lead_id",) if kind in ("activity", "task") else ())))
+        namesakes = _namesakes(person, rows, kind)
+        for row in rows:
+            card = _card_of(row, kind)
+            alone = card not in namesakes
+            update = {}
+            for name in fields:
+                text = getattr(row, name)
+                scrubbed = scrub_text(text, person, surname_alone=alone)
+                if scrubbed != text:
+                    update[name] = scrubbed[:model._meta.get_field(name).max_length or None]
+            for name in params:
+                value = getattr(row, name)
+                scrubbed = _scrubbed_params(value, person, alone)
+                if scrubbed != value:
+                    update[name] = scrubbed
+            if update:
+                model.objects.filter(pk=row.pk).update(**update)
+                person.redacted.append({"row": f"{kind}:{row.pk}", "card": card, "fields": sorted(update)})
+                changed += 1
     return changed
+
+
+def _scrubbed_params(value: Any, person: Person, alone: bool) -> Any:
+    """A system text's parameters with the person taken out of every text in them (nested texts too)."""
+    if isinstance(value, str):
+        return scrub_text(value, person, surname_alone=alone)
+    if isinstance(value, dict):
+        return {key: _scrubbed_params(item, person, alone) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed_params(item, person, alone) for item in value]
+    return value
+
+
+def _card_of(row: Any, kind: str) -> str:
+    if kind == "lead":
+        return f"lead:{row.pk}"
+    if getattr(row, "lead_id", None):
+        return f"lead:{row.lead_id}"
+    return f"client:{row.client_id}" if getattr(row, "client_id", None) else ""
+
+
+def _namesakes(person: Person, rows: list[Any], kind: str) -> set[str]:
+    """The cards among `rows`' whose own person has one of the person's surnames (in any case ending)."""
+    from leadflow.clients.models import Client
+    from leadflow.leads.models import Lead
+
+    names = _name_pattern(person)
+    if names is None or not rows:
+        return set()
+    surnames = re.compile("|".join(f"(?:{_stem(word)})" for word in person.surnames), re.IGNORECASE)
+    lead_ids = {row.pk if kind == "lead" else getattr(row, "lead_id", None) for row in rows} - {None}
+    client_ids = {getattr(row, "client_id", None) for row in rows} - {None}
+    found = {f"lead:{pk}" for pk, last in Lead.objects.filter(pk__in=lead_ids).values_list("pk", "last_name")
+             if surnames.match(last or "")}
+    found |= {f"client:{pk}" for pk, last in Client.objects.filter(pk__in=client_ids).values_list(
+        "pk", "contact__last_name") if surnames.match(last or "")}
+    return found
 
 
 ERASED_TASK_RESULT = system_result(
@@ -625,16 +804,46 @@ def _someone_elses_email(person: Person, kind: str, sender: str, lead_id: int | 
 RAW_HEAD = 16384
 
 
+def head_mailboxes(raw: bytes) -> set[str]:
+    """The canonical mailboxes the first RAW_HEAD bytes of a raw message name (privacy.MessageAddress): every
+    address in them, and every address inside a longer one's local part after a punctuation mark (a Message-ID
+    "<1234.ivan@example.com>" names ivan@example.com: PostgreSQL's search of the heads found those too). {""}
+    when it names none, so an indexed message is told from one stored before the index."""
+    from leadflow.matching.record import canonical_email
+
+    found: set[str] = set()
+    for address in set(_ADDRESS.findall(raw[:RAW_HEAD])):
+        local, _at, domain = address.decode("ascii", "replace").rpartition("@")
+        starts = [0, *(index + 1 for index, ch in enumerate(local[:-1]) if not ch.isalnum())]
+        found |= {canonical_email(f"{local[start:]}@{domain}") for start in starts if local[start:]}
+    return {mailbox for mailbox in found if len(mailbox) <= 254} or {""}
+
+
+def index_message(email_id: int, raw: bytes, *, new: bool = False) -> None:
+    """Write the mailboxes a stored message's head names (inbox.services.store_email, in the transaction that
+    stores it: `new`, nothing to replace; an erasure that rewrites or drops a raw message writes them again)."""
+    from leadflow.privacy.models import MessageAddress
+
+    if not new:
+        MessageAddress.objects.filter(email_id=email_id).delete()
+    if raw:
+        MessageAddress.objects.bulk_create([MessageAddress(email_id=email_id, mailbox=mailbox)
+                                            for mailbox in sorted(head_mailboxes(raw))])
+
+
 def _emails_naming(person: Person) -> set[int]:
     """Every message that names the person: their own (_emails_qs), and another person's whose text (decoded, the
-    quoted part too) holds their e-mail or phone, or whose headers copy them (To, Cc, Reply-To): the text and, on
-    PostgreSQL, the headers are searched inside the database; on SQLite the raw messages' heads are read in
+    quoted part too) holds their e-mail or phone (searched inside the database), or whose head copies them (To, Cc,
+    Reply-To): looked up in the index of the mailboxes each message's head names (privacy.MessageAddress, written
+    when it was stored). A message stored before the index has none and is searched as it was: on PostgreSQL
+    inside the database; on SQLite the heads that may hold the address narrowed inside the database, read in
     chunks and their addresses compared by their canonical mailboxes."""
     from django.db import connection
-    from django.db.models import Func
+    from django.db.models import Exists, Func, OuterRef
     from django.db.models.functions import Substr
 
     from leadflow.inbox.models import IncomingEmail
+    from leadflow.privacy.models import MessageAddress
 
     found = set(_emails_qs(person).values_list("pk", flat=True))
     mentions = _mentions_q(person, "text")
@@ -642,18 +851,57 @@ def _emails_naming(person: Person) -> set[int]:
         found |= set(IncomingEmail.objects.filter(mentions).values_list("pk", flat=True))
     if not person.emails:
         return found
-    rest = IncomingEmail.objects.exclude(raw=b"").exclude(pk__in=found)
+    found |= set(MessageAddress.objects.filter(mailbox__in=sorted(person.mailboxes)).values_list("email_id",
+                                                                                                 flat=True))
+    # The messages not in the index, by their ids alone (no raw message read): none but those stored before it
+    # and those whose raw message is gone.
+    unindexed = IncomingEmail.objects.exclude(Exists(MessageAddress.objects.filter(email_id=OuterRef("pk"))))
+    if not unindexed.exists():
+        return found
+    rest = IncomingEmail.objects.filter(pk__in=unindexed.values("pk")).exclude(pk__in=found).exclude(raw=b"")
     if connection.vendor == "postgresql":
         head = Func("raw", template=f"encode(substring(%(expressions)s from 1 for {RAW_HEAD}), 'escape')",
                     output_field=TextField())
         found |= set(rest.annotate(head=head).filter(head__iregex=mailbox_regex(person.emails, anchored=False))
                      .values_list("pk", flat=True))
         return found
-    heads = rest.annotate(head=Substr("raw", 1, RAW_HEAD)).values_list("pk", "head")
+    heads = rest.annotate(head=Substr("raw", 1, RAW_HEAD)).filter(_head_may_name(person)).values_list("pk", "head")
     found |= {pk for pk, head in heads.iterator(chunk_size=200)
               if any(person.names_mailbox(address.decode("ascii", "replace"))
                      for address in set(_ADDRESS.findall(bytes(head or b""))))}
     return found
+
+
+def _head_may_name(person: Person) -> Q:
+    """On SQLite: the raw heads that may hold one of the person's addresses, narrowed inside the database so only
+    the few candidates are read into Python (docs/benchmarks.md, erasure-inbox). An address whose canonical mailbox
+    is the person's holds, in lower case, one of the mailbox's domains (or its provider's aliases) and, but for
+    Gmail's dots anywhere, the canonical local part (Yandex: its longest run without "." or "-"): SQLite's lower()
+    folds only ASCII, and an address the search compares is ASCII (_ADDRESS), so this never drops one it finds."""
+    from django.db.models import F, Func, IntegerField, Value
+    from django.db.models.lookups import GreaterThan
+
+    from leadflow.matching.record import _providers
+
+    aliases, _free = _providers()
+
+    def holds(needle: str) -> Q:
+        place = Func(Func(F("head"), function="lower"), Value(needle), function="instr", output_field=IntegerField())
+        return Q(GreaterThan(place, 0))
+
+    condition = Q(pk__in=[])
+    for mailbox in sorted(person.mailboxes):
+        local, _at, domain = mailbox.rpartition("@")
+        domains = sorted({domain, *(alias for alias, target in aliases.items() if target == domain)})
+        either = Q(pk__in=[])
+        for host in domains:
+            either |= holds(f"@{host}")
+        if domain == "yandex.ru":
+            local = max(re.split(r"[.-]", local), key=len)
+        if domain != "gmail.com" and local:
+            either &= holds(local)
+        condition |= either
+    return condition
 
 
 def _redact_email(email: Any, person: Person) -> int:
@@ -682,6 +930,11 @@ def _redact_email(email: Any, person: Person) -> int:
         "envelope_to": [to for to in email.envelope_to or [] if not person.names_mailbox(str(to))],
     }
     IncomingEmail.objects.filter(pk=email.pk).update(**fields)
+    index_message(email.pk, redacted)  # the index follows the raw message: the person's addresses leave it
+    card = f"lead:{email.lead_id}" if email.lead_id else (f"client:{email.client_id}" if email.client_id else "")
+    person.redacted.append({"row": f"email:{email.pk}", "card": card,
+                            "fields": sorted(name for name, value in fields.items() if value != getattr(
+                                email, name) and not (name == "raw" and bytes(email.raw) == value))})
     gone = []
     for attachment in Attachment.objects.filter(email_id=email.pk):
         try:
@@ -806,6 +1059,9 @@ def blank_emails(ids: list[int]) -> int:
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
     # Files are not transactional: they go once the erasure is committed.
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    from leadflow.privacy.models import MessageAddress
+
+    MessageAddress.objects.filter(email_id__in=ids).delete()  # the index follows the raw message
     changed = IncomingEmail.objects.filter(pk__in=ids).update(
         raw=b"", envelope_from="", envelope_to=[], peer="", from_name="", from_address="", subject="", text="",
         phones=[], company="", in_reply_to="", references=[], error="",

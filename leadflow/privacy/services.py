@@ -298,6 +298,19 @@ def mask(value: Value) -> str:
     return f"{shown} ext. {extension}" if extension else shown
 
 
+def contact_key(value: Value) -> str:
+    """A keyed hash of a contact in its normalised form (an e-mail's canonical mailbox, a phone with its
+    extension), the tombstones' form: what the erasure log keeps next to a masked contact, so a later erasure
+    tells "+79161112233" from "+79165554433" (both "+7916*****33") on the same card without the log holding
+    either."""
+    kind, text, extension = value
+    if kind == "email":
+        from leadflow.matching.record import canonical_email
+
+        return digest("email", canonical_email(text))
+    return digest("phone", f"{text};{extension}")
+
+
 def value_of_text(text: str) -> Value | None:
     """The contact a stored text stands for, compared as the matcher compares them (an e-mail's canonical mailbox:
     case, +tag, Gmail's dots; a phone with its extension); None for anything else."""
@@ -384,6 +397,9 @@ class Person:
     # them in another person's letter that copies or quotes them (privacy.rooms.scrub_text).
     surnames: set[str] = field(default_factory=set)
     given_names: set[str] = field(default_factory=set)
+    # Other people's rows the erasers took the person out of ({"row": "activity:12", "card": "lead:7", "fields":
+    # ["body"]}), for the erasure log.
+    redacted: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def e164s(self) -> set[str]:
@@ -413,7 +429,7 @@ class Person:
     def left_out_rows(self) -> list[dict[str, Any]]:
         """What the erasure log keeps of the cards left out: the card, each contact it shares with the person masked,
         and whether it was taken off that card."""
-        return [{"card": card_ref(card), "contact": mask(value),
+        return [{"card": card_ref(card), "contact": mask(value), "key": contact_key(value),
                  "removed": value in self.stripped.get(card, set())}
                 for card in sorted(self.shares) for value in sorted(self.shares[card])]
 
@@ -648,7 +664,7 @@ class _Finder:
             for card, value in candidates:
                 if card in self.person.joins:
                     continue
-                kept_by = self.kept_before.get((card_ref(card), mask(value)))
+                kept_by = kept_on(self.kept_before, card, value)
                 if kept_by is not None and card not in self.include:
                     # Another person's card an earlier erasure of this person left the contact on: never taken
                     # for the person (it was not theirs then), listed so the admin may take the contact off now.
@@ -672,16 +688,26 @@ class _Finder:
                 break
 
 
-def kept_by_earlier_erasures() -> dict[tuple[str, str], int]:
-    """(card, masked contact) -> the erasure that left that contact on that card (the admin did not take it off):
-    a later erasure of the same person finds the card by the contact and offers to take it off then. Erasures are
-    few and their lists of cards left out short."""
-    kept: dict[tuple[str, str], int] = {}
+def kept_by_earlier_erasures() -> dict[tuple[str, str, str], int]:
+    """("key", card, keyed hash) -> the erasure that left that contact on that card (the admin did not take it
+    off): a later erasure of the same person finds the card by the contact and offers to take it off then.
+    A row logged before the log kept keyed hashes, and that migration privacy.0005 could not tell apart (the card
+    held two contacts with its mask), is known by ("mask", card, masked contact). Erasures are few and their lists
+    of cards left out short."""
+    kept: dict[tuple[str, str, str], int] = {}
     for pk, rows in ErasureLog.objects.order_by("pk").values_list("pk", "left_out"):
         for row in rows if isinstance(rows, list) else []:
             if isinstance(row, dict) and not row.get("removed"):
-                kept[(str(row.get("card")), str(row.get("contact")))] = pk
+                exact = isinstance(row.get("key"), str) and row["key"]
+                kept[("key", str(row.get("card")), row["key"]) if exact
+                     else ("mask", str(row.get("card")), str(row.get("contact")))] = pk
     return kept
+
+
+def kept_on(kept: dict[tuple[str, str, str], int], card: Card, value: Value) -> int | None:
+    """The earlier erasure that left exactly this contact on this card (kept_by_earlier_erasures), if any."""
+    found = kept.get(("key", card_ref(card), contact_key(value)))
+    return found if found is not None else kept.get(("mask", card_ref(card), mask(value)))
 
 
 def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
@@ -934,11 +960,18 @@ def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -
 def _mark_taken_off_later(person: Person, log: ErasureLog) -> None:
     """An earlier erasure's log saying a contact was kept on a card now says it was taken off, and by which
     erasure."""
-    taken = {(card_ref(card), mask(value)) for card, values in person.stripped.items() for value in values}
+    taken = {(card_ref(card), contact_key(value)) for card, values in person.stripped.items() for value in values}
+    masked = {(card_ref(card), mask(value)) for card, values in person.stripped.items() for value in values}
+
+    def taken_now(item: dict[str, Any]) -> bool:
+        if isinstance(item.get("key"), str) and item["key"]:
+            return (item.get("card"), item["key"]) in taken
+        return (item.get("card"), item.get("contact")) in masked  # logged before the keys, not told apart
+
     earlier = {join.kept_by for join in person.left_out.values() if join.kept_by is not None}
     for row in ErasureLog.objects.select_for_update().filter(pk__in=earlier):
         rows = [{**item, "removed": True, "removed_by_erasure": log.pk}
-                if isinstance(item, dict) and (item.get("card"), item.get("contact")) in taken else item
+                if isinstance(item, dict) and not item.get("removed") and taken_now(item) else item
                 for item in row.left_out]
         ErasureLog.objects.filter(pk=row.pk).update(left_out=rows)
 
@@ -961,7 +994,7 @@ def erase_person(*, person: Person, by: User | None, reference: str = "") -> Era
         counts = {name: int(function(person) or 0) for name, function in sorted(erasers.items())}
         log = ErasureLog.objects.create(
             by=by, lead_ids=sorted(person.lead_ids), client_ids=sorted(person.client_ids), counts=counts,
-            reference=reference[:120], left_out=person.left_out_rows(),
+            reference=reference[:120], left_out=person.left_out_rows(), redacted=person.redacted,
         )
         digests = contact_digests(emails=person.emails, phones=person.phones)
         Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])

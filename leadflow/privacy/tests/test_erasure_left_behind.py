@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib
 import json
 
 import pytest
-from django.test import Client as HttpClient
 
 from leadflow.inbox.models import Attachment, IncomingEmail
 from leadflow.inbox.services import take_email
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.django_db
 MOBILE = "+79161112233"
 
 
-def as_admin(admin_user) -> HttpClient:
-    client = HttpClient()
-    client.force_login(admin_user)
-    return client
+def key() -> str:
+    """The keyed hash the erasure log keeps of the mobile next to its mask."""
+    return services.contact_key(("phone", MOBILE, ""))
+
 
 
 @pytest.fixture
@@ -40,7 +40,8 @@ def colleague(make_lead, alice, bob):
     return {"zina": zina, "kirill": kirill}
 
 
-def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_again(colleague, admin_user):
+def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_again(
+        colleague, admin_user, admin_client):
     kirill = colleague["kirill"]
     services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)  # nothing ticked
     first = ErasureLog.objects.get()
@@ -48,19 +49,18 @@ def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_a
     assert MOBILE in kirill.other_contacts and not services.tombstones_for(phones=[(MOBILE, "")])
 
     # Zina asks again: the mobile is all that is left of her. Kirill's card, which lists it, is not taken for her.
-    admin = as_admin(admin_user)
-    page = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
+    page = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
     found = page[page.index('data-testid="found"'):page.index('data-testid="shared"')]
     assert f"Lead #{kirill.pk}" not in found
     shared = page[page.index('data-testid="shared"'):]
     assert f"still lists {MOBILE}, which erasure #{first.pk} left on it" in shared
     assert f'name="strip" value="lead:{kirill.pk}"' in shared and "Nothing found." in page  # nothing until ticked
-    russian = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"},
-                         headers={"Accept-Language": "ru"}).content.decode()
+    russian = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"},
+                                headers={"Accept-Language": "ru"}).content.decode()
     assert f"всё ещё указан {MOBILE}: его оставило удаление №{first.pk}" in russian
 
-    done = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33", "strip": f"lead:{kirill.pk}",
-                                          "confirm": "erase"})
+    done = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33", "strip": f"lead:{kirill.pk}",
+                                                 "confirm": "erase"})
 
     assert done.status_code == 200
     kirill.refresh_from_db()
@@ -69,15 +69,67 @@ def test_a_contact_kept_on_a_colleagues_card_is_taken_off_when_the_person_asks_a
     assert services.tombstones_for(phones=[(MOBILE, "")])  # no longer anyone's: kept as a hash now
     second = ErasureLog.objects.exclude(pk=first.pk).get()
     assert second.lead_ids == [] and second.left_out == [
-        {"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True}]
+        {"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(), "removed": True}]
     first.refresh_from_db()
-    assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": True,
+    assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(), "removed": True,
                                "removed_by_erasure": second.pk}]
-    log_page = admin.get(f"/admin/privacy/erasurelog/{first.pk}/change/").content.decode()
+    log_page = admin_client.get(f"/admin/privacy/erasurelog/{first.pk}/change/").content.decode()
     assert f"taken off later, by erasure #{second.pk}" in log_page and "9161112233" not in log_page
     # No card holds the mobile any more: a third search lists none.
-    again = admin.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
+    again = admin_client.post("/privacy/erase/", {"phone": "8 916 111-22-33"}).content.decode()
     assert 'data-testid="found-card"' not in again and 'data-testid="shared"' not in again
+
+
+def test_another_number_with_the_same_mask_on_the_card_is_not_taken_for_the_one_kept(colleague, make_lead, bob,
+                                                                                     admin_user, admin_client):
+    """Kirill's card also lists Boris's mobile, +79165554433: masked like Zina's ("+7916*****33"). Erasing Boris
+    must not take Kirill's card for one an erasure left Zina's mobile on, nor mark that erasure's row taken off."""
+    kirill = colleague["kirill"]
+    boris = make_lead(first_name="Борис", last_name="Ганин", phone="+79165554433", email="boris@ganin.example",
+                      owner=bob)
+    leads.add_other_contact(lead=kirill, contact="8 916 555-44-33", by=bob)
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)  # nothing ticked
+    first = ErasureLog.objects.get()
+    assert [row["contact"] for row in first.left_out] == ["+7916*****33"]
+    assert "9161112233" not in json.dumps(first.left_out)  # the keyed hash, never the number
+
+    person = services.find_person(lead=boris)
+    assert person.left_out[("lead", kirill.pk)].kept_by is None
+    page = admin_client.get("/privacy/erase/", {"lead": boris.pk}).content.decode()
+    assert "which erasure" not in page and f"shares +79165554433 with Lead #{boris.pk}" in page
+
+    services.erase_person(person=services.find_person(lead=boris, strip=[f"lead:{kirill.pk}"]), by=admin_user)
+    kirill.refresh_from_db()
+    assert kirill.other_contacts == [MOBILE, "+78125554433"]  # Zina's mobile stays; only Boris's left
+    first.refresh_from_db()
+    assert first.left_out == [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "key": key(),
+                               "removed": False}]
+    # Zina asking again still finds the card her first erasure left her mobile on.
+    assert services.find_person(phone=MOBILE).left_out[("lead", kirill.pk)].kept_by == first.pk
+
+
+def test_erasures_logged_before_the_keys_are_told_apart_by_the_migration_where_the_card_allows(colleague, admin_user):
+    """privacy.0005: a row logged with only the mask gets the keyed hash of the one contact the card holds with
+    that mask; where the card holds two, the row stays as it was and is still matched by its mask."""
+    from django.apps import apps
+
+    migration = importlib.import_module("leadflow.privacy.migrations.0005_erasure_log_keys_and_redacted")
+    kirill = colleague["kirill"]
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)
+    first = ErasureLog.objects.get()
+    legacy = [{"card": f"lead:{kirill.pk}", "contact": "+7916*****33", "removed": False}]
+    ErasureLog.objects.filter(pk=first.pk).update(left_out=legacy)
+
+    migration.forwards(apps, None)
+    first.refresh_from_db()
+    assert first.left_out == [{**legacy[0], "key": key()}]
+
+    leads.add_other_contact(lead=kirill, contact="8 916 555-44-33", by=admin_user)  # a second "+7916*****33"
+    ErasureLog.objects.filter(pk=first.pk).update(left_out=legacy)
+    migration.forwards(apps, None)
+    first.refresh_from_db()
+    assert first.left_out == legacy
+    assert services.find_person(phone=MOBILE).left_out[("lead", kirill.pk)].kept_by == first.pk
 
 
 def test_a_colleagues_letter_copying_the_person_keeps_his_request_and_loses_her(make_lead, alice, bob, admin_user,
@@ -177,3 +229,45 @@ def test_the_command_names_the_card_an_earlier_erasure_left_the_contact_on_and_t
     assert kirill.other_contacts == ["+78125554433"] and kirill.erased_at is None
     first.refresh_from_db()
     assert first.left_out[0]["removed"] is True
+
+
+def test_letters_copying_the_person_are_found_by_the_index_written_at_receipt(make_lead, alice, bob, admin_user):
+    """Each stored message's head mailboxes are indexed when it arrives (a Message-ID built from an address counts):
+    erasure looks them up instead of reading every message, and the index loses the person with the letter."""
+    from leadflow.privacy.models import MessageAddress
+
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example", owner=bob)
+    copied = take_email(raw=build(body="Нужен ламинат, 200 м².", sender=("Кирилл Орлов", "kirill@firm.example"),
+                                  headers={"Cc": "Zina B. <Zina+Shop@EXAMPLE.ru>"}), via="smtp")
+    named_in_id = take_email(raw=build(body="Счёт на оплату", sender=("Ольга", "olga@firm.example"),
+                                       message_id="<1234.zina@example.ru>"), via="smtp")
+    unrelated = take_email(raw=build(body="Прайс", sender=("Ольга", "olga@firm.example"),
+                                     headers={"Cc": "xzina@example.ru, zina@example.ru.firm.example"}), via="smtp")
+    indexed = set(MessageAddress.objects.filter(mailbox="zina@example.ru").values_list("email_id", flat=True))
+    assert indexed == {copied.pk, named_in_id.pk}
+    assert MessageAddress.objects.filter(email=unrelated, mailbox="olga@firm.example").exists()
+
+    services.erase_person(person=services.find_person(lead=zina), by=admin_user)
+
+    copied.refresh_from_db()
+    assert b"zina" not in bytes(copied.raw).lower() and "ламинат" in copied.text
+    assert not MessageAddress.objects.filter(mailbox="zina@example.ru").exists()
+    assert MessageAddress.objects.filter(email=copied, mailbox="kirill@firm.example").exists()
+    unrelated.refresh_from_db()
+    assert b"xzina@example.ru" in bytes(unrelated.raw)
+
+
+def test_a_letter_stored_before_the_index_is_still_found_by_reading_its_head(make_lead, alice, bob, admin_user):
+    from leadflow.privacy.models import MessageAddress
+
+    zina = make_lead(first_name="Зинаида", last_name="Белоусова", phone=MOBILE, email="zina@example.ru", owner=alice)
+    letter = take_email(raw=build(body="Нужен ламинат.", sender=("Кирилл Орлов", "kirill@firm.example"),
+                                  headers={"Reply-To": "Zina@Example.RU"}), via="smtp")
+    MessageAddress.objects.filter(email=letter).delete()  # as a message stored before privacy.0005 had it
+
+    services.erase_person(person=services.find_person(lead=zina), by=admin_user)
+
+    letter.refresh_from_db()
+    assert b"zina" not in bytes(letter.raw).lower() and "ламинат" in letter.text
+    assert MessageAddress.objects.filter(email=letter, mailbox="kirill@firm.example").exists()

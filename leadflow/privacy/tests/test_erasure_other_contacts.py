@@ -30,14 +30,9 @@ def submit(key: str, **body: Any) -> Any:
                              content_type="application/json", headers={"X-Api-Key": key})
 
 
-def as_admin(admin_user) -> HttpClient:
-    client = HttpClient()
-    client.force_login(admin_user)
-    return client
-
 
 def test_a_phone_only_on_a_leads_other_contacts_finds_the_person_however_it_is_written(make_lead, alice,
-                                                                                        admin_user):
+                                                                                        admin_client):
     lead = make_lead(first_name="Зинаида", last_name="Белоусова", phone="+79161112233", email="zina@example.ru",
                      owner=alice)
     leads.add_other_contact(lead=lead, contact="+7 495 123-45-67 доб. 12", by=alice)
@@ -45,12 +40,12 @@ def test_a_phone_only_on_a_leads_other_contacts_finds_the_person_however_it_is_w
 
     for written in ("8 (495) 123-45-67 доб. 12", "+7 495 1234567 ext 12", "84951234567#12"):
         assert services.find_person(phone=written).lead_ids == {lead.pk}, written
-    page = as_admin(admin_user).get("/privacy/erase/", {"phone": "8 (495) 123-45-67 доб. 12"}).content.decode()
+    page = admin_client.get("/privacy/erase/", {"phone": "8 (495) 123-45-67 доб. 12"}).content.decode()
     assert f"#{lead.pk} Белоусова Зинаида" in page
     assert "holds +74951234567 ext. 12, the contact searched for" in page
     assert "Орлов" not in page  # the line without the extension is someone else's
 
-    done = as_admin(admin_user).post("/privacy/erase/", {"phone": "8 (495) 123-45-67 доб. 12", "confirm": "erase"})
+    done = admin_client.post("/privacy/erase/", {"phone": "8 (495) 123-45-67 доб. 12", "confirm": "erase"})
     assert done.status_code == 200
     lead.refresh_from_db()
     assert lead.erased_at is not None and lead.other_contacts == [] and lead.phone == ""
@@ -58,7 +53,7 @@ def test_a_phone_only_on_a_leads_other_contacts_finds_the_person_however_it_is_w
     assert not services.tombstones_for(phones=[(OFFICE, "")])
 
 
-def test_an_email_a_request_also_gave_finds_the_person_in_any_spelling(partner, admin_user):
+def test_an_email_a_request_also_gave_finds_the_person_in_any_spelling(partner, admin_client):
     _row, key = partner
     assert submit(key, name="Огурцов Пётр", phone="+79161112233",
                   email="ogurcov@example.com; Petr.Ogurcov+work@gmail.com").status_code == 201
@@ -69,11 +64,11 @@ def test_an_email_a_request_also_gave_finds_the_person_in_any_spelling(partner, 
         person = services.find_person(email=written)
         assert person.lead_ids == {lead.pk}, written
         assert "ogurcov@example.com" in person.emails and ("+79161112233", "") in person.phones
-    page = as_admin(admin_user).get("/privacy/erase/", {"email": "PetrOgurcov@gmail.com"}).content.decode()
+    page = admin_client.get("/privacy/erase/", {"email": "PetrOgurcov@gmail.com"}).content.decode()
     assert f"#{lead.pk} Огурцов Пётр" in page
 
 
-def test_a_phone_only_on_a_client_contacts_other_contacts_finds_the_client(partner, alice, admin_user):
+def test_a_phone_only_on_a_client_contacts_other_contacts_finds_the_client(partner, alice, admin_client):
     _row, key = partner
     assert submit(key, name="Сидорова Анна", phone="+79161112233, +7 (812) 555-44-33",
                   email="anna@example.ru").status_code == 201
@@ -86,7 +81,7 @@ def test_a_phone_only_on_a_client_contacts_other_contacts_finds_the_client(partn
     for phone, email in (("8 812 555 44 33", ""), ("", "Anna.Sidorova@corp.example")):
         person = services.find_person(phone=phone, email=email)
         assert person.client_ids == {client.pk} and person.lead_ids == {lead.pk}
-    page = as_admin(admin_user).get("/privacy/erase/", {"email": "anna.sidorova@corp.example"}).content.decode()
+    page = admin_client.get("/privacy/erase/", {"email": "anna.sidorova@corp.example"}).content.decode()
     assert f"Client #{client.pk}" in page and "anna.sidorova@corp.example, the contact searched for" in page
 
 
@@ -137,7 +132,7 @@ def office_line(make_lead, alice, bob):
     return {"zina": zina, "kirill": kirill, "call": call}
 
 
-def test_a_shared_office_line_does_not_pull_in_another_persons_card(office_line, partner, admin_user):
+def test_a_shared_office_line_does_not_pull_in_another_persons_card(office_line, partner, admin_client):
     zina, kirill = office_line["zina"], office_line["kirill"]
     person = services.find_person(email="zina@example.ru")
     assert person.lead_ids == {zina.pk}
@@ -145,18 +140,18 @@ def test_a_shared_office_line_does_not_pull_in_another_persons_card(office_line,
     assert {services.value_text(v) for v in person.shared} == {OFFICE, "info@firm.example"}
     assert (OFFICE, "") not in person.phones and "info@firm.example" not in person.emails
 
-    page = as_admin(admin_user).get("/privacy/erase/", {"email": "zina@example.ru"}).content.decode()
+    page = admin_client.get("/privacy/erase/", {"email": "zina@example.ru"}).content.decode()
     assert f"#{zina.pk} Белоусова Зинаида" in page and "named" not in page
     shared = page[page.index('data-testid="shared"'):]
     assert f"Lead #{kirill.pk}" in shared and "Орлов Кирилл" in shared and "left out" in shared
     assert f"shares {sorted(person.shared)[0][1]} with Lead #{zina.pk}" in shared
     assert f'name="include" value="lead:{kirill.pk}"' in shared
-    russian = as_admin(admin_user).get("/privacy/erase/", {"email": "zina@example.ru"},
-                                       headers={"Accept-Language": "ru"}).content.decode()
+    russian = admin_client.get("/privacy/erase/", {"email": "zina@example.ru"},
+                               headers={"Accept-Language": "ru"}).content.decode()
     assert f"общий контакт {sorted(person.shared)[0][1]} с карточкой «Лид №{zina.pk}»" in russian
     assert "не удаляется" in russian and "Показать снова с отмеченными карточками" in russian
 
-    done = as_admin(admin_user).post("/privacy/erase/", {"email": "zina@example.ru", "confirm": "erase"})
+    done = admin_client.post("/privacy/erase/", {"email": "zina@example.ru", "confirm": "erase"})
     assert done.status_code == 200
     kirill.refresh_from_db()
     assert kirill.erased_at is None and kirill.other_contacts == [OFFICE, "info@firm.example"]
@@ -171,20 +166,21 @@ def test_a_shared_office_line_does_not_pull_in_another_persons_card(office_line,
     assert response.status_code == 201, response.content
 
 
-def test_the_admin_takes_in_a_card_sharing_a_contact_and_it_is_erased_too(office_line, admin_user, api_as):
+def test_the_admin_takes_in_a_card_sharing_a_contact_and_it_is_erased_too(
+        office_line, admin_user, admin_client, api_as):
     zina, kirill = office_line["zina"], office_line["kirill"]
-    admin = as_admin(admin_user)
-    page = admin.get("/privacy/erase/", {"email": "zina@example.ru", "include": f"lead:{kirill.pk}"}).content.decode()
+    page = admin_client.get("/privacy/erase/", {"email": "zina@example.ru", "include": f"lead:{kirill.pk}"})
+    page = page.content.decode()
     assert f"#{kirill.pk} Орлов Кирилл" in page and "taken in by you" in page
     assert f'<input type="hidden" name="include" value="lead:{kirill.pk}">' in page
-    bad = admin.get("/privacy/erase/", {"email": "zina@example.ru", "include": "kirill"})
+    bad = admin_client.get("/privacy/erase/", {"email": "zina@example.ru", "include": "kirill"})
     assert bad.status_code == 422 and "include" in bad.content.decode()
     assert api_as(admin_user).post("/api/privacy/erase", data={"email": "zina@example.ru", "confirm": True,
                                                                "include": ["lead:x"]},
                                    content_type="application/json").status_code == 422
 
-    done = admin.post("/privacy/erase/", {"email": "zina@example.ru", "include": f"lead:{kirill.pk}",
-                                          "confirm": "erase"})
+    done = admin_client.post("/privacy/erase/", {"email": "zina@example.ru", "include": f"lead:{kirill.pk}",
+                                                 "confirm": "erase"})
     assert done.status_code == 200
     assert set(ErasureLog.objects.get().lead_ids) == {zina.pk, kirill.pk}
     assert Lead.objects.filter(erased_at__isnull=False).count() == 2
@@ -341,7 +337,7 @@ def test_a_manager_typing_an_erased_persons_contact_into_a_card_is_refused_namin
 
 
 def test_a_partners_retry_key_built_from_the_address_is_erased_and_a_retry_does_not_bring_the_lead_back(
-        partner, admin_user):
+        partner, admin_client):
     """Partners often build the Idempotency-Key from their own record ("crm-zina@example.ru-1"): it is personal
     data too. It is kept as a digest, so a retry with it is a new submission, refused by the tombstone, not the
     erased lead answered back."""
@@ -360,7 +356,7 @@ def test_a_partners_retry_key_built_from_the_address_is_erased_and_a_retry_does_
     other = submit(partner[1], name="Орлов Кирилл", email="kirill@example.com")
     Submission.objects.filter(pk=other.json()["submission_id"]).update(idempotency_key="crm-kirill-7")
 
-    done = as_admin(admin_user).post("/privacy/erase/", {"email": "zina@example.ru", "confirm": "erase"})
+    done = admin_client.post("/privacy/erase/", {"email": "zina@example.ru", "confirm": "erase"})
     assert done.status_code == 200
 
     keys = set(Submission.objects.values_list("idempotency_key", flat=True))

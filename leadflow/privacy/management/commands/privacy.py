@@ -85,4 +85,4 @@ class Command(BaseCommand):
                 raise CommandError("Not confirmed: nothing erased (use --yes).")
         log = services.erase_person(person=person, by=admin, reference=options["reference"])
         self.stdout.write(json.dumps({"erasure": log.pk, "counts": log.counts, "tombstones": log.tombstones,
-                                      "left_out": log.left_out}))
+                                      "left_out": log.left_out, "redacted": log.redacted}))
