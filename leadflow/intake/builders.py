@@ -68,6 +68,56 @@ def field_of_label(label: str) -> str:
     return _BY_ALIAS.get(_key(label), "")
 
 
+# A question or a label in the site owner's words ("Как к вам обращаться?", "Номер телефона для связи", "Your phone
+# number", "Телефон посетителя"): the field its words name. Read in this order, so "Название компании" is the company,
+# "Телефон посетителя" the phone and "Сколько сотрудников в компании?" the company's size; a label naming something
+# else ("Form Name", "Номер заказа", "Имя файла") is none. Words are matched whole, or as the beginning of a Russian
+# word where its endings vary ("телефона", "компании").
+NOT_A_FIELD_WORDS = ("form", "форм", "заказ", "заявк", "order", "request", "id", "ip", "файл", "file", "site", "сайт",
+                     "page", "страниц", "block", "блок", "quiz", "квиз", "promo", "промокод", "referr", "user_agent",
+                     "agent", "tranid", "formid", "менеджер", "manager", "почтов")
+QUESTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("phone", ("телефон", "тел", "phone", "telephone", "mobile", "мобильн", "whatsapp", "ватсап", "вотсап", "номер",
+               "number", "cell")),
+    ("email", ("email", "e_mail", "mail", "почта", "почты", "почту", "емейл", "имейл", "электронн")),
+    ("company_size", ("сотрудник", "employees", "численност", "штат")),
+    ("company", ("компани", "организаци", "company", "organisation", "organization", "фирм")),
+    ("city", ("город", "city", "town", "регион", "region", "населенн", "населённ")),
+    ("deal_type", ("опт", "розниц", "wholesale", "retail")),
+    ("budget", ("бюджет", "budget")),
+    ("product_interest", ("товар", "продукт", "услуг", "интересует", "product", "service", "interested")),
+    ("message", ("сообщени", "комментари", "message", "comment", "comments", "вопрос", "question", "пожелани")),
+    ("name", ("имя", "имени", "фио", "name", "обращаться", "зовут", "посетитель", "visitor", "автор", "author",
+              "контактное_лицо")),
+)
+_SHORT_WORDS = {"тел", "опт", "id", "ip", "name", "имя", "фио", "mail", "cell", "city", "town", "form"}
+
+
+def _words(label: str) -> list[str]:
+    text = label.casefold().replace("e-mail", "email").replace("контактное лицо", "контактное_лицо")
+    return re.findall(r"[^\W\d_]+|контактное_лицо|e_mail", text)
+
+
+def field_of_question(label: str) -> str:
+    """The field a question or a label in the site owner's own words asks for ("Как к вам обращаться?" the name,
+    "Ваш номер телефона (WhatsApp)" the phone, "Какой у вас бюджет?" the budget), or "". Leadflow's field names and
+    builders' aliases first (field_of_label); "budget" is no card field, the request keeps it with the answers."""
+    exact = field_of_label(label)
+    if exact:
+        return exact
+    words = _words(label)
+    if not words or len(words) > 12:
+        return ""
+
+    def has(stems: tuple[str, ...]) -> bool:
+        return any(word == stem or (stem not in _SHORT_WORDS and len(stem) >= 4 and word.startswith(stem))
+                   for word in words for stem in stems)
+
+    if has(NOT_A_FIELD_WORDS):
+        return ""
+    return next((field for field, stems in QUESTION_WORDS if has(stems)), "")
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_scalar(item) for item in value if _scalar(item))
