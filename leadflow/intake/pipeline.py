@@ -369,8 +369,10 @@ def _keep_long_text(errors: dict[str, list[str]], text: dict[str, str], too_long
 def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     """Normalise and validate; every problem is reported against the field that has it."""
     payload = submission.payload if isinstance(submission.payload, dict) else {}
+    answers: list[dict[str, str]] = []
     if submission.channel in BUILT_ELSEWHERE:
-        # "Phone", "your-tel", "fields[name]" as the fields they mean
+        # "Phone", "your-tel", "fields[name]" as the fields they mean; a quiz's answers as the fields they name
+        answers = builders.answers(payload)
         payload = builders.canonical(payload, own_click=submission.channel != Channel.PARTNER)
     errors: dict[str, list[str]] = {}
     too_long: dict[str, str] = {}
@@ -470,6 +472,7 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
             text["email"]) if "email" in errors else "",
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
         company_size=_company_size(payload.get("company_size"), errors),
+        answers=answers, budget=next((item["answer"] for item in answers if item["field"] == "budget"), ""),
     )
     source = _source_for(text["utm_source"], form=form, partner=partner)
     campaign = _campaign_for(text["utm_campaign"])
