@@ -124,6 +124,8 @@ class PersonFacts:
     # card: the request keeps the answer as `budget` too.
     answers: list[dict[str, str]] = field(default_factory=list)
     budget: str = ""
+    # Messenger accounts given as a contact ("t.me/ivan_petrov"): no phone or e-mail, kept for the manager to write to.
+    messengers: list[str] = field(default_factory=list)
 
     def keys(self) -> matching.Facts:
         others = [matching.PhoneFact(*split_phone_text(text)) for text in self.other_phones]
