@@ -128,11 +128,12 @@ DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon"}
 
 # ---------------------------------------------------------------- a site's or a service's robot
 
-# The mailbox of a robot: noreply@, no-reply@, donotreply@, robot@, mailer@, notifications@, wordpress@ (WordPress's
-# own sender), forms-receipts-noreply@ (Google Forms), bitrix@, www-data@ (a PHP site's mail()).
-ROBOT_LOCAL_PART = re.compile(
-    r"(?:^|[._+-])(?:no-?reply|do-?not-?reply|noreply\w*|robot|mailer|notifications?|notify|wordpress|bitrix|"
-    r"www-data|webmaster|apache|nginx)(?:$|[._+-])", re.IGNORECASE)
+# The mailbox of a robot: noreply@, no-reply@, donotreply@ (a part of it: forms-receipts-noreply@, Google Forms), and
+# mailboxes no person has: robot@, mailer@, notifications@, wordpress@ (WordPress's own sender), bitrix@, www-data@
+# (a PHP site's mail()). Whole, so a person named Mailer or Robotov is no robot.
+ROBOT_LOCAL_PART = re.compile(r"(?:^|[._+-])(?:no-?reply|do-?not-?reply|noreply\w*)(?:$|[._+-])", re.IGNORECASE)
+ROBOT_MAILBOXES = {"robot", "mailer", "notifications", "notification", "notify", "wordpress", "bitrix", "www-data",
+                   "webmaster", "apache", "nginx", "forms", "webform", "sender"}
 # Services that mail a site's requests from their own domains (the builder's or the chat's), whatever the mailbox.
 ROBOT_DOMAINS = ("tilda.ws", "tilda.cc", "tildacdn.com", "jivosite.com", "jivo.ru", "jivochat.com", "forms.yandex.ru",
                  "marquiz.ru", "bitrix24.ru", "bitrix24.com", "bitrix24.by", "bitrix24.kz", "flexbe.ru",
@@ -143,7 +144,7 @@ ROBOT_MAILERS = re.compile(r"phpmailer|bitrix|wordpress|tilda|jivo|swiftmailer|s
 
 def robot_address(address: str) -> bool:
     local, _at, domain = address.lower().rpartition("@")
-    return bool(local) and (bool(ROBOT_LOCAL_PART.search(local)) or any(
+    return bool(local) and (local in ROBOT_MAILBOXES or bool(ROBOT_LOCAL_PART.search(local)) or any(
         domain == known or domain.endswith("." + known) for known in ROBOT_DOMAINS))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.inbox import services
+from leadflow.inbox import parsing, services
 from leadflow.inbox.models import EmailStatus, IncomingEmail
 from leadflow.inbox.tests.messages import address, build
 from leadflow.intake.models import SubmissionStatus
@@ -190,3 +190,12 @@ def test_a_person_writing_from_their_own_mailbox_is_still_read_by_their_sender(s
 
     assert (email.lead.full_name, email.lead.email, email.lead.phone) == (
         "Лебедев Игорь", "igor.lebedev@stroymarket.ru", "+79127654321")
+
+
+@pytest.mark.parametrize(("address", "robot"), [
+    ("noreply@romashka.ru", True), ("no-reply@bitrix24.ru", True), ("forms-receipts-noreply@google.com", True),
+    ("wordpress@romashka.ru", True), ("robot@tilda.ws", True), ("anything@jivosite.com", True),
+    ("norman.mailer@gmail.com", False), ("ivan.robotov@mail.ru", False), ("info@romashka.ru", False),
+])
+def test_a_robots_address_is_told_from_a_persons(address, robot):
+    assert parsing.robot_address(address) is robot
