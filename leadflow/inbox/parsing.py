@@ -354,7 +354,7 @@ def form_fields(text: str, *, by_question: bool = False) -> dict[str, str]:
         label = match.group(1).strip()
         if labelled and by_question and label.casefold() in SENDER_LABELS:
             name, address = parseaddr(labelled.group(2))
-            if "@" in address:
+            if "@" in address and not robot_address(address):  # (a forwarded notification's own From line)
                 found.setdefault("email", address)
                 if name and "@" not in name:
                     found.setdefault("name", name)
@@ -374,6 +374,31 @@ def form_fields(text: str, *, by_question: bool = False) -> dict[str, str]:
         if value:
             found[field_name] = value[:1000]
     return found
+
+
+# Where a mail client puts a forwarded message: Gmail's "---------- Forwarded message ---------", Yandex's and
+# Mail.ru's "-------- Пересылаемое сообщение --------", Outlook's "-----Original Message-----", Apple's "Begin
+# forwarded message:"; then the forwarded message's own header lines.
+_FORWARDED = re.compile(
+    r"^[ \t>]*(?:-{2,}[ \t]*(?:forwarded message|original message|пересылаемое сообщение|исходное сообщение|"
+    r"перенаправленное сообщение)[ \t]*-*|begin forwarded message:)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_FORWARDED_FROM = re.compile(r"^[ \t>]*(?:from|от|от кого|отправитель)[ \t]*:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def forwarded_robot(text: str) -> tuple[str, str] | None:
+    """A robot's notification a person forwarded (a manager sends the site's mail on to the sales mailbox): (why it
+    is a robot's, the forwarded part), or None. Its From line within the first lines of the forwarded part names a
+    robot (robot_address)."""
+    start = _FORWARDED.search(text)
+    if start is None:
+        return None
+    inner = text[start.end() :]
+    head = "\n".join(inner.lstrip("\n").splitlines()[:8])
+    sender = _FORWARDED_FROM.search(head)
+    address = parseaddr(sender.group(1))[1].lower() if sender else ""
+    if not address or not robot_address(address):
+        return None
+    return f"forwarded notification of {address}", "\n".join(line.lstrip("> ") for line in inner.splitlines()).strip()
 
 
 # A footer's separator: "-- " (RFC 3676), a rule of dashes or underscores.
@@ -485,6 +510,10 @@ def parse(raw: bytes, *, region: str = "RU") -> ParsedEmail:
     parsed.kind, parsed.kind_reason = classify(message, from_address=parsed.from_address, subject=parsed.subject)
     parsed.robot = sender_robot(message, from_address=parsed.from_address)
     written = own_text(parsed.text)
+    forwarded = forwarded_robot(parsed.text) if not parsed.robot else None
+    if forwarded is not None:
+        # a colleague forwarded a site's notification: the visitor is in the forwarded part, not the colleague
+        parsed.robot, written = forwarded
     parsed.phones = find_phones(written, region=region)
     parsed.company = find_company(written)
     parsed.signature_name = find_signature_name(written)

@@ -199,3 +199,20 @@ def test_a_person_writing_from_their_own_mailbox_is_still_read_by_their_sender(s
 ])
 def test_a_robots_address_is_told_from_a_persons(address, robot):
     assert parsing.robot_address(address) is robot
+
+
+@pytest.mark.parametrize("marker", ["---------- Forwarded message ---------",
+                                    "-------- Пересылаемое сообщение --------"])
+def test_a_notification_a_colleague_forwarded_is_the_visitors_not_the_colleagues(sales, marker):
+    body = (f"Коллеги, обработайте, пожалуйста.\n\nАнна Соколова\nменеджер, +7 495 000-00-01\n\n{marker}\n"
+            "From: Tilda Publishing <robot@tilda.ws>\nDate: Tue, 24 Nov 2026 at 10:15\n"
+            "Subject: Заявка с сайта romashka.ru\nTo: <sales@romashka.ru>\n\n"
+            "Request details:\n\nName: Ольга Смирнова\nPhone: +7 (921) 555-44-33\n\nForm Name: Заявка\n")
+
+    email = take(build(body=body, subject="Fwd: Заявка с сайта romashka.ru",
+                       sender=("Анна Соколова", "a.sokolova@romashka.ru")), envelope_from="a.sokolova@romashka.ru")
+
+    lead = email.lead
+    assert (lead.full_name, lead.phone, lead.email) == ("Смирнова Ольга", "+79215554433", "")
+    assert not Lead.objects.filter(email="a.sokolova@romashka.ru").exists()
+    assert_no_card_for_robots()
