@@ -52,22 +52,34 @@ class ParsedEmail:
     company: str = ""
     signature_name: str = ""
     form_fields: dict[str, str] = field(default_factory=dict)
+    # Why the sender is a site's or a service's robot (sender_robot), "" for a person: its From is never the person.
+    robot: str = ""
+    # The numbers above a robot's footer: its own number sits there, the visitor's in what it relays.
+    body_phones: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
     def is_form_notification(self) -> bool:
-        """A site's mail about a form filled in (Tilda, WordPress, a landing page's mailer): "Name: ...", "Phone: ..."
-        lines in the body. Its sender is the site, not the person; the person is in those lines."""
-        return bool(self.form_fields.get("name")) and bool(self.form_fields.get("phone") or self.form_fields.get(
-            "email"))
+        """A site's mail about a form filled in (Tilda, WordPress, Bitrix, Jivo, Yandex or Google Forms): "Name: ...",
+        "Phone: ..." lines in the body, or any mail a robot sent. Its sender is the site or the service, not the person:
+        the person is in those lines, and when they hold nobody the mail is a request without a person (an interest
+        for review), never a card for the robot."""
+        return bool(self.robot) or (
+            bool(self.form_fields.get("name")) and bool(self.form_fields.get("phone") or self.form_fields.get("email")))
+
+    @property
+    def _visitor_reply_to(self) -> bool:
+        """Reply-To set by a site's mailer for the visitor (Contact Form 7 does): not the robot's own address."""
+        return bool(self.reply_to_address) and self.reply_to_address != self.from_address and not robot_address(
+            self.reply_to_address)
 
     @property
     def contact_name(self) -> str:
         """The person's name: a form notification's, Reply-To's (a site's form mailer writes for the visitor), From's,
         or the signature's."""
         if self.is_form_notification:
-            return self.form_fields["name"]
+            return self.form_fields.get("name") or (self.reply_to_name if self._visitor_reply_to else "")
         if self.reply_to_address and self.reply_to_address != self.from_address:
             return self.reply_to_name or self.signature_name
         return self.from_name or self.signature_name
@@ -79,8 +91,16 @@ class ParsedEmail:
             # site's own address (every visitor would be one person, the site's robot)
             if self.form_fields.get("email"):
                 return self.form_fields["email"]
-            return self.reply_to_address if self.reply_to_address != self.from_address else ""
+            return self.reply_to_address if self._visitor_reply_to else ""
         return self.reply_to_address or self.from_address
+
+    @property
+    def contact_phone(self) -> str:
+        """The numbers the person gave: a notification's labelled phone, else those above its footer (the site's own
+        number is in the footer); a person's letter, every number of it (its signature's)."""
+        if self.is_form_notification:
+            return self.form_fields.get("phone") or ", ".join(self.body_phones)
+        return ", ".join(self.phones)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -105,6 +125,45 @@ BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon"}
+
+# ---------------------------------------------------------------- a site's or a service's robot
+
+# The mailbox of a robot: noreply@, no-reply@, donotreply@ (a part of it: forms-receipts-noreply@, Google Forms), and
+# mailboxes no person has: robot@, mailer@, notifications@, wordpress@ (WordPress's own sender), bitrix@, www-data@
+# (a PHP site's mail()). Whole, so a person named Mailer or Robotov is no robot.
+ROBOT_LOCAL_PART = re.compile(r"(?:^|[._+-])(?:no-?reply|do-?not-?reply|noreply\w*)(?:$|[._+-])", re.IGNORECASE)
+ROBOT_MAILBOXES = {"robot", "mailer", "notifications", "notification", "notify", "wordpress", "bitrix", "www-data",
+                   "webmaster", "apache", "nginx", "forms", "webform", "sender"}
+# Services that mail a site's requests from their own domains (the builder's or the chat's), whatever the mailbox.
+ROBOT_DOMAINS = ("tilda.ws", "tilda.cc", "tildacdn.com", "jivosite.com", "jivo.ru", "jivochat.com", "forms.yandex.ru",
+                 "marquiz.ru", "bitrix24.ru", "bitrix24.com", "bitrix24.by", "bitrix24.kz", "flexbe.ru",
+                 "lpgenerator.ru", "wix.com", "wixforms.com")
+# A site's mailer names itself: PHPMailer (WordPress and most PHP sites), 1C-Bitrix, Tilda; a person's client does not.
+ROBOT_MAILERS = re.compile(r"phpmailer|bitrix|wordpress|tilda|jivo|swiftmailer|symfony mailer", re.IGNORECASE)
+
+
+def robot_address(address: str) -> bool:
+    local, _at, domain = address.lower().rpartition("@")
+    return bool(local) and (local in ROBOT_MAILBOXES or bool(ROBOT_LOCAL_PART.search(local)) or any(
+        domain == known or domain.endswith("." + known) for known in ROBOT_DOMAINS))
+
+
+def sender_robot(message: Message, *, from_address: str) -> str:
+    """Why the message was sent by a robot (a site's form mailer, a builder, a chat, a forms service) and not by a
+    person, or "": its address, its mailer, or the mail event 1C-Bitrix names in every letter it sends."""
+    if from_address and robot_address(from_address):
+        return f"robot sender {from_address}"
+    mailer = _header(message, "X-Mailer")
+    if ROBOT_MAILERS.search(mailer):
+        return f"X-Mailer: {mailer[:60]}"
+    if _header(message, "X-EVENT_NAME"):
+        return "X-EVENT_NAME header (1C-Bitrix)"
+    return ""
+
+
+# What a robot that relays a form may still mark as automatic although a person's request is inside (RFC 3834's
+# "auto-generated", a mass mailer's Precedence): read as the notification it is when it lists the visitor's contact.
+GENERATED = ("Auto-Submitted: auto-generated", "Precedence: bulk", "Precedence: junk", "X-Autogenerated header")
 
 
 def classify(message: Message, *, from_address: str, subject: str) -> tuple[str, str]:
@@ -172,6 +231,7 @@ class _TextFromHtml(HTMLParser):
     """HTML to readable text: block elements become line breaks, scripts and styles vanish."""
 
     BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "hr", "pre"}
+    CELLS = {"td", "th"}
     HIDDEN = {"script", "style", "head", "title"}
 
     def __init__(self) -> None:
@@ -190,6 +250,8 @@ class _TextFromHtml(HTMLParser):
             self.hidden = max(0, self.hidden - 1)
         elif tag in self.BLOCKS:
             self.parts.append("\n")
+        elif tag in self.CELLS:
+            self.parts.append("\t")  # a table's label and value stay apart ("Телефон" | "+7 912 ...")
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
@@ -200,7 +262,8 @@ def html_to_text(html: str) -> str:
     parser = _TextFromHtml()
     parser.feed(html)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    lines = ("\t".join(cell for cell in (" ".join(part.split()) for part in line.split("\t")) if cell)
+             for line in "".join(parser.parts).splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
@@ -261,31 +324,91 @@ def _body(found: _Parts) -> tuple[str, bool]:
 
 
 # "Name: Иван", "Телефон: +7 ...", "* E-mail: ..." (a site's notification); an HTML table's cells give "Name:" and
-# the value on the next line.
-_LABELLED = re.compile(r"^[ \t*•>-]*([^\W\d][^:\n]{0,39}?)[ \t]*:[ \t]*([^\n]*)$", re.MULTILINE)
+# the value in the next cell (a tab) or on the next line.
+_LABELLED = re.compile(r"^[ \t*•>-]*([^\W\d][^:\t\n]{0,59}?)[ \t]*(?::|\t)[ \t]*([^\n]*)$", re.MULTILINE)
+# A question on its own line, its answer on the next (Yandex Forms, Google Forms): "Как к вам обращаться?\nИван".
+# (no digits in it: a line of text with a number in it is the answer, not a question)
+_QUESTION = re.compile(r"^[ \t*•>-]*([^\W\d][^:\t\n@\d]{0,79}?)[ \t]*\??[ \t]*$")
+# The visitor as Contact Form 7's default mail writes them in the body: "From: Иван <ivan@mail.ru>", "От: ...".
+SENDER_LABELS = {"from", "от", "отправитель", "sender", "от кого"}
 
 
-def form_fields(text: str) -> dict[str, str]:
+def form_fields(text: str, *, by_question: bool = False) -> dict[str, str]:
     """The fields a form's notification lists, by Leadflow's names (intake.builders reads the labels as it reads a
-    webhook's field names): {"name": "Иван Петров", "phone": "+7 912 ...", "email": ...}. The first of each."""
-    from leadflow.intake.builders import field_of_label
+    webhook's field names): {"name": "Иван Петров", "phone": "+7 912 ...", "email": ...}. The first of each.
 
+    `by_question` (a robot's mail, whose every line is the form's): labels in the site owner's own words too ("Как к
+    вам обращаться?", "Номер телефона для связи", builders.field_of_question), a question with its answer on the
+    next line, and Contact Form 7's "From: name <address>" line."""
+    from leadflow.intake.builders import field_of_label, field_of_question
+
+    read = field_of_question if by_question else field_of_label
     found: dict[str, str] = {}
     lines = text.splitlines()
-    for match in _LABELLED.finditer(text):
-        field_name = field_of_label(match.group(1))
+    for at, line in enumerate(lines):
+        labelled = _LABELLED.match(line)
+        question = None if labelled or not by_question else _QUESTION.match(line)
+        match = labelled or question
+        if match is None:
+            continue
+        label = match.group(1).strip()
+        if labelled and by_question and label.casefold() in SENDER_LABELS:
+            name, address = parseaddr(labelled.group(2))
+            if "@" in address and not robot_address(address):  # (a forwarded notification's own From line)
+                found.setdefault("email", address)
+                if name and "@" not in name:
+                    found.setdefault("name", name)
+            continue
+        field_name = read(label)
         if not field_name or field_name in found:
             continue
-        value = match.group(2).strip()
+        value = labelled.group(2).strip() if labelled else ""
         if not value:
-            # the value in the next non-empty line (an HTML table's next cell)
-            at = text.count("\n", 0, match.start())
-            value = next((line.strip() for line in lines[at + 1 : at + 3] if line.strip()), "")
-            if _LABELLED.match(value) and field_of_label(_LABELLED.match(value).group(1)):  # type: ignore[union-attr]
+            # the value in the next non-empty line (an HTML table's next row, a question's answer)
+            value = next((following.strip() for following in lines[at + 1 : at + 3] if following.strip()), "")
+            if _FOOTER.match(value):
+                continue
+            next_label = _LABELLED.match(value) or (_QUESTION.match(value) if question else None)
+            if next_label and read(next_label.group(1)):
                 continue
         if value:
             found[field_name] = value[:1000]
     return found
+
+
+# Where a mail client puts a forwarded message: Gmail's "---------- Forwarded message ---------", Yandex's and
+# Mail.ru's "-------- Пересылаемое сообщение --------", Outlook's "-----Original Message-----", Apple's "Begin
+# forwarded message:"; then the forwarded message's own header lines.
+_FORWARDED = re.compile(
+    r"^[ \t>]*(?:-{2,}[ \t]*(?:forwarded message|original message|пересылаемое сообщение|исходное сообщение|"
+    r"перенаправленное сообщение)[ \t]*-*|begin forwarded message:)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_FORWARDED_FROM = re.compile(r"^[ \t>]*(?:from|от|от кого|отправитель)[ \t]*:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def forwarded_robot(text: str) -> tuple[str, str] | None:
+    """A robot's notification a person forwarded (a manager sends the site's mail on to the sales mailbox): (why it
+    is a robot's, the forwarded part), or None. Its From line within the first lines of the forwarded part names a
+    robot (robot_address)."""
+    start = _FORWARDED.search(text)
+    if start is None:
+        return None
+    inner = text[start.end() :]
+    head = "\n".join(inner.lstrip("\n").splitlines()[:8])
+    sender = _FORWARDED_FROM.search(head)
+    address = parseaddr(sender.group(1))[1].lower() if sender else ""
+    if not address or not robot_address(address):
+        return None
+    return f"forwarded notification of {address}", "\n".join(line.lstrip("> ") for line in inner.splitlines()).strip()
+
+
+# A footer's separator: "-- " (RFC 3676), a rule of dashes or underscores.
+_FOOTER = re.compile(r"^\s*(?:--|—|-{3,}|_{3,}|={3,})\s*$", re.MULTILINE)
+
+
+def above_footer(text: str) -> str:
+    """A robot's mail without its footer, where the site puts its own address and phone."""
+    match = _FOOTER.search(text)
+    return text[: match.start()] if match else text
 
 
 def own_text(text: str) -> str:
@@ -385,11 +508,22 @@ def parse(raw: bytes, *, region: str = "RU") -> ParsedEmail:
     except Exception as error:  # a broken MIME structure: the raw message stays for a person to read
         parsed.problems.append(f"body: {type(error).__name__}: {error}")
     parsed.kind, parsed.kind_reason = classify(message, from_address=parsed.from_address, subject=parsed.subject)
+    parsed.robot = sender_robot(message, from_address=parsed.from_address)
     written = own_text(parsed.text)
+    forwarded = forwarded_robot(parsed.text) if not parsed.robot else None
+    if forwarded is not None:
+        # a colleague forwarded a site's notification: the visitor is in the forwarded part, not the colleague
+        parsed.robot, written = forwarded
     parsed.phones = find_phones(written, region=region)
     parsed.company = find_company(written)
     parsed.signature_name = find_signature_name(written)
-    parsed.form_fields = form_fields(written)
+    parsed.form_fields = form_fields(written, by_question=bool(parsed.robot))
+    if parsed.robot:
+        parsed.body_phones = find_phones(above_footer(written), region=region)
+        visitor = {"phone", "email"} & set(parsed.form_fields) or parsed.body_phones
+        if parsed.kind != MessageKind.PERSON and parsed.kind_reason in GENERATED and visitor:
+            # a form's notification marked as automatic by its mailer: the visitor in it is a person to answer
+            parsed.kind, parsed.kind_reason = MessageKind.PERSON, f"form notification ({parsed.kind_reason})"
     for problem in getattr(message, "defects", []):
         parsed.problems.append(type(problem).__name__)
     return _without_control_characters(parsed)

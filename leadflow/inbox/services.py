@@ -240,6 +240,10 @@ def thread_card(parsed: parsing.ParsedEmail) -> dict[str, int] | None:
     return None
 
 
+# A notification's other fields the card has (its form asked "Город", "Что вас интересует?", "Опт или розница?").
+NOTIFIED_FIELDS = ("city", "product_interest", "deal_type", "company_size", "position")
+
+
 def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, object]:
     """What the pipeline reads (name, e-mail, phone, company, message) plus the e-mail's own facts.
 
@@ -253,13 +257,14 @@ def _payload(email: IncomingEmail, parsed: parsing.ParsedEmail) -> dict[str, obj
         # No From header at all: the envelope sender is the only address there is.
         # (nor for a form's notification: its envelope is the site's robot too)
         "email": parsed.contact_address or (email.envelope_from if "@" in email.envelope_from
-                                            and not parsed.is_form_notification else ""),
+                                            and not parsed.is_form_notification
+                                            and not parsing.robot_address(email.envelope_from) else ""),
         # Every number of the signature (a mobile, an office line with its extension): the first (a mobile first) is
         # the card's, the others its further contacts; the pipeline reads a field of several numbers so.
         # a form's notification: the number the visitor typed, not the site's own in its footer
-        "phone": form.get("phone") or ", ".join(parsed.phones),
-        "company": form.get("company") or parsed.company,
-        "city": form.get("city", ""),
+        "phone": parsed.contact_phone,
+        "company": form.get("company") or ("" if parsed.robot else parsed.company),
+        **{name: form[name] for name in NOTIFIED_FIELDS if form.get(name)},
         "message": message,
         "subject": parsed.subject,
         "message_id": parsed.message_id,

@@ -68,6 +68,56 @@ def field_of_label(label: str) -> str:
     return _BY_ALIAS.get(_key(label), "")
 
 
+# A question or a label in the site owner's words ("Как к вам обращаться?", "Номер телефона для связи", "Your phone
+# number", "Телефон посетителя"): the field its words name. Read in this order, so "Название компании" is the company,
+# "Телефон посетителя" the phone and "Сколько сотрудников в компании?" the company's size; a label naming something
+# else ("Form Name", "Номер заказа", "Имя файла") is none. Words are matched whole, or as the beginning of a Russian
+# word where its endings vary ("телефона", "компании").
+NOT_A_FIELD_WORDS = ("form", "форм", "заказ", "заявк", "order", "request", "id", "ip", "файл", "file", "site", "сайт",
+                     "page", "страниц", "block", "блок", "quiz", "квиз", "promo", "промокод", "referr", "user_agent",
+                     "agent", "tranid", "formid", "менеджер", "manager", "почтов")
+QUESTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("phone", ("телефон", "тел", "phone", "telephone", "mobile", "мобильн", "whatsapp", "ватсап", "вотсап", "номер",
+               "number", "cell")),
+    ("email", ("email", "e_mail", "mail", "почта", "почты", "почту", "емейл", "имейл", "электронн")),
+    ("company_size", ("сотрудник", "employees", "численност", "штат")),
+    ("company", ("компани", "организаци", "company", "organisation", "organization", "фирм")),
+    ("city", ("город", "city", "town", "регион", "region", "населенн", "населённ")),
+    ("deal_type", ("опт", "розниц", "wholesale", "retail")),
+    ("budget", ("бюджет", "budget")),
+    ("product_interest", ("товар", "продукт", "услуг", "интересует", "product", "service", "interested")),
+    ("message", ("сообщени", "комментари", "message", "comment", "comments", "вопрос", "question", "пожелани")),
+    ("name", ("имя", "имени", "фио", "name", "обращаться", "зовут", "посетитель", "visitor", "автор", "author",
+              "контактное_лицо")),
+)
+_SHORT_WORDS = {"тел", "опт", "id", "ip", "name", "имя", "фио", "mail", "cell", "city", "town", "form"}
+
+
+def _words(label: str) -> list[str]:
+    text = label.casefold().replace("e-mail", "email").replace("контактное лицо", "контактное_лицо")
+    return re.findall(r"[^\W\d_]+|контактное_лицо|e_mail", text)
+
+
+def field_of_question(label: str) -> str:
+    """The field a question or a label in the site owner's own words asks for ("Как к вам обращаться?" the name,
+    "Ваш номер телефона (WhatsApp)" the phone, "Какой у вас бюджет?" the budget), or "". Leadflow's field names and
+    builders' aliases first (field_of_label); "budget" is no card field, the request keeps it with the answers."""
+    exact = field_of_label(label)
+    if exact:
+        return exact
+    words = _words(label)
+    if not words or len(words) > 12:
+        return ""
+
+    def has(stems: tuple[str, ...]) -> bool:
+        return any(word == stem or (stem not in _SHORT_WORDS and len(stem) >= 4 and word.startswith(stem))
+                   for word in words for stem in stems)
+
+    if has(NOT_A_FIELD_WORDS):
+        return ""
+    return next((field for field, stems in QUESTION_WORDS if has(stems)), "")
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_scalar(item) for item in value if _scalar(item))
@@ -150,7 +200,85 @@ def canonical(payload: dict[str, Any], *, own_click: bool = True) -> dict[str, A
         payload.get("utm"), dict)
     if own_click and click_source and not has_tags:
         added.update({"utm_source": click_source, "utm_medium": "cpc"})
+    for answer in answers(payload):
+        # a quiz's answer is its field, as a form's field of that name is ("В каком вы городе?" the city)
+        field = answer["field"]
+        if field in ANSWERED_FIELDS and field not in payload and field not in added:
+            value = _answered(field, answer["answer"])
+            if value:
+                added[field] = value
     return {**payload, **added} if added else payload
+
+
+# Where a quiz puts its questions and answers: Marquiz's "answers" (and "raw"), [{"q": "...", "a": "..."}], the
+# answer a list for a question with several choices; other quiz builders "questions", [{"question", "answer"}].
+QUIZ_LISTS = {"answers", "raw", "quiz_answers", "questions", "quiz", "ответы"}
+QUESTION_KEYS = ("q", "question", "title", "вопрос")
+ANSWER_KEYS = ("a", "answer", "answers", "value", "ответ")
+MAX_ANSWERS = 50
+QUESTION_LIMIT, ANSWER_LIMIT = 300, 1000
+# The fields an answer may fill, as a form's field of that name would (a quiz's "Ваш город?" is the city). A quiz's
+# answer that does not read as its field ("Пока не знаю" to "Опт или розница?") fills nothing: it stays an answer.
+ANSWERED_FIELDS = {"name", "phone", "email", "company", "position", "city", "product_interest", "deal_type",
+                   "company_size", "message"}
+_QUESTION_KEY = re.compile(r"[\s?]|[^\x00-\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_WHOLESALE = re.compile(r"(?<!\w)(?:опт(?:ом|овый|овая|овое|овые|овую|овой)?|wholesale|b2b)(?!\w)", re.IGNORECASE)
+_RETAIL = re.compile(r"(?<!\w)(?:розниц\w*|в розницу|retail|b2c)(?!\w)", re.IGNORECASE)
+_SIZE = re.compile(r"^\D{0,20}\d[\d\s]*(?:[-–—]\s*\d[\d\s]*|\+)?\s*(?:чел\w*|человек|сотрудник\w*|employees|people)?$",
+                   re.IGNORECASE)
+
+
+def _one_line(value: Any, limit: int) -> str:
+    text = " ".join(_CONTROL.sub(" ", _scalar(value)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_question(raw: str) -> bool:
+    """A field named by a question in the site owner's words (Tilda's quiz names each field by its question,
+    "Какой_у_вас_тип_дома"), not a plugin's technical name ("tranid", "formid", "_wpcf7") nor a field Leadflow
+    reads by its name."""
+    key = _key(raw)
+    return bool(_QUESTION_KEY.search(raw)) and key not in _BY_ALIAS and not key.startswith("utm_") and (
+        raw not in OWN_OBJECTS)
+
+
+def answers(payload: dict[str, Any]) -> list[dict[str, str]]:
+    """A quiz's questions and answers as the visitor saw them, for the request on the card: [{"question", "answer",
+    "field"}], "field" naming what the answer fills (builders.field_of_question; "budget" has no field on the card
+    and stays the answer). Marquiz's answers list, and a Tilda quiz's fields named by their questions. One line each,
+    cut at QUESTION_LIMIT and ANSWER_LIMIT characters; at most MAX_ANSWERS."""
+    found: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(question: Any, answer: Any) -> None:
+        question_text = _one_line(question, QUESTION_LIMIT).replace("_", " ").strip()
+        answer_text = _one_line(answer, ANSWER_LIMIT)
+        if question_text and answer_text and (question_text, answer_text) not in seen and len(found) < MAX_ANSWERS:
+            seen.add((question_text, answer_text))
+            found.append({"question": question_text, "answer": answer_text, "field": field_of_question(question_text)})
+
+    for raw, value in payload.items():
+        if not isinstance(raw, str):
+            continue
+        if _key(raw) in QUIZ_LISTS and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    question = next((item[key] for key in QUESTION_KEYS if _scalar(item.get(key))), "")
+                    add(question, next((item[key] for key in ANSWER_KEYS if _scalar(item.get(key))), ""))
+        elif _is_question(raw) and not isinstance(value, dict):
+            add(raw, value)
+    return found
+
+
+def _answered(field: str, answer: str) -> str:
+    """An answer as the field it fills, or "" when it does not read as that field."""
+    if field == "deal_type":
+        wholesale, retail = bool(_WHOLESALE.search(answer)), bool(_RETAIL.search(answer))
+        return "wholesale" if wholesale and not retail else "retail" if retail and not wholesale else ""
+    if field == "company_size":
+        return answer if _SIZE.match(answer) else ""
+    return answer
 
 
 def is_test_ping(payload: dict[str, Any]) -> bool:

@@ -326,6 +326,47 @@ def _decoded_tag(text: str) -> str:
     return text
 
 
+# A messenger link given as the contact. WhatsApp's and Viber's carry the phone number itself ("wa.me/79123456789"),
+# read as the number; Telegram's a user name ("t.me/ivan_petrov", "@ivan_petrov"), no phone: the request keeps it for
+# the manager to write to, and the person is a lead by another contact, or an interest without one.
+_NUMBER_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:wa\.me/|api\.whatsapp\.com/send/?\?phone=|whatsapp://send/?\?phone=|"
+    r"viber://(?:chat|add)\?number=|t\.me/(?=\+?\d{10,15}\b))(?:%2B|\+)?(?=\d)", re.IGNORECASE)
+_TELEGRAM = re.compile(r"(?:(?:https?://)?(?:t\.me|telegram\.me)/|(?<![\w.@])@)([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@.])",
+                       re.IGNORECASE)
+MESSENGER_FIELDS = ("telegram", "tg", "телеграм", "телеграмм")
+
+
+def _messenger_accounts(text: dict[str, str], payload: dict[str, Any], *, required: set[str]) -> list[str]:
+    """The phone field's messenger links read: a number link as its number, a Telegram account taken out of the field
+    into the request's messengers (and a "telegram" field's too). A form that requires a phone keeps its error for a
+    Telegram name: the visitor is asked for the number."""
+    text["phone"] = _NUMBER_LINK.sub("+", text["phone"]) if _NUMBER_LINK.search(text["phone"]) else text["phone"]
+    accounts = []
+    for name in MESSENGER_FIELDS:
+        value = payload.get(name)
+        if isinstance(value, str):
+            accounts += [f"t.me/{found}" for found in _TELEGRAM.findall(value) or re.findall(
+                r"^\s*([A-Za-z][A-Za-z0-9_]{3,31})\s*$", value)]
+    if "phone" not in required and _TELEGRAM.search(text["phone"]):
+        accounts += [f"t.me/{found}" for found in _TELEGRAM.findall(text["phone"])]
+        text["phone"] = " ".join(_TELEGRAM.sub(" ", text["phone"]).split()).strip(" ,;/|")
+    return list(dict.fromkeys(account.lower() for account in accounts))
+
+
+def _take_from_message(text: dict[str, str], region: str) -> None:
+    """A number typed into the comment when the phone field was left empty ("перезвоните 8 912 345-67-89") is the
+    person's phone: without it the request has no contact and waits among the interests. Only with neither a phone nor
+    an e-mail given; the comment keeps its text."""
+    if text["phone"] or text["email"] or not text["message"]:
+        return
+    found = [phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+             for match in phonenumbers.PhoneNumberMatcher(normalize.mark_extensions(text["message"]), region,
+                                                          leniency=phonenumbers.Leniency.VALID)]
+    if found:
+        text["phone"] = ", ".join(dict.fromkeys(found))
+
+
 # What a person writes in their own words: over its field's length on a channel nobody waits on, it is cut to fit and
 # kept whole as given (_keep_long_text). A contact, a tag or an address is not: cut, it would be another one.
 LONG_TEXT_KEPT = ("name", "first_name", "last_name", "middle_name", "company", "position", "city", "product_interest",
@@ -369,8 +410,10 @@ def _keep_long_text(errors: dict[str, list[str]], text: dict[str, str], too_long
 def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     """Normalise and validate; every problem is reported against the field that has it."""
     payload = submission.payload if isinstance(submission.payload, dict) else {}
+    answers: list[dict[str, str]] = []
     if submission.channel in BUILT_ELSEWHERE:
-        # "Phone", "your-tel", "fields[name]" as the fields they mean
+        # "Phone", "your-tel", "fields[name]" as the fields they mean; a quiz's answers as the fields they name
+        answers = builders.answers(payload)
         payload = builders.canonical(payload, own_click=submission.channel != Channel.PARTNER)
     errors: dict[str, list[str]] = {}
     too_long: dict[str, str] = {}
@@ -390,6 +433,9 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
     _take_from_name(text, region)
     required = _required_fields(submission)
     _to_their_own_fields(text, region, required=required)
+    messengers = _messenger_accounts(text, payload, required=required)
+    if submission.channel != Channel.EMAIL:  # (the inbox reads a letter's numbers itself, its footer's apart)
+        _take_from_message(text, region)
     # A field may hold several numbers or addresses: the first is the card's, the others are kept as its
     # further contacts (identity keys, so the person is found by any of them; the request's facts).
     # A readable number next to one that is not ("89123456789 / 8912"): the number is read, the rest is kept as
@@ -427,7 +473,11 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         person_text, company_in_name = normalize.person_and_company(text["name"])
         if company_in_name and not text["company"]:
             text["company"] = company_in_name[: TEXT_LIMITS["company"]]
-        name_text, name_remark = normalize.name_and_remark(person_text or text["name"])
+        # "Иван и Мария": the card is the first person's; who else was named is kept for the manager to read
+        person_text, other_people = normalize.first_person(person_text or text["name"])
+        rests += [{"field": "name", "code": "unreadable", "reason": "other_person", "value": other_people,
+                   "problem": _("another person named in the same field")}] if other_people else []
+        name_text, name_remark = normalize.name_and_remark(person_text)
         name = normalize.split_person_name(name_text)
         rests += [{"field": "name", "code": "unreadable", "value": name_remark,
                    "problem": _("not part of the name")}] if name_remark and "name" not in too_long else []
@@ -470,6 +520,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
             text["email"]) if "email" in errors else "",
         product_interest=text["product_interest"] or (form.product_interest if form else ""), deal_type=deal_type,
         company_size=_company_size(payload.get("company_size"), errors),
+        answers=answers, budget=next((item["answer"] for item in answers if item["field"] == "budget"), ""),
+        messengers=messengers,
     )
     source = _source_for(text["utm_source"], form=form, partner=partner)
     campaign = _campaign_for(text["utm_campaign"])
@@ -930,6 +982,8 @@ def classify(parsed: Parsed) -> tuple[str, str]:
             return "interest", gettext_noop("company switchboard number without a person's direct contact")
         if person.email:
             return "interest", gettext_noop("only a role mailbox, not a person's address")
+        if person.messengers:
+            return "interest", gettext_noop("only a messenger account, no phone or e-mail")
         return "interest", gettext_noop("no usable contact")
     return "lead", ""
 

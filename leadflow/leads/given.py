@@ -84,6 +84,8 @@ def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
     if entry.get("field") == "name" and entry.get("code") == "unreadable":
         from django.utils.translation import gettext as _
 
+        if entry.get("reason") == "other_person":  # "Иван и Мария": the card is Иван's (pipeline)
+            return {**entry, "problem": _("another person named in the same field")}
         return {**entry, "problem": _("not part of the name")}
     try:
         if entry.get("field") == "email":

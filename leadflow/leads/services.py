@@ -119,6 +119,13 @@ class PersonFacts:
     # A contact given that could not be read, kept as given while the rest stands on the other contact:
     # [{"field": "phone", "code": "unreadable", "value": "8-912-ЗВОНИТЬ", "problem": "..."}] (pipeline._keep_unreadable)
     unreadable: list[dict[str, str]] = field(default_factory=list)
+    # A quiz's questions and answers as the person saw them (intake.builders.answers): [{"question", "answer",
+    # "field"}], shown on the request; the answers that are fields filled them already. The budget has no field on the
+    # card: the request keeps the answer as `budget` too.
+    answers: list[dict[str, str]] = field(default_factory=list)
+    budget: str = ""
+    # Messenger accounts given as a contact ("t.me/ivan_petrov"): no phone or e-mail, kept for the manager to write to.
+    messengers: list[str] = field(default_factory=list)
 
     def keys(self) -> matching.Facts:
         others = [matching.PhoneFact(*split_phone_text(text)) for text in self.other_phones]

@@ -336,7 +336,8 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
     - A neighbour's number typed with its country code but without the plus ("375 29 123-45-67", "998 90 ..."),
       as it is dialled from Russia after 8-10: only the former Soviet countries' three-digit codes, whose numbers
       have more digits than any Russian one, so a Russian number with a slip is never read as a foreign one.
-    - A letter typed for a digit among the digits ("8 912 345 67 8О": O for 0, l for 1)."""
+    - A letter typed for a digit among the digits ("8 912 345 67 8О": O for 0, l for 1).
+    - A Belarusian or Ukrainian number in its own country's domestic notation (8 0XX, 0XX) on a Russian form."""
     without_words = _WORD.sub(_keep_extension_word, text)
     without_times = _TIME_REMARK.sub(" ", text)
     # the time first: without its words, "..., звонить после 18" would read 18 as an extension ("..., 12" is one)
@@ -352,6 +353,14 @@ def _phone_retries(text: str, region: str) -> Iterator[str]:
                 yield _PLUS_TRUNK_EIGHT.sub(r"\1", candidate, count=1)
     if _NEIGHBOUR_WITHOUT_PLUS.match(text):
         yield "+" + text.lstrip(" (")
+    digits = re.sub(r"[\s().-]", "", text)
+    if region in ("RU", "KZ") and digits.isdigit():
+        # A Belarusian number as dialled in Belarus ("8 029 123-45-67") or a Ukrainian one as in Ukraine
+        # ("050 123 45 67"): no Russian or Kazakh number starts with 80 or 0, so nothing of theirs is misread.
+        if len(digits) == 11 and digits.startswith("80"):
+            yield "+375" + digits[2:]
+        elif len(digits) == 10 and digits.startswith("0"):
+            yield "+380" + digits[1:]
     with_digits = _LETTER_FOR_DIGIT.sub(lambda match: "".join(_DIGIT_OF_LETTER[c] for c in match.group(0)), text)
     if with_digits != text and not _ANY_LETTER.search(with_digits):
         yield with_digits  # (with a word left, "8 9l2 ... Иван", the number would be read and the word lost)
@@ -996,6 +1005,26 @@ def person_and_company(raw: str) -> tuple[str, str]:
     if looks_like_company(person) or sole_trader_name(person) or split_person_name(person).is_empty:
         return "", ""
     return person, companies[0].strip()
+
+
+# Between two people in one name field: "Иван и Мария", "Ivan and Maria", "Иван + Мария", "Анна & Пётр".
+_FIRM_WORDS = frozenset("партнёры партнеры ко сыновья братья co sons brothers partners associates".split())
+_PEOPLE_JOINED = re.compile(r"\s+(?:и|and|или|or)\s+|\s*[+&]\s*", re.IGNORECASE)
+
+
+def first_person(raw: str) -> tuple[str, str]:
+    """A name field naming two people ("Иван и Мария", "Ivan and Maria Smith"): (the first person's text, the rest as
+    typed, "и Мария"), so the card is one person's and the manager reads who else was named; (raw, "") otherwise.
+    Each piece must read as a person's name: "Ромашка и партнёры" or "Smith & Sons" (a company) is no two people."""
+    match = _PEOPLE_JOINED.search(raw)
+    if match is None or looks_like_company(raw):
+        return raw, ""
+    first, rest = raw[: match.start()], raw[match.end() :]
+    if split_person_name(first).is_empty or split_person_name(rest).is_empty or looks_like_company(rest):
+        return raw, ""
+    if any({_word_key(word)} & (_NOT_NAME_WORDS | _FIRM_WORDS) for word in (first + " " + rest).split()):
+        return raw, ""  # "Иван и партнёры", "Smith & Sons", "Sales and marketing": not two people
+    return first.strip(), raw[match.start() :].strip()
 
 
 def contacts_in_name(raw: str) -> list[str]:
