@@ -1020,6 +1020,8 @@ def first_person(raw: str) -> tuple[str, str]:
     if match is None or looks_like_company(raw):
         return raw, ""
     first, rest = raw[: match.start()], raw[match.end() :]
+    if max(len(first.split()), len(rest.split())) > 4:
+        return raw, ""  # "Иван, и ещё немного текста о заказе": a sentence, not a second person's name
     if split_person_name(first).is_empty or split_person_name(rest).is_empty or looks_like_company(rest):
         return raw, ""
     if any({_word_key(word)} & (_NOT_NAME_WORDS | _FIRM_WORDS) for word in (first + " " + rest).split()):
