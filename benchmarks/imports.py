@@ -9,7 +9,8 @@ PostgreSQL database `leadflow_bench_imports` on the server scripts/postgres.sh s
 --postgres-url / $LEADFLOW_BENCH_POSTGRES_URL), migrated and seeded with --seed-leads leads and their
 identity keys (not timed). Then a windows-1251 `;` CSV of --rows rows is written, as an exhibition
 export looks: ~80% new people, ~10% people already in the base (phone written another way), ~5% the
-same person twice within the file, ~5% invalid (a bad phone or e-mail). Timed, in this order:
+same person twice within the file, ~2.5% with no readable contact (refused), ~2.5% with a good phone
+and an unreadable e-mail (a lead, the e-mail kept as given with a warning). Timed, in this order:
 
   1. read + map            read the file (encoding, delimiter) and build every row's payload
   2. read + validate       1 plus the pipeline's normalise/validate/classify of every row, no matching
@@ -115,7 +116,7 @@ def write_file(path: Path, rows: int, seed_leads: int) -> dict[str, int]:
     import csv
 
     rng = random.Random(7)
-    kinds = {"new": 0, "in_base": 0, "repeat_in_file": 0, "invalid": 0}
+    kinds = {"new": 0, "in_base": 0, "repeat_in_file": 0, "invalid": 0, "bad_email": 0}
     written_new: list[tuple[str, str]] = []
     with open(path, "w", encoding="cp1251", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
@@ -136,7 +137,7 @@ def write_file(path: Path, rows: int, seed_leads: int) -> dict[str, int]:
                 bad_phone = rng.random() < 0.5
                 row = [f"{last} {first} {middle}".strip(), "12-34" if bad_phone else f"+7 918 {k:07d}",
                        "" if bad_phone else f"bad{k}@", "", ""]
-                kinds["invalid"] += 1
+                kinds["invalid" if bad_phone else "bad_email"] += 1
             else:
                 last, first, middle = people.person(10_000_000 + k)
                 phone = f"+7916{k:07d}"
@@ -365,8 +366,9 @@ def render(results: dict[str, dict[str, Any]], args: argparse.Namespace, started
             + f"Outcome: {real['created']:,} leads created, {real['attached']:,} attached, {real['interest']:,} interests, "
             f"{real['invalid']:,} invalid, {real['spam']:,} spam, {real['failed']:,} failed; the file held "
             f"{result['kinds']['new']:,} new people, {result['kinds']['in_base']:,} people already in the base, "
-            f"{result['kinds']['repeat_in_file']:,} repeats within the file and {result['kinds']['invalid']:,} "
-            f"invalid rows. "
+            f"{result['kinds']['repeat_in_file']:,} repeats within the file, {result['kinds']['invalid']:,} "
+            f"rows with no readable contact (refused) and {result['kinds'].get('bad_email', 0):,} with a good phone "
+            f"and an unreadable e-mail (leads, the e-mail kept as given with a warning). "
             + (f"Dry-run counts {'equal' if same else 'DIFFER from'} the import's. " if result["sample"] == rows else
                f"The dry run covered the first {result['sample']:,} rows: {dry['created']:,} would be created, "
                f"{dry['attached']:,} attached, {dry['invalid']:,} invalid. ")
