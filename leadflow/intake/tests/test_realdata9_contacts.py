@@ -50,6 +50,29 @@ def test_a_number_typed_into_the_comment_with_the_phone_left_empty_is_the_phone(
     assert lead.requests.get().message == "Перезвоните мне: 8 912 345-67-89, после 18"
 
 
+@pytest.mark.parametrize("comment", ["Где мой заказ № 89123456789?", "Номер заказа 9123456789, не пришёл",
+                                     "Счёт №4951234567 оплачен", "ИНН: 9161112233", "Order #4951234567",
+                                     "Артикул 9161112233, 2 шт.", "по договору 8-912-345-67-89 от 12.03.2025",
+                                     "номер заявки 79161234567"])
+def test_an_order_invoice_or_inn_number_in_the_comment_is_not_taken_for_the_phone(web_form: Form, comment):
+    """A number the comment labels as something else (an order, an invoice, an INN, an article, a contract) is not the
+    person's: calling it would reach a stranger. The request waits as an interest without a contact, as before."""
+    status, answer = post({"name": "Иван Петров", "phone": "", "comment": comment}, {"X-Form-Key": web_form.public_key})
+
+    assert status in (200, 202), answer
+    assert not Lead.objects.exists()
+    assert Interest.objects.get().phone == ""
+
+
+def test_the_number_after_a_labelled_one_in_the_comment_is_the_phone(web_form: Form):
+    status, answer = post({"name": "Иван Петров", "phone": "",
+                           "comment": "По заказу 4951234567: перезвоните на 8 912 345-67-89"},
+                          {"X-Form-Key": web_form.public_key})
+
+    assert status == 200, answer
+    assert Lead.objects.get().phone == "+79123456789"
+
+
 def test_a_number_in_the_comment_does_not_replace_the_contact_given(partner):
     status, answer = post({"name": "Иван Петров", "email": "ivan.petrov@mail.ru",
                            "comment": "Звоните моему менеджеру 8 912 345-67-89"}, {"X-Api-Key": partner[1]})
