@@ -1008,7 +1008,9 @@ def person_and_company(raw: str) -> tuple[str, str]:
 
 
 # Between two people in one name field: "Иван и Мария", "Ivan and Maria", "Иван + Мария", "Анна & Пётр".
-_FIRM_WORDS = frozenset("партнёры партнеры ко сыновья братья co sons brothers partners associates".split())
+# "Иванов и К°" (or "и К.") is the old Russian "& Co.", "Петров и сын" "& Son": a firm's name, not a second person.
+_FIRM_WORDS = frozenset("партнёры партнеры ко к к° кº сын сыновья братья co son sons brothers partners associates"
+                        .split())
 _PEOPLE_JOINED = re.compile(r"\s+(?:и|and|или|or)\s+|\s*[+&]\s*", re.IGNORECASE)
 
 
