@@ -271,3 +271,25 @@ def test_a_letter_stored_before_the_index_is_still_found_by_reading_its_head(mak
     letter.refresh_from_db()
     assert b"zina" not in bytes(letter.raw).lower() and "ламинат" in letter.text
     assert MessageAddress.objects.filter(email=letter, mailbox="kirill@firm.example").exists()
+
+
+def test_the_migration_indexes_the_mail_stored_before_it(make_lead, alice, bob):
+    """privacy.0005 reads each stored message's head from the database (SQLite's BLOB, PostgreSQL's bytea) and writes
+    the mailboxes it names, so an erasure after the upgrade finds the letters copying the person by the index."""
+    from django.apps import apps
+
+    from leadflow.privacy.models import MessageAddress
+
+    copied = take_email(raw=build(body="Нужен ламинат, 200 м².", sender=("Кирилл Орлов", "kirill@firm.example"),
+                                  headers={"Cc": "Zina B. <Zina+Shop@EXAMPLE.ru>"}), via="smtp")
+    other = take_email(raw=build(body="Прайс", sender=("Ольга", "olga@firm.example")), via="smtp")
+    MessageAddress.objects.all().delete()  # as the mail stored before privacy.0005
+
+    migration = importlib.import_module("leadflow.privacy.migrations.0005_erasure_log_keys_and_redacted")
+    migration.index_stored_mail(apps, None)
+
+    assert set(MessageAddress.objects.filter(mailbox="zina@example.ru").values_list("email_id", flat=True)) == {
+        copied.pk}
+    assert MessageAddress.objects.filter(email=other, mailbox="olga@firm.example").exists()
+    migration.index_stored_mail(apps, None)  # run again (a migration retried after a failure): nothing doubled
+    assert MessageAddress.objects.filter(email=copied, mailbox="zina@example.ru").count() == 1
