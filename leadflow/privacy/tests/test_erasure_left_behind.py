@@ -293,3 +293,28 @@ def test_the_migration_indexes_the_mail_stored_before_it(make_lead, alice, bob):
     assert MessageAddress.objects.filter(email=other, mailbox="olga@firm.example").exists()
     migration.index_stored_mail(apps, None)  # run again (a migration retried after a failure): nothing doubled
     assert MessageAddress.objects.filter(email=copied, mailbox="zina@example.ru").count() == 1
+
+
+def test_a_contact_kept_on_a_colleagues_card_stays_kept_after_the_key_of_the_hashes_changes(colleague, admin_user,
+                                                                                           settings):
+    """The log's keyed hashes are made with LEADFLOW_ERASURE_KEY, else the secret key; an administrator may set or
+    change either later. Zina asking again by her mobile must still not have Kirill's card, which her first erasure
+    left the mobile on, taken for hers and erased: the row made with the old key is matched by its mask."""
+    kirill = colleague["kirill"]
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)  # nothing ticked
+    first = ErasureLog.objects.get()
+    settings.LEADFLOW_ERASURE_KEY = "a key set after the first erasure"
+
+    person = services.find_person(phone=MOBILE)
+
+    assert ("lead", kirill.pk) not in person.joins
+    assert person.left_out[("lead", kirill.pk)].kept_by == first.pk
+    with pytest.raises(services.NothingFound):  # nothing of hers is left but the mobile on Kirill's card
+        services.erase_person(person=person, by=admin_user)
+    kirill.refresh_from_db()
+    assert kirill.erased_at is None and kirill.full_name == "Орлов Кирилл" and MOBILE in kirill.other_contacts
+
+    # Taken off Kirill's card when ticked, the old key's row is marked so by its mask.
+    services.erase_person(person=services.find_person(phone=MOBILE, strip=[f"lead:{kirill.pk}"]), by=admin_user)
+    first.refresh_from_db()
+    assert first.left_out[0]["removed"] is True
