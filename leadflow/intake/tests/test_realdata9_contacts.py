@@ -6,6 +6,7 @@ lost the request among the refusals."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client as HttpClient
 
 from leadflow.accounts.models import User
 from leadflow.intake.models import Form, SubmissionStatus
@@ -102,6 +103,20 @@ def test_a_telegram_account_as_the_only_contact_is_an_interest_keeping_it_not_a_
     interest = Interest.objects.get()
     assert interest.reason == "only a messenger account, no phone or e-mail"
     assert interest.requests.get().facts["messengers"] == ["t.me/ivan_petrov"]
+
+
+def test_the_telegram_account_of_an_interest_is_where_the_manager_reviewing_it_reads(partner, admin_user, api_as):
+    """The account is the only way to reach the person: the interests' API and the admin's list of interests show
+    it, so a manager can write, ask for a number and promote the interest."""
+    status, answer = post({"name": "Иван Петров", "phone": "t.me/ivan_petrov"}, {"X-Api-Key": partner[1]})
+    assert status == 202, answer
+
+    [listed] = api_as(admin_user).get("/api/interests").json()
+    assert listed["messengers"] == ["t.me/ivan_petrov"]
+    http = HttpClient()
+    http.force_login(admin_user)
+    page = http.get("/admin/leads/interest/").content.decode()
+    assert 'href="https://t.me/ivan_petrov"' in page
 
 
 def test_a_telegram_account_next_to_an_email_is_shown_as_a_link_on_the_card(web_form: Form, alice: User):
