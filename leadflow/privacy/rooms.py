@@ -675,13 +675,15 @@ def _namesakes(person: Person, rows: list[Any], kind: str) -> set[str]:
     names = _name_pattern(person)
     if names is None or not rows:
         return set()
-    surnames = re.compile("|".join(f"(?:{_stem(word)})" for word in person.surnames), re.IGNORECASE)
+    # the whole surname in one of its cases ("Иванова" is Иванов's namesake, "Ивановский" is not)
+    surnames = re.compile("(?:" + "|".join(f"(?:{_stem(word)})" for word in person.surnames) + r")\w{0,3}",
+                          re.IGNORECASE)
     lead_ids = {row.pk if kind == "lead" else getattr(row, "lead_id", None) for row in rows} - {None}
     client_ids = {getattr(row, "client_id", None) for row in rows} - {None}
     found = {f"lead:{pk}" for pk, last in Lead.objects.filter(pk__in=lead_ids).values_list("pk", "last_name")
-             if surnames.match(last or "")}
+             if surnames.fullmatch(last or "")}
     found |= {f"client:{pk}" for pk, last in Client.objects.filter(pk__in=client_ids).values_list(
-        "pk", "contact__last_name") if surnames.match(last or "")}
+        "pk", "contact__last_name") if surnames.fullmatch(last or "")}
     return found
 
 

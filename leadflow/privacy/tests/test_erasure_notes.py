@@ -144,3 +144,15 @@ def test_a_surname_that_is_also_a_word_is_taken_out_only_as_a_name(make_lead, ki
     assert paint.body == "Хочет белый цвет, белая краска 2 банки"
     assert her.body == "Звонила [erased], просила каталог"
     assert full.body == "звонила [erased], просила образцы"
+
+
+def test_a_longer_surname_beginning_with_the_persons_is_no_namesake(petr, make_lead, bob, admin_user):
+    """Олег Ивановский is not Пётр Иванов's namesake: "Звонил Иванов" on his card quotes the erased person."""
+    oleg = make_lead(first_name="Олег", last_name="Ивановский", phone="+79047770001", email="oleg@ivanovsky.example",
+                     owner=bob)
+    note = leads.log_activity(lead=oleg, kind="note", by=bob, body="Звонил Иванов, просил перезвонить Ивановскому")
+
+    services.erase_person(person=services.find_person(lead=petr), by=admin_user)
+
+    note.refresh_from_db()
+    assert note.body == "Звонил [erased], просил перезвонить Ивановскому"
