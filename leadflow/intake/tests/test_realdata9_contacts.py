@@ -42,6 +42,17 @@ def test_a_firms_name_with_and_is_not_two_people(partner, name):
     assert not [item for item in request.facts.get("unreadable", []) if item["field"] == "name"]
 
 
+@pytest.mark.parametrize(("name", "first", "middle"), [("Иванов И И", "И.", "И."), ("Петров И А", "И.", "А.")])
+def test_a_surname_with_initials_without_dots_is_one_person(partner, name, first, middle):
+    """"Иванов И И": the middle "И" is his initial, not "and": the card keeps the initials, nobody else was named."""
+    status, answer = post({"name": name, "phone": "8 912 345-67-89"}, {"X-Api-Key": partner[1]})
+
+    assert status == 201, answer
+    lead = Lead.objects.get()
+    assert (lead.last_name, lead.first_name, lead.middle_name) == (name.split()[0], first, middle)
+    assert not lead.requests.get().facts.get("unreadable")
+
+
 def test_a_number_typed_into_the_comment_with_the_phone_left_empty_is_the_phone(web_form: Form):
     status, answer = post({"name": "Иван Петров", "phone": "", "comment": "Перезвоните мне: 8 912 345-67-89, после 18"},
                           {"X-Form-Key": web_form.public_key})
