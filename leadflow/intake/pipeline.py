@@ -354,15 +354,26 @@ def _messenger_accounts(text: dict[str, str], payload: dict[str, Any], *, requir
     return list(dict.fromkeys(account.lower() for account in accounts))
 
 
+# What a number in a comment is when the words just before it name it: an order, an invoice, a contract, a
+# company's INN or OGRN, an article, a tracking or request number ("заказ № 89123456789", "ИНН: 7707083893",
+# "Order #4951234567"). Such a number is not the person's phone even when it reads as one.
+_NOT_A_PHONE_LABEL = re.compile(
+    r"(?:№|#|(?<!\w)(?:(?:заказ|сч[её]т|артикул|договор|контракт|трек|накладн|паспорт|полис|order|invoice|contract|"
+    r"ticket|tracking|article)\w*|номер\w*\s+(?:заявк|обращени|тикет)\w*|(?:инн|огрн|огрнип|кпп|бик|окпо|снилс|арт|"
+    r"inn|sku|id)(?!\w))\.?)(?:\s*(?:№|#|no\.?|номер\w*|number|:|-))*\s*$", re.IGNORECASE)
+
+
 def _take_from_message(text: dict[str, str], region: str) -> None:
     """A number typed into the comment when the phone field was left empty ("перезвоните 8 912 345-67-89") is the
     person's phone: without it the request has no contact and waits among the interests. Only with neither a phone nor
-    an e-mail given; the comment keeps its text."""
+    an e-mail given, and not a number the words before it name as something else (_NOT_A_PHONE_LABEL: an order's, an
+    INN); the comment keeps its text."""
     if text["phone"] or text["email"] or not text["message"]:
         return
+    message = normalize.mark_extensions(text["message"])
     found = [phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-             for match in phonenumbers.PhoneNumberMatcher(normalize.mark_extensions(text["message"]), region,
-                                                          leniency=phonenumbers.Leniency.VALID)]
+             for match in phonenumbers.PhoneNumberMatcher(message, region, leniency=phonenumbers.Leniency.VALID)
+             if not _NOT_A_PHONE_LABEL.search(message[max(0, match.start - 40) : match.start])]
     if found:
         text["phone"] = ", ".join(dict.fromkeys(found))
 

@@ -61,7 +61,8 @@ class LeadAdmin(PhoneColumnAdmin):
 
 @admin.register(Interest)
 class InterestAdmin(PhoneColumnAdmin):
-    list_display = ("__str__", "company_name", "shown_phone", "email", "as_given", "shown_reason", "created_at")
+    list_display = ("__str__", "company_name", "shown_phone", "email", "messengers", "as_given", "shown_reason",
+                    "created_at")
     readonly_fields = ("as_given",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interest]:
@@ -70,6 +71,18 @@ class InterestAdmin(PhoneColumnAdmin):
     @admin.display(description=_("why not a lead"), ordering="reason")
     def shown_reason(self, interest: Interest) -> str:
         return interest.shown_reason
+
+    @admin.display(description=_("Messenger"))
+    def messengers(self, interest: Interest) -> str:
+        """The messenger accounts given (an interest's only contact, often): links to write to."""
+        from urllib.parse import quote
+
+        from leadflow.leads.given import messengers_given
+
+        link = '<a href="https://{}" rel="noopener noreferrer" target="_blank">{}</a>'
+        return format_html_join(mark_safe(", "), link, ((quote(account, safe="/"), account)
+                                                        for account in messengers_given(list(interest.requests.all()))
+                                                        )) or "—"
 
     @admin.display(description=_("kept as given"))
     def as_given(self, interest: Interest) -> str:

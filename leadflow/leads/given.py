@@ -62,6 +62,17 @@ def unreadable_given(requests: list[Any], fields: tuple[str, ...] | None = None)
     return found
 
 
+def messengers_given(requests: list[Any]) -> list[str]:
+    """The messenger accounts the requests kept ("t.me/ivan_petrov", pipeline._messenger_accounts): for an interest
+    whose only contact one is, the way to reach the person."""
+    found: list[str] = []
+    for item in requests:
+        facts = item.facts if isinstance(item.facts, dict) else {}
+        found += [account for account in facts.get("messengers", []) or []
+                  if isinstance(account, str) and account not in found]
+    return found
+
+
 def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
     """A field kept as given, its problem worded in the reader's language: the pipeline stored it in the sender's (a
     partner's English "not a phone number" on a Russian card), so a phone or e-mail is read again here, and a text

@@ -318,6 +318,9 @@ class InterestOut(Schema):
     unreadable_contacts: list[GivenOut] = Field(default_factory=list, description=(
         "Phones and e-mails given that could not be read, kept exactly as typed, with the problem: what a manager "
         "calls or writes to when promoting the interest"))
+    messengers: list[str] = Field(default_factory=list, description=(
+        'Messenger accounts given as a contact ("t.me/ivan_petrov"): for an interest with no phone or e-mail, where '
+        "to write to ask for one"))
 
     @staticmethod
     def resolve_email_suggestion(obj: object) -> str:
@@ -344,6 +347,12 @@ class InterestOut(Schema):
         from leadflow.leads.given import CONTACT_FIELDS, unreadable_given
 
         return unreadable_given(list(obj.requests.all()), CONTACT_FIELDS)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_messengers(obj: object) -> list[str]:
+        from leadflow.leads.given import messengers_given
+
+        return messengers_given(list(obj.requests.all()))  # type: ignore[attr-defined]
 
 
 class PromoteIn(Schema):

@@ -1008,7 +1008,9 @@ def person_and_company(raw: str) -> tuple[str, str]:
 
 
 # Between two people in one name field: "Иван и Мария", "Ivan and Maria", "Иван + Мария", "Анна & Пётр".
-_FIRM_WORDS = frozenset("партнёры партнеры ко сыновья братья co sons brothers partners associates".split())
+# "Иванов и К°" (or "и К.") is the old Russian "& Co.", "Петров и сын" "& Son": a firm's name, not a second person.
+_FIRM_WORDS = frozenset("партнёры партнеры ко к к° кº сын сыновья братья co son sons brothers partners associates"
+                        .split())
 _PEOPLE_JOINED = re.compile(r"\s+(?:и|and|или|or)\s+|\s*[+&]\s*", re.IGNORECASE)
 
 
@@ -1024,6 +1026,8 @@ def first_person(raw: str) -> tuple[str, str]:
         return raw, ""  # "Иван, и ещё немного текста о заказе": a sentence, not a second person's name
     if split_person_name(first).is_empty or split_person_name(rest).is_empty or looks_like_company(rest):
         return raw, ""
+    if all(len(_word_key(word)) == 1 for word in rest.split()):
+        return raw, ""  # "Иванов И И", "Петров И А": initials without dots, the first "И" one of them
     if any({_word_key(word)} & (_NOT_NAME_WORDS | _FIRM_WORDS) for word in (first + " " + rest).split()):
         return raw, ""  # "Иван и партнёры", "Smith & Sons", "Sales and marketing": not two people
     return first.strip(), raw[match.start() :].strip()

@@ -427,10 +427,19 @@ def _stem(word: str) -> str:
     return "".join("[её]" if ch in "еёЕЁ" else re.escape(ch) for ch in word)
 
 
+def _capitalised(word: str) -> str:
+    """A name as _stem reads it, its first letter a capital and the rest in any case ("Белая", "БЕЛАЯ", "Белой")."""
+    first = word[0]
+    head = "[ЕЁ]" if first in "еёЕЁ" else re.escape(first.upper())
+    return f"(?-i:{head}){_stem(word)[len('[её]') if first in 'еёЕЁ' else len(re.escape(first)):]}"
+
+
 def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Pattern[str] | None:
     """The person's name in a free text, declined ("Белоусовой Зинаиде"): the surname, with the given names next to
-    it. A given name alone is left (another person may have it: a colleague's own signature). With
-    `with_given_name`, a surname alone is left too (a note on a card of someone with the same surname: it is theirs)."""
+    it. A given name alone is left (another person may have it: a colleague's own signature). A surname alone is
+    taken only as a name is written, with a capital letter: many surnames are words too (Белая, Мороз, Brown), and
+    "белая краска" in a colleague's note is not the person. With `with_given_name`, a surname alone is left too (a
+    note on a card of someone with the same surname: it is theirs)."""
     cache = "_name_pattern_given" if with_given_name else "_name_pattern"
     cached = getattr(person, cache, False)
     if cached is not False:
@@ -440,14 +449,16 @@ def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Patter
     if person.surnames and (given or not with_given_name):
         end = r"\w{0,3}"
         surnames = "|".join(sorted({_stem(word) for word in person.surnames}))
-        before = rf"(?:(?:{given}){end}\s+){{0,2}}" if given else ""
+        named = rf"(?:{surnames}){end}(?!\w)"
+        # next to a given name the surname is a name in any case ("анне белой"); alone, only as a name is written
+        alone = rf"(?:{'|'.join(sorted({_capitalised(word) for word in person.surnames if word}))}){end}(?!\w)"
+        before = rf"(?:(?:{given}){end}\s+){{1,2}}" if given else ""
         after = rf"(?:\s+(?:{given}){end}(?!\w)){{0,2}}" if given else ""
+        with_given = rf"{before}{named}{after}|{named}{after.replace('{0,2}', '{1,2}')}" if given else ""
         if with_given_name:
-            named = rf"(?:{surnames}){end}(?!\w)"
-            text = (rf"(?:{before.replace('{0,2}', '{1,2}')}{named}{after}"
-                    rf"|{named}{after.replace('{0,2}', '{1,2}')})")
+            text = rf"(?:{with_given})"
         else:
-            text = rf"{before}(?:{surnames}){end}(?!\w){after}"
+            text = rf"(?:{with_given}|{alone}{after})" if given else alone
         pattern = re.compile(rf"(?<!\w){text}", re.IGNORECASE)
     setattr(person, cache, pattern)
     return pattern
@@ -664,13 +675,15 @@ def _namesakes(person: Person, rows: list[Any], kind: str) -> set[str]:
     names = _name_pattern(person)
     if names is None or not rows:
         return set()
-    surnames = re.compile("|".join(f"(?:{_stem(word)})" for word in person.surnames), re.IGNORECASE)
+    # the whole surname in one of its cases ("Иванова" is Иванов's namesake, "Ивановский" is not)
+    surnames = re.compile("(?:" + "|".join(f"(?:{_stem(word)})" for word in person.surnames) + r")\w{0,3}",
+                          re.IGNORECASE)
     lead_ids = {row.pk if kind == "lead" else getattr(row, "lead_id", None) for row in rows} - {None}
     client_ids = {getattr(row, "client_id", None) for row in rows} - {None}
     found = {f"lead:{pk}" for pk, last in Lead.objects.filter(pk__in=lead_ids).values_list("pk", "last_name")
-             if surnames.match(last or "")}
+             if surnames.fullmatch(last or "")}
     found |= {f"client:{pk}" for pk, last in Client.objects.filter(pk__in=client_ids).values_list(
-        "pk", "contact__last_name") if surnames.match(last or "")}
+        "pk", "contact__last_name") if surnames.fullmatch(last or "")}
     return found
 
 

@@ -307,8 +307,31 @@ def contact_key(value: Value) -> str:
     if kind == "email":
         from leadflow.matching.record import canonical_email
 
-        return digest("email", canonical_email(text))
-    return digest("phone", f"{text};{extension}")
+        return f"{key_id()}:{digest('email', canonical_email(text))}"
+    return f"{key_id()}:{digest('phone', f'{text};{extension}')}"
+
+
+def key_id() -> str:
+    """Which key the hashes are made with (a keyed hash of nothing, its first eight digits), written before each
+    contact_key: LEADFLOW_ERASURE_KEY, else the secret key, may be set or changed after an erasure, and a hash made
+    with another key never matches again. A row whose key was another is matched by its mask as before the hashes
+    (trusted_key): the card an erasure left a contact on must never be taken for the person when they ask again."""
+    return digest("key-id", "")[:8]
+
+
+def trusted_key(item: dict[str, Any]) -> str:
+    """The erasure log row's keyed hash without its key id (as _hash_of reads a contact_key) when it was made with
+    the current key or carries no key id (logged before the ids), else "": its mask is what tells the contact then."""
+    key = item.get("key")
+    if not isinstance(key, str) or not key:
+        return ""
+    made_with, colon, hashed = key.rpartition(":")
+    return hashed if not colon or made_with == key_id() else ""
+
+
+def _hash_of(value: Value) -> str:
+    """A contact's keyed hash with the current key, as trusted_key reads the log's."""
+    return contact_key(value).rpartition(":")[2]
 
 
 def value_of_text(text: str) -> Value | None:
@@ -692,21 +715,21 @@ def kept_by_earlier_erasures() -> dict[tuple[str, str, str], int]:
     """("key", card, keyed hash) -> the erasure that left that contact on that card (the admin did not take it
     off): a later erasure of the same person finds the card by the contact and offers to take it off then.
     A row logged before the log kept keyed hashes, and that migration privacy.0005 could not tell apart (the card
-    held two contacts with its mask), is known by ("mask", card, masked contact). Erasures are few and their lists
-    of cards left out short."""
+    held two contacts with its mask), or whose hash was made with a key changed since (trusted_key), is known by
+    ("mask", card, masked contact). Erasures are few and their lists of cards left out short."""
     kept: dict[tuple[str, str, str], int] = {}
     for pk, rows in ErasureLog.objects.order_by("pk").values_list("pk", "left_out"):
         for row in rows if isinstance(rows, list) else []:
             if isinstance(row, dict) and not row.get("removed"):
-                exact = isinstance(row.get("key"), str) and row["key"]
-                kept[("key", str(row.get("card")), row["key"]) if exact
+                exact = trusted_key(row)
+                kept[("key", str(row.get("card")), exact) if exact
                      else ("mask", str(row.get("card")), str(row.get("contact")))] = pk
     return kept
 
 
 def kept_on(kept: dict[tuple[str, str, str], int], card: Card, value: Value) -> int | None:
     """The earlier erasure that left exactly this contact on this card (kept_by_earlier_erasures), if any."""
-    found = kept.get(("key", card_ref(card), contact_key(value)))
+    found = kept.get(("key", card_ref(card), _hash_of(value)))
     return found if found is not None else kept.get(("mask", card_ref(card), mask(value)))
 
 
@@ -960,13 +983,14 @@ def lift_tombstones(*, tombstones: list[Tombstone], submission_id: int | None) -
 def _mark_taken_off_later(person: Person, log: ErasureLog) -> None:
     """An earlier erasure's log saying a contact was kept on a card now says it was taken off, and by which
     erasure."""
-    taken = {(card_ref(card), contact_key(value)) for card, values in person.stripped.items() for value in values}
+    taken = {(card_ref(card), _hash_of(value)) for card, values in person.stripped.items() for value in values}
     masked = {(card_ref(card), mask(value)) for card, values in person.stripped.items() for value in values}
 
     def taken_now(item: dict[str, Any]) -> bool:
-        if isinstance(item.get("key"), str) and item["key"]:
-            return (item.get("card"), item["key"]) in taken
-        return (item.get("card"), item.get("contact")) in masked  # logged before the keys, not told apart
+        if trusted_key(item):
+            return (item.get("card"), trusted_key(item)) in taken
+        # logged before the keys and not told apart, or with a key changed since
+        return (item.get("card"), item.get("contact")) in masked
 
     earlier = {join.kept_by for join in person.left_out.values() if join.kept_by is not None}
     for row in ErasureLog.objects.select_for_update().filter(pk__in=earlier):

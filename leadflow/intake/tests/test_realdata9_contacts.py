@@ -6,6 +6,7 @@ lost the request among the refusals."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client as HttpClient
 
 from leadflow.accounts.models import User
 from leadflow.intake.models import Form, SubmissionStatus
@@ -31,13 +32,25 @@ def test_two_people_in_one_name_field_make_a_card_for_the_first_and_show_the_oth
     assert 'value="+79131234567"' in page  # her number among what the request also gave, to add to the card
 
 
-@pytest.mark.parametrize("name", ["Ромашка и партнёры", "Smith & Sons"])
+@pytest.mark.parametrize("name", ["Ромашка и партнёры", "Smith & Sons", "Иванов и К°", "Иванов и К.", "Петров и сын",
+                                  "Smith and Son"])
 def test_a_firms_name_with_and_is_not_two_people(partner, name):
     status, answer = post({"name": name, "phone": "8 912 345-67-89"}, {"X-Api-Key": partner[1]})
 
     assert status in (201, 202), answer
     request = (Lead.objects.first() or Interest.objects.get()).requests.get()
     assert not [item for item in request.facts.get("unreadable", []) if item["field"] == "name"]
+
+
+@pytest.mark.parametrize(("name", "first", "middle"), [("Иванов И И", "И.", "И."), ("Петров И А", "И.", "А.")])
+def test_a_surname_with_initials_without_dots_is_one_person(partner, name, first, middle):
+    """"Иванов И И": the middle "И" is his initial, not "and": the card keeps the initials, nobody else was named."""
+    status, answer = post({"name": name, "phone": "8 912 345-67-89"}, {"X-Api-Key": partner[1]})
+
+    assert status == 201, answer
+    lead = Lead.objects.get()
+    assert (lead.last_name, lead.first_name, lead.middle_name) == (name.split()[0], first, middle)
+    assert not lead.requests.get().facts.get("unreadable")
 
 
 def test_a_number_typed_into_the_comment_with_the_phone_left_empty_is_the_phone(web_form: Form):
@@ -48,6 +61,29 @@ def test_a_number_typed_into_the_comment_with_the_phone_left_empty_is_the_phone(
     lead = Lead.objects.get()  # not an interest "no usable contact"
     assert lead.phone == "+79123456789"
     assert lead.requests.get().message == "Перезвоните мне: 8 912 345-67-89, после 18"
+
+
+@pytest.mark.parametrize("comment", ["Где мой заказ № 89123456789?", "Номер заказа 9123456789, не пришёл",
+                                     "Счёт №4951234567 оплачен", "ИНН: 9161112233", "Order #4951234567",
+                                     "Артикул 9161112233, 2 шт.", "по договору 8-912-345-67-89 от 12.03.2025",
+                                     "номер заявки 79161234567"])
+def test_an_order_invoice_or_inn_number_in_the_comment_is_not_taken_for_the_phone(web_form: Form, comment):
+    """A number the comment labels as something else (an order, an invoice, an INN, an article, a contract) is not the
+    person's: calling it would reach a stranger. The request waits as an interest without a contact, as before."""
+    status, answer = post({"name": "Иван Петров", "phone": "", "comment": comment}, {"X-Form-Key": web_form.public_key})
+
+    assert status in (200, 202), answer
+    assert not Lead.objects.exists()
+    assert Interest.objects.get().phone == ""
+
+
+def test_the_number_after_a_labelled_one_in_the_comment_is_the_phone(web_form: Form):
+    status, answer = post({"name": "Иван Петров", "phone": "",
+                           "comment": "По заказу 4951234567: перезвоните на 8 912 345-67-89"},
+                          {"X-Form-Key": web_form.public_key})
+
+    assert status == 200, answer
+    assert Lead.objects.get().phone == "+79123456789"
 
 
 def test_a_number_in_the_comment_does_not_replace_the_contact_given(partner):
@@ -78,6 +114,20 @@ def test_a_telegram_account_as_the_only_contact_is_an_interest_keeping_it_not_a_
     interest = Interest.objects.get()
     assert interest.reason == "only a messenger account, no phone or e-mail"
     assert interest.requests.get().facts["messengers"] == ["t.me/ivan_petrov"]
+
+
+def test_the_telegram_account_of_an_interest_is_where_the_manager_reviewing_it_reads(partner, admin_user, api_as):
+    """The account is the only way to reach the person: the interests' API and the admin's list of interests show
+    it, so a manager can write, ask for a number and promote the interest."""
+    status, answer = post({"name": "Иван Петров", "phone": "t.me/ivan_petrov"}, {"X-Api-Key": partner[1]})
+    assert status == 202, answer
+
+    [listed] = api_as(admin_user).get("/api/interests").json()
+    assert listed["messengers"] == ["t.me/ivan_petrov"]
+    http = HttpClient()
+    http.force_login(admin_user)
+    page = http.get("/admin/leads/interest/").content.decode()
+    assert 'href="https://t.me/ivan_petrov"' in page
 
 
 def test_a_telegram_account_next_to_an_email_is_shown_as_a_link_on_the_card(web_form: Form, alice: User):

@@ -271,3 +271,50 @@ def test_a_letter_stored_before_the_index_is_still_found_by_reading_its_head(mak
     letter.refresh_from_db()
     assert b"zina" not in bytes(letter.raw).lower() and "ламинат" in letter.text
     assert MessageAddress.objects.filter(email=letter, mailbox="kirill@firm.example").exists()
+
+
+def test_the_migration_indexes_the_mail_stored_before_it(make_lead, alice, bob):
+    """privacy.0005 reads each stored message's head from the database (SQLite's BLOB, PostgreSQL's bytea) and writes
+    the mailboxes it names, so an erasure after the upgrade finds the letters copying the person by the index."""
+    from django.apps import apps
+
+    from leadflow.privacy.models import MessageAddress
+
+    copied = take_email(raw=build(body="Нужен ламинат, 200 м².", sender=("Кирилл Орлов", "kirill@firm.example"),
+                                  headers={"Cc": "Zina B. <Zina+Shop@EXAMPLE.ru>"}), via="smtp")
+    other = take_email(raw=build(body="Прайс", sender=("Ольга", "olga@firm.example")), via="smtp")
+    MessageAddress.objects.all().delete()  # as the mail stored before privacy.0005
+
+    migration = importlib.import_module("leadflow.privacy.migrations.0005_erasure_log_keys_and_redacted")
+    migration.index_stored_mail(apps, None)
+
+    assert set(MessageAddress.objects.filter(mailbox="zina@example.ru").values_list("email_id", flat=True)) == {
+        copied.pk}
+    assert MessageAddress.objects.filter(email=other, mailbox="olga@firm.example").exists()
+    migration.index_stored_mail(apps, None)  # run again (a migration retried after a failure): nothing doubled
+    assert MessageAddress.objects.filter(email=copied, mailbox="zina@example.ru").count() == 1
+
+
+def test_a_contact_kept_on_a_colleagues_card_stays_kept_after_the_key_of_the_hashes_changes(colleague, admin_user,
+                                                                                           settings):
+    """The log's keyed hashes are made with LEADFLOW_ERASURE_KEY, else the secret key; an administrator may set or
+    change either later. Zina asking again by her mobile must still not have Kirill's card, which her first erasure
+    left the mobile on, taken for hers and erased: the row made with the old key is matched by its mask."""
+    kirill = colleague["kirill"]
+    services.erase_person(person=services.find_person(email="zina@example.ru"), by=admin_user)  # nothing ticked
+    first = ErasureLog.objects.get()
+    settings.LEADFLOW_ERASURE_KEY = "a key set after the first erasure"
+
+    person = services.find_person(phone=MOBILE)
+
+    assert ("lead", kirill.pk) not in person.joins
+    assert person.left_out[("lead", kirill.pk)].kept_by == first.pk
+    with pytest.raises(services.NothingFound):  # nothing of hers is left but the mobile on Kirill's card
+        services.erase_person(person=person, by=admin_user)
+    kirill.refresh_from_db()
+    assert kirill.erased_at is None and kirill.full_name == "Орлов Кирилл" and MOBILE in kirill.other_contacts
+
+    # Taken off Kirill's card when ticked, the old key's row is marked so by its mask.
+    services.erase_person(person=services.find_person(phone=MOBILE, strip=[f"lead:{kirill.pk}"]), by=admin_user)
+    first.refresh_from_db()
+    assert first.left_out[0]["removed"] is True

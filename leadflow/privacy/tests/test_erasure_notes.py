@@ -126,3 +126,33 @@ def test_a_clients_notes_a_deal_note_and_a_refusal_note_are_redacted_too(petr, k
     assert {(row["row"], row["card"]) for row in log.redacted} == {
         (f"activity:{meeting.pk}", f"client:{client.pk}"), (f"deal:{deal.pk}", f"client:{client.pk}"),
         (f"lead:{refused.pk}", f"lead:{refused.pk}")}
+
+
+def test_a_surname_that_is_also_a_word_is_taken_out_only_as_a_name(make_lead, kirill, bob, admin_user):
+    """Анна Белая is erased: "белый цвет, белая краска" on everyone else's cards is about paint, not her, and stays;
+    her surname written as a name (with a capital letter, or next to her given name in any case) goes."""
+    anna = make_lead(first_name="Анна", last_name="Белая", phone="+79161112233", email="anna@belaya.example",
+                     owner=bob)
+    paint = leads.log_activity(lead=kirill, kind="note", by=bob, body="Хочет белый цвет, белая краска 2 банки")
+    her = leads.log_activity(lead=kirill, kind="note", by=bob, body="Звонила Белая, просила каталог")
+    full = leads.log_activity(lead=kirill, kind="note", by=bob, body="звонила анна белая, просила образцы")
+
+    services.erase_person(person=services.find_person(lead=anna), by=admin_user)
+
+    for activity in (paint, her, full):
+        activity.refresh_from_db()
+    assert paint.body == "Хочет белый цвет, белая краска 2 банки"
+    assert her.body == "Звонила [erased], просила каталог"
+    assert full.body == "звонила [erased], просила образцы"
+
+
+def test_a_longer_surname_beginning_with_the_persons_is_no_namesake(petr, make_lead, bob, admin_user):
+    """Олег Ивановский is not Пётр Иванов's namesake: "Звонил Иванов" on his card quotes the erased person."""
+    oleg = make_lead(first_name="Олег", last_name="Ивановский", phone="+79047770001", email="oleg@ivanovsky.example",
+                     owner=bob)
+    note = leads.log_activity(lead=oleg, kind="note", by=bob, body="Звонил Иванов, просил перезвонить Ивановскому")
+
+    services.erase_person(person=services.find_person(lead=petr), by=admin_user)
+
+    note.refresh_from_db()
+    assert note.body == "Звонил [erased], просил перезвонить Ивановскому"
