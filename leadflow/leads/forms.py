@@ -386,6 +386,9 @@ class TeamRuleForm(RoutingRuleForm):
                   "is_active")
 
 
+MAX_ROUTING_WEIGHT = 32767  # accounts.User.routing_weight: a small integer
+
+
 class TeamRoutingForm(forms.ModelForm):
     """The team's scheme, speed-to-lead SLA and pool limit, and each manager's weight and "takes new leads"."""
 
@@ -399,9 +402,10 @@ class TeamRoutingForm(forms.ModelForm):
         weight = User._meta.get_field("routing_weight")
         routed = User._meta.get_field("is_routed")
         for person in managers:
+            # The column's range on every database (SQLite would keep any number, PostgreSQL refuse it above the form).
             self.fields[f"weight_{person.pk}"] = weight.formfield(
                 label=_("%(name)s: routing weight") % {"name": person.display_name()},
-                initial=person.routing_weight, help_text="")
+                initial=person.routing_weight, help_text="", max_value=MAX_ROUTING_WEIGHT)
             self.fields[f"routed_{person.pk}"] = routed.formfield(
                 label=_("%(name)s: takes new leads") % {"name": person.display_name()},
                 initial=person.is_routed, help_text="")

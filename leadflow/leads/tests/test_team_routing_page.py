@@ -285,3 +285,31 @@ def test_the_page_reads_in_russian(head, alice, sales) -> None:
     page = http.get(f"/team/{sales.pk}/routing/", headers={"Accept-Language": "ru"}).content.decode()
     assert "Правила распределения" in page and "Добавить правило" in page
     assert "Routing rules" not in page
+
+
+@pytest.mark.parametrize("field", ["sla_minutes", "pool_claim_minutes"])
+def test_a_deadline_beyond_any_working_calendar_is_refused_and_the_next_lead_still_arrives(head, alice, bob, sales,
+                                                                                          web_form, field) -> None:
+    # 2**31 - 1 working minutes is the column's own limit but centuries of working days: every new lead of the team
+    # failed to be created (no working time within the calendar's reach), the pool limit at the claim check.
+    before = team_state(sales)
+    response = as_user(head).post(f"/team/{sales.pk}/routing/", settings_data(
+        sales, [alice, bob], routing_scheme=RoutingScheme.LEAST_LOADED, **{field: str(2**31 - 1)}))
+
+    assert response.status_code == 422
+    errors = response.context["settings_form"].errors
+    assert list(errors) == [field] and "10080" in errors[field][0]
+    assert team_state(sales) == before
+    assert submit(web_form).sla_due_at is not None
+
+
+def test_a_weight_beyond_the_column_is_refused_on_its_field(head, alice, bob, sales) -> None:
+    before = team_state(sales)
+    for weight in ("40000", str(2**70)):
+        response = as_user(head).post(f"/team/{sales.pk}/routing/", settings_data(
+            sales, [alice, bob], **{f"weight_{alice.pk}": weight}))
+
+        assert response.status_code == 422
+        assert list(response.context["settings_form"].errors) == [f"weight_{alice.pk}"]
+        assert f'value="{weight}"' in response.content.decode()
+    assert team_state(sales) == before
