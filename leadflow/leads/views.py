@@ -586,6 +586,8 @@ def shown_value(lead: Lead, name: str) -> str:
     """A field's value as people read it: choice labels and owner names, not codes."""
     if name == "owner_id":
         return lead.owner.display_name() if lead.owner_id else ""
+    if name == "phone":
+        return phone_shown(lead.phone)  # its extension has a row of its own
     field = Lead._meta.get_field(name)
     value = getattr(lead, name)
     return str(dict(field.choices).get(value, value)) if field.choices and value else (value or "")
