@@ -313,3 +313,23 @@ def test_a_weight_beyond_the_column_is_refused_on_its_field(head, alice, bob, sa
         assert list(response.context["settings_form"].errors) == [f"weight_{alice.pk}"]
         assert f'value="{weight}"' in response.content.decode()
     assert team_state(sales) == before
+
+
+def test_a_rule_sending_to_someone_who_takes_no_new_leads_says_so(head, alice, bob, sales) -> None:
+    # Routing passes over a person deactivated or taken out of routing: the rule still reads "Alice", and the head
+    # would not know why its leads wait in the pool.
+    RoutingRule.objects.create(team=sales, name="Moscow", position=1, strategy=RoutingStrategy.PERSON,
+                               assignee=alice, region="Москва", deal_type="wholesale")
+    rule = RoutingRule.objects.create(team=sales, name="Rest", position=2, strategy=RoutingStrategy.ROUND_ROBIN)
+    rule.candidates.set([alice, bob])
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    User.objects.filter(pk=bob.pk).update(is_routed=False)
+
+    page = as_user(head).get(f"/team/{sales.pk}/routing/", headers={"Accept-Language": "ru"}).content.decode()
+
+    rows = page.split('id="rules"')[1].split("</tbody>")[0].split("<tr")
+    moscow, rest = (next(row for row in rows if name in row) for name in ("Moscow", "Rest"))
+    assert "Alice <small" in moscow and "не получает новые лиды" in moscow
+    assert moscow.count("не получает новые лиды") == 1 and rest.count("не получает новые лиды") == 2
+    # the conditions read as one list, each with its label
+    assert "если тип сделки Опт; если город / регион «Москва»" in moscow
