@@ -333,3 +333,23 @@ def test_a_rule_sending_to_someone_who_takes_no_new_leads_says_so(head, alice, b
     assert moscow.count("не получает новые лиды") == 1 and rest.count("не получает новые лиды") == 2
     # the conditions read as one list, each with its label
     assert "если тип сделки Опт; если город / регион «Москва»" in moscow
+
+
+def test_a_change_saved_by_another_process_routes_the_next_partner_lead(head, alice, bob, sales, partner) -> None:
+    # The partner's key is kept per process with its team (accounts.auth): the web process that saved the routing
+    # forgets it, an API process serving the partner does not. Saved there, like here with no signal, the next lead
+    # must still follow the team's scheme and SLA, not the ones the key was first read with.
+    _, key = partner
+
+    def send(name: str, phone: str) -> Lead:
+        response = HttpClient().post("/api/submissions", {"name": name, "phone": phone},
+                                     content_type="application/json", headers={"X-Api-Key": key})
+        assert response.status_code in (200, 201), response.content
+        return Lead.objects.get(pk=response.json()["lead_id"])
+
+    assert send("Сергеев Пётр", "+7 912 345-67-89").owner is None  # the pool
+    Team.objects.filter(pk=sales.pk).update(routing_scheme=RoutingScheme.LEAST_LOADED, sla_minutes=7)
+
+    lead = send("Орлова Мария", "+7 913 111-22-33")
+    assert lead.owner in (alice, bob)
+    assert (lead.sla_due_at - lead.created_at).total_seconds() == 7 * 60
