@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.forms import CompanyNumberFields
@@ -343,6 +344,8 @@ class RoutingRuleForm(forms.ModelForm):
         model = RoutingRule
         fields = ("team", "position", "name", "product_interest", "deal_type", "region", "strategy", "assignee",
                   "candidates", "is_active")
+        # The model's "active" is shared with people and teams ("активен"); a rule is neuter in Russian.
+        labels = {"is_active": pgettext_lazy("a routing rule", "Switched on")}
 
     def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

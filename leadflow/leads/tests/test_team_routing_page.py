@@ -353,3 +353,10 @@ def test_a_change_saved_by_another_process_routes_the_next_partner_lead(head, al
     lead = send("Орлова Мария", "+7 913 111-22-33")
     assert lead.owner in (alice, bob)
     assert (lead.sla_due_at - lead.created_at).total_seconds() == 7 * 60
+
+
+def test_a_rules_switch_reads_in_the_rules_gender_in_russian(head, sales) -> None:
+    # «правило» is neuter: "Активен" (the masculine every other model's "active" reads as) was wrong beside it.
+    page = as_user(head).get(f"/team/{sales.pk}/routing/", headers={"Accept-Language": "ru"}).content.decode()
+    form = page.split('id="new-rule"')[1]
+    assert "Включено" in form and "Активен" not in form
