@@ -36,6 +36,12 @@ def default_work_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
+# A deadline counted in working minutes is found day by day within the calendar's reach (core.worktime): beyond it a
+# new lead could not be given its SLA at all. A week of minutes (weeks of working days) is more than any team needs.
+MAX_DEADLINE_MINUTES = 7 * 24 * 60
+DEADLINE_TOO_LONG = _("At most %(limit_value)s working minutes.")
+
+
 class Team(models.Model):
     """A sales team: its head, its routing scheme and its working calendar."""
 
@@ -53,12 +59,12 @@ class Team(models.Model):
     )
     sla_minutes = models.PositiveIntegerField(
         _("speed-to-lead SLA, working minutes"),
-        default=15,
+        default=15, validators=[MaxValueValidator(MAX_DEADLINE_MINUTES, message=DEADLINE_TOO_LONG)],
         help_text=_("The first task of a new lead is due within this many working minutes."),
     )
     pool_claim_minutes = models.PositiveIntegerField(
         _("pool claim limit, working minutes"),
-        default=30,
+        default=30, validators=[MaxValueValidator(MAX_DEADLINE_MINUTES, message=DEADLINE_TOO_LONG)],
         help_text=_("A pooled lead nobody claims within this time is escalated to the head."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")

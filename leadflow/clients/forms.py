@@ -68,11 +68,10 @@ class ClientEditForm(CompanyNumberFields):
         return values
 
     @classmethod
-    def labels(cls) -> dict[str, str]:
-        """"company.inn" -> the form's label of that field."""
-        fields = cls.base_fields
-        return {".".join(part): str(fields[name].label) for name, part in PARTS.items()} | {
-            "company.legal_form": str(fields["company"].label), "contact.phone_ext": str(fields["phone"].label)}
+    def field_names(cls) -> dict[str, str]:
+        """"company.inn" (a service's refusal) -> the form's field it is typed in ("inn"), to say it there."""
+        return {".".join(part): name for name, part in PARTS.items()} | {
+            "company.legal_form": "company", "contact.phone_ext": "phone"}
 
     @classmethod
     def parts(cls, data: dict[str, Any], client: Client) -> tuple[dict[str, Any], dict[str, Any]]:

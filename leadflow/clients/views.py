@@ -13,14 +13,14 @@ from leadflow.clients import services
 from leadflow.clients.forms import ClientEditForm
 from leadflow.clients.models import Client, Contact
 from leadflow.clients.querysets import clients_open_to, clients_visible_to, search_clients
-from leadflow.core.errors import DomainError
+from leadflow.core.errors import DomainError, InvalidInput
 from leadflow.core.inputs import text_problem
 from leadflow.leads import forms as lead_forms
 from leadflow.leads import services as lead_services
 from leadflow.leads.given import also_gave, held_by
 from leadflow.leads.models import Lead
 from leadflow.leads.templatetags.leadflow_tags import phone_shown
-from leadflow.leads.views import completable_tasks, require_sales, restore_drafts, works_leads
+from leadflow.leads.views import completable_tasks, keep_refused, require_sales, restore_drafts, works_leads
 from leadflow.matching.normalize import email_suggestion
 
 
@@ -104,15 +104,21 @@ def _client_action(request: HttpRequest, pk: int, name: str, form, work) -> Http
     bound = form(client)
     try:
         if not bound.is_valid():
-            raise DomainError("validation_error", _problems(bound))
+            raise InvalidInput({field: list(errors) for field, errors in bound.errors.items()}, _problems(bound))
         if name in ("task", "edit"):  # who only has a task on the client logs calls, and changes nothing else
             lead_services.require_manage_client(client, request.user)
         else:
             lead_services.require_work_client(client, request.user)
         messages.success(request, work(client, bound.cleaned_data))
     except DomainError as error:
-        messages.error(request, "; ".join(" ".join(v) for v in error.fields.values()) if error.fields
-                       else error.message)
+        if error.fields:
+            # Back to the form, its errors by the fields and summed up above them (leads.forms.show_refused), as on
+            # the lead card; nothing at the card's top.
+            keep_refused(request, _draft_key(client.pk), name, error)
+            return redirect(reverse("client_card", args=[client.pk]) + f"#action-{name}")
+        # A refusal of the asker, not of what was typed (the client is not theirs to plan): the form may not even
+        # be shown to them, so it is said at the top, and what was typed is kept.
+        messages.error(request, error.message)
         request.session[_draft_key(client.pk)] = {"action": name, "data": {
             key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "next")}}
     return redirect("client_card", pk=client.pk)
@@ -166,11 +172,12 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
             company, contact = services.read_client_edit(*ClientEditForm.parts(data, client))
             services.update_client(client=client, by=request.user, company=company, contact=contact)
         except DomainError as error:
-            if error.fields:  # "company.inn" -> "ИНН: ...", as the card's other forms' refusals read
-                labels = ClientEditForm.labels()
-                raise DomainError(error.code, error.message, fields={
-                    name: [f"{labels.get(name, name)}: {problem}" for problem in problems]
-                    for name, problems in error.fields.items()}) from error
+            if error.fields:  # "company.inn" is said by the form's `inn`, "company.phone" by its `company_phone`
+                named = ClientEditForm.field_names()
+                fields: dict[str, list[str]] = {}
+                for name, problems in error.fields.items():
+                    fields.setdefault(named.get(name, name), []).extend(problems)
+                raise DomainError(error.code, error.message, fields=fields) from error
             raise
         return _("Saved.")
 

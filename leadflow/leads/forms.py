@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.forms import CompanyNumberFields
@@ -343,6 +344,8 @@ class RoutingRuleForm(forms.ModelForm):
         model = RoutingRule
         fields = ("team", "position", "name", "product_interest", "deal_type", "region", "strategy", "assignee",
                   "candidates", "is_active")
+        # The model's "active" is shared with people and teams ("активен"); a rule is neuter in Russian.
+        labels = {"is_active": pgettext_lazy("a routing rule", "Switched on")}
 
     def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -386,6 +389,9 @@ class TeamRuleForm(RoutingRuleForm):
                   "is_active")
 
 
+MAX_ROUTING_WEIGHT = 32767  # accounts.User.routing_weight: a small integer
+
+
 class TeamRoutingForm(forms.ModelForm):
     """The team's scheme, speed-to-lead SLA and pool limit, and each manager's weight and "takes new leads"."""
 
@@ -399,9 +405,10 @@ class TeamRoutingForm(forms.ModelForm):
         weight = User._meta.get_field("routing_weight")
         routed = User._meta.get_field("is_routed")
         for person in managers:
+            # The column's range on every database (SQLite would keep any number, PostgreSQL refuse it above the form).
             self.fields[f"weight_{person.pk}"] = weight.formfield(
                 label=_("%(name)s: routing weight") % {"name": person.display_name()},
-                initial=person.routing_weight, help_text="")
+                initial=person.routing_weight, help_text="", max_value=MAX_ROUTING_WEIGHT)
             self.fields[f"routed_{person.pk}"] = routed.formfield(
                 label=_("%(name)s: takes new leads") % {"name": person.display_name()},
                 initial=person.is_routed, help_text="")

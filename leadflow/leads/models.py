@@ -513,6 +513,11 @@ class OwnerChange(models.Model):
         return str(OWNER_CHANGE_REASONS.get(self.reason, self.reason))
 
 
+# Audited fields that hold a phone (E.164, "+74951234567 ext. 12"), or among a card's other contacts a phone or an
+# e-mail: the card's history shows them as people write them, as the card itself does.
+PHONE_FIELDS = frozenset({"phone", "company_phone", "other_contacts"})
+
+
 class FieldChange(models.Model):
     """Audit of a key field on a lead or client, or of a team's routing set by its head: who, when, old value, new
     value."""
@@ -571,6 +576,10 @@ class FieldChange(models.Model):
         if self.field == "stage":
             stage = Stage.objects.filter(code=value).first()
             return str(stage) if stage else value
+        if self.field.rpartition(".")[2] in PHONE_FIELDS and "@" not in value:
+            from leadflow.matching.normalize import shown_phone
+
+            return shown_phone(value, region=settings.LEADFLOW_DEFAULT_REGION)  # kept E.164, read as people write it
         field = self._model_field()
         if isinstance(field, models.BooleanField) and value in ("True", "False"):
             yes, no = gettext("yes,no,maybe").split(",")[:2]  # Django's own catalogue has this one

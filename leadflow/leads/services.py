@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from leadflow.accounts.middleware import zone_name_of
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.clients.validators import clean_number
 from leadflow.core import rows
@@ -360,6 +360,10 @@ def create_lead(
     the request keeps this touch, so both first and last touch are known."""
     now = now or timezone.now()
     consent = consent or Consent()
+    if team is not None:
+        # A team kept per process (a partner's key, a dealer's region, a tracking site: core.memo) may predate a
+        # routing change its head saved in another process; the scheme and SLA the lead is routed by are read now.
+        team = Team.objects.filter(pk=team.pk).first() or team
     # No savepoint of its own: a failure rolls back the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         lead = rows.create(

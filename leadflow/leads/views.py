@@ -331,13 +331,16 @@ KEPT_FORMS = {"convert", "refuse", "defer", "task", "activity", "edit"}
 
 def keep_refused(request: HttpRequest, key: str, name: str, error: DomainError) -> None:
     """Keep a refused form's input as typed (every value of a field: several choices too) and why it was refused,
-    by field, for the card to show it again; "__all__" for a refusal that names no field."""
+    by field, for the card to show it again ("__all__": the form's own check of several fields). A refusal naming
+    no field is said at the card's top by the caller; the form then gets back only what was typed."""
+    data = {field: request.POST.getlist(field) for field in request.POST
+            if field not in ("csrfmiddlewaretoken", "next")}
+    if not error.fields:  # said at the top of the card (lead_action): the form gets back what was typed only
+        request.session[key] = {"action": name, "data": {field: values[-1] for field, values in data.items()}}
+        return
     request.session[key] = {
-        "action": name,
-        "data": {field: request.POST.getlist(field) for field in request.POST
-                 if field not in ("csrfmiddlewaretoken", "next")},
-        "errors": {field: [str(message) for message in messages] for field, messages in error.fields.items()}
-        or {"__all__": [error.message]},
+        "action": name, "data": data,
+        "errors": {field: [str(message) for message in messages] for field, messages in error.fields.items()},
     }
 
 
@@ -382,9 +385,11 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             outcome = "; ".join(f"{' '.join(v)}" for v in error.fields.values())
         if name in KEPT_FORMS:
             keep_refused(request, _draft_key(lead.pk), name, error)
-            if not request.POST.get("next"):
+            if error.fields and not request.POST.get("next"):
                 # Back to the form, its errors by the fields and summed up above them; nothing at the card's top.
                 return redirect(reverse("lead_card", args=[lead.pk]) + f"#action-{name}")
+            # A refusal naming no field is of the card, not of what was typed (converted meanwhile, no longer
+            # theirs): the form may be gone from the card, so it is said at the top; the input is kept all the same.
         messages.error(request, outcome)
         if name == "claim" and is_htmx(request):
             return render(request, "leads/partials/claim_result.html", {"lead": lead, "error": outcome})
@@ -586,6 +591,8 @@ def shown_value(lead: Lead, name: str) -> str:
     """A field's value as people read it: choice labels and owner names, not codes."""
     if name == "owner_id":
         return lead.owner.display_name() if lead.owner_id else ""
+    if name == "phone":
+        return phone_shown(lead.phone)  # its extension has a row of its own
     field = Lead._meta.get_field(name)
     value = getattr(lead, name)
     return str(dict(field.choices).get(value, value)) if field.choices and value else (value or "")

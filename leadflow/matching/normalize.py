@@ -108,7 +108,10 @@ def shown_phone(text: str, extension: str = "", *, region: str) -> str:
         shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     else:
         shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return f"{shown} {_('ext.')} {extension}" if extension else shown
+    if not extension:
+        return shown
+    word = _("ext.")  # outside the f-string, where makemessages finds it
+    return f"{shown} {word} {extension}"
 
 
 # Russian spellings of "extension" that phonenumbers does not know: "доб. 12", "вн. 12", ... In a phone field also

@@ -136,7 +136,7 @@ def test_the_head_edits_the_card_page_and_a_refusal_keeps_what_was_typed(client_
     text = refused.content.decode()
     assert "ИНН" in text or "INN" in text
     form = refused.context["edit_form"]
-    assert form.initial["inn"] == "7707083894" and form.initial["position"] == "Директор по закупкам"
+    assert form["inn"].value() == "7707083894" and form["position"].value() == "Директор по закупкам"
     assert Client.objects.get(pk=client_of_alice.pk).company_id is None
 
     saved = page.post(f"/clients/{client_of_alice.pk}/edit/", {**typed, "inn": "7707083893", "kpp": "773601001"},

@@ -100,3 +100,18 @@ def test_the_errors_are_shown_once(alice: User, make_lead) -> None:
     _refused(web, lead, "defer", {"until": "2001-01-01"})
     again = web.get(f"/leads/{lead.pk}/").content.decode()
     assert "The date must be in the future." not in again and 'data-testid="error-summary"' not in again
+
+
+def test_a_refusal_of_a_form_the_card_no_longer_shows_is_said_at_the_top(alice: User, make_lead) -> None:
+    # The card was open in two tabs: converted in one, deferred from the other. The defer form is gone from the
+    # card now, so a refusal kept for it was never seen; it is said at the top instead.
+    from leadflow.leads import services
+
+    lead = make_lead(owner=alice)
+    web = _web(alice)
+    services.convert_lead(lead=lead, by=alice)
+    response = web.post(f"/leads/{lead.pk}/defer/", {"until": "2099-01-01", "note": "after the budget"}, follow=True)
+    page = response.content.decode()
+    assert 'class="message error"' in page
+    assert 'id="action-defer"' not in page
+    assert Lead.objects.get(pk=lead.pk).state == LeadState.CONVERTED

@@ -146,3 +146,36 @@ def test_the_card_edit_form_offers_the_phone_as_written_and_saving_it_unchanged_
         "email": lead.email, "temperature": lead.temperature or "cold"})
     lead.refresh_from_db()
     assert (lead.phone, lead.phone_ext) == ("+74951234567", "204")
+
+
+def test_the_cards_history_shows_a_changed_phone_as_written(make_lead, alice: User) -> None:
+    lead = make_lead(owner=alice, phone="+74951234567")
+    web = _web(alice, "ru")
+    web.post(reverse("lead_action", args=[lead.pk, "edit"]), {
+        "last_name": lead.last_name, "first_name": lead.first_name, "phone": "8 (912) 345-67-89",
+        "email": lead.email, "temperature": lead.temperature or "cold"})
+    lead.refresh_from_db()
+    assert lead.phone == "+79123456789"
+
+    html = web.get(reverse("lead_card", args=[lead.pk])).content.decode()
+    assert "8 (495) 123-45-67 → 8 (912) 345-67-89" in html
+    assert "+79123456789" not in html.replace('href="tel:+79123456789"', "")
+
+    client = services.convert_lead(lead=lead, by=alice)
+    from leadflow.clients.forms import ClientEditForm
+
+    web.post(reverse("client_edit", args=[client.pk]), {**ClientEditForm.initial_for(client),
+                                                         "phone": "+44 20 7123 4567"})
+    client.contact.refresh_from_db()
+    assert client.contact.phone == "+442071234567"
+    html = web.get(reverse("client_card", args=[client.pk])).content.decode()
+    assert "+44 20 7123 4567" in html.split('data-testid="client-history"')[1]
+    assert "+442071234567" not in html.replace('href="tel:+442071234567"', "")
+
+
+def test_the_merge_page_shows_the_phones_as_written(make_lead, alice: User) -> None:
+    lead = make_lead(owner=alice, phone="+74951234567", phone_ext="204", last_name="Сидоров")
+    other = make_lead(owner=alice, phone="+442071234567", last_name="Сидоров")
+    html = _web(alice, "ru").get(reverse("lead_compare", args=[lead.pk]), {"other": other.pk}).content.decode()
+    assert "> 8 (495) 123-45-67</label>" in html and "> +44 20 7123 4567</label>" in html
+    assert "+74951234567" not in html and "+442071234567" not in html

@@ -53,7 +53,7 @@ def test_the_owner_adds_a_contact_the_person_gave_later_to_the_card(lead_with_la
     assert page.count('data-testid="add-contact"') == 1  # not offered again
     change = FieldChange.objects.get(lead=lead, field="other_contacts")
     assert (change.old_value, change.new_value, change.changed_by) == ("", "+74951234567 ext. 12", alice)
-    assert "Other contacts: — → +74951234567 ext. 12" in page  # the card's history
+    assert "Other contacts: — → 8 (495) 123-45-67 ext. 12" in page  # the card's history, as the card writes it
 
     http.post(f"/leads/{lead.pk}/add_contact/", {"contact": "i.ivanov@romashka.ru"})
     lead.refresh_from_db()

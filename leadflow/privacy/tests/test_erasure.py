@@ -359,3 +359,13 @@ def test_the_erase_page_finds_a_person_by_post_so_their_contact_never_stands_in_
     assert not ErasureLog.objects.exists()
     lead.refresh_from_db()
     assert lead.email == EMAIL
+
+
+def test_the_erase_page_lists_the_persons_phones_as_people_write_them(admin_user, make_lead):
+    """The admin reads the phones to be erased as the cards show them, not as stored (E.164)."""
+    make_lead(first_name="Зинаида", last_name="Белоусова", email=EMAIL, phone=PHONE)
+    client = HttpClient()
+    client.force_login(admin_user)
+    page = client.post("/privacy/erase/", {"email": EMAIL}, headers={"Accept-Language": "ru"}).content.decode()
+    found = page.split('data-testid="found"')[1]
+    assert "8 (916) 111-22-33" in found and PHONE not in found
