@@ -76,7 +76,7 @@ ACCUSATIVE_NAMES: dict[str, Promise] = {
     "nurture.enrollment": pgettext_lazy("accusative", "enrollment"),
     "nurture.mailmessage": pgettext_lazy("accusative", "e-mail sent"),
     "nurture.suppression": pgettext_lazy("accusative", "suppressed address"),
-    "nurture.holiday": pgettext_lazy("accusative", "holiday"),
+    "nurture.holiday": pgettext_lazy("accusative", "greeting date"),
     "nurture.surveyanswer": pgettext_lazy("accusative", "survey answer"),
 }
 

@@ -214,8 +214,10 @@ class Holiday(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("holiday")
-        verbose_name_plural = _("holidays")
+        # Not "holidays": the working calendar's days off sit next to it in the admin, and an admin setting
+        # non-working days would open this one.
+        verbose_name = _("greeting date")
+        verbose_name_plural = _("greeting dates")
         ordering = ["month", "day"]
 
     def __str__(self) -> str:

@@ -88,7 +88,7 @@ SEQUENCES: list[dict[str, Any]] = [
      "steps": [{"kind": "wait", "wait_minutes": DAY}, {"kind": "send", "template_name": "Farewell"}]},
     {"key": "holiday-greetings", "name": "Holiday greetings for deferred leads", "trigger": "deferred",
      "reentry": "after_finish", "only_while_deferred": True,
-     "description": "While a lead is deferred: a greeting on every holiday of the calendar (admin → Holidays).",
+     "description": "While a lead is deferred: a greeting on every holiday of the calendar (admin → Greeting dates).",
      "steps": [{"kind": "wait_holiday"}, {"kind": "send", "template_name": "Holiday greeting"},
                {"kind": "repeat", "repeat_from": 1}]},
     {"key": "call-again", "name": "Time to call again", "trigger": "deferral_ended", "reentry": "after_finish",
@@ -123,7 +123,7 @@ SEQUENCE_TEXTS: dict[str, dict[str, dict[str, Any]]] = {
         "holiday-greetings": {
             "name": "Поздравления с праздниками для отложенных лидов",
             "description": "Пока лид отложен — поздравление с каждым праздником календаря (администрирование → "
-                           "Праздники)."},
+                           "Даты поздравлений)."},
         "call-again": {
             "name": "Пора позвонить снова",
             "description": "Когда отсрочка заканчивается, лид становится тёплым, а у владельца есть задача "

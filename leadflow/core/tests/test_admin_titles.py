@@ -73,7 +73,7 @@ ACCUSATIVE = {
     "nurture.enrollment": "участие в цепочке",
     "nurture.mailmessage": "отправленное письмо",
     "nurture.suppression": "адрес в стоп-листе",
-    "nurture.holiday": "праздник",
+    "nurture.holiday": "дату поздравления",
     "nurture.surveyanswer": "ответ на опрос",
 }
 
