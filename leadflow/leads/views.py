@@ -915,7 +915,10 @@ def team_rule_delete(request: HttpRequest, pk: int, rule_pk: int) -> HttpRespons
         raise Http404
     if refused := _switched_off(request, team):
         return refused
-    routing_setup.delete_routing_rule(rule=rule, by=request.user)
+    try:
+        routing_setup.delete_routing_rule(rule=rule, by=request.user)
+    except DomainError:  # switched off since the check above: the page says so
+        return _routing_page(request, Team.objects.get(pk=team.pk), status=409)
     messages.success(request, _("Rule %(name)s deleted.") % {"name": rule.name})
     return redirect("team_routing", pk=team.pk)
 
@@ -933,7 +936,10 @@ def team_rule_move(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     if offset is None:
         messages.error(request, _("Move the rule up or down."))
     else:
-        routing_setup.move_routing_rule(rule=rule, offset=offset, by=request.user)
+        try:
+            routing_setup.move_routing_rule(rule=rule, offset=offset, by=request.user)
+        except DomainError:  # switched off since the check above: the page says so
+            return _routing_page(request, Team.objects.get(pk=team.pk), status=409)
     return redirect(reverse("team_routing", kwargs={"pk": team.pk}) + "#rules")
 
 
