@@ -69,6 +69,14 @@ class UserAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, DjangoUserAdmin):
     )
     inlines = [AbsenceInline, TeamMembershipInline]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """A weight or "takes new leads" changed here is audited as the team's routing page audits it."""
+        from leadflow.leads import routing_setup
+
+        before = routing_setup.manager_routing_values(obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+        routing_setup.audit_manager_change(person=obj, before=before, by=request.user)
+
     def history_of(self, obj: Any) -> list[tuple[Any, int]]:
         from leadflow.clients.models import Client
         from leadflow.intake.models import Submission
@@ -88,6 +96,14 @@ class TeamAdmin(KeepsHistoryAdmin, admin.ModelAdmin):
     retire_hint = _("A team with history (members, leads, clients) is not deleted: untick 'active' instead. It then "
                     "gets no new leads and is not offered for people, partners and forms, while reports of past "
                     "periods still count its work.")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """The scheme, SLA and pool limit changed here are audited as the team's routing page audits them."""
+        from leadflow.leads import routing_setup
+
+        before = routing_setup.team_routing_values(obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+        routing_setup.audit_team_change(team=obj, before=before, by=request.user)
 
     def history_of(self, obj: Any) -> list[tuple[Any, int]]:
         from leadflow.clients.models import Client

@@ -1003,30 +1003,35 @@ def _gives(parsed: Parsed, purpose: str) -> bool:
     return any(statement.purpose == purpose for statement in parsed.statements)
 
 
-def _team_for(submission: Submission, *, city: str = "", partners_consent: bool = False) -> Team | None:
-    """The team a new lead goes to; an inactive team (accounts.Team.is_active) is passed over, as if not set."""
-    if submission.partner and submission.partner.team_id and submission.partner.team.is_active:
+def _team_for(submission: Submission, *, city: str = "", partners_consent: bool = False,
+              switched_off: frozenset[int] = frozenset()) -> Team | None:
+    """The team a new lead goes to; an inactive team (accounts.Team.is_active) is passed over, as if not set, and so
+    is one in `switched_off` (found switched off since a process kept it: leads.services.create_lead)."""
+    if submission.partner and submission.partner.team_id and submission.partner.team.is_active \
+            and submission.partner.team_id not in switched_off:
         return submission.partner.team
     # Dealers by region: a city a dealer covers goes to the dealer's team (partners.routing). A dealer is
     # another company: the person's contacts go there only with their consent to transfer to partners.
     dealer_team = dealer_team_for(city) if city and partners_consent else None
-    if dealer_team is not None:
+    if dealer_team is not None and dealer_team.pk not in switched_off:
         return dealer_team
-    if submission.form and submission.form.team_id and submission.form.team.is_active:
+    if submission.form and submission.form.team_id and submission.form.team.is_active \
+            and submission.form.team_id not in switched_off:
         return submission.form.team
     payload = submission.payload if isinstance(submission.payload, dict) else {}
     mailbox_team = payload.get("team_id") if submission.channel in THREAD_CHANNELS else None
-    if isinstance(mailbox_team, int) and (
+    if isinstance(mailbox_team, int) and mailbox_team not in switched_off and (
             team := Team.objects.filter(pk=mailbox_team, is_active=True).first()) is not None:
         return team  # the mailbox the e-mail came to (inbox.services writes it; a sender cannot)
-    if submission.submitted_by and submission.submitted_by.team_id and submission.submitted_by.team.is_active:
+    if submission.submitted_by and submission.submitted_by.team_id and submission.submitted_by.team.is_active \
+            and submission.submitted_by.team_id not in switched_off:
         return submission.submitted_by.team
-    return fallback_team()
+    return fallback_team(switched_off)
 
 
-def fallback_team() -> Team | None:
+def fallback_team(switched_off: frozenset[int] = frozenset()) -> Team | None:
     """The default team, else the first active one: an inactive team gets no new leads, even as the default."""
-    active = Team.objects.filter(is_active=True)
+    active = Team.objects.filter(is_active=True).exclude(pk__in=switched_off)
     return active.filter(is_default=True).first() or active.order_by("pk").first()
 
 
@@ -1173,6 +1178,8 @@ def _process(submission: Submission) -> Outcome:
             return outcome_of(submission)
     lead = leads.create_lead(
         person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
+        team_if_switched_off=lambda off: _team_for(submission, city=person.city, switched_off=frozenset({off.pk}),
+                                                   partners_consent=_gives(parsed, Purpose.PARTNERS)),
         submission_id=submission.pk, by=submission.submitted_by, now=submission.received_at,
         possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT) for c in candidates),
         first_touch=parsed.first_touch,

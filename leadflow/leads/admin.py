@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -5,6 +7,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.leads import routing_setup
 from leadflow.leads.forms import ANY_DEAL_TYPE, RoutingRuleForm
 from leadflow.leads.models import (
     Activity,
@@ -47,6 +50,29 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("deal type is"), ordering="deal_type")
     def shown_deal_type(self, rule: RoutingRule) -> str:
         return rule.get_deal_type_display() if rule.deal_type else str(ANY_DEAL_TYPE)
+
+    # Audited as the routing page audits (leads.routing_setup): the head's history shows the admin's changes too.
+    # The rule's candidates are saved after the rule (save_related), so the new snapshot is taken there.
+
+    def save_model(self, request: HttpRequest, obj: RoutingRule, form: Any, change: bool) -> None:
+        obj._as_saved = routing_setup.rule_as_saved(obj.pk if change else None)  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        routing_setup.audit_rule_change(rule=form.instance, before=getattr(form.instance, "_as_saved", None),
+                                        by=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: RoutingRule) -> None:
+        routing_setup.audit_rule_change(rule=obj, before=routing_setup.rule_as_saved(obj.pk), by=request.user,
+                                        deleted=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoutingRule]) -> None:
+        for rule in queryset:
+            routing_setup.audit_rule_change(rule=rule, before=routing_setup.rule_as_saved(rule.pk), by=request.user,
+                                            deleted=True)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Lead)

@@ -318,11 +318,24 @@ def routable_people(team: Team) -> Any:
         "first_name", "username")
 
 
+def rule_person_label(person: User) -> str:
+    """A rule's person by their shown name, marked when routing passes them over (deactivated, or taken out of
+    routing by the head), as the page's list of rules marks them."""
+    name = person.display_name()
+    return name if person.is_active and person.is_routed else f"{name} ({_('takes no new leads')})"
+
+
+class RulePersonChoiceField(PersonChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return rule_person_label(obj)
+
+
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    """Several people by their shown names; an id no column holds is refused as not a choice (not a 500)."""
+    """Several people by their shown names (marked when routing passes them over); an id no column holds is refused
+    as not a choice (not a 500)."""
 
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
-        return obj.display_name()
+        return rule_person_label(obj)
 
     def _check_values(self, value: Any) -> Any:
         for pk in value:
@@ -350,11 +363,20 @@ class RoutingRuleForm(forms.ModelForm):
     def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
+        # The people the rule names as saved: one deactivated since still reads as chosen and an unchanged save
+        # keeps them (the page's list said "Nobody" and the save was refused with "pick the person").
+        self.kept_assignee = self.instance.assignee_id if self.instance.pk else None
+        self.kept_candidates = set(self.instance.candidates.values_list("pk", flat=True)) if self.instance.pk \
+            else set()
         if team is not None:
             # The page offers the team's people only; another id posted is refused on the field, by name.
             outside = _("Not one of this team's managers: pick one from the list.")
+            kept = {self.kept_assignee, *self.kept_candidates} - {None}
             people = routable_people(team)
-            self.fields["assignee"] = PersonChoiceField(
+            if kept:
+                people = User.objects.filter(Q(team=team, is_active=True, role__in=[Role.MANAGER, Role.HEAD])
+                                             | Q(pk__in=kept)).order_by("first_name", "username")
+            self.fields["assignee"] = RulePersonChoiceField(
                 label=capfirst(RoutingRule._meta.get_field("assignee").verbose_name), queryset=people,
                 required=False, empty_label=_("Nobody"), error_messages={"invalid_choice": outside})
             self.fields["candidates"] = PeopleChoiceField(
@@ -371,10 +393,17 @@ class RoutingRuleForm(forms.ModelForm):
             self.add_error("assignee", _("Pick the person this rule sends leads to."))
         if team is not None:
             allowed = set(routable_people(team).values_list("pk", flat=True))
-            if assignee is not None and assignee.pk not in allowed:
+            # Kept as saved: a person of the team deactivated since (routing passes them over, the page says so);
+            # not one who left the team or its managers, nor one chosen anew.
+            saved = [pk for pk in (self.kept_assignee, *self.kept_candidates) if pk]
+            kept = set(User.objects.filter(team=team, role__in=[Role.MANAGER, Role.HEAD], pk__in=saved)
+                       .values_list("pk", flat=True)) if saved else set()
+            if assignee is not None and assignee.pk not in allowed and not (
+                    assignee.pk == self.kept_assignee and assignee.pk in kept):
                 self.add_error("assignee", _("%(name)s is not a manager of the team %(team)s.") % {
                     "name": assignee.display_name(), "team": team.name})
-            strangers = [person.display_name() for person in data.get("candidates") or [] if person.pk not in allowed]
+            strangers = [person.display_name() for person in data.get("candidates") or []
+                         if person.pk not in allowed and not (person.pk in self.kept_candidates and person.pk in kept)]
             if strangers:
                 self.add_error("candidates", _("Not managers of the team %(team)s: %(names)s.") % {
                     "team": team.name, "names": ", ".join(strangers)})

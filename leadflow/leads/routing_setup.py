@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.accounts.models import Role, Team, User
-from leadflow.core.errors import Forbidden, InvalidInput
+from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.leads.models import DealType, FieldChange, RoutingRule, RoutingStrategy
 from leadflow.leads.querysets import headed_team_ids
 
@@ -38,9 +38,24 @@ def may_set_routing(user: User, team: Team) -> bool:
     return user.role == Role.HEAD and team.pk in headed_team_ids(user)
 
 
+def inactive_team_message(team: Team) -> str:
+    return gettext("The team %(name)s is switched off: it gets no new leads and its routing cannot be changed. "
+                   "An administrator may switch it on again in the admin.") % {"name": team.name}
+
+
+class TeamSwitchedOff(DomainError):
+    """A switched-off team's routing is read, not changed: it gets no leads to route, and a change made there would
+    quietly apply the day it is switched on again."""
+
+    def __init__(self, team: Team) -> None:
+        super().__init__("team_inactive", inactive_team_message(team))
+
+
 def _check(user: User, team: Team) -> None:
     if not may_set_routing(user, team):
         raise Forbidden(gettext("Only the head of this team or the administrator sets its routing."))
+    if not team.is_active:
+        raise TeamSwitchedOff(team)
 
 
 def routing_managers(team: Team) -> list[User]:
@@ -48,9 +63,10 @@ def routing_managers(team: Team) -> list[User]:
     return list(User.objects.filter(team=team, role=Role.MANAGER, is_active=True).order_by("first_name", "username"))
 
 
-def _audit(*, team: Team, field: str, old: Any, new: Any, by: User) -> None:
-    FieldChange.objects.create(team=team, field=field, old_value="" if old is None else str(old),
-                               new_value="" if new is None else str(new), changed_by=by)
+def _audit(*, team: Team | int, field: str, old: Any, new: Any, by: User | None) -> None:
+    FieldChange.objects.create(team_id=team if isinstance(team, int) else team.pk, field=field,
+                               old_value="" if old is None else str(old), new_value="" if new is None else str(new),
+                               changed_by=by)
 
 
 def _valid(row: Team | User, fields: list[str]) -> None:
@@ -67,9 +83,9 @@ def _valid(row: Team | User, fields: list[str]) -> None:
 def update_team_routing(*, team: Team, by: User, routing_scheme: str, sla_minutes: int, pool_claim_minutes: int,
                         managers: dict[int, tuple[int, bool]]) -> int:
     """Set the team's scheme, SLA and pool limit and its managers' weights; audited; the number of changes."""
-    _check(by, team)
     # Under the team's lock: two heads saving at once each audit what the other left, not what both first saw.
     locked = Team.objects.select_for_update().get(pk=team.pk)
+    _check(by, locked)
     people = {person.pk: person for person in routing_managers(locked)}
     unknown = set(managers) - set(people)
     if unknown:
@@ -170,6 +186,56 @@ def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
             row.position = position
             _audit(team=team, field=f"rule.{row.pk}", old=old, new=rule_snapshot(row), by=by)
     return True
+
+
+# ---------------------------------------------------------------- changes made in Django's admin
+# The admin edits the same fields and rules; audited the same way, so the head's history shows every change, not
+# only the page's own. Only the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the rules).
+
+
+def team_routing_values(team_id: int) -> dict[str, Any]:
+    """The team's routing fields as saved (under the team's lock, as the page's own saves take it)."""
+    return Team.objects.select_for_update().filter(pk=team_id).values(*TEAM_FIELDS).first() or {}
+
+
+def audit_team_change(*, team: Team, before: dict[str, Any], by: User | None) -> None:
+    """The team saved elsewhere (the admin): each routing field it changed, from `before` to what it holds now."""
+    for name in TEAM_FIELDS:
+        if name in before and before[name] != getattr(team, name):
+            _audit(team=team, field=name, old=before[name], new=getattr(team, name), by=by)
+
+
+def manager_routing_values(user_id: int) -> dict[str, Any]:
+    return User.objects.filter(pk=user_id).values(*MANAGER_FIELDS).first() or {}
+
+
+def audit_manager_change(*, person: User, before: dict[str, Any], by: User | None) -> None:
+    """A person saved elsewhere (the admin): their weight and "takes new leads", in the history of their team."""
+    if person.team_id is None:
+        return
+    for name in MANAGER_FIELDS:
+        if name in before and before[name] != getattr(person, name):
+            _audit(team=person.team_id, field=f"manager.{person.pk}.{name}", old=before[name],
+                   new=getattr(person, name), by=by)
+
+
+def rule_as_saved(rule_id: int | None) -> tuple[int, str] | None:
+    """(team id, snapshot) of a rule as the database holds it, before an edit elsewhere (None: a new rule)."""
+    row = RoutingRule.objects.filter(pk=rule_id).first() if rule_id else None
+    return (row.team_id, rule_snapshot(row)) if row is not None else None
+
+
+def audit_rule_change(*, rule: RoutingRule, before: tuple[int, str] | None, by: User | None,
+                      deleted: bool = False) -> None:
+    """A rule added, edited or deleted elsewhere (the admin), its people saved; one moved to another team leaves
+    the first team's history and enters the other's."""
+    old_team, old = before or (rule.team_id, "")
+    new = "" if deleted else rule_snapshot(rule)
+    if old_team != rule.team_id:
+        _audit(team=old_team, field=f"rule.{rule.pk}", old=old, new="", by=by)
+        old = ""
+    if new != old:
+        _audit(team=rule.team_id, field=f"rule.{rule.pk}", old=old, new=new, by=by)
 
 
 # ---------------------------------------------------------------- reading the history

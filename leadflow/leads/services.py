@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -350,8 +350,12 @@ def create_lead(
     possible_duplicate: bool = False,
     first_touch: Touch | None = None,
     nurture: bool = False,
+    team_if_switched_off: Callable[[Team], Team | None] | None = None,
 ) -> Lead:
     """Create a lead card with its first request, route it and give it a first task.
+
+    `team_if_switched_off`: the team to give the lead instead when `team`, read now, has been switched off since
+    the caller found it (a team kept per process: a switched-off team gets no new leads from that moment).
 
     With `nurture` the lead stays with marketing (state "nurturing": not routed, no task, no SLA) until its
     points make it hot (leadflow.warming hands it to sales then).
@@ -362,8 +366,11 @@ def create_lead(
     consent = consent or Consent()
     if team is not None:
         # A team kept per process (a partner's key, a dealer's region, a tracking site: core.memo) may predate a
-        # routing change its head saved in another process; the scheme and SLA the lead is routed by are read now.
+        # routing change its head saved in another process; the scheme and SLA the lead is routed by are read now,
+        # and whether it is still active (the same one query).
         team = Team.objects.filter(pk=team.pk).first() or team
+        if not team.is_active and team_if_switched_off is not None:
+            team = team_if_switched_off(team)
     # No savepoint of its own: a failure rolls back the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         lead = rows.create(

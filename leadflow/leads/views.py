@@ -811,6 +811,11 @@ def _routing_team(request: HttpRequest, pk: int) -> Team:
     return team
 
 
+def _switched_off(request: HttpRequest, team: Team) -> HttpResponse | None:
+    """A change to a switched-off team's routing, refused: its page again, which says why (viewing stays open)."""
+    return None if team.is_active else _routing_page(request, team, status=409)
+
+
 def _routing_page(request: HttpRequest, team: Team, *, settings_form: Any = None, rule_form: Any = None,
                   status: int = 200) -> HttpResponse:
     managers = routing_setup.routing_managers(team)
@@ -836,6 +841,8 @@ def team_routing(request: HttpRequest, pk: int) -> HttpResponse:
     team = _routing_team(request, pk)
     if request.method != "POST":
         return _routing_page(request, team)
+    if refused := _switched_off(request, team):
+        return refused
     managers = routing_setup.routing_managers(team)
     form = forms.TeamRoutingForm(request.POST, instance=Team.objects.get(pk=team.pk), managers=managers)
     if form.is_valid():
@@ -870,6 +877,8 @@ def _save_rule(request: HttpRequest, team: Team, rule: RoutingRule) -> HttpRespo
 @require_POST
 def team_rule_new(request: HttpRequest, pk: int) -> HttpResponse:
     team = _routing_team(request, pk)
+    if refused := _switched_off(request, team):
+        return refused
     form = _save_rule(request, team, RoutingRule(team=team))
     if form is not None:
         return _routing_page(request, team, rule_form=form, status=422)
@@ -885,6 +894,8 @@ def team_rule(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     if rule is None:
         raise Http404
     if request.method == "POST":
+        if refused := _switched_off(request, team):
+            return refused
         form = _save_rule(request, team, rule)
         if form is None:
             messages.success(request, _("Rule saved."))
@@ -902,7 +913,12 @@ def team_rule_delete(request: HttpRequest, pk: int, rule_pk: int) -> HttpRespons
     rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
     if rule is None:
         raise Http404
-    routing_setup.delete_routing_rule(rule=rule, by=request.user)
+    if refused := _switched_off(request, team):
+        return refused
+    try:
+        routing_setup.delete_routing_rule(rule=rule, by=request.user)
+    except DomainError:  # switched off since the check above: the page says so
+        return _routing_page(request, Team.objects.get(pk=team.pk), status=409)
     messages.success(request, _("Rule %(name)s deleted.") % {"name": rule.name})
     return redirect("team_routing", pk=team.pk)
 
@@ -914,11 +930,16 @@ def team_rule_move(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
     if rule is None:
         raise Http404
+    if refused := _switched_off(request, team):
+        return refused
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:
         messages.error(request, _("Move the rule up or down."))
     else:
-        routing_setup.move_routing_rule(rule=rule, offset=offset, by=request.user)
+        try:
+            routing_setup.move_routing_rule(rule=rule, offset=offset, by=request.user)
+        except DomainError:  # switched off since the check above: the page says so
+            return _routing_page(request, Team.objects.get(pk=team.pk), status=409)
     return redirect(reverse("team_routing", kwargs={"pk": team.pk}) + "#rules")
 
 

@@ -64,7 +64,8 @@ def test_notes_and_tasks_on_a_colleagues_card_lose_the_persons_phone_email_and_n
         (f"task:{task.pk}", card, ("result", "title"))}
     assert "912" not in json.dumps(log.redacted) and "Иванов" not in json.dumps(log.redacted, ensure_ascii=False)
     page = admin_client.get(f"/admin/privacy/erasurelog/{log.pk}/change/").content.decode()
-    assert f"activity:{note.pk}" in page and "Иванов" not in page
+    assert f"Activity #{note.pk}" in page and f"Task #{task.pk}" in page and "Иванов" not in page
+    assert f"activity:{note.pk}" not in page
 
 
 def test_a_surname_alone_stays_on_a_namesakes_card_and_goes_with_the_given_name(petr, make_lead, bob, admin_user):
@@ -89,7 +90,7 @@ def test_the_erase_page_and_the_api_list_the_rows_redacted(petr, kirill, bob, ad
     note = leads.log_activity(lead=kirill, kind="note", by=bob, body="Коллега: petr.ivanov@mail.ru")
     done = admin_client.post("/privacy/erase/", {"email": "petr.ivanov@mail.ru", "confirm": "erase"})
     page = done.content.decode()
-    assert done.status_code == 200 and 'data-testid="redacted-row"' in page and f"activity:{note.pk}" in page
+    assert done.status_code == 200 and 'data-testid="redacted-row"' in page and f"Activity #{note.pk}" in page
     note.refresh_from_db()
     assert note.body == "Коллега: [erased]"
 
@@ -156,3 +157,20 @@ def test_a_longer_surname_beginning_with_the_persons_is_no_namesake(petr, make_l
 
     note.refresh_from_db()
     assert note.body == "Звонил [erased], просил перезвонить Ивановскому"
+
+
+def test_the_rows_redacted_read_in_the_admins_language_not_by_their_codes(petr, kirill, bob, admin_client):
+    # "activity:12 · lead:7 · body": the erasers' codes, where the rest of the page reads in the admin's language.
+    note = leads.log_activity(lead=kirill, kind="note", by=bob, body="Коллега: petr.ivanov@mail.ru")
+    task = leads.create_task(lead=kirill, assignee=bob, by=bob, title="Написать на petr.ivanov@mail.ru",
+                             due_at=timezone.now() + timedelta(days=1))
+
+    done = admin_client.post("/privacy/erase/", {"email": "petr.ivanov@mail.ru", "confirm": "erase"},
+                             headers={"Accept-Language": "ru"})
+
+    page = done.content.decode()
+    rows = page.split('data-testid="redacted"')[1].split("</tbody>")[0]
+    assert done.status_code == 200
+    assert f"<td>Действие #{note.pk}</td><td>Лид #{kirill.pk}</td><td>текст</td>" in rows
+    assert f"<td>Задача #{task.pk}</td><td>Лид #{kirill.pk}</td><td>название</td>" in rows
+    assert "activity:" not in rows and "lead:" not in rows and "<td>body</td>" not in rows
