@@ -1072,13 +1072,14 @@ _GENDERED_SURNAME_ENDINGS = ("ов", "ев", "ёв", "ин", "ын", "ова", "
                              "цкая", "ской", "цкой", "ый", "ий", "ая", "ой", "ova", "eva", "ina", "yna", "skaya",
                              "skaja", "aya")
 # Given names in the list that end in -а/-я and are not (only) a woman's: men's ("Никита", "Илья", "Миша") and either
-# ("Саша", "Женя"). The other known names in -а/-я are women's, as are these few in -ь.
+# ("Саша", "Женя"). The other known names in -а/-я are women's, as are these few in -ь (the list's others, Игорь,
+# Эмиль, are men's).
 _GIVEN_NAMES_IN_A_NOT_WOMENS = frozenset(
     "алеша андрюша артемка боря валера вася веня витя вова володя гаврила гена гоша гриша данила дима добрыня жора "
     "илья костя кузьма леня леша лука миша никита паша петя рома савва сева сема сережа слава степа тема тима толя "
     "федя фома юра яша валя женя саня саша шура".split()
 )
-_WOMENS_NAMES_IN_SOFT_SIGN = frozenset({"любовь", "айгуль", "гузель", "нинель", "адель"})
+_WOMENS_NAMES_IN_SOFT_SIGN = frozenset({"любовь", "айгуль", "гузель", "нинель"})
 
 
 def _with_shared_surname(first: str, rest: str) -> str:
@@ -1127,8 +1128,8 @@ def _singular_surname(surname: str, given: str) -> str:
         return surname
     if key in _WOMENS_NAMES_IN_SOFT_SIGN or (key.endswith(("а", "я")) and key not in _GIVEN_NAMES_IN_A_NOT_WOMENS):
         womans = True
-    elif not key.endswith(("а", "я", "ь", "о", "е", "и", "у", "ы", "э", "ю")):
-        womans = False
+    elif not key.endswith(("а", "я", "о", "е", "и", "у", "ы", "э", "ю")):
+        womans = False  # "Иван", "Андрей", "Игорь"
     else:
         return surname
     singular = []
