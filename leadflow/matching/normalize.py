@@ -1106,8 +1106,9 @@ def _family_surname(surname: str, given: str) -> str:
     singular = _singular_surname(surname, given)
     if singular != surname or _plural_ending(surname):
         return singular
-    if _name_key(surname).endswith(_GENDERED_SURNAME_ENDINGS):
-        return ""
+    key = _name_key(surname)
+    if any(key.endswith(end) and len(key) >= len(end) + 2 for end in _GENDERED_SURNAME_ENDINGS):
+        return ""  # (but "Цой", "Ли" are both people's)
     return surname
 
 

@@ -26,6 +26,7 @@ from leadflow.matching.normalize import PersonName, first_person, split_person_n
     # a surname with no man's and woman's forms is both people's as it is
     ("Иван и Мария Шевченко", "Иван Шевченко", "и Мария Шевченко", PersonName("Шевченко", "Иван")),
     ("Олег и Вера Ким", "Олег Ким", "и Вера Ким", PersonName("Ким", "Олег")),
+    ("Вера и Олег Цой", "Вера Цой", "и Олег Цой", PersonName("Цой", "Вера")),
 ])
 def test_a_surname_written_once_after_two_given_names_is_the_first_persons_too(raw, person, other, name):
     assert first_person(raw) == (person, other)
