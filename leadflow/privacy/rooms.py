@@ -435,12 +435,14 @@ _SHORT_NAME_ENDINGS = r"(?:а|я|у|ю|ом|ем|ём|е|ы|и|ой|ей|ым|и
 def _declined(word: str, written: str = "") -> str:
     """A name with its case ending as a regular expression (`written`: the name as _stem or _capitalised reads it,
     _stem's by default): up to three letters after a long one's stem ("Белоусовой"), only a case ending after a short
-    one, which is read as a whole word ("Ким", "Киму", never "Кимры")."""
+    one, which is read as a whole word ("Ким", "Киму", never "Кимры"), its last -й or -а replaced (Цою, Еве)."""
     written = written or _stem(word)
     if len(word) > 3:
         return written + r"\w{0,3}"
     if word[-1] in "йьЙЬ" and len(word) > 2:
         return written[:-1] + "(?:й|ь|я|ю|ем|ём|е|и)"  # Цой: Цоя, Цою, Цоем
+    if word[-1] in "аяАЯ" and len(word) > 2:
+        return written[:-1] + "(?:а|я|ы|и|е|у|ю|ой|ей|ою|ею)"  # Ева: Евы, Еве, Еву, Евой
     return written + _SHORT_NAME_ENDINGS
 
 
@@ -492,7 +494,7 @@ def _name_q(person: Person, field: str) -> Q:
     for word in sorted(person.surnames):
         letters = [token[1:] if token.startswith("\\") else token
                    for token in re.findall(r"\[её\]|\\.|.", _stem(word))]
-        if len(letters) == 3 and letters[-1] in "йьЙЬ":
+        if len(letters) == 3 and letters[-1] in "йьЙЬаяАЯ":
             letters = letters[:-1]  # Цой: Цоя, Цою (_declined)
         # each letter as a class of its cases (a class in both GLOB and regular expressions); anything else as is
         classes = ["[ЕеЁё]" if ch == "[её]" else (f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else None)
