@@ -48,6 +48,9 @@ CLICK_IDS = {"gclid": "google", "yclid": "yandex", "wbraid": "google", "gbraid":
 MAX_DEPTH = 3
 # Leadflow's own objects in a payload, read by the pipeline as they are: the first visit's tags are not this visit's.
 OWN_OBJECTS = {"first_touch", "utm", "consents", "consent_text_versions", "thread_card"}
+# A builder's objects describing the quiz or the form itself, not the visitor: Marquiz's {"quiz": {"id", "name"}} and
+# "result", Elementor's {"form": {"id", "name"}}. Their "name" is the quiz's or the form's title, never the person's.
+ABOUT_THE_FORM = {"quiz", "form", "result"}
 
 _BY_ALIAS = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 _BRACKETED = re.compile(r"^[^\[\]]*\[([^\[\]]+)\]$")  # "fields[name]" (PHP arrays: Bitrix24, amoCRM forms)
@@ -91,6 +94,16 @@ QUESTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "контактное_лицо")),
 )
 _SHORT_WORDS = {"тел", "опт", "id", "ip", "name", "имя", "фио", "mail", "cell", "city", "town", "form"}
+# Someone other than the visitor a question may ask the name of ("Как зовут вашего ребёнка?", "What is your dog's
+# name?", "Имя получателя"): the answer is not the visitor's name and stays an answer on the request. A parent,
+# a participant or a patient is not here: on a children's school's or a clinic's form they are the visitor.
+OTHER_PERSON_WORDS = ("ребен", "ребён", "детей", "дети", "малыш", "сын", "сына", "сыну", "дочь", "дочер", "дочк",
+                      "внук", "внучк", "муж", "мужа", "супруг", "жена", "жены", "питом", "собак", "кошк", "кот",
+                      "кота", "щенк", "щенок", "котен", "котён", "получател", "именинн", "подруг",
+                      "невест", "жених", "его", "её", "ее", "child", "children", "kid", "kids", "son", "sons",
+                      "daughter", "baby", "grandchild", "grandson", "granddaughter", "husband", "wife", "spouse",
+                      "pet", "pets", "dog", "dogs", "cat", "cats", "puppy", "kitten", "recipient", "friend", "bride",
+                      "groom", "birthday", "his", "her", "their")
 
 
 def _words(label: str) -> list[str]:
@@ -115,7 +128,10 @@ def field_of_question(label: str) -> str:
 
     if has(NOT_A_FIELD_WORDS):
         return ""
-    return next((field for field, stems in QUESTION_WORDS if has(stems)), "")
+    field = next((field for field, stems in QUESTION_WORDS if has(stems)), "")
+    if field == "name" and has(OTHER_PERSON_WORDS):
+        return ""  # "Как зовут вашего ребёнка?": someone else's name, not the visitor's
+    return field
 
 
 def _scalar(value: Any) -> str:
@@ -133,6 +149,8 @@ def _fields(payload: dict[str, Any], depth: int = 0, parent: str = "") -> list[t
         if not isinstance(raw, str):
             continue
         key = _key(raw)
+        if parent in ABOUT_THE_FORM and _BY_ALIAS.get(key) == "name":
+            continue  # {"quiz": {"name": "Расчёт дома"}}: the quiz's title
         if parent == "utm" and key in UTM_PARTS:
             key = f"utm_{key}"  # {"utm": {"source": ...}} (Marquiz "extra.utm")
         if isinstance(value, dict):

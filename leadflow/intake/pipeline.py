@@ -484,7 +484,8 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
         person_text, company_in_name = normalize.person_and_company(text["name"])
         if company_in_name and not text["company"]:
             text["company"] = company_in_name[: TEXT_LIMITS["company"]]
-        # "Иван и Мария": the card is the first person's; who else was named is kept for the manager to read
+        # "Иван и Мария": the card is the first person's (with the surname they share: "Иван и Мария Петровы" is
+        # Петров Иван); who else was named is kept for the manager to read
         person_text, other_people = normalize.first_person(person_text or text["name"])
         rests += [{"field": "name", "code": "unreadable", "reason": "other_person", "value": other_people,
                    "problem": _("another person named in the same field")}] if other_people else []

@@ -1025,6 +1025,8 @@ def first_person(raw: str) -> tuple[str, str]:
     if match is None or looks_like_company(raw):
         return raw, ""
     first, rest = raw[: match.start()], raw[match.end() :]
+    if match.group(0).strip() == "&" and _is_founders_firm(first, rest):
+        return raw, ""  # "Johnson & Johnson", "Marks & Spencer": a firm named after its founders
     if max(len(first.split()), len(rest.split())) > 4:
         return raw, ""  # "Иван, и ещё немного текста о заказе": a sentence, not a second person's name
     if split_person_name(first).is_empty or split_person_name(rest).is_empty or looks_like_company(rest):
@@ -1033,7 +1035,110 @@ def first_person(raw: str) -> tuple[str, str]:
         return raw, ""  # "Иванов И И", "Петров И А": initials without dots, the first "И" one of them
     if any({_word_key(word)} & (_NOT_NAME_WORDS | _FIRM_WORDS) for word in (first + " " + rest).split()):
         return raw, ""  # "Иван и партнёры", "Smith & Sons", "Sales and marketing": not two people
-    return first.strip(), raw[match.start() :].strip()
+    return _with_shared_surname(first.strip(), rest.strip()), raw[match.start() :].strip()
+
+
+def _is_founders_firm(first: str, rest: str) -> bool:
+    """"Procter & Gamble", "Ernst & Young", "Иванов & Петров": a lone surname-like word on each side of "&" and no given
+    name on either is a firm named after its founders, not two people ("Анна & Пётр", "Ivan & Maria" are people).
+
+    A Cyrillic word counts as a surname by its ending (the list of Russian given names is short); a Latin one when
+    it is no given name in the shipped tables (English names and their nicknames, Russian names transliterated)."""
+    words = [first.split(), rest.split()]
+    if any(len(side) != 1 for side in words):
+        return False
+    return all(_is_lone_surname(side[0]) for side in words)
+
+
+def _is_lone_surname(word: str) -> bool:
+    from leadflow.matching.names import is_common_first_name, is_known_form, skeleton
+
+    word = word.strip(_WORD_EDGE_PUNCTUATION + ".")
+    if len(word) < 2 or not all(_LETTERS.fullmatch(part) for part in re.split(r"[-'’]", word)):
+        return False
+    if _CYRILLIC.search(word):
+        return _looks_like_surname(word)
+    skel = skeleton(word)
+    return not (is_known_form(skel) or is_common_first_name(skel) or _is_known_first_name_latin(word))
+
+
+# A family's surname written once for both ("Иван и Мария Петровы"), in the plural: its man's and its woman's forms.
+# The plural's ending: how many letters the singular drops, then what a man's and a woman's form add.
+_PLURAL_SURNAME_ENDINGS = {"овы": (1, "", "а"), "евы": (1, "", "а"), "ины": (1, "", "а"), "ыны": (1, "", "а"),
+                           "ские": (2, "ий", "ая"), "цкие": (2, "ий", "ая")}
+# A surname that has a man's and a woman's form, written in one of them ("Мария Петрова"): after "Иван и" it is hers
+# alone (the family's would be "Петровы"), so it is not given to him.
+_GENDERED_SURNAME_ENDINGS = ("ов", "ев", "ёв", "ин", "ын", "ова", "ева", "ёва", "ина", "ына", "ский", "цкий", "ская",
+                             "цкая", "ской", "цкой", "ый", "ий", "ая", "ой", "ova", "eva", "ina", "yna", "skaya",
+                             "skaja", "aya")
+# Given names in the list that end in -а/-я and are not (only) a woman's: men's ("Никита", "Илья", "Миша") and either
+# ("Саша", "Женя"). The other known names in -а/-я are women's, as are these few in -ь (the list's others, Игорь,
+# Эмиль, are men's).
+_GIVEN_NAMES_IN_A_NOT_WOMENS = frozenset(
+    "алеша андрюша артемка боря валера вася веня витя вова володя гаврила гена гоша гриша данила дима добрыня жора "
+    "илья костя кузьма леня леша лука миша никита паша петя рома савва сева сема сережа слава степа тема тима толя "
+    "федя фома юра яша валя женя саня саша шура".split()
+)
+_WOMENS_NAMES_IN_SOFT_SIGN = frozenset({"любовь", "айгуль", "гузель", "нинель"})
+
+
+def _with_shared_surname(first: str, rest: str) -> str:
+    """The first person's text with the surname both people share: "Ivan and Maria Smith" is Ivan Smith, "Иван и
+    Мария Петровы" Иван Петров, "Петровы Иван и Мария" Петров Иван. A surname in one person's gender form ("Иван и
+    Мария Петрова") is hers alone; a plural whose singular the given name does not tell ("Саша и Мария Петровы") stays
+    as typed rather than be guessed; anything else is the first piece as it was."""
+    own, other = split_person_name(first), split_person_name(rest)
+    if len(first.split()) == 1 and own.first and not own.last and not _is_initial(own.first) and other.last and (
+            other.first and not _is_initial(other.first)):
+        surname = _family_surname(other.last, own.first)
+        return f"{own.first} {surname}" if surname else first
+    if len(first.split()) == 2 and own.first and own.last and not own.middle and other.first and not other.last:
+        singular = _singular_surname(own.last, own.first)
+        if singular != own.last:
+            words = first.split()
+            return " ".join(singular if _name_key(word) == _name_key(own.last) else word for word in words)
+    return first
+
+
+def _family_surname(surname: str, given: str) -> str:
+    """A surname written once after two given names as the first person's: its singular for a plural, the same word
+    for a surname with no gender forms ("Smith", "Ким", "Шевченко"), "" for one in a gender form (not shared)."""
+    singular = _singular_surname(surname, given)
+    if singular != surname or _plural_ending(surname):
+        return singular
+    key = _name_key(surname)
+    if any(key.endswith(end) and len(key) >= len(end) + 2 for end in _GENDERED_SURNAME_ENDINGS):
+        return ""  # (but "Цой", "Ли" are both people's)
+    return surname
+
+
+def _plural_ending(surname: str) -> str:
+    key = _name_key(surname)
+    return next((end for end in _PLURAL_SURNAME_ENDINGS
+                 if key.endswith(end) and len(key) >= len(end) + 2 and _CYRILLIC.search(key)), "")
+
+
+def _singular_surname(surname: str, given: str) -> str:
+    """A Russian surname in the plural ("Петровы") in the form for the person the given name names: "Петров" for
+    Иван, "Петрова" for Мария; as typed when it is no such plural or the name does not tell a man from a woman."""
+    parts = surname.split("-")
+    if not all(_plural_ending(part) for part in parts):
+        return surname
+    key = _name_key(given)
+    if not _is_known_first_name(given) or "-" in key:
+        return surname
+    if key in _WOMENS_NAMES_IN_SOFT_SIGN or (key.endswith(("а", "я")) and key not in _GIVEN_NAMES_IN_A_NOT_WOMENS):
+        womans = True
+    elif not key.endswith(("а", "я", "о", "е", "и", "у", "ы", "э", "ю")):
+        womans = False  # "Иван", "Андрей", "Игорь"
+    else:
+        return surname
+    singular = []
+    for part in parts:
+        end = _plural_ending(part)
+        dropped, mans, womans_ending = _PLURAL_SURNAME_ENDINGS[end]
+        singular.append(part[:-dropped] + (womans_ending if womans else mans))  # "Королёвы": ё and case as typed
+    return "-".join(singular)
 
 
 def contacts_in_name(raw: str) -> list[str]:

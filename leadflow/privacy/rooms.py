@@ -427,6 +427,25 @@ def _stem(word: str) -> str:
     return "".join("[её]" if ch in "еёЕЁ" else re.escape(ch) for ch in word)
 
 
+# The case endings a short name takes (Ким: Кима, Киму, Кимом, Киме; Пак: Паку, Паком): after a name of three letters
+# or fewer, any other letters make another word ("Кимры", "Пакет", "Лимон"), not a case of the name.
+_SHORT_NAME_ENDINGS = r"(?:а|я|у|ю|ом|ем|ём|е|ы|и|ой|ей|ым|им|ов|ев|ам|ям|ами|ями|ах|ях)?"
+
+
+def _declined(word: str, written: str = "") -> str:
+    """A name with its case ending as a regular expression (`written`: the name as _stem or _capitalised reads it,
+    _stem's by default): up to three letters after a long one's stem ("Белоусовой"), only a case ending after a short
+    one, which is read as a whole word ("Ким", "Киму", never "Кимры"), its last -й or -а replaced (Цою, Еве)."""
+    written = written or _stem(word)
+    if len(word) > 3:
+        return written + r"\w{0,3}"
+    if word[-1] in "йьЙЬ" and len(word) > 2:
+        return written[:-1] + "(?:й|ь|я|ю|ем|ём|е|и)"  # Цой: Цоя, Цою, Цоем
+    if word[-1] in "аяАЯ" and len(word) > 2:
+        return written[:-1] + "(?:а|я|ы|и|е|у|ю|ой|ей|ою|ею)"  # Ева: Евы, Еве, Еву, Евой
+    return written + _SHORT_NAME_ENDINGS
+
+
 def _capitalised(word: str) -> str:
     """A name as _stem reads it, its first letter a capital and the rest in any case ("Белая", "БЕЛАЯ", "Белой")."""
     first = word[0]
@@ -445,15 +464,15 @@ def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Patter
     if cached is not False:
         return cached
     pattern = None
-    given = "|".join(sorted({_stem(word) for word in person.given_names}))
+    given = "|".join(sorted({_declined(word) for word in person.given_names}))
     if person.surnames and (given or not with_given_name):
-        end = r"\w{0,3}"
-        surnames = "|".join(sorted({_stem(word) for word in person.surnames}))
-        named = rf"(?:{surnames}){end}(?!\w)"
+        surnames = "|".join(sorted({_declined(word) for word in person.surnames}))
+        named = rf"(?:{surnames})(?!\w)"
         # next to a given name the surname is a name in any case ("анне белой"); alone, only as a name is written
-        alone = rf"(?:{'|'.join(sorted({_capitalised(word) for word in person.surnames if word}))}){end}(?!\w)"
-        before = rf"(?:(?:{given}){end}\s+){{1,2}}" if given else ""
-        after = rf"(?:\s+(?:{given}){end}(?!\w)){{0,2}}" if given else ""
+        capitalised = "|".join(sorted({_declined(word, _capitalised(word)) for word in person.surnames if word}))
+        alone = rf"(?:{capitalised})(?!\w)"
+        before = rf"(?:(?:{given})\s+){{1,2}}" if given else ""
+        after = rf"(?:\s+(?:{given})(?!\w)){{0,2}}" if given else ""
         with_given = rf"{before}{named}{after}|{named}{after.replace('{0,2}', '{1,2}')}" if given else ""
         if with_given_name:
             text = rf"(?:{with_given})"
@@ -475,6 +494,8 @@ def _name_q(person: Person, field: str) -> Q:
     for word in sorted(person.surnames):
         letters = [token[1:] if token.startswith("\\") else token
                    for token in re.findall(r"\[её\]|\\.|.", _stem(word))]
+        if len(letters) == 3 and letters[-1] in "йьЙЬаяАЯ":
+            letters = letters[:-1]  # Цой: Цоя, Цою (_declined)
         # each letter as a class of its cases (a class in both GLOB and regular expressions); anything else as is
         classes = ["[ЕеЁё]" if ch == "[её]" else (f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else None)
                    for ch in letters]
@@ -676,7 +697,7 @@ def _namesakes(person: Person, rows: list[Any], kind: str) -> set[str]:
     if names is None or not rows:
         return set()
     # the whole surname in one of its cases ("Иванова" is Иванов's namesake, "Ивановский" is not)
-    surnames = re.compile("(?:" + "|".join(f"(?:{_stem(word)})" for word in person.surnames) + r")\w{0,3}",
+    surnames = re.compile("(?:" + "|".join(f"(?:{_declined(word)})" for word in person.surnames) + ")",
                           re.IGNORECASE)
     lead_ids = {row.pk if kind == "lead" else getattr(row, "lead_id", None) for row in rows} - {None}
     client_ids = {getattr(row, "client_id", None) for row in rows} - {None}
