@@ -342,10 +342,7 @@ def test_a_change_saved_by_another_process_routes_the_next_partner_lead(head, al
     _, key = partner
 
     def send(name: str, phone: str) -> Lead:
-        response = HttpClient().post("/api/submissions", {"name": name, "phone": phone},
-                                     content_type="application/json", headers={"X-Api-Key": key})
-        assert response.status_code in (200, 201), response.content
-        return Lead.objects.get(pk=response.json()["lead_id"])
+        return _partner_lead(key, name, phone)
 
     assert send("Сергеев Пётр", "+7 912 345-67-89").owner is None  # the pool
     Team.objects.filter(pk=sales.pk).update(routing_scheme=RoutingScheme.LEAST_LOADED, sla_minutes=7)
@@ -536,10 +533,7 @@ def test_a_team_switched_off_by_another_process_gets_no_new_partner_lead(alice, 
     _, key = partner
 
     def send(name: str, phone: str) -> Lead:
-        response = HttpClient().post("/api/submissions", {"name": name, "phone": phone},
-                                     content_type="application/json", headers={"X-Api-Key": key})
-        assert response.status_code in (200, 201), response.content
-        return Lead.objects.get(pk=response.json()["lead_id"])
+        return _partner_lead(key, name, phone)
 
     assert send("Сергеев Пётр", "+7 912 345-67-89").team == sales
     Team.objects.filter(pk=sales.pk).update(is_active=False)
@@ -547,3 +541,11 @@ def test_a_team_switched_off_by_another_process_gets_no_new_partner_lead(alice, 
     lead = send("Орлова Мария", "+7 913 111-22-33")
     assert lead.team == other_team  # the next team routing would pick, as if the partner had none
     assert lead.tasks.get().lead_id == lead.pk
+
+
+def _partner_lead(key: str, name: str, phone: str) -> Lead:
+    """The lead a partner's submission made or reached, through the API as the partner sends it."""
+    response = HttpClient().post("/api/submissions", {"name": name, "phone": phone},
+                                 content_type="application/json", headers={"X-Api-Key": key})
+    assert response.status_code in (200, 201), response.content
+    return Lead.objects.get(pk=response.json()["lead_id"])
