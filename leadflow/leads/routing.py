@@ -109,14 +109,16 @@ def decide_owner(lead: Lead, *, now: datetime) -> RoutingDecision:
         if owner is not None:
             return RoutingDecision(owner=owner, scheme=team.routing_scheme)
         return RoutingDecision(owner=None, scheme=RoutingScheme.POOL, note="no manager of the team is available")
-    for rule in team.routing_rules.filter(is_active=True).prefetch_related("candidates"):
+    for rule in team.routing_rules.filter(is_active=True).select_related("assignee").prefetch_related("candidates"):
         if not _fits(rule, lead):
             continue
         if rule.strategy == RoutingStrategy.PERSON:
             pool = [rule.assignee] if rule.assignee else []
         else:
             pool = list(rule.candidates.all()) or team_managers(team)
-        people = available(pool, team=team, now=now)
+        # A rule names managers of its team; one moved to another team or role since gets none of this team's leads.
+        people = available([user for user in pool if user.team_id == team.pk and user.role == Role.MANAGER],
+                           team=team, now=now)
         if rule.strategy == RoutingStrategy.ROUND_ROBIN:
             owner = weighted_round_robin(people)
         elif rule.strategy == RoutingStrategy.LEAST_LOADED:

@@ -58,6 +58,20 @@ def test_rule_conditions_pick_the_specialist(rules_team, alice, bob, make_lead):
     assert make_lead(deal_type="retail").owner == alice
 
 
+def test_a_rule_skips_its_person_once_they_left_the_team(rules_team, other_team, alice, bob, make_lead):
+    """A manager moved to another team keeps no rule of the old one: its leads go to the next rule, not to them."""
+    wholesale = rule(rules_team, name="wholesale to bob", position=1, deal_type="wholesale",
+                     strategy=RoutingStrategy.ROUND_ROBIN)
+    wholesale.candidates.set([bob])
+    rule(rules_team, name="to bob", position=2, strategy=RoutingStrategy.PERSON, assignee=bob)
+    rule(rules_team, name="rest", position=3, strategy=RoutingStrategy.PERSON, assignee=alice)
+    assert make_lead(deal_type="wholesale").owner == bob
+    bob.team = other_team
+    bob.save()
+    assert make_lead(deal_type="wholesale").owner == alice
+    assert make_lead(deal_type="retail").owner == alice
+
+
 def test_region_and_product_conditions_ignore_case(rules_team, alice, bob, make_lead):
     rule(rules_team, position=1, region="москва", product_interest="CRM", strategy=RoutingStrategy.PERSON,
          assignee=bob)
