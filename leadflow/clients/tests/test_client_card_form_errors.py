@@ -3,14 +3,13 @@ card's forms do: the errors were one line at the top of the card, away from the 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client as HttpClient
 
 from leadflow.accounts.models import User
 from leadflow.clients.forms import ClientEditForm
 from leadflow.clients.models import Client
+from leadflow.core.tests import card_forms
 from leadflow.leads import services
 
 pytestmark = pytest.mark.django_db
@@ -21,31 +20,11 @@ def client_of_alice(make_lead, alice: User) -> Client:
     return services.convert_lead(lead=make_lead(owner=alice, first_name="Иван", last_name="Петров"), by=alice)
 
 
-def _web(user: User) -> HttpClient:
-    web = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
-    web.force_login(user)
-    return web
-
-
 def _refused(web: HttpClient, client: Client, action: str, data: dict[str, str]) -> str:
-    """Post the card's form; the answer is the card again, at the form, opened. Returns the form's HTML."""
-    response = web.post(f"/clients/{client.pk}/{action}/", data)
-    assert response.status_code == 302 and response["Location"] == f"/clients/{client.pk}/#action-{action}"
-    card = web.get(f"/clients/{client.pk}/").content.decode()
-    assert 'class="message error"' not in card  # nothing at the top of the card
-    assert re.search(rf'<details class="action" id="action-{action}" open>', card)
-    start = card.index(f'action="/clients/{client.pk}/{action}/"')
-    return card[start:card.index("</form>", start)]
+    return card_forms.refused(web, f"/clients/{client.pk}/", action, data)
 
 
-def _by_field(form: str, field_id: str) -> str:
-    at = form.index(f'id="{field_id}"')
-    return form[form.rindex("<div", 0, at):form.index("</div>", at)]
-
-
-def _summary(form: str) -> str:
-    start = form.index('data-testid="error-summary"')
-    return form[start:form.index("</div>", start)]
+_web, _by_field, _summary = card_forms.web, card_forms.by_field, card_forms.summary
 
 
 def test_a_wrong_inn_on_the_edit_form_is_said_by_the_inn_and_the_rest_typed_stays(client_of_alice, alice) -> None:

@@ -11,37 +11,17 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from leadflow.accounts.models import User
+from leadflow.core.tests import card_forms
 from leadflow.leads.models import Activity, Lead, LeadState, Task
 
 pytestmark = pytest.mark.django_db
 
 
-def _web(user: User) -> HttpClient:
-    web = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
-    web.force_login(user)
-    return web
-
-
 def _refused(web: HttpClient, lead: Lead, action: str, data: dict[str, str]) -> str:
-    """Post the card's form; the answer is the card again, at the form. Returns the form's HTML."""
-    response = web.post(f"/leads/{lead.pk}/{action}/", data)
-    assert response.status_code == 302 and response["Location"] == f"/leads/{lead.pk}/#action-{action}"
-    card = web.get(f"/leads/{lead.pk}/").content.decode()
-    assert 'class="message error"' not in card  # nothing at the top of the card
-    assert re.search(rf'<details class="action" id="action-{action}" open>', card)
-    start = card.index(f'action="/leads/{lead.pk}/{action}/"')
-    return card[start:card.index("</form>", start)]
+    return card_forms.refused(web, f"/leads/{lead.pk}/", action, data)
 
 
-def _by_field(form: str, field_id: str) -> str:
-    """The field's own block in the form (Django's div per field: its label, its errors, its input)."""
-    at = form.index(f'id="{field_id}"')
-    return form[form.rindex("<div", 0, at):form.index("</div>", at)]
-
-
-def _summary(form: str) -> str:
-    start = form.index('data-testid="error-summary"')
-    return form[start:form.index("</div>", start)]
+_web, _by_field, _summary = card_forms.web, card_forms.by_field, card_forms.summary
 
 
 def test_a_wrong_inn_is_said_by_the_inn_and_the_rest_typed_stays(alice: User, make_lead) -> None:
