@@ -886,13 +886,19 @@ def team_rule_new(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("team_routing", pk=team.pk)
 
 
+def _team_rule(team: Team, rule_pk: int) -> RoutingRule:
+    """One of the team's rules; another team's rule is not found (404), as if it did not exist."""
+    rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
 @login_required
 def team_rule(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     """One rule of the team, to edit."""
     team = _routing_team(request, pk)
-    rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
-    if rule is None:
-        raise Http404
+    rule = _team_rule(team, rule_pk)
     if request.method == "POST":
         if refused := _switched_off(request, team):
             return refused
@@ -910,9 +916,7 @@ def team_rule(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
 @require_POST
 def team_rule_delete(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     team = _routing_team(request, pk)
-    rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
-    if rule is None:
-        raise Http404
+    rule = _team_rule(team, rule_pk)
     if refused := _switched_off(request, team):
         return refused
     try:
@@ -927,9 +931,7 @@ def team_rule_delete(request: HttpRequest, pk: int, rule_pk: int) -> HttpRespons
 @require_POST
 def team_rule_move(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     team = _routing_team(request, pk)
-    rule = RoutingRule.objects.filter(pk=rule_pk, team=team).first()
-    if rule is None:
-        raise Http404
+    rule = _team_rule(team, rule_pk)
     if refused := _switched_off(request, team):
         return refused
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
