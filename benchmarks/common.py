@@ -11,11 +11,13 @@ elsewhere). Only scaffolding lives here; what a benchmark seeds, loads and repor
 - databases: `postgres_base_url`, `with_database`, `recreate_postgres_db`, `fresh_django` (in-process
   Django on a fresh, migrated SQLite or PostgreSQL database), `insert_rows` (bulk INSERT of unsaved model objects);
 - servers and load: `free_port`, `base_env`, `backend_env`, `start_server` / `stop_server` (the app under waitress),
-  `process_cpu_seconds`, `in_threads`, `run_json` (a worker subprocess answering in JSON).
+  `process_cpu_seconds`, `in_threads`, `run_json` (a worker subprocess answering in JSON);
+- the main of a script that measures each backend in a fresh process of its own: `main_per_backend`.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import http.client
@@ -373,3 +375,33 @@ def run_json(command: list[str], what: str) -> dict[str, Any]:
     if out.returncode != 0:
         sys.exit(f"{what} run failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main_per_backend(
+    parser: argparse.ArgumentParser,
+    worker: Callable[[str, argparse.Namespace], dict[str, Any]],
+    write_doc: Callable[[list[dict[str, Any]], str, float], str],
+) -> None:
+    """Run `worker(backend, args)` once per chosen backend, each in a fresh process of this same script (so one
+    backend's Django settings, caches and database never leak into the other's figures), then print the section
+    `write_doc(runs, command, seconds)` writes, or with --no-doc only the runs' JSON.
+
+    Adds --backend (sqlite, postgres or both), --no-doc and the hidden --_worker to the script's own parser; the
+    worker process gets the script's whole command line again, so every option of the script reaches it.
+    """
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--no-doc", action="store_true", help="print the runs as JSON instead of writing docs/benchmarks.md")
+    parser.add_argument("--_worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._worker:
+        print(json.dumps(worker(args._worker, args)))
+        return
+    script = str(Path(sys.argv[0]).resolve())
+    started = time.perf_counter()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    runs = [run_json([sys.executable, script, *sys.argv[1:], "--_worker", backend], backend) for backend in backends]
+    if args.no_doc:
+        print(json.dumps(runs, indent=1))
+        return
+    command = " ".join([f".venv/bin/python benchmarks/{Path(script).name}", *sys.argv[1:]])
+    print(write_doc(runs, command, time.perf_counter() - started))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import statistics
 import sys
 import time
@@ -211,20 +210,9 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--_worker", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args._worker:
-        print(json.dumps(worker(args._worker, args.leads, args.repeat)))
-        return
-    started = time.perf_counter()
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    runs = [common.run_json([sys.executable, __file__, "--_worker", backend, "--leads", str(args.leads),
-                             "--repeat", str(args.repeat)], backend) for backend in backends]
-    command = " ".join(["python benchmarks/pages.py", *sys.argv[1:]])
-    print(write_doc(runs, command, time.perf_counter() - started))
+    common.main_per_backend(parser, lambda backend, args: worker(backend, args.leads, args.repeat), write_doc)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import random
 import statistics
 import sys
@@ -256,24 +255,9 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--per-day", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--no-doc", action="store_true", help="print only")
-    parser.add_argument("--_worker", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args._worker:
-        print(json.dumps(worker(args._worker, args.per_day, args.repeat)))
-        return
-    started = time.perf_counter()
-    runs = [common.run_json([sys.executable, __file__, "--_worker", backend, "--per-day", str(args.per_day),
-                             "--repeat", str(args.repeat)], backend)
-            for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend])]
-    command = " ".join([".venv/bin/python benchmarks/partner_history.py", *sys.argv[1:]])
-    if args.no_doc:
-        print(json.dumps(runs, indent=1))
-    else:
-        print(write_doc(runs, command, time.perf_counter() - started))
+    common.main_per_backend(parser, lambda backend, args: worker(backend, args.per_day, args.repeat), write_doc)
 
 
 if __name__ == "__main__":

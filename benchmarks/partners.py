@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import statistics
 import sys
 import time
@@ -201,24 +200,9 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--submissions", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--no-doc", action="store_true", help="print only")
-    parser.add_argument("--_worker", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args._worker:
-        print(json.dumps(worker(args._worker, args.submissions, args.repeat)))
-        return
-    started = time.perf_counter()
-    runs = [common.run_json([sys.executable, __file__, "--_worker", backend, "--submissions", str(args.submissions),
-                             "--repeat", str(args.repeat)], backend)
-            for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend])]
-    command = " ".join([".venv/bin/python benchmarks/partners.py", *sys.argv[1:]])
-    if args.no_doc:
-        print(json.dumps(runs, indent=1))
-    else:
-        print(write_doc(runs, command, time.perf_counter() - started))
+    common.main_per_backend(parser, lambda backend, args: worker(backend, args.submissions, args.repeat), write_doc)
 
 
 if __name__ == "__main__":

@@ -164,21 +164,11 @@ def write_doc(runs: list[dict], command: str, seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--submissions", type=int, default=400, help="per door, over all rounds")
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--_worker", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args._worker:
-        print(json.dumps(worker(args._worker, args.leads, args.submissions, args.rounds)))
-        return
-    started = time.perf_counter()
-    runs = [common.run_json([sys.executable, __file__, "--_worker", backend, "--leads", str(args.leads),
-                             "--submissions", str(args.submissions), "--rounds", str(args.rounds)], backend)
-            for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend])]
-    command = " ".join(["python benchmarks/webforms.py", *sys.argv[1:]])
-    print(write_doc(runs, command, time.perf_counter() - started))
+    common.main_per_backend(
+        parser, lambda backend, args: worker(backend, args.leads, args.submissions, args.rounds), write_doc)
 
 
 if __name__ == "__main__":
