@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from leadflow.accounts.models import Team, User
+from leadflow.clients import validators
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.clients.validators import clean_number
 from leadflow.core.errors import InvalidInput
@@ -336,7 +337,8 @@ def _index_contact(person: Contact, *, renamed: bool) -> None:
 def read_client_edit(company: dict[str, Any], contact: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
     """What a person typed into a client's card, normalised as update_client takes it: phones in E.164 (the
     contact's extension kept), e-mails, registration numbers without their grouping, a legal form typed before the
-    name ("ООО Ромашка") split from it. InvalidInput names each field that does not read ("contact.phone")."""
+    name ("ООО Ромашка") split from it. InvalidInput names every field that does not read ("contact.phone",
+    "company.inn"), all of them at once."""
     from django.conf import settings
 
     from leadflow.matching import normalize
@@ -347,6 +349,13 @@ def read_client_edit(company: dict[str, Any], contact: dict[str, Any]) -> tuple[
         value = str(value or "").strip()
         if name in ("inn", "kpp", "ogrn", "okpo"):
             firm[name] = clean_number(value)
+            # Checked here too, so that a wrong INN is said together with a wrong phone, not only once the phone
+            # is put right (update_client checks them again, with what needs the card).
+            try:
+                if firm[name]:
+                    getattr(validators, f"validate_{name}")(firm[name])
+            except ValidationError as error:
+                errors[f"company.{name}"] = list(error.messages)
         elif name == "website" and value and "://" not in value:
             firm[name] = f"https://{value}"  # as people type it: romashka.ru
         elif name == "phone" and value:

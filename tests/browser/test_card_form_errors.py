@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from leadflow.leads import services
 from leadflow.leads.models import Lead, LeadState
 
 from .conftest import Site
@@ -93,3 +94,42 @@ def test_the_card_shows_the_phone_as_written_and_the_link_dials_e164(site: Site,
     phone = page.get_by_test_id("tel")
     expect(phone).to_have_text("8 (916) 100-00-01")
     expect(phone).to_have_attribute("href", "tel:+79161000001")
+
+
+def test_a_refused_client_edit_shows_the_inn_error_by_the_inn_field_and_keeps_what_was_typed(
+    site: Site, web_form, alice
+) -> None:
+    lead = give(seed(site, web_form, DEMO[:1])[0], alice)
+    client = services.convert_lead(lead=lead, by=alice)
+    inn_before = client.company.inn
+    me = site.new_page()
+    site.login(me, "alice")
+    page = me.page
+    page.goto(f"{site.url}/clients/{client.pk}/")
+    form = card_action(page, "Edit the card")
+    form.get_by_label("INN").fill("7707083894")  # a wrong check digit
+    form.get_by_label("Position").fill("Директор по закупкам")
+    form.locator("#edit_phone").fill("12")
+    form.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(f"{site.url}/clients/{client.pk}/#action-edit")
+    form = page.get_by_test_id("client-edit-form")
+    inn = form.get_by_label("INN")
+    expect(inn).to_have_value("7707083894")
+    expect(inn).to_have_attribute("aria-invalid", "true")
+    inn_errors = form.locator("div", has=page.locator("#edit_inn")).locator(".errorlist")
+    expect(inn_errors).to_contain_text("INN check digit does not match")
+    _beside(page, inn_errors, inn)
+    phone = form.locator("#edit_phone")
+    phone_errors = form.locator("div", has=page.locator("#edit_phone")).locator(".errorlist")
+    expect(phone_errors).to_contain_text("too few digits")
+    _beside(page, phone_errors, phone)
+    expect(form.get_by_label("Position")).to_have_value("Директор по закупкам")
+    summary = form.get_by_test_id("error-summary")
+    expect(summary).to_contain_text("INN check digit does not match")
+    expect(page.locator(".messages .message.error")).to_have_count(0)
+    summary.get_by_role("link").first.click()
+    expect(inn).to_be_focused()
+    client.company.refresh_from_db()
+    client.contact.refresh_from_db()
+    assert (client.company.inn, client.contact.position) == (inn_before, "")  # nothing of a refused form is saved

@@ -46,6 +46,16 @@ def test_a_bad_phone_on_the_edit_form_is_said_by_the_phone(client_of_alice, alic
     assert "too few digits" in _by_field(form, "edit_phone") and 'value="12"' in _by_field(form, "edit_phone")
 
 
+def test_a_wrong_inn_and_a_bad_phone_are_said_together_not_one_after_the_other(client_of_alice, alice) -> None:
+    typed = {**ClientEditForm.initial_for(client_of_alice), "inn": "7707083894", "phone": "12", "email": "a@b"}
+    form = _refused(_web(alice), client_of_alice, "edit", typed)
+    assert "INN check digit does not match" in _by_field(form, "edit_inn")
+    assert "too few digits" in _by_field(form, "edit_phone")
+    assert _by_field(form, "edit_email").count('class="errorlist') == 1
+    summary = _summary(form)
+    assert '<a href="#edit_inn">' in summary and '<a href="#edit_phone">' in summary
+
+
 def test_a_call_logged_with_nothing_said_is_refused_where_the_log_form_is(client_of_alice, alice) -> None:
     form = _refused(_web(alice), client_of_alice, "activity", {"kind": "call", "duration_minutes": "-3"})
     assert "greater than or equal to 0" in _by_field(form, "activity_duration_minutes")
