@@ -36,6 +36,8 @@ def test_a_lead_due_friday_evening_is_minutes_late_on_monday_morning(client, tim
 
     # 10 working minutes on Friday and 5 on Monday: not "2 days, 15 hours late".
     assert lead.full_name in section and "15\xa0minutes of working time late" in section
+    # Nobody took it: the row says so under its column's heading, not a bare "pool".
+    assert "<th>Owner</th>" in section and ">In the pool</td>" in section
     report = reports.build("speed", parse_filter({"period": "30d"}, head, now=at("2026-03-09 09:05")), head)
     assert [(row["lead"], row["late"]) for row in report.table("breaches").rows] == [(lead.full_name, 15)]
 
