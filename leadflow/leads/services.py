@@ -263,8 +263,7 @@ def _can_manage(lead: Lead, user: User) -> bool:
         return True
     if lead.owner_id == user.pk:
         return True
-    return user.role == Role.HEAD and (lead.team_id is None or lead.team.head_id == user.pk
-                                       or lead.team_id == user.team_id)
+    return user.role == Role.HEAD and (lead.team_id is None or lead.team.head_id == user.pk)
 
 
 def _require_manage(lead: Lead, user: User) -> None:

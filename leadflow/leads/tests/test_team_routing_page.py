@@ -9,6 +9,8 @@ import pytest
 from django.test import Client as HttpClient
 
 from leadflow.accounts.models import Role, RoutingScheme, Team, User
+from leadflow.core.errors import Forbidden
+from leadflow.leads import services
 from leadflow.intake.models import Form, Submission
 from leadflow.leads.models import FieldChange, Lead, RoutingRule, RoutingStrategy
 
@@ -549,3 +551,47 @@ def _partner_lead(key: str, name: str, phone: str) -> Lead:
                                  content_type="application/json", headers={"X-Api-Key": key})
     assert response.status_code in (200, 201), response.content
     return Lead.objects.get(pk=response.json()["lead_id"])
+
+
+def test_a_head_of_sales_in_the_team_who_is_not_its_head_is_refused(head, alice, bob, sales, make_lead) -> None:
+    """The team has one head (Team.head): a second head of sales among its people (a deputy, one moved in) may not
+    set its routing, read its leads or give them out."""
+    deputy = User.objects.create_user(username="dina", password="pw", role=Role.HEAD, team=sales)
+    rule = RoutingRule.objects.create(team=sales, name="All", position=1, strategy=RoutingStrategy.PERSON,
+                                      assignee=alice)
+    lead = make_lead(owner=alice)
+    before = team_state(sales)
+    http = as_user(deputy)
+    data = {**settings_data(sales, [alice, bob], routing_scheme="manual", sla_minutes=1),
+            **rule_data(name="Hijack", assignee=bob.pk), "direction": "down"}
+    for url in routing_urls(sales, rule):
+        assert http.post(url, data).status_code == 403, url
+    assert http.get(f"/leads/{lead.pk}/").status_code == 404
+    assert f"/team/{sales.pk}/routing/" not in http.get("/team/").content.decode()
+    assert not Lead.objects.visible_to(deputy).filter(pk=lead.pk).exists()
+    with pytest.raises(Forbidden):
+        services.assign_lead(lead=lead, to=bob, by=deputy)
+    assert team_state(sales) == before
+    assert as_user(head).get(f"/team/{sales.pk}/routing/").status_code == 200
+
+
+def test_a_team_without_a_head_gets_its_only_head_of_sales_as_head(migrate_to) -> None:
+    """Before, a head of sales headed their own team by being in it: the upgrade names them its head where that is
+    unambiguous, and leaves a team with two heads of sales for the administrator to choose."""
+    old = migrate_to(("accounts", "0007_team_deadlines_within_reach"))
+    OldTeam, OldUser = old.get_model("accounts", "Team"), old.get_model("accounts", "User")
+    one, two, headed = (OldTeam.objects.create(name=name) for name in ("One", "Two", "Headed"))
+    olga = OldUser.objects.create(username="olga", role="head", team=one)
+    OldUser.objects.create(username="ivan", role="manager", team=one)
+    OldUser.objects.create(username="gone", role="head", team=one, is_active=False)
+    for name in ("p", "q"):
+        OldUser.objects.create(username=name, role="head", team=two)
+    boss = OldUser.objects.create(username="boss", role="head")
+    headed.head = boss
+    headed.save()
+    OldUser.objects.create(username="deputy", role="head", team=headed)
+
+    migrate_to()
+
+    heads = dict(Team.objects.values_list("name", "head__username"))
+    assert heads == {"One": "olga", "Two": None, "Headed": "boss"}
