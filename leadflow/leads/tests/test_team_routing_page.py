@@ -10,8 +10,8 @@ from django.test import Client as HttpClient
 
 from leadflow.accounts.models import Role, RoutingScheme, Team, User
 from leadflow.core.errors import Forbidden
-from leadflow.leads import services
 from leadflow.intake.models import Form, Submission
+from leadflow.leads import services
 from leadflow.leads.models import FieldChange, Lead, RoutingRule, RoutingStrategy
 
 pytestmark = pytest.mark.django_db
@@ -482,6 +482,79 @@ def test_an_admin_save_changing_no_routing_field_adds_nothing_to_the_history(adm
     assert not FieldChange.objects.filter(team=sales).exists()
 
 
+def history_rows(team: Team, reader: User, language: str = "en") -> list[str]:
+    """The rows of the team's history on its routing page, as text: who | what | was | now."""
+    import re
+
+    page = as_user(reader).get(f"/team/{team.pk}/routing/", headers={"Accept-Language": language}).content.decode()
+    body = page.split('id="history"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    return [" | ".join(re.sub(r"<[^>]+>", "", cell).strip() for cell in row.split("</td>")[1:5])
+            for row in body.split("<tr>")[1:]]
+
+
+def test_a_team_created_and_switched_off_and_on_in_the_admin_is_in_its_history(admin_client, admin_user) -> None:
+    # A team made in the admin started with an empty history, and switching it off (no new leads at all) or on
+    # again left no trace: its head could not tell why leads stopped or since when they came.
+    created = admin_client.post("/admin/accounts/team/add/", {
+        "name": "Export", "routing_scheme": "round_robin", "sla_minutes": 20, "pool_claim_minutes": 40,
+        "time_zone": "Europe/Moscow", "work_start": "09:00", "work_end": "18:00", "work_days": "[0, 1, 2, 3, 4]",
+        "is_active": "on", "uses_company_calendar": "on"})
+    assert created.status_code == 302, created.context and created.context["adminform"].form.errors
+    team = Team.objects.get(name="Export")
+    off = admin_change(admin_client, f"/admin/accounts/team/{team.pk}/change/", is_active=False)
+    on = admin_change(admin_client, f"/admin/accounts/team/{team.pk}/change/", is_active="on")
+
+    assert (off.status_code, on.status_code) == (302, 302)
+    changes = list(FieldChange.objects.filter(team=team).order_by("pk").values_list(
+        "field", "old_value", "new_value", "changed_by"))
+    assert changes == [("routing_scheme", "", "round_robin", admin_user.pk), ("sla_minutes", "", "20", admin_user.pk),
+                       ("pool_claim_minutes", "", "40", admin_user.pk), ("is_active", "", "True", admin_user.pk),
+                       ("is_active", "True", "False", admin_user.pk), ("is_active", "False", "True", admin_user.pk)]
+    shown = history_rows(team, admin_user, "ru")
+    assert shown[:3] == ["admin | Активен | нет | да", "admin | Активен | да | нет", "admin | Активен | — | да"]
+    assert "admin | Схема распределения | — | По очереди с весами среди менеджеров команды" in shown[3:], shown
+
+
+def test_a_person_moved_to_another_team_with_a_new_weight_leaves_one_history_and_joins_the_other(
+        admin_client, admin_user, head, alice, sales, other_team) -> None:
+    # The weight changed in the same save was written in the new team's history as a change from the old team's
+    # weight, and the old team's history said nothing: its head still counted Alice in, the other head read a
+    # weight "changed" that had never been theirs.
+    wholesale_head = User.objects.create_user(username="olga", password="pw", role=Role.HEAD, team=other_team)
+    other_team.head = wholesale_head
+    other_team.save()
+
+    moved = admin_change(admin_client, f"/admin/accounts/user/{alice.pk}/change/", team=other_team.pk,
+                         routing_weight=4)
+
+    assert moved.status_code == 302
+    assert list(FieldChange.objects.filter(team=sales).values_list("field", "old_value", "new_value")) == [
+        (f"manager.{alice.pk}.team", str(sales.pk), str(other_team.pk))]
+    assert list(FieldChange.objects.filter(team=other_team).order_by("pk").values_list(
+        "field", "old_value", "new_value")) == [(f"manager.{alice.pk}.team", str(sales.pk), str(other_team.pk)),
+                                                (f"manager.{alice.pk}.routing_weight", "", "4"),
+                                                (f"manager.{alice.pk}.is_routed", "", "True")]
+    assert history_rows(sales, head) == ["admin | Alice: team | Sales | Wholesale"]
+    assert sorted(history_rows(other_team, wholesale_head)) == [
+        "admin | Alice: routing weight | — | 4", "admin | Alice: takes new leads | — | yes",
+        "admin | Alice: team | Sales | Wholesale"]
+
+
+def test_a_person_added_in_the_admin_joins_their_teams_history(admin_client, head, sales) -> None:
+    added = admin_client.post("/admin/accounts/user/add/", {
+        "username": "dan", "password1": "a-Long-pass-1234", "password2": "a-Long-pass-1234", "usable_password": "true",
+        "first_name": "Dan", "last_name": "", "email": "", "role": "manager", "team": sales.pk,
+        "absences-TOTAL_FORMS": 0, "absences-INITIAL_FORMS": 0, "memberships-TOTAL_FORMS": 0,
+        "memberships-INITIAL_FORMS": 0})
+
+    assert added.status_code == 302, added.context and added.context["adminform"].form.errors
+    dan = User.objects.get(username="dan")
+    assert sorted(history_rows(sales, head)) == ["admin | Dan: routing weight | — | 1",
+                                                 "admin | Dan: takes new leads | — | yes",
+                                                 "admin | Dan: team | — | Sales"]
+    assert FieldChange.objects.filter(team=sales, field=f"manager.{dan.pk}.team").count() == 1
+
+
 # ---------------------------------------------------------------- a switched-off team
 
 
@@ -581,7 +654,7 @@ def test_a_team_without_a_head_gets_its_only_head_of_sales_as_head(migrate_to) -
     old = migrate_to(("accounts", "0007_team_deadlines_within_reach"))
     OldTeam, OldUser = old.get_model("accounts", "Team"), old.get_model("accounts", "User")
     one, two, headed = (OldTeam.objects.create(name=name) for name in ("One", "Two", "Headed"))
-    olga = OldUser.objects.create(username="olga", role="head", team=one)
+    OldUser.objects.create(username="olga", role="head", team=one)
     OldUser.objects.create(username="ivan", role="manager", team=one)
     OldUser.objects.create(username="gone", role="head", team=one, is_active=False)
     for name in ("p", "q"):
