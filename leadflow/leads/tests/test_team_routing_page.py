@@ -618,6 +618,27 @@ def test_a_team_switched_off_by_another_process_gets_no_new_partner_lead(alice, 
     assert lead.tasks.get().lead_id == lead.pk
 
 
+def test_a_team_switched_off_by_another_process_gets_no_new_partner_interest(alice, sales, other_team,
+                                                                            partner) -> None:
+    # A lead re-read its team (the key's, kept per process up to a minute); an interest kept the one the key was
+    # read with, and a team switched off elsewhere got the partner's interests (to be promoted to it) until then.
+    from leadflow.leads.models import Interest
+
+    _, key = partner
+
+    def send(phone: str) -> Interest:
+        """A submission with no person's name: an interest, not a lead."""
+        response = HttpClient().post("/api/submissions", {"phone": phone}, content_type="application/json",
+                                     headers={"X-Api-Key": key})
+        assert response.status_code == 202 and response.json()["status"] == "interest", response.content
+        return Submission.objects.get(pk=response.json()["submission_id"]).interest
+
+    assert send("+7 912 345-67-89").team == sales
+    Team.objects.filter(pk=sales.pk).update(is_active=False)
+
+    assert send("+7 913 111-22-33").team == other_team  # the next team, as a lead of that moment gets
+
+
 def _partner_lead(key: str, name: str, phone: str) -> Lead:
     """The lead a partner's submission made or reached, through the API as the partner sends it."""
     response = HttpClient().post("/api/submissions", {"name": name, "phone": phone},
