@@ -143,6 +143,8 @@ def seed(total: int):  # type: ignore[no-untyped-def]
     rnd = random.Random(11)
     team = Team.objects.create(name="Sales", is_default=True)
     head = User.objects.create_user(username="head", role="head", team=team, first_name="Head")
+    team.head = head  # the team's head is its `head` (leads.querysets.headed_team_ids), not any head of sales in it
+    team.save(update_fields=["head"])
     partners = [Partner.objects.create(name=f"Partner {i:02d}", team=team, price_per_lead=Decimal("150"),
                                        payout_model="client" if i % 4 == 0 else "lead",
                                        price_per_client=Decimal("2500.50")) for i in range(PARTNERS)]

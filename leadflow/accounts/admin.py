@@ -70,10 +70,11 @@ class UserAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, DjangoUserAdmin):
     inlines = [AbsenceInline, TeamMembershipInline]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        """A weight or "takes new leads" changed here is audited as the team's routing page audits it."""
+        """A weight or "takes new leads" changed here is audited as the team's routing page audits it, and so is a
+        person joining or leaving a team."""
         from leadflow.leads import routing_setup
 
-        before = routing_setup.manager_routing_values(obj.pk) if change else {}
+        before = routing_setup.manager_routing_values(obj.pk if change else None)
         super().save_model(request, obj, form, change)
         routing_setup.audit_manager_change(person=obj, before=before, by=request.user)
 
@@ -98,12 +99,13 @@ class TeamAdmin(KeepsHistoryAdmin, admin.ModelAdmin):
                     "periods still count its work.")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        """The scheme, SLA and pool limit changed here are audited as the team's routing page audits them."""
+        """The scheme, SLA and pool limit changed here are audited as the team's routing page audits them, and so
+        are the team's creation and its switching on or off."""
         from leadflow.leads import routing_setup
 
-        before = routing_setup.team_routing_values(obj.pk) if change else {}
+        before = routing_setup.team_routing_values(obj.pk if change else None)
         super().save_model(request, obj, form, change)
-        routing_setup.audit_team_change(team=obj, before=before, by=request.user)
+        routing_setup.audit_team_change(team=obj, before=before, by=request.user, created=not change)
 
     def history_of(self, obj: Any) -> list[tuple[Any, int]]:
         from leadflow.clients.models import Client

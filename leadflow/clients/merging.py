@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from leadflow.accounts.models import User
 from leadflow.clients.models import Client, Contact, ContactMerge
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.leads.querysets import headed_team_ids
 from leadflow.matching.models import CardType, IdentityKey
 
 CONTACT_FIELDS = ("last_name", "first_name", "middle_name", "full_name", "position", "phone", "phone_ext", "email",
@@ -24,7 +25,8 @@ def _may_merge(user: User, contact: Contact) -> bool:
         return True
     if contact.owner_id == user.pk:
         return True
-    return user.role == "head" and Client.objects.filter(contact=contact, team_id=user.team_id).exists()
+    # The head of the client's team (Team.head), as everywhere: not another head of sales who is merely in it.
+    return user.role == "head" and Client.objects.filter(contact=contact, team_id__in=headed_team_ids(user)).exists()
 
 
 def merge_contacts(*, survivor: Contact, others: list[Contact], by: User,

@@ -1149,11 +1149,18 @@ def _process(submission: Submission) -> Outcome:
     person = parsed.person
     matching.lock_identity(person.keys())
     team = _team_for(submission, city=person.city, partners_consent=_gives(parsed, Purpose.PARTNERS))
+
+    def instead(off: Team) -> Team | None:
+        """The team for a card whose team, kept per process, was switched off since: the next one, as if not set."""
+        return _team_for(submission, city=person.city, switched_off=frozenset({off.pk}),
+                         partners_consent=_gives(parsed, Purpose.PARTNERS))
+
     hinted = thread_card(submission)
     if kind == "interest" and hinted is None:
         interest = leads.create_interest(
             name=parsed.name_given, person=person, touch=parsed.touch, reason=reason, team=team,
             message=parsed.message, submission_id=submission.pk, now=submission.received_at,
+            team_if_switched_off=instead,
         )
         _record_consents(submission, parsed)
         _finish(submission, SubmissionStatus.INTEREST, interest=interest, errors={"reason": reason}, warnings=warnings)
@@ -1179,8 +1186,7 @@ def _process(submission: Submission) -> Outcome:
             return outcome_of(submission)
     lead = leads.create_lead(
         person=person, touch=parsed.touch, team=team, consent=parsed.consent, message=parsed.message,
-        team_if_switched_off=lambda off: _team_for(submission, city=person.city, switched_off=frozenset({off.pk}),
-                                                   partners_consent=_gives(parsed, Purpose.PARTNERS)),
+        team_if_switched_off=instead,
         submission_id=submission.pk, by=submission.submitted_by, now=submission.received_at,
         possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT) for c in candidates),
         first_touch=parsed.first_touch,

@@ -384,6 +384,12 @@ class RoutingRuleForm(forms.ModelForm):
                 required=False, widget=forms.CheckboxSelectMultiple,
                 help_text=RoutingRule._meta.get_field("candidates").help_text,
                 error_messages={"invalid_choice": outside, "invalid_pk_value": outside})
+        else:
+            # The admin's own fields (any team's people, its widgets kept): the same names and marks as the page's,
+            # so a person routing passes over is not chosen there unawares.
+            for name in ("assignee", "candidates"):
+                if name in self.fields:
+                    self.fields[name].label_from_instance = rule_person_label
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

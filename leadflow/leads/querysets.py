@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 
 def headed_team_ids(user: User) -> list[int]:
-    ids = list(user.headed_teams.values_list("pk", flat=True))
-    if user.team_id and user.role == "head" and user.team_id not in ids:
-        ids.append(user.team_id)
-    return ids
+    """The teams whose head (Team.head) `user` is. Being a member with the head-of-sales role is not heading: a team
+    has one head, the one escalations and notifications go to, and a second head of sales in it (a deputy, one
+    moved in from another team) gets none of its leads, routing or reports to change."""
+    return list(user.headed_teams.values_list("pk", flat=True))
 
 
 class LeadQuerySet(models.QuerySet):

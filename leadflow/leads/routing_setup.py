@@ -190,27 +190,54 @@ def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
 
 # ---------------------------------------------------------------- changes made in Django's admin
 # The admin edits the same fields and rules; audited the same way, so the head's history shows every change, not
-# only the page's own. Only the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the rules).
+# only the page's own: the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the rules), and what only the admin
+# changes but decides whether the team gets leads at all: the team's creation and its switching on or off, and
+# people joining or leaving it.
+
+ADMIN_TEAM_FIELDS = (*TEAM_FIELDS, "is_active")
 
 
-def team_routing_values(team_id: int) -> dict[str, Any]:
-    """The team's routing fields as saved (under the team's lock, as the page's own saves take it)."""
-    return Team.objects.select_for_update().filter(pk=team_id).values(*TEAM_FIELDS).first() or {}
+def team_routing_values(team_id: int | None) -> dict[str, Any]:
+    """The team's routing fields as saved (under the team's lock, as the page's own saves take it); {} for a team
+    not saved yet."""
+    if team_id is None:
+        return {}
+    return Team.objects.select_for_update().filter(pk=team_id).values(*ADMIN_TEAM_FIELDS).first() or {}
 
 
-def audit_team_change(*, team: Team, before: dict[str, Any], by: User | None) -> None:
-    """The team saved elsewhere (the admin): each routing field it changed, from `before` to what it holds now."""
-    for name in TEAM_FIELDS:
-        if name in before and before[name] != getattr(team, name):
+def audit_team_change(*, team: Team, before: dict[str, Any], by: User | None, created: bool = False) -> None:
+    """The team saved elsewhere (the admin): each routing field it changed, from `before` to what it holds now; a
+    new team's history starts with what it was created with (from nothing), so its first lead is explained."""
+    for name in ADMIN_TEAM_FIELDS:
+        if created:
+            _audit(team=team, field=name, old=None, new=getattr(team, name), by=by)
+        elif name in before and before[name] != getattr(team, name):
             _audit(team=team, field=name, old=before[name], new=getattr(team, name), by=by)
 
 
-def manager_routing_values(user_id: int) -> dict[str, Any]:
-    return User.objects.filter(pk=user_id).values(*MANAGER_FIELDS).first() or {}
+def manager_routing_values(user_id: int | None) -> dict[str, Any]:
+    """A person's team, weight and "takes new leads" as saved; a person not saved yet is in no team."""
+    if user_id is None:
+        return {"team_id": None}
+    return User.objects.filter(pk=user_id).values("team_id", *MANAGER_FIELDS).first() or {"team_id": None}
 
 
 def audit_manager_change(*, person: User, before: dict[str, Any], by: User | None) -> None:
-    """A person saved elsewhere (the admin): their weight and "takes new leads", in the history of their team."""
+    """A person saved elsewhere (the admin): their weight and "takes new leads", in the history of their team.
+
+    Moved to another team in the same save, the old team's history shows them leaving and the new team's shows
+    them joining, with the weight and "takes new leads" they bring (a change of weight is the new team's business:
+    the old team's head would read it as a weight still counting in their routing)."""
+    old_team = before.get("team_id", person.team_id)
+    if old_team != person.team_id:
+        for team_id in (old_team, person.team_id):
+            if team_id is not None:
+                _audit(team=team_id, field=f"manager.{person.pk}.team", old=old_team, new=person.team_id, by=by)
+        if person.team_id is not None and person.role == Role.MANAGER:
+            for name in MANAGER_FIELDS:
+                _audit(team=person.team_id, field=f"manager.{person.pk}.{name}", old=None, new=getattr(person, name),
+                       by=by)
+        return
     if person.team_id is None:
         return
     for name in MANAGER_FIELDS:
@@ -295,6 +322,9 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
                     data = json.loads(value)
                     ids.update(pk for pk in [data.get("assignee"), *data.get("candidates", [])] if pk)
     people = {person.pk: person for person in User.objects.filter(pk__in=ids)}
+    team_ids = {int(value) for row in rows if row.field.endswith(".team") for value in (row.old_value, row.new_value)
+                if value}
+    teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
     changes = []
     for row in rows:
         kind, _dot, rest = row.field.partition(".")
@@ -306,6 +336,8 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
             what = f"{person.display_name() if person else '#' + pk}: {field.verbose_name}"
             if name == "is_routed":
                 old, new = _yes_no(old), _yes_no(new)
+            elif name == "team":  # joined or left: the teams by name (a team's id would say nothing)
+                old, new = (teams.get(int(value), f"#{value}") if value else "" for value in (old, new))
         elif kind == "rule":
             what = str(capfirst(RoutingRule._meta.verbose_name))
             old, new = _rule_text(old, people), _rule_text(new, people)
@@ -315,5 +347,7 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
             if field.choices:
                 labels = dict(field.flatchoices)
                 old, new = str(labels.get(old, old)), str(labels.get(new, new))
+            elif row.field == "is_active":
+                old, new = _yes_no(old), _yes_no(new)
         changes.append(RoutingChange(at=row.changed_at, by=row.changed_by, what=what, old=old, new=new))
     return changes

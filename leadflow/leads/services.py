@@ -243,6 +243,20 @@ def notify(*, user: User, kind: str, template: str, lead: Lead | None = None, cl
     record_event("notification.created", notification_id=note.pk, user_id=user.pk, kind=kind)
 
 
+def team_as_now(team: Any, team_if_switched_off: Callable[[Team], Team | None] | None) -> Any:
+    """The team a new lead or interest goes to, as the database holds it now (one query).
+
+    A team kept per process (a partner's key, a dealer's region, a tracking site: core.memo) may predate a routing
+    change its head saved in another process, or its switching off: the scheme and SLA a lead is routed by are read
+    now, and a team switched off since is replaced by `team_if_switched_off` (when given)."""
+    if team is None:
+        return None
+    team = Team.objects.filter(pk=team.pk).first() or team
+    if not team.is_active and team_if_switched_off is not None:
+        team = team_if_switched_off(team)
+    return team
+
+
 def _head_of(lead: Lead) -> User | None:
     return lead.team.head if lead.team and lead.team.head_id else None
 
@@ -263,8 +277,7 @@ def _can_manage(lead: Lead, user: User) -> bool:
         return True
     if lead.owner_id == user.pk:
         return True
-    return user.role == Role.HEAD and (lead.team_id is None or lead.team.head_id == user.pk
-                                       or lead.team_id == user.team_id)
+    return user.role == Role.HEAD and (lead.team_id is None or lead.team.head_id == user.pk)
 
 
 def _require_manage(lead: Lead, user: User) -> None:
@@ -364,13 +377,7 @@ def create_lead(
     the request keeps this touch, so both first and last touch are known."""
     now = now or timezone.now()
     consent = consent or Consent()
-    if team is not None:
-        # A team kept per process (a partner's key, a dealer's region, a tracking site: core.memo) may predate a
-        # routing change its head saved in another process; the scheme and SLA the lead is routed by are read now,
-        # and whether it is still active (the same one query).
-        team = Team.objects.filter(pk=team.pk).first() or team
-        if not team.is_active and team_if_switched_off is not None:
-            team = team_if_switched_off(team)
+    team = team_as_now(team, team_if_switched_off)
     # No savepoint of its own: a failure rolls back the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         lead = rows.create(
@@ -536,9 +543,14 @@ def keep_first_request(*, client: Client, person: PersonFacts, touch: Touch, mes
 def create_interest(
     *, name: str, person: PersonFacts, touch: Touch, reason: str, team: Any, message: str = "",
     submission_id: int | None = None, now: datetime | None = None,
+    team_if_switched_off: Callable[[Team], Team | None] | None = None,
 ) -> Interest:
-    """Keep attention that is not yet a lead, with why, so it can be promoted later."""
+    """Keep attention that is not yet a lead, with why, so it can be promoted later.
+
+    Its team is read now, as a lead's is (`team_as_now`): one switched off since the caller found it is replaced by
+    `team_if_switched_off`, so the interest is not left with a team that works no leads."""
     now = now or timezone.now()
+    team = team_as_now(team, team_if_switched_off)
     with transaction.atomic():
         interest = Interest.objects.create(
             name=name, company_name=person.company_name, phone=person.phone, phone_ext=person.phone_ext,

@@ -52,3 +52,18 @@ def test_contact_merge_and_undo_over_the_api(api_as, alice, bob, twins):
     assert Contact.objects.get(pk=first.contact_id).phone == "+79160000002"
     undone = api_as(alice).post(f"/api/contacts/merges/{response.json()['id']}/undo")
     assert undone.status_code == 200 and undone.json()["phone"] == "+79160000001"
+
+
+def test_only_the_teams_head_merges_its_contacts_not_a_head_of_sales_merely_in_it(head, sales, twins):
+    """The team's head is its Team.head (leads.querysets.headed_team_ids): a second head of sales in the team sees
+    none of its clients, and merges none of its contacts either."""
+    from leadflow.accounts.models import Role, User
+
+    first, second = twins
+    deputy = User.objects.create_user(username="dina", password="pw", role=Role.HEAD, team=sales)
+    with pytest.raises(Forbidden):
+        merge_contacts(survivor=first.contact, others=[second.contact], by=deputy)
+    assert Client.objects.get(pk=second.pk).contact_id == second.contact_id
+
+    merge_contacts(survivor=first.contact, others=[second.contact], by=head)
+    assert Client.objects.get(pk=second.pk).contact_id == first.contact_id

@@ -1,4 +1,5 @@
-"""The admin's routing rules: a rule with no deal type applies to every lead, and the admin reads it so."""
+"""The admin's routing rules: a rule with no deal type applies to every lead, and the admin reads it so; people
+routing passes over are marked as on the head's page."""
 
 from __future__ import annotations
 
@@ -33,3 +34,21 @@ def test_a_rule_keeps_its_deal_type_through_the_admin_form(admin_client, sales: 
     rule.refresh_from_db()
     assert rule.deal_type == "wholesale"
 
+
+
+def test_the_rule_form_marks_people_who_take_no_new_leads(admin_client, alice, bob, carol) -> None:
+    """As the head's page marks them: a deactivated person and one taken out of routing get no lead from a rule."""
+    from leadflow.accounts.models import User
+
+    User.objects.filter(pk=alice.pk).update(is_routed=False)
+    User.objects.filter(pk=carol.pk).update(is_active=False)
+
+    for language, mark in (("en", "takes no new leads"), ("ru", "не получает новые лиды")):
+        form = admin_client.get("/admin/leads/routingrule/add/", headers={"Accept-Language": language})
+        fields = form.context["adminform"].form.fields
+        for name in ("assignee", "candidates"):
+            labels = {pk.value: label for pk, label in fields[name].choices if pk}
+            assert labels[alice.pk] == f"Alice ({mark})" and labels[carol.pk] == f"Carol ({mark})", (name, labels)
+            assert labels[bob.pk] == "Bob"
+        page = form.content.decode()
+        assert f'<option value="{alice.pk}">Alice ({mark})</option>' in page

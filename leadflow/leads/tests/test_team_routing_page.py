@@ -9,7 +9,9 @@ import pytest
 from django.test import Client as HttpClient
 
 from leadflow.accounts.models import Role, RoutingScheme, Team, User
+from leadflow.core.errors import Forbidden
 from leadflow.intake.models import Form, Submission
+from leadflow.leads import services
 from leadflow.leads.models import FieldChange, Lead, RoutingRule, RoutingStrategy
 
 pytestmark = pytest.mark.django_db
@@ -480,6 +482,79 @@ def test_an_admin_save_changing_no_routing_field_adds_nothing_to_the_history(adm
     assert not FieldChange.objects.filter(team=sales).exists()
 
 
+def history_rows(team: Team, reader: User, language: str = "en") -> list[str]:
+    """The rows of the team's history on its routing page, as text: who | what | was | now."""
+    import re
+
+    page = as_user(reader).get(f"/team/{team.pk}/routing/", headers={"Accept-Language": language}).content.decode()
+    body = page.split('id="history"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    return [" | ".join(re.sub(r"<[^>]+>", "", cell).strip() for cell in row.split("</td>")[1:5])
+            for row in body.split("<tr>")[1:]]
+
+
+def test_a_team_created_and_switched_off_and_on_in_the_admin_is_in_its_history(admin_client, admin_user) -> None:
+    # A team made in the admin started with an empty history, and switching it off (no new leads at all) or on
+    # again left no trace: its head could not tell why leads stopped or since when they came.
+    created = admin_client.post("/admin/accounts/team/add/", {
+        "name": "Export", "routing_scheme": "round_robin", "sla_minutes": 20, "pool_claim_minutes": 40,
+        "time_zone": "Europe/Moscow", "work_start": "09:00", "work_end": "18:00", "work_days": "[0, 1, 2, 3, 4]",
+        "is_active": "on", "uses_company_calendar": "on"})
+    assert created.status_code == 302, created.context and created.context["adminform"].form.errors
+    team = Team.objects.get(name="Export")
+    off = admin_change(admin_client, f"/admin/accounts/team/{team.pk}/change/", is_active=False)
+    on = admin_change(admin_client, f"/admin/accounts/team/{team.pk}/change/", is_active="on")
+
+    assert (off.status_code, on.status_code) == (302, 302)
+    changes = list(FieldChange.objects.filter(team=team).order_by("pk").values_list(
+        "field", "old_value", "new_value", "changed_by"))
+    assert changes == [("routing_scheme", "", "round_robin", admin_user.pk), ("sla_minutes", "", "20", admin_user.pk),
+                       ("pool_claim_minutes", "", "40", admin_user.pk), ("is_active", "", "True", admin_user.pk),
+                       ("is_active", "True", "False", admin_user.pk), ("is_active", "False", "True", admin_user.pk)]
+    shown = history_rows(team, admin_user, "ru")
+    assert shown[:3] == ["admin | Активен | нет | да", "admin | Активен | да | нет", "admin | Активен | — | да"]
+    assert "admin | Схема распределения | — | По очереди с весами среди менеджеров команды" in shown[3:], shown
+
+
+def test_a_person_moved_to_another_team_with_a_new_weight_leaves_one_history_and_joins_the_other(
+        admin_client, admin_user, head, alice, sales, other_team) -> None:
+    # The weight changed in the same save was written in the new team's history as a change from the old team's
+    # weight, and the old team's history said nothing: its head still counted Alice in, the other head read a
+    # weight "changed" that had never been theirs.
+    wholesale_head = User.objects.create_user(username="olga", password="pw", role=Role.HEAD, team=other_team)
+    other_team.head = wholesale_head
+    other_team.save()
+
+    moved = admin_change(admin_client, f"/admin/accounts/user/{alice.pk}/change/", team=other_team.pk,
+                         routing_weight=4)
+
+    assert moved.status_code == 302
+    assert list(FieldChange.objects.filter(team=sales).values_list("field", "old_value", "new_value")) == [
+        (f"manager.{alice.pk}.team", str(sales.pk), str(other_team.pk))]
+    assert list(FieldChange.objects.filter(team=other_team).order_by("pk").values_list(
+        "field", "old_value", "new_value")) == [(f"manager.{alice.pk}.team", str(sales.pk), str(other_team.pk)),
+                                                (f"manager.{alice.pk}.routing_weight", "", "4"),
+                                                (f"manager.{alice.pk}.is_routed", "", "True")]
+    assert history_rows(sales, head) == ["admin | Alice: team | Sales | Wholesale"]
+    assert sorted(history_rows(other_team, wholesale_head)) == [
+        "admin | Alice: routing weight | — | 4", "admin | Alice: takes new leads | — | yes",
+        "admin | Alice: team | Sales | Wholesale"]
+
+
+def test_a_person_added_in_the_admin_joins_their_teams_history(admin_client, head, sales) -> None:
+    added = admin_client.post("/admin/accounts/user/add/", {
+        "username": "dan", "password1": "a-Long-pass-1234", "password2": "a-Long-pass-1234", "usable_password": "true",
+        "first_name": "Dan", "last_name": "", "email": "", "role": "manager", "team": sales.pk,
+        "absences-TOTAL_FORMS": 0, "absences-INITIAL_FORMS": 0, "memberships-TOTAL_FORMS": 0,
+        "memberships-INITIAL_FORMS": 0})
+
+    assert added.status_code == 302, added.context and added.context["adminform"].form.errors
+    dan = User.objects.get(username="dan")
+    assert sorted(history_rows(sales, head)) == ["admin | Dan: routing weight | — | 1",
+                                                 "admin | Dan: takes new leads | — | yes",
+                                                 "admin | Dan: team | — | Sales"]
+    assert FieldChange.objects.filter(team=sales, field=f"manager.{dan.pk}.team").count() == 1
+
+
 # ---------------------------------------------------------------- a switched-off team
 
 
@@ -543,9 +618,74 @@ def test_a_team_switched_off_by_another_process_gets_no_new_partner_lead(alice, 
     assert lead.tasks.get().lead_id == lead.pk
 
 
+def test_a_team_switched_off_by_another_process_gets_no_new_partner_interest(alice, sales, other_team,
+                                                                            partner) -> None:
+    # A lead re-read its team (the key's, kept per process up to a minute); an interest kept the one the key was
+    # read with, and a team switched off elsewhere got the partner's interests (to be promoted to it) until then.
+    from leadflow.leads.models import Interest
+
+    _, key = partner
+
+    def send(phone: str) -> Interest:
+        """A submission with no person's name: an interest, not a lead."""
+        response = HttpClient().post("/api/submissions", {"phone": phone}, content_type="application/json",
+                                     headers={"X-Api-Key": key})
+        assert response.status_code == 202 and response.json()["status"] == "interest", response.content
+        return Submission.objects.get(pk=response.json()["submission_id"]).interest
+
+    assert send("+7 912 345-67-89").team == sales
+    Team.objects.filter(pk=sales.pk).update(is_active=False)
+
+    assert send("+7 913 111-22-33").team == other_team  # the next team, as a lead of that moment gets
+
+
 def _partner_lead(key: str, name: str, phone: str) -> Lead:
     """The lead a partner's submission made or reached, through the API as the partner sends it."""
     response = HttpClient().post("/api/submissions", {"name": name, "phone": phone},
                                  content_type="application/json", headers={"X-Api-Key": key})
     assert response.status_code in (200, 201), response.content
     return Lead.objects.get(pk=response.json()["lead_id"])
+
+
+def test_a_head_of_sales_in_the_team_who_is_not_its_head_is_refused(head, alice, bob, sales, make_lead) -> None:
+    """The team has one head (Team.head): a second head of sales among its people (a deputy, one moved in) may not
+    set its routing, read its leads or give them out."""
+    deputy = User.objects.create_user(username="dina", password="pw", role=Role.HEAD, team=sales)
+    rule = RoutingRule.objects.create(team=sales, name="All", position=1, strategy=RoutingStrategy.PERSON,
+                                      assignee=alice)
+    lead = make_lead(owner=alice)
+    before = team_state(sales)
+    http = as_user(deputy)
+    data = {**settings_data(sales, [alice, bob], routing_scheme="manual", sla_minutes=1),
+            **rule_data(name="Hijack", assignee=bob.pk), "direction": "down"}
+    for url in routing_urls(sales, rule):
+        assert http.post(url, data).status_code == 403, url
+    assert http.get(f"/leads/{lead.pk}/").status_code == 404
+    assert f"/team/{sales.pk}/routing/" not in http.get("/team/").content.decode()
+    assert not Lead.objects.visible_to(deputy).filter(pk=lead.pk).exists()
+    with pytest.raises(Forbidden):
+        services.assign_lead(lead=lead, to=bob, by=deputy)
+    assert team_state(sales) == before
+    assert as_user(head).get(f"/team/{sales.pk}/routing/").status_code == 200
+
+
+def test_a_team_without_a_head_gets_its_only_head_of_sales_as_head(migrate_to) -> None:
+    """Before, a head of sales headed their own team by being in it: the upgrade names them its head where that is
+    unambiguous, and leaves a team with two heads of sales for the administrator to choose."""
+    old = migrate_to(("accounts", "0007_team_deadlines_within_reach"))
+    OldTeam, OldUser = old.get_model("accounts", "Team"), old.get_model("accounts", "User")
+    one, two, headed = (OldTeam.objects.create(name=name) for name in ("One", "Two", "Headed"))
+    OldUser.objects.create(username="olga", role="head", team=one)
+    OldUser.objects.create(username="ivan", role="manager", team=one)
+    OldUser.objects.create(username="gone", role="head", team=one, is_active=False)
+    for name in ("p", "q"):
+        OldUser.objects.create(username=name, role="head", team=two)
+    boss = OldUser.objects.create(username="boss", role="head")
+    headed.head = boss
+    headed.save()
+    OldUser.objects.create(username="deputy", role="head", team=headed)
+
+    migrate_to()
+
+    heads = dict(Team.objects.values_list("name", "head__username"))
+    assert heads == {"One": "olga", "Two": None, "Headed": "boss"}
