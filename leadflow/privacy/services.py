@@ -791,16 +791,18 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
 
 
 def _names(person: Person) -> None:
-    """The surnames and given names the person's leads and contacts hold (names of three letters or more: shorter
-    ones are too often parts of other words)."""
+    """The surnames and given names the person's leads and contacts hold. Those of one or two letters (Ли, О, Ия) are
+    taken in a text only where they read as a name (privacy.rooms._name_pattern); a given name of one letter, or
+    anything with a dot ("И."), is an initial, no name."""
     from leadflow.clients.models import Contact
     from leadflow.leads.models import Lead
 
     for model, ids in ((Lead, person.lead_ids), (Contact, person.contact_ids)):
         for last, first, middle in model.objects.filter(pk__in=ids).values_list("last_name", "first_name",
                                                                                 "middle_name"):
-            person.surnames |= {word for word in last.split() if len(word) >= 3}
-            person.given_names |= {word for word in (*first.split(), *middle.split()) if len(word) >= 3}
+            person.surnames |= {word for word in last.split() if len(word) >= 3 or word.isalpha()}
+            person.given_names |= {word for word in (*first.split(), *middle.split())
+                                   if len(word) >= 3 or (len(word) == 2 and word.isalpha())}
 
 
 def _left_out_contacts(person: Person, holders: dict[Value, set[Card]], strip: set[Card]) -> None:
