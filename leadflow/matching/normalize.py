@@ -65,6 +65,34 @@ def is_placeholder(raw: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Telegram accounts
+# ---------------------------------------------------------------------------------------------
+
+# A Telegram account as people give it: a link ("https://t.me/ivan_petrov", "telegram.me/ivan_petrov") or "@ivan_petrov"
+# in a text; its user name is 5-32 letters, digits and underscores, starting with a letter.
+TELEGRAM = re.compile(r"(?:(?:https?://)?(?:t\.me|telegram\.me)/|(?<![\w.@])@)([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@.])",
+                      re.IGNORECASE)
+_TELEGRAM_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]{3,31})\s*$")
+
+
+def telegram_accounts(text: str, *, bare: bool = False) -> list[str]:
+    """The Telegram accounts a text gives, as requests keep them ("t.me/ivan_petrov", lower case: Telegram's names
+    are case-blind); with `bare`, a field holding only a user name ("ivan_petrov": a "telegram" field) is one too."""
+    found = TELEGRAM.findall(text) or (_TELEGRAM_NAME.findall(text) if bare else [])
+    return list(dict.fromkeys(f"t.me/{name.lower()}" for name in found))
+
+
+def normalize_telegram(raw: str) -> str:
+    """One Telegram account ("@Ivan_Petrov", "t.me/ivan_petrov", "ivan_petrov") as requests keep it; an error
+    otherwise."""
+    text = raw.strip().rstrip("/")
+    match = TELEGRAM.fullmatch(text) or _TELEGRAM_NAME.fullmatch(text)
+    if match is None:
+        raise NormalizationError(_("Not a Telegram account: give @name or a t.me/name link."))
+    return f"t.me/{match.group(1).lower()}"
+
+
+# ---------------------------------------------------------------------------------------------
 # Phones
 # ---------------------------------------------------------------------------------------------
 
