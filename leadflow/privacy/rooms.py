@@ -889,14 +889,15 @@ def head_mailboxes(raw: bytes) -> set[str]:
 
 def index_message(email_id: int, raw: bytes, *, new: bool = False) -> None:
     """Write the mailboxes a stored message's head names (inbox.services.store_email, in the transaction that
-    stores it: `new`, nothing to replace; an erasure that rewrites or drops a raw message writes them again)."""
+    stores it: `new`, nothing to replace; an erasure that rewrites or drops a raw message writes them again). A
+    message without its raw message (dropped, blanked) names nobody and is indexed so (""): left out of the index it
+    would be taken for one stored before the index, and every later erasure would search the old way for it."""
     from leadflow.privacy.models import MessageAddress
 
     if not new:
         MessageAddress.objects.filter(email_id=email_id).delete()
-    if raw:
-        MessageAddress.objects.bulk_create([MessageAddress(email_id=email_id, mailbox=mailbox)
-                                            for mailbox in sorted(head_mailboxes(raw))])
+    MessageAddress.objects.bulk_create([MessageAddress(email_id=email_id, mailbox=mailbox)
+                                        for mailbox in sorted(head_mailboxes(raw))])
 
 
 def _emails_naming(person: Person) -> set[int]:
@@ -921,8 +922,8 @@ def _emails_naming(person: Person) -> set[int]:
         return found
     found |= set(MessageAddress.objects.filter(mailbox__in=sorted(person.mailboxes)).values_list("email_id",
                                                                                                  flat=True))
-    # The messages not in the index, by their ids alone (no raw message read): none but those stored before it
-    # and those whose raw message is gone.
+    # The messages not in the index, by their ids alone (no raw message read): none but those stored before it (a
+    # message whose raw message an erasure dropped is indexed as naming nobody).
     unindexed = IncomingEmail.objects.exclude(Exists(MessageAddress.objects.filter(email_id=OuterRef("pk"))))
     if not unindexed.exists():
         return found
@@ -1129,7 +1130,9 @@ def blank_emails(ids: list[int]) -> int:
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
     from leadflow.privacy.models import MessageAddress
 
-    MessageAddress.objects.filter(email_id__in=ids).delete()  # the index follows the raw message
+    # The index follows the raw message: gone, it names nobody (index_message).
+    MessageAddress.objects.filter(email_id__in=ids).delete()
+    MessageAddress.objects.bulk_create([MessageAddress(email_id=pk, mailbox="") for pk in sorted(set(ids))])
     changed = IncomingEmail.objects.filter(pk__in=ids).update(
         raw=b"", envelope_from="", envelope_to=[], peer="", from_name="", from_address="", subject="", text="",
         phones=[], company="", in_reply_to="", references=[], error="",
