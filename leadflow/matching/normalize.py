@@ -959,6 +959,8 @@ _PARTICLE_PAIRS = frozenset(
 _HONORIFICS = frozenset(
     "mr mrs ms miss mx dr prof sir madam mme herr frau г-н г-жа гн гжа господин госпожа тов товарищ".split()
 )
+# A woman's forms of address: a family's surname after one is hers ("г-жа и г-н Ивановы" is г-жа Иванова).
+_WOMENS_HONORIFICS = frozenset("mrs ms miss madam mme frau г-жа гжа госпожа".split())
 _NOT_NAME_WORDS = frozenset(
     "директор гендиректор генеральный коммерческий исполнительный финансовый технический главный менеджер "
     "бухгалтер бухгалтерия секретарь приемная администратор руководитель начальник специалист отдел отдела "
@@ -983,12 +985,15 @@ def split_person_name(raw: str) -> PersonName:
         return PersonName()
     text = _PARENTHESES.sub(" ", _CONTACT_IN_NAME.sub(" ", sole_trader_name(raw) or raw))
     words = [word for word in text.split() if _word_key(word) not in _NOT_NAME_WORDS]
+    addressed = False
     while words and _word_key(words[0]) in _HONORIFICS:
-        words = words[1:]
+        words, addressed = words[1:], True
     suffixes = []
     while words and _word_key(words[-1]) in _NAME_SUFFIXES:
         suffixes.insert(0, _NAME_SUFFIXES[_word_key(words.pop())])
     name = _split_name_text(" ".join(words))
+    if addressed and len(words) == 1 and name.first and not name.last and _is_lone_surname(words[0]):
+        name = PersonName(last=name.first)  # "Mr Smith": after a form of address a lone word is the surname
     if suffixes and name.last:
         return PersonName(last=" ".join([name.last, *suffixes]), first=name.first, middle=name.middle)
     return name
@@ -1045,10 +1050,24 @@ _FIRM_WORDS = frozenset("партнёры партнеры ко к к° кº с�
 _PEOPLE_JOINED = re.compile(r"\s+(?:и|and|или|or)\s+|\s*[+&]\s*", re.IGNORECASE)
 
 
+# A couple addressed together: "Mr and Mrs Smith", "Mr. & Mrs. John Smith", "г-н и г-жа Ивановы".
+_HONORIFIC = "|".join(re.escape(word) for word in sorted(_HONORIFICS, key=len, reverse=True))
+_COUPLE = re.compile(rf"^\s*(?P<first>{_HONORIFIC})\.?(?P<joined>\s*(?:and|и|&|\+)\s*(?:{_HONORIFIC})\.?)\s+"
+                     rf"(?P<name>\S.*)$", re.IGNORECASE)
+
+
 def first_person(raw: str) -> tuple[str, str]:
     """A name field naming two people ("Иван и Мария", "Ivan and Maria Smith"): (the first person's text, the rest as
     typed, "и Мария"), so the card is one person's and the manager reads who else was named; (raw, "") otherwise.
-    Each piece must read as a person's name: "Ромашка и партнёры" or "Smith & Sons" (a company) is no two people."""
+    Each piece must read as a person's name: "Ромашка и партнёры" or "Smith & Sons" (a company) is no two people.
+    A couple addressed together ("Mr and Mrs Smith", "г-н и г-жа Ивановы") is the first one with the family's name
+    (Mr Smith, г-н Иванов), the other one kept as typed ("and Mrs Smith")."""
+    couple = _COUPLE.match(raw)
+    if couple is not None and not looks_like_company(couple.group("name")):
+        womans = _word_key(couple.group("first")) in _WOMENS_HONORIFICS
+        name = " ".join(_surname_in_gender(word, womans=womans) for word in couple.group("name").split())
+        rest = raw[couple.start("joined"):].strip()
+        return f"{couple.group('first')} {name}", rest
     match = _PEOPLE_JOINED.search(raw)
     if match is None or looks_like_company(raw):
         return raw, ""
@@ -1161,10 +1180,18 @@ def _singular_surname(surname: str, given: str) -> str:
         womans = False  # "Иван", "Андрей", "Игорь"
     else:
         return surname
+    return _surname_in_gender(surname, womans=womans)
+
+
+def _surname_in_gender(surname: str, *, womans: bool) -> str:
+    """A family's surname in the plural ("Ивановы", "Петровы-Водкины") in a man's or a woman's form; any other word as
+    typed."""
+    parts = surname.split("-")
+    if not all(_plural_ending(part) for part in parts):
+        return surname
     singular = []
     for part in parts:
-        end = _plural_ending(part)
-        dropped, mans, womans_ending = _PLURAL_SURNAME_ENDINGS[end]
+        dropped, mans, womans_ending = _PLURAL_SURNAME_ENDINGS[_plural_ending(part)]
         singular.append(part[:-dropped] + (womans_ending if womans else mans))  # "Королёвы": ё and case as typed
     return "-".join(singular)
 
