@@ -476,7 +476,7 @@ def _name_word(word: str, *, capital: bool = False) -> str:
     return _declined(word, _capitalised(word)) if capital else _declined(word)
 
 
-# Before a surname of one or two letters alone: a word, or a comma, and one space, so never the first word of a
+# Before a surname of two letters alone: a word, or a comma, and one space, so never the first word of a
 # sentence or of a line (a surname "Но" is not the «Но» that begins one).
 _INSIDE_A_SENTENCE = r"(?<=[\w,;:][ \t\u00a0])"
 
@@ -497,12 +497,13 @@ def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Patter
         surnames = "|".join(sorted({_name_word(word) for word in person.surnames}))
         named = rf"(?:{surnames})(?!\w)"
         # next to a given name the surname is a name in any case ("анне белой"); alone, only as a name is written,
-        # and one of one or two letters not as a sentence's first word either
+        # one of two letters not as a sentence's first word either, and one of a single letter never (mostly an
+        # initial typed without its dot, "Анна К": a "К" alone in a note is anything)
         capitalised = [_name_word(word, capital=True) for word in sorted(person.surnames) if len(word) > 2]
-        short = [_name_word(word) for word in sorted(person.surnames) if len(word) <= 2]
+        short = [_name_word(word) for word in sorted(person.surnames) if len(word) == 2]
         if short:
             capitalised.append(rf"{_INSIDE_A_SENTENCE}(?:{'|'.join(short)})")
-        alone = rf"(?:{'|'.join(capitalised)})(?!\w)"
+        alone = rf"(?:{'|'.join(capitalised)})(?!\w)" if capitalised else "(?!)"  # (none: never alone)
         before = rf"(?:(?:{given})\s+){{1,2}}" if given else ""
         after = rf"(?:\s+(?:{given})(?!\w)){{0,2}}" if given else ""
         with_given = rf"{before}{named}{after}|{named}{after.replace('{0,2}', '{1,2}')}" if given else ""

@@ -1,7 +1,7 @@
 """Names of four letters and fewer in colleagues' notes (privacy11): a four-letter name (Анна, Сова) goes in all its
-cases ("Анне", "Совой"), never as the beginning of another word ("Аннотация"); a surname of one or two letters (Ли, О,
-Но) goes next to the person's given name, or written as a name inside a sentence, never as the word it also is ("ли",
-the «Но» that begins a sentence)."""
+cases ("Анне", "Совой"), never as the beginning of another word ("Аннотация"); a surname of two letters (Ли, Но) goes
+next to the person's given name, or written as a name inside a sentence, never as the word it also is ("ли", the «Но»
+that begins a sentence); one of a single letter (О, К) only next to the given name."""
 
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ def test_a_four_letter_name_is_erased_in_its_cases(make_lead, bob, admin_user, f
     ("Олег", "Но", {"Но клиент просил скидку, Олег Но перезвонит": "Но клиент просил скидку, [erased] перезвонит",
                     "Счёт выставлен, Но оплатит в пятницу": "Счёт выставлен, [erased] оплатит в пятницу",
                     "Но это не срочно.\nНо всё же": None}),
+    # one letter: next to the given name only (alone it is mostly an initial typed without its dot: "Анна К")
     ("Сергей", "О", {"Перезвонить Сергею О завтра": "Перезвонить [erased] завтра",
-                     "Образцы передать О лично": "Образцы передать [erased] лично",
-                     "О встрече договорились, о цене нет": None}),
+                     "Образцы передать О лично, О встрече договорились, о цене нет": None}),
+    ("Анна", "К", {"Звонила Анна К, просила счёт": "Звонила [erased], просила счёт",
+                   "Витамин К в наличии, Анна Сергеевна на месте": None}),
 ])
 def test_a_name_of_two_letters_is_erased_where_it_reads_as_a_name(make_lead, bob, admin_user, first, last, notes):
     person = make_lead(first_name=first, last_name=last, phone="+79161112233", email="short@name.example", owner=bob)
