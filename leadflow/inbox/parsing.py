@@ -132,8 +132,11 @@ DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon"}
 # mailboxes no person has: robot@, mailer@, notifications@, wordpress@ (WordPress's own sender), bitrix@, www-data@
 # (a PHP site's mail()). Whole, so a person named Mailer or Robotov is no robot.
 ROBOT_LOCAL_PART = re.compile(r"(?:^|[._+-])(?:no-?reply|do-?not-?reply|noreply\w*)(?:$|[._+-])", re.IGNORECASE)
-ROBOT_MAILBOXES = {"robot", "mailer", "notifications", "notification", "notify", "wordpress", "bitrix", "www-data",
-                   "webmaster", "apache", "nginx", "forms", "webform", "sender"}
+ROBOT_MAILBOXES = {"robot", "mailer", "notifications", "notification", "wordpress", "bitrix", "www-data", "apache",
+                   "nginx"}
+# Mailboxes a site's mailer sends its forms from, and a person writes from too (the webmaster, a team's forms@): a robot
+# only when the message reads as a form's notification (looks_like_a_form), else a person's letter from that address.
+SHARED_ROBOT_MAILBOXES = {"webmaster", "forms", "webform", "notify", "sender"}
 # Services that mail a site's requests from their own domains (the builder's or the chat's), whatever the mailbox.
 ROBOT_DOMAINS = ("tilda.ws", "tilda.cc", "tildacdn.com", "jivosite.com", "jivo.ru", "jivochat.com", "forms.yandex.ru",
                  "marquiz.ru", "bitrix24.ru", "bitrix24.com", "bitrix24.by", "bitrix24.kz", "flexbe.ru",
@@ -142,16 +145,43 @@ ROBOT_DOMAINS = ("tilda.ws", "tilda.cc", "tildacdn.com", "jivosite.com", "jivo.r
 ROBOT_MAILERS = re.compile(r"phpmailer|bitrix|wordpress|tilda|jivo|swiftmailer|symfony mailer", re.IGNORECASE)
 
 
-def robot_address(address: str) -> bool:
+def robot_address(address: str, *, shared: bool = True) -> bool:
+    """A robot's mailbox (ROBOT_MAILBOXES, a no-reply, a builder's domain); with `shared`, one a person may write from
+    too (SHARED_ROBOT_MAILBOXES): never the visitor's own address in what a robot relays."""
     local, _at, domain = address.lower().rpartition("@")
-    return bool(local) and (local in ROBOT_MAILBOXES or bool(ROBOT_LOCAL_PART.search(local)) or any(
-        domain == known or domain.endswith("." + known) for known in ROBOT_DOMAINS))
+    return bool(local) and (local in ROBOT_MAILBOXES or (shared and local in SHARED_ROBOT_MAILBOXES)
+                            or bool(ROBOT_LOCAL_PART.search(local))
+                            or any(domain == known or domain.endswith("." + known) for known in ROBOT_DOMAINS))
 
 
-def sender_robot(message: Message, *, from_address: str) -> str:
+# What the builders' and site engines' notification templates write around the fields (Tilda's "Request details:",
+# "Form Name:", 1C-Bitrix's "Информационное сообщение сайта", Contact Form 7's "sent from a contact form", Flexbe's
+# and LPgenerator's "Новая заявка с сайта"): a letter a person writes has none of these lines.
+FORM_TEMPLATE = re.compile(
+    r"^[ \t]*(?:request details:|request id:|form name:|информационное сообщение сайта|"
+    r"вы получили новое сообщение с сайта|нов(?:ая|ый) (?:заявка|заказ|лид)|заявка с (?:сайта|формы)|"
+    r"new (?:request|submission|lead|form submission|message) from|"
+    r"(?:это|данное) (?:сообщение|письмо) (?:было )?отправлено (?:с|из|через) (?:формы|сайта)|"
+    r"this (?:e-?mail|message) was sent (?:from|via|through) (?:a |the )?(?:contact )?form)",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def looks_like_a_form(text: str) -> bool:
+    """Whether a letter's own text reads as a form's notification: a builder's template line (FORM_TEMPLATE), or at
+    least two of a form's labelled fields ("Имя: ...", "Телефон: ...", "E-mail: ..."). A person's signature gives one
+    labelled line at most ("Тел.: ..."), and a letter that lists the person's name, phone and e-mail as fields is read
+    the same either way."""
+    return bool(FORM_TEMPLATE.search(text)) or len(form_fields(text)) >= 2
+
+
+def sender_robot(message: Message, *, from_address: str, text: str = "") -> str:
     """Why the message was sent by a robot (a site's form mailer, a builder, a chat, a forms service) and not by a
-    person, or "": its address, its mailer, or the mail event 1C-Bitrix names in every letter it sends."""
-    if from_address and robot_address(from_address):
+    person, or "": its address, its mailer, or the mail event 1C-Bitrix names in every letter it sends. From a mailbox
+    a person may write from too (webmaster@, forms@, notify@), only when its text (`text`) reads as a form's
+    notification."""
+    if from_address and robot_address(from_address, shared=False):
+        return f"robot sender {from_address}"
+    if from_address and robot_address(from_address) and looks_like_a_form(text):
         return f"robot sender {from_address}"
     mailer = _header(message, "X-Mailer")
     if ROBOT_MAILERS.search(mailer):
@@ -398,7 +428,10 @@ def forwarded_robot(text: str) -> tuple[str, str] | None:
     address = parseaddr(sender.group(1))[1].lower() if sender else ""
     if not address or not robot_address(address):
         return None
-    return f"forwarded notification of {address}", "\n".join(line.lstrip("> ") for line in inner.splitlines()).strip()
+    forwarded = "\n".join(line.lstrip("> ") for line in inner.splitlines()).strip()
+    if not robot_address(address, shared=False) and not looks_like_a_form(forwarded):
+        return None  # a person's letter from webmaster@ forwarded: the colleague's forward of a person's letter
+    return f"forwarded notification of {address}", forwarded
 
 
 # A footer's separator: "-- " (RFC 3676), a rule of dashes or underscores.
@@ -508,8 +541,8 @@ def parse(raw: bytes, *, region: str = "RU") -> ParsedEmail:
     except Exception as error:  # a broken MIME structure: the raw message stays for a person to read
         parsed.problems.append(f"body: {type(error).__name__}: {error}")
     parsed.kind, parsed.kind_reason = classify(message, from_address=parsed.from_address, subject=parsed.subject)
-    parsed.robot = sender_robot(message, from_address=parsed.from_address)
     written = own_text(parsed.text)
+    parsed.robot = sender_robot(message, from_address=parsed.from_address, text=written)
     forwarded = forwarded_robot(parsed.text) if not parsed.robot else None
     if forwarded is not None:
         # a colleague forwarded a site's notification: the visitor is in the forwarded part, not the colleague

@@ -94,16 +94,21 @@ QUESTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "контактное_лицо")),
 )
 _SHORT_WORDS = {"тел", "опт", "id", "ip", "name", "имя", "фио", "mail", "cell", "city", "town", "form"}
-# Someone other than the visitor a question may ask the name of ("Как зовут вашего ребёнка?", "What is your dog's
-# name?", "Имя получателя"): the answer is not the visitor's name and stays an answer on the request. A parent,
-# a participant or a patient is not here: on a children's school's or a clinic's form they are the visitor.
+# Someone other than the visitor a question may ask the name, the phone or the e-mail of ("Как зовут вашего ребёнка?",
+# "What is your dog's name?", "Имя получателя", "Телефон ребёнка", "Email мамы"): the answer is not the visitor's and
+# stays an answer on the request. A parent as such ("Имя родителя"), a participant or a patient is not here: on a
+# children's school's or a clinic's form they are the visitor; a mother or a father named so is someone else.
 OTHER_PERSON_WORDS = ("ребен", "ребён", "детей", "дети", "малыш", "сын", "сына", "сыну", "дочь", "дочер", "дочк",
                       "внук", "внучк", "муж", "мужа", "супруг", "жена", "жены", "питом", "собак", "кошк", "кот",
                       "кота", "щенк", "щенок", "котен", "котён", "получател", "именинн", "подруг",
                       "невест", "жених", "его", "её", "ее", "child", "children", "kid", "kids", "son", "sons",
                       "daughter", "baby", "grandchild", "grandson", "granddaughter", "husband", "wife", "spouse",
                       "pet", "pets", "dog", "dogs", "cat", "cats", "puppy", "kitten", "recipient", "friend", "bride",
-                      "groom", "birthday", "his", "her", "their")
+                      "groom", "birthday", "his", "her", "their", "мама", "мамы", "маме", "маму", "мамой", "мамин",
+                      "мамина", "папа", "папы", "папе", "папу", "папой", "мать", "матери", "отец", "отца", "mother",
+                      "father", "mom", "mum", "dad")
+# The fields that name a person: a question about someone else (OTHER_PERSON_WORDS) fills none of them.
+PERSON_FIELDS = ("name", "phone", "email")
 
 
 def _words(label: str) -> list[str]:
@@ -129,8 +134,8 @@ def field_of_question(label: str) -> str:
     if has(NOT_A_FIELD_WORDS):
         return ""
     field = next((field for field, stems in QUESTION_WORDS if has(stems)), "")
-    if field == "name" and has(OTHER_PERSON_WORDS):
-        return ""  # "Как зовут вашего ребёнка?": someone else's name, not the visitor's
+    if field in PERSON_FIELDS and has(OTHER_PERSON_WORDS):
+        return ""  # "Как зовут вашего ребёнка?", "Телефон ребёнка": someone else's, not the visitor's
     return field
 
 

@@ -332,8 +332,6 @@ def _decoded_tag(text: str) -> str:
 _NUMBER_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?(?:wa\.me/|api\.whatsapp\.com/send/?\?phone=|whatsapp://send/?\?phone=|"
     r"viber://(?:chat|add)\?number=|t\.me/(?=\+?\d{10,15}\b))(?:%2B|\+)?(?=\d)", re.IGNORECASE)
-_TELEGRAM = re.compile(r"(?:(?:https?://)?(?:t\.me|telegram\.me)/|(?<![\w.@])@)([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@.])",
-                       re.IGNORECASE)
 MESSENGER_FIELDS = ("telegram", "tg", "телеграм", "телеграмм")
 
 
@@ -346,12 +344,11 @@ def _messenger_accounts(text: dict[str, str], payload: dict[str, Any], *, requir
     for name in MESSENGER_FIELDS:
         value = payload.get(name)
         if isinstance(value, str):
-            accounts += [f"t.me/{found}" for found in _TELEGRAM.findall(value) or re.findall(
-                r"^\s*([A-Za-z][A-Za-z0-9_]{3,31})\s*$", value)]
-    if "phone" not in required and _TELEGRAM.search(text["phone"]):
-        accounts += [f"t.me/{found}" for found in _TELEGRAM.findall(text["phone"])]
-        text["phone"] = " ".join(_TELEGRAM.sub(" ", text["phone"]).split()).strip(" ,;/|")
-    return list(dict.fromkeys(account.lower() for account in accounts))
+            accounts += normalize.telegram_accounts(value, bare=True)
+    if "phone" not in required and normalize.TELEGRAM.search(text["phone"]):
+        accounts += normalize.telegram_accounts(text["phone"])
+        text["phone"] = " ".join(normalize.TELEGRAM.sub(" ", text["phone"]).split()).strip(" ,;/|")
+    return list(dict.fromkeys(accounts))
 
 
 # What a number in a comment is when the words just before it name it: an order, an invoice, a contract, a

@@ -65,6 +65,34 @@ def is_placeholder(raw: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Telegram accounts
+# ---------------------------------------------------------------------------------------------
+
+# A Telegram account as people give it: a link ("https://t.me/ivan_petrov", "telegram.me/ivan_petrov") or "@ivan_petrov"
+# in a text; its user name is 5-32 letters, digits and underscores, starting with a letter.
+TELEGRAM = re.compile(r"(?:(?:https?://)?(?:t\.me|telegram\.me)/|(?<![\w.@])@)([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@.])",
+                      re.IGNORECASE)
+_TELEGRAM_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]{3,31})\s*$")
+
+
+def telegram_accounts(text: str, *, bare: bool = False) -> list[str]:
+    """The Telegram accounts a text gives, as requests keep them ("t.me/ivan_petrov", lower case: Telegram's names
+    are case-blind); with `bare`, a field holding only a user name ("ivan_petrov": a "telegram" field) is one too."""
+    found = TELEGRAM.findall(text) or (_TELEGRAM_NAME.findall(text) if bare else [])
+    return list(dict.fromkeys(f"t.me/{name.lower()}" for name in found))
+
+
+def normalize_telegram(raw: str) -> str:
+    """One Telegram account ("@Ivan_Petrov", "t.me/ivan_petrov", "ivan_petrov") as requests keep it; an error
+    otherwise."""
+    text = raw.strip().rstrip("/")
+    match = TELEGRAM.fullmatch(text) or _TELEGRAM_NAME.fullmatch(text)
+    if match is None:
+        raise NormalizationError(_("Not a Telegram account: give @name or a t.me/name link."))
+    return f"t.me/{match.group(1).lower()}"
+
+
+# ---------------------------------------------------------------------------------------------
 # Phones
 # ---------------------------------------------------------------------------------------------
 
@@ -931,6 +959,8 @@ _PARTICLE_PAIRS = frozenset(
 _HONORIFICS = frozenset(
     "mr mrs ms miss mx dr prof sir madam mme herr frau г-н г-жа гн гжа господин госпожа тов товарищ".split()
 )
+# A woman's forms of address: a family's surname after one is hers ("г-жа и г-н Ивановы" is г-жа Иванова).
+_WOMENS_HONORIFICS = frozenset("mrs ms miss madam mme frau г-жа гжа госпожа".split())
 _NOT_NAME_WORDS = frozenset(
     "директор гендиректор генеральный коммерческий исполнительный финансовый технический главный менеджер "
     "бухгалтер бухгалтерия секретарь приемная администратор руководитель начальник специалист отдел отдела "
@@ -955,12 +985,15 @@ def split_person_name(raw: str) -> PersonName:
         return PersonName()
     text = _PARENTHESES.sub(" ", _CONTACT_IN_NAME.sub(" ", sole_trader_name(raw) or raw))
     words = [word for word in text.split() if _word_key(word) not in _NOT_NAME_WORDS]
+    addressed = False
     while words and _word_key(words[0]) in _HONORIFICS:
-        words = words[1:]
+        words, addressed = words[1:], True
     suffixes = []
     while words and _word_key(words[-1]) in _NAME_SUFFIXES:
         suffixes.insert(0, _NAME_SUFFIXES[_word_key(words.pop())])
     name = _split_name_text(" ".join(words))
+    if addressed and len(words) == 1 and name.first and not name.last and _is_lone_surname(words[0]):
+        name = PersonName(last=name.first)  # "Mr Smith": after a form of address a lone word is the surname
     if suffixes and name.last:
         return PersonName(last=" ".join([name.last, *suffixes]), first=name.first, middle=name.middle)
     return name
@@ -1017,10 +1050,24 @@ _FIRM_WORDS = frozenset("партнёры партнеры ко к к° кº с�
 _PEOPLE_JOINED = re.compile(r"\s+(?:и|and|или|or)\s+|\s*[+&]\s*", re.IGNORECASE)
 
 
+# A couple addressed together: "Mr and Mrs Smith", "Mr. & Mrs. John Smith", "г-н и г-жа Ивановы".
+_HONORIFIC = "|".join(re.escape(word) for word in sorted(_HONORIFICS, key=len, reverse=True))
+_COUPLE = re.compile(rf"^\s*(?P<first>{_HONORIFIC})\.?(?P<joined>\s*(?:and|и|&|\+)\s*(?:{_HONORIFIC})\.?)\s+"
+                     rf"(?P<name>\S.*)$", re.IGNORECASE)
+
+
 def first_person(raw: str) -> tuple[str, str]:
     """A name field naming two people ("Иван и Мария", "Ivan and Maria Smith"): (the first person's text, the rest as
     typed, "и Мария"), so the card is one person's and the manager reads who else was named; (raw, "") otherwise.
-    Each piece must read as a person's name: "Ромашка и партнёры" or "Smith & Sons" (a company) is no two people."""
+    Each piece must read as a person's name: "Ромашка и партнёры" or "Smith & Sons" (a company) is no two people.
+    A couple addressed together ("Mr and Mrs Smith", "г-н и г-жа Ивановы") is the first one with the family's name
+    (Mr Smith, г-н Иванов), the other one kept as typed ("and Mrs Smith")."""
+    couple = _COUPLE.match(raw)
+    if couple is not None and not looks_like_company(couple.group("name")):
+        womans = _word_key(couple.group("first")) in _WOMENS_HONORIFICS
+        name = " ".join(_surname_in_gender(word, womans=womans) for word in couple.group("name").split())
+        rest = raw[couple.start("joined"):].strip()
+        return f"{couple.group('first')} {name}", rest
     match = _PEOPLE_JOINED.search(raw)
     if match is None or looks_like_company(raw):
         return raw, ""
@@ -1133,10 +1180,18 @@ def _singular_surname(surname: str, given: str) -> str:
         womans = False  # "Иван", "Андрей", "Игорь"
     else:
         return surname
+    return _surname_in_gender(surname, womans=womans)
+
+
+def _surname_in_gender(surname: str, *, womans: bool) -> str:
+    """A family's surname in the plural ("Ивановы", "Петровы-Водкины") in a man's or a woman's form; any other word as
+    typed."""
+    parts = surname.split("-")
+    if not all(_plural_ending(part) for part in parts):
+        return surname
     singular = []
     for part in parts:
-        end = _plural_ending(part)
-        dropped, mans, womans_ending = _PLURAL_SURNAME_ENDINGS[end]
+        dropped, mans, womans_ending = _PLURAL_SURNAME_ENDINGS[_plural_ending(part)]
         singular.append(part[:-dropped] + (womans_ending if womans else mans))  # "Королёвы": ё and case as typed
     return "-".join(singular)
 

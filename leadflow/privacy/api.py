@@ -22,6 +22,7 @@ class PersonIn(Schema):
     client: int | None = None
     email: str | None = None
     phone: str | None = None
+    telegram: str | None = None  # "@ivan_petrov" or a t.me link: the cards whose requests gave it
 
 
 class EraseIn(PersonIn):
@@ -82,8 +83,8 @@ class WithdrawIn(Schema):
 
 
 def _person(request: HttpRequest, params: dict[str, Any]) -> services.Person:
-    if not any(params.get(k) for k in ("lead", "client", "email", "phone")):
-        raise InvalidInput({"__all__": [_("Name the person: lead, client, email or phone.")]})
+    if not any(params.get(k) for k in ("lead", "client", "email", "phone", "telegram")):
+        raise InvalidInput({"__all__": [_("Name the person: lead, client, email, phone or telegram.")]})
     from django.http import Http404
 
     try:
@@ -97,13 +98,14 @@ def _person(request: HttpRequest, params: dict[str, Any]) -> services.Person:
 
 @router.get("/export", summary="Everything about a person as JSON (admin; head for their team's people)")
 def export(request: HttpRequest, lead: int | None = None, client: int | None = None, email: str = "",
-           phone: str = "") -> HttpResponse:
+           phone: str = "", telegram: str = "") -> HttpResponse:
     from leadflow.privacy.views import export_response
 
     user = request.auth
     if not (user.is_admin or user.role == "head"):
         raise NotFound("person")
-    person = _person(request, {"lead": lead, "client": client, "email": email, "phone": phone})
+    person = _person(request, {"lead": lead, "client": client, "email": email, "phone": phone,
+                               "telegram": telegram})
     if not services.can_export(user, person):
         raise Forbidden(_("This person has cards outside your team: ask an administrator."))
     return export_response(services.export_person(person=person, by=user), name="person")

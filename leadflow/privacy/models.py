@@ -107,8 +107,8 @@ class MessageAddress(models.Model):
     """A mailbox a stored e-mail's head names (From, To, Cc, Reply-To, a Message-ID built from an address, the first
     16 KB of the raw message), in its canonical form, written when the message is stored: an erasure finds the
     letters copying the person by an index lookup instead of reading every message. It follows the raw message:
-    rewritten with it when an erasure takes the person out, gone with it. "" stands for a head naming no mailbox
-    (the message is indexed all the same)."""
+    rewritten with it when an erasure takes the person out or drops it. "" stands for a head naming no mailbox, or no
+    raw message left (the message is indexed all the same)."""
 
     email = models.ForeignKey("inbox.IncomingEmail", verbose_name=_("e-mail"), on_delete=models.CASCADE,
                               related_name="+")

@@ -427,22 +427,31 @@ def _stem(word: str) -> str:
     return "".join("[её]" if ch in "еёЕЁ" else re.escape(ch) for ch in word)
 
 
-# The case endings a short name takes (Ким: Кима, Киму, Кимом, Киме; Пак: Паку, Паком): after a name of three letters
-# or fewer, any other letters make another word ("Кимры", "Пакет", "Лимон"), not a case of the name.
+# The case endings a short name takes (Ким: Кима, Киму, Кимом, Киме; Пак: Паку, Паком): after a name of four letters
+# or fewer, any other letters make another word ("Кимры", "Пакет", "Лимон", "Аннотация"), not a case of the name.
 _SHORT_NAME_ENDINGS = r"(?:а|я|у|ю|ом|ем|ём|е|ы|и|ой|ей|ым|им|ов|ев|ам|ям|ами|ями|ах|ях)?"
+# A short name's own last -а or -я gives way to these (Анна: Анны, Анне, Анну, Анной; Илья: Ильи, Ильёй).
+_FEMININE_ENDINGS = "(?:а|я|ы|и|е|у|ю|ой|ей|ёй|ою|ею|ёю)"
+# A name ending in another vowel is not declined (Ли, Шоу, Рене): only the name itself, never "Лиза".
+_UNDECLINED = "оеёиуыэюОЕЁИУЫЭЮoeiuyOEIUY"
 
 
 def _declined(word: str, written: str = "") -> str:
     """A name with its case ending as a regular expression (`written`: the name as _stem or _capitalised reads it,
-    _stem's by default): up to three letters after a long one's stem ("Белоусовой"), only a case ending after a short
-    one, which is read as a whole word ("Ким", "Киму", never "Кимры"), its last -й or -а replaced (Цою, Еве)."""
+    _stem's by default): up to three letters after a long one's stem ("Белоусовой"), only a case ending after one of
+    four letters or fewer, which is read as a whole word ("Ким", "Киму", never "Кимры"; "Анне", never "Аннотация"),
+    its last -й, -ь, -а or -я replaced (Цою, Еве, Анной, Лося)."""
     written = written or _stem(word)
-    if len(word) > 3:
+    if len(word) > 4:
         return written + r"\w{0,3}"
+    if len(word) == 1:  # О, Ю: a Korean surname of one letter is not declined
+        return written
     if word[-1] in "йьЙЬ" and len(word) > 2:
         return written[:-1] + "(?:й|ь|я|ю|ем|ём|е|и)"  # Цой: Цоя, Цою, Цоем
-    if word[-1] in "аяАЯ" and len(word) > 2:
-        return written[:-1] + "(?:а|я|ы|и|е|у|ю|ой|ей|ою|ею)"  # Ева: Евы, Еве, Еву, Евой
+    if word[-1] in "аяАЯ":
+        return written[:-1] + _FEMININE_ENDINGS  # Ева: Евы, Еве, Еву, Евой
+    if word[-1] in _UNDECLINED:
+        return written
     return written + _SHORT_NAME_ENDINGS
 
 
@@ -451,6 +460,25 @@ def _capitalised(word: str) -> str:
     first = word[0]
     head = "[ЕЁ]" if first in "еёЕЁ" else re.escape(first.upper())
     return f"(?-i:{head}){_stem(word)[len('[её]') if first in 'еёЕЁ' else len(re.escape(first)):]}"
+
+
+def _two_letters(word: str) -> str:
+    """A name of one or two letters (О, Ли, Ан, Ия) declined, as a name is written and only so: a capital, then small
+    letters. In any other case it is a word ("ли", "ан", "ЛИ" in a shouted line)."""
+    return f"(?-i:{_declined(word, re.escape(word[0].upper() + word[1:].lower()))})"
+
+
+def _name_word(word: str, *, capital: bool = False) -> str:
+    """One name part declined (_declined), as a name is written when `capital` (a surname alone) or it is of one or
+    two letters (_two_letters)."""
+    if len(word) <= 2:
+        return _two_letters(word)
+    return _declined(word, _capitalised(word)) if capital else _declined(word)
+
+
+# Before a surname of two letters alone: a word, or a comma, and one space, so never the first word of a
+# sentence or of a line (a surname "Но" is not the «Но» that begins one).
+_INSIDE_A_SENTENCE = r"(?<=[\w,;:][ \t\u00a0])"
 
 
 def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Pattern[str] | None:
@@ -464,13 +492,18 @@ def _name_pattern(person: Person, *, with_given_name: bool = False) -> re.Patter
     if cached is not False:
         return cached
     pattern = None
-    given = "|".join(sorted({_declined(word) for word in person.given_names}))
+    given = "|".join(sorted({_name_word(word) for word in person.given_names}))
     if person.surnames and (given or not with_given_name):
-        surnames = "|".join(sorted({_declined(word) for word in person.surnames}))
+        surnames = "|".join(sorted({_name_word(word) for word in person.surnames}))
         named = rf"(?:{surnames})(?!\w)"
-        # next to a given name the surname is a name in any case ("анне белой"); alone, only as a name is written
-        capitalised = "|".join(sorted({_declined(word, _capitalised(word)) for word in person.surnames if word}))
-        alone = rf"(?:{capitalised})(?!\w)"
+        # next to a given name the surname is a name in any case ("анне белой"); alone, only as a name is written,
+        # one of two letters not as a sentence's first word either, and one of a single letter never (mostly an
+        # initial typed without its dot, "Анна К": a "К" alone in a note is anything)
+        capitalised = [_name_word(word, capital=True) for word in sorted(person.surnames) if len(word) > 2]
+        short = [_name_word(word) for word in sorted(person.surnames) if len(word) == 2]
+        if short:
+            capitalised.append(rf"{_INSIDE_A_SENTENCE}(?:{'|'.join(short)})")
+        alone = rf"(?:{'|'.join(capitalised)})(?!\w)" if capitalised else "(?!)"  # (none: never alone)
         before = rf"(?:(?:{given})\s+){{1,2}}" if given else ""
         after = rf"(?:\s+(?:{given})(?!\w)){{0,2}}" if given else ""
         with_given = rf"{before}{named}{after}|{named}{after.replace('{0,2}', '{1,2}')}" if given else ""
@@ -494,11 +527,13 @@ def _name_q(person: Person, field: str) -> Q:
     for word in sorted(person.surnames):
         letters = [token[1:] if token.startswith("\\") else token
                    for token in re.findall(r"\[её\]|\\.|.", _stem(word))]
-        if len(letters) == 3 and letters[-1] in "йьЙЬаяАЯ":
-            letters = letters[:-1]  # Цой: Цоя, Цою (_declined)
+        if 1 < len(letters) <= 4 and letters[-1] in "йьЙЬаяАЯ":
+            letters = letters[:-1]  # Цой: Цоя, Цою; Анна: Анне (_declined)
         # each letter as a class of its cases (a class in both GLOB and regular expressions); anything else as is
         classes = ["[ЕеЁё]" if ch == "[её]" else (f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else None)
                    for ch in letters]
+        if len(word) <= 2 and letters[0].isalpha():
+            classes[0] = letters[0].upper()  # a name of two letters is only ever taken with its capital
         if connection.vendor == "sqlite":
             # GLOB runs in SQLite's C, not a call into Python per row like a regular expression
             glob = "".join(cls or (f"[{ch}]" if ch in "*?[]" else ch) for cls, ch in zip(classes, letters, strict=True))
@@ -855,14 +890,15 @@ def head_mailboxes(raw: bytes) -> set[str]:
 
 def index_message(email_id: int, raw: bytes, *, new: bool = False) -> None:
     """Write the mailboxes a stored message's head names (inbox.services.store_email, in the transaction that
-    stores it: `new`, nothing to replace; an erasure that rewrites or drops a raw message writes them again)."""
+    stores it: `new`, nothing to replace; an erasure that rewrites or drops a raw message writes them again). A
+    message without its raw message (dropped, blanked) names nobody and is indexed so (""): left out of the index it
+    would be taken for one stored before the index, and every later erasure would search the old way for it."""
     from leadflow.privacy.models import MessageAddress
 
     if not new:
         MessageAddress.objects.filter(email_id=email_id).delete()
-    if raw:
-        MessageAddress.objects.bulk_create([MessageAddress(email_id=email_id, mailbox=mailbox)
-                                            for mailbox in sorted(head_mailboxes(raw))])
+    MessageAddress.objects.bulk_create([MessageAddress(email_id=email_id, mailbox=mailbox)
+                                        for mailbox in sorted(head_mailboxes(raw))])
 
 
 def _emails_naming(person: Person) -> set[int]:
@@ -887,8 +923,8 @@ def _emails_naming(person: Person) -> set[int]:
         return found
     found |= set(MessageAddress.objects.filter(mailbox__in=sorted(person.mailboxes)).values_list("email_id",
                                                                                                  flat=True))
-    # The messages not in the index, by their ids alone (no raw message read): none but those stored before it
-    # and those whose raw message is gone.
+    # The messages not in the index, by their ids alone (no raw message read): none but those stored before it (a
+    # message whose raw message an erasure dropped is indexed as naming nobody).
     unindexed = IncomingEmail.objects.exclude(Exists(MessageAddress.objects.filter(email_id=OuterRef("pk"))))
     if not unindexed.exists():
         return found
@@ -1095,7 +1131,9 @@ def blank_emails(ids: list[int]) -> int:
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
     from leadflow.privacy.models import MessageAddress
 
-    MessageAddress.objects.filter(email_id__in=ids).delete()  # the index follows the raw message
+    # The index follows the raw message: gone, it names nobody (index_message).
+    MessageAddress.objects.filter(email_id__in=ids).delete()
+    MessageAddress.objects.bulk_create([MessageAddress(email_id=pk, mailbox="") for pk in sorted(set(ids))])
     changed = IncomingEmail.objects.filter(pk__in=ids).update(
         raw=b"", envelope_from="", envelope_to=[], peer="", from_name="", from_address="", subject="", text="",
         phones=[], company="", in_reply_to="", references=[], error="",

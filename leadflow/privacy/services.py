@@ -503,6 +503,45 @@ def normalised_contacts(*, email: str = "", phone: str = "") -> tuple[set[str], 
     return emails, phones
 
 
+def normalised_telegram(telegram: str) -> str:
+    """A Telegram account as requests keep it ("t.me/ivan_petrov"), "" for none; InvalidInput naming `telegram`."""
+    from leadflow.matching import normalize
+
+    if not telegram.strip():
+        return ""
+    try:
+        return normalize.normalize_telegram(telegram)
+    except normalize.NormalizationError as error:
+        raise InvalidInput({"telegram": [str(error)]}) from error
+
+
+def _telegram_cards(account: str, person: Person) -> list[Card]:
+    """The cards whose requests gave the Telegram account (intake keeps it in the request's facts, "messengers"): a
+    lead, an interest, a client's contact (the client is the person's too). The database narrows by the text of the
+    facts; each row's list confirms."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from leadflow.clients.models import Client
+    from leadflow.leads.models import Request
+
+    cards: list[Card] = []
+    rows = Request.objects.annotate(text=Cast("facts", TextField())).filter(text__icontains=f'"{account}"')
+    client_ids = set()
+    for facts, lead_id, client_id, interest_id in rows.order_by("pk").values_list("facts", "lead_id", "client_id",
+                                                                                   "interest_id"):
+        given = facts.get("messengers") if isinstance(facts, dict) else None
+        if not isinstance(given, list) or account not in {str(item).lower() for item in given}:
+            continue
+        cards += [("lead", lead_id)] if lead_id else []
+        cards += [("interest", interest_id)] if interest_id else []
+        client_ids |= {client_id} if client_id else set()
+    for pk, contact_id in Client.objects.filter(pk__in=client_ids).values_list("pk", "contact_id"):
+        person.client_ids.add(pk)
+        cards += [("contact", contact_id)] if contact_id else []
+    return list(dict.fromkeys(cards))
+
+
 def _card_models() -> dict[str, Any]:
     from leadflow.clients.models import Contact
     from leadflow.leads.models import Interest, Lead
@@ -734,8 +773,8 @@ def kept_on(kept: dict[tuple[str, str, str], int], card: Card, value: Value) -> 
 
 
 def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, email: str = "",
-                phone: str = "", include: Iterable[str] = (), strip: Iterable[str] = ()) -> Person:
-    """Every card of the person named by a lead, a client, a contact, an e-mail or a phone.
+                phone: str = "", telegram: str = "", include: Iterable[str] = (), strip: Iterable[str] = ()) -> Person:
+    """Every card of the person named by a lead, a client, a contact, an e-mail, a phone or a Telegram account.
 
     Cards are joined by the exact normalised e-mail or phone (with its extension: two extensions of one
     office line are two people), any the person gave (a card's own, its other contacts, its requests' "Also
@@ -744,19 +783,25 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
     line, info@company given by colleagues) is left out and listed (`left_out`), with the contact it shares;
     `include` ("lead:7") takes such cards in when the admin says they are the person's; `strip` ("lead:7") keeps
     such a card but takes the person's contacts off its other contacts (a colleague's card listing the person's
-    mobile), so they are erased and tombstoned like the person's others. The confirmation page lists what was found,
-    and why, before anything is erased."""
+    mobile), so they are erased and tombstoned like the person's others. A Telegram account ("@ivan_petrov", a t.me
+    link) brings every card whose requests gave it (a user name is one person's, unlike an office line): an interest
+    with no other contact is found so, and the cards' phones and e-mails then bring the rest. The confirmation page
+    lists what was found, and why, before anything is erased."""
     from leadflow.clients.models import Company
     from leadflow.leads.models import Lead, Request
     from leadflow.warming.models import Visitor
 
     emails, phones = normalised_contacts(email=email, phone=phone)
+    account = normalised_telegram(telegram)
     person = Person()
     finder = _Finder(person, parse_cards(include))
     for card in ((("lead", lead.pk) if lead is not None else None),
                  (("contact", contact.pk) if contact is not None else None)):
         if card is not None:
             finder.join(Join(card))
+    if account:
+        for card in _telegram_cards(account, person):
+            finder.join(Join(card, ("telegram", account, "")))
     if client is not None:
         person.client_ids.add(client.pk)
         for card in (("contact", client.contact_id), ("lead", client.lead_id)):
@@ -791,16 +836,18 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
 
 
 def _names(person: Person) -> None:
-    """The surnames and given names the person's leads and contacts hold (names of three letters or more: shorter
-    ones are too often parts of other words)."""
+    """The surnames and given names the person's leads and contacts hold. Those of one or two letters (Ли, О, Ия) are
+    taken in a text only where they read as a name (privacy.rooms._name_pattern); a given name of one letter, or
+    anything with a dot ("И."), is an initial, no name."""
     from leadflow.clients.models import Contact
     from leadflow.leads.models import Lead
 
     for model, ids in ((Lead, person.lead_ids), (Contact, person.contact_ids)):
         for last, first, middle in model.objects.filter(pk__in=ids).values_list("last_name", "first_name",
                                                                                 "middle_name"):
-            person.surnames |= {word for word in last.split() if len(word) >= 3}
-            person.given_names |= {word for word in (*first.split(), *middle.split()) if len(word) >= 3}
+            person.surnames |= {word for word in last.split() if len(word) >= 3 or word.isalpha()}
+            person.given_names |= {word for word in (*first.split(), *middle.split())
+                                   if len(word) >= 3 or (len(word) == 2 and word.isalpha())}
 
 
 def _left_out_contacts(person: Person, holders: dict[Value, set[Card]], strip: set[Card]) -> None:

@@ -23,7 +23,8 @@ from leadflow.privacy import services
 
 
 def person_from(user: Any, params: Any) -> tuple[services.Person, Lead | None, Client | None]:
-    """The person a request names (lead, client, email or phone); a card must be visible to the asker (else 404)."""
+    """The person a request names (lead, client, email, phone or telegram); a card must be visible to the asker (else
+    404)."""
     lead = client = None
     if params.get("lead"):
         lead = Lead.objects.visible_to(user).filter(pk=_int(params.get("lead"))).first()
@@ -34,7 +35,8 @@ def person_from(user: Any, params: Any) -> tuple[services.Person, Lead | None, C
         if client is None:
             raise Http404
     email, phone = str(params.get("email") or ""), str(params.get("phone") or "")
-    person = services.find_person(lead=lead, client=client, email=email, phone=phone, include=included(params),
+    person = services.find_person(lead=lead, client=client, email=email, phone=phone,
+                                  telegram=str(params.get("telegram") or ""), include=included(params),
                                   strip=included(params, "strip"))
     return person, lead, client
 
@@ -175,8 +177,8 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 def _labelled(errors: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The erase page's problems keyed by the labels the admin reads next to the inputs, not the fields' codes
     ("confirm: Type “erase” to confirm." read as an error of no field); "__all__" stays the page's own."""
-    labels = {"email": _("E-mail"), "phone": _("Phone"), "lead": _("Lead id"), "client": _("Client id"),
-              "confirm": _("Confirmation"), "reference": _("Reference of the request"),
+    labels = {"email": _("E-mail"), "phone": _("Phone"), "telegram": _("Telegram"), "lead": _("Lead id"),
+              "client": _("Client id"), "confirm": _("Confirmation"), "reference": _("Reference of the request"),
               "include": _("Cards taken in"), "strip": _("Contacts taken off other cards")}
     return {str(labels.get(name, name)): problems for name, problems in errors.items()}
 
@@ -190,7 +192,8 @@ def erase(request: HttpRequest) -> HttpResponse:
     if not services.can_erase(request.user):
         raise PermissionDenied(_("Only an administrator may erase personal data."))
     params = request.POST if request.method == "POST" else request.GET
-    context: dict[str, Any] = {"params": {k: params.get(k, "") for k in ("lead", "client", "email", "phone")}}
+    context: dict[str, Any] = {"params": {k: params.get(k, "") for k in ("lead", "client", "email", "phone",
+                                                                         "telegram")}}
     named = any(context["params"].values())
     if named:
         try:

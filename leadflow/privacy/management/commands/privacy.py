@@ -23,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["export", "erase"])
         parser.add_argument("--email", default="")
         parser.add_argument("--phone", default="")
+        parser.add_argument("--telegram", default="", help="a Telegram account (@name or a t.me link)")
         parser.add_argument("--lead", type=int)
         parser.add_argument("--client", type=int)
         parser.add_argument("--include", action="append", default=[],
@@ -40,11 +41,12 @@ class Command(BaseCommand):
         client = Client.objects.filter(pk=options["client"]).first() if options["client"] else None
         if (options["lead"] and lead is None) or (options["client"] and client is None):
             raise CommandError("No such lead or client.")
-        if not (lead or client or options["email"] or options["phone"]):
-            raise CommandError("Name the person: --email, --phone, --lead or --client.")
+        if not (lead or client or options["email"] or options["phone"] or options["telegram"]):
+            raise CommandError("Name the person: --email, --phone, --telegram, --lead or --client.")
         try:
             person = services.find_person(lead=lead, client=client, email=options["email"], phone=options["phone"],
-                                         include=options["include"], strip=options["strip"])
+                                          telegram=options["telegram"], include=options["include"],
+                                          strip=options["strip"])
         except DomainError as error:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())) from error
         if person.is_empty:
