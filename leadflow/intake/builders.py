@@ -96,17 +96,15 @@ QUESTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _SHORT_WORDS = {"тел", "опт", "id", "ip", "name", "имя", "фио", "mail", "cell", "city", "town", "form"}
 # Someone other than the visitor a question may ask the name, the phone or the e-mail of ("Как зовут вашего ребёнка?",
 # "What is your dog's name?", "Имя получателя", "Телефон ребёнка", "Email мамы"): the answer is not the visitor's and
-# stays an answer on the request. A parent as such ("Имя родителя"), a participant or a patient is not here: on a
-# children's school's or a clinic's form they are the visitor; a mother or a father named so is someone else.
+# stays an answer on the request. A parent ("Имя родителя", "Телефон мамы"), a participant or a patient is not here:
+# on a children's school's or a clinic's form they are the visitor, the one to call.
 OTHER_PERSON_WORDS = ("ребен", "ребён", "детей", "дети", "малыш", "сын", "сына", "сыну", "дочь", "дочер", "дочк",
                       "внук", "внучк", "муж", "мужа", "супруг", "жена", "жены", "питом", "собак", "кошк", "кот",
                       "кота", "щенк", "щенок", "котен", "котён", "получател", "именинн", "подруг",
                       "невест", "жених", "его", "её", "ее", "child", "children", "kid", "kids", "son", "sons",
                       "daughter", "baby", "grandchild", "grandson", "granddaughter", "husband", "wife", "spouse",
                       "pet", "pets", "dog", "dogs", "cat", "cats", "puppy", "kitten", "recipient", "friend", "bride",
-                      "groom", "birthday", "his", "her", "their", "мама", "мамы", "маме", "маму", "мамой", "мамин",
-                      "мамина", "папа", "папы", "папе", "папу", "папой", "мать", "матери", "отец", "отца", "mother",
-                      "father", "mom", "mum", "dad")
+                      "groom", "birthday", "his", "her", "their")
 # The fields that name a person: a question about someone else (OTHER_PERSON_WORDS) fills none of them.
 PERSON_FIELDS = ("name", "phone", "email")
 
