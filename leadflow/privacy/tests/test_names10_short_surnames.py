@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.leads import services as leads
-from leadflow.privacy import services
+from leadflow.privacy.tests.notes import erase_among_notes
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +26,8 @@ pytestmark = pytest.mark.django_db
     ("Анна", "Ли", {"Лиза просила лимоны, Лимонов тоже": None}),
 ])
 def test_a_short_surname_is_erased_as_a_whole_word_only(make_lead, bob, admin_user, first, last, notes):
-    person = make_lead(first_name=first, last_name=last, phone="+79161112233", email="short@name.example", owner=bob)
-    colleague = make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example",
-                          owner=bob)
-    written = {text: leads.log_activity(lead=colleague, kind="note", by=bob, body=text) for text in notes}
-
-    services.erase_person(person=services.find_person(lead=person), by=admin_user)
+    _log, written = erase_among_notes(make_lead, owner=bob, admin=admin_user, first=first, last=last,
+                                      notes=list(notes))
 
     for text, activity in written.items():
-        activity.refresh_from_db()
         assert activity.body == (notes[text] or text)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.leads import services as leads
-from leadflow.privacy import services
+from leadflow.privacy.tests.notes import erase_among_notes
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +25,10 @@ pytestmark = pytest.mark.django_db
                       "Ильинка, лосьон для Лосевых": None}),
 ])
 def test_a_four_letter_name_is_erased_in_its_cases(make_lead, bob, admin_user, first, last, notes):
-    person = make_lead(first_name=first, last_name=last, phone="+79161112233", email="four@name.example", owner=bob)
-    colleague = make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example",
-                          owner=bob)
-    written = {text: leads.log_activity(lead=colleague, kind="note", by=bob, body=text) for text in notes}
-
-    services.erase_person(person=services.find_person(lead=person), by=admin_user)
+    _log, written = erase_among_notes(make_lead, owner=bob, admin=admin_user, first=first, last=last,
+                                      notes=list(notes))
 
     for text, activity in written.items():
-        activity.refresh_from_db()
         assert activity.body == (notes[text] or text)
 
 
@@ -53,15 +47,10 @@ def test_a_four_letter_name_is_erased_in_its_cases(make_lead, bob, admin_user, f
                    "Витамин К в наличии, Анна Сергеевна на месте": None}),
 ])
 def test_a_name_of_two_letters_is_erased_where_it_reads_as_a_name(make_lead, bob, admin_user, first, last, notes):
-    person = make_lead(first_name=first, last_name=last, phone="+79161112233", email="short@name.example", owner=bob)
-    colleague = make_lead(first_name="Кирилл", last_name="Орлов", phone="+79035550000", email="kirill@firm.example",
-                          owner=bob)
-    written = {text: leads.log_activity(lead=colleague, kind="note", by=bob, body=text) for text in notes}
-
-    log = services.erase_person(person=services.find_person(lead=person), by=admin_user)
+    log, written = erase_among_notes(make_lead, owner=bob, admin=admin_user, first=first, last=last,
+                                     notes=list(notes))
 
     for text, activity in written.items():
-        activity.refresh_from_db()
         assert activity.body == (notes[text] or text)
     changed = {row["row"] for row in log.redacted}
     assert changed == {f"activity:{written[text].pk}" for text in notes if notes[text]}
