@@ -718,7 +718,10 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
     """Take a pooled lead; of many managers claiming at once exactly one wins."""
     if not (by.role in (Role.MANAGER, Role.HEAD) or by.is_admin):
         raise Forbidden(_("Only managers may claim leads."))
-    if not by.is_admin and lead.team_id and lead.team_id != by.team_id:
+    # A team's pool is its people's, and its head's (Team.head, who sees it and may assign to themselves): a head of
+    # a team they are not a member of claims from it as from their own.
+    if not by.is_admin and lead.team_id and lead.team_id != by.team_id and not (
+            by.role == Role.HEAD and lead.team_id in headed_team_ids(by)):
         raise Forbidden(_("The lead belongs to another team's pool."))
     now = timezone.now()
     with transaction.atomic():
