@@ -51,3 +51,44 @@ def test_a_head_of_sales_who_is_a_member_but_not_the_head_reads_no_interests_of_
     other_team.save()
     assert listed(api_as, deputy) == {theirs.pk}
     assert HttpClient().get("/api/interests").status_code == 401
+
+
+def _partner_submits(key: str, **fields: str) -> dict:
+    response = HttpClient().post("/api/submissions", fields, content_type="application/json",
+                                 headers={"X-Api-Key": key})
+    assert response.status_code in (200, 201, 202), response.content
+    return response.json()
+
+
+def test_an_interest_whose_team_was_switched_off_becomes_a_lead_where_a_new_lead_would_go(api_as, head, alice,
+                                                                                         sales, other_team,
+                                                                                         partner) -> None:
+    """A switched-off team gets no new leads (DOMAIN.md 10): the promoted lead goes where the intake sends the same
+    partner's new lead now (the next team in its order: here the default one, not merely any active team), is
+    routed there with its first task, and the interest is its history."""
+    from leadflow.leads.models import Task
+
+    _, key = partner
+    interest = _interest_of(_partner_submits(key, phone="+7 495 123-45-67"))  # no person's name: an interest
+    assert interest.team == sales
+    reserve = Team.objects.create(name="Reserve", is_default=True)
+    Team.objects.filter(pk=sales.pk).update(is_active=False)
+
+    response = api_as(head).post(f"/api/interests/{interest.pk}/promote",
+                                 {"name": "Петрова Мария", "email": "m.petrova@romashka.ru"},
+                                 content_type="application/json")
+    assert response.status_code == 201, response.content
+    lead = Lead.objects.get(pk=response.json()["id"])
+    assert lead.team == reserve != other_team
+    assert Task.objects.filter(lead=lead, completed_at__isnull=True).exists()
+    assert Interest.objects.get(pk=interest.pk).promoted_to == lead
+    new_lead = Lead.objects.get(pk=_partner_submits(key, name="Орлова Мария", phone="+7 913 111-22-33")["lead_id"])
+    assert new_lead.team == lead.team
+
+
+def _interest_of(sent: dict) -> Interest:
+    from leadflow.intake.models import Submission
+
+    interest = Submission.objects.get(pk=sent["submission_id"]).interest
+    assert interest is not None, sent
+    return interest
