@@ -100,7 +100,7 @@ class TeamAdmin(KeepsHistoryAdmin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """The scheme, SLA and pool limit changed here are audited as the team's routing page audits them, and so
-        are the team's creation and its switching on or off."""
+        are the team's creation, its switching on or off and a change of its head."""
         from leadflow.leads import routing_setup
 
         before = routing_setup.team_routing_values(obj.pk if change else None)

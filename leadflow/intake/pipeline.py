@@ -1027,6 +1027,19 @@ def _team_for(submission: Submission, *, city: str = "", partners_consent: bool 
     return fallback_team(switched_off)
 
 
+def team_now_for(submission: Submission | None, *, switched_off: frozenset[int] = frozenset()) -> Team | None:
+    """The team a new lead of `submission` would go to now (its partner's, a dealer's, its form's, ... as _process
+    picks it), passing over `switched_off`; with no submission, the team of a lead that names none.
+
+    For a card made from the submission later (an interest promoted to a lead, leads.services.promote_interest) whose
+    team has been switched off since: it goes where the intake would send the same submission today."""
+    if submission is None:
+        return fallback_team(switched_off)
+    parsed, _errors = _parse(submission)
+    return _team_for(submission, city=parsed.person.city, partners_consent=_gives(parsed, Purpose.PARTNERS),
+                     switched_off=switched_off)
+
+
 def fallback_team(switched_off: frozenset[int] = frozenset()) -> Team | None:
     """The default team, else the first active one: an inactive team gets no new leads, even as the default."""
     active = Team.objects.filter(is_active=True).exclude(pk__in=switched_off)

@@ -17,7 +17,7 @@ from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
-from leadflow.leads.querysets import BadCursor, local_day_bounds, sorted_page, sorts_available
+from leadflow.leads.querysets import BadCursor, headed_team_ids, local_day_bounds, sorted_page, sorts_available
 from leadflow.matching import normalize
 
 router = Router(tags=["leads"])
@@ -423,11 +423,15 @@ def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -
 
 
 def interests_visible_to(user: User) -> Any:
+    """As leads (LeadQuerySet.visible_to): a head sees the interests of the teams they head (Team.head), not of the
+    team they are a member of; a manager, their own team's; both, those of no team; an admin, all."""
     from leadflow.leads.models import Interest
 
     if user.is_admin:
         return Interest.objects.all()
-    if user.role in (Role.HEAD, Role.MANAGER) and user.team_id:
+    if user.role == Role.HEAD:
+        return Interest.objects.filter(Q(team_id__in=headed_team_ids(user)) | Q(team__isnull=True))
+    if user.role == Role.MANAGER and user.team_id:
         return Interest.objects.filter(Q(team_id=user.team_id) | Q(team__isnull=True))
     return Interest.objects.none()
 

@@ -313,29 +313,41 @@ ANY_DEAL_TYPE = _("Any deal type")
 
 
 def routable_people(team: Team) -> Any:
-    """Whom a team's rule may name: the team's active managers and heads (routing gives leads to nobody else)."""
-    return User.objects.filter(team=team, is_active=True, role__in=[Role.MANAGER, Role.HEAD]).order_by(
-        "first_name", "username")
+    """Whom a team's rule may name: the team's active managers (routing gives a rule's leads to nobody else: a head of
+    sales named in a rule would get none, leads.routing.decide_owner)."""
+    return User.objects.filter(team=team, is_active=True, role=Role.MANAGER).order_by("first_name", "username")
 
 
-def rule_person_label(person: User) -> str:
-    """A rule's person by their shown name, marked when routing passes them over (deactivated, or taken out of
-    routing by the head), as the page's list of rules marks them."""
+def takes_rule_leads(person: User, team: Team | None = None) -> bool:
+    """Whether routing gives `person` leads by a rule (of `team`, when known): active, in routing, and, for a team,
+    one of its managers."""
+    if not (person.is_active and person.is_routed):
+        return False
+    return team is None or (person.team_id == team.pk and person.role == Role.MANAGER)
+
+
+def rule_person_label(person: User, team: Team | None = None) -> str:
+    """A rule's person by their shown name, marked when routing passes them over (deactivated, taken out of routing
+    by the head, or, for a rule of `team`, no longer one of its managers), as the page's list of rules marks them."""
     name = person.display_name()
-    return name if person.is_active and person.is_routed else f"{name} ({_('takes no new leads')})"
+    return name if takes_rule_leads(person, team) else f"{name} ({_('takes no new leads')})"
 
 
 class RulePersonChoiceField(PersonChoiceField):
+    rule_team: Team | None = None
+
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
-        return rule_person_label(obj)
+        return rule_person_label(obj, self.rule_team)
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     """Several people by their shown names (marked when routing passes them over); an id no column holds is refused
     as not a choice (not a 500)."""
 
+    rule_team: Team | None = None
+
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
-        return rule_person_label(obj)
+        return rule_person_label(obj, self.rule_team)
 
     def _check_values(self, value: Any) -> Any:
         for pk in value:
@@ -368,13 +380,13 @@ class RoutingRuleForm(forms.ModelForm):
         self.kept_assignee = self.instance.assignee_id if self.instance.pk else None
         self.kept_candidates = set(self.instance.candidates.values_list("pk", flat=True)) if self.instance.pk \
             else set()
+        outside = _("Not one of this team's managers: pick one from the list.")
+        kept = {self.kept_assignee, *self.kept_candidates} - {None}
         if team is not None:
             # The page offers the team's people only; another id posted is refused on the field, by name.
-            outside = _("Not one of this team's managers: pick one from the list.")
-            kept = {self.kept_assignee, *self.kept_candidates} - {None}
             people = routable_people(team)
             if kept:
-                people = User.objects.filter(Q(team=team, is_active=True, role__in=[Role.MANAGER, Role.HEAD])
+                people = User.objects.filter(Q(team=team, is_active=True, role=Role.MANAGER)
                                              | Q(pk__in=kept)).order_by("first_name", "username")
             self.fields["assignee"] = RulePersonChoiceField(
                 label=capfirst(RoutingRule._meta.get_field("assignee").verbose_name), queryset=people,
@@ -384,12 +396,49 @@ class RoutingRuleForm(forms.ModelForm):
                 required=False, widget=forms.CheckboxSelectMultiple,
                 help_text=RoutingRule._meta.get_field("candidates").help_text,
                 error_messages={"invalid_choice": outside, "invalid_pk_value": outside})
-        else:
-            # The admin's own fields (any team's people, its widgets kept): the same names and marks as the page's,
-            # so a person routing passes over is not chosen there unawares.
             for name in ("assignee", "candidates"):
-                if name in self.fields:
-                    self.fields[name].label_from_instance = rule_person_label
+                self.fields[name].rule_team = team  # type: ignore[attr-defined]
+        else:
+            self._offer_admin_people(kept, outside)
+
+    def _admin_team(self) -> Team | None:
+        """The team the admin's form is for: the one posted (a rule moved to another team offers that team's people
+        once the save is refused), else the one the form opened with, else the rule's; None for a new rule."""
+        if self.is_bound:
+            chosen = parse_id(str(self.data.get(self.add_prefix("team")) or ""))
+        else:
+            initial = self.initial.get("team")
+            chosen = parse_id(str(getattr(initial, "pk", initial) or ""))
+        if chosen is None and not self.is_bound:
+            chosen = self.instance.team_id
+        return Team.objects.filter(pk=chosen).first() if chosen else None
+
+    def _offer_admin_people(self, kept: set[int], outside: str) -> None:
+        """The admin's own fields (its widgets kept) offer what the page offers: the team's managers, and the people
+        the rule names as saved, marked when routing passes them over. Before a team is chosen (a new rule), every
+        active team's managers, each labelled with the team, so the list is not a list of every user (admins,
+        marketers) and the save is not the first to say who may not be chosen."""
+        team = self._admin_team()
+        if team is not None:
+            people = User.objects.filter(Q(team=team, is_active=True, role=Role.MANAGER) | Q(pk__in=kept))
+            order: tuple[str, ...] = ("first_name", "username")
+        else:
+            people = User.objects.filter(Q(team__is_active=True, is_active=True, role=Role.MANAGER) | Q(pk__in=kept))
+            order = ("team__name", "first_name", "username")
+        people = people.select_related("team").order_by(*order)
+
+        def label(person: User) -> str:
+            shown = rule_person_label(person, team)
+            if team is None and person.team_id:
+                return f"{person.team.name}: {shown}"
+            return shown
+
+        for name in ("assignee", "candidates"):
+            if name in self.fields:
+                field = self.fields[name]
+                field.queryset = people
+                field.label_from_instance = label
+                field.error_messages = {**field.error_messages, "invalid_choice": outside}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

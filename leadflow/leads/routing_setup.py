@@ -192,9 +192,14 @@ def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
 # The admin edits the same fields and rules; audited the same way, so the head's history shows every change, not
 # only the page's own: the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the rules), and what only the admin
 # changes but decides whether the team gets leads at all: the team's creation and its switching on or off, and
-# people joining or leaving it.
+# people joining or leaving it, and who heads it (the one its waiting leads, escalations and this page go to).
 
-ADMIN_TEAM_FIELDS = (*TEAM_FIELDS, "is_active")
+ADMIN_TEAM_FIELDS = (*TEAM_FIELDS, "is_active", "head")
+
+
+def _saved_value(team: Team, name: str) -> Any:
+    """A team field's value as the audit keeps it: a foreign key's id (the head's), not the related row."""
+    return getattr(team, Team._meta.get_field(name).attname)
 
 
 def team_routing_values(team_id: int | None) -> dict[str, Any]:
@@ -209,10 +214,12 @@ def audit_team_change(*, team: Team, before: dict[str, Any], by: User | None, cr
     """The team saved elsewhere (the admin): each routing field it changed, from `before` to what it holds now; a
     new team's history starts with what it was created with (from nothing), so its first lead is explained."""
     for name in ADMIN_TEAM_FIELDS:
+        now = _saved_value(team, name)
         if created:
-            _audit(team=team, field=name, old=None, new=getattr(team, name), by=by)
-        elif name in before and before[name] != getattr(team, name):
-            _audit(team=team, field=name, old=before[name], new=getattr(team, name), by=by)
+            if now is not None:  # a team made without a head says nothing of it until one is set
+                _audit(team=team, field=name, old=None, new=now, by=by)
+        elif name in before and before[name] != now:
+            _audit(team=team, field=name, old=before[name], new=now, by=by)
 
 
 def manager_routing_values(user_id: int | None) -> dict[str, Any]:
@@ -316,6 +323,8 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
         kind, _dot, rest = row.field.partition(".")
         if kind == "manager":
             ids.add(int(rest.partition(".")[0]))
+        elif row.field == "head":
+            ids.update(int(value) for value in (row.old_value, row.new_value) if value)
         elif kind == "rule":
             for value in (row.old_value, row.new_value):
                 if value:
@@ -349,5 +358,8 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
                 old, new = str(labels.get(old, old)), str(labels.get(new, new))
             elif row.field == "is_active":
                 old, new = _yes_no(old), _yes_no(new)
+            elif row.field == "head":  # the people by name, as a rule's person
+                old, new = ((people[int(value)].display_name() if int(value) in people else f"#{value}")
+                            if value else "" for value in (old, new))
         changes.append(RoutingChange(at=row.changed_at, by=row.changed_by, what=what, old=old, new=new))
     return changes

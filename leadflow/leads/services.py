@@ -421,7 +421,12 @@ def _promote_matching_interests(lead: Lead, keys: matching.Facts) -> None:
 
 
 def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Lead:
-    """A manager supplies what the interest lacked (a person's name, a direct contact): it becomes a lead."""
+    """A manager supplies what the interest lacked (a person's name, a direct contact): it becomes a lead.
+
+    The lead goes to the interest's team as it is now; one switched off since the interest came gets no new leads,
+    so the lead goes where the intake would send the interest's submission today (intake.pipeline.team_now_for),
+    as it sends a new lead whose team was switched off: to the next team, not refused (nothing waits in a dead
+    team, and the person's request is not turned away because of how the company is organised)."""
     if interest.promoted_to_id:
         raise DomainError("already_promoted", _("The interest is already a lead."))
     if not (person.full_name and (person.phone or person.email)):
@@ -432,10 +437,20 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
                            "campaign": interest.utm_campaign, "content": interest.utm_content,
                            "term": interest.utm_term},
                       referrer=interest.referrer, landing_page=interest.landing_page, visitor_id=interest.visitor_id)
-        lead = create_lead(person=person, touch=touch, team=interest.team, message=interest.message, by=by)
+        lead = create_lead(person=person, touch=touch, team=interest.team, message=interest.message, by=by,
+                           team_if_switched_off=lambda off: _team_instead_of(interest, off))
         Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
     return lead
+
+
+def _team_instead_of(interest: Interest, off: Team) -> Team | None:
+    """The team a lead promoted from `interest` goes to when the interest's team, `off`, was switched off since."""
+    from leadflow.intake.models import Submission
+    from leadflow.intake.pipeline import team_now_for  # the intake builds on this module
+
+    submission = Submission.objects.filter(interest=interest).order_by("pk").first()
+    return team_now_for(submission, switched_off=frozenset({off.pk}))
 
 
 def _facts_dict(person: PersonFacts) -> dict[str, str]:
@@ -718,7 +733,10 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
     """Take a pooled lead; of many managers claiming at once exactly one wins."""
     if not (by.role in (Role.MANAGER, Role.HEAD) or by.is_admin):
         raise Forbidden(_("Only managers may claim leads."))
-    if not by.is_admin and lead.team_id and lead.team_id != by.team_id:
+    # A team's pool is its people's, and its head's (Team.head, who sees it and may assign to themselves): a head of
+    # a team they are not a member of claims from it as from their own.
+    if not by.is_admin and lead.team_id and lead.team_id != by.team_id and not (
+            by.role == Role.HEAD and lead.team_id in headed_team_ids(by)):
         raise Forbidden(_("The lead belongs to another team's pool."))
     now = timezone.now()
     with transaction.atomic():

@@ -79,3 +79,19 @@ def test_many_managers_claiming_at_once_exactly_one_wins(sales, head, make_lead,
     lead.refresh_from_db()
     assert lead.owner.username == winner
     assert OwnerChange.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_head_claims_from_the_pool_of_a_team_they_head_but_are_not_in(api_as, head, carol, other_team, make_lead):
+    """The pool of a team its head sees (Team.head) is theirs to take from, as they may assign its leads to themselves;
+    a team they neither head nor are in is another team's pool."""
+    other_team.head = head
+    other_team.save()
+    lead = make_lead(team=other_team)
+    assert api_as(head).post(f"/api/leads/{lead.pk}/claim").status_code == 200
+    assert Lead.objects.get(pk=lead.pk).owner == head
+    other_team.head = None
+    other_team.save()
+    another = make_lead(team=other_team, phone="+79130001122")
+    assert api_as(head).post(f"/api/leads/{another.pk}/claim").status_code == 404
+    assert Lead.objects.get(pk=another.pk).owner is None

@@ -196,7 +196,8 @@ def test_the_admins_rule_form_refuses_a_person_of_another_team_too(admin_client,
         "team": sales.pk, "position": 1, "name": "Carol", "strategy": "person", "assignee": carol.pk,
         "is_active": "on"})
     assert response.status_code == 200
-    assert "is not a manager of the team Sales" in response.content.decode()
+    assert response.context["adminform"].form.errors["assignee"] == [
+        "Not one of this team's managers: pick one from the list."]
     assert not RoutingRule.objects.exists()
 
 
@@ -513,6 +514,29 @@ def test_a_team_created_and_switched_off_and_on_in_the_admin_is_in_its_history(a
     shown = history_rows(team, admin_user, "ru")
     assert shown[:3] == ["admin | Активен | нет | да", "admin | Активен | да | нет", "admin | Активен | — | да"]
     assert "admin | Схема распределения | — | По очереди с весами среди менеджеров команды" in shown[3:], shown
+
+
+def test_a_new_head_set_in_the_admin_is_in_the_teams_history(admin_client, admin_user, head, sales) -> None:
+    # Changing who heads the team (whom its waiting leads, escalations and this page go to) left no trace: the new
+    # head could not tell since when the team was theirs, nor the admin who had changed it.
+    dina = User.objects.create_user(username="dina", password="pw", first_name="Dina", role=Role.HEAD)
+    moved = admin_change(admin_client, f"/admin/accounts/team/{sales.pk}/change/", head=dina.pk)
+    cleared = admin_change(admin_client, f"/admin/accounts/team/{sales.pk}/change/", head="")
+    created = admin_client.post("/admin/accounts/team/add/", {
+        "name": "Export", "head": dina.pk, "routing_scheme": "pool", "sla_minutes": 15, "pool_claim_minutes": 30,
+        "time_zone": "Europe/Moscow", "work_start": "09:00", "work_end": "18:00", "work_days": "[0, 1, 2, 3, 4]",
+        "is_active": "on", "uses_company_calendar": "on"})
+
+    assert [r.status_code for r in (moved, cleared, created)] == [302] * 3
+    assert list(FieldChange.objects.filter(team=sales).values_list("field", "old_value", "new_value",
+                                                                    "changed_by")) == [
+        ("head", str(head.pk), str(dina.pk), admin_user.pk), ("head", str(dina.pk), "", admin_user.pk)]
+    export = Team.objects.get(name="Export")
+    assert ("head", "", str(dina.pk)) in FieldChange.objects.filter(team=export).values_list("field", "old_value",
+                                                                                             "new_value")
+    assert history_rows(sales, admin_user) == ["admin | Head of sales | Dina | —",
+                                               f"admin | Head of sales | {head.display_name()} | Dina"]
+    assert "admin | Руководитель отдела продаж | — | Dina" in history_rows(export, dina, "ru")
 
 
 def test_a_person_moved_to_another_team_with_a_new_weight_leaves_one_history_and_joins_the_other(
