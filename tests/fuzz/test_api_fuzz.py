@@ -17,7 +17,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -36,6 +38,18 @@ CHECKS = [
     checks.response_schema_conformance,
     checks.response_headers_conformance,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_per_test():  # type: ignore[no-untyped-def]
+    """The real WSGI handler closes the database connection at the end of each request (a test's connection is in a
+    transaction, so it counts as one to close): on PostgreSQL the next request would find it closed. Django's own
+    test client keeps it the same way, by leaving these two signals out while it handles a request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
