@@ -107,3 +107,55 @@ def test_the_erase_page_lists_the_accounts_that_will_be_kept_as_hashes(web_form:
 
     assert "Telegram: t.me/ivan_petrov" in page
     assert "e-mails, phones and Telegram accounts are kept only as keyed hashes" in page
+
+
+# ---------------------------------------------------------------- the account quoted in other people's texts
+
+
+@pytest.fixture
+def quoted(web_form: Form, partner, alice) -> dict[str, Any]:
+    """Иван gave his e-mail and Telegram account on the site; a colleague's request and a note on the colleague's
+    card quote the account (with another person's look-alike accounts next to it)."""
+    from leadflow.leads import services as leads
+
+    post({"X-Form-Key": web_form.public_key}, name="Иван Петров", email="ivan.petrov@mail.ru",
+         telegram="@ivan_petrov")
+    said = "Я от Ивана, по вопросам пишите @Ivan_Petrov или https://t.me/ivan_petrov/, не @ivan_petrov2."
+    assert post({"X-Api-Key": partner[1]}, name="Кирилл Орлов", email="kirill@firm.example",
+                message=said).status_code in (200, 201, 202)
+    colleague = Lead.objects.get(email="kirill@firm.example")
+    note = leads.log_activity(lead=colleague, kind="note", by=alice,
+                              body="Связь через t.me/IVAN_PETROV. Магазин: @ivan_petrov_shop, "
+                                   "почта ivan_petrov@firm.example")
+    return {"colleague": colleague, "note": note}
+
+
+def test_a_colleague_s_request_and_note_quoting_the_account_lose_only_it(quoted, admin_user):
+    from leadflow.leads.models import Request
+
+    log = services.erase_person(person=services.find_person(email="ivan.petrov@mail.ru"), by=admin_user)
+
+    request = Request.objects.get(lead=quoted["colleague"])
+    assert request.message == "Я от Ивана, по вопросам пишите [erased] или [erased], не @ivan_petrov2."
+    quoted["note"].refresh_from_db()
+    assert quoted["note"].body == ("Связь через [erased]. Магазин: @ivan_petrov_shop, "
+                                   "почта ivan_petrov@firm.example")
+    rows = {row["row"] for row in log.redacted}
+    assert f"request:{request.pk}" in rows and f"activity:{quoted['note'].pk}" in rows
+    # the colleague's journal row keeps their request, without the account
+    journal = Submission.objects.get(lead=quoted["colleague"])
+    assert "ivan_petrov" not in json.dumps(journal.payload).replace("ivan_petrov2", "").lower()
+    assert journal.payload["email"] == "kirill@firm.example"
+
+
+def test_a_person_without_an_account_leaves_look_alike_handles_alone(partner, admin_user, alice, make_lead):
+    from leadflow.leads import services as leads
+
+    person = make_lead(first_name="Иван", last_name="Петров", email="ivan.petrov@mail.ru", owner=alice)
+    colleague = make_lead(first_name="Кирилл", last_name="Орлов", email="kirill@firm.example", owner=alice)
+    note = leads.log_activity(lead=colleague, kind="note", by=alice, body="Пишите @ivan_petrov")
+
+    services.erase_person(person=services.find_person(lead=person), by=admin_user)
+
+    note.refresh_from_db()
+    assert note.body == "Пишите @ivan_petrov"  # not this person's account: nothing says it is
