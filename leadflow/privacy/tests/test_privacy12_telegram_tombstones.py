@@ -159,3 +159,24 @@ def test_a_person_without_an_account_leaves_look_alike_handles_alone(partner, ad
 
     note.refresh_from_db()
     assert note.body == "Пишите @ivan_petrov"  # not this person's account: nothing says it is
+
+
+def test_a_colleague_s_letter_quoting_the_account_keeps_the_rest(quoted, admin_user, sales):
+    from email import message_from_bytes
+
+    from leadflow.inbox.models import IncomingEmail
+    from leadflow.inbox.services import take_email
+
+    raw = ("From: Kirill Orlov <kirill@firm.example>\r\nTo: sales@example.com\r\nSubject: Contact\r\n"
+           "Message-ID: <kirill-1@firm.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Ivan asks to write to him: @ivan_petrov (not @ivan_petrov2).\r\n").encode()
+    email = take_email(raw=raw, via="smtp", envelope_from="kirill@firm.example", envelope_to=["sales@example.com"])
+
+    log = services.erase_person(person=services.find_person(email="ivan.petrov@mail.ru"), by=admin_user)
+
+    email = IncomingEmail.objects.get(pk=email.pk)
+    assert email.text.strip() == "Ivan asks to write to him: [erased] (not @ivan_petrov2)."
+    assert email.from_address == "kirill@firm.example"
+    body = message_from_bytes(bytes(email.raw)).get_payload(decode=True).decode()
+    assert body.strip() == "Ivan asks to write to him: [erased] (not @ivan_petrov2)."
+    assert f"email:{email.pk}" in {row["row"] for row in log.redacted}
