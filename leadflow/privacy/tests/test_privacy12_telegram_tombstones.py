@@ -167,9 +167,9 @@ def test_a_colleague_s_letter_quoting_the_account_keeps_the_rest(quoted, admin_u
     from leadflow.inbox.models import IncomingEmail
     from leadflow.inbox.services import take_email
 
-    raw = ("From: Kirill Orlov <kirill@firm.example>\r\nTo: sales@example.com\r\nSubject: Contact\r\n"
-           "Message-ID: <kirill-1@firm.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-           "Ivan asks to write to him: @ivan_petrov (not @ivan_petrov2).\r\n").encode()
+    raw = (b"From: Kirill Orlov <kirill@firm.example>\r\nTo: sales@example.com\r\nSubject: Contact\r\n"
+           b"Message-ID: <kirill-1@firm.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           b"Ivan asks to write to him: @ivan_petrov (not @ivan_petrov2).\r\n")
     email = take_email(raw=raw, via="smtp", envelope_from="kirill@firm.example", envelope_to=["sales@example.com"])
 
     log = services.erase_person(person=services.find_person(email="ivan.petrov@mail.ru"), by=admin_user)
