@@ -167,11 +167,24 @@ FORM_TEMPLATE = re.compile(
 
 
 def looks_like_a_form(text: str) -> bool:
-    """Whether a letter's own text reads as a form's notification: a builder's template line (FORM_TEMPLATE), or at
-    least two of a form's labelled fields ("Имя: ...", "Телефон: ...", "E-mail: ..."). A person's signature gives one
-    labelled line at most ("Тел.: ..."), and a letter that lists the person's name, phone and e-mail as fields is read
-    the same either way."""
-    return bool(FORM_TEMPLATE.search(text)) or len(form_fields(text)) >= 2
+    """Whether a letter's own text reads as a form's notification: a builder's template line (FORM_TEMPLATE), at
+    least two of a form's labelled fields ("Имя: ...", "Телефон: ...", "E-mail: ..."), or Contact Form 7's sender line
+    opening it (visitor_sender_line). A person's signature gives one labelled line at most ("Тел.: ..."), and a letter
+    that lists the person's name, phone and e-mail as fields is read the same either way."""
+    return bool(FORM_TEMPLATE.search(text)) or len(form_fields(text)) >= 2 or visitor_sender_line(text)
+
+
+def visitor_sender_line(text: str) -> bool:
+    """Whether the text opens with a visitor as Contact Form 7's default mail writes them ("From: Иван
+    <ivan@mail.ru>", "От: ..."), naming a mailbox that is no robot's: a letter a person writes never begins with
+    another sender (a forward opens with its separator line), and a site owner who took the footer out of the
+    template still mails it from webmaster@."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    labelled = _LABELLED.match(first)
+    if labelled is None or labelled.group(1).strip().casefold() not in SENDER_LABELS:
+        return False
+    _name, address = parseaddr(labelled.group(2))
+    return "@" in address and not robot_address(address)
 
 
 def sender_robot(message: Message, *, from_address: str, text: str = "") -> str:
@@ -590,6 +603,11 @@ def _address(message: Message, header: str) -> tuple[str, str]:
     # Split the addresses before decoding the names: a decoded name may hold a comma ("Петров, Иван").
     raw = value if isinstance(value, str) else decode_words(value)
     pairs = [pair for pair in getaddresses([raw]) if pair[1]] or [parseaddr(raw)]
+    if "@" not in pairs[0][1] and isinstance(raw, str) and "=?" in raw:
+        # A PHP site's mailer encodes the whole "Мария <maria@mail.ru>" as one word (mb_encode_mimeheader): the
+        # address is inside it, and without it the visitor's Reply-To would be lost to the site's own From.
+        decoded = decode_words(raw)
+        pairs = [pair for pair in getaddresses([decoded]) if pair[1]] or [parseaddr(decoded)]
     name, address = decode_words(pairs[0][0]), pairs[0][1]
     if "@" not in address:
         address = ""

@@ -847,12 +847,14 @@ ERASED_REASON = "erased"
 
 def _erased_person(submission: Submission, parsed: Parsed) -> list[Any]:
     """Tombstones this submission's contacts hit (the person's data was erased on their request): any contact it
-    gives, the others too ("Also gave"), or a partner sending the erased person's second address brings them back."""
+    gives, the others too ("Also gave") and its Telegram accounts, or a partner sending the erased person's second
+    address, or an import of their old interest known only by "@ivan_petrov", brings them back. One statement."""
     person = parsed.person
     return privacy.tombstones_for(
         emails=([person.email] if person.email else []) + list(person.other_emails),
         phones=([(person.phone, person.phone_ext)] if person.phone else [])
-        + [normalize.split_phone_text(text) for text in person.other_phones])
+        + [normalize.split_phone_text(text) for text in person.other_phones],
+        telegrams=person.messengers)
 
 
 def _comes_back_by_themselves(submission: Submission, parsed: Parsed) -> bool:

@@ -80,13 +80,14 @@ class ErasureLog(models.Model):
 class TombstoneKind(models.TextChoices):
     EMAIL = "email", _("e-mail")
     PHONE = "phone", _("phone")
+    TELEGRAM = "telegram", _("Telegram account")
 
 
 class Tombstone(models.Model):
-    """A keyed hash of an erased person's normalised e-mail or phone: the person cannot be re-imported,
-    and nobody can read the address back from it."""
+    """A keyed hash of an erased person's normalised e-mail, phone or Telegram account: the person cannot be
+    re-imported, and nobody can read the address back from it."""
 
-    kind = models.CharField(_("kind"), max_length=5, choices=TombstoneKind.choices)
+    kind = models.CharField(_("kind"), max_length=8, choices=TombstoneKind.choices)
     digest = models.CharField(_("keyed hash"), max_length=64, db_index=True)
     erasure = models.ForeignKey(ErasureLog, verbose_name=_("erasure"), on_delete=models.CASCADE,
                                 related_name="tombstone_rows")

@@ -110,6 +110,8 @@ def submission_ids(person: Person) -> set[int]:
         for email in person.emails:
             found |= Q(raw__icontains=email)
         ids |= set(text.filter(found).values_list("pk", flat=True))
+    if person.telegrams:
+        ids |= set(text.filter(raw__iregex=_telegram_sql(person)).values_list("pk", flat=True))
     ids |= _submissions_with_phones(text, person.phones)
     person._submission_ids = ids  # type: ignore[attr-defined]
     return ids
@@ -307,8 +309,9 @@ def erase_requests(person: Person) -> int:
 
 
 def _mentions_q(person: Person, field: str) -> Q | None:
-    """Rows whose text column `field` holds one of the person's e-mails (any spelling) or phones (any notation),
-    narrowed inside the database (None: the person has no contact to look for)."""
+    """Rows whose text column `field` holds one of the person's e-mails (any spelling), phones (any notation) or
+    Telegram accounts (@name, a t.me link), narrowed inside the database (None: the person has no contact to look
+    for)."""
     from django.db import connection
 
     # On SQLite a regular expression is a call into Python for every row: a test in SQLite's own C first (the
@@ -326,7 +329,10 @@ def _mentions_q(person: Person, field: str) -> Q | None:
         if patterns is not None:
             found = Q(**{f"{field}__regex": patterns[0]})
             condition |= (_digits_in_order(field, patterns[0]) & found) if narrow else found
-    return condition if (person.emails or person.phones) else None
+    if person.telegrams:
+        found = Q(**{f"{field}__iregex": _telegram_sql(person)})
+        condition |= (_holds_any(field, _telegram_names(person), prefix="") & found) if narrow else found
+    return condition if (person.emails or person.phones or person.telegrams) else None
 
 
 def _mailbox_domains(person: Person) -> list[str]:
@@ -338,14 +344,15 @@ def _mailbox_domains(person: Person) -> list[str]:
     return sorted(domains | {alias for alias, target in aliases.items() if target in domains})
 
 
-def _holds_any(field: str, domains: list[str]) -> Q:
-    """SQLite: the text column holds "@<domain>" for one of the domains, in any ASCII case."""
+def _holds_any(field: str, domains: list[str], *, prefix: str = "@") -> Q:
+    """SQLite: the text column holds "@<domain>" (`prefix` and the text) for one of the domains, in any ASCII
+    case."""
     from django.db.models import F, Func, IntegerField, Value
     from django.db.models.lookups import GreaterThan
 
     condition = Q(pk__in=[])
     for domain in domains:
-        place = Func(Func(F(field), function="lower"), Value(f"@{domain}"), function="instr",
+        place = Func(Func(F(field), function="lower"), Value(f"{prefix}{domain}"), function="instr",
                      output_field=IntegerField())
         condition |= Q(GreaterThan(place, 0))
     return condition
@@ -381,6 +388,8 @@ def _names_the_person(text: str, person: Person) -> bool:
     digits = re.sub(r"\D", "", text)
     if any(email.casefold() in folded for email in person.emails) or _any_spelling(person).search(text):
         return True
+    if person.telegrams and _telegram_pattern(person).search(text):
+        return True
     return any(e164.lstrip("+") in digits or (len(e164) > 11 and e164[-10:] in digits) for e164 in person.e164s)
 
 
@@ -391,6 +400,33 @@ def _any_spelling(person: Person) -> re.Pattern[str]:
         pattern = mailbox_regex(person.emails, anchored=False)
         cached = re.compile(pattern or r"(?!)", re.IGNORECASE)
         person._any_spelling = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _telegram_names(person: Person) -> list[str]:
+    """The user names of the person's Telegram accounts ("ivan_petrov" of "t.me/ivan_petrov"), lower case."""
+    return sorted({account.rpartition("/")[2].lower() for account in person.telegrams})
+
+
+def _telegram_sql(person: Person) -> str:
+    """A regular expression (the common part of Python's and PostgreSQL's dialects, for `__iregex`) matching a text
+    that writes one of the person's Telegram accounts as "@name" or a t.me link, the name whole ("@ivan_petrov2" is
+    someone else's): to narrow inside the database; _telegram_pattern confirms and replaces."""
+    names = "|".join(re.escape(name) for name in _telegram_names(person))
+    return rf"(@|t\.me/|telegram\.me/)({names})([^a-z0-9_]|$)"
+
+
+def _telegram_pattern(person: Person) -> re.Pattern[str]:
+    """One of the person's Telegram accounts in a text, as intake reads one (matching.normalize.TELEGRAM): "@name"
+    not inside an e-mail address, or a t.me / telegram.me link with its scheme and closing slash; only the whole
+    user name, so "@ivan_petrov" never takes "@ivan_petrov2" or "@ivan_petrov_shop" (compiled once per erasure)."""
+    cached = getattr(person, "_telegram_pattern", None)
+    if cached is None:
+        names = "|".join(re.escape(name) for name in _telegram_names(person))
+        cached = re.compile(
+            rf"(?:(?<![\w.@/])@|(?<![\w.])(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/)(?:{names})"
+            rf"(?:/(?!\w))?(?![\w@]|\.\w)" if names else r"(?!)", re.IGNORECASE)
+        person._telegram_pattern = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -545,8 +581,9 @@ def _name_q(person: Person, field: str) -> Q:
 
 
 def scrub_text(text: str, person: Person, *, surname_alone: bool = True) -> str:
-    """Another person's text with this person's e-mails (any spelling), phones (any notation) and name replaced
-    by "[erased]", the rest as written. A phone with an extension is left: its line is the office's, anyone's
+    """Another person's text with this person's e-mails (any spelling), phones (any notation), Telegram accounts
+    ("пишите @ivan_petrov", a t.me link; the whole user name only) and name replaced by "[erased]", the rest as
+    written. A phone with an extension is left: its line is the office's, anyone's
     there, and only the person's extension was theirs. Without `surname_alone` the surname goes only with a given
     name next to it (the text is on the card of someone with that surname)."""
     if not text:
@@ -562,6 +599,8 @@ def scrub_text(text: str, person: Person, *, surname_alone: bool = True) -> str:
         patterns = None if extension else _phone_patterns(e164)
         if patterns is not None:
             text = patterns[1].sub(ERASED, text)
+    if person.telegrams:
+        text = _telegram_pattern(person).sub(ERASED, text)
     names = _name_pattern(person, with_given_name=not surname_alone)
     return names.sub(ERASED, text) if names is not None else text
 

@@ -8,7 +8,8 @@ Data-subject requests: `find_person` gathers every card of one person; every roo
 data registers an exporter and an eraser (`@exporter(name)`, `@eraser(name)`; the built-in rooms are in
 `leadflow.privacy.rooms`, other apps put theirs in a `privacy.py` module, found at start-up);
 `erase_person` runs them all in one transaction, logs the erasure (no personal data) and leaves keyed
-hashes of the e-mails and phones (tombstones) so the person is not recreated by an import or a partner.
+hashes of the e-mails, phones and Telegram accounts (tombstones) so the person is not recreated by an import or a
+partner.
 """
 
 from __future__ import annotations
@@ -401,6 +402,9 @@ class Person:
 
     emails: set[str] = field(default_factory=set)
     phones: set[tuple[str, str]] = field(default_factory=set)  # (E.164, extension)
+    # Telegram accounts as requests keep them ("t.me/ivan_petrov"): the one searched for and every one the person's
+    # requests gave, read before anything is erased (tombstoned like the e-mails and phones).
+    telegrams: set[str] = field(default_factory=set)
     lead_ids: set[int] = field(default_factory=set)
     client_ids: set[int] = field(default_factory=set)
     contact_ids: set[int] = field(default_factory=set)
@@ -462,6 +466,7 @@ class Person:
     def describe(self) -> dict[str, Any]:
         return {
             "emails": sorted(self.emails), "phones": [e + (f" ext. {x}" if x else "") for e, x in sorted(self.phones)],
+            "telegrams": sorted(self.telegrams),
             "lead_ids": sorted(self.lead_ids), "client_ids": sorted(self.client_ids),
             "contact_ids": sorted(self.contact_ids), "company_ids": sorted(self.company_ids),
             "interest_ids": sorted(self.interest_ids),
@@ -540,6 +545,32 @@ def _telegram_cards(account: str, person: Person) -> list[Card]:
         person.client_ids.add(pk)
         cards += [("contact", contact_id)] if contact_id else []
     return list(dict.fromkeys(cards))
+
+
+def _telegrams_of(person: Person) -> set[str]:
+    """Every Telegram account the person's requests gave (their facts' "messengers"), whichever contact found them:
+    a person found by their phone whose interest also gave "@ivan_petrov" is tombstoned by that account too."""
+    from leadflow.leads.models import Request
+
+    found: set[str] = set()
+    rows = Request.objects.filter(Q(lead_id__in=person.lead_ids) | Q(client_id__in=person.client_ids)
+                                  | Q(interest_id__in=person.interest_ids))
+    for facts in rows.values_list("facts", flat=True):
+        given = facts.get("messengers") if isinstance(facts, dict) else None
+        if isinstance(given, list):
+            found |= {telegram_key(str(item)) for item in given} - {""}
+    return found
+
+
+def telegram_key(account: str) -> str:
+    """A Telegram account in the one form its tombstone is hashed and a text is searched with ("t.me/ivan_petrov",
+    lower case), however it was written; "" for what is not one."""
+    from leadflow.matching import normalize
+
+    try:
+        return normalize.normalize_telegram(account)
+    except normalize.NormalizationError:
+        return ""
 
 
 def _card_models() -> dict[str, Any]:
@@ -827,6 +858,7 @@ def find_person(*, lead: Any = None, client: Any = None, contact: Any = None, em
                                                              | Q(client_id__in=person.client_ids))
                            .values_list("visitor_id", flat=True) if v}
     person.visitor_ids |= set(Visitor.objects.filter(lead_id__in=person.lead_ids).values_list("visitor_id", flat=True))
+    person.telegrams = ({account} if account else set()) | _telegrams_of(person)
     _names(person)
     for company in Company.objects.filter(Q(contacts__pk__in=person.contact_ids)
                                           | Q(clients__pk__in=person.client_ids)).distinct():
@@ -972,8 +1004,10 @@ def erased_message_id(message_id: str) -> str:
     return f"<erased.{digest('message-id', message_id)[:40]}@erased.invalid>"
 
 
-def contact_digests(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, str]] = ()) -> set[tuple[str, str]]:
-    """(kind, digest) of each e-mail (its matching form too: case, +tag, Gmail dots) and phone (+ extension)."""
+def contact_digests(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, str]] = (),
+                    telegrams: Iterable[str] = ()) -> set[tuple[str, str]]:
+    """(kind, digest) of each e-mail (its matching form too: case, +tag, Gmail dots), phone (+ extension) and
+    Telegram account (telegram_key: "@Ivan_Petrov" and "t.me/ivan_petrov" are one)."""
     from leadflow.matching.record import canonical_email
 
     found: set[tuple[str, str]] = set()
@@ -983,12 +1017,18 @@ def contact_digests(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, s
     for e164, ext in phones:
         if e164:
             found.add((TombstoneKind.PHONE, digest("phone", f"{e164};{ext}")))
+    for account in telegrams:
+        key = telegram_key(account) if account else ""
+        if key:
+            found.add((TombstoneKind.TELEGRAM, digest("telegram", key)))
     return found
 
 
-def tombstones_for(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, str]] = ()) -> list[Tombstone]:
-    """The active tombstones an incoming person's contacts hit (an index lookup on the digest)."""
-    wanted = contact_digests(emails=emails, phones=phones)
+def tombstones_for(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, str]] = (),
+                   telegrams: Iterable[str] = ()) -> list[Tombstone]:
+    """The active tombstones an incoming person's contacts hit (an index lookup on the digest): one statement for
+    all their e-mails, phones and Telegram accounts."""
+    wanted = contact_digests(emails=emails, phones=phones, telegrams=telegrams)
     if not wanted:
         return []
     digests = sorted({d for _kind, d in wanted})
@@ -1067,7 +1107,7 @@ def erase_person(*, person: Person, by: User | None, reference: str = "") -> Era
             by=by, lead_ids=sorted(person.lead_ids), client_ids=sorted(person.client_ids), counts=counts,
             reference=reference[:120], left_out=person.left_out_rows(), redacted=person.redacted,
         )
-        digests = contact_digests(emails=person.emails, phones=person.phones)
+        digests = contact_digests(emails=person.emails, phones=person.phones, telegrams=person.telegrams)
         Tombstone.objects.bulk_create([Tombstone(kind=kind, digest=value, erasure=log) for kind, value in digests])
         ErasureLog.objects.filter(pk=log.pk).update(tombstones=len(digests))
         log.tombstones = len(digests)

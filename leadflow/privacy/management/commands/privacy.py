@@ -66,7 +66,8 @@ class Command(BaseCommand):
             raise CommandError("--as must name an active administrator.")
         described = person.describe()
         self.stderr.write(f"Leads {described['lead_ids']}, clients {described['client_ids']}, "
-                          f"e-mails {described['emails']}, phones {described['phones']}")
+                          f"e-mails {described['emails']}, phones {described['phones']}, "
+                          f"Telegram {described['telegrams']}")
         for join in sorted(person.left_out.values(), key=lambda join: join.card):
             if join.kept_by is not None:
                 self.stderr.write(f"Left out {join.ref}: still lists {join.value_text}, which erasure #{join.kept_by} "
