@@ -13,18 +13,17 @@ lax reading of a number as a date (`since=0`) is accepted."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from leadflow.accounts.models import UserToken
 from leadflow.api import api
+
+from .examples import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +60,7 @@ def credentials(admin_user, partner, make_lead, alice):  # type: ignore[no-untyp
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("LEADFLOW_FUZZ_EXAMPLES", "25")), deadline=None,
-          derandomize="LEADFLOW_FUZZ_EXAMPLES" not in os.environ, database=None,
-          suppress_health_check=list(HealthCheck))
+@examples(25)
 def test_any_request_gets_a_documented_answer_and_never_a_server_error(case, credentials):  # type: ignore[no-untyped-def]
     case.call_and_validate(headers=credentials, checks=CHECKS)
 

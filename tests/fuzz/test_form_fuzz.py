@@ -5,24 +5,22 @@ is journaled first (nothing a person sent is lost)."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 from django.test import Client as HttpClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadflow.intake import webform_rules
 from leadflow.intake.models import Form, Submission
 
+from .examples import examples
 from .test_text_fuzz import field_text
 
 pytestmark = pytest.mark.django_db
 
-fuzz = settings(max_examples=int(os.environ.get("LEADFLOW_FUZZ_EXAMPLES", "60")), deadline=None,
-                derandomize="LEADFLOW_FUZZ_EXAMPLES" not in os.environ, database=None,
-                suppress_health_check=list(HealthCheck))
+fuzz = examples(60)
 
 field_names = st.one_of(
     st.sampled_from(["name", "phone", "email", "company", "comment", "city", "consent", "utm_source", "utm_campaign",

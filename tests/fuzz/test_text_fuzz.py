@@ -11,10 +11,9 @@ Examples come from a fixed seed (repeatable in CI); `LEADFLOW_FUZZ_EXAMPLES=5000
 
 from __future__ import annotations
 
-import os
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadflow.inbox import parsing
@@ -22,9 +21,9 @@ from leadflow.intake import builders
 from leadflow.matching import normalize
 from leadflow.matching.normalize import NormalizationError
 
-EXAMPLES = int(os.environ.get("LEADFLOW_FUZZ_EXAMPLES", "300"))
-fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize="LEADFLOW_FUZZ_EXAMPLES" not in os.environ,
-                database=None, suppress_health_check=list(HealthCheck))
+from .examples import examples
+
+fuzz = examples(300)
 
 FORM_PUNCTUATION = " +-()./,;:_@#№«»\"'!?*&%$<>[]{}|\\~`^=\t\n\u00a0\u200b\u2011\u2013\u2014\u2116\ufeff"
 messy = st.text(
