@@ -1007,24 +1007,25 @@ def _team_for(submission: Submission, *, city: str = "", partners_consent: bool 
               switched_off: frozenset[int] = frozenset()) -> Team | None:
     """The team a new lead goes to; an inactive team (accounts.Team.is_active) is passed over, as if not set, and so
     is one in `switched_off` (found switched off since a process kept it: leads.services.create_lead)."""
-    if submission.partner and submission.partner.team_id and submission.partner.team.is_active \
-            and submission.partner.team_id not in switched_off:
+    def takes_leads(holder: Any) -> bool:
+        """The team of a partner, form or user that has one, active and not found switched off."""
+        return bool(holder and holder.team_id and holder.team.is_active and holder.team_id not in switched_off)
+
+    if takes_leads(submission.partner):
         return submission.partner.team
     # Dealers by region: a city a dealer covers goes to the dealer's team (partners.routing). A dealer is
     # another company: the person's contacts go there only with their consent to transfer to partners.
     dealer_team = dealer_team_for(city) if city and partners_consent else None
     if dealer_team is not None and dealer_team.pk not in switched_off:
         return dealer_team
-    if submission.form and submission.form.team_id and submission.form.team.is_active \
-            and submission.form.team_id not in switched_off:
+    if takes_leads(submission.form):
         return submission.form.team
     payload = submission.payload if isinstance(submission.payload, dict) else {}
     mailbox_team = payload.get("team_id") if submission.channel in THREAD_CHANNELS else None
     if isinstance(mailbox_team, int) and mailbox_team not in switched_off and (
             team := Team.objects.filter(pk=mailbox_team, is_active=True).first()) is not None:
         return team  # the mailbox the e-mail came to (inbox.services writes it; a sender cannot)
-    if submission.submitted_by and submission.submitted_by.team_id and submission.submitted_by.team.is_active \
-            and submission.submitted_by.team_id not in switched_off:
+    if takes_leads(submission.submitted_by):
         return submission.submitted_by.team
     return fallback_team(switched_off)
 
