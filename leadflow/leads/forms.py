@@ -59,7 +59,12 @@ def _field_named(form: forms.Form, name: str) -> str | None:
 class PersonChoiceField(forms.ModelChoiceField):
     """People by the name the rest of the UI shows, not their login."""
 
+    #: Name each person's team too: for a head of several teams picking among all their people.
+    with_team = False
+
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        if self.with_team and obj.team_id:
+            return f"{obj.display_name()} ({obj.team.name})"
         return obj.display_name()
 
     def to_python(self, value: Any) -> Any:
@@ -119,14 +124,16 @@ def team_people(user: User):  # type: ignore[no-untyped-def]
 class AssignForm(forms.Form):
     owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none(), empty_label=_("Choose a manager"))
 
-    def __init__(self, *args, user: User, lead: Lead | None = None, client=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user: User, lead: Lead | None = None, client=None, with_team: bool = False,  # type: ignore[no-untyped-def]
+                 **kwargs):
         super().__init__(*args, **kwargs)
         people = team_people(user)
         card = lead if lead is not None else client
         if card is not None and card.team_id and not user.is_admin:
             # The people the assignment will accept: the card's team, or the head themselves.
             people = people.filter(Q(team_id=card.team_id) | Q(pk=user.pk))
-        self.fields["owner"].queryset = people
+        self.fields["owner"].queryset = people.select_related("team") if with_team else people
+        self.fields["owner"].with_team = with_team
 
 
 class StageForm(forms.Form):

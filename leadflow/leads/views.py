@@ -741,7 +741,13 @@ def team(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = Lead.objects.visible_to(user)
     # The longest-waiting first: they are the ones about to be escalated.
-    waiting = list(with_sla(visible.in_pool().select_related("source")).order_by("created_at", "pk")[:TEAM_ROWS + 1])
+    waiting = list(with_sla(visible.in_pool().select_related("source", "team")).order_by("created_at", "pk")
+                   [:TEAM_ROWS + 1])
+    # The teams whose routing the reader sets (DOMAIN.md 10): the head's own, every active one for the admin. With
+    # more than one, every table names each row's team: a Wholesale lead assigned to a Moscow manager is refused.
+    routing_teams = list(Team.objects.filter(is_active=True).order_by("name") if user.is_admin
+                         else Team.objects.filter(pk__in=headed_team_ids(user)).order_by("name"))
+    several_teams = len(routing_teams) > 1
     # One subquery per figure: joining leads, clients and tasks at once would multiply the rows.
     def per_person(qs: Any, field: str) -> Any:
         # COUNT(*): read from an index on (person, state) alone, without visiting the rows.
@@ -750,7 +756,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
     from leadflow.clients.models import Client
 
-    people = forms.team_people(user).annotate(
+    people = forms.team_people(user).select_related("team").annotate(
         open_leads=per_person(Lead.objects.filter(state__in=["open", "deferred"]), "owner"),
         open_clients=per_person(Client.objects.filter(is_active=True), "owner"),
         overdue_tasks=per_person(Task.objects.filter(completed_at__isnull=True, due_at__lt=now), "assignee"),
@@ -771,10 +777,8 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/team.html", {
         "waiting": waiting[:TEAM_ROWS], "more_waiting": len(waiting) > TEAM_ROWS, "people": people,
         "breaches": breaches[:TEAM_ROWS], "more_breaches": len(breaches) > TEAM_ROWS,
-        "assign_form": forms.AssignForm(user=user), "now": now,
-        # The teams whose routing the reader sets (DOMAIN.md 10): the head's own, every active one for the admin.
-        "routing_teams": Team.objects.filter(is_active=True).order_by("name") if user.is_admin
-        else Team.objects.filter(pk__in=headed_team_ids(user)).order_by("name")})
+        "assign_form": forms.AssignForm(user=user, with_team=several_teams), "now": now,
+        "routing_teams": routing_teams, "several_teams": several_teams})
 
 
 @login_required

@@ -61,6 +61,32 @@ def test_the_team_page_shows_the_load_and_filters_of_every_team_the_head_heads(h
     assert leads.count('href="/leads/') >= 1
 
 
+def _row_of(html: str, text: str) -> str:
+    """The table row of the page that holds `text` (the first one)."""
+    at = html.index(text)
+    return html[html.rindex("<tr", 0, at):html.index("</tr>", at)]
+
+
+def test_a_head_of_two_teams_sees_each_rows_team_on_the_team_page(head_of_both, carol, alice, other_team, make_lead):
+    """The page mixed both teams' people and waiting leads without saying whose: the head ticked a Wholesale lead,
+    gave it to a Moscow manager and was refused. Every table now names the team, and so does the owner list."""
+    make_lead(team=other_team, first_name="Оптовик", last_name="Первый")
+    make_lead(first_name="Москвич", last_name="Второй")
+    page = _web(head_of_both).get("/team/").content.decode()
+    assert "Wholesale" in _row_of(page, "Оптовик") and "Sales" not in _row_of(page, "Оптовик")
+    assert "Sales" in _row_of(page, "Москвич")
+    assert "Wholesale" in _row_of(page, ">Carol") and "Sales" in _row_of(page, ">Alice")
+    select = page[page.index('name="owner"'):]
+    assert "Carol (Wholesale)</option>" in select and "Alice (Sales)</option>" in select
+    assert "Routing: Sales</a> · <a" in page
+
+
+def test_a_head_of_one_team_gets_no_team_column(head, alice, make_lead):
+    make_lead(first_name="Москвич", last_name="Второй")
+    page = _web(head).get("/team/").content.decode()
+    assert "<th>Team</th>" not in page and "Alice (Sales)" not in page and ">Alice</option>" in page
+
+
 def test_a_head_still_cannot_pick_people_of_a_team_they_do_not_head(head, carol, alice, make_lead):
     lead = make_lead()
     card = _web(head).get(f"/leads/{lead.pk}/").content.decode()
