@@ -224,13 +224,9 @@ def undo(request: HttpRequest, merge_id: int) -> Lead:
 
 @router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")
 def claim(request: HttpRequest, lead_id: int) -> Lead:
-    user: User = request.auth
-    lead = Lead.objects.visible_to(user).filter(pk=lead_id).first()
-    if lead is None:
-        # A teammate's pooled lead claimed a second ago: say so (409) rather than pretend it never was.
-        lead = Lead.objects.filter(pk=lead_id, team_id=user.team_id, owner__isnull=False).first()
-        if lead is None or user.team_id is None:
-            raise NotFound("lead")
+    # A lead the caller cannot see is not found, whatever it is: one a teammate claimed a second ago included, as
+    # its owner is not the caller's to learn (a manager sees the pool and their own leads, LeadQuerySet.visible_to).
+    lead = visible_lead(request.auth, lead_id)
     return visible_lead(request.auth, services.claim_lead(lead=lead, by=request.auth).pk)
 
 

@@ -26,7 +26,7 @@ from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.clients.validators import clean_number
 from leadflow.core import rows
-from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import WorkCalendar, add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
@@ -749,6 +749,10 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
             if current.owner_id == by.pk:
                 return current
             if current.owner_id:
+                # Lost the race: who won is said only to one who may see the lead now (its team's head, an
+                # admin); to a manager it is gone from their pool like any lead they cannot see.
+                if not Lead.objects.visible_to(by).filter(pk=lead.pk).exists():
+                    raise NotFound("lead")
                 raise DomainError(
                     "already_claimed",
                     _("%(name)s claimed this lead first.") % {"name": current.owner.display_name()},

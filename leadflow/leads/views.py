@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadflow.accounts.models import Role, Team, User
-from leadflow.core.errors import DomainError, InvalidInput
+from leadflow.core.errors import DomainError, InvalidInput, NotFound
 from leadflow.core.inputs import parse_id
 from leadflow.core.worktime import WorkingClock
 from leadflow.intake.models import Submission
@@ -370,15 +370,18 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     handler = ACTIONS.get(name)
     if handler is None:
         raise Http404
-    if name == "claim":
-        lead = Lead.objects.visible_to(request.user).filter(pk=pk).first() or Lead.objects.filter(
-            pk=pk, team_id=request.user.team_id, owner__isnull=False).first()
-        if lead is None:
-            raise Http404
-    else:
+    try:
         lead = visible_lead(request, pk)
+    except Http404:
+        if name == "claim" and is_htmx(request):
+            return gone_from_pool(request, pk)
+        raise
     try:
         outcome = handler(request, lead)
+    except NotFound:  # claimed by a teammate meanwhile: gone from the pool, as any lead the reader cannot see
+        if is_htmx(request):
+            return gone_from_pool(request, pk)
+        raise Http404 from None
     except DomainError as error:
         outcome = error.message
         if error.fields and not isinstance(error, RefusedForm):
@@ -404,6 +407,14 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if not target.startswith("/") or target.startswith("//"):
         target = reverse("lead_card", args=[lead.pk])
     return redirect(target)
+
+
+def gone_from_pool(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pool row's answer to a claim of a lead the reader cannot see (claimed by someone a second ago, or never
+    theirs): the same words for every such lead, so nothing is learnt of it or of its owner. Answered 200, as the
+    other claim answers are: htmx puts a 4xx answer nowhere, and the row would stay with its button."""
+    return render(request, "leads/partials/claim_result.html", {
+        "pk": pk, "error": _("This lead is not in your pool any more.")})
 
 
 class RefusedForm(InvalidInput):
