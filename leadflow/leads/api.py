@@ -440,8 +440,13 @@ def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50
             .order_by("-created_at")[:limit])
 
 
-@interests_router.post("/{interest_id}/promote", response={201: schemas.LeadOut},
-                       summary="Add the missing person's name and contact: the interest becomes a lead")
+@interests_router.post("/{interest_id}/promote", response={201: schemas.Promoted},
+                       summary="Add the missing person's name and contact: the interest becomes a lead",
+                       description="The lead goes where a new lead from the interest's source goes today (its "
+                                   "team, or the next one when that team is switched off or there is none) and "
+                                   "is routed there. In your view, the answer is the lead (`visible: true`); "
+                                   "otherwise (routed to a teammate, or to a team you do not work) only where "
+                                   "it went (`visible: false`, `team_id`, `team_name`, `notice`).")
 def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> Status:
     from django.conf import settings
 
@@ -471,4 +476,22 @@ def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> 
         phone_ext=phone.extension, email=email,
     )
     lead = services.promote_interest(interest=interest, person=person, by=request.auth)
-    return Status(201, Lead.objects.select_related("stage").get(pk=lead.pk))
+    return Status(201, promoted_answer(lead=lead, interest=interest, user=request.auth))
+
+
+def promoted_answer(*, lead: Lead, interest: Any, user: User) -> Any:
+    """The promoter's answer: the lead when they may see it, else only where it went (its team), so they are not
+    left with an id whose card says "not found" and no word why."""
+    lead = Lead.objects.select_related("stage", "team").get(pk=lead.pk)
+    team_name = lead.team.name if lead.team_id else ""
+    lead.team_name = team_name
+    if Lead.objects.visible_to(user).filter(pk=lead.pk).exists():
+        lead.visible = True
+        lead.notice = "" if lead.team_id == interest.team_id else (
+            _("The lead went to the team %(team)s, where a new lead from this source goes today.") % {
+                "team": team_name} if lead.team_id else _("No team takes new leads: the lead is in the pool of no "
+                                                          "team, which every manager sees."))
+        return lead
+    return {"visible": False, "id": lead.pk, "team_id": lead.team_id, "team_name": team_name,
+            "notice": _("The lead went to the team %(team)s and was given out by its routing; it is not in your view, "
+                        "so its card does not open for you.") % {"team": team_name or "—"}}

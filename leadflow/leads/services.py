@@ -426,7 +426,10 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
     The lead goes to the interest's team as it is now; one switched off since the interest came gets no new leads,
     so the lead goes where the intake would send the interest's submission today (intake.pipeline.team_now_for),
     as it sends a new lead whose team was switched off: to the next team, not refused (nothing waits in a dead
-    team, and the person's request is not turned away because of how the company is organised)."""
+    team, and the person's request is not turned away because of how the company is organised). An interest of no
+    team (none took leads when it came, a call to a line of no team) goes there too, not to no team while teams
+    take leads; with no team taking leads at all it is a lead of no team, in everyone's pool, as the intake's new
+    leads are then (a company that has set up no teams works that way)."""
     if interest.promoted_to_id:
         raise DomainError("already_promoted", _("The interest is already a lead."))
     if not (person.full_name and (person.phone or person.email)):
@@ -437,20 +440,22 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
                            "campaign": interest.utm_campaign, "content": interest.utm_content,
                            "term": interest.utm_term},
                       referrer=interest.referrer, landing_page=interest.landing_page, visitor_id=interest.visitor_id)
-        lead = create_lead(person=person, touch=touch, team=interest.team, message=interest.message, by=by,
-                           team_if_switched_off=lambda off: _team_instead_of(interest, off))
+        team = interest.team if interest.team_id else _team_now_for(interest)
+        lead = create_lead(person=person, touch=touch, team=team, message=interest.message, by=by,
+                           team_if_switched_off=lambda off: _team_now_for(interest, switched_off=off))
         Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
     return lead
 
 
-def _team_instead_of(interest: Interest, off: Team) -> Team | None:
-    """The team a lead promoted from `interest` goes to when the interest's team, `off`, was switched off since."""
+def _team_now_for(interest: Interest, *, switched_off: Team | None = None) -> Team | None:
+    """The team a lead promoted from `interest` goes to when the interest has none, or when its team, `switched_off`,
+    was switched off since: where the intake would send the interest's submission today."""
     from leadflow.intake.models import Submission
     from leadflow.intake.pipeline import team_now_for  # the intake builds on this module
 
     submission = Submission.objects.filter(interest=interest).order_by("pk").first()
-    return team_now_for(submission, switched_off=frozenset({off.pk}))
+    return team_now_for(submission, switched_off=frozenset({switched_off.pk}) if switched_off else frozenset())
 
 
 def _facts_dict(person: PersonFacts) -> dict[str, str]:
