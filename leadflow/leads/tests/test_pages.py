@@ -69,6 +69,8 @@ def test_claim_from_the_pool_row_and_the_loser_is_told_it_is_gone_not_who_won(cl
     assert elsewhere.status_code == response.status_code
     assert elsewhere.content.decode() == page.replace(f'id="pool-{lead.pk}"', 'id="pool-999999"')
     assert client.post(f"/leads/{lead.pk}/claim/").status_code == 404
+    russian = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true", "Accept-Language": "ru"})
+    assert "Этого лида больше нет в вашем пуле." in russian.content.decode()
     client.force_login(head)  # the team's head sees whose it is
     response = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true"})
     assert "Alice claimed this lead first" in response.content.decode()

@@ -90,6 +90,11 @@ def test_a_lead_the_round_robin_gives_a_teammate_is_answered_with_its_team_not_i
     body = response.json()
     assert response.status_code == 201 and body["visible"] is False and body["team_name"] == "Sales"
     assert Lead.objects.get(pk=body["id"]).owner == bob and "Bob" not in response.content.decode()
+    other = Interest.objects.create(name="Ресепшн", phone="+74951110004", reason="no person's name", team=sales)
+    russian = api_as(alice).post(f"/api/interests/{other.pk}/promote", {"name": "Орлова Анна", "phone": "+79131112233"},
+                                 content_type="application/json", headers={"Accept-Language": "ru"})
+    assert russian.json()["notice"] == ("Лид передан в команду Sales и распределён по её правилам; он вам не виден, "
+                                        "поэтому его карточка у вас не откроется.")
     assert list(OwnerChange.objects.filter(lead_id=body["id"]).values_list("to_owner__username", flat=True)) == [
         "bob"]
 
