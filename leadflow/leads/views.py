@@ -378,11 +378,12 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise
     try:
         outcome = handler(request, lead)
-    except NotFound:  # claimed by a teammate meanwhile: gone from the pool, as any lead the reader cannot see
-        if is_htmx(request):
-            return gone_from_pool(request, pk)
-        raise Http404 from None
     except DomainError as error:
+        if name == "claim" and isinstance(error, NotFound):
+            # Claimed by a teammate meanwhile: gone from the pool, as any lead the reader cannot see.
+            if is_htmx(request):
+                return gone_from_pool(request, pk)
+            raise Http404 from None
         outcome = error.message
         if error.fields and not isinstance(error, RefusedForm):
             outcome = "; ".join(f"{' '.join(v)}" for v in error.fields.values())
