@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,13 @@ from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
-from leadflow.leads.querysets import BadCursor, headed_team_ids, local_day_bounds, sorted_page, sorts_available
+from leadflow.leads.querysets import (
+    BadCursor,
+    interests_visible_to,
+    local_day_bounds,
+    sorted_page,
+    sorts_available,
+)
 from leadflow.matching import normalize
 
 router = Router(tags=["leads"])
@@ -418,20 +423,6 @@ def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -
 # ---------------------------------------------------------------- interests
 
 
-def interests_visible_to(user: User) -> Any:
-    """As leads (LeadQuerySet.visible_to): a head sees the interests of the teams they head (Team.head), not of the
-    team they are a member of; a manager, their own team's; both, those of no team; an admin, all."""
-    from leadflow.leads.models import Interest
-
-    if user.is_admin:
-        return Interest.objects.all()
-    if user.role == Role.HEAD:
-        return Interest.objects.filter(Q(team_id__in=headed_team_ids(user)) | Q(team__isnull=True))
-    if user.role == Role.MANAGER and user.team_id:
-        return Interest.objects.filter(Q(team_id=user.team_id) | Q(team__isnull=True))
-    return Interest.objects.none()
-
-
 @interests_router.get("", response=list[schemas.InterestOut], summary="Interests of your team (not yet leads)")
 def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50) -> Any:
     if not 1 <= limit <= MAX_PAGE:
@@ -448,50 +439,16 @@ def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50
                                    "otherwise (routed to a teammate, or to a team you do not work) only where "
                                    "it went (`visible: false`, `team_id`, `team_name`, `notice`).")
 def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> Status:
-    from django.conf import settings
-
     interest = interests_visible_to(request.auth).filter(pk=interest_id).first()
     if interest is None:
         raise NotFound("interest")
-    errors: dict[str, list[str]] = {}
-    phone = normalize.Phone(e164=interest.phone, extension=interest.phone_ext)
-    if data.phone.strip():
-        try:
-            phone = normalize.normalize_phone(data.phone, region=settings.LEADFLOW_DEFAULT_REGION)
-        except normalize.NormalizationError as error:
-            errors["phone"] = [str(error)]
-    email = interest.email
-    if data.email.strip():
-        try:
-            email = normalize.normalize_email(data.email)
-        except normalize.NormalizationError as error:
-            errors["email"] = [str(error)]
-    if errors:
-        raise InvalidInput(errors)
-    name = normalize.split_person_name(data.name)
-    company = normalize.split_company(interest.company_name)
-    person = services.PersonFacts(
-        last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=name.full,
-        company_name=company.name, legal_form=company.legal_form, position=data.position, phone=phone.e164,
-        phone_ext=phone.extension, email=email,
-    )
+    person = services.person_for_promotion(interest=interest, name=data.name, phone=data.phone, email=data.email,
+                                           position=data.position)
     lead = services.promote_interest(interest=interest, person=person, by=request.auth)
-    return Status(201, promoted_answer(lead=lead, interest=interest, user=request.auth))
-
-
-def promoted_answer(*, lead: Lead, interest: Any, user: User) -> Any:
-    """The promoter's answer: the lead when they may see it, else only where it went (its team), so they are not
-    left with an id whose card says "not found" and no word why."""
-    lead = Lead.objects.select_related("stage", "team").get(pk=lead.pk)
-    team_name = lead.team.name if lead.team_id else ""
-    lead.team_name = team_name
-    if Lead.objects.visible_to(user).filter(pk=lead.pk).exists():
-        lead.visible = True
-        lead.notice = "" if lead.team_id == interest.team_id else (
-            _("The lead went to the team %(team)s, where a new lead from this source goes today.") % {
-                "team": team_name} if lead.team_id else _("No team takes new leads: the lead is in the pool of no "
-                                                          "team, which every manager sees."))
-        return lead
-    return {"visible": False, "id": lead.pk, "team_id": lead.team_id, "team_name": team_name,
-            "notice": _("The lead went to the team %(team)s and was given out by its routing; it is not in your view, "
-                        "so its card does not open for you.") % {"team": team_name or "—"}}
+    seen = services.promotion_seen_by(lead=lead, interest=interest, user=request.auth)
+    if not seen.visible:
+        return Status(201, {"visible": False, "id": lead.pk, "team_id": lead.team_id, "team_name": seen.team_name,
+                            "notice": seen.notice})
+    card = Lead.objects.select_related("stage").get(pk=lead.pk)
+    card.visible, card.team_name, card.notice = True, seen.team_name, seen.notice
+    return Status(201, card)

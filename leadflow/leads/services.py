@@ -58,6 +58,7 @@ from leadflow.leads.models import (
 )
 from leadflow.leads.querysets import headed_team_ids
 from leadflow.leads.routing import decide_owner, team_calendar
+from leadflow.matching import normalize
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
 from leadflow.matching.normalize import Phone, phone_text, split_phone_text
@@ -446,6 +447,62 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
         Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
     return lead
+
+
+def person_for_promotion(*, interest: Interest, name: str, phone: str = "", email: str = "",
+                         position: str = "") -> PersonFacts:
+    """What a manager typed to promote an interest, read as the intake reads it (the API and the page alike); a
+    contact left empty is the interest's own. Each problem on its field, nothing half-read."""
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("The person's name: a lead is a concrete person.")]
+    number = Phone(e164=interest.phone, extension=interest.phone_ext)
+    if phone.strip():
+        try:
+            number = normalize.normalize_phone(phone, region=settings.LEADFLOW_DEFAULT_REGION)
+        except normalize.NormalizationError as error:
+            errors["phone"] = [str(error)]
+    address = interest.email
+    if email.strip():
+        try:
+            address = normalize.normalize_email(email)
+        except normalize.NormalizationError as error:
+            errors["email"] = [str(error)]
+    if errors:
+        raise InvalidInput(errors)
+    parts = normalize.split_person_name(name)
+    company = normalize.split_company(interest.company_name)
+    return PersonFacts(
+        last_name=parts.last, first_name=parts.first, middle_name=parts.middle, full_name=parts.full,
+        company_name=company.name, legal_form=company.legal_form, position=position.strip(), phone=number.e164,
+        phone_ext=number.extension, email=address,
+    )
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Where an interest's lead went, as its promoter is told: the lead itself only when it is in their view."""
+
+    visible: bool
+    team_name: str
+    notice: str
+
+
+def promotion_seen_by(*, lead: Lead, interest: Interest, user: User) -> Promotion:
+    """The promoter's answer (the API's and the page's): in their view, the lead, and its team when that is not the
+    interest's; otherwise only its team, nothing of who works it, so they are not left with a card that says "not
+    found" and no word why (a manager sees the pool and their own leads; a head, the teams they head)."""
+    team_name = Team.objects.filter(pk=lead.team_id).values_list("name", flat=True).first() or ""
+    if Lead.objects.visible_to(user).filter(pk=lead.pk).exists():
+        notice = ""
+        if lead.team_id != interest.team_id:
+            notice = _("The lead went to the team %(team)s, where a new lead from this source goes today.") % {
+                "team": team_name} if lead.team_id else _(
+                "No team takes new leads: the lead is in the pool of no team, which every manager sees.")
+        return Promotion(visible=True, team_name=team_name, notice=notice)
+    return Promotion(visible=False, team_name=team_name, notice=_(
+        "The lead went to the team %(team)s and was given out by its routing; it is not in your view, so its card "
+        "does not open for you.") % {"team": team_name or "—"})
 
 
 def _team_now_for(interest: Interest, *, switched_off: Team | None = None) -> Team | None:
