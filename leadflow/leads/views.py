@@ -35,7 +35,14 @@ from leadflow.leads.context import pool_size
 from leadflow.leads.given import also_gave, for_reader, replaced_contacts, unreadable_given, unreadable_of
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, RoutingRule, Stage, Task
-from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
+from leadflow.leads.querysets import (
+    BadCursor,
+    headed_team_ids,
+    interests_visible_to,
+    keyset_page,
+    local_day_bounds,
+    sorted_page,
+)
 from leadflow.leads.routing import team_calendar
 from leadflow.leads.templatetags.leadflow_tags import phone_shown
 
@@ -739,6 +746,60 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
         if not clients_open_to(request.user).filter(pk=task.client_id).exists():
             target = reverse("my_tasks")  # their last task on a colleague's client is done: the card closed to them
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
+
+
+INTEREST_ROWS = 50  # the newest interests not promoted yet; GET /api/interests pages further
+
+
+def _interests_page(request: HttpRequest, *, failed: Any = None, status: int = 200) -> HttpResponse:
+    rows = list(interests_visible_to(request.user).filter(promoted_to__isnull=True).select_related("team")
+                .order_by("-created_at", "-pk")[:INTEREST_ROWS])
+    shown = [(row, failed if failed is not None and failed.prefix == f"interest-{row.pk}"
+              else forms.PromoteForm(prefix=f"interest-{row.pk}")) for row in rows]
+    return render(request, "leads/interests.html", {"interests": shown}, status=status)
+
+
+@login_required
+def interests(request: HttpRequest) -> HttpResponse:
+    """Attention that is not a lead yet (DOMAIN.md 1), the reader's to review: their team's and those of no team
+    (a head's, the teams they head; the admin's, all), each promoted to a lead once the person is known."""
+    require_sales(request)
+    return _interests_page(request)
+
+
+@login_required
+@require_POST
+def promote_interest(request: HttpRequest, pk: int) -> HttpResponse:
+    """As POST /api/interests/{id}/promote: the same service, and the same word on where the lead went."""
+    require_sales(request)
+    interest = interests_visible_to(request.user).filter(pk=pk).first()
+    if interest is None:
+        raise Http404
+    form = forms.PromoteForm(request.POST, prefix=f"interest-{pk}")
+    valid = form.is_valid()
+    # Read as the API reads it even when a field failed the form, so every field's problem is said at once.
+    typed = {name: form.cleaned_data.get(name, request.POST.get(form.add_prefix(name), "")) for name in form.fields}
+    try:
+        person = services.person_for_promotion(interest=interest, **typed)
+        if not valid:
+            _invalid(form)
+        lead = services.promote_interest(interest=interest, person=person, by=request.user)
+    except DomainError as error:
+        for field, problems in error.fields.items():
+            target = field if field in form.fields else None  # "__all__": of the form as a whole
+            if target is None or not form.has_error(target):
+                for problem in problems:
+                    form.add_error(target, problem)
+        if not error.fields:
+            messages.error(request, error.message)  # promoted by someone else meanwhile
+            return redirect("interests")
+        return _interests_page(request, failed=form, status=422)
+    seen = services.promotion_seen_by(lead=lead, interest=interest, user=request.user)
+    if not seen.visible:
+        messages.warning(request, seen.notice)
+        return redirect("interests")
+    messages.success(request, " ".join(filter(None, [str(_("The interest is now a lead.")), seen.notice])))
+    return redirect("lead_card", pk=lead.pk)
 
 
 TEAM_ROWS = 50  # leads shown per list on the team page; the rest are a click away (pool, my leads)
