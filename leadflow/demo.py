@@ -22,7 +22,7 @@ from leadflow.accounts.models import Role, RoutingScheme, Team, User
 from leadflow.clients.models import Client
 from leadflow.intake.models import Form, Partner, Submission
 from leadflow.intake.pipeline import Inbound, Outcome, receive
-from leadflow.leads import services
+from leadflow.leads import routing_setup, services
 from leadflow.leads.models import (
     ActivityKind,
     Channel,
@@ -1010,28 +1010,26 @@ class _Builder:
         # One hash for all: the demo password is public anyway, and hashing 7 times costs seconds.
         password = make_password(DEMO_PASSWORD)
         # The Moscow team takes leads no form or partner sends elsewhere, unless a default exists.
+        # Teams, people, heads and rules are saved as the admin saves them (leads.routing_setup), so each team's
+        # routing history starts with how the demo set it up, by nobody who logs in.
         has_default = Team.objects.filter(is_default=True).exists()
-        moscow, _ = Team.objects.get_or_create(
+        moscow = Team.objects.filter(name="Продажи Москва").first() or routing_setup.save_team(team=Team(
             name="Продажи Москва",
-            defaults={
-                "routing_scheme": RoutingScheme.POOL,
-                "is_default": not has_default,
-                "time_zone": DEMO_ZONE,
-                "sla_minutes": 15,
-                "pool_claim_minutes": 30,
-                **ALWAYS_OPEN,
-            },
-        )
-        wholesale, _ = Team.objects.get_or_create(
+            routing_scheme=RoutingScheme.POOL,
+            is_default=not has_default,
+            time_zone=DEMO_ZONE,
+            sla_minutes=15,
+            pool_claim_minutes=30,
+            **ALWAYS_OPEN,
+        ), by=None)
+        wholesale = Team.objects.filter(name="Wholesale").first() or routing_setup.save_team(team=Team(
             name="Wholesale",
-            defaults={
-                "routing_scheme": RoutingScheme.RULES,
-                "time_zone": DEMO_ZONE,
-                "sla_minutes": 30,
-                "pool_claim_minutes": 60,
-                **ALWAYS_OPEN,
-            },
-        )
+            routing_scheme=RoutingScheme.RULES,
+            time_zone=DEMO_ZONE,
+            sla_minutes=30,
+            pool_claim_minutes=60,
+            **ALWAYS_OPEN,
+        ), by=None)
         self.teams = {"moscow": moscow, "wholesale": wholesale}
         admin = User.objects.filter(username="admin").first()
         if admin is None:
@@ -1049,7 +1047,7 @@ class _Builder:
         for username, role, team_key, first, last in STAFF:
             # is_staff only lets them log in at /admin/ (which grants them no model permissions),
             # to get a session for /api/docs until the web pages arrive.
-            self.users[username] = User.objects.create(
+            self.users[username] = routing_setup.save_person(person=User(
                 username=username,
                 password=password,
                 email=f"{username}@example.com",
@@ -1060,10 +1058,10 @@ class _Builder:
                 is_staff=True,
                 time_zone=DEMO_ZONE,
                 language="ru" if _is_cyrillic(first) else "en",
-            )
+            ), by=None)
         for team in (moscow, wholesale):
             team.head = self.users["head"]
-            team.save(update_fields=["head"])
+            routing_setup.save_team(team=team, by=None, update_fields=["head"])
         self.users["carol"].product_groups = [PACKING]
         self.users["carol"].save(update_fields=["product_groups"])
         self.users["dave"].product_groups = [PACKING, FILLING]
@@ -1076,12 +1074,14 @@ class _Builder:
             strategy=RoutingStrategy.ROUND_ROBIN,
         )
         by_product.candidates.set([self.users["carol"], self.users["dave"]])
-        RoutingRule.objects.create(
+        rest = RoutingRule.objects.create(
             team=wholesale,
             position=20,
             name="Всё остальное: наименее загруженному",
             strategy=RoutingStrategy.LEAST_LOADED,
         )
+        for rule in (by_product, rest):
+            routing_setup.audit_rule_change(rule=rule, before=None, by=None)
 
     def _marketing(self) -> None:
         today = timezone.localdate()

@@ -71,12 +71,10 @@ class UserAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """A weight or "takes new leads" changed here is audited as the team's routing page audits it, and so is a
-        person joining or leaving a team."""
+        person joining or leaving a team (routing_setup.save_person, as every other path saves a person)."""
         from leadflow.leads import routing_setup
 
-        before = routing_setup.manager_routing_values(obj.pk if change else None)
-        super().save_model(request, obj, form, change)
-        routing_setup.audit_manager_change(person=obj, before=before, by=request.user)
+        routing_setup.save_person(person=obj, by=request.user)
 
     def history_of(self, obj: Any) -> list[tuple[Any, int]]:
         from leadflow.clients.models import Client
@@ -100,12 +98,11 @@ class TeamAdmin(KeepsHistoryAdmin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """The scheme, SLA and pool limit changed here are audited as the team's routing page audits them, and so
-        are the team's creation, its switching on or off and a change of its head."""
+        are the team's creation, its switching on or off and a change of its head (routing_setup.save_team, as
+        every other path saves a team)."""
         from leadflow.leads import routing_setup
 
-        before = routing_setup.team_routing_values(obj.pk if change else None)
-        super().save_model(request, obj, form, change)
-        routing_setup.audit_team_change(team=obj, before=before, by=request.user, created=not change)
+        routing_setup.save_team(team=obj, by=request.user)
 
     def history_of(self, obj: Any) -> list[tuple[Any, int]]:
         from leadflow.clients.models import Client

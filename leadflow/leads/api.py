@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,13 @@ from leadflow.core.errors import Forbidden, InvalidInput, NotFound
 from leadflow.core.inputs import MAX_INT, MAX_SEARCH
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
-from leadflow.leads.querysets import BadCursor, headed_team_ids, local_day_bounds, sorted_page, sorts_available
+from leadflow.leads.querysets import (
+    BadCursor,
+    interests_visible_to,
+    local_day_bounds,
+    sorted_page,
+    sorts_available,
+)
 from leadflow.matching import normalize
 
 router = Router(tags=["leads"])
@@ -224,13 +229,9 @@ def undo(request: HttpRequest, merge_id: int) -> Lead:
 
 @router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")
 def claim(request: HttpRequest, lead_id: int) -> Lead:
-    user: User = request.auth
-    lead = Lead.objects.visible_to(user).filter(pk=lead_id).first()
-    if lead is None:
-        # A teammate's pooled lead claimed a second ago: say so (409) rather than pretend it never was.
-        lead = Lead.objects.filter(pk=lead_id, team_id=user.team_id, owner__isnull=False).first()
-        if lead is None or user.team_id is None:
-            raise NotFound("lead")
+    # A lead the caller cannot see is not found, whatever it is: one a teammate claimed a second ago included, as
+    # its owner is not the caller's to learn (a manager sees the pool and their own leads, LeadQuerySet.visible_to).
+    lead = visible_lead(request.auth, lead_id)
     return visible_lead(request.auth, services.claim_lead(lead=lead, by=request.auth).pk)
 
 
@@ -422,20 +423,6 @@ def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -
 # ---------------------------------------------------------------- interests
 
 
-def interests_visible_to(user: User) -> Any:
-    """As leads (LeadQuerySet.visible_to): a head sees the interests of the teams they head (Team.head), not of the
-    team they are a member of; a manager, their own team's; both, those of no team; an admin, all."""
-    from leadflow.leads.models import Interest
-
-    if user.is_admin:
-        return Interest.objects.all()
-    if user.role == Role.HEAD:
-        return Interest.objects.filter(Q(team_id__in=headed_team_ids(user)) | Q(team__isnull=True))
-    if user.role == Role.MANAGER and user.team_id:
-        return Interest.objects.filter(Q(team_id=user.team_id) | Q(team__isnull=True))
-    return Interest.objects.none()
-
-
 @interests_router.get("", response=list[schemas.InterestOut], summary="Interests of your team (not yet leads)")
 def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50) -> Any:
     if not 1 <= limit <= MAX_PAGE:
@@ -444,35 +431,24 @@ def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50
             .order_by("-created_at")[:limit])
 
 
-@interests_router.post("/{interest_id}/promote", response={201: schemas.LeadOut},
-                       summary="Add the missing person's name and contact: the interest becomes a lead")
+@interests_router.post("/{interest_id}/promote", response={201: schemas.Promoted},
+                       summary="Add the missing person's name and contact: the interest becomes a lead",
+                       description="The lead goes where a new lead from the interest's source goes today (its "
+                                   "team, or the next one when that team is switched off or there is none) and "
+                                   "is routed there. In your view, the answer is the lead (`visible: true`); "
+                                   "otherwise (routed to a teammate, or to a team you do not work) only where "
+                                   "it went (`visible: false`, `team_id`, `team_name`, `notice`).")
 def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> Status:
-    from django.conf import settings
-
     interest = interests_visible_to(request.auth).filter(pk=interest_id).first()
     if interest is None:
         raise NotFound("interest")
-    errors: dict[str, list[str]] = {}
-    phone = normalize.Phone(e164=interest.phone, extension=interest.phone_ext)
-    if data.phone.strip():
-        try:
-            phone = normalize.normalize_phone(data.phone, region=settings.LEADFLOW_DEFAULT_REGION)
-        except normalize.NormalizationError as error:
-            errors["phone"] = [str(error)]
-    email = interest.email
-    if data.email.strip():
-        try:
-            email = normalize.normalize_email(data.email)
-        except normalize.NormalizationError as error:
-            errors["email"] = [str(error)]
-    if errors:
-        raise InvalidInput(errors)
-    name = normalize.split_person_name(data.name)
-    company = normalize.split_company(interest.company_name)
-    person = services.PersonFacts(
-        last_name=name.last, first_name=name.first, middle_name=name.middle, full_name=name.full,
-        company_name=company.name, legal_form=company.legal_form, position=data.position, phone=phone.e164,
-        phone_ext=phone.extension, email=email,
-    )
+    person = services.person_for_promotion(interest=interest, name=data.name, phone=data.phone, email=data.email,
+                                           position=data.position)
     lead = services.promote_interest(interest=interest, person=person, by=request.auth)
-    return Status(201, Lead.objects.select_related("stage").get(pk=lead.pk))
+    seen = services.promotion_seen_by(lead=lead, interest=interest, user=request.auth)
+    if not seen.visible:
+        return Status(201, {"visible": False, "id": lead.pk, "team_id": lead.team_id, "team_name": seen.team_name,
+                            "notice": seen.notice})
+    card = Lead.objects.select_related("stage").get(pk=lead.pk)
+    card.visible, card.team_name, card.notice = True, seen.team_name, seen.notice
+    return Status(201, card)

@@ -136,6 +136,17 @@ class AssignForm(forms.Form):
         self.fields["owner"].with_team = with_team
 
 
+class PromoteForm(forms.Form):
+    """The person an interest lacked (DOMAIN.md 1): read by services.person_for_promotion, as the API's body is."""
+
+    name = forms.CharField(label=_("The person's full name"), max_length=255)
+    phone = forms.CharField(label=_("Phone"), max_length=64, required=False,
+                            help_text=_("Empty: the interest's own, if it has one."))
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False,
+                            help_text=_("Empty: the interest's own, if it has one."))
+    position = forms.CharField(label=_("Position"), max_length=160, required=False)
+
+
 class StageForm(forms.Form):
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.filter(kind="open"),
                                    to_field_name="code")

@@ -24,6 +24,22 @@ def headed_team_ids(user: User) -> list[int]:
     return list(user.headed_teams.values_list("pk", flat=True))
 
 
+def interests_visible_to(user: User) -> models.QuerySet:
+    """As leads (LeadQuerySet.visible_to): a head sees the interests of the teams they head (Team.head), not of the
+    team they are a member of; a manager, their own team's; both, those of no team; an admin, all."""
+    from leadflow.leads.models import Interest
+
+    if not user.is_authenticated or not user.is_active:
+        return Interest.objects.none()
+    if user.is_admin:
+        return Interest.objects.all()
+    if user.role == "head":
+        return Interest.objects.filter(Q(team_id__in=headed_team_ids(user)) | Q(team__isnull=True))
+    if user.role == "manager" and user.team_id:
+        return Interest.objects.filter(Q(team_id=user.team_id) | Q(team__isnull=True))
+    return Interest.objects.none()
+
+
 class LeadQuerySet(models.QuerySet):
     def open(self) -> LeadQuerySet:
         return self.filter(state="open")

@@ -100,11 +100,10 @@ def update_team_routing(*, team: Team, by: User, routing_scheme: str, sla_minute
                   "pool_claim_minutes": pool_claim_minutes}
     changed_fields = [name for name in TEAM_FIELDS if getattr(locked, name) != new_values[name]]
     for name in changed_fields:
-        _audit(team=locked, field=name, old=getattr(locked, name), new=new_values[name], by=by)
         setattr(locked, name, new_values[name])
     if changed_fields:
         _valid(locked, changed_fields)
-        locked.save(update_fields=changed_fields)  # post_save: memos reading the team forget it
+        save_team(team=locked, by=by, update_fields=changed_fields)  # post_save: memos reading the team forget it
         changes += len(changed_fields)
     for pk, (weight, routed) in managers.items():
         person = people[pk]
@@ -112,11 +111,10 @@ def update_team_routing(*, team: Team, by: User, routing_scheme: str, sla_minute
                   if getattr(person, name) != value]
         for name, value in (("routing_weight", weight), ("is_routed", routed)):
             if name in fields:
-                _audit(team=locked, field=f"manager.{pk}.{name}", old=getattr(person, name), new=value, by=by)
                 setattr(person, name, value)
         if fields:
             _valid(person, fields)
-            person.save(update_fields=fields)
+            save_person(person=person, by=by, update_fields=fields)
             changes += len(fields)
     for name in changed_fields:
         setattr(team, name, new_values[name])
@@ -188,11 +186,13 @@ def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- changes made in Django's admin
-# The admin edits the same fields and rules; audited the same way, so the head's history shows every change, not
-# only the page's own: the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the rules), and what only the admin
-# changes but decides whether the team gets leads at all: the team's creation and its switching on or off, and
-# people joining or leaving it, and who heads it (the one its waiting leads, escalations and this page go to).
+# ---------------------------------------------------------------- changes made anywhere else
+# The admin, the demo loader and any script edit the same fields and rules; audited the same way, so the head's
+# history shows every change, not only the page's own: the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the
+# rules), and what only the admin changes but decides whether the team gets leads at all: the team's creation and
+# its switching on or off, and people joining or leaving it, and who heads it (the one its waiting leads,
+# escalations and this page go to). A team or a person is saved through save_team / save_person, wherever it is
+# changed (the page's own update_team_routing too), so there is one diff of what changed, not one per caller.
 
 ADMIN_TEAM_FIELDS = (*TEAM_FIELDS, "is_active", "head")
 
@@ -251,6 +251,29 @@ def audit_manager_change(*, person: User, before: dict[str, Any], by: User | Non
         if name in before and before[name] != getattr(person, name):
             _audit(team=person.team_id, field=f"manager.{person.pk}.{name}", old=before[name],
                    new=getattr(person, name), by=by)
+
+
+@transaction.atomic
+def save_team(*, team: Team, by: User | None, update_fields: list[str] | None = None) -> Team:
+    """Create or save a team, its routing fields' changes (its creation with what it starts with) in its history.
+
+    `by`: who changed it (None: nobody who logs in, e.g. the demo loader). The team's row is locked while its old
+    values are read, as the page's own saves lock it, so two saves at once each audit what the other left."""
+    created = team._state.adding
+    before = team_routing_values(None if created else team.pk)
+    team.save(update_fields=None if created else update_fields)
+    audit_team_change(team=team, before=before, by=by, created=created)
+    return team
+
+
+@transaction.atomic
+def save_person(*, person: User, by: User | None, update_fields: list[str] | None = None) -> User:
+    """Create or save a person, their joining or leaving a team and their weight and "takes new leads" in the
+    history of their team(s). `by` as for save_team."""
+    before = manager_routing_values(None if person._state.adding else person.pk)
+    person.save(update_fields=None if person._state.adding else update_fields)
+    audit_manager_change(person=person, before=before, by=by)
+    return person
 
 
 def rule_as_saved(rule_id: int | None) -> tuple[int, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -360,6 +361,29 @@ class PromoteIn(Schema):
     phone: str = Field("", max_length=64)
     email: str = Field("", max_length=254)
     position: str = Field("", max_length=160)
+
+
+class PromotedOut(LeadOut):
+    """The lead an interest became, as its promoter may see it."""
+
+    visible: Literal[True] = Field(True, description="true: the lead is in your view (its card is this body)")
+    team_name: str = Field("", description="The team the lead went to (\"\" for a lead of no team)")
+    notice: str = Field("", description="Where the lead went when that is not the interest's team, in the "
+                                        "reader's language")
+
+
+class PromotedElsewhereOut(Schema):
+    """The lead an interest became when it is out of its promoter's view: where it went, and nothing of who works it
+    (a manager sees the pool and their own leads; a head, the teams they head)."""
+
+    visible: Literal[False] = Field(False, description="false: the lead went where you do not see it")
+    id: int = Field(..., description="The lead's id (its card does not open for you)")
+    team_id: int | None
+    team_name: str = Field("", description="The team the lead went to")
+    notice: str = Field(..., description="What happened, in the reader's language")
+
+
+Promoted = Annotated[PromotedOut | PromotedElsewhereOut, Field(discriminator="visible")]
 
 
 class DuplicateOut(Schema):

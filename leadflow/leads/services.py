@@ -26,7 +26,7 @@ from leadflow.accounts.models import Role, Team, User
 from leadflow.clients.models import Client, Company, Contact
 from leadflow.clients.validators import clean_number
 from leadflow.core import rows
-from leadflow.core.errors import DomainError, Forbidden, InvalidInput
+from leadflow.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import WorkCalendar, add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
@@ -58,6 +58,7 @@ from leadflow.leads.models import (
 )
 from leadflow.leads.querysets import headed_team_ids
 from leadflow.leads.routing import decide_owner, team_calendar
+from leadflow.matching import normalize
 from leadflow.matching import services as matching
 from leadflow.matching.models import CardType
 from leadflow.matching.normalize import Phone, phone_text, split_phone_text
@@ -426,7 +427,10 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
     The lead goes to the interest's team as it is now; one switched off since the interest came gets no new leads,
     so the lead goes where the intake would send the interest's submission today (intake.pipeline.team_now_for),
     as it sends a new lead whose team was switched off: to the next team, not refused (nothing waits in a dead
-    team, and the person's request is not turned away because of how the company is organised)."""
+    team, and the person's request is not turned away because of how the company is organised). An interest of no
+    team (none took leads when it came, a call to a line of no team) goes there too, not to no team while teams
+    take leads; with no team taking leads at all it is a lead of no team, in everyone's pool, as the intake's new
+    leads are then (a company that has set up no teams works that way)."""
     if interest.promoted_to_id:
         raise DomainError("already_promoted", _("The interest is already a lead."))
     if not (person.full_name and (person.phone or person.email)):
@@ -437,20 +441,78 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
                            "campaign": interest.utm_campaign, "content": interest.utm_content,
                            "term": interest.utm_term},
                       referrer=interest.referrer, landing_page=interest.landing_page, visitor_id=interest.visitor_id)
-        lead = create_lead(person=person, touch=touch, team=interest.team, message=interest.message, by=by,
-                           team_if_switched_off=lambda off: _team_instead_of(interest, off))
+        team = interest.team if interest.team_id else _team_now_for(interest)
+        lead = create_lead(person=person, touch=touch, team=team, message=interest.message, by=by,
+                           team_if_switched_off=lambda off: _team_now_for(interest, switched_off=off))
         Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
     return lead
 
 
-def _team_instead_of(interest: Interest, off: Team) -> Team | None:
-    """The team a lead promoted from `interest` goes to when the interest's team, `off`, was switched off since."""
+def person_for_promotion(*, interest: Interest, name: str, phone: str = "", email: str = "",
+                         position: str = "") -> PersonFacts:
+    """What a manager typed to promote an interest, read as the intake reads it (the API and the page alike); a
+    contact left empty is the interest's own. Each problem on its field, nothing half-read."""
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("The person's name: a lead is a concrete person.")]
+    number = Phone(e164=interest.phone, extension=interest.phone_ext)
+    if phone.strip():
+        try:
+            number = normalize.normalize_phone(phone, region=settings.LEADFLOW_DEFAULT_REGION)
+        except normalize.NormalizationError as error:
+            errors["phone"] = [str(error)]
+    address = interest.email
+    if email.strip():
+        try:
+            address = normalize.normalize_email(email)
+        except normalize.NormalizationError as error:
+            errors["email"] = [str(error)]
+    if errors:
+        raise InvalidInput(errors)
+    parts = normalize.split_person_name(name)
+    company = normalize.split_company(interest.company_name)
+    return PersonFacts(
+        last_name=parts.last, first_name=parts.first, middle_name=parts.middle, full_name=parts.full,
+        company_name=company.name, legal_form=company.legal_form, position=position.strip(), phone=number.e164,
+        phone_ext=number.extension, email=address,
+    )
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Where an interest's lead went, as its promoter is told: the lead itself only when it is in their view."""
+
+    visible: bool
+    team_name: str
+    notice: str
+
+
+def promotion_seen_by(*, lead: Lead, interest: Interest, user: User) -> Promotion:
+    """The promoter's answer (the API's and the page's): in their view, the lead, and its team when that is not the
+    interest's; otherwise only its team, nothing of who works it, so they are not left with a card that says "not
+    found" and no word why (a manager sees the pool and their own leads; a head, the teams they head)."""
+    team_name = Team.objects.filter(pk=lead.team_id).values_list("name", flat=True).first() or ""
+    if Lead.objects.visible_to(user).filter(pk=lead.pk).exists():
+        notice = ""
+        if lead.team_id != interest.team_id:
+            notice = _("The lead went to the team %(team)s, where a new lead from this source goes today.") % {
+                "team": team_name} if lead.team_id else _(
+                "No team takes new leads: the lead is in the pool of no team, which every manager sees.")
+        return Promotion(visible=True, team_name=team_name, notice=notice)
+    return Promotion(visible=False, team_name=team_name, notice=_(
+        "The lead went to the team %(team)s and was given out by its routing; it is not in your view, so its card "
+        "does not open for you.") % {"team": team_name or "—"})
+
+
+def _team_now_for(interest: Interest, *, switched_off: Team | None = None) -> Team | None:
+    """The team a lead promoted from `interest` goes to when the interest has none, or when its team, `switched_off`,
+    was switched off since: where the intake would send the interest's submission today."""
     from leadflow.intake.models import Submission
     from leadflow.intake.pipeline import team_now_for  # the intake builds on this module
 
     submission = Submission.objects.filter(interest=interest).order_by("pk").first()
-    return team_now_for(submission, switched_off=frozenset({off.pk}))
+    return team_now_for(submission, switched_off=frozenset({switched_off.pk}) if switched_off else frozenset())
 
 
 def _facts_dict(person: PersonFacts) -> dict[str, str]:
@@ -749,6 +811,10 @@ def claim_lead(*, lead: Lead, by: User) -> Lead:
             if current.owner_id == by.pk:
                 return current
             if current.owner_id:
+                # Lost the race: who won is said only to one who may see the lead now (its team's head, an
+                # admin); to a manager it is gone from their pool like any lead they cannot see.
+                if not Lead.objects.visible_to(by).filter(pk=lead.pk).exists():
+                    raise NotFound("lead")
                 raise DomainError(
                     "already_claimed",
                     _("%(name)s claimed this lead first.") % {"name": current.owner.display_name()},

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadflow.accounts.models import Role, Team, User
-from leadflow.core.errors import DomainError, InvalidInput
+from leadflow.core.errors import DomainError, InvalidInput, NotFound
 from leadflow.core.inputs import parse_id
 from leadflow.core.worktime import WorkingClock
 from leadflow.intake.models import Submission
@@ -35,7 +35,14 @@ from leadflow.leads.context import pool_size
 from leadflow.leads.given import also_gave, for_reader, replaced_contacts, unreadable_given, unreadable_of
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, RoutingRule, Stage, Task
-from leadflow.leads.querysets import BadCursor, headed_team_ids, keyset_page, local_day_bounds, sorted_page
+from leadflow.leads.querysets import (
+    BadCursor,
+    headed_team_ids,
+    interests_visible_to,
+    keyset_page,
+    local_day_bounds,
+    sorted_page,
+)
 from leadflow.leads.routing import team_calendar
 from leadflow.leads.templatetags.leadflow_tags import phone_shown
 
@@ -370,16 +377,20 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     handler = ACTIONS.get(name)
     if handler is None:
         raise Http404
-    if name == "claim":
-        lead = Lead.objects.visible_to(request.user).filter(pk=pk).first() or Lead.objects.filter(
-            pk=pk, team_id=request.user.team_id, owner__isnull=False).first()
-        if lead is None:
-            raise Http404
-    else:
+    try:
         lead = visible_lead(request, pk)
+    except Http404:
+        if name == "claim" and is_htmx(request):
+            return gone_from_pool(request, pk)
+        raise
     try:
         outcome = handler(request, lead)
     except DomainError as error:
+        if name == "claim" and isinstance(error, NotFound):
+            # Claimed by a teammate meanwhile: gone from the pool, as any lead the reader cannot see.
+            if is_htmx(request):
+                return gone_from_pool(request, pk)
+            raise Http404 from None
         outcome = error.message
         if error.fields and not isinstance(error, RefusedForm):
             outcome = "; ".join(f"{' '.join(v)}" for v in error.fields.values())
@@ -404,6 +415,14 @@ def lead_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if not target.startswith("/") or target.startswith("//"):
         target = reverse("lead_card", args=[lead.pk])
     return redirect(target)
+
+
+def gone_from_pool(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pool row's answer to a claim of a lead the reader cannot see (claimed by someone a second ago, or never
+    theirs): the same words for every such lead, so nothing is learnt of it or of its owner. Answered 200, as the
+    other claim answers are: htmx puts a 4xx answer nowhere, and the row would stay with its button."""
+    return render(request, "leads/partials/claim_result.html", {
+        "pk": pk, "error": _("This lead is not in your pool any more.")})
 
 
 class RefusedForm(InvalidInput):
@@ -727,6 +746,60 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
         if not clients_open_to(request.user).filter(pk=task.client_id).exists():
             target = reverse("my_tasks")  # their last task on a colleague's client is done: the card closed to them
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
+
+
+INTEREST_ROWS = 50  # the newest interests not promoted yet; GET /api/interests pages further
+
+
+def _interests_page(request: HttpRequest, *, failed: Any = None, status: int = 200) -> HttpResponse:
+    rows = list(interests_visible_to(request.user).filter(promoted_to__isnull=True).select_related("team")
+                .order_by("-created_at", "-pk")[:INTEREST_ROWS])
+    shown = [(row, failed if failed is not None and failed.prefix == f"interest-{row.pk}"
+              else forms.PromoteForm(prefix=f"interest-{row.pk}")) for row in rows]
+    return render(request, "leads/interests.html", {"interests": shown}, status=status)
+
+
+@login_required
+def interests(request: HttpRequest) -> HttpResponse:
+    """Attention that is not a lead yet (DOMAIN.md 1), the reader's to review: their team's and those of no team
+    (a head's, the teams they head; the admin's, all), each promoted to a lead once the person is known."""
+    require_sales(request)
+    return _interests_page(request)
+
+
+@login_required
+@require_POST
+def promote_interest(request: HttpRequest, pk: int) -> HttpResponse:
+    """As POST /api/interests/{id}/promote: the same service, and the same word on where the lead went."""
+    require_sales(request)
+    interest = interests_visible_to(request.user).filter(pk=pk).first()
+    if interest is None:
+        raise Http404
+    form = forms.PromoteForm(request.POST, prefix=f"interest-{pk}")
+    valid = form.is_valid()
+    # Read as the API reads it even when a field failed the form, so every field's problem is said at once.
+    typed = {name: form.cleaned_data.get(name, request.POST.get(form.add_prefix(name), "")) for name in form.fields}
+    try:
+        person = services.person_for_promotion(interest=interest, **typed)
+        if not valid:
+            _invalid(form)
+        lead = services.promote_interest(interest=interest, person=person, by=request.user)
+    except DomainError as error:
+        for field, problems in error.fields.items():
+            target = field if field in form.fields else None  # "__all__": of the form as a whole
+            if target is None or not form.has_error(target):
+                for problem in problems:
+                    form.add_error(target, problem)
+        if not error.fields:
+            messages.error(request, error.message)  # promoted by someone else meanwhile
+            return redirect("interests")
+        return _interests_page(request, failed=form, status=422)
+    seen = services.promotion_seen_by(lead=lead, interest=interest, user=request.user)
+    if not seen.visible:
+        messages.warning(request, seen.notice)
+        return redirect("interests")
+    messages.success(request, " ".join(filter(None, [str(_("The interest is now a lead.")), seen.notice])))
+    return redirect("lead_card", pk=lead.pk)
 
 
 TEAM_ROWS = 50  # leads shown per list on the team page; the rest are a click away (pool, my leads)

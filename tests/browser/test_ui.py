@@ -135,7 +135,7 @@ def test_log_in_and_claim_a_lead_from_the_pool(site: Site, web_form, alice):
     expect(page.get_by_test_id("lead-owner")).to_have_text("Alice")
 
 
-def test_a_lead_claimed_a_second_ago_says_who_has_it(site: Site, web_form, alice, bob):
+def test_a_lead_claimed_a_second_ago_is_gone_from_the_pool_naming_nobody(site: Site, web_form, alice, bob):
     lead = seed(site, web_form, DEMO[:1])[0]
     him = site.new_page()
     site.login(him, "bob")
@@ -144,7 +144,9 @@ def test_a_lead_claimed_a_second_ago_says_who_has_it(site: Site, web_form, alice
 
     row = him.page.locator(f"#pool-{lead.pk}")
     row.get_by_role("button", name="Claim").click()
-    expect(row).to_contain_text("Alice claimed this lead first.")
+    expect(row).to_contain_text("This lead is not in your pool any more.")
+    expect(row).not_to_contain_text("Alice")
+    expect(row.get_by_role("button", name="Claim")).to_have_count(0)
     lead.refresh_from_db()
     assert lead.owner == alice
     assert list(OwnerChange.objects.filter(lead=lead).values_list("to_owner__username", flat=True)) == ["alice"]

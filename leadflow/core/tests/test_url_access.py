@@ -113,7 +113,7 @@ def make_objects(make_lead, *, owner, team, job_by, stranger) -> dict[str, Any]:
     marketing rows, a lead of `stranger` (another team), and `team` with a routing rule (its head's to set)."""
     from leadflow.imports.models import ImportJob
     from leadflow.leads import services
-    from leadflow.leads.models import RoutingRule, Task
+    from leadflow.leads.models import Interest, RoutingRule, Task
     from leadflow.nurture.models import Enrollment, MailTemplate, Segment, Sequence
 
     lead = make_lead(owner=owner, team=team)
@@ -131,7 +131,11 @@ def make_objects(make_lead, *, owner, team, job_by, stranger) -> dict[str, Any]:
     enrollment = Enrollment.objects.create(sequence=sequence, lead=lead)
     client_task = Task.objects.get(client=client)  # its first task, given at the conversion
     rule = RoutingRule.objects.create(team=team, name="Everything", position=1, strategy="person", assignee=owner)
-    return {"team": team, "rule": rule,"lead": lead, "merged": merged, "theirs": theirs, "task": task, "client": client,
+    # An interest of the stranger's team: the reader's own team's (and no team's) are theirs to promote.
+    interest = Interest.objects.create(name="Ресепшн", phone="+74951110001", reason="no person's name",
+                                       team=stranger.team)
+    return {"team": team, "rule": rule, "interest": interest, "lead": lead, "merged": merged, "theirs": theirs,
+            "task": task, "client": client,
             "client_task": client_task, "job": job,
             "segment": segment, "template": template, "sequence": sequence, "enrollment": enrollment}
 
@@ -164,9 +168,10 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
         "leads/<int:pk>/": [f"/leads/{lead.pk}/", f"/leads/{theirs.pk}/"],
         "leads/<int:pk>/compare/": [f"/leads/{lead.pk}/compare/?other={objects['merged'].pk}",
                                     f"/leads/{theirs.pk}/compare/"],
-        # Claiming a colleague's lead is refused with who has it (the pool's race); another team's: not found.
-        "leads/<int:pk>/<slug:name>/": [f"/leads/{target.pk}/{name}/" for name in ACTIONS if name != "claim"
-                                        for target in (lead, theirs)] + [f"/leads/{theirs.pk}/claim/"],
+        # Claiming a colleague's lead is not found too: whose it is is not the claimer's to learn.
+        "leads/<int:pk>/<slug:name>/": [f"/leads/{target.pk}/{name}/" for name in ACTIONS
+                                        for target in (lead, theirs)],
+        "interests/<int:pk>/promote/": [f"/interests/{objects['interest'].pk}/promote/"],
         "tasks/<int:pk>/complete/": [f"/tasks/{objects['task'].pk}/complete/"],
         "clients/<int:pk>/": [f"/clients/{objects['client'].pk}/"],
         "clients/<int:pk>/contacts/<int:contact_pk>/accept-email/": [
@@ -204,7 +209,7 @@ def object_urls(objects: dict[str, Any]) -> dict[str, list[str]]:
 def state(objects: dict[str, Any]) -> tuple:
     from leadflow.accounts.models import Team, User
     from leadflow.imports.models import ImportJob
-    from leadflow.leads.models import Activity, FieldChange, Lead, RoutingRule, Task
+    from leadflow.leads.models import Activity, FieldChange, Interest, Lead, RoutingRule, Task
     from leadflow.nurture.models import Enrollment, Sequence
 
     leads = Lead.objects.filter(pk__in=[objects[k].pk for k in ("lead", "merged", "theirs")]).order_by("pk")
@@ -218,6 +223,7 @@ def state(objects: dict[str, Any]) -> tuple:
         list(User.objects.order_by("pk").values_list("pk", "routing_weight", "is_routed")),
         list(RoutingRule.objects.order_by("pk").values_list("pk", "name", "position", "strategy", "assignee_id")),
         FieldChange.objects.filter(team__isnull=False).count(),
+        list(Interest.objects.order_by("pk").values_list("pk", "promoted_to_id")),
     )
 
 
@@ -264,7 +270,7 @@ OPEN_TO = {
     "manager": {"", "account/password_change/", "account/password_change/done/", "preferences/", "pool/", "leads/",
                 "board/", "tasks/", "notifications/", "notifications/read/", "clients/", "analytics/",
                 "analytics/<slug:key>/", "analytics/<slug:key>/export.<slug:fmt>", "calls/", "leads/export.csv",
-                "leads/export.xlsx"},
+                "leads/export.xlsx", "interests/"},
     "marketer": {"", "account/password_change/", "account/password_change/done/", "preferences/", "notifications/",
                  "notifications/read/", "clients/", "analytics/", "analytics/<slug:key>/",
                  "analytics/<slug:key>/export.<slug:fmt>", "analytics/costs/spend/", "marketing/",

@@ -3,7 +3,7 @@
 
 import pytest
 
-from leadflow.core.errors import DomainError
+from leadflow.core.errors import DomainError, NotFound
 from leadflow.events.models import OutboxEvent
 from leadflow.leads import services
 from leadflow.leads.models import Lead, OwnerChange, Task
@@ -25,13 +25,27 @@ def test_claim_makes_the_manager_owner_and_gives_them_the_first_task(alice, make
 
 
 @pytest.mark.django_db
-def test_second_claim_loses_and_says_who_won(alice, bob, make_lead):
+def test_a_second_claim_by_the_teams_head_loses_and_says_who_won(alice, head, make_lead):
+    """The team's head sees the team's leads, whoever has them: losing the race, they are told to whom."""
     lead = make_lead()
     services.claim_lead(lead=lead, by=alice)
     with pytest.raises(DomainError) as lost:
-        services.claim_lead(lead=lead, by=bob)
+        services.claim_lead(lead=lead, by=head)
     assert lost.value.code == "already_claimed"
     assert "Alice" in lost.value.message
+    lead.refresh_from_db()
+    assert lead.owner == alice
+    assert OwnerChange.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_second_claim_by_a_teammate_loses_and_learns_nothing_of_the_winner(alice, bob, make_lead):
+    """Bob sees the pool and his own leads: one Alice took is gone from his view, not named as hers."""
+    lead = make_lead()
+    services.claim_lead(lead=lead, by=alice)
+    with pytest.raises(NotFound) as lost:
+        services.claim_lead(lead=lead, by=bob)
+    assert lost.value.code == "not_found" and "Alice" not in lost.value.message
     lead.refresh_from_db()
     assert lead.owner == alice
     assert OwnerChange.objects.filter(lead=lead).count() == 1
@@ -46,12 +60,44 @@ def test_claiming_own_lead_again_is_harmless(alice, make_lead):
 
 
 @pytest.mark.django_db
-def test_claim_over_api_conflict_is_a_409_with_the_winner(api_as, alice, bob, make_lead):
+def test_claim_over_api_of_a_lead_a_teammate_has_is_a_404_naming_nobody(api_as, alice, bob, make_lead):
     lead = make_lead()
     assert api_as(alice).post(f"/api/leads/{lead.pk}/claim").status_code == 200
     response = api_as(bob).post(f"/api/leads/{lead.pk}/claim")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found" and "Alice" not in response.content.decode()
+    assert response.content == api_as(bob).post("/api/leads/999999/claim").content  # as a lead that is not there
+    assert Lead.objects.get(pk=lead.pk).owner == alice
+    assert OwnerChange.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db
+def test_claim_over_api_by_the_teams_head_of_a_lead_alice_has_is_a_409_with_the_winner(api_as, alice, head,
+                                                                                       make_lead):
+    lead = make_lead()
+    assert api_as(alice).post(f"/api/leads/{lead.pk}/claim").status_code == 200
+    response = api_as(head).post(f"/api/leads/{lead.pk}/claim")
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "already_claimed"
+    assert response.json()["error"]["code"] == "already_claimed" and "Alice" in response.json()["error"]["message"]
+    assert Lead.objects.get(pk=lead.pk).owner == alice
+
+
+@pytest.mark.django_db
+def test_a_head_of_sales_who_is_only_a_member_of_the_team_gets_a_404_for_its_claimed_lead(api_as, client, alice,
+                                                                                         sales, make_lead):
+    """A deputy (role head of sales, in the team, not its Team.head) sees what a member sees: not Alice's lead."""
+    from leadflow.accounts.models import Role, User
+
+    deputy = User.objects.create_user(username="dina", password="pw", role=Role.HEAD, team=sales)
+    lead = make_lead(owner=alice)
+    response = api_as(deputy).post(f"/api/leads/{lead.pk}/claim")
+    assert response.status_code == 404 and "Alice" not in response.content.decode()
+    client.force_login(deputy)
+    assert client.post(f"/leads/{lead.pk}/claim/").status_code == 404
+    page = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true"}).content.decode()
+    assert "not in your pool any more" in page and "Alice" not in page
+    assert Lead.objects.get(pk=lead.pk).owner == alice
+    assert list(OwnerChange.objects.filter(lead=lead).values_list("to_owner__username", flat=True)) == ["alice"]
 
 
 @pytest.mark.postgres
@@ -74,7 +120,7 @@ def test_many_managers_claiming_at_once_exactly_one_wins(sales, head, make_lead,
 
     results = dict(zip([m.username for m in managers], at_once(claim, managers), strict=True))
 
-    assert sorted(results.values()) == ["already_claimed"] * 7 + ["won"]
+    assert sorted(results.values()) == ["not_found"] * 7 + ["won"]  # the winner's lead is out of the losers' view
     winner = next(name for name, result in results.items() if result == "won")
     lead.refresh_from_db()
     assert lead.owner.username == winner

@@ -5,7 +5,7 @@ from django.test import Client as HttpClient
 
 from leadflow.clients.models import Client
 from leadflow.leads import services
-from leadflow.leads.models import Activity, Lead, LostReason, Notification, Task
+from leadflow.leads.models import Activity, Lead, LostReason, Notification, OwnerChange, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -54,15 +54,28 @@ def test_posts_need_the_csrf_token(alice, make_lead):
     assert Lead.objects.get(pk=lead.pk).owner is None
 
 
-def test_claim_from_the_pool_row_and_the_loser_is_told_who_won(client, alice, bob, make_lead):
+def test_claim_from_the_pool_row_and_the_loser_is_told_it_is_gone_not_who_won(client, alice, bob, head, make_lead):
     lead = make_lead()
     client.force_login(alice)
     response = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "the lead is yours" in response.content.decode()
     client.force_login(bob)
     response = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert "This lead is not in your pool any more." in page and "Alice" not in page
+    assert f'id="pool-{lead.pk}"' in page  # the row it replaces
+    # The same words as for a lead that is not there at all; without htmx, the card's 404.
+    elsewhere = client.post("/leads/999999/claim/", headers={"HX-Request": "true"})
+    assert elsewhere.status_code == response.status_code
+    assert elsewhere.content.decode() == page.replace(f'id="pool-{lead.pk}"', 'id="pool-999999"')
+    assert client.post(f"/leads/{lead.pk}/claim/").status_code == 404
+    russian = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true", "Accept-Language": "ru"})
+    assert "Этого лида больше нет в вашем пуле." in russian.content.decode()
+    client.force_login(head)  # the team's head sees whose it is
+    response = client.post(f"/leads/{lead.pk}/claim/", headers={"HX-Request": "true"})
     assert "Alice claimed this lead first" in response.content.decode()
     assert Lead.objects.get(pk=lead.pk).owner == alice
+    assert OwnerChange.objects.filter(lead=lead).count() == 1
 
 
 def test_card_actions_call_the_services(as_alice, alice, make_lead):

@@ -1,0 +1,119 @@
+"""The Interests page: a manager or head reviews the attention that is not a lead yet (DOMAIN.md 1) and makes one a
+lead once the person is known; the same service and the same word on where the lead went as
+POST /api/interests/{id}/promote."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client as HttpClient
+
+from leadflow.accounts.models import Role, RoutingScheme, Team, User
+from leadflow.leads.models import Interest, Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def as_user(user: User) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+def interest_in(team: Team | None, phone: str, **fields: str) -> Interest:
+    return Interest.objects.create(name=fields.pop("name", "Ресепшн"), phone=phone, reason="no person's name",
+                                   team=team, **fields)
+
+
+def promote(http: HttpClient, interest: Interest, **data: str):
+    return http.post(f"/interests/{interest.pk}/promote/",
+                     {f"interest-{interest.pk}-{name}": value for name, value in data.items()})
+
+
+def test_a_manager_sees_her_teams_and_no_teams_interests_not_anothers(alice, carol, sales, other_team, make_lead,
+                                                                      django_assert_num_queries) -> None:
+    ours = interest_in(sales, "+74951110001", message="<script>alert(1)</script>Перезвоните")
+    nobodys = interest_in(None, "+74951110002")
+    theirs = interest_in(other_team, "+74951110003")
+    done = interest_in(sales, "+74951110004")
+    Interest.objects.filter(pk=done.pk).update(promoted_to=make_lead())  # a lead already: not to review
+
+    http = as_user(alice)
+    with django_assert_num_queries(6):  # the session, the user, the menu's counts, the interests with their teams
+        page = http.get("/interests/").content.decode()
+
+    assert f'id="interest-{ours.pk}"' in page and f'id="interest-{nobodys.pk}"' in page
+    assert f'id="interest-{theirs.pk}"' not in page and f'id="interest-{done.pk}"' not in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page  # a public form's text, escaped
+    assert "8 (495) 111-00-01" in page
+    assert 'href="/interests/"' in http.get("/pool/").content.decode()  # where new work is picked up
+    assert promote(as_user(carol), ours, name="Петрова Мария").status_code == 404
+    assert not Interest.objects.get(pk=ours.pk).promoted_to_id
+
+
+def test_promoting_from_the_page_makes_the_lead_and_opens_its_card(alice, sales) -> None:
+    interest = interest_in(sales, "+74951110001", company_name="ООО Ромашка")
+
+    http = as_user(alice)
+    response = promote(http, interest, name="Петрова Мария Ивановна", phone="8 912 345-67-89", position="закупщик")
+
+    lead = Lead.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/leads/{lead.pk}/"
+    assert (lead.full_name, lead.phone, lead.position, lead.company_name, lead.team) == (
+        "Петрова Мария Ивановна", "+79123456789", "закупщик", "Ромашка", sales)
+    assert Interest.objects.get(pk=interest.pk).promoted_to == lead
+    card = http.get(response["Location"]).content.decode()
+    assert "The interest is now a lead." in card
+    assert f'id="interest-{interest.pk}"' not in http.get("/interests/").content.decode()
+
+
+def test_a_lead_routed_out_of_the_promoters_view_is_said_where_it_went(alice, bob, sales) -> None:
+    Team.objects.filter(pk=sales.pk).update(routing_scheme=RoutingScheme.ROUND_ROBIN)
+    alice.is_routed = False
+    alice.save()
+    interest = interest_in(sales, "+74951110001")
+
+    http = as_user(alice)
+    response = promote(http, interest, name="Петрова Мария", email="m.petrova@romashka.ru")
+
+    assert response.status_code == 302 and response["Location"] == "/interests/"
+    assert Lead.objects.get().owner == bob
+    page = http.get("/interests/", headers={"Accept-Language": "ru"})
+    text = page.content.decode()
+    assert "The lead went to the team Sales and was given out by its routing" in text  # said in the language of
+    assert "Bob" not in text  # the request that made it; who works it is not said
+
+
+def test_an_interest_of_no_team_goes_where_a_new_lead_goes_and_the_card_says_so(alice, sales, other_team) -> None:
+    interest = interest_in(None, "+74951110001")
+    http = as_user(alice)
+    response = promote(http, interest, name="Петрова Мария")
+    lead = Lead.objects.get()
+    assert lead.team == sales and response["Location"] == f"/leads/{lead.pk}/"
+    card = http.get(response["Location"]).content.decode()
+    assert "The lead went to the team Sales, where a new lead from this source goes today." in card
+
+
+def test_a_bad_phone_or_no_name_is_refused_on_its_field_with_what_was_typed_kept(alice, sales) -> None:
+    interest = interest_in(sales, "")
+
+    response = promote(as_user(alice), interest, name="", phone="8 912", email="ivan@")
+
+    assert response.status_code == 422 and not Lead.objects.exists()
+    page = response.content.decode()
+    assert page.count('data-testid="error-summary"') == 1 and f'id="interest-{interest.pk}"' in page
+    assert 'value="8 912"' in page and 'value="ivan@"' in page
+    assert "This field is required." in page
+    assert "too few digits" in page
+    assert not Interest.objects.get(pk=interest.pk).promoted_to_id
+    no_contact = promote(as_user(alice), interest, name="Петрова Мария")
+    assert no_contact.status_code == 422 and "A lead needs a person&#x27;s name and a phone or an e-mail." in (
+        no_contact.content.decode()) and not Lead.objects.exists()
+
+
+def test_the_page_is_for_sales_and_reads_in_russian(alice, sales) -> None:
+    mary = User.objects.create_user(username="mary", password="pw", role=Role.MARKETER, team=sales)
+    assert as_user(mary).get("/interests/").status_code == 404
+    assert HttpClient().get("/interests/").status_code == 302  # to the login
+    interest_in(sales, "+74951110001")
+    page = as_user(alice).get("/interests/", headers={"Accept-Language": "ru"}).content.decode()
+    assert "Интересы" in page and "Сделать лидом" in page
