@@ -92,6 +92,12 @@ def normalize_telegram(raw: str) -> str:
     return f"t.me/{match.group(1).lower()}"
 
 
+def telegram_shown(account: str) -> str:
+    """A Telegram account as people write one ("@ivan_petrov" of "t.me/ivan_petrov"), "" for none: a card shows it
+    so, and its edit form offers it so (normalize_telegram reads it back the same)."""
+    return f"@{account.rpartition('/')[2]}" if account else ""
+
+
 # ---------------------------------------------------------------------------------------------
 # Phones
 # ---------------------------------------------------------------------------------------------
