@@ -30,7 +30,7 @@ from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import WorkCalendar, add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
-from leadflow.leads.given import carried_to_client, one_contact
+from leadflow.leads.given import carried_to_client, messengers_given, one_contact
 from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
@@ -443,6 +443,10 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
                            team_if_switched_off=lambda off: _team_instead_of(interest, off))
         Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
+        given = messengers_given(list(Request.objects.filter(interest=interest).order_by("pk")))
+        if given and not lead.telegram:  # often the interest's only contact: the card keeps it
+            lead.telegram = given[0]
+            lead.save(update_fields=["telegram"])
     return lead
 
 

@@ -15,7 +15,7 @@ from leadflow.clients.models import Client, Contact
 from leadflow.core.tests import card_forms
 from leadflow.intake.models import Form
 from leadflow.leads import services
-from leadflow.leads.models import FieldChange, Lead
+from leadflow.leads.models import FieldChange, Interest, Lead
 from leadflow.privacy import services as privacy
 from leadflow.privacy.models import Tombstone
 
@@ -212,3 +212,17 @@ def test_an_erasure_found_by_the_phone_tombstones_the_account_a_manager_typed(al
     privacy.erase_person(person=privacy.find_person(phone="+7 916 111-22-33"), by=admin_user)
 
     assert sorted(Tombstone.objects.values_list("kind", flat=True)) == ["phone", "telegram"]
+
+
+def test_an_interest_known_by_its_account_promoted_keeps_the_account_on_the_lead(partner, head, api_as):
+    answer = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, "name": "Иван Петров",
+                                                                    "phone": "@Ivan_Petrov"}),
+                               content_type="application/json", headers={"X-Api-Key": partner[1]})
+    assert answer.status_code in (200, 202), answer.content
+    interest = Interest.objects.get()
+
+    promoted = api_as(head).post(f"/api/interests/{interest.pk}/promote",
+                                 {"name": "Петров Иван", "phone": "+7 912 345-67-89"}, content_type="application/json")
+
+    assert promoted.status_code in (200, 201), promoted.content
+    assert Lead.objects.get().telegram == "t.me/ivan_petrov"
