@@ -55,6 +55,7 @@ class ContactOut(Schema):
     phone: str
     phone_ext: str
     email: str
+    telegram: str = Field("", description='The Telegram account ("t.me/ivan_petrov"), "" for none')
     other_contacts: list[str] = Field(default_factory=list, description=(
         'Further phones (E.164, " ext. N" with an extension) and e-mails the person gave (carried over from the '
         'lead at conversion); a request from any of them finds the client'))
@@ -170,6 +171,8 @@ class ContactEditIn(NestedObject):
     phone: str | None = Field(None, max_length=64, description='As typed, extension included ("8 495 123-45-67 '
                                                                'доб. 12"); stored in E.164 and the extension')
     email: str | None = Field(None, max_length=254)
+    telegram: str | None = Field(None, max_length=100, description='"@name" or a t.me/name link; stored as '
+                                 '"t.me/name"')
 
 
 class ClientUpdateIn(Schema):

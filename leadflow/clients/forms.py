@@ -18,7 +18,7 @@ PARTS = {
     "city": ("company", "city"), "company_phone": ("company", "phone"), "website": ("company", "website"),
     "last_name": ("contact", "last_name"), "first_name": ("contact", "first_name"),
     "middle_name": ("contact", "middle_name"), "position": ("contact", "position"), "phone": ("contact", "phone"),
-    "email": ("contact", "email"),
+    "email": ("contact", "email"), "telegram": ("contact", "telegram"),
 }
 
 
@@ -49,6 +49,8 @@ class ClientEditForm(CompanyNumberFields):
     position = forms.CharField(label=_("Position"), required=False, max_length=160)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=64)
     email = forms.CharField(label=_("E-mail"), required=False, max_length=254)
+    telegram = forms.CharField(label=_("Telegram"), required=False, max_length=100,
+                               help_text=_("@name or a t.me/name link"))
 
     @staticmethod
     def initial_for(client: Client) -> dict[str, str]:
@@ -63,6 +65,7 @@ class ClientEditForm(CompanyNumberFields):
         region = settings.LEADFLOW_DEFAULT_REGION
         if person is not None:
             values["phone"] = normalize.shown_phone(person.phone, person.phone_ext, region=region)
+            values["telegram"] = person.telegram_shown
         if firm is not None:
             values["company_phone"] = normalize.shown_phone(firm.phone, region=region)
         return values

@@ -15,7 +15,7 @@ from leadflow.leads.querysets import headed_team_ids
 from leadflow.matching.models import CardType, IdentityKey
 
 CONTACT_FIELDS = ("last_name", "first_name", "middle_name", "full_name", "position", "phone", "phone_ext", "email",
-                  "company_id", "owner_id")
+                  "telegram", "company_id", "owner_id")
 # Not chosen: gathered from every merged contact (_keep_other_contacts), and put back by an undo.
 KEPT_FIELDS = ("other_contacts", "unreadable_contacts")
 

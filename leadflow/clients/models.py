@@ -57,6 +57,9 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_ext = models.CharField(_("extension"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # The person's Telegram account ("t.me/ivan_petrov"), as a lead's: carried over at conversion, typed by whoever
+    # works the client. Indexed: an erasure finds the person's cards by it (privacy.services).
+    telegram = models.CharField(_("Telegram"), max_length=40, blank=True, db_index=True)
     # The e-mail someone who works the client checked and found right although it looks like a slip: no suggestion
     # for it on the card (until it changes). Carried over from the lead's card at conversion.
     email_checked = models.CharField(_("e-mail checked as right"), max_length=254, blank=True)
@@ -90,6 +93,13 @@ class Contact(models.Model):
         from leadflow.matching.normalize import Phone, phone_text
 
         return phone_text(Phone(self.phone, self.phone_ext)) if self.phone else ""
+
+    @property
+    def telegram_shown(self) -> str:
+        """The Telegram account as people write it ("@ivan_petrov")."""
+        from leadflow.matching.normalize import telegram_shown
+
+        return telegram_shown(self.telegram)
 
 
 class Client(models.Model):

@@ -47,7 +47,7 @@ def search_companies(companies: QuerySet[Company], text: str) -> QuerySet[Compan
 def search_clients(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     """Clients found by what a caller tells: the client's or company's name, a name of one of its people, a phone in
     any notation (the key any contact's phone or other contact is indexed under, or the company's main line), an
-    e-mail in any case, or the INN typed in groups.
+    e-mail in any case, the INN typed in groups, or a Telegram account ("@ivan_petrov", a t.me link).
 
     Every word must be in a name (so "сергей волков" finds Волков Сергей). SQLite folds only Latin letters in LIKE,
     so each word is also tried as people write a Cyrillic word: lower case, capitalised and in capitals ("ооо
@@ -84,6 +84,9 @@ def search_clients(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     number = clean_number(text)
     if number.isdigit() and len(number) in (10, 12):
         condition |= Q(company__inn=number)
+    if normalize.TELEGRAM.fullmatch(text.rstrip("/")):  # "@ivan_petrov", "t.me/ivan_petrov": a person's account
+        people = Contact.objects.filter(telegram=normalize.normalize_telegram(text))
+        condition |= Q(contact__in=people) | Q(company__in=people.exclude(company__isnull=True).values("company_id"))
     if keys:
         key_condition = Q()
         for kind, value in keys:

@@ -152,7 +152,7 @@ def add_other_contact(*, client: Client, contact: Contact, value: str, by: User)
 
 # What the people who work a client fill in over time (DOMAIN.md 13, 20: a client card has 10-15 fields).
 COMPANY_FIELDS = ("name", "legal_form", "inn", "kpp", "ogrn", "okpo", "legal_address", "city", "phone", "website")
-CONTACT_FIELDS = ("last_name", "first_name", "middle_name", "position", "phone", "phone_ext", "email")
+CONTACT_FIELDS = ("last_name", "first_name", "middle_name", "position", "phone", "phone_ext", "email", "telegram")
 
 
 def update_client(*, client: Client, by: User, company: dict[str, str] | None = None,
@@ -299,6 +299,8 @@ def _edited_contact(client: Client, changes: dict[str, str], contact_id: int | N
             errors.setdefault(f"contact.{name}", []).extend(problems)
     if "email" in names and person.email:
         _refused_into(errors, "contact.email", refuse_erased_contacts, email=person.email)
+    if "telegram" in names and person.telegram:
+        _refused_into(errors, "contact.telegram", refuse_erased_contacts, telegram=person.telegram)
     if names & {"phone", "phone_ext"} and person.phone:
         _refused_into(errors, "contact.phone", refuse_erased_contacts,
                       phone=phone_text(Phone(person.phone, person.phone_ext)))
@@ -392,6 +394,11 @@ def read_client_edit(company: dict[str, Any], contact: dict[str, Any]) -> tuple[
                 person["email"] = normalize.normalize_email(value) if value else ""
             except normalize.NormalizationError as error:
                 errors["contact.email"] = [str(error)]
+        elif name == "telegram":
+            try:  # as intake reads one ("@Ivan_Petrov", "https://t.me/ivan_petrov" are "t.me/ivan_petrov")
+                person["telegram"] = normalize.normalize_telegram(value) if value else ""
+            except normalize.NormalizationError as error:
+                errors["contact.telegram"] = [str(error)]
         else:
             person[name] = value
     if errors:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import Message
@@ -56,6 +57,10 @@ class ParsedEmail:
     robot: str = ""
     # The numbers above a robot's footer: its own number sits there, the visitor's in what it relays.
     body_phones: list[str] = field(default_factory=list)
+    # The addresses a person wrote in their own text, no robot's nor the letter's recipients': their signature's
+    # (signature_addresses), and the others (body_addresses). Where their address is when the headers give none.
+    signature_addresses: list[str] = field(default_factory=list)
+    body_addresses: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -80,8 +85,10 @@ class ParsedEmail:
         or the signature's."""
         if self.is_form_notification:
             return self.form_fields.get("name") or (self.reply_to_name if self._visitor_reply_to else "")
-        if self.reply_to_address and self.reply_to_address != self.from_address:
+        if self.reply_to_address and self.reply_to_address != self.from_address and (
+                self.contact_address == self.reply_to_address):
             return self.reply_to_name or self.signature_name
+        # a no-reply in Reply-To is the mailer's, and so is its name ("Site robot"): the writer is From
         return self.from_name or self.signature_name
 
     @property
@@ -92,7 +99,25 @@ class ParsedEmail:
             if self.form_fields.get("email"):
                 return self.form_fields["email"]
             return self.reply_to_address if self._visitor_reply_to else ""
-        return self.reply_to_address or self.from_address
+        return self._letter_writer_address
+
+    @property
+    def _letter_writer_address(self) -> str:
+        """A person's letter: the best of its addresses that is no robot's. Reply-To, then From, when a person's own;
+        then the one in their signature; then a mailbox a person writes from too (webmaster@, forms@: their letter
+        came from it, privacy11); then one they wrote in the text, when the headers name nobody. Never a no-reply or
+        a mailer daemon, which a site's mail system puts in Reply-To of a letter a person wrote: every such
+        letter's lead would have that one address, and an answer to it is lost."""
+        headers = [address for address in (self.reply_to_address, self.from_address) if address]
+        for address in headers:
+            if not robot_address(address):
+                return address
+        if self.signature_addresses:
+            return self.signature_addresses[0]
+        for address in headers:
+            if not robot_address(address, shared=False):
+                return address
+        return self.body_addresses[0] if self.body_addresses else ""
 
     @property
     def contact_phone(self) -> str:
@@ -146,10 +171,11 @@ ROBOT_MAILERS = re.compile(r"phpmailer|bitrix|wordpress|tilda|jivo|swiftmailer|s
 
 
 def robot_address(address: str, *, shared: bool = True) -> bool:
-    """A robot's mailbox (ROBOT_MAILBOXES, a no-reply, a builder's domain); with `shared`, one a person may write from
-    too (SHARED_ROBOT_MAILBOXES): never the visitor's own address in what a robot relays."""
+    """A robot's mailbox (ROBOT_MAILBOXES, a no-reply, a mail server's daemon, a builder's domain); with `shared`, one
+    a person may write from too (SHARED_ROBOT_MAILBOXES): never the visitor's own address in what a robot relays."""
     local, _at, domain = address.lower().rpartition("@")
-    return bool(local) and (local in ROBOT_MAILBOXES or (shared and local in SHARED_ROBOT_MAILBOXES)
+    return bool(local) and (local in ROBOT_MAILBOXES or local in DAEMONS
+                            or (shared and local in SHARED_ROBOT_MAILBOXES)
                             or bool(ROBOT_LOCAL_PART.search(local))
                             or any(domain == known or domain.endswith("." + known) for known in ROBOT_DOMAINS))
 
@@ -521,6 +547,36 @@ CLOSINGS = re.compile(
 NAME_LINE = re.compile(r"^[A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+\.?){1,2}$")
 
 
+# An address as a person writes it in their text ("ivan@romashka.ru", "<ivan@romashka.ru>", "mailto:ivan@..."); each
+# is checked by normalize_email before it is used.
+_ADDRESS_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+
+
+def find_addresses(text: str, *, not_these: Collection[str] = ()) -> tuple[list[str], list[str]]:
+    """The addresses a person wrote in their own text that are valid and no robot's nor in `not_these` (the letter's
+    recipients: "I write to sales@..." is not theirs): (their signature's, the others). The signature's are labelled
+    ("E-mail: ...") or under the last closing line ("С уважением,") or "-- " separator, where a person gives their
+    own; another address in the text may be a colleague's they pass on."""
+    lines = text.splitlines(keepends=True)
+    last = next((index for index in range(len(lines) - 1, -1, -1)
+                 if CLOSINGS.match(lines[index]) or _FOOTER.match(lines[index])), len(lines))
+    signature_starts = len("".join(lines[:last]))
+    labelled = form_fields(text).get("email", "")
+    signature: list[str] = []
+    body: list[str] = []
+    written = [(match.group(0), True) for match in _ADDRESS_IN_TEXT.finditer(labelled)]
+    written += [(match.group(0), match.start() >= signature_starts) for match in _ADDRESS_IN_TEXT.finditer(text)]
+    for candidate, in_signature in written:
+        try:
+            address = normalize.normalize_email(candidate)
+        except normalize.NormalizationError:
+            continue
+        if robot_address(address) or address in not_these or address in signature or address in body:
+            continue
+        (signature if in_signature else body).append(address)
+    return signature, body
+
+
 def find_signature_name(text: str) -> str:
     """The name under a closing line ("С уважением,\\nИван Петров"), if it looks like a person's name."""
     lines = [line.strip() for line in text.splitlines()]
@@ -563,6 +619,9 @@ def parse(raw: bytes, *, region: str = "RU") -> ParsedEmail:
     parsed.phones = find_phones(written, region=region)
     parsed.company = find_company(written)
     parsed.signature_name = find_signature_name(written)
+    recipients = {address.lower() for _name, address in getaddresses(
+        [decode_words(value) for name in ("To", "Cc") for value in message.get_all(name, [])])}
+    parsed.signature_addresses, parsed.body_addresses = find_addresses(written, not_these=recipients)
     parsed.form_fields = form_fields(written, by_question=bool(parsed.robot))
     if parsed.robot:
         parsed.body_phones = find_phones(above_footer(written), region=region)

@@ -475,6 +475,12 @@ def _parse(submission: Submission) -> tuple[Parsed, dict[str, list[str]]]:
                                                 middle=text["middle_name"])
         if text["name"] and not (name.first and name.last and name.middle):
             name = _completed(name, normalize.split_person_name(text["name"]))
+    elif normalize.is_firm_name(text["name"]):
+        # "Smith & Sons", "Рога & Копыта", "AT&T": a firm without its legal form typed where the person's name belongs
+        # is the company, as "ООО Ромашка" is (below), and names no person (the journal keeps the field as typed)
+        name = normalize.PersonName()
+        if not text["company"]:
+            text["company"] = text["name"][: TEXT_LIMITS["company"]]
     else:
         # "Иван, звонить после 18": the name is read, the remark kept as given like a phone's (one warning)
         # "ООО Ромашка, Иван": the person is the name, the company the company (the journal keeps the field as typed)

@@ -140,6 +140,11 @@ def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Le
                 changes["email"] = normalize.normalize_email(value) if value else ""
             except normalize.NormalizationError as error:
                 errors["email"] = [str(error)]
+        elif name == "telegram":
+            try:
+                changes["telegram"] = normalize.normalize_telegram(value) if value else ""
+            except normalize.NormalizationError as error:
+                errors["telegram"] = [str(error)]
         elif name == "company":
             company = normalize.split_company(value)
             changes["company_name"], changes["legal_form"] = company.name, company.legal_form

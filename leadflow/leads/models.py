@@ -253,6 +253,9 @@ class Lead(TouchFields):
     # Further phones (E.164, " ext. N" when there is one) and e-mail addresses a manager added to the card from
     # what the person gave in their requests ("Also gave"); the card's phone and e-mail stay the main ones.
     other_contacts = models.JSONField(_("other contacts"), default=list, blank=True)
+    # The person's Telegram account as requests keep one ("t.me/ivan_petrov", matching.normalize.normalize_telegram):
+    # given on intake or typed by a manager. Indexed: an erasure finds the person's cards by it (privacy.services).
+    telegram = models.CharField(_("Telegram"), max_length=40, blank=True, db_index=True)
     # The e-mail a manager checked and found right although it looks like a slip ("ivan@gmail.co" is real):
     # the card stops suggesting another address for it (until the e-mail changes).
     email_checked = models.CharField(_("e-mail checked as right"), max_length=254, blank=True)
@@ -378,6 +381,13 @@ class Lead(TouchFields):
     @property
     def is_open(self) -> bool:
         return self.state == LeadState.OPEN
+
+    @property
+    def telegram_shown(self) -> str:
+        """The Telegram account as people write it ("@ivan_petrov")."""
+        from leadflow.matching.normalize import telegram_shown
+
+        return telegram_shown(self.telegram)
 
     @property
     def company_display(self) -> str:

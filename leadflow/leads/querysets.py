@@ -89,7 +89,8 @@ class LeadQuerySet(models.QuerySet):
         return self.none()
 
     def search(self, text: str) -> LeadQuerySet:
-        """By name, company, e-mail, or a phone written in any format."""
+        """By name, company, e-mail, a phone written in any format, or a Telegram account ("@ivan_petrov", a t.me
+        link: the card's, an index lookup)."""
         from django.conf import settings
 
         from leadflow.matching import normalize
@@ -101,6 +102,8 @@ class LeadQuerySet(models.QuerySet):
                 condition |= Q(phone=normalize.normalize_phone(text, region=settings.LEADFLOW_DEFAULT_REGION).e164)
             except normalize.NormalizationError:
                 condition |= Q(phone__contains="".join(ch for ch in text if ch.isdigit()))
+        if normalize.TELEGRAM.fullmatch(text.rstrip("/")):
+            condition |= Q(telegram=normalize.normalize_telegram(text))
         return self.filter(condition)
 
     def live(self) -> LeadQuerySet:

@@ -32,6 +32,7 @@ class LeadOut(Schema):
     email: str
     other_contacts: list[str] = Field(default_factory=list, description=(
         'Further phones (E.164, " ext. N" with an extension) and e-mails a manager put on the card'))
+    telegram: str = Field("", description='The Telegram account ("t.me/ivan_petrov"), "" for none')
     city: str
     product_interest: str
     deal_type: str
@@ -292,6 +293,8 @@ class LeadUpdateIn(Schema):
     position: str | None = Field(None, max_length=160)
     phone: str | None = Field(None, max_length=64)
     email: str | None = Field(None, max_length=254)
+    telegram: str | None = Field(None, max_length=100, description='"@name" or a t.me/name link; stored as '
+                                 '"t.me/name"; an empty string clears it')
     city: str | None = Field(None, max_length=120)
     product_interest: str | None = Field(None, max_length=120)
     deal_type: str | None = Field(None, description="retail | wholesale | empty")

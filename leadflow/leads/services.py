@@ -30,7 +30,7 @@ from leadflow.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from leadflow.core.memo import Memo
 from leadflow.core.worktime import WorkCalendar, add_working_minutes, next_working_day_start
 from leadflow.events.services import record_event
-from leadflow.leads.given import carried_to_client, one_contact
+from leadflow.leads.given import carried_to_client, messengers_given, one_contact
 from leadflow.leads.models import (
     REACH_QUALIFIED,
     Activity,
@@ -386,6 +386,8 @@ def create_lead(
             full_name=person.full_name, company_name=person.company_name, legal_form=person.legal_form,
             position=person.position, company_size=person.company_size, phone=person.phone,
             phone_ext=person.phone_ext, email=person.email,
+            # the first Telegram account given; the request keeps every one (its facts' "messengers")
+            telegram=person.messengers[0] if person.messengers else "",
             city=person.city, product_interest=person.product_interest, deal_type=person.deal_type,
             message=message, stage=(stage := initial_stage()), stage_reach=reach_of(stage), team=team,
             sla_due_at=None if nurture else _due_after_sla(team, now),  # with marketing: set at the hand-off
@@ -446,6 +448,10 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Le
                            team_if_switched_off=lambda off: _team_now_for(interest, switched_off=off))
         Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
+        given = messengers_given(list(Request.objects.filter(interest=interest).order_by("pk")))
+        if given and not lead.telegram:  # often the interest's only contact: the card keeps it
+            lead.telegram = given[0]
+            lead.save(update_fields=["telegram"])
     return lead
 
 
@@ -642,7 +648,7 @@ def create_interest(
 
 EDITABLE_FIELDS = (
     "last_name", "first_name", "middle_name", "company_name", "legal_form", "position", "phone", "phone_ext",
-    "email", "city", "product_interest", "deal_type", "temperature", "company_size",
+    "email", "city", "product_interest", "deal_type", "temperature", "company_size", "telegram",
 )
 
 
@@ -698,8 +704,8 @@ def update_lead(*, lead: Lead, changes: dict[str, str], by: User) -> Lead:
 
 
 def _refuse_erased_contacts(lead: Lead, changes: dict[str, str], changed: list[str]) -> None:
-    """A phone or e-mail typed into the card that belongs to a person erased at their request is refused, naming
-    the field: it would bring them back (privacy.services.refuse_erased_contacts)."""
+    """A phone, e-mail or Telegram account typed into the card that belongs to a person erased at their request is
+    refused, naming the field: it would bring them back (privacy.services.refuse_erased_contacts)."""
     from leadflow.privacy.services import refuse_erased_contacts
 
     contacts = {}
@@ -708,6 +714,8 @@ def _refuse_erased_contacts(lead: Lead, changes: dict[str, str], changed: list[s
     if {"phone", "phone_ext"} & set(changed) and changes.get("phone", lead.phone):
         contacts["phone"] = phone_text(Phone(changes.get("phone", lead.phone),
                                              changes.get("phone_ext", lead.phone_ext)))
+    if "telegram" in changed:
+        contacts["telegram"] = changes["telegram"]
     refuse_erased_contacts(**contacts)
 
 
@@ -1046,7 +1054,7 @@ def convert_lead(*, lead: Lead, by: User, company: CompanyFacts | None = None, o
         contact = Contact.objects.create(
             company=company_row, last_name=lead.last_name, first_name=lead.first_name,
             middle_name=lead.middle_name, full_name=lead.full_name, position=lead.position, phone=lead.phone,
-            phone_ext=lead.phone_ext, email=lead.email, owner=owner,
+            phone_ext=lead.phone_ext, email=lead.email, telegram=lead.telegram, owner=owner,
             email_checked=lead.email_checked if lead.email_checked == lead.email else "",
             other_contacts=others, unreadable_contacts=as_given,
         )

@@ -302,7 +302,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "edit_form": forms.LeadEditForm(auto_id="edit_%s", initial={
             "last_name": lead.last_name, "first_name": lead.first_name, "middle_name": lead.middle_name,
             "company": f"{lead.legal_form} {lead.company_name}".strip(), "position": lead.position,
-            "phone": phone_shown(lead.phone, lead.phone_ext), "email": lead.email,
+            "phone": phone_shown(lead.phone, lead.phone_ext), "email": lead.email, "telegram": lead.telegram_shown,
             "city": lead.city, "product_interest": lead.product_interest, "temperature": lead.temperature}),
         "now": timezone.now(),
     }

@@ -92,6 +92,12 @@ def normalize_telegram(raw: str) -> str:
     return f"t.me/{match.group(1).lower()}"
 
 
+def telegram_shown(account: str) -> str:
+    """A Telegram account as people write one ("@ivan_petrov" of "t.me/ivan_petrov"), "" for none: a card shows it
+    so, and its edit form offers it so (normalize_telegram reads it back the same)."""
+    return f"@{account.rpartition('/')[2]}" if account else ""
+
+
 # ---------------------------------------------------------------------------------------------
 # Phones
 # ---------------------------------------------------------------------------------------------
@@ -1027,14 +1033,14 @@ _COMPANY_PERSON_SEPARATOR = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s)\s*")
 
 def person_and_company(raw: str) -> tuple[str, str]:
     """A name field holding a company and a person ("ООО Ромашка, Иван Петров"): (the person's text, the company's),
-    or ("", "") when it does not. One piece must look like a company (its legal form), the rest must be a person's
-    name; a comma inside the company's quotes ('ООО "Ромашка, плюс"') splits nothing."""
+    or ("", "") when it does not. One piece must look like a company (its legal form, or is_firm_name: "Smith & Sons"),
+    the rest must be a person's name; a comma inside the company's quotes ('ООО "Ромашка, плюс"') splits nothing."""
     brackets = [match.group(0)[1:-1] for match in _PARENTHESES.finditer(raw)]
     outside = _PARENTHESES.sub(" ", raw)
     pieces = [piece for piece in (*_COMPANY_PERSON_SEPARATOR.split(outside), *brackets) if piece.strip()]
     if len(pieces) < 2 or any(piece.count('"') % 2 or piece.count("«") != piece.count("»") for piece in pieces):
         return "", ""
-    companies = [piece for piece in pieces if looks_like_company(piece)]
+    companies = [piece for piece in pieces if looks_like_company(piece) or is_firm_name(piece)]
     if len(companies) != 1:
         return "", ""
     person = " ".join(piece.strip() for piece in pieces if piece is not companies[0])
@@ -1095,6 +1101,48 @@ def _is_founders_firm(first: str, rest: str) -> bool:
     if any(len(side) != 1 for side in words):
         return False
     return all(_is_lone_surname(side[0]) for side in words)
+
+
+# A firm's initials joined by "&", written as one word: "AT&T", "H&M", "P&G", "M&S".
+_INITIALS_FIRM = re.compile(r"^[A-ZА-ЯЁ]{1,4}(?:&[A-ZА-ЯЁ]{1,4})+$")
+
+
+def is_firm_name(raw: str) -> bool:
+    """A name field's text that is clearly a firm's although it has no legal form, so the company, not a person:
+    "Smith & Sons", "Иванов и К°", "Ромашка и партнёры" (a firm's word after the "and"), "Johnson & Johnson",
+    "Procter & Gamble", "Рога & Копыта" (one word on each side of "&" and no given name on either: a firm named after
+    its founders, or two nouns), "AT&T", "H&M". Two people stay people: "Анна & Иван", "Tom & Jerry", "Mr & Mrs
+    Smith", "John & Mary Smith" (a given name on a side, a couple's honorifics, more than a word on a side)."""
+    text = " ".join(raw.split())
+    if _INITIALS_FIRM.match(text):
+        return True
+    if _COUPLE.match(text) or _COMPANY_PERSON_SEPARATOR.search(text):
+        return False  # a couple; pieces ("Иван Петров, Smith & Sons": person_and_company reads each)
+    joins = list(_PEOPLE_JOINED.finditer(text))
+    if not joins:
+        return False
+    first, rest = text[: joins[-1].start()], text[joins[-1].end() :]
+    if not first.strip() or not rest.strip() or len(rest.split()) > 2 or len(first.split()) > 4:
+        return False
+    if all(_word_key(word) in _FIRM_WORDS for word in rest.split()):
+        # "Smith & Sons", "Петров и сын", "Рога и копыта & Co": the firm's word after the last "and"
+        return not any(_word_key(word) in _FIRM_WORDS for word in first.split())
+    if len(joins) != 1 or joins[0].group(0).strip() != "&" or len(first.split()) != 1 or len(rest.split()) != 1:
+        return False
+    return all(_founders_word(word) for word in (first, rest))
+
+
+def _founders_word(word: str) -> bool:
+    """One side of "X & Y" as a firm's name has it: a lone surname (_is_lone_surname), or a Cyrillic word that is no
+    given name ("Рога & Копыта": "&" between Russian people's names is rare, people write "и"; a given name on
+    either side makes the pair two people)."""
+    from leadflow.matching.names import is_known_form, skeleton
+
+    word = word.strip(_WORD_EDGE_PUNCTUATION + ".")
+    if _is_lone_surname(word):
+        return True
+    return (bool(_CYRILLIC.search(word)) and len(word) >= 3 and _LETTERS.fullmatch(word) is not None
+            and not _is_known_first_name(word) and not is_known_form(skeleton(word)))
 
 
 def _is_lone_surname(word: str) -> bool:

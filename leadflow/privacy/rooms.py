@@ -196,7 +196,7 @@ def _submissions_with_phones(text: QuerySet, phones: set[tuple[str, str]]) -> se
 
 LEAD_PERSONAL = ("last_name", "first_name", "middle_name", "full_name", "company_name", "legal_form", "position",
                  "phone", "phone_ext", "email", "city", "message", "lost_note", "utm_content", "utm_term",
-                 "referrer", "landing_page", "visitor_id", "other_contacts", "email_checked")
+                 "referrer", "landing_page", "visitor_id", "other_contacts", "email_checked", "telegram")
 
 
 @exporter("leads")
@@ -224,7 +224,7 @@ def erase_leads(person: Person) -> int:
     changed = Lead.objects.filter(pk__in=person.lead_ids).update(
         last_name="", first_name="", middle_name="", full_name=ERASED, company_name="", legal_form="", position="",
         phone="", phone_ext="", email="", city="", message="", lost_note="", search_text="",
-        other_contacts=[], email_checked="", erased_at=timezone.now(), **TOUCH_ERASED,
+        other_contacts=[], email_checked="", telegram="", erased_at=timezone.now(), **TOUCH_ERASED,
     )
     changed += Interest.objects.filter(pk__in=person.interest_ids).update(
         name=ERASED, company_name="", phone="", phone_ext="", email="", message="", **TOUCH_ERASED,
@@ -244,7 +244,7 @@ def export_clients(person: Person) -> dict[str, Any]:
                          "company_id", "contact_id", "lead_id", "owner__username", "is_active", "created_at"),
         "contacts": _rows(Contact.objects.filter(pk__in=person.contact_ids).order_by("pk"), "id", "last_name",
                           "first_name", "middle_name", "full_name", "position", "phone", "phone_ext", "email",
-                          "other_contacts", "unreadable_contacts", "company_id"),
+                          "telegram", "other_contacts", "unreadable_contacts", "company_id"),
         "sole_proprietor_companies": _rows(
             Company.objects.filter(pk__in=person.company_ids).order_by("pk"), "id", "name", "legal_form", "inn",
             "kpp", "ogrn", "okpo", "legal_address", "city", "phone", "website"),
@@ -260,7 +260,7 @@ def erase_clients(person: Person) -> int:
     now = timezone.now()
     changed = Contact.objects.filter(pk__in=person.contact_ids).update(
         last_name="", first_name="", middle_name="", full_name=ERASED, position="", phone="", phone_ext="", email="",
-        email_checked="", other_contacts=[], unreadable_contacts=[])
+        telegram="", email_checked="", other_contacts=[], unreadable_contacts=[])
     changed += Company.objects.filter(pk__in=person.company_ids).update(
         name=ERASED, inn="", kpp="", ogrn="", okpo="", legal_address="", city="", phone="", website="")
     # A legal entity's name is not personal data and names the client in reports; a person's name is.

@@ -521,16 +521,20 @@ def normalised_telegram(telegram: str) -> str:
 
 
 def _telegram_cards(account: str, person: Person) -> list[Card]:
-    """The cards whose requests gave the Telegram account (intake keeps it in the request's facts, "messengers"): a
-    lead, an interest, a client's contact (the client is the person's too). The database narrows by the text of the
-    facts; each row's list confirms."""
+    """The cards that hold the Telegram account (a lead's or a contact's own, given on intake or typed by a manager)
+    or whose requests gave it (intake keeps it in the request's facts, "messengers"): a lead, an interest, a client's
+    contact (the client is the person's too). The cards' own by an index lookup; the requests' narrowed by the text
+    of the facts, each row's list confirming."""
     from django.db.models import TextField
     from django.db.models.functions import Cast
 
-    from leadflow.clients.models import Client
-    from leadflow.leads.models import Request
+    from leadflow.clients.models import Client, Contact
+    from leadflow.leads.models import Lead, Request
 
-    cards: list[Card] = []
+    cards: list[Card] = [("lead", pk) for pk in Lead.objects.filter(telegram=account).order_by("pk")
+                         .values_list("pk", flat=True)]
+    cards += [("contact", pk) for pk in Contact.objects.filter(telegram=account).order_by("pk")
+              .values_list("pk", flat=True)]
     rows = Request.objects.annotate(text=Cast("facts", TextField())).filter(text__icontains=f'"{account}"')
     client_ids = set()
     for facts, lead_id, client_id, interest_id in rows.order_by("pk").values_list("facts", "lead_id", "client_id",
@@ -548,11 +552,16 @@ def _telegram_cards(account: str, person: Person) -> list[Card]:
 
 
 def _telegrams_of(person: Person) -> set[str]:
-    """Every Telegram account the person's requests gave (their facts' "messengers"), whichever contact found them:
-    a person found by their phone whose interest also gave "@ivan_petrov" is tombstoned by that account too."""
-    from leadflow.leads.models import Request
+    """Every Telegram account the person's cards hold and their requests gave (their facts' "messengers"), whichever
+    contact found them: a person found by their phone whose interest also gave "@ivan_petrov", or whose card a
+    manager typed it into, is tombstoned by that account too."""
+    from leadflow.clients.models import Contact
+    from leadflow.leads.models import Lead, Request
 
-    found: set[str] = set()
+    found: set[str] = {account for account in Lead.objects.filter(pk__in=person.lead_ids).exclude(telegram="")
+                       .values_list("telegram", flat=True)}
+    found |= set(Contact.objects.filter(pk__in=person.contact_ids).exclude(telegram="")
+                 .values_list("telegram", flat=True))
     rows = Request.objects.filter(Q(lead_id__in=person.lead_ids) | Q(client_id__in=person.client_ids)
                                   | Q(interest_id__in=person.interest_ids))
     for facts in rows.values_list("facts", flat=True):
@@ -1044,16 +1053,21 @@ def tombstones_for(*, emails: Iterable[str] = (), phones: Iterable[tuple[str, st
 
 
 def refuse_erased_contacts(**contacts: str) -> None:
-    """InvalidInput naming each field whose contact (an e-mail, or a phone as other contacts keep it) belongs to a
-    person erased at their request: a manager typing it into a card would bring them back, and only the person
-    may, through a web form with a fresh consent."""
+    """InvalidInput naming each field whose contact (an e-mail, a phone as other contacts keep it, a Telegram account
+    in its field `telegram`) belongs to a person erased at their request: a manager typing it into a card would
+    bring them back, and only the person may, through a web form with a fresh consent."""
     from leadflow.matching.normalize import split_phone_text
+
+    def looked_up(name: str, value: str) -> dict[str, list[Any]]:
+        if name == "telegram":
+            return {"telegrams": [value]}
+        return {"emails": [value]} if "@" in value else {"phones": [split_phone_text(value)]}
 
     errors = {
         name: [_("This contact belongs to a person whose data was erased at their request; only they may give it "
                  "again, through a web form.")]
         for name, value in contacts.items()
-        if value and tombstones_for(**({"emails": [value]} if "@" in value else {"phones": [split_phone_text(value)]}))
+        if value and tombstones_for(**looked_up(name, value))
     }
     if errors:
         raise InvalidInput(errors)

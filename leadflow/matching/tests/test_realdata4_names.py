@@ -134,6 +134,6 @@ def test_the_migration_splits_the_stored_names_again(partner, migrate_to):
     lead = receive(partner, name="Ван дер Берг Ян", phone="+7 912 345 67 89").lead
     old_split(lead, "Ван", "Ян", "Дер Берг")
     migrate_to(BEFORE)
-    migrate_to(AFTER)
-    lead.refresh_from_db()
-    assert (lead.last_name, lead.first_name, lead.middle_name) == ("ван дер Берг", "Ян", "")
+    # read as the lead was at that migration: a column added since (leads.0030 telegram) is not there yet
+    split = migrate_to(AFTER).get_model("leads", "Lead").objects.get(pk=lead.pk)
+    assert (split.last_name, split.first_name, split.middle_name) == ("ван дер Берг", "Ян", "")
