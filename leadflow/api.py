@@ -108,7 +108,8 @@ api = LeadflowAPI(
         "(`Authorization: Bearer ...`) or the web session. Errors are "
         '`{"error": {"code", "message", "fields"}}`. No text may hold the NUL character (U+0000) and no integer may be '
         "past 64 bits: a request with one, in any field (even one Leadflow ignores), key or parameter, is refused "
-        "with 422 naming where it is. A rule this document cannot state "
+        "with 422 naming where it is. A date, or a date and time, is an ISO 8601 string (never a number) within the "
+        "years 1 to 9999 (in UTC). A rule this document cannot state "
         "(a date after today, a record that must exist, one field or another) is in the field's or the operation's "
         "description, and a request that breaks it is refused with 422 naming the field."
     ),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -183,9 +183,21 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    """A time with its offset, as UTC: pydantic reads offsets up to 23:59 and PostgreSQL refuses any past 15:59
+    ("time zone displacement out of range", a server error); a time without one stays as given (the user's zone
+    reads it)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first day a datetime holds
+        raise PydanticCustomError("datetime_out_of_range", _("The date is out of range.")) from None
+
+
 # A date or a date and time written in ISO 8601 ("2025-03-31", "2025-03-31T09:30:00+03:00"), never a number.
 IsoDate = Annotated[date, BeforeValidator(_not_a_number)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
 
 # The types of refusal a type of its own answers in pydantic's words ("Input should be a valid integer"): worded()
 # leaves those as they are and words only the refusals of the rule itself.
@@ -215,8 +227,9 @@ def page_limit(most: int, message: Any) -> Any:
 
 
 def one_of(values: Iterable[str], message: Any, *, strip: bool = False) -> Any:
-    """A string that must be one of `values`: the document lists them (its enum), a refusal says `message` (as in
-    worded()). `strip`: spaces around the value are forgiven, as the page's form forgives them."""
+    """A string that must be one of `values`: the document lists them (its enum), and a refusal says `message` in
+    the reader's language (a lazy gettext string, or a function of the refused value that gives one). `strip`:
+    spaces around the value are forgiven, as the page's form forgives them."""
     allowed = tuple(values)
 
     def check(value: str) -> str:
