@@ -318,11 +318,11 @@ class LeadUpdateIn(Schema):
     email: str | None = Field(None, max_length=254, description=EMAIL)
     city: str | None = Field(None, max_length=120)
     product_interest: str | None = Field(None, max_length=120)
-    deal_type: one_of(("", "retail", "wholesale"), gettext_lazy(  # type: ignore[valid-type]
-        "Must be retail, wholesale or empty."), strip=True) | None = Field(None, description="retail | wholesale | "
-                                                                                             "empty")
-    temperature: one_of(("cold", "warm", "hot"), gettext_lazy(  # type: ignore[valid-type]
-        "Must be cold, warm or hot."), strip=True) = Field(None, description="cold | warm | hot")
+    # Checked by update() with the phone and the e-mail, so that every field's problem is named at once.
+    deal_type: str | None = Field(None, description="retail | wholesale | empty",
+                                  json_schema_extra={"enum": ["", "retail", "wholesale", None]})
+    temperature: str | None = Field(None, description="cold | warm | hot",
+                                    json_schema_extra={"enum": ["cold", "warm", "hot"]})
 
 
 class InterestOut(Schema):
