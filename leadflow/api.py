@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from leadflow.accounts.auth import BearerTokenAuth, partner_from_key, user_auth
 from leadflow.core.errors import DomainError
-from leadflow.core.inputs import CheckedParser
+from leadflow.core.inputs import MAX_INT, CheckedParser
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,22 @@ class LeadflowAPI(NinjaAPI):
             for operation in operations.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"].setdefault("default", error)
+        _integers_fit_64_bits(schema)
         return schema
+
+
+def _integers_fit_64_bits(node: Any) -> None:
+    """Every integer of the document between -2**63 and 2**63-1 unless it says narrower bounds: what the API's
+    parser (CheckedParser) refuses past that in any body (no column holds it), and all an id can be."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            node.setdefault("minimum", -MAX_INT - 1)
+            node.setdefault("maximum", MAX_INT)
+        for value in node.values():
+            _integers_fit_64_bits(value)
+    elif isinstance(node, list):
+        for value in node:
+            _integers_fit_64_bits(value)
 
 
 api = LeadflowAPI(
@@ -91,7 +106,12 @@ api = LeadflowAPI(
         "Submit leads (public form key or partner API key), work them (claim, assign, stage, refuse, "
         "defer, convert), tasks, clients and companies. Users authenticate with a personal token "
         "(`Authorization: Bearer ...`) or the web session. Errors are "
-        '`{"error": {"code", "message", "fields"}}`.'
+        '`{"error": {"code", "message", "fields"}}`. No text may hold the NUL character (U+0000) and no integer may be '
+        "past 64 bits: a request with one, in any field (even one Leadflow ignores), key or parameter, is refused "
+        "with 422 naming where it is. A date, or a date and time, is an ISO 8601 string (never a number) within the "
+        "years 1 to 9999 (in UTC). A rule this document cannot state "
+        "(a date after today, a record that must exist, one field or another) is in the field's or the operation's "
+        "description, and a request that breaks it is refused with 422 naming the field."
     ),
     auth=user_auth,
     urls_namespace="api",

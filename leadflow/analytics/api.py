@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from leadflow.analytics import reports
 from leadflow.analytics.filters import parse_filter
@@ -52,7 +52,9 @@ def report(request: HttpRequest, key: str) -> dict[str, Any]:
 
 @router.get("/{key}/export", summary="One report as CSV (one table) or XLSX (every table)",
             description=FILTER_HELP + " format: csv | xlsx; table: the table's key for CSV (default the first).")
-def export(request: HttpRequest, key: str, format: str = "csv", table: str = "") -> HttpResponse:
+def export(request: HttpRequest, key: str,
+           format: Annotated[str, Field(json_schema_extra={"enum": ["csv", "xlsx"]})] = "csv",
+           table: str = "") -> HttpResponse:
     kind = _kind(request, key)
     if format not in ("csv", "xlsx"):
         raise InvalidInput({"format": [_("Expected csv or xlsx.")]})

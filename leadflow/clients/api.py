@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
 from leadflow.accounts.middleware import in_zone_of
@@ -22,7 +24,7 @@ from leadflow.clients.querysets import (
     search_companies,
 )
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import MAX_INT, MAX_SEARCH, NestedObject
+from leadflow.core.inputs import MAX_INT, MAX_SEARCH, NOT_BLANK, IsoDateTime, NestedObject, one_of, page_limit, worded
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import ActivityKind, Task, TaskKind
 from leadflow.leads.schemas import ActivityOut, AssignIn, CompleteTaskIn, CompleteTaskOut, GivenOut, RequestOut, TaskOut
@@ -95,21 +97,17 @@ def visible_client(user: User, client_id: int) -> Client:
     return client
 
 
-def check_page(q: str, limit: int, offset: int) -> None:
-    errors: dict[str, list[str]] = {}
-    if not 1 <= limit <= 200:
-        errors["limit"] = [_("Between 1 and 200.")]
-    if not 0 <= offset <= MAX_INT:
-        errors["offset"] = [_("From 0 up.") if offset < 0 else _("The number is too large.")]
-    if len(q) > MAX_SEARCH:
-        errors["q"] = [_("At most %(limit)d characters.") % {"limit": MAX_SEARCH}]
-    if errors:
-        raise InvalidInput(errors)
+# A page of a list: how many (1 to 200), from where, and a search of at most MAX_SEARCH characters.
+Limit = page_limit(200, gettext_lazy("Between 1 and 200."))
+Offset = Annotated[int, Field(ge=0, le=MAX_INT), worded(
+    {"greater_than_equal": gettext_lazy("From 0 up."), "less_than_equal": gettext_lazy("The number is too large.")})]
+Search = Annotated[str, Field(max_length=MAX_SEARCH), worded(
+    lazy(lambda: _("At most %(limit)d characters.") % {"limit": MAX_SEARCH}, str)())]
 
 
 @router.get("/clients", response=list[ClientOut], summary="Clients visible to you")
-def list_clients(request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0) -> Any:
-    check_page(q, limit, offset)
+def list_clients(request: HttpRequest, q: Search = "", limit: Limit = 50,  # type: ignore[valid-type]
+                 offset: Offset = 0) -> Any:  # type: ignore[valid-type]
     qs = clients_visible_to(request.auth)
     if q:
         qs = search_clients(qs, q)
@@ -198,8 +196,8 @@ def update_client(request: HttpRequest, client_id: int, data: ClientUpdateIn) ->
 
 
 @router.get("/companies", response=list[CompanyOut], summary="Companies of your clients")
-def list_companies(request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0) -> Any:
-    check_page(q, limit, offset)
+def list_companies(request: HttpRequest, q: Search = "", limit: Limit = 50,  # type: ignore[valid-type]
+                   offset: Offset = 0) -> Any:  # type: ignore[valid-type]
     qs = companies_visible_to(request.auth)
     if q:
         qs = search_companies(qs, q)
@@ -269,21 +267,33 @@ WHO_MAY = ("The client's owner, the head of its team and an admin work the clien
            "activities (409 `card_erased`).")
 
 
+def one_of_kinds(kinds: list[str]) -> Any:
+    return one_of(kinds, lambda value: _("One of: %(kinds)s.") % {"kinds": ", ".join(kinds)})
+
+
 class ClientActivityIn(Schema):
-    kind: str = Field(..., description=" | ".join(ACTIVITY_KINDS))
+    kind: one_of_kinds(ACTIVITY_KINDS) = Field(..., description=" | ".join(ACTIVITY_KINDS))  # type: ignore[valid-type]
     subject: str = Field("", max_length=255, description="One line: what it was about")
     body: str = Field("", max_length=20000, description="Notes, shown as plain text")
     duration_seconds: int | None = Field(None, ge=0, le=24 * 3600, description="A call's or meeting's length")
-    occurred_at: datetime | None = Field(None, description="When it happened (ISO 8601; without a zone, in yours); "
-                                                           "default now")
+    occurred_at: IsoDateTime | None = Field(None, description="When it happened (ISO 8601; without a zone, in "
+                                                              "yours); default now")
 
 
 class ClientTaskIn(Schema):
-    title: str = Field(..., min_length=1, max_length=255, description="What to do")
-    kind: str = Field(TaskKind.CALL, description=" | ".join(TASK_KINDS))
-    due_at: datetime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone)")
+    title: str = Field(..., min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK},
+                       description="What to do; not blank")
+    kind: one_of_kinds(TASK_KINDS) = Field(TaskKind.CALL, description=" | ".join(TASK_KINDS))  # type: ignore[valid-type]
+    due_at: IsoDateTime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone); a "
+                                                 "time already past is refused with 422 naming `due_at`")
     assignee_id: int | None = Field(None, description="Whom it is for; by default the client's owner. Only a head "
-                                                      "(for the people of their teams) or an admin may choose.")
+                                                      "(for the people of their teams) or an admin may choose, and "
+                                                      "only someone of the client's team who works clients: "
+                                                      "refused with 422 naming `assignee_id` otherwise.")
+
+
+class ClientCompleteTaskIn(CompleteTaskIn):
+    next_kind: one_of_kinds(TASK_KINDS) = TaskKind.CALL  # type: ignore[valid-type]
 
 
 class ClientTaskFilters(Schema):
@@ -314,8 +324,8 @@ def client_task_assignee(user: User, client: Client, assignee_id: int | None) ->
 @router.get("/clients/{client_id}/activities", response=list[ActivityOut], summary="A client's timeline",
             description="Calls, e-mails, meetings, proposals and notes logged on the client, newest first (the "
                         "lead's early history is in the card's `lead_activities`). " + WHO_MAY)
-def client_activities(request: HttpRequest, client_id: int, limit: int = 50, offset: int = 0) -> Any:
-    check_page("", limit, offset)
+def client_activities(request: HttpRequest, client_id: int, limit: Limit = 50,  # type: ignore[valid-type]
+                      offset: Offset = 0) -> Any:  # type: ignore[valid-type]
     client = visible_client(request.auth, client_id)
     return client.activities.all()[offset: offset + limit]
 
@@ -325,8 +335,6 @@ def client_activities(request: HttpRequest, client_id: int, limit: int = 50, off
 def log_client_activity(request: HttpRequest, client_id: int, data: ClientActivityIn) -> Status:
     client = visible_client(request.auth, client_id)
     lead_services.require_work_client(client, request.auth)
-    if data.kind not in ACTIVITY_KINDS:
-        raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(ACTIVITY_KINDS)}]})
     activity = lead_services.log_activity(client=client, kind=data.kind, by=request.auth, subject=data.subject,
                                           body=data.body, duration_seconds=data.duration_seconds,
                                           occurred_at=in_zone_of(data.occurred_at, request.auth))
@@ -353,8 +361,6 @@ def add_client_task(request: HttpRequest, client_id: int, data: ClientTaskIn) ->
     user: User = request.auth
     client = visible_client(user, client_id)
     lead_services.require_manage_client(client, user)
-    if data.kind not in TASK_KINDS:
-        raise InvalidInput({"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
     assignee = client_task_assignee(user, client, data.assignee_id)
     task = lead_services.create_task(client=client, assignee=assignee, title=data.title, kind=data.kind,
                                      due_at=in_zone_of(data.due_at, user), by=user)  # type: ignore[arg-type]
@@ -365,14 +371,13 @@ def add_client_task(request: HttpRequest, client_id: int, data: ClientTaskIn) ->
              summary="Complete a client's task with its result and, usually, the next one",
              description="Its assignee, the head of the client's team or an admin completes it; the next task goes "
                          "to the same person. " + WHO_MAY)
-def complete_client_task(request: HttpRequest, client_id: int, task_id: int, data: CompleteTaskIn) -> dict[str, Any]:
+def complete_client_task(request: HttpRequest, client_id: int, task_id: int,
+                         data: ClientCompleteTaskIn) -> dict[str, Any]:
     user: User = request.auth
     client = visible_client(user, client_id)
     task = Task.objects.visible_to(user).filter(pk=task_id, client=client).first()
     if task is None:
         raise NotFound("task")
-    if data.next_kind not in TASK_KINDS:
-        raise InvalidInput({"next_kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)}]})
     next_task = lead_services.complete_task(task=task, result=data.result, by=user, next_title=data.next_title,
                                             next_due_at=in_zone_of(data.next_due_at, user), next_kind=data.next_kind)
     return {"completed": Task.objects.get(pk=task.pk), "next": next_task}

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
@@ -23,7 +25,15 @@ from ninja import Schema
 from ninja.errors import ValidationError
 from ninja.parser import Parser
 from ninja.schema import DjangoGetter
-from pydantic import model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 MAX_INT = 2**63 - 1  # a signed 64-bit column: ids are BigAutoField
@@ -153,3 +163,87 @@ class CheckedParser(Parser):
         if found:
             raise ValidationError(found)
         return super().parse_querydict(data, list_fields, request)
+
+
+# ---------------------------------------------------------------- rules the API's document states
+
+
+def _not_a_number(value: Any) -> Any:
+    """pydantic reads a number (or a string of one) as a Unix time; the document promises an ISO 8601 string, and a
+    partner who sends `since=0` means no date, not 1970."""
+    looks_numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(value, str):
+        try:
+            float(value)
+            looks_numeric = True
+        except ValueError:
+            pass
+    if looks_numeric:
+        raise PydanticCustomError("iso_8601_expected", _("Must be a date (and time) in ISO 8601, not a number."))
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    """A time with its offset, as UTC: pydantic reads offsets up to 23:59 and PostgreSQL refuses any past 15:59
+    ("time zone displacement out of range", a server error); a time without one stays as given (the user's zone
+    reads it)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first day a datetime holds
+        raise PydanticCustomError("datetime_out_of_range", _("The date is out of range.")) from None
+
+
+# A date or a date and time written in ISO 8601 ("2025-03-31", "2025-03-31T09:30:00+03:00"), never a number.
+IsoDate = Annotated[date, BeforeValidator(_not_a_number)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
+
+# The types of refusal a type of its own answers in pydantic's words ("Input should be a valid integer"): worded()
+# leaves those as they are and words only the refusals of the rule itself.
+TYPE_ERRORS = ("_type", "_parsing", "missing")
+
+
+def worded(message: Any) -> WrapValidator:
+    """A field's rule (its range, its choices, its length), checked by pydantic so the API's document states it,
+    refused in Leadflow's own words in the reader's language rather than in pydantic's English: `message` is a lazy
+    gettext string, or a mapping from pydantic's type of refusal ("greater_than_equal") to one."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except PydanticValidationError as error:
+            if any(item["type"].endswith(TYPE_ERRORS) for item in error.errors()):
+                raise
+            said = message.get(error.errors()[0]["type"], "") if isinstance(message, Mapping) else message
+            raise PydanticCustomError("invalid_value", str(said or error.errors()[0]["msg"])) from None
+
+    return WrapValidator(validate)
+
+
+def page_limit(most: int, message: Any) -> Any:
+    """How many items a page may ask for: 1 to `most`."""
+    return Annotated[int, Field(ge=1, le=most), worded(message)]
+
+
+def one_of(values: Iterable[str], message: Any, *, strip: bool = False) -> Any:
+    """A string that must be one of `values`: the document lists them (its enum), and a refusal says `message` in
+    the reader's language (a lazy gettext string, or a function of the refused value that gives one). `strip`:
+    spaces around the value are forgiven, as the page's form forgives them."""
+    allowed = tuple(values)
+
+    def check(value: str) -> str:
+        value = value.strip() if strip else value
+        if value not in allowed:
+            said = message(value) if callable(message) else message
+            raise PydanticCustomError("invalid_choice", str(said))
+        return value
+
+    return Annotated[str, AfterValidator(check), Field(json_schema_extra={"enum": list(allowed)})]
+
+
+# Python's whitespace (str.isspace()); NOT_BLANK, a character str.strip() keeps: a text that must not be blank has
+# one. Written for both the document's regular expressions (ECMA 262) and pydantic's (Rust), whose `\s` are not
+# Python's (U+001C-U+001F, U+0085; U+FEFF).
+WHITESPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK = f"[^{WHITESPACE}]"

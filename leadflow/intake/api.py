@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -93,7 +93,9 @@ class SubmissionOut(Schema):
 
 
 class LeadSubmission(Schema):
-    """The fields Leadflow reads from a submission; any other keys are kept in the journal."""
+    """The fields Leadflow reads from a submission; any other keys are kept in the journal. A lead needs a name and
+    a phone or an e-mail, each readable: a submission without is refused with 422 naming the field (`__all__` when
+    it has none of them), and stays journaled (`submission_id`)."""
 
     name: str | None = None
     first_name: str | None = None
@@ -105,7 +107,9 @@ class LeadSubmission(Schema):
     position: str | None = None
     city: str | None = None
     product_interest: str | None = None
-    company_size: int | str | None = None
+    company_size: Annotated[int, Field(ge=0, le=10_000_000)] | str | None = Field(None, description=(
+        'Employees: a number, or as people write it ("1 000", "50-100", "100+"); one that cannot be read as a '
+        "number is refused with 422 naming the field"))
     deal_type: str | None = None
     message: str | None = None
     consent: bool | None = None

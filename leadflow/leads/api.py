@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
 from leadflow.accounts.middleware import in_zone_of, zone_name_of
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import MAX_INT, MAX_SEARCH
+from leadflow.core.inputs import MAX_INT, MAX_SEARCH, IsoDate, one_of, page_limit, worded
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
 from leadflow.leads.querysets import (
@@ -31,6 +31,7 @@ interests_router = Router(tags=["interests"])
 merges_router = Router(tags=["merges"])
 
 MAX_PAGE = 200
+PageLimit = page_limit(MAX_PAGE, gettext_lazy("Between 1 and 200."))
 
 
 def visible_lead(user: User, lead_id: int) -> Lead:
@@ -43,19 +44,22 @@ def visible_lead(user: User, lead_id: int) -> Lead:
 class LeadFilters(Schema):
     state: str | None = None
     stage: str | None = None
-    owner: str | None = None  # a user id, "me", or "none"
+    owner: Annotated[str, Field(pattern="^(me|none|[0-9]{1,18})$"),  # type: ignore[valid-type]
+                     worded(gettext_lazy("A user id, 'me' or 'none'."))] | None = None
     pool: bool | None = None
     team_id: int | None = Field(None, ge=1, le=MAX_INT)
     source_id: int | None = Field(None, ge=1, le=MAX_INT)
     campaign_id: int | None = Field(None, ge=1, le=MAX_INT)
     temperature: str | None = None
-    created_from: date | None = None
-    created_to: date | None = None
+    created_from: IsoDate | None = None
+    created_to: IsoDate | None = None
     q: str | None = Field(None, max_length=MAX_SEARCH)
     # "newest" (default), "score" (best first) or "hottest" (hot, warm, cold; each by points now); ties by newest
-    sort: str | None = None
-    cursor: str | None = None
-    limit: int = 50
+    sort: one_of(sorts_available(), lambda value: _("One of: %(kinds)s.")  # type: ignore[valid-type]
+                 % {"kinds": ", ".join(sorts_available())}) | None = None
+    cursor: str | None = Field(None, description="next_cursor of the page before, as given (refused with 422 "
+                                                 "naming `cursor` otherwise)")
+    limit: PageLimit = 50  # type: ignore[valid-type]
 
 
 @router.get("", response=schemas.LeadPage, summary="List and search leads visible to you")
@@ -70,8 +74,6 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
     elif filters.owner == "none":
         qs = qs.filter(owner__isnull=True)
     elif filters.owner:
-        if not (filters.owner.isascii() and filters.owner.isdigit()) or int(filters.owner) > MAX_INT:
-            raise InvalidInput({"owner": [_("A user id, 'me' or 'none'.")]})
         qs = qs.filter(owner_id=int(filters.owner))
     if filters.pool:
         qs = qs.in_pool()
@@ -85,10 +87,6 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
         qs = qs.filter(created_at__date__lte=filters.created_to)
     if filters.q:
         qs = qs.search(filters.q)
-    if not 1 <= filters.limit <= MAX_PAGE:
-        raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
-    if filters.sort and filters.sort not in sorts_available():
-        raise InvalidInput({"sort": [f"One of: {', '.join(sorts_available())}."]})
     try:
         items, next_cursor = sorted_page(qs, filters.sort or "", filters.cursor, filters.limit)
     except BadCursor as error:
@@ -191,12 +189,20 @@ def duplicates(request: HttpRequest, lead_id: int) -> list[dict[str, Any]]:
     return result
 
 
+# What compare() reads (2 to 10 ids; int() forgives spaces, a sign, underscores, other scripts' digits), written
+# plainly; 18 digits at most, so that every id the document allows fits a 64-bit column.
+COMPARED_IDS = "^[0-9]{1,18}(,[0-9]{1,18}){1,9}$"
+
+
 @merges_router.get("/compare", response=list[schemas.LeadOut], summary="Leads side by side before a merge")
-def compare(request: HttpRequest, ids: str) -> list[Lead]:
+def compare(request: HttpRequest, ids: Annotated[str, Field(  # type: ignore[valid-type]
+        description="Comma-separated lead ids, 2 to 10", json_schema_extra={"pattern": COMPARED_IDS})]) -> list[Lead]:
     try:
         wanted = [int(part) for part in ids.split(",") if part.strip()]
     except ValueError as error:
         raise InvalidInput({"ids": [_("Comma-separated lead ids.")]}) from error
+    if any(abs(pk) > MAX_INT for pk in wanted):  # no id is that large, and no database compares with it
+        raise InvalidInput({"ids": [_("Comma-separated lead ids.")]})
     if not 2 <= len(wanted) <= 10:
         raise InvalidInput({"ids": [_("Between 2 and 10 leads.")]})
     found = {x.pk: x for x in Lead.objects.visible_to(request.auth).select_related("stage").filter(pk__in=wanted)}
@@ -340,9 +346,10 @@ def notifications(request: HttpRequest, unread: bool = False) -> Any:
 
 
 class TaskFilters(Schema):
-    scope: str = "mine"  # mine | overdue | today | upcoming | team
+    scope: one_of(("mine", "overdue", "today", "upcoming", "team"),  # type: ignore[valid-type]
+                  gettext_lazy("One of mine, overdue, today, upcoming, team.")) = "mine"
     include_done: bool = False
-    limit: int = 100
+    limit: PageLimit = 100  # type: ignore[valid-type]
 
 
 @tasks_router.get("", response=list[schemas.TaskOut], summary="My tasks: overdue, due today, upcoming")
@@ -353,10 +360,8 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
         if not (user.is_admin or user.role == Role.HEAD):
             raise Forbidden(_("Only the head of sales sees the team's tasks."))
         qs = Task.objects.visible_to(user)
-    elif filters.scope in ("mine", "overdue", "today", "upcoming"):
-        qs = Task.objects.filter(assignee=user)
     else:
-        raise InvalidInput({"scope": [_("One of mine, overdue, today, upcoming, team.")]})
+        qs = Task.objects.filter(assignee=user)
     if not filters.include_done:
         qs = qs.open()
     start, end = local_day_bounds(zone_name_of(user), now)  # the user's day, as on the tasks page
@@ -366,8 +371,6 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[Task]:
         qs = qs.due_on(start, end)
     elif filters.scope == "upcoming":
         qs = qs.filter(due_at__gte=end)
-    if not 1 <= filters.limit <= MAX_PAGE:
-        raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
     tasks = list(qs.order_by("due_at", "pk")[: filters.limit])
     for task in tasks:
         task.is_overdue = task.completed_at is None and task.due_at < now
@@ -429,9 +432,7 @@ def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -
 
 
 @interests_router.get("", response=list[schemas.InterestOut], summary="Interests of your team (not yet leads)")
-def list_interests(request: HttpRequest, promoted: bool = False, limit: int = 50) -> Any:
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput({"limit": [f"Between 1 and {MAX_PAGE}."]})
+def list_interests(request: HttpRequest, promoted: bool = False, limit: PageLimit = 50) -> Any:  # type: ignore[valid-type]
     return (interests_visible_to(request.auth).filter(promoted_to__isnull=not promoted).prefetch_related("requests")
             .order_by("-created_at")[:limit])
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 
-from leadflow.core.inputs import MAX_INT32, NestedObject
+from leadflow.core.inputs import MAX_INT32, NOT_BLANK, IsoDate, IsoDateTime, NestedObject, one_of
+from leadflow.leads.models import ActivityKind, TaskKind
+
+ACTIVITY_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.SYSTEM]  # Leadflow's own: not typed
+TaskKindIn = one_of(TaskKind.values, gettext_lazy("Unknown task kind."))
+EXISTING = "Must name an existing one (refused with 422 naming this field otherwise)."
 
 
 class GivenOut(Schema):
@@ -174,20 +180,22 @@ class LeadCardOut(Schema):
 
 
 class AssignIn(Schema):
-    owner_id: int
+    owner_id: int = Field(..., description=f"The user to assign to. {EXISTING}")
 
 
 class StageIn(Schema):
-    stage: str = Field(..., description="Stage code, e.g. contacted")
+    stage: str = Field(..., description="Stage code, e.g. contacted: one of GET /api/leads/meta/stages (the admin "
+                                        f"configures them). {EXISTING}")
 
 
 class RefuseIn(Schema):
-    reason_id: int
+    reason_id: int = Field(..., description=f"An active lost reason (GET /api/leads/meta/lost-reasons). {EXISTING}")
     note: str = ""
 
 
 class DeferIn(Schema):
-    until: date
+    until: IsoDate = Field(..., description="A day after today (in Leadflow's time zone); today or earlier is "
+                                            "refused with 422 naming `until`")
     note: str = ""
 
 
@@ -201,14 +209,15 @@ class CompanyIn(NestedObject):
 
 
 class ConvertIn(Schema):
-    owner_id: int | None = None
+    owner_id: int | None = Field(None, description=f"An active user to own the client. {EXISTING}")
     company: CompanyIn | None = None
     first_task_title: str = Field(
         "", max_length=255,
         description="the client's first task; empty: the lead's open tasks people wrote move to the client, and "
                     "without any, \"Call the new client\"")
-    first_task_due_at: datetime | None = Field(None, description="empty: the start of the team's next working day; "
-                                                                 "without a zone, in your time zone")
+    first_task_due_at: IsoDateTime | None = Field(
+        None, description="empty: the start of the team's next working day; without a zone, in your time zone; a "
+                          "time already past is refused with 422 naming the field")
 
 
 class ConvertOut(Schema):
@@ -219,28 +228,39 @@ class ConvertOut(Schema):
 
 
 class ActivityIn(Schema):
-    kind: str = Field(..., description="call | email | meeting | proposal | note")
+    kind: one_of(ACTIVITY_KINDS, gettext_lazy("Unknown activity kind.")) = Field(  # type: ignore[valid-type]
+        ..., description=" | ".join(ACTIVITY_KINDS))
     subject: str = Field("", max_length=255)
     body: str = Field("", max_length=20000)
     duration_seconds: int | None = Field(None, ge=0, le=MAX_INT32)
-    occurred_at: datetime | None = Field(None, description="When it happened (ISO 8601; without a zone, in yours); "
-                                                          "empty: now")
+    occurred_at: IsoDateTime | None = Field(None, description="When it happened (ISO 8601; without a zone, in "
+                                                             "yours); empty: now")
 
 
 class TaskIn(Schema):
-    lead_id: int | None = None
-    client_id: int | None = None
-    assignee_id: int | None = None
-    kind: str = "other"
-    title: str = Field(..., min_length=1, max_length=255)
-    due_at: datetime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone)")
+    """A task on exactly one card: give lead_id or client_id, not both, not neither (422 naming lead_id)."""
+
+    lead_id: int | None = Field(None, description=f"The lead; or client_id. {EXISTING}")
+    client_id: int | None = Field(None, description=f"The client; or lead_id. {EXISTING}")
+    assignee_id: int | None = Field(None, description="Whom it is for (you by default): an active user who may work "
+                                                      "the card; refused with 422 naming this field otherwise")
+    kind: TaskKindIn = "other"  # type: ignore[valid-type]
+    title: str = Field(..., min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK},
+                       description="Not blank")
+    due_at: IsoDateTime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone); a "
+                                                 "time already past is refused with 422 naming `due_at`")
 
 
 class CompleteTaskIn(Schema):
-    result: str = Field(..., max_length=5000)
+    """The next task needs both next_title and next_due_at, or neither (422 naming the one missing)."""
+
+    result: str = Field(..., max_length=5000, json_schema_extra={"pattern": NOT_BLANK},
+                       description="What came of it; not blank")
     next_title: str = Field("", max_length=255)
-    next_due_at: datetime | None = Field(None, description="When the next task is due (without a zone, in yours)")
-    next_kind: str = "call"
+    next_due_at: IsoDateTime | None = Field(None, description="When the next task is due (without a zone, in "
+                                                              "yours); a time already past is refused with 422 "
+                                                              "naming `next_due_at`")
+    next_kind: TaskKindIn = "call"  # type: ignore[valid-type]
 
 
 class CompleteTaskOut(Schema):
@@ -283,22 +303,31 @@ class NotificationOut(Schema):
         return obj.shown_text  # type: ignore[attr-defined]
 
 
+PHONE = "A phone number as typed, extension included; one that cannot be read is refused with 422 naming the field"
+EMAIL = "An e-mail address; one that cannot be read is refused with 422 naming the field"
+
+
 class LeadUpdateIn(Schema):
-    """Only the fields given are changed; phones and e-mails are normalised as on intake."""
+    """Only the fields given are changed; phones and e-mails are normalised as on intake. A lead keeps a name and
+    at least one contact: an edit that would leave it without is refused (422, `__all__`)."""
 
     last_name: str | None = Field(None, max_length=120)
     first_name: str | None = Field(None, max_length=120)
     middle_name: str | None = Field(None, max_length=120)
     company: str | None = Field(None, max_length=255, description="Company with its legal form, e.g. ООО «Ромашка»")
     position: str | None = Field(None, max_length=160)
-    phone: str | None = Field(None, max_length=64)
-    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=64, description=PHONE)
+    email: str | None = Field(None, max_length=254, description=EMAIL)
     telegram: str | None = Field(None, max_length=100, description='"@name" or a t.me/name link; stored as '
-                                 '"t.me/name"; an empty string clears it')
+                                 '"t.me/name"; an empty string clears it; one that cannot be read is refused with '
+                                 '422 naming the field')
     city: str | None = Field(None, max_length=120)
     product_interest: str | None = Field(None, max_length=120)
-    deal_type: str | None = Field(None, description="retail | wholesale | empty")
-    temperature: str | None = Field(None, description="cold | warm | hot")
+    # Checked by update() with the phone and the e-mail, so that every field's problem is named at once.
+    deal_type: str | None = Field(None, description="retail | wholesale | empty",
+                                  json_schema_extra={"enum": ["", "retail", "wholesale", None]})
+    temperature: str | None = Field(None, description="cold | warm | hot",
+                                    json_schema_extra={"enum": ["cold", "warm", "hot"]})
 
 
 class InterestOut(Schema):
@@ -360,9 +389,10 @@ class InterestOut(Schema):
 
 
 class PromoteIn(Schema):
-    name: str = Field(..., min_length=1, max_length=255, description="The person's full name")
-    phone: str = Field("", max_length=64)
-    email: str = Field("", max_length=254)
+    name: str = Field(..., min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK},
+                       description="The person's full name")
+    phone: str = Field("", max_length=64, description=PHONE)
+    email: str = Field("", max_length=254, description=EMAIL)
     position: str = Field("", max_length=160)
 
 
@@ -402,7 +432,9 @@ class DuplicateOut(Schema):
 class MergeIn(Schema):
     survivor_id: int
     other_ids: list[int] = Field(..., min_length=1)
-    choices: dict[str, int] = Field(default_factory=dict, description="field -> id of the lead whose value wins")
+    choices: dict[str, int] = Field(default_factory=dict, description="field -> id of the lead whose value wins: a "
+                                    "mergeable field of a lead and one of the merged leads, refused with 422 naming "
+                                    "`choices.<field>` otherwise")
 
 
 class MergeOut(Schema):

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from leadflow.core.errors import NotFound
+from leadflow.core.inputs import NOT_BLANK
 from leadflow.nurture import services
 from leadflow.nurture.models import Enrollment, Segment
 
@@ -15,9 +16,11 @@ router = Router(tags=["segments and sequences"])
 
 
 class SegmentIn(Schema):
-    name: str = Field(..., max_length=120)
-    audience: str = "leads"
-    conditions: dict[str, Any] = {}
+    name: str = Field(..., max_length=120, json_schema_extra={"pattern": NOT_BLANK},
+                      description="Not blank, and no other segment's (422 naming `name` otherwise)")
+    audience: str = Field("leads", json_schema_extra={"enum": ["leads", "clients"]})
+    conditions: dict[str, Any] = Field({}, description="field: value, of the fields segments of this audience filter "
+                                                       "on; another field or value is refused with 422 naming it")
     description: str = ""
 
 

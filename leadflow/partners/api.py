@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 
 from leadflow.accounts.auth import PartnerKeyAuth
 from leadflow.core.errors import InvalidInput
+from leadflow.core.inputs import IsoDate, IsoDateTime, page_limit
 from leadflow.intake.api import PARTNER_DECISION, decision_of
 from leadflow.intake.attribution import created_it
 from leadflow.intake.models import Partner, Submission, SubmissionStatus
 from leadflow.leads.models import LeadState
 from leadflow.partners.duplicates import reason_code
-from leadflow.partners.forms import ReportForm
+from leadflow.partners.forms import PERIODS, ReportForm
 from leadflow.partners.report import partner_report
 from leadflow.partners.terms import click_id_of
 
@@ -70,10 +71,16 @@ class ReportOut(Schema):
     paid_periods: list[PaidPeriodOut]
 
 
+SPAN = ("Default: the report's usual range. From start, at most three years; per day, at most 93 days (422 naming "
+        "`end` or `period` otherwise), and not before start")
+
+
 @router.get("/report", response=ReportOut, summary="The partner's own report: submitted, accepted, duplicates, "
                                                     "invalid, converted, amount due per period")
-def own_report(request: HttpRequest, start: date | None = None, end: date | None = None,
-               period: str = "month") -> dict[str, Any]:
+def own_report(request: HttpRequest, start: IsoDate | None = None,  # type: ignore[valid-type]
+               end: Annotated[IsoDate | None, Field(description=SPAN)] = None,  # type: ignore[valid-type]
+               period: Annotated[str, Field(json_schema_extra={"enum": ["", *(code for code, _name in PERIODS)]},
+                                            description="empty: month")] = "month") -> dict[str, Any]:
     partner: Partner = request.auth  # type: ignore[attr-defined]
     form = ReportForm({"start": start, "end": end, "period": period})
     if not form.is_valid():
@@ -93,8 +100,9 @@ def own_report(request: HttpRequest, start: date | None = None, end: date | None
 
 class SubmissionFilter(Schema):
     click_id: str | None = None
-    since: datetime | None = None
-    limit: int = 100
+    since: IsoDateTime | None = Field(None, description="ISO 8601: a date and time, or a date; a number is "
+                                                        "refused")
+    limit: page_limit(1000, gettext_lazy("Between 1 and 1000.")) = 100  # type: ignore[valid-type]
 
 
 class OwnSubmissionOut(Schema):
@@ -144,8 +152,6 @@ def lead_status(submission: Submission) -> str | None:
             summary="The partner's own submissions, newest first, with their decisions and lead statuses")
 def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> list[dict[str, Any]]:
     partner: Partner = request.auth  # type: ignore[attr-defined]
-    if not 1 <= filters.limit <= 1000:
-        raise InvalidInput({"limit": [_("Between 1 and 1000.")]})
     qs = (Submission.objects.filter(partner=partner).select_related("lead__stage", "duplicate_of")
           .annotate(created_it=created_it())
           .order_by("-received_at", "-pk"))

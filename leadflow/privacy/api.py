@@ -7,14 +7,19 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
+from leadflow.core.inputs import one_of
 from leadflow.privacy import services
 from leadflow.privacy.models import Purpose
 from leadflow.privacy.views import person_from
 
 router = Router(tags=["privacy"])
+
+
+NAME_THE_PERSON = ("Name the person by at least one of lead, client, email, phone and telegram (422 naming `__all__` "
+                   "otherwise); a lead or client you cannot see, or a person with no card, is 404")
 
 
 class PersonIn(Schema):
@@ -26,7 +31,11 @@ class PersonIn(Schema):
 
 
 class EraseIn(PersonIn):
-    confirm: bool = False
+    """Name the person by at least one of lead, client, email, phone and telegram (422 naming `__all__`
+    otherwise)."""
+
+    # Left out or false, the erasure was always refused (422 naming `confirm`): the document says so.
+    confirm: bool = Field(..., json_schema_extra={"const": True}, description="Must be true: erasure cannot be undone")
     reference: str = ""
     # Cards ("lead:7") that share only a contact with the person's and that the matcher takes for someone else:
     # left out unless named here (GET /privacy/erase/ lists them).
@@ -77,7 +86,10 @@ class ConsentOut(Schema):
 
 
 class WithdrawIn(Schema):
-    purpose: str
+    """Name the lead or the client (422 naming `__all__` otherwise)."""
+
+    purpose: one_of(Purpose.values, lambda value: _("Unknown purpose; use %(purposes)s.")  # type: ignore[valid-type]
+                    % {"purposes": ", ".join(Purpose.values)})
     lead: int | None = None
     client: int | None = None
 
@@ -96,7 +108,8 @@ def _person(request: HttpRequest, params: dict[str, Any]) -> services.Person:
     return person
 
 
-@router.get("/export", summary="Everything about a person as JSON (admin; head for their team's people)")
+@router.get("/export", summary="Everything about a person as JSON (admin; head for their team's people)",
+            description=f"{NAME_THE_PERSON}.")
 def export(request: HttpRequest, lead: int | None = None, client: int | None = None, email: str = "",
            phone: str = "", telegram: str = "") -> HttpResponse:
     from leadflow.privacy.views import export_response
@@ -145,7 +158,8 @@ def _card(request: HttpRequest, lead: int | None, client: int | None) -> tuple[A
     raise InvalidInput({"__all__": [_("Name the lead or the client.")]})
 
 
-@router.get("/consents", response=list[ConsentOut], summary="Consent history of a card you can see")
+@router.get("/consents", response=list[ConsentOut], summary="Consent history of a card you can see",
+            description="Name the lead or the client (422 naming `__all__` otherwise).")
 def consents(request: HttpRequest, lead: int | None = None, client: int | None = None) -> list[dict[str, Any]]:
     found_lead, found_client = _card(request, lead, client)
     return [
@@ -157,8 +171,6 @@ def consents(request: HttpRequest, lead: int | None = None, client: int | None =
 
 @router.post("/consents/withdraw", response={201: ConsentOut}, summary="Record a withdrawal (owner, head, admin)")
 def withdraw(request: HttpRequest, payload: WithdrawIn) -> Status:
-    if payload.purpose not in Purpose.values:
-        raise InvalidInput({"purpose": [f"Unknown purpose; use {', '.join(Purpose.values)}."]})
     found_lead, found_client = _card(request, payload.lead, payload.client)
     c = services.withdraw_consent(purpose=payload.purpose, lead=found_lead, client=found_client, by=request.auth)
     return Status(201, {"id": c.pk, "purpose": c.purpose, "given": c.given, "text_version": c.text_version, "at": c.at,

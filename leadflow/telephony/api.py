@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from leadflow.accounts.models import User
 from leadflow.core.encryption import SecretUnreadable
@@ -132,7 +132,9 @@ def client_visible(user: User, *, owner_id: int | None, team_id: int | None, tea
 
 
 @router.get("/calls/lookup", response=LookupOut, summary="Screen pop: the card of a phone number")
-def lookup(request: HttpRequest, number: str, region: str | None = None) -> dict[str, Any]:
+def lookup(request: HttpRequest, number: Annotated[str, Field(description=(  # type: ignore[valid-type]
+        "A phone number in any notation; one that cannot be read is refused with 422 naming `number`"))],
+           region: str | None = None) -> dict[str, Any]:
     """A number in any notation in; the card out (an exact index lookup, never fuzzy matching). A card you
     may not see answers only that it exists and whose it is."""
     user = request.auth

@@ -8,12 +8,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 
 from leadflow.accounts.auth import PartnerKeyAuth, user_auth
 from leadflow.accounts.models import Role
 from leadflow.clients.models import Client
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
+from leadflow.core.inputs import WHITESPACE, page_limit
 from leadflow.intake.models import Partner
 from leadflow.leads.models import Lead, LeadState
 from leadflow.matching import normalize
@@ -29,16 +31,23 @@ RECORDERS = {Role.ADMIN, Role.HEAD, Role.MARKETER}
 class EventIn(Schema):
     """One thing a person did. Name the person by exactly one of lead_id, email, phone or visitor_id."""
 
-    kind: str = Field(..., description=" | ".join(EventKind.values))
+    # What intake.check_event refuses, stated for the document; check_event stays the one that refuses it.
+    kind: str = Field(..., json_schema_extra={"enum": list(EventKind.values)})
     lead_id: int | None = None
     email: str | None = None
     phone: str | None = None
-    visitor_id: str | None = Field(None, description="the id the tracking snippet and web forms keep")
-    occurred_at: str | None = Field(None, description="ISO 8601; not in the future, not over a year ago; "
-                                                      "default: now")
-    url: str | None = None
-    duration_seconds: int | None = None
-    properties: dict[str, Any] | None = None
+    visitor_id: str | None = Field(None, description="the id the tracking snippet and web forms keep",
+                                   json_schema_extra={"pattern": "^([A-Za-z0-9._:-]{1,64})?$"})
+    occurred_at: str | None = Field(None, description="ISO 8601; not in the future, not over a year ago (422 naming "
+                                                      "`occurred_at` otherwise); default: now",
+                                    json_schema_extra={"format": "date-time"})
+    url: str | None = Field(None, description="An http(s) address", json_schema_extra={
+        "maxLength": 1000, "pattern": f"^$|^[hH][tT][tT][pP][sS]?://[^/{WHITESPACE}]"})
+    duration_seconds: int | None = Field(None, json_schema_extra={"minimum": 0, "maximum": intake.MAX_DURATION})
+    properties: dict[str, Any] | None = Field(None, json_schema_extra={
+        "maxProperties": intake.MAX_PROPERTIES, "propertyNames": {"maxLength": 60},
+        "additionalProperties": {"anyOf": [{"type": ["null", "boolean", "number"]},
+                                           {"type": "string", "maxLength": intake.MAX_PROPERTY_TEXT}]}})
 
 
 class EventOut(Schema):
@@ -151,9 +160,8 @@ def _record(request: HttpRequest, payload: EventIn) -> dict[str, Any]:
 
 
 @router.get("/leads/{lead_id}/points", response=PointsOut, summary="A lead's points now and their history")
-def lead_points(request: HttpRequest, lead_id: int, limit: int = 50) -> dict[str, Any]:
-    if not 1 <= limit <= 200:
-        raise InvalidInput({"limit": [_("Between 1 and 200.")]})
+def lead_points(request: HttpRequest, lead_id: int,
+                limit: page_limit(200, gettext_lazy("Between 1 and 200.")) = 50) -> dict[str, Any]:  # type: ignore[valid-type]
     lead = _visible(request.user).filter(pk=lead_id).first()
     if lead is None:
         raise NotFound("lead")

@@ -142,6 +142,18 @@ def test_a_partner_lists_its_own_submissions_with_their_statuses(history, head):
     assert [(s["click_id"], s["decision"]) for s in one] == [("c-9", "accepted")]
 
 
+@pytest.mark.parametrize("since", ["0", "1700000000", "0.5", "-1"])
+def test_a_number_is_not_a_date_since_which_to_list(history, since):
+    """pydantic would read a number as a Unix time (`since=0`: 1970, so every submission); the document promises a
+    date and time, so a number is refused, naming `since`."""
+    _, key, _ = history
+    response = HttpClient().get("/api/partner/submissions", {"since": since}, headers={"X-Api-Key": key})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"since": ["Must be a date (and time) in ISO 8601, not a number."]}
+    listed = HttpClient().get("/api/partner/submissions", {"since": "2026-11-01"}, headers={"X-Api-Key": key})
+    assert listed.status_code == 200 and len(listed.json()) == 1
+
+
 def test_without_a_query_the_form_shows_the_last_three_months_per_month(client, head, history):
     from leadflow.partners.forms import default_range
 
