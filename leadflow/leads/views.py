@@ -785,14 +785,10 @@ def promote_interest(request: HttpRequest, pk: int) -> HttpResponse:
             _invalid(form)
         lead = services.promote_interest(interest=interest, person=person, by=request.user)
     except DomainError as error:
-        for field, problems in error.fields.items():
-            target = field if field in form.fields else None  # "__all__": of the form as a whole
-            if target is None or not form.has_error(target):
-                for problem in problems:
-                    form.add_error(target, problem)
         if not error.fields:
             messages.error(request, error.message)  # promoted by someone else meanwhile
             return redirect("interests")
+        _refused(form, error)
         return _interests_page(request, failed=form, status=422)
     seen = services.promotion_seen_by(lead=lead, interest=interest, user=request.user)
     if not seen.visible:
@@ -906,10 +902,14 @@ def _routing_page(request: HttpRequest, team: Team, *, settings_form: Any = None
 
 
 def _refused(form: Any, error: DomainError) -> None:
-    """A service's refusal on the form's own fields (or above it when the form has no such field)."""
+    """A service's refusal on the form's own fields (or above it when the form has no such field); a field the form
+    itself already faulted keeps its own words, not the service's second saying of the same problem."""
     for name, problems in (error.fields or {"__all__": [error.message]}).items():
+        target = name if name in form.fields else None
+        if target is not None and form.has_error(target):
+            continue
         for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
+            form.add_error(target, problem)
 
 
 @login_required
