@@ -595,6 +595,9 @@ def attach_request(
             if not lead.phone and person.phone:
                 lead.phone, lead.phone_ext = person.phone, person.phone_ext
                 lead.save(update_fields=["phone", "phone_ext", "updated_at"])
+            if not lead.telegram and person.messengers:  # as the first request's account fills a new card
+                lead.telegram = person.messengers[0]
+                lead.save(update_fields=["telegram", "updated_at"])
         card: Lead | Client = lead or client  # type: ignore[assignment]
         owner = card.owner if card.owner_id else (_head_of(lead) if lead else None)
         name = lead.full_name if lead else client.name  # type: ignore[union-attr]

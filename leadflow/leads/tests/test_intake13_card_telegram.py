@@ -116,6 +116,30 @@ def test_a_web_forms_telegram_field_is_on_the_new_card(web_form: Form):
     assert Lead.objects.get().telegram == "t.me/ivan_petrov"
 
 
+def submit(form: Form, **fields: str) -> None:
+    answer = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, **fields}),
+                               content_type="application/json", headers={"X-Form-Key": form.public_key})
+    assert answer.status_code in (200, 201, 202), answer.content
+
+
+def test_a_later_requests_account_fills_the_cards_empty_field(web_form: Form):
+    submit(web_form, name="Иван Петров", phone="+7 912 345-67-89")
+    submit(web_form, name="Иван Петров", phone="8 (912) 345-67-89", telegram="@Ivan_Petrov")
+
+    lead = Lead.objects.get()
+    assert lead.requests.count() == 2
+    assert lead.telegram == "t.me/ivan_petrov"
+
+
+def test_a_later_requests_account_does_not_replace_the_cards_own(web_form: Form):
+    submit(web_form, name="Иван Петров", phone="+7 912 345-67-89", telegram="@ivan_petrov")
+    submit(web_form, name="Иван Петров", phone="+7 912 345-67-89", telegram="@ivan_petrov_work")
+
+    lead = Lead.objects.get()
+    assert lead.telegram == "t.me/ivan_petrov"
+    assert "t.me/ivan_petrov_work" in lead.requests.order_by("pk").last().facts["messengers"]
+
+
 @pytest.mark.parametrize("query", ["@ivan_petrov", "@Ivan_Petrov", "t.me/ivan_petrov", "https://t.me/ivan_petrov"])
 def test_the_lead_list_finds_the_card_by_its_account(alice, make_lead, query):
     wanted = make_lead(owner=alice, messengers=["t.me/ivan_petrov"])
