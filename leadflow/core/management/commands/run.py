@@ -165,6 +165,10 @@ class Command(BaseCommand):
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
         base_url = f"http://{'[' + shown_host + ']' if ':' in shown_host else shown_host}:{port}"
 
+        if not os.environ.get("LEADFLOW_BASE_URL"):
+            # Not configured: links in e-mails and snippets point where this server listens (another --port than
+            # the default's 8000 included), in the web threads and in the worker, which inherits the environment.
+            os.environ["LEADFLOW_BASE_URL"] = settings.LEADFLOW_BASE_URL = base_url
         smtp_server = self._start_smtpd(server) if settings.LEADFLOW_SMTPD_IN_RUN else None
         supervisor = None
         if not options["no_worker"]:
