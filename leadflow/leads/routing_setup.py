@@ -206,7 +206,8 @@ CREATED_TEAM_FIELDS = (*TEAM_FIELDS, "is_active", "head")
 # The team's working week decides when its managers are "inside working hours" (routing passes them by outside it):
 # a change is recorded; a new team's defaults are not, the history tells what changed since.
 TEAM_HOURS_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "uses_company_calendar")
-ADMIN_TEAM_FIELDS = (*CREATED_TEAM_FIELDS, *TEAM_HOURS_FIELDS)
+# The default team gets the leads no form or rule sends elsewhere: becoming it (or no longer being it) is recorded.
+ADMIN_TEAM_FIELDS = (*CREATED_TEAM_FIELDS, "is_default", *TEAM_HOURS_FIELDS)
 # What routing reads of a person besides their team (routing.available, team_managers): active, a manager, their
 # weight and "takes new leads", their own working hours; their absences are recorded by save_absence.
 PERSON_FIELDS = ("is_active", "role", *MANAGER_FIELDS, "work_start", "work_end")
@@ -459,7 +460,7 @@ def _team_value(name: str, value: str) -> str:
     """A team field's kept value in the reader's words: yes/no, 09:00, the working days by name."""
     if not value:
         return ""
-    if name in ("is_active", "uses_company_calendar"):
+    if name in ("is_active", "is_default", "uses_company_calendar"):
         return _yes_no(value)
     if name in ("work_start", "work_end"):
         return _clock(value)

@@ -94,18 +94,20 @@ def test_an_absence_added_changed_and_removed_in_the_admin_is_in_the_teams_histo
     assert history_rows(sales, head, "ru")[2] == "admin | Alice: отсутствие | — | 01.12.2026 – 14.12.2026 (Vacation)"
 
 
-def test_the_teams_working_week_changed_in_the_admin_is_in_its_history(admin_client, admin_user, head,
-                                                                        sales) -> None:
+def test_the_teams_working_week_and_being_the_default_changed_in_the_admin_are_in_its_history(
+        admin_client, admin_user, head, sales) -> None:
     # Routing passes a team's managers by outside the team's hours: a shorter day or a lost Saturday changed who
-    # got leads when, unrecorded.
+    # got leads when, unrecorded; and the default team gets every lead no form or rule sends elsewhere.
     saved = admin_change(admin_client, f"/admin/accounts/team/{sales.pk}/change/", work_start="09:00",
-                         work_days="[0, 1, 2, 3, 4]", uses_company_calendar=False)
+                         work_days="[0, 1, 2, 3, 4]", uses_company_calendar=False, is_default=False)
 
     assert saved.status_code == 302
-    assert changes(sales) == [("work_start", "00:00:00", "09:00:00", admin_user.pk),
+    assert changes(sales) == [("is_default", "True", "False", admin_user.pk),
+                              ("work_start", "00:00:00", "09:00:00", admin_user.pk),
                               ("work_days", "[0, 1, 2, 3, 4, 5, 6]", "[0, 1, 2, 3, 4]", admin_user.pk),
                               ("uses_company_calendar", "True", "False", admin_user.pk)]
-    assert history_rows(sales, head) == [
+    assert history_rows(sales, head, "ru")[-1] == "admin | Команда по умолчанию | да | нет"
+    assert history_rows(sales, head)[:-1] == [
         "admin | Company holidays apply | yes | no",
         "admin | Working days | Mon, Tue, Wed, Thu, Fri, Sat, Sun | Mon, Tue, Wed, Thu, Fri",
         "admin | Working day starts | 00:00 | 09:00"]
