@@ -199,8 +199,11 @@ def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
 # history shows every change, not only the page's own: the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the
 # rules), and what only the admin changes but decides whether the team gets leads at all: the team's creation and
 # its switching on or off, and people joining or leaving it, and who heads it (the one its waiting leads,
-# escalations and this page go to). A team or a person is saved through save_team / save_person, wherever it is
-# changed (the page's own update_team_routing too), so there is one diff of what changed, not one per caller.
+# escalations and this page go to), and what routing skips a person for (DOMAIN.md 10: inactive, no longer a manager,
+# absent, outside working hours: theirs or the team's). A team or a person is saved through save_team / save_person,
+# an absence through save_absence / delete_absence, wherever it is changed (the page's own update_team_routing too),
+# so there is one diff of what changed, not one per caller; a bulk update() of people or teams (accounts.models'
+# querysets) writes the same lines through audit_manager_change / audit_team_change, by nobody who logs in.
 
 CREATED_TEAM_FIELDS = (*TEAM_FIELDS, "is_active", "head")
 # The team's working week decides when its managers are "inside working hours" (routing passes them by outside it):
