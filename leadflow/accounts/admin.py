@@ -76,6 +76,20 @@ class UserAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, DjangoUserAdmin):
 
         routing_setup.save_person(person=obj, by=request.user)
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """An absence added, changed or removed here (routing passes the person by on its dates) is in their team's
+        routing history with who and when (routing_setup.save_absence / delete_absence)."""
+        if formset.model is not Absence:
+            super().save_formset(request, form, formset, change)
+            return
+        from leadflow.leads import routing_setup
+
+        saved = formset.save(commit=False)  # deletions are left to us with commit=False
+        for absence in formset.deleted_objects:
+            routing_setup.delete_absence(absence=absence, by=request.user)
+        for absence in saved:
+            routing_setup.save_absence(absence=absence, by=request.user)
+
     def history_of(self, obj: Any) -> list[tuple[Any, int]]:
         from leadflow.clients.models import Client
         from leadflow.intake.models import Submission

@@ -42,6 +42,24 @@ MAX_DEADLINE_MINUTES = 7 * 24 * 60
 DEADLINE_TOO_LONG = _("At most %(limit_value)s working minutes.")
 
 
+class TeamQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        """A bulk change of what routing reads of a team (its scheme, deadlines, head, switching on or off, working
+        week: leads.routing_setup.ADMIN_TEAM_FIELDS) is in its routing history, as a save through
+        routing_setup.save_team is, in the same transaction; by nobody who logs in."""
+        from leadflow.leads import routing_setup
+
+        fields = routing_setup.ADMIN_TEAM_FIELDS
+        if self.model is not Team or not set(kwargs) & {*fields, "head_id"}:
+            return super().update(**kwargs)
+        with transaction.atomic():
+            before = {row["pk"]: row for row in self.select_for_update().values("pk", *fields)}
+            count = super().update(**kwargs)
+            for team in Team.objects.filter(pk__in=list(before)).order_by("pk"):
+                routing_setup.audit_team_change(team=team, before=before[team.pk], by=None)
+        return count
+
+
 class Team(models.Model):
     """A sales team: its head, its routing scheme and its working calendar."""
 
@@ -89,6 +107,8 @@ class Team(models.Model):
                     "team in another country: then only the dates entered for this team apply."),
     )
 
+    objects = TeamQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
@@ -102,17 +122,27 @@ UNKNOWN = object()
 
 class UserQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
-        """A bulk change of team (a script, the shell, another room) writes the membership history too."""
-        if "team" not in kwargs and "team_id" not in kwargs:
+        """A bulk change of team (a script, the shell, another room) writes the membership history too; a bulk
+        change of what routing reads of a person (team, active, role, weight, "takes new leads", own working hours:
+        leads.routing_setup.PERSON_FIELDS) is in their team's routing history, as a save through
+        routing_setup.save_person is, in the same transaction; by nobody who logs in (the page shows "—")."""
+        from leadflow.leads import routing_setup
+
+        # A migration's historical model (its manager is this one) has no routing history to write to.
+        routed = self.model is User and bool(set(kwargs) & {"team", "team_id", *routing_setup.PERSON_FIELDS})
+        if not routed and "team" not in kwargs and "team_id" not in kwargs:
             return super().update(**kwargs)
         with transaction.atomic():
-            before = dict(self.select_for_update().values_list("pk", "team_id"))
+            before = {row["pk"]: row for row in self.select_for_update().values(
+                "pk", "team_id", *(routing_setup.PERSON_FIELDS if routed else ()))}
             count = super().update(**kwargs)
             now = timezone.now()
             # Read back rather than interpret the arguments: a team, an id or an expression all end up as a column.
-            for pk, team_id in User.objects.filter(pk__in=list(before)).values_list("pk", "team_id"):
-                if before[pk] != team_id:
-                    record_team_change(user_id=pk, team_id=team_id, at=now)
+            for person in User.objects.filter(pk__in=list(before)).order_by("pk"):
+                if before[person.pk]["team_id"] != person.team_id:
+                    record_team_change(user_id=person.pk, team_id=person.team_id, at=now)
+                if routed:
+                    routing_setup.audit_manager_change(person=person, before=before[person.pk], by=None)
         return count
 
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.accounts.models import Role, Team, User
+from leadflow.accounts.models import Absence, Role, Team, User
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.leads.models import DealType, FieldChange, RoutingRule, RoutingStrategy
 from leadflow.leads.querysets import headed_team_ids
@@ -63,10 +65,16 @@ def routing_managers(team: Team) -> list[User]:
     return list(User.objects.filter(team=team, role=Role.MANAGER, is_active=True).order_by("first_name", "username"))
 
 
+def _kept(value: Any) -> str:
+    """A value as the history keeps it: a list (the working days) as JSON, nothing as ""."""
+    if value is None:
+        return ""
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
 def _audit(*, team: Team | int, field: str, old: Any, new: Any, by: User | None) -> None:
     FieldChange.objects.create(team_id=team if isinstance(team, int) else team.pk, field=field,
-                               old_value="" if old is None else str(old), new_value="" if new is None else str(new),
-                               changed_by=by)
+                               old_value=_kept(old), new_value=_kept(new), changed_by=by)
 
 
 def _valid(row: Team | User, fields: list[str]) -> None:
@@ -191,10 +199,21 @@ def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
 # history shows every change, not only the page's own: the fields the page shows (TEAM_FIELDS, MANAGER_FIELDS, the
 # rules), and what only the admin changes but decides whether the team gets leads at all: the team's creation and
 # its switching on or off, and people joining or leaving it, and who heads it (the one its waiting leads,
-# escalations and this page go to). A team or a person is saved through save_team / save_person, wherever it is
-# changed (the page's own update_team_routing too), so there is one diff of what changed, not one per caller.
+# escalations and this page go to), and what routing skips a person for (DOMAIN.md 10: inactive, no longer a manager,
+# absent, outside working hours: theirs or the team's). A team or a person is saved through save_team / save_person,
+# an absence through save_absence / delete_absence, wherever it is changed (the page's own update_team_routing too),
+# so there is one diff of what changed, not one per caller; a bulk update() of people or teams (accounts.models'
+# querysets) writes the same lines through audit_manager_change / audit_team_change, by nobody who logs in.
 
-ADMIN_TEAM_FIELDS = (*TEAM_FIELDS, "is_active", "head")
+CREATED_TEAM_FIELDS = (*TEAM_FIELDS, "is_active", "head")
+# The team's working week decides when its managers are "inside working hours" (routing passes them by outside it):
+# a change is recorded; a new team's defaults are not, the history tells what changed since.
+TEAM_HOURS_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "uses_company_calendar")
+# The default team gets the leads no form or rule sends elsewhere: becoming it (or no longer being it) is recorded.
+ADMIN_TEAM_FIELDS = (*CREATED_TEAM_FIELDS, "is_default", *TEAM_HOURS_FIELDS)
+# What routing reads of a person besides their team (routing.available, team_managers): active, a manager, their
+# weight and "takes new leads", their own working hours; their absences are recorded by save_absence.
+PERSON_FIELDS = ("is_active", "role", *MANAGER_FIELDS, "work_start", "work_end")
 
 
 def _saved_value(team: Team, name: str) -> Any:
@@ -216,38 +235,45 @@ def audit_team_change(*, team: Team, before: dict[str, Any], by: User | None, cr
     for name in ADMIN_TEAM_FIELDS:
         now = _saved_value(team, name)
         if created:
-            if now is not None:  # a team made without a head says nothing of it until one is set
+            # A team made without a head says nothing of it until one is set.
+            if name in CREATED_TEAM_FIELDS and now is not None:
                 _audit(team=team, field=name, old=None, new=now, by=by)
         elif name in before and before[name] != now:
             _audit(team=team, field=name, old=before[name], new=now, by=by)
 
 
 def manager_routing_values(user_id: int | None) -> dict[str, Any]:
-    """A person's team, weight and "takes new leads" as saved; a person not saved yet is in no team."""
+    """A person's team and what routing reads of them (PERSON_FIELDS) as saved; a person not saved yet is in no
+    team."""
     if user_id is None:
         return {"team_id": None}
-    return User.objects.filter(pk=user_id).values("team_id", *MANAGER_FIELDS).first() or {"team_id": None}
+    return User.objects.filter(pk=user_id).values("team_id", *PERSON_FIELDS).first() or {"team_id": None}
 
 
 def audit_manager_change(*, person: User, before: dict[str, Any], by: User | None) -> None:
-    """A person saved elsewhere (the admin): their weight and "takes new leads", in the history of their team.
+    """A person saved elsewhere (the admin, a bulk update): what routing reads of them (PERSON_FIELDS: active, role,
+    weight, "takes new leads", own working hours), in the history of their team.
 
     Moved to another team in the same save, the old team's history shows them leaving and the new team's shows
-    them joining, with the weight and "takes new leads" they bring (a change of weight is the new team's business:
-    the old team's head would read it as a weight still counting in their routing)."""
+    them joining, with the weight and "takes new leads" they bring, and their own hours or their being inactive
+    when they have them (a change of weight is the new team's business: the old team's head would read it as a
+    weight still counting in their routing)."""
     old_team = before.get("team_id", person.team_id)
     if old_team != person.team_id:
         for team_id in (old_team, person.team_id):
             if team_id is not None:
                 _audit(team=team_id, field=f"manager.{person.pk}.team", old=old_team, new=person.team_id, by=by)
         if person.team_id is not None and person.role == Role.MANAGER:
-            for name in MANAGER_FIELDS:
+            brought = [*MANAGER_FIELDS, *(name for name in ("work_start", "work_end") if getattr(person, name))]
+            if not person.is_active:
+                brought.insert(0, "is_active")
+            for name in brought:
                 _audit(team=person.team_id, field=f"manager.{person.pk}.{name}", old=None, new=getattr(person, name),
                        by=by)
         return
     if person.team_id is None:
         return
-    for name in MANAGER_FIELDS:
+    for name in PERSON_FIELDS:
         if name in before and before[name] != getattr(person, name):
             _audit(team=person.team_id, field=f"manager.{person.pk}.{name}", old=before[name],
                    new=getattr(person, name), by=by)
@@ -274,6 +300,43 @@ def save_person(*, person: User, by: User | None, update_fields: list[str] | Non
     person.save(update_fields=None if person._state.adding else update_fields)
     audit_manager_change(person=person, before=before, by=by)
     return person
+
+
+def _absence_snapshot(absence: Absence | None) -> str:
+    """An absence as the history keeps it: its dates and reason as JSON (read as dates in the reader's language)."""
+    if absence is None:
+        return ""
+    return json.dumps({"starts_on": str(absence.starts_on), "ends_on": str(absence.ends_on),
+                       "reason": absence.reason}, ensure_ascii=False, sort_keys=True)
+
+
+@transaction.atomic
+def save_absence(*, absence: Absence, by: User | None) -> Absence:
+    """Add or change a person's absence (routing passes them by on those dates), in their team's history: the
+    dates before and after, who and when. A person in no team has no routing to tell."""
+    before = Absence.objects.filter(pk=absence.pk).first() if absence.pk else None
+    old_person = before.user_id if before is not None else absence.user_id
+    absence.save()
+    old, new = _absence_snapshot(before), _absence_snapshot(absence)
+    if old_person != absence.user_id:  # moved to another person (a script): off the one, on the other
+        _audit_absence(person_id=old_person, old=old, new="", by=by)
+        old = ""
+    if old != new:
+        _audit_absence(person_id=absence.user_id, old=old, new=new, by=by)
+    return absence
+
+
+@transaction.atomic
+def delete_absence(*, absence: Absence, by: User | None) -> None:
+    """Remove a person's absence (routing counts them in on those dates again), in their team's history."""
+    _audit_absence(person_id=absence.user_id, old=_absence_snapshot(absence), new="", by=by)
+    absence.delete()
+
+
+def _audit_absence(*, person_id: int, old: str, new: str, by: User | None) -> None:
+    team_id = User.objects.filter(pk=person_id).values_list("team_id", flat=True).first()
+    if team_id is not None:
+        _audit(team=team_id, field=f"manager.{person_id}.absence", old=old, new=new, by=by)
 
 
 def rule_as_saved(rule_id: int | None) -> tuple[int, str] | None:
@@ -363,13 +426,13 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
         old, new = row.old_value, row.new_value
         if kind == "manager":
             pk, _dot, name = rest.partition(".")
-            field = User._meta.get_field(name)
             person = people.get(int(pk))
-            what = f"{person.display_name() if person else '#' + pk}: {field.verbose_name}"
-            if name == "is_routed":
-                old, new = _yes_no(old), _yes_no(new)
-            elif name == "team":  # joined or left: the teams by name (a team's id would say nothing)
+            label = Absence._meta.verbose_name if name == "absence" else User._meta.get_field(name).verbose_name
+            what = f"{person.display_name() if person else '#' + pk}: {label}"
+            if name == "team":  # joined or left: the teams by name (a team's id would say nothing)
                 old, new = (teams.get(int(value), f"#{value}") if value else "" for value in (old, new))
+            else:
+                old, new = (_person_value(name, value) for value in (old, new))
         elif kind == "rule":
             what = str(capfirst(RoutingRule._meta.verbose_name))
             old, new = _rule_text(old, people), _rule_text(new, people)
@@ -379,10 +442,52 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
             if field.choices:
                 labels = dict(field.flatchoices)
                 old, new = str(labels.get(old, old)), str(labels.get(new, new))
-            elif row.field == "is_active":
-                old, new = _yes_no(old), _yes_no(new)
             elif row.field == "head":  # the people by name, as a rule's person
                 old, new = ((people[int(value)].display_name() if int(value) in people else f"#{value}")
                             if value else "" for value in (old, new))
+            else:
+                old, new = (_team_value(row.field, value) for value in (old, new))
         changes.append(RoutingChange(at=row.changed_at, by=row.changed_by, what=what, old=old, new=new))
     return changes
+
+
+def _clock(value: str) -> str:
+    """A kept time of day ("09:30:00") as the page shows hours: 09:30."""
+    try:
+        return time.fromisoformat(value).strftime("%H:%M")
+    except ValueError:
+        return value
+
+
+def _team_value(name: str, value: str) -> str:
+    """A team field's kept value in the reader's words: yes/no, 09:00, the working days by name."""
+    if not value:
+        return ""
+    if name in ("is_active", "is_default", "uses_company_calendar"):
+        return _yes_no(value)
+    if name in ("work_start", "work_end"):
+        return _clock(value)
+    if name == "work_days":
+        try:
+            days = json.loads(value)
+            return ", ".join(str(WEEKDAYS_ABBR[day]) for day in sorted(days)) if days else gettext("none")
+        except (ValueError, TypeError, KeyError):
+            return value
+    return value
+
+
+def _person_value(name: str, value: str) -> str:
+    """A person's kept value in the reader's words: yes/no, the role's name, 09:00 or the team's hours, the dates
+    of an absence."""
+    if name in ("is_active", "is_routed"):
+        return _yes_no(value) if value else ""
+    if name == "role":
+        return str(dict(Role.choices).get(value, value))
+    if name in ("work_start", "work_end"):
+        return _clock(value) if value else gettext("the team's hours")
+    if name == "absence" and value:
+        data = json.loads(value)
+        dates = " – ".join(date_format(date.fromisoformat(data[key]), "SHORT_DATE_FORMAT")
+                           for key in ("starts_on", "ends_on"))
+        return f"{dates} ({data['reason']})" if data.get("reason") else dates
+    return value

@@ -69,10 +69,13 @@ def test_a_script_saving_a_team_through_the_service_is_in_its_history(head, alic
     dina = User.objects.create_user(username="dina", password="pw", first_name="Dina", role=Role.HEAD)
     sales.is_active, sales.head = False, dina
     routing_setup.save_team(team=sales, by=None, update_fields=["is_active", "head"])
-    sales.time_zone = "Asia/Yekaterinburg"  # not routing: no line
+    sales.name = "Sales North"  # not routing: no line
+    routing_setup.save_team(team=sales, by=head, update_fields=["name"])
+    sales.time_zone = "Asia/Yekaterinburg"  # its working hours move: routing reads them
     routing_setup.save_team(team=sales, by=head, update_fields=["time_zone"])
 
-    assert changes(sales) == [("is_active", "True", "False", None), ("head", str(head.pk), str(dina.pk), None)]
+    assert changes(sales) == [("is_active", "True", "False", None), ("head", str(head.pk), str(dina.pk), None),
+                              ("time_zone", "Europe/Moscow", "Asia/Yekaterinburg", head.pk)]
     assert Team.objects.get(pk=sales.pk).is_active is False
 
 
