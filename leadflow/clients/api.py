@@ -31,6 +31,7 @@ from leadflow.core.inputs import (
     IsoDateTime,
     NestedObject,
     PathId,
+    integer,
     one_of,
     page_limit,
     worded,
@@ -186,7 +187,7 @@ class ContactEditIn(NestedObject):
 class ClientUpdateIn(Schema):
     company: CompanyEditIn | None = None
     contact: ContactEditIn | None = None
-    contact_id: int | None = Field(None, ge=1, le=MAX_INT, description="Another person of the client's company "
+    contact_id: integer(ge=1, le=MAX_INT) | None = Field(None, description="Another person of the client's company "
                                                                        "to edit (default: the main contact)")
 
 
@@ -223,9 +224,10 @@ def company(request: HttpRequest, company_id: PathId) -> Company:
 
 
 class ContactMergeIn(Schema):
-    survivor_id: int
-    other_ids: list[int] = Field(..., min_length=1)
-    choices: dict[str, int] = Field(default_factory=dict, description="field -> id of the contact whose value wins")
+    survivor_id: integer()  # type: ignore[valid-type]
+    other_ids: list[integer()] = Field(..., min_length=1)  # type: ignore[valid-type]
+    choices: dict[str, integer()] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="field -> id of the contact whose value wins")
 
 
 class ContactMergeOut(Schema):
@@ -285,7 +287,8 @@ class ClientActivityIn(Schema):
     kind: one_of_kinds(ACTIVITY_KINDS) = Field(..., description=" | ".join(ACTIVITY_KINDS))  # type: ignore[valid-type]
     subject: str = Field("", max_length=255, description="One line: what it was about")
     body: str = Field("", max_length=20000, description="Notes, shown as plain text")
-    duration_seconds: int | None = Field(None, ge=0, le=24 * 3600, description="A call's or meeting's length")
+    duration_seconds: integer(ge=0, le=24 * 3600) | None = Field(  # type: ignore[valid-type]
+        None, description="A call's or meeting's length")
     occurred_at: IsoDateTime | None = Field(None, description="When it happened (ISO 8601; without a zone, in "
                                                               "yours); default now")
 
@@ -296,10 +299,10 @@ class ClientTaskIn(Schema):
     kind: one_of_kinds(TASK_KINDS) = Field(TaskKind.CALL, description=" | ".join(TASK_KINDS))  # type: ignore[valid-type]
     due_at: IsoDateTime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone); a "
                                                  "time already past is refused with 422 naming `due_at`")
-    assignee_id: int | None = Field(None, description="Whom it is for; by default the client's owner. Only a head "
-                                                      "(for the people of their teams) or an admin may choose, and "
-                                                      "only someone of the client's team who works clients: "
-                                                      "refused with 422 naming `assignee_id` otherwise.")
+    assignee_id: integer() | None = Field(  # type: ignore[valid-type]
+        None, description="Whom it is for; by default the client's owner. Only a head (for the people of their "
+                          "teams) or an admin may choose, and only someone of the client's team who works clients: "
+                          "refused with 422 naming `assignee_id` otherwise.")
 
 
 class ClientCompleteTaskIn(CompleteTaskIn):

@@ -196,6 +196,21 @@ def _in_utc(value: datetime) -> datetime:
         raise PydanticCustomError("datetime_out_of_range", _("The date is out of range.")) from None
 
 
+def _not_true_or_false(value: Any) -> Any:
+    """pydantic reads true and false as 1 and 0 where an integer is wanted; the document says integer, and
+    `"owner_id": true` is a mistake, not user 1."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", _("Must be a whole number, not true or false."))
+    return value
+
+
+def integer(**limits: Any) -> Any:
+    """An integer of a JSON body, as the document states it: true and false are refused (422 naming the field), and
+    `limits` (ge, le) are the document's minimum and maximum (given here, not in the field's Field(), where pydantic
+    would leave them out of the document)."""
+    return Annotated[int, Field(**limits), BeforeValidator(_not_true_or_false)]
+
+
 # A date or a date and time written in ISO 8601 ("2025-03-31", "2025-03-31T09:30:00+03:00"), never a number.
 IsoDate = Annotated[date, BeforeValidator(_not_a_number)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]

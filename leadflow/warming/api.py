@@ -17,7 +17,7 @@ from leadflow.accounts.middleware import zone_name_of
 from leadflow.accounts.models import Role
 from leadflow.clients.models import Client
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import WHITESPACE, PathId, page_limit
+from leadflow.core.inputs import WHITESPACE, PathId, integer, page_limit
 from leadflow.intake.models import Partner
 from leadflow.leads.models import Lead, LeadState
 from leadflow.matching import normalize
@@ -35,7 +35,7 @@ class EventIn(Schema):
 
     # What intake.check_event refuses, stated for the document; check_event stays the one that refuses it.
     kind: str = Field(..., json_schema_extra={"enum": list(EventKind.values)})
-    lead_id: int | None = None
+    lead_id: integer() | None = None  # type: ignore[valid-type]
     email: str | None = None
     phone: str | None = None
     visitor_id: str | None = Field(None, description="the id the tracking snippet and web forms keep",
@@ -46,7 +46,8 @@ class EventIn(Schema):
                                     json_schema_extra={"format": "date-time"})
     url: str | None = Field(None, description="An http(s) address", json_schema_extra={
         "maxLength": 1000, "pattern": f"^$|^[hH][tT][tT][pP][sS]?://[^/{WHITESPACE}]"})
-    duration_seconds: int | None = Field(None, json_schema_extra={"minimum": 0, "maximum": intake.MAX_DURATION})
+    duration_seconds: integer() | None = Field(  # type: ignore[valid-type]
+        None, json_schema_extra={"minimum": 0, "maximum": intake.MAX_DURATION})
     properties: dict[str, Any] | None = Field(None, json_schema_extra={
         "maxProperties": intake.MAX_PROPERTIES, "propertyNames": {"maxLength": 60},
         "additionalProperties": {"anyOf": [{"type": ["null", "boolean", "number"]},

@@ -214,3 +214,21 @@ def test_the_lead_and_the_client_contact_read_an_email_and_a_telegram_alike(api_
     else:
         assert (on_lead.status_code, on_client.status_code) == (200, 200), (on_lead.content, on_client.content)
         assert getattr(lead, field) == getattr(client.contact, field) == kept
+
+
+# ---------------------------------------------------------------- integers are not true or false
+
+
+@pytest.mark.parametrize(("url", "body", "field"), [
+    ("/api/leads/{lead}/activities", {"kind": "call", "duration_seconds": False}, "duration_seconds"),
+    ("/api/leads/{lead}/assign", {"owner_id": True}, "owner_id"),
+    ("/api/tasks", {"lead_id": True, "title": "Call back", "due_at": "2030-01-10T10:00:00Z"}, "lead_id"),
+    ("/api/merges", {"survivor_id": "{lead}", "other_ids": [True]}, "other_ids.0"),
+])
+def test_true_or_false_is_not_an_integer(api_as, head, make_lead, url, body, field):
+    """pydantic would read true as 1 (user 1, lead 1) and false as 0; the document says integer."""
+    lead = make_lead()
+    body = {key: int(lead.pk) if value == "{lead}" else value for key, value in body.items()}
+    response = api_as(head).post(url.format(lead=lead.pk), body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {field: ["Must be a whole number, not true or false."]}
