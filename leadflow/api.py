@@ -108,8 +108,13 @@ api = LeadflowAPI(
         "(`Authorization: Bearer ...`) or the web session. Errors are "
         '`{"error": {"code", "message", "fields"}}`. No text may hold the NUL character (U+0000) and no integer may be '
         "past 64 bits: a request with one, in any field (even one Leadflow ignores), key or parameter, is refused "
-        "with 422 naming where it is. A date, or a date and time, is an ISO 8601 string (never a number) within the "
-        "years 1 to 9999 (in UTC). A rule this document cannot state "
+        "with 422 naming where it is. An integer is a number, never true or false (422 naming the field). A date, "
+        "or a date and time, is an ISO 8601 string (never a number) within the years 1 to 9999 (in UTC). "
+        "A date and time without a UTC offset (`2026-11-20T10:00`) is local time: the user's "
+        "time zone (their own, else their team's, else the site's, LEADFLOW_TIME_ZONE), or the site's for a partner "
+        "key. An id in a path is a whole number from 1 (0 or a negative one is refused with 422 naming it). A value "
+        "from a list of choices (an enum) is taken as the list spells it, without spaces around it. "
+        "A rule this document cannot state "
         "(a date after today, a record that must exist, one field or another) is in the field's or the operation's "
         "description, and a request that breaks it is refused with 422 naming the field."
     ),

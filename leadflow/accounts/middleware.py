@@ -17,8 +17,9 @@ def zone_name_of(user) -> str:  # type: ignore[no-untyped-def]
 
 
 def in_zone_of(moment: datetime | None, user) -> datetime | None:  # type: ignore[no-untyped-def]
-    """A time given without a zone (an API body's ISO 8601 without an offset) is the user's local time, as on the
-    card's forms; a time with a zone is kept as given."""
+    """A time given without a zone (an API body's or query's ISO 8601 without an offset) is the user's local time,
+    as on the card's forms; without a user (a partner's key), the site's (LEADFLOW_TIME_ZONE), as in the partner's
+    report. A time with a zone is kept as given."""
     if moment is None or timezone.is_aware(moment):
         return moment
     return timezone.make_aware(moment, ZoneInfo(zone_name_of(user)))

@@ -24,7 +24,18 @@ from leadflow.clients.querysets import (
     search_companies,
 )
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import MAX_INT, MAX_SEARCH, NOT_BLANK, IsoDateTime, NestedObject, one_of, page_limit, worded
+from leadflow.core.inputs import (
+    MAX_INT,
+    MAX_SEARCH,
+    NOT_BLANK,
+    IsoDateTime,
+    NestedObject,
+    PathId,
+    integer,
+    one_of,
+    page_limit,
+    worded,
+)
 from leadflow.leads import services as lead_services
 from leadflow.leads.models import ActivityKind, Task, TaskKind
 from leadflow.leads.schemas import ActivityOut, AssignIn, CompleteTaskIn, CompleteTaskOut, GivenOut, RequestOut, TaskOut
@@ -117,7 +128,7 @@ def list_clients(request: HttpRequest, q: Search = "", limit: Limit = 50,  # typ
 @router.get("/clients/{client_id}", response=ClientCardOut, summary="A client card, with the lead's early history",
             description="Open to the client's owner, the head of its team, an admin, and to whoever has an open task "
                         "on the client (until it is done). Others get 404.")
-def client_card(request: HttpRequest, client_id: int) -> dict[str, Any]:
+def client_card(request: HttpRequest, client_id: PathId) -> dict[str, Any]:
     client = visible_client(request.auth, client_id)
     contacts = list(client.company.contacts.all()) if client.company else ([client.contact] if client.contact else [])
     return {
@@ -135,7 +146,7 @@ def client_card(request: HttpRequest, client_id: int) -> dict[str, Any]:
              "admin)", description="The head of the client's team or an admin gives the client to a manager of that "
                                    "team; the client's open tasks that were the old owner's go with it, and the new "
                                    "owner is notified.")
-def assign_client(request: HttpRequest, client_id: int, data: AssignIn) -> Client:
+def assign_client(request: HttpRequest, client_id: PathId, data: AssignIn) -> Client:
     client = visible_client(request.auth, client_id)
     to = User.objects.filter(pk=data.owner_id).first()
     if to is None:
@@ -176,14 +187,14 @@ class ContactEditIn(NestedObject):
 class ClientUpdateIn(Schema):
     company: CompanyEditIn | None = None
     contact: ContactEditIn | None = None
-    contact_id: int | None = Field(None, ge=1, le=MAX_INT, description="Another person of the client's company "
+    contact_id: integer(ge=1, le=MAX_INT) | None = Field(None, description="Another person of the client's company "
                                                                        "to edit (default: the main contact)")
 
 
 @router.patch("/clients/{client_id}", response=ClientCardOut, summary="Edit a client's company and contact "
               "(audited)", description="The client's owner, the head of its team or an admin. Errors name the field "
                                        "as company.inn, contact.email...; nothing is saved when one is refused.")
-def update_client(request: HttpRequest, client_id: int, data: ClientUpdateIn) -> dict[str, Any]:
+def update_client(request: HttpRequest, client_id: PathId, data: ClientUpdateIn) -> dict[str, Any]:
     from leadflow.clients import services
 
     client = visible_client(request.auth, client_id)
@@ -205,7 +216,7 @@ def list_companies(request: HttpRequest, q: Search = "", limit: Limit = 50,  # t
 
 
 @router.get("/companies/{company_id}", response=CompanyOut, summary="A company")
-def company(request: HttpRequest, company_id: int) -> Company:
+def company(request: HttpRequest, company_id: PathId) -> Company:
     found = companies_visible_to(request.auth).filter(pk=company_id).first()
     if found is None:
         raise NotFound("company")
@@ -213,9 +224,10 @@ def company(request: HttpRequest, company_id: int) -> Company:
 
 
 class ContactMergeIn(Schema):
-    survivor_id: int
-    other_ids: list[int] = Field(..., min_length=1)
-    choices: dict[str, int] = Field(default_factory=dict, description="field -> id of the contact whose value wins")
+    survivor_id: integer()  # type: ignore[valid-type]
+    other_ids: list[integer()] = Field(..., min_length=1)  # type: ignore[valid-type]
+    choices: dict[str, integer()] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="field -> id of the contact whose value wins")
 
 
 class ContactMergeOut(Schema):
@@ -246,7 +258,7 @@ def merge_contacts(request: HttpRequest, data: ContactMergeIn) -> Status:
 
 
 @router.post("/contacts/merges/{merge_id}/undo", response=ContactOut, summary="Undo a contact merge")
-def undo_contact_merge(request: HttpRequest, merge_id: int) -> Any:
+def undo_contact_merge(request: HttpRequest, merge_id: PathId) -> Any:
     from leadflow.clients.merging import undo_contact_merge as undo
     from leadflow.clients.models import ContactMerge
 
@@ -275,7 +287,8 @@ class ClientActivityIn(Schema):
     kind: one_of_kinds(ACTIVITY_KINDS) = Field(..., description=" | ".join(ACTIVITY_KINDS))  # type: ignore[valid-type]
     subject: str = Field("", max_length=255, description="One line: what it was about")
     body: str = Field("", max_length=20000, description="Notes, shown as plain text")
-    duration_seconds: int | None = Field(None, ge=0, le=24 * 3600, description="A call's or meeting's length")
+    duration_seconds: integer(ge=0, le=24 * 3600) | None = Field(  # type: ignore[valid-type]
+        None, description="A call's or meeting's length")
     occurred_at: IsoDateTime | None = Field(None, description="When it happened (ISO 8601; without a zone, in "
                                                               "yours); default now")
 
@@ -286,10 +299,10 @@ class ClientTaskIn(Schema):
     kind: one_of_kinds(TASK_KINDS) = Field(TaskKind.CALL, description=" | ".join(TASK_KINDS))  # type: ignore[valid-type]
     due_at: IsoDateTime = Field(..., description="When it is due (ISO 8601; without a zone, in your time zone); a "
                                                  "time already past is refused with 422 naming `due_at`")
-    assignee_id: int | None = Field(None, description="Whom it is for; by default the client's owner. Only a head "
-                                                      "(for the people of their teams) or an admin may choose, and "
-                                                      "only someone of the client's team who works clients: "
-                                                      "refused with 422 naming `assignee_id` otherwise.")
+    assignee_id: integer() | None = Field(  # type: ignore[valid-type]
+        None, description="Whom it is for; by default the client's owner. Only a head (for the people of their "
+                          "teams) or an admin may choose, and only someone of the client's team who works clients: "
+                          "refused with 422 naming `assignee_id` otherwise.")
 
 
 class ClientCompleteTaskIn(CompleteTaskIn):
@@ -324,7 +337,7 @@ def client_task_assignee(user: User, client: Client, assignee_id: int | None) ->
 @router.get("/clients/{client_id}/activities", response=list[ActivityOut], summary="A client's timeline",
             description="Calls, e-mails, meetings, proposals and notes logged on the client, newest first (the "
                         "lead's early history is in the card's `lead_activities`). " + WHO_MAY)
-def client_activities(request: HttpRequest, client_id: int, limit: Limit = 50,  # type: ignore[valid-type]
+def client_activities(request: HttpRequest, client_id: PathId, limit: Limit = 50,  # type: ignore[valid-type]
                       offset: Offset = 0) -> Any:  # type: ignore[valid-type]
     client = visible_client(request.auth, client_id)
     return client.activities.all()[offset: offset + limit]
@@ -332,7 +345,7 @@ def client_activities(request: HttpRequest, client_id: int, limit: Limit = 50,  
 
 @router.post("/clients/{client_id}/activities", response={201: ActivityOut}, summary="Log a call, e-mail, meeting "
              "or note on a client", description=WHO_MAY)
-def log_client_activity(request: HttpRequest, client_id: int, data: ClientActivityIn) -> Status:
+def log_client_activity(request: HttpRequest, client_id: PathId, data: ClientActivityIn) -> Status:
     client = visible_client(request.auth, client_id)
     lead_services.require_work_client(client, request.auth)
     activity = lead_services.log_activity(client=client, kind=data.kind, by=request.auth, subject=data.subject,
@@ -343,7 +356,7 @@ def log_client_activity(request: HttpRequest, client_id: int, data: ClientActivi
 
 @router.get("/clients/{client_id}/tasks", response=list[TaskOut], summary="A client's tasks",
             description="Open tasks first (soonest due first), then the completed ones. " + WHO_MAY)
-def client_tasks(request: HttpRequest, client_id: int, filters: Query[ClientTaskFilters]) -> list[Task]:
+def client_tasks(request: HttpRequest, client_id: PathId, filters: Query[ClientTaskFilters]) -> list[Task]:
     client = visible_client(request.auth, client_id)
     qs = client.tasks.all() if filters.include_done else client.tasks.open()
     now = timezone.now()
@@ -357,7 +370,7 @@ def client_tasks(request: HttpRequest, client_id: int, filters: Query[ClientTask
              description="For the client's owner unless a head or an admin gives it to someone (`assignee_id`); "
                          "the person is notified. Only the owner, the head of the client's team and an admin add "
                          "tasks. " + WHO_MAY)
-def add_client_task(request: HttpRequest, client_id: int, data: ClientTaskIn) -> Status:
+def add_client_task(request: HttpRequest, client_id: PathId, data: ClientTaskIn) -> Status:
     user: User = request.auth
     client = visible_client(user, client_id)
     lead_services.require_manage_client(client, user)
@@ -371,7 +384,7 @@ def add_client_task(request: HttpRequest, client_id: int, data: ClientTaskIn) ->
              summary="Complete a client's task with its result and, usually, the next one",
              description="Its assignee, the head of the client's team or an admin completes it; the next task goes "
                          "to the same person. " + WHO_MAY)
-def complete_client_task(request: HttpRequest, client_id: int, task_id: int,
+def complete_client_task(request: HttpRequest, client_id: PathId, task_id: PathId,
                          data: ClientCompleteTaskIn) -> dict[str, Any]:
     user: User = request.auth
     client = visible_client(user, client_id)

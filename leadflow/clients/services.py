@@ -389,16 +389,8 @@ def read_client_edit(company: dict[str, Any], contact: dict[str, Any]) -> tuple[
                 errors["contact.phone"] = [str(error)]
                 continue
             person["phone"], person["phone_ext"] = phone.e164, phone.extension
-        elif name == "email":
-            try:
-                person["email"] = normalize.normalize_email(value) if value else ""
-            except normalize.NormalizationError as error:
-                errors["contact.email"] = [str(error)]
-        elif name == "telegram":
-            try:  # as intake reads one ("@Ivan_Petrov", "https://t.me/ivan_petrov" are "t.me/ivan_petrov")
-                person["telegram"] = normalize.normalize_telegram(value) if value else ""
-            except normalize.NormalizationError as error:
-                errors["contact.telegram"] = [str(error)]
+        elif name in ("email", "telegram"):  # as the lead's edit reads them (leads.api.update)
+            normalize.read_edited_contact(name, value, person, errors, field=f"contact.{name}")
         else:
             person[name] = value
     if errors:

@@ -21,7 +21,8 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import Schema
+from django.utils.translation import gettext_lazy
+from ninja import Path, Schema
 from ninja.errors import ValidationError
 from ninja.parser import Parser
 from ninja.schema import DjangoGetter
@@ -195,6 +196,21 @@ def _in_utc(value: datetime) -> datetime:
         raise PydanticCustomError("datetime_out_of_range", _("The date is out of range.")) from None
 
 
+def _not_true_or_false(value: Any) -> Any:
+    """pydantic reads true and false as 1 and 0 where an integer is wanted; the document says integer, and
+    `"owner_id": true` is a mistake, not user 1."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", _("Must be a whole number, not true or false."))
+    return value
+
+
+def integer(**limits: Any) -> Any:
+    """An integer of a JSON body, as the document states it: true and false are refused (422 naming the field), and
+    `limits` (ge, le) are the document's minimum and maximum (given here, not in the field's Field(), where pydantic
+    would leave them out of the document)."""
+    return Annotated[int, Field(**limits), BeforeValidator(_not_true_or_false)]
+
+
 # A date or a date and time written in ISO 8601 ("2025-03-31", "2025-03-31T09:30:00+03:00"), never a number.
 IsoDate = Annotated[date, BeforeValidator(_not_a_number)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
@@ -226,14 +242,19 @@ def page_limit(most: int, message: Any) -> Any:
     return Annotated[int, Field(ge=1, le=most), worded(message)]
 
 
-def one_of(values: Iterable[str], message: Any, *, strip: bool = False) -> Any:
-    """A string that must be one of `values`: the document lists them (its enum), and a refusal says `message` in
-    the reader's language (a lazy gettext string, or a function of the refused value that gives one). `strip`:
-    spaces around the value are forgiven, as the page's form forgives them."""
+# An id in a path (/api/leads/{lead_id}): 1 to 2**63-1, as the document states; 0, a negative number or one past 64 bits
+# is refused with 422 naming the field, as an id in a body is (no record has one, and no database compares with 2**70).
+PathId = Annotated[int, Field(ge=1, le=MAX_INT),
+                   worded(gettext_lazy("Must be an id: a whole number from 1 to 9223372036854775807.")), Path()]
+
+
+def one_of(values: Iterable[str], message: Any) -> Any:
+    """A string that must be one of `values`, exactly as the document lists them (its enum: " hot " is not "hot"),
+    and a refusal says `message` in the reader's language (a lazy gettext string, or a function of the refused value
+    that gives one)."""
     allowed = tuple(values)
 
     def check(value: str) -> str:
-        value = value.strip() if strip else value
         if value not in allowed:
             said = message(value) if callable(message) else message
             raise PydanticCustomError("invalid_choice", str(said))

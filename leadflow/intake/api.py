@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema
 
 from leadflow.accounts.auth import BearerTokenAuth, partner_from_key
 from leadflow.core.errors import NotFound, Unauthorized
-from leadflow.core.inputs import text_problem
+from leadflow.core.inputs import PathId, text_problem
 from leadflow.intake import builders, pipeline, webform_rules
 from leadflow.intake.attribution import created_it, creating_submissions
 from leadflow.intake.models import Form, Submission, SubmissionStatus
@@ -272,7 +272,7 @@ class SubmissionStatusOut(Schema):
 
 @router.get("/submissions/{submission_id}", auth=None, response=SubmissionStatusOut,
             summary="Status of a submission (the partner that sent it, or a head / admin)")
-def submission_status(request: HttpRequest, submission_id: int) -> dict[str, Any]:
+def submission_status(request: HttpRequest, submission_id: PathId) -> dict[str, Any]:
     partner = partner_from_key(request.headers.get("X-Api-Key", ""))
     user = None if partner else (BearerTokenAuth()(request) or request.user)
     submission = (Submission.objects.filter(pk=submission_id).select_related("lead")

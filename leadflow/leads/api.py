@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from leadflow.accounts.middleware import in_zone_of, zone_name_of
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import MAX_INT, MAX_SEARCH, IsoDate, one_of, page_limit, worded
+from leadflow.core.inputs import MAX_INT, MAX_SEARCH, IsoDate, PathId, one_of, page_limit, worded
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
 from leadflow.leads.querysets import (
@@ -95,7 +95,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
 
 
 @router.get("/{lead_id}", response=schemas.LeadCardOut, summary="A lead card: timeline, requests, tasks, history")
-def lead_card(request: HttpRequest, lead_id: int) -> dict[str, Any]:
+def lead_card(request: HttpRequest, lead_id: PathId) -> dict[str, Any]:
     lead = visible_lead(request.auth, lead_id)
     client = getattr(lead, "client", None) if lead.state == "converted" else None
     now = timezone.now()
@@ -115,7 +115,7 @@ def lead_card(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 
 
 @router.patch("/{lead_id}", response=schemas.LeadOut, summary="Edit a lead's contacts and key fields (audited)")
-def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Lead:
+def update(request: HttpRequest, lead_id: PathId, data: schemas.LeadUpdateIn) -> Lead:
     from django.conf import settings
 
     lead = visible_lead(request.auth, lead_id)
@@ -123,6 +123,14 @@ def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Le
     changes: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
     for name, value in given.items():
+        if name in ("deal_type", "temperature"):  # a choice: as the document lists it, never a padded " hot "
+            if name == "deal_type" and value not in (None, "", "retail", "wholesale"):
+                errors["deal_type"] = [_("Must be retail, wholesale or empty.")]
+            elif name == "temperature" and value not in ("cold", "warm", "hot"):
+                errors["temperature"] = [_("Must be cold, warm or hot.")]
+            else:
+                changes[name] = value or ""
+            continue
         value = (value or "").strip()
         if name == "phone":
             if value:
@@ -133,23 +141,11 @@ def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Le
                     errors["phone"] = [str(error)]
             else:
                 changes["phone"], changes["phone_ext"] = "", ""
-        elif name == "email":
-            try:
-                changes["email"] = normalize.normalize_email(value) if value else ""
-            except normalize.NormalizationError as error:
-                errors["email"] = [str(error)]
-        elif name == "telegram":
-            try:
-                changes["telegram"] = normalize.normalize_telegram(value) if value else ""
-            except normalize.NormalizationError as error:
-                errors["telegram"] = [str(error)]
+        elif name in ("email", "telegram"):  # as the client's contact edit reads them (clients.services)
+            normalize.read_edited_contact(name, value, changes, errors)
         elif name == "company":
             company = normalize.split_company(value)
             changes["company_name"], changes["legal_form"] = company.name, company.legal_form
-        elif name == "deal_type" and value not in ("", "retail", "wholesale"):
-            errors["deal_type"] = [_("Must be retail, wholesale or empty.")]
-        elif name == "temperature" and value not in ("cold", "warm", "hot"):
-            errors["temperature"] = [_("Must be cold, warm or hot.")]
         else:
             changes[name] = value
     if errors:
@@ -160,7 +156,7 @@ def update(request: HttpRequest, lead_id: int, data: schemas.LeadUpdateIn) -> Le
 
 @router.get("/{lead_id}/duplicates", response=list[schemas.DuplicateOut],
             summary="Possible duplicates of this lead among leads and clients, with scores and reasons")
-def duplicates(request: HttpRequest, lead_id: int) -> list[dict[str, Any]]:
+def duplicates(request: HttpRequest, lead_id: PathId) -> list[dict[str, Any]]:
     from leadflow.clients.models import Contact
     from leadflow.clients.querysets import clients_visible_to
     from leadflow.matching import services as matching
@@ -223,7 +219,7 @@ def merge(request: HttpRequest, data: schemas.MergeIn) -> Status:
 @merges_router.post("/{merge_id}/undo", response=schemas.MergeUndoOut, summary="Undo a merge",
                     description="Returns the survivor as it is after the undo, and `notes`: what the undo could not "
                                 "put back, or put back in another way, and why (in the caller's language).")
-def undo(request: HttpRequest, merge_id: int) -> Lead:
+def undo(request: HttpRequest, merge_id: PathId) -> Lead:
     from leadflow.leads.merging import undo_merge
     from leadflow.leads.models import LeadMerge
 
@@ -239,7 +235,7 @@ def undo(request: HttpRequest, merge_id: int) -> Lead:
 
 
 @router.post("/{lead_id}/claim", response=schemas.LeadOut, summary="Claim a pooled lead (first come, first served)")
-def claim(request: HttpRequest, lead_id: int) -> Lead:
+def claim(request: HttpRequest, lead_id: PathId) -> Lead:
     # A lead the caller cannot see is not found, whatever it is: one a teammate claimed a second ago included, as
     # its owner is not the caller's to learn (a manager sees the pool and their own leads, LeadQuerySet.visible_to).
     lead = visible_lead(request.auth, lead_id)
@@ -247,7 +243,7 @@ def claim(request: HttpRequest, lead_id: int) -> Lead:
 
 
 @router.post("/{lead_id}/assign", response=schemas.LeadOut, summary="Assign or reassign (head of sales, admin)")
-def assign(request: HttpRequest, lead_id: int, data: schemas.AssignIn) -> Lead:
+def assign(request: HttpRequest, lead_id: PathId, data: schemas.AssignIn) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     to = User.objects.filter(pk=data.owner_id).first()
     if to is None:
@@ -257,7 +253,7 @@ def assign(request: HttpRequest, lead_id: int, data: schemas.AssignIn) -> Lead:
 
 
 @router.post("/{lead_id}/stage", response=schemas.LeadOut, summary="Move to another open stage")
-def stage(request: HttpRequest, lead_id: int, data: schemas.StageIn) -> Lead:
+def stage(request: HttpRequest, lead_id: PathId, data: schemas.StageIn) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     target = Stage.objects.filter(code=data.stage).first()
     if target is None:
@@ -267,14 +263,14 @@ def stage(request: HttpRequest, lead_id: int, data: schemas.StageIn) -> Lead:
 
 
 @router.post("/{lead_id}/qualify", response=schemas.LeadOut, summary="Mark sales-qualified")
-def qualify(request: HttpRequest, lead_id: int) -> Lead:
+def qualify(request: HttpRequest, lead_id: PathId) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     services.qualify_lead(lead=lead, by=request.auth)
     return Lead.objects.select_related("stage").get(pk=lead.pk)
 
 
 @router.post("/{lead_id}/refuse", response=schemas.LeadOut, summary="Refuse with a reason (never deleted)")
-def refuse(request: HttpRequest, lead_id: int, data: schemas.RefuseIn) -> Lead:
+def refuse(request: HttpRequest, lead_id: PathId, data: schemas.RefuseIn) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     reason = LostReason.objects.filter(pk=data.reason_id, is_active=True).first()
     if reason is None:
@@ -284,21 +280,21 @@ def refuse(request: HttpRequest, lead_id: int, data: schemas.RefuseIn) -> Lead:
 
 
 @router.post("/{lead_id}/defer", response=schemas.LeadOut, summary="Defer until a date; a task comes back then")
-def defer(request: HttpRequest, lead_id: int, data: schemas.DeferIn) -> Lead:
+def defer(request: HttpRequest, lead_id: PathId, data: schemas.DeferIn) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     services.defer_lead(lead=lead, until=data.until, note=data.note, by=request.auth)
     return Lead.objects.select_related("stage").get(pk=lead.pk)
 
 
 @router.post("/{lead_id}/reopen", response=schemas.LeadOut, summary="Reopen a refused or deferred lead")
-def reopen(request: HttpRequest, lead_id: int) -> Lead:
+def reopen(request: HttpRequest, lead_id: PathId) -> Lead:
     lead = visible_lead(request.auth, lead_id)
     services.reopen_lead(lead=lead, by=request.auth)
     return Lead.objects.select_related("stage").get(pk=lead.pk)
 
 
 @router.post("/{lead_id}/convert", response={201: schemas.ConvertOut}, summary="Convert into a client")
-def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> Status:
+def convert(request: HttpRequest, lead_id: PathId, data: schemas.ConvertIn) -> Status:
     lead = visible_lead(request.auth, lead_id)
     owner = None
     if data.owner_id is not None:
@@ -314,7 +310,7 @@ def convert(request: HttpRequest, lead_id: int, data: schemas.ConvertIn) -> Stat
 
 
 @router.post("/{lead_id}/activities", response={201: schemas.ActivityOut}, summary="Log a call, e-mail, meeting...")
-def add_activity(request: HttpRequest, lead_id: int, data: schemas.ActivityIn) -> Status:
+def add_activity(request: HttpRequest, lead_id: PathId, data: schemas.ActivityIn) -> Status:
     lead = visible_lead(request.auth, lead_id)
     services._require_manage(lead, request.auth)
     activity = services.log_activity(lead=lead, kind=data.kind, by=request.auth, subject=data.subject,
@@ -418,7 +414,7 @@ def visible_task(user: User, task_id: int) -> Task:
 
 @tasks_router.post("/{task_id}/complete", response=schemas.CompleteTaskOut,
                    summary="Complete with a result and, usually, the next task")
-def complete(request: HttpRequest, task_id: int, data: schemas.CompleteTaskIn) -> dict[str, Any]:
+def complete(request: HttpRequest, task_id: PathId, data: schemas.CompleteTaskIn) -> dict[str, Any]:
     task = visible_task(request.auth, task_id)
     if data.next_kind not in dict(Task._meta.get_field("kind").choices):
         raise InvalidInput({"next_kind": [_("Unknown task kind.")]})
@@ -444,7 +440,7 @@ def list_interests(request: HttpRequest, promoted: bool = False, limit: PageLimi
                                    "is routed there. In your view, the answer is the lead (`visible: true`); "
                                    "otherwise (routed to a teammate, or to a team you do not work) only where "
                                    "it went (`visible: false`, `team_id`, `team_name`, `notice`).")
-def promote(request: HttpRequest, interest_id: int, data: schemas.PromoteIn) -> Status:
+def promote(request: HttpRequest, interest_id: PathId, data: schemas.PromoteIn) -> Status:
     interest = interests_visible_to(request.auth).filter(pk=interest_id).first()
     if interest is None:
         raise NotFound("interest")

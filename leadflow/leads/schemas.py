@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 
-from leadflow.core.inputs import MAX_INT32, NOT_BLANK, IsoDate, IsoDateTime, NestedObject, one_of
+from leadflow.core.inputs import MAX_INT32, NOT_BLANK, IsoDate, IsoDateTime, NestedObject, integer, one_of
 from leadflow.leads.models import ActivityKind, TaskKind
 
 ACTIVITY_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.SYSTEM]  # Leadflow's own: not typed
@@ -180,7 +180,7 @@ class LeadCardOut(Schema):
 
 
 class AssignIn(Schema):
-    owner_id: int = Field(..., description=f"The user to assign to. {EXISTING}")
+    owner_id: integer() = Field(..., description=f"The user to assign to. {EXISTING}")  # type: ignore[valid-type]
 
 
 class StageIn(Schema):
@@ -189,7 +189,8 @@ class StageIn(Schema):
 
 
 class RefuseIn(Schema):
-    reason_id: int = Field(..., description=f"An active lost reason (GET /api/leads/meta/lost-reasons). {EXISTING}")
+    reason_id: integer() = Field(  # type: ignore[valid-type]
+        ..., description=f"An active lost reason (GET /api/leads/meta/lost-reasons). {EXISTING}")
     note: str = ""
 
 
@@ -209,7 +210,8 @@ class CompanyIn(NestedObject):
 
 
 class ConvertIn(Schema):
-    owner_id: int | None = Field(None, description=f"An active user to own the client. {EXISTING}")
+    owner_id: integer() | None = Field(  # type: ignore[valid-type]
+        None, description=f"An active user to own the client. {EXISTING}")
     company: CompanyIn | None = None
     first_task_title: str = Field(
         "", max_length=255,
@@ -232,7 +234,7 @@ class ActivityIn(Schema):
         ..., description=" | ".join(ACTIVITY_KINDS))
     subject: str = Field("", max_length=255)
     body: str = Field("", max_length=20000)
-    duration_seconds: int | None = Field(None, ge=0, le=MAX_INT32)
+    duration_seconds: integer(ge=0, le=MAX_INT32) | None = None  # type: ignore[valid-type]
     occurred_at: IsoDateTime | None = Field(None, description="When it happened (ISO 8601; without a zone, in "
                                                              "yours); empty: now")
 
@@ -240,10 +242,12 @@ class ActivityIn(Schema):
 class TaskIn(Schema):
     """A task on exactly one card: give lead_id or client_id, not both, not neither (422 naming lead_id)."""
 
-    lead_id: int | None = Field(None, description=f"The lead; or client_id. {EXISTING}")
-    client_id: int | None = Field(None, description=f"The client; or lead_id. {EXISTING}")
-    assignee_id: int | None = Field(None, description="Whom it is for (you by default): an active user who may work "
-                                                      "the card; refused with 422 naming this field otherwise")
+    lead_id: integer() | None = Field(None, description=f"The lead; or client_id. {EXISTING}")  # type: ignore[valid-type]
+    client_id: integer() | None = Field(  # type: ignore[valid-type]
+        None, description=f"The client; or lead_id. {EXISTING}")
+    assignee_id: integer() | None = Field(  # type: ignore[valid-type]
+        None, description="Whom it is for (you by default): an active user who may work "
+                          "the card; refused with 422 naming this field otherwise")
     kind: TaskKindIn = "other"  # type: ignore[valid-type]
     title: str = Field(..., min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK},
                        description="Not blank")
@@ -430,11 +434,12 @@ class DuplicateOut(Schema):
 
 
 class MergeIn(Schema):
-    survivor_id: int
-    other_ids: list[int] = Field(..., min_length=1)
-    choices: dict[str, int] = Field(default_factory=dict, description="field -> id of the lead whose value wins: a "
-                                    "mergeable field of a lead and one of the merged leads, refused with 422 naming "
-                                    "`choices.<field>` otherwise")
+    survivor_id: integer()  # type: ignore[valid-type]
+    other_ids: list[integer()] = Field(..., min_length=1)  # type: ignore[valid-type]
+    choices: dict[str, integer()] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="field -> id of the lead whose value wins: a mergeable field of a lead "
+                                          "and one of the merged leads, refused with 422 naming `choices.<field>` "
+                                          "otherwise")
 
 
 class MergeOut(Schema):

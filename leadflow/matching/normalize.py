@@ -863,6 +863,19 @@ def _is_name_typo(typed: str, known: str) -> bool:
     return swapped or doubled
 
 
+
+def read_edited_contact(name: str, value: str, into: dict[str, str], errors: dict[str, list[str]], *,
+                        field: str = "") -> None:
+    """An e-mail or a Telegram account typed into an edit of a card (the lead's, the client's contact), stripped:
+    read as intake reads one ("@Ivan_Petrov" and "https://t.me/ivan_petrov" are "t.me/ivan_petrov") into
+    `into[name]`, "" clearing it; one that does not read leaves `into` as it is and says why in
+    `errors[field or name]`."""
+    read = {"email": normalize_email, "telegram": normalize_telegram}[name]
+    try:
+        into[name] = read(value) if value else ""
+    except NormalizationError as error:
+        errors[field or name] = [str(error)]
+
 _SEVERAL_EMAILS = re.compile(r"[,;\s]+")
 
 

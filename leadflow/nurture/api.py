@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from leadflow.core.errors import NotFound
-from leadflow.core.inputs import NOT_BLANK
+from leadflow.core.inputs import NOT_BLANK, PathId
 from leadflow.nurture import services
 from leadflow.nurture.models import Enrollment, Segment
 
@@ -57,7 +57,7 @@ def create_segment(request: HttpRequest, payload: SegmentIn) -> Status:
 
 
 @router.get("/segments/{segment_id}", response=SegmentOut, summary="A segment and its live count")
-def get_segment(request: HttpRequest, segment_id: int) -> dict[str, Any]:
+def get_segment(request: HttpRequest, segment_id: PathId) -> dict[str, Any]:
     _marketing(request)
     segment = Segment.objects.filter(pk=segment_id).first()
     if segment is None:
@@ -66,7 +66,7 @@ def get_segment(request: HttpRequest, segment_id: int) -> dict[str, Any]:
 
 
 @router.post("/enrollments/{enrollment_id}/stop", summary="Stop a person's sequence by hand")
-def stop_enrollment(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
+def stop_enrollment(request: HttpRequest, enrollment_id: PathId) -> dict[str, Any]:
     from leadflow.leads.models import Lead
 
     enrollment = Enrollment.objects.select_related("lead", "client").filter(pk=enrollment_id).first()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 
 from leadflow.accounts.auth import PartnerKeyAuth
+from leadflow.accounts.middleware import in_zone_of
 from leadflow.core.errors import InvalidInput
 from leadflow.core.inputs import IsoDate, IsoDateTime, page_limit
 from leadflow.intake.api import PARTNER_DECISION, decision_of
@@ -101,7 +102,8 @@ def own_report(request: HttpRequest, start: IsoDate | None = None,  # type: igno
 class SubmissionFilter(Schema):
     click_id: str | None = None
     since: IsoDateTime | None = Field(None, description="ISO 8601: a date and time, or a date; a number is "
-                                                        "refused")
+                                                        "refused. Without a UTC offset, the site's local time (as "
+                                                        "the report's days are)")
     limit: page_limit(1000, gettext_lazy("Between 1 and 1000.")) = 100  # type: ignore[valid-type]
 
 
@@ -156,7 +158,7 @@ def own_submissions(request: HttpRequest, filters: Query[SubmissionFilter]) -> l
           .annotate(created_it=created_it())
           .order_by("-received_at", "-pk"))
     if filters.since is not None:
-        qs = qs.filter(received_at__gte=filters.since)
+        qs = qs.filter(received_at__gte=in_zone_of(filters.since, None))  # a partner has no zone: the site's
     if filters.click_id:
         # The click id lives in the journaled payload, exactly as the partner sent it.
         qs = qs.filter(payload__click_id=filters.click_id) | qs.filter(payload__sub_id=filters.click_id)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import one_of
+from leadflow.core.inputs import integer, one_of
 from leadflow.privacy import services
 from leadflow.privacy.models import Purpose
 from leadflow.privacy.views import person_from
@@ -23,8 +23,8 @@ NAME_THE_PERSON = ("Name the person by at least one of lead, client, email, phon
 
 
 class PersonIn(Schema):
-    lead: int | None = None
-    client: int | None = None
+    lead: integer() | None = None  # type: ignore[valid-type]
+    client: integer() | None = None  # type: ignore[valid-type]
     email: str | None = None
     phone: str | None = None
     telegram: str | None = None  # "@ivan_petrov" or a t.me link: the cards whose requests gave it
@@ -90,8 +90,8 @@ class WithdrawIn(Schema):
 
     purpose: one_of(Purpose.values, lambda value: _("Unknown purpose; use %(purposes)s.")  # type: ignore[valid-type]
                     % {"purposes": ", ".join(Purpose.values)})
-    lead: int | None = None
-    client: int | None = None
+    lead: integer() | None = None  # type: ignore[valid-type]
+    client: integer() | None = None  # type: ignore[valid-type]
 
 
 def _person(request: HttpRequest, params: dict[str, Any]) -> services.Person:

@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden
+from leadflow.core.inputs import PathId
 from leadflow.leads.api import visible_lead
 from leadflow.scoring import features, services
 
@@ -48,7 +49,7 @@ class ModelOut(Schema):
 
 
 @router.get("/leads/{lead_id}/score", response=ScoreOut, summary="A lead's chance to convert and the top reasons")
-def lead_score(request: HttpRequest, lead_id: int) -> dict[str, Any]:
+def lead_score(request: HttpRequest, lead_id: PathId) -> dict[str, Any]:
     lead = visible_lead(request.auth, lead_id)
     prediction = services.visible_prediction(lead=lead)
     if prediction is not None:

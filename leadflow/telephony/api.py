@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema
 from leadflow.accounts.models import User
 from leadflow.core.encryption import SecretUnreadable
 from leadflow.core.errors import InvalidInput, NotFound
+from leadflow.core.inputs import PathId
 from leadflow.leads.querysets import headed_team_ids
 from leadflow.matching.normalize import CompanyName
 from leadflow.telephony import providers, services
@@ -38,7 +39,7 @@ def _integration(integration_id: int) -> Integration:
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}},
                                                "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}},
 )
-def call_event(request: HttpRequest, integration_id: int) -> HttpResponse:
+def call_event(request: HttpRequest, integration_id: PathId) -> HttpResponse:
     """Generic JSON (`event`: incoming / answered / missed / finished / outgoing / recording, `call_id`,
     `caller`, `called_line`, `extension`, `duration`, `answered`, `recording_url`, `occurred_at`), authorised
     by `Authorization: Bearer <secret>` or `X-Leadflow-Signature: sha256=<HMAC-SHA256 of the body>`; or the
@@ -76,7 +77,7 @@ def call_event(request: HttpRequest, integration_id: int) -> HttpResponse:
 
 
 @router.get("/telephony/{integration_id}/events", auth=None, include_in_schema=False)
-def call_event_echo(request: HttpRequest, integration_id: int) -> HttpResponse:
+def call_event_echo(request: HttpRequest, integration_id: PathId) -> HttpResponse:
     """Zadarma checks a notification URL by GET with `zd_echo` and expects the value back."""
     integration = _integration(integration_id)
     echo = request.GET.get("zd_echo", "")

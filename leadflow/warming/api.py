@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,10 +13,11 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 
 from leadflow.accounts.auth import PartnerKeyAuth, user_auth
+from leadflow.accounts.middleware import zone_name_of
 from leadflow.accounts.models import Role
 from leadflow.clients.models import Client
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import WHITESPACE, page_limit
+from leadflow.core.inputs import WHITESPACE, PathId, integer, page_limit
 from leadflow.intake.models import Partner
 from leadflow.leads.models import Lead, LeadState
 from leadflow.matching import normalize
@@ -33,17 +35,19 @@ class EventIn(Schema):
 
     # What intake.check_event refuses, stated for the document; check_event stays the one that refuses it.
     kind: str = Field(..., json_schema_extra={"enum": list(EventKind.values)})
-    lead_id: int | None = None
+    lead_id: integer() | None = None  # type: ignore[valid-type]
     email: str | None = None
     phone: str | None = None
     visitor_id: str | None = Field(None, description="the id the tracking snippet and web forms keep",
                                    json_schema_extra={"pattern": "^([A-Za-z0-9._:-]{1,64})?$"})
-    occurred_at: str | None = Field(None, description="ISO 8601; not in the future, not over a year ago (422 naming "
-                                                      "`occurred_at` otherwise); default: now",
+    occurred_at: str | None = Field(None, description="ISO 8601 (without a UTC offset, in your time zone; with a "
+                                                      "partner's key, the site's); not in the future, not over a "
+                                                      "year ago (422 naming `occurred_at` otherwise); default: now",
                                     json_schema_extra={"format": "date-time"})
     url: str | None = Field(None, description="An http(s) address", json_schema_extra={
         "maxLength": 1000, "pattern": f"^$|^[hH][tT][tT][pP][sS]?://[^/{WHITESPACE}]"})
-    duration_seconds: int | None = Field(None, json_schema_extra={"minimum": 0, "maximum": intake.MAX_DURATION})
+    duration_seconds: integer() | None = Field(  # type: ignore[valid-type]
+        None, json_schema_extra={"minimum": 0, "maximum": intake.MAX_DURATION})
     properties: dict[str, Any] | None = Field(None, json_schema_extra={
         "maxProperties": intake.MAX_PROPERTIES, "propertyNames": {"maxLength": 60},
         "additionalProperties": {"anyOf": [{"type": ["null", "boolean", "number"]},
@@ -139,7 +143,8 @@ def _record(request: HttpRequest, payload: EventIn) -> dict[str, Any]:
     if user is not None and not (user.is_admin or user.role in RECORDERS):
         raise Forbidden(_("Only an admin, a head of sales or a marketer may record events."))
     errors: dict[str, list[str]] = {}
-    checked = intake.check_event(payload.dict(), prefix="", public=False, now=timezone.now(), errors=errors)
+    checked = intake.check_event(payload.dict(), prefix="", public=False, now=timezone.now(), errors=errors,
+                                 zone=ZoneInfo(zone_name_of(user)))  # a partner (no user): the site's zone
     if checked is None:  # the event itself first; then whom it is about
         raise InvalidInput(errors)
     lead, client, visitor_id = _person(payload, user=user, errors=errors)
@@ -160,7 +165,7 @@ def _record(request: HttpRequest, payload: EventIn) -> dict[str, Any]:
 
 
 @router.get("/leads/{lead_id}/points", response=PointsOut, summary="A lead's points now and their history")
-def lead_points(request: HttpRequest, lead_id: int,
+def lead_points(request: HttpRequest, lead_id: PathId,
                 limit: page_limit(200, gettext_lazy("Between 1 and 200.")) = 50) -> dict[str, Any]:  # type: ignore[valid-type]
     lead = _visible(request.user).filter(pk=lead_id).first()
     if lead is None:

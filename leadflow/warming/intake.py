@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -47,8 +49,9 @@ def check_visitor_id(value: Any, errors: dict[str, list[str]], field: str = "vis
 
 
 def check_event(data: Any, *, prefix: str, public: bool, now: datetime,
-                errors: dict[str, list[str]]) -> EventInput | None:
-    """Check one event object; add each problem to `errors` under `<prefix>.<field>`."""
+                errors: dict[str, list[str]], zone: tzinfo | None = None) -> EventInput | None:
+    """Check one event object; add each problem to `errors` under `<prefix>.<field>`. A time without a UTC offset
+    is read in `zone` (the sender's; by default the site's)."""
     if not isinstance(data, dict):
         errors.setdefault(prefix or "__all__", []).append(_("Each event must be a JSON object."))
         return None
@@ -99,7 +102,7 @@ def check_event(data: Any, *, prefix: str, public: bool, now: datetime,
             fail("occurred_at", _("A date and time like 2026-03-12T10:30:00+03:00."))
         else:
             if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+                parsed = timezone.make_aware(parsed, zone or ZoneInfo(settings.LEADFLOW_TIME_ZONE))
             if parsed > now + FUTURE_SLACK:
                 fail("occurred_at", _("Must not be in the future."))
             elif parsed < now - PAST_LIMIT:
