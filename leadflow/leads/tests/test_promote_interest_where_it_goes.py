@@ -46,7 +46,8 @@ def test_an_interest_of_no_team_becomes_a_lead_of_the_team_its_source_sends_to_t
     body = response.json()
     lead = Lead.objects.get(pk=body["id"])
     assert lead.team == other_team and lead.owner == carol  # routed by its team's scheme
-    assert body == {"visible": False, "id": lead.pk, "team_id": other_team.pk, "team_name": "Wholesale",
+    assert body == {"outcome": "created", "visible": False, "id": lead.pk, "team_id": other_team.pk,
+                    "team_name": "Wholesale",
                     "notice": "The lead went to the team Wholesale and was given out by its routing; it is not in "
                               "your view, so its card does not open for you."}
     assert "Carol" not in response.content.decode()
