@@ -209,12 +209,15 @@ def test_a_phone_of_a_clients_contact_attaches_the_interest_to_the_client(api_as
     interest = switchboard_interest(alice.team, phone="+74951234567")
 
     response = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "Мария Петрова"},
-                                  content_type="application/json")
+                                  content_type="application/json", headers={"Accept-Language": "ru"})
 
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["outcome"], body["card_type"], body["id"], body["visible"], body["name"], body["team_name"]) == (
         "attached", "client", client.pk, False, "", "Sales")
+    assert body["notice"] == ("Человек уже известен: интерес прикреплён к его существующей карточке в команде Sales, "
+                              "её ответственный получил уведомление. Новый лид не создан; эта карточка вам не видна, "
+                              "поэтому у вас она не откроется.")
     assert "Bob" not in response.content.decode()
     assert Lead.objects.count() == 1 and Client.objects.count() == 1
     interest.refresh_from_db()
