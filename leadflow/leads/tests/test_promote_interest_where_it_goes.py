@@ -265,3 +265,23 @@ def test_two_managers_promoting_one_interest_at_once_make_one_lead(sales, alice,
     assert sorted(at_once(promote_as, [alice, bob])) == ["already_promoted", "promoted"]
     assert Lead.objects.count() == 1
     assert Interest.objects.get(pk=interest.pk).promoted_to == Lead.objects.get()
+
+
+def test_erasing_a_client_takes_the_interest_attached_to_it_though_it_came_from_another_number(
+        api_as, alice, admin_user, make_lead) -> None:
+    """The switchboard's number is not the person's: the interest is theirs because it was attached to their card."""
+    from leadflow.leads import services
+
+    lead = make_lead(owner=alice, last_name="Петрова", first_name="Мария", phone="+79123456789")
+    client = services.convert_lead(lead=lead, by=alice, company=services.CompanyFacts(name="Ромашка"))
+    interest = switchboard_interest(alice.team, phone="+74951110000")
+    attached = api_as(alice).post(f"/api/interests/{interest.pk}/promote",
+                                  {"name": "Петрова Мария", "phone": "+79123456789"}, content_type="application/json")
+    assert attached.status_code == 200 and attached.json()["card_type"] == "client", attached.content
+
+    erased = api_as(admin_user).post("/api/privacy/erase", {"client": client.pk, "confirm": True},
+                                     content_type="application/json")
+
+    assert erased.status_code == 200, erased.content
+    interest.refresh_from_db()
+    assert (interest.name, interest.phone, interest.message) == ("[erased]", "", "")
