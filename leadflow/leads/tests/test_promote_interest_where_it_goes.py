@@ -285,3 +285,20 @@ def test_erasing_a_client_takes_the_interest_attached_to_it_though_it_came_from_
     assert erased.status_code == 200, erased.content
     interest.refresh_from_db()
     assert (interest.name, interest.phone, interest.message) == ("[erased]", "", "")
+
+
+def test_a_person_who_refused_is_not_made_a_second_card_as_the_intake_would_not(api_as, alice, make_lead) -> None:
+    """A refused lead is kept, not deleted (DOMAIN.md 14): a repeat goes to it, so her owner decides to reopen it."""
+    from leadflow.leads import services
+    from leadflow.leads.models import LostReason, Notification
+
+    known = make_lead(owner=alice, last_name="Орлова", first_name="Анна", phone="+79131112233")
+    services.refuse_lead(lead=known, reason=LostReason.objects.filter(is_active=True).first(), by=alice)
+    interest = switchboard_interest(alice.team, phone="+79131112233")
+
+    response = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "Анна Орлова"},
+                                  content_type="application/json")
+
+    assert response.status_code == 200 and response.json()["id"] == known.pk, response.content
+    assert Lead.objects.count() == 1 and Lead.objects.get().state == "refused"
+    assert Notification.objects.filter(user=alice, kind="request.attached", lead=known).count() == 1
