@@ -51,7 +51,7 @@ EVENTS: dict[str, Any] = {
     "lead.merged": gettext_lazy("Two lead cards were merged"),
     "lead.converted": gettext_lazy("A lead became a client"),
     "interest.created": gettext_lazy("An interest (not a lead yet) was recorded"),
-    "interest.promoted": gettext_lazy("An interest became a lead"),
+    "interest.promoted": gettext_lazy("An interest became a lead, or went to the card of the person already known"),
     "client.created": gettext_lazy("A client was created"),
     "client.assigned": gettext_lazy("A client was given to another manager"),
     "client.updated": gettext_lazy("A client's company or contact was edited"),

@@ -17,6 +17,7 @@ from leadflow.core.inputs import MAX_INT, MAX_SEARCH, IsoDate, PathId, one_of, p
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
 from leadflow.leads.querysets import (
+    INTEREST_PENDING,
     BadCursor,
     interests_visible_to,
     local_day_bounds,
@@ -429,13 +430,21 @@ def complete(request: HttpRequest, task_id: PathId, data: schemas.CompleteTaskIn
 
 @interests_router.get("", response=list[schemas.InterestOut], summary="Interests of your team (not yet leads)")
 def list_interests(request: HttpRequest, promoted: bool = False, limit: PageLimit = 50) -> Any:  # type: ignore[valid-type]
-    return (interests_visible_to(request.auth).filter(promoted_to__isnull=not promoted).prefetch_related("requests")
+    visible = interests_visible_to(request.auth)
+    return ((visible.exclude(INTEREST_PENDING) if promoted else visible.filter(INTEREST_PENDING))
+            .prefetch_related("requests")
             .order_by("-created_at")[:limit])
 
 
-@interests_router.post("/{interest_id}/promote", response={201: schemas.Promoted},
+@interests_router.post("/{interest_id}/promote", response={201: schemas.Promoted, 200: schemas.AttachedOut},
                        summary="Add the missing person's name and contact: the interest becomes a lead",
-                       description="The lead goes where a new lead from the interest's source goes today (its "
+                       description="The person is first looked up as the intake looks up a repeat request (by "
+                                   "phone, e-mail and name, over leads and clients' contacts): when Leadflow "
+                                   "already knows them, the interest's requests are attached to that card, its "
+                                   "owner is told, no lead is made, and the answer is 200 with "
+                                   "`outcome: \"attached\"` (the card named by its team only when it is out of "
+                                   "your view). Otherwise (201, `outcome: \"created\"`) the lead goes where a new "
+                                   "lead from the interest's source goes today (its "
                                    "team, or the next one when that team is switched off or there is none) and "
                                    "is routed there. In your view, the answer is the lead (`visible: true`); "
                                    "otherwise (routed to a teammate, or to a team you do not work) only where "
@@ -446,8 +455,14 @@ def promote(request: HttpRequest, interest_id: PathId, data: schemas.PromoteIn) 
         raise NotFound("interest")
     person = services.person_for_promotion(interest=interest, name=data.name, phone=data.phone, email=data.email,
                                            position=data.position)
-    lead = services.promote_interest(interest=interest, person=person, by=request.auth)
-    seen = services.promotion_seen_by(lead=lead, interest=interest, user=request.auth)
+    promoted = services.promote_interest(interest=interest, person=person, by=request.auth)
+    seen = services.promotion_seen_by(promoted=promoted, interest=interest, user=request.auth)
+    if not promoted.is_new:
+        card = promoted.lead or promoted.client
+        return Status(200, {"outcome": "attached", "card_type": "lead" if promoted.lead else "client", "id": card.pk,
+                            "visible": seen.visible, "name": seen.card_name, "team_id": card.team_id,
+                            "team_name": seen.team_name, "notice": seen.notice})
+    lead = promoted.lead
     if not seen.visible:
         return Status(201, {"visible": False, "id": lead.pk, "team_id": lead.team_id, "team_name": seen.team_name,
                             "notice": seen.notice})

@@ -434,6 +434,12 @@ class Interest(TouchFields):
         Lead, verbose_name=_("promoted to lead"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="interests",
     )
+    # The client the person already was when the interest was promoted: its requests went to that card, no lead was
+    # made (DOMAIN.md 8). A known lead is `promoted_to`; a client may have no lead to point at (an imported one).
+    promoted_to_client = models.ForeignKey(
+        "clients.Client", verbose_name=_("attached to client"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="interests",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -442,6 +448,11 @@ class Interest(TouchFields):
 
     def __str__(self) -> str:
         return self.name or self.company_name or self.phone or self.email or f"#{self.pk}"
+
+    @property
+    def is_promoted(self) -> bool:
+        """Whether a manager already took it to a card: a new lead, or the lead or client that knew the person."""
+        return bool(self.promoted_to_id or self.promoted_to_client_id)
 
     @property
     def shown_reason(self) -> str:

@@ -40,6 +40,10 @@ def interests_visible_to(user: User) -> models.QuerySet:
     return Interest.objects.none()
 
 
+# Interests nobody has taken to a card yet: not made a lead, not attached to the lead or client that knew the person.
+INTEREST_PENDING = Q(promoted_to__isnull=True, promoted_to_client__isnull=True)
+
+
 class LeadQuerySet(models.QuerySet):
     def open(self) -> LeadQuerySet:
         return self.filter(state="open")

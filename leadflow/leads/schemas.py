@@ -346,6 +346,8 @@ class InterestOut(Schema):
     channel: str
     team_id: int | None
     promoted_to_id: int | None
+    promoted_to_client_id: int | None = Field(None, description=(
+        "The client the interest was attached to when promoted: the person was already a client, no lead was made"))
     created_at: datetime
     email_suggestion: str = Field("", description='The address the e-mail most likely meant ("ivan@gmail.con" -> '
                                   '"ivan@gmail.com"), to give when promoting; "" when it reads right')
@@ -400,9 +402,14 @@ class PromoteIn(Schema):
     position: str = Field("", max_length=160)
 
 
+CREATED = ('"created": a new lead was made from the interest (201). A person Leadflow already knew is answered '
+           'with 200 and `"outcome": "attached"` instead')
+
+
 class PromotedOut(LeadOut):
     """The lead an interest became, as its promoter may see it."""
 
+    outcome: Literal["created"] = Field("created", description=CREATED)
     visible: Literal[True] = Field(True, description="true: the lead is in your view (its card is this body)")
     team_name: str = Field("", description="The team the lead went to (\"\" for a lead of no team)")
     notice: str = Field("", description="Where the lead went when that is not the interest's team, in the "
@@ -413,6 +420,7 @@ class PromotedElsewhereOut(Schema):
     """The lead an interest became when it is out of its promoter's view: where it went, and nothing of who works it
     (a manager sees the pool and their own leads; a head, the teams they head)."""
 
+    outcome: Literal["created"] = Field("created", description=CREATED)
     visible: Literal[False] = Field(False, description="false: the lead went where you do not see it")
     id: int = Field(..., description="The lead's id (its card does not open for you)")
     team_id: int | None
@@ -421,6 +429,21 @@ class PromotedElsewhereOut(Schema):
 
 
 Promoted = Annotated[PromotedOut | PromotedElsewhereOut, Field(discriminator="visible")]
+
+
+class AttachedOut(Schema):
+    """The person given was already a lead or a client (found as the intake finds a repeat request): the interest's
+    requests went to that card and its owner was told; no lead was made. Out of the promoter's view, the card is
+    named by its team only, nothing of who works it."""
+
+    outcome: Literal["attached"] = Field("attached", description='"attached": the interest went to an existing card')
+    card_type: Literal["lead", "client"] = Field(..., description="What the existing card is")
+    id: int = Field(..., description="The lead's or the client's id (its card opens for you only when `visible`)")
+    visible: bool = Field(..., description="Whether the card is in your view")
+    name: str = Field("", description='The card\'s name when it is in your view, "" otherwise')
+    team_id: int | None
+    team_name: str = Field("", description="The card's team (\"\" for one of no team)")
+    notice: str = Field(..., description="What happened, in the reader's language")
 
 
 class DuplicateOut(Schema):

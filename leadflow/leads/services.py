@@ -423,36 +423,98 @@ def _promote_matching_interests(lead: Lead, keys: matching.Facts) -> None:
     Request.objects.filter(interest_id__in=interest_ids, lead__isnull=True).update(lead=lead)
 
 
-def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Lead:
-    """A manager supplies what the interest lacked (a person's name, a direct contact): it becomes a lead.
+@dataclass(frozen=True)
+class PromotedCard:
+    """The card a promoted interest went to: a lead made from it, or the lead or client that already knew the person
+    (`is_new` False: nothing was created, the interest's requests were attached there)."""
 
-    The lead goes to the interest's team as it is now; one switched off since the interest came gets no new leads,
-    so the lead goes where the intake would send the interest's submission today (intake.pipeline.team_now_for),
+    lead: Lead | None
+    client: Client | None
+    is_new: bool
+
+
+def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> PromotedCard:
+    """A manager supplies what the interest lacked (a person's name, a direct contact): it becomes a lead, or part of
+    the card of the person Leadflow already knows.
+
+    The person is looked up as the intake looks up a repeat request (matching.find, then intake.pipeline.pick_card:
+    a client first, then a lead in work, then the most recent one, a refused or converted lead included): when they
+    are known, the interest's requests are attached to that card and its owner is told, as for a repeat request
+    (DOMAIN.md 8: two managers must not call the same person), and no lead is made.
+
+    Otherwise the lead goes to the interest's team as it is now; one switched off since the interest came gets no new
+    leads, so the lead goes where the intake would send the interest's submission today (intake.pipeline.team_now_for),
     as it sends a new lead whose team was switched off: to the next team, not refused (nothing waits in a dead
     team, and the person's request is not turned away because of how the company is organised). An interest of no
     team (none took leads when it came, a call to a line of no team) goes there too, not to no team while teams
     take leads; with no team taking leads at all it is a lead of no team, in everyone's pool, as the intake's new
     leads are then (a company that has set up no teams works that way)."""
-    if interest.promoted_to_id:
-        raise DomainError("already_promoted", _("The interest is already a lead."))
+    from leadflow.intake.pipeline import pick_card  # the intake builds on this module
+
+    if interest.is_promoted:
+        raise DomainError("already_promoted", _("The interest is already promoted: a lead, or on the card of the "
+                                                  "person it came from."))
     if not (person.full_name and (person.phone or person.email)):
         raise InvalidInput({"__all__": [_("A lead needs a person's name and a phone or an e-mail.")]})
     with transaction.atomic():
+        # Two managers promoting it at once: the second waits here for the first, then finds it done (SQLite's
+        # writers queue at BEGIN IMMEDIATE already). Nothing else locks an interest, so no order to keep with cards.
+        current = Interest.objects.select_for_update().filter(pk=interest.pk).first()
+        if current is None:
+            raise NotFound("interest")
+        if current.is_promoted:
+            raise DomainError("already_promoted", _("The interest is already promoted: a lead, or on the card of the "
+                                                  "person it came from."))
+        matching.lock_identity(person.keys())  # as the intake: a submission of the same person waits, then finds it
         touch = Touch(channel=interest.channel, source_id=interest.source_id, campaign_id=interest.campaign_id,
                       utm={"source": interest.utm_source, "medium": interest.utm_medium,
                            "campaign": interest.utm_campaign, "content": interest.utm_content,
                            "term": interest.utm_term},
                       referrer=interest.referrer, landing_page=interest.landing_page, visitor_id=interest.visitor_id)
+        candidates = matching.find(person.keys())
+        known_lead, known_client, matched_by = pick_card(candidates, lock=True)
+        if known_lead is not None or known_client is not None:
+            _attach_interest(interest=current, lead=known_lead, client=known_client, person=person, touch=touch,
+                             matched_by=matched_by)
+            interest.promoted_to_id = current.promoted_to_id
+            interest.promoted_to_client_id = current.promoted_to_client_id
+            return PromotedCard(lead=known_lead, client=known_client, is_new=False)
         team = interest.team if interest.team_id else _team_now_for(interest)
         lead = create_lead(person=person, touch=touch, team=team, message=interest.message, by=by,
+                           possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT)
+                                                  for c in candidates),
                            team_if_switched_off=lambda off: _team_now_for(interest, switched_off=off))
-        Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
+        # create_lead took it already when the person's contacts are the interest's own (its matching interests)
+        if Interest.objects.filter(pk=interest.pk, promoted_to__isnull=True).update(promoted_to=lead):
+            record_event("interest.promoted", interest_id=interest.pk, lead_id=lead.pk)
+        interest.promoted_to_id = lead.pk
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
-        given = messengers_given(list(Request.objects.filter(interest=interest).order_by("pk")))
-        if given and not lead.telegram:  # often the interest's only contact: the card keeps it
-            lead.telegram = given[0]
-            lead.save(update_fields=["telegram"])
-    return lead
+    return PromotedCard(lead=lead, client=None, is_new=True)
+
+
+def _attach_interest(*, interest: Interest, lead: Lead | None, client: Client | None, person: PersonFacts,
+                     touch: Touch, matched_by: str) -> None:
+    """The interest's requests go to the card that knew the person, and its owner hears of them as of a repeat
+    request (attach_request's word, task and event); `lead` was read under its lock by pick_card."""
+    now = timezone.now()
+    moved = Request.objects.filter(interest=interest, lead__isnull=True, client__isnull=True)
+    newest = moved.order_by("-created_at", "-pk").first()
+    moved.update(lead=lead, client=client, matched_by=matched_by)
+    if lead is not None:
+        Interest.objects.filter(pk=interest.pk).update(promoted_to=lead)
+        interest.promoted_to = lead
+    else:
+        Interest.objects.filter(pk=interest.pk).update(promoted_to_client=client)
+        interest.promoted_to_client = client
+    if newest is None:  # an interest keeps its first request; one made by hand may have none
+        newest = rows.create(Request, lead=lead, client=client, interest=interest, message=interest.message,
+                             facts=_facts_dict(person), matched_by=matched_by, created_at=now, **touch.fields())
+    else:
+        newest.lead, newest.client = lead, client
+    _tell_of_repeat(request=newest, lead=lead, client=client, person=person, channel=touch.channel,
+                    matched_by=matched_by, now=now, locked=True)
+    record_event("interest.promoted", interest_id=interest.pk, lead_id=lead.pk if lead else None,
+                 client_id=client.pk if client else None, attached=True)
 
 
 def person_for_promotion(*, interest: Interest, name: str, phone: str = "", email: str = "",
@@ -482,28 +544,54 @@ def person_for_promotion(*, interest: Interest, name: str, phone: str = "", emai
         last_name=parts.last, first_name=parts.first, middle_name=parts.middle, full_name=parts.full,
         company_name=company.name, legal_form=company.legal_form, position=position.strip(), phone=number.e164,
         phone_ext=number.extension, email=address,
+        # Often the interest's only contact: a new card keeps it, a known card with none takes it (_tell_of_repeat).
+        messengers=messengers_given(list(Request.objects.filter(interest=interest).order_by("pk"))),
     )
 
 
 @dataclass(frozen=True)
 class Promotion:
-    """Where an interest's lead went, as its promoter is told: the lead itself only when it is in their view."""
+    """Where an interest went, as its promoter is told: the card itself only when it is in their view."""
 
     visible: bool
     team_name: str
     notice: str
+    is_new: bool = True  # False: attached to the card that already knew the person, no lead made
+    card_name: str = ""  # the known card's name, when in their view
 
 
-def promotion_seen_by(*, lead: Lead, interest: Interest, user: User) -> Promotion:
-    """The promoter's answer (the API's and the page's): in their view, the lead, and its team when that is not the
+def promotion_seen_by(*, promoted: PromotedCard, interest: Interest, user: User) -> Promotion:
+    """The promoter's answer (the API's and the page's): in their view, the card, and its team when that is not the
     interest's; otherwise only its team, nothing of who works it, so they are not left with a card that says "not
-    found" and no word why (a manager sees the pool and their own leads; a head, the teams they head)."""
-    team_name = Team.objects.filter(pk=lead.team_id).values_list("name", flat=True).first() or ""
-    if Lead.objects.visible_to(user).filter(pk=lead.pk).exists():
+    found" and no word why (a manager sees the pool and their own leads and clients; a head, the teams they head)."""
+    from leadflow.clients.querysets import clients_visible_to  # it imports leads' querysets
+
+    card: Lead | Client = promoted.lead or promoted.client  # type: ignore[assignment]
+    team_name = Team.objects.filter(pk=card.team_id).values_list("name", flat=True).first() or ""
+    if not promoted.is_new:
+        if promoted.lead is not None:
+            visible = Lead.objects.visible_to(user).filter(pk=card.pk).exists()
+            name = promoted.lead.full_name
+            seen = _("The person was already a lead: the interest was attached to their existing card %(name)s, "
+                     "and its owner was told. No new lead was made.")
+        else:
+            visible = clients_visible_to(user).filter(pk=card.pk).exists()
+            name = promoted.client.name  # type: ignore[union-attr]
+            seen = _("The person is already a client: the interest was attached to their existing card %(name)s, "
+                     "and its owner was told. No new lead was made.")
+        if visible:
+            return Promotion(visible=True, team_name=team_name, notice=seen % {"name": name}, is_new=False,
+                             card_name=name)
+        return Promotion(visible=False, team_name=team_name, is_new=False, notice=_(
+            "The person is already known: the interest was attached to their existing card in the team %(team)s, "
+            "and its owner was told. No new lead was made; the card is not in your view, so it does not open for "
+            "you.") % {"team": team_name or "—"})
+    lead = promoted.lead
+    if Lead.objects.visible_to(user).filter(pk=card.pk).exists():
         notice = ""
-        if lead.team_id != interest.team_id:
+        if lead.team_id != interest.team_id:  # type: ignore[union-attr]
             notice = _("The lead went to the team %(team)s, where a new lead from this source goes today.") % {
-                "team": team_name} if lead.team_id else _(
+                "team": team_name} if card.team_id else _(
                 "No team takes new leads: the lead is in the pool of no team, which every manager sees.")
         return Promotion(visible=True, team_name=team_name, notice=notice)
     return Promotion(visible=False, team_name=team_name, notice=_(
@@ -584,36 +672,44 @@ def attach_request(
             Request, lead=lead, client=client, submission_id=submission_id, message=message, facts=_facts_dict(person),
             matched_by=matched_by, created_at=now, **touch.fields(),
         )
-        card_type, card_id = (CardType.LEAD, lead.pk) if lead else (CardType.CONTACT, client.contact_id)
-        if card_id:
-            matching.register_keys(card_type=card_type, card_id=card_id, facts=person.keys())
-        if lead is not None:
-            lead = lead if locked else _lock(lead)
-            if not lead.email and person.email:
-                lead.email = person.email
-                lead.save(update_fields=["email", "updated_at"])
-            if not lead.phone and person.phone:
-                lead.phone, lead.phone_ext = person.phone, person.phone_ext
-                lead.save(update_fields=["phone", "phone_ext", "updated_at"])
-            if not lead.telegram and person.messengers:  # as the first request's account fills a new card
-                lead.telegram = person.messengers[0]
-                lead.save(update_fields=["telegram", "updated_at"])
-        card: Lead | Client = lead or client  # type: ignore[assignment]
-        owner = card.owner if card.owner_id else (_head_of(lead) if lead else None)
-        name = lead.full_name if lead else client.name  # type: ignore[union-attr]
-        if owner is not None:
-            notify(user=owner, kind="request.attached", lead=lead, client=client,
-                   template=gettext_noop("New request from %(name)s (%(channel)s)"), name=name,
-                   channel=Channel(touch.channel).label if touch.channel in Channel.values else touch.channel)
-            if not Task.objects.open().filter(lead=lead, client=client).exists():
-                rows.create(
-                    Task, lead=lead, client=client, assignee=card.owner, kind=TaskKind.CALLBACK,
-                    **system_text("title", gettext_noop("Answer the new request: %(name)s"), name=name),
-                    due_at=_due_after_sla(card.team, now),
-                )
-        record_event("request.attached", request_id=request.pk, lead_id=lead.pk if lead else None,
-                     client_id=client.pk if client else None, owner_id=card.owner_id, matched_by=matched_by)
+        _tell_of_repeat(request=request, lead=lead, client=client, person=person, channel=touch.channel,
+                        matched_by=matched_by, now=now, locked=locked)
     return request
+
+
+def _tell_of_repeat(*, request: Request, lead: Lead | None, client: Client | None, person: PersonFacts, channel: str,
+                    matched_by: str, now: datetime, locked: bool) -> None:
+    """What a request attached to a known card brings: the card learns the person's contacts, its owner (or the head
+    of a card nobody owns) is told and given a task when none is open, and the event is recorded."""
+    card_type, card_id = (CardType.LEAD, lead.pk) if lead else (CardType.CONTACT, client.contact_id)
+    if card_id:
+        matching.register_keys(card_type=card_type, card_id=card_id, facts=person.keys())
+    if lead is not None:
+        lead = lead if locked else _lock(lead)
+        if not lead.email and person.email:
+            lead.email = person.email
+            lead.save(update_fields=["email", "updated_at"])
+        if not lead.phone and person.phone:
+            lead.phone, lead.phone_ext = person.phone, person.phone_ext
+            lead.save(update_fields=["phone", "phone_ext", "updated_at"])
+        if not lead.telegram and person.messengers:  # as the first request's account fills a new card
+            lead.telegram = person.messengers[0]
+            lead.save(update_fields=["telegram", "updated_at"])
+    card: Lead | Client = lead or client  # type: ignore[assignment]
+    owner = card.owner if card.owner_id else (_head_of(lead) if lead else None)
+    name = lead.full_name if lead else client.name  # type: ignore[union-attr]
+    if owner is not None:
+        notify(user=owner, kind="request.attached", lead=lead, client=client,
+               template=gettext_noop("New request from %(name)s (%(channel)s)"), name=name,
+               channel=Channel(channel).label if channel in Channel.values else channel)
+        if not Task.objects.open().filter(lead=lead, client=client).exists():
+            rows.create(
+                Task, lead=lead, client=client, assignee=card.owner, kind=TaskKind.CALLBACK,
+                **system_text("title", gettext_noop("Answer the new request: %(name)s"), name=name),
+                due_at=_due_after_sla(card.team, now),
+            )
+    record_event("request.attached", request_id=request.pk, lead_id=lead.pk if lead else None,
+                 client_id=client.pk if client else None, owner_id=card.owner_id, matched_by=matched_by)
 
 
 def keep_first_request(*, client: Client, person: PersonFacts, touch: Touch, message: str = "",

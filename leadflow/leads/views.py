@@ -36,7 +36,9 @@ from leadflow.leads.given import also_gave, for_reader, replaced_contacts, unrea
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, RoutingRule, Stage, Task
 from leadflow.leads.querysets import (
+    INTEREST_PENDING,
     BadCursor,
+    encode_cursor,
     headed_team_ids,
     interests_visible_to,
     keyset_page,
@@ -748,15 +750,27 @@ def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("my_tasks"))
 
 
-INTEREST_ROWS = 50  # the newest interests not promoted yet; GET /api/interests pages further
-
-
-def _interests_page(request: HttpRequest, *, failed: Any = None, status: int = 200) -> HttpResponse:
-    rows = list(interests_visible_to(request.user).filter(promoted_to__isnull=True).select_related("team")
-                .order_by("-created_at", "-pk")[:INTEREST_ROWS])
+def _interests_page(request: HttpRequest, *, failed: Any = None, failed_interest: Any = None,
+                    status: int = 200) -> HttpResponse:
+    """Every interest the reader may review, newest first, a page at a time as the lead list pages (the "More" row
+    loads the next, by htmx or as a plain link). A promotion refused on a later page shows the page that starts at
+    its interest, so what was typed comes back with its errors."""
+    pending = interests_visible_to(request.user).filter(INTEREST_PENDING).select_related("team")
+    cursor = request.GET.get("after")
+    try:
+        rows, next_cursor = keyset_page(pending, cursor, PAGE)
+    except BadCursor as error:
+        raise Http404 from error
+    if failed_interest is not None and failed_interest.pk not in {row.pk for row in rows}:
+        # the cursor just before it: (created_at, pk + 1) keeps it and what is older
+        cursor = encode_cursor(failed_interest.created_at, failed_interest.pk + 1)
+        rows, next_cursor = keyset_page(pending, cursor, PAGE)
     shown = [(row, failed if failed is not None and failed.prefix == f"interest-{row.pk}"
               else forms.PromoteForm(prefix=f"interest-{row.pk}")) for row in rows]
-    return render(request, "leads/interests.html", {"interests": shown}, status=status)
+    context = {"interests": shown, "next_cursor": next_cursor, "from_later": bool(cursor)}
+    template = ("leads/partials/interest_rows.html" if is_htmx(request) and request.GET.get("after")
+                else "leads/interests.html")
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -770,7 +784,8 @@ def interests(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def promote_interest(request: HttpRequest, pk: int) -> HttpResponse:
-    """As POST /api/interests/{id}/promote: the same service, and the same word on where the lead went."""
+    """As POST /api/interests/{id}/promote: the same service, and the same word on where the interest went (a new
+    lead, or the card of the person Leadflow already knew)."""
     require_sales(request)
     interest = interests_visible_to(request.user).filter(pk=pk).first()
     if interest is None:
@@ -783,19 +798,24 @@ def promote_interest(request: HttpRequest, pk: int) -> HttpResponse:
         person = services.person_for_promotion(interest=interest, **typed)
         if not valid:
             _invalid(form)
-        lead = services.promote_interest(interest=interest, person=person, by=request.user)
+        promoted = services.promote_interest(interest=interest, person=person, by=request.user)
     except DomainError as error:
         if not error.fields:
             messages.error(request, error.message)  # promoted by someone else meanwhile
             return redirect("interests")
         _refused(form, error)
-        return _interests_page(request, failed=form, status=422)
-    seen = services.promotion_seen_by(lead=lead, interest=interest, user=request.user)
+        return _interests_page(request, failed=form, failed_interest=interest, status=422)
+    seen = services.promotion_seen_by(promoted=promoted, interest=interest, user=request.user)
     if not seen.visible:
         messages.warning(request, seen.notice)
         return redirect("interests")
+    if not promoted.is_new:
+        messages.warning(request, seen.notice)  # not what the promoter asked for: said as a warning, on the card
+        if promoted.client is not None:
+            return redirect("client_card", pk=promoted.client.pk)
+        return redirect("lead_card", pk=promoted.lead.pk)  # type: ignore[union-attr]
     messages.success(request, " ".join(filter(None, [str(_("The interest is now a lead.")), seen.notice])))
-    return redirect("lead_card", pk=lead.pk)
+    return redirect("lead_card", pk=promoted.lead.pk)  # type: ignore[union-attr]
 
 
 TEAM_ROWS = 50  # leads shown per list on the team page; the rest are a click away (pool, my leads)

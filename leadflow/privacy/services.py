@@ -693,7 +693,8 @@ class _Finder:
         return True
 
     def tie(self) -> set[Card]:
-        """Cards tied to the person's by Leadflow itself: a client's lead and contact, merges, promoted interests."""
+        """Cards tied to the person's by Leadflow itself: a client's lead and contact, merges, promoted interests (made
+        a lead, or attached to the person's lead or client)."""
         from leadflow.clients.models import Client, Contact
         from leadflow.leads.models import Interest, Lead
 
@@ -725,6 +726,11 @@ class _Finder:
             for pk, lead_id in Interest.objects.filter(promoted_to_id__in=person.lead_ids).values_list(
                     "pk", "promoted_to_id"):
                 if self.join(Join(("interest", pk), via=("lead", lead_id))):
+                    tied.add(("interest", pk))
+            # an interest promoted when the person was already a client went to that client's card
+            for pk, contact_id in Interest.objects.filter(promoted_to_client_id__in=person.client_ids).values_list(
+                    "pk", "promoted_to_client__contact_id"):
+                if self.join(Join(("interest", pk), via=("contact", contact_id) if contact_id else None)):
                     tied.add(("interest", pk))
             if (len(person.joins), len(person.client_ids)) == before:
                 return tied

@@ -250,3 +250,20 @@ def test_an_interest_known_by_its_account_promoted_keeps_the_account_on_the_lead
 
     assert promoted.status_code in (200, 201), promoted.content
     assert Lead.objects.get().telegram == "t.me/ivan_petrov"
+
+
+def test_an_interest_known_by_its_account_promoted_onto_a_known_card_gives_it_the_account(partner, alice, head,
+                                                                                          make_lead, api_as):
+    known = make_lead(owner=alice, phone="+79123456789")
+    answer = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, "name": "Иван Петров",
+                                                                    "phone": "@Ivan_Petrov"}),
+                               content_type="application/json", headers={"X-Api-Key": partner[1]})
+    assert answer.status_code in (200, 202), answer.content
+    interest = Interest.objects.get()
+
+    promoted = api_as(head).post(f"/api/interests/{interest.pk}/promote",
+                                 {"name": "Петров Иван", "phone": "+7 912 345-67-89"}, content_type="application/json")
+
+    assert promoted.status_code == 200 and promoted.json()["outcome"] == "attached", promoted.content
+    assert list(Lead.objects.all()) == [known]
+    assert Lead.objects.get(pk=known.pk).telegram == "t.me/ivan_petrov"

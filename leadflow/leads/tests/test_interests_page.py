@@ -117,3 +117,67 @@ def test_the_page_is_for_sales_and_reads_in_russian(alice, sales) -> None:
     interest_in(sales, "+74951110001")
     page = as_user(alice).get("/interests/", headers={"Accept-Language": "ru"}).content.decode()
     assert "Интересы" in page and "Сделать лидом" in page
+
+
+def test_a_person_already_her_client_opens_the_clients_card_and_no_lead_is_made(alice, sales, make_lead) -> None:
+    from leadflow.clients.models import Client
+    from leadflow.leads import services
+    from leadflow.leads.models import Notification
+
+    lead = make_lead(owner=alice, last_name="Петрова", first_name="Мария", phone="+79123456789")
+    client = services.convert_lead(lead=lead, by=alice, company=services.CompanyFacts(name="Ромашка"))
+    interest = interest_in(sales, "+74951110001")
+
+    http = as_user(alice)
+    response = promote(http, interest, name="Мария Петрова", phone="8 912 345-67-89")
+
+    assert response.status_code == 302 and response["Location"] == f"/clients/{client.pk}/"
+    assert Lead.objects.count() == 1 and Client.objects.count() == 1
+    assert Interest.objects.get(pk=interest.pk).promoted_to_client == client
+    assert Notification.objects.filter(user=alice, kind="request.attached", client=client).count() == 1
+    card = http.get(response["Location"]).content.decode()
+    assert ("The person is already a client: the interest was attached to their existing card Ромашка, and its "
+            "owner was told. No new lead was made.") in card
+    assert f'id="interest-{interest.pk}"' not in http.get("/interests/").content.decode()
+
+
+def test_a_person_on_a_teammates_lead_is_said_attached_by_team_only(alice, bob, sales, make_lead) -> None:
+    known = make_lead(owner=bob, last_name="Петрова", first_name="Мария", phone="+79123456789")
+    interest = interest_in(sales, "+74951110001")
+
+    http = as_user(alice)
+    response = promote(http, interest, name="Петрова Мария", phone="+7 912 345 67 89")
+
+    assert response.status_code == 302 and response["Location"] == "/interests/"
+    assert Lead.objects.count() == 1 and Interest.objects.get(pk=interest.pk).promoted_to == known
+    text = http.get("/interests/").content.decode()
+    assert ("The person is already known: the interest was attached to their existing card in the team Sales, and "
+            "its owner was told. No new lead was made") in text
+    assert "Bob" not in text and "bob" not in text
+
+
+def test_the_page_goes_on_past_the_newest_fifty(alice, sales, django_assert_num_queries) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    made = [Interest.objects.create(name=f"Звонок {n}", phone=f"+7495111{n:04d}", reason="no person's name",
+                                    team=sales, created_at=now - timedelta(minutes=n)) for n in range(53)]
+    http = as_user(alice)
+
+    with django_assert_num_queries(6):  # as with a few: the page reads 51 rows, not all
+        first = http.get("/interests/").content.decode()
+    assert first.count('data-testid="interest"') == 50
+    assert f'id="interest-{made[49].pk}"' in first and f'id="interest-{made[50].pk}"' not in first
+    more = first.split('data-testid="more-interests"><a href="')[1].split('"')[0].replace("&amp;", "&")
+    rest = http.get(f"/interests/{more}", headers={"HX-Request": "true"}).content.decode()
+    assert [f'id="interest-{row.pk}"' in rest for row in made[49:]] == [False, True, True, True]
+    assert "<html" not in rest and "more-interests" not in rest  # the rows only, and the last of them
+
+    # a promotion refused on the later page comes back there, with what was typed and why
+    refused = promote(http, made[52], name="", phone="8 912")
+    page = refused.content.decode()
+    assert refused.status_code == 422 and f'id="interest-{made[52].pk}"' in page and 'value="8 912"' in page
+    assert "Back to the newest interests" in page
+    assert http.get("/interests/?after=garbage").status_code == 404

@@ -46,7 +46,8 @@ def test_an_interest_of_no_team_becomes_a_lead_of_the_team_its_source_sends_to_t
     body = response.json()
     lead = Lead.objects.get(pk=body["id"])
     assert lead.team == other_team and lead.owner == carol  # routed by its team's scheme
-    assert body == {"visible": False, "id": lead.pk, "team_id": other_team.pk, "team_name": "Wholesale",
+    assert body == {"outcome": "created", "visible": False, "id": lead.pk, "team_id": other_team.pk,
+                    "team_name": "Wholesale",
                     "notice": "The lead went to the team Wholesale and was given out by its routing; it is not in "
                               "your view, so its card does not open for you."}
     assert "Carol" not in response.content.decode()
@@ -114,3 +115,190 @@ def test_with_no_team_taking_leads_the_lead_is_in_the_pool_of_no_team_as_the_int
     assert lead.team is None and lead.owner is None
     assert body["visible"] is True and body["team_id"] is None and body["team_name"] == ""
     assert body["notice"] == "No team takes new leads: the lead is in the pool of no team, which every manager sees."
+
+
+# ---------------------------------------------------------------- a person Leadflow already knows (DOMAIN.md 8)
+
+
+def switchboard_interest(team: Team | None, **contacts: str) -> Interest:
+    """A call or a form with no person's name, kept by the intake's service with its request and identity keys."""
+    from leadflow.leads import services
+
+    return services.create_interest(
+        name="Ресепшн", person=services.PersonFacts(company_name="Ромашка", **contacts),
+        touch=services.Touch(channel="phone"), reason="no person's name", team=team, message="Перезвоните")
+
+
+def test_a_phone_of_another_managers_lead_attaches_the_interest_there_and_makes_no_lead(
+        api_as, alice, carol, other_team, make_lead) -> None:
+    """Carol already works Maria (another team): Alice finds out who called the switchboard from that number and
+    promotes it. Maria's card gets the request and Carol is told; no second card, and Alice learns only the team."""
+    from leadflow.events.models import OutboxEvent
+    from leadflow.leads.models import Notification, Request
+
+    known = make_lead(team=other_team, owner=carol, last_name="Петрова", first_name="Мария", phone="+74951234567",
+                      email="maria@romashka.ru")
+    interest = switchboard_interest(alice.team, phone="+74951234567")
+    leads_before = Lead.objects.count()
+
+    response = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "Петрова Мария"},
+                                  content_type="application/json")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "outcome": "attached", "card_type": "lead", "id": known.pk, "visible": False, "name": "",
+        "team_id": other_team.pk, "team_name": "Wholesale",
+        "notice": "The person is already known: the interest was attached to their existing card in the team "
+                  "Wholesale, and its owner was told. No new lead was made; the card is not in your view, so it "
+                  "does not open for you."}
+    assert "Carol" not in response.content.decode() and "carol" not in response.content.decode()
+    assert Lead.objects.count() == leads_before
+    interest.refresh_from_db()
+    assert (interest.promoted_to_id, interest.promoted_to_client_id) == (known.pk, None)
+    moved = Request.objects.get(interest=interest)
+    assert (moved.lead_id, moved.client_id, moved.message) == (known.pk, None, "Перезвоните")
+    assert moved.matched_by.startswith("0.9") or moved.matched_by.startswith("1.00")
+    told = Notification.objects.get(user=carol, kind="request.attached")
+    assert (told.lead_id, told.text) == (known.pk, "New request from Петрова Мария (Phone call)")
+    assert Task.objects.filter(lead=known, completed_at__isnull=True).count() == 1  # her first call, still open
+    attached = OutboxEvent.objects.get(name="request.attached")
+    assert attached.payload["request_id"] == moved.pk and attached.payload["lead_id"] == known.pk
+    assert attached.payload["owner_id"] == carol.pk
+    promoted = OutboxEvent.objects.get(name="interest.promoted", payload__interest_id=interest.pk)
+    assert promoted.payload["lead_id"] == known.pk and promoted.payload["attached"] is True
+    # done: not offered again, and a second try is refused with nothing changed
+    assert interest.pk not in [row["id"] for row in api_as(alice).get("/api/interests").json()]
+    again = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "Петрова Мария"},
+                               content_type="application/json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_promoted"
+    assert Notification.objects.filter(user=carol, kind="request.attached").count() == 1
+
+
+def test_a_known_lead_in_the_promoters_view_is_named_and_matched_by_the_e_mail_typed(api_as, alice,
+                                                                                     make_lead) -> None:
+    """The switchboard gave only its own number; the e-mail Alice types is that of her own lead."""
+    known = make_lead(owner=alice, last_name="Орлова", first_name="Анна", phone="+79131112233",
+                      email="anna.orlova@romashka.ru")
+    Task.objects.filter(lead=known).update(completed_at=known.created_at)  # nothing open: the repeat makes a task
+    interest = switchboard_interest(alice.team, phone="+74951110000")
+
+    response = api_as(alice).post(f"/api/interests/{interest.pk}/promote",
+                                  {"name": "Орлова Анна", "email": "Anna.Orlova@romashka.ru"},
+                                  content_type="application/json")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["outcome"], body["card_type"], body["id"], body["visible"], body["name"]) == (
+        "attached", "lead", known.pk, True, "Орлова Анна")
+    assert body["notice"] == ("The person was already a lead: the interest was attached to their existing card "
+                              "Орлова Анна, and its owner was told. No new lead was made.")
+    assert Lead.objects.count() == 1 and Interest.objects.get(pk=interest.pk).promoted_to_id == known.pk
+    callback = Task.objects.get(lead=known, completed_at__isnull=True)
+    assert (callback.assignee, callback.kind) == (alice, "callback")
+
+
+def test_a_phone_of_a_clients_contact_attaches_the_interest_to_the_client(api_as, alice, bob, make_lead) -> None:
+    """Maria already buys (Bob's client): her request goes to the client's card, not to a new lead."""
+    from leadflow.clients.models import Client
+    from leadflow.leads import services
+    from leadflow.leads.models import Notification, Request
+
+    lead = make_lead(owner=bob, last_name="Петрова", first_name="Мария", phone="+74951234567", email="m@romashka.ru")
+    client = services.convert_lead(lead=lead, by=bob, company=services.CompanyFacts(name="Ромашка"))
+    assert client.owner == bob
+    interest = switchboard_interest(alice.team, phone="+74951234567")
+
+    response = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "Мария Петрова"},
+                                  content_type="application/json", headers={"Accept-Language": "ru"})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["outcome"], body["card_type"], body["id"], body["visible"], body["name"], body["team_name"]) == (
+        "attached", "client", client.pk, False, "", "Sales")
+    assert body["notice"] == ("Человек уже известен: интерес прикреплён к его существующей карточке в команде Sales, "
+                              "её ответственный получил уведомление. Новый лид не создан; эта карточка вам не видна, "
+                              "поэтому у вас она не откроется.")
+    assert "Bob" not in response.content.decode()
+    assert Lead.objects.count() == 1 and Client.objects.count() == 1
+    interest.refresh_from_db()
+    assert (interest.promoted_to_id, interest.promoted_to_client_id) == (None, client.pk)
+    assert Request.objects.get(interest=interest).client_id == client.pk
+    assert Notification.objects.filter(user=bob, kind="request.attached", client=client).count() == 1
+    listed = api_as(alice).get("/api/interests?promoted=true").json()
+    assert [(row["id"], row["promoted_to_id"], row["promoted_to_client_id"]) for row in listed] == [
+        (interest.pk, None, client.pk)]
+
+
+def test_a_person_nobody_knows_still_becomes_a_new_lead(api_as, alice, sales, make_lead) -> None:
+    make_lead(owner=alice, last_name="Орлова", first_name="Анна", phone="+79131112233", email="anna@romashka.ru")
+    interest = switchboard_interest(sales, phone="+74951110000")
+
+    response = api_as(alice).post(f"/api/interests/{interest.pk}/promote",
+                                  {"name": "Петрова Мария", "phone": "+79120007777"},
+                                  content_type="application/json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["outcome"] == "created" and body["full_name"] == "Петрова Мария"
+    assert Lead.objects.count() == 2 and Interest.objects.get(pk=interest.pk).promoted_to_id == body["id"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_promoting_one_interest_at_once_make_one_lead(sales, alice, bob, at_once) -> None:
+    """Both pressed "Make it a lead" on the same call: one lead, and the other is told it is done already (real
+    concurrent connections on PostgreSQL: the interest's row lock settles it; SQLite queues writers at BEGIN)."""
+    from leadflow.core.errors import DomainError
+    from leadflow.leads import services
+
+    interest = switchboard_interest(sales, phone="+74951110000")
+
+    def promote_as(manager) -> str:
+        person = services.person_for_promotion(interest=Interest.objects.get(pk=interest.pk), name="Петрова Мария",
+                                               email="m.petrova@romashka.ru")
+        try:
+            services.promote_interest(interest=Interest.objects.get(pk=interest.pk), person=person, by=manager)
+        except DomainError as error:
+            return error.code
+        return "promoted"
+
+    assert sorted(at_once(promote_as, [alice, bob])) == ["already_promoted", "promoted"]
+    assert Lead.objects.count() == 1
+    assert Interest.objects.get(pk=interest.pk).promoted_to == Lead.objects.get()
+
+
+def test_erasing_a_client_takes_the_interest_attached_to_it_though_it_came_from_another_number(
+        api_as, alice, admin_user, make_lead) -> None:
+    """The switchboard's number is not the person's: the interest is theirs because it was attached to their card."""
+    from leadflow.leads import services
+
+    lead = make_lead(owner=alice, last_name="Петрова", first_name="Мария", phone="+79123456789")
+    client = services.convert_lead(lead=lead, by=alice, company=services.CompanyFacts(name="Ромашка"))
+    interest = switchboard_interest(alice.team, phone="+74951110000")
+    attached = api_as(alice).post(f"/api/interests/{interest.pk}/promote",
+                                  {"name": "Петрова Мария", "phone": "+79123456789"}, content_type="application/json")
+    assert attached.status_code == 200 and attached.json()["card_type"] == "client", attached.content
+
+    erased = api_as(admin_user).post("/api/privacy/erase", {"client": client.pk, "confirm": True},
+                                     content_type="application/json")
+
+    assert erased.status_code == 200, erased.content
+    interest.refresh_from_db()
+    assert (interest.name, interest.phone, interest.message) == ("[erased]", "", "")
+
+
+def test_a_person_who_refused_is_not_made_a_second_card_as_the_intake_would_not(api_as, alice, make_lead) -> None:
+    """A refused lead is kept, not deleted (DOMAIN.md 14): a repeat goes to it, so her owner decides to reopen it."""
+    from leadflow.leads import services
+    from leadflow.leads.models import LostReason, Notification
+
+    known = make_lead(owner=alice, last_name="Орлова", first_name="Анна", phone="+79131112233")
+    services.refuse_lead(lead=known, reason=LostReason.objects.filter(is_active=True).first(), by=alice)
+    interest = switchboard_interest(alice.team, phone="+79131112233")
+
+    response = api_as(alice).post(f"/api/interests/{interest.pk}/promote", {"name": "Анна Орлова"},
+                                  content_type="application/json")
+
+    assert response.status_code == 200 and response.json()["id"] == known.pk, response.content
+    assert Lead.objects.count() == 1 and Lead.objects.get().state == "refused"
+    assert Notification.objects.filter(user=alice, kind="request.attached", lead=known).count() == 1
