@@ -238,15 +238,18 @@ def test_an_erasure_found_by_the_phone_tombstones_the_account_a_manager_typed(al
     assert sorted(Tombstone.objects.values_list("kind", flat=True)) == ["phone", "telegram"]
 
 
-def test_an_interest_known_by_its_account_promoted_keeps_the_account_on_the_lead(partner, head, api_as):
+def promote_interest_known_by_its_account(partner, api: HttpClient) -> object:
+    """A partner's submission whose only contact is a Telegram account (an interest), promoted with a phone."""
     answer = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, "name": "Иван Петров",
                                                                     "phone": "@Ivan_Petrov"}),
                                content_type="application/json", headers={"X-Api-Key": partner[1]})
     assert answer.status_code in (200, 202), answer.content
-    interest = Interest.objects.get()
+    return api.post(f"/api/interests/{Interest.objects.get().pk}/promote",
+                    {"name": "Петров Иван", "phone": "+7 912 345-67-89"}, content_type="application/json")
 
-    promoted = api_as(head).post(f"/api/interests/{interest.pk}/promote",
-                                 {"name": "Петров Иван", "phone": "+7 912 345-67-89"}, content_type="application/json")
+
+def test_an_interest_known_by_its_account_promoted_keeps_the_account_on_the_lead(partner, head, api_as):
+    promoted = promote_interest_known_by_its_account(partner, api_as(head))
 
     assert promoted.status_code in (200, 201), promoted.content
     assert Lead.objects.get().telegram == "t.me/ivan_petrov"
@@ -255,14 +258,7 @@ def test_an_interest_known_by_its_account_promoted_keeps_the_account_on_the_lead
 def test_an_interest_known_by_its_account_promoted_onto_a_known_card_gives_it_the_account(partner, alice, head,
                                                                                           make_lead, api_as):
     known = make_lead(owner=alice, phone="+79123456789")
-    answer = HttpClient().post("/api/submissions", data=json.dumps({"consent": True, "name": "Иван Петров",
-                                                                    "phone": "@Ivan_Petrov"}),
-                               content_type="application/json", headers={"X-Api-Key": partner[1]})
-    assert answer.status_code in (200, 202), answer.content
-    interest = Interest.objects.get()
-
-    promoted = api_as(head).post(f"/api/interests/{interest.pk}/promote",
-                                 {"name": "Петров Иван", "phone": "+7 912 345-67-89"}, content_type="application/json")
+    promoted = promote_interest_known_by_its_account(partner, api_as(head))
 
     assert promoted.status_code == 200 and promoted.json()["outcome"] == "attached", promoted.content
     assert list(Lead.objects.all()) == [known]
