@@ -466,6 +466,7 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
             raise DomainError("already_promoted", _("The interest is already promoted: a lead, or on the card of the "
                                                   "person it came from."))
         matching.lock_identity(person.keys())  # as the intake: a submission of the same person waits, then finds it
+        _refuse_erased_person(person)
         touch = Touch(channel=interest.channel, source_id=interest.source_id, campaign_id=interest.campaign_id,
                       utm={"source": interest.utm_source, "medium": interest.utm_medium,
                            "campaign": interest.utm_campaign, "content": interest.utm_content,
@@ -490,6 +491,45 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
         interest.promoted_to_id = lead.pk
         Request.objects.filter(interest=interest, lead__isnull=True).update(lead=lead)
     return PromotedCard(lead=lead, client=None, is_new=True)
+
+
+def _refuse_erased_person(person: PersonFacts) -> None:
+    """A person erased at their request is not brought back by a promotion, as the intake does not take them back
+    from anyone but themselves (intake.pipeline._erased_person: the same lookup of the same contacts): whether the
+    manager typed the phone or e-mail or left the interest's own, or the interest's requests gave the Telegram
+    account. Each hit on its field; nothing is changed."""
+    from leadflow.privacy.models import TombstoneKind
+    from leadflow.privacy.services import tombstones_for
+
+    erased = {tombstone.kind for tombstone in tombstones_for(
+        emails=[person.email] if person.email else [],
+        phones=[(person.phone, person.phone_ext)] if person.phone else [],
+        telegrams=person.messengers)}
+    if not erased:
+        return
+    errors: dict[str, list[str]] = {}
+    word = _("This contact belongs to a person whose data was erased at their request; only they may give it again, "
+             "through a web form.")
+    if TombstoneKind.PHONE in erased:
+        errors["phone"] = [word]
+    if TombstoneKind.EMAIL in erased:
+        errors["email"] = [word]
+    if TombstoneKind.TELEGRAM in erased:
+        errors["__all__"] = [_("The interest's Telegram account belongs to a person whose data was erased at their "
+                               "request: it is not made a lead or put on a card; only they may come back, through a "
+                               "web form.")]
+    raise PersonErased(errors)
+
+
+class PersonErased(DomainError):
+    """A promotion would bring back a person erased at their request (422, code `person_erased`, on the fields whose
+    contact is theirs): the input is refused as a whole, nothing changes."""
+
+    status = 422
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("person_erased", _("This person's data was erased at their request: a promotion does not "
+                                            "bring them back."), fields=fields)
 
 
 def _attach_interest(*, interest: Interest, lead: Lead | None, client: Client | None, person: PersonFacts,
