@@ -56,7 +56,7 @@ from leadflow.leads.models import (
     system_result_fields,
     system_text,
 )
-from leadflow.leads.querysets import headed_team_ids
+from leadflow.leads.querysets import INTEREST_PENDING, headed_team_ids
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import normalize
 from leadflow.matching import services as matching
@@ -411,16 +411,27 @@ def create_lead(
     return lead
 
 
-def _promote_matching_interests(lead: Lead, keys: matching.Facts) -> None:
-    """Earlier interests from the same phone or e-mail become part of this lead's history (DOMAIN.md 1)."""
+def _promote_matching_interests(lead: Lead | None, keys: matching.Facts, *, client: Client | None = None,
+                                attached: bool = False, matched_by: str = "") -> None:
+    """Earlier interests from the same phone or e-mail become part of this lead's history (DOMAIN.md 1), or of the
+    known lead's or client's an interest was promoted onto (`attached`, `matched_by` said on their requests). One
+    already on a card stays there."""
     interest_ids = matching.cards_with_keys(keys, card_type=CardType.INTEREST)
     if not interest_ids:
         return
-    promoted = Interest.objects.filter(pk__in=interest_ids, promoted_to__isnull=True)
-    for interest in promoted:
-        record_event("interest.promoted", interest_id=interest.pk, lead_id=lead.pk)
-    promoted.update(promoted_to=lead)
-    Request.objects.filter(interest_id__in=interest_ids, lead__isnull=True).update(lead=lead)
+    pending = list(Interest.objects.filter(INTEREST_PENDING, pk__in=interest_ids).values_list("pk", flat=True))
+    if not pending:
+        return
+    said = ({"lead_id": lead.pk if lead else None, "client_id": client.pk if client else None, "attached": True}
+            if attached else {"lead_id": lead.pk})  # type: ignore[union-attr]
+    for interest_id in pending:
+        record_event("interest.promoted", interest_id=interest_id, **said)
+    if client is None:
+        Interest.objects.filter(INTEREST_PENDING, pk__in=pending).update(promoted_to=lead)
+    else:
+        Interest.objects.filter(INTEREST_PENDING, pk__in=pending).update(promoted_to_client=client)
+    moved = Request.objects.filter(interest_id__in=pending, lead__isnull=True, client__isnull=True)
+    moved.update(lead=lead, client=client, **({"matched_by": matched_by} if matched_by else {}))
 
 
 @dataclass(frozen=True)
@@ -439,7 +450,8 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
 
     The person is looked up as the intake looks up a repeat request (matching.find, then intake.pipeline.pick_card:
     a client first, then a lead in work, then the most recent one, a refused or converted lead included): when they
-    are known, the interest's requests are attached to that card and its owner is told, as for a repeat request
+    are known, the interest's requests are attached to that card (with the person's other interests from the
+    contacts given, as a lead made here takes them) and its owner is told, as for a repeat request
     (DOMAIN.md 8: two managers must not call the same person), and no lead is made.
 
     Otherwise the lead goes to the interest's team as it is now; one switched off since the interest came gets no new
@@ -555,6 +567,8 @@ def _attach_interest(*, interest: Interest, lead: Lead | None, client: Client | 
                     matched_by=matched_by, now=now, locked=True)
     record_event("interest.promoted", interest_id=interest.pk, lead_id=lead.pk if lead else None,
                  client_id=client.pk if client else None, attached=True)
+    # the person's other interests from these contacts too, as a lead made by the promotion takes them
+    _promote_matching_interests(lead, person.keys(), client=client, attached=True, matched_by=matched_by)
 
 
 def person_for_promotion(*, interest: Interest, name: str, phone: str = "", email: str = "",

@@ -349,3 +349,30 @@ def test_an_interest_whose_request_gave_an_erased_telegram_account_is_not_promot
     assert error["code"] == "person_erased" and list(error["fields"]) == ["__all__"]
     assert "Telegram" in error["fields"]["__all__"][0]
     assert not Interest.objects.get(pk=interest.pk).is_promoted
+
+
+@pytest.mark.parametrize("known_as", ["lead", "client"])
+def test_the_persons_other_interests_go_to_the_known_card_too_as_to_a_lead_made_from_the_promotion(
+        api_as, alice, make_lead, known_as) -> None:
+    """A lead made by a promotion takes the person's earlier interests from the contacts it was given (create_lead);
+    so does the card that already knew them: the e-mail Alice learns brings the interest left from it along."""
+    from leadflow.leads import services
+    from leadflow.leads.models import Request
+
+    known = make_lead(owner=alice, last_name="Петрова", first_name="Мария", phone="+79123456789", email="")
+    client = services.convert_lead(lead=known, by=alice, company=services.CompanyFacts(name="Ромашка")) if (
+        known_as == "client") else None
+    by_email = switchboard_interest(alice.team, email="m.petrova@romashka.ru")
+    someone_elses = switchboard_interest(alice.team, email="info@romashka.ru")
+    interest = switchboard_interest(alice.team, phone="+74951110000")
+
+    response = promote(api_as(alice), interest, phone="+7 912 345-67-89")  # and her e-mail, m.petrova@romashka.ru
+
+    assert response.status_code == 200 and response.json()["outcome"] == "attached", response.content
+    for taken in (interest, by_email):
+        taken.refresh_from_db()
+        assert (taken.promoted_to, taken.promoted_to_client) == ((known, None) if client is None else (None, client))
+        assert list(Request.objects.filter(interest=taken).values_list("lead", "client")) == [
+            (known.pk, None) if client is None else (None, client.pk)]
+    assert not Interest.objects.get(pk=someone_elses.pk).is_promoted
+    assert Lead.objects.count() == 1
