@@ -448,7 +448,11 @@ def list_interests(request: HttpRequest, promoted: bool = False, limit: PageLimi
                                    "team, or the next one when that team is switched off or there is none) and "
                                    "is routed there. In your view, the answer is the lead (`visible: true`); "
                                    "otherwise (routed to a teammate, or to a team you do not work) only where "
-                                   "it went (`visible: false`, `team_id`, `team_name`, `notice`).")
+                                   "it went (`visible: false`, `team_id`, `team_name`, `notice`). A phone, "
+                                   "e-mail or Telegram account (typed, or the interest's own) of a person erased "
+                                   "at their request is refused with 422 `person_erased`, on the field it came "
+                                   "in (`phone`, `email`; `__all__` for the interest's Telegram account), and "
+                                   "nothing changes: only the person may come back, through a web form.")
 def promote(request: HttpRequest, interest_id: PathId, data: schemas.PromoteIn) -> Status:
     interest = interests_visible_to(request.auth).filter(pk=interest_id).first()
     if interest is None:

@@ -56,7 +56,7 @@ from leadflow.leads.models import (
     system_result_fields,
     system_text,
 )
-from leadflow.leads.querysets import headed_team_ids
+from leadflow.leads.querysets import INTEREST_PENDING, headed_team_ids
 from leadflow.leads.routing import decide_owner, team_calendar
 from leadflow.matching import normalize
 from leadflow.matching import services as matching
@@ -411,16 +411,27 @@ def create_lead(
     return lead
 
 
-def _promote_matching_interests(lead: Lead, keys: matching.Facts) -> None:
-    """Earlier interests from the same phone or e-mail become part of this lead's history (DOMAIN.md 1)."""
+def _promote_matching_interests(lead: Lead | None, keys: matching.Facts, *, client: Client | None = None,
+                                attached: bool = False, matched_by: str = "") -> None:
+    """Earlier interests from the same phone or e-mail become part of this lead's history (DOMAIN.md 1), or of the
+    known lead's or client's an interest was promoted onto (`attached`, `matched_by` said on their requests). One
+    already on a card stays there."""
     interest_ids = matching.cards_with_keys(keys, card_type=CardType.INTEREST)
     if not interest_ids:
         return
-    promoted = Interest.objects.filter(pk__in=interest_ids, promoted_to__isnull=True)
-    for interest in promoted:
-        record_event("interest.promoted", interest_id=interest.pk, lead_id=lead.pk)
-    promoted.update(promoted_to=lead)
-    Request.objects.filter(interest_id__in=interest_ids, lead__isnull=True).update(lead=lead)
+    pending = list(Interest.objects.filter(INTEREST_PENDING, pk__in=interest_ids).values_list("pk", flat=True))
+    if not pending:
+        return
+    said = ({"lead_id": lead.pk if lead else None, "client_id": client.pk if client else None, "attached": True}
+            if attached else {"lead_id": lead.pk})  # type: ignore[union-attr]
+    for interest_id in pending:
+        record_event("interest.promoted", interest_id=interest_id, **said)
+    if client is None:
+        Interest.objects.filter(INTEREST_PENDING, pk__in=pending).update(promoted_to=lead)
+    else:
+        Interest.objects.filter(INTEREST_PENDING, pk__in=pending).update(promoted_to_client=client)
+    moved = Request.objects.filter(interest_id__in=pending, lead__isnull=True, client__isnull=True)
+    moved.update(lead=lead, client=client, **({"matched_by": matched_by} if matched_by else {}))
 
 
 @dataclass(frozen=True)
@@ -439,7 +450,8 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
 
     The person is looked up as the intake looks up a repeat request (matching.find, then intake.pipeline.pick_card:
     a client first, then a lead in work, then the most recent one, a refused or converted lead included): when they
-    are known, the interest's requests are attached to that card and its owner is told, as for a repeat request
+    are known, the interest's requests are attached to that card (with the person's other interests from the
+    contacts given, as a lead made here takes them) and its owner is told, as for a repeat request
     (DOMAIN.md 8: two managers must not call the same person), and no lead is made.
 
     Otherwise the lead goes to the interest's team as it is now; one switched off since the interest came gets no new
@@ -466,6 +478,7 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
             raise DomainError("already_promoted", _("The interest is already promoted: a lead, or on the card of the "
                                                   "person it came from."))
         matching.lock_identity(person.keys())  # as the intake: a submission of the same person waits, then finds it
+        _refuse_erased_person(person)
         touch = Touch(channel=interest.channel, source_id=interest.source_id, campaign_id=interest.campaign_id,
                       utm={"source": interest.utm_source, "medium": interest.utm_medium,
                            "campaign": interest.utm_campaign, "content": interest.utm_content,
@@ -492,6 +505,45 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
     return PromotedCard(lead=lead, client=None, is_new=True)
 
 
+def _refuse_erased_person(person: PersonFacts) -> None:
+    """A person erased at their request is not brought back by a promotion, as the intake does not take them back
+    from anyone but themselves (intake.pipeline._erased_person: the same lookup of the same contacts): whether the
+    manager typed the phone or e-mail or left the interest's own, or the interest's requests gave the Telegram
+    account. Each hit on its field; nothing is changed."""
+    from leadflow.privacy.models import TombstoneKind
+    from leadflow.privacy.services import tombstones_for
+
+    erased = {tombstone.kind for tombstone in tombstones_for(
+        emails=[person.email] if person.email else [],
+        phones=[(person.phone, person.phone_ext)] if person.phone else [],
+        telegrams=person.messengers)}
+    if not erased:
+        return
+    errors: dict[str, list[str]] = {}
+    word = _("This contact belongs to a person whose data was erased at their request; only they may give it again, "
+             "through a web form.")
+    if TombstoneKind.PHONE in erased:
+        errors["phone"] = [word]
+    if TombstoneKind.EMAIL in erased:
+        errors["email"] = [word]
+    if TombstoneKind.TELEGRAM in erased:
+        errors["__all__"] = [_("The interest's Telegram account belongs to a person whose data was erased at their "
+                               "request: it is not made a lead or put on a card; only they may come back, through a "
+                               "web form.")]
+    raise PersonErased(errors)
+
+
+class PersonErased(DomainError):
+    """A promotion would bring back a person erased at their request (422, code `person_erased`, on the fields whose
+    contact is theirs): the input is refused as a whole, nothing changes."""
+
+    status = 422
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("person_erased", _("This person's data was erased at their request: a promotion does not "
+                                            "bring them back."), fields=fields)
+
+
 def _attach_interest(*, interest: Interest, lead: Lead | None, client: Client | None, person: PersonFacts,
                      touch: Touch, matched_by: str) -> None:
     """The interest's requests go to the card that knew the person, and its owner hears of them as of a repeat
@@ -515,6 +567,8 @@ def _attach_interest(*, interest: Interest, lead: Lead | None, client: Client | 
                     matched_by=matched_by, now=now, locked=True)
     record_event("interest.promoted", interest_id=interest.pk, lead_id=lead.pk if lead else None,
                  client_id=client.pk if client else None, attached=True)
+    # the person's other interests from these contacts too, as a lead made by the promotion takes them
+    _promote_matching_interests(lead, person.keys(), client=client, attached=True, matched_by=matched_by)
 
 
 def person_for_promotion(*, interest: Interest, name: str, phone: str = "", email: str = "",

@@ -181,3 +181,23 @@ def test_the_page_goes_on_past_the_newest_fifty(alice, sales, django_assert_num_
     assert refused.status_code == 422 and f'id="interest-{made[52].pk}"' in page and 'value="8 912"' in page
     assert "Back to the newest interests" in page
     assert http.get("/interests/?after=garbage").status_code == 404
+
+
+def test_an_erased_persons_contact_is_refused_on_the_form_with_what_was_typed_kept(alice, sales, make_lead,
+                                                                                  admin_user) -> None:
+    from leadflow.privacy import services as privacy
+
+    make_lead(last_name="Белоусова", first_name="Зинаида", phone="+79161112233", email="zina@example.ru")
+    privacy.erase_person(person=privacy.find_person(email="zina@example.ru"), by=admin_user)
+    interest = interest_in(sales, "+74951110001")
+    leads_before = Lead.objects.count()
+
+    response = promote(as_user(alice), interest, name="Белоусова Зинаида", phone="8 916 111-22-33",
+                       position="бухгалтер")
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f'id="interest-{interest.pk}"' in page and page.count('data-testid="error-summary"') == 1
+    assert 'value="8 916 111-22-33"' in page and 'value="бухгалтер"' in page and "Белоусова Зинаида" in page
+    assert "This contact belongs to a person whose data was erased at their request" in page
+    assert not Interest.objects.get(pk=interest.pk).is_promoted and Lead.objects.count() == leads_before

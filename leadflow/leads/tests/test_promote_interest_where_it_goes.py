@@ -302,3 +302,77 @@ def test_a_person_who_refused_is_not_made_a_second_card_as_the_intake_would_not(
     assert response.status_code == 200 and response.json()["id"] == known.pk, response.content
     assert Lead.objects.count() == 1 and Lead.objects.get().state == "refused"
     assert Notification.objects.filter(user=alice, kind="request.attached", lead=known).count() == 1
+
+
+@pytest.fixture
+def zina_erased(make_lead, admin_user) -> None:
+    """Zinaida asked for her data to be erased: her phone, e-mail and Telegram account are tombstoned."""
+    from leadflow.privacy import services as privacy
+
+    make_lead(last_name="Белоусова", first_name="Зинаида", phone="+79161112233", email="zina@example.ru",
+              messengers=["@zina_b"])
+    privacy.erase_person(person=privacy.find_person(email="zina@example.ru"), by=admin_user)
+
+
+def test_an_erased_persons_typed_phone_or_email_is_refused_on_its_field_and_nothing_changes(
+        api_as, alice, zina_erased) -> None:
+    """The intake takes an erased person back only from themselves (a web form with a fresh consent); a manager
+    typing her contacts into a promotion must not bring her back, as a new lead or on a card."""
+    from leadflow.leads.models import Request
+
+    interest = switchboard_interest(alice.team, phone="+74951110000")
+    leads_before, requests_before = Lead.objects.count(), list(Request.objects.values_list("pk", "lead_id"))
+
+    by_email = promote(api_as(alice), interest, name="Белоусова Зинаида", email="Zina@Example.ru")
+    by_phone = promote(api_as(alice), interest, name="Белоусова Зинаида", phone="8 (916) 111-22-33",
+                       email="someone@example.ru")
+
+    for response, field in ((by_email, "email"), (by_phone, "phone")):
+        assert response.status_code == 422, response.content
+        error = response.json()["error"]
+        assert error["code"] == "person_erased" and list(error["fields"]) == [field]
+        assert "erased at their request" in error["message"] and "web form" in error["fields"][field][0]
+    assert not Interest.objects.get(pk=interest.pk).is_promoted
+    assert Lead.objects.count() == leads_before
+    assert list(Request.objects.values_list("pk", "lead_id")) == requests_before
+    # anyone else's contacts still make the lead
+    assert promote(api_as(alice), interest, name="Петрова Мария").status_code == 201
+
+
+def test_an_interest_whose_request_gave_an_erased_telegram_account_is_not_promoted(api_as, alice, zina_erased) -> None:
+    interest = switchboard_interest(alice.team, phone="+74951110000", messengers=["t.me/Zina_B"])
+
+    response = promote(api_as(alice), interest, name="Белоусова Зинаида")
+
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "person_erased" and list(error["fields"]) == ["__all__"]
+    assert "Telegram" in error["fields"]["__all__"][0]
+    assert not Interest.objects.get(pk=interest.pk).is_promoted
+
+
+@pytest.mark.parametrize("known_as", ["lead", "client"])
+def test_the_persons_other_interests_go_to_the_known_card_too_as_to_a_lead_made_from_the_promotion(
+        api_as, alice, make_lead, known_as) -> None:
+    """A lead made by a promotion takes the person's earlier interests from the contacts it was given (create_lead);
+    so does the card that already knew them: the e-mail Alice learns brings the interest left from it along."""
+    from leadflow.leads import services
+    from leadflow.leads.models import Request
+
+    known = make_lead(owner=alice, last_name="Петрова", first_name="Мария", phone="+79123456789", email="")
+    client = services.convert_lead(lead=known, by=alice, company=services.CompanyFacts(name="Ромашка")) if (
+        known_as == "client") else None
+    by_email = switchboard_interest(alice.team, email="m.petrova@romashka.ru")
+    someone_elses = switchboard_interest(alice.team, email="info@romashka.ru")
+    interest = switchboard_interest(alice.team, phone="+74951110000")
+
+    response = promote(api_as(alice), interest, phone="+7 912 345-67-89")  # and her e-mail, m.petrova@romashka.ru
+
+    assert response.status_code == 200 and response.json()["outcome"] == "attached", response.content
+    for taken in (interest, by_email):
+        taken.refresh_from_db()
+        assert (taken.promoted_to, taken.promoted_to_client) == ((known, None) if client is None else (None, client))
+        assert list(Request.objects.filter(interest=taken).values_list("lead", "client")) == [
+            (known.pk, None) if client is None else (None, client.pk)]
+    assert not Interest.objects.get(pk=someone_elses.pk).is_promoted
+    assert Lead.objects.count() == 1
