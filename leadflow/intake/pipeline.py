@@ -963,9 +963,6 @@ def _source_for(utm_source: str, *, form: Form | None, partner: Partner | None) 
     return None
 
 
-COMPANY_LINE_TYPES = ("toll_free", "shared_cost", "uan", "premium_rate")
-
-
 def classify(parsed: Parsed) -> tuple[str, str]:
     """spam | interest | lead, with the reason (DOMAIN.md section 1)."""
     person = parsed.person
@@ -987,7 +984,7 @@ def classify(parsed: Parsed) -> tuple[str, str]:
     phones += [(*normalize.split_phone_text(text), kind) for text, kind in zip(person.other_phones,
                                                                                parsed.other_phone_types, strict=False)]
     company_lines = [
-        not ext and (kind in COMPANY_LINE_TYPES or (kind == "fixed_line" and bool(person.company_name)))
+        normalize.is_company_line(kind, extension=ext, company=person.company_name)
         for _, ext, kind in phones
     ]
     switchboard = bool(phones) and all(company_lines)

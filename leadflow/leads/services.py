@@ -411,12 +411,23 @@ def create_lead(
     return lead
 
 
+def _own_contacts(keys: matching.Facts) -> matching.Facts:
+    """The person's own phones and e-mails, by which their earlier interests are known. Not a company's line (a
+    switchboard, a toll-free number), not the main line behind their extension (an interest holds the number
+    without one), not a role mailbox (info@, sales@): those are everyone's at the company, and the interests that
+    came from them are other people's, left for a manager to review."""
+    phones = [phone for phone in keys.phones if not phone.extension and not normalize.is_company_line(
+        normalize.number_type_of(phone.e164), extension="", company=keys.company)]
+    return matching.Facts(phones=phones, emails=[email for email in keys.emails
+                                                 if not normalize.is_role_mailbox(email)])
+
+
 def _promote_matching_interests(lead: Lead | None, keys: matching.Facts, *, client: Client | None = None,
                                 attached: bool = False, matched_by: str = "") -> None:
     """Earlier interests from the same phone or e-mail become part of this lead's history (DOMAIN.md 1), or of the
     known lead's or client's an interest was promoted onto (`attached`, `matched_by` said on their requests). One
     already on a card stays there."""
-    interest_ids = matching.cards_with_keys(keys, card_type=CardType.INTEREST)
+    interest_ids = matching.cards_with_keys(_own_contacts(keys), card_type=CardType.INTEREST)
     if not interest_ids:
         return
     pending = list(Interest.objects.filter(INTEREST_PENDING, pk__in=interest_ids).values_list("pk", flat=True))

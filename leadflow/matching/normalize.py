@@ -678,6 +678,24 @@ def _number_type_name(number: phonenumbers.PhoneNumber) -> str:
     return (name or "unknown").lower()
 
 
+def number_type_of(e164: str) -> str:
+    """The type of a number kept as E.164 ("mobile", "fixed_line", "toll_free", ...; "unknown" when unreadable)."""
+    try:
+        return _number_type_name(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return "unknown"
+
+
+# A toll-free, shared-cost, single (UAN) or premium number is a company's line whoever gives it.
+COMPANY_LINE_TYPES = ("toll_free", "shared_cost", "uan", "premium_rate")
+
+
+def is_company_line(number_type: str, *, extension: str, company: str) -> bool:
+    """A company's main line, reaching a switchboard rather than the person (DOMAIN.md 1): a company-line type, or a
+    landline given with a company's name; with an extension it reaches the person."""
+    return not extension and (number_type in COMPANY_LINE_TYPES or (number_type == "fixed_line" and bool(company)))
+
+
 # ---------------------------------------------------------------------------------------------
 # E-mail
 # ---------------------------------------------------------------------------------------------

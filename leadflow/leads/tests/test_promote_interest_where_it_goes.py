@@ -376,3 +376,34 @@ def test_the_persons_other_interests_go_to_the_known_card_too_as_to_a_lead_made_
             (known.pk, None) if client is None else (None, client.pk)]
     assert not Interest.objects.get(pk=someone_elses.pk).is_promoted
     assert Lead.objects.count() == 1
+
+
+@pytest.mark.parametrize("phone", ["", "+7 495 111-00-00 доб. 12"])
+def test_other_calls_to_the_company_line_stay_interests_when_one_is_promoted(api_as, alice, phone) -> None:
+    """Maria called the switchboard; so did her colleagues. Promoting her call (the phone left as the interest's own,
+    or typed as her extension behind it) takes the interest left from her own e-mail, not the other calls from the
+    company's line: they are other people's, left for a manager to review (and not erased with her)."""
+    from leadflow.leads.models import Request
+
+    hers = switchboard_interest(alice.team, phone="+74951110000")
+    colleagues = [switchboard_interest(alice.team, phone="+74951110000") for _ in range(2)]
+    by_her_email = switchboard_interest(alice.team, email="m.petrova@romashka.ru")
+
+    response = promote(api_as(alice), hers, phone=phone)  # her e-mail m.petrova@romashka.ru
+
+    assert response.status_code == 201, response.content
+    lead = Lead.objects.get(pk=response.json()["id"])
+    assert {row.pk for row in Interest.objects.filter(promoted_to=lead)} == {hers.pk, by_her_email.pk}
+    for other in colleagues:
+        assert not Interest.objects.get(pk=other.pk).is_promoted
+        assert not Request.objects.filter(interest=other, lead__isnull=False).exists()
+
+
+def test_a_new_lead_takes_the_interests_of_its_own_contacts_not_those_of_its_companys_mailbox(alice, make_lead) -> None:
+    shared_mailbox = switchboard_interest(alice.team, email="info@romashka.ru")
+    own_mobile = switchboard_interest(alice.team, phone="+79123456789")
+
+    lead = make_lead(owner=alice, phone="+79123456789", email="info@romashka.ru")
+
+    assert Interest.objects.get(pk=own_mobile.pk).promoted_to == lead
+    assert not Interest.objects.get(pk=shared_mailbox.pk).is_promoted
