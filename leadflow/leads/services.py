@@ -503,6 +503,9 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
             interest.promoted_to_id = current.promoted_to_id
             interest.promoted_to_client_id = current.promoted_to_client_id
             return PromotedCard(lead=known_lead, client=known_client, is_new=False)
+        # A known card takes the request whichever contact found it; a new lead needs one that reaches the person.
+        _require_own_contact(Phone(e164=person.phone, extension=person.phone_ext), person.email,
+                             company=person.company_name)
         team = interest.team if interest.team_id else _team_now_for(interest)
         lead = create_lead(person=person, touch=touch, team=team, message=interest.message, by=by,
                            possible_duplicate=any(c.card_type in (CardType.LEAD, CardType.CONTACT)
@@ -612,6 +615,24 @@ def person_for_promotion(*, interest: Interest, name: str, phone: str = "", emai
         # Often the interest's only contact: a new card keeps it, a known card with none takes it (_tell_of_repeat).
         messengers=messengers_given(list(Request.objects.filter(interest=interest).order_by("pk"))),
     )
+
+
+def _require_own_contact(number: Phone, address: str, *, company: str) -> None:
+    """A new lead is reached directly (DOMAIN.md 1-2): as the intake's classifier, a company's main line without an
+    extension (a switchboard, a toll-free number) or a role mailbox (info@) alone does not make one, whether the
+    manager typed it or left the interest's own. Each on its field, with what would do instead."""
+    direct_phone = bool(number.e164) and not normalize.is_company_line(
+        normalize.number_type_of(number.e164), extension=number.extension, company=company)
+    own_email = bool(address) and not normalize.is_role_mailbox(address)
+    if not (number.e164 or address) or direct_phone or own_email:
+        return
+    errors: dict[str, list[str]] = {}
+    if number.e164:
+        errors["phone"] = [_("The company's main line reaches a switchboard, not the person: give their direct "
+                             "number or extension, or their own e-mail.")]
+    if address:
+        errors["email"] = [_("A shared mailbox, not the person's own: give their own e-mail or direct phone.")]
+    raise InvalidInput(errors)
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,15 @@ def test_an_erased_persons_contact_is_refused_on_the_form_with_what_was_typed_ke
     assert 'value="8 916 111-22-33"' in page and 'value="бухгалтер"' in page and "Белоусова Зинаида" in page
     assert "This contact belongs to a person whose data was erased at their request" in page
     assert not Interest.objects.get(pk=interest.pk).is_promoted and Lead.objects.count() == leads_before
+
+
+def test_the_switchboard_alone_is_refused_on_the_phone_field_with_what_was_typed_kept(alice, sales) -> None:
+    interest = interest_in(sales, "+74951110000", company_name="ООО Ромашка")
+
+    response = promote(as_user(alice), interest, name="Петрова Мария", position="бухгалтер")
+
+    assert response.status_code == 422 and not Lead.objects.exists()
+    page = response.content.decode()
+    assert "The company&#x27;s main line reaches a switchboard, not the person" in page
+    assert 'value="Петрова Мария"' in page and 'value="бухгалтер"' in page
+    assert not Interest.objects.get(pk=interest.pk).is_promoted

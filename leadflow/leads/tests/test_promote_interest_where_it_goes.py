@@ -407,3 +407,32 @@ def test_a_new_lead_takes_the_interests_of_its_own_contacts_not_those_of_its_com
 
     assert Interest.objects.get(pk=own_mobile.pk).promoted_to == lead
     assert not Interest.objects.get(pk=shared_mailbox.pk).is_promoted
+
+
+@pytest.mark.parametrize(("contacts", "typed", "refused"), [
+    ({"phone": "+74951110000"}, {}, ["phone"]),  # the switchboard left as the interest's own
+    ({"phone": "+74951110000"}, {"phone": "8 (495) 111-00-00"}, ["phone"]),  # typed again
+    ({"phone": "+78005553535"}, {}, ["phone"]),  # toll-free: a company's line whoever gives it
+    ({"email": "info@romashka.ru"}, {}, ["email"]),
+    ({"phone": "+74951110000", "email": "info@romashka.ru"}, {}, ["email", "phone"]),
+])
+def test_a_company_line_or_shared_mailbox_alone_does_not_make_a_lead(api_as, alice, contacts, typed, refused) -> None:
+    interest = switchboard_interest(alice.team, **contacts)
+
+    response = promote(api_as(alice), interest, email="", **typed)
+
+    assert response.status_code == 422, response.content
+    assert sorted(response.json()["error"]["fields"]) == refused
+    assert not Interest.objects.get(pk=interest.pk).is_promoted and not Lead.objects.exists()
+
+
+@pytest.mark.parametrize("typed", [{"phone": "+7 495 111-00-00 доб. 12"}, {"phone": "+7 912 345-67-89"},
+                                   {"email": "m.petrova@romashka.ru"}])
+def test_an_extension_a_direct_number_or_an_own_e_mail_makes_the_switchboards_caller_a_lead(api_as, alice,
+                                                                                          typed) -> None:
+    interest = switchboard_interest(alice.team, phone="+74951110000")
+
+    response = promote(api_as(alice), interest, **{"email": "", **typed})
+
+    assert response.status_code == 201, response.content
+    assert Interest.objects.get(pk=interest.pk).promoted_to_id == response.json()["id"]
