@@ -445,6 +445,11 @@ def _promote_matching_interests(lead: Lead | None, keys: matching.Facts, *, clie
     moved.update(lead=lead, client=client, **({"matched_by": matched_by} if matched_by else {}))
 
 
+def _already_promoted() -> DomainError:
+    return DomainError("already_promoted", _("The interest is already promoted: a lead, or on the card of the person "
+                                             "it came from."))
+
+
 @dataclass(frozen=True)
 class PromotedCard:
     """The card a promoted interest went to: a lead made from it, or the lead or client that already knew the person
@@ -475,8 +480,7 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
     from leadflow.intake.pipeline import pick_card  # the intake builds on this module
 
     if interest.is_promoted:
-        raise DomainError("already_promoted", _("The interest is already promoted: a lead, or on the card of the "
-                                                  "person it came from."))
+        raise _already_promoted()
     if not (person.full_name and (person.phone or person.email)):
         raise InvalidInput({"__all__": [_("A lead needs a person's name and a phone or an e-mail.")]})
     with transaction.atomic():
@@ -486,8 +490,7 @@ def promote_interest(*, interest: Interest, person: PersonFacts, by: User) -> Pr
         if current is None:
             raise NotFound("interest")
         if current.is_promoted:
-            raise DomainError("already_promoted", _("The interest is already promoted: a lead, or on the card of the "
-                                                  "person it came from."))
+            raise _already_promoted()
         matching.lock_identity(person.keys())  # as the intake: a submission of the same person waits, then finds it
         _refuse_erased_person(person)
         touch = Touch(channel=interest.channel, source_id=interest.source_id, campaign_id=interest.campaign_id,
@@ -772,15 +775,18 @@ def _tell_of_repeat(*, request: Request, lead: Lead | None, client: Client | Non
         matching.register_keys(card_type=card_type, card_id=card_id, facts=person.keys())
     if lead is not None:
         lead = lead if locked else _lock(lead)
+        filled: list[str] = []  # the card's empty contact fields the request fills, in one write
         if not lead.email and person.email:
             lead.email = person.email
-            lead.save(update_fields=["email", "updated_at"])
+            filled.append("email")
         if not lead.phone and person.phone:
             lead.phone, lead.phone_ext = person.phone, person.phone_ext
-            lead.save(update_fields=["phone", "phone_ext", "updated_at"])
+            filled += ["phone", "phone_ext"]
         if not lead.telegram and person.messengers:  # as the first request's account fills a new card
             lead.telegram = person.messengers[0]
-            lead.save(update_fields=["telegram", "updated_at"])
+            filled.append("telegram")
+        if filled:
+            lead.save(update_fields=[*filled, "updated_at"])
     card: Lead | Client = lead or client  # type: ignore[assignment]
     owner = card.owner if card.owner_id else (_head_of(lead) if lead else None)
     name = lead.full_name if lead else client.name  # type: ignore[union-attr]
