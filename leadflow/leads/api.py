@@ -156,7 +156,8 @@ def update(request: HttpRequest, lead_id: PathId, data: schemas.LeadUpdateIn) ->
 
 
 @router.get("/{lead_id}/duplicates", response=list[schemas.DuplicateOut],
-            summary="Possible duplicates of this lead among leads and clients, with scores and reasons")
+            summary="Possible duplicates of this lead among leads and clients, with scores and reasons, and the cards "
+                    "holding one of its phones or e-mail addresses under another name")
 def duplicates(request: HttpRequest, lead_id: PathId) -> list[dict[str, Any]]:
     from leadflow.clients.models import Contact
     from leadflow.clients.querysets import clients_visible_to
@@ -164,7 +165,7 @@ def duplicates(request: HttpRequest, lead_id: PathId) -> list[dict[str, Any]]:
 
     user: User = request.auth
     lead = visible_lead(user, lead_id)
-    found = [c for c in matching.find(matching.facts_of_lead(lead)) if (c.card_type, c.card_id) != ("lead", lead.pk)]
+    found = matching.find_for_card(matching.facts_of_lead(lead), card=("lead", lead.pk))
     lead_ids = [c.card_id for c in found if c.card_type == "lead"]
     leads = {x.pk: x for x in Lead.objects.filter(pk__in=lead_ids).live().select_related("owner")}
     visible = set(Lead.objects.visible_to(user).filter(pk__in=lead_ids).values_list("pk", flat=True))
@@ -180,7 +181,8 @@ def duplicates(request: HttpRequest, lead_id: PathId) -> list[dict[str, Any]]:
         seen = candidate.card_id in (visible if candidate.card_type == "lead" else visible_contacts)
         result.append({
             "card_type": candidate.card_type, "card_id": candidate.card_id, "score": round(candidate.score, 3),
-            "reasons": candidate.reasons, "visible": seen, "name": card.full_name if seen else "",
+            "reasons": candidate.reasons, "possible_duplicate": candidate.score >= matching.lower_threshold(),
+            "visible": seen, "name": card.full_name if seen else "",
             "owner_name": card.owner.display_name() if card.owner_id else "",
         })
     return result

@@ -451,6 +451,10 @@ class DuplicateOut(Schema):
     card_id: int
     score: float
     reasons: list[str]
+    possible_duplicate: bool = Field(..., description=(
+        "Whether the score reaches the lower matching threshold (maybe the same person). False for a card listed "
+        "only because it holds one of this person's own phones or e-mail addresses under another name: a shared "
+        "number, so whoever calls one reaches the other"))
     visible: bool = Field(..., description="Whether you may open that card; otherwise only its owner is named")
     name: str = ""
     owner_name: str = ""

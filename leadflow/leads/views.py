@@ -267,13 +267,16 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         item.raw_payload = raw.get(item.submission_id)
         item.also_gave = also_gave(lead, item.facts, replaced)
         item.unreadable = unreadable_of(item)
-    found = [c for c in matching.find(matching.facts_of_lead(lead)) if (c.card_type, c.card_id) != ("lead", lead.pk)]
+    found = matching.find_for_card(matching.facts_of_lead(lead), card=("lead", lead.pk))
     duplicate_leads = {x.pk: x for x in Lead.objects.live().select_related("owner").filter(
         pk__in=[c.card_id for c in found if c.card_type == "lead"])}
     visible_ids = set(Lead.objects.visible_to(user).filter(pk__in=duplicate_leads).values_list("pk", flat=True))
     duplicates = [{"candidate": c, "lead": duplicate_leads[c.card_id], "visible": c.card_id in visible_ids}
                   for c in found if c.card_type == "lead" and c.card_id in duplicate_leads]
     duplicates += client_duplicates(found, user)
+    for item in duplicates:
+        # Listed only for the shared phone or e-mail: likely another person, but calling one reaches the other.
+        item["shared_contact_only"] = item["candidate"].score < matching.lower_threshold()
     # An erased person's card stays (anonymised, so the counts hold) but is worked no more: no forms.
     can_manage = services._can_manage(lead, user) and lead.erased_at is None
     return {

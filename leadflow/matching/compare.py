@@ -116,6 +116,18 @@ def compare_features(a: Features, b: Features) -> Match:
     return Match(score=round(score, 4), reasons=tuple(reasons))
 
 
+# The reasons that say two cards hold one reachable contact of a person: calling or writing to one reaches the other,
+# whatever the names say ("phone equal" with "different first names" is a family's or colleagues' shared mobile).
+# A role mailbox or an office line without the extension is a company's, not a person's, and is not among them.
+SHARED_CONTACT_REASONS = frozenset({"phone equal", "phone equal (landline, may be shared)",
+                                    "same office line and extension"})
+
+
+def shares_contact(reasons: list[str] | tuple[str, ...]) -> bool:
+    """Whether a comparison's reasons say the two cards share a person's own phone or e-mail address."""
+    return any(reason in SHARED_CONTACT_REASONS or reason.startswith("e-mail equal") for reason in reasons)
+
+
 def score_features(a: Features, b: Features) -> float:
     """Only the score (no reasons kept), for the batch scan."""
     return compare_features(a, b).score

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Q
 
 from leadflow.core.rows import insert_many
-from leadflow.matching.compare import LOWER_DEFAULT, UPPER_DEFAULT, compare
+from leadflow.matching.compare import LOWER_DEFAULT, UPPER_DEFAULT, compare, shares_contact
 from leadflow.matching.keys import BLOCK_LIMITS, PERSON_KINDS, block_usable, candidate_keys
 from leadflow.matching.models import CardType, IdentityKey, KeyKind
 from leadflow.matching.normalize import split_phone_text
@@ -185,6 +185,16 @@ def find(facts: Facts, *, minimum: float | None = None) -> list[Candidate]:
     found.extend(find_companies(facts))
     found.sort(key=lambda c: (-c.score, c.card_type, -c.card_id))
     return found
+
+
+def find_for_card(facts: Facts, *, card: tuple[str, int]) -> list[Candidate]:
+    """What a card shows a manager before they call: the possible duplicates (`find`), and also the cards holding
+    one of this person's own phones or e-mail addresses that scored too low to be the same person (one mobile
+    given by two names: a family's, a colleague's, or a slip). Calling either reaches the same person, and no two
+    managers should do that unknowingly. `card` (type, id) is the card itself, left out."""
+    floor = lower_threshold()
+    return [candidate for candidate in find(facts, minimum=0.0) if (candidate.card_type, candidate.card_id) != card
+            and (candidate.score >= floor or shares_contact(candidate.reasons))]
 
 
 def find_companies(facts: Facts) -> list[Candidate]:

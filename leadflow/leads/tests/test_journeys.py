@@ -293,6 +293,37 @@ def test_bulk_assignment_says_why_a_lead_was_not_given(head_of_both, carol, othe
     assert "not in the lead" in page and "Some fields are invalid" not in page
 
 
+def test_another_name_on_the_same_mobile_is_shown_on_the_card_before_the_call(alice, bob, make_lead, api_as):
+    """Ольга's mobile given again under another name scored 0.5 ("phone equal, different first names"), under the
+    possible-duplicate threshold, and the card said "None found.": Alice claimed Dmitry from the pool and called the
+    number Bob was already working."""
+    olga = make_lead(owner=bob, first_name="Ольга", last_name="Смирнова", phone="+79261112233", email="")
+    dmitry = make_lead(first_name="Dmitry", last_name="", phone="+79261112233", email="")
+    stranger = make_lead(first_name="Dmitry", last_name="", phone="+79261110000", email="")
+
+    page = _web(alice).get(f"/leads/{dmitry.pk}/").content.decode()
+    panel = page[page.index("Possible duplicates"):]
+    assert "A lead of Bob" in panel and "None found." not in panel
+    assert "Another person on the same phone or e-mail" in panel
+    # A namesake on another number is no one to warn about.
+    assert "None found." in _web(alice).get(f"/leads/{stranger.pk}/").content.decode()
+
+    found = api_as(alice).get(f"/api/leads/{dmitry.pk}/duplicates").json()
+    assert [(d["card_id"], d["possible_duplicate"], d["owner_name"]) for d in found] == [(olga.pk, False, "Bob")]
+    assert "different first names" in found[0]["reasons"]
+
+
+def test_a_possible_duplicate_is_not_called_another_person(alice, bob, make_lead, api_as):
+    mine = make_lead(owner=alice, first_name="Ольга", last_name="Смирнова", phone="+79261112233",
+                     email="olga@smirnova.ru")
+    twin = make_lead(owner=bob, first_name="Оля", last_name="Смирнова", phone="+79261112244", email="olga@smirnova.ru")
+    page = _web(bob).get(f"/leads/{twin.pk}/").content.decode()
+    panel = page[page.index("Possible duplicates"):]
+    assert "A lead of Alice" in panel and "Another person on the same phone" not in panel
+    found = api_as(bob).get(f"/api/leads/{twin.pk}/duplicates").json()
+    assert [(d["card_id"], d["possible_duplicate"]) for d in found] == [(mine.pk, True)]
+
+
 def test_a_lead_who_is_already_a_colleagues_client_says_so_on_the_card(alice, bob, head, make_lead):
     """Possible duplicates listed only leads: a lead sharing a client's phone showed "None found.", and its
     manager called someone who was already Alice's client."""
