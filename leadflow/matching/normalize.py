@@ -1542,6 +1542,12 @@ def _split_without_patronymic(tokens: list[str]) -> PersonName:
     if not words:
         return PersonName(first=initials[0], middle=" ".join(initials[1:]))
     if len(words) == 1:
+        if _name_key(words[0]) in _SURNAMES_BEFORE_NAMES | _LATIN_SURNAMES_BEFORE_NAMES:
+            return PersonName(last=words[0], first=initials[0], middle=" ".join(initials[1:]))  # "Ким А.", "Ли В. С."
+        if len(initials) == 1 and (_is_known_first_name(words[0]) or _is_known_first_name_latin(words[0])):
+            # "Анна К.", "Olga K.": a given name with one initial, as people sign themselves and reviews are signed,
+            # keeps the surname's initial, not the patronymic's.
+            return PersonName(first=words[0], last=initials[0])
         if initials and _is_known_first_name(words[0]):
             return PersonName(first=words[0], middle=" ".join(initials))
         # "Иванов И.И.", "J. Smith": initials stand for the given name and patronymic.

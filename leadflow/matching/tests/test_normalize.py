@@ -198,6 +198,15 @@ def test_split_russian_name_in_any_order(raw: str, expected: PersonName) -> None
         ("Иванов И.", PersonName("Иванов", "И.", "")),
         ("Иванов Иван И.", PersonName("Иванов", "Иван", "И.")),
         ("И.", PersonName("", "И.", "")),
+        # A given name with one initial is how people sign themselves: the initial is the surname's.
+        ("Анна К", PersonName("К.", "Анна", "")),
+        ("Анна К.", PersonName("К.", "Анна", "")),
+        ("К. Анна", PersonName("К.", "Анна", "")),
+        ("Olga K.", PersonName("K.", "Olga", "")),
+        ("Анна К. П.", PersonName("", "Анна", "К. П.")),
+        # ... unless the word is a surname of Russia's Korean families, which are also given names
+        ("Ким А.", PersonName("Ким", "А.", "")),
+        ("Ли В. С.", PersonName("Ли", "В.", "С.")),
     ],
 )
 def test_split_name_with_initials(raw: str, expected: PersonName) -> None:
