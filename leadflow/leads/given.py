@@ -73,6 +73,22 @@ def messengers_given(requests: list[Any]) -> list[str]:
     return found
 
 
+def interest_contacts(interest: Any) -> dict[str, Any]:
+    """What an interest's requests gave besides its phone and e-mail, the ways a manager has to reach the person and
+    ask for what is missing: further phones and e-mails given in the same fields (`other`), phones and e-mails that
+    could not be read, kept as typed (`unreadable`), and Telegram accounts (`messengers`). The API's InterestOut and
+    the Interests page show the same."""
+    from leadflow.matching.normalize import Phone, phone_text
+
+    requests = list(interest.requests.all())
+    held = {interest.email, phone_text(Phone(interest.phone, interest.phone_ext)) if interest.phone else ""} - {""}
+    other: list[str] = []
+    for request in requests:
+        other += [given["value"] for given in also_gave(None, request.facts, held=held) if given["value"] not in other]
+    return {"other": other, "unreadable": unreadable_given(requests, CONTACT_FIELDS),
+            "messengers": messengers_given(requests)}
+
+
 def worded_for_reader(entry: dict[str, str]) -> dict[str, str]:
     """A field kept as given, its problem worded in the reader's language: the pipeline stored it in the sender's (a
     partner's English "not a phone number" on a Russian card), so a phone or e-mail is read again here, and a text

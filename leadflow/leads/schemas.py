@@ -370,28 +370,21 @@ class InterestOut(Schema):
 
     @staticmethod
     def resolve_other_contacts(obj: object) -> list[str]:
-        from leadflow.leads.given import also_gave
-        from leadflow.matching.normalize import Phone, phone_text
+        from leadflow.leads.given import interest_contacts
 
-        phone, extension, email = (getattr(obj, name, "") for name in ("phone", "phone_ext", "email"))
-        held = {email, phone_text(Phone(phone, extension)) if phone else ""} - {""}
-        found: list[str] = []
-        for request in obj.requests.all():  # type: ignore[attr-defined]
-            found += [given["value"] for given in also_gave(None, request.facts, held=held)
-                      if given["value"] not in found]
-        return found
+        return interest_contacts(obj)["other"]  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_unreadable_contacts(obj: object) -> list[dict[str, str]]:
-        from leadflow.leads.given import CONTACT_FIELDS, unreadable_given
+        from leadflow.leads.given import interest_contacts
 
-        return unreadable_given(list(obj.requests.all()), CONTACT_FIELDS)  # type: ignore[attr-defined]
+        return interest_contacts(obj)["unreadable"]  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_messengers(obj: object) -> list[str]:
-        from leadflow.leads.given import messengers_given
+        from leadflow.leads.given import interest_contacts
 
-        return messengers_given(list(obj.requests.all()))  # type: ignore[attr-defined]
+        return interest_contacts(obj)["messengers"]  # type: ignore[no-any-return]
 
 
 class PromoteIn(Schema):

@@ -32,7 +32,14 @@ from leadflow.core.worktime import WorkingClock
 from leadflow.intake.models import Submission
 from leadflow.leads import forms, routing_setup, services
 from leadflow.leads.context import pool_size
-from leadflow.leads.given import also_gave, for_reader, replaced_contacts, unreadable_given, unreadable_of
+from leadflow.leads.given import (
+    also_gave,
+    for_reader,
+    interest_contacts,
+    replaced_contacts,
+    unreadable_given,
+    unreadable_of,
+)
 from leadflow.leads.merging import merge_leads, undo_merge
 from leadflow.leads.models import Channel, Lead, LeadMerge, Notification, RoutingRule, Stage, Task
 from leadflow.leads.querysets import (
@@ -758,7 +765,8 @@ def _interests_page(request: HttpRequest, *, failed: Any = None, failed_interest
     """Every interest the reader may review, newest first, a page at a time as the lead list pages (the "More" row
     loads the next, by htmx or as a plain link). A promotion refused on a later page shows the page that starts at
     its interest, so what was typed comes back with its errors."""
-    pending = interests_visible_to(request.user).filter(INTEREST_PENDING).select_related("team")
+    pending = interests_visible_to(request.user).filter(INTEREST_PENDING).select_related("team").prefetch_related(
+        "requests")
     cursor = request.GET.get("after")
     try:
         rows, next_cursor = keyset_page(pending, cursor, PAGE)
@@ -768,6 +776,9 @@ def _interests_page(request: HttpRequest, *, failed: Any = None, failed_interest
         # the cursor just before it: (created_at, pk + 1) keeps it and what is older
         cursor = encode_cursor(failed_interest.created_at, failed_interest.pk + 1)
         rows, next_cursor = keyset_page(pending, cursor, PAGE)
+    for row in rows:
+        # the other ways to reach the person and ask for what is missing, as the API's InterestOut gives them
+        row.contacts = interest_contacts(row)
     shown = [(row, failed if failed is not None and failed.prefix == f"interest-{row.pk}"
               else forms.PromoteForm(prefix=f"interest-{row.pk}")) for row in rows]
     context = {"interests": shown, "next_cursor": next_cursor, "from_later": bool(cursor)}

@@ -100,6 +100,14 @@ def phone_shown(contact: str, extension: str = "") -> str:
 
 
 @register.filter
+def telegram_shown(account: str) -> str:
+    """A kept Telegram account ("t.me/ivan_petrov") as people write it: "@ivan_petrov"."""
+    from leadflow.matching.normalize import telegram_shown as shown
+
+    return shown(account or "")
+
+
+@register.filter
 def worded(entries: list[dict[str, str]] | None) -> list[dict[str, str]]:
     """Fields kept as given, each problem worded in the reader's language (leads.given.for_reader)."""
     from leadflow.leads.given import for_reader

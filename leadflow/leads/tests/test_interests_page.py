@@ -38,7 +38,8 @@ def test_a_manager_sees_her_teams_and_no_teams_interests_not_anothers(alice, car
     Interest.objects.filter(pk=done.pk).update(promoted_to=make_lead())  # a lead already: not to review
 
     http = as_user(alice)
-    with django_assert_num_queries(6):  # the session, the user, the menu's counts, the interests with their teams
+    # the session, the user, the menu's counts, the interests with their teams, and their requests
+    with django_assert_num_queries(7):
         page = http.get("/interests/").content.decode()
 
     assert f'id="interest-{ours.pk}"' in page and f'id="interest-{nobodys.pk}"' in page
@@ -166,7 +167,7 @@ def test_the_page_goes_on_past_the_newest_fifty(alice, sales, django_assert_num_
                                     team=sales, created_at=now - timedelta(minutes=n)) for n in range(53)]
     http = as_user(alice)
 
-    with django_assert_num_queries(6):  # as with a few: the page reads 51 rows, not all
+    with django_assert_num_queries(7):  # as with a few: the page reads 51 rows (and their requests), not all
         first = http.get("/interests/").content.decode()
     assert first.count('data-testid="interest"') == 50
     assert f'id="interest-{made[49].pk}"' in first and f'id="interest-{made[50].pk}"' not in first
@@ -213,3 +214,31 @@ def test_the_switchboard_alone_is_refused_on_the_phone_field_with_what_was_typed
     assert "The company&#x27;s main line reaches a switchboard, not the person" in page
     assert 'value="Петрова Мария"' in page and 'value="бухгалтер"' in page
     assert not Interest.objects.get(pk=interest.pk).is_promoted
+
+
+def test_every_way_to_reach_the_person_the_interest_gave_is_on_the_page(alice, web_form) -> None:
+    """The page showed an interest's phone and e-mail only: "Анна" who left only her Telegram read "not a lead: only
+    a messenger account" with the account nowhere, and a second number or one that did not read was not there to
+    call. The API's InterestOut gave them all."""
+    import json
+
+    for body in ({"name": "Анна", "telegram": "@Anna_K"},
+                 {"phone": "+7 495 111-22-33, +7 916 000-11-22", "message": "перезвоните"},
+                 {"phone": "+7 495 111-22-44 доб. 7 (WhatsApp)"},
+                 {"email": "zakaz@gmial.com"}):
+        response = HttpClient().post("/api/submissions", data=json.dumps({**body, "consent": True}),
+                                     content_type="application/json", headers={"X-Form-Key": web_form.public_key})
+        assert response.status_code == 200
+    assert Interest.objects.count() == 4 and not Lead.objects.exists()
+
+    page = as_user(alice).get("/interests/").content.decode()
+    assert 'href="https://t.me/anna_k"' in page and "@anna_k" in page
+    assert "8 (916) 000-11-22" in page and 'href="tel:+79160001122"' in page  # the second number, to call
+    assert "«(WhatsApp)»" in page  # kept as typed, said it could not be read
+    assert "Did you mean zakaz@gmail.com?" in page
+
+    api = HttpClient()
+    api.force_login(alice)
+    listed = {item["id"]: item for item in api.get("/api/interests").json()}
+    assert [item["messengers"] for item in listed.values() if item["messengers"]] == [["t.me/anna_k"]]
+    assert [item["other_contacts"] for item in listed.values() if item["other_contacts"]] == [["+79160001122"]]
