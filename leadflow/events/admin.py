@@ -57,7 +57,7 @@ class WebhookAdmin(admin.ModelAdmin):
     def secret_state(self, obj: Webhook) -> str:
         return _("cannot be decrypted: enter it again") if is_unreadable(obj, "secret") else _("stored")
 
-    @admin.action(description=_("Send a test event now"))
+    @admin.action(description=_("Send a test event now"), permissions=["change"])
     def send_test_event(self, request: HttpRequest, queryset: Any) -> None:
         for hook in queryset:
             code, error = webhooks.ping(hook)
@@ -78,7 +78,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Send again now"))
+    @admin.action(description=_("Send again now"), permissions=["change"])
     def send_again(self, request: HttpRequest, queryset: Any) -> None:
         count = webhooks.send_again(list(queryset.filter(state__in=[DeliveryState.PENDING, DeliveryState.FAILED])))
         messages.info(request, _("%(count)d delivery(ies) will be sent within a second.") % {"count": count})

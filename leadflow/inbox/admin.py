@@ -108,7 +108,7 @@ class IncomingEmailAdmin(admin.ModelAdmin):
         return FileResponse(attachment.file.open("rb"), as_attachment=True,
                             filename=attachment.filename or "attachment", content_type="application/octet-stream")
 
-    @admin.action(description=_("Process again"))
+    @admin.action(description=_("Process again"), permissions=["change"])
     def process_again(self, request: HttpRequest, queryset: Any) -> None:
         from leadflow.inbox.services import process_email
 

@@ -32,7 +32,8 @@ class FormAdmin(ActiveTeamsOffered, admin.ModelAdmin):
         return _("None: a builder (Tilda, Marquiz...) posting to /api/submissions?form_key=... is limited per "
                  "address like a visitor. Issue one with the action in the forms list.")
 
-    @admin.action(description=_("Issue a website builder's webhook address (shown once)"))
+    @admin.action(description=_("Issue a website builder's webhook address (shown once)"),
+                  permissions=["change"])
     def issue_server_token(self, request, queryset):  # type: ignore[no-untyped-def]
         base = settings.LEADFLOW_BASE_URL.rstrip("/")
         for form in queryset:
@@ -64,7 +65,7 @@ class PartnerAdmin(KeepsHistoryAdmin, ActiveTeamsOffered, admin.ModelAdmin):
         return [(_("submissions"), Submission.objects.filter(partner=obj).count())]
     actions = ["issue_key"]
 
-    @admin.action(description=_("Issue a new API key (shown once)"))
+    @admin.action(description=_("Issue a new API key (shown once)"), permissions=["change"])
     def issue_key(self, request, queryset):  # type: ignore[no-untyped-def]
         for partner in queryset:
             messages.info(request, _("Key for %(name)s: %(key)s") % {"name": partner.name, "key": partner.issue_key()})
@@ -78,7 +79,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Submission._meta.fields]
     actions = ["replay"]
 
-    @admin.action(description=_("Replay (process again)"))
+    @admin.action(description=_("Replay (process again)"), permissions=["change"])
     def replay(self, request, queryset):  # type: ignore[no-untyped-def]
         from leadflow.intake.pipeline import process
 

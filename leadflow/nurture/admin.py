@@ -48,7 +48,7 @@ class SequenceAdmin(admin.ModelAdmin):
     inlines = [StepInline]
 
 
-@admin.action(description=_("Stop the selected running enrollments"))
+@admin.action(description=_("Stop the selected running enrollments"), permissions=["change"])
 def stop_enrollments(modeladmin: admin.ModelAdmin, request, queryset) -> None:  # type: ignore[no-untyped-def]
     stopped = 0
     for enrollment in queryset.filter(state=EnrollmentState.ACTIVE):

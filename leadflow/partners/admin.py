@@ -125,7 +125,7 @@ class PartnerAdmin(IntakePartnerAdmin):
             return super().response_add(request, obj, post_url_continue)
         return HttpResponseRedirect(reverse("admin:intake_partner_issue_key", args=[obj.pk]))
 
-    @admin.action(description=gettext_lazy("Issue a new API key (shown once)"))
+    @admin.action(description=gettext_lazy("Issue a new API key (shown once)"), permissions=["change"])
     def issue_key(self, request, queryset):  # type: ignore[no-untyped-def]
         return _key_page(request, [(partner, partner.issue_key()) for partner in queryset.order_by("name")])
 
@@ -144,7 +144,7 @@ class PostbackAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=gettext_lazy("Send again now"))
+    @admin.action(description=gettext_lazy("Send again now"), permissions=["change"])
     def send_again(self, request, queryset):  # type: ignore[no-untyped-def]
         count = postbacks.retry_now(list(queryset))
         messages.info(request, _("%(count)d postbacks will be sent again.") % {"count": count})

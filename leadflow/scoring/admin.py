@@ -20,7 +20,11 @@ class ScoringModelAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
 
-    @admin.action(description=_("Retrain now (queued for the worker)"))
+    def has_retrain_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        """The action is offered to whoever may retrain (request_retrain: an administrator), not to every viewer."""
+        return request.user.is_active and request.user.is_admin
+
+    @admin.action(description=_("Retrain now (queued for the worker)"), permissions=["retrain"])
     def retrain_now(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
         try:
             request_retrain(by=request.user)

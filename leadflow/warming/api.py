@@ -55,6 +55,8 @@ class EventIn(Schema):
 
 
 class EventOut(Schema):
+    """With a partner's key only `event_id` and `kind`: the card the event joined is not the partner's to learn."""
+
     event_id: int
     kind: str
     lead_id: int | None = None
@@ -154,6 +156,10 @@ def _record(request: HttpRequest, payload: EventIn) -> dict[str, Any]:
         checked.kind, lead=lead, client=client, visitor_id=visitor_id, occurred_at=checked.occurred_at,
         url=checked.url, duration_seconds=checked.duration_seconds, properties=checked.properties,
     )
+    if partner is not None:
+        # A partner names the person by a contact and learns nothing of the card it reached: not its id (which it may
+        # not name, above), nor the points and temperature marketing gave someone it may never have sent.
+        return {"event_id": event.pk, "kind": event.kind}
     answer: dict[str, Any] = {"event_id": event.pk, "kind": event.kind, "lead_id": event.lead_id,
                               "client_id": event.client_id}
     if event.lead_id:

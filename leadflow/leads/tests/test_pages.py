@@ -206,6 +206,19 @@ def test_head_assigns_in_bulk_from_the_team_page(client, head, alice, make_lead)
     assert [Lead.objects.get(pk=lead.pk).owner for lead in leads] == [alice, alice, None]
 
 
+def test_bulk_assignment_takes_no_lead_of_another_team(client, head, alice, carol, make_lead):
+    """The ids are the form's: one of another team's lead (or one of a manager's own) posted among the team's is
+    left as it was, and alice gets only the head's team's."""
+    ours = make_lead()
+    theirs = make_lead(team=carol.team, owner=carol)
+    pooled_there = make_lead(team=carol.team)
+    client.force_login(head)
+    client.post("/team/assign/", {"lead": [ours.pk, theirs.pk, pooled_there.pk], "owner": alice.pk})
+    assert [Lead.objects.get(pk=lead.pk).owner for lead in (ours, theirs, pooled_there)] == [alice, carol, None]
+    client.force_login(alice)  # a manager may not assign at all
+    assert client.post("/team/assign/", {"lead": [ours.pk], "owner": alice.pk}).status_code == 404
+
+
 def test_language_switch_is_saved_on_the_user(client, alice):
     client.force_login(alice)
     client.post("/language/", {"language": "ru", "next": "/tasks/"})

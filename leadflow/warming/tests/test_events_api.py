@@ -119,3 +119,20 @@ def test_lead_points_explained_over_the_api(api_as, alice, bob, make_lead, polic
 def test_the_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/events" in paths and "/api/leads/{lead_id}/points" in paths
+
+
+def test_a_partner_learns_nothing_of_the_card_its_event_reached(partner, make_lead, make_rule, policy):
+    """A partner may post events by a contact, but the answer names no lead, its points or temperature: otherwise
+    any phone or e-mail would tell the partner whose card it is and how warm marketing thinks the person is."""
+    _, key = partner
+    make_rule(EventKind.PURCHASE, 25)
+    lead = make_lead(phone="+79161112233", email="ivan@example.ru")
+    api = HttpClient(headers={"X-Api-Key": key})
+    for person in ({"phone": "+79161112233"}, {"email": "Ivan@example.ru"}):
+        response = api.post("/api/events", {"kind": "purchase", **person}, content_type="application/json")
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert {name for name, value in body.items() if value is not None} == {"event_id", "kind"}, body
+    assert lead.behaviour_events.count() == 2  # recorded all the same, points follow
+    lead.refresh_from_db()
+    assert lead.temperature == "hot"  # 50 points
