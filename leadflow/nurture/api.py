@@ -67,14 +67,8 @@ def get_segment(request: HttpRequest, segment_id: PathId) -> dict[str, Any]:
 
 @router.post("/enrollments/{enrollment_id}/stop", summary="Stop a person's sequence by hand")
 def stop_enrollment(request: HttpRequest, enrollment_id: PathId) -> dict[str, Any]:
-    from leadflow.leads.models import Lead
-
     enrollment = Enrollment.objects.select_related("lead", "client").filter(pk=enrollment_id).first()
-    if enrollment is None:
+    if enrollment is None or not services.may_stop_enrollment(request.auth, enrollment):
         raise NotFound("enrollment")
     user = request.auth
-    if not services.can_manage_marketing(user) and not (
-            enrollment.lead_id and Lead.objects.visible_to(user).filter(pk=enrollment.lead_id).exists()) and not (
-            enrollment.client_id and enrollment.client.owner_id == user.pk):
-        raise NotFound("enrollment")
     return {"stopped": services.stop_enrollment(enrollment=enrollment, by=user)}

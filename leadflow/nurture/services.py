@@ -53,6 +53,20 @@ def can_manage_marketing(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_admin or user.role == "marketer"))
 
 
+def may_stop_enrollment(user: Any, enrollment: Any) -> bool:
+    """Who may stop a person's sequence by hand: a marketer or an admin, and whoever may open the person's card (a
+    lead's: its owner, the pool's managers, its team's head; a client's: its owner and its team's head). The card's
+    button and POST /api/enrollments/{id}/stop ask the same."""
+    from leadflow.clients.querysets import clients_visible_to
+    from leadflow.leads.models import Lead
+
+    if can_manage_marketing(user):
+        return True
+    if enrollment.lead_id:
+        return Lead.objects.visible_to(user).filter(pk=enrollment.lead_id).exists()
+    return bool(enrollment.client_id) and clients_visible_to(user).filter(pk=enrollment.client_id).exists()
+
+
 def _require_marketing(user: Any) -> None:
     if not can_manage_marketing(user):
         raise Forbidden(_("Only a marketer or an admin may do this."))
@@ -317,13 +331,12 @@ def _stop(qs: QuerySet, *, reason: str, by: Any = None) -> int:
 
 def stop_enrollment(*, enrollment: Enrollment, by: Any, reason: str = "manual") -> bool:
     """The manual stop (a button on the card and in the admin)."""
-    from leadflow.leads.services import _can_manage
+    from leadflow.leads.services import _can_manage, can_manage_client
 
     if enrollment.lead is not None and not (can_manage_marketing(by) or _can_manage(enrollment.lead, by)):
         raise Forbidden(_("Only the owner, the head of the team, a marketer or an admin may stop this."))
-    if enrollment.client is not None and not (can_manage_marketing(by) or by.is_admin
-                                              or enrollment.client.owner_id == by.pk):
-        raise Forbidden(_("Only the owner, a marketer or an admin may stop this."))
+    if enrollment.client is not None and not (can_manage_marketing(by) or can_manage_client(enrollment.client, by)):
+        raise Forbidden(_("Only the owner, the head of the team, a marketer or an admin may stop this."))
     return bool(_stop(Enrollment.objects.filter(pk=enrollment.pk), reason=reason, by=by))
 
 

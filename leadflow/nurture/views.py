@@ -194,7 +194,7 @@ def sequence_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 def enrollment_stop(request: HttpRequest, pk: int) -> HttpResponse:
     """The manual stop: from the card (owner, head, admin) or the sequence page (marketer)."""
     enrollment = get_object_or_404(Enrollment.objects.select_related("lead", "client"), pk=pk)
-    if not _may_see_enrollment(request, enrollment):
+    if not services.may_stop_enrollment(request.user, enrollment):
         raise Http404
     try:
         services.stop_enrollment(enrollment=enrollment, by=request.user)
@@ -206,19 +206,6 @@ def enrollment_stop(request: HttpRequest, pk: int) -> HttpResponse:
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
     return redirect(target)
-
-
-def _may_see_enrollment(request: HttpRequest, enrollment: Enrollment) -> bool:
-    if services.can_manage_marketing(request.user):
-        return True
-    if enrollment.lead_id:
-        return Lead.objects.visible_to(request.user).filter(pk=enrollment.lead_id).exists()
-    from leadflow.clients.models import Client
-
-    visible = getattr(Client.objects, "visible_to", None)
-    if visible is not None:
-        return visible(request.user).filter(pk=enrollment.client_id).exists()
-    return request.user.is_admin or enrollment.client.owner_id == request.user.pk
 
 
 # ---------------------------------------------------------------- the card's marketing panel

@@ -101,3 +101,20 @@ def test_the_owner_tags_untags_and_stops_a_sequence(client_of_alice, as_user, al
 def test_a_client_shows_no_points_of_its_own(client_of_alice, as_user, alice):
     panel = as_user(alice).get(f"/marketing/cards/client/{client_of_alice.pk}/").content.decode()
     assert 'data-testid="points-now"' not in panel and 'data-testid="temperature"' not in panel
+
+
+def test_the_head_stops_a_clients_sequence_from_the_card_and_over_the_api(client_of_alice, as_user, api_as, head,
+                                                                            bob):
+    """The head saw the client's panel with its stop button, and pressing it answered 404 (only the owner and the
+    admin could); the API likewise."""
+    enrollment = client_of_alice.enrollments.get()
+    assert api_as(bob).post(f"/api/enrollments/{enrollment.pk}/stop").status_code == 404  # not his client
+    response = as_user(head).post(f"/marketing/enrollments/{enrollment.pk}/stop/",
+                                  {"next": f"/clients/{client_of_alice.pk}/"})
+    assert response.status_code == 302
+    enrollment.refresh_from_db()
+    assert (enrollment.state, enrollment.stop_reason) == (EnrollmentState.STOPPED, "manual")
+
+    again = services.enroll(sequence=Sequence.objects.create(name="Winter offer", trigger="manual",
+                                                             audience="clients"), client=client_of_alice)
+    assert api_as(head).post(f"/api/enrollments/{again.pk}/stop").json() == {"stopped": True}
