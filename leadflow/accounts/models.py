@@ -319,6 +319,14 @@ def _values(row: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in fields}
 
 
+def _as_saved(row: models.Model, fields: tuple[str, ...]) -> None:
+    """Before `row.delete()`: its fields as the database holds them, under its lock (a bulk update since it was
+    read, or a change not saved, would otherwise be what the history says was removed)."""
+    saved = type(row)._default_manager.select_for_update().filter(pk=row.pk).values(*fields).first()
+    for name, value in (saved or {}).items():
+        setattr(row, name, value)
+
+
 class Absence(models.Model):
     """Vacation or sick leave: routing skips the person for these dates. Added, changed or removed anyhow (a
     service, the admin, a script, a bulk update), it is in the person's team's routing history."""
@@ -345,6 +353,11 @@ class Absence(models.Model):
             super().save(*args, **kwargs)
             routing_setup.audit_absence_change(before=before, after=_values(self, ABSENCE_FIELDS),
                                                by=current_actor())
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            _as_saved(self, ABSENCE_FIELDS)
+            return super().delete(*args, **kwargs)
 
 
 MAX_SHORTENING = 8 * 60
@@ -437,6 +450,11 @@ class CalendarDay(models.Model):
             super().save(*args, **kwargs)
             routing_setup.audit_calendar_change(before=before, after=_values(self, CALENDAR_FIELDS),
                                                 by=current_actor())
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            _as_saved(self, CALENDAR_FIELDS)
+            return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         """Each problem on its own field (the constraints below would only say it above the form)."""

@@ -540,7 +540,8 @@ def _calendar_text(value: str) -> str:
     text = f"{date_format(date.fromisoformat(data['day']), 'SHORT_DATE_FORMAT')}: {kind}"
     if data.get("name"):
         text = f"{text} ({data['name']})"
-    return f"{text}, {gettext('company-wide') if data['company'] else gettext('this team only')}"
+    scope = gettext("company-wide") if data["company"] else gettext("this team only")
+    return f"{text}, {scope}"
 
 
 def _clock(value: str) -> str:
