@@ -16,8 +16,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils.dates import WEEKDAYS_ABBR
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -384,7 +384,8 @@ def audit_calendar_changes(changes: list[tuple[dict[str, Any] | None, dict[str, 
     company_teams: list[int] = []
     own: set[tuple[int, str]] = set()
     if company_days:
-        company_teams = list(Team.objects.filter(uses_company_calendar=True).order_by("pk").values_list("pk", flat=True))
+        company_teams = list(Team.objects.filter(uses_company_calendar=True).order_by("pk").values_list(
+            "pk", flat=True))
         own = {(team_id, str(day)) for team_id, day in CalendarDay.objects.filter(
             team__isnull=False, day__in=sorted(company_days)).values_list("team_id", "day")}
 
