@@ -175,3 +175,14 @@ def test_a_deleted_heads_team_says_it_lost_its_head(admin_client, admin_user, sa
     response = admin_client.post(f"/admin/accounts/user/{olga.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302 and not User.objects.filter(pk=olga.pk).exists()
     assert by_whom(other_team)[-1] == ("head.deleted", admin_user.pk)
+
+
+def test_a_team_deleted_with_its_own_dates_leaves_no_line_behind(sales) -> None:
+    # A team never used may be deleted with its own calendar dates: no line written into the history being deleted
+    # (it would name a team no longer there, and the database would refuse the deletion).
+    mistake = Team.objects.create(name="Typo")
+    CalendarDay.objects.create(team=mistake, day=date(2027, 2, 1))
+    mistake.delete()
+
+    assert not Team.objects.filter(name="Typo").exists()
+    assert not FieldChange.objects.filter(field="calendar").exists()
