@@ -138,7 +138,6 @@ class Team(models.Model):
             routing_setup.audit_team_change(team=self, before=before, by=current_actor(), created=adding)
 
 
-
 class UserQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         """A bulk change of team (a script, the shell, another room) writes the membership history too; a bulk
