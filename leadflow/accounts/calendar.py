@@ -45,6 +45,11 @@ class _Loaded:
         return self.merged[key]
 
 
+def forget_calendar() -> None:
+    """Forget the dates read (a bulk write sends no signal)."""
+    _days.clear()
+
+
 def special_days(team: Team | None) -> Mapping[date, SpecialDay]:
     """The dates that differ from `team`'s week: the company's (unless the team opted out) and its own; the
     company's for no team."""
@@ -90,9 +95,10 @@ def load_public_holidays(*, country: str, year: int, team: Team | None = None) -
                                      % {"country": code, "year": year}]})
     with transaction.atomic():
         existing = set(CalendarDay.objects.filter(team=team, day__in=wanted).values_list("day", flat=True))
+        # In the routing history of the teams the dates apply to, and the memo of dates forgotten
+        # (CalendarDayQuerySet.bulk_create).
         CalendarDay.objects.bulk_create([CalendarDay(day=day, team=team, **fields)
                                          for day, fields in sorted(wanted.items()) if day not in existing])
-    _days.clear()  # bulk_create sends no signal
     return LoadedYear(created=len(wanted) - len(existing), kept=len(existing))
 
 

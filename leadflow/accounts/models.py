@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,8 +47,9 @@ DEADLINE_TOO_LONG = _("At most %(limit_value)s working minutes.")
 class TeamQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         """A bulk change of what routing reads of a team (its scheme, deadlines, head, switching on or off, working
-        week: leads.routing_setup.ADMIN_TEAM_FIELDS) is in its routing history, as a save through
-        routing_setup.save_team is, in the same transaction; by nobody who logs in."""
+        week: leads.routing_setup.ADMIN_TEAM_FIELDS) is in its routing history, as a save is, in the same
+        transaction; by whoever is acting (leadflow.accounts.actor), else nobody who logs in."""
+        from leadflow.accounts.actor import current_actor
         from leadflow.leads import routing_setup
 
         fields = routing_setup.ADMIN_TEAM_FIELDS
@@ -55,8 +58,9 @@ class TeamQuerySet(models.QuerySet):
         with transaction.atomic():
             before = {row["pk"]: row for row in self.select_for_update().values("pk", *fields)}
             count = super().update(**kwargs)
+            by = current_actor()
             for team in Team.objects.filter(pk__in=list(before)).order_by("pk"):
-                routing_setup.audit_team_change(team=team, before=before[team.pk], by=None)
+                routing_setup.audit_team_change(team=team, before=before[team.pk], by=by)
         return count
 
 
@@ -116,16 +120,31 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Whoever saves the team (a service, the admin, a script), what routing reads of it that changed is in its
+        routing history, in the same transaction: the old values read once, under the team's lock; a new team's
+        history starts with what it was created with. A save of other fields (its name) reads nothing more."""
+        from leadflow.accounts.actor import current_actor
+        from leadflow.leads import routing_setup
 
-UNKNOWN = object()
+        adding = self._state.adding
+        written = routing_setup.written_fields(Team, routing_setup.ADMIN_TEAM_FIELDS, kwargs.get("update_fields"))
+        if not written and not adding:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            before = {} if adding else routing_setup.team_routing_values(self.pk, written)
+            super().save(*args, **kwargs)
+            routing_setup.audit_team_change(team=self, before=before, by=current_actor(), created=adding)
 
 
 class UserQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         """A bulk change of team (a script, the shell, another room) writes the membership history too; a bulk
         change of what routing reads of a person (team, active, role, weight, "takes new leads", own working hours:
-        leads.routing_setup.PERSON_FIELDS) is in their team's routing history, as a save through
-        routing_setup.save_person is, in the same transaction; by nobody who logs in (the page shows "—")."""
+        leads.routing_setup.PERSON_FIELDS) is in their team's routing history, as a save is, in the same
+        transaction; by whoever is acting (leadflow.accounts.actor), else nobody who logs in (the page shows "—")."""
+        from leadflow.accounts.actor import current_actor
         from leadflow.leads import routing_setup
 
         # A migration's historical model (its manager is this one) has no routing history to write to.
@@ -137,12 +156,13 @@ class UserQuerySet(models.QuerySet):
                 "pk", "team_id", *(routing_setup.PERSON_FIELDS if routed else ()))}
             count = super().update(**kwargs)
             now = timezone.now()
+            by = current_actor() if routed else None
             # Read back rather than interpret the arguments: a team, an id or an expression all end up as a column.
             for person in User.objects.filter(pk__in=list(before)).order_by("pk"):
                 if before[person.pk]["team_id"] != person.team_id:
                     record_team_change(user_id=person.pk, team_id=person.team_id, at=now)
                 if routed:
-                    routing_setup.audit_manager_change(person=person, before=before[person.pk], by=None)
+                    routing_setup.audit_manager_change(person=person, before=before[person.pk], by=by)
         return count
 
 
@@ -182,13 +202,6 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> "User":
-        user = super().from_db(db, field_names, values)
-        # What save() compares with to record a change of team (unknown when the query deferred the column).
-        user._saved_team_id = user.__dict__.get("team_id", UNKNOWN)
-        return user
-
     @property
     def is_admin(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
@@ -200,20 +213,27 @@ class User(AbstractUser):
             self.is_staff = True
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff"}
-        # Whoever changes the team (the admin, a script, a form), the history of membership follows: team reports
-        # of past periods read it (DOMAIN.md 19).
+        from leadflow.accounts.actor import current_actor
+        from leadflow.leads import routing_setup
+
+        # Whoever saves the person (a service, the admin, a form, a script), the history of membership follows (team
+        # reports of past periods read it, DOMAIN.md 19), and what routing reads of them that changed is in their
+        # team's routing history, in the same transaction: the old values read once, under the person's lock. A
+        # save of nothing routing reads (a login, a password, a language) reads nothing more.
         adding = self._state.adding
-        saved = getattr(self, "_saved_team_id", None)
-        update_fields = kwargs.get("update_fields")
-        if saved is UNKNOWN and not adding:
-            saved = User.objects.filter(pk=self.pk).values_list("team_id", flat=True).first()
-        writes_team = update_fields is None or bool({"team", "team_id"} & set(update_fields))
-        changed = (adding and self.team_id is not None) or (not adding and saved != self.team_id and writes_team)
-        with transaction.atomic():
+        written = routing_setup.written_fields(User, ("team", *routing_setup.PERSON_FIELDS),
+                                               kwargs.get("update_fields"))
+        if not written and not adding:
             super().save(*args, **kwargs)
-            if changed:
-                record_team_change(user_id=self.pk, team_id=self.team_id, at=None if adding else timezone.now())
-        self._saved_team_id = self.team_id
+            return
+        with transaction.atomic():
+            before = {"team_id": None} if adding else routing_setup.manager_routing_values(self.pk, written)
+            super().save(*args, **kwargs)
+            if adding and self.team_id is not None:
+                record_team_change(user_id=self.pk, team_id=self.team_id, at=None)
+            elif "team_id" in before and before["team_id"] != self.team_id:
+                record_team_change(user_id=self.pk, team_id=self.team_id, at=timezone.now())
+            routing_setup.audit_manager_change(person=self, before=before, by=current_actor())
 
     @property
     def is_head(self) -> bool:
@@ -264,21 +284,117 @@ def record_team_change(*, user_id: int, team_id: int | None, at: Any) -> None:
         TeamMembership.objects.create(user_id=user_id, team_id=team_id, since=None if first else at)
 
 
+ABSENCE_FIELDS = ("user_id", "starts_on", "ends_on", "reason")
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        """A bulk change of absences (a script) is in the people's teams' routing history, as a save is, in the
+        same transaction; deleting goes through the pre_delete signal below, one line per absence."""
+        from leadflow.accounts.actor import current_actor
+        from leadflow.leads import routing_setup
+
+        with transaction.atomic():
+            before = {row["pk"]: row for row in self.select_for_update().values("pk", *ABSENCE_FIELDS)}
+            count = super().update(**kwargs)
+            by = current_actor()
+            for row in Absence.objects.filter(pk__in=list(before)).order_by("pk").values("pk", *ABSENCE_FIELDS):
+                routing_setup.audit_absence_change(before=before[row["pk"]], after=row, by=by)
+        return count
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["Absence"]:
+        from leadflow.accounts.actor import current_actor
+        from leadflow.leads import routing_setup
+
+        with transaction.atomic():
+            created = super().bulk_create(objs, *args, **kwargs)
+            by = current_actor()
+            for absence in created:
+                routing_setup.audit_absence_change(before=None, after=_values(absence, ABSENCE_FIELDS), by=by)
+        return created
+
+
+def _values(row: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in fields}
+
+
+def _as_saved(row: models.Model, fields: tuple[str, ...]) -> None:
+    """Before `row.delete()`: its fields as the database holds them, under its lock (a bulk update since it was
+    read, or a change not saved, would otherwise be what the history says was removed)."""
+    saved = type(row)._default_manager.select_for_update().filter(pk=row.pk).values(*fields).first()
+    for name, value in (saved or {}).items():
+        setattr(row, name, value)
+
+
 class Absence(models.Model):
-    """Vacation or sick leave: routing skips the person for these dates."""
+    """Vacation or sick leave: routing skips the person for these dates. Added, changed or removed anyhow (a
+    service, the admin, a script, a bulk update), it is in the person's team's routing history."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to (inclusive)"))
     reason = models.CharField(_("reason"), max_length=120, blank=True)
 
+    objects = AbsenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("absence")
         verbose_name_plural = _("absences")
         indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from leadflow.accounts.actor import current_actor
+        from leadflow.leads import routing_setup
+
+        with transaction.atomic():
+            before = None if self._state.adding else Absence.objects.select_for_update().filter(
+                pk=self.pk).values(*ABSENCE_FIELDS).first()
+            super().save(*args, **kwargs)
+            routing_setup.audit_absence_change(before=before, after=_values(self, ABSENCE_FIELDS),
+                                               by=current_actor())
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            _as_saved(self, ABSENCE_FIELDS)
+            return super().delete(*args, **kwargs)
+
 
 MAX_SHORTENING = 8 * 60
+
+
+CALENDAR_FIELDS = ("day", "team_id", "is_working", "shortened_by", "name")
+
+
+class CalendarDayQuerySet(models.QuerySet):
+    """Dates of the working calendar changed in bulk (loading a country's year, a script) are in the routing
+    history of the teams they apply to, as a save is; deleting goes through the pre_delete signal below."""
+
+    def update(self, **kwargs: Any) -> int:
+        from leadflow.accounts.actor import current_actor
+        from leadflow.accounts.calendar import forget_calendar
+        from leadflow.leads import routing_setup
+
+        with transaction.atomic():
+            before = {row["pk"]: row for row in self.select_for_update().values("pk", *CALENDAR_FIELDS)}
+            count = super().update(**kwargs)
+            by = current_actor()
+            for row in CalendarDay.objects.filter(pk__in=list(before)).order_by("pk").values("pk", *CALENDAR_FIELDS):
+                routing_setup.audit_calendar_change(before=before[row["pk"]], after=row, by=by)
+        forget_calendar()  # an update sends no signal: the memo of dates would keep the old ones for a minute
+        return count
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["CalendarDay"]:
+        from leadflow.accounts.actor import current_actor
+        from leadflow.accounts.calendar import forget_calendar
+        from leadflow.leads import routing_setup
+
+        objs = list(objs)
+        with transaction.atomic():
+            created = super().bulk_create(objs, *args, **kwargs)
+            routing_setup.audit_calendar_changes(
+                [(None, _values(day, CALENDAR_FIELDS)) for day in created], by=current_actor())
+        forget_calendar()  # bulk_create sends no signal
+        return created
 
 
 class CalendarDay(models.Model):
@@ -302,6 +418,8 @@ class CalendarDay(models.Model):
     )
     name = models.CharField(_("name"), max_length=200, blank=True, help_text=_("New Year holidays, Victory Day…"))
 
+    objects = CalendarDayQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("calendar date")
         verbose_name_plural = _("working calendar")
@@ -318,6 +436,25 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         return f"{self.day.isoformat()} {self.name}".strip()
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A date added or changed, anyhow, is in the routing history of every team it changes the working time
+        of: a company-wide date in each team that applies the company's holidays and has no date of its own that
+        day, a team's own date in that team's."""
+        from leadflow.accounts.actor import current_actor
+        from leadflow.leads import routing_setup
+
+        with transaction.atomic():
+            before = None if self._state.adding else CalendarDay.objects.select_for_update().filter(
+                pk=self.pk).values(*CALENDAR_FIELDS).first()
+            super().save(*args, **kwargs)
+            routing_setup.audit_calendar_change(before=before, after=_values(self, CALENDAR_FIELDS),
+                                                by=current_actor())
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            _as_saved(self, CALENDAR_FIELDS)
+            return super().delete(*args, **kwargs)
+
     def clean(self) -> None:
         """Each problem on its own field (the constraints below would only say it above the form)."""
         errors: dict[str, Any] = {}
@@ -330,6 +467,39 @@ class CalendarDay(models.Model):
                                  else _("This date is already in the company's calendar."))
         if errors:
             raise ValidationError(errors)
+
+
+# Deletions go through Django's collector, for one row, a queryset or a cascade alike, and it sends pre_delete for
+# each row it deletes (with the row as the database had it, read once by the collector or held by the caller):
+# the routing history is written there, in the deletion's transaction.
+
+
+@receiver(pre_delete, sender=Absence)
+def _absence_removed(sender: Any, instance: Absence, **kwargs: Any) -> None:
+    from leadflow.accounts.actor import current_actor
+    from leadflow.leads import routing_setup
+
+    routing_setup.audit_absence_change(before=_values(instance, ABSENCE_FIELDS), after=None, by=current_actor())
+
+
+@receiver(pre_delete, sender=CalendarDay)
+def _calendar_day_removed(sender: Any, instance: CalendarDay, origin: Any = None, **kwargs: Any) -> None:
+    from leadflow.accounts.actor import current_actor
+    from leadflow.leads import routing_setup
+
+    if instance.team_id is not None and (origin is not None and getattr(origin, "model", type(origin)) is Team):
+        return  # deleted with its team (never used, or it could not be): the team's history goes with it
+    routing_setup.audit_calendar_change(before=_values(instance, CALENDAR_FIELDS), after=None, by=current_actor())
+
+
+@receiver(pre_delete, sender=User)
+def _head_deleted(sender: Any, instance: User, **kwargs: Any) -> None:
+    """A head's account deleted: the teams they headed are left without a head (SET_NULL, an UPDATE that sends no
+    save signal), in those teams' history with the person's name (their id will name nobody afterwards)."""
+    from leadflow.accounts.actor import current_actor
+    from leadflow.leads import routing_setup
+
+    routing_setup.audit_head_deleted(person=instance, by=current_actor())
 
 
 def hash_token(raw: str) -> str:

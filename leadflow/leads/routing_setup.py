@@ -16,13 +16,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.accounts.models import Absence, Role, Team, User
+from leadflow.accounts.actor import acting_as
+from leadflow.accounts.models import Absence, CalendarDay, Role, Team, User
 from leadflow.core.errors import DomainError, Forbidden, InvalidInput
 from leadflow.leads.models import DealType, FieldChange, RoutingRule, RoutingStrategy
 from leadflow.leads.querysets import headed_team_ids
@@ -200,10 +202,12 @@ def move_routing_rule(*, rule: RoutingRule, offset: int, by: User) -> bool:
 # rules), and what only the admin changes but decides whether the team gets leads at all: the team's creation and
 # its switching on or off, and people joining or leaving it, and who heads it (the one its waiting leads,
 # escalations and this page go to), and what routing skips a person for (DOMAIN.md 10: inactive, no longer a manager,
-# absent, outside working hours: theirs or the team's). A team or a person is saved through save_team / save_person,
-# an absence through save_absence / delete_absence, wherever it is changed (the page's own update_team_routing too),
-# so there is one diff of what changed, not one per caller; a bulk update() of people or teams (accounts.models'
-# querysets) writes the same lines through audit_manager_change / audit_team_change, by nobody who logs in.
+# absent, outside working hours: theirs, the team's, the working calendar's). The models record it themselves, in
+# the write's transaction, whoever writes: Team.save / User.save / Absence.save / CalendarDay.save with the old values
+# read once under the row's lock, their querysets' update() (and bulk_create of dates and absences), and Django's
+# pre_delete for deletions (an absence, a date, a head's account leaving its teams headless). Who: whoever is acting
+# (accounts.actor: the request's user, or the `by` a service below is given); nobody in a script. So there is one
+# diff of what changed, not one per caller, and a service or the admin adds no second line.
 
 CREATED_TEAM_FIELDS = (*TEAM_FIELDS, "is_active", "head")
 # The team's working week decides when its managers are "inside working hours" (routing passes them by outside it):
@@ -212,7 +216,7 @@ TEAM_HOURS_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "uses_c
 # The default team gets the leads no form or rule sends elsewhere: becoming it (or no longer being it) is recorded.
 ADMIN_TEAM_FIELDS = (*CREATED_TEAM_FIELDS, "is_default", *TEAM_HOURS_FIELDS)
 # What routing reads of a person besides their team (routing.available, team_managers): active, a manager, their
-# weight and "takes new leads", their own working hours; their absences are recorded by save_absence.
+# weight and "takes new leads", their own working hours; their absences are recorded by Absence.save.
 PERSON_FIELDS = ("is_active", "role", *MANAGER_FIELDS, "work_start", "work_end")
 
 
@@ -221,12 +225,21 @@ def _saved_value(team: Team, name: str) -> Any:
     return getattr(team, Team._meta.get_field(name).attname)
 
 
-def team_routing_values(team_id: int | None) -> dict[str, Any]:
+def written_fields(model: Any, fields: tuple[str, ...], update_fields: Any) -> tuple[str, ...]:
+    """Which of `fields` a save with `update_fields` writes (None: all of them); a field may be named by its
+    column (a foreign key's "team_id")."""
+    if update_fields is None:
+        return fields
+    named = set(update_fields)
+    return tuple(name for name in fields if name in named or model._meta.get_field(name).attname in named)
+
+
+def team_routing_values(team_id: int | None, fields: tuple[str, ...] = ADMIN_TEAM_FIELDS) -> dict[str, Any]:
     """The team's routing fields as saved (under the team's lock, as the page's own saves take it); {} for a team
     not saved yet."""
-    if team_id is None:
+    if team_id is None or not fields:
         return {}
-    return Team.objects.select_for_update().filter(pk=team_id).values(*ADMIN_TEAM_FIELDS).first() or {}
+    return Team.objects.select_for_update().filter(pk=team_id).values(*fields).first() or {}
 
 
 def audit_team_change(*, team: Team, before: dict[str, Any], by: User | None, created: bool = False) -> None:
@@ -242,12 +255,13 @@ def audit_team_change(*, team: Team, before: dict[str, Any], by: User | None, cr
             _audit(team=team, field=name, old=before[name], new=now, by=by)
 
 
-def manager_routing_values(user_id: int | None) -> dict[str, Any]:
-    """A person's team and what routing reads of them (PERSON_FIELDS) as saved; a person not saved yet is in no
-    team."""
+def manager_routing_values(user_id: int | None, fields: tuple[str, ...] = ("team", *PERSON_FIELDS)) -> dict[str, Any]:
+    """A person's team ("team_id") and what routing reads of them (PERSON_FIELDS), of `fields`, as saved (under the
+    person's lock); a person not saved yet is in no team."""
     if user_id is None:
         return {"team_id": None}
-    return User.objects.filter(pk=user_id).values("team_id", *PERSON_FIELDS).first() or {"team_id": None}
+    columns = ["team_id" if name == "team" else name for name in fields]
+    return User.objects.select_for_update().filter(pk=user_id).values(*columns).first() or {"team_id": None}
 
 
 def audit_manager_change(*, person: User, before: dict[str, Any], by: User | None) -> None:
@@ -279,64 +293,120 @@ def audit_manager_change(*, person: User, before: dict[str, Any], by: User | Non
                    new=getattr(person, name), by=by)
 
 
-@transaction.atomic
 def save_team(*, team: Team, by: User | None, update_fields: list[str] | None = None) -> Team:
-    """Create or save a team, its routing fields' changes (its creation with what it starts with) in its history.
-
-    `by`: who changed it (None: nobody who logs in, e.g. the demo loader). The team's row is locked while its old
-    values are read, as the page's own saves lock it, so two saves at once each audit what the other left."""
-    created = team._state.adding
-    before = team_routing_values(None if created else team.pk)
-    team.save(update_fields=None if created else update_fields)
-    audit_team_change(team=team, before=before, by=by, created=created)
+    """Create or save a team as `by` (None: nobody who logs in, e.g. the demo loader): Team.save records its
+    routing fields' changes (its creation with what it starts with) in its history, by whoever is acting."""
+    with acting_as(by):
+        team.save(update_fields=None if team._state.adding else update_fields)
     return team
 
 
-@transaction.atomic
 def save_person(*, person: User, by: User | None, update_fields: list[str] | None = None) -> User:
-    """Create or save a person, their joining or leaving a team and their weight and "takes new leads" in the
-    history of their team(s). `by` as for save_team."""
-    before = manager_routing_values(None if person._state.adding else person.pk)
-    person.save(update_fields=None if person._state.adding else update_fields)
-    audit_manager_change(person=person, before=before, by=by)
+    """Create or save a person as `by`: User.save records their joining or leaving a team and what routing reads of
+    them in the history of their team(s)."""
+    with acting_as(by):
+        person.save(update_fields=None if person._state.adding else update_fields)
     return person
 
 
-def _absence_snapshot(absence: Absence | None) -> str:
+def _absence_snapshot(absence: dict[str, Any] | None) -> str:
     """An absence as the history keeps it: its dates and reason as JSON (read as dates in the reader's language)."""
     if absence is None:
         return ""
-    return json.dumps({"starts_on": str(absence.starts_on), "ends_on": str(absence.ends_on),
-                       "reason": absence.reason}, ensure_ascii=False, sort_keys=True)
+    return json.dumps({"starts_on": str(absence["starts_on"]), "ends_on": str(absence["ends_on"]),
+                       "reason": absence["reason"]}, ensure_ascii=False, sort_keys=True)
 
 
-@transaction.atomic
 def save_absence(*, absence: Absence, by: User | None) -> Absence:
-    """Add or change a person's absence (routing passes them by on those dates), in their team's history: the
-    dates before and after, who and when. A person in no team has no routing to tell."""
-    before = Absence.objects.filter(pk=absence.pk).first() if absence.pk else None
-    old_person = before.user_id if before is not None else absence.user_id
-    absence.save()
-    old, new = _absence_snapshot(before), _absence_snapshot(absence)
-    if old_person != absence.user_id:  # moved to another person (a script): off the one, on the other
-        _audit_absence(person_id=old_person, old=old, new="", by=by)
-        old = ""
-    if old != new:
-        _audit_absence(person_id=absence.user_id, old=old, new=new, by=by)
+    """Add or change a person's absence as `by` (Absence.save records it in their team's history)."""
+    with acting_as(by):
+        absence.save()
     return absence
 
 
-@transaction.atomic
 def delete_absence(*, absence: Absence, by: User | None) -> None:
-    """Remove a person's absence (routing counts them in on those dates again), in their team's history."""
-    _audit_absence(person_id=absence.user_id, old=_absence_snapshot(absence), new="", by=by)
-    absence.delete()
+    """Remove a person's absence as `by` (the pre_delete signal records it in their team's history)."""
+    with acting_as(by):
+        absence.delete()
+
+
+def audit_absence_change(*, before: dict[str, Any] | None, after: dict[str, Any] | None, by: User | None) -> None:
+    """An absence added (`before` None), changed or removed (`after` None), as its fields (accounts.models
+    ABSENCE_FIELDS), in its person's team's history: the dates before and after. Moved to another person (a
+    script): off the one, on the other. A person in no team has no routing to tell."""
+    old, new = _absence_snapshot(before), _absence_snapshot(after)
+    old_person = before["user_id"] if before is not None else None
+    new_person = after["user_id"] if after is not None else None
+    if old_person is not None and new_person is not None and old_person != new_person:
+        _audit_absence(person_id=old_person, old=old, new="", by=by)
+        old = ""
+    if old != new:
+        _audit_absence(person_id=new_person if new_person is not None else old_person, old=old, new=new, by=by)
 
 
 def _audit_absence(*, person_id: int, old: str, new: str, by: User | None) -> None:
     team_id = User.objects.filter(pk=person_id).values_list("team_id", flat=True).first()
     if team_id is not None:
         _audit(team=team_id, field=f"manager.{person_id}.absence", old=old, new=new, by=by)
+
+
+def audit_head_deleted(*, person: User, by: User | None) -> None:
+    """The teams `person` headed lose their head with the account (SET_NULL sends no save signal): in each one's
+    history, the head by name, the id naming nobody once the account is gone."""
+    for team_id in Team.objects.filter(head_id=person.pk).values_list("pk", flat=True):
+        _audit(team=team_id, field="head.deleted", old=person.display_name(), new=None, by=by)
+
+
+def _calendar_snapshot(day: dict[str, Any] | None) -> str:
+    """A calendar date as the history keeps it: the date, company-wide or the team's own, working or not, how much
+    shorter, its name, as JSON (read in the reader's language)."""
+    if day is None:
+        return ""
+    return json.dumps({"day": str(day["day"]), "company": day["team_id"] is None, "is_working": bool(day["is_working"]),
+                       "shortened_by": day["shortened_by"] or 0, "name": day["name"] or ""},
+                      ensure_ascii=False, sort_keys=True)
+
+
+def audit_calendar_change(*, before: dict[str, Any] | None, after: dict[str, Any] | None, by: User | None) -> None:
+    audit_calendar_changes([(before, after)], by=by)
+
+
+def audit_calendar_changes(changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]], *,
+                           by: User | None) -> None:
+    """Calendar dates added (before None), changed or removed (after None), as their fields (accounts.models
+    CALENDAR_FIELDS), in the history of each team whose working time they change: a company-wide date in every
+    team that applies the company's holidays (switched off or not: it applies the day it is on again) and has no
+    date of its own that day (its own replaces the company's); a team's own date in that team's. One query for the
+    teams and one for their own dates, however many dates (a country's year is loaded at once)."""
+    if not changes:
+        return
+    company_days = {str(row["day"]) for pair in changes for row in pair if row is not None and row["team_id"] is None}
+    company_teams: list[int] = []
+    own: set[tuple[int, str]] = set()
+    if company_days:
+        company_teams = list(Team.objects.filter(uses_company_calendar=True).order_by("pk").values_list(
+            "pk", flat=True))
+        own = {(team_id, str(day)) for team_id, day in CalendarDay.objects.filter(
+            team__isnull=False, day__in=sorted(company_days)).values_list("team_id", "day")}
+
+    def teams_of(row: dict[str, Any] | None) -> list[int]:
+        if row is None:
+            return []
+        if row["team_id"] is not None:
+            return [row["team_id"]]
+        return [team_id for team_id in company_teams if (team_id, str(row["day"])) not in own]
+
+    lines = []
+    now = timezone.now()
+    for before, after in changes:
+        old_teams, new_teams = teams_of(before), teams_of(after)
+        for team_id in dict.fromkeys([*old_teams, *new_teams]):
+            old = _calendar_snapshot(before) if team_id in old_teams else ""
+            new = _calendar_snapshot(after) if team_id in new_teams else ""
+            if old != new:
+                lines.append(FieldChange(team_id=team_id, field="calendar", old_value=old, new_value=new,
+                                         changed_by=by, changed_at=now))
+    FieldChange.objects.bulk_create(lines)
 
 
 def rule_as_saved(rule_id: int | None) -> tuple[int, str] | None:
@@ -436,6 +506,12 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
         elif kind == "rule":
             what = str(capfirst(RoutingRule._meta.verbose_name))
             old, new = _rule_text(old, people), _rule_text(new, people)
+        elif row.field == "calendar":
+            what = str(capfirst(CalendarDay._meta.verbose_name_plural))
+            old, new = _calendar_text(old), _calendar_text(new)
+        elif row.field == "head.deleted":  # the account deleted: its name as kept, the id names nobody now
+            what = str(capfirst(Team._meta.get_field("head").verbose_name))
+            old = gettext("%(name)s (account deleted)") % {"name": old} if old else ""
         else:
             field = Team._meta.get_field(row.field)
             what = str(capfirst(field.verbose_name))
@@ -449,6 +525,24 @@ def routing_history(team: Team, *, limit: int = 50) -> list[RoutingChange]:
                 old, new = (_team_value(row.field, value) for value in (old, new))
         changes.append(RoutingChange(at=row.changed_at, by=row.changed_by, what=what, old=old, new=new))
     return changes
+
+
+def _calendar_text(value: str) -> str:
+    """A calendar date's snapshot in the reader's words: "01.01.2027: day off (New Year), company-wide"."""
+    if not value:
+        return ""
+    data = json.loads(value)
+    if not data["is_working"]:
+        kind = gettext("day off")
+    elif data["shortened_by"]:
+        kind = gettext("working day, %(minutes)s min shorter") % {"minutes": data["shortened_by"]}
+    else:
+        kind = gettext("working day")
+    text = f"{date_format(date.fromisoformat(data['day']), 'SHORT_DATE_FORMAT')}: {kind}"
+    if data.get("name"):
+        text = f"{text} ({data['name']})"
+    scope = gettext("company-wide") if data["company"] else gettext("this team only")
+    return f"{text}, {scope}"
 
 
 def _clock(value: str) -> str:

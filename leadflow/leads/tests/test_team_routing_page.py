@@ -557,13 +557,15 @@ def test_a_person_moved_to_another_team_with_a_new_weight_leaves_one_history_and
     assert list(FieldChange.objects.filter(team=sales).values_list("field", "old_value", "new_value")) == [
         (f"manager.{alice.pk}.team", str(sales.pk), str(other_team.pk))]
     assert list(FieldChange.objects.filter(team=other_team).order_by("pk").values_list(
-        "field", "old_value", "new_value")) == [(f"manager.{alice.pk}.team", str(sales.pk), str(other_team.pk)),
+        "field", "old_value", "new_value")) == [(f"manager.{wholesale_head.pk}.team", "", str(other_team.pk)),
+                                                ("head", "", str(wholesale_head.pk)),  # set up by plain saves
+                                                (f"manager.{alice.pk}.team", str(sales.pk), str(other_team.pk)),
                                                 (f"manager.{alice.pk}.routing_weight", "", "4"),
                                                 (f"manager.{alice.pk}.is_routed", "", "True")]
     assert history_rows(sales, head) == ["admin | Alice: team | Sales | Wholesale"]
     assert sorted(history_rows(other_team, wholesale_head)) == [
         "admin | Alice: routing weight | — | 4", "admin | Alice: takes new leads | — | yes",
-        "admin | Alice: team | Sales | Wholesale"]
+        "admin | Alice: team | Sales | Wholesale", "— | Head of sales | — | olga", "— | olga: team | — | Wholesale"]
 
 
 def test_a_person_added_in_the_admin_joins_their_teams_history(admin_client, head, sales) -> None:
