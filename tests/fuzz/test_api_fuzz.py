@@ -13,7 +13,11 @@ repeatable and CI does not fail by chance; a change to the API changes the examp
 What the checks leave out on purpose, each listed below with its reason: a request the schema allows that is
 refused with 422 naming the field by a rule JSON Schema cannot state (a deferral into the past, a record that must
 exist, one field or another; REFUSED_THOUGH_VALID), the public submission endpoint's leniency with what web forms
-send (ACCEPTED_THOUGH_INVALID), and NUL characters, which the document forbids once in its description."""
+send (ACCEPTED_THOUGH_INVALID), and NUL characters, which the document forbids once in its description.
+
+Below Schemathesis, a sweep of its own reads every field of every JSON body from the document and sends it each value
+of a JSON type the document does not give it, and every integer, boolean and date of a query string each spelling
+its type does not allow: each must be refused with 422 naming the field and the type it takes."""
 
 from __future__ import annotations
 
