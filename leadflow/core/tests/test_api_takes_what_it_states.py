@@ -308,3 +308,14 @@ def test_the_public_submission_documents_the_numbers_and_words_it_reads(partner)
     response = submit(partner[1], {"name": "Иван Петров", "phone": 79123450005, "consent": "on"})
     assert response.status_code == 201, response.content
     assert Lead.objects.get(phone="+79123450005").consents.filter(given=True).exists()
+
+
+@pytest.mark.parametrize("value", ["5.0", "+5", "5_0", "%205"])
+def test_an_id_in_a_path_is_written_in_digits(everyone, make_lead, value):
+    """pydantic would read /api/leads/5.0 and /api/leads/+5 as lead 5."""
+    lead = make_lead()
+    shown = value.replace("5", str(lead.pk))
+    response = everyone.get(f"/api/leads/{shown}")
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {"lead_id": ["Must be a whole number, written in digits (e.g. 50)."]}
+    assert everyone.get(f"/api/leads/{lead.pk}").status_code == 200
