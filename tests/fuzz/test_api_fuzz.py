@@ -111,6 +111,16 @@ REFUSED_THOUGH_VALID: dict[str, dict[str, str]] = {
 }
 
 
+def whole_floats(value: Any) -> bool:
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, dict):
+        return any(whole_floats(item) for item in value.values())
+    if isinstance(value, list):
+        return any(whole_floats(item) for item in value)
+    return False
+
+
 def schema_valid_request_is_accepted(ctx, response, case):  # type: ignore[no-untyped-def]
     """Schemathesis's positive_data_acceptance, but for the refusals listed above (by every field the refusal
     names, so a second, unlisted refusal in the same answer still fails)."""
@@ -122,6 +132,12 @@ def schema_valid_request_is_accepted(ctx, response, case):  # type: ignore[no-un
             if len(case.operation.body) else set()
         refused = {name.split(".")[0] for name in response.json()["error"]["fields"]}
         if refused and not refused & declared and refused <= {str(key) for key in case.body}:
+            return None
+    if response.status_code == 422 and isinstance(case.body, dict) and whole_floats(case.body):
+        # JSON Schema counts 5.0 as an integer; the document's description says Leadflow's integer is written 5
+        # (a whole float is refused with 422 naming the field, as the brief of strict types wants).
+        said = [m for messages in response.json()["error"]["fields"].values() for m in messages]
+        if said and all(m == "Input should be a valid integer" for m in said):
             return None
     if response.status_code == 422 and known:
         fields = set(response.json()["error"]["fields"])
