@@ -108,7 +108,12 @@ api = LeadflowAPI(
         "(`Authorization: Bearer ...`) or the web session. Errors are "
         '`{"error": {"code", "message", "fields"}}`. No text may hold the NUL character (U+0000) and no integer may be '
         "past 64 bits: a request with one, in any field (even one Leadflow ignores), key or parameter, is refused "
-        "with 422 naming where it is. An integer is a number, never true or false (422 naming the field). A date, "
+        "with 422 naming where it is. A field of a JSON body takes the JSON type stated for it and no other "
+        "(422 naming the field and the type): an integer is a number without a fraction (never \"5\", 5.0, true "
+        "or false), a string is never a number, a boolean is true or false (never \"true\" or 1), and a list or "
+        "an object is never a single value, nor the other way round. In a query string (or a path), an integer is "
+        "written in digits "
+        "(`?limit=50`, not `5.0` or `+5`) and a boolean as true or false (not 1 or yes). A date, "
         "or a date and time, is an ISO 8601 string (never a number) within the years 1 to 9999 (in UTC). "
         "A date and time without a UTC offset (`2026-11-20T10:00`) is local time: the user's "
         "time zone (their own, else their team's, else the site's, LEADFLOW_TIME_ZONE), or the site's for a partner "

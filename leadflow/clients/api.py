@@ -12,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from leadflow.accounts.middleware import in_zone_of
 from leadflow.accounts.models import Role, User
@@ -28,9 +29,12 @@ from leadflow.core.inputs import (
     MAX_INT,
     MAX_SEARCH,
     NOT_BLANK,
+    BodyIn,
     IsoDateTime,
     NestedObject,
     PathId,
+    QueryBool,
+    digits,
     integer,
     one_of,
     page_limit,
@@ -111,7 +115,8 @@ def visible_client(user: User, client_id: int) -> Client:
 # A page of a list: how many (1 to 200), from where, and a search of at most MAX_SEARCH characters.
 Limit = page_limit(200, gettext_lazy("Between 1 and 200."))
 Offset = Annotated[int, Field(ge=0, le=MAX_INT), worded(
-    {"greater_than_equal": gettext_lazy("From 0 up."), "less_than_equal": gettext_lazy("The number is too large.")})]
+    {"greater_than_equal": gettext_lazy("From 0 up."), "less_than_equal": gettext_lazy("The number is too large.")}),
+    BeforeValidator(digits)]
 Search = Annotated[str, Field(max_length=MAX_SEARCH), worded(
     lazy(lambda: _("At most %(limit)d characters.") % {"limit": MAX_SEARCH}, str)())]
 
@@ -184,7 +189,7 @@ class ContactEditIn(NestedObject):
                                  '"t.me/name"')
 
 
-class ClientUpdateIn(Schema):
+class ClientUpdateIn(BodyIn):
     company: CompanyEditIn | None = None
     contact: ContactEditIn | None = None
     contact_id: integer(ge=1, le=MAX_INT) | None = Field(None, description="Another person of the client's company "
@@ -223,7 +228,7 @@ def company(request: HttpRequest, company_id: PathId) -> Company:
     return found
 
 
-class ContactMergeIn(Schema):
+class ContactMergeIn(BodyIn):
     survivor_id: integer()  # type: ignore[valid-type]
     other_ids: list[integer()] = Field(..., min_length=1)  # type: ignore[valid-type]
     choices: dict[str, integer()] = Field(  # type: ignore[valid-type]
@@ -283,7 +288,7 @@ def one_of_kinds(kinds: list[str]) -> Any:
     return one_of(kinds, lambda value: _("One of: %(kinds)s.") % {"kinds": ", ".join(kinds)})
 
 
-class ClientActivityIn(Schema):
+class ClientActivityIn(BodyIn):
     kind: one_of_kinds(ACTIVITY_KINDS) = Field(..., description=" | ".join(ACTIVITY_KINDS))  # type: ignore[valid-type]
     subject: str = Field("", max_length=255, description="One line: what it was about")
     body: str = Field("", max_length=20000, description="Notes, shown as plain text")
@@ -293,7 +298,7 @@ class ClientActivityIn(Schema):
                                                               "yours); default now")
 
 
-class ClientTaskIn(Schema):
+class ClientTaskIn(BodyIn):
     title: str = Field(..., min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK},
                        description="What to do; not blank")
     kind: one_of_kinds(TASK_KINDS) = Field(TaskKind.CALL, description=" | ".join(TASK_KINDS))  # type: ignore[valid-type]
@@ -310,7 +315,8 @@ class ClientCompleteTaskIn(CompleteTaskIn):
 
 
 class ClientTaskFilters(Schema):
-    include_done: bool = Field(True, description="Completed and cancelled tasks too (they come after the open ones)")
+    include_done: QueryBool = Field(  # type: ignore[valid-type]
+        True, description="Completed and cancelled tasks too (they come after the open ones)")
 
 
 def client_task_assignee(user: User, client: Client, assignee_id: int | None) -> User:

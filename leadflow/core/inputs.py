@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -29,7 +30,9 @@ from ninja.schema import DjangoGetter
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     Field,
+    Strict,
     ValidatorFunctionWrapHandler,
     WrapValidator,
     model_validator,
@@ -52,7 +55,20 @@ def parse_id(text: str) -> int | None:
     return value if 0 < value <= MAX_INT else None
 
 
-class NestedObject(Schema):
+class BodyIn(Schema):
+    """The schema of a JSON body (or of an object in one): each field takes exactly the JSON type the API's document
+    states, as pydantic's strict mode reads it. "5" or 5.0 is not an integer, 5 is not a string, "true" or 1 is not
+    a boolean, a list or an object is not a scalar (nor the other way round): each is refused with 422 naming the
+    field and the type it takes ("Input should be a valid integer"). A date or a time is the exception JSON makes it:
+    an ISO 8601 string (IsoDate, IsoDateTime read it so).
+
+    Query parameters are strings by nature, so their schemas are not this: QueryInt and QueryBool read them
+    strictly instead."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class NestedObject(BodyIn):
     """A schema used as a field of another: only a JSON object may fill it.
 
     ninja's Schema reads any value's attributes (so that it can serialise model instances); as input, a string
@@ -211,9 +227,40 @@ def integer(**limits: Any) -> Any:
     return Annotated[int, Field(**limits), BeforeValidator(_not_true_or_false)]
 
 
-# A date or a date and time written in ISO 8601 ("2025-03-31", "2025-03-31T09:30:00+03:00"), never a number.
-IsoDate = Annotated[date, BeforeValidator(_not_a_number)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
+# A date or a date and time written in ISO 8601 ("2025-03-31", "2025-03-31T09:30:00+03:00"), never a number. Not
+# strict even in a BodyIn: JSON has no date, so the string is read (strict mode would take only a Python date).
+IsoDate = Annotated[date, Strict(False), BeforeValidator(_not_a_number)]
+IsoDateTime = Annotated[datetime, Strict(False), BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
+
+DIGITS = re.compile(r"-?[0-9]+")
+
+
+def digits(value: Any) -> Any:
+    """A whole number in a query string or a path, as the document's integer: ASCII digits with an optional minus.
+    pydantic would also read "5.0", " 5", "+5" and "5_000" as 5."""
+    if isinstance(value, str) and not DIGITS.fullmatch(value):
+        raise PydanticCustomError("int_parsing", _("Must be a whole number, written in digits (e.g. 50)."))
+    return value
+
+
+def _true_or_false(value: Any) -> Any:
+    """A boolean in a query string, as the document's boolean is written: true or false. pydantic would also read
+    1, yes, on, t, y, True and their opposites."""
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise PydanticCustomError("bool_parsing", _("Must be true or false."))
+    return value
+
+
+# An integer and a boolean of a query string (or a path), read strictly: "?limit=5.0", "?limit=abc" or "?pool=yes" is
+# refused with 422 naming the parameter. `limits` (ge, le) are the document's minimum and maximum.
+QueryBool = Annotated[bool, BeforeValidator(_true_or_false)]
+
+
+def query_int(**limits: Any) -> Any:
+    return Annotated[int, Field(**{"ge": -MAX_INT - 1, "le": MAX_INT, **limits}), BeforeValidator(digits)]
+
+
+QueryId = query_int(ge=1)
 
 # The types of refusal a type of its own answers in pydantic's words ("Input should be a valid integer"): worded()
 # leaves those as they are and words only the refusals of the rule itself.
@@ -239,13 +286,14 @@ def worded(message: Any) -> WrapValidator:
 
 def page_limit(most: int, message: Any) -> Any:
     """How many items a page may ask for: 1 to `most`."""
-    return Annotated[int, Field(ge=1, le=most), worded(message)]
+    return Annotated[int, Field(ge=1, le=most), worded(message), BeforeValidator(digits)]
 
 
 # An id in a path (/api/leads/{lead_id}): 1 to 2**63-1, as the document states; 0, a negative number or one past 64 bits
 # is refused with 422 naming the field, as an id in a body is (no record has one, and no database compares with 2**70).
 PathId = Annotated[int, Field(ge=1, le=MAX_INT),
-                   worded(gettext_lazy("Must be an id: a whole number from 1 to 9223372036854775807.")), Path()]
+                   worded(gettext_lazy("Must be an id: a whole number from 1 to 9223372036854775807.")),
+                   BeforeValidator(digits), Path()]
 
 
 def one_of(values: Iterable[str], message: Any) -> Any:

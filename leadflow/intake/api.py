@@ -92,38 +92,46 @@ class SubmissionOut(Schema):
                         'too_long (a text cut to its field, kept whole as given; not on the API, which refuses it).')
 
 
+# What a web form or a builder's webhook sends for a text, and intake reads: a string, a number (read as its text, as
+# a spreadsheet's phone column 79123456789) or, from a PHP form's `name[]`, a list of them (read as one text).
+FormText = str | float | list[str | float | None] | None
+
+
 class LeadSubmission(Schema):
     """The fields Leadflow reads from a submission; any other keys are kept in the journal. A lead needs a name and
     a phone or an e-mail, each readable: a submission without is refused with 422 naming the field (`__all__` when
-    it has none of them), and stays journaled (`submission_id`)."""
+    it has none of them), and stays journaled (`submission_id`). Each text field takes what web forms and builders'
+    webhooks send: a string, a number (read as its text) or a list of them (read as one text)."""
 
-    name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    middle_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    company: str | None = None
-    position: str | None = None
-    city: str | None = None
-    product_interest: str | None = None
+    name: FormText = None
+    first_name: FormText = None
+    last_name: FormText = None
+    middle_name: FormText = None
+    phone: FormText = None
+    email: FormText = None
+    company: FormText = None
+    position: FormText = None
+    city: FormText = None
+    product_interest: FormText = None
     company_size: Annotated[int, Field(ge=0, le=10_000_000)] | str | None = Field(None, description=(
         'Employees: a number, or as people write it ("1 000", "50-100", "100+"); one that cannot be read as a '
         "number is refused with 422 naming the field"))
-    deal_type: str | None = None
-    message: str | None = None
-    consent: bool | None = None
-    consent_text_version: str | None = None
-    utm_source: str | None = None
-    utm_medium: str | None = None
-    utm_campaign: str | None = None
-    utm_content: str | None = None
-    utm_term: str | None = None
-    referrer: str | None = None
-    landing_page: str | None = None
+    deal_type: FormText = None
+    message: FormText = None
+    consent: bool | int | str | None = Field(None, description=(
+        'true, or what a form or a spreadsheet writes for yes: "on", "1", 1, "yes", "да", "+", ...; anything else '
+        "(false, 0, \"нет\", empty) is no consent"))
+    consent_text_version: FormText = None
+    utm_source: FormText = None
+    utm_medium: FormText = None
+    utm_campaign: FormText = None
+    utm_content: FormText = None
+    utm_term: FormText = None
+    referrer: FormText = None
+    landing_page: FormText = None
     region: str | None = None
     form_key: str | None = None
-    visitor_id: str | None = None
+    visitor_id: FormText = None
     first_touch: dict[str, str] | None = None  # utm_*, referrer, landing_page of the first visit: kept on a new lead
 
 

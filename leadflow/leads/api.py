@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from leadflow.accounts.middleware import in_zone_of, zone_name_of
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import MAX_INT, MAX_SEARCH, IsoDate, PathId, one_of, page_limit, worded
+from leadflow.core.inputs import MAX_INT, MAX_SEARCH, IsoDate, PathId, QueryBool, QueryId, one_of, page_limit, worded
 from leadflow.leads import schemas, services
 from leadflow.leads.models import Lead, LostReason, Notification, Stage, Task
 from leadflow.leads.querysets import (
@@ -47,10 +47,10 @@ class LeadFilters(Schema):
     stage: str | None = None
     owner: Annotated[str, Field(pattern="^(me|none|[0-9]{1,18})$"),  # type: ignore[valid-type]
                      worded(gettext_lazy("A user id, 'me' or 'none'."))] | None = None
-    pool: bool | None = None
-    team_id: int | None = Field(None, ge=1, le=MAX_INT)
-    source_id: int | None = Field(None, ge=1, le=MAX_INT)
-    campaign_id: int | None = Field(None, ge=1, le=MAX_INT)
+    pool: QueryBool | None = None  # type: ignore[valid-type]
+    team_id: QueryId | None = None  # type: ignore[valid-type]
+    source_id: QueryId | None = None  # type: ignore[valid-type]
+    campaign_id: QueryId | None = None  # type: ignore[valid-type]
     temperature: str | None = None
     created_from: IsoDate | None = None
     created_to: IsoDate | None = None
@@ -334,7 +334,7 @@ def lost_reasons(request: HttpRequest) -> Any:
 
 
 @router.get("/meta/notifications", response=list[schemas.NotificationOut], summary="My notifications")
-def notifications(request: HttpRequest, unread: bool = False) -> Any:
+def notifications(request: HttpRequest, unread: QueryBool = False) -> Any:  # type: ignore[valid-type]
     qs = Notification.objects.filter(user=request.auth)
     if unread:
         qs = qs.filter(read_at__isnull=True)
@@ -347,7 +347,7 @@ def notifications(request: HttpRequest, unread: bool = False) -> Any:
 class TaskFilters(Schema):
     scope: one_of(("mine", "overdue", "today", "upcoming", "team"),  # type: ignore[valid-type]
                   gettext_lazy("One of mine, overdue, today, upcoming, team.")) = "mine"
-    include_done: bool = False
+    include_done: QueryBool = False  # type: ignore[valid-type]
     limit: PageLimit = 100  # type: ignore[valid-type]
 
 
@@ -431,7 +431,8 @@ def complete(request: HttpRequest, task_id: PathId, data: schemas.CompleteTaskIn
 
 
 @interests_router.get("", response=list[schemas.InterestOut], summary="Interests of your team (not yet leads)")
-def list_interests(request: HttpRequest, promoted: bool = False, limit: PageLimit = 50) -> Any:  # type: ignore[valid-type]
+def list_interests(request: HttpRequest, promoted: QueryBool = False,  # type: ignore[valid-type]
+                   limit: PageLimit = 50) -> Any:  # type: ignore[valid-type]
     visible = interests_visible_to(request.auth)
     return ((visible.exclude(INTEREST_PENDING) if promoted else visible.filter(INTEREST_PENDING))
             .prefetch_related("requests")

@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 
-from leadflow.core.inputs import MAX_INT32, NOT_BLANK, IsoDate, IsoDateTime, NestedObject, integer, one_of
+from leadflow.core.inputs import (
+    MAX_INT32,
+    NOT_BLANK,
+    BodyIn,
+    IsoDate,
+    IsoDateTime,
+    NestedObject,
+    integer,
+    one_of,
+)
 from leadflow.leads.models import ActivityKind, TaskKind
 
 ACTIVITY_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.SYSTEM]  # Leadflow's own: not typed
@@ -179,22 +188,22 @@ class LeadCardOut(Schema):
     field_changes: list[FieldChangeOut]
 
 
-class AssignIn(Schema):
+class AssignIn(BodyIn):
     owner_id: integer() = Field(..., description=f"The user to assign to. {EXISTING}")  # type: ignore[valid-type]
 
 
-class StageIn(Schema):
+class StageIn(BodyIn):
     stage: str = Field(..., description="Stage code, e.g. contacted: one of GET /api/leads/meta/stages (the admin "
                                         f"configures them). {EXISTING}")
 
 
-class RefuseIn(Schema):
+class RefuseIn(BodyIn):
     reason_id: integer() = Field(  # type: ignore[valid-type]
         ..., description=f"An active lost reason (GET /api/leads/meta/lost-reasons). {EXISTING}")
     note: str = ""
 
 
-class DeferIn(Schema):
+class DeferIn(BodyIn):
     until: IsoDate = Field(..., description="A day after today (in Leadflow's time zone); today or earlier is "
                                             "refused with 422 naming `until`")
     note: str = ""
@@ -209,7 +218,7 @@ class CompanyIn(NestedObject):
     legal_address: str = ""
 
 
-class ConvertIn(Schema):
+class ConvertIn(BodyIn):
     owner_id: integer() | None = Field(  # type: ignore[valid-type]
         None, description=f"An active user to own the client. {EXISTING}")
     company: CompanyIn | None = None
@@ -229,7 +238,7 @@ class ConvertOut(Schema):
     lead_id: int
 
 
-class ActivityIn(Schema):
+class ActivityIn(BodyIn):
     kind: one_of(ACTIVITY_KINDS, gettext_lazy("Unknown activity kind.")) = Field(  # type: ignore[valid-type]
         ..., description=" | ".join(ACTIVITY_KINDS))
     subject: str = Field("", max_length=255)
@@ -239,7 +248,7 @@ class ActivityIn(Schema):
                                                              "yours); empty: now")
 
 
-class TaskIn(Schema):
+class TaskIn(BodyIn):
     """A task on exactly one card: give lead_id or client_id, not both, not neither (422 naming lead_id)."""
 
     lead_id: integer() | None = Field(None, description=f"The lead; or client_id. {EXISTING}")  # type: ignore[valid-type]
@@ -255,7 +264,7 @@ class TaskIn(Schema):
                                                  "time already past is refused with 422 naming `due_at`")
 
 
-class CompleteTaskIn(Schema):
+class CompleteTaskIn(BodyIn):
     """The next task needs both next_title and next_due_at, or neither (422 naming the one missing)."""
 
     result: str = Field(..., max_length=5000, json_schema_extra={"pattern": NOT_BLANK},
@@ -311,7 +320,7 @@ PHONE = "A phone number as typed, extension included; one that cannot be read is
 EMAIL = "An e-mail address; one that cannot be read is refused with 422 naming the field"
 
 
-class LeadUpdateIn(Schema):
+class LeadUpdateIn(BodyIn):
     """Only the fields given are changed; phones and e-mails are normalised as on intake. A lead keeps a name and
     at least one contact: an edit that would leave it without is refused (422, `__all__`)."""
 
@@ -387,7 +396,7 @@ class InterestOut(Schema):
         return interest_contacts(obj)["messengers"]  # type: ignore[no-any-return]
 
 
-class PromoteIn(Schema):
+class PromoteIn(BodyIn):
     name: str = Field(..., min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK},
                        description="The person's full name")
     phone: str = Field("", max_length=64, description=PHONE)
@@ -453,7 +462,7 @@ class DuplicateOut(Schema):
     owner_name: str = ""
 
 
-class MergeIn(Schema):
+class MergeIn(BodyIn):
     survivor_id: integer()  # type: ignore[valid-type]
     other_ids: list[integer()] = Field(..., min_length=1)  # type: ignore[valid-type]
     choices: dict[str, integer()] = Field(  # type: ignore[valid-type]

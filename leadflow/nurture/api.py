@@ -8,14 +8,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from leadflow.core.errors import NotFound
-from leadflow.core.inputs import NOT_BLANK, PathId
+from leadflow.core.inputs import NOT_BLANK, BodyIn, PathId
 from leadflow.nurture import services
 from leadflow.nurture.models import Enrollment, Segment
 
 router = Router(tags=["segments and sequences"])
 
 
-class SegmentIn(Schema):
+class SegmentIn(BodyIn):
     name: str = Field(..., max_length=120, json_schema_extra={"pattern": NOT_BLANK},
                       description="Not blank, and no other segment's (422 naming `name` otherwise)")
     audience: str = Field("leads", json_schema_extra={"enum": ["leads", "clients"]})

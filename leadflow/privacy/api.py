@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import integer, one_of
+from leadflow.core.inputs import BodyIn, QueryId, integer, one_of
 from leadflow.privacy import services
 from leadflow.privacy.models import Purpose
 from leadflow.privacy.views import person_from
@@ -22,7 +22,7 @@ NAME_THE_PERSON = ("Name the person by at least one of lead, client, email, phon
                    "otherwise); a lead or client you cannot see, or a person with no card, is 404")
 
 
-class PersonIn(Schema):
+class PersonIn(BodyIn):
     lead: integer() | None = None  # type: ignore[valid-type]
     client: integer() | None = None  # type: ignore[valid-type]
     email: str | None = None
@@ -85,7 +85,7 @@ class ConsentOut(Schema):
     recorded_by: str | None
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(BodyIn):
     """Name the lead or the client (422 naming `__all__` otherwise)."""
 
     purpose: one_of(Purpose.values, lambda value: _("Unknown purpose; use %(purposes)s.")  # type: ignore[valid-type]
@@ -110,7 +110,8 @@ def _person(request: HttpRequest, params: dict[str, Any]) -> services.Person:
 
 @router.get("/export", summary="Everything about a person as JSON (admin; head for their team's people)",
             description=f"{NAME_THE_PERSON}.")
-def export(request: HttpRequest, lead: int | None = None, client: int | None = None, email: str = "",
+def export(request: HttpRequest, lead: QueryId | None = None, client: QueryId | None = None,  # type: ignore[valid-type]
+           email: str = "",
            phone: str = "", telegram: str = "") -> HttpResponse:
     from leadflow.privacy.views import export_response
 
@@ -160,7 +161,8 @@ def _card(request: HttpRequest, lead: int | None, client: int | None) -> tuple[A
 
 @router.get("/consents", response=list[ConsentOut], summary="Consent history of a card you can see",
             description="Name the lead or the client (422 naming `__all__` otherwise).")
-def consents(request: HttpRequest, lead: int | None = None, client: int | None = None) -> list[dict[str, Any]]:
+def consents(request: HttpRequest, lead: QueryId | None = None,  # type: ignore[valid-type]
+             client: QueryId | None = None) -> list[dict[str, Any]]:  # type: ignore[valid-type]
     found_lead, found_client = _card(request, lead, client)
     return [
         {"id": c.pk, "purpose": c.purpose, "given": c.given, "text_version": c.text_version, "at": c.at,

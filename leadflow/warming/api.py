@@ -17,7 +17,7 @@ from leadflow.accounts.middleware import zone_name_of
 from leadflow.accounts.models import Role
 from leadflow.clients.models import Client
 from leadflow.core.errors import Forbidden, InvalidInput, NotFound
-from leadflow.core.inputs import WHITESPACE, PathId, integer, page_limit
+from leadflow.core.inputs import WHITESPACE, BodyIn, PathId, integer, page_limit
 from leadflow.intake.models import Partner
 from leadflow.leads.models import Lead, LeadState
 from leadflow.matching import normalize
@@ -30,7 +30,7 @@ router = Router(tags=["warming"])
 RECORDERS = {Role.ADMIN, Role.HEAD, Role.MARKETER}
 
 
-class EventIn(Schema):
+class EventIn(BodyIn):
     """One thing a person did. Name the person by exactly one of lead_id, email, phone or visitor_id."""
 
     # What intake.check_event refuses, stated for the document; check_event stays the one that refuses it.

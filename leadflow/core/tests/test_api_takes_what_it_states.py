@@ -232,3 +232,90 @@ def test_true_or_false_is_not_an_integer(api_as, head, make_lead, url, body, fie
     response = api_as(head).post(url.format(lead=lead.pk), body, content_type="application/json")
     assert response.status_code == 422, response.content
     assert response.json()["error"]["fields"] == {field: ["Must be a whole number, not true or false."]}
+
+
+# ---------------------------------------------------------------- each field its JSON type, and nothing else
+
+
+@pytest.mark.parametrize(("url", "body", "field", "said"), [
+    ("/api/leads/{lead}/assign", {"owner_id": "{owner}"}, "owner_id", "Input should be a valid integer"),
+    ("/api/leads/{lead}/assign", {"owner_id": 5.0}, "owner_id", "Input should be a valid integer"),
+    ("/api/leads/{lead}/refuse", {"reason_id": 1, "note": 5}, "note", "Input should be a valid string"),
+    ("/api/leads/{lead}/stage", {"stage": ["contacted"]}, "stage", "Input should be a valid string"),
+    ("/api/privacy/erase", {"lead": 1, "confirm": "true"}, "confirm", "Input should be a valid boolean"),
+    ("/api/privacy/erase", {"lead": 1, "confirm": 1}, "confirm", "Input should be a valid boolean"),
+    ("/api/leads/{lead}/defer", {"until": 20301231}, "until", "Must be a date (and time) in ISO 8601, not a number."),
+    ("/api/segments", {"name": "Hot", "conditions": ["x"]}, "conditions", "Input should be a valid dictionary"),
+])
+def test_a_value_of_another_json_type_is_refused_not_read_as_one(api_as, admin_user, alice, make_lead, url, body,
+                                                                 field, said):
+    """"5" is not user 5, 5.0 is not 5, "true" does not confirm an erasure: each is refused naming the field and the
+    type it takes, and nothing changes."""
+    lead = make_lead(owner=alice)
+    body = {key: str(alice.pk) if value == "{owner}" else value for key, value in body.items()}
+    response = api_as(admin_user).post(url.format(lead=lead.pk), json.dumps(body), content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["error"] == {"code": "validation_error", "message": "Some fields are invalid.",
+                                        "fields": {field: [said]}}
+    lead.refresh_from_db()
+    assert (lead.owner_id, lead.state) == (alice.pk, "open")
+
+
+def test_json_still_gives_dates_and_times_as_iso_strings(api_as, alice, make_lead):
+    """Strict types read JSON's strings for dates and times all the same (JSON has no date type)."""
+    lead = make_lead(owner=alice)
+    until = (timezone.localdate() + timedelta(days=10)).isoformat()
+    assert api_as(alice).post(f"/api/leads/{lead.pk}/defer", {"until": until},
+                              content_type="application/json").status_code == 200
+    task = api_as(alice).post("/api/tasks", {"lead_id": lead.pk, "title": "Call back", "due_at": "2030-01-10T10:00"},
+                              content_type="application/json")
+    assert task.status_code == 201, task.content
+
+
+@pytest.mark.parametrize(("query", "field", "said"), [
+    ({"limit": "5.0"}, "limit", "Must be a whole number, written in digits (e.g. 50)."),
+    ({"limit": "abc"}, "limit", "Must be a whole number, written in digits (e.g. 50)."),
+    ({"limit": "+5"}, "limit", "Must be a whole number, written in digits (e.g. 50)."),
+    ({"limit": "0"}, "limit", "Between 1 and 200."),
+    ({"team_id": "-1"}, "team_id", "Input should be greater than or equal to 1"),
+    ({"pool": "yes"}, "pool", "Must be true or false."),
+    ({"pool": "1"}, "pool", "Must be true or false."),
+    ({"created_from": "2026-13-01"}, "created_from", None),
+])
+def test_a_query_parameter_is_read_strictly_as_its_type(api_as, alice, query, field, said):
+    response = api_as(alice).get("/api/leads", query)
+    assert response.status_code == 422, response.content
+    assert list(response.json()["error"]["fields"]) == [field]
+    if said:
+        assert response.json()["error"]["fields"][field] == [said]
+
+
+def test_a_query_parameter_written_as_its_type_is_taken(api_as, alice, make_lead):
+    pooled = make_lead()
+    make_lead(owner=alice)
+    response = api_as(alice).get("/api/leads", {"limit": "5", "pool": "true", "created_from": "2020-01-01"})
+    assert response.status_code == 200, response.content
+    assert [item["id"] for item in response.json()["items"]] == [pooled.pk]
+    assert api_as(alice).get("/api/tasks", {"include_done": "false", "limit": "200"}).status_code == 200
+
+
+def test_the_public_submission_documents_the_numbers_and_words_it_reads(partner):
+    """POST /api/submissions keeps reading what forms send; its document says so rather than promise only strings."""
+    body = SCHEMA["paths"]["/api/submissions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    document = body["properties"]
+    assert {"type": "number"} in document["phone"]["anyOf"] and {"type": "string"} in document["phone"]["anyOf"]
+    assert {branch.get("type") for branch in document["consent"]["anyOf"]} == {"boolean", "integer", "string", "null"}
+    response = submit(partner[1], {"name": "Иван Петров", "phone": 79123450005, "consent": "on"})
+    assert response.status_code == 201, response.content
+    assert Lead.objects.get(phone="+79123450005").consents.filter(given=True).exists()
+
+
+@pytest.mark.parametrize("value", ["5.0", "+5", "5_0", "%205"])
+def test_an_id_in_a_path_is_written_in_digits(everyone, make_lead, value):
+    """pydantic would read /api/leads/5.0 and /api/leads/+5 as lead 5."""
+    lead = make_lead()
+    shown = value.replace("5", str(lead.pk))
+    response = everyone.get(f"/api/leads/{shown}")
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {"lead_id": ["Must be a whole number, written in digits (e.g. 50)."]}
+    assert everyone.get(f"/api/leads/{lead.pk}").status_code == 200
