@@ -27,7 +27,6 @@ from leadflow.core.worktime import add_working_minutes
 from leadflow.intake.models import Form, Partner, Submission
 from leadflow.intake.pipeline import Inbound, Outcome, receive
 from leadflow.leads import routing_setup, services
-from leadflow.leads.routing import team_calendar
 from leadflow.leads.models import (
     ActivityKind,
     Channel,
@@ -40,6 +39,7 @@ from leadflow.leads.models import (
     Task,
     TaskKind,
 )
+from leadflow.leads.routing import team_calendar
 from leadflow.marketing.models import Campaign, Source
 
 DEMO_PASSWORD = "leadflow"  # noqa: S105  (printed for everyone: it is demo data)
