@@ -2,7 +2,9 @@
 
 Every lead enters through the intake pipeline (`receive(Inbound(...))`), exactly as a real one
 would: journaled, normalised, matched, routed. Then the managers work them through the services:
-claims, calls, stages, refusals, a deferral, conversions into clients, tasks for today.
+claims, calls, stages, refusals, a deferral, conversions into clients, tasks for today. The worked leads' stories
+are then dated over the last eight weeks (_backdate), so the reports show a company at work, while the shared pool,
+the leads not called yet and today's tasks stay today's.
 The build is deterministic (a seeded random) apart from the keys, which are secrets.
 """
 
@@ -1115,14 +1117,16 @@ class _Builder:
         self._campaign_spend(today)
 
     def _campaign_spend(self, today: Any) -> None:
-        """Clicks and spend per campaign for the last 30 days, so the cost report has figures to show."""
+        """Clicks and spend per campaign for every day from its start to today, so the cost report has figures to show
+        for every day the demo's leads arrived on."""
         from leadflow.marketing.models import CampaignSpend
 
         for number, campaign in enumerate(Campaign.objects.order_by("pk")):
             CampaignSpend.objects.bulk_create([
+                # 6-15 clicks a day at 60-180 a click: a few per cent of the clicks leave a request.
                 CampaignSpend(campaign=campaign, day=today - timedelta(days=day),
-                              clicks=40 + (number * 17 + day * 7) % 60,
-                              cost=(40 + (number * 17 + day * 7) % 60) * (60 + number * 30))
+                              clicks=6 + (number * 7 + day * 3) % 10,
+                              cost=(6 + (number * 7 + day * 3) % 10) * (60 + number * 30))
                 for day in range((today - campaign.starts_on).days + 1 if campaign.starts_on else 30)
             ], ignore_conflicts=True)
 
