@@ -18,8 +18,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -1418,7 +1419,7 @@ def _story(kinds: list[str], first_call: int, now: datetime, zone: ZoneInfo, rng
             else:
                 least, most = AFTER.get(kind, (5, 60))
                 moment = times[-1] + timedelta(minutes=rng.uniform(least, most))
-                if most >= DAY:
+                if most >= HOUR:
                     moment = _in_office(moment, zone, rng)
             times.append(moment)
         if times[-1] < now - timedelta(hours=1):
@@ -1441,7 +1442,7 @@ def _move_rows(moves: dict[int, Any], move: Any, *, worked_until: datetime, now:
     """Rewrite the moments of every row of the moved leads' stories (see _backdate)."""
     from leadflow.clients.models import Company, Contact
     from leadflow.events.models import OutboxEvent
-    from leadflow.leads.models import Activity, FieldChange, Notification, OwnerChange, Request, StageChange
+    from leadflow.leads.models import Notification
 
     pks = list(moves)
     leads = list(Lead.objects.filter(pk__in=pks).select_related("team"))
@@ -1451,50 +1452,52 @@ def _move_rows(moves: dict[int, Any], move: Any, *, worked_until: datetime, now:
             setattr(lead, name, move(lead.pk, getattr(lead, name)))
         if lead.sales_since is not None:
             lead.sla_due_at = add_working_minutes(lead.sales_since, lead.team.sla_minutes, team_calendar(lead.team))
-    Lead.objects.bulk_update(leads, ["created_at", "assigned_at", "first_contacted_at", "sales_since", "consent_at",
+    _save_moments(Lead, leads, ["created_at", "assigned_at", "first_contacted_at", "sales_since", "consent_at",
                                      "refused_at", "converted_at", "escalated_at", "sla_warned_at", "updated_at",
                                      "sla_due_at"])
     clients = list(Client.objects.filter(lead_id__in=pks))
     client_lead = {client.pk: client.lead_id for client in clients}
     for client in clients:
         client.created_at = move(client.lead_id, client.created_at)
-    Client.objects.bulk_update(clients, ["created_at"])
+    _save_moments(Client, clients, ["created_at"])
     for model, link in ((Company, "company_id"), (Contact, "contact_id")):
         owner_of = {getattr(client, link): client.lead_id for client in clients if getattr(client, link)}
         rows = list(model.objects.filter(pk__in=owner_of))
         for row in rows:
             row.created_at = move(owner_of[row.pk], row.created_at)
-        model.objects.bulk_update(rows, ["created_at"])
+        _save_moments(model, rows, ["created_at"])
 
     def lead_of(row: Any) -> int | None:
         return getattr(row, "lead_id", None) or client_lead.get(getattr(row, "client_id", None))
 
-    by_lead = Q(lead_id__in=pks)
-    by_client = by_lead | Q(client_id__in=client_lead)
-    for model, scope, names in (
-        (Submission, by_lead, ["received_at", "processed_at", "duplicate_found_at"]),
-        (Request, by_client, ["created_at"]),
-        (StageChange, by_lead, ["changed_at"]),
-        (OwnerChange, by_lead, ["changed_at"]),
-        (FieldChange, by_client, ["changed_at"]),
-        (Activity, by_client, ["occurred_at"]),
-        (Notification, by_client, ["created_at", "read_at"]),
-    ):
+    # Every other row that names a moved lead (or its client) moves with it: the submission, requests, stage, owner
+    # and field history, activities, notifications, consents... Tasks have a due time of their own (_move_tasks).
+    for model in apps.get_models():
+        links = {field.name for field in model._meta.get_fields()
+                 if field.many_to_one and field.related_model in (Lead, Client) and field.name in ("lead", "client")}
+        names = [field.name for field in model._meta.concrete_fields
+                 if isinstance(field, models.DateTimeField) and not field.auto_now]
+        if model in (Lead, Client, Task) or not links or not names:
+            continue
+        scope = Q(lead_id__in=pks) if "lead" in links else Q(pk__in=[])
+        if "client" in links:
+            scope |= Q(client_id__in=client_lead)
         rows = list(model.objects.filter(scope))
         for row in rows:
             for name in names:
                 setattr(row, name, move(lead_of(row), getattr(row, name)))
             if model is Notification and row.read_at is None and row.created_at < now - timedelta(days=1):
                 row.read_at = row.created_at + timedelta(minutes=5)  # weeks-old news has been read
-        model.objects.bulk_update(rows, names)
-    _move_tasks(list(Task.objects.filter(by_client, created_at__lt=worked_until)), lead_of, move,
+        _save_moments(model, rows, names)
+    for_story = Q(lead_id__in=pks) | Q(client_id__in=client_lead)
+    _move_tasks(list(Task.objects.filter(for_story, created_at__lt=worked_until)), lead_of, move,
                 {lead.pk: lead.first_contacted_at for lead in leads}, now=now)
     # Domain events name their lead in the payload; the worker delivers them when it starts.
     events = [event for event in OutboxEvent.objects.filter(delivered_at__isnull=True)
               if event.payload.get("lead_id") in moves]
     for event in events:
         event.created_at = move(event.payload["lead_id"], event.created_at)
-    OutboxEvent.objects.bulk_update(events, ["created_at"])
+    _save_moments(OutboxEvent, events, ["created_at"])
 
 
 def _move_tasks(tasks: list[Task], lead_of: Any, move: Any, contacted: dict[int, datetime | None], *,
@@ -1513,7 +1516,22 @@ def _move_tasks(tasks: list[Task], lead_of: Any, move: Any, contacted: dict[int,
             first_call = contacted.get(lead) if task.lead_id else None
             done = first_call if first_call is not None and first_call >= task.created_at else task.due_at
             task.completed_at = min(done, now)
-    Task.objects.bulk_update(tasks, ["created_at", "due_at", "completed_at", "reminded_at"])
+    _save_moments(Task, tasks, ["created_at", "due_at", "completed_at", "reminded_at"])
+
+
+def _save_moments(model: type[models.Model], rows: list[Any], names: list[str]) -> None:
+    """Write the rows' `names` back, one prepared UPDATE run for all of them (bulk_update's CASE per row and field
+    costs seconds here for a few thousand rows; this costs milliseconds, so loading the demo takes no longer)."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    # Names from the models, values as parameters.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {columns} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+                                 for row in rows])
 
 
 def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:

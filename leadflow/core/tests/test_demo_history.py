@@ -20,6 +20,7 @@ from leadflow.leads.models import Activity, FieldChange, Lead, LeadState, Notifi
 from leadflow.leads.services import escalate_unclaimed, remind_due_tasks, return_deferred, warn_sla_breaches
 from leadflow.marketing.models import CampaignSpend
 from leadflow.nurture import services as nurture
+from leadflow.privacy.models import Consent
 from leadflow.warming.services import cool_down
 
 ZONE = ZoneInfo(demo.DEMO_ZONE)
@@ -95,6 +96,9 @@ def _no_lead_story_is_out_of_order() -> None:
         for task in Task.objects.filter(lead=lead):
             assert created <= task.created_at <= now
             assert task.completed_at is None or task.created_at <= task.completed_at <= now
+        consent = Consent.objects.filter(lead=lead).order_by("at").first()  # the card's Consents box
+        if consent is not None:  # given with the first request
+            assert abs(consent.at - created) < timedelta(minutes=1), (lead, consent.at)
         calls = Activity.objects.filter(lead=lead, kind="call").order_by("occurred_at")
         if calls:
             assert lead.first_contacted_at == calls[0].occurred_at
