@@ -2,24 +2,31 @@
 
 Every lead enters through the intake pipeline (`receive(Inbound(...))`), exactly as a real one
 would: journaled, normalised, matched, routed. Then the managers work them through the services:
-claims, calls, stages, refusals, a deferral, conversions into clients, tasks for today.
+claims, calls, stages, refusals, a deferral, conversions into clients, tasks for today. The worked leads' stories
+are then dated over the last eight weeks (_backdate), so the reports show a company at work, while the shared pool,
+the leads not called yet and today's tasks stay today's.
 The build is deterministic (a seeded random) apart from the keys, which are secrets.
 """
 
 from __future__ import annotations
 
+import math
 import random
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from leadflow.accounts.models import Role, RoutingScheme, Team, User
 from leadflow.clients.models import Client
+from leadflow.core.worktime import add_working_minutes
 from leadflow.intake.models import Form, Partner, Submission
 from leadflow.intake.pipeline import Inbound, Outcome, receive
 from leadflow.leads import routing_setup, services
@@ -35,6 +42,7 @@ from leadflow.leads.models import (
     Task,
     TaskKind,
 )
+from leadflow.leads.routing import team_calendar
 from leadflow.marketing.models import Campaign, Source
 
 DEMO_PASSWORD = "leadflow"  # noqa: S105  (printed for everyone: it is demo data)
@@ -982,6 +990,9 @@ class _Builder:
         self.partner: Partner | None = None
         self.partner_key = ""
         self.leads: dict[str, Lead] = {}
+        # Each worked lead's steps as they ran (intake, claim, call, stages, ...): the moment each began, so the
+        # post-pass can give the lead's whole story believable dates over the last weeks (_backdate).
+        self.steps: dict[int, list[tuple[datetime, str]]] = {}
 
     def build(self) -> DemoResult:
         self._people_and_teams()
@@ -994,9 +1005,11 @@ class _Builder:
         for person in INTERESTS:
             self._submit(person)
         self._work()
+        worked_until = timezone.now()
         for person in REPEATS + CLIENT_REPEATS + LATE:
             self._submit(person)
         self._tasks_for_today()
+        _backdate(self.steps, worked_until=worked_until, rng=random.Random(SEED + 1))
         return DemoResult(
             created=True,
             form_keys={slug: form.public_key for slug, form in self.forms.items()},
@@ -1105,15 +1118,17 @@ class _Builder:
         self._campaign_spend(today)
 
     def _campaign_spend(self, today: Any) -> None:
-        """Clicks and spend per campaign for the last 30 days, so the cost report has figures to show."""
+        """Clicks and spend per campaign for every day from its start to today, so the cost report has figures to show
+        for every day the demo's leads arrived on."""
         from leadflow.marketing.models import CampaignSpend
 
         for number, campaign in enumerate(Campaign.objects.order_by("pk")):
             CampaignSpend.objects.bulk_create([
+                # 6-15 clicks a day at 60-180 a click: a few per cent of the clicks leave a request.
                 CampaignSpend(campaign=campaign, day=today - timedelta(days=day),
-                              clicks=40 + (number * 17 + day * 7) % 60,
-                              cost=(40 + (number * 17 + day * 7) % 60) * (60 + number * 30))
-                for day in range(30)
+                              clicks=6 + (number * 7 + day * 3) % 10,
+                              cost=(6 + (number * 7 + day * 3) % 10) * (60 + number * 30))
+                for day in range((today - campaign.starts_on).days + 1 if campaign.starts_on else 30)
             ], ignore_conflicts=True)
 
     def _channels(self) -> None:
@@ -1193,10 +1208,16 @@ class _Builder:
         return receive(inbound)
 
     def _submit(self, person: Person) -> Outcome:
+        began = timezone.now()
         outcome = self._send(person.sender, self._payload(person))
         if outcome.lead is not None and person.key not in self.leads:
             self.leads[person.key] = outcome.lead
+            self.steps[outcome.lead.pk] = [(began, "intake")]
         return outcome
+
+    def _step(self, lead: Lead, kind: str) -> None:
+        """A step of the lead's story begins now (see _backdate)."""
+        self.steps.setdefault(lead.pk, []).append((timezone.now(), kind))
 
     # ------------------------------------------------------------ work on the leads
 
@@ -1207,12 +1228,14 @@ class _Builder:
         stages = {stage.code: stage for stage in Stage.objects.all()}
         managers = [self.users["alice"], self.users["bob"]]
         for key, username in CLAIMS.items():
+            self._step(self.leads[key], "claim")
             services.claim_lead(lead=self._lead(key), by=self.users[username])
         # About half of the rest of the pool is claimed; the others wait (and escalate later).
         for key, lead in self.leads.items():
             if key in CLAIMS or lead.team_id != self.teams["moscow"].pk:
                 continue
             if self.rng.random() < 0.5:
+                self._step(lead, "claim")
                 services.claim_lead(lead=self._lead(key), by=self.rng.choice(managers))
 
         for key in self.leads:
@@ -1225,10 +1248,12 @@ class _Builder:
                 continue
             self._call(lead, owner)
             for code in ("contacted", "qualified", "proposal"):
+                self._step(lead, code)
                 services.change_stage(lead=self._lead(key), stage=stages[code], by=owner)
                 if code == step:
                     break
             if step in ("qualified", "proposal"):
+                self._step(lead, "email")
                 services.log_activity(
                     lead=lead,
                     kind=ActivityKind.EMAIL,
@@ -1237,6 +1262,7 @@ class _Builder:
                     body="Отправлено КП и прайс-лист (PDF).",
                 )
             if step == "proposal":
+                self._step(lead, "proposal_sent")
                 services.log_activity(
                     lead=lead,
                     kind=ActivityKind.PROPOSAL,
@@ -1247,14 +1273,17 @@ class _Builder:
 
         for key, reason, note in REFUSALS:
             lead = self._lead(key)
+            self._step(lead, "refuse")
             services.refuse_lead(lead=lead, reason=LostReason.objects.get(name=reason), note=note, by=lead.owner)
         key, days, note = DEFERRAL
         lead = self._lead(key)
+        self._step(lead, "defer")
         services.defer_lead(lead=lead, until=timezone.localdate() + timedelta(days=days), note=note, by=lead.owner)
 
         for key, company in COMPANIES.items():
             lead = self._lead(key)
             owner = lead.owner
+            self._step(lead, "meeting")
             services.log_activity(
                 lead=lead,
                 kind=ActivityKind.MEETING,
@@ -1263,10 +1292,12 @@ class _Builder:
                 body="Договорились о поставке, ждём подписанный договор.",
                 duration_seconds=3600,
             )
+            self._step(lead, "convert")
             services.convert_lead(lead=self._lead(key), by=owner, company=company)
 
     def _call(self, lead: Lead, owner: User) -> None:
         minutes = self.rng.randint(2, 14)
+        self._step(lead, "call")
         services.log_activity(
             lead=lead,
             kind=ActivityKind.CALL,
@@ -1311,6 +1342,196 @@ class _Builder:
                     # Set this morning for a time that has passed since: overdue now, as a working day leaves some
                     # (a new task may not be due in the past, so the morning's due time is put back afterwards).
                     Task.objects.filter(pk=task.pk).update(due_at=due)
+
+
+# ------------------------------------------------------------ eight weeks of history
+
+STORY_DAYS = 56  # the worked leads arrived over the last eight weeks
+# How soon each manager calls a new lead, in minutes: the median of a spread (some calls come late: the Moscow
+# team's SLA is 15 minutes, the Wholesale team's 30).
+FIRST_CALL_MINUTES = {"alice": 6, "bob": 21, "carol": 12, "dave": 38}
+MINUTE, HOUR, DAY = 1, 60, 24 * 60
+# How long after the step before each later step of a story comes, in minutes (least, most).
+AFTER = {
+    "contacted": (4, 16),  # the call is over
+    "qualified": (1 * DAY, 3 * DAY),
+    "email": (10, 90),
+    "proposal": (1 * DAY, 4 * DAY),
+    "proposal_sent": (5, 40),
+    "refuse": (1 * DAY, 6 * DAY),
+    "defer": (1 * DAY, 4 * DAY),
+    "meeting": (2 * DAY, 7 * DAY),
+    "convert": (1 * HOUR, 3 * HOUR),
+}
+OFFICE = (time(9, 0), time(19, 0))  # when the later steps happen (the demo teams take leads round the clock)
+
+
+def _backdate(steps: dict[int, list[tuple[datetime, str]]], *, worked_until: datetime, rng: random.Random) -> None:
+    """Give each worked lead's story believable dates over the last weeks, in one pass of bulk updates.
+
+    The build runs every step through the services in a few seconds, so everything happens "now". Here each lead
+    that was called, refused, deferred or converted gets a moment of arrival in the last eight weeks and a moment
+    for each later step (claimed and called a manager's usual few minutes after arrival, the next stages days
+    later), and every row of its story written during a step moves with that step: the submission, the lead's
+    times, its requests, stage, owner and field history, activities, tasks, notifications, events, the client.
+    Order is kept (each step moves as a whole, and later steps stay later). What happened after the work (a person
+    writing again, today's tasks) and the leads still waiting (the pool, leads not called yet) stay as they are.
+    """
+    zone = ZoneInfo(DEMO_ZONE)
+    now = timezone.now()
+    worked = {pk: story for pk, story in steps.items()
+              if any(kind in ("call", "refuse", "defer", "convert") for _, kind in story)}
+    if not worked:
+        return
+    owners = dict(Lead.objects.filter(pk__in=worked).values_list("pk", "owner__username"))
+    moves: dict[int, tuple[list[datetime], list[timedelta]]] = {}
+    for pk in sorted(worked):
+        story = sorted(worked[pk])
+        times = _story([kind for _, kind in story], FIRST_CALL_MINUTES.get(owners.get(pk) or "", 20), now, zone, rng)
+        moves[pk] = ([began for began, _ in story], [new - began for new, (began, _) in zip(times, story, strict=True)])
+
+    def move(pk: int | None, moment: datetime | None) -> datetime | None:
+        if pk not in moves or moment is None or moment >= worked_until:
+            return moment
+        starts, shifts = moves[pk]
+        return moment + shifts[max(bisect_right(starts, moment) - 1, 0)]
+
+    _move_rows(moves, move, worked_until=worked_until, now=now)
+
+
+def _story(kinds: list[str], first_call: int, now: datetime, zone: ZoneInfo, rng: random.Random) -> list[datetime]:
+    """New moments for a lead's steps (`kinds`, in order, the first being its arrival), all before now."""
+    call = timedelta(minutes=min(max(rng.lognormvariate(math.log(first_call), 0.7), 1.5), 6 * HOUR))
+    claim = call * rng.uniform(0.2, 0.7)
+    for _attempt in range(50):
+        day = timezone.localtime(now, zone).date() - timedelta(days=rng.randint(1, STORY_DAYS))
+        if day.weekday() >= 5 and rng.random() < 0.7:  # fewer requests at the weekend
+            continue
+        arrived = _at(day, time(8, 0), zone) + timedelta(minutes=rng.randint(0, 12 * 60))
+        times: list[datetime] = []
+        for kind in kinds:
+            if not times:
+                moment = arrived
+            elif kind == "claim":
+                moment = arrived + claim
+            elif kind == "call":
+                moment = max(arrived + call, times[-1] + timedelta(minutes=1))
+            else:
+                least, most = AFTER.get(kind, (5, 60))
+                moment = times[-1] + timedelta(minutes=rng.uniform(least, most))
+                if most >= HOUR:
+                    moment = _in_office(moment, zone, rng)
+            times.append(moment)
+        if times[-1] < now - timedelta(hours=1):
+            return times
+    raise AssertionError("no room for the story")  # 50 tries over eight weeks: a story that long is a demo bug
+
+
+def _in_office(moment: datetime, zone: ZoneInfo, rng: random.Random) -> datetime:
+    """The same moment if it falls in office hours on a weekday, else the next working morning."""
+    local = timezone.localtime(moment, zone)
+    if OFFICE[0] <= local.time() < OFFICE[1] and local.weekday() < 5:
+        return moment
+    day = local.date() + timedelta(days=0 if local.time() < OFFICE[0] else 1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return _at(day, OFFICE[0], zone) + timedelta(minutes=rng.randint(0, 90))
+
+
+def _move_rows(moves: dict[int, Any], move: Any, *, worked_until: datetime, now: datetime) -> None:
+    """Rewrite the moments of every row of the moved leads' stories (see _backdate)."""
+    from leadflow.clients.models import Company, Contact
+    from leadflow.events.models import OutboxEvent
+    from leadflow.leads.models import Notification
+
+    pks = list(moves)
+    leads = list(Lead.objects.filter(pk__in=pks).select_related("team"))
+    for lead in leads:
+        for name in ("created_at", "assigned_at", "first_contacted_at", "sales_since", "consent_at", "refused_at",
+                     "converted_at", "escalated_at", "sla_warned_at", "updated_at"):
+            setattr(lead, name, move(lead.pk, getattr(lead, name)))
+        if lead.sales_since is not None:
+            lead.sla_due_at = add_working_minutes(lead.sales_since, lead.team.sla_minutes, team_calendar(lead.team))
+    _save_moments(Lead, leads, ["created_at", "assigned_at", "first_contacted_at", "sales_since", "consent_at",
+                                     "refused_at", "converted_at", "escalated_at", "sla_warned_at", "updated_at",
+                                     "sla_due_at"])
+    clients = list(Client.objects.filter(lead_id__in=pks))
+    client_lead = {client.pk: client.lead_id for client in clients}
+    for client in clients:
+        client.created_at = move(client.lead_id, client.created_at)
+    _save_moments(Client, clients, ["created_at"])
+    for model, link in ((Company, "company_id"), (Contact, "contact_id")):
+        owner_of = {getattr(client, link): client.lead_id for client in clients if getattr(client, link)}
+        rows = list(model.objects.filter(pk__in=owner_of))
+        for row in rows:
+            row.created_at = move(owner_of[row.pk], row.created_at)
+        _save_moments(model, rows, ["created_at"])
+
+    def lead_of(row: Any) -> int | None:
+        return getattr(row, "lead_id", None) or client_lead.get(getattr(row, "client_id", None))
+
+    # Every other row that names a moved lead (or its client) moves with it: the submission, requests, stage, owner
+    # and field history, activities, notifications, consents... Tasks have a due time of their own (_move_tasks).
+    for model in apps.get_models():
+        links = {field.name for field in model._meta.get_fields()
+                 if field.many_to_one and field.related_model in (Lead, Client) and field.name in ("lead", "client")}
+        names = [field.name for field in model._meta.concrete_fields
+                 if isinstance(field, models.DateTimeField) and not field.auto_now]
+        if model in (Lead, Client, Task) or not links or not names:
+            continue
+        scope = Q(lead_id__in=pks) if "lead" in links else Q(pk__in=[])
+        if "client" in links:
+            scope |= Q(client_id__in=client_lead)
+        rows = list(model.objects.filter(scope))
+        for row in rows:
+            for name in names:
+                setattr(row, name, move(lead_of(row), getattr(row, name)))
+            if model is Notification and row.read_at is None and row.created_at < now - timedelta(days=1):
+                row.read_at = row.created_at + timedelta(minutes=5)  # weeks-old news has been read
+        _save_moments(model, rows, names)
+    for_story = Q(lead_id__in=pks) | Q(client_id__in=client_lead)
+    _move_tasks(list(Task.objects.filter(for_story, created_at__lt=worked_until)), lead_of, move,
+                {lead.pk: lead.first_contacted_at for lead in leads}, now=now)
+    # Domain events name their lead in the payload; the worker delivers them when it starts.
+    events = [event for event in OutboxEvent.objects.filter(delivered_at__isnull=True)
+              if event.payload.get("lead_id") in moves]
+    for event in events:
+        event.created_at = move(event.payload["lead_id"], event.created_at)
+    _save_moments(OutboxEvent, events, ["created_at"])
+
+
+def _move_tasks(tasks: list[Task], lead_of: Any, move: Any, contacted: dict[int, datetime | None], *,
+                now: datetime) -> None:
+    """Tasks set during the work move with the step that set them, their due time too (a deferral's "call again"
+    weeks ahead stays on its day); one that is past due by now was done: the first call when the lead was
+    called, the others when due. Today's tasks, set after the work, stay as they are."""
+    for task in tasks:
+        lead = lead_of(task)
+        created = move(lead, task.created_at)
+        if task.due_at - task.created_at <= timedelta(days=3):
+            task.due_at += created - task.created_at
+        task.created_at = created
+        task.completed_at, task.reminded_at = move(lead, task.completed_at), move(lead, task.reminded_at)
+        if task.completed_at is None and not task.is_cancelled and task.due_at < now:
+            first_call = contacted.get(lead) if task.lead_id else None
+            done = first_call if first_call is not None and first_call >= task.created_at else task.due_at
+            task.completed_at = min(done, now)
+    _save_moments(Task, tasks, ["created_at", "due_at", "completed_at", "reminded_at"])
+
+
+def _save_moments(model: type[models.Model], rows: list[Any], names: list[str]) -> None:
+    """Write the rows' `names` back, one prepared UPDATE run for all of them (bulk_update's CASE per row and field
+    costs seconds here for a few thousand rows; this costs milliseconds, so loading the demo takes no longer)."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    # Names from the models, values as parameters.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {columns} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+                                 for row in rows])
 
 
 def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
