@@ -79,8 +79,10 @@ def _no_lead_story_is_out_of_order() -> None:
         received = Submission.objects.filter(lead=lead, status="created").get().received_at
         assert received <= created
         for moment in (lead.assigned_at, lead.first_contacted_at, lead.sales_since, lead.refused_at,
-                       lead.converted_at, lead.consent_at and lead.consent_at + timedelta(seconds=1)):
+                       lead.converted_at):
             assert moment is None or created <= moment <= now, (lead, moment)
+        # consent is taken as the submission arrives, a moment before the card is made
+        assert lead.consent_at is None or created - timedelta(seconds=1) <= lead.consent_at <= now, lead
         if lead.sla_due_at is not None:
             assert lead.sla_due_at > lead.sales_since
         if lead.first_contacted_at and lead.assigned_at:
