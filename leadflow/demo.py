@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -1328,8 +1329,12 @@ class _Builder:
                 _at(today, time(15, 30), zone),
                 min(now + timedelta(hours=2), _at(today, time(23, 45), zone)),
             ]
-            titles = ["Перезвонить: обсудить КП", "Отправить договор на согласование", "Call back about the quote"]
-            for lead, due, title in zip(leads, moments, titles, strict=False):
+            # the head writes in the person's language: a Russian name gets the Russian title
+            titles = [("Перезвонить: обсудить КП", "Call back about the quote"),
+                      ("Отправить договор на согласование", "Send the contract for approval"),
+                      ("Уточнить объём первой партии", "Ask the size of the first order")]
+            for lead, due, (russian, english) in zip(leads, moments, titles, strict=False):
+                title = russian if re.search("[а-яё]", lead.full_name, re.IGNORECASE) else english
                 task = services.create_task(
                     lead=lead,
                     assignee=manager,
