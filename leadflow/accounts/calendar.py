@@ -96,7 +96,7 @@ def load_public_holidays(*, country: str, year: int, team: Team | None = None) -
     with transaction.atomic():
         existing = set(CalendarDay.objects.filter(team=team, day__in=wanted).values_list("day", flat=True))
         # In the routing history of the teams the dates apply to, and the memo of dates forgotten
-        # (CalendarDayQuerySet.bulk_create).
+        # (RecordedQuerySet.bulk_create).
         CalendarDay.objects.bulk_create([CalendarDay(day=day, team=team, **fields)
                                          for day, fields in sorted(wanted.items()) if day not in existing])
     return LoadedYear(created=len(wanted) - len(existing), kept=len(existing))

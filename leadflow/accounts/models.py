@@ -287,33 +287,6 @@ def record_team_change(*, user_id: int, team_id: int | None, at: Any) -> None:
 ABSENCE_FIELDS = ("user_id", "starts_on", "ends_on", "reason")
 
 
-class AbsenceQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        """A bulk change of absences (a script) is in the people's teams' routing history, as a save is, in the
-        same transaction; deleting goes through the pre_delete signal below, one line per absence."""
-        from leadflow.accounts.actor import current_actor
-        from leadflow.leads import routing_setup
-
-        with transaction.atomic():
-            before = {row["pk"]: row for row in self.select_for_update().values("pk", *ABSENCE_FIELDS)}
-            count = super().update(**kwargs)
-            by = current_actor()
-            for row in Absence.objects.filter(pk__in=list(before)).order_by("pk").values("pk", *ABSENCE_FIELDS):
-                routing_setup.audit_absence_change(before=before[row["pk"]], after=row, by=by)
-        return count
-
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["Absence"]:
-        from leadflow.accounts.actor import current_actor
-        from leadflow.leads import routing_setup
-
-        with transaction.atomic():
-            created = super().bulk_create(objs, *args, **kwargs)
-            by = current_actor()
-            for absence in created:
-                routing_setup.audit_absence_change(before=None, after=_values(absence, ABSENCE_FIELDS), by=by)
-        return created
-
-
 def _values(row: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in fields}
 
@@ -326,7 +299,69 @@ def _as_saved(row: models.Model, fields: tuple[str, ...]) -> None:
         setattr(row, name, value)
 
 
-class Absence(models.Model):
+class RecordedQuerySet(models.QuerySet):
+    """Rows changed in bulk (a script, loading a country's year) are in the routing history of the teams they
+    concern, as a save is, in the same transaction, through the model's `record_changes`; deleting goes through
+    the pre_delete signals below."""
+
+    def update(self, **kwargs: Any) -> int:
+        from leadflow.accounts.actor import current_actor
+
+        fields = self.model.HISTORY_FIELDS
+        with transaction.atomic():
+            before = {row["pk"]: row for row in self.select_for_update().values("pk", *fields)}
+            count = super().update(**kwargs)
+            after = self.model._default_manager.filter(pk__in=list(before)).order_by("pk").values("pk", *fields)
+            self.model.record_changes([(before[row["pk"]], row) for row in after], by=current_actor())
+        self.model.written()
+        return count
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        from leadflow.accounts.actor import current_actor
+
+        with transaction.atomic():
+            created = super().bulk_create(list(objs), *args, **kwargs)
+            self.model.record_changes([(None, _values(row, self.model.HISTORY_FIELDS)) for row in created],
+                                      by=current_actor())
+        self.model.written()
+        return created
+
+
+class RecordedRow(models.Model):
+    """A row whose every change is in the routing history (an absence, a calendar date): `HISTORY_FIELDS` are read
+    under the row's lock before a save or a delete, and `record_changes` writes the lines."""
+
+    HISTORY_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from leadflow.accounts.actor import current_actor
+
+        with transaction.atomic():
+            before = None if self._state.adding else type(self)._default_manager.select_for_update().filter(
+                pk=self.pk).values(*self.HISTORY_FIELDS).first()
+            super().save(*args, **kwargs)
+            self.record_changes([(before, _values(self, self.HISTORY_FIELDS))], by=current_actor())
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            _as_saved(self, self.HISTORY_FIELDS)
+            return super().delete(*args, **kwargs)
+
+    @classmethod
+    def record_changes(cls, changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]], *,
+                       by: Any) -> None:
+        """Rows added (before None), changed, or removed (after None), as their HISTORY_FIELDS."""
+        raise NotImplementedError
+
+    @classmethod
+    def written(cls) -> None:
+        """After a bulk write, which sends no signal."""
+
+
+class Absence(RecordedRow):
     """Vacation or sick leave: routing skips the person for these dates. Added, changed or removed anyhow (a
     service, the admin, a script, a bulk update), it is in the person's team's routing history."""
 
@@ -335,28 +370,21 @@ class Absence(models.Model):
     ends_on = models.DateField(_("to (inclusive)"))
     reason = models.CharField(_("reason"), max_length=120, blank=True)
 
-    objects = AbsenceQuerySet.as_manager()
+    objects = RecordedQuerySet.as_manager()
+    HISTORY_FIELDS = ABSENCE_FIELDS
 
     class Meta:
         verbose_name = _("absence")
         verbose_name_plural = _("absences")
         indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        from leadflow.accounts.actor import current_actor
+    @classmethod
+    def record_changes(cls, changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]], *,
+                       by: Any) -> None:
         from leadflow.leads import routing_setup
 
-        with transaction.atomic():
-            before = None if self._state.adding else Absence.objects.select_for_update().filter(
-                pk=self.pk).values(*ABSENCE_FIELDS).first()
-            super().save(*args, **kwargs)
-            routing_setup.audit_absence_change(before=before, after=_values(self, ABSENCE_FIELDS),
-                                               by=current_actor())
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        with transaction.atomic():
-            _as_saved(self, ABSENCE_FIELDS)
-            return super().delete(*args, **kwargs)
+        for before, after in changes:
+            routing_setup.audit_absence_change(before=before, after=after, by=by)
 
 
 MAX_SHORTENING = 8 * 60
@@ -365,39 +393,7 @@ MAX_SHORTENING = 8 * 60
 CALENDAR_FIELDS = ("day", "team_id", "is_working", "shortened_by", "name")
 
 
-class CalendarDayQuerySet(models.QuerySet):
-    """Dates of the working calendar changed in bulk (loading a country's year, a script) are in the routing
-    history of the teams they apply to, as a save is; deleting goes through the pre_delete signal below."""
-
-    def update(self, **kwargs: Any) -> int:
-        from leadflow.accounts.actor import current_actor
-        from leadflow.accounts.calendar import forget_calendar
-        from leadflow.leads import routing_setup
-
-        with transaction.atomic():
-            before = {row["pk"]: row for row in self.select_for_update().values("pk", *CALENDAR_FIELDS)}
-            count = super().update(**kwargs)
-            by = current_actor()
-            for row in CalendarDay.objects.filter(pk__in=list(before)).order_by("pk").values("pk", *CALENDAR_FIELDS):
-                routing_setup.audit_calendar_change(before=before[row["pk"]], after=row, by=by)
-        forget_calendar()  # an update sends no signal: the memo of dates would keep the old ones for a minute
-        return count
-
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["CalendarDay"]:
-        from leadflow.accounts.actor import current_actor
-        from leadflow.accounts.calendar import forget_calendar
-        from leadflow.leads import routing_setup
-
-        objs = list(objs)
-        with transaction.atomic():
-            created = super().bulk_create(objs, *args, **kwargs)
-            routing_setup.audit_calendar_changes(
-                [(None, _values(day, CALENDAR_FIELDS)) for day in created], by=current_actor())
-        forget_calendar()  # bulk_create sends no signal
-        return created
-
-
-class CalendarDay(models.Model):
+class CalendarDay(RecordedRow):
     """A date that differs from the working week: a public holiday or a day off given by decree, or a working day
     the week does not have (a Saturday made a working day), maybe shortened (a pre-holiday day ends an hour
     earlier). Company-wide, or a team's own (a team in another country)."""
@@ -418,7 +414,8 @@ class CalendarDay(models.Model):
     )
     name = models.CharField(_("name"), max_length=200, blank=True, help_text=_("New Year holidays, Victory Day…"))
 
-    objects = CalendarDayQuerySet.as_manager()
+    objects = RecordedQuerySet.as_manager()
+    HISTORY_FIELDS = CALENDAR_FIELDS
 
     class Meta:
         verbose_name = _("calendar date")
@@ -436,24 +433,21 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         return f"{self.day.isoformat()} {self.name}".strip()
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    @classmethod
+    def record_changes(cls, changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]], *,
+                       by: Any) -> None:
         """A date added or changed, anyhow, is in the routing history of every team it changes the working time
         of: a company-wide date in each team that applies the company's holidays and has no date of its own that
         day, a team's own date in that team's."""
-        from leadflow.accounts.actor import current_actor
         from leadflow.leads import routing_setup
 
-        with transaction.atomic():
-            before = None if self._state.adding else CalendarDay.objects.select_for_update().filter(
-                pk=self.pk).values(*CALENDAR_FIELDS).first()
-            super().save(*args, **kwargs)
-            routing_setup.audit_calendar_change(before=before, after=_values(self, CALENDAR_FIELDS),
-                                                by=current_actor())
+        routing_setup.audit_calendar_changes(changes, by=by)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        with transaction.atomic():
-            _as_saved(self, CALENDAR_FIELDS)
-            return super().delete(*args, **kwargs)
+    @classmethod
+    def written(cls) -> None:
+        from leadflow.accounts.calendar import forget_calendar
+
+        forget_calendar()  # a bulk write sends no signal: the memo of dates would keep the old ones for a minute
 
     def clean(self) -> None:
         """Each problem on its own field (the constraints below would only say it above the form)."""
@@ -477,19 +471,17 @@ class CalendarDay(models.Model):
 @receiver(pre_delete, sender=Absence)
 def _absence_removed(sender: Any, instance: Absence, **kwargs: Any) -> None:
     from leadflow.accounts.actor import current_actor
-    from leadflow.leads import routing_setup
 
-    routing_setup.audit_absence_change(before=_values(instance, ABSENCE_FIELDS), after=None, by=current_actor())
+    Absence.record_changes([(_values(instance, ABSENCE_FIELDS), None)], by=current_actor())
 
 
 @receiver(pre_delete, sender=CalendarDay)
 def _calendar_day_removed(sender: Any, instance: CalendarDay, origin: Any = None, **kwargs: Any) -> None:
     from leadflow.accounts.actor import current_actor
-    from leadflow.leads import routing_setup
 
     if instance.team_id is not None and (origin is not None and getattr(origin, "model", type(origin)) is Team):
         return  # deleted with its team (never used, or it could not be): the team's history goes with it
-    routing_setup.audit_calendar_change(before=_values(instance, CALENDAR_FIELDS), after=None, by=current_actor())
+    CalendarDay.record_changes([(_values(instance, CALENDAR_FIELDS), None)], by=current_actor())
 
 
 @receiver(pre_delete, sender=User)

@@ -367,10 +367,6 @@ def _calendar_snapshot(day: dict[str, Any] | None) -> str:
                       ensure_ascii=False, sort_keys=True)
 
 
-def audit_calendar_change(*, before: dict[str, Any] | None, after: dict[str, Any] | None, by: User | None) -> None:
-    audit_calendar_changes([(before, after)], by=by)
-
-
 def audit_calendar_changes(changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]], *,
                            by: User | None) -> None:
     """Calendar dates added (before None), changed or removed (after None), as their fields (accounts.models
