@@ -181,7 +181,7 @@ def duplicates(request: HttpRequest, lead_id: PathId) -> list[dict[str, Any]]:
         seen = candidate.card_id in (visible if candidate.card_type == "lead" else visible_contacts)
         result.append({
             "card_type": candidate.card_type, "card_id": candidate.card_id, "score": round(candidate.score, 3),
-            "reasons": candidate.reasons, "possible_duplicate": candidate.score >= matching.lower_threshold(),
+            "reasons": candidate.reasons, "possible_duplicate": candidate.possible_duplicate,
             "visible": seen, "name": card.full_name if seen else "",
             "owner_name": card.owner.display_name() if card.owner_id else "",
         })

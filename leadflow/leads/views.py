@@ -283,7 +283,7 @@ def card_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
     duplicates += client_duplicates(found, user)
     for item in duplicates:
         # Listed only for the shared phone or e-mail: likely another person, but calling one reaches the other.
-        item["shared_contact_only"] = item["candidate"].score < matching.lower_threshold()
+        item["shared_contact_only"] = not item["candidate"].possible_duplicate
     # An erased person's card stays (anonymised, so the counts hold) but is worked no more: no forms.
     can_manage = services._can_manage(lead, user) and lead.erased_at is None
     return {

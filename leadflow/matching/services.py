@@ -61,6 +61,12 @@ class Candidate:
     score: float
     reasons: list[str]
 
+    @property
+    def possible_duplicate(self) -> bool:
+        """Whether the score says maybe the same person; a card found by `find_for_card` below it only shares a
+        contact with them."""
+        return self.score >= lower_threshold()
+
 
 def upper_threshold() -> float:
     """At or above: the same person, attach automatically."""
@@ -192,9 +198,8 @@ def find_for_card(facts: Facts, *, card: tuple[str, int]) -> list[Candidate]:
     one of this person's own phones or e-mail addresses that scored too low to be the same person (one mobile
     given by two names: a family's, a colleague's, or a slip). Calling either reaches the same person, and no two
     managers should do that unknowingly. `card` (type, id) is the card itself, left out."""
-    floor = lower_threshold()
     return [candidate for candidate in find(facts, minimum=0.0) if (candidate.card_type, candidate.card_id) != card
-            and (candidate.score >= floor or shares_contact(candidate.reasons))]
+            and (candidate.possible_duplicate or shares_contact(candidate.reasons))]
 
 
 def find_companies(facts: Facts) -> list[Candidate]:
